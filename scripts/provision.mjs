@@ -1,0 +1,37 @@
+// Installs the Debian packages whose programs the tests run, when missing.
+// Only apt-get is used, and only when a program cannot be found.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+
+/** Where Debian puts versioned PostgreSQL binaries. */
+export function postgresBinDir() {
+  const onPath = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' }).stdout.trim();
+  if (onPath) return onPath.replace(/\/initdb$/, '');
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  const versions = readdirSync(base).sort((a, b) => Number(b) - Number(a));
+  for (const v of versions) if (existsSync(`${base}/${v}/bin/initdb`)) return `${base}/${v}/bin`;
+  return null;
+}
+
+function has(program) {
+  return spawnSync('sh', ['-c', `command -v ${program}`]).status === 0;
+}
+
+const needs = [
+  { ok: () => postgresBinDir() !== null, pkg: 'postgresql' },
+];
+
+export function provision() {
+  const missing = needs.filter((n) => !n.ok()).map((n) => n.pkg);
+  if (missing.length === 0) return;
+  if (!has('apt-get')) {
+    console.error(`missing test services (${missing.join(', ')}) and no apt-get to install them`);
+    process.exit(1);
+  }
+  const sudo = process.getuid && process.getuid() !== 0 ? ['sudo'] : [];
+  console.log(`installing Debian packages for the tests: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'update', '-qq'], { stdio: 'inherit', env });
+  execFileSync(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+}

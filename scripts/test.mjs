@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Runs the whole suite with node's built-in test runner.
+// First it makes sure the real services the tests start are installed
+// (PostgreSQL, redis-server, Chromium from Debian packages), so `npm test`
+// works on a fresh Debian machine. Tests start and stop their own instances.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { provision } from './provision.mjs';
+
+provision();
+
+const root = new URL('..', import.meta.url).pathname;
+const filter = process.argv.slice(2);
+
+function findTests(dir) {
+  const found = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...findTests(path));
+    else if (name.endsWith('.test.ts')) found.push(relative(root, path));
+  }
+  return found;
+}
+
+let files = findTests(join(root, 'test')).sort();
+if (filter.length > 0) files = files.filter((f) => filter.some((part) => f.includes(part)));
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+);
+process.exit(result.status ?? 1);
