@@ -1,0 +1,38 @@
+import './schema-docs.js';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Logger } from '../observability/logger.js';
+import type { ApiContext } from './context.js';
+import { registerErrorHandlers } from './errors.js';
+import { healthRoutes } from './routes/health.js';
+import { orderRoutes } from './routes/orders.js';
+import { priceRoutes } from './routes/prices.js';
+import { userRoutes } from './routes/users.js';
+import { registerValidators } from './validation.js';
+
+/** 16 KiB: an order is a few hundred bytes; anything near this is not one. */
+export const BODY_LIMIT = 16 * 1024;
+
+/** Builds the HTTP app (not listening): server start-up and tests share it. */
+export function buildApp(ctx: ApiContext, logger: Logger): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true },
+    // One line per request, written in onResponse below, instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+  registerValidators(app);
+  registerErrorHandlers(app);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+  });
+  healthRoutes(app, ctx);
+  priceRoutes(app, ctx);
+  orderRoutes(app, ctx);
+  userRoutes(app, ctx);
+  return app;
+}

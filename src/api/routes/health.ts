@@ -1,0 +1,19 @@
+import { sql } from 'kysely';
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from '../context.js';
+
+export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  // Liveness: the process answers. No I/O, so a slow database never gets the process restarted.
+  app.get('/health', { schema: { summary: 'Liveness (no I/O)', tags: ['health'] } }, async () => ({ status: 'ok' }));
+
+  // Readiness: the database answers.
+  app.get('/ready', { schema: { summary: 'Readiness: the database answers', tags: ['health'] } }, async (request, reply) => {
+    try {
+      await sql`select 1`.execute(ctx.db.kysely);
+      return { status: 'ready', database: ctx.db.dialect };
+    } catch (err) {
+      request.log.warn({ err }, 'readiness check: database unreachable');
+      return reply.code(503).send({ error: { code: 'database_unavailable', message: 'the database does not answer' } });
+    }
+  });
+}

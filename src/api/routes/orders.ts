@@ -1,0 +1,155 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { isTronAddress } from '../../domain/address.js';
+import { invalid, notFound } from '../../domain/errors.js';
+import { findOrder, listOrderEvents, listOrders } from '../../db/orders.js';
+import { placeOrder } from '../../use-cases/place-order.js';
+import type { ApiContext } from '../context.js';
+import { ClientOrderId, ErrorBody, Limit, OrderBody, OrderEventBody, OrderStatusSchema, UserIdInput, UserIdParam } from '../schemas.js';
+import { orderEventView, orderView } from '../views.js';
+import { userIdOf } from '../user-id.js';
+
+const OrderId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
+const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,128}$/;
+
+export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { config } = ctx;
+  const CreateOrder = Type.Object(
+    {
+      user_id: UserIdInput,
+      energy_amount: Type.Integer({
+        minimum: Number(config.minEnergy),
+        maximum: Number(config.maxEnergy),
+        description: `energy to rent, ${config.minEnergy}..${config.maxEnergy}`,
+      }),
+      duration: Type.Union(config.durations.map((d) => Type.Literal(d.text)), { description: 'rental length' }),
+      receive_address: Type.String({ description: 'TRON address (base58check) that receives the energy' }),
+      client_order_id: Type.Optional(ClientOrderId),
+    },
+    { additionalProperties: false },
+  );
+
+  app.post<{ Body: Static<typeof CreateOrder> }>(
+    '/api/orders',
+    {
+      preHandler: ctx.guards.client,
+      schema: {
+        summary: 'Create an order',
+        description:
+          'Prices the order, debits the prepaid balance and queues the delegation, all or nothing. ' +
+          'An Idempotency-Key header (or client_order_id) makes retries safe: the same key and body return the first order (200); ' +
+          'the same key with another body is 409 idempotency_conflict.',
+        tags: ['orders'],
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+        body: CreateOrder,
+        response: { 200: OrderBody, 201: OrderBody, '4xx': ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const userId = userIdOf(body.user_id);
+      if (!isTronAddress(body.receive_address)) {
+        throw invalid('invalid_address', 'receive_address is not a TRON address (base58check, 34 characters, starting with T)');
+      }
+      const header = request.headers['idempotency-key'];
+      if (header !== undefined && (typeof header !== 'string' || !IDEMPOTENCY_KEY_RE.test(header))) {
+        throw invalid('invalid_idempotency_key', 'Idempotency-Key must be 1 to 128 printable ASCII characters');
+      }
+      if (header !== undefined && body.client_order_id !== undefined && header !== body.client_order_id) {
+        throw invalid('idempotency_key_mismatch', 'Idempotency-Key and client_order_id differ; send one, or the same in both');
+      }
+      const duration = config.durations.find((d) => d.text === body.duration)!;
+      const { order, created } = await placeOrder(ctx.db, ctx.prices, {
+        userId,
+        energyAmount: BigInt(body.energy_amount),
+        duration,
+        receiveAddress: body.receive_address,
+        idempotencyKey: (header as string | undefined) ?? body.client_order_id ?? null,
+      });
+      if (created) {
+        request.log.info({ orderId: order.id, userId: order.user_id.toString(), priceSun: order.price_sun.toString() }, 'order created');
+      } else {
+        request.log.info({ orderId: order.id, userId: order.user_id.toString() }, 'order replayed for idempotency key');
+      }
+      return reply.code(created ? 201 : 200).send(orderView(order));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/orders/:id',
+    {
+      preHandler: ctx.guards.client,
+      schema: {
+        summary: 'Get an order',
+        tags: ['orders'],
+        params: Type.Object({ id: OrderId }),
+        response: { 200: OrderBody, '4xx': ErrorBody },
+      },
+    },
+    async (request) => {
+      const order = await findOrder(ctx.db.kysely, request.params.id);
+      if (!order) throw notFound('order');
+      return orderView(order);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/orders/:id/events',
+    {
+      preHandler: ctx.guards.client,
+      schema: {
+        summary: "An order's timeline: every status change, oldest first",
+        tags: ['orders'],
+        params: Type.Object({ id: OrderId }),
+        response: { 200: Type.Object({ order_id: Type.String(), events: Type.Array(OrderEventBody) }), '4xx': ErrorBody },
+      },
+    },
+    async (request) => {
+      const order = await findOrder(ctx.db.kysely, request.params.id);
+      if (!order) throw notFound('order');
+      const events = await listOrderEvents(ctx.db.kysely, order.id);
+      return { order_id: order.id, events: events.map(orderEventView) };
+    },
+  );
+
+  const ListQuery = Type.Object(
+    {
+      user_id: Type.Optional(UserIdParam),
+      status: Type.Optional(OrderStatusSchema),
+      receive_address: Type.Optional(Type.String({ maxLength: 64 })),
+      limit: Type.Optional(Limit),
+      cursor: Type.Optional(OrderId),
+    },
+    { additionalProperties: false },
+  );
+
+  app.get<{ Querystring: Static<typeof ListQuery> }>(
+    '/api/orders',
+    {
+      preHandler: ctx.guards.client,
+      schema: {
+        summary: 'List orders, newest first',
+        description: 'Keyset pagination: pass the next_cursor of one page as cursor to get the next; null means no more.',
+        tags: ['orders'],
+        querystring: ListQuery,
+        response: {
+          200: Type.Object({ orders: Type.Array(OrderBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }),
+          '4xx': ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const limit = q.limit ?? 50;
+      const rows = await listOrders(ctx.db.kysely, {
+        userId: q.user_id === undefined ? undefined : userIdOf(q.user_id),
+        status: q.status,
+        receiveAddress: q.receive_address,
+        beforeId: q.cursor,
+        limit: limit + 1,
+      });
+      const page = rows.slice(0, limit);
+      return { orders: page.map(orderView), next_cursor: rows.length > limit ? page[page.length - 1]!.id : null };
+    },
+  );
+}

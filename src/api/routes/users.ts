@@ -1,0 +1,112 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { parsePositiveInt64 } from '../../domain/amounts.js';
+import { invalid, notFound } from '../../domain/errors.js';
+import { findUser, listLedger } from '../../db/users.js';
+import { deposit } from '../../use-cases/deposit.js';
+import type { ApiContext } from '../context.js';
+import { ErrorBody, LedgerEntryBody, Limit, UserBody, UserIdParam } from '../schemas.js';
+import { userIdOf } from '../user-id.js';
+import { ledgerEntryView, userView } from '../views.js';
+
+/** Largest single deposit: 100 billion TRX, more than the TRX supply. */
+const MAX_DEPOSIT_SUN = 100_000_000_000_000_000n;
+
+const Params = Type.Object({ id: UserIdParam });
+
+export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Params: Static<typeof Params> }>(
+    '/api/users/:id',
+    {
+      preHandler: ctx.guards.client,
+      schema: { summary: "A user's prepaid balance", tags: ['users'], params: Params, response: { 200: UserBody, '4xx': ErrorBody } },
+    },
+    async (request) => {
+      const user = await findUser(ctx.db.kysely, userIdOf(request.params.id));
+      if (!user) throw notFound('user');
+      return userView(user);
+    },
+  );
+
+  const LedgerQuery = Type.Object(
+    { limit: Type.Optional(Limit), cursor: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,18}$' })) },
+    { additionalProperties: false },
+  );
+  app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof LedgerQuery> }>(
+    '/api/users/:id/ledger',
+    {
+      preHandler: ctx.guards.client,
+      schema: {
+        summary: "A user's ledger, newest first: every balance change",
+        tags: ['users'],
+        params: Params,
+        querystring: LedgerQuery,
+        response: {
+          200: Type.Object({ user_id: Type.Integer(), entries: Type.Array(LedgerEntryBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }),
+          '4xx': ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      const userId = userIdOf(request.params.id);
+      if (!(await findUser(ctx.db.kysely, userId))) throw notFound('user');
+      const limit = request.query.limit ?? 50;
+      const cursor = request.query.cursor === undefined ? undefined : parsePositiveInt64(request.query.cursor);
+      if (cursor === null) throw invalid('invalid_cursor', 'cursor is not one this API gave out');
+      const rows = await listLedger(ctx.db.kysely, userId, limit + 1, cursor);
+      const page = rows.slice(0, limit);
+      return {
+        user_id: userId,
+        entries: page.map(ledgerEntryView),
+        next_cursor: rows.length > limit ? page[page.length - 1]!.id.toString() : null,
+      };
+    },
+  );
+
+  const DepositBody = Type.Object(
+    {
+      amount_sun: Type.Union([Type.String({ pattern: '^[1-9][0-9]{0,17}$' }), Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })], {
+        description: 'amount to credit, in sun (1 TRX = 1000000 sun); a decimal string keeps it exact',
+      }),
+      reference: Type.String({
+        minLength: 1,
+        maxLength: 128,
+        pattern: '^[\\x21-\\x7e]+$',
+        description: 'your reference for this top-up (a payment id); the same reference is credited once',
+      }),
+    },
+    { additionalProperties: false },
+  );
+  app.post<{ Params: Static<typeof Params>; Body: Static<typeof DepositBody> }>(
+    '/api/users/:id/deposits',
+    {
+      preHandler: ctx.guards.admin,
+      schema: {
+        summary: "Credit a user's prepaid balance (admin)",
+        description: 'Creates the user on first deposit. Idempotent by reference: a replay returns the first entry (200); the same reference with another user or amount is 409.',
+        tags: ['users'],
+        security: [{ adminToken: [] }],
+        params: Params,
+        body: DepositBody,
+        response: {
+          '2xx': Type.Object({ user_id: Type.Integer(), balance_sun: Type.String(), entry: LedgerEntryBody }),
+          '4xx': ErrorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      const userId = userIdOf(request.params.id);
+      const amount = parsePositiveInt64(request.body.amount_sun);
+      if (amount === null || amount > MAX_DEPOSIT_SUN) {
+        throw invalid('invalid_amount', `amount_sun must be a positive whole number of sun up to ${MAX_DEPOSIT_SUN}`);
+      }
+      const result = await deposit(ctx.db, { userId, amountSun: amount, reference: request.body.reference });
+      if (result.created) {
+        request.log.info({ userId: userId.toString(), amountSun: amount.toString(), entryId: result.entry.id.toString() }, 'deposit credited');
+      }
+      return reply
+        .code(result.created ? 201 : 200)
+        .send({ user_id: userId, balance_sun: result.balanceSun.toString(), entry: ledgerEntryView(result.entry) });
+    },
+  );
+}

@@ -1,0 +1,107 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { ORDER_STATUSES } from '../domain/order-status.js';
+import { LEDGER_KINDS } from '../db/schema.js';
+
+/**
+ * Route schemas: what the server validates and serialises with, and what
+ * the API reference is generated from. Amounts of sun travel as decimal
+ * strings (exact beyond 2^53); user ids as JSON integers written exactly.
+ */
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Sun = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description });
+const Time = (description: string) => Nullable(Type.String({ format: 'date-time', description }));
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object(
+      {
+        code: Type.String({ description: 'stable machine-readable code' }),
+        message: Type.String({ description: 'what went wrong, for people' }),
+      },
+      { additionalProperties: true },
+    ),
+  },
+  { $id: 'Error' },
+);
+
+export const UserIdParam = Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: 'positive int64 user id' });
+
+export const UserIdInput = Type.Union(
+  [
+    Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: 'decimal string, for ids past 2^53' }),
+  ],
+  { description: 'your user id: a positive integer up to int64 (as a string past 2^53)' },
+);
+
+export const ClientOrderId = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[\\x21-\\x7e]+$',
+  description: 'your own id for this order; a replay with the same id returns the first order',
+});
+
+export const OrderStatusSchema = Type.Union(ORDER_STATUSES.map((s) => Type.Literal(s)));
+
+export const OrderBody = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    user_id: Type.Integer(),
+    status: OrderStatusSchema,
+    energy_amount: Type.Integer(),
+    duration: Type.String(),
+    duration_seconds: Type.Integer(),
+    duration_hours: Type.Number({ description: 'compatibility: the rental length in hours' }),
+    receive_address: Type.String(),
+    price_sun: Sun('what the user was charged, in sun'),
+    cost_trx: Type.String({ description: 'compatibility: price_sun as a decimal TRX string' }),
+    rate_sun_per_energy_day: Sun('the rate the price was computed with'),
+    client_order_id: Nullable(Type.String()),
+    pool_address: Nullable(Type.String({ description: 'the pool account that delegated' })),
+    delegated_sun: Nullable(Sun('TRX (in sun) staked for the delegated energy')),
+    delegate_txid: Nullable(Type.String()),
+    reclaim_txid: Nullable(Type.String()),
+    tx_hash: Nullable(Type.String({ description: 'compatibility: the delegation transaction id' })),
+    attempts: Type.Integer(),
+    error_code: Nullable(Type.String()),
+    error_message: Nullable(Type.String()),
+    refunded_sun: Nullable(Sun('refunded to the balance when the order failed')),
+    created_at: Type.String({ format: 'date-time' }),
+    updated_at: Type.String({ format: 'date-time' }),
+    delegated_at: Time('when the delegation was confirmed'),
+    expires_at: Time('when the rental ends and the energy is reclaimed'),
+    reclaimed_at: Time('when the reclaim was confirmed'),
+    completed_at: Time('when the order completed'),
+    failed_at: Time('when the order failed'),
+  },
+  { $id: 'Order' },
+);
+
+export const OrderEventBody = Type.Object({
+  from_status: Nullable(OrderStatusSchema),
+  to_status: OrderStatusSchema,
+  reason: Type.String(),
+  actor: Type.String(),
+  detail: Nullable(Type.String()),
+  at: Type.String({ format: 'date-time' }),
+});
+
+export const LedgerEntryBody = Type.Object({
+  id: Type.String(),
+  kind: Type.Union(LEDGER_KINDS.map((k) => Type.Literal(k))),
+  amount_sun: Sun('signed: deposits and refunds positive, order debits negative'),
+  balance_after_sun: Sun('the balance right after this entry'),
+  order_id: Nullable(Type.String()),
+  reference: Nullable(Type.String()),
+  created_at: Type.String({ format: 'date-time' }),
+});
+
+export const UserBody = Type.Object({
+  user_id: Type.Integer(),
+  balance_sun: Sun('prepaid balance in sun'),
+  balance_trx: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+
+export const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50 });

@@ -1,0 +1,75 @@
+import type { LedgerEntry, User } from '../db/users.js';
+import type { Order, OrderEvent } from '../db/orders.js';
+import { sunToTrx } from '../domain/amounts.js';
+import { durationHours } from '../domain/durations.js';
+
+/** Database rows -> the JSON the API promises (see schemas.ts). */
+export const iso = (ms: bigint) => new Date(Number(ms)).toISOString();
+const isoOrNull = (ms: bigint | null) => (ms === null ? null : iso(ms));
+const str = (n: bigint | null) => (n === null ? null : n.toString());
+
+export function orderView(o: Order) {
+  return {
+    id: o.id,
+    user_id: o.user_id,
+    status: o.status,
+    energy_amount: o.energy_amount,
+    duration: o.duration,
+    duration_seconds: o.duration_seconds,
+    duration_hours: durationHours(o.duration_seconds),
+    receive_address: o.receive_address,
+    price_sun: o.price_sun.toString(),
+    cost_trx: sunToTrx(o.price_sun),
+    rate_sun_per_energy_day: o.rate_sun_per_energy_day.toString(),
+    client_order_id: o.idempotency_key,
+    pool_address: o.pool_address,
+    delegated_sun: str(o.delegated_sun),
+    delegate_txid: o.delegate_txid,
+    reclaim_txid: o.reclaim_txid,
+    tx_hash: o.delegate_txid,
+    attempts: o.attempts,
+    error_code: o.error_code,
+    error_message: o.error_message,
+    refunded_sun: str(o.refunded_sun),
+    created_at: iso(o.created_at),
+    updated_at: iso(o.updated_at),
+    delegated_at: isoOrNull(o.delegated_at),
+    expires_at: isoOrNull(o.expires_at),
+    reclaimed_at: isoOrNull(o.reclaimed_at),
+    completed_at: isoOrNull(o.completed_at),
+    failed_at: isoOrNull(o.failed_at),
+  };
+}
+
+export function orderEventView(e: OrderEvent) {
+  return {
+    from_status: e.from_status,
+    to_status: e.to_status,
+    reason: e.reason,
+    actor: e.actor,
+    detail: e.detail,
+    at: iso(e.at),
+  };
+}
+
+export function ledgerEntryView(e: LedgerEntry) {
+  return {
+    id: e.id.toString(),
+    kind: e.kind,
+    amount_sun: e.amount_sun.toString(),
+    balance_after_sun: e.balance_after_sun.toString(),
+    order_id: e.order_id,
+    reference: e.reference,
+    created_at: iso(e.created_at),
+  };
+}
+
+export function userView(u: User) {
+  return {
+    user_id: u.id,
+    balance_sun: u.balance_sun.toString(),
+    balance_trx: sunToTrx(u.balance_sun),
+    created_at: iso(u.created_at),
+    updated_at: iso(u.updated_at),
+  };
+}

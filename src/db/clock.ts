@@ -1,0 +1,12 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Dialect } from './connect.js';
+
+/**
+ * Now, in epoch milliseconds, read from the database's own clock. Leases and
+ * timestamps use it so that workers on machines with skewed clocks agree.
+ */
+export function dbNow(dialect: Dialect): RawBuilder<bigint> {
+  return dialect === 'sqlite'
+    ? sql<bigint>`cast(unixepoch('subsec') * 1000 as integer)`
+    : sql<bigint>`cast(extract(epoch from clock_timestamp()) * 1000 as bigint)`;
+}

@@ -1,0 +1,11 @@
+import type { Kysely } from 'kysely';
+import type { Dialect } from '../connect.js';
+import * as m001 from './001-initial.js';
+
+export interface Migration {
+  name: string;
+  up(db: Kysely<any>, dialect: Dialect): Promise<void>;
+}
+
+/** Numbered and append-only: never edit a migration that has shipped, add the next one. */
+export const MIGRATIONS: readonly Migration[] = [{ name: '001-initial', up: m001.up }];

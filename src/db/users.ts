@@ -1,0 +1,89 @@
+import type { Kysely, Selectable } from 'kysely';
+import { dbNow } from './clock.js';
+import type { Dialect } from './connect.js';
+import type { Database, LedgerEntriesTable, UsersTable } from './schema.js';
+
+export type User = Selectable<UsersTable>;
+export type LedgerEntry = Selectable<LedgerEntriesTable>;
+
+export function findUser(db: Kysely<Database>, id: bigint): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Creates the user with a zero balance if it does not exist yet. */
+export async function ensureUser(db: Kysely<Database>, dialect: Dialect, id: bigint): Promise<void> {
+  await db
+    .insertInto('users')
+    .values({ id, balance_sun: 0n, created_at: dbNow(dialect), updated_at: dbNow(dialect) })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+}
+
+/** Highest balance a user may hold: far below int64, so no sum of entries can overflow. */
+export const MAX_BALANCE_SUN = 1_000_000_000_000_000_000n;
+
+/**
+ * Adds `delta` (signed) to the balance, refusing to go below zero or above
+ * MAX_BALANCE_SUN. Returns the new balance, or undefined when the change is
+ * refused (or the user does not exist).
+ */
+export async function changeBalance(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  id: bigint,
+  delta: bigint,
+): Promise<bigint | undefined> {
+  let q = db
+    .updateTable('users')
+    .set((eb) => ({ balance_sun: eb('balance_sun', '+', delta), updated_at: dbNow(dialect) }))
+    .where('id', '=', id);
+  q = delta < 0n ? q.where('balance_sun', '>=', -delta) : q.where('balance_sun', '<=', MAX_BALANCE_SUN - delta);
+  const row = await q.returning('balance_sun').executeTakeFirst();
+  return row?.balance_sun;
+}
+
+export interface NewLedgerEntry {
+  userId: bigint;
+  kind: LedgerEntry['kind'];
+  amountSun: bigint;
+  balanceAfterSun: bigint;
+  orderId?: string | null;
+  reference?: string | null;
+}
+
+export function insertLedgerEntry(db: Kysely<Database>, dialect: Dialect, e: NewLedgerEntry): Promise<LedgerEntry> {
+  return db
+    .insertInto('ledger_entries')
+    .values({
+      user_id: e.userId,
+      kind: e.kind,
+      amount_sun: e.amountSun,
+      balance_after_sun: e.balanceAfterSun,
+      order_id: e.orderId ?? null,
+      reference: e.reference ?? null,
+      created_at: dbNow(dialect),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function findDepositByReference(db: Kysely<Database>, reference: string): Promise<LedgerEntry | undefined> {
+  return db
+    .selectFrom('ledger_entries')
+    .selectAll()
+    .where('kind', '=', 'deposit')
+    .where('reference', '=', reference)
+    .executeTakeFirst();
+}
+
+/** Newest first; `beforeId` is the keyset cursor (the last id of the previous page). */
+export function listLedger(
+  db: Kysely<Database>,
+  userId: bigint,
+  limit: number,
+  beforeId?: bigint,
+): Promise<LedgerEntry[]> {
+  let q = db.selectFrom('ledger_entries').selectAll().where('user_id', '=', userId);
+  if (beforeId !== undefined) q = q.where('id', '<', beforeId);
+  return q.orderBy('id', 'desc').limit(limit).execute();
+}

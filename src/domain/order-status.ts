@@ -1,0 +1,25 @@
+/**
+ * The order lifecycle, declared once. The TypeScript type, the API schema and
+ * the SQL CHECK constraint all derive from ORDER_STATUSES.
+ *
+ *   pending -> delegating -> active -> reclaiming -> completed
+ *   pending | delegating -> failed (refunded)
+ */
+export const ORDER_STATUSES = ['pending', 'delegating', 'active', 'reclaiming', 'completed', 'failed'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  pending: ['delegating', 'failed'],
+  delegating: ['active', 'failed'],
+  active: ['reclaiming'],
+  reclaiming: ['completed'],
+  completed: [],
+  failed: [],
+};
+
+export const isOrderStatus = (value: string): value is OrderStatus =>
+  (ORDER_STATUSES as readonly string[]).includes(value);
+
+export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => TRANSITIONS[from].includes(to);
+
+export const isTerminal = (status: OrderStatus): boolean => TRANSITIONS[status].length === 0;

@@ -1,0 +1,40 @@
+import { SECONDS_PER_DAY, type Duration } from './durations.js';
+
+/**
+ * Prices are quoted the way the energy market quotes them: sun per unit of
+ * energy per day, one rate per rental duration (longer rentals are cheaper
+ * per day). A rental is billed in whole days, at least one: energy reclaimed
+ * early still reduces the receiver's recovered energy for the day, which is
+ * why the market charges sub-day rentals a full day's rate.
+ *
+ *   price_sun = energy_amount * rate_sun_per_energy_day(duration) * billed_days
+ *   billed_days = max(1, ceil(duration_seconds / 86400))
+ */
+export const PRICE_FORMULA =
+  'price_sun = energy_amount * rate_sun_per_energy_day(duration) * max(1, ceil(duration_seconds / 86400))';
+
+export interface PriceTable {
+  /** Rate in sun per energy per day, keyed by duration text ("1h"). */
+  readonly rates: ReadonlyMap<string, bigint>;
+}
+
+export interface Quote {
+  readonly energyAmount: bigint;
+  readonly duration: Duration;
+  readonly rateSunPerEnergyDay: bigint;
+  readonly billedDays: bigint;
+  readonly priceSun: bigint;
+}
+
+export function billedDays(seconds: bigint): bigint {
+  const days = (seconds + SECONDS_PER_DAY - 1n) / SECONDS_PER_DAY;
+  return days < 1n ? 1n : days;
+}
+
+/** The caller has already checked that the duration is allowed, hence priced. */
+export function quote(table: PriceTable, energyAmount: bigint, duration: Duration): Quote {
+  const rate = table.rates.get(duration.text);
+  if (rate === undefined) throw new Error(`no rate for duration ${duration.text}`);
+  const days = billedDays(duration.seconds);
+  return { energyAmount, duration, rateSunPerEnergyDay: rate, billedDays: days, priceSun: energyAmount * rate * days };
+}

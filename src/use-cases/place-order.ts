@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/connect.js';
+import { dbNow } from '../db/clock.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { uuidv7 } from '../db/ids.js';
+import { findOrderByIdempotencyKey, insertOrder, insertOrderEvent, type Order } from '../db/orders.js';
+import { changeBalance, findUser, insertLedgerEntry } from '../db/users.js';
+import type { Duration } from '../domain/durations.js';
+import { AppError, conflict } from '../domain/errors.js';
+import { quote, type PriceTable } from '../domain/pricing.js';
+
+export interface PlaceOrderInput {
+  userId: bigint;
+  energyAmount: bigint;
+  duration: Duration;
+  receiveAddress: string;
+  /** From the Idempotency-Key header or client_order_id; null when the client sent neither. */
+  idempotencyKey: string | null;
+}
+
+export interface PlaceOrderResult {
+  order: Order;
+  /** False when an earlier request with the same key already placed this order. */
+  created: boolean;
+}
+
+function requestHash(i: PlaceOrderInput): string {
+  return createHash('sha256')
+    .update(`${i.userId}|${i.energyAmount}|${i.duration.text}|${i.receiveAddress}`)
+    .digest('hex');
+}
+
+function replayOrConflict(existing: Order, hash: string): PlaceOrderResult {
+  if (existing.request_hash !== hash) {
+    throw conflict('idempotency_conflict', 'this idempotency key was already used for a different order', {
+      order_id: existing.id,
+    });
+  }
+  return { order: existing, created: false };
+}
+
+/**
+ * Prices the order, debits the user's balance and records the order, its
+ * ledger entry and its first event in one transaction: the order exists
+ * exactly when its debit does. A replay of the same idempotency key returns
+ * the first order; a reuse of the key for another request is a conflict.
+ */
+export async function placeOrder(db: Db, prices: PriceTable, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  const hash = requestHash(input);
+  if (input.idempotencyKey !== null) {
+    const existing = await findOrderByIdempotencyKey(db.kysely, input.idempotencyKey);
+    if (existing) return replayOrConflict(existing, hash);
+  }
+  const { priceSun, rateSunPerEnergyDay } = quote(prices, input.energyAmount, input.duration);
+  const id = uuidv7();
+  const now = dbNow(db.dialect);
+  try {
+    const order = await db.kysely.transaction().execute(async (trx) => {
+      const balance = await changeBalance(trx, db.dialect, input.userId, -priceSun);
+      if (balance === undefined) {
+        const user = await findUser(trx, input.userId);
+        throw new AppError('insufficient_balance', 402, 'the balance does not cover the price of this order', {
+          price_sun: priceSun.toString(),
+          balance_sun: (user?.balance_sun ?? 0n).toString(),
+        });
+      }
+      const order = await insertOrder(trx, {
+        id,
+        user_id: input.userId,
+        status: 'pending',
+        energy_amount: input.energyAmount,
+        duration: input.duration.text,
+        duration_seconds: input.duration.seconds,
+        receive_address: input.receiveAddress,
+        price_sun: priceSun,
+        rate_sun_per_energy_day: rateSunPerEnergyDay,
+        idempotency_key: input.idempotencyKey,
+        request_hash: hash,
+        created_at: now,
+        updated_at: now,
+      });
+      await insertLedgerEntry(trx, db.dialect, {
+        userId: input.userId,
+        kind: 'order_debit',
+        amountSun: -priceSun,
+        balanceAfterSun: balance,
+        orderId: id,
+      });
+      await insertOrderEvent(trx, {
+        order_id: id,
+        from_status: null,
+        to_status: 'pending',
+        reason: 'created',
+        actor: 'api',
+        detail: null,
+        at: now,
+      });
+      return order;
+    });
+    return { order, created: true };
+  } catch (err) {
+    // Two requests with one key raced: the loser's transaction rolled back whole.
+    if (input.idempotencyKey !== null && isUniqueViolation(err)) {
+      const existing = await findOrderByIdempotencyKey(db.kysely, input.idempotencyKey);
+      if (existing) return replayOrConflict(existing, hash);
+    }
+    throw err;
+  }
+}
