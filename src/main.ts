@@ -19,8 +19,8 @@ async function run(config: Config): Promise<void> {
 
   const guards = createGuards(resolveAdminToken(config, log), config.apiKeys);
   const app = buildApp({ config, db, prices: { rates: config.rates }, guards }, log);
-  await app.listen({ host: config.host, port: config.port });
-  log.info({ role: config.role, database: db.dialect }, 'joule started');
+  const url = await app.listen({ host: config.host, port: config.port });
+  log.info({ role: config.role, database: db.dialect, url }, 'joule started');
 
   let stopping = false;
   const stop = async (signal: string) => {

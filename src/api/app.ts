@@ -22,6 +22,8 @@ export function buildApp(ctx: ApiContext, logger: Logger): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
+  // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
   registerValidators(app);
   registerErrorHandlers(app);
   app.addHook('onResponse', async (request, reply) => {

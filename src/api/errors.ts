@@ -10,6 +10,7 @@ import { AppError } from '../domain/errors.js';
 /** Error codes for the fields whose rules the domain names (anything else: invalid_field). */
 const FIELD_CODES: Record<string, string> = {
   user_id: 'invalid_user_id',
+  order_id: 'invalid_order_id',
   energy_amount: 'energy_out_of_range',
   duration: 'unsupported_duration',
   receive_address: 'invalid_address',

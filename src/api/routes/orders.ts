@@ -75,37 +75,37 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get<{ Params: { id: string } }>(
-    '/api/orders/:id',
+  app.get<{ Params: { order_id: string } }>(
+    '/api/orders/:order_id',
     {
       preHandler: ctx.guards.client,
       schema: {
         summary: 'Get an order',
         tags: ['orders'],
-        params: Type.Object({ id: OrderId }),
+        params: Type.Object({ order_id: OrderId }),
         response: { 200: OrderBody, '4xx': ErrorBody },
       },
     },
     async (request) => {
-      const order = await findOrder(ctx.db.kysely, request.params.id);
+      const order = await findOrder(ctx.db.kysely, request.params.order_id);
       if (!order) throw notFound('order');
       return orderView(order);
     },
   );
 
-  app.get<{ Params: { id: string } }>(
-    '/api/orders/:id/events',
+  app.get<{ Params: { order_id: string } }>(
+    '/api/orders/:order_id/events',
     {
       preHandler: ctx.guards.client,
       schema: {
         summary: "An order's timeline: every status change, oldest first",
         tags: ['orders'],
-        params: Type.Object({ id: OrderId }),
+        params: Type.Object({ order_id: OrderId }),
         response: { 200: Type.Object({ order_id: Type.String(), events: Type.Array(OrderEventBody) }), '4xx': ErrorBody },
       },
     },
     async (request) => {
-      const order = await findOrder(ctx.db.kysely, request.params.id);
+      const order = await findOrder(ctx.db.kysely, request.params.order_id);
       if (!order) throw notFound('order');
       const events = await listOrderEvents(ctx.db.kysely, order.id);
       return { order_id: order.id, events: events.map(orderEventView) };

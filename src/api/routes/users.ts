@@ -12,17 +12,17 @@ import { ledgerEntryView, userView } from '../views.js';
 /** Largest single deposit: 100 billion TRX, more than the TRX supply. */
 const MAX_DEPOSIT_SUN = 100_000_000_000_000_000n;
 
-const Params = Type.Object({ id: UserIdParam });
+const Params = Type.Object({ user_id: UserIdParam });
 
 export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: Static<typeof Params> }>(
-    '/api/users/:id',
+    '/api/users/:user_id',
     {
       preHandler: ctx.guards.client,
       schema: { summary: "A user's prepaid balance", tags: ['users'], params: Params, response: { 200: UserBody, '4xx': ErrorBody } },
     },
     async (request) => {
-      const user = await findUser(ctx.db.kysely, userIdOf(request.params.id));
+      const user = await findUser(ctx.db.kysely, userIdOf(request.params.user_id));
       if (!user) throw notFound('user');
       return userView(user);
     },
@@ -33,7 +33,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
     { additionalProperties: false },
   );
   app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof LedgerQuery> }>(
-    '/api/users/:id/ledger',
+    '/api/users/:user_id/ledger',
     {
       preHandler: ctx.guards.client,
       schema: {
@@ -48,7 +48,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const userId = userIdOf(request.params.id);
+      const userId = userIdOf(request.params.user_id);
       if (!(await findUser(ctx.db.kysely, userId))) throw notFound('user');
       const limit = request.query.limit ?? 50;
       const cursor = request.query.cursor === undefined ? undefined : parsePositiveInt64(request.query.cursor);
@@ -78,7 +78,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
     { additionalProperties: false },
   );
   app.post<{ Params: Static<typeof Params>; Body: Static<typeof DepositBody> }>(
-    '/api/users/:id/deposits',
+    '/api/users/:user_id/deposits',
     {
       preHandler: ctx.guards.admin,
       schema: {
@@ -95,7 +95,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const userId = userIdOf(request.params.id);
+      const userId = userIdOf(request.params.user_id);
       const amount = parsePositiveInt64(request.body.amount_sun);
       if (amount === null || amount > MAX_DEPOSIT_SUN) {
         throw invalid('invalid_amount', `amount_sun must be a positive whole number of sun up to ${MAX_DEPOSIT_SUN}`);

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isTronAddress, tronAddressToHex } from '../../src/domain/address.js';
+
+test('the seed address and other real mainnet addresses are valid', () => {
+  assert.equal(tronAddressToHex('TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t'), '41a614f803b6fd780986a42c78ec9c7f77e6ded13c');
+  assert.ok(isTronAddress('TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7'));
+});
+
+test('when one character changes, the checksum refuses the address', () => {
+  assert.equal(isTronAddress('TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u'), false);
+  assert.equal(isTronAddress('TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj7t'), false);
+});
+
+test('wrong length, wrong prefix, base58-excluded and look-alike characters are refused', () => {
+  for (const bad of [
+    '',
+    'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6',
+    'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6tt',
+    '1BoatSLRHtKNngkdXEeobR76b53LETtpyT', // a Bitcoin address: right alphabet, wrong prefix
+    'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj0t', // 0 is not base58
+    'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLjIt', // I is not base58
+    'ТR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', // Cyrillic Т
+    'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6\u200b', // zero-width space
+    ' TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t',
+    '41a614f803b6fd780986a42c78ec9c7f77e6ded13c',
+  ]) {
+    assert.equal(isTronAddress(bad), false, JSON.stringify(bad));
+  }
+});
