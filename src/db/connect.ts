@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { createGroupCommit, type TransactionWork } from './group-commit.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -10,6 +11,11 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Db {
   readonly kysely: Kysely<Database>;
   readonly dialect: Dialect;
+  /**
+   * Runs `work` in a transaction: all of it commits, or none of it. On SQLite
+   * concurrent callers share one commit (see group-commit.ts).
+   */
+  transaction<T>(work: TransactionWork<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -43,8 +49,10 @@ function openSqlite(url: string): Db {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
+  // Savepoint journals (group commit) stay in memory instead of temporary files.
+  raw.pragma('temp_store = MEMORY');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
-  return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+  return { kysely, dialect: 'sqlite', transaction: createGroupCommit(kysely), close: () => kysely.destroy() };
 }
 
 function openPostgres(url: string): Db {
@@ -60,7 +68,12 @@ function openPostgres(url: string): Db {
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+  return {
+    kysely,
+    dialect: 'postgres',
+    transaction: (work) => kysely.transaction().execute(work),
+    close: () => kysely.destroy(),
+  };
 }
 
 /** Opens the database named by DATABASE_URL: `sqlite:<path>` or `postgres://…`. */

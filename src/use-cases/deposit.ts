@@ -38,7 +38,7 @@ export async function deposit(db: Db, input: DepositInput): Promise<DepositResul
   const existing = await findDepositByReference(db.kysely, input.reference);
   if (existing) return replayOrConflict(db, existing, input);
   try {
-    return await db.kysely.transaction().execute(async (trx) => {
+    return await db.transaction(async (trx) => {
       await ensureUser(trx, db.dialect, input.userId);
       const balance = await changeBalance(trx, db.dialect, input.userId, input.amountSun);
       if (balance === undefined) {

@@ -55,7 +55,7 @@ export async function placeOrder(db: Db, prices: PriceTable, input: PlaceOrderIn
   const id = uuidv7();
   const now = dbNow(db.dialect);
   try {
-    const order = await db.kysely.transaction().execute(async (trx) => {
+    const order = await db.transaction(async (trx) => {
       const balance = await changeBalance(trx, db.dialect, input.userId, -priceSun);
       if (balance === undefined) {
         const user = await findUser(trx, input.userId);

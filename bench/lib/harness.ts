@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Server {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server script (bench/servers/*.ts) in its own process, so the load
+ * generator here and the server do not share an event loop. The script prints
+ * {"port":N} as its first stdout line.
+ */
+export async function startServer(script: string, env: Record<string, string> = {}): Promise<Server> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', env.BENCH_SERVER_LOGS === 'inherit' ? 'inherit' : 'ignore'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const [first] = (await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`${script} exited with ${code} before listening`);
+    }),
+  ])) as [string];
+  const { port } = JSON.parse(first) as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** POSTs JSON bodies from `body(i)` with autocannon for `seconds`, after a short warm-up. */
+export async function load(
+  url: string,
+  path: string,
+  body: (i: number) => object,
+  opts: { connections?: number; seconds?: number; warmupSeconds?: number } = {},
+): Promise<LoadResult> {
+  let i = 0;
+  const request = {
+    method: 'POST' as const,
+    path,
+    headers: { 'content-type': 'application/json' },
+    setupRequest: (req: any) => ({ ...req, body: JSON.stringify(body(i++)) }),
+  };
+  const run = (duration: number) =>
+    autocannon({ url, connections: opts.connections ?? 50, duration, requests: [request] });
+  if ((opts.warmupSeconds ?? 1) > 0) await run(opts.warmupSeconds ?? 1);
+  const r = await run(opts.seconds ?? 5);
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
+}
+
+export function printTable(title: string, header: string[], rows: Array<Array<string | number>>): void {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
+  console.log(`\n${title}`);
+  for (const [n, r] of cells.entries()) {
+    console.log(r.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  '));
+    if (n === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}
+
+export const isMain = (metaUrl: string) => process.argv[1] !== undefined && fileURLToPath(metaUrl) === process.argv[1];
