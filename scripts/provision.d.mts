@@ -1,0 +1,4 @@
+/** Where Debian puts versioned PostgreSQL binaries, or null when not installed. */
+export function postgresBinDir(): string | null;
+/** Installs the Debian packages whose programs the tests run, when missing. */
+export function provision(): void;
