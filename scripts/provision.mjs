@@ -20,6 +20,7 @@ function has(program) {
 
 const needs = [
   { ok: () => postgresBinDir() !== null, pkg: 'postgresql' },
+  { ok: () => has('redis-server'), pkg: 'redis-server' },
 ];
 
 export function provision() {
