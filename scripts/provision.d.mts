@@ -2,3 +2,5 @@
 export function postgresBinDir(): string | null;
 /** Installs the Debian packages whose programs the tests run, when missing. */
 export function provision(): void;
+/** Debian packages the tests need that are not installed. */
+export function missingPackages(): string[];
