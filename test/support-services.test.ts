@@ -90,6 +90,16 @@ test('startRedis honours a given port', async () => {
   }
 });
 
+test('when the port is taken, then startRedis fails with the server log instead of using the other server', async () => {
+  const first = await startRedis();
+  try {
+    await assert.rejects(startRedis({ port: first.port }), /Address already in use/);
+    assert.equal(await redisCommand(first.port, ['PING']), '+PONG');
+  } finally {
+    await first.stop();
+  }
+});
+
 test('the silent listener accepts connections and never answers', async () => {
   const silent = await startSilentListener();
   try {

@@ -123,29 +123,34 @@ export function startSilentListener(): Promise<SilentListener> {
 }
 
 /**
- * Sends one command as a RESP array over a fresh TCP connection and resolves
- * with the first reply line (e.g. "+PONG"). Rejects on error or after
- * timeoutMs without a full line.
+ * Sends one command as a RESP array over a fresh TCP connection. Resolves with
+ * the reply: a status, error or integer line as sent ("+PONG", "-ERR ...",
+ * ":1"), or the contents of a bulk string. Rejects on a connection error or
+ * when no complete reply came within timeoutMs.
  */
 export function redisCommand(port: number, args: string[], timeoutMs = 1000): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host: '127.0.0.1' });
-    let received = '';
-    const finish = (error: Error | null, line?: string) => {
+    let received = Buffer.alloc(0);
+    const finish = (error: Error | null, reply?: string) => {
       clearTimeout(timer);
       socket.destroy();
       if (error) reject(error);
-      else resolve(line ?? '');
+      else resolve(reply ?? '');
     };
     const timer = setTimeout(() => finish(new Error(`no reply from 127.0.0.1:${port} within ${timeoutMs} ms`)), timeoutMs);
-    socket.setEncoding('utf8');
     socket.on('connect', () => {
       socket.write(`*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join(''));
     });
-    socket.on('data', (chunk: string) => {
-      received += chunk;
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
       const end = received.indexOf('\r\n');
-      if (end >= 0) finish(null, received.slice(0, end));
+      if (end < 0) return;
+      const line = received.subarray(0, end).toString('utf8');
+      if (!line.startsWith('$')) return finish(null, line);
+      const length = Number(line.slice(1));
+      if (length < 0) return finish(null, line); // null bulk string: "$-1"
+      if (received.length >= end + 2 + length + 2) finish(null, received.subarray(end + 2, end + 2 + length).toString('utf8'));
     });
     socket.on('error', (error) => finish(error));
     socket.on('close', () => finish(new Error(`connection to 127.0.0.1:${port} closed without a reply`)));
@@ -199,11 +204,14 @@ async function launch(dir: string, port: number): Promise<Running> {
   const running: Running = { port, child, exited, log, guarded: { release() {} } };
   if (child.pid !== undefined) running.guarded = guard(child.pid, dir, 'SIGKILL');
 
+  // Ready when the server on the port says it is this process: another
+  // server already holding the port must not pass for ours.
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (exitedEarly !== undefined) break;
     try {
-      if ((await redisCommand(port, ['PING'], 250)) === '+PONG') return running;
+      const info = await redisCommand(port, ['INFO', 'server'], 250);
+      if (new RegExp(`^process_id:${child.pid}\\r?$`, 'm').test(info)) return running;
     } catch {
       // not listening yet
     }
