@@ -47,7 +47,6 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const owner = serverOwner();
   const dir = mkdtempSync(join(tmpdir(), 'joule-pg-'));
   const data = join(dir, 'data');
-  let log = join(dir, 'server.log');
   try {
     if (owner) chownSync(dir, owner.uid, owner.gid);
     await run(owner, dir, join(bin, 'initdb'), [
@@ -58,7 +57,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      log = join(dir, `server-${attempt}.log`);
+      const log = join(dir, `server-${attempt}.log`);
       try {
         await run(owner, dir, join(bin, 'pg_ctl'), [
           'start', '-D', data, '-l', log, '-w', '-t', String(START_TIMEOUT_MS / 1000), '-s', '-o', `-p ${port}`,
@@ -145,7 +144,12 @@ function serverSettings(dir: string): string {
 }
 
 /** When running as root the server must run as the `postgres` system user. */
-function serverOwner(): { uid: number; gid: number } | null {
+interface Owner {
+  uid: number;
+  gid: number;
+}
+
+function serverOwner(): Owner | null {
   if (process.getuid?.() !== 0) return null;
   try {
     const uid = Number(execFileSync('id', ['-u', SUPERUSER], { encoding: 'utf8' }).trim());
@@ -156,13 +160,13 @@ function serverOwner(): { uid: number; gid: number } | null {
   }
 }
 
-function run(owner: object | null, cwd: string, program: string, args: string[]): Promise<string> {
-  const [file, argv] = owner ? ['runuser', ['-u', SUPERUSER, '--', program, ...args]] : [program, args];
+function run(owner: Owner | null, cwd: string, program: string, args: string[]): Promise<string> {
+  const [file, argv]: [string, string[]] = owner ? ['runuser', ['-u', SUPERUSER, '--', program, ...args]] : [program, args];
   // PG* variables (PGPORT, PGDATA, ...) of the caller must not steer initdb and pg_ctl.
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(PG|LC_)/.test(key)));
   env.LC_ALL = 'C';
   return new Promise((resolve, reject) => {
-    execFile(file, argv as string[], { cwd, env, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(file, argv, { cwd, env, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${program.split('/').pop()} ${args[0] ?? ''} failed: ${(stderr || stdout || error.message).trim()}`));
       else resolve(stdout);
     });
