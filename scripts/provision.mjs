@@ -20,10 +20,16 @@ function has(program) {
 
 const needs = [
   { ok: () => postgresBinDir() !== null, pkg: 'postgresql' },
+  { ok: () => has('redis-server'), pkg: 'redis-server' },
 ];
 
+/** Debian packages the tests need that are not installed. */
+export function missingPackages() {
+  return needs.filter((n) => !n.ok()).map((n) => n.pkg);
+}
+
 export function provision() {
-  const missing = needs.filter((n) => !n.ok()).map((n) => n.pkg);
+  const missing = missingPackages();
   if (missing.length === 0) return;
   if (!has('apt-get')) {
     console.error(`missing test services (${missing.join(', ')}) and no apt-get to install them`);

@@ -30,6 +30,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+console.log(`# node ${process.version} (${process.execPath}), ${files.length} test file(s)`);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
