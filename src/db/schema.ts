@@ -61,6 +61,49 @@ export interface OrdersTable {
   reclaimed_at: bigint | null;
   completed_at: bigint | null;
   failed_at: bigint | null;
+  delegate_tx_status: ChainTxStatus | null;
+  reclaim_tx_status: ChainTxStatus | null;
+  /** Lock period (blocks) the delegation was made with; null when unlocked. */
+  lock_blocks: bigint | null;
+  /** Why a pending or active order is waiting (e.g. no pool capacity, lock not yet expired). */
+  wait_reason: string | null;
+  reclaim_attempts: Generated<bigint>;
+}
+
+export const CHAIN_TX_KINDS = ['delegate', 'reclaim'] as const;
+export type ChainTxKind = (typeof CHAIN_TX_KINDS)[number];
+
+/**
+ * signed     journaled, maybe broadcast (a crash may have hit in between): outcome unknown
+ * broadcast  the node accepted it: outcome unknown until solidified
+ * confirmed  in a solidified block with a successful result
+ * failed     in a solidified block with a failed result, or refused by the node
+ *            and now past its expiration: it will never land
+ * expired    never seen on chain and past its expiration: it will never land
+ */
+export const CHAIN_TX_STATUSES = ['signed', 'broadcast', 'confirmed', 'failed', 'expired'] as const;
+export type ChainTxStatus = (typeof CHAIN_TX_STATUSES)[number];
+
+export interface ChainTransactionsTable {
+  txid: string;
+  order_id: string;
+  kind: ChainTxKind;
+  pool_address: string;
+  receiver: string;
+  amount_sun: bigint;
+  lock_blocks: bigint | null;
+  /** The signed transaction, re-broadcast verbatim when its outcome is in doubt. Never logged. */
+  signed_json: string;
+  /** Chain time (ms) after which it can never be included. */
+  expiration: bigint;
+  status: ChainTxStatus;
+  result_code: string | null;
+  result_message: string | null;
+  block_number: bigint | null;
+  broadcasts: Generated<bigint>;
+  created_at: bigint;
+  updated_at: bigint;
+  confirmed_at: bigint | null;
 }
 
 export interface OrderEventsTable {
@@ -79,4 +122,5 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   orders: OrdersTable;
   order_events: OrderEventsTable;
+  chain_transactions: ChainTransactionsTable;
 }

@@ -1,0 +1,80 @@
+/**
+ * What the engine needs from a TRON full node, in Joule's terms (bigint sun,
+ * epoch milliseconds). The TronWeb implementation is tronweb-gateway.ts; the
+ * engine depends on this interface only.
+ */
+export interface PoolAccount {
+  address: string;
+  /** Hex private key. Never logged, never returned by the API. */
+  privateKey: string;
+  /** Set when the key signs through an active permission (a delegate-only hot key). */
+  permissionId: number | undefined;
+}
+
+export interface NetworkEnergy {
+  /** TRX staked for energy across the network (whole TRX). */
+  totalEnergyWeight: bigint;
+  totalEnergyLimit: bigint;
+}
+
+export interface AccountInfo {
+  exists: boolean;
+  isContract: boolean;
+}
+
+export interface SignedTransaction {
+  txid: string;
+  /** The signed transaction as JSON, exactly what is broadcast (and re-broadcast). */
+  json: string;
+  /** raw_data.expiration: after this chain time the transaction can never be included. */
+  expiration: bigint;
+}
+
+export type BroadcastOutcome = { accepted: true } | { accepted: false; code: string; message: string };
+
+export type TransactionStatus =
+  /** Neither view knows it. */
+  | { state: 'unknown' }
+  /** In a head block, not yet solidified. */
+  | { state: 'included'; blockNumber: bigint }
+  /** In a solidified block: final. `success` is the contract result. */
+  | { state: 'confirmed'; success: boolean; blockNumber: bigint; blockTime: bigint; failure: string | undefined };
+
+export interface BlockRef {
+  number: bigint;
+  timestamp: bigint;
+}
+
+export interface DelegationRecord {
+  /** Sun delegated without a lock. */
+  unlockedSun: bigint;
+  /** Sun delegated under a lock, and when that lock ends (chain time, ms). */
+  lockedSun: bigint;
+  lockExpiresAt: bigint | null;
+}
+
+export interface ChainGateway {
+  networkEnergy(pool: string): Promise<NetworkEnergy>;
+  /** getcandelegatedmaxsize on the head view, in sun. */
+  delegatableSun(pool: string): Promise<bigint>;
+  account(address: string): Promise<AccountInfo>;
+  buildDelegate(pool: PoolAccount, receiver: string, sun: bigint, lockBlocks: bigint | null): Promise<SignedTransaction>;
+  buildUndelegate(pool: PoolAccount, receiver: string, sun: bigint): Promise<SignedTransaction>;
+  broadcast(signedJson: string): Promise<BroadcastOutcome>;
+  transactionStatus(txid: string): Promise<TransactionStatus>;
+  headBlock(): Promise<BlockRef>;
+  solidBlock(): Promise<BlockRef>;
+  delegation(pool: string, receiver: string): Promise<DelegationRecord>;
+}
+
+/**
+ * The node could not be asked or did not answer (network error, 5xx,
+ * timeout). Never a verdict on a transaction: its outcome stays unknown.
+ */
+export class ChainUnavailableError extends Error {
+  readonly code = 'chain_unavailable';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ChainUnavailableError';
+  }
+}

@@ -1,0 +1,160 @@
+import { providers, TronWeb } from 'tronweb';
+import {
+  ChainUnavailableError,
+  type AccountInfo,
+  type BlockRef,
+  type BroadcastOutcome,
+  type ChainGateway,
+  type DelegationRecord,
+  type NetworkEnergy,
+  type PoolAccount,
+  type SignedTransaction,
+  type TransactionStatus,
+} from './gateway.js';
+
+/** A JSON integer from the node as bigint (TronWeb parses them as numbers; ours stay below 2^53). */
+const big = (v: unknown): bigint => (typeof v === 'number' || typeof v === 'string' ? BigInt(v) : 0n);
+
+type Tx = { txID: string; raw_data: { expiration: number }; signature?: string[] };
+
+/**
+ * ChainGateway over the real TronWeb against a java-tron HTTP API (or the
+ * devnet). Every node call is bounded by `timeoutMs`; transport failures
+ * become ChainUnavailableError, which the engine treats as "ask again later".
+ */
+export class TronWebGateway implements ChainGateway {
+  private readonly tronWeb: TronWeb;
+
+  constructor(fullHost: string, opts: { timeoutMs: number; apiKey?: string | undefined }) {
+    const headers = opts.apiKey ? { 'TRON-PRO-API-KEY': opts.apiKey } : {};
+    const provider = () => new providers.HttpProvider(fullHost, opts.timeoutMs, '', '', headers);
+    this.tronWeb = new TronWeb({ fullNode: provider(), solidityNode: provider(), eventServer: provider() });
+  }
+
+  static addressOf(privateKey: string): string {
+    const address = TronWeb.address.fromPrivateKey(privateKey);
+    if (typeof address !== 'string') throw new Error('not a valid private key');
+    return address;
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await fn();
+    } catch (err) {
+      throw new ChainUnavailableError(`${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    }
+    const error = (result as { Error?: unknown } | null)?.Error;
+    if (error !== undefined) throw new ChainUnavailableError(`${what}: node answered ${String(error)}`);
+    return result;
+  }
+
+  async networkEnergy(pool: string): Promise<NetworkEnergy> {
+    const r = (await this.call('getaccountresource', () => this.tronWeb.trx.getAccountResources(pool))) as unknown as Record<string, unknown>;
+    return { totalEnergyWeight: big(r.TotalEnergyWeight), totalEnergyLimit: big(r.TotalEnergyLimit) };
+  }
+
+  async delegatableSun(pool: string): Promise<bigint> {
+    const r = (await this.call('getcandelegatedmaxsize', () =>
+      this.tronWeb.trx.getCanDelegatedMaxSize(pool, 'ENERGY', { confirmed: false }),
+    )) as { max_size?: number };
+    return big(r.max_size);
+  }
+
+  async account(address: string): Promise<AccountInfo> {
+    const r = (await this.call('getaccount', () => this.tronWeb.trx.getUnconfirmedAccount(address))) as unknown as Record<string, unknown>;
+    return { exists: Object.keys(r).length > 0, isContract: r.type === 'Contract' };
+  }
+
+  private async sign(pool: PoolAccount, tx: Tx): Promise<SignedTransaction> {
+    const signed = (pool.permissionId === undefined
+      ? await this.tronWeb.trx.sign(tx as never, pool.privateKey)
+      : await this.tronWeb.trx.multiSign(tx as never, pool.privateKey, pool.permissionId)) as unknown as Tx;
+    return { txid: signed.txID, json: JSON.stringify(signed), expiration: BigInt(signed.raw_data.expiration) };
+  }
+
+  private permissionOptions(pool: PoolAccount) {
+    return pool.permissionId === undefined ? {} : { permissionId: pool.permissionId };
+  }
+
+  async buildDelegate(pool: PoolAccount, receiver: string, sun: bigint, lockBlocks: bigint | null): Promise<SignedTransaction> {
+    const tx = (await this.call('delegateresource (reference block)', () =>
+      this.tronWeb.transactionBuilder.delegateResource(
+        Number(sun),
+        receiver,
+        'ENERGY',
+        pool.address,
+        lockBlocks !== null,
+        lockBlocks === null ? undefined : Number(lockBlocks),
+        this.permissionOptions(pool),
+      ),
+    )) as unknown as Tx;
+    return this.sign(pool, tx);
+  }
+
+  async buildUndelegate(pool: PoolAccount, receiver: string, sun: bigint): Promise<SignedTransaction> {
+    const tx = (await this.call('undelegateresource (reference block)', () =>
+      this.tronWeb.transactionBuilder.undelegateResource(Number(sun), receiver, 'ENERGY', pool.address, this.permissionOptions(pool)),
+    )) as unknown as Tx;
+    return this.sign(pool, tx);
+  }
+
+  async broadcast(signedJson: string): Promise<BroadcastOutcome> {
+    const r = (await this.call('broadcasttransaction', () =>
+      this.tronWeb.trx.sendRawTransaction(JSON.parse(signedJson) as never),
+    )) as unknown as { result?: boolean; code?: string; message?: string };
+    if (r.result === true) return { accepted: true };
+    const message = typeof r.message === 'string' ? TronWeb.toUtf8(r.message) : '';
+    return { accepted: false, code: String(r.code ?? 'UNKNOWN'), message };
+  }
+
+  async transactionStatus(txid: string): Promise<TransactionStatus> {
+    const solid = (await this.call('walletsolidity/gettransactioninfobyid', () =>
+      this.tronWeb.trx.getTransactionInfo(txid),
+    )) as Record<string, any>;
+    if (Object.keys(solid).length > 0) {
+      const failed = solid.result === 'FAILED' || (solid.receipt?.result !== undefined && solid.receipt.result !== 'SUCCESS');
+      return {
+        state: 'confirmed',
+        success: !failed,
+        blockNumber: big(solid.blockNumber),
+        blockTime: big(solid.blockTimeStamp),
+        failure: failed ? (solid.resMessage ? TronWeb.toUtf8(solid.resMessage) : String(solid.receipt?.result ?? 'FAILED')) : undefined,
+      };
+    }
+    const head = (await this.call('wallet/gettransactioninfobyid', () =>
+      this.tronWeb.trx.getUnconfirmedTransactionInfo(txid),
+    )) as Record<string, any>;
+    if (Object.keys(head).length > 0) return { state: 'included', blockNumber: big(head.blockNumber) };
+    return { state: 'unknown' };
+  }
+
+  private block(r: Record<string, any>): BlockRef {
+    const raw = r.block_header?.raw_data ?? {};
+    return { number: big(raw.number), timestamp: big(raw.timestamp) };
+  }
+
+  async headBlock(): Promise<BlockRef> {
+    return this.block((await this.call('getnowblock', () => this.tronWeb.trx.getCurrentBlock())) as Record<string, any>);
+  }
+
+  async solidBlock(): Promise<BlockRef> {
+    return this.block((await this.call('walletsolidity/getnowblock', () => this.tronWeb.trx.getConfirmedCurrentBlock())) as Record<string, any>);
+  }
+
+  async delegation(pool: string, receiver: string): Promise<DelegationRecord> {
+    const r = (await this.call('getdelegatedresourcev2', () =>
+      this.tronWeb.trx.getDelegatedResourceV2(pool, receiver, { confirmed: false }),
+    )) as { delegatedResource?: Array<Record<string, unknown>> };
+    const out: DelegationRecord = { unlockedSun: 0n, lockedSun: 0n, lockExpiresAt: null };
+    for (const d of r.delegatedResource ?? []) {
+      const sun = big(d.frozen_balance_for_energy);
+      const expires = big(d.expire_time_for_energy);
+      if (expires > 0n) {
+        out.lockedSun += sun;
+        out.lockExpiresAt = expires;
+      } else out.unlockedSun += sun;
+    }
+    return out;
+  }
+}

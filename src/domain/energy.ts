@@ -1,0 +1,36 @@
+import { SUN_PER_TRX } from './amounts.js';
+
+/** The smallest delegation the chain accepts: 1 TRX. */
+export const MIN_DELEGATION_SUN = SUN_PER_TRX;
+
+/**
+ * TRX (in sun) to stake-delegate so that the receiver gains at least `energy`.
+ * A staked TRX yields TotalEnergyLimit / TotalEnergyWeight energy, so
+ *   trx = ceil(energy * TotalEnergyWeight / TotalEnergyLimit), at least 1 TRX.
+ * TotalEnergyWeight is in whole TRX; rounding up to whole TRX never undershoots.
+ */
+export function sunForEnergy(energy: bigint, totalEnergyWeight: bigint, totalEnergyLimit: bigint): bigint {
+  if (energy <= 0n || totalEnergyWeight <= 0n || totalEnergyLimit <= 0n) {
+    throw new RangeError('energy and the network totals must be positive');
+  }
+  const trx = (energy * totalEnergyWeight + totalEnergyLimit - 1n) / totalEnergyLimit;
+  const sun = trx * SUN_PER_TRX;
+  return sun < MIN_DELEGATION_SUN ? MIN_DELEGATION_SUN : sun;
+}
+
+/** Energy that `sun` of delegated stake yields (rounded down, as the chain does). */
+export function energyForSun(sun: bigint, totalEnergyWeight: bigint, totalEnergyLimit: bigint): bigint {
+  if (totalEnergyWeight <= 0n) return 0n;
+  return ((sun / SUN_PER_TRX) * totalEnergyLimit) / totalEnergyWeight;
+}
+
+/** Blocks are produced every 3 s: 28,800 a day. */
+export const BLOCK_MS = 3000n;
+/** The longest lock the chain accepts: 30 days. */
+export const MAX_LOCK_BLOCKS = 864_000n;
+
+/** Lock period, in blocks, covering a rental of `seconds` (rounded up, capped at 30 days). */
+export function lockBlocksFor(seconds: bigint): bigint {
+  const blocks = (seconds * 1000n + BLOCK_MS - 1n) / BLOCK_MS;
+  return blocks > MAX_LOCK_BLOCKS ? MAX_LOCK_BLOCKS : blocks < 1n ? 1n : blocks;
+}
