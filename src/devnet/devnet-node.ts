@@ -1,0 +1,93 @@
+// The node behind the HTTP API: chain state, faults, block production and
+// persistence wired together. Built from the genesis, or from the data file
+// when one exists.
+import { newAccount } from './account.js';
+import { produceBlocks, genesisBlock } from './block-producer.js';
+import { broadcastTransaction, type BroadcastResponse } from './broadcast.js';
+import { ChainState } from './chain-state.js';
+import { currentEnergyUsage } from './energy.js';
+import { Faults } from './faults.js';
+import type { ResolvedGenesis } from './genesis.js';
+import { loadState, saveState } from './persistence.js';
+import { SignerCache } from './signature.js';
+
+export interface NodeOptions {
+  genesis: ResolvedGenesis;
+  totalEnergyLimit: bigint;
+  solidifyLag: number;
+  dataFile?: string;
+  log: (line: string) => void;
+}
+
+export class DevnetNode {
+  readonly state: ChainState;
+  readonly faults = new Faults();
+  readonly signers = new SignerCache();
+  private readonly dataFile: string | undefined;
+  readonly log: (line: string) => void;
+
+  constructor(options: NodeOptions) {
+    this.log = options.log;
+    this.dataFile = options.dataFile;
+    const saved = options.dataFile === undefined ? undefined : loadState(options.dataFile);
+    const config = {
+      totalEnergyLimit: options.totalEnergyLimit,
+      restEnergyWeight: saved?.config.restEnergyWeight ?? options.genesis.restEnergyWeight,
+      restNetWeight: saved?.config.restNetWeight ?? options.genesis.restNetWeight,
+      solidifyLag: options.solidifyLag,
+    };
+    if (saved !== undefined) {
+      this.state = new ChainState(config, saved.genesisTimestamp, saved);
+      this.log(`devnet state loaded: head ${this.state.head}, ${this.state.txs.size} transaction(s)`);
+    } else {
+      const timestamp = Date.now();
+      this.state = new ChainState(config, timestamp);
+      this.applyGenesis(options.genesis, timestamp);
+    }
+  }
+
+  private applyGenesis(genesis: ResolvedGenesis, timestamp: number): void {
+    const { state } = this;
+    let stakedEnergy = 0n;
+    let stakedBandwidth = 0n;
+    for (const a of genesis.accounts) {
+      state.putAccount({
+        ...newAccount(a.hex, timestamp),
+        balance: a.balance,
+        frozenEnergy: a.stakeEnergy,
+        frozenBandwidth: a.stakeBandwidth,
+      });
+      stakedEnergy += a.stakeEnergy;
+      stakedBandwidth += a.stakeBandwidth;
+    }
+    for (const hex of genesis.contractHex) state.putAccount(newAccount(hex, timestamp, 'Contract'));
+    state.putTotals({ stakedEnergy, stakedBandwidth });
+    state.appendBlock(genesisBlock(timestamp));
+  }
+
+  broadcast(body: unknown): BroadcastResponse {
+    return broadcastTransaction(this, body);
+  }
+
+  mine(count: number): void {
+    if (count <= 0) return;
+    produceBlocks(this.state, count, this.log);
+    this.save();
+  }
+
+  /** Simulates the account spending energy (e.g. a USDT transfer), so recovery and reclaim can be tested. */
+  consumeEnergy(address: string, energy: bigint): void {
+    const view = this.state.latest();
+    const account = view.account(address);
+    if (account === undefined) throw new Error('account does not exist');
+    this.state.putAccount({
+      ...account,
+      energyUsage: currentEnergyUsage(account, view.slot) + energy,
+      energyUsageSlot: view.slot,
+    });
+  }
+
+  save(): void {
+    if (this.dataFile !== undefined) saveState(this.dataFile, this.state.toData());
+  }
+}
