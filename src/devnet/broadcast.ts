@@ -10,7 +10,8 @@ import { MAX_EXPIRATION_WINDOW_MS, TAPOS_WINDOW, TOTAL_SIGN_NUM } from './consta
 import { addressField } from './contract-input.js';
 import { BroadcastError, ContractValidateError } from './contract-error.js';
 import type { Faults } from './faults.js';
-import { SignatureFormatError, type SignerCache } from './signature.js';
+import { SignatureFormatError } from './signature.js';
+import type { SignatureVerifier, SignerResult } from './signature-pool.js';
 import { decodeTransaction, storedTransaction, type DecodedTransaction } from './transaction-codec.js';
 
 export type BroadcastResponse = { result: true; txid: string } | { code: string; txid: string; message: string };
@@ -18,7 +19,7 @@ export type BroadcastResponse = { result: true; txid: string } | { code: string;
 export interface BroadcastDeps {
   state: ChainState;
   faults: Faults;
-  signers: SignerCache;
+  verifier: SignatureVerifier;
   log: (line: string) => void;
 }
 
@@ -32,11 +33,11 @@ export function failure(code: string, txid: string, message: string): BroadcastR
 
 class SignatureError extends Error {}
 
-/** java-tron's TransactionCapsule.validateSignature, messages included. */
-function checkSignatures(deps: BroadcastDeps, tx: DecodedTransaction, owner: string): void {
+/** The permission a transaction claims, checked as far as it can be without its signers. */
+function claimedPermission(state: ChainState, tx: DecodedTransaction, owner: string): Permission {
   if (tx.signatures.length === 0) throw new SignatureError('miss sig or contract');
   if (tx.signatures.length > TOTAL_SIGN_NUM) throw new SignatureError('too many signatures');
-  const account = deps.state.latest().account(owner);
+  const account = state.latest().account(owner);
   let permission: Permission | undefined;
   if (account === undefined) {
     // An account that does not exist yet still has the default permissions.
@@ -58,27 +59,25 @@ function checkSignatures(deps: BroadcastDeps, tx: DecodedTransaction, owner: str
       `Signature count is ${tx.signatures.length} more than key counts of permission : ${permission.keys.length}`,
     );
   }
-  const likely = permission.keys.map((k) => k.address);
+  return permission;
+}
+
+/** java-tron's checkWeight: every signer in the permission, once, reaching the threshold. */
+function checkWeight(tx: DecodedTransaction, permission: Permission, signers: readonly SignerResult[]): void {
   const seen = new Set<string>();
   let weight = 0n;
-  for (const signature of tx.signatures) {
-    let signer: string;
-    try {
-      signer = deps.signers.signerOf(tx.rawBytes, tx.txID, signature, likely);
-    } catch (err) {
-      if (err instanceof SignatureFormatError) throw new SignatureError(err.message);
-      throw err;
-    }
+  signers.forEach((signer, i) => {
+    if (signer instanceof SignatureFormatError) throw new SignatureError(signer.message);
     const key = permission.keys.find((k) => k.address === signer);
     if (key === undefined) {
       throw new SignatureError(
-        `${signature.toLowerCase()} is signed by ${toBase58(signer)} but it is not contained of permission.`,
+        `${tx.signatures[i]!.toLowerCase()} is signed by ${toBase58(signer)} but it is not contained of permission.`,
       );
     }
     if (seen.has(signer)) throw new SignatureError(`${toBase58(signer)} has signed twice!`);
     seen.add(signer);
     weight += key.weight;
-  }
+  });
   if (weight < permission.threshold) throw new SignatureError('sig error');
 }
 
@@ -115,7 +114,7 @@ export function applyContract(state: ChainState, contractType: string, value: Re
   return actuator.execute(contract, ctx);
 }
 
-export function broadcastTransaction(deps: BroadcastDeps, body: unknown): BroadcastResponse {
+export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): Promise<BroadcastResponse> {
   const tx = decodeTransaction(body);
   const { state, faults } = deps;
   const injected = faults.takeFailBroadcast();
@@ -123,7 +122,14 @@ export function broadcastTransaction(deps: BroadcastDeps, body: unknown): Broadc
 
   const owner = addressField(tx.value, 'owner_address');
   try {
-    checkSignatures(deps, tx, owner);
+    const permission = claimedPermission(state, tx, owner);
+    const signers = await deps.verifier.signersOf(
+      tx,
+      permission.keys.map((k) => k.address),
+    );
+    // Checked against the permission as it was when the broadcast arrived; what
+    // follows runs without a pause, so no other broadcast interleaves with it.
+    checkWeight(tx, permission, signers);
   } catch (err) {
     if (err instanceof SignatureError) return failure('SIGERROR', tx.txID, `Validate signature error: ${err.message}`);
     throw err;

@@ -9,7 +9,7 @@ import { currentEnergyUsage } from './energy.js';
 import { Faults } from './faults.js';
 import type { ResolvedGenesis } from './genesis.js';
 import { loadState, saveState } from './persistence.js';
-import { SignerCache } from './signature.js';
+import { SignatureVerifier } from './signature-pool.js';
 
 export interface NodeOptions {
   genesis: ResolvedGenesis;
@@ -17,18 +17,21 @@ export interface NodeOptions {
   solidifyLag: number;
   dataFile?: string;
   log: (line: string) => void;
+  /** Worker threads for signature checks; 0 checks on the main thread. Default: one per core beyond the first (at least 1, at most 4). */
+  signatureThreads?: number;
 }
 
 export class DevnetNode {
   readonly state: ChainState;
   readonly faults = new Faults();
-  readonly signers = new SignerCache();
+  readonly verifier: SignatureVerifier;
   private readonly dataFile: string | undefined;
   readonly log: (line: string) => void;
 
   constructor(options: NodeOptions) {
     this.log = options.log;
     this.dataFile = options.dataFile;
+    this.verifier = new SignatureVerifier(options.signatureThreads);
     const saved = options.dataFile === undefined ? undefined : loadState(options.dataFile);
     const config = {
       totalEnergyLimit: options.totalEnergyLimit,
@@ -65,7 +68,7 @@ export class DevnetNode {
     state.appendBlock(genesisBlock(timestamp));
   }
 
-  broadcast(body: unknown): BroadcastResponse {
+  broadcast(body: unknown): Promise<BroadcastResponse> {
     return broadcastTransaction(this, body);
   }
 
@@ -85,6 +88,11 @@ export class DevnetNode {
       energyUsage: currentEnergyUsage(account, view.slot) + energy,
       energyUsageSlot: view.slot,
     });
+  }
+
+  async close(): Promise<void> {
+    await this.verifier.close();
+    this.save();
   }
 
   save(): void {

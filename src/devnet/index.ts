@@ -76,7 +76,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
       closed = true;
       if (timer !== undefined) clearInterval(timer);
       await http.close();
-      node.save();
+      await node.close();
     },
   };
 }

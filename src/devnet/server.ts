@@ -121,7 +121,7 @@ export function createDevnetServer(deps: ServerDeps): DevnetServer {
     let payload: string;
     try {
       const view = solidity ? node.state.solid() : node.state.latest();
-      payload = toWireJson(handler({ params, view, solidity, node, visible }), int64AsString);
+      payload = toWireJson(await handler({ params, view, solidity, node, visible }), int64AsString);
     } catch (err) {
       if (err instanceof BadRequest || err instanceof MalformedTransactionError) {
         payload = toWireJson({ Error: err.message });

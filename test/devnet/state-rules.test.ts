@@ -18,7 +18,7 @@ function node() {
       { name: 'alice', balance: String(10n * TRX) },
     ],
   });
-  const n = new DevnetNode({ genesis, totalEnergyLimit: 180_000_000_000n, solidifyLag: 0, log: () => {} });
+  const n = new DevnetNode({ genesis, totalEnergyLimit: 180_000_000_000n, solidifyLag: 0, log: () => {}, signatureThreads: 0 });
   const [pool, alice] = genesis.accounts.map((a) => a.hex) as [string, string];
   return { n, pool, alice };
 }
