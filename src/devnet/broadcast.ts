@@ -31,11 +31,12 @@ export function failure(code: string, txid: string, message: string): BroadcastR
   return { code, txid, message: hex(message) };
 }
 
-class SignatureError extends Error {}
+/** A signature-stage refusal (SIGERROR); the message is java-tron's. */
+export class SignatureError extends Error {}
 
 /** The permission a transaction claims, checked as far as it can be without its signers. */
-function claimedPermission(state: ChainState, tx: DecodedTransaction, owner: string): Permission {
-  if (tx.signatures.length === 0) throw new SignatureError('miss sig or contract');
+export function claimedPermission(state: ChainState, tx: DecodedTransaction, owner: string, requireSignatures = true): Permission {
+  if (requireSignatures && tx.signatures.length === 0) throw new SignatureError('miss sig or contract');
   if (tx.signatures.length > TOTAL_SIGN_NUM) throw new SignatureError('too many signatures');
   const account = state.latest().account(owner);
   let permission: Permission | undefined;

@@ -11,6 +11,8 @@ import type { ResolvedGenesis } from './genesis.js';
 import { loadState, saveState } from './persistence.js';
 import { SignatureVerifier } from './signature-pool.js';
 
+const SAVE_EMPTY_EVERY_MS = 30_000;
+
 export interface NodeOptions {
   genesis: ResolvedGenesis;
   totalEnergyLimit: bigint;
@@ -27,6 +29,9 @@ export class DevnetNode {
   readonly verifier: SignatureVerifier;
   private readonly dataFile: string | undefined;
   readonly log: (line: string) => void;
+  /** State changed since the last save (a transaction or an admin change). */
+  private dirty = false;
+  private savedAt = 0;
 
   constructor(options: NodeOptions) {
     this.log = options.log;
@@ -74,8 +79,14 @@ export class DevnetNode {
 
   mine(count: number): void {
     if (count <= 0) return;
+    const from = this.state.head + 1;
     produceBlocks(this.state, count, this.log);
-    this.save();
+    for (let n = from; n <= this.state.head && !this.dirty; n++) {
+      if ((this.state.blocks.get(n)?.txIds.length ?? 0) > 0) this.dirty = true;
+    }
+    // Empty blocks are saved now and then, not each time: rewriting the whole
+    // file every 3 s for nothing would cost more than the chain itself.
+    if (this.dirty || Date.now() - this.savedAt > SAVE_EMPTY_EVERY_MS) this.save();
   }
 
   /** Simulates the account spending energy (e.g. a USDT transfer), so recovery and reclaim can be tested. */
@@ -88,6 +99,7 @@ export class DevnetNode {
       energyUsage: currentEnergyUsage(account, view.slot) + energy,
       energyUsageSlot: view.slot,
     });
+    this.dirty = true;
   }
 
   async close(): Promise<void> {
@@ -97,5 +109,7 @@ export class DevnetNode {
 
   save(): void {
     if (this.dataFile !== undefined) saveState(this.dataFile, this.state.toData());
+    this.dirty = false;
+    this.savedAt = Date.now();
   }
 }

@@ -16,11 +16,13 @@ import {
   UPDATE_PERMISSION_FEE,
 } from './constants.js';
 import { ContractValidateError } from './contract-error.js';
-import { contextFor } from './broadcast.js';
+import { claimedPermission, contextFor, SignatureError } from './broadcast.js';
+import { addressField } from './contract-input.js';
+import { SignatureFormatError } from './signature.js';
 import type { DevnetNode } from './devnet-node.js';
 import { currentEnergyUsage, delegatableEnergySun, energyLimit } from './energy.js';
 import { parseInt64 } from './json-wire.js';
-import { MalformedTransactionError, encodeRawData, sha256Hex } from './transaction-codec.js';
+import { MalformedTransactionError, decodeTransaction, encodeRawData, sha256Hex } from './transaction-codec.js';
 
 export interface WalletRequest {
   params: Record<string, unknown>;
@@ -369,7 +371,53 @@ const readHandlers: Record<string, Handler> = {
   getbandwidthprices: () => ({ prices: '0:1000' }),
 };
 
+/** wallet/getsignweight: what TronWeb's multiSign asks before adding a signature. */
+async function signWeight(req: WalletRequest): Promise<unknown> {
+  const tx = decodeTransaction(req.params);
+  const transaction = {
+    visible: req.params.visible === true,
+    txID: tx.txID,
+    raw_data: req.params.raw_data,
+    raw_data_hex: tx.rawDataHex,
+    ...(tx.signatures.length > 0 ? { signature: tx.signatures } : {}),
+  };
+  const wrapped = { result: { result: true }, txid: tx.txID, transaction };
+  const owner = addressField(tx.value, 'owner_address');
+  let permission: Permission;
+  try {
+    permission = claimedPermission(req.node.state, tx, owner, false);
+  } catch (err) {
+    if (err instanceof SignatureError) return { result: { code: 'PERMISSION_ERROR', message: err.message }, transaction: wrapped };
+    throw err;
+  }
+  const approved: string[] = [];
+  let weight = 0n;
+  const signers = await req.node.verifier.signersOf(tx, permission.keys.map((k) => k.address));
+  for (const signer of signers) {
+    if (signer instanceof SignatureFormatError) {
+      return { result: { code: 'SIGNATURE_FORMAT_ERROR', message: signer.message }, transaction: wrapped };
+    }
+    const key = permission.keys.find((k) => k.address === signer);
+    if (key === undefined) {
+      return {
+        result: { code: 'PERMISSION_ERROR', message: `${toBase58(signer)} is not contained of permission.` },
+        transaction: wrapped,
+      };
+    }
+    approved.push(addr(req, signer));
+    weight += key.weight;
+  }
+  return compact({
+    permission: permissionJson(req, permission),
+    approved_list: approved,
+    current_weight: weight,
+    result: { code: weight >= permission.threshold ? 'ENOUGH_PERMISSION' : 'NOT_ENOUGH_PERMISSION' },
+    transaction: wrapped,
+  });
+}
+
 const fullNodeOnly: Record<string, Handler> = {
+  getsignweight: signWeight,
   broadcasttransaction: (req) => req.node.broadcast(req.params),
   createtransaction: buildTransaction('TransferContract', ['owner_address', 'to_address']),
   freezebalancev2: buildTransaction('FreezeBalanceV2Contract', ['owner_address']),
