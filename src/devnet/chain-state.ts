@@ -95,6 +95,8 @@ export interface ChainStateData {
 const TOTALS_KEY = 'totals';
 /** Blocks kept in memory: the TaPoS window plus slack; older empty blocks are forgotten. */
 const BLOCKS_KEPT = 70_000;
+/** Empty blocks written to the data file: enough for in-flight transactions' TaPoS. */
+const BLOCKS_SAVED = 2_000;
 
 export function delegationKey(from: string, to: string, lock: boolean): string {
   return `${from}:${to}:${lock ? 1 : 0}`;
@@ -192,7 +194,9 @@ export class ChainState {
       accounts: this.accounts.toData(),
       delegations: this.delegations.toData(),
       totals: this.totals.toData(),
-      blocks: [...this.blocks.values()],
+      // Recent blocks serve TaPoS and getblock after a restart; older empty
+      // ones are not worth rewriting on every save.
+      blocks: [...this.blocks.values()].filter((b) => b.number > this.head - BLOCKS_SAVED || b.txIds.length > 0),
       txs: [...this.txs.values()],
     };
   }
