@@ -3,7 +3,7 @@
 // meant to be copied.
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { startDevnet, type Devnet } from './index.js';
+import { defaultGenesis, startDevnet, type Devnet } from './index.js';
 
 const USAGE = `usage: devnet [options]
   --host <host>            listen address (DEVNET_HOST, default 127.0.0.1)
@@ -12,6 +12,7 @@ const USAGE = `usage: devnet [options]
   --solidify-lag <blocks>  solidified view trails head by this much (DEVNET_SOLIDIFY_LAG, default 19)
   --energy-limit <energy>  TotalEnergyLimit (DEVNET_TOTAL_ENERGY_LIMIT, default 180000000000)
   --genesis <file>         genesis JSON (DEVNET_GENESIS, default built in)
+  --seed <text>            derive the default genesis keys from this seed instead (DEVNET_SEED)
   --data-file <file>       keep state across restarts in this file (DEVNET_DATA_FILE)
   --quiet                  no per-block log lines
   --help`;
@@ -33,6 +34,7 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
       'solidify-lag': { type: 'string' },
       'energy-limit': { type: 'string' },
       genesis: { type: 'string' },
+      seed: { type: 'string' },
       'data-file': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean' },
@@ -44,7 +46,8 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
     process.exit(0);
   }
   const energyLimit = values['energy-limit'] ?? env.DEVNET_TOTAL_ENERGY_LIMIT;
-  const genesis = values.genesis ?? env.DEVNET_GENESIS;
+  const seed = values.seed ?? env.DEVNET_SEED;
+  const genesis = values.genesis ?? env.DEVNET_GENESIS ?? (seed ? { ...defaultGenesis(), seed } : undefined);
   const dataFile = values['data-file'] ?? env.DEVNET_DATA_FILE;
   const quiet = values.quiet === true;
   const devnet = await startDevnet({

@@ -68,3 +68,25 @@ test('the default genesis is deterministic and has staked pools, customers and t
     await b.close();
   }
 });
+
+test('--seed changes the keys of the built-in genesis', async () => {
+  const original = console.log;
+  console.log = () => {};
+  let devnet;
+  try {
+    devnet = await main(['--port', '0', '--block-interval', '0', '--seed', 'another-seed'], {});
+  } finally {
+    console.log = original;
+  }
+  try {
+    const usual = defaultGenesis();
+    assert.equal(devnet.accounts.pools.length, usual.accounts.filter((a) => a.role === 'pool').length);
+    const standard = await startDevnet({ blockIntervalMs: 0 });
+    assert.notEqual(devnet.accounts.pools[0]!.address, standard.accounts.pools[0]!.address);
+    await standard.close();
+  } finally {
+    await devnet.close();
+    process.removeAllListeners('SIGINT');
+    process.removeAllListeners('SIGTERM');
+  }
+});
