@@ -9,6 +9,20 @@ import { main } from '../../src/devnet/cli.js';
 import { defaultGenesis, startDevnet } from '../../src/devnet/index.js';
 import { client } from './tronweb-client.js';
 
+const signalHandlersBefore = {
+  SIGINT: new Set(process.listeners('SIGINT')),
+  SIGTERM: new Set(process.listeners('SIGTERM')),
+};
+
+/** main() installs SIGINT/SIGTERM handlers for a standalone run; a test removes only those. */
+function dropNewSignalHandlers(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) {
+      if (!signalHandlersBefore[signal].has(listener)) process.off(signal, listener);
+    }
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'devnet-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -45,8 +59,7 @@ test('main() starts a devnet from flags and a genesis file, and prints the keys'
     assert.equal(res.TotalEnergyWeight, 1_000_000 + 1_000);
   } finally {
     await devnet.close();
-    process.removeAllListeners('SIGINT');
-    process.removeAllListeners('SIGTERM');
+    dropNewSignalHandlers();
   }
 });
 
@@ -86,7 +99,6 @@ test('--seed changes the keys of the built-in genesis', async () => {
     await standard.close();
   } finally {
     await devnet.close();
-    process.removeAllListeners('SIGINT');
-    process.removeAllListeners('SIGTERM');
+    dropNewSignalHandlers();
   }
 });
