@@ -124,10 +124,7 @@ export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): 
   const owner = addressField(tx.value, 'owner_address');
   try {
     const permission = claimedPermission(state, tx, owner);
-    const signers = await deps.verifier.signersOf(
-      tx,
-      permission.keys.map((k) => k.address),
-    );
+    const signers = await deps.verifier.signersOf(tx, permission.keys.map((k) => k.address));
     // Checked against the permission as it was when the broadcast arrived; what
     // follows runs without a pause, so no other broadcast interleaves with it.
     checkWeight(tx, permission, signers);
@@ -160,15 +157,12 @@ export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): 
   if (summary.amount !== undefined) record.amount = summary.amount;
   if (summary.resource !== undefined) record.resource = summary.resource;
 
-  const dropped = faults.state.drop !== undefined || faults.state.delay !== undefined;
+  // A drop or delay fault holds the transaction back: it is validated now, so
+  // the client sees the real verdict, but applied only when (and if) its block comes.
+  const holdBack = actuator !== undefined && (faults.state.drop !== undefined || faults.state.delay !== undefined);
   try {
-    if (dropped && actuator !== undefined) {
-      // Held-back transactions are validated now (the client sees the real
-      // verdict) but only applied when, and if, their block comes.
-      actuator.validate(actuator.parse(tx.value), contextFor(state));
-    } else {
-      record.fee = applyContract(state, tx.contractType, tx.value);
-    }
+    if (holdBack) actuator.validate(actuator.parse(tx.value), contextFor(state));
+    else record.fee = applyContract(state, tx.contractType, tx.value);
   } catch (err) {
     if (err instanceof ContractValidateError) {
       return failure('CONTRACT_VALIDATE_ERROR', tx.txID, `Contract validate error : ${err.message}`);
@@ -176,26 +170,15 @@ export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): 
     if (err instanceof BroadcastError) return failure(err.code, tx.txID, err.message);
     throw err;
   }
-
-  if (dropped) {
+  if (holdBack) {
     if (faults.takeDrop()) {
       record.status = 'dropped';
       deps.log(`broadcast ${tx.txID} accepted and dropped (fault)`);
     } else {
-      const blocks = faults.takeDelay();
-      if (blocks !== null) {
-        record.status = 'delayed';
-        record.includeAtBlock = state.head + Math.max(1, blocks);
-        deps.log(`broadcast ${tx.txID} held until block ${record.includeAtBlock} (fault)`);
-      } else {
-        // The faults ran out between the check and now: apply normally.
-        try {
-          record.fee = applyContract(state, tx.contractType, tx.value);
-        } catch (err) {
-          if (err instanceof BroadcastError) return failure(err.code, tx.txID, err.message);
-          throw err;
-        }
-      }
+      // A fault is removed when its count runs out, so the delay is there.
+      record.status = 'delayed';
+      record.includeAtBlock = state.head + Math.max(1, faults.takeDelay() ?? 1);
+      deps.log(`broadcast ${tx.txID} held until block ${record.includeAtBlock} (fault)`);
     }
   }
   state.txs.set(tx.txID, record);
