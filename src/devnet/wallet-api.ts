@@ -1,159 +1,33 @@
 // The /wallet/* and /walletsolidity/* endpoints, answering in java-tron's JSON
-// shapes: protobuf JSON with default (zero, empty) fields left out, `{}` for
-// anything unknown, `{"Error": …}` for a bad request.
-import type { Account, Permission } from './account.js';
-import { actuators } from './actuators.js';
-import { toBase58, toHexAddress } from './address.js';
-import type { BlockRecord, ChainView, Delegation, RawData, TxRecord } from './chain-state.js';
+// shapes: `{}` for anything unknown, `{"Error": …}` for a bad request.
+import { buildTransaction } from './build-transaction.js';
 import {
   CODE_VERSION,
   CREATE_ACCOUNT_FEE,
   FREE_NET_LIMIT,
   MAX_DELEGATE_LOCK_PERIOD,
-  RESOURCE_WINDOW_SLOTS,
   TOTAL_NET_LIMIT,
   TRX,
   UPDATE_PERMISSION_FEE,
 } from './constants.js';
-import { ContractValidateError } from './contract-error.js';
-import { claimedPermission, contextFor, SignatureError } from './broadcast.js';
-import { addressField } from './contract-input.js';
-import { SignatureFormatError } from './signature.js';
-import type { DevnetNode } from './devnet-node.js';
 import { currentEnergyUsage, delegatableEnergySun, energyLimit } from './energy.js';
+import type { BlockRecord, Delegation } from './chain-state.js';
 import { parseInt64 } from './json-wire.js';
-import { MalformedTransactionError, decodeTransaction, encodeRawData, sha256Hex } from './transaction-codec.js';
+import { signWeight } from './sign-weight.js';
+import {
+  accountJson,
+  addr,
+  addressParam,
+  blockJson,
+  compact,
+  delegationJson,
+  transactionInfoJson,
+  transactionJson,
+  type Handler,
+  type WalletRequest,
+} from './wallet-json.js';
 
-export interface WalletRequest {
-  params: Record<string, unknown>;
-  view: ChainView;
-  solidity: boolean;
-  node: DevnetNode;
-  visible: boolean;
-}
-
-type Handler = (req: WalletRequest) => unknown;
-
-/** A request the node refuses; answered as 200 `{"Error": …}` like java-tron's servlets. */
-export class BadRequest extends Error {
-  override readonly name = 'BadRequest';
-}
-
-const WITNESS = '41' + '7d'.repeat(20);
-
-function addr(req: WalletRequest, hex: string): string {
-  return req.visible ? toBase58(hex) : hex;
-}
-
-/** Drops fields whose value is a protobuf default, as proto3 JSON printing does. */
-function compact<T extends Record<string, unknown>>(obj: T): Partial<T> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) {
-    if (v === undefined || v === 0n || v === 0 || v === false || v === '') continue;
-    if (Array.isArray(v) && v.length === 0) continue;
-    out[k] = v;
-  }
-  return out as Partial<T>;
-}
-
-function addressParam(req: WalletRequest, ...names: string[]): string {
-  for (const name of names) {
-    const raw = req.params[name];
-    if (raw === undefined) continue;
-    const hex = toHexAddress(raw);
-    if (hex === null) throw new BadRequest(`INVALID address ${String(raw)}`);
-    return hex;
-  }
-  throw new BadRequest(`${names[0]} is required`);
-}
-
-function permissionJson(req: WalletRequest, p: Permission): Record<string, unknown> {
-  return compact({
-    type: p.type === 'Owner' ? undefined : p.type,
-    id: p.id,
-    permission_name: p.name,
-    threshold: p.threshold,
-    operations: p.operations,
-    keys: p.keys.map((k) => ({ address: addr(req, k.address), weight: k.weight })),
-  });
-}
-
-function accountJson(req: WalletRequest, a: Account): Record<string, unknown> {
-  return compact({
-    address: addr(req, a.address),
-    type: a.type === 'Contract' ? 'Contract' : undefined,
-    balance: a.balance,
-    create_time: BigInt(a.createTime),
-    net_window_size: RESOURCE_WINDOW_SLOTS,
-    account_resource: compact({
-      energy_usage: a.energyUsage,
-      latest_consume_time_for_energy: BigInt(a.energyUsageSlot),
-      energy_window_size: RESOURCE_WINDOW_SLOTS,
-      delegated_frozenV2_balance_for_energy: a.delegatedEnergy,
-      acquired_delegated_frozenV2_balance_for_energy: a.acquiredEnergy,
-    }),
-    owner_permission: permissionJson(req, a.owner),
-    active_permission: a.actives.map((p) => permissionJson(req, p)),
-    frozenV2: [compact({ amount: a.frozenBandwidth }), compact({ type: 'ENERGY', amount: a.frozenEnergy }), { type: 'TRON_POWER' }],
-    delegated_frozenV2_balance_for_bandwidth: a.delegatedBandwidth,
-    acquired_delegated_frozenV2_balance_for_bandwidth: a.acquiredBandwidth,
-  });
-}
-
-function blockJson(req: WalletRequest, b: BlockRecord, detail: boolean): Record<string, unknown> {
-  const json: Record<string, unknown> = {
-    blockID: b.id,
-    block_header: {
-      raw_data: {
-        // Kept even for block 0 (proto3 would drop it): TronWeb reads it unconditionally.
-        number: BigInt(b.number),
-        txTrieRoot: b.txIds.length === 0 ? '0'.repeat(64) : sha256Hex(Buffer.from(b.txIds.join(''), 'hex')),
-        witness_address: addr(req, WITNESS),
-        parentHash: b.parentId,
-        version: 32,
-        timestamp: BigInt(b.timestamp),
-      },
-      witness_signature: sha256Hex(Buffer.from(b.id, 'hex')) + sha256Hex(Buffer.from(b.parentId, 'hex')) + '00',
-    },
-  };
-  if (detail && b.txIds.length > 0) {
-    json.transactions = b.txIds.map((id) => transactionJson(req.node.state.txs.get(id)!));
-  }
-  return json;
-}
-
-function transactionJson(tx: TxRecord): Record<string, unknown> {
-  return {
-    ret: [compact({ fee: tx.fee, contractRet: 'SUCCESS' })],
-    signature: tx.tx.signature,
-    txID: tx.txID,
-    raw_data: tx.tx.raw_data,
-    raw_data_hex: tx.tx.raw_data_hex,
-  };
-}
-
-function transactionInfoJson(tx: TxRecord): Record<string, unknown> {
-  const netUsage = BigInt(Math.ceil((tx.tx.raw_data_hex?.length ?? 0) / 2) + 65 * tx.tx.signature.length + 64);
-  return compact({
-    id: tx.txID,
-    fee: tx.fee,
-    blockNumber: BigInt(tx.blockNumber ?? 0),
-    blockTimeStamp: BigInt(tx.blockTimestamp ?? 0),
-    contractResult: [''],
-    receipt: { net_usage: netUsage },
-  });
-}
-
-function delegationJson(req: WalletRequest, d: Delegation): Record<string, unknown> {
-  return compact({
-    from: addr(req, d.from),
-    to: addr(req, d.to),
-    frozen_balance_for_bandwidth: d.bandwidth,
-    frozen_balance_for_energy: d.energy,
-    expire_time_for_bandwidth: BigInt(d.bandwidthExpireTime),
-    expire_time_for_energy: BigInt(d.energyExpireTime),
-  });
-}
+export { BadRequest } from './wallet-json.js';
 
 function blockParam(req: WalletRequest): BlockRecord | undefined {
   const raw = req.params.id_or_num;
@@ -197,60 +71,6 @@ function chainParameters(req: WalletRequest): Record<string, unknown> {
     ['getTotalNetLimit', TOTAL_NET_LIMIT],
   ];
   return { chainParameter: params.map(([key, value]) => compact({ key, value })) };
-}
-
-/** Builds an unsigned transaction as java-tron's building endpoints do (validate first). */
-function buildTransaction(contractType: string, addressFields: string[]): Handler {
-  return (req) => {
-    const value: Record<string, unknown> = {};
-    for (const [key, raw] of Object.entries(req.params)) {
-      if (key === 'visible' || key === 'Permission_id' || key === 'permission_id' || key === 'extra_data') continue;
-      value[key] = addressFields.includes(key) && typeof raw === 'string' ? (toHexAddress(raw) ?? raw) : raw;
-    }
-    for (const field of ['amount', 'frozen_balance', 'balance', 'lock_period']) {
-      if (value[field] !== undefined) value[field] = Number(parseInt64(value[field]) ?? 0n);
-    }
-    if (contractType !== 'TransferContract' && contractType !== 'AccountPermissionUpdateContract' && value.resource === undefined) {
-      value.resource = 'BANDWIDTH';
-    }
-    if (contractType === 'AccountPermissionUpdateContract') {
-      for (const p of [value.owner, ...(Array.isArray(value.actives) ? value.actives : [])]) {
-        if (p === null || typeof p !== 'object') continue;
-        const keys = (p as { keys?: Array<{ address: string }> }).keys ?? [];
-        for (const k of keys) k.address = toHexAddress(k.address) ?? k.address;
-      }
-    }
-    const actuator = actuators[contractType]!;
-    try {
-      actuator.validate(actuator.parse(value), contextFor(req.node.state));
-    } catch (err) {
-      if (err instanceof ContractValidateError) {
-        throw new BadRequest(`class org.tron.core.exception.ContractValidateException : ${err.message}`);
-      }
-      throw err;
-    }
-    const head = req.node.state.headBlock();
-    const contract: RawData['contract'][number] = {
-      parameter: { value, type_url: `type.googleapis.com/protocol.${contractType}` },
-      type: contractType,
-    };
-    const permissionId = parseInt64(req.params.Permission_id ?? req.params.permission_id);
-    if (permissionId !== null && permissionId > 0n) contract.Permission_id = Number(permissionId);
-    const raw_data: RawData = {
-      contract: [contract],
-      ref_block_bytes: head.number.toString(16).padStart(4, '0').slice(-4),
-      ref_block_hash: head.id.slice(16, 32),
-      expiration: head.timestamp + 60_000,
-      timestamp: Date.now(),
-    };
-    let bytes: Uint8Array;
-    try {
-      bytes = encodeRawData({ raw_data });
-    } catch (err) {
-      throw new MalformedTransactionError(err instanceof Error ? err.message : String(err));
-    }
-    return { visible: false, txID: sha256Hex(bytes), raw_data, raw_data_hex: Buffer.from(bytes).toString('hex') };
-  };
 }
 
 const readHandlers: Record<string, Handler> = {
@@ -371,51 +191,6 @@ const readHandlers: Record<string, Handler> = {
   getbandwidthprices: () => ({ prices: '0:1000' }),
 };
 
-/** wallet/getsignweight: what TronWeb's multiSign asks before adding a signature. */
-async function signWeight(req: WalletRequest): Promise<unknown> {
-  const tx = decodeTransaction(req.params);
-  const transaction = {
-    visible: req.params.visible === true,
-    txID: tx.txID,
-    raw_data: req.params.raw_data,
-    raw_data_hex: tx.rawDataHex,
-    ...(tx.signatures.length > 0 ? { signature: tx.signatures } : {}),
-  };
-  const wrapped = { result: { result: true }, txid: tx.txID, transaction };
-  const owner = addressField(tx.value, 'owner_address');
-  let permission: Permission;
-  try {
-    permission = claimedPermission(req.node.state, tx, owner, false);
-  } catch (err) {
-    if (err instanceof SignatureError) return { result: { code: 'PERMISSION_ERROR', message: err.message }, transaction: wrapped };
-    throw err;
-  }
-  const approved: string[] = [];
-  let weight = 0n;
-  const signers = await req.node.verifier.signersOf(tx, permission.keys.map((k) => k.address));
-  for (const signer of signers) {
-    if (signer instanceof SignatureFormatError) {
-      return { result: { code: 'SIGNATURE_FORMAT_ERROR', message: signer.message }, transaction: wrapped };
-    }
-    const key = permission.keys.find((k) => k.address === signer);
-    if (key === undefined) {
-      return {
-        result: { code: 'PERMISSION_ERROR', message: `${toBase58(signer)} is not contained of permission.` },
-        transaction: wrapped,
-      };
-    }
-    approved.push(addr(req, signer));
-    weight += key.weight;
-  }
-  return compact({
-    permission: permissionJson(req, permission),
-    approved_list: approved,
-    current_weight: weight,
-    result: { code: weight >= permission.threshold ? 'ENOUGH_PERMISSION' : 'NOT_ENOUGH_PERMISSION' },
-    transaction: wrapped,
-  });
-}
-
 const fullNodeOnly: Record<string, Handler> = {
   getsignweight: signWeight,
   broadcasttransaction: (req) => req.node.broadcast(req.params),
@@ -431,3 +206,4 @@ export function walletHandler(name: string, solidity: boolean): Handler | undefi
   const key = name.toLowerCase();
   return readHandlers[key] ?? (solidity ? undefined : fullNodeOnly[key]);
 }
+
