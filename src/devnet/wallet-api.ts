@@ -157,7 +157,8 @@ const readHandlers: Record<string, Handler> = {
     if (account === undefined) return {};
     const type = Number(parseInt64(req.params.type) ?? 0n);
     const max = type === 1 ? delegatableEnergySun(account, req.view.slot, req.view.energyTotals()) : account.frozenBandwidth;
-    return compact({ max_size: max });
+    // Less than 1 TRX cannot be delegated, so java-tron reports it as nothing.
+    return compact({ max_size: max < TRX ? 0n : max });
   },
   getavailableunfreezecount: (req) => (req.view.account(addressParam(req, 'owner_address')) === undefined ? {} : { count: 32n }),
   getcanwithdrawunfreezeamount: () => ({}),
