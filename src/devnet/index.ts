@@ -58,7 +58,15 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   });
   const { port } = http.server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const timer = blockIntervalMs > 0 ? setInterval(() => node.mine(1), blockIntervalMs) : undefined;
+  const produce = (): void => {
+    try {
+      node.mine(1);
+    } catch (err) {
+      // A failed save (disk full, say) must not take the host process down with it.
+      log(`block production failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  const timer = blockIntervalMs > 0 ? setInterval(produce, blockIntervalMs) : undefined;
   log(`devnet listening on ${url}, head block ${node.state.head}`);
 
   const pick = (role: 'pool' | 'customer'): DevAccount[] =>
