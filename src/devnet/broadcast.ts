@@ -6,7 +6,7 @@ import type { ApplyContext } from './actuator.js';
 import { actuators } from './actuators.js';
 import { toBase58 } from './address.js';
 import type { ChainState, TxRecord } from './chain-state.js';
-import { MAX_EXPIRATION_WINDOW_MS, TAPOS_WINDOW, TOTAL_SIGN_NUM } from './constants.js';
+import { BLOCK_INTERVAL_MS, MAX_EXPIRATION_WINDOW_MS, TAPOS_WINDOW, TOTAL_SIGN_NUM } from './constants.js';
 import { addressField } from './contract-input.js';
 import { BroadcastError, ContractValidateError } from './contract-error.js';
 import type { Faults } from './faults.js';
@@ -121,6 +121,11 @@ export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): 
   const injected = faults.takeFailBroadcast();
   if (injected !== null) return failure(injected.code, tx.txID, injected.message);
 
+  // Wallet.broadcastTransaction refuses, before anything else, a transaction
+  // that cannot make it into the next block in time.
+  if (tx.expiration < state.headBlock().timestamp + BLOCK_INTERVAL_MS) {
+    return failure('TRANSACTION_EXPIRATION_ERROR', tx.txID, 'Transaction expired');
+  }
   const owner = addressField(tx.value, 'owner_address');
   try {
     const permission = claimedPermission(state, tx, owner);
