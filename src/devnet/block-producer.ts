@@ -20,8 +20,10 @@ export function genesisBlock(timestamp: number): BlockRecord {
 /** Includes delayed transactions whose block has come; returns their ids. */
 function includeDelayed(state: ChainState, number: number, timestamp: number, log: (line: string) => void): string[] {
   const included: string[] = [];
-  for (const tx of state.txs.values()) {
-    if (tx.status !== 'delayed' || tx.includeAtBlock === undefined || tx.includeAtBlock > number) continue;
+  for (const txID of state.delayed) {
+    const tx = state.txs.get(txID)!;
+    if (tx.includeAtBlock !== undefined && tx.includeAtBlock > number) continue;
+    state.delayed.delete(txID);
     if (tx.expiration <= timestamp) {
       tx.status = 'failed';
       tx.failure = 'Transaction expired';

@@ -188,5 +188,6 @@ export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): 
   }
   state.txs.set(tx.txID, record);
   if (record.status === 'pending') state.pending.push(tx.txID);
+  if (record.status === 'delayed') state.delayed.add(tx.txID);
   return { result: true, txid: tx.txID };
 }

@@ -110,6 +110,8 @@ export class ChainState {
   readonly txs = new Map<string, TxRecord>();
   /** Accepted and applied, waiting for the next block. */
   pending: string[] = [];
+  /** Accepted, held back by the delay fault until their block. */
+  readonly delayed = new Set<string>();
   head = 0;
 
   constructor(
@@ -126,6 +128,7 @@ export class ChainState {
       for (const tx of data.txs) {
         this.txs.set(tx.txID, tx);
         if (tx.status === 'pending') this.pending.push(tx.txID);
+        if (tx.status === 'delayed') this.delayed.add(tx.txID);
       }
     }
   }
