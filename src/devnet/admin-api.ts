@@ -1,0 +1,150 @@
+// /devnet/*: what tests and operators use to drive the devnet — mine blocks,
+// inject faults, and see what really happened on chain. Never itself faulted.
+import { toBase58, toHexAddress } from './address.js';
+import type { ChainView, TxRecord } from './chain-state.js';
+import type { DevnetNode } from './devnet-node.js';
+import type { ResolvedGenesis } from './genesis.js';
+import { parseInt64 } from './json-wire.js';
+
+export interface AdminRequest {
+  method: string;
+  path: string; // after /devnet
+  params: Record<string, unknown>;
+  node: DevnetNode;
+  genesis: ResolvedGenesis;
+  blockIntervalMs: number;
+}
+
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function count(params: Record<string, unknown>, name: string, fallback: number | null): number | null {
+  const raw = params[name];
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  const value = parseInt64(raw);
+  if (value === null || value < 0n) throw new AdminError(400, `${name} must be a non-negative integer`);
+  return Number(value);
+}
+
+function txSummary(tx: TxRecord): Record<string, unknown> {
+  return {
+    txID: tx.txID,
+    contractType: tx.contractType,
+    owner: toHexAddress(tx.owner) === null ? tx.owner : toBase58(tx.owner),
+    receiver: tx.receiver === undefined || toHexAddress(tx.receiver) === null ? tx.receiver : toBase58(tx.receiver),
+    amount: tx.amount,
+    resource: tx.resource,
+    status: tx.status,
+    block: tx.blockNumber,
+    includeAtBlock: tx.includeAtBlock,
+    fee: tx.fee,
+    failure: tx.failure,
+  };
+}
+
+function delegations(view: ChainView): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const d of view.delegations()) {
+    for (const [resource, balance, expireTime] of [
+      ['ENERGY', d.energy, d.energyExpireTime],
+      ['BANDWIDTH', d.bandwidth, d.bandwidthExpireTime],
+    ] as const) {
+      if (balance === 0n) continue;
+      out.push({ from: toBase58(d.from), to: toBase58(d.to), resource, balance, lock: d.lock, expireTime });
+    }
+  }
+  return out;
+}
+
+export function handleAdmin(req: AdminRequest): unknown {
+  const { node, params } = req;
+  const { faults, state } = node;
+  const route = `${req.method} ${req.path}`;
+  switch (route) {
+    case 'POST /mine': {
+      node.mine(count(params, 'blocks', 1)!);
+      return { head: state.head, solid: state.solidBlock };
+    }
+    case 'GET /status':
+      return {
+        head: state.head,
+        solid: state.solidBlock,
+        pending: state.pending.length,
+        blockIntervalMs: req.blockIntervalMs,
+        solidifyLag: state.config.solidifyLag,
+        faults: faults.state,
+      };
+    case 'GET /accounts':
+      return {
+        accounts: req.genesis.accounts.map((a) => ({ name: a.name, role: a.role, address: a.address, privateKey: a.privateKey })),
+        contracts: req.genesis.contracts,
+      };
+    case 'GET /faults':
+      return faults.state;
+    case 'POST /faults/clear':
+    case 'DELETE /faults':
+      faults.clear();
+      return faults.state;
+    case 'POST /faults/http-error': {
+      const status = count(params, 'status', 503)!;
+      if (status < 500 || status > 599) throw new AdminError(400, 'status must be 5xx');
+      const when = params.when === 'after' ? 'after' : 'before';
+      faults.state.httpError = {
+        status,
+        remaining: count(params, 'count', null),
+        pathPrefix: typeof params.pathPrefix === 'string' ? params.pathPrefix : '/',
+        when,
+      };
+      return faults.state;
+    }
+    case 'POST /faults/hang': {
+      faults.state.hang = {
+        ms: count(params, 'ms', 30_000)!,
+        remaining: count(params, 'count', null),
+        pathPrefix: typeof params.pathPrefix === 'string' ? params.pathPrefix : '/',
+      };
+      return faults.state;
+    }
+    case 'POST /faults/drop':
+      faults.state.drop = { remaining: count(params, 'count', null) };
+      return faults.state;
+    case 'POST /faults/delay':
+      faults.state.delay = { blocks: count(params, 'blocks', 1)!, remaining: count(params, 'count', null) };
+      return faults.state;
+    case 'POST /faults/fail-broadcast': {
+      const code = typeof params.code === 'string' ? params.code : 'SERVER_BUSY';
+      faults.state.failBroadcast = {
+        code,
+        message: typeof params.message === 'string' ? params.message : `devnet injected ${code}`,
+        remaining: count(params, 'count', 1)!,
+      };
+      return faults.state;
+    }
+    case 'GET /transactions': {
+      const status = typeof params.status === 'string' ? params.status : undefined;
+      const txs = [...state.txs.values()].filter((t) => status === undefined || t.status === status);
+      return { transactions: txs.map(txSummary) };
+    }
+    case 'GET /delegations':
+      return { delegations: delegations(params.view === 'solid' ? state.solid() : state.latest()) };
+    case 'POST /consume-energy': {
+      const address = toHexAddress(params.address);
+      const energy = parseInt64(params.energy);
+      if (address === null || energy === null || energy < 0n) throw new AdminError(400, 'address and energy are required');
+      try {
+        node.consumeEnergy(address, energy);
+      } catch (err) {
+        throw new AdminError(400, err instanceof Error ? err.message : String(err));
+      }
+      return { ok: true };
+    }
+    default:
+      throw new AdminError(404, `no devnet route ${route}`);
+  }
+}

@@ -1,0 +1,269 @@
+// Everything the devnet chain knows: accounts, delegations, network totals,
+// blocks and transactions. Account-like state is versioned per block so the
+// full-node view (head, with pending transactions) and the solidified view
+// (head - lag) are both exact.
+import type { Account } from './account.js';
+import { BLOCK_INTERVAL_MS, TRX } from './constants.js';
+import type { EnergyTotals } from './energy.js';
+import { PENDING, VersionedMap, type VersionedMapData } from './versioned-map.js';
+
+/** One aggregate per (owner, receiver, locked?), as java-tron's DelegatedResourceStore keys V2 records. */
+export interface Delegation {
+  from: string;
+  to: string;
+  lock: boolean;
+  energy: bigint;
+  energyExpireTime: number;
+  bandwidth: bigint;
+  bandwidthExpireTime: number;
+}
+
+export interface NetworkTotals {
+  /** Sun staked for energy by accounts on this devnet. */
+  stakedEnergy: bigint;
+  stakedBandwidth: bigint;
+}
+
+export interface BlockRecord {
+  number: number;
+  id: string;
+  parentId: string;
+  timestamp: number;
+  txIds: string[];
+}
+
+export type TxStatus = 'pending' | 'delayed' | 'included' | 'dropped' | 'failed';
+
+/** A transaction the node accepted, and what became of it. */
+export interface TxRecord {
+  txID: string;
+  /** The signed transaction JSON as broadcast (hex addresses). */
+  tx: SignedTransaction;
+  contractType: string;
+  owner: string;
+  receiver?: string;
+  amount?: bigint;
+  resource?: string;
+  status: TxStatus;
+  /** For delayed transactions: the first block that may include it. */
+  includeAtBlock?: number;
+  blockNumber?: number;
+  blockTimestamp?: number;
+  fee: bigint;
+  expiration: number;
+  /** Why a delayed transaction failed when its block came. */
+  failure?: string;
+}
+
+export interface SignedTransaction {
+  visible?: boolean;
+  txID: string;
+  raw_data: RawData;
+  raw_data_hex?: string;
+  signature: string[];
+}
+
+export interface RawData {
+  contract: Array<{ type: string; parameter: { value: Record<string, unknown>; type_url?: string }; Permission_id?: number }>;
+  ref_block_bytes: string;
+  ref_block_hash: string;
+  expiration: number;
+  timestamp?: number;
+  fee_limit?: number;
+  data?: string;
+}
+
+export interface ChainConfig {
+  totalEnergyLimit: bigint;
+  /** TotalEnergyWeight (TRX) of the rest of the network, which the devnet only models. */
+  restEnergyWeight: bigint;
+  restNetWeight: bigint;
+  solidifyLag: number;
+}
+
+export interface ChainStateData {
+  config: { totalEnergyLimit: bigint; restEnergyWeight: bigint; restNetWeight: bigint };
+  genesisTimestamp: number;
+  head: number;
+  accounts: VersionedMapData<Account>;
+  delegations: VersionedMapData<Delegation>;
+  totals: VersionedMapData<NetworkTotals>;
+  blocks: BlockRecord[];
+  txs: TxRecord[];
+}
+
+const TOTALS_KEY = 'totals';
+/** Blocks kept in memory: the TaPoS window plus slack; older empty blocks are forgotten. */
+const BLOCKS_KEPT = 70_000;
+/** Empty blocks written to the data file: enough for in-flight transactions' TaPoS. */
+const BLOCKS_SAVED = 2_000;
+
+export function delegationKey(from: string, to: string, lock: boolean): string {
+  return `${from}:${to}:${lock ? 1 : 0}`;
+}
+
+export class ChainState {
+  readonly accounts: VersionedMap<Account>;
+  readonly delegations: VersionedMap<Delegation>;
+  readonly totals: VersionedMap<NetworkTotals>;
+  readonly blocks = new Map<number, BlockRecord>();
+  readonly txs = new Map<string, TxRecord>();
+  /** Accepted and applied, waiting for the next block. */
+  pending: string[] = [];
+  /** Accepted, held back by the delay fault until their block. */
+  readonly delayed = new Set<string>();
+  head = 0;
+
+  constructor(
+    readonly config: ChainConfig,
+    readonly genesisTimestamp: number,
+    data?: ChainStateData,
+  ) {
+    this.accounts = data ? VersionedMap.fromData(data.accounts) : new VersionedMap();
+    this.delegations = data ? VersionedMap.fromData(data.delegations) : new VersionedMap();
+    this.totals = data ? VersionedMap.fromData(data.totals) : new VersionedMap();
+    if (data) {
+      this.head = data.head;
+      for (const block of data.blocks) this.blocks.set(block.number, block);
+      for (const tx of data.txs) {
+        this.txs.set(tx.txID, tx);
+        if (tx.status === 'pending') this.pending.push(tx.txID);
+        if (tx.status === 'delayed') this.delayed.add(tx.txID);
+      }
+    }
+  }
+
+  get solidBlock(): number {
+    return Math.max(0, this.head - this.config.solidifyLag);
+  }
+
+  headBlock(): BlockRecord {
+    return this.blocks.get(this.head)!;
+  }
+
+  /** The full node's view: head state with pending transactions applied. */
+  latest(): ChainView {
+    return new ChainView(this, PENDING, this.headBlock());
+  }
+
+  /** The solidified view: state as of head - lag. */
+  solid(): ChainView {
+    const block = this.blocks.get(this.solidBlock) ?? this.headBlock();
+    return new ChainView(this, block.number, block);
+  }
+
+  putAccount(account: Account): void {
+    this.accounts.set(account.address, account);
+  }
+
+  putDelegation(delegation: Delegation): void {
+    const key = delegationKey(delegation.from, delegation.to, delegation.lock);
+    if (delegation.energy === 0n && delegation.bandwidth === 0n) this.delegations.delete(key);
+    else this.delegations.set(key, delegation);
+  }
+
+  putTotals(totals: NetworkTotals): void {
+    this.totals.set(TOTALS_KEY, totals);
+  }
+
+  /** Appends a block, stamping pending state writes with its number. */
+  appendBlock(block: BlockRecord): void {
+    this.blocks.set(block.number, block);
+    this.head = block.number;
+    const oldestReadable = this.solidBlock;
+    this.accounts.stamp(block.number, oldestReadable);
+    this.delegations.stamp(block.number, oldestReadable);
+    this.totals.stamp(block.number, oldestReadable);
+    const forget = block.number - BLOCKS_KEPT;
+    if (forget >= 0) {
+      const old = this.blocks.get(forget);
+      if (old !== undefined && old.txIds.length === 0) this.blocks.delete(forget);
+    }
+  }
+
+  slotOf(timestamp: number): number {
+    return Math.floor((timestamp - this.genesisTimestamp) / BLOCK_INTERVAL_MS);
+  }
+
+  toData(): ChainStateData {
+    return {
+      config: {
+        totalEnergyLimit: this.config.totalEnergyLimit,
+        restEnergyWeight: this.config.restEnergyWeight,
+        restNetWeight: this.config.restNetWeight,
+      },
+      genesisTimestamp: this.genesisTimestamp,
+      head: this.head,
+      accounts: this.accounts.toData(),
+      delegations: this.delegations.toData(),
+      totals: this.totals.toData(),
+      // Recent blocks serve TaPoS and getblock after a restart; older empty
+      // ones are not worth rewriting on every save.
+      blocks: [...this.blocks.values()].filter((b) => b.number > this.head - BLOCKS_SAVED || b.txIds.length > 0),
+      txs: [...this.txs.values()],
+    };
+  }
+}
+
+/** Read access to the chain as of one block (or the pending state). */
+export class ChainView {
+  constructor(
+    private readonly state: ChainState,
+    readonly atBlock: number,
+    /** The block this view answers getnowblock with. */
+    readonly block: BlockRecord,
+  ) {}
+
+  get slot(): number {
+    return this.state.slotOf(this.block.timestamp);
+  }
+
+  get config(): ChainConfig {
+    return this.state.config;
+  }
+
+  account(address: string): Account | undefined {
+    return this.state.accounts.get(address, this.atBlock);
+  }
+
+  delegation(from: string, to: string, lock: boolean): Delegation | undefined {
+    return this.state.delegations.get(delegationKey(from, to, lock), this.atBlock);
+  }
+
+  delegations(): Delegation[] {
+    return [...this.state.delegations.entriesAt(this.atBlock)].map(([, d]) => d);
+  }
+
+  networkTotals(): NetworkTotals {
+    return this.state.totals.get(TOTALS_KEY, this.atBlock) ?? { stakedEnergy: 0n, stakedBandwidth: 0n };
+  }
+
+  energyTotals(): EnergyTotals {
+    return {
+      totalEnergyLimit: this.state.config.totalEnergyLimit,
+      totalEnergyWeight: this.state.config.restEnergyWeight + this.networkTotals().stakedEnergy / TRX,
+    };
+  }
+
+  totalNetWeight(): bigint {
+    return this.state.config.restNetWeight + this.networkTotals().stakedBandwidth / TRX;
+  }
+
+  /** A transaction is visible in this view once a block at or below it includes it. */
+  transaction(txID: string): TxRecord | undefined {
+    const tx = this.state.txs.get(txID);
+    if (tx === undefined || tx.blockNumber === undefined || tx.blockNumber > this.block.number) return undefined;
+    return tx;
+  }
+
+  blockByNumber(num: number): BlockRecord | undefined {
+    if (num > this.block.number) return undefined;
+    return this.state.blocks.get(num);
+  }
+
+  blockById(id: string): BlockRecord | undefined {
+    const num = Number.parseInt(id.slice(0, 16), 16);
+    const block = this.blockByNumber(num);
+    return block?.id === id.toLowerCase() ? block : undefined;
+  }
+}

@@ -1,0 +1,34 @@
+// Protocol constants the devnet shares with java-tron mainnet. Kept in one
+// place so a reader can check them against the chain parameters in one look.
+
+/** 1 TRX in sun. */
+export const TRX = 1_000_000n;
+/** Block interval of the real network; lock periods and recovery are counted in these slots. */
+export const BLOCK_INTERVAL_MS = 3000;
+/** Chain parameter getMaxDelegateLockPeriod: 30 days of blocks. */
+export const MAX_DELEGATE_LOCK_PERIOD = 864_000n;
+/** `lock: true` without a period locks for 3 days (java-tron DELEGATE_PERIOD / interval). */
+export const DEFAULT_DELEGATE_LOCK_PERIOD = 86_400n;
+/** Used energy and bandwidth recover linearly over 24 h of slots. */
+export const RESOURCE_WINDOW_SLOTS = 28_800n;
+/** Transfer to an address that does not exist yet creates it for this fee. */
+export const CREATE_ACCOUNT_FEE = 1_000_000n;
+/** AccountPermissionUpdateContract costs 100 TRX on mainnet. */
+export const UPDATE_PERMISSION_FEE = 100_000_000n;
+/** A transaction may not expire more than 24 h after the head block. */
+export const MAX_EXPIRATION_WINDOW_MS = 86_400_000;
+/** TaPoS references one of the last 65,536 blocks (two bytes of the number). */
+export const TAPOS_WINDOW = 65_536;
+/** Mainnet TotalNetLimit; bandwidth is reported, never charged on the devnet. */
+export const TOTAL_NET_LIMIT = 43_200_000_000n;
+/** Free bandwidth every account gets per day. */
+export const FREE_NET_LIMIT = 600n;
+/** Maximum signatures per transaction (getTotalSignNum). */
+export const TOTAL_SIGN_NUM = 5;
+/**
+ * Operations bitmask of the default active permission as mainnet creates it.
+ * Bit n set = contract type n allowed; includes 57 (DelegateResource) and 58 (UnDelegateResource).
+ */
+export const DEFAULT_ACTIVE_OPERATIONS = '7fff1fc0033efb0f000000000000000000000000000000000000000000000000';
+/** What java-tron reports as its version in getnodeinfo; TronWeb feature-gates on it. */
+export const CODE_VERSION = '4.8.0';

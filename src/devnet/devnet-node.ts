@@ -1,0 +1,115 @@
+// The node behind the HTTP API: chain state, faults, block production and
+// persistence wired together. Built from the genesis, or from the data file
+// when one exists.
+import { newAccount } from './account.js';
+import { produceBlocks, genesisBlock } from './block-producer.js';
+import { broadcastTransaction, type BroadcastResponse } from './broadcast.js';
+import { ChainState } from './chain-state.js';
+import { currentEnergyUsage } from './energy.js';
+import { Faults } from './faults.js';
+import type { ResolvedGenesis } from './genesis.js';
+import { loadState, saveState } from './persistence.js';
+import { SignatureVerifier } from './signature-pool.js';
+
+const SAVE_EMPTY_EVERY_MS = 30_000;
+
+export interface NodeOptions {
+  genesis: ResolvedGenesis;
+  totalEnergyLimit: bigint;
+  solidifyLag: number;
+  dataFile?: string;
+  log: (line: string) => void;
+  /** Worker threads for signature checks; 0 checks on the main thread. Default: one per core beyond the first (at least 1, at most 4). */
+  signatureThreads?: number;
+}
+
+export class DevnetNode {
+  readonly state: ChainState;
+  readonly faults = new Faults();
+  readonly verifier: SignatureVerifier;
+  private readonly dataFile: string | undefined;
+  readonly log: (line: string) => void;
+  /** State changed since the last save (a transaction or an admin change). */
+  private dirty = false;
+  private savedAt = 0;
+
+  constructor(options: NodeOptions) {
+    this.log = options.log;
+    this.dataFile = options.dataFile;
+    this.verifier = new SignatureVerifier(options.signatureThreads);
+    const saved = options.dataFile === undefined ? undefined : loadState(options.dataFile);
+    const config = {
+      totalEnergyLimit: options.totalEnergyLimit,
+      restEnergyWeight: saved?.config.restEnergyWeight ?? options.genesis.restEnergyWeight,
+      restNetWeight: saved?.config.restNetWeight ?? options.genesis.restNetWeight,
+      solidifyLag: options.solidifyLag,
+    };
+    if (saved !== undefined) {
+      this.state = new ChainState(config, saved.genesisTimestamp, saved);
+      this.log(`devnet state loaded: head ${this.state.head}, ${this.state.txs.size} transaction(s)`);
+    } else {
+      const timestamp = Date.now();
+      this.state = new ChainState(config, timestamp);
+      this.applyGenesis(options.genesis, timestamp);
+    }
+  }
+
+  private applyGenesis(genesis: ResolvedGenesis, timestamp: number): void {
+    const { state } = this;
+    let stakedEnergy = 0n;
+    let stakedBandwidth = 0n;
+    for (const a of genesis.accounts) {
+      state.putAccount({
+        ...newAccount(a.hex, timestamp),
+        balance: a.balance,
+        frozenEnergy: a.stakeEnergy,
+        frozenBandwidth: a.stakeBandwidth,
+      });
+      stakedEnergy += a.stakeEnergy;
+      stakedBandwidth += a.stakeBandwidth;
+    }
+    for (const hex of genesis.contractHex) state.putAccount(newAccount(hex, timestamp, 'Contract'));
+    state.putTotals({ stakedEnergy, stakedBandwidth });
+    state.appendBlock(genesisBlock(timestamp));
+  }
+
+  broadcast(body: unknown): Promise<BroadcastResponse> {
+    return broadcastTransaction(this, body);
+  }
+
+  mine(count: number): void {
+    if (count <= 0) return;
+    const from = this.state.head + 1;
+    produceBlocks(this.state, count, this.log);
+    for (let n = from; n <= this.state.head && !this.dirty; n++) {
+      if ((this.state.blocks.get(n)?.txIds.length ?? 0) > 0) this.dirty = true;
+    }
+    // Empty blocks are saved now and then, not each time: rewriting the whole
+    // file every 3 s for nothing would cost more than the chain itself.
+    if (this.dirty || Date.now() - this.savedAt > SAVE_EMPTY_EVERY_MS) this.save();
+  }
+
+  /** Simulates the account spending energy (e.g. a USDT transfer), so recovery and reclaim can be tested. */
+  consumeEnergy(address: string, energy: bigint): void {
+    const view = this.state.latest();
+    const account = view.account(address);
+    if (account === undefined) throw new Error('account does not exist');
+    this.state.putAccount({
+      ...account,
+      energyUsage: currentEnergyUsage(account, view.slot) + energy,
+      energyUsageSlot: view.slot,
+    });
+    this.dirty = true;
+  }
+
+  async close(): Promise<void> {
+    await this.verifier.close();
+    this.save();
+  }
+
+  save(): void {
+    if (this.dataFile !== undefined) saveState(this.dataFile, this.state.toData());
+    this.dirty = false;
+    this.savedAt = Date.now();
+  }
+}

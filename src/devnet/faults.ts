@@ -1,0 +1,94 @@
+// Injected failures, set through the admin API. Each fault counts down the
+// requests or broadcasts it affects; `remaining: null` means until cleared.
+
+export interface HttpErrorFault {
+  status: number;
+  remaining: number | null;
+  pathPrefix: string;
+  /** 'before': the request is not processed; 'after': processed, then the answer is lost. */
+  when: 'before' | 'after';
+}
+
+export interface HangFault {
+  ms: number;
+  remaining: number | null;
+  pathPrefix: string;
+}
+
+export interface DropFault {
+  remaining: number | null;
+}
+
+export interface DelayFault {
+  blocks: number;
+  remaining: number | null;
+}
+
+export interface FailBroadcastFault {
+  code: string;
+  message: string;
+  remaining: number;
+}
+
+export interface FaultState {
+  httpError?: HttpErrorFault;
+  hang?: HangFault;
+  drop?: DropFault;
+  delay?: DelayFault;
+  failBroadcast?: FailBroadcastFault;
+}
+
+/** Takes one use of a countdown fault; returns whether it applied. */
+function use(fault: { remaining: number | null } | undefined): boolean {
+  if (fault === undefined) return false;
+  if (fault.remaining === null) return true;
+  if (fault.remaining <= 0) return false;
+  fault.remaining -= 1;
+  return true;
+}
+
+export class Faults {
+  state: FaultState = {};
+
+  clear(): void {
+    this.state = {};
+  }
+
+  takeHttpError(path: string, when: 'before' | 'after'): number | null {
+    const fault = this.state.httpError;
+    if (fault === undefined || fault.when !== when || !path.startsWith(fault.pathPrefix)) return null;
+    if (!use(fault)) return null;
+    if (fault.remaining === 0) delete this.state.httpError;
+    return fault.status;
+  }
+
+  takeHang(path: string): number | null {
+    const fault = this.state.hang;
+    if (fault === undefined || !path.startsWith(fault.pathPrefix)) return null;
+    if (!use(fault)) return null;
+    if (fault.remaining === 0) delete this.state.hang;
+    return fault.ms;
+  }
+
+  takeFailBroadcast(): FailBroadcastFault | null {
+    const fault = this.state.failBroadcast;
+    if (fault === undefined || !use(fault)) return null;
+    if (fault.remaining === 0) delete this.state.failBroadcast;
+    return fault;
+  }
+
+  takeDrop(): boolean {
+    const fault = this.state.drop;
+    if (!use(fault)) return false;
+    if (fault!.remaining === 0) delete this.state.drop;
+    return true;
+  }
+
+  /** Blocks to hold the next broadcast back, or null. */
+  takeDelay(): number | null {
+    const fault = this.state.delay;
+    if (fault === undefined || !use(fault)) return null;
+    if (fault.remaining === 0) delete this.state.delay;
+    return fault.blocks;
+  }
+}

@@ -1,0 +1,90 @@
+// Public face of the devnet: start a local java-tron HTTP API simulator that
+// unmodified TronWeb can use as its fullHost.
+import type { AddressInfo } from 'node:net';
+import { DevnetNode } from './devnet-node.js';
+import { defaultGenesis, loadGenesis, resolveGenesis, type GenesisSpec } from './genesis.js';
+import { createDevnetServer } from './server.js';
+
+export { defaultGenesis };
+export type { GenesisSpec, GenesisAccountSpec } from './genesis.js';
+
+export interface DevnetOptions {
+  host?: string;
+  port?: number;
+  blockIntervalMs?: number;
+  solidifyLag?: number;
+  totalEnergyLimit?: bigint;
+  genesis?: GenesisSpec | string;
+  dataFile?: string;
+  log?: (line: string) => void;
+}
+
+export interface DevAccount {
+  name: string;
+  address: string;
+  privateKey: string;
+}
+
+export interface Devnet {
+  url: string;
+  accounts: { pools: DevAccount[]; customers: DevAccount[]; contracts: string[] };
+  mine(blocks?: number): Promise<void>;
+  headNumber(): number;
+  close(): Promise<void>;
+}
+
+export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
+  const host = opts.host ?? '127.0.0.1';
+  const blockIntervalMs = opts.blockIntervalMs ?? 3000;
+  const solidifyLag = opts.solidifyLag ?? 19;
+  if (!Number.isInteger(solidifyLag) || solidifyLag < 0) throw new Error('solidifyLag must be a non-negative integer');
+  if (!Number.isInteger(blockIntervalMs) || blockIntervalMs < 0) throw new Error('blockIntervalMs must be a non-negative integer');
+  const log = opts.log ?? (() => {});
+  const genesis = resolveGenesis(loadGenesis(opts.genesis));
+  const node = new DevnetNode({
+    genesis,
+    totalEnergyLimit: opts.totalEnergyLimit ?? 180_000_000_000n,
+    solidifyLag,
+    ...(opts.dataFile === undefined ? {} : { dataFile: opts.dataFile }),
+    log,
+  });
+  const http = createDevnetServer({ node, genesis, blockIntervalMs });
+  await new Promise<void>((resolve, reject) => {
+    http.server.once('error', reject);
+    http.server.listen(opts.port ?? 0, host, () => {
+      http.server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = http.server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const produce = (): void => {
+    try {
+      node.mine(1);
+    } catch (err) {
+      // A failed save (disk full, say) must not take the host process down with it.
+      log(`block production failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  const timer = blockIntervalMs > 0 ? setInterval(produce, blockIntervalMs) : undefined;
+  log(`devnet listening on ${url}, head block ${node.state.head}`);
+
+  const pick = (role: 'pool' | 'customer'): DevAccount[] =>
+    genesis.accounts.filter((a) => a.role === role).map((a) => ({ name: a.name, address: a.address, privateKey: a.privateKey }));
+  let closed = false;
+  return {
+    url,
+    accounts: { pools: pick('pool'), customers: pick('customer'), contracts: [...genesis.contracts] },
+    mine: async (blocks = 1) => {
+      node.mine(blocks);
+    },
+    headNumber: () => node.state.head,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      if (timer !== undefined) clearInterval(timer);
+      await http.close();
+      await node.close();
+    },
+  };
+}
