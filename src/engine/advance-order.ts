@@ -1,0 +1,89 @@
+import { ChainUnavailableError } from '../chain/gateway.js';
+import type { Order } from '../db/orders.js';
+import type { EngineContext } from './context.js';
+import { stepDelegating, stepPending } from './delegate.js';
+import { LeaseLostError } from './errors.js';
+import { claimOrder, releaseOrder } from './lease.js';
+import { stepActive, stepReclaiming } from './reclaim.js';
+import type { Step } from './step.js';
+
+/** After this many failed reclaim attempts in a row the order shows the alert state `reclaim_retrying`. */
+export const RECLAIM_ALERT_AFTER = 5;
+const MAX_BACKOFF_MS = 60_000;
+/** Steps one claim may take before giving the order back (a guard against a loop). */
+const MAX_STEPS = 8;
+
+/** Exponential backoff with full jitter: retries from many orders never line up. */
+export function backoffMs(attempt: number, baseMs = 1000): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.min(attempt, 16));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+function stepFor(order: Order): ((ctx: EngineContext, held: Order) => Promise<Step>) | undefined {
+  switch (order.status) {
+    case 'pending':
+      return stepPending;
+    case 'delegating':
+      return stepDelegating;
+    case 'active':
+      return stepActive;
+    case 'reclaiming':
+      return stepReclaiming;
+    default:
+      return undefined;
+  }
+}
+
+export interface AdvanceResult {
+  /** The order was not due, or another worker holds it. */
+  claimed: boolean;
+  /** When to look at it again, if it is waiting. */
+  retryInMs: number | null;
+  status: Order['status'] | null;
+}
+
+/**
+ * Moves one order as far as it can go now: claim it (a lease on the database
+ * clock, fenced by version), run its steps until it must wait for the chain
+ * or time, then give it back with the time to look again. Safe to call for
+ * any order id, any number of times, from any number of workers at once.
+ */
+export async function advanceOrder(ctx: EngineContext, orderId: string): Promise<AdvanceResult> {
+  let held = await claimOrder(ctx.db, orderId, ctx.workerId, ctx.settings.leaseMs);
+  if (!held) return { claimed: false, retryInMs: null, status: null };
+  const log = ctx.log.child({ orderId });
+  try {
+    for (let i = 0; i < MAX_STEPS; i++) {
+      const step = stepFor(held);
+      if (!step) return { claimed: true, retryInMs: null, status: held.status };
+      const result = await step(ctx, held);
+      if ('next' in result) {
+        held = result.next;
+        continue;
+      }
+      if ('done' in result) return { claimed: true, retryInMs: null, status: result.done.status };
+      const { retryInMs, reason } = result.wait;
+      await releaseOrder(ctx.db, held, retryInMs, reason, { attempts: 0n, reclaimAttempts: 0n });
+      return { claimed: true, retryInMs, status: held.status };
+    }
+    await releaseOrder(ctx.db, held, 0, held.wait_reason);
+    return { claimed: true, retryInMs: 0, status: held.status };
+  } catch (err) {
+    if (err instanceof LeaseLostError) {
+      log.warn('lease lost to another worker; leaving the order to it');
+      return { claimed: true, retryInMs: null, status: null };
+    }
+    const reclaiming = held.status === 'reclaiming' || held.status === 'active';
+    const attempts = (reclaiming ? held.reclaim_attempts : held.attempts) + 1n;
+    const retryInMs = backoffMs(Number(attempts));
+    const transient = err instanceof ChainUnavailableError;
+    const reason = reclaiming && attempts >= RECLAIM_ALERT_AFTER ? 'reclaim_retrying' : transient ? 'chain_unavailable' : 'internal_error';
+    if (transient) log.warn({ err: (err as Error).message, attempts: Number(attempts), retryInMs }, 'chain unavailable; will retry');
+    else log.error({ err, attempts: Number(attempts), retryInMs }, 'order step failed; will retry');
+    if (reason === 'reclaim_retrying') log.error({ attempts: Number(attempts) }, 'ALERT: reclaim keeps failing; retrying with backoff');
+    await releaseOrder(ctx.db, held, retryInMs, reason, reclaiming ? { reclaimAttempts: attempts } : { attempts }).catch((e: unknown) =>
+      log.error({ err: e }, 'could not release the order; its lease will expire'),
+    );
+    return { claimed: true, retryInMs, status: held.status };
+  }
+}

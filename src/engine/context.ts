@@ -1,0 +1,37 @@
+import type { ChainGateway, PoolAccount } from '../chain/gateway.js';
+import type { Db } from '../db/connect.js';
+import type { Logger } from '../observability/logger.js';
+
+/** Points where a crash test may SIGKILL the worker (JOULE_CRASH_POINT; tests only). */
+export const CRASH_POINTS = ['after-sign', 'after-broadcast', 'after-record'] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+export interface EngineSettings {
+  /** How long a claim holds an order before another worker may take it over. */
+  leaseMs: number;
+  /** How often an unconfirmed transaction is looked up again. */
+  confirmPollMs: number;
+  /** How long an order may wait for pool capacity before it fails with a refund. */
+  poolWaitTimeoutMs: number;
+  /** Delegate with a lock covering the rental, so the receiver cannot lose it early. */
+  delegateLock: boolean;
+  crashPoint: CrashPoint | undefined;
+}
+
+export interface EngineContext {
+  db: Db;
+  chain: ChainGateway;
+  pools: readonly PoolAccount[];
+  settings: EngineSettings;
+  log: Logger;
+  /** Names this process in leases and events. */
+  workerId: string;
+}
+
+/** Test hook: die exactly here, as a crash would, leaving whatever the journal says. */
+export function crashPoint(ctx: EngineContext, point: CrashPoint): void {
+  if (ctx.settings.crashPoint === point) {
+    ctx.log.warn({ point }, 'crash point reached: killing the process');
+    process.kill(process.pid, 'SIGKILL');
+  }
+}

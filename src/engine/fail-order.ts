@@ -1,0 +1,43 @@
+import type { Db } from '../db/connect.js';
+import type { Order } from '../db/orders.js';
+import { changeBalance, insertLedgerEntry } from '../db/users.js';
+import { dbNow } from '../db/clock.js';
+import { transition } from './transition.js';
+
+/**
+ * Fails an order and refunds its price, in one transaction: the status
+ * change, the balance credit and the refund ledger entry commit together or
+ * not at all. Only called when it is certain that no delegation for this
+ * order has landed or can still land.
+ */
+export async function failAndRefund(db: Db, held: Order, code: string, message: string, actor: string): Promise<Order> {
+  return db.transaction(async (trx) => {
+    const failed = await transition(
+      trx,
+      db.dialect,
+      held,
+      'failed',
+      { reason: code, actor, detail: { message } },
+      {
+        error_code: code,
+        error_message: message,
+        refunded_sun: held.price_sun,
+        failed_at: dbNow(db.dialect),
+        wait_reason: null,
+        lease_owner: null,
+        lease_until: null,
+        next_attempt_at: null,
+      },
+    );
+    const balance = await changeBalance(trx, db.dialect, held.user_id, held.price_sun);
+    if (balance === undefined) throw new Error(`refund of order ${held.id} refused by the balance limit`);
+    await insertLedgerEntry(trx, db.dialect, {
+      userId: held.user_id,
+      kind: 'refund',
+      amountSun: held.price_sun,
+      balanceAfterSun: balance,
+      orderId: held.id,
+    });
+    return failed;
+  });
+}

@@ -1,0 +1,130 @@
+import type { SignedTransaction } from '../chain/gateway.js';
+import { updateChainTx, insertChainTx, type ChainTransaction } from '../db/chain-transactions.js';
+import type { Order } from '../db/orders.js';
+import type { ChainTxKind } from '../db/schema.js';
+import { crashPoint, type EngineContext } from './context.js';
+import { updateHeld } from './transition.js';
+
+/**
+ * Every chain side effect is journaled before it happens: build and sign,
+ * store the signed transaction, then broadcast, then confirm on the
+ * solidified view. Whoever finds a journaled transaction whose outcome is in
+ * doubt settles it here, from the journal and the chain, never from memory.
+ */
+
+export type Settlement =
+  /** In a solidified block with a successful result. */
+  | { kind: 'confirmed'; blockNumber: bigint }
+  /** May still land: look again later. */
+  | { kind: 'pending' }
+  /** Can never land (expired unseen, or failed on chain): a new one may be signed. */
+  | { kind: 'dead'; reason: string };
+
+const txFields = (kind: ChainTxKind) =>
+  kind === 'delegate' ? (['delegate_txid', 'delegate_tx_status'] as const) : (['reclaim_txid', 'reclaim_tx_status'] as const);
+
+/**
+ * Resolves a journaled transaction whose outcome is unknown. While it is not
+ * on chain and the solidified chain has not yet passed its expiration, the
+ * SAME signed transaction is broadcast again (a duplicate is harmless): a
+ * different one is never signed while this one could still land.
+ */
+export async function settle(ctx: EngineContext, held: Order, tx: ChainTransaction): Promise<Settlement> {
+  const { chain, db } = ctx;
+  const [, statusField] = txFields(tx.kind);
+  const log = ctx.log.child({ orderId: held.id, txid: tx.txid, kind: tx.kind });
+  const status = await chain.transactionStatus(tx.txid);
+  if (status.state === 'confirmed') {
+    if (status.success) {
+      await updateChainTx(db.kysely, db.dialect, tx.txid, { status: 'confirmed', block_number: status.blockNumber, confirmed_at: status.blockTime });
+      return { kind: 'confirmed', blockNumber: status.blockNumber };
+    }
+    await updateChainTx(db.kysely, db.dialect, tx.txid, { status: 'failed', block_number: status.blockNumber, result_message: status.failure ?? null });
+    await updateHeld(db.kysely, db.dialect, held, { [statusField]: 'failed' });
+    log.warn({ failure: status.failure }, 'transaction failed on chain');
+    return { kind: 'dead', reason: status.failure ?? 'failed on chain' };
+  }
+  if (status.state === 'included') {
+    if (tx.status === 'signed') {
+      await updateChainTx(db.kysely, db.dialect, tx.txid, { status: 'broadcast' });
+      await updateHeld(db.kysely, db.dialect, held, { [statusField]: 'broadcast' });
+    }
+    return { kind: 'pending' };
+  }
+  const solid = await chain.solidBlock();
+  if (solid.timestamp > tx.expiration) {
+    // Past its expiration on the irreversible chain and not in it: it can never land.
+    const final = tx.result_code ? 'failed' : 'expired';
+    await updateChainTx(db.kysely, db.dialect, tx.txid, { status: final });
+    await updateHeld(db.kysely, db.dialect, held, { [statusField]: final });
+    log.info({ resultCode: tx.result_code }, 'journaled transaction expired without landing');
+    return { kind: 'dead', reason: tx.result_code ?? 'expired' };
+  }
+  const outcome = await chain.broadcast(tx.signed_json);
+  const broadcasts = tx.broadcasts + 1n;
+  if (outcome.accepted || outcome.code === 'DUP_TRANSACTION_ERROR') {
+    await updateChainTx(db.kysely, db.dialect, tx.txid, { status: 'broadcast', broadcasts });
+    if (tx.status === 'signed') await updateHeld(db.kysely, db.dialect, held, { [statusField]: 'broadcast' });
+    log.info({ broadcasts: Number(broadcasts) }, 'in-doubt transaction re-broadcast');
+  } else {
+    await updateChainTx(db.kysely, db.dialect, tx.txid, { result_code: outcome.code, result_message: outcome.message, broadcasts });
+    log.warn({ code: outcome.code, message: outcome.message }, 'node refused the re-broadcast; waiting for its expiration');
+  }
+  return { kind: 'pending' };
+}
+
+/**
+ * Journals a freshly signed transaction (fenced on our lease, in one
+ * transaction with the order's txid), then broadcasts it and records what the
+ * node said. A crash anywhere in here leaves a journal entry that `settle`
+ * resolves.
+ */
+export async function journalAndBroadcast(
+  ctx: EngineContext,
+  held: Order,
+  kind: ChainTxKind,
+  signed: SignedTransaction,
+  meta: { pool: string; receiver: string; amountSun: bigint; lockBlocks: bigint | null },
+): Promise<{ order: Order; refused: { code: string; message: string } | undefined }> {
+  const { db, chain } = ctx;
+  const [txidField, statusField] = txFields(kind);
+  const log = ctx.log.child({ orderId: held.id, txid: signed.txid, kind });
+  let order = await db.transaction(async (trx) => {
+    await insertChainTx(trx, db.dialect, {
+      txid: signed.txid,
+      orderId: held.id,
+      kind,
+      poolAddress: meta.pool,
+      receiver: meta.receiver,
+      amountSun: meta.amountSun,
+      lockBlocks: meta.lockBlocks,
+      signedJson: signed.json,
+      expiration: signed.expiration,
+    });
+    return updateHeld(trx, db.dialect, held, { [txidField]: signed.txid, [statusField]: 'signed' });
+  });
+  log.info({ amountSun: meta.amountSun.toString(), pool: meta.pool }, 'transaction signed and journaled');
+  crashPoint(ctx, 'after-sign');
+
+  const outcome = await chain.broadcast(signed.json);
+  crashPoint(ctx, 'after-broadcast');
+  if (outcome.accepted || outcome.code === 'DUP_TRANSACTION_ERROR') {
+    await updateChainTx(db.kysely, db.dialect, signed.txid, { status: 'broadcast', broadcasts: 1n });
+    order = await updateHeld(db.kysely, db.dialect, order, { [statusField]: 'broadcast' });
+    log.info('transaction broadcast');
+    crashPoint(ctx, 'after-record');
+    return { order, refused: undefined };
+  }
+  // First broadcast, refused: the node did not take it into its pool, and we
+  // never send it again, so it cannot land. (A re-broadcast of an in-doubt
+  // transaction that is refused is different: see settle.)
+  await updateChainTx(db.kysely, db.dialect, signed.txid, {
+    status: 'failed',
+    result_code: outcome.code,
+    result_message: outcome.message,
+    broadcasts: 1n,
+  });
+  order = await updateHeld(db.kysely, db.dialect, order, { [statusField]: 'failed' });
+  log.warn({ code: outcome.code, message: outcome.message }, 'node refused the transaction');
+  return { order, refused: { code: outcome.code, message: outcome.message } };
+}

@@ -1,0 +1,84 @@
+import { sql, type Kysely } from 'kysely';
+import { dbNow } from '../db/clock.js';
+import type { Db, Dialect } from '../db/connect.js';
+import type { Order } from '../db/orders.js';
+import type { Database } from '../db/schema.js';
+
+/** Statuses in which an order has work left for a worker. */
+export const WORKING_STATUSES = ['pending', 'delegating', 'active', 'reclaiming'] as const;
+
+/**
+ * An order is due when nobody holds it (no lease, or an expired one), its
+ * retry time has come, and — for an active rental — it has expired.
+ */
+function whereDue(dialect: Dialect) {
+  const now = dbNow(dialect);
+  return sql<boolean>`status in ('pending', 'delegating', 'active', 'reclaiming')
+    and (lease_until is null or lease_until < ${now})
+    and (next_attempt_at is null or next_attempt_at <= ${now})
+    and (status <> 'active' or expires_at <= ${now})`;
+}
+
+/**
+ * Claims a due order with one conditional UPDATE: a lease until now +
+ * leaseMs on the database clock, and lease_version + 1. Every later write is
+ * fenced on that version, so a claim that loses (or a lease that runs out)
+ * can change nothing. Returns undefined when the order is not due or someone
+ * else holds it.
+ */
+export async function claimOrder(db: Db, orderId: string, owner: string, leaseMs: number): Promise<Order | undefined> {
+  return db.kysely
+    .updateTable('orders')
+    .set((eb) => ({
+      lease_owner: owner,
+      lease_until: sql<bigint>`${dbNow(db.dialect)} + ${BigInt(leaseMs)}`,
+      lease_version: eb('lease_version', '+', 1n),
+    }))
+    .where('id', '=', orderId)
+    .where(whereDue(db.dialect))
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Extends a held lease (long chain calls); false when it was lost. */
+export async function renewLease(db: Db, held: Order, leaseMs: number): Promise<boolean> {
+  const r = await db.kysely
+    .updateTable('orders')
+    .set({ lease_until: sql<bigint>`${dbNow(db.dialect)} + ${BigInt(leaseMs)}` })
+    .where('id', '=', held.id)
+    .where('lease_version', '=', held.lease_version)
+    .executeTakeFirst();
+  return r.numUpdatedRows === 1n;
+}
+
+/**
+ * Gives the order back, to be picked up again after `retryInMs` (by the
+ * sweeper or a timer). Fenced: releasing a lease we no longer hold does nothing.
+ */
+export async function releaseOrder(
+  db: Db,
+  held: Order,
+  retryInMs: number | null,
+  waitReason: string | null,
+  extra: { attempts?: bigint; reclaimAttempts?: bigint } = {},
+): Promise<void> {
+  await db.kysely
+    .updateTable('orders')
+    .set({
+      lease_owner: null,
+      lease_until: null,
+      next_attempt_at: retryInMs === null ? null : sql<bigint>`${dbNow(db.dialect)} + ${BigInt(retryInMs)}`,
+      wait_reason: waitReason,
+      ...(extra.attempts === undefined ? {} : { attempts: extra.attempts }),
+      ...(extra.reclaimAttempts === undefined ? {} : { reclaim_attempts: extra.reclaimAttempts }),
+    })
+    .where('id', '=', held.id)
+    .where('lease_version', '=', held.lease_version)
+    .execute();
+}
+
+/** Ids of due orders, oldest first, for the sweeper. */
+export async function findDueOrders(db: Kysely<Database>, dialect: Dialect, limit: number): Promise<string[]> {
+  const rows = await db.selectFrom('orders').select('id').where(whereDue(dialect)).orderBy('id').limit(limit).execute();
+  return rows.map((r) => r.id);
+}

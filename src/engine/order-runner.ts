@@ -1,0 +1,91 @@
+import type { EngineContext } from './context.js';
+import { advanceOrder } from './advance-order.js';
+
+/** Retries further away than this are left to the sweeper. */
+const MAX_TIMER_MS = 60_000;
+
+/**
+ * Runs advanceOrder for woken orders in this process, a few at a time. An
+ * order woken while it runs is run once more afterwards; an order that must
+ * wait is woken again by a timer when its time comes (the sweeper is the
+ * backstop for everything, including what a crash forgot).
+ */
+export class OrderRunner {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly running = new Set<string>();
+  private readonly again = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private active = 0;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly concurrency = 8,
+  ) {}
+
+  /** Asks for the order to be advanced soon. Cheap, idempotent, never throws. */
+  wake(orderId: string): void {
+    if (this.closed) return;
+    if (this.running.has(orderId)) {
+      this.again.add(orderId);
+      return;
+    }
+    if (this.queued.has(orderId)) return;
+    this.queued.add(orderId);
+    this.queue.push(orderId);
+    this.pump();
+  }
+
+  get busy(): number {
+    return this.active + this.queue.length;
+  }
+
+  private pump(): void {
+    while (!this.closed && this.active < this.concurrency && this.queue.length > 0) {
+      const id = this.queue.shift()!;
+      this.queued.delete(id);
+      this.running.add(id);
+      this.active++;
+      void this.run(id);
+    }
+    if (this.active === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private async run(orderId: string): Promise<void> {
+    try {
+      const result = await advanceOrder(this.ctx, orderId);
+      if (result.retryInMs !== null && result.retryInMs <= MAX_TIMER_MS) this.later(orderId, result.retryInMs);
+    } catch (err) {
+      this.ctx.log.error({ err, orderId }, 'order run failed; the sweeper will pick it up');
+    } finally {
+      this.running.delete(orderId);
+      this.active--;
+      if (this.again.delete(orderId)) this.wake(orderId);
+      this.pump();
+    }
+  }
+
+  private later(orderId: string, ms: number): void {
+    if (this.closed) return;
+    clearTimeout(this.timers.get(orderId));
+    this.timers.set(
+      orderId,
+      setTimeout(() => {
+        this.timers.delete(orderId);
+        this.wake(orderId);
+      }, ms),
+    );
+  }
+
+  /** Stops taking work and waits for what is running to finish. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.queue.length = 0;
+    this.queued.clear();
+    if (this.active > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+}

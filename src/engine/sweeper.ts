@@ -1,0 +1,52 @@
+import { findDueOrders } from './lease.js';
+import type { EngineContext } from './context.js';
+import type { OrderRunner } from './order-runner.js';
+
+/**
+ * Looks in the database for due work every interval — pending orders nobody
+ * holds, expired leases, rentals due for reclaim, transactions in doubt —
+ * and wakes the runner for them. The database is the queue: this alone is
+ * enough for every order to be processed eventually, after any crash.
+ */
+export class Sweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly runner: OrderRunner,
+    private readonly intervalMs: number,
+    private readonly batch = 200,
+  ) {}
+
+  start(): void {
+    const tick = () => {
+      this.sweeping = this.sweep().finally(() => {
+        this.sweeping = undefined;
+        if (this.timer !== undefined) this.timer = setTimeout(tick, this.intervalMs);
+      });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async sweep(): Promise<number> {
+    try {
+      // Leave room for what the runner already has, so a backlog is taken a batch at a time.
+      const room = this.batch - this.runner.busy;
+      if (room <= 0) return 0;
+      const ids = await findDueOrders(this.ctx.db.kysely, this.ctx.db.dialect, room);
+      for (const id of ids) this.runner.wake(id);
+      if (ids.length > 0) this.ctx.log.debug({ count: ids.length }, 'sweeper found due orders');
+      return ids.length;
+    } catch (err) {
+      this.ctx.log.error({ err }, 'sweep failed; trying again next interval');
+      return 0;
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.sweeping;
+  }
+}
