@@ -1,10 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { parseDuration, type Duration } from './domain/durations.js';
 
 /**
  * Environment -> one typed, validated object. Nothing else in Joule reads
  * process.env. A bad value stops start-up with one line naming the variable.
  */
-export const ROLES = ['all', 'api'] as const;
+export const ROLES = ['all', 'api', 'worker', 'devnet'] as const;
+
+export const CRASH_POINTS = ['after-sign', 'after-broadcast', 'after-record'] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
 export type Role = (typeof ROLES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -30,6 +34,35 @@ export interface Config {
   /** Sun per energy per day, for every allowed duration. */
   rates: ReadonlyMap<string, bigint>;
   logLevel: LogLevel;
+  chain: ChainConfig;
+  engine: EngineConfig;
+}
+
+export interface PoolKey {
+  /** Hex private key: never logged. */
+  privateKey: string;
+  /** Active permission id to sign with (a delegate-only hot key), or undefined for the owner key. */
+  permissionId: number | undefined;
+}
+
+export interface ChainConfig {
+  /** Full node URL; undefined: Joule starts its own devnet in-process. */
+  fullHost: string | undefined;
+  apiKey: string | undefined;
+  timeoutMs: number;
+  /** From POOL_PRIVATE_KEYS and POOL_KEYS_FILE; empty with the embedded devnet means its genesis pools. */
+  poolKeys: readonly PoolKey[];
+  devnet: { blockIntervalMs: number; solidifyLag: number };
+}
+
+export interface EngineConfig {
+  delegateLock: boolean;
+  poolWaitTimeoutMs: number;
+  leaseMs: number;
+  confirmPollMs: number;
+  sweepIntervalMs: number;
+  concurrency: number;
+  crashPoint: CrashPoint | undefined;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +129,79 @@ function parseRates(env: Env, durations: readonly Duration[]): Map<string, bigin
   return new Map(durations.map((d) => [d.text, table.get(d.text) ?? fallback]));
 }
 
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name, String(fallback)).toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+const ms = (env: Env, name: string, fallback: number, min: number, max: number) =>
+  Number(integer(env, name, BigInt(fallback), BigInt(min), BigInt(max)));
+
+function parsePoolKey(variable: string, entry: string): PoolKey {
+  const m = /^(?:0x)?([0-9a-fA-F]{64})(?::([0-9]{1,2}))?$/.exec(entry);
+  // The entry is a secret: the message never repeats it.
+  if (!m) throw new ConfigError(variable, 'each key must be 64 hex characters, optionally followed by :<permission id>');
+  const permissionId = m[2] === undefined ? undefined : Number(m[2]);
+  if (permissionId !== undefined && permissionId < 2) {
+    throw new ConfigError(variable, 'a permission id must be 2 or more (an active permission)');
+  }
+  return { privateKey: m[1]!.toLowerCase(), permissionId };
+}
+
+function parsePoolKeys(env: Env): PoolKey[] {
+  const keys = list(env, 'POOL_PRIVATE_KEYS', '').map((k) => parsePoolKey('POOL_PRIVATE_KEYS', k));
+  const file = env.POOL_KEYS_FILE?.trim();
+  if (file) {
+    let content: string;
+    try {
+      content = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError('POOL_KEYS_FILE', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    for (const line of content.split('\n')) {
+      const entry = line.trim();
+      if (entry !== '' && !entry.startsWith('#')) keys.push(parsePoolKey('POOL_KEYS_FILE', entry));
+    }
+  }
+  if (new Set(keys.map((k) => k.privateKey)).size !== keys.length) {
+    throw new ConfigError(file ? 'POOL_KEYS_FILE' : 'POOL_PRIVATE_KEYS', 'the same key is listed twice');
+  }
+  return keys;
+}
+
+function parseChain(env: Env): ChainConfig {
+  const fullHost = env.TRON_FULL_HOST?.trim() || undefined;
+  if (fullHost !== undefined && !/^https?:\/\/[^\s]+$/.test(fullHost)) {
+    throw new ConfigError('TRON_FULL_HOST', 'must be an http(s) URL of a java-tron full node');
+  }
+  const poolKeys = parsePoolKeys(env);
+  return {
+    fullHost,
+    apiKey: env.TRON_API_KEY?.trim() || undefined,
+    timeoutMs: ms(env, 'CHAIN_TIMEOUT_MS', 10_000, 100, 600_000),
+    poolKeys,
+    devnet: {
+      blockIntervalMs: ms(env, 'DEVNET_BLOCK_INTERVAL_MS', 1000, 0, 60_000),
+      solidifyLag: ms(env, 'DEVNET_SOLIDIFY_LAG', 2, 0, 1000),
+    },
+  };
+}
+
+function parseEngine(env: Env): EngineConfig {
+  const crash = env.JOULE_CRASH_POINT?.trim() || undefined;
+  return {
+    delegateLock: bool(env, 'DELEGATE_LOCK', true),
+    poolWaitTimeoutMs: ms(env, 'POOL_WAIT_TIMEOUT_MS', 600_000, 0, 86_400_000),
+    leaseMs: ms(env, 'LEASE_MS', 30_000, 1000, 3_600_000),
+    confirmPollMs: ms(env, 'CONFIRM_POLL_MS', 1000, 50, 60_000),
+    sweepIntervalMs: ms(env, 'SWEEP_INTERVAL_MS', 1000, 50, 3_600_000),
+    concurrency: ms(env, 'WORKER_CONCURRENCY', 8, 1, 256),
+    crashPoint: crash === undefined ? undefined : oneOf(env, 'JOULE_CRASH_POINT', CRASH_POINTS, crash as CrashPoint),
+  };
+}
+
 function parseRole(env: Env, argv: readonly string[]): Role {
   const fromArgv = argv.find((a) => !a.startsWith('-'));
   if (fromArgv !== undefined) {
@@ -127,8 +233,13 @@ export function loadConfig(env: Env, argv: readonly string[] = []): Config {
   const maxEnergy = integer(env, 'MAX_ENERGY', 10_000_000n, 1n, 1_000_000_000_000n);
   if (maxEnergy < minEnergy) throw new ConfigError('MAX_ENERGY', `must not be below MIN_ENERGY (${minEnergy})`);
   const durations = parseDurations(env);
+  const role = parseRole(env, argv);
+  const chain = parseChain(env);
+  if (chain.fullHost !== undefined && chain.poolKeys.length === 0 && (role === 'all' || role === 'worker')) {
+    throw new ConfigError('POOL_PRIVATE_KEYS', 'set it (or POOL_KEYS_FILE) when TRON_FULL_HOST is set: the worker needs pool accounts to delegate from');
+  }
   return {
-    role: parseRole(env, argv),
+    role,
     host: text(env, 'HOST', '127.0.0.1'),
     port: Number(integer(env, 'PORT', 8002n, 0n, 65_535n)),
     databaseUrl: parseDatabaseUrl(env),
@@ -140,5 +251,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): Config {
     durations,
     rates: parseRates(env, durations),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    chain,
+    engine: parseEngine(env),
   };
 }

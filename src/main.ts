@@ -1,34 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { createGuards } from './api/auth.js';
 import { resolveAdminToken } from './admin-token.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { poolAccounts } from './chain/pools.js';
+import { TronWebGateway } from './chain/tronweb-gateway.js';
+import { ConfigError, loadConfig, type Config, type PoolKey } from './config.js';
 import { connect } from './db/connect.js';
 import { migrate, SchemaTooNewError } from './db/migrate.js';
-import { createLogger } from './observability/logger.js';
+import { main as devnetMain } from './devnet/cli.js';
+import { startDevnet, type Devnet } from './devnet/index.js';
+import { inlineDispatch, sweeperDispatch } from './engine/dispatch.js';
+import { startEngine, type Engine } from './engine/engine.js';
+import { createLogger, type Logger } from './observability/logger.js';
 
 /**
  * One binary, roles chosen at start (argument or JOULE_ROLE):
- *   all  API, in one process (the embedded default)
- *   api  HTTP only
+ *   all     API + worker in one process (the embedded default)
+ *   api     HTTP only; workers pick orders up
+ *   worker  executes orders: delegate, confirm, reclaim, refund; sweeps the database
+ *   devnet  the local TRON node simulator on its own
  */
+
+/** Without TRON_FULL_HOST, Joule runs its own devnet, keeping its state beside the database. */
+async function embeddedChain(config: Config, log: Logger): Promise<{ devnet: Devnet; url: string; keys: PoolKey[] }> {
+  const devnet = await startDevnet({
+    blockIntervalMs: config.chain.devnet.blockIntervalMs,
+    solidifyLag: config.chain.devnet.solidifyLag,
+    dataFile: join(config.dataDir, 'devnet.json'),
+  });
+  log.info(
+    {
+      url: devnet.url,
+      pools: devnet.accounts.pools.map((p) => p.address),
+      customers: devnet.accounts.customers.map((c) => c.address),
+    },
+    'embedded devnet started (TRON_FULL_HOST is not set); its demo customer addresses can receive energy',
+  );
+  const keys = config.chain.poolKeys.length > 0 ? [...config.chain.poolKeys] : devnet.accounts.pools.map((p) => ({ privateKey: p.privateKey, permissionId: undefined }));
+  return { devnet, url: devnet.url, keys };
+}
+
 async function run(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
   const db = connect(config.databaseUrl);
   const applied = await migrate(db);
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
 
-  const guards = createGuards(resolveAdminToken(config, log), config.apiKeys);
-  const app = buildApp({ config, db, prices: { rates: config.rates }, guards }, log);
-  const url = await app.listen({ host: config.host, port: config.port });
-  log.info({ role: config.role, database: db.dialect, url }, 'joule started');
+  let devnet: Devnet | undefined;
+  let engine: Engine | undefined;
+  if (config.role === 'all' || config.role === 'worker') {
+    let fullHost = config.chain.fullHost;
+    let keys = config.chain.poolKeys;
+    if (fullHost === undefined) {
+      const embedded = await embeddedChain(config, log);
+      devnet = embedded.devnet;
+      fullHost = embedded.url;
+      keys = embedded.keys;
+    }
+    const pools = poolAccounts(keys);
+    const chain = new TronWebGateway(fullHost, { timeoutMs: config.chain.timeoutMs, apiKey: config.chain.apiKey });
+    const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    engine = startEngine({ db, chain, pools, config: config.engine, log: log.child({ role: 'worker' }), workerId });
+    log.info({ workerId, pools: pools.map((p) => p.address), delegateLock: config.engine.delegateLock }, 'worker started');
+  }
+
+  let app: FastifyInstance | undefined;
+  if (config.role === 'all' || config.role === 'api') {
+    const guards = createGuards(resolveAdminToken(config, log), config.apiKeys);
+    const dispatch = engine ? inlineDispatch(engine.runner, log) : sweeperDispatch(log);
+    app = buildApp({ config, db, prices: { rates: config.rates }, guards, dispatch }, log);
+    const url = await app.listen({ host: config.host, port: config.port });
+    log.info({ role: config.role, database: db.dialect, url }, 'joule started');
+  } else {
+    log.info({ role: config.role, database: db.dialect }, 'joule started');
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    log.info({ signal }, 'shutting down: finishing in-flight requests and order steps');
     try {
-      await app.close();
+      await app?.close();
+      await engine?.close();
+      await devnet?.close();
       await db.close();
       log.info('stopped');
       process.exit(0);
@@ -54,7 +112,11 @@ try {
   throw err;
 }
 
-run(config).catch((err: unknown) => {
+const started =
+  config.role === 'devnet'
+    ? devnetMain(process.argv.slice(2).filter((a) => a !== 'devnet'), process.env).then(() => undefined)
+    : run(config);
+started.catch((err: unknown) => {
   if (err instanceof SchemaTooNewError) fail(err.message);
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'EADDRINUSE') fail(`cannot listen on ${config.host}:${config.port}: address in use (set PORT)`);

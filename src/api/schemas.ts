@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ORDER_STATUSES } from '../domain/order-status.js';
-import { LEDGER_KINDS } from '../db/schema.js';
+import { CHAIN_TX_STATUSES, LEDGER_KINDS } from '../db/schema.js';
 
 /**
  * Route schemas: what the server validates and serialises with, and what
@@ -41,6 +41,10 @@ export const ClientOrderId = Type.String({
   description: 'your own id for this order; a replay with the same id returns the first order',
 });
 
+export const TxStatus = Type.Union(CHAIN_TX_STATUSES.map((st) => Type.Literal(st)), {
+  description: 'signed (journaled), broadcast (accepted by the node), confirmed (solidified), failed, expired',
+});
+
 export const OrderStatusSchema = Type.Union(ORDER_STATUSES.map((s) => Type.Literal(s)));
 
 export const OrderBody = Type.Object(
@@ -61,6 +65,15 @@ export const OrderBody = Type.Object(
     delegated_sun: Nullable(Sun('TRX (in sun) staked for the delegated energy')),
     delegate_txid: Nullable(Type.String()),
     reclaim_txid: Nullable(Type.String()),
+    delegate_tx_status: Nullable(TxStatus),
+    reclaim_tx_status: Nullable(TxStatus),
+    lock_blocks: Nullable(Type.Integer({ description: 'lock period of the delegation, in blocks (3 s each); null when unlocked' })),
+    wait_reason: Nullable(
+      Type.String({
+        description:
+          'why the order is waiting, e.g. waiting_for_pool_capacity, awaiting_confirmation, lock_not_expired, chain_unavailable, reclaim_retrying (an alert: reclaim keeps failing and is retried)',
+      }),
+    ),
     tx_hash: Nullable(Type.String({ description: 'compatibility: the delegation transaction id' })),
     attempts: Type.Integer(),
     error_code: Nullable(Type.String()),

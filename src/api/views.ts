@@ -26,6 +26,11 @@ export function orderView(o: Order) {
     delegated_sun: str(o.delegated_sun),
     delegate_txid: o.delegate_txid,
     reclaim_txid: o.reclaim_txid,
+    delegate_tx_status: o.delegate_tx_status,
+    reclaim_tx_status: o.reclaim_tx_status,
+    // A number, not a bigint: the serialiser checks nullable fields with the validator, which knows no bigint.
+    lock_blocks: o.lock_blocks === null ? null : Number(o.lock_blocks),
+    wait_reason: o.wait_reason,
     tx_hash: o.delegate_txid,
     attempts: o.attempts,
     error_code: o.error_code,

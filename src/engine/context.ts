@@ -2,9 +2,7 @@ import type { ChainGateway, PoolAccount } from '../chain/gateway.js';
 import type { Db } from '../db/connect.js';
 import type { Logger } from '../observability/logger.js';
 
-/** Points where a crash test may SIGKILL the worker (JOULE_CRASH_POINT; tests only). */
-export const CRASH_POINTS = ['after-sign', 'after-broadcast', 'after-record'] as const;
-export type CrashPoint = (typeof CRASH_POINTS)[number];
+import type { CrashPoint } from '../config.js';
 
 export interface EngineSettings {
   /** How long a claim holds an order before another worker may take it over. */

@@ -36,7 +36,7 @@ async function receiverProblem(ctx: EngineContext, order: Order): Promise<{ code
 async function waitOrGiveUp(ctx: EngineContext, held: Order, reason: string, failure: { code: string; message: string }): Promise<Step> {
   const waited = claimedAt(ctx, held) - held.created_at;
   if (waited >= BigInt(ctx.settings.poolWaitTimeoutMs)) {
-    return done(await failAndRefund(ctx.db, held, failure.code, failure.message, ctx.workerId));
+    return done(await failAndRefund(ctx.db, ctx.log, held, failure.code, failure.message, ctx.workerId));
   }
   return wait(CAPACITY_RETRY_MS, reason);
 }
@@ -49,7 +49,7 @@ const noCapacity = (ctx: EngineContext) => ({
 /** pending: check the receiver, choose a pool, reserve its stake. */
 export async function stepPending(ctx: EngineContext, held: Order): Promise<Step> {
   const problem = await receiverProblem(ctx, held);
-  if (problem) return done(await failAndRefund(ctx.db, held, problem.code, problem.message, ctx.workerId));
+  if (problem) return done(await failAndRefund(ctx.db, ctx.log, held, problem.code, problem.message, ctx.workerId));
   const choice = await choosePool(ctx, held);
   if (!choice) return waitOrGiveUp(ctx, held, 'waiting_for_pool_capacity', noCapacity(ctx));
   const reserved = await reservePool(ctx, held, choice);
@@ -94,10 +94,10 @@ export async function stepDelegating(ctx: EngineContext, held: Order): Promise<S
   }
   // Nothing of ours can land any more: it is safe to fail, or to sign anew.
   const problem = await receiverProblem(ctx, held);
-  if (problem) return done(await failAndRefund(ctx.db, held, problem.code, problem.message, ctx.workerId));
+  if (problem) return done(await failAndRefund(ctx.db, ctx.log, held, problem.code, problem.message, ctx.workerId));
   const pool = ctx.pools.find((p) => p.address === held.pool_address);
   if (!pool) {
-    return done(await failAndRefund(ctx.db, held, 'pool_removed', `pool ${held.pool_address} is no longer configured`, ctx.workerId));
+    return done(await failAndRefund(ctx.db, ctx.log, held, 'pool_removed', `pool ${held.pool_address} is no longer configured`, ctx.workerId));
   }
   const sun = held.delegated_sun!;
   if ((await chain.delegatableSun(pool.address)) < sun) return waitOrGiveUp(ctx, held, 'waiting_for_pool_capacity', noCapacity(ctx));

@@ -3,6 +3,7 @@ import type { Order } from '../db/orders.js';
 import { changeBalance, insertLedgerEntry } from '../db/users.js';
 import { dbNow } from '../db/clock.js';
 import { transition } from './transition.js';
+import type { Logger } from '../observability/logger.js';
 
 /**
  * Fails an order and refunds its price, in one transaction: the status
@@ -10,7 +11,7 @@ import { transition } from './transition.js';
  * not at all. Only called when it is certain that no delegation for this
  * order has landed or can still land.
  */
-export async function failAndRefund(db: Db, held: Order, code: string, message: string, actor: string): Promise<Order> {
+export async function failAndRefund(db: Db, log: Logger, held: Order, code: string, message: string, actor: string): Promise<Order> {
   return db.transaction(async (trx) => {
     const failed = await transition(
       trx,
@@ -38,6 +39,9 @@ export async function failAndRefund(db: Db, held: Order, code: string, message: 
       balanceAfterSun: balance,
       orderId: held.id,
     });
+    return failed;
+  }).then((failed) => {
+    log.warn({ orderId: held.id, code, refundedSun: held.price_sun.toString() }, 'order failed and refunded');
     return failed;
   });
 }

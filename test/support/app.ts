@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { connect, type Db } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { sweeperDispatch, type Dispatch } from '../../src/engine/dispatch.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 /** The seed's own example address: the USDT contract on mainnet. */
@@ -30,7 +31,19 @@ let depositCounter = 0;
  * Builds the real app on a real database: a fresh SQLite file, or a fresh
  * database on a real PostgreSQL server when `databaseUrl` is given.
  */
-export async function createTestApp(opts: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<TestApp> {
+export interface Attachment {
+  dispatch: Dispatch;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(
+  opts: {
+    databaseUrl?: string;
+    env?: Record<string, string>;
+    /** Something to run beside the API on the same database (the engine), and how orders reach it. */
+    attach?: (config: Config, db: Db) => Promise<Attachment>;
+  } = {},
+): Promise<TestApp> {
   let dir: string | undefined;
   let url = opts.databaseUrl;
   if (url === undefined) {
@@ -40,8 +53,10 @@ export async function createTestApp(opts: { databaseUrl?: string; env?: Record<s
   const config = loadConfig({ ADMIN_TOKEN, DATABASE_URL: url, LOG_LEVEL: 'silent', ...opts.env });
   const db = connect(url);
   await migrate(db);
+  const attached = opts.attach ? await opts.attach(config, db) : undefined;
+  const dispatch = attached?.dispatch ?? sweeperDispatch(createLogger('silent'));
   const app = buildApp(
-    { config, db, prices: { rates: config.rates }, guards: createGuards(ADMIN_TOKEN, config.apiKeys) },
+    { config, db, prices: { rates: config.rates }, dispatch, guards: createGuards(ADMIN_TOKEN, config.apiKeys) },
     createLogger('silent'),
   );
   await app.ready();
@@ -71,6 +86,7 @@ export async function createTestApp(opts: { databaseUrl?: string; env?: Record<s
     },
     async close() {
       await app.close();
+      await attached?.close();
       await db.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
     },

@@ -68,6 +68,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
       });
       if (created) {
         request.log.info({ orderId: order.id, userId: order.user_id.toString(), priceSun: order.price_sun.toString() }, 'order created');
+        ctx.dispatch.orderPlaced(order.id);
       } else {
         request.log.info({ orderId: order.id, userId: order.user_id.toString() }, 'order replayed for idempotency key');
       }

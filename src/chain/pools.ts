@@ -1,0 +1,8 @@
+import type { PoolKey } from '../config.js';
+import type { PoolAccount } from './gateway.js';
+import { TronWebGateway } from './tronweb-gateway.js';
+
+/** Pool accounts from their keys: the address is derived, never configured separately. */
+export function poolAccounts(keys: readonly PoolKey[]): PoolAccount[] {
+  return keys.map((k) => ({ address: TronWebGateway.addressOf(k.privateKey), privateKey: k.privateKey, permissionId: k.permissionId }));
+}

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import { TronWeb } from 'tronweb';
+import { SEED_ADDRESS } from '../support/app.js';
+import { assertLedgerSound, startStack, type Stack } from '../support/stack.js';
+
+let s: Stack | undefined;
+afterEach(async () => {
+  if (s) {
+    await assertLedgerSound(s);
+    await s.close();
+    s = undefined;
+  }
+});
+
+const landed = (txs: any[]) => txs.filter((t) => t.status === 'included');
+
+test('when an order is placed, then energy is delegated, confirmed, reclaimed at expiry, and the order completes', async () => {
+  s = await startStack();
+  await s.deposit(1, 100_000_000n);
+  const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
+  assert.equal(placed.status, 'pending');
+
+  const active = await s.waitFor(placed.id, (o) => o.status === 'active');
+  assert.equal(active.delegate_tx_status, 'confirmed');
+  assert.match(active.delegate_txid, /^[0-9a-f]{64}$/);
+  assert.equal(active.tx_hash, active.delegate_txid);
+  assert.ok(s.devnet.accounts.pools.some((p) => p.address === active.pool_address));
+  // 32,000 energy at the devnet's ~9.35 energy per TRX: ceil(32000 * weight / limit) whole TRX.
+  assert.equal(BigInt(active.delegated_sun) % 1_000_000n, 0n);
+  assert.ok(BigInt(active.delegated_sun) >= 3_422_000_000n && BigInt(active.delegated_sun) <= 3_424_000_000n, active.delegated_sun);
+  assert.equal(Date.parse(active.expires_at) - Date.parse(active.delegated_at), 2000);
+  const onChain = (await s.devnetAdmin('GET', '/delegations')).delegations.filter((d: any) => d.to === s!.customer());
+  assert.equal(onChain.length, 1);
+  assert.equal(String(onChain[0].balance), active.delegated_sun);
+
+  const completed = await s.waitFor(placed.id, (o) => o.status === 'completed');
+  assert.equal(completed.reclaim_tx_status, 'confirmed');
+  assert.match(completed.reclaim_txid, /^[0-9a-f]{64}$/);
+  assert.ok(completed.completed_at !== null && completed.reclaimed_at !== null);
+  assert.ok(Date.parse(completed.reclaimed_at) >= Date.parse(active.expires_at));
+
+  const events = (await s.request({ method: 'GET', url: `/api/orders/${placed.id}/events` })).body.events;
+  assert.deepEqual(
+    events.map((e: any) => `${e.from_status}->${e.to_status}:${e.reason}`),
+    [
+      'null->pending:created',
+      'pending->delegating:pool_selected',
+      'delegating->active:delegation_confirmed',
+      'active->reclaiming:rental_expired',
+      'reclaiming->completed:reclaim_confirmed',
+    ],
+  );
+  assert.equal(landed(await s.chainTxs('DelegateResourceContract')).length, 1);
+  assert.equal(landed(await s.chainTxs('UnDelegateResourceContract')).length, 1);
+  assert.equal((await s.devnetAdmin('GET', '/delegations')).delegations.filter((d: any) => d.to === s!.customer()).length, 0);
+  assert.equal((await s.request({ method: 'GET', url: '/api/users/1' })).body.balance_sun, String(100_000_000 - 32000 * 80));
+});
+
+test("when the receiver is the seed's USDT contract, then the order is created (201 pending) and fails with receiver_is_contract and a refund", async () => {
+  s = await startStack();
+  await s.deposit(2, 10_000_000n);
+  const placed = await s.order({ user_id: 2, energy_amount: 32000, duration: '1h', receive_address: SEED_ADDRESS });
+  assert.equal(placed.status, 'pending');
+  const failed = await s.waitFor(placed.id, (o) => o.status === 'failed');
+  assert.equal(failed.error_code, 'receiver_is_contract');
+  assert.match(failed.error_message, /contract/);
+  assert.equal(failed.refunded_sun, failed.price_sun);
+  assert.equal((await s.request({ method: 'GET', url: '/api/users/2' })).body.balance_sun, '10000000');
+  const ledger = (await s.request({ method: 'GET', url: '/api/users/2/ledger' })).body.entries.map((e: any) => e.kind);
+  assert.deepEqual(ledger, ['refund', 'order_debit', 'deposit']);
+  assert.equal((await s.chainTxs('DelegateResourceContract')).length, 0);
+});
+
+test('when the receiver was never activated, then the order fails with receiver_not_activated and a refund, and nothing is signed', async () => {
+  s = await startStack();
+  await s.deposit(3, 10_000_000n);
+  const fresh = (await TronWeb.createAccount()).address.base58;
+  const placed = await s.order({ user_id: 3, energy_amount: 32000, duration: '1h', receive_address: fresh });
+  const failed = await s.waitFor(placed.id, (o) => o.status === 'failed');
+  assert.equal(failed.error_code, 'receiver_not_activated');
+  assert.equal(failed.delegate_txid, null);
+  assert.equal((await s.chainTxs('DelegateResourceContract')).length, 0);
+});
+
+test('when no pool can delegate that much, then the order waits with a visible reason, then fails with no_pool_capacity and a refund', async () => {
+  s = await startStack({ env: { POOL_WAIT_TIMEOUT_MS: '1500' } });
+  await s.deposit(4, 100_000_000_000n);
+  // Each devnet pool has about 46.8M energy of stake.
+  const placed = await s.order({ user_id: 4, energy_amount: 60_000_000, duration: '1h', receive_address: s.customer() });
+  const waiting = await s.waitFor(placed.id, (o) => o.wait_reason !== null || o.status === 'failed');
+  assert.equal(waiting.status, 'pending');
+  assert.equal(waiting.wait_reason, 'waiting_for_pool_capacity');
+  const failed = await s.waitFor(placed.id, (o) => o.status === 'failed');
+  assert.equal(failed.error_code, 'no_pool_capacity');
+  assert.equal(failed.refunded_sun, failed.price_sun);
+  assert.equal((await s.chainTxs('DelegateResourceContract')).length, 0);
+});
+
+test('when two large orders each need most of a pool, then they are served by different pools', async () => {
+  s = await startStack();
+  await s.deposit(5, 100_000_000_000n);
+  const a = await s.order({ user_id: 5, energy_amount: 30_000_000, duration: '1h', receive_address: s.customer(0) });
+  const b = await s.order({ user_id: 5, energy_amount: 30_000_000, duration: '1h', receive_address: s.customer(1) });
+  const [ra, rb] = await Promise.all([s.waitFor(a.id, (o) => o.status === 'active'), s.waitFor(b.id, (o) => o.status === 'active')]);
+  assert.notEqual(ra.pool_address, rb.pool_address);
+  assert.equal(landed(await s.chainTxs('DelegateResourceContract')).length, 2);
+});
+
+test('when overlapping rentals go to one receiver, then they use different pools, so no lock holds up a reclaim', async () => {
+  s = await startStack();
+  await s.deposit(6, 100_000_000n);
+  const short = await s.order({ user_id: 6, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
+  await s.waitFor(short.id, (o) => o.status === 'active');
+  const long = await s.order({ user_id: 6, energy_amount: 32000, duration: '1h', receive_address: s.customer() });
+  const longActive = await s.waitFor(long.id, (o) => o.status === 'active');
+  const shortDone = await s.waitFor(short.id, (o) => o.status === 'completed');
+  assert.notEqual(longActive.pool_address, shortDone.pool_address);
+});
+
+test('when overlapping locked rentals must share the one pool, then the earlier reclaim waits for the reset lock and still completes', async () => {
+  s = await startStack({ poolCount: 1 });
+  await s.deposit(7, 100_000_000n);
+  const first = await s.order({ user_id: 7, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
+  await s.waitFor(first.id, (o) => o.status === 'active');
+  // 10 s rental: its lock (4 blocks, 12 s of chain time) restarts the lock of the whole aggregate.
+  const second = await s.order({ user_id: 7, energy_amount: 32000, duration: '10s', receive_address: s.customer() });
+  const secondActive = await s.waitFor(second.id, (o) => o.status === 'active');
+  assert.equal(secondActive.pool_address, (await s.waitFor(first.id, () => true)).pool_address);
+  const firstDone = await s.waitFor(first.id, (o) => o.status === 'completed', 30_000);
+  const secondDone = await s.waitFor(second.id, (o) => o.status === 'completed', 30_000);
+  assert.equal(firstDone.reclaim_tx_status, 'confirmed');
+  assert.equal(secondDone.reclaim_tx_status, 'confirmed');
+  assert.equal(landed(await s.chainTxs('DelegateResourceContract')).length, 2);
+  assert.equal(landed(await s.chainTxs('UnDelegateResourceContract')).length, 2);
+  assert.equal((await s.devnetAdmin('GET', '/delegations')).delegations.filter((d: any) => d.to === s!.customer()).length, 0);
+});
+
+test('when the delegation was reclaimed by hand, then the reclaim records it as already reclaimed instead of retrying forever', async () => {
+  s = await startStack({ env: { DELEGATE_LOCK: 'false' } });
+  await s.deposit(8, 100_000_000n);
+  const placed = await s.order({ user_id: 8, energy_amount: 32000, duration: '5s', receive_address: s.customer() });
+  const active = await s.waitFor(placed.id, (o) => o.status === 'active');
+  assert.equal(active.lock_blocks ?? null, null);
+  const pool = s.devnet.accounts.pools.find((p) => p.address === active.pool_address)!;
+  const tw = new TronWeb({ fullHost: s.devnet.url, privateKey: pool.privateKey });
+  const tx = await tw.transactionBuilder.undelegateResource(Number(active.delegated_sun), s.customer(), 'ENERGY', pool.address);
+  const r = await tw.trx.sendRawTransaction(await tw.trx.sign(tx));
+  assert.equal((r as any).result, true);
+  const done = await s.waitFor(placed.id, (o) => o.status === 'completed', 20_000);
+  assert.equal(done.reclaim_txid, null);
+  const events = (await s.request({ method: 'GET', url: `/api/orders/${placed.id}/events` })).body.events;
+  assert.equal(events.at(-1).reason, 'already_reclaimed');
+});

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { poolAccounts } from '../../src/chain/pools.js';
+import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
+import { startDevnet, type Devnet, type DevnetOptions } from '../../src/devnet/index.js';
+import { inlineDispatch } from '../../src/engine/dispatch.js';
+import { startEngine, type Engine } from '../../src/engine/engine.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createTestApp, ledgerViolations, type TestApp } from './app.js';
+
+/**
+ * The whole of Joule against a real devnet over HTTP: the API with
+ * in-process dispatch, the engine (runner + sweeper) and unmodified TronWeb.
+ * Blocks every 100 ms with a 1-block solidity lag, so chain time runs ~30x
+ * faster than the wall clock (each block is 3 s of chain time).
+ */
+export interface Stack extends TestApp {
+  devnet: Devnet;
+  engine: Engine;
+  /** The devnet's admin API. */
+  devnetAdmin(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<any>;
+  /** POST /api/orders; asserts 201 and returns the order. */
+  order(body: Record<string, unknown>): Promise<any>;
+  /** Polls GET /api/orders/:id until `until` holds. */
+  waitFor(orderId: string, until: (order: any) => boolean, timeoutMs?: number): Promise<any>;
+  /** Every transaction the devnet accepted, optionally of one contract type. */
+  chainTxs(contractType?: string): Promise<any[]>;
+  customer(i?: number): string;
+}
+
+export const STACK_ENV = {
+  ALLOWED_DURATIONS: '2s,5s,10s,1h',
+  CONFIRM_POLL_MS: '100',
+  SWEEP_INTERVAL_MS: '200',
+  LEASE_MS: '5000',
+  CHAIN_TIMEOUT_MS: '1500',
+  MAX_ENERGY: '1000000000',
+};
+
+export async function startStack(
+  opts: { databaseUrl?: string; env?: Record<string, string>; devnet?: DevnetOptions; poolCount?: number } = {},
+): Promise<Stack> {
+  const devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag: 1, ...opts.devnet });
+  const keys = devnet.accounts.pools.slice(0, opts.poolCount ?? devnet.accounts.pools.length).map((p) => p.privateKey);
+  let engine: Engine | undefined;
+  let t: TestApp;
+  try {
+    t = await createTestApp({
+      ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+      env: { ...STACK_ENV, TRON_FULL_HOST: devnet.url, POOL_PRIVATE_KEYS: keys.join(','), ...opts.env },
+      attach: async (config, db) => {
+        const log = createLogger(process.env.TEST_LOG_LEVEL === undefined ? 'silent' : (process.env.TEST_LOG_LEVEL as 'info'));
+        engine = startEngine({
+          db,
+          chain: new TronWebGateway(devnet.url, { timeoutMs: config.chain.timeoutMs, apiKey: undefined }),
+          pools: poolAccounts(config.chain.poolKeys),
+          config: config.engine,
+          log,
+          workerId: 'test-worker',
+        });
+        return { dispatch: inlineDispatch(engine.runner, log), close: () => engine!.close() };
+      },
+    });
+  } catch (err) {
+    await devnet.close();
+    throw err;
+  }
+  const devnetAdmin: Stack['devnetAdmin'] = async (method, path, body) => {
+    const res = await fetch(`${devnet.url}/devnet${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`devnet ${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  return {
+    ...t,
+    devnet,
+    engine: engine!,
+    devnetAdmin,
+    async order(body) {
+      const res = await t.request({ method: 'POST', url: '/api/orders', payload: body });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body;
+    },
+    async waitFor(orderId, until, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: any;
+      while (Date.now() < deadline) {
+        last = (await t.request({ method: 'GET', url: `/api/orders/${orderId}` })).body;
+        if (until(last)) return last;
+        await sleep(50);
+      }
+      throw new Error(`order ${orderId} never reached the expected state; last seen: ${JSON.stringify(last)}`);
+    },
+    async chainTxs(contractType) {
+      const all = (await devnetAdmin('GET', '/transactions')) as { transactions?: any[] } | any[];
+      const list = Array.isArray(all) ? all : (all.transactions ?? []);
+      return contractType === undefined ? list : list.filter((x: any) => x.contractType === contractType);
+    },
+    customer: (i = 0) => devnet.accounts.customers[i]!.address,
+    async close() {
+      await t.close();
+      await devnet.close();
+    },
+  };
+}
+
+/** The invariants every execution test ends with. */
+export async function assertLedgerSound(s: Stack): Promise<void> {
+  assert.deepEqual(await ledgerViolations(s.db), []);
+  const refunds = await s.db.kysely.selectFrom('ledger_entries').select(['order_id']).where('kind', '=', 'refund').execute();
+  const failed = await s.db.kysely.selectFrom('orders').select(['id']).where('status', '=', 'failed').execute();
+  assert.deepEqual(refunds.map((r) => r.order_id).sort(), failed.map((f) => f.id).sort(), 'every failed order refunded exactly once, and only those');
+}
