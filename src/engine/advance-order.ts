@@ -75,7 +75,8 @@ export async function advanceOrder(ctx: EngineContext, orderId: string): Promise
     }
     const reclaiming = held.status === 'reclaiming' || held.status === 'active';
     const attempts = (reclaiming ? held.reclaim_attempts : held.attempts) + 1n;
-    const retryInMs = backoffMs(Number(attempts));
+    // The poll interval is the unit: an in-doubt transaction must be looked at again well before it expires.
+    const retryInMs = backoffMs(Number(attempts), ctx.settings.confirmPollMs);
     const transient = err instanceof ChainUnavailableError;
     const reason = reclaiming && attempts >= RECLAIM_ALERT_AFTER ? 'reclaim_retrying' : transient ? 'chain_unavailable' : 'internal_error';
     if (transient) log.warn({ err: (err as Error).message, attempts: Number(attempts), retryInMs }, 'chain unavailable; will retry');

@@ -54,9 +54,8 @@ export async function settle(ctx: EngineContext, held: Order, tx: ChainTransacti
   const solid = await chain.solidBlock();
   if (solid.timestamp > tx.expiration) {
     // Past its expiration on the irreversible chain and not in it: it can never land.
-    const final = tx.result_code ? 'failed' : 'expired';
-    await updateChainTx(db.kysely, db.dialect, tx.txid, { status: final });
-    await updateHeld(db.kysely, db.dialect, held, { [statusField]: final });
+    await updateChainTx(db.kysely, db.dialect, tx.txid, { status: 'expired' });
+    await updateHeld(db.kysely, db.dialect, held, { [statusField]: 'expired' });
     log.info({ resultCode: tx.result_code }, 'journaled transaction expired without landing');
     return { kind: 'dead', reason: tx.result_code ?? 'expired' };
   }

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, test } from 'node:test';
+import { listChainTxs } from '../../src/db/chain-transactions.js';
+import { assertLedgerSound, startStack, type Stack } from '../support/stack.js';
+
+let s: Stack | undefined;
+afterEach(async () => {
+  if (s) {
+    await assertLedgerSound(s);
+    await s.close();
+    s = undefined;
+  }
+});
+
+/**
+ * Each devnet fault mode, injected before an order is placed. Whatever the
+ * node does, the order ends active with exactly one delegation on chain.
+ */
+async function orderThroughFault(fault: string, body: Record<string, unknown>, env: Record<string, string> = {}) {
+  s = await startStack({ env });
+  await s.deposit(1, 100_000_000n);
+  await s.devnetAdmin('POST', `/faults/${fault}`, body);
+  const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '1h', receive_address: s.customer() });
+  const active = await s.waitFor(placed.id, (o) => o.status === 'active', 30_000);
+  const included = (await s.chainTxs('DelegateResourceContract')).filter((t) => t.status === 'included');
+  assert.equal(included.length, 1, `exactly one delegation landed: ${JSON.stringify(await s.chainTxs())}`);
+  assert.equal(included[0].txID, active.delegate_txid, 'the order records the transaction that landed');
+  const journal = await listChainTxs(s.db.kysely, placed.id);
+  return { placed, active, journal };
+}
+
+test('when the node answers 503 to broadcasts, then the same signed delegation is sent again until it lands', async () => {
+  const { journal } = await orderThroughFault('http-error', { status: 503, count: 2, pathPrefix: '/wallet/broadcasttransaction' });
+  assert.equal(journal.length, 1, 'no second transaction was signed');
+  assert.equal(journal[0]!.status, 'confirmed');
+  assert.ok(journal[0]!.broadcasts >= 1n);
+});
+
+test('when the broadcast lands but its answer is lost (5xx after processing), then the order settles on that transaction', async () => {
+  const { journal } = await orderThroughFault('http-error', { status: 502, count: 1, pathPrefix: '/wallet/broadcasttransaction', when: 'after' });
+  assert.equal(journal.length, 1);
+  assert.equal(journal[0]!.status, 'confirmed');
+});
+
+test('when the node hangs past the client timeout, then the in-doubt delegation is settled, not repeated', async () => {
+  const { journal } = await orderThroughFault('hang', { ms: 2500, count: 1, pathPrefix: '/wallet/broadcasttransaction' }, { CHAIN_TIMEOUT_MS: '800' });
+  assert.equal(journal.length, 1);
+});
+
+test('when an accepted broadcast is dropped, then the same transaction is re-broadcast and lands', async () => {
+  const { journal } = await orderThroughFault('drop', { count: 1 });
+  assert.equal(journal.length, 1);
+  assert.ok(journal[0]!.broadcasts >= 2n, 'sent at least twice');
+});
+
+test('when inclusion is slow, then the order waits for it (re-broadcasts are duplicates) and one delegation lands', async () => {
+  const { journal } = await orderThroughFault('delay', { blocks: 8, count: 1 });
+  assert.equal(journal.length, 1);
+});
+
+test('when the node refuses a fresh broadcast, then that transaction is dead and a new one is signed', async () => {
+  const { journal } = await orderThroughFault('fail-broadcast', { count: 1, code: 'SERVER_BUSY' });
+  assert.deepEqual(journal.map((j) => [j.status, j.result_code]), [
+    ['failed', 'SERVER_BUSY'],
+    ['confirmed', null],
+  ]);
+});
+
+test('when the solidified view answers 5xx for a while, then confirmation waits and completes', async () => {
+  const { journal } = await orderThroughFault('http-error', { status: 500, count: 6, pathPrefix: '/walletsolidity' });
+  assert.equal(journal.length, 1);
+});
+
+test('when every broadcast is dropped until the transaction expires, then only after expiry on the solidified chain is a new one signed', async () => {
+  s = await startStack();
+  await s.deposit(1, 100_000_000n);
+  await s.devnetAdmin('POST', '/faults/drop', {});
+  const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '1h', receive_address: s.customer() });
+  // Transactions expire 60 s of chain time (20 blocks, ~2 s here) after their reference block.
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const journal = await listChainTxs(s.db.kysely, placed.id);
+    if (journal.some((j) => j.status === 'expired')) break;
+    assert.ok(journal.length <= 1, 'no second transaction while the first could still land');
+    await sleep(50);
+  }
+  await s.devnetAdmin('POST', '/faults/clear', {});
+  const active = await s.waitFor(placed.id, (o) => o.status === 'active', 20_000);
+  const journal = await listChainTxs(s.db.kysely, placed.id);
+  const statuses = journal.map((j) => j.status);
+  assert.equal(statuses.at(-1), 'confirmed');
+  assert.ok(statuses.slice(0, -1).length >= 1 && statuses.slice(0, -1).every((st) => st === 'expired'), statuses.join());
+  assert.equal(journal.at(-1)!.txid, active.delegate_txid);
+  const included = (await s.chainTxs('DelegateResourceContract')).filter((t) => t.status === 'included');
+  assert.equal(included.length, 1);
+});
