@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, test } from 'node:test';
+import { sql } from 'kysely';
+import { findOrder } from '../../src/db/orders.js';
+import { LeaseLostError } from '../../src/engine/errors.js';
+import { failAndRefund } from '../../src/engine/fail-order.js';
+import { claimOrder, findDueOrders, releaseOrder } from '../../src/engine/lease.js';
+import { transition } from '../../src/engine/transition.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { describeEachDialect } from '../support/dialects.js';
+import { ledgerViolations, SEED_ADDRESS, type TestApp } from '../support/app.js';
+
+describeEachDialect('claims, leases and fencing', (newApp) => {
+  let t: TestApp;
+  let orderId: string;
+  beforeEach(async () => {
+    t = await newApp();
+    await t.deposit(1, 100_000_000n);
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/orders',
+      payload: { user_id: 1, energy_amount: 32000, duration: '1h', receive_address: SEED_ADDRESS },
+    });
+    orderId = res.body.id;
+  });
+  afterEach(async () => {
+    assert.deepEqual(await ledgerViolations(t.db), []);
+    await t.close();
+  });
+
+  const setRow = (fields: Record<string, unknown>) =>
+    t.db.kysely.updateTable('orders').set(fields as never).where('id', '=', orderId).execute();
+  const events = async () =>
+    (await t.db.kysely.selectFrom('order_events').select(['from_status', 'to_status']).where('order_id', '=', orderId).execute()).length;
+
+  test('a claim takes a lease on the database clock and bumps the version; a second claim gets nothing', async () => {
+    const before = await sql<{ now: bigint }>`select ${t.db.dialect === 'sqlite' ? sql`cast(unixepoch('subsec') * 1000 as integer)` : sql`cast(extract(epoch from clock_timestamp()) * 1000 as bigint)`} as now`.execute(t.db.kysely);
+    const held = await claimOrder(t.db, orderId, 'worker-a', 30_000);
+    assert.ok(held);
+    assert.equal(held.lease_owner, 'worker-a');
+    assert.equal(held.lease_version, 1n);
+    const drift = Number(held.lease_until! - BigInt(before.rows[0]!.now) - 30_000n);
+    assert.ok(drift >= 0 && drift < 5000, `lease_until is now + 30 s on the database clock (drift ${drift} ms)`);
+    assert.equal(await claimOrder(t.db, orderId, 'worker-b', 30_000), undefined);
+  });
+
+  test('when 20 workers claim one order at once, then exactly one wins', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => claimOrder(t.db, orderId, `w${i}`, 30_000)));
+    assert.equal(results.filter(Boolean).length, 1);
+    assert.equal((await findOrder(t.db.kysely, orderId))!.lease_version, 1n);
+  });
+
+  test('when a lease expires and another worker claims, then every write of the first holder is fenced off', async () => {
+    const first = (await claimOrder(t.db, orderId, 'worker-a', 30_000))!;
+    await setRow({ lease_until: 0n }); // the lease ran out (a stalled worker)
+    const second = (await claimOrder(t.db, orderId, 'worker-b', 30_000))!;
+    assert.equal(second.lease_version, 2n);
+    const eventsBefore = await events();
+    await assert.rejects(
+      t.db.transaction((trx) => transition(trx, t.db.dialect, first, 'delegating', { reason: 'pool_selected', actor: 'worker-a' }, { pool_address: 'Tstale' })),
+      LeaseLostError,
+    );
+    await assert.rejects(failAndRefund(t.db, createLogger('silent'), first, 'x', 'stale worker', 'worker-a'), LeaseLostError);
+    await releaseOrder(t.db, first, 60_000, 'stale');
+    const row = (await findOrder(t.db.kysely, orderId))!;
+    assert.equal(row.status, 'pending');
+    assert.equal(row.pool_address, null);
+    assert.equal(row.lease_owner, 'worker-b');
+    assert.equal(row.wait_reason, null);
+    assert.equal(row.refunded_sun, null);
+    assert.equal(await events(), eventsBefore, 'no event row from a fenced-off write');
+    assert.equal((await t.request({ method: 'GET', url: '/api/users/1' })).body.balance_sun, String(100_000_000 - 2_080_000));
+  });
+
+  test('only due orders are claimed: not while a retry time or the rental is ahead, never when terminal', async () => {
+    await setRow({ next_attempt_at: 99_999_999_999_999n });
+    assert.equal(await claimOrder(t.db, orderId, 'w', 30_000), undefined);
+    assert.deepEqual(await findDueOrders(t.db.kysely, t.db.dialect, 10), []);
+    await setRow({ next_attempt_at: null, status: 'active', expires_at: 99_999_999_999_999n });
+    assert.equal(await claimOrder(t.db, orderId, 'w', 30_000), undefined);
+    await setRow({ expires_at: 1n });
+    assert.deepEqual(await findDueOrders(t.db.kysely, t.db.dialect, 10), [orderId]);
+    await setRow({ status: 'completed' });
+    assert.equal(await claimOrder(t.db, orderId, 'w', 30_000), undefined);
+    assert.deepEqual(await findDueOrders(t.db.kysely, t.db.dialect, 10), []);
+  });
+
+  test('failing an order refunds it in the same transaction, with exact columns', async () => {
+    const held = (await claimOrder(t.db, orderId, 'w', 30_000))!;
+    await failAndRefund(t.db, createLogger('silent'), held, 'receiver_is_contract', 'a contract', 'w');
+    const row = (await findOrder(t.db.kysely, orderId))!;
+    assert.equal(row.status, 'failed');
+    assert.equal(row.error_code, 'receiver_is_contract');
+    assert.equal(row.refunded_sun, 2_080_000n);
+    assert.equal(row.lease_owner, null);
+    assert.ok(row.failed_at !== null);
+    const ledger = await t.db.kysely.selectFrom('ledger_entries').select(['kind', 'amount_sun', 'balance_after_sun']).where('order_id', '=', orderId).orderBy('id').execute();
+    assert.deepEqual(ledger, [
+      { kind: 'order_debit', amount_sun: -2_080_000n, balance_after_sun: 97_920_000n },
+      { kind: 'refund', amount_sun: 2_080_000n, balance_after_sun: 100_000_000n },
+    ]);
+    // A second refund of the same order is impossible: the database refuses it.
+    await assert.rejects(
+      t.db.kysely
+        .insertInto('ledger_entries')
+        .values({ user_id: 1n, kind: 'refund', amount_sun: 1n, balance_after_sun: 0n, order_id: orderId, created_at: 0n })
+        .execute(),
+    );
+  });
+});

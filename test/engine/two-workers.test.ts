@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { poolAccounts } from '../../src/chain/pools.js';
+import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
+import { connect } from '../../src/db/connect.js';
+import { startEngine } from '../../src/engine/engine.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createDatabase, startPostgres, type PostgresServer } from '../support/postgres.js';
+import { assertLedgerSound, startStack } from '../support/stack.js';
+
+/**
+ * Two workers (each its own runner, sweeper and database connection) on one
+ * database: their sweepers race for the same due orders all the time. Every
+ * order still ends with exactly one delegation and one undelegation.
+ */
+async function raceTwoWorkers(databaseUrl: string | undefined) {
+  const s = await startStack({ ...(databaseUrl === undefined ? {} : { databaseUrl }), env: { SWEEP_INTERVAL_MS: '50' } });
+  const otherDb = connect(s.config.databaseUrl);
+  const other = startEngine({
+    db: otherDb,
+    chain: new TronWebGateway(s.devnet.url, { timeoutMs: 1500 }),
+    pools: poolAccounts(s.config.chain.poolKeys),
+    config: { ...s.config.engine, sweepIntervalMs: 50 },
+    log: createLogger('silent'),
+    workerId: 'second-worker',
+  });
+  try {
+    await s.deposit(1, 1_000_000_000n);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      ids.push((await s.order({ user_id: 1, energy_amount: 32000 + i, duration: '2s', receive_address: s.customer(i % 3) })).id);
+    }
+    for (const id of ids) await s.waitFor(id, (o) => o.status === 'completed', 60_000);
+    const landed = (type: string) => s.chainTxs(type).then((txs) => txs.filter((t) => t.status === 'included'));
+    assert.equal((await landed('DelegateResourceContract')).length, ids.length);
+    assert.equal((await landed('UnDelegateResourceContract')).length, ids.length);
+    const actors = await s.db.kysely.selectFrom('order_events').select('actor').distinct().execute();
+    assert.ok(actors.some((a) => a.actor === 'second-worker') && actors.some((a) => a.actor === 'test-worker'), 'both workers did some of the work');
+    await assertLedgerSound(s);
+  } finally {
+    await other.close();
+    await otherDb.close();
+    await s.close();
+  }
+}
+
+describe('two workers on one database', () => {
+  let pg: PostgresServer;
+  before(async () => {
+    pg = await startPostgres();
+  });
+  after(() => pg.stop());
+
+  test('[sqlite] every order delegated and reclaimed exactly once', () => raceTwoWorkers(undefined));
+  test('[postgres] every order delegated and reclaimed exactly once', async () => raceTwoWorkers(await createDatabase(pg.url)));
+});
