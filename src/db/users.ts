@@ -52,6 +52,15 @@ export interface NewLedgerEntry {
 }
 
 export function insertLedgerEntry(db: Kysely<Database>, dialect: Dialect, e: NewLedgerEntry): Promise<LedgerEntry> {
+  return ledgerInsert(db, dialect, e).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The same, when the caller does not need the row back (the order path: one less row to read). */
+export async function recordLedgerEntry(db: Kysely<Database>, dialect: Dialect, e: NewLedgerEntry): Promise<void> {
+  await ledgerInsert(db, dialect, e).execute();
+}
+
+function ledgerInsert(db: Kysely<Database>, dialect: Dialect, e: NewLedgerEntry) {
   return db
     .insertInto('ledger_entries')
     .values({
@@ -62,9 +71,7 @@ export function insertLedgerEntry(db: Kysely<Database>, dialect: Dialect, e: New
       order_id: e.orderId ?? null,
       reference: e.reference ?? null,
       created_at: dbNow(dialect),
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+    });
 }
 
 export function findDepositByReference(db: Kysely<Database>, reference: string): Promise<LedgerEntry | undefined> {

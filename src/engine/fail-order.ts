@@ -1,6 +1,6 @@
 import type { Db } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
-import { changeBalance, insertLedgerEntry } from '../db/users.js';
+import { changeBalance, recordLedgerEntry } from '../db/users.js';
 import { dbNow } from '../db/clock.js';
 import { transition } from './transition.js';
 import type { Logger } from '../observability/logger.js';
@@ -32,7 +32,7 @@ export async function failAndRefund(db: Db, log: Logger, held: Order, code: stri
     );
     const balance = await changeBalance(trx, db.dialect, held.user_id, held.price_sun);
     if (balance === undefined) throw new Error(`refund of order ${held.id} refused by the balance limit`);
-    await insertLedgerEntry(trx, db.dialect, {
+    await recordLedgerEntry(trx, db.dialect, {
       userId: held.user_id,
       kind: 'refund',
       amountSun: held.price_sun,

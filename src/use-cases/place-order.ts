@@ -4,7 +4,7 @@ import { dbNow } from '../db/clock.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { uuidv7 } from '../db/ids.js';
 import { findOrderByIdempotencyKey, insertOrder, insertOrderEvent, type Order } from '../db/orders.js';
-import { changeBalance, findUser, insertLedgerEntry } from '../db/users.js';
+import { changeBalance, findUser, recordLedgerEntry } from '../db/users.js';
 import type { Duration } from '../domain/durations.js';
 import { AppError, conflict } from '../domain/errors.js';
 import { quote, type PriceTable } from '../domain/pricing.js';
@@ -79,7 +79,7 @@ export async function placeOrder(db: Db, prices: PriceTable, input: PlaceOrderIn
         created_at: now,
         updated_at: now,
       });
-      await insertLedgerEntry(trx, db.dialect, {
+      await recordLedgerEntry(trx, db.dialect, {
         userId: input.userId,
         kind: 'order_debit',
         amountSun: -priceSun,

@@ -32,8 +32,14 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addCheckConstraint('ledger_amount_not_zero', sql`amount_sun <> 0`)
     .execute();
   await db.schema.createIndex('ledger_user').on('ledger_entries').columns(['user_id', 'id']).execute();
-  // One deposit per reference; at most one debit and one refund per order.
-  await db.schema.createIndex('ledger_deposit_reference').on('ledger_entries').column('reference').unique().execute();
+  // One deposit per reference (partial: order debits and refunds have none); at most one debit and one refund per order.
+  await db.schema
+    .createIndex('ledger_deposit_reference')
+    .on('ledger_entries')
+    .column('reference')
+    .unique()
+    .where(sql.ref('reference'), 'is not', null)
+    .execute();
   await db.schema.createIndex('ledger_order_kind').on('ledger_entries').columns(['order_id', 'kind']).unique().execute();
 
   await db.schema
@@ -47,7 +53,7 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addColumn('receive_address', 'text', (c) => c.notNull())
     .addColumn('price_sun', 'bigint', (c) => c.notNull())
     .addColumn('rate_sun_per_energy_day', 'bigint', (c) => c.notNull())
-    .addColumn('idempotency_key', 'text', (c) => c.unique())
+    .addColumn('idempotency_key', 'text')
     .addColumn('request_hash', 'text', (c) => c.notNull())
     .addColumn('pool_address', 'text')
     .addColumn('delegated_sun', 'bigint')
@@ -70,6 +76,14 @@ export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
     .addColumn('failed_at', 'bigint')
     .addCheckConstraint('orders_status_known', sql`status in (${inList(ORDER_STATUSES)})`)
     .addCheckConstraint('orders_amounts_positive', sql`energy_amount > 0 and price_sun > 0 and duration_seconds > 0`)
+    .execute();
+  // Partial: most orders carry no key, and an index entry costs every insert.
+  await db.schema
+    .createIndex('orders_idempotency_key')
+    .on('orders')
+    .column('idempotency_key')
+    .unique()
+    .where(sql.ref('idempotency_key'), 'is not', null)
     .execute();
   // Keyset pagination (newest first; ids are time-ordered UUIDv7) and the sweeper's scans.
   await db.schema.createIndex('orders_user').on('orders').columns(['user_id', 'id']).execute();

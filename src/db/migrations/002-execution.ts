@@ -42,7 +42,7 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   ] as const) {
     await db.schema.alterTable('orders').addColumn(name, type, (c) => (name === 'reclaim_attempts' ? c.notNull().defaultTo(0) : c)).execute();
   }
-  // The sweeper's scan: due work by time.
-  await db.schema.createIndex('orders_due').on('orders').columns(['status', 'next_attempt_at']).execute();
-  await db.schema.createIndex('orders_expiry').on('orders').columns(['status', 'expires_at']).execute();
+  // Rentals due for reclaim, for the sweeper. Partial, so placing an order (pending) never pays for it;
+  // pending, delegating and reclaiming orders are few and found through orders_status.
+  await db.schema.createIndex('orders_expiry').on('orders').column('expires_at').where(sql.ref('status'), '=', 'active').execute();
 }
