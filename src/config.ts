@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isTronAddress } from './domain/address.js';
 import { parseDuration, type Duration } from './domain/durations.js';
 
 /**
@@ -43,6 +44,8 @@ export interface PoolKey {
   privateKey: string;
   /** Active permission id to sign with (a delegate-only hot key), or undefined for the owner key. */
   permissionId: number | undefined;
+  /** The pool account a permission key signs for (it cannot be derived from a hot key). */
+  ownerAddress: string | undefined;
 }
 
 export interface ChainConfig {
@@ -139,15 +142,19 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 const ms = (env: Env, name: string, fallback: number, min: number, max: number) =>
   Number(integer(env, name, BigInt(fallback), BigInt(min), BigInt(max)));
 
+/** `<hex key>` (the pool's own key) or `<hex key>:<permission id>:<pool address>` (a delegate-only hot key). */
 function parsePoolKey(variable: string, entry: string): PoolKey {
-  const m = /^(?:0x)?([0-9a-fA-F]{64})(?::([0-9]{1,2}))?$/.exec(entry);
+  const m = /^(?:0x)?([0-9a-fA-F]{64})(?::([0-9]{1,2}):(T[1-9A-HJ-NP-Za-km-z]{33}))?$/.exec(entry);
   // The entry is a secret: the message never repeats it.
-  if (!m) throw new ConfigError(variable, 'each key must be 64 hex characters, optionally followed by :<permission id>');
+  if (!m) {
+    throw new ConfigError(variable, 'each entry must be a 64-hex-character key, or <key>:<permission id>:<pool address> for a delegate-only key');
+  }
   const permissionId = m[2] === undefined ? undefined : Number(m[2]);
   if (permissionId !== undefined && permissionId < 2) {
     throw new ConfigError(variable, 'a permission id must be 2 or more (an active permission)');
   }
-  return { privateKey: m[1]!.toLowerCase(), permissionId };
+  if (m[3] !== undefined && !isTronAddress(m[3])) throw new ConfigError(variable, `${m[3]} is not a valid TRON address`);
+  return { privateKey: m[1]!.toLowerCase(), permissionId, ownerAddress: m[3] };
 }
 
 function parsePoolKeys(env: Env): PoolKey[] {

@@ -39,7 +39,7 @@ async function embeddedChain(config: Config, log: Logger): Promise<{ devnet: Dev
     },
     'embedded devnet started (TRON_FULL_HOST is not set); its demo customer addresses can receive energy',
   );
-  const keys = config.chain.poolKeys.length > 0 ? [...config.chain.poolKeys] : devnet.accounts.pools.map((p) => ({ privateKey: p.privateKey, permissionId: undefined }));
+  const keys = config.chain.poolKeys.length > 0 ? [...config.chain.poolKeys] : devnet.accounts.pools.map((p) => ({ privateKey: p.privateKey, permissionId: undefined, ownerAddress: undefined }));
   return { devnet, url: devnet.url, keys };
 }
 

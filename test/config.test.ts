@@ -45,3 +45,32 @@ test('every bad value names its variable', () => {
     );
   }
 });
+
+test('pool keys: owner keys, delegate-only keys with their pool, a keys file; a bad key is named but never echoed', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const a = 'a'.repeat(64);
+  const b = 'B'.repeat(64);
+  const c = loadConfig({ POOL_PRIVATE_KEYS: `${a}, 0x${b}:2:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t` });
+  assert.deepEqual(c.chain.poolKeys, [
+    { privateKey: a, permissionId: undefined, ownerAddress: undefined },
+    { privateKey: b.toLowerCase(), permissionId: 2, ownerAddress: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t' },
+  ]);
+  const file = join(mkdtempSync(join(tmpdir(), 'joule-keys-')), 'keys');
+  writeFileSync(file, `# pools\n${'c'.repeat(64)}\n\n`);
+  assert.equal(loadConfig({ POOL_KEYS_FILE: file }).chain.poolKeys.length, 1);
+  const secret = 'd'.repeat(63);
+  assert.throws(
+    () => loadConfig({ POOL_PRIVATE_KEYS: secret }),
+    (err: unknown) => err instanceof ConfigError && err.variable === 'POOL_PRIVATE_KEYS' && !err.message.includes(secret),
+  );
+  assert.throws(() => loadConfig({ POOL_PRIVATE_KEYS: `${a}:1:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t` }), /permission id must be 2 or more/);
+  assert.throws(() => loadConfig({ POOL_PRIVATE_KEYS: `${a},${a}` }), /listed twice/);
+  assert.throws(() => loadConfig({ POOL_KEYS_FILE: '/nonexistent/keys' }), (err: unknown) => err instanceof ConfigError && err.variable === 'POOL_KEYS_FILE');
+  assert.throws(() => loadConfig({ TRON_FULL_HOST: 'https://nile.trongrid.io' }), (err: unknown) => err instanceof ConfigError && err.variable === 'POOL_PRIVATE_KEYS');
+  assert.equal(loadConfig({ TRON_FULL_HOST: 'https://nile.trongrid.io', JOULE_ROLE: 'api' }).chain.fullHost, 'https://nile.trongrid.io');
+  assert.throws(() => loadConfig({ TRON_FULL_HOST: 'nile' }), (err: unknown) => err instanceof ConfigError && err.variable === 'TRON_FULL_HOST');
+  assert.throws(() => loadConfig({ DELEGATE_LOCK: 'maybe' }), (err: unknown) => err instanceof ConfigError && err.variable === 'DELEGATE_LOCK');
+  assert.throws(() => loadConfig({ JOULE_CRASH_POINT: 'whenever' }), (err: unknown) => err instanceof ConfigError && err.variable === 'JOULE_CRASH_POINT');
+});
