@@ -6,9 +6,20 @@ import { after, test } from 'node:test';
 import { spawnJoule } from './support/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'joule-main-'));
+
+async function pollOrder(url: string, id: string, until: (o: any) => boolean): Promise<any> {
+  const deadline = Date.now() + 30_000;
+  let last: any;
+  while (Date.now() < deadline) {
+    last = await (await fetch(`${url}/api/orders/${id}`)).json();
+    if (until(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`order ${id} stuck: ${JSON.stringify(last)}`);
+}
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('the seed flow on embedded defaults: generated admin token, deposit, order 201 pending, "order created" logged, clean SIGTERM', async () => {
+test('the seed flow on embedded defaults: generated admin token, deposit, order 201 pending, "order created" logged, executed on the embedded devnet, clean SIGTERM', async () => {
   const proc = spawnJoule([], { DATA_DIR: join(dir, 'data'), DATABASE_URL: `sqlite:${join(dir, 'data', 'joule.db')}` });
   const j = await proc.started();
   try {
@@ -37,8 +48,29 @@ test('the seed flow on embedded defaults: generated admin token, deposit, order 
     const created = await j.waitForLog((l) => l.msg === 'order created');
     assert.equal(created.orderId, order.id);
     assert.equal(created.userId, '999888');
+
+    // The seed's address is the USDT contract: the order fails and is refunded.
+    const failed = await pollOrder(j.url, order.id, (o) => o.status === 'failed');
+    assert.equal(failed.error_code, 'receiver_is_contract');
+
+    // One of the embedded devnet's demo customers gets the energy.
+    const devnetLine = await j.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('embedded devnet started'));
+    const rent = await fetch(`${j.url}/api/orders/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: 999888, energy_amount: 32000, duration: '1h', receive_address: devnetLine.customers[0] }),
+    });
+    assert.equal(rent.status, 201);
+    const rented = (await rent.json()) as { id: string };
+    const active = await pollOrder(j.url, rented.id, (o) => o.status === 'active');
+    assert.equal(active.delegate_tx_status, 'confirmed');
+    assert.ok(j.logs.some((l) => l.msg === 'order dispatched in-process' && l.orderId === rented.id && l.path === 'in-process'));
+
+    const keys = ((await (await fetch(`${devnetLine.url}/devnet/accounts`)).json()) as { accounts: Array<{ role: string; privateKey: string }> }).accounts.filter((a) => a.role === 'pool').map((a) => a.privateKey);
+    assert.ok(keys.length > 0);
     const everything = JSON.stringify(j.logs) + j.stderr();
     assert.ok(!everything.includes(token), 'the admin token never reaches the log');
+    for (const key of keys) assert.ok(!everything.includes(key), 'pool keys never reach the log');
   } finally {
     assert.equal(await j.stop('SIGTERM'), 0);
   }
