@@ -8,20 +8,11 @@ import { LeaseLostError } from './errors.js';
 
 export type OrderFields = Omit<UpdateObject<Database, 'orders'>, 'id' | 'status' | 'lease_version'>;
 
-/**
- * Writes fields of an order we hold, fenced on our lease: only if the order is
- * still in the status we read and nobody has claimed it since. Throws
- * LeaseLostError otherwise (and the surrounding transaction rolls back).
- */
-export async function updateHeld(
-  db: Kysely<Database>,
-  dialect: Dialect,
-  held: Order,
-  fields: OrderFields,
-): Promise<Order> {
+/** UPDATE … WHERE id, status and lease_version are still what we hold; LeaseLostError otherwise. */
+async function fencedUpdate(db: Kysely<Database>, dialect: Dialect, held: Order, set: UpdateObject<Database, 'orders'>): Promise<Order> {
   const row = await db
     .updateTable('orders')
-    .set({ ...fields, updated_at: dbNow(dialect) })
+    .set({ ...set, updated_at: dbNow(dialect) })
     .where('id', '=', held.id)
     .where('status', '=', held.status)
     .where('lease_version', '=', held.lease_version)
@@ -29,6 +20,15 @@ export async function updateHeld(
     .executeTakeFirst();
   if (!row) throw new LeaseLostError(held.id);
   return row;
+}
+
+/**
+ * Writes fields of an order we hold, fenced on our lease: only if the order is
+ * still in the status we read and nobody has claimed it since. Throws
+ * LeaseLostError otherwise (and the surrounding transaction rolls back).
+ */
+export function updateHeld(db: Kysely<Database>, dialect: Dialect, held: Order, fields: OrderFields): Promise<Order> {
+  return fencedUpdate(db, dialect, held, fields);
 }
 
 /**
@@ -45,15 +45,7 @@ export async function transition(
   fields: OrderFields = {},
 ): Promise<Order> {
   if (!canTransition(held.status, to)) throw new Error(`illegal transition ${held.status} -> ${to}`);
-  const row = await db
-    .updateTable('orders')
-    .set({ ...fields, status: to, updated_at: dbNow(dialect) })
-    .where('id', '=', held.id)
-    .where('status', '=', held.status)
-    .where('lease_version', '=', held.lease_version)
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new LeaseLostError(held.id);
+  const row = await fencedUpdate(db, dialect, held, { ...fields, status: to });
   await insertOrderEvent(db, {
     order_id: held.id,
     from_status: held.status,
