@@ -1,0 +1,290 @@
+// Order execution: how fast Joule turns placed orders into confirmed
+// delegations, against the devnet alone doing the same number of delegations
+// directly with TronWeb, in the same run.
+//
+// Joule: the whole stack in this process (API with in-process dispatch, the
+// engine, SQLite, a devnet with a block every 100 ms and a 1-block solidity
+// lag). N orders of 32,000 energy for 1h to the devnet's 3 customers are
+// placed by C concurrent clients (app.inject) as fast as the API takes them;
+// then we wait until every one is `active` (delegation confirmed on the
+// solidified view). Twice: all orders of the same size (as real traffic
+// mostly is: identical delegations from one pool to one receiver built on
+// the same reference block are the same transaction, same txID), then each
+// order 10 energy larger than the last (every delegation distinct, like the
+// baseline's). Per-order times come from the database clock:
+//   created -> delegation journaled: orders.created_at to the delegate
+//     chain_transactions row's created_at (signed and stored; the broadcast
+//     is the next call, with nothing in between)
+//   created -> active: orders.created_at to the delegating->active event
+//
+// Baseline: a fresh devnet with the same settings; C concurrent loops build
+// (TronWeb, which reads the reference block from the node), sign and
+// broadcast N locked delegations from one pool, of the stake Joule computes
+// for 32,000 energy plus i TRX (distinct, so no two share a txID), then we
+// poll the devnet until all are included and solidified.
+//
+// Same sizes are slower because two orders whose delegations are identical
+// and built on the same reference block produce the same txID: the second
+// one's journal insert hits the txid primary key, the step fails and is
+// retried with backoff on a later block. Safe (one transaction is never
+// claimed by two orders), but it costs throughput and the tail.
+//
+//   node --import tsx bench/order-execution.bench.ts [--n 300] [--concurrency 8] [--worker-concurrency 8]
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TronWeb } from 'tronweb';
+import { startDevnet, type Devnet } from '../src/devnet/index.js';
+import { lockBlocksFor } from '../src/domain/energy.js';
+import { startStack } from '../test/support/stack.js';
+import { isMain, printTable } from './lib/harness.js';
+
+const ENERGY = 32_000;
+const USERS = 10;
+
+export interface Latency {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface JouleRun {
+  placeMs: number;
+  placedPerSecond: number;
+  allActiveMs: number;
+  activePerSecond: number;
+  createdToJournaled: Latency;
+  createdToActive: Latency;
+}
+
+export type Sizes = 'same' | 'distinct';
+
+export interface ExecutionResult {
+  config: { n: number; concurrency: number; workerConcurrency: number; node: string };
+  joule: Record<Sizes, JouleRun>;
+  baseline: {
+    allBroadcastMs: number;
+    broadcastPerSecond: number;
+    allIncludedMs: number;
+    includedPerSecond: number;
+    allSolidMs: number;
+    solidPerSecond: number;
+    startToBroadcast: Latency;
+    startToIncluded: Latency;
+    startToSolid: Latency;
+    refused: number;
+  };
+  /** Joule orders active per second / raw delegations solidified per second. */
+  ratioSolid: Record<Sizes, number>;
+  /** Joule orders active per second / raw delegations included per second. */
+  ratioIncluded: Record<Sizes, number>;
+}
+
+function latency(values: number[]): Latency {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+  return { p50: Math.round(at(50)), p99: Math.round(at(99)), max: Math.round(sorted.at(-1) ?? 0) };
+}
+
+/** Runs `count` jobs with `concurrency` loops. */
+async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await job(next++);
+    }),
+  );
+}
+
+async function measureJoule(n: number, concurrency: number, workerConcurrency: number, sizes: Sizes): Promise<JouleRun> {
+  const s = await startStack({ env: { ALLOWED_DURATIONS: '1h', WORKER_CONCURRENCY: String(workerConcurrency) } });
+  try {
+    for (let u = 1; u <= USERS; u++) await s.deposit(u, 1_000_000_000_000n);
+    const customers = s.devnet.accounts.customers.map((c) => c.address);
+    const ids: string[] = new Array<string>(n);
+    const started = performance.now();
+    await pool(n, concurrency, async (i) => {
+      const res = await s.request({
+        method: 'POST',
+        url: '/api/orders',
+        payload: {
+          user_id: (i % USERS) + 1,
+          energy_amount: sizes === 'same' ? ENERGY : ENERGY + 10 * i,
+          duration: '1h',
+          receive_address: customers[i % customers.length],
+        },
+      });
+      if (res.status !== 201) throw new Error(`order ${i}: ${res.status} ${res.text}`);
+      ids[i] = res.body.id;
+    });
+    const placeMs = performance.now() - started;
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const row = await s.db.kysely
+        .selectFrom('orders')
+        .select((eb) => eb.fn.countAll<bigint>().as('n'))
+        .where('status', '=', 'active')
+        .executeTakeFirstOrThrow();
+      if (Number(row.n) >= n) break;
+      const stuck = await s.db.kysely.selectFrom('orders').select(['id', 'status', 'error_code']).where('status', '=', 'failed').execute();
+      if (stuck.length > 0) throw new Error(`orders failed: ${JSON.stringify(stuck.slice(0, 3))}`);
+      if (Date.now() > deadline) throw new Error(`only ${row.n} of ${n} orders active after 300 s`);
+      await sleep(20);
+    }
+    const allActiveMs = performance.now() - started;
+
+    const orders = await s.db.kysely.selectFrom('orders').select(['id', 'created_at']).execute();
+    const created = new Map(orders.map((o) => [o.id, Number(o.created_at)]));
+    const journaled = await s.db.kysely.selectFrom('chain_transactions').select(['order_id', 'created_at']).where('kind', '=', 'delegate').execute();
+    const activated = await s.db.kysely
+      .selectFrom('order_events')
+      .select(['order_id', 'at'])
+      .where('from_status', '=', 'delegating')
+      .where('to_status', '=', 'active')
+      .execute();
+    const landed = ((await s.devnetAdmin('GET', '/transactions')).transactions as any[]).filter(
+      (t) => t.contractType === 'DelegateResourceContract' && t.status === 'included',
+    );
+    if (landed.length !== n) throw new Error(`${landed.length} delegations landed for ${n} orders`);
+    return {
+      placeMs: Math.round(placeMs),
+      placedPerSecond: Math.round((n / placeMs) * 1000),
+      allActiveMs: Math.round(allActiveMs),
+      activePerSecond: Math.round((n / allActiveMs) * 10_000) / 10,
+      createdToJournaled: latency(journaled.map((j) => Number(j.created_at) - created.get(j.order_id)!)),
+      createdToActive: latency(activated.map((e) => Number(e.at) - created.get(e.order_id)!)),
+    };
+  } finally {
+    await s.close();
+  }
+}
+
+async function measureBaseline(n: number, concurrency: number) {
+  const devnet: Devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag: 1 });
+  try {
+    const poolAccount = devnet.accounts.pools[0]!;
+    const customers = devnet.accounts.customers.map((c) => c.address);
+    const tw = new TronWeb({ fullHost: devnet.url, privateKey: poolAccount.privateKey });
+    const res = (await tw.trx.getAccountResources(poolAccount.address)) as any;
+    // The same stake per delegation as Joule computes for 32,000 energy.
+    const sun = Math.max(1_000_000, Math.ceil((ENERGY * res.TotalEnergyWeight) / res.TotalEnergyLimit) * 1_000_000);
+    const lock = Number(lockBlocksFor(3600n));
+
+    const startAt: number[] = new Array<number>(n);
+    const broadcastAt: number[] = new Array<number>(n);
+    const txids: string[] = new Array<string>(n);
+    let refused = 0;
+    const includedAt = new Map<string, number>();
+    const blockOf = new Map<string, number>();
+    const solidAt = new Map<string, number>();
+    let broadcasting = true;
+    let gaveUp = false;
+    const admin = async (path: string) => (await (await fetch(`${devnet.url}/devnet${path}`)).json()) as any;
+    // Watches the devnet for inclusion and solidification of every transaction.
+    const watcher = (async () => {
+      while (!gaveUp && (broadcasting || solidAt.size < txids.filter(Boolean).length - refused)) {
+        const [txs, status] = await Promise.all([admin('/transactions?status=included'), admin('/status')]);
+        const now = performance.now();
+        for (const t of txs.transactions as any[]) {
+          if (!includedAt.has(t.txID)) {
+            includedAt.set(t.txID, now);
+            blockOf.set(t.txID, Number(t.block));
+          }
+          if (!solidAt.has(t.txID) && Number(t.block) <= Number(status.solid)) solidAt.set(t.txID, now);
+        }
+        await sleep(10);
+      }
+    })();
+
+    const started = performance.now();
+    await pool(n, concurrency, async (i) => {
+      startAt[i] = performance.now();
+      // Distinct amounts: two delegations built on the same reference block must not share a txID.
+      const tx = await tw.transactionBuilder.delegateResource(sun + i * 1_000_000, customers[i % customers.length]!, 'ENERGY', poolAccount.address, true, lock);
+      const signed = await tw.trx.sign(tx);
+      const r = (await tw.trx.sendRawTransaction(signed)) as any;
+      broadcastAt[i] = performance.now();
+      txids[i] = signed.txID;
+      if (r.result !== true) refused++;
+    });
+    const allBroadcastMs = performance.now() - started;
+    broadcasting = false;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      watcher,
+      new Promise((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error('baseline: not every delegation solidified in 60 s')), 60_000);
+      }),
+    ]).finally(() => {
+      clearTimeout(timer);
+      gaveUp = true;
+    });
+    const allIncludedMs = Math.max(...includedAt.values()) - started;
+    const allSolidMs = Math.max(...solidAt.values()) - started;
+    const per = (ms: number) => Math.round((n / ms) * 10_000) / 10;
+    return {
+      allBroadcastMs: Math.round(allBroadcastMs),
+      broadcastPerSecond: per(allBroadcastMs),
+      allIncludedMs: Math.round(allIncludedMs),
+      includedPerSecond: per(allIncludedMs),
+      allSolidMs: Math.round(allSolidMs),
+      solidPerSecond: per(allSolidMs),
+      startToBroadcast: latency(broadcastAt.map((b, i) => b - startAt[i]!)),
+      startToIncluded: latency(txids.filter((t) => includedAt.has(t)).map((t) => includedAt.get(t)! - startAt[txids.indexOf(t)]!)),
+      startToSolid: latency(txids.filter((t) => solidAt.has(t)).map((t) => solidAt.get(t)! - startAt[txids.indexOf(t)]!)),
+      refused,
+    };
+  } finally {
+    await devnet.close();
+  }
+}
+
+export async function run(opts: { n?: number; concurrency?: number; workerConcurrency?: number } = {}): Promise<ExecutionResult> {
+  const n = opts.n ?? Number(process.env.BENCH_ORDERS ?? 300);
+  const concurrency = opts.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 8);
+  const workerConcurrency = opts.workerConcurrency ?? Number(process.env.WORKER_CONCURRENCY ?? 8);
+  const baseline = await measureBaseline(n, concurrency);
+  const joule = {
+    same: await measureJoule(n, concurrency, workerConcurrency, 'same'),
+    distinct: await measureJoule(n, concurrency, workerConcurrency, 'distinct'),
+  };
+  const ratio = (per: number) => ({
+    same: Math.round((joule.same.activePerSecond / per) * 100) / 100,
+    distinct: Math.round((joule.distinct.activePerSecond / per) * 100) / 100,
+  });
+  const result: ExecutionResult = {
+    config: { n, concurrency, workerConcurrency, node: process.version },
+    joule,
+    baseline,
+    ratioSolid: ratio(baseline.solidPerSecond),
+    ratioIncluded: ratio(baseline.includedPerSecond),
+  };
+  const lat = (l: Latency) => [l.p50, l.p99, l.max];
+  printTable(
+    `Order execution: ${n} orders (32,000 energy, 1h), ${concurrency} clients, engine concurrency ${workerConcurrency}; devnet 100 ms blocks, solidity lag 1; node ${process.version}`,
+    ['run', 'what', 'wall ms', 'per second', 'p50 ms', 'p99 ms', 'max ms'],
+    [
+      ['baseline', 'start -> broadcast accepted', baseline.allBroadcastMs, baseline.broadcastPerSecond, ...lat(baseline.startToBroadcast)],
+      ['baseline', 'start -> included', baseline.allIncludedMs, baseline.includedPerSecond, ...lat(baseline.startToIncluded)],
+      ['baseline', 'start -> solidified', baseline.allSolidMs, baseline.solidPerSecond, ...lat(baseline.startToSolid)],
+      ...(['same', 'distinct'] as const).flatMap((k) => [
+        [`joule, ${k} sizes`, 'orders placed (API)', joule[k].placeMs, joule[k].placedPerSecond, '', '', ''],
+        [`joule, ${k} sizes`, 'created -> delegation journaled', '', '', ...lat(joule[k].createdToJournaled)],
+        [`joule, ${k} sizes`, 'created -> active', joule[k].allActiveMs, joule[k].activePerSecond, ...lat(joule[k].createdToActive)],
+      ]),
+    ],
+  );
+  for (const k of ['same', 'distinct'] as const) {
+    console.log(`ratio Joule (${k} sizes) active/s ÷ raw solidified/s: ${result.ratioSolid[k]}; ÷ raw included/s: ${result.ratioIncluded[k]}`);
+  }
+  if (baseline.refused > 0) console.log(`baseline: ${baseline.refused} broadcasts refused`);
+  return result;
+}
+
+if (isMain(import.meta.url)) {
+  const { values } = parseArgs({ options: { n: { type: 'string' }, concurrency: { type: 'string' }, 'worker-concurrency': { type: 'string' } } });
+  await run({
+    ...(values.n ? { n: Number(values.n) } : {}),
+    ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+    ...(values['worker-concurrency'] ? { workerConcurrency: Number(values['worker-concurrency']) } : {}),
+  });
+}
