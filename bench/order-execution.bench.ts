@@ -23,11 +23,9 @@
 // for 32,000 energy plus i TRX (distinct, so no two share a txID), then we
 // poll the devnet until all are included and solidified.
 //
-// Same sizes are slower because two orders whose delegations are identical
-// and built on the same reference block produce the same txID: the second
-// one's journal insert hits the txid primary key, the step fails and is
-// retried with backoff on a later block. Safe (one transaction is never
-// claimed by two orders), but it costs throughput and the tail.
+// Same sizes once collided: two identical delegations built on one reference
+// block were the same transaction (same txID). The gateway now gives every
+// build its own creation timestamp, so both modes should be close.
 //
 //   node --import tsx bench/order-execution.bench.ts [--n 300] [--concurrency 8] [--worker-concurrency 8]
 import { parseArgs } from 'node:util';

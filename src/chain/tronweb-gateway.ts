@@ -17,6 +17,27 @@ const big = (v: unknown): bigint => (typeof v === 'number' || typeof v === 'stri
 
 type Tx = { txID: string; raw_data: { expiration: number }; signature?: string[] };
 
+interface BlockHeader {
+  ref_block_bytes: string;
+  ref_block_hash: string;
+  expiration: number;
+  timestamp: number;
+}
+
+/**
+ * A transaction's id is the hash of its raw data, and TronWeb takes every
+ * field of it from the reference block and the contract. Two orders of the
+ * same size from the same pool to the same receiver, built on one block,
+ * would get the SAME txid: one journal row for two orders. So each build
+ * gets its own creation timestamp (wall clock, strictly increasing in this
+ * process); the node does not validate it, and the id becomes unique.
+ */
+let lastTimestamp = 0;
+function uniqueTimestamp(): number {
+  lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
+  return lastTimestamp;
+}
+
 /**
  * ChainGateway over the real TronWeb against a java-tron HTTP API (or the
  * devnet). Every node call is bounded by `timeoutMs`; transport failures
@@ -73,29 +94,30 @@ export class TronWebGateway implements ChainGateway {
     return { txid: signed.txID, json: JSON.stringify(signed), expiration: BigInt(signed.raw_data.expiration) };
   }
 
-  private permissionOptions(pool: PoolAccount) {
-    return pool.permissionId === undefined ? {} : { permissionId: pool.permissionId };
+  /** Reference block (TronWeb's own `getblock` call) with a creation timestamp of our own. */
+  private async buildOptions(pool: PoolAccount): Promise<{ blockHeader: BlockHeader; permissionId?: number }> {
+    const ref = (await this.call('getblock (reference block)', () => this.tronWeb.trx.getCurrentRefBlockParams())) as BlockHeader;
+    const blockHeader = { ...ref, timestamp: uniqueTimestamp() };
+    return pool.permissionId === undefined ? { blockHeader } : { blockHeader, permissionId: pool.permissionId };
   }
 
   async buildDelegate(pool: PoolAccount, receiver: string, sun: bigint, lockBlocks: bigint | null): Promise<SignedTransaction> {
-    const tx = (await this.call('delegateresource (reference block)', () =>
-      this.tronWeb.transactionBuilder.delegateResource(
-        Number(sun),
-        receiver,
-        'ENERGY',
-        pool.address,
-        lockBlocks !== null,
-        lockBlocks === null ? undefined : Number(lockBlocks),
-        this.permissionOptions(pool),
-      ),
+    const options = await this.buildOptions(pool);
+    const tx = (await this.tronWeb.transactionBuilder.delegateResource(
+      Number(sun),
+      receiver,
+      'ENERGY',
+      pool.address,
+      lockBlocks !== null,
+      lockBlocks === null ? undefined : Number(lockBlocks),
+      options as never,
     )) as unknown as Tx;
     return this.sign(pool, tx);
   }
 
   async buildUndelegate(pool: PoolAccount, receiver: string, sun: bigint): Promise<SignedTransaction> {
-    const tx = (await this.call('undelegateresource (reference block)', () =>
-      this.tronWeb.transactionBuilder.undelegateResource(Number(sun), receiver, 'ENERGY', pool.address, this.permissionOptions(pool)),
-    )) as unknown as Tx;
+    const options = await this.buildOptions(pool);
+    const tx = (await this.tronWeb.transactionBuilder.undelegateResource(Number(sun), receiver, 'ENERGY', pool.address, options as never)) as unknown as Tx;
     return this.sign(pool, tx);
   }
 

@@ -1,4 +1,5 @@
 import { ChainUnavailableError } from '../chain/gateway.js';
+import { isUniqueViolation } from '../db/errors.js';
 import type { Order } from '../db/orders.js';
 import type { EngineContext } from './context.js';
 import { stepDelegating, stepPending } from './delegate.js';
@@ -78,8 +79,13 @@ export async function advanceOrder(ctx: EngineContext, orderId: string): Promise
     // The poll interval is the unit: an in-doubt transaction must be looked at again well before it expires.
     const retryInMs = backoffMs(Number(attempts), ctx.settings.confirmPollMs);
     const transient = err instanceof ChainUnavailableError;
-    const reason = reclaiming && attempts >= RECLAIM_ALERT_AFTER ? 'reclaim_retrying' : transient ? 'chain_unavailable' : 'internal_error';
+    // Another order journaled a byte-identical transaction first (built in the same millisecond
+    // by another process): nothing was written for this one; build again.
+    const clash = isUniqueViolation(err);
+    const reason =
+      reclaiming && attempts >= RECLAIM_ALERT_AFTER ? 'reclaim_retrying' : transient ? 'chain_unavailable' : clash ? 'txid_clash' : 'internal_error';
     if (transient) log.warn({ err: (err as Error).message, attempts: Number(attempts), retryInMs }, 'chain unavailable; will retry');
+    else if (clash) log.warn({ attempts: Number(attempts) }, 'transaction id already journaled by another order; building again');
     else log.error({ err, attempts: Number(attempts), retryInMs }, 'order step failed; will retry');
     if (reason === 'reclaim_retrying') log.error({ attempts: Number(attempts) }, 'ALERT: reclaim keeps failing; retrying with backoff');
     await releaseOrder(ctx.db, held, retryInMs, reason, reclaiming ? { reclaimAttempts: attempts } : { attempts }).catch((e: unknown) =>

@@ -11,6 +11,8 @@ const MAX_TIMER_MS = 60_000;
  * backstop for everything, including what a crash forgot).
  */
 export class OrderRunner {
+  /** Orders already under way (a timer's wake: a confirmation to check) go before new ones. */
+  private readonly urgent: string[] = [];
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private readonly running = new Set<string>();
@@ -26,7 +28,7 @@ export class OrderRunner {
   ) {}
 
   /** Asks for the order to be advanced soon. Cheap, idempotent, never throws. */
-  wake(orderId: string): void {
+  wake(orderId: string, urgent = false): void {
     if (this.closed) return;
     if (this.running.has(orderId)) {
       this.again.add(orderId);
@@ -34,23 +36,23 @@ export class OrderRunner {
     }
     if (this.queued.has(orderId)) return;
     this.queued.add(orderId);
-    this.queue.push(orderId);
+    (urgent ? this.urgent : this.queue).push(orderId);
     this.pump();
   }
 
   get busy(): number {
-    return this.active + this.queue.length;
+    return this.active + this.urgent.length + this.queue.length;
   }
 
   private pump(): void {
-    while (!this.closed && this.active < this.concurrency && this.queue.length > 0) {
-      const id = this.queue.shift()!;
+    while (!this.closed && this.active < this.concurrency && this.urgent.length + this.queue.length > 0) {
+      const id = (this.urgent.length > 0 ? this.urgent : this.queue).shift()!;
       this.queued.delete(id);
       this.running.add(id);
       this.active++;
       void this.run(id);
     }
-    if (this.active === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+    if (this.active === 0 && this.busy === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private async run(orderId: string): Promise<void> {
@@ -74,7 +76,7 @@ export class OrderRunner {
       orderId,
       setTimeout(() => {
         this.timers.delete(orderId);
-        this.wake(orderId);
+        this.wake(orderId, true);
       }, ms),
     );
   }
@@ -85,6 +87,7 @@ export class OrderRunner {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.queue.length = 0;
+    this.urgent.length = 0;
     this.queued.clear();
     if (this.active > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
