@@ -95,3 +95,19 @@ test('when every broadcast is dropped until the transaction expires, then only a
   const included = (await s.chainTxs('DelegateResourceContract')).filter((t) => t.status === 'included');
   assert.equal(included.length, 1);
 });
+
+test('when reclaiming keeps failing, then it retries with backoff, shows reclaim_retrying, and completes once the node recovers', async () => {
+  s = await startStack({ env: { DELEGATE_LOCK: 'false' } });
+  await s.deposit(1, 100_000_000n);
+  const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
+  await s.waitFor(placed.id, (o) => o.status === 'active');
+  // Every read of the delegation fails from now on: the reclaim cannot even start.
+  await s.devnetAdmin('POST', '/faults/http-error', { status: 503, pathPrefix: '/wallet/getdelegatedresourcev2' });
+  const alerting = await s.waitFor(placed.id, (o) => o.wait_reason === 'reclaim_retrying', 30_000);
+  assert.ok(['active', 'reclaiming'].includes(alerting.status));
+  assert.equal(alerting.refunded_sun, null, 'a reclaim problem never refunds');
+  await s.devnetAdmin('POST', '/faults/clear', {});
+  const done = await s.waitFor(placed.id, (o) => o.status === 'completed', 30_000);
+  assert.equal(done.wait_reason, null);
+  assert.equal((await s.chainTxs('UnDelegateResourceContract')).filter((t) => t.status === 'included').length, 1);
+});
