@@ -11,6 +11,7 @@ import {
   UPDATE_PERMISSION_FEE,
 } from './constants.js';
 import { currentEnergyUsage, delegatableEnergySun, energyLimit } from './energy.js';
+import type { Account } from './account.js';
 import type { BlockRecord, Delegation } from './chain-state.js';
 import { parseInt64 } from './json-wire.js';
 import { signWeight } from './sign-weight.js';
@@ -73,6 +74,18 @@ function chainParameters(req: WalletRequest): Record<string, unknown> {
   return { chainParameter: params.map(([key, value]) => compact({ key, value })) };
 }
 
+/** The bandwidth half of getaccountresource, which is all of getaccountnet. */
+function bandwidthFields(req: WalletRequest, account: Account): Record<string, unknown> {
+  const netWeight = req.view.totalNetWeight();
+  const netStake = (account.frozenBandwidth + account.acquiredBandwidth) / TRX;
+  return {
+    freeNetLimit: FREE_NET_LIMIT,
+    NetLimit: netWeight > 0n ? (netStake * TOTAL_NET_LIMIT) / netWeight : 0n,
+    TotalNetLimit: TOTAL_NET_LIMIT,
+    TotalNetWeight: netWeight,
+  };
+}
+
 const readHandlers: Record<string, Handler> = {
   getnowblock: (req) => blockJson(req, req.view.block, true),
   getblock: (req) => {
@@ -103,13 +116,8 @@ const readHandlers: Record<string, Handler> = {
     const account = req.view.account(addressParam(req, 'address'));
     if (account === undefined) return {};
     const totals = req.view.energyTotals();
-    const netWeight = req.view.totalNetWeight();
-    const netStake = (account.frozenBandwidth + account.acquiredBandwidth) / TRX;
     return compact({
-      freeNetLimit: FREE_NET_LIMIT,
-      NetLimit: netWeight > 0n ? (netStake * TOTAL_NET_LIMIT) / netWeight : 0n,
-      TotalNetLimit: TOTAL_NET_LIMIT,
-      TotalNetWeight: netWeight,
+      ...bandwidthFields(req, account),
       tronPowerLimit: (account.frozenEnergy + account.frozenBandwidth + account.delegatedEnergy + account.delegatedBandwidth) / TRX,
       EnergyUsed: currentEnergyUsage(account, req.view.slot),
       EnergyLimit: energyLimit(account, totals),
@@ -120,14 +128,7 @@ const readHandlers: Record<string, Handler> = {
   getaccountnet: (req) => {
     const account = req.view.account(addressParam(req, 'address'));
     if (account === undefined) return {};
-    const netWeight = req.view.totalNetWeight();
-    const netStake = (account.frozenBandwidth + account.acquiredBandwidth) / TRX;
-    return compact({
-      freeNetLimit: FREE_NET_LIMIT,
-      NetLimit: netWeight > 0n ? (netStake * TOTAL_NET_LIMIT) / netWeight : 0n,
-      TotalNetLimit: TOTAL_NET_LIMIT,
-      TotalNetWeight: netWeight,
-    });
+    return compact(bandwidthFields(req, account));
   },
   getdelegatedresourcev2: (req) => {
     const from = addressParam(req, 'fromAddress', 'from_address');
