@@ -3,6 +3,7 @@ import { findOrder, type Order } from '../db/orders.js';
 import type { EngineContext } from './context.js';
 import { failAndRefund } from './fail-order.js';
 import { journalAndBroadcast, settle } from './journaled-transaction.js';
+import { claimedAt } from './lease.js';
 import { choosePool, reservePool } from './plan-delegation.js';
 import { done, next, wait, type Step } from './step.js';
 import { transition } from './transition.js';
@@ -10,8 +11,6 @@ import { transition } from './transition.js';
 /** How often an order waiting for pool capacity looks again. */
 const CAPACITY_RETRY_MS = 2000;
 
-/** The database clock when we claimed the order (the lease runs from there). */
-export const claimedAt = (ctx: EngineContext, held: Order): bigint => held.lease_until! - BigInt(ctx.settings.leaseMs);
 
 /**
  * A receiver the chain will certainly refuse: not activated, a contract.
@@ -34,7 +33,7 @@ async function receiverProblem(ctx: EngineContext, order: Order): Promise<{ code
  * refund. Only called when nothing of ours can still land.
  */
 async function waitOrGiveUp(ctx: EngineContext, held: Order, reason: string, failure: { code: string; message: string }): Promise<Step> {
-  const waited = claimedAt(ctx, held) - held.created_at;
+  const waited = claimedAt(held, ctx.settings.leaseMs) - held.created_at;
   if (waited >= BigInt(ctx.settings.poolWaitTimeoutMs)) {
     return done(await failAndRefund(ctx.db, ctx.log, held, failure.code, failure.message, ctx.workerId));
   }
@@ -57,7 +56,7 @@ export async function stepPending(ctx: EngineContext, held: Order): Promise<Step
 }
 
 async function activate(ctx: EngineContext, held: Order, txid: string, blockNumber: bigint | null): Promise<Step> {
-  const now = claimedAt(ctx, held);
+  const now = claimedAt(held, ctx.settings.leaseMs);
   const active = await transition(
     ctx.db.kysely,
     ctx.db.dialect,
@@ -92,15 +91,18 @@ export async function stepDelegating(ctx: EngineContext, held: Order): Promise<S
     if (s.kind === 'pending') return wait(settings.confirmPollMs, 'awaiting_confirmation');
     held = (await findOrder(ctx.db.kysely, held.id))!;
   }
-  // Nothing of ours can land any more: it is safe to fail, or to sign anew.
-  const problem = await receiverProblem(ctx, held);
-  if (problem) return done(await failAndRefund(ctx.db, ctx.log, held, problem.code, problem.message, ctx.workerId));
+  // Nothing of ours can land any more: it is safe to fail, or to sign anew. (The receiver was
+  // checked before the pool was chosen; an account never stops existing or becomes a contract.)
   const pool = ctx.pools.find((p) => p.address === held.pool_address);
   if (!pool) {
     return done(await failAndRefund(ctx.db, ctx.log, held, 'pool_removed', `pool ${held.pool_address} is no longer configured`, ctx.workerId));
   }
   const sun = held.delegated_sun!;
-  if ((await chain.delegatableSun(pool.address)) < sun) return waitOrGiveUp(ctx, held, 'waiting_for_pool_capacity', noCapacity(ctx));
+  // The first signature follows the reservation, which has just checked the room; after a
+  // transaction died, the room may have gone meanwhile.
+  if (journaled && (await chain.delegatableSun(pool.address)) < sun) {
+    return waitOrGiveUp(ctx, held, 'waiting_for_pool_capacity', noCapacity(ctx));
+  }
   const signed = await chain.buildDelegate(pool, held.receive_address, sun, held.lock_blocks);
   const { refused } = await journalAndBroadcast(ctx, held, 'delegate', signed, {
     pool: pool.address,

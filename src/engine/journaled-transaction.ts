@@ -3,6 +3,7 @@ import { updateChainTx, insertChainTx, type ChainTransaction } from '../db/chain
 import type { Order } from '../db/orders.js';
 import type { ChainTxKind } from '../db/schema.js';
 import { crashPoint, type EngineContext } from './context.js';
+import { claimedAt } from './lease.js';
 import { updateHeld } from './transition.js';
 
 /**
@@ -19,6 +20,9 @@ export type Settlement =
   | { kind: 'pending' }
   /** Can never land (expired unseen, or failed on chain): a new one may be signed. */
   | { kind: 'dead'; reason: string };
+
+/** An accepted transaction not yet in a block is sent again at most once per this many polls. */
+const REBROADCAST_EVERY_POLLS = 3;
 
 const txFields = (kind: ChainTxKind) =>
   kind === 'delegate' ? (['delegate_txid', 'delegate_tx_status'] as const) : (['reclaim_txid', 'reclaim_tx_status'] as const);
@@ -58,6 +62,12 @@ export async function settle(ctx: EngineContext, held: Order, tx: ChainTransacti
     await updateHeld(db.kysely, db.dialect, held, { [statusField]: 'expired' });
     log.info({ resultCode: tx.result_code }, 'journaled transaction expired without landing');
     return { kind: 'dead', reason: tx.result_code ?? 'expired' };
+  }
+  // Accepted by the node a moment ago: it is most likely waiting for the next block.
+  // Send it again only every few polls (a node that dropped it still gets it back in time).
+  const sinceLastSend = claimedAt(held, ctx.settings.leaseMs) - tx.updated_at;
+  if (tx.status === 'broadcast' && sinceLastSend < BigInt(REBROADCAST_EVERY_POLLS * ctx.settings.confirmPollMs)) {
+    return { kind: 'pending' };
   }
   const outcome = await chain.broadcast(tx.signed_json);
   const broadcasts = tx.broadcasts + 1n;

@@ -77,6 +77,9 @@ export async function releaseOrder(
     .execute();
 }
 
+/** The database clock when the order was claimed: the lease runs from there, so `now` needs no second clock. */
+export const claimedAt = (held: Order, leaseMs: number): bigint => held.lease_until! - BigInt(leaseMs);
+
 /** Ids of due orders, oldest first, for the sweeper. */
 export async function findDueOrders(db: Kysely<Database>, dialect: Dialect, limit: number): Promise<string[]> {
   const rows = await db.selectFrom('orders').select('id').where(whereDue(dialect)).orderBy('id').limit(limit).execute();

@@ -1,8 +1,8 @@
 import { latestChainTx } from '../db/chain-transactions.js';
 import { findOrder, type Order } from '../db/orders.js';
 import type { EngineContext } from './context.js';
-import { claimedAt } from './delegate.js';
 import { journalAndBroadcast, settle } from './journaled-transaction.js';
+import { claimedAt } from './lease.js';
 import { done, next, wait, type Step } from './step.js';
 import { transition } from './transition.js';
 
@@ -23,7 +23,7 @@ async function reclaimable(ctx: EngineContext, order: Order) {
 
 /** active, once expired: start the reclaim (after the lock, if any, has run out). */
 export async function stepActive(ctx: EngineContext, held: Order): Promise<Step> {
-  const now = claimedAt(ctx, held);
+  const now = claimedAt(held, ctx.settings.leaseMs);
   if (held.expires_at! > now) return wait(Number(held.expires_at! - now), null);
   const r = await reclaimable(ctx, held);
   if (r.total > 0n && r.available < held.delegated_sun! && r.lockRemainingMs > 0) {
@@ -33,7 +33,7 @@ export async function stepActive(ctx: EngineContext, held: Order): Promise<Step>
 }
 
 async function complete(ctx: EngineContext, held: Order, reason: string, detail: Record<string, unknown>): Promise<Step> {
-  const now = claimedAt(ctx, held);
+  const now = claimedAt(held, ctx.settings.leaseMs);
   const completed = await transition(
     ctx.db.kysely,
     ctx.db.dialect,
