@@ -3,6 +3,8 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from '../observability/logger.js';
 import type { ApiContext } from './context.js';
 import { registerErrorHandlers } from './errors.js';
+import { collectRoutes } from './openapi.js';
+import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { orderRoutes } from './routes/orders.js';
 import { priceRoutes } from './routes/prices.js';
@@ -32,9 +34,11 @@ export function buildApp(ctx: ApiContext, logger: Logger): FastifyInstance {
       'request',
     );
   });
+  const documented = collectRoutes(app);
   healthRoutes(app, ctx);
   priceRoutes(app, ctx);
   orderRoutes(app, ctx);
   userRoutes(app, ctx);
+  docsRoutes(app, documented);
   return app;
 }
