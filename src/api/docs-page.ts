@@ -11,9 +11,9 @@ export const DOCS_PAGE = `<!doctype html>
   body { margin:0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color:var(--fg); background:#fff; }
   header { padding: 20px 32px; border-bottom:1px solid var(--line); background:var(--bg); }
   header h1 { margin:0; font-size:22px; } header p { margin:6px 0 0; color:var(--muted); white-space:pre-wrap; }
-  main { display:grid; grid-template-columns: 280px 1fr; }
+  main { display:grid; grid-template-columns: 300px minmax(0, 1fr); }
   nav { border-right:1px solid var(--line); padding:16px; position:sticky; top:0; height:100vh; overflow:auto; }
-  nav a { display:block; color:var(--fg); text-decoration:none; padding:3px 0; font-size:13px; }
+  nav a { display:block; color:var(--fg); text-decoration:none; padding:3px 0; font-size:12px; white-space:nowrap; }
   nav h3 { font-size:12px; text-transform:uppercase; color:var(--muted); margin:14px 0 4px; }
   section.op { padding: 20px 32px; border-bottom:1px solid var(--line); }
   .m { display:inline-block; min-width:56px; text-align:center; font-weight:700; font-size:12px; border-radius:4px; padding:2px 6px; color:#fff; margin-right:8px; }
