@@ -1,5 +1,6 @@
 import { ChainUnavailableError } from '../chain/gateway.js';
 import type { Order } from '../db/orders.js';
+import { metrics } from '../observability/metrics.js';
 import type { EngineContext } from './context.js';
 import { stepDelegating, stepPending } from './delegate.js';
 import { LeaseLostError } from './errors.js';
@@ -78,6 +79,7 @@ export async function advanceOrder(ctx: EngineContext, orderId: string): Promise
     // The poll interval is the unit: an in-doubt transaction must be looked at again well before it expires.
     const retryInMs = backoffMs(Number(attempts), ctx.settings.confirmPollMs);
     const transient = err instanceof ChainUnavailableError;
+    if (transient) metrics.chainErrors.inc();
     const reason = reclaiming && attempts >= RECLAIM_ALERT_AFTER ? 'reclaim_retrying' : transient ? 'chain_unavailable' : 'internal_error';
     if (transient) log.warn({ err: (err as Error).message, attempts: Number(attempts), retryInMs }, 'chain unavailable; will retry');
     else log.error({ err, attempts: Number(attempts), retryInMs }, 'order step failed; will retry');

@@ -19,6 +19,13 @@ function whereDue(dialect: Dialect) {
     and (status <> 'active' or expires_at <= ${now})`;
 }
 
+export interface DueOrder {
+  id: string;
+  status: Order['status'];
+  /** Never claimed yet: nothing (queue, in-process dispatch) has taken it so far. */
+  untouched: boolean;
+}
+
 /**
  * Claims a due order with one conditional UPDATE: a lease until now +
  * leaseMs on the database clock, and lease_version + 1. Every later write is
@@ -78,7 +85,17 @@ export async function releaseOrder(
 }
 
 /** Ids of due orders, oldest first, for the sweeper. */
-export async function findDueOrders(db: Kysely<Database>, dialect: Dialect, limit: number): Promise<string[]> {
-  const rows = await db.selectFrom('orders').select('id').where(whereDue(dialect)).orderBy('id').limit(limit).execute();
-  return rows.map((r) => r.id);
+export async function findDueOrders(db: Kysely<Database>, dialect: Dialect, limit: number, pendingGraceMs = 0): Promise<string[]> {
+  return (await findDueWork(db, dialect, limit, pendingGraceMs)).map((r) => r.id);
+}
+
+/**
+ * Due orders, oldest first. Pending orders younger than `pendingGraceMs`
+ * are left out: with a queue, their wake-up is on its way.
+ */
+export async function findDueWork(db: Kysely<Database>, dialect: Dialect, limit: number, pendingGraceMs = 0): Promise<DueOrder[]> {
+  let q = db.selectFrom('orders').select(['id', 'status', 'lease_version']).where(whereDue(dialect));
+  if (pendingGraceMs > 0) q = q.where(sql<boolean>`(status <> 'pending' or created_at <= ${dbNow(dialect)} - ${BigInt(pendingGraceMs)})`);
+  const rows = await q.orderBy('id').limit(limit).execute();
+  return rows.map((r) => ({ id: r.id, status: r.status, untouched: r.status === 'pending' && BigInt(r.lease_version) === 0n }));
 }

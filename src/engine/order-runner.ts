@@ -56,7 +56,7 @@ export class OrderRunner {
   private async run(orderId: string): Promise<void> {
     try {
       const result = await advanceOrder(this.ctx, orderId);
-      if (result.retryInMs !== null && result.retryInMs <= MAX_TIMER_MS) this.later(orderId, result.retryInMs);
+      if (result.retryInMs !== null) this.wakeIn(orderId, result.retryInMs);
     } catch (err) {
       this.ctx.log.error({ err, orderId }, 'order run failed; the sweeper will pick it up');
     } finally {
@@ -67,8 +67,9 @@ export class OrderRunner {
     }
   }
 
-  private later(orderId: string, ms: number): void {
-    if (this.closed) return;
+  /** Wakes the order after `ms`; waits longer than a minute are left to the sweeper. */
+  wakeIn(orderId: string, ms: number): void {
+    if (this.closed || ms > MAX_TIMER_MS) return;
     clearTimeout(this.timers.get(orderId));
     this.timers.set(
       orderId,
