@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ApiContext } from './context.js';
 import { registerErrorHandlers } from './errors.js';
 import { healthRoutes } from './routes/health.js';
+import { monitoringRoutes } from './routes/monitoring.js';
 import { orderRoutes } from './routes/orders.js';
 import { priceRoutes } from './routes/prices.js';
 import { userRoutes } from './routes/users.js';
@@ -36,5 +37,6 @@ export function buildApp(ctx: ApiContext, logger: Logger): FastifyInstance {
   priceRoutes(app, ctx);
   orderRoutes(app, ctx);
   userRoutes(app, ctx);
+  monitoringRoutes(app, ctx);
   return app;
 }
