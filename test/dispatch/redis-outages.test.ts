@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ADMIN_TOKEN } from '../support/app.js';
 import { freePort } from '../support/ports.js';
 import { startRedis, startSilentListener } from '../support/redis.js';
 import { assertLedgerSound, startStack } from '../support/stack.js';
@@ -23,6 +24,11 @@ describe('order creation whatever state Redis is in', () => {
       await assertCompletedOnce(s, ids);
       for (const id of ids.slice(-4)) assert.deepEqual(pathOf(s, id), ['queue']);
       assert.ok(s.logs.some((l) => l.msg === 'reclaim scheduled'), 'reclaim jobs were scheduled at expiry');
+      const status = await s.request({ method: 'GET', url: '/api/status', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      assert.equal(status.body.dispatch.mode, 'queue');
+      assert.equal(status.body.dispatch.redis.up, true);
+      assert.equal(status.body.dispatch.redis.breaker, 'closed');
+      assert.ok(status.body.dispatch.paths.queue >= 4);
       await assertLedgerSound(s);
     } finally {
       await s.close();
@@ -37,6 +43,8 @@ describe('order creation whatever state Redis is in', () => {
     try {
       await s.deposit(1, 1_000_000_000n);
       const before = await placeMany(s, 4, 0);
+      const status = await s.request({ method: 'GET', url: '/api/status', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      assert.equal(status.body.dispatch.redis.up, false);
       for (const id of before) assert.deepEqual(pathOf(s, id), ['sweeper']);
       assert.ok(s.logs.some((l) => l.msg === 'queue unavailable -> sweeper' && l.orderId === before[0]));
       await assertCompletedOnce(s, before);
