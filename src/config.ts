@@ -40,6 +40,8 @@ export interface Config {
   queue: QueueConfig;
   /** GET /metrics without the admin token (for a Prometheus on a private network). */
   metricsPublic: boolean;
+  /** Role `worker`: serve GET /metrics on this port; undefined: no listener. */
+  workerMetricsPort: number | undefined;
 }
 
 export interface QueueConfig {
@@ -301,5 +303,6 @@ export function loadConfig(env: Env, argv: readonly string[] = []): Config {
     engine: parseEngine(env),
     queue: parseQueue(env),
     metricsPublic: bool(env, 'METRICS_PUBLIC', false),
+    workerMetricsPort: env.WORKER_METRICS_PORT?.trim() ? Number(integer(env, 'WORKER_METRICS_PORT', 0n, 0n, 65_535n)) : undefined,
   };
 }

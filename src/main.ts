@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
+import { buildWorkerMetricsApp } from './api/worker-metrics.js';
 import { createGuards } from './api/auth.js';
 import { resolveAdminToken } from './admin-token.js';
 import { poolAccounts } from './chain/pools.js';
@@ -83,6 +84,11 @@ async function run(config: Config): Promise<void> {
     const url = await app.listen({ host: config.host, port: config.port });
     log.info({ role: config.role, database: db.dialect, url }, 'joule started');
   } else {
+    if (config.workerMetricsPort !== undefined) {
+      app = buildWorkerMetricsApp(createGuards(resolveAdminToken(config, log), []), config.metricsPublic, log);
+      const url = await app.listen({ host: config.host, port: config.workerMetricsPort });
+      log.info({ url: `${url}/metrics` }, 'worker metrics listening');
+    }
     log.info({ role: config.role, database: db.dialect }, 'joule started');
   }
 

@@ -94,7 +94,9 @@ describe('real processes', () => {
       try {
         // The first one migrates the database; the others start on it together.
         procs.push(await spawnJoule(['api'], env).started());
-        const rest = await Promise.all([spawnJoule(['api'], env), spawnJoule(['worker'], env), spawnJoule(['worker'], env)].map((p) => p.started()));
+        const rest = await Promise.all(
+          [spawnJoule(['api'], env), spawnJoule(['worker'], { ...env, WORKER_METRICS_PORT: '0' }), spawnJoule(['worker'], env)].map((p) => p.started()),
+        );
         procs.push(...rest);
         const apis = [procs[0]!, procs[1]!];
         const workers = [procs[2]!, procs[3]!];
@@ -137,6 +139,11 @@ describe('real processes', () => {
         assert.equal(metrics.status, 200);
         assert.match(metrics.body, /joule_redis_up 1/);
         assert.match(metrics.body, /joule_orders\{status="completed"\} \d+/);
+        const workerMetricsUrl = workers[0]!.logs.find((l) => l.msg === 'worker metrics listening').url;
+        assert.equal((await fetch(workerMetricsUrl)).status, 401);
+        const workerMetrics = await http('GET', workerMetricsUrl);
+        assert.match(workerMetrics.body, /joule_order_active_delay_seconds_count \d+/);
+        assert.match(workerMetrics.body, /joule_nodejs_eventloop_lag_seconds/);
       } finally {
         await Promise.all(procs.map((p) => p.stop()));
       }
