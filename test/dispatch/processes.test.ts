@@ -78,6 +78,36 @@ describe('real processes', () => {
     }
   });
 
+  test('when Redis is down at boot in role all, then Joule starts, creates orders and runs them in-process, and never logs the Redis password', async () => {
+    const { freePort } = await import('../support/ports.js');
+    const fs = await import('node:fs');
+    const dir = fs.mkdtempSync('/tmp/joule-redis-down-');
+    const joule = await spawnJoule(['all'], {
+      ...chainEnv(),
+      DATABASE_URL: `sqlite:${dir}/joule.db`,
+      DATA_DIR: dir,
+      ENABLE_BACKGROUND_TASKS: 'true',
+      REDIS_URL: `redis://:s3cret-redis-pw@127.0.0.1:${await freePort()}`,
+    }).started();
+    try {
+      await http('POST', `${joule.url}/api/users/1/deposits`, { amount_sun: '1000000000', reference: 'redis-down' });
+      const started = performance.now();
+      const res = await http('POST', `${joule.url}/api/orders`, { user_id: 1, energy_amount: 32000, duration: '2s', receive_address: devnet.accounts.customers[1]!.address });
+      assert.equal(res.status, 201);
+      assert.ok(performance.now() - started < 500, 'answered without waiting on Redis');
+      await joule.waitForLog((l) => l.orderId === res.body.id && l.msg === 'queue unavailable -> in-process');
+      await joule.waitForLog((l) => l.orderId === res.body.id && l.msg === 'energy delegated');
+      const status = await http('GET', `${joule.url}/api/status`);
+      assert.equal(status.body.dispatch.mode, 'queue');
+      assert.equal(status.body.dispatch.redis.up, false);
+      assert.ok(joule.logs.some((l) => typeof l.redis === 'string' && l.redis.includes('[redacted]')));
+      assert.ok(!JSON.stringify(joule.logs).includes('s3cret-redis-pw') && !joule.stderr().includes('s3cret-redis-pw'), 'the password is never logged');
+    } finally {
+      await joule.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('2 api + 2 worker processes on one PostgreSQL and one Redis', () => {
     let pg: PostgresServer;
     let redis: RedisServer;
