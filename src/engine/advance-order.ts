@@ -50,8 +50,15 @@ export interface AdvanceResult {
  * any order id, any number of times, from any number of workers at once.
  */
 export async function advanceOrder(ctx: EngineContext, orderId: string): Promise<AdvanceResult> {
-  let held = await claimOrder(ctx.db, orderId, ctx.workerId, ctx.settings.leaseMs);
+  const held = await claimOrder(ctx.db, orderId, ctx.workerId, ctx.settings.leaseMs);
   if (!held) return { claimed: false, retryInMs: null, status: null };
+  return advanceClaimed(ctx, held);
+}
+
+/** The same, for an order this worker has already claimed (a sweeper's batch claim). */
+export async function advanceClaimed(ctx: EngineContext, claimed: Order): Promise<AdvanceResult> {
+  let held = claimed;
+  const orderId = held.id;
   const log = ctx.log.child({ orderId });
   try {
     for (let i = 0; i < MAX_STEPS; i++) {

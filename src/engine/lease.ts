@@ -84,6 +84,33 @@ export async function releaseOrder(
     .execute();
 }
 
+/**
+ * PostgreSQL only: claims up to `limit` due orders in one statement. The
+ * candidates are locked with FOR UPDATE SKIP LOCKED, so sweepers running at
+ * once each take different rows instead of racing for the same ones; each
+ * row gets the same lease and version bump as claimOrder. (SQLite has no
+ * row locks: there the sweeper finds ids and claims them one by one.)
+ */
+export async function claimDueBatch(db: Db, owner: string, leaseMs: number, limit: number, pendingGraceMs = 0): Promise<Order[]> {
+  if (db.dialect !== 'postgres') throw new Error('claimDueBatch needs PostgreSQL');
+  const now = dbNow(db.dialect);
+  return db.kysely
+    .updateTable('orders')
+    .set((eb) => ({
+      lease_owner: owner,
+      lease_until: sql<bigint>`${now} + ${BigInt(leaseMs)}`,
+      lease_version: eb('lease_version', '+', 1n),
+    }))
+    .where('id', 'in', (eb) => {
+      let q = eb.selectFrom('orders').select('id').where(whereDue(db.dialect));
+      if (pendingGraceMs > 0) q = q.where(sql<boolean>`(status <> 'pending' or created_at <= ${now} - ${BigInt(pendingGraceMs)})`);
+      return q.orderBy('id').limit(limit).forUpdate().skipLocked();
+    })
+    .where(whereDue(db.dialect))
+    .returningAll()
+    .execute();
+}
+
 /** Ids of due orders, oldest first, for the sweeper. */
 export async function findDueOrders(db: Kysely<Database>, dialect: Dialect, limit: number, pendingGraceMs = 0): Promise<string[]> {
   return (await findDueWork(db, dialect, limit, pendingGraceMs)).map((r) => r.id);

@@ -1,5 +1,6 @@
 import type { EngineContext } from './context.js';
-import { advanceOrder } from './advance-order.js';
+import type { Order } from '../db/orders.js';
+import { advanceClaimed, advanceOrder } from './advance-order.js';
 
 /** Retries further away than this are left to the sweeper. */
 const MAX_TIMER_MS = 60_000;
@@ -16,6 +17,8 @@ export class OrderRunner {
   private readonly running = new Set<string>();
   private readonly again = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Orders a sweeper already claimed for us: run with that claim instead of claiming again. */
+  private readonly claimed = new Map<string, Order>();
   private active = 0;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
@@ -38,6 +41,13 @@ export class OrderRunner {
     this.pump();
   }
 
+  /** Runs an order this worker already holds (claimed in a batch). */
+  runClaimed(held: Order): void {
+    if (this.closed) return;
+    this.claimed.set(held.id, held);
+    this.wake(held.id);
+  }
+
   get busy(): number {
     return this.active + this.queue.length;
   }
@@ -55,7 +65,9 @@ export class OrderRunner {
 
   private async run(orderId: string): Promise<void> {
     try {
-      const result = await advanceOrder(this.ctx, orderId);
+      const held = this.claimed.get(orderId);
+      this.claimed.delete(orderId);
+      const result = held ? await advanceClaimed(this.ctx, held) : await advanceOrder(this.ctx, orderId);
       if (result.retryInMs !== null) this.wakeIn(orderId, result.retryInMs);
     } catch (err) {
       this.ctx.log.error({ err, orderId }, 'order run failed; the sweeper will pick it up');
@@ -87,6 +99,7 @@ export class OrderRunner {
     this.timers.clear();
     this.queue.length = 0;
     this.queued.clear();
+    this.claimed.clear();
     if (this.active > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 }

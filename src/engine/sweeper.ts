@@ -1,4 +1,4 @@
-import { findDueWork } from './lease.js';
+import { claimDueBatch, findDueWork } from './lease.js';
 import type { EngineContext } from './context.js';
 import type { OrderRunner } from './order-runner.js';
 
@@ -37,7 +37,18 @@ export class Sweeper {
       // Leave room for what the runner already has, so a backlog is taken a batch at a time.
       const room = this.batch - this.runner.busy;
       if (room <= 0) return 0;
-      const due = await findDueWork(this.ctx.db.kysely, this.ctx.db.dialect, room, this.pendingGraceMs);
+      const { db, workerId, settings } = this.ctx;
+      if (db.dialect === 'postgres') {
+        // Claimed here, rows locked with SKIP LOCKED: concurrent sweepers split the backlog.
+        const claimed = await claimDueBatch(db, workerId, settings.leaseMs, room, this.pendingGraceMs);
+        for (const held of claimed) {
+          if (held.status === 'pending' && held.lease_version === 1n) this.ctx.log.info({ orderId: held.id, path: 'sweeper' }, 'picked up by sweeper');
+          this.runner.runClaimed(held);
+        }
+        if (claimed.length > 0) this.ctx.log.debug({ count: claimed.length }, 'sweeper claimed due orders');
+        return claimed.length;
+      }
+      const due = await findDueWork(db.kysely, db.dialect, room, this.pendingGraceMs);
       for (const order of due) {
         if (order.untouched) this.ctx.log.info({ orderId: order.id, path: 'sweeper' }, 'picked up by sweeper');
         this.runner.wake(order.id);
