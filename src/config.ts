@@ -37,6 +37,28 @@ export interface Config {
   logLevel: LogLevel;
   chain: ChainConfig;
   engine: EngineConfig;
+  queue: QueueConfig;
+  /** GET /metrics without the admin token (for a Prometheus on a private network). */
+  metricsPublic: boolean;
+  /** Role `worker`: serve GET /metrics on this port; undefined: no listener. */
+  workerMetricsPort: number | undefined;
+}
+
+export interface QueueConfig {
+  /** ENABLE_BACKGROUND_TASKS: wake-ups through BullMQ on Redis; false: no Redis client at all. */
+  enabled: boolean;
+  /** May hold a password: log it only through redactRedisUrl. */
+  redisUrl: string;
+  /** Upper bound for one Redis command (and one enqueue). */
+  commandTimeoutMs: number;
+  /** Consecutive enqueue failures that open the circuit breaker. */
+  breakerThreshold: number;
+  /** How long the breaker stays open before a background PING probes Redis. */
+  breakerOpenMs: number;
+  /** The sweeper leaves pending orders younger than this to the queue. */
+  sweepGraceMs: number;
+  /** Oldest pending age past which the watchdog says the queue looks stuck. */
+  stuckAfterMs: number;
 }
 
 export interface PoolKey {
@@ -209,6 +231,25 @@ function parseEngine(env: Env): EngineConfig {
   };
 }
 
+function parseQueue(env: Env): QueueConfig {
+  const redisUrl = text(env, 'REDIS_URL', 'redis://localhost:6379');
+  if (!/^rediss?:\/\/[^\s]+$/.test(redisUrl)) throw new ConfigError('REDIS_URL', 'must be redis://[user:password@]host:port[/db] or rediss://…');
+  return {
+    enabled: bool(env, 'ENABLE_BACKGROUND_TASKS', false),
+    redisUrl,
+    commandTimeoutMs: ms(env, 'REDIS_COMMAND_TIMEOUT_MS', 500, 10, 60_000),
+    breakerThreshold: ms(env, 'REDIS_BREAKER_THRESHOLD', 3, 1, 1000),
+    breakerOpenMs: ms(env, 'REDIS_BREAKER_OPEN_MS', 2000, 50, 600_000),
+    sweepGraceMs: ms(env, 'SWEEP_GRACE_MS', 5000, 0, 3_600_000),
+    stuckAfterMs: ms(env, 'QUEUE_STUCK_AFTER_MS', 60_000, 1000, 86_400_000),
+  };
+}
+
+/** REDIS_URL without its password, for logs. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/^(rediss?:\/\/)([^@/]*)@/, (_m, scheme: string, auth: string) => `${scheme}${auth.includes(':') ? `${auth.split(':')[0]}:[redacted]` : '[redacted]'}@`);
+}
+
 function parseRole(env: Env, argv: readonly string[]): Role {
   const fromArgv = argv.find((a) => !a.startsWith('-'));
   if (fromArgv !== undefined) {
@@ -260,5 +301,8 @@ export function loadConfig(env: Env, argv: readonly string[] = []): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     chain,
     engine: parseEngine(env),
+    queue: parseQueue(env),
+    metricsPublic: bool(env, 'METRICS_PUBLIC', false),
+    workerMetricsPort: env.WORKER_METRICS_PORT?.trim() ? Number(integer(env, 'WORKER_METRICS_PORT', 0n, 0n, 65_535n)) : undefined,
   };
 }

@@ -3,17 +3,19 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
+import { buildWorkerMetricsApp } from './api/worker-metrics.js';
 import { createGuards } from './api/auth.js';
 import { resolveAdminToken } from './admin-token.js';
 import { poolAccounts } from './chain/pools.js';
 import { TronWebGateway } from './chain/tronweb-gateway.js';
-import { ConfigError, loadConfig, type Config, type PoolKey } from './config.js';
+import { ConfigError, loadConfig, redactRedisUrl, type Config, type PoolKey } from './config.js';
 import { connect } from './db/connect.js';
 import { migrate, SchemaTooNewError } from './db/migrate.js';
 import { main as devnetMain } from './devnet/cli.js';
 import { startDevnet, type Devnet } from './devnet/index.js';
 import { inlineDispatch, sweeperDispatch } from './engine/dispatch.js';
 import { startEngine, type Engine } from './engine/engine.js';
+import { QueueDispatch } from './engine/queue-dispatch.js';
 import { createLogger, type Logger } from './observability/logger.js';
 
 /**
@@ -51,6 +53,12 @@ async function run(config: Config): Promise<void> {
 
   let devnet: Devnet | undefined;
   let engine: Engine | undefined;
+  // ENABLE_BACKGROUND_TASKS: wake-ups through Redis, connected in the background (never blocks start-up).
+  // In `all`, an order Redis cannot take runs in this process; in `api`, a worker's sweeper finds it.
+  const producer = config.queue.enabled
+    ? new QueueDispatch(config.queue, log, config.role === 'all' ? (id) => engine?.runner.wake(id) : undefined)
+    : undefined;
+  if (producer) log.info({ redis: redactRedisUrl(config.queue.redisUrl) }, 'background tasks enabled');
   if (config.role === 'all' || config.role === 'worker') {
     let fullHost = config.chain.fullHost;
     let keys = config.chain.poolKeys;
@@ -63,18 +71,24 @@ async function run(config: Config): Promise<void> {
     const pools = poolAccounts(keys);
     const chain = new TronWebGateway(fullHost, { timeoutMs: config.chain.timeoutMs, apiKey: config.chain.apiKey });
     const workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    engine = startEngine({ db, chain, pools, config: config.engine, log: log.child({ role: 'worker' }), workerId });
+    const queue = producer ? { config: config.queue, producer } : undefined;
+    engine = startEngine({ db, chain, pools, config: config.engine, log: log.child({ role: 'worker' }), workerId, queue });
     log.info({ workerId, pools: pools.map((p) => p.address), delegateLock: config.engine.delegateLock }, 'worker started');
   }
 
   let app: FastifyInstance | undefined;
   if (config.role === 'all' || config.role === 'api') {
     const guards = createGuards(resolveAdminToken(config, log), config.apiKeys);
-    const dispatch = engine ? inlineDispatch(engine.runner, log) : sweeperDispatch(log);
+    const dispatch = producer ?? (engine ? inlineDispatch(engine.runner, log) : sweeperDispatch(log));
     app = buildApp({ config, db, prices: { rates: config.rates }, guards, dispatch }, log);
     const url = await app.listen({ host: config.host, port: config.port });
     log.info({ role: config.role, database: db.dialect, url }, 'joule started');
   } else {
+    if (config.workerMetricsPort !== undefined) {
+      app = buildWorkerMetricsApp(createGuards(resolveAdminToken(config, log), []), config.metricsPublic, log);
+      const url = await app.listen({ host: config.host, port: config.workerMetricsPort });
+      log.info({ url: `${url}/metrics` }, 'worker metrics listening');
+    }
     log.info({ role: config.role, database: db.dialect }, 'joule started');
   }
 
@@ -86,6 +100,7 @@ async function run(config: Config): Promise<void> {
     try {
       await app?.close();
       await engine?.close();
+      await producer?.close();
       await devnet?.close();
       await db.close();
       log.info('stopped');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, redactRedisUrl } from '../src/config.js';
 
 test('defaults are the embedded mode on 127.0.0.1:8002', () => {
   const c = loadConfig({});
@@ -73,4 +73,31 @@ test('pool keys: owner keys, delegate-only keys with their pool, a keys file; a 
   assert.throws(() => loadConfig({ TRON_FULL_HOST: 'nile' }), (err: unknown) => err instanceof ConfigError && err.variable === 'TRON_FULL_HOST');
   assert.throws(() => loadConfig({ DELEGATE_LOCK: 'maybe' }), (err: unknown) => err instanceof ConfigError && err.variable === 'DELEGATE_LOCK');
   assert.throws(() => loadConfig({ JOULE_CRASH_POINT: 'whenever' }), (err: unknown) => err instanceof ConfigError && err.variable === 'JOULE_CRASH_POINT');
+});
+
+test('background tasks are off by default, and their settings are validated by name', () => {
+  const c = loadConfig({});
+  assert.equal(c.queue.enabled, false);
+  assert.equal(c.queue.redisUrl, 'redis://localhost:6379');
+  assert.equal(c.metricsPublic, false);
+  assert.equal(loadConfig({ ENABLE_BACKGROUND_TASKS: 'true' }).queue.enabled, true);
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ ENABLE_BACKGROUND_TASKS: 'maybe' }, 'ENABLE_BACKGROUND_TASKS'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ REDIS_COMMAND_TIMEOUT_MS: '0' }, 'REDIS_COMMAND_TIMEOUT_MS'],
+    [{ REDIS_BREAKER_THRESHOLD: 'x' }, 'REDIS_BREAKER_THRESHOLD'],
+    [{ REDIS_BREAKER_OPEN_MS: '1' }, 'REDIS_BREAKER_OPEN_MS'],
+    [{ SWEEP_GRACE_MS: '-5' }, 'SWEEP_GRACE_MS'],
+    [{ QUEUE_STUCK_AFTER_MS: '10' }, 'QUEUE_STUCK_AFTER_MS'],
+    [{ METRICS_PUBLIC: 'perhaps' }, 'METRICS_PUBLIC'],
+  ];
+  for (const [env, variable] of cases) {
+    assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && err.variable === variable, variable);
+  }
+});
+
+test('a Redis password never reaches a log line', () => {
+  assert.equal(redactRedisUrl('redis://:s3cret@db.example:6379/0'), 'redis://:[redacted]@db.example:6379/0');
+  assert.equal(redactRedisUrl('rediss://joule:s3cret@db.example:6380'), 'rediss://joule:[redacted]@db.example:6380');
+  assert.equal(redactRedisUrl('redis://localhost:6379'), 'redis://localhost:6379');
 });

@@ -6,6 +6,7 @@ import { registerErrorHandlers } from './errors.js';
 import { collectRoutes } from './openapi.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
+import { monitoringRoutes } from './routes/monitoring.js';
 import { orderRoutes } from './routes/orders.js';
 import { priceRoutes } from './routes/prices.js';
 import { userRoutes } from './routes/users.js';
@@ -39,6 +40,7 @@ export function buildApp(ctx: ApiContext, logger: Logger): FastifyInstance {
   priceRoutes(app, ctx);
   orderRoutes(app, ctx);
   userRoutes(app, ctx);
+  monitoringRoutes(app, ctx);
   docsRoutes(app, documented);
   return app;
 }

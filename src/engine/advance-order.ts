@@ -1,6 +1,7 @@
 import { ChainUnavailableError } from '../chain/gateway.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Order } from '../db/orders.js';
+import { metrics } from '../observability/metrics.js';
 import type { EngineContext } from './context.js';
 import { stepDelegating, stepPending } from './delegate.js';
 import { LeaseLostError } from './errors.js';
@@ -50,8 +51,15 @@ export interface AdvanceResult {
  * any order id, any number of times, from any number of workers at once.
  */
 export async function advanceOrder(ctx: EngineContext, orderId: string): Promise<AdvanceResult> {
-  let held = await claimOrder(ctx.db, orderId, ctx.workerId, ctx.settings.leaseMs);
+  const held = await claimOrder(ctx.db, orderId, ctx.workerId, ctx.settings.leaseMs);
   if (!held) return { claimed: false, retryInMs: null, status: null };
+  return advanceClaimed(ctx, held);
+}
+
+/** The same, for an order this worker has already claimed (a sweeper's batch claim). */
+export async function advanceClaimed(ctx: EngineContext, claimed: Order): Promise<AdvanceResult> {
+  let held = claimed;
+  const orderId = held.id;
   const log = ctx.log.child({ orderId });
   try {
     for (let i = 0; i < MAX_STEPS; i++) {
@@ -79,6 +87,7 @@ export async function advanceOrder(ctx: EngineContext, orderId: string): Promise
     // The poll interval is the unit: an in-doubt transaction must be looked at again well before it expires.
     const retryInMs = backoffMs(Number(attempts), ctx.settings.confirmPollMs);
     const transient = err instanceof ChainUnavailableError;
+    if (transient) metrics.chainErrors.inc();
     // Another order journaled a byte-identical transaction first (built in the same millisecond
     // by another process): nothing was written for this one; build again.
     const clash = isUniqueViolation(err);

@@ -1,5 +1,6 @@
 import type { ChainGateway, PoolAccount } from '../chain/gateway.js';
 import type { Db } from '../db/connect.js';
+import type { Order } from '../db/orders.js';
 import type { Logger } from '../observability/logger.js';
 
 import type { CrashPoint } from '../config.js';
@@ -24,6 +25,13 @@ export interface EngineContext {
   log: Logger;
   /** Names this process in leases and events. */
   workerId: string;
+  /** Optional: told about transitions (e.g. to schedule the reclaim job). Must not throw or block. */
+  hooks?: EngineHooks;
+}
+
+export interface EngineHooks {
+  /** The delegation is confirmed; `order.expires_at` is when its reclaim is due. */
+  orderActive?(order: Order): void;
 }
 
 /** Test hook: die exactly here, as a crash would, leaving whatever the journal says. */

@@ -1,5 +1,6 @@
 import { latestChainTx } from '../db/chain-transactions.js';
 import { findOrder, type Order } from '../db/orders.js';
+import { metrics, secondsSince } from '../observability/metrics.js';
 import type { EngineContext } from './context.js';
 import { failAndRefund } from './fail-order.js';
 import { journalAndBroadcast, settle } from './journaled-transaction.js';
@@ -73,6 +74,8 @@ async function activate(ctx: EngineContext, held: Order, txid: string, blockNumb
     },
   );
   ctx.log.info({ orderId: held.id, txid, expiresAt: new Date(Number(active.expires_at)).toISOString() }, 'energy delegated');
+  metrics.activeDelay.observe(secondsSince(active.created_at));
+  ctx.hooks?.orderActive?.(active);
   return next(active);
 }
 

@@ -1,4 +1,6 @@
 import type { Logger } from '../observability/logger.js';
+import { metrics } from '../observability/metrics.js';
+import type { BreakerState } from './circuit-breaker.js';
 import type { OrderRunner } from './order-runner.js';
 
 /**
@@ -9,15 +11,40 @@ import type { OrderRunner } from './order-runner.js';
  */
 export interface Dispatch {
   orderPlaced(orderId: string): void;
+  /** What this process last observed of its dispatch path; never does I/O. */
+  status?(): DispatchStatus;
+  close?(): Promise<void>;
+}
+
+export interface QueueDepth {
+  waiting: number;
+  active: number;
+  delayed: number;
+  observedAt: string;
+}
+
+export interface DispatchStatus {
+  mode: 'in-process' | 'sweeper' | 'queue';
+  redis: null | {
+    /** ioredis connection status: ready, connecting, reconnecting, … */
+    state: string;
+    up: boolean;
+    breaker: BreakerState;
+    lastReadyAt: string | null;
+    lastErrorAt: string | null;
+  };
+  queueDepth: QueueDepth | null;
 }
 
 /** Embedded mode: run it in this process, now. */
 export function inlineDispatch(runner: OrderRunner, log: Logger): Dispatch {
   return {
     orderPlaced(orderId) {
+      metrics.dispatchPath.inc({ path: 'in-process' });
       log.info({ orderId, path: 'in-process' }, 'order dispatched in-process');
       runner.wake(orderId);
     },
+    status: () => ({ mode: 'in-process', redis: null, queueDepth: null }),
   };
 }
 
@@ -25,7 +52,9 @@ export function inlineDispatch(runner: OrderRunner, log: Logger): Dispatch {
 export function sweeperDispatch(log: Logger): Dispatch {
   return {
     orderPlaced(orderId) {
+      metrics.dispatchPath.inc({ path: 'sweeper' });
       log.info({ orderId, path: 'sweeper' }, 'order will be processed by a worker\'s scheduled sweep');
     },
+    status: () => ({ mode: 'sweeper', redis: null, queueDepth: null }),
   };
 }

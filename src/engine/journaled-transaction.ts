@@ -2,6 +2,7 @@ import type { SignedTransaction } from '../chain/gateway.js';
 import { updateChainTx, insertChainTx, type ChainTransaction } from '../db/chain-transactions.js';
 import type { Order } from '../db/orders.js';
 import type { ChainTxKind } from '../db/schema.js';
+import { metrics, secondsSince } from '../observability/metrics.js';
 import { crashPoint, type EngineContext } from './context.js';
 import { claimedAt } from './lease.js';
 import { updateHeld } from './transition.js';
@@ -121,6 +122,7 @@ export async function journalAndBroadcast(
     await updateChainTx(db.kysely, db.dialect, signed.txid, { status: 'broadcast', broadcasts: 1n });
     order = await updateHeld(db.kysely, db.dialect, order, { [statusField]: 'broadcast' });
     log.info('transaction broadcast');
+    if (kind === 'delegate') metrics.broadcastDelay.observe(secondsSince(held.created_at));
     crashPoint(ctx, 'after-record');
     return { order, refused: undefined };
   }

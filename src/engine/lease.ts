@@ -19,6 +19,13 @@ function whereDue(dialect: Dialect) {
     and (status <> 'active' or expires_at <= ${now})`;
 }
 
+export interface DueOrder {
+  id: string;
+  status: Order['status'];
+  /** Never claimed yet: nothing (queue, in-process dispatch) has taken it so far. */
+  untouched: boolean;
+}
+
 /**
  * Claims a due order with one conditional UPDATE: a lease until now +
  * leaseMs on the database clock, and lease_version + 1. Every later write is
@@ -80,8 +87,45 @@ export async function releaseOrder(
 /** The database clock when the order was claimed: the lease runs from there, so `now` needs no second clock. */
 export const claimedAt = (held: Order, leaseMs: number): bigint => held.lease_until! - BigInt(leaseMs);
 
+/**
+ * PostgreSQL only: claims up to `limit` due orders in one statement. The
+ * candidates are locked with FOR UPDATE SKIP LOCKED, so sweepers running at
+ * once each take different rows instead of racing for the same ones; each
+ * row gets the same lease and version bump as claimOrder. (SQLite has no
+ * row locks: there the sweeper finds ids and claims them one by one.)
+ */
+export async function claimDueBatch(db: Db, owner: string, leaseMs: number, limit: number, pendingGraceMs = 0): Promise<Order[]> {
+  if (db.dialect !== 'postgres') throw new Error('claimDueBatch needs PostgreSQL');
+  const now = dbNow(db.dialect);
+  return db.kysely
+    .updateTable('orders')
+    .set((eb) => ({
+      lease_owner: owner,
+      lease_until: sql<bigint>`${now} + ${BigInt(leaseMs)}`,
+      lease_version: eb('lease_version', '+', 1n),
+    }))
+    .where('id', 'in', (eb) => {
+      let q = eb.selectFrom('orders').select('id').where(whereDue(db.dialect));
+      if (pendingGraceMs > 0) q = q.where(sql<boolean>`(status <> 'pending' or created_at <= ${now} - ${BigInt(pendingGraceMs)})`);
+      return q.orderBy('id').limit(limit).forUpdate().skipLocked();
+    })
+    .where(whereDue(db.dialect))
+    .returningAll()
+    .execute();
+}
+
 /** Ids of due orders, oldest first, for the sweeper. */
-export async function findDueOrders(db: Kysely<Database>, dialect: Dialect, limit: number): Promise<string[]> {
-  const rows = await db.selectFrom('orders').select('id').where(whereDue(dialect)).orderBy('id').limit(limit).execute();
-  return rows.map((r) => r.id);
+export async function findDueOrders(db: Kysely<Database>, dialect: Dialect, limit: number, pendingGraceMs = 0): Promise<string[]> {
+  return (await findDueWork(db, dialect, limit, pendingGraceMs)).map((r) => r.id);
+}
+
+/**
+ * Due orders, oldest first. Pending orders younger than `pendingGraceMs`
+ * are left out: with a queue, their wake-up is on its way.
+ */
+export async function findDueWork(db: Kysely<Database>, dialect: Dialect, limit: number, pendingGraceMs = 0): Promise<DueOrder[]> {
+  let q = db.selectFrom('orders').select(['id', 'status', 'lease_version']).where(whereDue(dialect));
+  if (pendingGraceMs > 0) q = q.where(sql<boolean>`(status <> 'pending' or created_at <= ${dbNow(dialect)} - ${BigInt(pendingGraceMs)})`);
+  const rows = await q.orderBy('id').limit(limit).execute();
+  return rows.map((r) => ({ id: r.id, status: r.status, untouched: r.status === 'pending' && BigInt(r.lease_version) === 0n }));
 }

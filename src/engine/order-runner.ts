@@ -1,5 +1,6 @@
 import type { EngineContext } from './context.js';
-import { advanceOrder } from './advance-order.js';
+import type { Order } from '../db/orders.js';
+import { advanceClaimed, advanceOrder } from './advance-order.js';
 
 /** Retries further away than this are left to the sweeper. */
 const MAX_TIMER_MS = 60_000;
@@ -18,6 +19,8 @@ export class OrderRunner {
   private readonly running = new Set<string>();
   private readonly again = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Orders a sweeper already claimed for us: run with that claim instead of claiming again. */
+  private readonly claimed = new Map<string, Order>();
   private active = 0;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
@@ -40,6 +43,13 @@ export class OrderRunner {
     this.pump();
   }
 
+  /** Runs an order this worker already holds (claimed in a batch). */
+  runClaimed(held: Order): void {
+    if (this.closed) return;
+    this.claimed.set(held.id, held);
+    this.wake(held.id);
+  }
+
   get busy(): number {
     return this.active + this.urgent.length + this.queue.length;
   }
@@ -57,8 +67,10 @@ export class OrderRunner {
 
   private async run(orderId: string): Promise<void> {
     try {
-      const result = await advanceOrder(this.ctx, orderId);
-      if (result.retryInMs !== null && result.retryInMs <= MAX_TIMER_MS) this.later(orderId, result.retryInMs);
+      const held = this.claimed.get(orderId);
+      this.claimed.delete(orderId);
+      const result = held ? await advanceClaimed(this.ctx, held) : await advanceOrder(this.ctx, orderId);
+      if (result.retryInMs !== null) this.wakeIn(orderId, result.retryInMs);
     } catch (err) {
       this.ctx.log.error({ err, orderId }, 'order run failed; the sweeper will pick it up');
     } finally {
@@ -69,8 +81,9 @@ export class OrderRunner {
     }
   }
 
-  private later(orderId: string, ms: number): void {
-    if (this.closed) return;
+  /** Wakes the order after `ms`; waits longer than a minute are left to the sweeper. */
+  wakeIn(orderId: string, ms: number): void {
+    if (this.closed || ms > MAX_TIMER_MS) return;
     clearTimeout(this.timers.get(orderId));
     this.timers.set(
       orderId,
@@ -89,6 +102,7 @@ export class OrderRunner {
     this.queue.length = 0;
     this.urgent.length = 0;
     this.queued.clear();
+    this.claimed.clear();
     if (this.active > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 }

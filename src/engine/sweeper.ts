@@ -1,4 +1,4 @@
-import { findDueOrders } from './lease.js';
+import { claimDueBatch, findDueWork } from './lease.js';
 import type { EngineContext } from './context.js';
 import type { OrderRunner } from './order-runner.js';
 
@@ -17,13 +17,16 @@ export class Sweeper {
     private readonly runner: OrderRunner,
     private readonly intervalMs: number,
     private readonly batch = 200,
+    /** With a queue, fresh pending orders are left to their wake-up this long. */
+    private readonly pendingGraceMs = 0,
   ) {}
 
   start(): void {
     const tick = () => {
       this.sweeping = this.sweep().finally(() => {
         this.sweeping = undefined;
-        if (this.timer !== undefined) this.timer = setTimeout(tick, this.intervalMs);
+        // Jittered, so the sweepers of many workers do not hit the database in step.
+        if (this.timer !== undefined) this.timer = setTimeout(tick, this.intervalMs * (0.75 + Math.random() * 0.5));
       });
     };
     this.timer = setTimeout(tick, 0);
@@ -34,10 +37,24 @@ export class Sweeper {
       // Leave room for what the runner already has, so a backlog is taken a batch at a time.
       const room = this.batch - this.runner.busy;
       if (room <= 0) return 0;
-      const ids = await findDueOrders(this.ctx.db.kysely, this.ctx.db.dialect, room);
-      for (const id of ids) this.runner.wake(id);
-      if (ids.length > 0) this.ctx.log.debug({ count: ids.length }, 'sweeper found due orders');
-      return ids.length;
+      const { db, workerId, settings } = this.ctx;
+      if (db.dialect === 'postgres') {
+        // Claimed here, rows locked with SKIP LOCKED: concurrent sweepers split the backlog.
+        const claimed = await claimDueBatch(db, workerId, settings.leaseMs, room, this.pendingGraceMs);
+        for (const held of claimed) {
+          if (held.status === 'pending' && held.lease_version === 1n) this.ctx.log.info({ orderId: held.id, path: 'sweeper' }, 'picked up by sweeper');
+          this.runner.runClaimed(held);
+        }
+        if (claimed.length > 0) this.ctx.log.debug({ count: claimed.length }, 'sweeper claimed due orders');
+        return claimed.length;
+      }
+      const due = await findDueWork(db.kysely, db.dialect, room, this.pendingGraceMs);
+      for (const order of due) {
+        if (order.untouched) this.ctx.log.info({ orderId: order.id, path: 'sweeper' }, 'picked up by sweeper');
+        this.runner.wake(order.id);
+      }
+      if (due.length > 0) this.ctx.log.debug({ count: due.length }, 'sweeper found due orders');
+      return due.length;
     } catch (err) {
       this.ctx.log.error({ err }, 'sweep failed; trying again next interval');
       return 0;

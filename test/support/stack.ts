@@ -5,6 +5,7 @@ import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
 import { startDevnet, type Devnet, type DevnetOptions } from '../../src/devnet/index.js';
 import { inlineDispatch } from '../../src/engine/dispatch.js';
 import { startEngine, type Engine } from '../../src/engine/engine.js';
+import { QueueDispatch } from '../../src/engine/queue-dispatch.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createTestApp, ledgerViolations, type TestApp } from './app.js';
 
@@ -26,6 +27,8 @@ export interface Stack extends TestApp {
   /** Every transaction the devnet accepted, optionally of one contract type. */
   chainTxs(contractType?: string): Promise<any[]>;
   customer(i?: number): string;
+  /** Every log line of the API and the engine, parsed (with `queue`; otherwise empty). */
+  logs: any[];
 }
 
 export const STACK_ENV = {
@@ -38,8 +41,16 @@ export const STACK_ENV = {
 };
 
 export async function startStack(
-  opts: { databaseUrl?: string; env?: Record<string, string>; devnet?: DevnetOptions; poolCount?: number } = {},
+  opts: {
+    databaseUrl?: string;
+    env?: Record<string, string>;
+    devnet?: DevnetOptions;
+    poolCount?: number;
+    /** Background tasks on this Redis: the API enqueues wake-ups, the engine consumes them (like `api` + `worker`). */
+    queue?: { redisUrl: string };
+  } = {},
 ): Promise<Stack> {
+  const logs: any[] = [];
   const devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag: 1, ...opts.devnet });
   const keys = devnet.accounts.pools.slice(0, opts.poolCount ?? devnet.accounts.pools.length).map((p) => p.privateKey);
   let engine: Engine | undefined;
@@ -47,8 +58,36 @@ export async function startStack(
   try {
     t = await createTestApp({
       ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
-      env: { ...STACK_ENV, TRON_FULL_HOST: devnet.url, POOL_PRIVATE_KEYS: keys.join(','), ...opts.env },
+      env: {
+        ...STACK_ENV,
+        TRON_FULL_HOST: devnet.url,
+        POOL_PRIVATE_KEYS: keys.join(','),
+        ...(opts.queue ? { ENABLE_BACKGROUND_TASKS: 'true', REDIS_URL: opts.queue.redisUrl } : {}),
+        ...opts.env,
+      },
       attach: async (config, db) => {
+        if (opts.queue) {
+          const log = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line)) });
+          // Two producers, as in separate api and worker processes: the API's wake-ups, the worker's reclaim jobs.
+          const api = new QueueDispatch(config.queue, log.child({ role: 'api' }));
+          const producer = new QueueDispatch(config.queue, log.child({ role: 'worker' }));
+          engine = startEngine({
+            db,
+            chain: new TronWebGateway(devnet.url, { timeoutMs: config.chain.timeoutMs, apiKey: undefined }),
+            pools: poolAccounts(config.chain.poolKeys),
+            config: config.engine,
+            log: log.child({ role: 'worker' }),
+            workerId: 'test-worker',
+            queue: { config: config.queue, producer },
+          });
+          return {
+            dispatch: api,
+            close: async () => {
+              await engine!.close();
+              await Promise.all([api.close(), producer.close()]);
+            },
+          };
+        }
         const log = createLogger(process.env.TEST_LOG_LEVEL === undefined ? 'silent' : (process.env.TEST_LOG_LEVEL as 'info'));
         engine = startEngine({
           db,
@@ -100,6 +139,7 @@ export async function startStack(
       return contractType === undefined ? list : list.filter((x: any) => x.contractType === contractType);
     },
     customer: (i = 0) => devnet.accounts.customers[i]!.address,
+    logs,
     async close() {
       await t.close();
       await devnet.close();

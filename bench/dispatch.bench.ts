@@ -1,0 +1,171 @@
+// Order creation whatever state Redis is in. One run measures Joule's API
+// (role `api`, SQLite) with ENABLE_BACKGROUND_TASKS=true and Redis up,
+// refused (nothing listening), frozen (SIGSTOP), and with
+// ENABLE_BACKGROUND_TASKS=false; plus a comparator doing what the replaced
+// system did: PING Redis, then enqueue, inside the request. Ratios are
+// against Joule with Redis up. Then creation -> delegation broadcast through
+// the queue (API + worker + devnet in this process), p50 and p99.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { buildApp } from '../src/api/app.js';
+import { createGuards } from '../src/api/auth.js';
+import { poolAccounts } from '../src/chain/pools.js';
+import { TronWebGateway } from '../src/chain/tronweb-gateway.js';
+import { loadConfig } from '../src/config.js';
+import { connect } from '../src/db/connect.js';
+import { migrate } from '../src/db/migrate.js';
+import { startDevnet } from '../src/devnet/index.js';
+import { startEngine } from '../src/engine/engine.js';
+import { QueueDispatch } from '../src/engine/queue-dispatch.js';
+import { createLogger } from '../src/observability/logger.js';
+import { freePort } from '../test/support/ports.js';
+import { startRedis, type RedisServer } from '../test/support/redis.js';
+import { isMain, load, printTable, startServer, type LoadResult } from './lib/harness.js';
+
+const USERS = 100_000;
+const ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
+const order = (i: number) => ({ user_id: (i % USERS) + 1, energy_amount: 32000, duration: '1h', receive_address: ADDRESS });
+
+interface Case {
+  name: string;
+  dispatch: 'queue' | 'off' | 'ping-in-request';
+  redis: 'up' | 'refused' | 'frozen' | 'none';
+}
+
+const CASES: Case[] = [
+  { name: 'joule, Redis up', dispatch: 'queue', redis: 'up' },
+  { name: 'joule, Redis refused', dispatch: 'queue', redis: 'refused' },
+  { name: 'joule, Redis frozen', dispatch: 'queue', redis: 'frozen' },
+  { name: 'joule, background tasks off', dispatch: 'off', redis: 'none' },
+  { name: 'PING+enqueue in request, Redis up', dispatch: 'ping-in-request', redis: 'up' },
+  { name: 'PING+enqueue in request, Redis refused', dispatch: 'ping-in-request', redis: 'refused' },
+  { name: 'PING+enqueue in request, Redis frozen', dispatch: 'ping-in-request', redis: 'frozen' },
+];
+
+async function creation(c: Case, seconds: number): Promise<LoadResult> {
+  let redis: RedisServer | undefined;
+  let url = 'redis://127.0.0.1:1';
+  if (c.redis === 'up' || c.redis === 'frozen') {
+    redis = await startRedis();
+    url = redis.url;
+  } else if (c.redis === 'refused') {
+    url = `redis://127.0.0.1:${await freePort()}`;
+  }
+  const server = await startServer('bench/servers/dispatch-server.ts', {
+    BENCH_USERS: String(USERS),
+    BENCH_DISPATCH: c.dispatch,
+    REDIS_URL: url,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  });
+  try {
+    if (c.redis === 'frozen') await redis!.freeze();
+    return await load(server.url, '/api/orders', order, { seconds });
+  } finally {
+    if (c.redis === 'frozen') await redis!.thaw();
+    await server.stop();
+    await redis?.stop();
+  }
+}
+
+/** Created -> delegation journaled and broadcast, through Redis and a BullMQ worker, on the devnet. */
+async function createdToBroadcast(n: number): Promise<{ p50: number; p99: number; queued: number }> {
+  const redis = await startRedis();
+  const devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag: 1 });
+  const dir = mkdtempSync(join(tmpdir(), 'joule-bench-'));
+  const url = `sqlite:${join(dir, 'joule.db')}`;
+  const config = loadConfig({
+    DATABASE_URL: url,
+    ADMIN_TOKEN: 'bench-admin-token-000000',
+    ENABLE_BACKGROUND_TASKS: 'true',
+    REDIS_URL: redis.url,
+    TRON_FULL_HOST: devnet.url,
+    POOL_PRIVATE_KEYS: devnet.accounts.pools.map((p) => p.privateKey).join(','),
+    MAX_ENERGY: '1000000000',
+  });
+  const db = connect(url);
+  await migrate(db);
+  const log = createLogger('silent');
+  const api = new QueueDispatch(config.queue, log);
+  const producer = new QueueDispatch(config.queue, log);
+  const engine = startEngine({
+    db,
+    chain: new TronWebGateway(devnet.url, { timeoutMs: 5000 }),
+    pools: poolAccounts(config.chain.poolKeys),
+    config: config.engine,
+    log,
+    workerId: 'bench-worker',
+    queue: { config: config.queue, producer },
+  });
+  const app = buildApp({ config, db, prices: { rates: config.rates }, dispatch: api, guards: createGuards('bench-admin-token-000000', []) }, log);
+  await app.ready();
+  try {
+    const auth = { authorization: 'Bearer bench-admin-token-000000' };
+    await app.inject({ method: 'POST', url: '/api/users/1/deposits', headers: auth, payload: { amount_sun: '100000000000', reference: 'bench' } });
+    while (api.status().redis?.up !== true || engine.queueWorker === undefined) await sleep(50);
+    await sleep(500);
+    for (let i = 0; i < n; i++) {
+      const res = await app.inject({ method: 'POST', url: '/api/orders', payload: { user_id: 1, energy_amount: 32000 + i, duration: '1h', receive_address: devnet.accounts.customers[i % 3]!.address } });
+      if (res.statusCode !== 201) throw new Error(`order: ${res.statusCode} ${res.body}`);
+      await sleep(50);
+    }
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const r = await sql<{ n: bigint }>`select count(*) as n from chain_transactions where kind = 'delegate'`.execute(db.kysely);
+      if (Number(r.rows[0]!.n) >= n || Date.now() > deadline) break;
+      await sleep(100);
+    }
+    // Journaled (signed, stored) right before the broadcast; the broadcast is one HTTP call later.
+    const rows = await sql<{ ms: bigint }>`
+      select c.created_at - o.created_at as ms from chain_transactions c join orders o on o.id = c.order_id
+      where c.kind = 'delegate' order by ms`.execute(db.kysely);
+    const ms = rows.rows.map((r) => Number(r.ms));
+    const firstEvents = await sql<{ n: bigint }>`select count(*) as n from order_events where reason = 'created'`.execute(db.kysely);
+    return { p50: ms[Math.floor(ms.length * 0.5)] ?? NaN, p99: ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.99))] ?? NaN, queued: Number(firstEvents.rows[0]!.n) };
+  } finally {
+    await app.close();
+    await engine.close();
+    await Promise.all([api.close(), producer.close()]);
+    await db.close();
+    await devnet.close();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(opts: { seconds?: number } = {}) {
+  const seconds = opts.seconds ?? Number(process.env.BENCH_SECONDS ?? 5);
+  const results = new Map<string, LoadResult>();
+  // BENCH_CASES=frozen,refused re-measures a few cases (the Redis-up baseline always runs first).
+  const only = (process.env.BENCH_CASES ?? '').split(',').filter((s) => s !== '');
+  const cases = CASES.filter((c, i) => i === 0 || only.length === 0 || only.some((o) => c.name.includes(o)));
+  // Rounds, each over every case in turn, and the median per case: on a shared
+  // machine, load from elsewhere then hits every case alike instead of one.
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const runs = new Map<string, LoadResult[]>(cases.map((c) => [c.name, []]));
+  for (let r = 0; r < rounds; r++) for (const c of cases) runs.get(c.name)!.push(await creation(c, seconds));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  for (const [name, rs] of runs) {
+    results.set(name, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: Math.max(...rs.map((r) => r.non2xx)), errors: Math.max(...rs.map((r) => r.errors)) });
+  }
+  const base = results.get(CASES[0]!.name)!;
+  printTable(
+    `Order creation by Redis state, 50 connections, ${seconds} s per run, median of ${rounds} rounds, SQLite, different users (ratios vs Joule with Redis up)`,
+    ['case', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'orders/s ratio', 'p99 ratio'],
+    cases.map((c) => {
+      const r = results.get(c.name)!;
+      // Requests that never got an answer within the run are not in autocannon's figures: say so.
+      if (r.rps === 0) return [c.name, '0', '-', '-', '-', '-', 'no answer within the run', ''];
+      return [c.name, r.rps.toFixed(0), r.p50, r.p99, r.non2xx, r.errors, (r.rps / base.rps).toFixed(2), (r.p99 / Math.max(base.p99, 1)).toFixed(2)];
+    }),
+  );
+  if (process.env.BENCH_SKIP_LATENCY === '1') return { results };
+  const n = Number(process.env.BENCH_ORDERS ?? 40);
+  const lat = await createdToBroadcast(n);
+  printTable(`Created -> delegation signed, journaled and broadcast, through Redis + BullMQ worker (${n} orders, 20/s, devnet)`, ['p50 ms', 'p99 ms'], [[lat.p50, lat.p99]]);
+  return { results, latency: lat };
+}
+
+if (isMain(import.meta.url)) await run();

@@ -1,0 +1,88 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { Gauge, Registry } from 'prom-client';
+import { BREAKER_STATES } from '../../engine/circuit-breaker.js';
+import type { DispatchStatus } from '../../engine/dispatch.js';
+import { DISPATCH_PATHS, metrics, registry } from '../../observability/metrics.js';
+import { orderStats } from '../../observability/order-stats.js';
+import type { ApiContext } from '../context.js';
+import { ErrorBody } from '../schemas.js';
+
+const noDispatchStatus: DispatchStatus = { mode: 'sweeper', redis: null, queueDepth: null };
+
+/**
+ * GET /metrics (Prometheus text) and GET /api/status (the same, as JSON).
+ * Nothing here talks to Redis: its state is what the dispatch last observed
+ * in the background. The database is read once per scrape (GROUP BY + MIN).
+ */
+export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const dispatchStatus = () => ctx.dispatch.status?.() ?? noDispatchStatus;
+  const local = new Registry();
+  const ordersByStatus = new Gauge({ name: 'joule_orders', help: 'Orders by status', labelNames: ['status'], registers: [local] });
+  const oldestPending = new Gauge({ name: 'joule_oldest_pending_seconds', help: 'Age of the oldest pending order (0 when none)', registers: [local] });
+  const redisUp = new Gauge({ name: 'joule_redis_up', help: '1 when the queue connection is ready (absent without ENABLE_BACKGROUND_TASKS)', registers: [local] });
+  const breaker = new Gauge({ name: 'joule_redis_breaker_state', help: '1 for the circuit breaker state the dispatch is in', labelNames: ['state'], registers: [local] });
+  const depth = new Gauge({ name: 'joule_queue_depth', help: 'BullMQ jobs by state, as last polled in the background', labelNames: ['state'], registers: [local] });
+
+  async function collect() {
+    const stats = await orderStats(ctx.db);
+    for (const [status, n] of Object.entries(stats.byStatus)) ordersByStatus.set({ status }, n);
+    oldestPending.set((stats.oldestPendingMs ?? 0) / 1000);
+    const d = dispatchStatus();
+    if (d.redis) {
+      redisUp.set(d.redis.up ? 1 : 0);
+      for (const state of BREAKER_STATES) breaker.set({ state }, state === d.redis.breaker ? 1 : 0);
+    }
+    if (d.queueDepth) for (const state of ['waiting', 'active', 'delayed'] as const) depth.set({ state }, d.queueDepth[state]);
+    return { stats, dispatch: d };
+  }
+
+  app.get(
+    '/metrics',
+    {
+      ...(ctx.config.metricsPublic ? {} : { preHandler: ctx.guards.admin }),
+      schema: { summary: 'Prometheus metrics (admin token unless METRICS_PUBLIC=true)', tags: ['monitoring'], response: { '4xx': ErrorBody } },
+    },
+    async (_request, reply) => {
+      await collect();
+      const merged = Registry.merge([registry, local]);
+      return reply.type(merged.contentType).send(await merged.metrics());
+    },
+  );
+
+  app.get(
+    '/api/status',
+    {
+      preHandler: ctx.guards.admin,
+      schema: { summary: 'Operational status for people and the dashboard (admin token)', tags: ['monitoring'], response: { '4xx': ErrorBody } },
+    },
+    async () => {
+      const { stats, dispatch } = await collect();
+      const paths = await metrics.dispatchPath.get();
+      const count = (path: string) => paths.values.find((v) => v.labels.path === path)?.value ?? 0;
+      const mem = process.memoryUsage();
+      return {
+        orders: { by_status: stats.byStatus, oldest_pending_ms: stats.oldestPendingMs },
+        dispatch: {
+          mode: dispatch.mode,
+          paths: Object.fromEntries(DISPATCH_PATHS.map((p) => [p, count(p)])),
+          redis: dispatch.redis && {
+            state: dispatch.redis.state,
+            up: dispatch.redis.up,
+            breaker: dispatch.redis.breaker,
+            last_ready_at: dispatch.redis.lastReadyAt,
+            last_error_at: dispatch.redis.lastErrorAt,
+          },
+          queue_depth: dispatch.queueDepth && {
+            waiting: dispatch.queueDepth.waiting,
+            active: dispatch.queueDepth.active,
+            delayed: dispatch.queueDepth.delayed,
+            observed_at: dispatch.queueDepth.observedAt,
+          },
+        },
+        chain_errors: (await metrics.chainErrors.get()).values[0]?.value ?? 0,
+        process: { uptime_s: Math.round(process.uptime()), rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, pid: process.pid },
+      };
+    },
+  );
+}

@@ -1,0 +1,20 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Logger } from '../observability/logger.js';
+import { registry } from '../observability/metrics.js';
+import type { Guards } from './auth.js';
+import { registerErrorHandlers } from './errors.js';
+
+/**
+ * A `worker` serves no API, but its engine observes the processing delays,
+ * chain errors and watchdog: WORKER_METRICS_PORT exposes them (admin token
+ * unless METRICS_PUBLIC=true), with /health.
+ */
+export function buildWorkerMetricsApp(guards: Guards, metricsPublic: boolean, logger: Logger): FastifyInstance {
+  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance;
+  registerErrorHandlers(app);
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/metrics', metricsPublic ? {} : { preHandler: guards.admin }, async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
+  return app;
+}

@@ -1,0 +1,47 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Process-wide Prometheus metrics: what the engine and dispatch observe as
+ * they go. Gauges read from the database are added per app at scrape time
+ * (see api/routes/monitoring.ts). Names carry the `joule_` prefix.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'joule_' });
+
+const DELAY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+export const DISPATCH_PATHS = ['in-process', 'queue', 'sweeper'] as const;
+export type DispatchPath = (typeof DISPATCH_PATHS)[number];
+
+export const metrics = {
+  broadcastDelay: new Histogram({
+    name: 'joule_order_broadcast_delay_seconds',
+    help: 'Order created -> delegation broadcast accepted by the node',
+    buckets: DELAY_BUCKETS,
+    registers: [registry],
+  }),
+  activeDelay: new Histogram({
+    name: 'joule_order_active_delay_seconds',
+    help: 'Order created -> delegation confirmed (order active)',
+    buckets: DELAY_BUCKETS,
+    registers: [registry],
+  }),
+  dispatchPath: new Counter({
+    name: 'joule_dispatch_total',
+    help: 'New orders by the path that first took them: in-process, queue or sweeper',
+    labelNames: ['path'],
+    registers: [registry],
+  }),
+  chainErrors: new Counter({
+    name: 'joule_chain_errors_total',
+    help: 'Chain calls that failed because the node was unavailable (retried with backoff)',
+    registers: [registry],
+  }),
+};
+
+for (const path of DISPATCH_PATHS) metrics.dispatchPath.inc({ path }, 0);
+
+/** Seconds from a database timestamp (epoch ms) to now. */
+export const secondsSince = (epochMs: bigint): number => Math.max(0, (Date.now() - Number(epochMs)) / 1000);
+
+export { Gauge };

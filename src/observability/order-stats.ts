@@ -1,0 +1,22 @@
+import { sql } from 'kysely';
+import { dbNow } from '../db/clock.js';
+import type { Db } from '../db/connect.js';
+import { ORDER_STATUSES, type OrderStatus } from '../domain/order-status.js';
+
+export interface OrderStats {
+  byStatus: Record<OrderStatus, number>;
+  /** Age of the oldest pending order (database clock), or null when none is pending. */
+  oldestPendingMs: number | null;
+}
+
+/** One GROUP BY and one MIN: cheap enough to run at every scrape. */
+export async function orderStats(db: Db): Promise<OrderStats> {
+  const [counts, oldest] = await Promise.all([
+    db.kysely.selectFrom('orders').select(['status', sql<bigint>`count(*)`.as('n')]).groupBy('status').execute(),
+    sql<{ age: bigint | null }>`select cast(${dbNow(db.dialect)} - min(created_at) as bigint) as age from orders where status = 'pending'`.execute(db.kysely),
+  ]);
+  const byStatus = Object.fromEntries(ORDER_STATUSES.map((s) => [s, 0])) as Record<OrderStatus, number>;
+  for (const row of counts) byStatus[row.status] = Number(row.n);
+  const age = oldest.rows[0]?.age;
+  return { byStatus, oldestPendingMs: age === null || age === undefined ? null : Math.max(0, Number(age)) };
+}
