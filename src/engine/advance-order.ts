@@ -5,7 +5,7 @@ import { metrics } from '../observability/metrics.js';
 import type { EngineContext } from './context.js';
 import { stepDelegating, stepPending } from './delegate.js';
 import { LeaseLostError } from './errors.js';
-import { claimOrder, releaseOrder } from './lease.js';
+import { claimOrder, releaseOrder, renewLease } from './lease.js';
 import { stepActive, stepReclaiming } from './reclaim.js';
 import type { Step } from './step.js';
 
@@ -65,6 +65,8 @@ export async function advanceClaimed(ctx: EngineContext, claimed: Order): Promis
     for (let i = 0; i < MAX_STEPS; i++) {
       const step = stepFor(held);
       if (!step) return { claimed: true, retryInMs: null, status: held.status };
+      // Each further step starts with a fresh lease (and a fresh `now` on the database clock).
+      if (i > 0) held = await renewLease(ctx.db, held, ctx.settings.leaseMs);
       const result = await step(ctx, held);
       if ('next' in result) {
         held = result.next;

@@ -3,6 +3,7 @@ import { dbNow } from '../db/clock.js';
 import type { Db, Dialect } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
 import type { Database } from '../db/schema.js';
+import { LeaseLostError } from './errors.js';
 
 /** Statuses in which an order has work left for a worker. */
 export const WORKING_STATUSES = ['pending', 'delegating', 'active', 'reclaiming'] as const;
@@ -47,15 +48,21 @@ export async function claimOrder(db: Db, orderId: string, owner: string, leaseMs
     .executeTakeFirst();
 }
 
-/** Extends a held lease (long chain calls); false when it was lost. */
-export async function renewLease(db: Db, held: Order, leaseMs: number): Promise<boolean> {
-  const r = await db.kysely
+/**
+ * Extends a held lease before another step, so a pass longer than the lease
+ * (slow node calls) keeps its order. Returns the order with its new
+ * lease_until; throws LeaseLostError when someone else took it meanwhile.
+ */
+export async function renewLease(db: Db, held: Order, leaseMs: number): Promise<Order> {
+  const row = await db.kysely
     .updateTable('orders')
     .set({ lease_until: sql<bigint>`${dbNow(db.dialect)} + ${BigInt(leaseMs)}` })
     .where('id', '=', held.id)
     .where('lease_version', '=', held.lease_version)
+    .returning('lease_until')
     .executeTakeFirst();
-  return r.numUpdatedRows === 1n;
+  if (!row) throw new LeaseLostError(held.id);
+  return { ...held, lease_until: row.lease_until };
 }
 
 /**

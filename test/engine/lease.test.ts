@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { findOrder } from '../../src/db/orders.js';
 import { LeaseLostError } from '../../src/engine/errors.js';
 import { failAndRefund } from '../../src/engine/fail-order.js';
-import { claimOrder, findDueOrders, releaseOrder } from '../../src/engine/lease.js';
+import { claimOrder, findDueOrders, releaseOrder, renewLease } from '../../src/engine/lease.js';
 import { transition } from '../../src/engine/transition.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { describeEachDialect } from '../support/dialects.js';
@@ -70,6 +70,16 @@ describeEachDialect('claims, leases and fencing', (newApp) => {
     assert.equal(row.refunded_sun, null);
     assert.equal(await events(), eventsBefore, 'no event row from a fenced-off write');
     assert.equal((await t.request({ method: 'GET', url: '/api/users/1' })).body.balance_sun, String(100_000_000 - 2_080_000));
+  });
+
+  test('a held lease can be renewed; a lost one cannot', async () => {
+    const held = (await claimOrder(t.db, orderId, 'worker-a', 1000))!;
+    const renewed = await renewLease(t.db, held, 60_000);
+    assert.ok(renewed.lease_until! >= held.lease_until! + 50_000n);
+    assert.equal((await findOrder(t.db.kysely, orderId))!.lease_until, renewed.lease_until);
+    await setRow({ lease_until: 0n });
+    await claimOrder(t.db, orderId, 'worker-b', 30_000);
+    await assert.rejects(renewLease(t.db, held, 60_000), LeaseLostError);
   });
 
   test('only due orders are claimed: not while a retry time or the rental is ahead, never when terminal', async () => {
