@@ -76,7 +76,12 @@ export const OrderBody = Type.Object(
     ),
     tx_hash: Nullable(Type.String({ description: 'compatibility: the delegation transaction id' })),
     attempts: Type.Integer(),
-    error_code: Nullable(Type.String()),
+    error_code: Nullable(
+      Type.String({
+        description:
+          'why the order failed (it was refunded): receiver_is_contract, receiver_not_activated, no_pool_capacity, delegation_refused, pool_removed',
+      }),
+    ),
     error_message: Nullable(Type.String()),
     refunded_sun: Nullable(Sun('refunded to the balance when the order failed')),
     created_at: Type.String({ format: 'date-time' }),
