@@ -18,12 +18,6 @@ export function sunForEnergy(energy: bigint, totalEnergyWeight: bigint, totalEne
   return sun < MIN_DELEGATION_SUN ? MIN_DELEGATION_SUN : sun;
 }
 
-/** Energy that `sun` of delegated stake yields (rounded down, as the chain does). */
-export function energyForSun(sun: bigint, totalEnergyWeight: bigint, totalEnergyLimit: bigint): bigint {
-  if (totalEnergyWeight <= 0n) return 0n;
-  return ((sun / SUN_PER_TRX) * totalEnergyLimit) / totalEnergyWeight;
-}
-
 /** Blocks are produced every 3 s: 28,800 a day. */
 export const BLOCK_MS = 3000n;
 /** The longest lock the chain accepts: 30 days. */

@@ -21,5 +21,3 @@ export const isOrderStatus = (value: string): value is OrderStatus =>
   (ORDER_STATUSES as readonly string[]).includes(value);
 
 export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => TRANSITIONS[from].includes(to);
-
-export const isTerminal = (status: OrderStatus): boolean => TRANSITIONS[status].length === 0;

@@ -1,9 +1,8 @@
 import type { ChainGateway, PoolAccount } from '../chain/gateway.js';
+import type { CrashPoint } from '../config.js';
 import type { Db } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
 import type { Logger } from '../observability/logger.js';
-
-import type { CrashPoint } from '../config.js';
 
 export interface EngineSettings {
   /** How long a claim holds an order before another worker may take it over. */
