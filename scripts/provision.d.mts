@@ -4,3 +4,5 @@ export function postgresBinDir(): string | null;
 export function provision(): void;
 /** Debian packages the tests need that are not installed. */
 export function missingPackages(): string[];
+/** Debian's Chromium, which the dashboard's browser tests drive. */
+export const CHROMIUM: string;

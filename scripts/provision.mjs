@@ -18,9 +18,19 @@ function has(program) {
   return spawnSync('sh', ['-c', `command -v ${program}`]).status === 0;
 }
 
+/** Debian's Chromium, which the dashboard's browser tests drive. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** A font with Chinese glyphs, so the dashboard's Chinese screenshots show text rather than boxes. */
+function hasChineseFont() {
+  return has('fc-list') && spawnSync('fc-list', [':lang=zh'], { encoding: 'utf8' }).stdout.trim() !== '';
+}
+
 const needs = [
   { ok: () => postgresBinDir() !== null, pkg: 'postgresql' },
   { ok: () => has('redis-server'), pkg: 'redis-server' },
+  { ok: () => existsSync(CHROMIUM), pkg: 'chromium' },
+  { ok: hasChineseFont, pkg: 'fonts-wqy-zenhei' },
 ];
 
 /** Debian packages the tests need that are not installed. */

@@ -2,13 +2,24 @@
 // Runs the whole suite with node's built-in test runner.
 // First it makes sure the real services the tests start are installed
 // (PostgreSQL, redis-server, Chromium from Debian packages), so `npm test`
-// works on a fresh Debian machine. Tests start and stop their own instances.
+// works on a fresh Debian machine, and builds the dashboard the browser tests
+// load. Tests start and stop their own instances.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { provision } from './provision.mjs';
 
 provision();
+
+// The dashboard's tests load the page Joule serves from dist/web: build it from the sources under test.
+const built = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'web/vite.config.ts'], {
+  cwd: new URL('..', import.meta.url).pathname,
+  stdio: 'inherit',
+});
+if (built.status !== 0) {
+  console.error('building the dashboard failed');
+  process.exit(1);
+}
 
 const root = new URL('..', import.meta.url).pathname;
 const filter = process.argv.slice(2);

@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ApiContext } from './context.js';
 import { registerErrorHandlers } from './errors.js';
 import { collectRoutes } from './openapi.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { monitoringRoutes } from './routes/monitoring.js';
@@ -42,5 +43,6 @@ export function buildApp(ctx: ApiContext, logger: Logger): FastifyInstance {
   userRoutes(app, ctx);
   monitoringRoutes(app, ctx);
   docsRoutes(app, documented);
+  dashboardRoutes(app);
   return app;
 }

@@ -26,6 +26,7 @@ export const ERROR_CODES: ReadonlyArray<{ code: string; status: number; when: st
   { code: 'payload_too_large', status: 413, when: 'the body is over 16 KiB' },
   { code: 'unsupported_media_type', status: 415, when: 'the body is not application/json' },
   { code: 'balance_limit_exceeded', status: 422, when: 'a deposit would take the balance past its limit' },
+  { code: 'dashboard_not_built', status: 503, when: '/dashboard/: the page was not built (npm run build builds it; npm start does so itself)' },
   { code: 'database_unavailable', status: 503, when: '/ready: the database does not answer' },
   { code: 'internal_error', status: 500, when: 'a bug: logged, and nothing about it is revealed' },
 ];

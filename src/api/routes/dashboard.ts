@@ -1,0 +1,71 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { notFound } from '../../domain/errors.js';
+
+// dist/web, built by `npm run build` (vite): three levels up from both src/api/routes and dist/api/routes.
+const WEB_DIR = new URL('../../../dist/web/', import.meta.url);
+
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+
+/**
+ * The page itself holds no data: everything it shows comes from the API with
+ * the admin token, which the page keeps in the tab's session storage and
+ * sends as a header. The policy below keeps it from loading or sending
+ * anything elsewhere, and from being framed.
+ */
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+interface Built {
+  index: Buffer;
+  assets: Map<string, { body: Buffer; type: string }>;
+}
+
+/** Reads the built files once, at start-up: a handful of small files, served from memory. */
+function loadBuilt(): Built | undefined {
+  const index = new URL('index.html', WEB_DIR);
+  if (!existsSync(index)) return undefined;
+  const assets = new Map<string, { body: Buffer; type: string }>();
+  const dir = new URL('assets/', WEB_DIR);
+  if (existsSync(dir)) {
+    for (const name of readdirSync(dir)) {
+      assets.set(name, { body: readFileSync(new URL(name, dir)), type: TYPES[extname(name)] ?? 'application/octet-stream' });
+    }
+  }
+  return { index: readFileSync(index), assets };
+}
+
+/** The operator dashboard at /dashboard/ (and / sends browsers there). */
+export function dashboardRoutes(app: FastifyInstance): void {
+  const built = loadBuilt();
+  const notBuilt = (reply: FastifyReply) =>
+    reply.code(503).send({ error: { code: 'dashboard_not_built', message: 'the dashboard is not built: run npm run build' } });
+
+  app.get('/', async (_request, reply) => reply.redirect('/dashboard/'));
+  app.get('/dashboard/', async (_request, reply) => {
+    if (!built) return notBuilt(reply);
+    return reply.headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' }).type('text/html; charset=utf-8').send(built.index);
+  });
+  app.get<{ Params: { file: string } }>('/dashboard/assets/:file', async (request, reply) => {
+    if (!built) return notBuilt(reply);
+    const asset = built.assets.get(request.params.file);
+    if (!asset) throw notFound('file');
+    // Vite puts a content hash in every asset name: a name never changes meaning.
+    return reply
+      .headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=31536000, immutable' })
+      .type(asset.type)
+      .send(asset.body);
+  });
+}

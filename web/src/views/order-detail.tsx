@@ -1,0 +1,179 @@
+import { ApiError, apiGet } from '../api.js';
+import { Card, Loaded, Mono, StatusBadge } from '../components.js';
+import { count, short, time, trx } from '../format.js';
+import { reasonLabel, useI18n } from '../i18n.js';
+import { usePoll } from '../poll.js';
+import { href } from '../router.js';
+import type { ChainTransaction, Order, OrderEvent } from '../types.js';
+
+interface Detail {
+  order: Order;
+  events: OrderEvent[];
+  transactions: ChainTransaction[];
+}
+
+async function loadDetail(id: string): Promise<Detail | null> {
+  try {
+    const base = `/api/orders/${encodeURIComponent(id)}`;
+    const [order, events, txs] = await Promise.all([
+      apiGet<Order>(base),
+      apiGet<{ events: OrderEvent[] }>(`${base}/events`),
+      apiGet<{ transactions: ChainTransaction[] }>(`${base}/transactions`),
+    ]);
+    return { order, events: events.events, transactions: txs.transactions };
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 404 || err.status === 400)) return null;
+    throw err;
+  }
+}
+
+/** One order: its fields, every status change, and the chain transactions behind them. */
+export function OrderDetail({ id }: { id: string }) {
+  const { t } = useI18n();
+  const detail = usePoll(() => loadDetail(id), `order:${id}`);
+  return (
+    <div class="stack">
+      <a href={href('orders')} class="back">
+        ← {t('order.back')}
+      </a>
+      <Loaded polled={detail}>
+        {(d) =>
+          d === null ? (
+            <p class="error">{t('order.notFound')}</p>
+          ) : (
+            <>
+              <h1>
+                {t('order.title', { id: short(d.order.id, 8, 4) })} <StatusBadge status={d.order.status} />
+              </h1>
+              <div class="grid">
+                <Card title={t('order.summary')}>
+                  <Summary order={d.order} />
+                </Card>
+                <Card title={t('order.timeline')}>
+                  <Timeline events={d.events} />
+                </Card>
+                <Card title={t('order.transactions')} wide>
+                  <Transactions txs={d.transactions} />
+                </Card>
+              </div>
+            </>
+          )
+        }
+      </Loaded>
+    </div>
+  );
+}
+
+function Summary({ order: o }: { order: Order }) {
+  const { t } = useI18n();
+  return (
+    <dl class="facts">
+      <dt>{t('col.id')}</dt>
+      <dd>
+        <Mono value={o.id} />
+      </dd>
+      <dt>{t('col.user')}</dt>
+      <dd>
+        <a href={href(`users/${o.user_id}`)}>{String(o.user_id)}</a>
+      </dd>
+      <dt>{t('col.energy')}</dt>
+      <dd>{count(o.energy_amount)}</dd>
+      <dt>{t('col.duration')}</dt>
+      <dd>{o.duration}</dd>
+      <dt>{t('col.price')}</dt>
+      <dd>{trx(o.price_sun)}</dd>
+      <dt>{t('col.receiver')}</dt>
+      <dd>
+        <Mono value={o.receive_address} />
+      </dd>
+      <dt>{t('col.pool')}</dt>
+      <dd>{o.pool_address ? <Mono value={o.pool_address} /> : '—'}</dd>
+      <dt>{t('order.delegatedSun')}</dt>
+      <dd>{trx(o.delegated_sun)}</dd>
+      <dt>{t('order.lockBlocks')}</dt>
+      <dd>{o.lock_blocks === null ? t('order.unlocked') : t('order.lockBlocksValue', { blocks: o.lock_blocks })}</dd>
+      <dt>{t('col.created')}</dt>
+      <dd>{time(o.created_at)}</dd>
+      <dt>{t('order.expires')}</dt>
+      <dd>{time(o.expires_at)}</dd>
+      {o.wait_reason && (
+        <>
+          <dt>{t('order.waiting')}</dt>
+          <dd class="warn">{reasonLabel(t, o.wait_reason)}</dd>
+        </>
+      )}
+      {o.error_code && (
+        <>
+          <dt>{t('order.error')}</dt>
+          <dd class="bad" title={o.error_message ?? ''}>
+            {reasonLabel(t, o.error_code)}
+          </dd>
+          <dt>{t('order.refunded')}</dt>
+          <dd>{trx(o.refunded_sun)}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+function Timeline({ events }: { events: OrderEvent[] }) {
+  const { t } = useI18n();
+  return (
+    <ol class="timeline">
+      {events.map((e) => (
+        <li data-to={e.to_status}>
+          <time>{time(e.at)}</time>
+          <div>
+            <strong>
+              {e.from_status === null
+                ? t('order.eventCreated', { to: t(`status.${e.to_status}`) })
+                : t('order.event', { from: t(`status.${e.from_status}`), to: t(`status.${e.to_status}`) })}
+            </strong>{' '}
+            <span>{reasonLabel(t, e.reason)}</span>
+            <div class="muted small">{t('order.by', { actor: e.actor })}</div>
+          </div>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Transactions({ txs }: { txs: ChainTransaction[] }) {
+  const { t } = useI18n();
+  if (txs.length === 0) return <p class="muted">{t('order.noTransactions')}</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>{t('col.kind')}</th>
+          <th>txid</th>
+          <th>{t('col.status')}</th>
+          <th class="num">{t('col.amount')}</th>
+          <th>{t('col.pool')}</th>
+          <th>{t('col.time')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {txs.map((tx) => (
+          <tr data-tx={tx.kind} data-tx-status={tx.status}>
+            <td>{t(`tx.${tx.kind}`)}</td>
+            <td>
+              <Mono value={tx.txid} short={short(tx.txid, 10, 6)} />
+            </td>
+            <td class={tx.status === 'confirmed' ? 'ok' : tx.status === 'failed' || tx.status === 'expired' ? 'bad' : 'warn'}>
+              {t(`tx.status.${tx.status}`)}
+              {tx.block_number && <span class="muted"> · {t('tx.block', { n: tx.block_number })}</span>}
+              {tx.broadcasts > 1 && <span class="muted"> · {t('tx.broadcasts', { n: tx.broadcasts })}</span>}
+              {tx.result_message && <div class="muted small">{tx.result_message}</div>}
+            </td>
+            <td class="num">{trx(tx.amount_sun)}</td>
+            <td>
+              <Mono value={tx.pool_address} short={short(tx.pool_address)} />
+            </td>
+            <td>{time(tx.confirmed_at ?? tx.created_at)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

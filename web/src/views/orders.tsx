@@ -1,0 +1,106 @@
+import { useState } from 'preact/hooks';
+import { ORDER_STATUSES } from '../../../src/domain/order-status.js';
+import { apiGet, query } from '../api.js';
+import { Card, Loaded } from '../components.js';
+import { useI18n } from '../i18n.js';
+import { usePoll } from '../poll.js';
+import { navigate } from '../router.js';
+import type { Order } from '../types.js';
+import { OrderTable } from './order-table.js';
+
+const PAGE = 50;
+
+/**
+ * Every order, newest first, filtered by status, user or receive address.
+ * Paging is keyset (the API's cursor), so a busy table never shifts a page
+ * under the reader; the page in view refreshes itself.
+ */
+export function Orders({ params }: { params: URLSearchParams }) {
+  const { t } = useI18n();
+  const filters = { status: params.get('status') ?? '', user_id: params.get('user_id') ?? '', receive_address: params.get('receive_address') ?? '' };
+  const cursor = params.get('cursor') ?? '';
+  // Cursors of the pages before this one, for "Newer".
+  const [previous, setPrevious] = useState<string[]>([]);
+  const path = `/api/orders${query({ ...filters, cursor, limit: PAGE })}`;
+  const page = usePoll(() => apiGet<{ orders: Order[]; next_cursor: string | null }>(path), path);
+  const [draft, setDraft] = useState(filters);
+
+  const go = (next: Partial<typeof filters> & { cursor?: string }) => navigate('orders', { ...filters, ...next });
+  const apply = (e: Event) => {
+    e.preventDefault();
+    setPrevious([]);
+    navigate('orders', { ...draft, user_id: draft.user_id.trim(), receive_address: draft.receive_address.trim() });
+  };
+  const set = (k: keyof typeof filters) => (e: Event) => setDraft({ ...draft, [k]: (e.target as HTMLInputElement).value });
+
+  return (
+    <Card wide>
+      <form class="filters" onSubmit={apply}>
+        <label>
+          {t('orders.filter.status')}
+          <select name="status" value={draft.status} onChange={set('status')}>
+            <option value="">{t('orders.filter.anyStatus')}</option>
+            {ORDER_STATUSES.map((s) => (
+              <option value={s}>{t(`status.${s}`)}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t('orders.filter.user')}
+          <input name="user_id" inputMode="numeric" value={draft.user_id} onInput={set('user_id')} size={12} />
+        </label>
+        <label>
+          {t('orders.filter.address')}
+          <input name="receive_address" value={draft.receive_address} onInput={set('receive_address')} size={36} />
+        </label>
+        <button type="submit" class="primary">
+          {t('orders.filter.apply')}
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            setDraft({ status: '', user_id: '', receive_address: '' });
+            setPrevious([]);
+            navigate('orders');
+          }}
+        >
+          {t('orders.filter.clear')}
+        </button>
+      </form>
+      <Loaded polled={page}>
+        {(p) => (
+          <>
+            <OrderTable orders={p.orders} />
+            <div class="pager">
+              <button type="button" disabled={!cursor} onClick={() => {
+                  setPrevious([]);
+                  go({ cursor: '' });
+                }}
+              >
+                {t('orders.first')}
+              </button>
+              <button type="button" disabled={!cursor} onClick={() => {
+                  setPrevious(previous.slice(0, -1));
+                  go({ cursor: previous.at(-1) ?? '' });
+                }}
+              >
+                {t('orders.prev')}
+              </button>
+              <span class="muted">{t('orders.page', { n: cursor ? previous.length + 1 : 1 })}</span>
+              <button
+                type="button"
+                disabled={p.next_cursor === null}
+                onClick={() => {
+                  setPrevious([...previous, cursor]);
+                  go({ cursor: p.next_cursor! });
+                }}
+              >
+                {t('orders.next')}
+              </button>
+            </div>
+          </>
+        )}
+      </Loaded>
+    </Card>
+  );
+}
