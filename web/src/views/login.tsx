@@ -42,6 +42,7 @@ export function Login({ onSignedIn }: { onSignedIn(): void }) {
             id="token"
             name="token"
             type="password"
+            autocomplete="off"
             value={token}
             onInput={(e) => setToken((e.target as HTMLInputElement).value)}
             autofocus
