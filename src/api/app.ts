@@ -8,6 +8,7 @@ import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { orderRoutes } from './routes/orders.js';
+import { poolRoutes } from './routes/pools.js';
 import { priceRoutes } from './routes/prices.js';
 import { userRoutes } from './routes/users.js';
 import { registerValidators } from './validation.js';
@@ -40,6 +41,7 @@ export function buildApp(ctx: ApiContext, logger: Logger): FastifyInstance {
   priceRoutes(app, ctx);
   orderRoutes(app, ctx);
   userRoutes(app, ctx);
+  poolRoutes(app, ctx);
   monitoringRoutes(app, ctx);
   docsRoutes(app, documented);
   return app;
