@@ -1,5 +1,6 @@
 import type { LedgerEntry, User } from '../db/users.js';
 import type { ChainTransactionView } from '../db/chain-transactions.js';
+import type { DelayReport } from '../db/order-delays.js';
 import type { Order, OrderEvent } from '../db/orders.js';
 import type { PoolSnapshot } from '../db/pool-snapshots.js';
 import { sunToTrx } from '../domain/amounts.js';
@@ -124,5 +125,21 @@ export function chainTransactionView(t: ChainTransactionView) {
     created_at: iso(t.created_at),
     updated_at: iso(t.updated_at),
     confirmed_at: isoOrNull(t.confirmed_at),
+  };
+}
+
+export function delayReportView(r: DelayReport) {
+  return {
+    bucket_seconds: 60,
+    from: iso(r.fromMs),
+    to: iso(r.toMs),
+    buckets: r.buckets.map((b) => ({
+      at: iso(b.atMs),
+      created: b.created,
+      activated: b.activated,
+      failed: b.failed,
+      avg_ms_to_active: b.avgMsToActive,
+      max_ms_to_active: b.maxMsToActive,
+    })),
   };
 }
