@@ -10,7 +10,7 @@ import type { ApiContext } from '../context.js';
 import { DelayBucketBody, ErrorBody } from '../schemas.js';
 import { delayReportView } from '../views.js';
 
-const noDispatchStatus: DispatchStatus = { mode: 'sweeper', redis: null, queueDepth: null };
+const noDispatchStatus: DispatchStatus = { mode: 'sweeper', redis: null, queueDepth: null, recent: [] };
 
 const DelaysQuery = Type.Object(
   { minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, default: 60, description: 'how many minutes back, the current one included' })) },
@@ -87,6 +87,7 @@ export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
             delayed: dispatch.queueDepth.delayed,
             observed_at: dispatch.queueDepth.observedAt,
           },
+          recent: dispatch.recent.map((d) => ({ order_id: d.orderId, path: d.path, at: d.at })),
         },
         chain_errors: (await metrics.chainErrors.get()).values[0]?.value ?? 0,
         process: { uptime_s: Math.round(process.uptime()), rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, pid: process.pid },
