@@ -62,7 +62,12 @@ export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/api/status',
     {
       preHandler: ctx.guards.admin,
-      schema: { summary: 'Operational status for people and the dashboard (admin token)', tags: ['monitoring'], response: { '4xx': ErrorBody } },
+      schema: {
+        summary: 'Operational status for people and the dashboard (admin token)',
+        tags: ['monitoring'],
+        security: [{ adminToken: [] }],
+        response: { '4xx': ErrorBody },
+      },
     },
     async () => {
       const { stats, dispatch } = await collect();
