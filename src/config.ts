@@ -86,6 +86,8 @@ export interface EngineConfig {
   leaseMs: number;
   confirmPollMs: number;
   sweepIntervalMs: number;
+  /** How often each pool account's snapshot (stake, delegated, delegatable) is read from the chain. */
+  poolRefreshMs: number;
   concurrency: number;
   crashPoint: CrashPoint | undefined;
 }
@@ -226,6 +228,7 @@ function parseEngine(env: Env): EngineConfig {
     leaseMs: ms(env, 'LEASE_MS', 30_000, 1000, 3_600_000),
     confirmPollMs: ms(env, 'CONFIRM_POLL_MS', 1000, 50, 60_000),
     sweepIntervalMs: ms(env, 'SWEEP_INTERVAL_MS', 1000, 50, 3_600_000),
+    poolRefreshMs: ms(env, 'POOL_REFRESH_MS', 10_000, 100, 3_600_000),
     concurrency: ms(env, 'WORKER_CONCURRENCY', 8, 1, 256),
     crashPoint: crash === undefined ? undefined : oneOf(env, 'JOULE_CRASH_POINT', CRASH_POINTS, crash as CrashPoint),
   };

@@ -14,6 +14,8 @@ test('defaults are the embedded mode on 127.0.0.1:8002', () => {
   assert.equal(c.rates.get('1h'), 65n);
   assert.equal(c.adminToken, undefined);
   assert.deepEqual(c.apiKeys, []);
+  assert.equal(c.engine.poolRefreshMs, 10_000);
+  assert.equal(loadConfig({ POOL_REFRESH_MS: '300' }).engine.poolRefreshMs, 300);
 });
 
 test('the role comes from the command line first, then JOULE_ROLE', () => {
@@ -36,6 +38,8 @@ test('every bad value names its variable', () => {
     [{ PRICE_SUN_PER_ENERGY_DAY: '1.5' }, 'PRICE_SUN_PER_ENERGY_DAY'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ JOULE_ROLE: 'boss' }, 'JOULE_ROLE'],
+    [{ POOL_REFRESH_MS: '10' }, 'POOL_REFRESH_MS'],
+    [{ POOL_REFRESH_MS: 'often' }, 'POOL_REFRESH_MS'],
   ];
   for (const [env, variable] of cases) {
     assert.throws(

@@ -9,6 +9,7 @@ import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { orderRoutes } from './routes/orders.js';
+import { poolRoutes } from './routes/pools.js';
 import { priceRoutes } from './routes/prices.js';
 import { userRoutes } from './routes/users.js';
 import { registerValidators } from './validation.js';
@@ -41,6 +42,7 @@ export function buildApp(ctx: ApiContext, logger: Logger): FastifyInstance {
   priceRoutes(app, ctx);
   orderRoutes(app, ctx);
   userRoutes(app, ctx);
+  poolRoutes(app, ctx);
   monitoringRoutes(app, ctx);
   docsRoutes(app, documented);
   dashboardRoutes(app);

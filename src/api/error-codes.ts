@@ -13,6 +13,7 @@ export const ERROR_CODES: ReadonlyArray<{ code: string; status: number; when: st
   { code: 'invalid_limit', status: 400, when: 'limit is not an integer from 1 to 200' },
   { code: 'invalid_cursor', status: 400, when: 'cursor is not one the API gave out' },
   { code: 'invalid_status', status: 400, when: 'status is not an order status' },
+  { code: 'invalid_minutes', status: 400, when: 'minutes is not an integer from 1 to 1440' },
   { code: 'invalid_order_id', status: 400, when: 'the order id in the path is not a UUID' },
   { code: 'missing_field', status: 400, when: 'a required field is absent' },
   { code: 'unknown_field', status: 400, when: 'a field the endpoint does not know was sent' },

@@ -20,6 +20,7 @@ const FIELD_CODES: Record<string, string> = {
   limit: 'invalid_limit',
   cursor: 'invalid_cursor',
   status: 'invalid_status',
+  minutes: 'invalid_minutes',
 };
 
 const FASTIFY_CODES: Record<string, string> = {

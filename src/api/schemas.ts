@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ORDER_STATUSES } from '../domain/order-status.js';
-import { CHAIN_TX_STATUSES, LEDGER_KINDS } from '../db/schema.js';
+import { CHAIN_TX_KINDS, CHAIN_TX_STATUSES, LEDGER_KINDS } from '../db/schema.js';
 
 /**
  * Route schemas: what the server validates and serialises with, and what
@@ -123,3 +123,53 @@ export const UserBody = Type.Object({
 });
 
 export const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50 });
+
+export const PoolBody = Type.Object(
+  {
+    address: Type.String({ description: 'the pool account' }),
+    staked_sun: Sun('TRX staked for energy (Stake 2.0), including what is delegated out'),
+    delegated_sun: Sun('staked for energy and delegated to receivers'),
+    reserved_sun: Sun('held by our orders whose delegation is not confirmed yet (read live from the database)'),
+    delegatable_sun: Sun('getcandelegatedmaxsize for ENERGY, as last read from the chain'),
+    available_sun: Sun('room for new orders: delegatable_sun - reserved_sun, never below 0'),
+    energy_per_trx: Type.Number({ description: 'TotalEnergyLimit / TotalEnergyWeight, rounded to 4 decimals; 0 when unknown' }),
+    available_energy: Type.Integer({ description: 'energy available_sun yields at energy_per_trx, rounded down' }),
+    energy_limit: Sun("the pool account's own EnergyLimit"),
+    total_energy_weight: Sun('network TotalEnergyWeight (whole TRX) at that read'),
+    total_energy_limit: Sun('network TotalEnergyLimit at that read'),
+    observed_at: Time('when the chain figures were read (database clock); null until a first read succeeds'),
+    error: Nullable(Type.String({ description: 'why the last read failed (the figures are the last good ones); null once one succeeds' })),
+    updated_at: Type.String({ format: 'date-time', description: 'the last read attempt, successful or not' }),
+  },
+  { $id: 'Pool' },
+);
+
+export const ChainTransactionBody = Type.Object(
+  {
+    txid: Type.String(),
+    kind: Type.Union(CHAIN_TX_KINDS.map((k) => Type.Literal(k)), { description: 'delegate (DelegateResourceContract) or reclaim (UnDelegateResourceContract)' }),
+    status: TxStatus,
+    pool_address: Type.String(),
+    receiver: Type.String(),
+    amount_sun: Sun('TRX (in sun) delegated or undelegated'),
+    lock_blocks: Nullable(Type.Integer({ description: 'lock period of a delegation, in blocks; null when unlocked' })),
+    broadcasts: Type.Integer({ description: 'how many times it was sent to the node' }),
+    block_number: Nullable(Type.String({ description: 'the block that included it' })),
+    result_code: Nullable(Type.String({ description: "the node's refusal code, if it refused a broadcast" })),
+    result_message: Nullable(Type.String()),
+    expiration: Type.String({ format: 'date-time', description: 'chain time after which it can never be included' }),
+    created_at: Type.String({ format: 'date-time', description: 'when it was signed and journaled' }),
+    updated_at: Type.String({ format: 'date-time' }),
+    confirmed_at: Time('time of the solidified block that confirmed it (chain time)'),
+  },
+  { $id: 'ChainTransaction' },
+);
+
+export const DelayBucketBody = Type.Object({
+  at: Type.String({ format: 'date-time', description: 'start of the minute' }),
+  created: Type.Integer({ description: 'orders created in that minute' }),
+  activated: Type.Integer({ description: 'orders whose delegation was confirmed in that minute' }),
+  failed: Type.Integer({ description: 'orders that failed in that minute' }),
+  avg_ms_to_active: Nullable(Type.Integer({ description: 'mean created -> active of the orders activated in that minute' })),
+  max_ms_to_active: Nullable(Type.Integer({ description: 'longest created -> active of those orders' })),
+});

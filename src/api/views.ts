@@ -1,7 +1,11 @@
 import type { LedgerEntry, User } from '../db/users.js';
+import type { ChainTransactionView } from '../db/chain-transactions.js';
+import type { DelayReport } from '../db/order-delays.js';
 import type { Order, OrderEvent } from '../db/orders.js';
+import type { PoolSnapshot } from '../db/pool-snapshots.js';
 import { sunToTrx } from '../domain/amounts.js';
 import { durationHours } from '../domain/durations.js';
+import { poolCapacity } from '../domain/pool-capacity.js';
 
 /** Database rows -> the JSON the API promises (see schemas.ts). */
 export const iso = (ms: bigint) => new Date(Number(ms)).toISOString();
@@ -76,5 +80,66 @@ export function userView(u: User) {
     balance_trx: sunToTrx(u.balance_sun),
     created_at: iso(u.created_at),
     updated_at: iso(u.updated_at),
+  };
+}
+
+export function poolView(p: PoolSnapshot, reservedSun: bigint) {
+  const c = poolCapacity({
+    delegatableSun: p.delegatable_sun,
+    totalEnergyWeight: p.total_energy_weight,
+    totalEnergyLimit: p.total_energy_limit,
+    reservedSun,
+  });
+  return {
+    address: p.address,
+    staked_sun: p.staked_sun.toString(),
+    delegated_sun: p.delegated_sun.toString(),
+    reserved_sun: reservedSun.toString(),
+    delegatable_sun: p.delegatable_sun.toString(),
+    available_sun: c.availableSun.toString(),
+    energy_per_trx: c.energyPerTrx,
+    available_energy: c.availableEnergy,
+    energy_limit: p.energy_limit.toString(),
+    total_energy_weight: p.total_energy_weight.toString(),
+    total_energy_limit: p.total_energy_limit.toString(),
+    observed_at: isoOrNull(p.observed_at),
+    error: p.error,
+    updated_at: iso(p.updated_at),
+  };
+}
+
+export function chainTransactionView(t: ChainTransactionView) {
+  return {
+    txid: t.txid,
+    kind: t.kind,
+    status: t.status,
+    pool_address: t.pool_address,
+    receiver: t.receiver,
+    amount_sun: t.amount_sun.toString(),
+    lock_blocks: t.lock_blocks === null ? null : Number(t.lock_blocks),
+    broadcasts: t.broadcasts,
+    block_number: str(t.block_number),
+    result_code: t.result_code,
+    result_message: t.result_message,
+    expiration: iso(t.expiration),
+    created_at: iso(t.created_at),
+    updated_at: iso(t.updated_at),
+    confirmed_at: isoOrNull(t.confirmed_at),
+  };
+}
+
+export function delayReportView(r: DelayReport) {
+  return {
+    bucket_seconds: 60,
+    from: iso(r.fromMs),
+    to: iso(r.toMs),
+    buckets: r.buckets.map((b) => ({
+      at: iso(b.atMs),
+      created: b.created,
+      activated: b.activated,
+      failed: b.failed,
+      avg_ms_to_active: b.avgMsToActive,
+      max_ms_to_active: b.maxMsToActive,
+    })),
   };
 }

@@ -53,6 +53,20 @@ export interface DelegationRecord {
   lockExpiresAt: bigint | null;
 }
 
+/** A pool account's energy stake and capacity, from the head view. */
+export interface PoolResources {
+  /** Staked for energy under Stake 2.0 (sun), including what is delegated out. */
+  stakedSun: bigint;
+  /** Staked for energy and delegated to others (sun). */
+  delegatedSun: bigint;
+  /** getcandelegatedmaxsize for ENERGY (sun). */
+  delegatableSun: bigint;
+  /** The account's own EnergyLimit. */
+  energyLimit: bigint;
+  totalEnergyWeight: bigint;
+  totalEnergyLimit: bigint;
+}
+
 export interface ChainGateway {
   networkEnergy(pool: string): Promise<NetworkEnergy>;
   /** getcandelegatedmaxsize on the head view, in sun. */
@@ -65,6 +79,8 @@ export interface ChainGateway {
   headBlock(): Promise<BlockRef>;
   solidBlock(): Promise<BlockRef>;
   delegation(pool: string, receiver: string): Promise<DelegationRecord>;
+  /** Throws AccountNotFoundError for an account the chain does not know. */
+  poolResources(pool: string): Promise<PoolResources>;
 }
 
 /**
@@ -76,5 +92,14 @@ export class ChainUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ChainUnavailableError';
+  }
+}
+
+/** The node answered, and the account does not exist on chain (it was never activated). */
+export class AccountNotFoundError extends Error {
+  readonly code = 'account_not_found';
+  constructor(readonly address: string) {
+    super(`account ${address} does not exist on chain (never activated)`);
+    this.name = 'AccountNotFoundError';
   }
 }

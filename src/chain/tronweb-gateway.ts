@@ -1,5 +1,6 @@
 import { providers, TronWeb } from 'tronweb';
 import {
+  AccountNotFoundError,
   ChainUnavailableError,
   type AccountInfo,
   type BlockRef,
@@ -8,6 +9,7 @@ import {
   type DelegationRecord,
   type NetworkEnergy,
   type PoolAccount,
+  type PoolResources,
   type SignedTransaction,
   type TransactionStatus,
 } from './gateway.js';
@@ -178,5 +180,32 @@ export class TronWebGateway implements ChainGateway {
       } else out.unlockedSun += sun;
     }
     return out;
+  }
+
+  /**
+   * Three reads of the head view, at once: getaccount (Stake 2.0 energy stake
+   * left in `frozenV2`, and what was delegated out of it), getaccountresource
+   * (the account's EnergyLimit and the network totals) and
+   * getcandelegatedmaxsize. java-tron leaves zero fields out.
+   */
+  async poolResources(pool: string): Promise<PoolResources> {
+    const [account, resources, delegatableSun] = await Promise.all([
+      this.call('getaccount', () => this.tronWeb.trx.getUnconfirmedAccount(pool)) as Promise<unknown> as Promise<Record<string, any>>,
+      this.call('getaccountresource', () => this.tronWeb.trx.getAccountResources(pool)) as Promise<unknown> as Promise<Record<string, unknown>>,
+      this.delegatableSun(pool),
+    ]);
+    if (Object.keys(account).length === 0) throw new AccountNotFoundError(pool);
+    const frozen = ((account.frozenV2 ?? []) as Array<{ type?: string; amount?: unknown }>)
+      .filter((f) => f.type === 'ENERGY')
+      .reduce((sum, f) => sum + big(f.amount), 0n);
+    const delegatedSun = big(account.account_resource?.delegated_frozenV2_balance_for_energy);
+    return {
+      stakedSun: frozen + delegatedSun,
+      delegatedSun,
+      delegatableSun,
+      energyLimit: big(resources.EnergyLimit),
+      totalEnergyWeight: big(resources.TotalEnergyWeight),
+      totalEnergyLimit: big(resources.TotalEnergyLimit),
+    };
   }
 }

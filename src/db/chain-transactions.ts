@@ -22,6 +22,41 @@ export function listChainTxs(db: Kysely<Database>, orderId: string): Promise<Cha
   return db.selectFrom('chain_transactions').selectAll().where('order_id', '=', orderId).orderBy('created_at').execute();
 }
 
+/** A journal row as people may see it: everything but the signed transaction. */
+export type ChainTransactionView = Omit<ChainTransaction, 'signed_json'>;
+
+/**
+ * An order's transactions, oldest first (a delegation before its reclaim),
+ * without `signed_json`: it never leaves the database for display.
+ */
+export function listOrderTransactions(db: Kysely<Database>, orderId: string): Promise<ChainTransactionView[]> {
+  return db
+    .selectFrom('chain_transactions')
+    .select([
+      'txid',
+      'order_id',
+      'kind',
+      'pool_address',
+      'receiver',
+      'amount_sun',
+      'lock_blocks',
+      'expiration',
+      'status',
+      'result_code',
+      'result_message',
+      'block_number',
+      'broadcasts',
+      'created_at',
+      'updated_at',
+      'confirmed_at',
+    ])
+    .where('order_id', '=', orderId)
+    .orderBy('created_at')
+    .orderBy('kind')
+    .orderBy('txid')
+    .execute();
+}
+
 export interface NewChainTx {
   txid: string;
   orderId: string;

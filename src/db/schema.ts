@@ -117,10 +117,35 @@ export interface OrderEventsTable {
   at: bigint;
 }
 
+/**
+ * A pool account as the chain last showed it (head view), kept by the workers'
+ * pool monitor. Zero amounts and a null observed_at until a first read succeeds.
+ */
+export interface PoolSnapshotsTable {
+  address: string;
+  /** TRX staked for energy (FreezeBalanceV2), including what is delegated out. */
+  staked_sun: bigint;
+  /** Staked for energy and delegated to others. */
+  delegated_sun: bigint;
+  /** getcandelegatedmaxsize for ENERGY on the head view. */
+  delegatable_sun: bigint;
+  /** The account's own EnergyLimit. */
+  energy_limit: bigint;
+  /** Network totals at that read: TotalEnergyWeight (whole TRX) and TotalEnergyLimit. */
+  total_energy_weight: bigint;
+  total_energy_limit: bigint;
+  /** When the figures above were read (database clock); null until a first success. */
+  observed_at: bigint | null;
+  /** Why the last refresh failed; null once one succeeds. */
+  error: string | null;
+  updated_at: bigint;
+}
+
 export interface Database {
   users: UsersTable;
   ledger_entries: LedgerEntriesTable;
   orders: OrdersTable;
   order_events: OrderEventsTable;
   chain_transactions: ChainTransactionsTable;
+  pool_snapshots: PoolSnapshotsTable;
 }

@@ -10,6 +10,13 @@ export function findUser(db: Kysely<Database>, id: bigint): Promise<User | undef
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** By id, ascending; `afterId` is the keyset cursor (the last id of the previous page). */
+export function listUsers(db: Kysely<Database>, limit: number, afterId?: bigint): Promise<User[]> {
+  let q = db.selectFrom('users').selectAll();
+  if (afterId !== undefined) q = q.where('id', '>', afterId);
+  return q.orderBy('id', 'asc').limit(limit).execute();
+}
+
 /** Creates the user with a zero balance if it does not exist yet. */
 export async function ensureUser(db: Kysely<Database>, dialect: Dialect, id: bigint): Promise<void> {
   await db

@@ -31,6 +31,8 @@ export interface EngineContext {
 export interface EngineHooks {
   /** The delegation is confirmed; `order.expires_at` is when its reclaim is due. */
   orderActive?(order: Order): void;
+  /** The rental is over: the energy is back on the pool (reclaimed, or found already reclaimed). */
+  orderCompleted?(order: Order): void;
 }
 
 /** Test hook: die exactly here, as a crash would, leaving whatever the journal says. */

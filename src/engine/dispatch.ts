@@ -2,6 +2,7 @@ import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
 import type { BreakerState } from './circuit-breaker.js';
 import type { OrderRunner } from './order-runner.js';
+import { RecentDispatches, type RecentDispatch } from './recent-dispatches.js';
 
 /**
  * What happens right after an order commits. Never awaited by the HTTP
@@ -34,27 +35,33 @@ export interface DispatchStatus {
     lastErrorAt: string | null;
   };
   queueDepth: QueueDepth | null;
+  /** The last orders this process dispatched, newest first. */
+  recent: RecentDispatch[];
 }
 
 /** Embedded mode: run it in this process, now. */
 export function inlineDispatch(runner: OrderRunner, log: Logger): Dispatch {
+  const recent = new RecentDispatches();
   return {
     orderPlaced(orderId) {
       metrics.dispatchPath.inc({ path: 'in-process' });
+      recent.record(orderId, 'in-process');
       log.info({ orderId, path: 'in-process' }, 'order dispatched in-process');
       runner.wake(orderId);
     },
-    status: () => ({ mode: 'in-process', redis: null, queueDepth: null }),
+    status: () => ({ mode: 'in-process', redis: null, queueDepth: null, recent: recent.list() }),
   };
 }
 
 /** API-only process without a queue: a worker's sweeper picks the order up. */
 export function sweeperDispatch(log: Logger): Dispatch {
+  const recent = new RecentDispatches();
   return {
     orderPlaced(orderId) {
       metrics.dispatchPath.inc({ path: 'sweeper' });
+      recent.record(orderId, 'sweeper');
       log.info({ orderId, path: 'sweeper' }, 'order will be processed by a worker\'s scheduled sweep');
     },
-    status: () => ({ mode: 'sweeper', redis: null, queueDepth: null }),
+    status: () => ({ mode: 'sweeper', redis: null, queueDepth: null, recent: recent.list() }),
   };
 }

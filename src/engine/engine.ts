@@ -4,6 +4,7 @@ import type { Db } from '../db/connect.js';
 import type { Logger } from '../observability/logger.js';
 import type { EngineContext } from './context.js';
 import { OrderRunner } from './order-runner.js';
+import { PoolMonitor } from './pool-monitor.js';
 import type { QueueDispatch } from './queue-dispatch.js';
 import { QueueWorker } from './queue-worker.js';
 import { Sweeper } from './sweeper.js';
@@ -14,10 +15,15 @@ export interface Engine {
   sweeper: Sweeper;
   /** With ENABLE_BACKGROUND_TASKS: the BullMQ consumer. */
   queueWorker: QueueWorker | undefined;
+  /** Keeps the pool snapshots the API shows. */
+  poolMonitor: PoolMonitor;
   close(): Promise<void>;
 }
 
-/** The worker's heart: a runner that advances orders, and the sweeper that feeds it from the database. */
+/**
+ * The worker's heart: a runner that advances orders, the sweeper that feeds
+ * it from the database, and the monitor that keeps the pool snapshots.
+ */
 export function startEngine(opts: {
   db: Db;
   chain: ChainGateway;
@@ -35,7 +41,6 @@ export function startEngine(opts: {
     pools: opts.pools,
     log: opts.log,
     workerId: opts.workerId,
-    ...(opts.queue ? { hooks: { orderActive: (o) => opts.queue!.producer.scheduleReclaim(o.id, Number(o.expires_at)) } } : {}),
     settings: {
       leaseMs: config.leaseMs,
       confirmPollMs: config.confirmPollMs,
@@ -44,6 +49,16 @@ export function startEngine(opts: {
       crashPoint: config.crashPoint,
     },
   };
+  const poolMonitor = new PoolMonitor(ctx, config.poolRefreshMs);
+  // A confirmed delegation or reclaim changes a pool's capacity: read the pools again soon.
+  ctx.hooks = {
+    orderActive(order) {
+      opts.queue?.producer.scheduleReclaim(order.id, Number(order.expires_at));
+      poolMonitor.refreshSoon();
+    },
+    orderCompleted: () => poolMonitor.refreshSoon(),
+  };
+  poolMonitor.start();
   const runner = new OrderRunner(ctx, config.concurrency);
   const sweeper = new Sweeper(ctx, runner, config.sweepIntervalMs, 200, opts.queue?.config.sweepGraceMs ?? 0);
   sweeper.start();
@@ -53,7 +68,9 @@ export function startEngine(opts: {
     runner,
     sweeper,
     queueWorker,
+    poolMonitor,
     async close() {
+      await poolMonitor.close();
       await queueWorker?.close();
       await sweeper.stop();
       await runner.close();

@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
 import type { Dispatch, DispatchStatus, QueueDepth } from './dispatch.js';
+import { RecentDispatches } from './recent-dispatches.js';
 import { producerConnection, QUEUE_NAME } from './redis-connection.js';
 
 /** How often the queue depth is read, in the background. */
@@ -49,6 +50,7 @@ export class QueueDispatch implements Dispatch {
   private lastErrorAt: number | null = null;
   private closed = false;
   private readonly log: Logger;
+  private readonly recent = new RecentDispatches();
 
   constructor(
     private readonly config: QueueConfig,
@@ -110,6 +112,7 @@ export class QueueDispatch implements Dispatch {
     void this.add(queue, 'wake', orderId, { jobId: orderId }).then(
       () => {
         metrics.dispatchPath.inc({ path: 'queue' });
+        this.recent.record(orderId, 'queue');
         this.log.info({ orderId, path: 'queue' }, 'queued');
       },
       (err: Error) => this.unavailable(orderId, err.message),
@@ -140,11 +143,13 @@ export class QueueDispatch implements Dispatch {
   private unavailable(orderId: string, reason: string): void {
     if (this.fallback) {
       metrics.dispatchPath.inc({ path: 'in-process' });
+      this.recent.record(orderId, 'in-process');
       this.log.info({ orderId, path: 'in-process', reason }, 'queue unavailable -> in-process');
       this.fallback(orderId);
       return;
     }
     metrics.dispatchPath.inc({ path: 'sweeper' });
+    this.recent.record(orderId, 'sweeper');
     this.log.info({ orderId, path: 'sweeper', reason }, 'queue unavailable -> sweeper');
   }
 
@@ -175,6 +180,7 @@ export class QueueDispatch implements Dispatch {
         lastErrorAt: this.lastErrorAt === null ? null : new Date(this.lastErrorAt).toISOString(),
       },
       queueDepth: this.depth,
+      recent: this.recent.list(),
     };
   }
 

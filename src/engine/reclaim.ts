@@ -51,6 +51,7 @@ async function complete(ctx: EngineContext, held: Order, reason: string, detail:
     },
   );
   ctx.log.info({ orderId: held.id, reason, ...detail }, 'energy reclaimed, order completed');
+  ctx.hooks?.orderCompleted?.(completed);
   return done(completed);
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_TOKEN, createTestApp, SEED_ADDRESS, type TestApp } from '../support/app.js';
+import { startStack } from '../support/stack.js';
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -56,6 +57,23 @@ describe('GET /metrics and GET /api/status', () => {
     assert.ok(res.body.dispatch.paths.sweeper >= 1);
   });
 
+  test('when orders are dispatched, then /api/status lists the last 20, newest first, with their path and time', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const res = await t.request({ method: 'POST', url: '/api/orders', payload: { user_id: 7, energy_amount: 1000, duration: '1h', receive_address: SEED_ADDRESS } });
+      assert.equal(res.status, 201);
+      ids.push(res.body.id);
+    }
+    const { recent } = (await t.request({ method: 'GET', url: '/api/status', headers: admin })).body.dispatch;
+    assert.equal(recent.length, 20);
+    assert.deepEqual(recent.map((d: any) => d.order_id), ids.slice(-20).reverse());
+    for (const d of recent) {
+      assert.deepEqual(Object.keys(d).sort(), ['at', 'order_id', 'path']);
+      assert.equal(d.path, 'sweeper');
+      assert.ok(Math.abs(Date.parse(d.at) - Date.now()) < 60_000, d.at);
+    }
+  });
+
   test('when METRICS_PUBLIC=true, then /metrics needs no token but /api/status still does', async () => {
     const open = await createTestApp({ env: { METRICS_PUBLIC: 'true' } });
     try {
@@ -65,4 +83,18 @@ describe('GET /metrics and GET /api/status', () => {
       await open.close();
     }
   });
+});
+
+test('when an order is run in this process, then /api/status lists it with the in-process path', async () => {
+  const s = await startStack();
+  try {
+    await s.deposit(1, 100_000_000n);
+    const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '1h', receive_address: s.customer() });
+    const { dispatch } = (await s.request({ method: 'GET', url: '/api/status', headers: admin })).body;
+    assert.equal(dispatch.mode, 'in-process');
+    assert.deepEqual(dispatch.recent.map((d: any) => [d.order_id, d.path]), [[placed.id, 'in-process']]);
+    await s.waitFor(placed.id, (o) => o.status === 'active');
+  } finally {
+    await s.close();
+  }
 });

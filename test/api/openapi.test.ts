@@ -23,6 +23,11 @@ test('/openapi.json documents every route the server has, from the schemas it va
     'GET /api/users/{user_id}',
     'GET /api/users/{user_id}/ledger',
     'POST /api/users/{user_id}/deposits',
+    'GET /api/orders/{order_id}/transactions',
+    'GET /api/users',
+    'GET /api/pools',
+    'GET /api/status',
+    'GET /api/status/delays',
     'GET /api/prices',
     'GET /api/prices/quote',
     'GET /health',
@@ -43,9 +48,31 @@ test('/openapi.json documents every route the server has, from the schemas it va
   assert.deepEqual(body.required.sort(), ['duration', 'energy_amount', 'receive_address', 'user_id']);
   assert.ok(create.responses['201'].content['application/json'].schema.properties.price_sun);
   assert.ok(create.responses['4XX']);
-  assert.deepEqual(doc.paths['/api/users/{user_id}/deposits'].post.security, [{ adminToken: [] }]);
+  for (const [path, method] of [
+    ['/api/users/{user_id}/deposits', 'post'],
+    ['/api/users', 'get'],
+    ['/api/pools', 'get'],
+    ['/api/status', 'get'],
+    ['/api/status/delays', 'get'],
+  ] as const) {
+    assert.deepEqual(doc.paths[path][method].security, [{ adminToken: [] }], `${method} ${path} says it needs the admin token`);
+  }
+  assert.equal(doc.paths['/api/pools'].get.responses['200'].content['application/json'].schema.properties.pools.items.properties.available_energy.type, 'integer');
+  assert.ok(!('signed_json' in doc.paths['/api/orders/{order_id}/transactions'].get.responses['200'].content['application/json'].schema.properties.transactions.items.properties));
   assert.deepEqual(doc['x-error-codes'].map((e: any) => e.code), ERROR_CODES.map((e) => e.code));
   assert.match(doc.info.description, /curl -X POST http:\/\/localhost:8002\/api\/orders\//);
+});
+
+test('every GET the reference marks as admin answers 401 without the admin token', async () => {
+  const doc = (await t.request({ method: 'GET', url: '/openapi.json' })).body;
+  const admin = Object.entries(doc.paths).filter(([, methods]) => (methods as any).get?.security?.some((s: any) => 'adminToken' in s));
+  assert.ok(admin.length >= 4);
+  for (const [path] of admin) {
+    const url = path.replace('{user_id}', '1').replace('{order_id}', '00000000-0000-7000-8000-000000000000');
+    const res = await t.request({ method: 'GET', url });
+    assert.equal(res.status, 401, path);
+    assert.equal(res.body.error.code, 'unauthorized', path);
+  }
 });
 
 test('/docs is a page that renders the reference without any external asset', async () => {

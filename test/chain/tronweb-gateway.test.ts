@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { AccountNotFoundError, ChainUnavailableError } from '../../src/chain/gateway.js';
 import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
 import { startDevnet, type Devnet } from '../../src/devnet/index.js';
 
@@ -38,6 +39,33 @@ test('the gateway reads what TronWeb reads, in bigint: network totals, room, acc
   const solid = await chain.solidBlock();
   assert.ok(head.number >= solid.number && head.timestamp > 0n);
   assert.deepEqual(await chain.transactionStatus('00'.repeat(32)), { state: 'unknown' });
+});
+
+test("a pool's resources: its energy stake, what it delegated out, what it can still delegate, its energy limit and the network totals", async () => {
+  const pool = devnet.accounts.pools[1]!;
+  const account = { address: pool.address, privateKey: pool.privateKey, permissionId: undefined };
+  const before = await chain.poolResources(pool.address);
+  // The default genesis stakes 5M TRX for energy on each pool.
+  assert.equal(before.stakedSun, 5_000_000_000_000n);
+  assert.equal(before.delegatedSun, 0n);
+  assert.equal(before.delegatableSun, 5_000_000_000_000n);
+  assert.equal(before.totalEnergyLimit, 180_000_000_000n);
+  assert.equal(before.energyLimit, (5_000_000n * before.totalEnergyLimit) / before.totalEnergyWeight);
+
+  const tx = await chain.buildDelegate(account, devnet.accounts.customers[2]!.address, 250_000_000n, null);
+  assert.deepEqual(await chain.broadcast(tx.json), { accepted: true });
+  await devnet.mine(1);
+  const after = await chain.poolResources(pool.address);
+  assert.equal(after.stakedSun, 5_000_000_000_000n, 'delegated stake is still staked');
+  assert.equal(after.delegatedSun, 250_000_000n);
+  assert.equal(after.delegatableSun, 5_000_000_000_000n - 250_000_000n);
+  assert.equal(after.totalEnergyWeight, before.totalEnergyWeight, 'delegating moves no stake in or out of the network');
+  assert.equal(after.energyLimit, ((5_000_000n - 250n) * after.totalEnergyLimit) / after.totalEnergyWeight, 'its own limit no longer counts what it delegated');
+
+  const stranger = TronWebGateway.addressOf('11'.repeat(32));
+  await assert.rejects(chain.poolResources(stranger), (err: unknown) => err instanceof AccountNotFoundError && err.code === 'account_not_found');
+  const dead = new TronWebGateway('http://127.0.0.1:9', { timeoutMs: 500 });
+  await assert.rejects(dead.poolResources(pool.address), (err: unknown) => err instanceof ChainUnavailableError);
 });
 
 test('a node that does not answer becomes ChainUnavailableError, never a verdict', async () => {

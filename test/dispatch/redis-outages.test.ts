@@ -29,6 +29,8 @@ describe('order creation whatever state Redis is in', () => {
       assert.equal(status.body.dispatch.redis.up, true);
       assert.equal(status.body.dispatch.redis.breaker, 'closed');
       assert.ok(status.body.dispatch.paths.queue >= 4);
+      const recent = new Map(status.body.dispatch.recent.map((d: any) => [d.order_id, d.path]));
+      for (const id of ids.slice(-4)) assert.equal(recent.get(id), 'queue', 'dispatch.recent lists the order with its path');
       await assertLedgerSound(s);
     } finally {
       await s.close();
@@ -46,6 +48,10 @@ describe('order creation whatever state Redis is in', () => {
       const status = await s.request({ method: 'GET', url: '/api/status', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       assert.equal(status.body.dispatch.redis.up, false);
       for (const id of before) assert.deepEqual(pathOf(s, id), ['sweeper']);
+      assert.deepEqual(
+        status.body.dispatch.recent.slice(0, 4).map((d: any) => [d.order_id, d.path]),
+        [...before].reverse().map((id) => [id, 'sweeper']),
+      );
       assert.ok(s.logs.some((l) => l.msg === 'queue unavailable -> sweeper' && l.orderId === before[0]));
       await assertCompletedOnce(s, before);
       assert.ok(s.logs.some((l) => l.msg === 'picked up by sweeper' && l.orderId === before[0]));

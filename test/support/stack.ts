@@ -46,13 +46,15 @@ export async function startStack(
     env?: Record<string, string>;
     devnet?: DevnetOptions;
     poolCount?: number;
+    /** More pool keys after the devnet's own (e.g. of an account the chain does not know). */
+    extraPoolKeys?: string[];
     /** Background tasks on this Redis: the API enqueues wake-ups, the engine consumes them (like `api` + `worker`). */
     queue?: { redisUrl: string };
   } = {},
 ): Promise<Stack> {
   const logs: any[] = [];
   const devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag: 1, ...opts.devnet });
-  const keys = devnet.accounts.pools.slice(0, opts.poolCount ?? devnet.accounts.pools.length).map((p) => p.privateKey);
+  const keys = [...devnet.accounts.pools.slice(0, opts.poolCount ?? devnet.accounts.pools.length).map((p) => p.privateKey), ...(opts.extraPoolKeys ?? [])];
   let engine: Engine | undefined;
   let t: TestApp;
   try {

@@ -1,17 +1,25 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { Gauge, Registry } from 'prom-client';
+import { orderDelays } from '../../db/order-delays.js';
 import { BREAKER_STATES } from '../../engine/circuit-breaker.js';
 import type { DispatchStatus } from '../../engine/dispatch.js';
 import { DISPATCH_PATHS, metrics, registry } from '../../observability/metrics.js';
 import { orderStats } from '../../observability/order-stats.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody } from '../schemas.js';
+import { DelayBucketBody, ErrorBody } from '../schemas.js';
+import { delayReportView } from '../views.js';
 
-const noDispatchStatus: DispatchStatus = { mode: 'sweeper', redis: null, queueDepth: null };
+const noDispatchStatus: DispatchStatus = { mode: 'sweeper', redis: null, queueDepth: null, recent: [] };
+
+const DelaysQuery = Type.Object(
+  { minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, default: 60, description: 'how many minutes back, the current one included' })) },
+  { additionalProperties: false },
+);
 
 /**
- * GET /metrics (Prometheus text) and GET /api/status (the same, as JSON).
+ * GET /metrics (Prometheus text), GET /api/status (the same, as JSON) and
+ * GET /api/status/delays (orders per minute, from the database).
  * Nothing here talks to Redis: its state is what the dispatch last observed
  * in the background. The database is read once per scrape (GROUP BY + MIN).
  */
@@ -54,7 +62,12 @@ export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/api/status',
     {
       preHandler: ctx.guards.admin,
-      schema: { summary: 'Operational status for people and the dashboard (admin token)', tags: ['monitoring'], response: { '4xx': ErrorBody } },
+      schema: {
+        summary: 'Operational status for people and the dashboard (admin token)',
+        tags: ['monitoring'],
+        security: [{ adminToken: [] }],
+        response: { '4xx': ErrorBody },
+      },
     },
     async () => {
       const { stats, dispatch } = await collect();
@@ -79,10 +92,35 @@ export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
             delayed: dispatch.queueDepth.delayed,
             observed_at: dispatch.queueDepth.observedAt,
           },
+          recent: dispatch.recent.map((d) => ({ order_id: d.orderId, path: d.path, at: d.at })),
         },
         chain_errors: (await metrics.chainErrors.get()).values[0]?.value ?? 0,
         process: { uptime_s: Math.round(process.uptime()), rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed, pid: process.pid },
       };
     },
+  );
+
+  app.get<{ Querystring: Static<typeof DelaysQuery> }>(
+    '/api/status/delays',
+    {
+      preHandler: ctx.guards.admin,
+      schema: {
+        summary: 'Orders created, activated and failed per minute, with created -> active delays (admin token)',
+        description: 'Every minute of the last `minutes` on the database clock, oldest first, zero-filled; the last one is the current, partial minute.',
+        tags: ['monitoring'],
+        security: [{ adminToken: [] }],
+        querystring: DelaysQuery,
+        response: {
+          200: Type.Object({
+            bucket_seconds: Type.Integer(),
+            from: Type.String({ format: 'date-time', description: 'start of the first minute' }),
+            to: Type.String({ format: 'date-time', description: 'now, on the database clock' }),
+            buckets: Type.Array(DelayBucketBody),
+          }),
+          '4xx': ErrorBody,
+        },
+      },
+    },
+    async (request) => delayReportView(await orderDelays(ctx.db, request.query.minutes ?? 60)),
   );
 }

@@ -2,11 +2,12 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { isTronAddress } from '../../domain/address.js';
 import { invalid, notFound } from '../../domain/errors.js';
+import { listOrderTransactions } from '../../db/chain-transactions.js';
 import { findOrder, listOrderEvents, listOrders } from '../../db/orders.js';
 import { placeOrder } from '../../use-cases/place-order.js';
 import type { ApiContext } from '../context.js';
-import { ClientOrderId, ErrorBody, Limit, OrderBody, OrderEventBody, OrderStatusSchema, UserIdInput, UserIdParam } from '../schemas.js';
-import { orderEventView, orderView } from '../views.js';
+import { ChainTransactionBody, ClientOrderId, ErrorBody, Limit, OrderBody, OrderEventBody, OrderStatusSchema, UserIdInput, UserIdParam } from '../schemas.js';
+import { chainTransactionView, orderEventView, orderView } from '../views.js';
 import { userIdOf } from '../user-id.js';
 
 const OrderId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
@@ -110,6 +111,26 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!order) throw notFound('order');
       const events = await listOrderEvents(ctx.db.kysely, order.id);
       return { order_id: order.id, events: events.map(orderEventView) };
+    },
+  );
+
+  app.get<{ Params: { order_id: string } }>(
+    '/api/orders/:order_id/transactions',
+    {
+      preHandler: ctx.guards.client,
+      schema: {
+        summary: "An order's chain transactions, oldest first: each delegation and reclaim as journaled",
+        description: 'Every transaction the engine signed for the order, with its status and what the node said; the signed transaction itself is never returned.',
+        tags: ['orders'],
+        params: Type.Object({ order_id: OrderId }),
+        response: { 200: Type.Object({ order_id: Type.String(), transactions: Type.Array(ChainTransactionBody) }), '4xx': ErrorBody },
+      },
+    },
+    async (request) => {
+      const order = await findOrder(ctx.db.kysely, request.params.order_id);
+      if (!order) throw notFound('order');
+      const transactions = await listOrderTransactions(ctx.db.kysely, order.id);
+      return { order_id: order.id, transactions: transactions.map(chainTransactionView) };
     },
   );
 

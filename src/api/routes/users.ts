@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { parsePositiveInt64 } from '../../domain/amounts.js';
 import { invalid, notFound } from '../../domain/errors.js';
-import { findUser, listLedger } from '../../db/users.js';
+import { findUser, listLedger, listUsers } from '../../db/users.js';
 import { deposit } from '../../use-cases/deposit.js';
 import type { ApiContext } from '../context.js';
 import { ErrorBody, LedgerEntryBody, Limit, UserBody, UserIdParam } from '../schemas.js';
@@ -13,8 +13,39 @@ import { ledgerEntryView, userView } from '../views.js';
 const MAX_DEPOSIT_SUN = 100_000_000_000_000_000n;
 
 const Params = Type.Object({ user_id: UserIdParam });
+const Cursor = Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: 'next_cursor of the previous page' });
+const PageQuery = Type.Object({ limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) }, { additionalProperties: false });
+
+/** A keyset cursor this API gave out: a positive int64 id. */
+function cursorOf(raw: string | undefined): bigint | undefined {
+  if (raw === undefined) return undefined;
+  const cursor = parsePositiveInt64(raw);
+  if (cursor === null) throw invalid('invalid_cursor', 'cursor is not one this API gave out');
+  return cursor;
+}
 
 export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Querystring: Static<typeof PageQuery> }>(
+    '/api/users',
+    {
+      preHandler: ctx.guards.admin,
+      schema: {
+        summary: 'Every user with its balance, by id (admin)',
+        description: 'Keyset pagination: pass the next_cursor of one page as cursor to get the next; null means no more.',
+        tags: ['users'],
+        security: [{ adminToken: [] }],
+        querystring: PageQuery,
+        response: { 200: Type.Object({ users: Type.Array(UserBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }), '4xx': ErrorBody },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const rows = await listUsers(ctx.db.kysely, limit + 1, cursorOf(request.query.cursor));
+      const page = rows.slice(0, limit);
+      return { users: page.map(userView), next_cursor: rows.length > limit ? page[page.length - 1]!.id.toString() : null };
+    },
+  );
+
   app.get<{ Params: Static<typeof Params> }>(
     '/api/users/:user_id',
     {
@@ -28,11 +59,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  const LedgerQuery = Type.Object(
-    { limit: Type.Optional(Limit), cursor: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,18}$' })) },
-    { additionalProperties: false },
-  );
-  app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof LedgerQuery> }>(
+  app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof PageQuery> }>(
     '/api/users/:user_id/ledger',
     {
       preHandler: ctx.guards.client,
@@ -40,7 +67,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: "A user's ledger, newest first: every balance change",
         tags: ['users'],
         params: Params,
-        querystring: LedgerQuery,
+        querystring: PageQuery,
         response: {
           200: Type.Object({ user_id: Type.Integer(), entries: Type.Array(LedgerEntryBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }),
           '4xx': ErrorBody,
@@ -51,9 +78,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const userId = userIdOf(request.params.user_id);
       if (!(await findUser(ctx.db.kysely, userId))) throw notFound('user');
       const limit = request.query.limit ?? 50;
-      const cursor = request.query.cursor === undefined ? undefined : parsePositiveInt64(request.query.cursor);
-      if (cursor === null) throw invalid('invalid_cursor', 'cursor is not one this API gave out');
-      const rows = await listLedger(ctx.db.kysely, userId, limit + 1, cursor);
+      const rows = await listLedger(ctx.db.kysely, userId, limit + 1, cursorOf(request.query.cursor));
       const page = rows.slice(0, limit);
       return {
         user_id: userId,

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Dialect } from '../connect.js';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-execution.js';
+import * as m003 from './003-pool-snapshots.js';
 
 export interface Migration {
   name: string;
@@ -12,4 +13,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { name: '001-initial', up: m001.up },
   { name: '002-execution', up: m002.up },
+  { name: '003-pool-snapshots', up: m003.up },
 ];

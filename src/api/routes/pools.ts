@@ -1,0 +1,35 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { reservedOnPool } from '../../db/chain-transactions.js';
+import { listPoolSnapshots } from '../../db/pool-snapshots.js';
+import type { ApiContext } from '../context.js';
+import { ErrorBody, PoolBody } from '../schemas.js';
+import { poolView } from '../views.js';
+
+/**
+ * GET /api/pools: each pool account as the workers last read it from the
+ * chain (`pool_snapshots`), with what our unconfirmed orders hold on it read
+ * live from the database. Never asks the chain.
+ */
+export function poolRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get(
+    '/api/pools',
+    {
+      preHandler: ctx.guards.admin,
+      schema: {
+        summary: 'Pool accounts: stake, delegated, reserved and available capacity (admin)',
+        description:
+          'One entry per pool account a worker has read at least once (every POOL_REFRESH_MS, and soon after each confirmed delegation or reclaim), by address. ' +
+          'available_sun is what the engine would still let a new order take: delegatable_sun - reserved_sun.',
+        tags: ['pools'],
+        security: [{ adminToken: [] }],
+        response: { 200: Type.Object({ pools: Type.Array(PoolBody) }), '4xx': ErrorBody },
+      },
+    },
+    async () => {
+      const snapshots = await listPoolSnapshots(ctx.db.kysely);
+      const reserved = await Promise.all(snapshots.map((p) => reservedOnPool(ctx.db.kysely, p.address)));
+      return { pools: snapshots.map((p, i) => poolView(p, reserved[i]!)) };
+    },
+  );
+}

@@ -1,0 +1,49 @@
+import type { Kysely, Selectable } from 'kysely';
+import { dbNow } from './clock.js';
+import type { Dialect } from './connect.js';
+import type { Database, PoolSnapshotsTable } from './schema.js';
+
+export type PoolSnapshot = Selectable<PoolSnapshotsTable>;
+
+/** What one successful read of a pool account found. */
+export type PoolFigures = Pick<
+  PoolSnapshotsTable,
+  'staked_sun' | 'delegated_sun' | 'delegatable_sun' | 'energy_limit' | 'total_energy_weight' | 'total_energy_limit'
+>;
+
+/** Longest error text kept: enough for a node's message, never a whole response. */
+export const MAX_POOL_ERROR_LENGTH = 500;
+
+/** A successful read: the new figures, observed now (database clock), and no error. */
+export async function savePoolSnapshot(db: Kysely<Database>, dialect: Dialect, address: string, figures: PoolFigures): Promise<void> {
+  const values = { ...figures, observed_at: dbNow(dialect), error: null, updated_at: dbNow(dialect) };
+  await db
+    .insertInto('pool_snapshots')
+    .values({ address, ...values })
+    .onConflict((oc) => oc.column('address').doUpdateSet(values))
+    .execute();
+}
+
+const NOTHING_YET: PoolFigures = {
+  staked_sun: 0n,
+  delegated_sun: 0n,
+  delegatable_sun: 0n,
+  energy_limit: 0n,
+  total_energy_weight: 0n,
+  total_energy_limit: 0n,
+};
+
+/** A failed read: the error is recorded, the last good figures and their time are kept. */
+export async function recordPoolFailure(db: Kysely<Database>, dialect: Dialect, address: string, error: string): Promise<void> {
+  const text = error.length > MAX_POOL_ERROR_LENGTH ? `${error.slice(0, MAX_POOL_ERROR_LENGTH - 1)}…` : error;
+  await db
+    .insertInto('pool_snapshots')
+    .values({ address, ...NOTHING_YET, observed_at: null, error: text, updated_at: dbNow(dialect) })
+    .onConflict((oc) => oc.column('address').doUpdateSet({ error: text, updated_at: dbNow(dialect) }))
+    .execute();
+}
+
+/** Every snapshot, by address. */
+export function listPoolSnapshots(db: Kysely<Database>): Promise<PoolSnapshot[]> {
+  return db.selectFrom('pool_snapshots').selectAll().orderBy('address').execute();
+}
