@@ -70,6 +70,8 @@ export function DelayChart({ delays }: { delays: Delays }) {
         ))}
         <path class="max" d={line((i) => buckets[i]!.max_ms_to_active)} />
         <path class="avg" d={line((i) => buckets[i]!.avg_ms_to_active)} />
+        {/* A point per minute too: a lone minute with orders has no line to draw. */}
+        {buckets.map((b, i) => (b.avg_ms_to_active === null ? null : <circle class="avg" cx={x(i)} cy={yMs(b.avg_ms_to_active)} r={2.5} />))}
         {buckets.map((b, i) =>
           i % 10 === 0 || i === n - 1 ? (
             <text class="axis" x={x(i)} y={H - 8} text-anchor="middle">

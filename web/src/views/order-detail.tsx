@@ -128,8 +128,8 @@ function Timeline({ events }: { events: OrderEvent[] }) {
               {e.from_status === null
                 ? t('order.eventCreated', { to: t(`status.${e.to_status}`) })
                 : t('order.event', { from: t(`status.${e.from_status}`), to: t(`status.${e.to_status}`) })}
-            </strong>{' '}
-            <span>{reasonLabel(t, e.reason)}</span>
+            </strong>
+            <span class="reason">· {reasonLabel(t, e.reason)}</span>
             <div class="muted small">{t('order.by', { actor: e.actor })}</div>
           </div>
         </li>
@@ -170,7 +170,8 @@ function Transactions({ txs }: { txs: ChainTransaction[] }) {
             <td>
               <Mono value={tx.pool_address} short={short(tx.pool_address)} />
             </td>
-            <td>{time(tx.confirmed_at ?? tx.created_at)}</td>
+            {/* When it was journaled, on the database clock; confirmed_at is chain time, which a devnet runs ahead. */}
+            <td>{time(tx.created_at)}</td>
           </tr>
         ))}
       </tbody>
