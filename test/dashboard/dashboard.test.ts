@@ -1,9 +1,10 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // (Callbacks given to page.evaluate run in the browser.)
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { ADMIN_TOKEN } from '../support/app.js';
+import { ADMIN_TOKEN, SEED_ADDRESS } from '../support/app.js';
 import { launchChromium, screenshot } from '../support/browser.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -140,5 +141,60 @@ test('the overview shows dispatch health, recent paths and the delay chart; a re
   // The server forgets the token (say, it was rotated): the next poll sends the operator back to sign in.
   await page.evaluate(() => sessionStorage.setItem('joule.adminToken', 'rotated-away'));
   await page.locator('#token').waitFor({ timeout: 10_000 });
+  await context.close();
+});
+
+test('orders narrow by status and receive address; users and a ledger go page by page', async () => {
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/dashboard/`);
+  await page.locator('#token').fill(ADMIN_TOKEN);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+
+  await stack.deposit(8, 100_000_000n);
+  const refused = await stack.order({ user_id: 8, energy_amount: 32_000, duration: '1h', receive_address: SEED_ADDRESS });
+  await stack.waitFor(refused.id, (o) => o.status === 'failed');
+
+  await page.getByRole('link', { name: 'Orders' }).click();
+  await page.locator('select[name="status"]').selectOption('failed');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  const rows = page.locator('tr[data-order]');
+  await page.waitForFunction(() => [...document.querySelectorAll('tr[data-order] [data-status]')].every((b) => b.getAttribute('data-status') === 'failed'));
+  await page.locator(`tr[data-order="${refused.id}"]`).getByText('receive address is a contract').waitFor();
+  assert.equal(await page.locator(`tr[data-order="${firstOrderId}"]`).count(), 0, 'the active order is filtered out');
+  assert.match(page.url(), /status=failed/);
+
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.locator('input[name="receive_address"]').fill(stack.customer());
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.locator(`tr[data-order="${firstOrderId}"]`).waitFor();
+  assert.equal(await rows.count(), 1, 'only the order to that address');
+
+  // 60 more users: two pages of 50.
+  for (let i = 0; i < 60; i++) await stack.deposit(2000 + i, 1_000_000n);
+  await page.getByRole('link', { name: 'Users' }).click();
+  const users = page.locator('tr[data-user]');
+  await page.locator('tr[data-user="2000"]').waitFor();
+  assert.equal(await users.count(), 50);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.locator('tr[data-user="2059"]').waitFor();
+  assert.equal(await page.getByText('Page 2').count(), 1);
+  assert.equal(await page.locator('tr[data-user="2000"]').count(), 0, 'page 2 does not repeat page 1');
+  const secondPage = await users.count();
+  assert.equal(50 + secondPage, (await stack.request({ method: 'GET', url: '/api/users?limit=200', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).body.users.length);
+  await page.getByRole('button', { name: 'Previous' }).click();
+  await page.locator('tr[data-user="2000"]').waitFor();
+
+  // A user's ledger: the deposit, the debit and the refund of the refused order, newest first.
+  await page.locator('tr[data-user="8"]').getByRole('link').click();
+  await page.getByRole('heading', { name: /User 8/ }).waitFor();
+  await page.getByText('refund').waitFor();
+  const ledger = await page.locator('.card', { hasText: 'Ledger' }).locator('tbody tr').allInnerTexts();
+  assert.deepEqual(
+    ledger.map((r) => r.split('\t')[1]),
+    ['refund', 'order debit', 'deposit'],
+  );
+  assert.match(await page.locator('h1 .balance').innerText(), /^100 TRX$/);
+  await screenshot(page, 'dashboard-user-ledger');
   await context.close();
 });

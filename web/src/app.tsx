@@ -90,9 +90,9 @@ function Shell({ onLogout }: { onLogout(): void }) {
         ) : section === 'pools' ? (
           <Pools />
         ) : section === 'users' && id ? (
-          <UserDetail id={id} />
+          <UserDetail id={id} params={route.params} />
         ) : section === 'users' ? (
-          <Users />
+          <Users params={route.params} />
         ) : (
           <Overview />
         )}

@@ -6,6 +6,7 @@ import { useI18n } from '../i18n.js';
 import { usePoll } from '../poll.js';
 import { navigate } from '../router.js';
 import type { Order } from '../types.js';
+import { Pager } from '../pager.js';
 import { OrderTable } from './order-table.js';
 
 const PAGE = 50;
@@ -19,8 +20,6 @@ export function Orders({ params }: { params: URLSearchParams }) {
   const { t } = useI18n();
   const filters = { status: params.get('status') ?? '', user_id: params.get('user_id') ?? '', receive_address: params.get('receive_address') ?? '' };
   const cursor = params.get('cursor') ?? '';
-  // Cursors of the pages before this one, for "Newer".
-  const [previous, setPrevious] = useState<string[]>([]);
   const path = `/api/orders${query({ ...filters, cursor, limit: PAGE })}`;
   const page = usePoll(() => apiGet<{ orders: Order[]; next_cursor: string | null }>(path), path);
   const [draft, setDraft] = useState(filters);
@@ -28,7 +27,6 @@ export function Orders({ params }: { params: URLSearchParams }) {
   const go = (next: Partial<typeof filters> & { cursor?: string }) => navigate('orders', { ...filters, ...next });
   const apply = (e: Event) => {
     e.preventDefault();
-    setPrevious([]);
     navigate('orders', { ...draft, user_id: draft.user_id.trim(), receive_address: draft.receive_address.trim() });
   };
   const set = (k: keyof typeof filters) => (e: Event) => setDraft({ ...draft, [k]: (e.target as HTMLInputElement).value });
@@ -60,47 +58,15 @@ export function Orders({ params }: { params: URLSearchParams }) {
           type="button"
           onClick={() => {
             setDraft({ status: '', user_id: '', receive_address: '' });
-            setPrevious([]);
             navigate('orders');
           }}
         >
           {t('orders.filter.clear')}
         </button>
       </form>
-      <Loaded polled={page}>
-        {(p) => (
-          <>
-            <OrderTable orders={p.orders} />
-            <div class="pager">
-              <button type="button" disabled={!cursor} onClick={() => {
-                  setPrevious([]);
-                  go({ cursor: '' });
-                }}
-              >
-                {t('orders.first')}
-              </button>
-              <button type="button" disabled={!cursor} onClick={() => {
-                  setPrevious(previous.slice(0, -1));
-                  go({ cursor: previous.at(-1) ?? '' });
-                }}
-              >
-                {t('orders.prev')}
-              </button>
-              <span class="muted">{t('orders.page', { n: cursor ? previous.length + 1 : 1 })}</span>
-              <button
-                type="button"
-                disabled={p.next_cursor === null}
-                onClick={() => {
-                  setPrevious([...previous, cursor]);
-                  go({ cursor: p.next_cursor! });
-                }}
-              >
-                {t('orders.next')}
-              </button>
-            </div>
-          </>
-        )}
-      </Loaded>
+      <Loaded polled={page}>{(p) => <OrderTable orders={p.orders} />}</Loaded>
+      {/* Outside Loaded: it keeps the cursors passed while the next page loads. */}
+      <Pager key={JSON.stringify(filters)} cursor={cursor} nextCursor={page.data?.next_cursor ?? null} go={(c) => go({ cursor: c })} />
     </Card>
   );
 }

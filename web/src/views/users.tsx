@@ -1,19 +1,17 @@
-import { useState } from 'preact/hooks';
 import { apiGet, query } from '../api.js';
 import { Card, Loaded } from '../components.js';
 import { time, trx } from '../format.js';
 import { useI18n } from '../i18n.js';
+import { Pager } from '../pager.js';
 import { usePoll } from '../poll.js';
-import { href } from '../router.js';
+import { href, navigate } from '../router.js';
 import type { User } from '../types.js';
 
-const PAGE = 50;
-
-/** Every user with a prepaid balance, by id; "More" extends the list (keyset). */
-export function Users() {
+/** Every user with a prepaid balance, by id, a keyset page at a time. */
+export function Users({ params }: { params: URLSearchParams }) {
   const { t } = useI18n();
-  const [pages, setPages] = useState(1);
-  const path = `/api/users${query({ limit: Math.min(200, PAGE * pages) })}`;
+  const cursor = params.get('cursor') ?? '';
+  const path = `/api/users${query({ cursor, limit: 50 })}`;
   const users = usePoll(() => apiGet<{ users: User[]; next_cursor: string | null }>(path), path);
   return (
     <Card title={t('users.title')} wide>
@@ -22,36 +20,30 @@ export function Users() {
           u.users.length === 0 ? (
             <p class="muted">{t('users.empty')}</p>
           ) : (
-            <>
-              <table>
-                <thead>
-                  <tr>
-                    <th>{t('col.user')}</th>
-                    <th class="num">{t('col.balance')}</th>
-                    <th>{t('col.since')}</th>
+            <table>
+              <thead>
+                <tr>
+                  <th>{t('col.user')}</th>
+                  <th class="num">{t('col.balance')}</th>
+                  <th>{t('col.since')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {u.users.map((user) => (
+                  <tr data-user={String(user.user_id)}>
+                    <td>
+                      <a href={href(`users/${user.user_id}`)}>{String(user.user_id)}</a>
+                    </td>
+                    <td class="num">{trx(user.balance_sun)}</td>
+                    <td>{time(user.created_at)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {u.users.map((user) => (
-                    <tr data-user={String(user.user_id)}>
-                      <td>
-                        <a href={href(`users/${user.user_id}`)}>{String(user.user_id)}</a>
-                      </td>
-                      <td class="num">{trx(user.balance_sun)}</td>
-                      <td>{time(user.created_at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              {u.next_cursor !== null && PAGE * pages < 200 && (
-                <button type="button" onClick={() => setPages(pages + 1)}>
-                  {t('users.more')}
-                </button>
-              )}
-            </>
+                ))}
+              </tbody>
+            </table>
           )
         }
       </Loaded>
+      <Pager cursor={cursor} nextCursor={users.data?.next_cursor ?? null} go={(c) => navigate('users', { cursor: c })} />
     </Card>
   );
 }
