@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, SEED_ADDRESS } from '../support/app.js';
-import { launchChromium, screenshot } from '../support/browser.js';
+import { launchChromium, screenshot, signedInPage } from '../support/browser.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 /**
@@ -145,11 +145,7 @@ test('the overview shows dispatch health, recent paths and the delay chart; a re
 });
 
 test('orders narrow by status and receive address; users and a ledger go page by page', async () => {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 1000 } });
-  const page = await context.newPage();
-  await page.goto(`${base}/dashboard/`);
-  await page.locator('#token').fill(ADMIN_TOKEN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const page = await signedInPage(browser, base, ADMIN_TOKEN);
 
   await stack.deposit(8, 100_000_000n);
   const refused = await stack.order({ user_id: 8, energy_amount: 32_000, duration: '1h', receive_address: SEED_ADDRESS });
@@ -196,5 +192,5 @@ test('orders narrow by status and receive address; users and a ledger go page by
   );
   assert.match(await page.locator('h1 .balance').innerText(), /^100 TRX$/);
   await screenshot(page, 'dashboard-user-ledger');
-  await context.close();
+  await page.context().close();
 });

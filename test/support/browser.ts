@@ -19,3 +19,14 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 }
+
+/** Opens the dashboard in a new tab and signs in with `token`; the page's language follows `locale`. */
+export async function signedInPage(browser: Browser, base: string, token: string, locale = 'en-US'): Promise<Page> {
+  const context = await browser.newContext({ locale, viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/dashboard/`);
+  await page.locator('#token').fill(token);
+  await page.locator('button[type="submit"]').click();
+  await page.locator('header nav').waitFor();
+  return page;
+}
