@@ -48,6 +48,12 @@ const en = {
   'overview.redis.up': 'up',
   'overview.redis.down': 'down',
   'overview.redis.off': 'not used (ENABLE_BACKGROUND_TASKS=false)',
+  'redisState.ready': 'connected',
+  'redisState.connecting': 'connecting',
+  'redisState.reconnecting': 'reconnecting',
+  'redisState.wait': 'not connected yet',
+  'redisState.close': 'connection closed',
+  'redisState.end': 'gave up',
   'overview.breaker': 'Circuit breaker',
   'overview.breaker.closed': 'closed',
   'overview.breaker.open': 'open: new orders skip Redis for a moment',
@@ -229,6 +235,12 @@ const zh: Record<LabelKey, string> = {
   'overview.redis.up': '正常',
   'overview.redis.down': '不可用',
   'overview.redis.off': '未启用（ENABLE_BACKGROUND_TASKS=false）',
+  'redisState.ready': '已连接',
+  'redisState.connecting': '连接中',
+  'redisState.reconnecting': '重连中',
+  'redisState.wait': '尚未连接',
+  'redisState.close': '连接已关闭',
+  'redisState.end': '已放弃连接',
   'overview.breaker': '熔断器',
   'overview.breaker.closed': '关闭',
   'overview.breaker.open': '打开：新订单暂时绕过 Redis',
@@ -391,11 +403,13 @@ export function translator(lang: Lang): Translate {
   return (key, vars) => dict[key].replace(/\{(\w+)\}/g, (whole, name: string) => (vars && name in vars ? String(vars[name]) : whole));
 }
 
-/** A code from the server (event reason, wait reason, failure code): its label when known, else the code itself. */
-export function reasonLabel(t: Translate, code: string): string {
-  const key = `reason.${code}`;
+/** A code from the server under `prefix` (event, wait or failure reason; Redis state): its label when known, else the code itself. */
+export function codeLabel(t: Translate, prefix: 'reason' | 'redisState', code: string): string {
+  const key = `${prefix}.${code}`;
   return key in en ? t(key as LabelKey) : code;
 }
+
+export const reasonLabel = (t: Translate, code: string): string => codeLabel(t, 'reason', code);
 
 export const LangContext = createContext<{ lang: Lang; t: Translate; setLang(lang: Lang): void }>({
   lang: 'en',

@@ -2,7 +2,7 @@ import { ORDER_STATUSES } from '../../../src/domain/order-status.js';
 import { apiGet } from '../api.js';
 import { Card, Loaded, Mono, StatusBadge } from '../components.js';
 import { ago, count, short, span, time } from '../format.js';
-import { useI18n } from '../i18n.js';
+import { codeLabel, useI18n } from '../i18n.js';
 import { usePoll } from '../poll.js';
 import { href } from '../router.js';
 import type { Delays, DispatchPath, Status } from '../types.js';
@@ -49,7 +49,7 @@ export function Overview() {
                     t('overview.redis.off')
                   ) : (
                     <span class={s.dispatch.redis.up ? 'ok' : 'bad'} data-redis={s.dispatch.redis.up ? 'up' : 'down'}>
-                      {t(s.dispatch.redis.up ? 'overview.redis.up' : 'overview.redis.down')} ({s.dispatch.redis.state})
+                      {t(s.dispatch.redis.up ? 'overview.redis.up' : 'overview.redis.down')} ({codeLabel(t, 'redisState', s.dispatch.redis.state)})
                     </span>
                   )}
                 </dd>
