@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import { uuidv7 } from '../../src/db/ids.js';
 import { createTestApp } from '../support/app.js';
-import { assertLedgerSound, startStack, type Stack } from '../support/stack.js';
+import { type Stack, stackPerTest } from '../support/stack.js';
 
-let s: Stack | undefined;
-afterEach(async () => {
-  if (s) {
-    await assertLedgerSound(s);
-    await s.close();
-    s = undefined;
-  }
-});
+const startTestStack = stackPerTest();
 
 const transactionsOf = async (stack: Stack, orderId: string) => {
   const res = await stack.request({ method: 'GET', url: `/api/orders/${orderId}/transactions` });
@@ -21,7 +14,7 @@ const transactionsOf = async (stack: Stack, orderId: string) => {
 };
 
 test('when an order runs its course, then its transactions show the delegation confirmed, then the reclaim confirmed, and never the signed transaction', async () => {
-  s = await startStack();
+  const s = await startTestStack();
   await s.deposit(1, 100_000_000n);
   const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
   assert.deepEqual(await transactionsOf(s, placed.id), { order_id: placed.id, transactions: [] });
@@ -56,7 +49,7 @@ test('when an order runs its course, then its transactions show the delegation c
 });
 
 test('when the node refused the first delegation, then both attempts are listed, oldest first, with what the node said', async () => {
-  s = await startStack();
+  const s = await startTestStack();
   await s.deposit(1, 100_000_000n);
   await s.devnetAdmin('POST', '/faults/fail-broadcast', { count: 1, code: 'SERVER_BUSY', message: 'Server busy' });
   const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '1h', receive_address: s.customer() });

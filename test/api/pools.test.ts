@@ -5,7 +5,7 @@ import { savePoolSnapshot } from '../../src/db/pool-snapshots.js';
 import { ADMIN_TOKEN, type TestApp } from '../support/app.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { seedOrder } from '../support/seed.js';
-import { assertLedgerSound, startStack, type Stack } from '../support/stack.js';
+import { stackPerTest, type Stack } from '../support/stack.js';
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const network = { total_energy_weight: 19_250_000_000n, total_energy_limit: 180_000_000_000n };
@@ -78,14 +78,7 @@ describeEachDialect('GET /api/pools', (newApp) => {
   });
 });
 
-let s: Stack | undefined;
-afterEach(async () => {
-  if (s) {
-    await assertLedgerSound(s);
-    await s.close();
-    s = undefined;
-  }
-});
+const startTestStack = stackPerTest();
 
 async function pools(stack: Stack, until: (pools: any[]) => boolean, timeoutMs = 10_000): Promise<any[]> {
   const deadline = Date.now() + timeoutMs;
@@ -101,7 +94,7 @@ async function pools(stack: Stack, until: (pools: any[]) => boolean, timeoutMs =
 
 test('when an order is delegating, then its pool shows the stake reserved; once active, the chain figures drop by the delegation and nothing stays reserved', async () => {
   // Blocks only when the test mines them, so the delegating phase lasts as long as it needs.
-  s = await startStack({ devnet: { blockIntervalMs: 0 }, env: { POOL_REFRESH_MS: '300' } });
+  const s = await startTestStack({ devnet: { blockIntervalMs: 0 }, env: { POOL_REFRESH_MS: '300' } });
   const initial = await pools(s, (p) => p.length === 2 && p.every((x) => x.observed_at !== null));
   for (const p of initial) {
     assert.equal(p.delegatable_sun, '5000000000000');

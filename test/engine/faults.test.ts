@@ -1,24 +1,17 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import { listChainTxs } from '../../src/db/chain-transactions.js';
-import { assertLedgerSound, startStack, type Stack } from '../support/stack.js';
+import { stackPerTest } from '../support/stack.js';
 
-let s: Stack | undefined;
-afterEach(async () => {
-  if (s) {
-    await assertLedgerSound(s);
-    await s.close();
-    s = undefined;
-  }
-});
+const startTestStack = stackPerTest();
 
 /**
  * Each devnet fault mode, injected before an order is placed. Whatever the
  * node does, the order ends active with exactly one delegation on chain.
  */
 async function orderThroughFault(fault: string, body: Record<string, unknown>, env: Record<string, string> = {}) {
-  s = await startStack({ env });
+  const s = await startTestStack({ env });
   await s.deposit(1, 100_000_000n);
   await s.devnetAdmin('POST', `/faults/${fault}`, body);
   const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '1h', receive_address: s.customer() });
@@ -73,7 +66,7 @@ test('when the solidified view answers 5xx for a while, then confirmation waits 
 });
 
 test('when every broadcast is dropped until the transaction expires, then only after expiry on the solidified chain is a new one signed', async () => {
-  s = await startStack();
+  const s = await startTestStack();
   await s.deposit(1, 100_000_000n);
   await s.devnetAdmin('POST', '/faults/drop', {});
   const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '1h', receive_address: s.customer() });
@@ -97,7 +90,7 @@ test('when every broadcast is dropped until the transaction expires, then only a
 });
 
 test('when reclaiming keeps failing, then it retries with backoff, shows reclaim_retrying, and completes once the node recovers', async () => {
-  s = await startStack({ env: { DELEGATE_LOCK: 'false' } });
+  const s = await startTestStack({ env: { DELEGATE_LOCK: 'false' } });
   await s.deposit(1, 100_000_000n);
   const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
   await s.waitFor(placed.id, (o) => o.status === 'active');

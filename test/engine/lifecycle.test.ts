@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import { TronWeb } from 'tronweb';
 import { SEED_ADDRESS } from '../support/app.js';
-import { assertLedgerSound, startStack, type Stack } from '../support/stack.js';
+import { stackPerTest } from '../support/stack.js';
 
-let s: Stack | undefined;
-afterEach(async () => {
-  if (s) {
-    await assertLedgerSound(s);
-    await s.close();
-    s = undefined;
-  }
-});
+const startTestStack = stackPerTest();
 
 const landed = (txs: any[]) => txs.filter((t) => t.status === 'included');
 
 test('when an order is placed, then energy is delegated, confirmed, reclaimed at expiry, and the order completes', async () => {
-  s = await startStack();
+  const s = await startTestStack();
   await s.deposit(1, 100_000_000n);
   const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
   assert.equal(placed.status, 'pending');
@@ -30,7 +23,7 @@ test('when an order is placed, then energy is delegated, confirmed, reclaimed at
   assert.equal(BigInt(active.delegated_sun) % 1_000_000n, 0n);
   assert.ok(BigInt(active.delegated_sun) >= 3_422_000_000n && BigInt(active.delegated_sun) <= 3_424_000_000n, active.delegated_sun);
   assert.equal(Date.parse(active.expires_at) - Date.parse(active.delegated_at), 2000);
-  const onChain = (await s.devnetAdmin('GET', '/delegations')).delegations.filter((d: any) => d.to === s!.customer());
+  const onChain = (await s.devnetAdmin('GET', '/delegations')).delegations.filter((d: any) => d.to === s.customer());
   assert.equal(onChain.length, 1);
   assert.equal(String(onChain[0].balance), active.delegated_sun);
 
@@ -53,12 +46,12 @@ test('when an order is placed, then energy is delegated, confirmed, reclaimed at
   );
   assert.equal(landed(await s.chainTxs('DelegateResourceContract')).length, 1);
   assert.equal(landed(await s.chainTxs('UnDelegateResourceContract')).length, 1);
-  assert.equal((await s.devnetAdmin('GET', '/delegations')).delegations.filter((d: any) => d.to === s!.customer()).length, 0);
+  assert.equal((await s.devnetAdmin('GET', '/delegations')).delegations.filter((d: any) => d.to === s.customer()).length, 0);
   assert.equal((await s.request({ method: 'GET', url: '/api/users/1' })).body.balance_sun, String(100_000_000 - 32000 * 80));
 });
 
 test("when the receiver is the seed's USDT contract, then the order is created (201 pending) and fails with receiver_is_contract and a refund", async () => {
-  s = await startStack();
+  const s = await startTestStack();
   await s.deposit(2, 10_000_000n);
   const placed = await s.order({ user_id: 2, energy_amount: 32000, duration: '1h', receive_address: SEED_ADDRESS });
   assert.equal(placed.status, 'pending');
@@ -73,7 +66,7 @@ test("when the receiver is the seed's USDT contract, then the order is created (
 });
 
 test('when the receiver was never activated, then the order fails with receiver_not_activated and a refund, and nothing is signed', async () => {
-  s = await startStack();
+  const s = await startTestStack();
   await s.deposit(3, 10_000_000n);
   const fresh = (await TronWeb.createAccount()).address.base58;
   const placed = await s.order({ user_id: 3, energy_amount: 32000, duration: '1h', receive_address: fresh });
@@ -84,7 +77,7 @@ test('when the receiver was never activated, then the order fails with receiver_
 });
 
 test('when no pool can delegate that much, then the order waits with a visible reason, then fails with no_pool_capacity and a refund', async () => {
-  s = await startStack({ env: { POOL_WAIT_TIMEOUT_MS: '1500' } });
+  const s = await startTestStack({ env: { POOL_WAIT_TIMEOUT_MS: '1500' } });
   await s.deposit(4, 100_000_000_000n);
   // Each devnet pool has about 46.8M energy of stake.
   const placed = await s.order({ user_id: 4, energy_amount: 60_000_000, duration: '1h', receive_address: s.customer() });
@@ -98,7 +91,7 @@ test('when no pool can delegate that much, then the order waits with a visible r
 });
 
 test('when two large orders each need most of a pool, then they are served by different pools', async () => {
-  s = await startStack();
+  const s = await startTestStack();
   await s.deposit(5, 100_000_000_000n);
   const a = await s.order({ user_id: 5, energy_amount: 30_000_000, duration: '1h', receive_address: s.customer(0) });
   const b = await s.order({ user_id: 5, energy_amount: 30_000_000, duration: '1h', receive_address: s.customer(1) });
@@ -108,7 +101,7 @@ test('when two large orders each need most of a pool, then they are served by di
 });
 
 test('when overlapping rentals go to one receiver, then they use different pools, so no lock holds up a reclaim', async () => {
-  s = await startStack();
+  const s = await startTestStack();
   await s.deposit(6, 100_000_000n);
   const short = await s.order({ user_id: 6, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
   await s.waitFor(short.id, (o) => o.status === 'active');
@@ -119,7 +112,7 @@ test('when overlapping rentals go to one receiver, then they use different pools
 });
 
 test('when overlapping locked rentals must share the one pool, then the earlier reclaim waits for the reset lock and still completes', async () => {
-  s = await startStack({ poolCount: 1 });
+  const s = await startTestStack({ poolCount: 1 });
   await s.deposit(7, 100_000_000n);
   const first = await s.order({ user_id: 7, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
   await s.waitFor(first.id, (o) => o.status === 'active');
@@ -133,11 +126,11 @@ test('when overlapping locked rentals must share the one pool, then the earlier 
   assert.equal(secondDone.reclaim_tx_status, 'confirmed');
   assert.equal(landed(await s.chainTxs('DelegateResourceContract')).length, 2);
   assert.equal(landed(await s.chainTxs('UnDelegateResourceContract')).length, 2);
-  assert.equal((await s.devnetAdmin('GET', '/delegations')).delegations.filter((d: any) => d.to === s!.customer()).length, 0);
+  assert.equal((await s.devnetAdmin('GET', '/delegations')).delegations.filter((d: any) => d.to === s.customer()).length, 0);
 });
 
 test('when the delegation was reclaimed by hand, then the reclaim records it as already reclaimed instead of retrying forever', async () => {
-  s = await startStack({ env: { DELEGATE_LOCK: 'false' } });
+  const s = await startTestStack({ env: { DELEGATE_LOCK: 'false' } });
   await s.deposit(8, 100_000_000n);
   const placed = await s.order({ user_id: 8, energy_amount: 32000, duration: '5s', receive_address: s.customer() });
   const active = await s.waitFor(placed.id, (o) => o.status === 'active');

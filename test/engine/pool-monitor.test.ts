@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
 import { listPoolSnapshots, type PoolSnapshot } from '../../src/db/pool-snapshots.js';
-import { assertLedgerSound, startStack, type Stack } from '../support/stack.js';
+import { type Stack, stackPerTest } from '../support/stack.js';
 
-let s: Stack | undefined;
-afterEach(async () => {
-  if (s) {
-    await assertLedgerSound(s);
-    await s.close();
-    s = undefined;
-  }
-});
+const startTestStack = stackPerTest();
 
 /** Polls the pool snapshots until `until` holds. */
 async function snapshots(stack: Stack, until: (rows: PoolSnapshot[]) => boolean, timeoutMs = 10_000): Promise<PoolSnapshot[]> {
@@ -31,7 +24,7 @@ const allObserved = (count: number) => (rows: PoolSnapshot[]) => rows.length ===
 
 test('when an order goes active and then completes, then its pool snapshot follows each within a moment, long before the next interval', async () => {
   // One read at start; every later one can only come from a confirmation.
-  s = await startStack({ env: { POOL_REFRESH_MS: '3600000' } });
+  const s = await startTestStack({ env: { POOL_REFRESH_MS: '3600000' } });
   const initial = await snapshots(s, allObserved(2));
   for (const r of initial) {
     assert.equal(r.staked_sun, 5_000_000_000_000n);
@@ -61,7 +54,7 @@ test('when an order goes active and then completes, then its pool snapshot follo
 test('when a pool account does not exist on chain, then its error is recorded and retried, while the other pools and orders go on', async () => {
   const strangerKey = '11'.repeat(32);
   const stranger = TronWebGateway.addressOf(strangerKey);
-  s = await startStack({ env: { POOL_REFRESH_MS: '300' }, extraPoolKeys: [strangerKey] });
+  const s = await startTestStack({ env: { POOL_REFRESH_MS: '300' }, extraPoolKeys: [strangerKey] });
   const first = await snapshots(s, (rows) => rows.length === 3 && rows.filter((r) => r.observed_at !== null).length === 2);
   const bad = row(first, stranger);
   assert.match(bad.error!, /does not exist on chain/);
@@ -80,7 +73,7 @@ test('when a pool account does not exist on chain, then its error is recorded an
 });
 
 test('when the node fails, then every pool records the error and keeps its last figures; when it recovers, the error clears', async () => {
-  s = await startStack({ env: { POOL_REFRESH_MS: '300' } });
+  const s = await startTestStack({ env: { POOL_REFRESH_MS: '300' } });
   await snapshots(s, allObserved(2));
   await s.devnetAdmin('POST', '/faults/http-error', { status: 503, pathPrefix: '/wallet/getaccount' });
   const failing = await snapshots(s, (rows) => rows.every((r) => r.error !== null));
@@ -100,7 +93,7 @@ test('when the node fails, then every pool records the error and keeps its last 
 });
 
 test('when reads are slow and refreshes are asked for again and again, then rounds never overlap', async () => {
-  s = await startStack({ env: { POOL_REFRESH_MS: '100' } });
+  const s = await startTestStack({ env: { POOL_REFRESH_MS: '100' } });
   await snapshots(s, allObserved(2));
   const chain = s.engine.ctx.chain;
   const read = chain.poolResources.bind(chain);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { afterEach } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { poolAccounts } from '../../src/chain/pools.js';
 import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
@@ -155,4 +156,24 @@ export async function assertLedgerSound(s: Stack): Promise<void> {
   const refunds = await s.db.kysely.selectFrom('ledger_entries').select(['order_id']).where('kind', '=', 'refund').execute();
   const failed = await s.db.kysely.selectFrom('orders').select(['id']).where('status', '=', 'failed').execute();
   assert.deepEqual(refunds.map((r) => r.order_id).sort(), failed.map((f) => f.id).sort(), 'every failed order refunded exactly once, and only those');
+}
+
+/**
+ * For suites that start a stack in each test: the returned starter's stack
+ * is checked with assertLedgerSound and closed after the test, even when the
+ * check fails.
+ */
+export function stackPerTest(): typeof startStack {
+  let current: Stack | undefined;
+  afterEach(async () => {
+    const stack = current;
+    current = undefined;
+    if (!stack) return;
+    try {
+      await assertLedgerSound(stack);
+    } finally {
+      await stack.close();
+    }
+  });
+  return async (opts) => (current = await startStack(opts));
 }
