@@ -192,5 +192,11 @@ test('orders narrow by status and receive address; users and a ledger go page by
   );
   assert.match(await page.locator('h1 .balance').innerText(), /^100 TRX$/);
   await screenshot(page, 'dashboard-user-ledger');
+
+  // A link to an order or user that is not there says so, rather than spinning.
+  await page.evaluate(() => (location.hash = '#/orders/01900000-0000-7000-8000-000000000000'));
+  await page.getByText('No such order.').waitFor();
+  await page.evaluate(() => (location.hash = '#/users/999999'));
+  await page.getByText('No such user.').waitFor();
   await page.context().close();
 });

@@ -43,6 +43,16 @@ export async function apiGet<T>(path: string, token = session.token()): Promise<
   return body as T;
 }
 
+/** What `load` gives, or null when what it asks for does not exist (404, or an id the API refuses as malformed). */
+export async function unlessMissing<T>(load: () => Promise<T>): Promise<T | null> {
+  try {
+    return await load();
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 404 || err.status === 400)) return null;
+    throw err;
+  }
+}
+
 /** Builds a query string from the set values only. */
 export function query(params: Record<string, string | number | undefined | null>): string {
   const q = new URLSearchParams();

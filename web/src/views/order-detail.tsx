@@ -1,4 +1,4 @@
-import { ApiError, apiGet } from '../api.js';
+import { apiGet, unlessMissing } from '../api.js';
 import { Card, Loaded, Mono, StatusBadge } from '../components.js';
 import { count, short, time, trx } from '../format.js';
 import { reasonLabel, useI18n } from '../i18n.js';
@@ -12,8 +12,9 @@ interface Detail {
   transactions: ChainTransaction[];
 }
 
-async function loadDetail(id: string): Promise<Detail | null> {
-  try {
+/** Null when there is no such order. */
+function loadDetail(id: string): Promise<Detail | null> {
+  return unlessMissing(async () => {
     const base = `/api/orders/${encodeURIComponent(id)}`;
     const [order, events, txs] = await Promise.all([
       apiGet<Order>(base),
@@ -21,10 +22,7 @@ async function loadDetail(id: string): Promise<Detail | null> {
       apiGet<{ transactions: ChainTransaction[] }>(`${base}/transactions`),
     ]);
     return { order, events: events.events, transactions: txs.transactions };
-  } catch (err) {
-    if (err instanceof ApiError && (err.status === 404 || err.status === 400)) return null;
-    throw err;
-  }
+  });
 }
 
 /** One order: its fields, every status change, and the chain transactions behind them. */

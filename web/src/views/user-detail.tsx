@@ -1,4 +1,4 @@
-import { ApiError, apiGet, query } from '../api.js';
+import { apiGet, query, unlessMissing } from '../api.js';
 import { Card, Loaded, Mono } from '../components.js';
 import { short, time, trx } from '../format.js';
 import { useI18n } from '../i18n.js';
@@ -9,17 +9,14 @@ import type { LedgerEntry, Order, User } from '../types.js';
 import { OrderTable } from './order-table.js';
 
 /** Null when there is no such user. */
-async function loadUser(id: string): Promise<{ user: User; orders: Order[] } | null> {
-  try {
+function loadUser(id: string): Promise<{ user: User; orders: Order[] } | null> {
+  return unlessMissing(async () => {
     const [user, orders] = await Promise.all([
       apiGet<User>(`/api/users/${encodeURIComponent(id)}`),
       apiGet<{ orders: Order[] }>(`/api/orders${query({ user_id: id, limit: 20 })}`),
     ]);
     return { user, orders: orders.orders };
-  } catch (err) {
-    if (err instanceof ApiError && (err.status === 404 || err.status === 400)) return null;
-    throw err;
-  }
+  });
 }
 
 /** A user's balance, its ledger (every change, newest first, a page at a time) and latest orders. */
