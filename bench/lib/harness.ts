@@ -74,6 +74,19 @@ export async function load(
   };
 }
 
+/** GETs `path` with autocannon for `seconds`, after a short warm-up. */
+export async function loadGet(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+  opts: { connections?: number; seconds?: number; warmupSeconds?: number } = {},
+): Promise<LoadResult> {
+  const run = (duration: number) => autocannon({ url, connections: opts.connections ?? 10, duration, requests: [{ method: 'GET', path, headers }] });
+  if ((opts.warmupSeconds ?? 1) > 0) await run(opts.warmupSeconds ?? 1);
+  const r = await run(opts.seconds ?? 5);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+}
+
 export function printTable(title: string, header: string[], rows: Array<Array<string | number>>): void {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));

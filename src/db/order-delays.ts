@@ -28,19 +28,11 @@ type TimeColumn = 'created_at' | 'delegated_at' | 'failed_at';
 /** The minute a time falls in: integer division on both dialects (every time is a BIGINT of epoch ms). */
 const minuteOf = (column: TimeColumn) => sql<bigint>`${sql.ref(column)} / ${sql.lit(Number(BUCKET_MS))}`;
 
-/**
- * Orders created, activated and failed per minute over the last `minutes`
- * minutes (the current one included), with created -> active delays of those
- * activated. Three grouped range scans (indexes from migration 003); rows
- * never leave the database, only one line per busy minute does.
- */
-export async function orderDelays(db: Db, minutes: number): Promise<DelayReport> {
+/** One line per busy minute in [fromMinute, toMinute]: three grouped range scans (indexes from migration 003). */
+async function readMinutes(db: Db, fromMinute: bigint, toMinute: bigint): Promise<Map<bigint, DelayBucket>> {
   const k = db.kysely;
-  const now = BigInt((await sql<{ now: bigint }>`select ${dbNow(db.dialect)} as now`.execute(k)).rows[0]!.now);
-  const lastMinute = now / BUCKET_MS;
-  const firstMinute = lastMinute - BigInt(minutes) + 1n;
-  const from = firstMinute * BUCKET_MS;
-  const end = (lastMinute + 1n) * BUCKET_MS;
+  const from = fromMinute * BUCKET_MS;
+  const end = (toMinute + 1n) * BUCKET_MS;
   const counted = (column: TimeColumn) =>
     k
       .selectFrom('orders')
@@ -59,11 +51,11 @@ export async function orderDelays(db: Db, minutes: number): Promise<DelayReport>
   const c = byMinute(created);
   const a = byMinute(activated);
   const f = byMinute(failed);
-  const buckets: DelayBucket[] = [];
-  for (let m = firstMinute; m <= lastMinute; m++) {
+  const buckets = new Map<bigint, DelayBucket>();
+  for (let m = fromMinute; m <= toMinute; m++) {
     const act = a.get(m);
     const n = act ? Number(act.n) : 0;
-    buckets.push({
+    buckets.set(m, {
       atMs: m * BUCKET_MS,
       created: Number(c.get(m)?.n ?? 0),
       activated: n,
@@ -72,5 +64,44 @@ export async function orderDelays(db: Db, minutes: number): Promise<DelayReport>
       maxMsToActive: act && n > 0 ? Number(act.max_ms) : null,
     });
   }
-  return { fromMs: from, toMs: now, buckets };
+  return buckets;
+}
+
+/** The longest window a report covers (a day), and so how many settled minutes are kept. */
+export const MAX_MINUTES = 1440;
+
+/**
+ * Orders created, activated and failed per minute over the last `minutes`
+ * minutes (the current one included), with created -> active delays of those
+ * activated. Rows never leave the database, only one line per busy minute.
+ *
+ * A minute's figures stop changing once no write can carry a time in it any
+ * more: times are stamped from the database clock when a worker claims its
+ * step, and a step commits within its lease. Minutes that ended more than
+ * `settleMs` ago (give it the lease and a margin) are kept in memory, so a
+ * dashboard polling the last hour reads only its last few minutes.
+ */
+export class OrderDelayReports {
+  private readonly settled = new Map<bigint, DelayBucket>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly settleMs: bigint,
+  ) {}
+
+  async report(minutes: number): Promise<DelayReport> {
+    const now = BigInt((await sql<{ now: bigint }>`select ${dbNow(this.db.dialect)} as now`.execute(this.db.kysely)).rows[0]!.now);
+    const lastMinute = now / BUCKET_MS;
+    const firstMinute = lastMinute - BigInt(Math.min(minutes, MAX_MINUTES)) + 1n;
+    let unread = firstMinute;
+    while (unread <= lastMinute && this.settled.has(unread)) unread++;
+    const fresh = unread <= lastMinute ? await readMinutes(this.db, unread, lastMinute) : new Map<bigint, DelayBucket>();
+    // Minute m is settled when it ended (at (m + 1) * BUCKET_MS) at least settleMs ago.
+    const settledThrough = (now - this.settleMs) / BUCKET_MS - 1n;
+    for (const [m, bucket] of fresh) if (m <= settledThrough) this.settled.set(m, bucket);
+    for (const m of this.settled.keys()) if (m <= lastMinute - BigInt(MAX_MINUTES)) this.settled.delete(m);
+    const buckets: DelayBucket[] = [];
+    for (let m = firstMinute; m <= lastMinute; m++) buckets.push(this.settled.get(m) ?? fresh.get(m)!);
+    return { fromMs: firstMinute * BUCKET_MS, toMs: now, buckets };
+  }
 }

@@ -20,3 +20,24 @@ export async function orderStats(db: Db): Promise<OrderStats> {
   const age = oldest.rows[0]?.age;
   return { byStatus, oldestPendingMs: age === null || age === undefined ? null : Math.max(0, Number(age)) };
 }
+
+/**
+ * orderStats shared by every caller for `ttlMs`: however many dashboards
+ * and scrapers are watching, the table is counted at most once per interval
+ * (callers during a count wait for that count).
+ */
+export function sharedOrderStats(db: Db, ttlMs: number): () => Promise<OrderStats> {
+  let last: { at: number; stats: Promise<OrderStats> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at >= ttlMs) {
+      const stats = orderStats(db);
+      last = { at: now, stats };
+      // A failed count is not kept: the next caller tries again.
+      stats.catch(() => {
+        if (last?.stats === stats) last = undefined;
+      });
+    }
+    return last.stats;
+  };
+}

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, test } from 'node:test';
 import { sql } from 'kysely';
 import { dbNow } from '../../src/db/clock.js';
+import { OrderDelayReports } from '../../src/db/order-delays.js';
 import { ADMIN_TOKEN, type TestApp } from '../support/app.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { seedOrder } from '../support/seed.js';
@@ -80,5 +81,35 @@ describeEachDialect('GET /api/status/delays', (newApp) => {
       assert.equal(res.status, 401);
       assert.equal(res.body.error.code, 'unauthorized');
     }
+  });
+});
+
+describeEachDialect('OrderDelayReports', (newApp) => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await newApp();
+  });
+  afterEach(() => t.close());
+
+  test('when a dashboard polls again, then settled minutes come from memory and only recent ones are read again', async () => {
+    const reports = new OrderDelayReports(t.db, 90_000n);
+    const fresh = () => new OrderDelayReports(t.db, 90_000n).report(10);
+    const first = await reports.report(10);
+    const now = first.toMs;
+    // A write stamped 5 minutes ago cannot happen in a working system (no lease lasts that long):
+    // it shows that the settled minute was not read again.
+    await seedOrder(t.db, { status: 'failed', createdAt: now - 5n * MIN, failedAt: now - 5n * MIN });
+    // A write in the current minute is what happens all the time: it is seen.
+    await seedOrder(t.db, { status: 'pending', createdAt: now });
+    const second = await reports.report(10);
+    const count = (r: typeof first, k: 'created' | 'failed') => r.buckets.reduce((s, b) => s + b[k], 0);
+    assert.equal(count(second, 'created'), 1, 'the current minute is read again');
+    assert.equal(count(second, 'failed'), 0, 'a settled minute is not');
+    assert.equal(count(await fresh(), 'failed'), 1, 'while a new reader sees it');
+    assert.equal(second.buckets.length, 10);
+    assert.deepEqual(
+      second.buckets.map((b) => b.atMs),
+      (await fresh()).buckets.map((b) => b.atMs),
+    );
   });
 });

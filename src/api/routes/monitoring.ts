@@ -1,11 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { Gauge, Registry } from 'prom-client';
-import { orderDelays } from '../../db/order-delays.js';
+import { MAX_MINUTES, OrderDelayReports } from '../../db/order-delays.js';
 import { BREAKER_STATES } from '../../engine/circuit-breaker.js';
 import type { DispatchStatus } from '../../engine/dispatch.js';
 import { DISPATCH_PATHS, metrics, registry } from '../../observability/metrics.js';
-import { orderStats } from '../../observability/order-stats.js';
+import { sharedOrderStats } from '../../observability/order-stats.js';
 import type { ApiContext } from '../context.js';
 import { DelayBucketBody, ErrorBody } from '../schemas.js';
 import { delayReportView } from '../views.js';
@@ -13,7 +13,7 @@ import { delayReportView } from '../views.js';
 const noDispatchStatus: DispatchStatus = { mode: 'sweeper', redis: null, queueDepth: null, recent: [] };
 
 const DelaysQuery = Type.Object(
-  { minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440, default: 60, description: 'how many minutes back, the current one included' })) },
+  { minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_MINUTES, default: 60, description: 'how many minutes back, the current one included' })) },
   { additionalProperties: false },
 );
 
@@ -21,10 +21,15 @@ const DelaysQuery = Type.Object(
  * GET /metrics (Prometheus text), GET /api/status (the same, as JSON) and
  * GET /api/status/delays (orders per minute, from the database).
  * Nothing here talks to Redis: its state is what the dispatch last observed
- * in the background. The database is read once per scrape (GROUP BY + MIN).
+ * in the background. The orders table is counted at most once a second,
+ * however many scrape or watch (GROUP BY + MIN).
  */
 export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const dispatchStatus = () => ctx.dispatch.status?.() ?? noDispatchStatus;
+  // Every status poll and scrape shares one count per second (it reads the whole orders table).
+  const orderStats = sharedOrderStats(ctx.db, 1000);
+  // A step's times are stamped when it is claimed and commit within its lease; a minute more for the clock.
+  const delayReports = new OrderDelayReports(ctx.db, BigInt(ctx.config.engine.leaseMs + 60_000));
   const local = new Registry();
   const ordersByStatus = new Gauge({ name: 'joule_orders', help: 'Orders by status', labelNames: ['status'], registers: [local] });
   const oldestPending = new Gauge({ name: 'joule_oldest_pending_seconds', help: 'Age of the oldest pending order (0 when none)', registers: [local] });
@@ -33,7 +38,7 @@ export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const depth = new Gauge({ name: 'joule_queue_depth', help: 'BullMQ jobs by state, as last polled in the background', labelNames: ['state'], registers: [local] });
 
   async function collect() {
-    const stats = await orderStats(ctx.db);
+    const stats = await orderStats();
     for (const [status, n] of Object.entries(stats.byStatus)) ordersByStatus.set({ status }, n);
     oldestPending.set((stats.oldestPendingMs ?? 0) / 1000);
     const d = dispatchStatus();
@@ -121,6 +126,6 @@ export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
         },
       },
     },
-    async (request) => delayReportView(await orderDelays(ctx.db, request.query.minutes ?? 60)),
+    async (request) => delayReportView(await delayReports.report(request.query.minutes ?? 60)),
   );
 }
