@@ -42,9 +42,16 @@ if (files.length === 0) {
 }
 
 console.log(`# node ${process.version} (${process.execPath}), ${files.length} test file(s)`);
+// A test file whose process never exits (a timer or socket left running) would
+// hang the run, and CI with it: give up after this long, and say why.
+const LIMIT_MS = Number(process.env.TEST_RUN_LIMIT_MS ?? 30 * 60_000);
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' }, timeout: LIMIT_MS, killSignal: 'SIGKILL' },
 );
+if (result.error?.code === 'ETIMEDOUT') {
+  console.error(`the test run took over ${LIMIT_MS / 60_000} min: a test file did not finish or its process did not exit (something left running)`);
+  process.exit(1);
+}
 process.exit(result.status ?? 1);

@@ -36,7 +36,7 @@ export class QueueWorker {
   ) {
     this.log = ctx.log.child({ redis: redactRedisUrl(config.redisUrl) });
     this.connection = workerConnection(config.redisUrl);
-    this.worker = new Worker(QUEUE_NAME, (job) => this.handle(job), {
+    this.worker = new Worker(QUEUE_NAME, (job) => this.track(this.handle(job)), {
       connection: this.connection.seed,
       concurrency,
       // Jobs are ids only; the database knows whether there is work.
@@ -87,10 +87,26 @@ export class QueueWorker {
     }
   }
 
+  /** Jobs being handled here: closing waits for them itself rather than asking BullMQ. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  private track<T>(handling: Promise<T>): Promise<T> {
+    this.inFlight.add(handling);
+    void handling.finally(() => this.inFlight.delete(handling)).catch(() => {});
+    return handling;
+  }
+
+  /**
+   * Lets the jobs running here finish (database steps and node calls, each
+   * bounded by its timeout), then closes BullMQ with force. A graceful BullMQ
+   * close waits on Redis for its bookkeeping, and a later forced close does
+   * not replace one under way: cut off from Redis, the worker never finished
+   * closing and its lock-renewal timer kept the process alive.
+   */
   async close(): Promise<void> {
     clearInterval(this.watchdog);
-    // A worker cut off from Redis (or on a silent one) may never finish closing: force it, then drop the sockets.
-    if (!(await settlesWithin(this.worker.close(), 3000))) void this.worker.close(true).catch(() => {});
+    await Promise.allSettled([...this.inFlight]);
+    await settlesWithin(this.worker.close(true), 3000);
     this.connection.disconnectAll();
   }
 }
