@@ -82,7 +82,7 @@ async function run(config: Config): Promise<void> {
     const dispatch = producer ?? (engine ? inlineDispatch(engine.runner, log) : sweeperDispatch(log));
     app = buildApp({ config, db, prices: { rates: config.rates }, guards, dispatch }, log);
     const url = await app.listen({ host: config.host, port: config.port });
-    log.info({ role: config.role, database: db.dialect, url }, 'joule started');
+    log.info({ role: config.role, database: db.dialect, url, dashboard: `${url}/dashboard/` }, 'joule started');
   } else {
     if (config.workerMetricsPort !== undefined) {
       app = buildWorkerMetricsApp(createGuards(resolveAdminToken(config, log), []), config.metricsPublic, log);

@@ -28,6 +28,13 @@ test('the seed flow on embedded defaults: generated admin token, deposit, order 
     assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
     const token = readFileSync(tokenFile, 'utf8').trim();
 
+    // The start line says where the dashboard is, and it is there.
+    const started = await j.waitForLog((l) => l.msg === 'joule started');
+    assert.equal(started.dashboard, `${j.url}/dashboard/`);
+    const page = await fetch(started.dashboard);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<div id="app"><\/div>/);
+
     const dep = await fetch(`${j.url}/api/users/999888/deposits`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
