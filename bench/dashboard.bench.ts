@@ -18,7 +18,7 @@ const ENDPOINTS = [
 export async function run(opts: { seconds?: number } = {}) {
   const seconds = opts.seconds ?? Number(process.env.BENCH_SECONDS ?? 3);
   const orders = process.env.BENCH_ORDERS ?? '200000';
-  const server = await startServer('bench/servers/dashboard-server.ts', { BENCH_ORDERS: orders });
+  const server = await startServer('bench/servers/dashboard-server.ts', { BENCH_ORDERS: orders, BENCH_ADMIN_TOKEN: TOKEN });
   const headers = { authorization: `Bearer ${TOKEN}` };
   const rows: Array<[string, LoadResult, LoadResult]> = [];
   try {

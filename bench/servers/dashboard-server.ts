@@ -15,8 +15,9 @@ import { sweeperDispatch } from '../../src/engine/dispatch.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { seedUsers } from './seed.js';
 
-export const BENCH_ADMIN_TOKEN = 'bench-admin-token-000000';
-export const POOLS = ['THG4Zgojwnj5wAGUaRpdDB31sHXdA87HKD', 'TFxfd56AKzXh4hZfeve52MTo894QNdF5TB'];
+// The admin token comes from the benchmark that starts this server.
+const BENCH_ADMIN_TOKEN = process.env.BENCH_ADMIN_TOKEN!;
+const POOLS = ['THG4Zgojwnj5wAGUaRpdDB31sHXdA87HKD', 'TFxfd56AKzXh4hZfeve52MTo894QNdF5TB'];
 
 const orders = Number(process.env.BENCH_ORDERS ?? 200_000);
 const dir = mkdtempSync(join(tmpdir(), 'joule-bench-'));
