@@ -1,13 +1,13 @@
-import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import { dbNow } from './clock.js';
-import type { Dialect } from './connect.js';
-import type { ChainTransactionsTable, ChainTxKind, Database } from './schema.js';
+import type { DbHandle } from './connect.js';
+import type { ChainTransactionsTable, ChainTxKind } from './schema.js';
 
 export type ChainTransaction = Selectable<ChainTransactionsTable>;
 
 /** The newest journaled transaction of this kind for the order, if any. */
-export function latestChainTx(db: Kysely<Database>, orderId: string, kind: ChainTxKind): Promise<ChainTransaction | undefined> {
-  return db
+export function latestChainTx(db: DbHandle, orderId: string, kind: ChainTxKind): Promise<ChainTransaction | undefined> {
+  return db.kysely
     .selectFrom('chain_transactions')
     .selectAll()
     .where('order_id', '=', orderId)
@@ -18,8 +18,8 @@ export function latestChainTx(db: Kysely<Database>, orderId: string, kind: Chain
     .executeTakeFirst();
 }
 
-export function listChainTxs(db: Kysely<Database>, orderId: string): Promise<ChainTransaction[]> {
-  return db.selectFrom('chain_transactions').selectAll().where('order_id', '=', orderId).orderBy('created_at').execute();
+export function listChainTxs(db: DbHandle, orderId: string): Promise<ChainTransaction[]> {
+  return db.kysely.selectFrom('chain_transactions').selectAll().where('order_id', '=', orderId).orderBy('created_at').execute();
 }
 
 /** A journal row as people may see it: everything but the signed transaction. */
@@ -29,8 +29,8 @@ export type ChainTransactionView = Omit<ChainTransaction, 'signed_json'>;
  * An order's transactions, oldest first (a delegation before its reclaim),
  * without `signed_json`: it never leaves the database for display.
  */
-export function listOrderTransactions(db: Kysely<Database>, orderId: string): Promise<ChainTransactionView[]> {
-  return db
+export function listOrderTransactions(db: DbHandle, orderId: string): Promise<ChainTransactionView[]> {
+  return db.kysely
     .selectFrom('chain_transactions')
     .select([
       'txid',
@@ -69,8 +69,8 @@ export interface NewChainTx {
   expiration: bigint;
 }
 
-export async function insertChainTx(db: Kysely<Database>, dialect: Dialect, t: NewChainTx): Promise<void> {
-  await db
+export async function insertChainTx(db: DbHandle, t: NewChainTx): Promise<void> {
+  await db.kysely
     .insertInto('chain_transactions')
     .values({
       txid: t.txid,
@@ -83,41 +83,16 @@ export async function insertChainTx(db: Kysely<Database>, dialect: Dialect, t: N
       signed_json: t.signedJson,
       expiration: t.expiration,
       status: 'signed',
-      created_at: dbNow(dialect),
-      updated_at: dbNow(dialect),
+      created_at: dbNow(db.dialect),
+      updated_at: dbNow(db.dialect),
     })
     .execute();
 }
 
 export async function updateChainTx(
-  db: Kysely<Database>,
-  dialect: Dialect,
+  db: DbHandle,
   txid: string,
   fields: Omit<Updateable<ChainTransactionsTable>, 'txid' | 'updated_at'>,
 ): Promise<void> {
-  await db.updateTable('chain_transactions').set({ ...fields, updated_at: dbNow(dialect) }).where('txid', '=', txid).execute();
-}
-
-/** Sun reserved on a pool by orders whose delegation is not yet confirmed. */
-export async function reservedOnPool(db: Kysely<Database>, pool: string): Promise<bigint> {
-  const row = await db
-    .selectFrom('orders')
-    .select(sql<bigint | string>`coalesce(sum(delegated_sun), 0)`.as('total'))
-    .where('pool_address', '=', pool)
-    .where('status', '=', 'delegating')
-    .executeTakeFirstOrThrow();
-  return BigInt(row.total);
-}
-
-/** How many of our rentals from this pool to this receiver are delegated or being delegated. */
-export async function openRentalsOnPair(db: Kysely<Database>, pool: string, receiver: string, exceptOrder: string): Promise<number> {
-  const row = await db
-    .selectFrom('orders')
-    .select((eb) => eb.fn.countAll<bigint>().as('n'))
-    .where('pool_address', '=', pool)
-    .where('receive_address', '=', receiver)
-    .where('status', 'in', ['delegating', 'active', 'reclaiming'])
-    .where('id', '<>', exceptOrder)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  await db.kysely.updateTable('chain_transactions').set({ ...fields, updated_at: dbNow(db.dialect) }).where('txid', '=', txid).execute();
 }

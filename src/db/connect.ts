@@ -1,16 +1,26 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import { createGroupCommit, type TransactionWork } from './group-commit.js';
+import { createGroupCommit } from './group-commit.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-export interface Db {
+export type TransactionWork<T> = (tx: DbHandle) => Promise<T>;
+
+/**
+ * What every repository function takes: a query builder — the database
+ * itself or an open transaction — and its dialect, so the dialect choices
+ * stay inside db/.
+ */
+export interface DbHandle {
   readonly kysely: Kysely<Database>;
   readonly dialect: Dialect;
+}
+
+export interface Db extends DbHandle {
   /**
    * Runs `work` in a transaction: all of it commits, or none of it. On SQLite
    * concurrent callers share one commit (see group-commit.ts).
@@ -52,7 +62,13 @@ function openSqlite(url: string): Db {
   // Savepoint journals (group commit) stay in memory instead of temporary files.
   raw.pragma('temp_store = MEMORY');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
-  return { kysely, dialect: 'sqlite', transaction: createGroupCommit(kysely), close: () => kysely.destroy() };
+  const groupCommit = createGroupCommit(kysely);
+  return {
+    kysely,
+    dialect: 'sqlite',
+    transaction: (work) => groupCommit((trx) => work({ kysely: trx, dialect: 'sqlite' })),
+    close: () => kysely.destroy(),
+  };
 }
 
 function openPostgres(url: string): Db {
@@ -71,7 +87,7 @@ function openPostgres(url: string): Db {
   return {
     kysely,
     dialect: 'postgres',
-    transaction: (work) => kysely.transaction().execute(work),
+    transaction: (work) => kysely.transaction().execute((trx) => work({ kysely: trx, dialect: 'postgres' })),
     close: () => kysely.destroy(),
   };
 }
@@ -79,4 +95,9 @@ function openPostgres(url: string): Db {
 /** Opens the database named by DATABASE_URL: `sqlite:<path>` or `postgres://…`. */
 export function connect(url: string): Db {
   return url.startsWith('sqlite:') ? openSqlite(url) : openPostgres(url);
+}
+
+/** Readiness: the database answers a trivial query (throws otherwise). */
+export async function pingDatabase(db: DbHandle): Promise<void> {
+  await sql`select 1`.execute(db.kysely);
 }

@@ -1,20 +1,21 @@
-import type { InsertObject, Kysely, Selectable } from 'kysely';
+import { sql, type InsertObject, type Selectable } from 'kysely';
+import type { DbHandle } from './connect.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import type { Database, OrderEventsTable, OrdersTable } from './schema.js';
 
 export type Order = Selectable<OrdersTable>;
 export type OrderEvent = Selectable<OrderEventsTable>;
 
-export async function insertOrder(db: Kysely<Database>, order: InsertObject<Database, 'orders'>): Promise<Order> {
-  return db.insertInto('orders').values(order).returningAll().executeTakeFirstOrThrow();
+export async function insertOrder(db: DbHandle, order: InsertObject<Database, 'orders'>): Promise<Order> {
+  return db.kysely.insertInto('orders').values(order).returningAll().executeTakeFirstOrThrow();
 }
 
-export function findOrder(db: Kysely<Database>, id: string): Promise<Order | undefined> {
-  return db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
+export function findOrder(db: DbHandle, id: string): Promise<Order | undefined> {
+  return db.kysely.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function findOrderByIdempotencyKey(db: Kysely<Database>, key: string): Promise<Order | undefined> {
-  return db.selectFrom('orders').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+export function findOrderByIdempotencyKey(db: DbHandle, key: string): Promise<Order | undefined> {
+  return db.kysely.selectFrom('orders').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
 }
 
 export interface OrderFilter {
@@ -27,8 +28,8 @@ export interface OrderFilter {
 }
 
 /** Newest first. */
-export function listOrders(db: Kysely<Database>, f: OrderFilter): Promise<Order[]> {
-  let q = db.selectFrom('orders').selectAll();
+export function listOrders(db: DbHandle, f: OrderFilter): Promise<Order[]> {
+  let q = db.kysely.selectFrom('orders').selectAll();
   if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
   if (f.status !== undefined) q = q.where('status', '=', f.status);
   if (f.receiveAddress !== undefined) q = q.where('receive_address', '=', f.receiveAddress);
@@ -36,10 +37,44 @@ export function listOrders(db: Kysely<Database>, f: OrderFilter): Promise<Order[
   return q.orderBy('id', 'desc').limit(f.limit).execute();
 }
 
-export async function insertOrderEvent(db: Kysely<Database>, event: InsertObject<Database, 'order_events'>): Promise<void> {
-  await db.insertInto('order_events').values(event).execute();
+export async function insertOrderEvent(db: DbHandle, event: InsertObject<Database, 'order_events'>): Promise<void> {
+  await db.kysely.insertInto('order_events').values(event).execute();
 }
 
-export function listOrderEvents(db: Kysely<Database>, orderId: string): Promise<OrderEvent[]> {
-  return db.selectFrom('order_events').selectAll().where('order_id', '=', orderId).orderBy('id', 'asc').execute();
+export function listOrderEvents(db: DbHandle, orderId: string): Promise<OrderEvent[]> {
+  return db.kysely.selectFrom('order_events').selectAll().where('order_id', '=', orderId).orderBy('id', 'asc').execute();
+}
+
+/** Sun reserved on a pool by orders whose delegation is not yet confirmed. */
+export async function reservedOnPool(db: DbHandle, pool: string): Promise<bigint> {
+  const row = await db.kysely
+    .selectFrom('orders')
+    .select(sql<bigint | string>`coalesce(sum(delegated_sun), 0)`.as('total'))
+    .where('pool_address', '=', pool)
+    .where('status', '=', 'delegating')
+    .executeTakeFirstOrThrow();
+  return BigInt(row.total);
+}
+
+/** How many of our rentals from this pool to this receiver are delegated or being delegated. */
+export async function openRentalsOnPair(db: DbHandle, pool: string, receiver: string, exceptOrder: string): Promise<number> {
+  const row = await db.kysely
+    .selectFrom('orders')
+    .select((eb) => eb.fn.countAll<bigint>().as('n'))
+    .where('pool_address', '=', pool)
+    .where('receive_address', '=', receiver)
+    .where('status', 'in', ['delegating', 'active', 'reclaiming'])
+    .where('id', '<>', exceptOrder)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Serialises reservations on one pool until the caller's transaction ends,
+ * so two workers cannot both spend the same room: a transaction-scoped
+ * advisory lock on PostgreSQL; nothing on SQLite, whose one writer already
+ * serialises them.
+ */
+export async function lockPoolReservations(db: DbHandle, pool: string): Promise<void> {
+  if (db.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${pool}))`.execute(db.kysely);
 }

@@ -1,7 +1,7 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { dbNow } from './clock.js';
-import type { Dialect } from './connect.js';
-import type { Database, PoolSnapshotsTable } from './schema.js';
+import type { DbHandle } from './connect.js';
+import type { PoolSnapshotsTable } from './schema.js';
 
 export type PoolSnapshot = Selectable<PoolSnapshotsTable>;
 
@@ -15,9 +15,9 @@ export type PoolFigures = Pick<
 export const MAX_POOL_ERROR_LENGTH = 500;
 
 /** A successful read: the new figures, observed now (database clock), and no error. */
-export async function savePoolSnapshot(db: Kysely<Database>, dialect: Dialect, address: string, figures: PoolFigures): Promise<void> {
-  const values = { ...figures, observed_at: dbNow(dialect), error: null, updated_at: dbNow(dialect) };
-  await db
+export async function savePoolSnapshot(db: DbHandle, address: string, figures: PoolFigures): Promise<void> {
+  const values = { ...figures, observed_at: dbNow(db.dialect), error: null, updated_at: dbNow(db.dialect) };
+  await db.kysely
     .insertInto('pool_snapshots')
     .values({ address, ...values })
     .onConflict((oc) => oc.column('address').doUpdateSet(values))
@@ -34,16 +34,16 @@ const NOTHING_YET: PoolFigures = {
 };
 
 /** A failed read: the error is recorded, the last good figures and their time are kept. */
-export async function recordPoolFailure(db: Kysely<Database>, dialect: Dialect, address: string, error: string): Promise<void> {
+export async function recordPoolFailure(db: DbHandle, address: string, error: string): Promise<void> {
   const text = error.length > MAX_POOL_ERROR_LENGTH ? `${error.slice(0, MAX_POOL_ERROR_LENGTH - 1)}…` : error;
-  await db
+  await db.kysely
     .insertInto('pool_snapshots')
-    .values({ address, ...NOTHING_YET, observed_at: null, error: text, updated_at: dbNow(dialect) })
-    .onConflict((oc) => oc.column('address').doUpdateSet({ error: text, updated_at: dbNow(dialect) }))
+    .values({ address, ...NOTHING_YET, observed_at: null, error: text, updated_at: dbNow(db.dialect) })
+    .onConflict((oc) => oc.column('address').doUpdateSet({ error: text, updated_at: dbNow(db.dialect) }))
     .execute();
 }
 
 /** Every snapshot, by address. */
-export function listPoolSnapshots(db: Kysely<Database>): Promise<PoolSnapshot[]> {
-  return db.selectFrom('pool_snapshots').selectAll().orderBy('address').execute();
+export function listPoolSnapshots(db: DbHandle): Promise<PoolSnapshot[]> {
+  return db.kysely.selectFrom('pool_snapshots').selectAll().orderBy('address').execute();
 }

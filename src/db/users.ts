@@ -1,27 +1,27 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { dbNow } from './clock.js';
-import type { Dialect } from './connect.js';
-import type { Database, LedgerEntriesTable, UsersTable } from './schema.js';
+import type { DbHandle } from './connect.js';
+import type { LedgerEntriesTable, UsersTable } from './schema.js';
 
 export type User = Selectable<UsersTable>;
 export type LedgerEntry = Selectable<LedgerEntriesTable>;
 
-export function findUser(db: Kysely<Database>, id: bigint): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+export function findUser(db: DbHandle, id: bigint): Promise<User | undefined> {
+  return db.kysely.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** By id, ascending; `afterId` is the keyset cursor (the last id of the previous page). */
-export function listUsers(db: Kysely<Database>, limit: number, afterId?: bigint): Promise<User[]> {
-  let q = db.selectFrom('users').selectAll();
+export function listUsers(db: DbHandle, limit: number, afterId?: bigint): Promise<User[]> {
+  let q = db.kysely.selectFrom('users').selectAll();
   if (afterId !== undefined) q = q.where('id', '>', afterId);
   return q.orderBy('id', 'asc').limit(limit).execute();
 }
 
 /** Creates the user with a zero balance if it does not exist yet. */
-export async function ensureUser(db: Kysely<Database>, dialect: Dialect, id: bigint): Promise<void> {
-  await db
+export async function ensureUser(db: DbHandle, id: bigint): Promise<void> {
+  await db.kysely
     .insertInto('users')
-    .values({ id, balance_sun: 0n, created_at: dbNow(dialect), updated_at: dbNow(dialect) })
+    .values({ id, balance_sun: 0n, created_at: dbNow(db.dialect), updated_at: dbNow(db.dialect) })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
 }
@@ -35,14 +35,13 @@ export const MAX_BALANCE_SUN = 1_000_000_000_000_000_000n;
  * refused (or the user does not exist).
  */
 export async function changeBalance(
-  db: Kysely<Database>,
-  dialect: Dialect,
+  db: DbHandle,
   id: bigint,
   delta: bigint,
 ): Promise<bigint | undefined> {
-  let q = db
+  let q = db.kysely
     .updateTable('users')
-    .set((eb) => ({ balance_sun: eb('balance_sun', '+', delta), updated_at: dbNow(dialect) }))
+    .set((eb) => ({ balance_sun: eb('balance_sun', '+', delta), updated_at: dbNow(db.dialect) }))
     .where('id', '=', id);
   q = delta < 0n ? q.where('balance_sun', '>=', -delta) : q.where('balance_sun', '<=', MAX_BALANCE_SUN - delta);
   const row = await q.returning('balance_sun').executeTakeFirst();
@@ -58,17 +57,17 @@ export interface NewLedgerEntry {
   reference?: string | null;
 }
 
-export function insertLedgerEntry(db: Kysely<Database>, dialect: Dialect, e: NewLedgerEntry): Promise<LedgerEntry> {
-  return ledgerInsert(db, dialect, e).returningAll().executeTakeFirstOrThrow();
+export function insertLedgerEntry(db: DbHandle, e: NewLedgerEntry): Promise<LedgerEntry> {
+  return ledgerInsert(db, e).returningAll().executeTakeFirstOrThrow();
 }
 
 /** The same, when the caller does not need the row back (the order path: one less row to read). */
-export async function recordLedgerEntry(db: Kysely<Database>, dialect: Dialect, e: NewLedgerEntry): Promise<void> {
-  await ledgerInsert(db, dialect, e).execute();
+export async function recordLedgerEntry(db: DbHandle, e: NewLedgerEntry): Promise<void> {
+  await ledgerInsert(db, e).execute();
 }
 
-function ledgerInsert(db: Kysely<Database>, dialect: Dialect, e: NewLedgerEntry) {
-  return db
+function ledgerInsert(db: DbHandle, e: NewLedgerEntry) {
+  return db.kysely
     .insertInto('ledger_entries')
     .values({
       user_id: e.userId,
@@ -77,12 +76,12 @@ function ledgerInsert(db: Kysely<Database>, dialect: Dialect, e: NewLedgerEntry)
       balance_after_sun: e.balanceAfterSun,
       order_id: e.orderId ?? null,
       reference: e.reference ?? null,
-      created_at: dbNow(dialect),
+      created_at: dbNow(db.dialect),
     });
 }
 
-export function findDepositByReference(db: Kysely<Database>, reference: string): Promise<LedgerEntry | undefined> {
-  return db
+export function findDepositByReference(db: DbHandle, reference: string): Promise<LedgerEntry | undefined> {
+  return db.kysely
     .selectFrom('ledger_entries')
     .selectAll()
     .where('kind', '=', 'deposit')
@@ -92,12 +91,12 @@ export function findDepositByReference(db: Kysely<Database>, reference: string):
 
 /** Newest first; `beforeId` is the keyset cursor (the last id of the previous page). */
 export function listLedger(
-  db: Kysely<Database>,
+  db: DbHandle,
   userId: bigint,
   limit: number,
   beforeId?: bigint,
 ): Promise<LedgerEntry[]> {
-  let q = db.selectFrom('ledger_entries').selectAll().where('user_id', '=', userId);
+  let q = db.kysely.selectFrom('ledger_entries').selectAll().where('user_id', '=', userId);
   if (beforeId !== undefined) q = q.where('id', '<', beforeId);
   return q.orderBy('id', 'desc').limit(limit).execute();
 }

@@ -8,6 +8,10 @@
 export const ORDER_STATUSES = ['pending', 'delegating', 'active', 'reclaiming', 'completed', 'failed'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/** Statuses in which an order still has work for a worker: the ones with a step in the engine. */
+export const WORKING_STATUSES = ['pending', 'delegating', 'active', 'reclaiming'] as const satisfies readonly OrderStatus[];
+export type WorkingStatus = (typeof WORKING_STATUSES)[number];
+
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   pending: ['delegating', 'failed'],
   delegating: ['active', 'failed'],
@@ -16,8 +20,5 @@ export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> 
   completed: [],
   failed: [],
 };
-
-export const isOrderStatus = (value: string): value is OrderStatus =>
-  (ORDER_STATUSES as readonly string[]).includes(value);
 
 export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => TRANSITIONS[from].includes(to);

@@ -1,40 +1,36 @@
 import { ChainUnavailableError } from '../chain/gateway.js';
 import { isUniqueViolation } from '../db/errors.js';
+import { claimOrder, releaseOrder } from '../db/order-leases.js';
 import type { Order } from '../db/orders.js';
+import { backoffMs } from '../domain/backoff.js';
+import { RECLAIM_ALERT_AFTER, type WaitReason } from '../domain/order-reasons.js';
+import type { WorkingStatus } from '../domain/order-status.js';
 import { metrics } from '../observability/metrics.js';
 import type { EngineContext } from './context.js';
 import { stepDelegating, stepPending } from './delegate.js';
 import { LeaseLostError } from './errors.js';
-import { claimOrder, releaseOrder, renewLease } from './lease.js';
+import { renewLease } from './lease.js';
 import { stepActive, stepReclaiming } from './reclaim.js';
-import type { Step } from './step.js';
+import type { StepFn } from './step.js';
 
-/** After this many failed reclaim attempts in a row the order shows the alert state `reclaim_retrying`. */
-export const RECLAIM_ALERT_AFTER = 5;
+/** Longest retry backoff after a failed step. */
 const MAX_BACKOFF_MS = 60_000;
 /** Steps one claim may take before giving the order back (a guard against a loop). */
 const MAX_STEPS = 8;
 
-/** Exponential backoff with full jitter: retries from many orders never line up. */
-export function backoffMs(attempt: number, baseMs = 1000): number {
-  const ceiling = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.min(attempt, 16));
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-}
+/**
+ * The lifecycle as a worker runs it: one step per status that has work
+ * left (domain/order-status.ts has the transitions each may make).
+ * Terminal statuses have no step.
+ */
+const STEPS: Readonly<Record<WorkingStatus, StepFn>> = {
+  pending: stepPending,
+  delegating: stepDelegating,
+  active: stepActive,
+  reclaiming: stepReclaiming,
+};
 
-function stepFor(order: Order): ((ctx: EngineContext, held: Order) => Promise<Step>) | undefined {
-  switch (order.status) {
-    case 'pending':
-      return stepPending;
-    case 'delegating':
-      return stepDelegating;
-    case 'active':
-      return stepActive;
-    case 'reclaiming':
-      return stepReclaiming;
-    default:
-      return undefined;
-  }
-}
+const stepFor = (order: Order): StepFn | undefined => (STEPS as Partial<Record<Order['status'], StepFn>>)[order.status];
 
 export interface AdvanceResult {
   /** The order was not due, or another worker holds it. */
@@ -74,10 +70,10 @@ export async function advanceClaimed(ctx: EngineContext, claimed: Order): Promis
       }
       if ('done' in result) return { claimed: true, retryInMs: null, status: result.done.status };
       const { retryInMs, reason } = result.wait;
-      await releaseOrder(ctx.db, held, retryInMs, reason, { attempts: 0n, reclaimAttempts: 0n });
+      await releaseOrder(ctx.db, held, { retryInMs, waitReason: reason, attempts: 0n, reclaimAttempts: 0n });
       return { claimed: true, retryInMs, status: held.status };
     }
-    await releaseOrder(ctx.db, held, 0, held.wait_reason);
+    await releaseOrder(ctx.db, held, { retryInMs: 0, waitReason: held.wait_reason });
     return { claimed: true, retryInMs: 0, status: held.status };
   } catch (err) {
     if (err instanceof LeaseLostError) {
@@ -87,19 +83,20 @@ export async function advanceClaimed(ctx: EngineContext, claimed: Order): Promis
     const reclaiming = held.status === 'reclaiming' || held.status === 'active';
     const attempts = (reclaiming ? held.reclaim_attempts : held.attempts) + 1n;
     // The poll interval is the unit: an in-doubt transaction must be looked at again well before it expires.
-    const retryInMs = backoffMs(Number(attempts), ctx.settings.confirmPollMs);
+    const retryInMs = backoffMs(Number(attempts), ctx.settings.confirmPollMs, MAX_BACKOFF_MS);
     const transient = err instanceof ChainUnavailableError;
     if (transient) metrics.chainErrors.inc();
     // Another order journaled a byte-identical transaction first (built in the same millisecond
     // by another process): nothing was written for this one; build again.
     const clash = isUniqueViolation(err);
-    const reason =
+    const reason: WaitReason =
       reclaiming && attempts >= RECLAIM_ALERT_AFTER ? 'reclaim_retrying' : transient ? 'chain_unavailable' : clash ? 'txid_clash' : 'internal_error';
     if (transient) log.warn({ err: (err as Error).message, attempts: Number(attempts), retryInMs }, 'chain unavailable; will retry');
     else if (clash) log.warn({ attempts: Number(attempts) }, 'transaction id already journaled by another order; building again');
     else log.error({ err, attempts: Number(attempts), retryInMs }, 'order step failed; will retry');
     if (reason === 'reclaim_retrying') log.error({ attempts: Number(attempts) }, 'ALERT: reclaim keeps failing; retrying with backoff');
-    await releaseOrder(ctx.db, held, retryInMs, reason, reclaiming ? { reclaimAttempts: attempts } : { attempts }).catch((e: unknown) =>
+    const counted = reclaiming ? { reclaimAttempts: attempts } : { attempts };
+    await releaseOrder(ctx.db, held, { retryInMs, waitReason: reason, ...counted }).catch((e: unknown) =>
       log.error({ err: e }, 'could not release the order; its lease will expire'),
     );
     return { claimed: true, retryInMs, status: held.status };

@@ -1,9 +1,10 @@
+import { dbNow } from '../db/clock.js';
 import type { Db } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
 import { changeBalance, recordLedgerEntry } from '../db/users.js';
-import { dbNow } from '../db/clock.js';
-import { transition } from './transition.js';
+import type { FailureCode } from '../domain/order-reasons.js';
 import type { Logger } from '../observability/logger.js';
+import { transition } from './transition.js';
 
 /**
  * Fails an order and refunds its price, in one transaction: the status
@@ -11,11 +12,10 @@ import type { Logger } from '../observability/logger.js';
  * not at all. Only called when it is certain that no delegation for this
  * order has landed or can still land.
  */
-export async function failAndRefund(db: Db, log: Logger, held: Order, code: string, message: string, actor: string): Promise<Order> {
-  return db.transaction(async (trx) => {
+export async function failAndRefund(db: Db, log: Logger, held: Order, code: FailureCode, message: string, actor: string): Promise<Order> {
+  return db.transaction(async (tx) => {
     const failed = await transition(
-      trx,
-      db.dialect,
+      tx,
       held,
       'failed',
       { reason: code, actor, detail: { message } },
@@ -30,9 +30,9 @@ export async function failAndRefund(db: Db, log: Logger, held: Order, code: stri
         next_attempt_at: null,
       },
     );
-    const balance = await changeBalance(trx, db.dialect, held.user_id, held.price_sun);
+    const balance = await changeBalance(tx, held.user_id, held.price_sun);
     if (balance === undefined) throw new Error(`refund of order ${held.id} refused by the balance limit`);
-    await recordLedgerEntry(trx, db.dialect, {
+    await recordLedgerEntry(tx, {
       userId: held.user_id,
       kind: 'refund',
       amountSun: held.price_sun,

@@ -1,5 +1,5 @@
 import type { SignedTransaction } from '../chain/gateway.js';
-import { updateChainTx, insertChainTx, type ChainTransaction } from '../db/chain-transactions.js';
+import { insertChainTx, updateChainTx, type ChainTransaction } from '../db/chain-transactions.js';
 import type { Order } from '../db/orders.js';
 import type { ChainTxKind } from '../db/schema.js';
 import { metrics, secondsSince } from '../observability/metrics.js';
@@ -19,8 +19,14 @@ export type Settlement =
   | { kind: 'confirmed'; blockNumber: bigint }
   /** May still land: look again later. */
   | { kind: 'pending' }
-  /** Can never land (expired unseen, or failed on chain): a new one may be signed. */
-  | { kind: 'dead'; reason: string };
+  /** Can never land (expired unseen, or failed on chain): a new one may be signed. `order` is the held order as now written. */
+  | { kind: 'dead'; reason: string; order: Order };
+
+/** What the node said when it refused a first broadcast. */
+export interface Refusal {
+  code: string;
+  message: string;
+}
 
 /** An accepted transaction not yet in a block is sent again at most once per this many polls. */
 const REBROADCAST_EVERY_POLLS = 3;
@@ -41,28 +47,28 @@ export async function settle(ctx: EngineContext, held: Order, tx: ChainTransacti
   const status = await chain.transactionStatus(tx.txid);
   if (status.state === 'confirmed') {
     if (status.success) {
-      await updateChainTx(db.kysely, db.dialect, tx.txid, { status: 'confirmed', block_number: status.blockNumber, confirmed_at: status.blockTime });
+      await updateChainTx(db, tx.txid, { status: 'confirmed', block_number: status.blockNumber, confirmed_at: status.blockTime });
       return { kind: 'confirmed', blockNumber: status.blockNumber };
     }
-    await updateChainTx(db.kysely, db.dialect, tx.txid, { status: 'failed', block_number: status.blockNumber, result_message: status.failure ?? null });
-    await updateHeld(db.kysely, db.dialect, held, { [statusField]: 'failed' });
+    await updateChainTx(db, tx.txid, { status: 'failed', block_number: status.blockNumber, result_message: status.failure ?? null });
+    const order = await updateHeld(db, held, { [statusField]: 'failed' });
     log.warn({ failure: status.failure }, 'transaction failed on chain');
-    return { kind: 'dead', reason: status.failure ?? 'failed on chain' };
+    return { kind: 'dead', reason: status.failure ?? 'failed on chain', order };
   }
   if (status.state === 'included') {
     if (tx.status === 'signed') {
-      await updateChainTx(db.kysely, db.dialect, tx.txid, { status: 'broadcast' });
-      await updateHeld(db.kysely, db.dialect, held, { [statusField]: 'broadcast' });
+      await updateChainTx(db, tx.txid, { status: 'broadcast' });
+      await updateHeld(db, held, { [statusField]: 'broadcast' });
     }
     return { kind: 'pending' };
   }
   const solid = await chain.solidBlock();
   if (solid.timestamp > tx.expiration) {
     // Past its expiration on the irreversible chain and not in it: it can never land.
-    await updateChainTx(db.kysely, db.dialect, tx.txid, { status: 'expired' });
-    await updateHeld(db.kysely, db.dialect, held, { [statusField]: 'expired' });
+    await updateChainTx(db, tx.txid, { status: 'expired' });
+    const order = await updateHeld(db, held, { [statusField]: 'expired' });
     log.info({ resultCode: tx.result_code }, 'journaled transaction expired without landing');
-    return { kind: 'dead', reason: tx.result_code ?? 'expired' };
+    return { kind: 'dead', reason: tx.result_code ?? 'expired', order };
   }
   // Accepted by the node a moment ago: it is most likely waiting for the next block.
   // Send it again only every few polls (a node that dropped it still gets it back in time).
@@ -73,34 +79,42 @@ export async function settle(ctx: EngineContext, held: Order, tx: ChainTransacti
   const outcome = await chain.broadcast(tx.signed_json);
   const broadcasts = tx.broadcasts + 1n;
   if (outcome.accepted || outcome.code === 'DUP_TRANSACTION_ERROR') {
-    await updateChainTx(db.kysely, db.dialect, tx.txid, { status: 'broadcast', broadcasts });
-    if (tx.status === 'signed') await updateHeld(db.kysely, db.dialect, held, { [statusField]: 'broadcast' });
+    await updateChainTx(db, tx.txid, { status: 'broadcast', broadcasts });
+    if (tx.status === 'signed') await updateHeld(db, held, { [statusField]: 'broadcast' });
     log.info({ broadcasts: Number(broadcasts) }, 'in-doubt transaction re-broadcast');
   } else {
-    await updateChainTx(db.kysely, db.dialect, tx.txid, { result_code: outcome.code, result_message: outcome.message, broadcasts });
+    await updateChainTx(db, tx.txid, { result_code: outcome.code, result_message: outcome.message, broadcasts });
     log.warn({ code: outcome.code, message: outcome.message }, 'node refused the re-broadcast; waiting for its expiration');
   }
   return { kind: 'pending' };
+}
+
+/** Who signs what: recorded beside the signed transaction. */
+export interface TransactionMeta {
+  pool: string;
+  receiver: string;
+  amountSun: bigint;
+  lockBlocks: bigint | null;
 }
 
 /**
  * Journals a freshly signed transaction (fenced on our lease, in one
  * transaction with the order's txid), then broadcasts it and records what the
  * node said. A crash anywhere in here leaves a journal entry that `settle`
- * resolves.
+ * resolves. Returns the node's refusal of this first broadcast, if it refused.
  */
 export async function journalAndBroadcast(
   ctx: EngineContext,
   held: Order,
   kind: ChainTxKind,
   signed: SignedTransaction,
-  meta: { pool: string; receiver: string; amountSun: bigint; lockBlocks: bigint | null },
-): Promise<{ order: Order; refused: { code: string; message: string } | undefined }> {
+  meta: TransactionMeta,
+): Promise<Refusal | undefined> {
   const { db, chain } = ctx;
   const [txidField, statusField] = txFields(kind);
   const log = ctx.log.child({ orderId: held.id, txid: signed.txid, kind });
-  let order = await db.transaction(async (trx) => {
-    await insertChainTx(trx, db.dialect, {
+  const order = await db.transaction(async (tx) => {
+    await insertChainTx(tx, {
       txid: signed.txid,
       orderId: held.id,
       kind,
@@ -111,7 +125,7 @@ export async function journalAndBroadcast(
       signedJson: signed.json,
       expiration: signed.expiration,
     });
-    return updateHeld(trx, db.dialect, held, { [txidField]: signed.txid, [statusField]: 'signed' });
+    return updateHeld(tx, held, { [txidField]: signed.txid, [statusField]: 'signed' });
   });
   log.info({ amountSun: meta.amountSun.toString(), pool: meta.pool }, 'transaction signed and journaled');
   crashPoint(ctx, 'after-sign');
@@ -119,23 +133,18 @@ export async function journalAndBroadcast(
   const outcome = await chain.broadcast(signed.json);
   crashPoint(ctx, 'after-broadcast');
   if (outcome.accepted || outcome.code === 'DUP_TRANSACTION_ERROR') {
-    await updateChainTx(db.kysely, db.dialect, signed.txid, { status: 'broadcast', broadcasts: 1n });
-    order = await updateHeld(db.kysely, db.dialect, order, { [statusField]: 'broadcast' });
+    await updateChainTx(db, signed.txid, { status: 'broadcast', broadcasts: 1n });
+    await updateHeld(db, order, { [statusField]: 'broadcast' });
     log.info('transaction broadcast');
     if (kind === 'delegate') metrics.broadcastDelay.observe(secondsSince(held.created_at));
     crashPoint(ctx, 'after-record');
-    return { order, refused: undefined };
+    return undefined;
   }
   // First broadcast, refused: the node did not take it into its pool, and we
   // never send it again, so it cannot land. (A re-broadcast of an in-doubt
   // transaction that is refused is different: see settle.)
-  await updateChainTx(db.kysely, db.dialect, signed.txid, {
-    status: 'failed',
-    result_code: outcome.code,
-    result_message: outcome.message,
-    broadcasts: 1n,
-  });
-  order = await updateHeld(db.kysely, db.dialect, order, { [statusField]: 'failed' });
+  await updateChainTx(db, signed.txid, { status: 'failed', result_code: outcome.code, result_message: outcome.message, broadcasts: 1n });
+  await updateHeld(db, order, { [statusField]: 'failed' });
   log.warn({ code: outcome.code, message: outcome.message }, 'node refused the transaction');
-  return { order, refused: { code: outcome.code, message: outcome.message } };
+  return { code: outcome.code, message: outcome.message };
 }

@@ -1,7 +1,5 @@
-import { sql } from 'kysely';
 import type { PoolAccount } from '../chain/gateway.js';
-import { openRentalsOnPair, reservedOnPool } from '../db/chain-transactions.js';
-import type { Order } from '../db/orders.js';
+import { lockPoolReservations, openRentalsOnPair, reservedOnPool, type Order } from '../db/orders.js';
 import { lockBlocksFor, sunForEnergy } from '../domain/energy.js';
 import type { EngineContext } from './context.js';
 import { transition } from './transition.js';
@@ -33,8 +31,8 @@ export async function choosePool(ctx: EngineContext, order: Order): Promise<Pool
   const rooms = await Promise.all(
     candidates.map(async (pool) => {
       const delegatable = await chain.delegatableSun(pool.address);
-      const reserved = await reservedOnPool(db.kysely, pool.address);
-      const overlapping = lockBlocks === null ? 0 : await openRentalsOnPair(db.kysely, pool.address, order.receive_address, order.id);
+      const reserved = await reservedOnPool(db, pool.address);
+      const overlapping = lockBlocks === null ? 0 : await openRentalsOnPair(db, pool.address, order.receive_address, order.id);
       return { pool, delegatable, free: delegatable - reserved, overlapping };
     }),
   );
@@ -53,15 +51,12 @@ export async function choosePool(ctx: EngineContext, order: Order): Promise<Pool
  */
 export async function reservePool(ctx: EngineContext, held: Order, choice: PoolChoice): Promise<Order | undefined> {
   const { db } = ctx;
-  return db.transaction(async (trx) => {
-    if (db.dialect === 'postgres') {
-      await sql`select pg_advisory_xact_lock(hashtext(${choice.pool.address}))`.execute(trx);
-    }
-    const reserved = await reservedOnPool(trx, choice.pool.address);
+  return db.transaction(async (tx) => {
+    await lockPoolReservations(tx, choice.pool.address);
+    const reserved = await reservedOnPool(tx, choice.pool.address);
     if (reserved + choice.sun > choice.delegatableSun) return undefined;
     return transition(
-      trx,
-      db.dialect,
+      tx,
       held,
       'delegating',
       {

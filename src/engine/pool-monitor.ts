@@ -78,7 +78,7 @@ export class PoolMonitor {
     const { chain, db, log } = this.ctx;
     try {
       const r = await chain.poolResources(address);
-      await savePoolSnapshot(db.kysely, db.dialect, address, {
+      await savePoolSnapshot(db, address, {
         staked_sun: r.stakedSun,
         delegated_sun: r.delegatedSun,
         delegatable_sun: r.delegatableSun,
@@ -90,7 +90,7 @@ export class PoolMonitor {
       const error = describe(err);
       log.warn({ pool: address, err: error }, 'pool refresh failed; its last figures are kept');
       try {
-        await recordPoolFailure(db.kysely, db.dialect, address, error);
+        await recordPoolFailure(db, address, error);
       } catch (dbErr) {
         log.error({ pool: address, err: describe(dbErr) }, 'pool refresh failure could not be recorded');
       }

@@ -2,7 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import { redactRedisUrl, type QueueConfig } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { Gauge, registry } from '../observability/metrics.js';
-import { oldestPendingMs } from '../observability/order-stats.js';
+import { oldestPendingAgeMs } from '../db/order-counts.js';
 import { advanceOrder } from './advance-order.js';
 import type { EngineContext } from './context.js';
 import type { OrderRunner } from './order-runner.js';
@@ -73,7 +73,7 @@ export class QueueWorker {
    */
   private async checkProgress(): Promise<void> {
     try {
-      const age = await oldestPendingMs(this.ctx.db);
+      const age = await oldestPendingAgeMs(this.ctx.db);
       const idleMs = Date.now() - this.lastCompletionAt;
       const stuck = age !== null && age > this.config.stuckAfterMs && idleMs > this.config.stuckAfterMs;
       if (stuck !== this.stuck) {

@@ -1,13 +1,17 @@
-import { latestChainTx } from '../db/chain-transactions.js';
-import { findOrder, type Order } from '../db/orders.js';
+import type { Order } from '../db/orders.js';
+import { refusedWith, type TransitionReason } from '../domain/order-reasons.js';
 import type { EngineContext } from './context.js';
-import { journalAndBroadcast, settle } from './journaled-transaction.js';
+import { journaledStep } from './journaled-step.js';
 import { claimedAt } from './lease.js';
-import { done, next, wait, type Step } from './step.js';
+import { done, next, wait, type Step, type StepFn } from './step.js';
 import { transition } from './transition.js';
 
 /** Longest single wait for a lock to run out; the order is looked at again after it. */
 const MAX_LOCK_WAIT_MS = 60_000;
+/** How long a reclaim refused by the node waits before it is built again. */
+const REFUSED_RECLAIM_RETRY_MS = 5000;
+/** How long a reclaim waits for its pool's key to be configured again. */
+const MISSING_KEY_RETRY_MS = 60_000;
 
 /**
  * Where the aggregate delegation from this pool to this receiver stands on
@@ -22,21 +26,21 @@ async function reclaimable(ctx: EngineContext, order: Order) {
 }
 
 /** active, once expired: start the reclaim (after the lock, if any, has run out). */
-export async function stepActive(ctx: EngineContext, held: Order): Promise<Step> {
+export const stepActive: StepFn = async (ctx, held) => {
   const now = claimedAt(held, ctx.settings.leaseMs);
   if (held.expires_at! > now) return wait(Number(held.expires_at! - now), null);
   const r = await reclaimable(ctx, held);
   if (r.total > 0n && r.available < held.delegated_sun! && r.lockRemainingMs > 0) {
     return wait(Math.min(r.lockRemainingMs, MAX_LOCK_WAIT_MS), 'lock_not_expired');
   }
-  return next(await transition(ctx.db.kysely, ctx.db.dialect, held, 'reclaiming', { reason: 'rental_expired', actor: ctx.workerId }, { wait_reason: null }));
-}
+  return next(await transition(ctx.db, held, 'reclaiming', { reason: 'rental_expired', actor: ctx.workerId }, { wait_reason: null }));
+};
 
-async function complete(ctx: EngineContext, held: Order, reason: string, detail: Record<string, unknown>): Promise<Step> {
+/** reclaiming -> completed: the energy is back on the pool. */
+async function complete(ctx: EngineContext, held: Order, reason: TransitionReason, detail: Record<string, unknown>): Promise<Step> {
   const now = claimedAt(held, ctx.settings.leaseMs);
   const completed = await transition(
-    ctx.db.kysely,
-    ctx.db.dialect,
+    ctx.db,
     held,
     'completed',
     { reason, actor: ctx.workerId, detail },
@@ -56,35 +60,24 @@ async function complete(ctx: EngineContext, held: Order, reason: string, detail:
 }
 
 /**
- * reclaiming: settle the journaled undelegation if in doubt; otherwise
- * reconcile with the chain and undelegate exactly what this order delegated
- * (or what is left of it, if someone reclaimed by hand). Transient errors are
- * retried by the caller forever, with backoff.
+ * reclaiming: undelegate exactly what this order delegated (or what is left
+ * of it, if someone reclaimed by hand), through the journal. Transient
+ * errors are retried by the caller forever, with backoff.
  */
-export async function stepReclaiming(ctx: EngineContext, held: Order): Promise<Step> {
-  const journaled = await latestChainTx(ctx.db.kysely, held.id, 'reclaim');
-  if (journaled?.status === 'confirmed') return complete(ctx, held, 'reclaim_confirmed', { txid: journaled.txid });
-  if (journaled && (journaled.status === 'signed' || journaled.status === 'broadcast')) {
-    const s = await settle(ctx, held, journaled);
-    if (s.kind === 'confirmed') return complete(ctx, held, 'reclaim_confirmed', { txid: journaled.txid, block: s.blockNumber.toString() });
-    if (s.kind === 'pending') return wait(ctx.settings.confirmPollMs, 'awaiting_reclaim_confirmation');
-    held = (await findOrder(ctx.db.kysely, held.id))!;
-  }
-  const r = await reclaimable(ctx, held);
-  if (r.total === 0n) {
-    return complete(ctx, held, 'already_reclaimed', { note: 'the delegation was no longer on chain' });
-  }
-  if (r.available === 0n) return wait(Math.min(Math.max(r.lockRemainingMs, 1000), MAX_LOCK_WAIT_MS), 'lock_not_expired');
-  const pool = ctx.pools.find((p) => p.address === held.pool_address);
-  if (!pool) return wait(60_000, 'reclaim_pool_key_missing');
-  const amount = r.available < held.delegated_sun! ? r.available : held.delegated_sun!;
-  const signed = await ctx.chain.buildUndelegate(pool, held.receive_address, amount);
-  const { refused } = await journalAndBroadcast(ctx, held, 'reclaim', signed, {
-    pool: pool.address,
-    receiver: held.receive_address,
-    amountSun: amount,
-    lockBlocks: null,
-  });
-  if (refused) return wait(5000, `reclaim_refused:${refused.code}`);
-  return wait(ctx.settings.confirmPollMs, 'awaiting_reclaim_confirmation');
-}
+export const stepReclaiming: StepFn = journaledStep({
+  kind: 'reclaim',
+  awaiting: 'awaiting_reclaim_confirmation',
+  confirmed: (ctx, held, txid, blockNumber) =>
+    complete(ctx, held, 'reclaim_confirmed', blockNumber === null ? { txid } : { txid, block: blockNumber.toString() }),
+  async nextTransaction(ctx, held) {
+    const r = await reclaimable(ctx, held);
+    if (r.total === 0n) return complete(ctx, held, 'already_reclaimed', { note: 'the delegation was no longer on chain' });
+    if (r.available === 0n) return wait(Math.min(Math.max(r.lockRemainingMs, 1000), MAX_LOCK_WAIT_MS), 'lock_not_expired');
+    const pool = ctx.pools.find((p) => p.address === held.pool_address);
+    if (!pool) return wait(MISSING_KEY_RETRY_MS, 'reclaim_pool_key_missing');
+    const amount = r.available < held.delegated_sun! ? r.available : held.delegated_sun!;
+    const signed = await ctx.chain.buildUndelegate(pool, held.receive_address, amount);
+    return { build: { signed, meta: { pool: pool.address, receiver: held.receive_address, amountSun: amount, lockBlocks: null } } };
+  },
+  refused: async (_ctx, _held, refusal) => wait(REFUSED_RECLAIM_RETRY_MS, refusedWith('reclaim_refused', refusal.code)),
+});

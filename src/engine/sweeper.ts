@@ -1,4 +1,4 @@
-import { claimDueBatch, findDueWork } from './lease.js';
+import { claimDueOrders } from '../db/order-leases.js';
 import type { EngineContext } from './context.js';
 import type { OrderRunner } from './order-runner.js';
 
@@ -38,23 +38,14 @@ export class Sweeper {
       const room = this.batch - this.runner.busy;
       if (room <= 0) return 0;
       const { db, workerId, settings } = this.ctx;
-      if (db.dialect === 'postgres') {
-        // Claimed here, rows locked with SKIP LOCKED: concurrent sweepers split the backlog.
-        const claimed = await claimDueBatch(db, workerId, settings.leaseMs, room, this.pendingGraceMs);
-        for (const held of claimed) {
-          if (held.status === 'pending' && held.lease_version === 1n) this.ctx.log.info({ orderId: held.id, path: 'sweeper' }, 'picked up by sweeper');
-          this.runner.runClaimed(held);
-        }
-        if (claimed.length > 0) this.ctx.log.debug({ count: claimed.length }, 'sweeper claimed due orders');
-        return claimed.length;
+      // Claimed here in one statement: concurrent sweepers split the backlog instead of racing for it.
+      const claimed = await claimDueOrders(db, workerId, settings.leaseMs, room, this.pendingGraceMs);
+      for (const held of claimed) {
+        if (held.status === 'pending' && held.lease_version === 1n) this.ctx.log.info({ orderId: held.id, path: 'sweeper' }, 'picked up by sweeper');
+        this.runner.runClaimed(held);
       }
-      const due = await findDueWork(db.kysely, db.dialect, room, this.pendingGraceMs);
-      for (const order of due) {
-        if (order.untouched) this.ctx.log.info({ orderId: order.id, path: 'sweeper' }, 'picked up by sweeper');
-        this.runner.wake(order.id);
-      }
-      if (due.length > 0) this.ctx.log.debug({ count: due.length }, 'sweeper found due orders');
-      return due.length;
+      if (claimed.length > 0) this.ctx.log.debug({ count: claimed.length }, 'sweeper claimed due orders');
+      return claimed.length;
     } catch (err) {
       this.ctx.log.error({ err }, 'sweep failed; trying again next interval');
       return 0;

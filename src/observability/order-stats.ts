@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
-import { dbNow } from '../db/clock.js';
 import type { Db } from '../db/connect.js';
+import { countOrdersByStatus, oldestPendingAgeMs } from '../db/order-counts.js';
 import { ORDER_STATUSES, type OrderStatus } from '../domain/order-status.js';
 
 export interface OrderStats {
@@ -9,25 +8,13 @@ export interface OrderStats {
   oldestPendingMs: number | null;
 }
 
-/** Age of the oldest pending order on the database clock, or null: reads only the pending orders. */
-export async function oldestPendingMs(db: Db): Promise<number | null> {
-  const oldest = await sql<{ age: bigint | null }>`select cast(${dbNow(db.dialect)} - min(created_at) as bigint) as age from orders where status = 'pending'`.execute(
-    db.kysely,
-  );
-  const age = oldest.rows[0]?.age;
-  return age === null || age === undefined ? null : Math.max(0, Number(age));
-}
-
 /**
  * One GROUP BY over the whole table and one MIN over the pending orders.
  * The count grows with the table (completed orders stay): share it
  * (sharedOrderStats) rather than run it per viewer.
  */
 export async function orderStats(db: Db): Promise<OrderStats> {
-  const [counts, oldest] = await Promise.all([
-    db.kysely.selectFrom('orders').select(['status', sql<bigint>`count(*)`.as('n')]).groupBy('status').execute(),
-    oldestPendingMs(db),
-  ]);
+  const [counts, oldest] = await Promise.all([countOrdersByStatus(db), oldestPendingAgeMs(db)]);
   const byStatus = Object.fromEntries(ORDER_STATUSES.map((s) => [s, 0])) as Record<OrderStatus, number>;
   for (const row of counts) byStatus[row.status] = Number(row.n);
   return { byStatus, oldestPendingMs: oldest };

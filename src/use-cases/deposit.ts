@@ -29,22 +29,22 @@ async function replayOrConflict(db: Db, existing: LedgerEntry, input: DepositInp
       entry_id: existing.id.toString(),
     });
   }
-  const user = await findUser(db.kysely, input.userId);
+  const user = await findUser(db, input.userId);
   return { entry: existing, balanceSun: user?.balance_sun ?? 0n, created: false };
 }
 
 /** Credits a user's prepaid balance once per reference, creating the user on first deposit. */
 export async function deposit(db: Db, input: DepositInput): Promise<DepositResult> {
-  const existing = await findDepositByReference(db.kysely, input.reference);
+  const existing = await findDepositByReference(db, input.reference);
   if (existing) return replayOrConflict(db, existing, input);
   try {
     return await db.transaction(async (trx) => {
-      await ensureUser(trx, db.dialect, input.userId);
-      const balance = await changeBalance(trx, db.dialect, input.userId, input.amountSun);
+      await ensureUser(trx, input.userId);
+      const balance = await changeBalance(trx, input.userId, input.amountSun);
       if (balance === undefined) {
         throw new AppError('balance_limit_exceeded', 422, 'this deposit would take the balance past its limit');
       }
-      const entry = await insertLedgerEntry(trx, db.dialect, {
+      const entry = await insertLedgerEntry(trx, {
         userId: input.userId,
         kind: 'deposit',
         amountSun: input.amountSun,
@@ -55,7 +55,7 @@ export async function deposit(db: Db, input: DepositInput): Promise<DepositResul
     });
   } catch (err) {
     if (isUniqueViolation(err)) {
-      const raced = await findDepositByReference(db.kysely, input.reference);
+      const raced = await findDepositByReference(db, input.reference);
       if (raced) return replayOrConflict(db, raced, input);
     }
     throw err;

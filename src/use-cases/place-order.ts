@@ -48,7 +48,7 @@ function replayOrConflict(existing: Order, hash: string): PlaceOrderResult {
 export async function placeOrder(db: Db, prices: PriceTable, input: PlaceOrderInput): Promise<PlaceOrderResult> {
   const hash = requestHash(input);
   if (input.idempotencyKey !== null) {
-    const existing = await findOrderByIdempotencyKey(db.kysely, input.idempotencyKey);
+    const existing = await findOrderByIdempotencyKey(db, input.idempotencyKey);
     if (existing) return replayOrConflict(existing, hash);
   }
   const { priceSun, rateSunPerEnergyDay } = quote(prices, input.energyAmount, input.duration);
@@ -56,7 +56,7 @@ export async function placeOrder(db: Db, prices: PriceTable, input: PlaceOrderIn
   const now = dbNow(db.dialect);
   try {
     const order = await db.transaction(async (trx) => {
-      const balance = await changeBalance(trx, db.dialect, input.userId, -priceSun);
+      const balance = await changeBalance(trx, input.userId, -priceSun);
       if (balance === undefined) {
         const user = await findUser(trx, input.userId);
         throw new AppError('insufficient_balance', 402, 'the balance does not cover the price of this order', {
@@ -79,7 +79,7 @@ export async function placeOrder(db: Db, prices: PriceTable, input: PlaceOrderIn
         created_at: now,
         updated_at: now,
       });
-      await recordLedgerEntry(trx, db.dialect, {
+      await recordLedgerEntry(trx, {
         userId: input.userId,
         kind: 'order_debit',
         amountSun: -priceSun,
@@ -101,7 +101,7 @@ export async function placeOrder(db: Db, prices: PriceTable, input: PlaceOrderIn
   } catch (err) {
     // Two requests with one key raced: the loser's transaction rolled back whole.
     if (input.idempotencyKey !== null && isUniqueViolation(err)) {
-      const existing = await findOrderByIdempotencyKey(db.kysely, input.idempotencyKey);
+      const existing = await findOrderByIdempotencyKey(db, input.idempotencyKey);
       if (existing) return replayOrConflict(existing, hash);
     }
     throw err;

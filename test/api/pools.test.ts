@@ -30,15 +30,14 @@ describeEachDialect('GET /api/pools', (newApp) => {
   });
 
   test('when pools have snapshots and orders are delegating, then each pool shows its figures, what those orders reserve and the room left', async () => {
-    const { kysely, dialect } = t.db;
-    await savePoolSnapshot(kysely, dialect, 'TPoolB', {
+    await savePoolSnapshot(t.db, 'TPoolB', {
       staked_sun: 5_000_000_000_000n,
       delegated_sun: 1_000_000_000n,
       delegatable_sun: 4_999_000_000_000n,
       energy_limit: 46_743_896n,
       ...network,
     });
-    await savePoolSnapshot(kysely, dialect, 'TPoolA', { staked_sun: 10_000_000n, delegated_sun: 0n, delegatable_sun: 10_000_000n, energy_limit: 93n, ...network });
+    await savePoolSnapshot(t.db, 'TPoolA', { staked_sun: 10_000_000n, delegated_sun: 0n, delegatable_sun: 10_000_000n, energy_limit: 93n, ...network });
     const now = BigInt(Date.now());
     // Only delegating orders hold room: pending ones have none yet, active ones show in the chain's figures.
     await seedOrder(t.db, { status: 'delegating', createdAt: now, poolAddress: 'TPoolB', delegatedSun: 3_423_000_000n });

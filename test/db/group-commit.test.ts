@@ -13,8 +13,8 @@ test('transactions started together commit together, and one that throws leaves 
     await migrate(db);
     const results = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) =>
-        db.transaction(async (trx) => {
-          await trx.insertInto('users').values({ id: BigInt(i + 1), balance_sun: 5n, created_at: 0n, updated_at: 0n }).execute();
+        db.transaction(async (tx) => {
+          await tx.kysely.insertInto('users').values({ id: BigInt(i + 1), balance_sun: 5n, created_at: 0n, updated_at: 0n }).execute();
           if (i === 3 || i === 7) throw new Error(`unit ${i} fails after writing`);
           return i;
         }),
@@ -29,8 +29,8 @@ test('transactions started together commit together, and one that throws leaves 
 
     // A unit that breaks a constraint is rolled back alone, too.
     const [dup, fresh] = await Promise.allSettled([
-      db.transaction((trx) => trx.insertInto('users').values({ id: 1n, balance_sun: 0n, created_at: 0n, updated_at: 0n }).execute()),
-      db.transaction((trx) => trx.insertInto('users').values({ id: 11n, balance_sun: 0n, created_at: 0n, updated_at: 0n }).execute()),
+      db.transaction((tx) => tx.kysely.insertInto('users').values({ id: 1n, balance_sun: 0n, created_at: 0n, updated_at: 0n }).execute()),
+      db.transaction((tx) => tx.kysely.insertInto('users').values({ id: 11n, balance_sun: 0n, created_at: 0n, updated_at: 0n }).execute()),
     ]);
     assert.equal(dup.status, 'rejected');
     assert.equal(fresh.status, 'fulfilled');

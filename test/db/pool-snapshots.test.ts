@@ -21,32 +21,30 @@ describeEachDialect('pool snapshots', (newApp) => {
   afterEach(() => t.close());
 
   test('when a pool is read, then its figures are kept with the database time; a failure keeps them and records the error; the next success clears it', async () => {
-    const { kysely, dialect } = t.db;
-    await savePoolSnapshot(kysely, dialect, 'TPoolB', figures(5_000_000_000_000n));
-    const [first] = await listPoolSnapshots(kysely);
+    await savePoolSnapshot(t.db, 'TPoolB', figures(5_000_000_000_000n));
+    const [first] = await listPoolSnapshots(t.db);
     assert.equal(first!.staked_sun, 5_000_000_000_000n);
     assert.equal(first!.delegatable_sun, 4_999_999_000_000n);
     assert.equal(first!.error, null);
     assert.ok(first!.observed_at !== null && Math.abs(Number(first!.observed_at) - Date.now()) < 5000);
 
-    await recordPoolFailure(kysely, dialect, 'TPoolB', 'getaccount: timeout of 1500ms exceeded');
-    const [failed] = await listPoolSnapshots(kysely);
+    await recordPoolFailure(t.db, 'TPoolB', 'getaccount: timeout of 1500ms exceeded');
+    const [failed] = await listPoolSnapshots(t.db);
     assert.equal(failed!.error, 'getaccount: timeout of 1500ms exceeded');
     assert.equal(failed!.staked_sun, 5_000_000_000_000n, 'the last good figures stay');
     assert.equal(failed!.observed_at, first!.observed_at, 'and so does the time they were seen');
     assert.ok(failed!.updated_at >= first!.updated_at);
 
-    await savePoolSnapshot(kysely, dialect, 'TPoolB', figures(6_000_000_000_000n));
-    const [again] = await listPoolSnapshots(kysely);
+    await savePoolSnapshot(t.db, 'TPoolB', figures(6_000_000_000_000n));
+    const [again] = await listPoolSnapshots(t.db);
     assert.equal(again!.error, null);
     assert.equal(again!.staked_sun, 6_000_000_000_000n);
   });
 
   test('when a pool has never been read successfully, then its row has no figures and no time, only the error; rows come by address', async () => {
-    const { kysely, dialect } = t.db;
-    await savePoolSnapshot(kysely, dialect, 'TPoolZ', figures(2_000_000n));
-    await recordPoolFailure(kysely, dialect, 'TPoolA', 'x'.repeat(2000));
-    const rows = await listPoolSnapshots(kysely);
+    await savePoolSnapshot(t.db, 'TPoolZ', figures(2_000_000n));
+    await recordPoolFailure(t.db, 'TPoolA', 'x'.repeat(2000));
+    const rows = await listPoolSnapshots(t.db);
     assert.deepEqual(rows.map((r) => r.address), ['TPoolA', 'TPoolZ']);
     assert.equal(rows[0]!.observed_at, null);
     assert.equal(rows[0]!.staked_sun, 0n);

@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import { findOrder } from '../../src/db/orders.js';
 import { LeaseLostError } from '../../src/engine/errors.js';
 import { failAndRefund } from '../../src/engine/fail-order.js';
-import { claimOrder, findDueOrders, releaseOrder, renewLease } from '../../src/engine/lease.js';
+import { claimDueOrders, claimOrder, releaseOrder } from '../../src/db/order-leases.js';
+import { renewLease } from '../../src/engine/lease.js';
 import { transition } from '../../src/engine/transition.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { describeEachDialect } from '../support/dialects.js';
@@ -47,7 +48,7 @@ describeEachDialect('claims, leases and fencing', (newApp) => {
   test('when 20 workers claim one order at once, then exactly one wins', async () => {
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => claimOrder(t.db, orderId, `w${i}`, 30_000)));
     assert.equal(results.filter(Boolean).length, 1);
-    assert.equal((await findOrder(t.db.kysely, orderId))!.lease_version, 1n);
+    assert.equal((await findOrder(t.db, orderId))!.lease_version, 1n);
   });
 
   test('when a lease expires and another worker claims, then every write of the first holder is fenced off', async () => {
@@ -57,12 +58,12 @@ describeEachDialect('claims, leases and fencing', (newApp) => {
     assert.equal(second.lease_version, 2n);
     const eventsBefore = await events();
     await assert.rejects(
-      t.db.transaction((trx) => transition(trx, t.db.dialect, first, 'delegating', { reason: 'pool_selected', actor: 'worker-a' }, { pool_address: 'Tstale' })),
+      t.db.transaction((tx) => transition(tx, first, 'delegating', { reason: 'pool_selected', actor: 'worker-a' }, { pool_address: 'Tstale' })),
       LeaseLostError,
     );
-    await assert.rejects(failAndRefund(t.db, createLogger('silent'), first, 'x', 'stale worker', 'worker-a'), LeaseLostError);
-    await releaseOrder(t.db, first, 60_000, 'stale');
-    const row = (await findOrder(t.db.kysely, orderId))!;
+    await assert.rejects(failAndRefund(t.db, createLogger('silent'), first, 'no_pool_capacity', 'stale worker', 'worker-a'), LeaseLostError);
+    await releaseOrder(t.db, first, { retryInMs: 60_000, waitReason: 'internal_error' });
+    const row = (await findOrder(t.db, orderId))!;
     assert.equal(row.status, 'pending');
     assert.equal(row.pool_address, null);
     assert.equal(row.lease_owner, 'worker-b');
@@ -76,7 +77,7 @@ describeEachDialect('claims, leases and fencing', (newApp) => {
     const held = (await claimOrder(t.db, orderId, 'worker-a', 1000))!;
     const renewed = await renewLease(t.db, held, 60_000);
     assert.ok(renewed.lease_until! >= held.lease_until! + 50_000n);
-    assert.equal((await findOrder(t.db.kysely, orderId))!.lease_until, renewed.lease_until);
+    assert.equal((await findOrder(t.db, orderId))!.lease_until, renewed.lease_until);
     await setRow({ lease_until: 0n });
     await claimOrder(t.db, orderId, 'worker-b', 30_000);
     await assert.rejects(renewLease(t.db, held, 60_000), LeaseLostError);
@@ -85,20 +86,20 @@ describeEachDialect('claims, leases and fencing', (newApp) => {
   test('only due orders are claimed: not while a retry time or the rental is ahead, never when terminal', async () => {
     await setRow({ next_attempt_at: 99_999_999_999_999n });
     assert.equal(await claimOrder(t.db, orderId, 'w', 30_000), undefined);
-    assert.deepEqual(await findDueOrders(t.db.kysely, t.db.dialect, 10), []);
+    assert.deepEqual(await claimDueOrders(t.db, 'w', 30_000, 10), []);
     await setRow({ next_attempt_at: null, status: 'active', expires_at: 99_999_999_999_999n });
     assert.equal(await claimOrder(t.db, orderId, 'w', 30_000), undefined);
     await setRow({ expires_at: 1n });
-    assert.deepEqual(await findDueOrders(t.db.kysely, t.db.dialect, 10), [orderId]);
-    await setRow({ status: 'completed' });
+    assert.deepEqual((await claimDueOrders(t.db, 'w', 30_000, 10)).map((o) => o.id), [orderId]);
+    await setRow({ status: 'completed', lease_until: null });
     assert.equal(await claimOrder(t.db, orderId, 'w', 30_000), undefined);
-    assert.deepEqual(await findDueOrders(t.db.kysely, t.db.dialect, 10), []);
+    assert.deepEqual(await claimDueOrders(t.db, 'w', 30_000, 10), []);
   });
 
   test('failing an order refunds it in the same transaction, with exact columns', async () => {
     const held = (await claimOrder(t.db, orderId, 'w', 30_000))!;
     await failAndRefund(t.db, createLogger('silent'), held, 'receiver_is_contract', 'a contract', 'w');
-    const row = (await findOrder(t.db.kysely, orderId))!;
+    const row = (await findOrder(t.db, orderId))!;
     assert.equal(row.status, 'failed');
     assert.equal(row.error_code, 'receiver_is_contract');
     assert.equal(row.refunded_sun, 2_080_000n);

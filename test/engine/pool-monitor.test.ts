@@ -12,7 +12,7 @@ async function snapshots(stack: Stack, until: (rows: PoolSnapshot[]) => boolean,
   const deadline = Date.now() + timeoutMs;
   let rows: PoolSnapshot[] = [];
   while (Date.now() < deadline) {
-    rows = await listPoolSnapshots(stack.db.kysely);
+    rows = await listPoolSnapshots(stack.db);
     if (until(rows)) return rows;
     await sleep(25);
   }
@@ -83,7 +83,7 @@ test('when the node fails, then every pool records the error and keeps its last 
     assert.ok(r.observed_at !== null);
   }
   await sleep(700);
-  const still = await listPoolSnapshots(s.db.kysely);
+  const still = await listPoolSnapshots(s.db);
   for (const r of still) {
     assert.equal(r.observed_at, row(failing, r.address).observed_at, 'no new observation while the node fails');
     assert.ok(r.updated_at > row(failing, r.address).updated_at, 'but the refresh keeps trying');

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import { pingDatabase } from '../../db/connect.js';
 import type { ApiContext } from '../context.js';
 
 export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -9,7 +9,7 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
   // Readiness: the database answers.
   app.get('/ready', { schema: { summary: 'Readiness: the database answers', tags: ['health'] } }, async (request, reply) => {
     try {
-      await sql`select 1`.execute(ctx.db.kysely);
+      await pingDatabase(ctx.db);
       return { status: 'ready', database: ctx.db.dialect };
     } catch (err) {
       request.log.warn({ err }, 'readiness check: database unreachable');

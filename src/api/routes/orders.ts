@@ -89,7 +89,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const order = await findOrder(ctx.db.kysely, request.params.order_id);
+      const order = await findOrder(ctx.db, request.params.order_id);
       if (!order) throw notFound('order');
       return orderView(order);
     },
@@ -107,9 +107,9 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const order = await findOrder(ctx.db.kysely, request.params.order_id);
+      const order = await findOrder(ctx.db, request.params.order_id);
       if (!order) throw notFound('order');
-      const events = await listOrderEvents(ctx.db.kysely, order.id);
+      const events = await listOrderEvents(ctx.db, order.id);
       return { order_id: order.id, events: events.map(orderEventView) };
     },
   );
@@ -127,9 +127,9 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const order = await findOrder(ctx.db.kysely, request.params.order_id);
+      const order = await findOrder(ctx.db, request.params.order_id);
       if (!order) throw notFound('order');
-      const transactions = await listOrderTransactions(ctx.db.kysely, order.id);
+      const transactions = await listOrderTransactions(ctx.db, order.id);
       return { order_id: order.id, transactions: transactions.map(chainTransactionView) };
     },
   );
@@ -163,7 +163,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request) => {
       const q = request.query;
       const limit = q.limit ?? 50;
-      const rows = await listOrders(ctx.db.kysely, {
+      const rows = await listOrders(ctx.db, {
         userId: q.user_id === undefined ? undefined : userIdOf(q.user_id),
         status: q.status,
         receiveAddress: q.receive_address,

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { reservedOnPool } from '../../db/chain-transactions.js';
+import { reservedOnPool } from '../../db/orders.js';
 import { listPoolSnapshots } from '../../db/pool-snapshots.js';
 import type { ApiContext } from '../context.js';
 import { ErrorBody, PoolBody } from '../schemas.js';
@@ -27,8 +27,8 @@ export function poolRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async () => {
-      const snapshots = await listPoolSnapshots(ctx.db.kysely);
-      const reserved = await Promise.all(snapshots.map((p) => reservedOnPool(ctx.db.kysely, p.address)));
+      const snapshots = await listPoolSnapshots(ctx.db);
+      const reserved = await Promise.all(snapshots.map((p) => reservedOnPool(ctx.db, p.address)));
       return { pools: snapshots.map((p, i) => poolView(p, reserved[i]!)) };
     },
   );

@@ -40,7 +40,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await listUsers(ctx.db.kysely, limit + 1, cursorOf(request.query.cursor));
+      const rows = await listUsers(ctx.db, limit + 1, cursorOf(request.query.cursor));
       const page = rows.slice(0, limit);
       return { users: page.map(userView), next_cursor: rows.length > limit ? page[page.length - 1]!.id.toString() : null };
     },
@@ -53,7 +53,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: { summary: "A user's prepaid balance", tags: ['users'], params: Params, response: { 200: UserBody, '4xx': ErrorBody } },
     },
     async (request) => {
-      const user = await findUser(ctx.db.kysely, userIdOf(request.params.user_id));
+      const user = await findUser(ctx.db, userIdOf(request.params.user_id));
       if (!user) throw notFound('user');
       return userView(user);
     },
@@ -76,9 +76,9 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const userId = userIdOf(request.params.user_id);
-      if (!(await findUser(ctx.db.kysely, userId))) throw notFound('user');
+      if (!(await findUser(ctx.db, userId))) throw notFound('user');
       const limit = request.query.limit ?? 50;
-      const rows = await listLedger(ctx.db.kysely, userId, limit + 1, cursorOf(request.query.cursor));
+      const rows = await listLedger(ctx.db, userId, limit + 1, cursorOf(request.query.cursor));
       const page = rows.slice(0, limit);
       return {
         user_id: userId,

@@ -1,0 +1,105 @@
+import { sql } from 'kysely';
+import { WORKING_STATUSES } from '../domain/order-status.js';
+import { dbNow } from './clock.js';
+import type { DbHandle, Dialect } from './connect.js';
+import type { Order } from './orders.js';
+
+/**
+ * A worker's hold on an order: a lease on the database clock and a fencing
+ * version. Every statement here is one guarded UPDATE; "no row back" means
+ * someone else holds or moved the order.
+ */
+
+const leaseUntil = (dialect: Dialect, leaseMs: number) => sql<bigint>`${dbNow(dialect)} + ${BigInt(leaseMs)}`;
+
+/**
+ * An order is due when it has work left, nobody holds it (no lease, or an
+ * expired one), its retry time has come, and — for an active rental — it
+ * has expired.
+ */
+function whereDue(dialect: Dialect) {
+  const now = dbNow(dialect);
+  return sql<boolean>`status in (${sql.join(WORKING_STATUSES.map((s) => sql.lit(s)))})
+    and (lease_until is null or lease_until < ${now})
+    and (next_attempt_at is null or next_attempt_at <= ${now})
+    and (status <> 'active' or expires_at <= ${now})`;
+}
+
+/** Pending orders younger than `graceMs` are left out: with a queue, their wake-up is on its way. */
+function pastPendingGrace(dialect: Dialect, graceMs: number) {
+  return sql<boolean>`(status <> 'pending' or created_at <= ${dbNow(dialect)} - ${BigInt(graceMs)})`;
+}
+
+/**
+ * Claims a due order: a lease until now + leaseMs on the database clock, and
+ * lease_version + 1. Returns undefined when the order is not due or someone
+ * else holds it.
+ */
+export function claimOrder(db: DbHandle, orderId: string, owner: string, leaseMs: number): Promise<Order | undefined> {
+  return db.kysely
+    .updateTable('orders')
+    .set((eb) => ({ lease_owner: owner, lease_until: leaseUntil(db.dialect, leaseMs), lease_version: eb('lease_version', '+', 1n) }))
+    .where('id', '=', orderId)
+    .where(whereDue(db.dialect))
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Claims up to `limit` due orders, oldest first, in one statement, each with
+ * the same lease and version bump as claimOrder. On PostgreSQL the
+ * candidates are locked with FOR UPDATE SKIP LOCKED, so sweepers running at
+ * once take different rows instead of waiting on each other; SQLite has one
+ * writer, so there the statement is atomic as it stands.
+ */
+export function claimDueOrders(db: DbHandle, owner: string, leaseMs: number, limit: number, pendingGraceMs = 0): Promise<Order[]> {
+  return db.kysely
+    .updateTable('orders')
+    .set((eb) => ({ lease_owner: owner, lease_until: leaseUntil(db.dialect, leaseMs), lease_version: eb('lease_version', '+', 1n) }))
+    .where('id', 'in', (eb) => {
+      let due = eb.selectFrom('orders').select('id').where(whereDue(db.dialect));
+      if (pendingGraceMs > 0) due = due.where(pastPendingGrace(db.dialect, pendingGraceMs));
+      due = due.orderBy('id').limit(limit);
+      return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+    })
+    .where(whereDue(db.dialect))
+    .returningAll()
+    .execute();
+}
+
+/** Extends a held lease; returns the new lease_until, or undefined when the lease was lost. */
+export async function renewLease(db: DbHandle, held: Order, leaseMs: number): Promise<bigint | undefined> {
+  const row = await db.kysely
+    .updateTable('orders')
+    .set({ lease_until: leaseUntil(db.dialect, leaseMs) })
+    .where('id', '=', held.id)
+    .where('lease_version', '=', held.lease_version)
+    .returning('lease_until')
+    .executeTakeFirst();
+  return row?.lease_until ?? undefined;
+}
+
+export interface Release {
+  /** Look again after this long (null: only when something wakes it). */
+  retryInMs: number | null;
+  waitReason: string | null;
+  attempts?: bigint;
+  reclaimAttempts?: bigint;
+}
+
+/** Gives a held order back. Fenced: releasing a lease we no longer hold does nothing. */
+export async function releaseOrder(db: DbHandle, held: Order, r: Release): Promise<void> {
+  await db.kysely
+    .updateTable('orders')
+    .set({
+      lease_owner: null,
+      lease_until: null,
+      next_attempt_at: r.retryInMs === null ? null : sql<bigint>`${dbNow(db.dialect)} + ${BigInt(r.retryInMs)}`,
+      wait_reason: r.waitReason,
+      ...(r.attempts === undefined ? {} : { attempts: r.attempts }),
+      ...(r.reclaimAttempts === undefined ? {} : { reclaim_attempts: r.reclaimAttempts }),
+    })
+    .where('id', '=', held.id)
+    .where('lease_version', '=', held.lease_version)
+    .execute();
+}

@@ -1,0 +1,50 @@
+import type { UpdateObject } from 'kysely';
+import type { OrderStatus } from '../domain/order-status.js';
+import { dbNow } from './clock.js';
+import type { DbHandle } from './connect.js';
+import { insertOrderEvent, type Order } from './orders.js';
+import type { Database } from './schema.js';
+
+export type OrderFields = Omit<UpdateObject<Database, 'orders'>, 'id' | 'status' | 'lease_version'>;
+
+/**
+ * UPDATE … WHERE id, status and lease_version are still what the worker
+ * holds: every write of an order in flight is fenced this way. Returns
+ * undefined when the lease was lost (the caller's transaction rolls back).
+ */
+export function updateHeldOrder(db: DbHandle, held: Order, set: UpdateObject<Database, 'orders'>): Promise<Order | undefined> {
+  return db.kysely
+    .updateTable('orders')
+    .set({ ...set, updated_at: dbNow(db.dialect) })
+    .where('id', '=', held.id)
+    .where('status', '=', held.status)
+    .where('lease_version', '=', held.lease_version)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export interface OrderEventInput {
+  reason: string;
+  actor: string;
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * A status change of a held order: the fenced UPDATE and its event row, in
+ * the caller's transaction. Undefined when the lease was lost (no event is
+ * written then).
+ */
+export async function moveHeldOrder(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields): Promise<Order | undefined> {
+  const row = await updateHeldOrder(db, held, { ...fields, status: to });
+  if (!row) return undefined;
+  await insertOrderEvent(db, {
+    order_id: held.id,
+    from_status: held.status,
+    to_status: to,
+    reason: event.reason,
+    actor: event.actor,
+    detail: event.detail === undefined ? null : JSON.stringify(event.detail),
+    at: dbNow(db.dialect),
+  });
+  return row;
+}

@@ -1,0 +1,55 @@
+import type { SignedTransaction } from '../chain/gateway.js';
+import { latestChainTx } from '../db/chain-transactions.js';
+import type { Order } from '../db/orders.js';
+import type { ChainTxKind } from '../db/schema.js';
+import type { WaitReason } from '../domain/order-reasons.js';
+import type { EngineContext } from './context.js';
+import { journalAndBroadcast, settle, type Refusal, type TransactionMeta } from './journaled-transaction.js';
+import { wait, type Step, type StepFn } from './step.js';
+
+/** The next transaction to journal and broadcast. */
+export interface Build {
+  build: { signed: SignedTransaction; meta: TransactionMeta };
+}
+
+/** What a status that moves the order by one chain transaction (delegating, reclaiming) decides. */
+export interface JournaledStatus {
+  kind: ChainTxKind;
+  /** The wait reason while a transaction of ours is on its way. */
+  awaiting: WaitReason;
+  /** Our transaction is on the solidified chain with a successful result. */
+  confirmed(ctx: EngineContext, held: Order, txid: string, blockNumber: bigint | null): Promise<Step>;
+  /**
+   * Nothing of ours can land any more (none was journaled yet, or the last
+   * one is dead: `afterDead`): decide the order's fate, or build the next
+   * transaction.
+   */
+  nextTransaction(ctx: EngineContext, held: Order, afterDead: boolean): Promise<Step | Build>;
+  /** The node refused the first broadcast of what nextTransaction built. */
+  refused(ctx: EngineContext, held: Order, refusal: Refusal): Promise<Step>;
+}
+
+/**
+ * The journal algorithm, once for every status that waits on a chain
+ * transaction: settle the journaled transaction if its outcome is in doubt;
+ * only when nothing of ours can land any more, sign and broadcast a new one.
+ * So a second transaction is never signed while the first could still land.
+ */
+export function journaledStep(status: JournaledStatus): StepFn {
+  return async (ctx, held) => {
+    const journaled = await latestChainTx(ctx.db, held.id, status.kind);
+    if (journaled?.status === 'confirmed') return status.confirmed(ctx, held, journaled.txid, journaled.block_number);
+    const inDoubt = journaled !== undefined && (journaled.status === 'signed' || journaled.status === 'broadcast');
+    if (inDoubt) {
+      const s = await settle(ctx, held, journaled);
+      if (s.kind === 'confirmed') return status.confirmed(ctx, held, journaled.txid, s.blockNumber);
+      if (s.kind === 'pending') return wait(ctx.settings.confirmPollMs, status.awaiting);
+      held = s.order;
+    }
+    const decided = await status.nextTransaction(ctx, held, journaled !== undefined);
+    if (!('build' in decided)) return decided;
+    const refusal = await journalAndBroadcast(ctx, held, status.kind, decided.build.signed, decided.build.meta);
+    if (refusal) return status.refused(ctx, held, refusal);
+    return wait(ctx.settings.confirmPollMs, status.awaiting);
+  };
+}
