@@ -19,7 +19,7 @@ import { connect } from '../src/db/connect.js';
 import { migrate } from '../src/db/migrate.js';
 import { startDevnet } from '../src/devnet/index.js';
 import { startEngine } from '../src/engine/engine.js';
-import { QueueDispatch } from '../src/engine/queue-dispatch.js';
+import { QueueDispatch } from '../src/dispatch/queue-dispatch.js';
 import { createLogger } from '../src/observability/logger.js';
 import { freePort } from '../test/support/ports.js';
 import { startRedis, type RedisServer } from '../test/support/redis.js';

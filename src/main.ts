@@ -13,9 +13,9 @@ import { connect } from './db/connect.js';
 import { migrate, SchemaTooNewError } from './db/migrate.js';
 import { main as devnetMain } from './devnet/cli.js';
 import { startDevnet, type Devnet } from './devnet/index.js';
-import { inlineDispatch, sweeperDispatch } from './engine/dispatch.js';
+import { inlineDispatch, sweeperDispatch } from './dispatch/dispatch.js';
 import { startEngine, type Engine } from './engine/engine.js';
-import { QueueDispatch } from './engine/queue-dispatch.js';
+import { QueueDispatch } from './dispatch/queue-dispatch.js';
 import { createLogger, type Logger } from './observability/logger.js';
 
 /**
@@ -79,7 +79,7 @@ async function run(config: Config): Promise<void> {
   let app: FastifyInstance | undefined;
   if (config.role === 'all' || config.role === 'api') {
     const guards = createGuards(resolveAdminToken(config, log), config.apiKeys);
-    const dispatch = producer ?? (engine ? inlineDispatch(engine.runner, log) : sweeperDispatch(log));
+    const dispatch = producer ?? (engine ? inlineDispatch((id) => engine.runner.wake(id), log) : sweeperDispatch(log));
     app = buildApp({ config, db, prices: { rates: config.rates }, guards, dispatch }, log);
     const url = await app.listen({ host: config.host, port: config.port });
     log.info({ role: config.role, database: db.dialect, url, dashboard: `${url}/dashboard/` }, 'joule started');

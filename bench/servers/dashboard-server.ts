@@ -11,7 +11,7 @@ import { createGuards } from '../../src/api/auth.js';
 import { loadConfig } from '../../src/config.js';
 import { connect } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
-import { sweeperDispatch } from '../../src/engine/dispatch.js';
+import { sweeperDispatch } from '../../src/dispatch/dispatch.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { seedUsers } from './seed.js';
 

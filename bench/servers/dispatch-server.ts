@@ -15,9 +15,9 @@ import { createGuards } from '../../src/api/auth.js';
 import { loadConfig } from '../../src/config.js';
 import { connect } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
-import { sweeperDispatch, type Dispatch } from '../../src/engine/dispatch.js';
-import { QueueDispatch } from '../../src/engine/queue-dispatch.js';
-import { QUEUE_NAME } from '../../src/engine/redis-connection.js';
+import { sweeperDispatch, type Dispatch } from '../../src/dispatch/dispatch.js';
+import { QueueDispatch } from '../../src/dispatch/queue-dispatch.js';
+import { QUEUE_NAME } from '../../src/dispatch/redis-connection.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { seedUsers } from './seed.js';
 

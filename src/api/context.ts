@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/connect.js';
 import type { PriceTable } from '../domain/pricing.js';
-import type { Dispatch } from '../engine/dispatch.js';
+import type { Dispatch } from '../dispatch/dispatch.js';
 import type { Guards } from './auth.js';
 
 /** What route handlers may use: the database, the settings, the guards and dispatch. Never the chain. */

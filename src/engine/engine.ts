@@ -5,9 +5,17 @@ import type { Logger } from '../observability/logger.js';
 import type { EngineContext } from './context.js';
 import { OrderRunner } from './order-runner.js';
 import { PoolMonitor } from './pool-monitor.js';
-import type { QueueDispatch } from './queue-dispatch.js';
-import { QueueWorker } from './queue-worker.js';
+import type { QueueDispatch } from '../dispatch/queue-dispatch.js';
+import { QueueWorker, type JobHandler } from '../dispatch/queue-worker.js';
 import { Sweeper } from './sweeper.js';
+
+/** Queue deliveries run through the runner: one WORKER_CONCURRENCY bounds the worker. */
+export function queueJobHandler(runner: OrderRunner): JobHandler {
+  return async (orderId) => {
+    const result = await runner.advance(orderId);
+    return { claimed: result?.claimed ?? false, status: result?.status ?? null };
+  };
+}
 
 export interface Engine {
   ctx: EngineContext;
@@ -62,7 +70,7 @@ export function startEngine(opts: {
   const runner = new OrderRunner(ctx, config.concurrency);
   const sweeper = new Sweeper(ctx, runner, config.sweepIntervalMs, 200, opts.queue?.config.sweepGraceMs ?? 0);
   sweeper.start();
-  const queueWorker = opts.queue ? new QueueWorker(ctx, runner, opts.queue.config, config.concurrency) : undefined;
+  const queueWorker = opts.queue ? new QueueWorker(ctx.db, queueJobHandler(runner), opts.queue.config, config.concurrency, ctx.log) : undefined;
   return {
     ctx,
     runner,

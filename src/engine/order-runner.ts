@@ -1,6 +1,6 @@
-import type { EngineContext } from './context.js';
 import type { Order } from '../db/orders.js';
-import { advanceClaimed, advanceOrder } from './advance-order.js';
+import { advanceClaimed, advanceOrder, type AdvanceResult } from './advance-order.js';
+import type { EngineContext } from './context.js';
 
 /** Retries further away than this are left to the sweeper. */
 const MAX_TIMER_MS = 60_000;
@@ -21,6 +21,8 @@ export class OrderRunner {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Orders a sweeper already claimed for us: run with that claim instead of claiming again. */
   private readonly claimed = new Map<string, Order>();
+  /** Callers of advance() waiting for the next run of an order to finish. */
+  private readonly waiters = new Map<string, Array<(result: AdvanceResult | undefined) => void>>();
   private active = 0;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
@@ -41,6 +43,22 @@ export class OrderRunner {
     this.queued.add(orderId);
     (urgent ? this.urgent : this.queue).push(orderId);
     this.pump();
+  }
+
+  /**
+   * Wakes the order and resolves once a run that starts after this call has
+   * finished, within the same concurrency as every other run. The first
+   * caller gets that run's result; callers folded into the same run get
+   * undefined (their wake-up did no work of its own).
+   */
+  advance(orderId: string): Promise<AdvanceResult | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const list = this.waiters.get(orderId);
+      if (list) list.push(() => resolve(undefined));
+      else this.waiters.set(orderId, [resolve]);
+      this.wake(orderId);
+    });
   }
 
   /** Runs an order this worker already holds (claimed in a batch). */
@@ -66,14 +84,18 @@ export class OrderRunner {
   }
 
   private async run(orderId: string): Promise<void> {
+    const waiting = this.waiters.get(orderId) ?? [];
+    this.waiters.delete(orderId);
+    let result: AdvanceResult | undefined;
     try {
       const held = this.claimed.get(orderId);
       this.claimed.delete(orderId);
-      const result = held ? await advanceClaimed(this.ctx, held) : await advanceOrder(this.ctx, orderId);
+      result = held ? await advanceClaimed(this.ctx, held) : await advanceOrder(this.ctx, orderId);
       if (result.retryInMs !== null) this.wakeIn(orderId, result.retryInMs);
     } catch (err) {
       this.ctx.log.error({ err, orderId }, 'order run failed; the sweeper will pick it up');
     } finally {
+      for (const resolve of waiting) resolve(result);
       this.running.delete(orderId);
       this.active--;
       if (this.again.delete(orderId)) this.wake(orderId);
@@ -103,6 +125,10 @@ export class OrderRunner {
     this.urgent.length = 0;
     this.queued.clear();
     this.claimed.clear();
+    // Waiters whose run had not started: it never will here; the sweeper has the order.
+    for (const [id, list] of this.waiters) if (!this.running.has(id)) for (const resolve of list.splice(0)) resolve(undefined);
     if (this.active > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    for (const list of this.waiters.values()) for (const resolve of list) resolve(undefined);
+    this.waiters.clear();
   }
 }

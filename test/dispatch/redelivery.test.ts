@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Queue, Worker } from 'bullmq';
 import { loadConfig } from '../../src/config.js';
-import { QueueWorker } from '../../src/engine/queue-worker.js';
+import { QueueWorker } from '../../src/dispatch/queue-worker.js';
+import { queueJobHandler } from '../../src/engine/engine.js';
 import { placeOrder } from '../../src/use-cases/place-order.js';
 import { startRedis } from '../support/redis.js';
 import { assertLedgerSound, startStack } from '../support/stack.js';
@@ -18,7 +19,7 @@ test('when a job stalls and is redelivered, and duplicates arrive at once, then 
   // The stack's own sweeper is parked (it runs once at start, on an empty table): only deliveries move the order.
   const s = await startStack({ env: { SWEEP_INTERVAL_MS: '3600000' } });
   const queueConfig = loadConfig({ REDIS_URL: redis.url, ENABLE_BACKGROUND_TASKS: 'true' }).queue;
-  const consumer = new QueueWorker(s.engine.ctx, s.engine.runner, queueConfig, 1);
+  const consumer = new QueueWorker(s.db, queueJobHandler(s.engine.runner), queueConfig, 1, s.engine.ctx.log);
   const name = 'redelivery-test';
   const queue = new Queue(name, { connection: { url: redis.url } });
   const deliveries: string[] = [];

@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { connect, type Db } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { sweeperDispatch, type Dispatch } from '../../src/engine/dispatch.js';
+import { sweeperDispatch, type Dispatch } from '../../src/dispatch/dispatch.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 /** The seed's own example address: the USDT contract on mainnet. */

@@ -4,9 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { poolAccounts } from '../../src/chain/pools.js';
 import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
 import { startDevnet, type Devnet, type DevnetOptions } from '../../src/devnet/index.js';
-import { inlineDispatch } from '../../src/engine/dispatch.js';
+import { inlineDispatch } from '../../src/dispatch/dispatch.js';
 import { startEngine, type Engine } from '../../src/engine/engine.js';
-import { QueueDispatch } from '../../src/engine/queue-dispatch.js';
+import { QueueDispatch } from '../../src/dispatch/queue-dispatch.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createTestApp, ledgerViolations, type TestApp } from './app.js';
 
@@ -100,7 +100,7 @@ export async function startStack(
           log,
           workerId: 'test-worker',
         });
-        return { dispatch: inlineDispatch(engine.runner, log), close: () => engine!.close() };
+        return { dispatch: inlineDispatch((id) => engine!.runner.wake(id), log), close: () => engine!.close() };
       },
     });
   } catch (err) {

@@ -1,13 +1,11 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { backoffMs } from '../domain/backoff.js';
 
 /** Name of the BullMQ queue carrying wake-ups and reclaim jobs. */
 export const QUEUE_NAME = 'joule-orders';
 
 /** Reconnect delay with full jitter: processes that lost Redis together do not come back in step. */
-export function jitteredRetry(times: number): number {
-  const ceiling = Math.min(5000, 100 * 2 ** Math.min(times, 6));
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-}
+export const jitteredRetry = (times: number): number => backoffMs(times, 100, 5000);
 
 /**
  * The producer's own connection: it never queues a command while

@@ -7,26 +7,10 @@ import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
 import type { Dispatch, DispatchStatus, QueueDepth } from './dispatch.js';
 import { RecentDispatches } from './recent-dispatches.js';
 import { producerConnection, QUEUE_NAME } from './redis-connection.js';
+import { within } from './within.js';
 
 /** How often the queue depth is read, in the background. */
 const DEPTH_POLL_MS = 2000;
-
-class TimeoutError extends Error {
-  constructor(ms: number) {
-    super(`no answer from Redis within ${ms} ms`);
-    this.name = 'TimeoutError';
-  }
-}
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError(ms)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** Jobs are ids only; the database holds everything else. */
 const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true, attempts: 1 } as const;

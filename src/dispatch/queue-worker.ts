@@ -2,11 +2,17 @@ import { Worker, type Job } from 'bullmq';
 import { redactRedisUrl, type QueueConfig } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { Gauge, registry } from '../observability/metrics.js';
+import type { Db } from '../db/connect.js';
 import { oldestPendingAgeMs } from '../db/order-counts.js';
-import { advanceOrder } from './advance-order.js';
-import type { EngineContext } from './context.js';
-import type { OrderRunner } from './order-runner.js';
 import { QUEUE_NAME, workerConnection } from './redis-connection.js';
+import { within } from './within.js';
+
+/**
+ * Advances one order and says whether this delivery got to claim it. The
+ * engine's runner does the work, so one WORKER_CONCURRENCY bounds a worker
+ * whichever way its orders arrive.
+ */
+export type JobHandler = (orderId: string) => Promise<{ claimed: boolean; status: string | null }>;
 
 const queueStuck = new Gauge({
   name: 'joule_queue_stuck',
@@ -16,9 +22,10 @@ const queueStuck = new Gauge({
 
 /**
  * The BullMQ consumer of a worker: wake-ups (jobId = order id) and reclaim
- * jobs (delayed to expires_at). Each job is one advanceOrder, i.e. a claim in
- * the database: a duplicate, a ghost or a stalled job run twice does nothing
- * the second time. Follow-ups (confirmation polls) are timed by the runner.
+ * jobs (delayed to expires_at). Each job is handed to the engine, where it is
+ * a claim in the database: a duplicate, a ghost or a stalled job run twice
+ * does nothing the second time. Follow-ups (confirmation polls) are timed by
+ * the engine's runner.
  */
 export class QueueWorker {
   private readonly worker: Worker;
@@ -29,12 +36,14 @@ export class QueueWorker {
   private readonly log: Logger;
 
   constructor(
-    private readonly ctx: EngineContext,
-    private readonly runner: OrderRunner,
+    private readonly db: Db,
+    private readonly advance: JobHandler,
     private readonly config: QueueConfig,
+    /** Deliveries taken at once; the engine's runner bounds how many run. */
     concurrency: number,
+    log: Logger,
   ) {
-    this.log = ctx.log.child({ redis: redactRedisUrl(config.redisUrl) });
+    this.log = log.child({ redis: redactRedisUrl(config.redisUrl) });
     this.connection = workerConnection(config.redisUrl);
     this.worker = new Worker(QUEUE_NAME, (job) => this.track(this.handle(job)), {
       connection: this.connection.seed,
@@ -60,10 +69,9 @@ export class QueueWorker {
       this.log.warn({ jobId: job.id }, 'job without an order id; dropped');
       return { claimed: false, status: null };
     }
-    const result = await advanceOrder(this.ctx, orderId);
+    const result = await this.advance(orderId);
     this.log.debug({ orderId, jobId: job.id, job: job.name, claimed: result.claimed }, 'queue job handled');
-    if (result.retryInMs !== null) this.runner.wakeIn(orderId, result.retryInMs);
-    return { claimed: result.claimed, status: result.status };
+    return result;
   }
 
   /**
@@ -73,7 +81,7 @@ export class QueueWorker {
    */
   private async checkProgress(): Promise<void> {
     try {
-      const age = await oldestPendingAgeMs(this.ctx.db);
+      const age = await oldestPendingAgeMs(this.db);
       const idleMs = Date.now() - this.lastCompletionAt;
       const stuck = age !== null && age > this.config.stuckAfterMs && idleMs > this.config.stuckAfterMs;
       if (stuck !== this.stuck) {
@@ -106,17 +114,7 @@ export class QueueWorker {
   async close(): Promise<void> {
     clearInterval(this.watchdog);
     await Promise.allSettled([...this.inFlight]);
-    await settlesWithin(this.worker.close(true), 3000);
+    await within(this.worker.close(true), 3000).catch(() => {});
     this.connection.disconnectAll();
-  }
-}
-
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
   }
 }

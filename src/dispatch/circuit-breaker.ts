@@ -40,11 +40,6 @@ export class CircuitBreaker {
     if (this._state === 'closed' && this.failures >= this.threshold) this.open();
   }
 
-  /** Opens at once (e.g. the connection reported an error). */
-  trip(): void {
-    if (this._state === 'closed') this.open();
-  }
-
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);

@@ -1,7 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import { metrics } from '../observability/metrics.js';
 import type { BreakerState } from './circuit-breaker.js';
-import type { OrderRunner } from './order-runner.js';
 import { RecentDispatches, type RecentDispatch } from './recent-dispatches.js';
 
 /**
@@ -39,15 +38,15 @@ export interface DispatchStatus {
   recent: RecentDispatch[];
 }
 
-/** Embedded mode: run it in this process, now. */
-export function inlineDispatch(runner: OrderRunner, log: Logger): Dispatch {
+/** Embedded mode: run it in this process, now (`wake` hands it to the engine's runner). */
+export function inlineDispatch(wake: (orderId: string) => void, log: Logger): Dispatch {
   const recent = new RecentDispatches();
   return {
     orderPlaced(orderId) {
       metrics.dispatchPath.inc({ path: 'in-process' });
       recent.record(orderId, 'in-process');
       log.info({ orderId, path: 'in-process' }, 'order dispatched in-process');
-      runner.wake(orderId);
+      wake(orderId);
     },
     status: () => ({ mode: 'in-process', redis: null, queueDepth: null, recent: recent.list() }),
   };
