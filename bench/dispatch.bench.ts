@@ -99,7 +99,7 @@ async function createdToBroadcast(n: number): Promise<{ p50: number; p99: number
     workerId: 'bench-worker',
     queue: { config: config.queue, producer },
   });
-  const app = buildApp({ config, db, prices: { rates: config.rates }, dispatch: api, guards: createGuards('bench-admin-token-000000', []) }, log);
+  const app = buildApp({ config, db, dispatch: api, guards: createGuards('bench-admin-token-000000', []) }, log);
   await app.ready();
   try {
     const auth = { authorization: 'Bearer bench-admin-token-000000' };

@@ -80,7 +80,7 @@ async function run(config: Config): Promise<void> {
   if (config.role === 'all' || config.role === 'api') {
     const guards = createGuards(resolveAdminToken(config, log), config.apiKeys);
     const dispatch = producer ?? (engine ? inlineDispatch((id) => engine.runner.wake(id), log) : sweeperDispatch(log));
-    app = buildApp({ config, db, prices: { rates: config.rates }, guards, dispatch }, log);
+    app = buildApp({ config, db, guards, dispatch }, log);
     const url = await app.listen({ host: config.host, port: config.port });
     log.info({ role: config.role, database: db.dialect, url, dashboard: `${url}/dashboard/` }, 'joule started');
   } else {

@@ -64,7 +64,7 @@ for (const address of POOLS) {
     .execute();
 }
 const log = createLogger('warn');
-const app = buildApp({ config, db, prices: { rates: config.rates }, dispatch: sweeperDispatch(log), guards: createGuards(BENCH_ADMIN_TOKEN, []) }, log);
+const app = buildApp({ config, db, dispatch: sweeperDispatch(log), guards: createGuards(BENCH_ADMIN_TOKEN, []) }, log);
 await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`${JSON.stringify({ port: (app.server.address() as { port: number }).port })}\n`);
 process.on('SIGTERM', () => void app.close().then(() => db.close()).then(() => process.exit(0)));

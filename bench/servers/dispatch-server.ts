@@ -51,7 +51,7 @@ if (mode === 'queue') {
   comparator.queue.on('error', () => {});
 }
 
-const app = buildApp({ config, db, prices: { rates: config.rates }, dispatch, guards: createGuards('bench-admin-token-000000', []) }, log);
+const app = buildApp({ config, db, dispatch, guards: createGuards('bench-admin-token-000000', []) }, log);
 if (comparator) {
   const { redis, queue } = comparator;
   app.addHook('preHandler', async (request) => {

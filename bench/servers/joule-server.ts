@@ -21,7 +21,7 @@ const db = connect(url);
 await migrate(db);
 await seedUsers(db.kysely, Number(process.env.BENCH_USERS ?? 100_000));
 const log = createLogger(config.logLevel, pino.destination({ fd: 2, sync: false }));
-const app = buildApp({ config, db, prices: { rates: config.rates }, dispatch: sweeperDispatch(log), guards: createGuards('bench-admin-token-000000', []) }, log);
+const app = buildApp({ config, db, dispatch: sweeperDispatch(log), guards: createGuards('bench-admin-token-000000', []) }, log);
 await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`${JSON.stringify({ port: (app.server.address() as { port: number }).port })}\n`);
 process.on('SIGTERM', () => void app.close().then(() => db.close()).then(() => process.exit(0)));

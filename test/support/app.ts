@@ -56,7 +56,7 @@ export async function createTestApp(
   const attached = opts.attach ? await opts.attach(config, db) : undefined;
   const dispatch = attached?.dispatch ?? sweeperDispatch(createLogger('silent'));
   const app = buildApp(
-    { config, db, prices: { rates: config.rates }, dispatch, guards: createGuards(ADMIN_TOKEN, config.apiKeys) },
+    { config, db, dispatch, guards: createGuards(ADMIN_TOKEN, config.apiKeys) },
     createLogger('silent'),
   );
   await app.ready();

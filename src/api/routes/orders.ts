@@ -60,7 +60,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
         throw invalid('idempotency_key_mismatch', 'Idempotency-Key and client_order_id differ; send one, or the same in both');
       }
       const duration = config.durations.find((d) => d.text === body.duration)!;
-      const { order, created } = await placeOrder(ctx.db, ctx.prices, {
+      const { order, created } = await placeOrder(ctx.db, ctx.config, {
         userId,
         energyAmount: BigInt(body.energy_amount),
         duration,

@@ -39,7 +39,7 @@ export function priceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       durations: config.durations.map((d) => ({
         duration: d.text,
         seconds: d.seconds,
-        rate_sun_per_energy_day: ctx.prices.rates.get(d.text)!.toString(),
+        rate_sun_per_energy_day: ctx.config.rates.get(d.text)!.toString(),
         billed_days: billedDays(d.seconds),
       })),
     }),
@@ -75,7 +75,7 @@ export function priceRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (request) => {
       const duration = config.durations.find((d) => d.text === request.query.duration)!;
-      const q = quote(ctx.prices, BigInt(request.query.energy_amount), duration);
+      const q = quote(ctx.config, BigInt(request.query.energy_amount), duration);
       return {
         energy_amount: q.energyAmount,
         duration: duration.text,
