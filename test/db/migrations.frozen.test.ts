@@ -1,0 +1,184 @@
+// A shipped migration never changes: the schema each one leaves behind is
+// checked in, per dialect and per step, under test/db/schema/<dialect>/:
+//
+//   sqlite/<migration>.sql     sqlite_master, one entry per object
+//   postgres/<migration>.txt   columns, constraints and indexes per table
+//
+// The database is built one migration at a time and each step's schema is
+// compared with its file, so editing a shipped migration (or anything it
+// reads) fails here with a line diff of what changed.
+//
+// After adding migration NNN, write its dumps and review them:
+//
+//   UPDATE_SCHEMA_DUMPS=1 node scripts/test.mjs test/db/migrations.frozen
+//   git diff test/db/schema     # only the new NNN files may appear
+//
+// A changed file of a shipped migration means that migration was edited:
+// revert the edit and add the change as a new migration instead.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { sql, type Kysely } from 'kysely';
+import { connect, type Db, type Dialect } from '../../src/db/connect.js';
+import { migrate } from '../../src/db/migrate.js';
+import { MIGRATIONS } from '../../src/db/migrations/index.js';
+import { createDatabase, startPostgres, type PostgresServer } from '../support/postgres.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const UPDATE = process.env.UPDATE_SCHEMA_DUMPS === '1';
+
+const dumpFile = (dialect: Dialect, migration: string) =>
+  join(here, 'schema', dialect, `${migration}.${dialect === 'sqlite' ? 'sql' : 'txt'}`);
+
+/** The expected schema after `migration`; with UPDATE_SCHEMA_DUMPS=1, records `actual` as expected. */
+function expectedDump(dialect: Dialect, migration: string, actual: string): string {
+  const file = dumpFile(dialect, migration);
+  if (UPDATE) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, actual);
+  }
+  if (!existsSync(file)) {
+    assert.fail(`no recorded schema for ${migration} (${dialect}): run with UPDATE_SCHEMA_DUMPS=1, review and commit ${file}`);
+  }
+  return readFileSync(file, 'utf8');
+}
+
+/** Splits a parenthesised list at its top-level commas, leaving quoted text and nested parentheses whole. */
+function splitTopLevel(list: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let start = 0;
+  for (let i = 0; i < list.length; i++) {
+    const ch = list[i]!;
+    if (quote !== null) {
+      if (ch === quote) quote = null;
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === ',' && depth === 0) {
+      parts.push(list.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(list.slice(start).trim());
+  return parts;
+}
+
+/** A CREATE TABLE with one column or constraint a line, so that a diff points at the one that changed. */
+function layOutTable(createTable: string): string {
+  const open = createTable.indexOf('(');
+  const close = createTable.lastIndexOf(')');
+  if (open < 0 || close < open) return createTable;
+  const items = splitTopLevel(createTable.slice(open + 1, close));
+  return `${createTable.slice(0, open).trimEnd()} (\n${items.map((item) => `  ${item}`).join(',\n')}\n)${createTable.slice(close + 1)}`;
+}
+
+async function dumpSqlite(db: Kysely<any>): Promise<string> {
+  const { rows } = await sql<{ type: string; name: string; tbl_name: string; sql: string | null }>`
+    select type, name, tbl_name, sql from sqlite_master
+    order by tbl_name, type <> 'table', name`.execute(db);
+  const out: string[] = [];
+  for (const row of rows) {
+    if (row.sql !== null) {
+      out.push(`-- ${row.type} ${row.name}${row.type === 'table' ? '' : ` on ${row.tbl_name}`}`);
+      out.push(`${row.type === 'table' ? layOutTable(row.sql) : row.sql};`, '');
+      continue;
+    }
+    // An index SQLite made for a PRIMARY KEY or UNIQUE in the table's definition: it has no SQL of its own.
+    const { rows: list } = await sql<{ name: string; origin: string }>`select name, origin from pragma_index_list(${row.tbl_name})`.execute(db);
+    const origin = list.find((i) => i.name === row.name)?.origin;
+    const { rows: columns } = await sql<{ name: string }>`select name from pragma_index_info(${row.name}) order by seqno`.execute(db);
+    const made = origin === 'pk' ? 'primary key' : origin === 'u' ? 'unique' : String(origin);
+    out.push(`-- ${row.type} ${row.name} on ${row.tbl_name} (${columns.map((c) => c.name).join(', ')}): ${made}, from the table definition`, '');
+  }
+  return out.join('\n');
+}
+
+async function dumpPostgres(db: Kysely<any>): Promise<string> {
+  const { rows: tables } = await sql<{ table_name: string }>`
+    select table_name from information_schema.tables
+    where table_schema = current_schema() and table_type = 'BASE TABLE'
+    order by table_name`.execute(db);
+  const { rows: columns } = await sql<{
+    table_name: string; column_name: string; data_type: string; is_nullable: string; column_default: string | null;
+  }>`
+    select table_name, column_name, data_type, is_nullable, column_default from information_schema.columns
+    where table_schema = current_schema()
+    order by table_name, ordinal_position`.execute(db);
+  const { rows: constraints } = await sql<{ table_name: string; name: string; definition: string }>`
+    select t.relname as table_name, c.conname as name, pg_get_constraintdef(c.oid) as definition
+    from pg_constraint c join pg_class t on t.oid = c.conrelid join pg_namespace n on n.oid = t.relnamespace
+    where n.nspname = current_schema()
+    order by t.relname, c.conname`.execute(db);
+  const { rows: indexes } = await sql<{ table_name: string; name: string; definition: string }>`
+    select tablename as table_name, indexname as name, indexdef as definition from pg_indexes
+    where schemaname = current_schema()
+    order by tablename, indexname`.execute(db);
+  const { rows: sequences } = await sql<{ name: string; data_type: string }>`
+    select sequence_name as name, data_type from information_schema.sequences
+    where sequence_schema = current_schema()
+    order by sequence_name`.execute(db);
+
+  const out: string[] = [];
+  for (const { table_name: table } of tables) {
+    out.push(`table ${table}`);
+    for (const c of columns.filter((c) => c.table_name === table)) {
+      const nullable = c.is_nullable === 'YES' ? '' : ' not null';
+      const fallback = c.column_default === null ? '' : ` default ${c.column_default}`;
+      out.push(`  column ${c.column_name} ${c.data_type}${nullable}${fallback}`);
+    }
+    for (const c of constraints.filter((c) => c.table_name === table)) out.push(`  constraint ${c.name} ${c.definition}`);
+    for (const i of indexes.filter((i) => i.table_name === table)) out.push(`  index ${i.name} ${i.definition}`);
+    out.push('');
+  }
+  for (const s of sequences) out.push(`sequence ${s.name} ${s.data_type}`);
+  return `${out.join('\n')}\n`;
+}
+
+function dumpSchema(db: Db): Promise<string> {
+  const k = db.kysely as unknown as Kysely<any>;
+  return db.dialect === 'sqlite' ? dumpSqlite(k) : dumpPostgres(k);
+}
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe(`frozen migrations [${dialect}]`, () => {
+    let pg: PostgresServer | undefined;
+    before(async () => {
+      if (dialect === 'postgres') pg = await startPostgres();
+    });
+    after(() => pg?.stop());
+    const emptyDatabase = async (): Promise<Db> => connect(dialect === 'sqlite' ? 'sqlite::memory:' : await createDatabase(pg!.url));
+
+    test('when migrations are applied one at a time, then each leaves exactly the schema recorded for it', async (t) => {
+      const db = await emptyDatabase();
+      try {
+        for (let i = 0; i < MIGRATIONS.length; i++) {
+          const { name } = MIGRATIONS[i]!;
+          assert.deepEqual(await migrate(db, MIGRATIONS.slice(0, i + 1)), [name]);
+          const actual = await dumpSchema(db);
+          await t.test(`schema after ${name} is ${dumpFile(dialect, name).slice(here.length + 1)}`, () => {
+            assert.equal(actual, expectedDump(dialect, name, actual));
+          });
+        }
+      } finally {
+        await db.close();
+      }
+    });
+
+    test('when a new database is migrated in one go, then its schema is the one built a migration at a time', async () => {
+      const stepwise = await emptyDatabase();
+      const inOneGo = await emptyDatabase();
+      try {
+        for (let i = 0; i < MIGRATIONS.length; i++) await migrate(stepwise, MIGRATIONS.slice(0, i + 1));
+        assert.deepEqual(await migrate(inOneGo), MIGRATIONS.map((m) => m.name));
+        assert.equal(await dumpSchema(inOneGo), await dumpSchema(stepwise));
+      } finally {
+        await stepwise.close();
+        await inOneGo.close();
+      }
+    });
+  });
+}
