@@ -16,7 +16,7 @@
 // A changed file of a shipped migration means that migration was edited:
 // revert the edit and add the change as a new migration instead.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -24,6 +24,8 @@ import { sql, type Kysely } from 'kysely';
 import { connect, type Db, type Dialect } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 import { MIGRATIONS } from '../../src/db/migrations/index.js';
+import { CHAIN_TX_KINDS, CHAIN_TX_STATUSES, LEDGER_KINDS } from '../../src/db/schema.js';
+import { ORDER_STATUSES } from '../../src/domain/order-status.js';
 import { createDatabase, startPostgres, type PostgresServer } from '../support/postgres.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -143,6 +145,41 @@ function dumpSchema(db: Db): Promise<string> {
   return db.dialect === 'sqlite' ? dumpSqlite(k) : dumpPostgres(k);
 }
 
+/** The quoted values a CHECK constraint lists, e.g. the statuses in `status in ('pending', ...)`, sorted. */
+async function checkedValues(db: Db, table: string, constraint: string): Promise<string[]> {
+  const k = db.kysely as unknown as Kysely<any>;
+  let definition: string | undefined;
+  if (db.dialect === 'sqlite') {
+    const { rows } = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = ${table}`.execute(k);
+    const create = rows[0]?.sql ?? '';
+    const items = splitTopLevel(create.slice(create.indexOf('(') + 1, create.lastIndexOf(')')));
+    definition = items.find((item) => item.startsWith(`constraint "${constraint}" `));
+  } else {
+    const { rows } = await sql<{ definition: string }>`
+      select pg_get_constraintdef(oid) as definition from pg_constraint
+      where conname = ${constraint} and conrelid = to_regclass(${table})`.execute(k);
+    definition = rows[0]?.definition;
+  }
+  assert.ok(definition !== undefined, `no constraint ${constraint} on ${table}`);
+  return [...definition.matchAll(/'([^']*)'/g)].map((m) => m[1]!).sort();
+}
+
+test('a migration imports nothing but kysely and the Dialect type, so later code cannot change what it creates', () => {
+  const dir = join(here, '..', '..', 'src', 'db', 'migrations');
+  const files = readdirSync(dir).filter((f) => /^\d{3}-.+\.ts$/.test(f));
+  assert.ok(files.length >= MIGRATIONS.length, `migrations found in ${dir}: ${files.join(', ')}`);
+  const outside: string[] = [];
+  for (const file of files) {
+    const source = readFileSync(join(dir, file), 'utf8');
+    for (const m of source.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*'([^']+)'|^import\s*'([^']+)'|\bimport\(\s*'([^']+)'/gm)) {
+      const from = m[1] ?? m[2] ?? m[3];
+      const allowed = from === 'kysely' || (from === '../connect.js' && /^import type \{ Dialect \}/.test(m[0]));
+      if (!allowed) outside.push(`${file}: ${m[0].replace(/\s+/g, ' ')}`);
+    }
+  }
+  assert.deepEqual(outside, []);
+});
+
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`frozen migrations [${dialect}]`, () => {
     let pg: PostgresServer | undefined;
@@ -178,6 +215,22 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       } finally {
         await stepwise.close();
         await inOneGo.close();
+      }
+    });
+
+    test('when the code declares its statuses and kinds, then a migrated database accepts exactly those', async () => {
+      // Migrations keep their own copies of these lists; a list changed without a migration fails here.
+      const db = await emptyDatabase();
+      try {
+        await migrate(db);
+        const declared = (values: readonly string[]) => [...values].sort();
+        assert.deepEqual(await checkedValues(db, 'orders', 'orders_status_known'), declared(ORDER_STATUSES));
+        assert.deepEqual(await checkedValues(db, 'order_events', 'events_to_known'), declared(ORDER_STATUSES));
+        assert.deepEqual(await checkedValues(db, 'ledger_entries', 'ledger_kind_known'), declared(LEDGER_KINDS));
+        assert.deepEqual(await checkedValues(db, 'chain_transactions', 'chain_tx_kind_known'), declared(CHAIN_TX_KINDS));
+        assert.deepEqual(await checkedValues(db, 'chain_transactions', 'chain_tx_status_known'), declared(CHAIN_TX_STATUSES));
+      } finally {
+        await db.close();
       }
     });
   });
