@@ -16,7 +16,8 @@
 // A changed file of a shipped migration means that migration was edited:
 // revert the edit and add the change as a new migration instead.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -27,6 +28,7 @@ import { MIGRATIONS } from '../../src/db/migrations/index.js';
 import { CHAIN_TX_KINDS, CHAIN_TX_STATUSES, LEDGER_KINDS } from '../../src/db/schema.js';
 import { ORDER_STATUSES } from '../../src/domain/order-status.js';
 import { createDatabase, startPostgres, type PostgresServer } from '../support/postgres.js';
+import { SHIPPED_001, SHIPPED_002 } from './fixtures/shipped-001-002.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const UPDATE = process.env.UPDATE_SCHEMA_DUMPS === '1';
@@ -180,14 +182,85 @@ test('a migration imports nothing but kysely and the Dialect type, so later code
   assert.deepEqual(outside, []);
 });
 
+const migration = (name: string) => MIGRATIONS.find((m) => m.name === name) ?? assert.fail(`no migration ${name}`);
+
+const order = (id: string, idempotencyKey: string | null, status: 'pending' | 'active' = 'pending') => ({
+  id, user_id: 1n, status, energy_amount: 65_000n, duration: '1h', duration_seconds: 3600n, receive_address: 'TReceiver',
+  price_sun: 1_000_000n, rate_sun_per_energy_day: 40n, idempotency_key: idempotencyKey, request_hash: `hash-${id}`,
+  created_at: 1_000n, updated_at: 1_000n, expires_at: status === 'active' ? 4_600_000n : null,
+});
+
+/** Orders with and without keys, their events and journal, deposits and debits: rows a rebuild must carry over. */
+async function seedRows(db: Db): Promise<void> {
+  const k = db.kysely;
+  await k.insertInto('users').values({ id: 1n, balance_sun: 8_000_000n, created_at: 1_000n, updated_at: 1_000n }).execute();
+  await k.insertInto('orders').values([order('o1', 'key-1', 'active'), order('o2', null), order('o3', null), order('o4', 'key-4')]).execute();
+  const event = { from_status: null, to_status: 'pending' as const, reason: 'created', actor: 'api', detail: null, at: 1_000n };
+  await k.insertInto('order_events').values(['o1', 'o2', 'o3', 'o4'].map((id) => ({ ...event, order_id: id }))).execute();
+  await k
+    .insertInto('chain_transactions')
+    .values({
+      txid: 'tx-1', order_id: 'o1', kind: 'delegate', pool_address: 'TPool', receiver: 'TReceiver', amount_sun: 5_000_000n,
+      lock_blocks: null, signed_json: '{}', expiration: 2_000n, status: 'confirmed', result_code: null, result_message: null,
+      block_number: 7n, created_at: 1_000n, updated_at: 1_500n, confirmed_at: 1_500n,
+    })
+    .execute();
+  await k
+    .insertInto('ledger_entries')
+    .values([
+      { user_id: 1n, kind: 'deposit', amount_sun: 12_000_000n, balance_after_sun: 12_000_000n, order_id: null, reference: 'dep-1', created_at: 1n },
+      { user_id: 1n, kind: 'order_debit', amount_sun: -1_000_000n, balance_after_sun: 11_000_000n, order_id: 'o1', reference: null, created_at: 2n },
+      { user_id: 1n, kind: 'order_debit', amount_sun: -1_000_000n, balance_after_sun: 10_000_000n, order_id: 'o2', reference: null, created_at: 3n },
+    ])
+    .execute();
+}
+
+async function allRows(db: Db): Promise<Record<string, unknown[]>> {
+  const k = db.kysely;
+  return {
+    users: await k.selectFrom('users').selectAll().orderBy('id').execute(),
+    orders: await k.selectFrom('orders').selectAll().orderBy('id').execute(),
+    order_events: await k.selectFrom('order_events').selectAll().orderBy('id').execute(),
+    chain_transactions: await k.selectFrom('chain_transactions').selectAll().orderBy('txid').execute(),
+    ledger_entries: await k.selectFrom('ledger_entries').selectAll().orderBy('id').execute(),
+  };
+}
+
+/** Uniqueness, references and checks a database must still enforce after migrating. */
+async function assertConstraintsHold(db: Db): Promise<void> {
+  const k = db.kysely;
+  const unique = /UNIQUE constraint failed|duplicate key value violates unique constraint/;
+  await assert.rejects(k.insertInto('orders').values(order('o5', 'key-1')).execute(), unique, 'an idempotency key is used once');
+  await k.insertInto('orders').values(order('o6', null)).execute(); // any number of orders without a key
+  const deposit = { user_id: 1n, kind: 'deposit' as const, amount_sun: 1n, balance_after_sun: 1n, order_id: null, created_at: 2_000n };
+  await assert.rejects(k.insertInto('ledger_entries').values({ ...deposit, reference: 'dep-1' }).execute(), unique, 'a deposit reference is credited once');
+  const event = { from_status: null, to_status: 'pending' as const, reason: 'created', actor: 'api', detail: null, at: 2_000n };
+  await assert.rejects(
+    k.insertInto('order_events').values({ ...event, order_id: 'no-such-order' }).execute(),
+    /FOREIGN KEY constraint failed|violates foreign key constraint/,
+  );
+  await assert.rejects(
+    k.insertInto('orders').values({ ...order('o7', null), status: 'lost' as never }).execute(),
+    /CHECK constraint failed|violates check constraint/,
+  );
+}
+
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe(`frozen migrations [${dialect}]`, () => {
+    // SQLite: a file per database (WAL, as in production); PostgreSQL: a database per test on one server.
+    let dir: string | undefined;
     let pg: PostgresServer | undefined;
+    let databases = 0;
     before(async () => {
-      if (dialect === 'postgres') pg = await startPostgres();
+      if (dialect === 'sqlite') dir = mkdtempSync(join(tmpdir(), 'joule-frozen-'));
+      else pg = await startPostgres();
     });
-    after(() => pg?.stop());
-    const emptyDatabase = async (): Promise<Db> => connect(dialect === 'sqlite' ? 'sqlite::memory:' : await createDatabase(pg!.url));
+    after(async () => {
+      await pg?.stop();
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    });
+    const emptyDatabase = async (): Promise<Db> =>
+      connect(dialect === 'sqlite' ? `sqlite:${join(dir!, `${++databases}.db`)}` : await createDatabase(pg!.url));
 
     test('when migrations are applied one at a time, then each leaves exactly the schema recorded for it', async (t) => {
       const db = await emptyDatabase();
@@ -233,5 +306,67 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         await db.close();
       }
     });
+
+    test('when a database is new, then 004 changes nothing, and running it again changes nothing either', async () => {
+      const db = await emptyDatabase();
+      try {
+        await migrate(db, MIGRATIONS.slice(0, 3));
+        const before = await dumpSchema(db);
+        assert.deepEqual(await migrate(db, MIGRATIONS.slice(0, 4)), ['004-partial-indexes']);
+        assert.equal(await dumpSchema(db), before);
+        await migration('004-partial-indexes').up(db.kysely as unknown as Kysely<any>, dialect);
+        assert.equal(await dumpSchema(db), before);
+      } finally {
+        await db.close();
+      }
+    });
+
+    // Databases created before 001 and 002 were edited in place; see fixtures/shipped-001-002.ts.
+    const histories = [
+      ['the first 001 and 002', [SHIPPED_001, SHIPPED_002]],
+      ["the first 001, then today's 002", [SHIPPED_001, migration('002-execution')]],
+    ] as const;
+    for (const [history, shipped] of histories) {
+      test(`when a database was created by ${history}, then once migrated its schema is a new database's, with its rows and constraints intact`, async () => {
+        const old = await emptyDatabase();
+        const fresh = await emptyDatabase();
+        const through004 = MIGRATIONS.slice(0, 4);
+        try {
+          await migrate(old, shipped);
+          const legacy = await dumpSchema(old);
+          assert.match(
+            legacy,
+            dialect === 'sqlite'
+              ? /^-- index sqlite_autoindex_orders_2 on orders \(idempotency_key\): unique, from the table definition$/m
+              : /^ {2}constraint orders_idempotency_key_key UNIQUE \(idempotency_key\)$/m,
+          );
+          assert.match(
+            legacy,
+            dialect === 'sqlite' ? /"ledger_deposit_reference" on "ledger_entries" \("reference"\);/ : /ledger_entries USING btree \(reference\)\n/,
+          );
+          await seedRows(old);
+          const rows = await allRows(old);
+
+          assert.deepEqual(await migrate(old, through004), ['003-pool-snapshots', '004-partial-indexes']);
+          await migrate(fresh, through004);
+          const schema = await dumpSchema(fresh);
+          assert.equal(await dumpSchema(old), schema);
+          assert.deepEqual(await allRows(old), rows);
+          await assertConstraintsHold(old);
+
+          // Running 004 a second time changes nothing.
+          await migration('004-partial-indexes').up(old.kysely as unknown as Kysely<any>, dialect);
+          assert.equal(await dumpSchema(old), schema);
+
+          // Later migrations find both databases alike.
+          await migrate(old);
+          await migrate(fresh);
+          assert.equal(await dumpSchema(old), await dumpSchema(fresh));
+        } finally {
+          await old.close();
+          await fresh.close();
+        }
+      });
+    }
   });
 }
