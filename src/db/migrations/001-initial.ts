@@ -1,7 +1,10 @@
 import { sql, type Kysely } from 'kysely';
-import { ORDER_STATUSES } from '../../domain/order-status.js';
-import { LEDGER_KINDS } from '../schema.js';
 import type { Dialect } from '../connect.js';
+
+// The lists as they were when this migration shipped. A migration never reads
+// live code: when a status or kind is added, a new migration changes the CHECK.
+const ORDER_STATUSES = ['pending', 'delegating', 'active', 'reclaiming', 'completed', 'failed'];
+const LEDGER_KINDS = ['deposit', 'order_debit', 'refund'];
 
 const inList = (values: readonly string[]) => sql.join(values.map((v) => sql.lit(v)));
 

@@ -3,6 +3,7 @@ import type { Dialect } from '../connect.js';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-execution.js';
 import * as m003 from './003-pool-snapshots.js';
+import * as m004 from './004-partial-indexes.js';
 
 export interface Migration {
   name: string;
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '001-initial', up: m001.up },
   { name: '002-execution', up: m002.up },
   { name: '003-pool-snapshots', up: m003.up },
+  { name: '004-partial-indexes', up: m004.up },
 ];
