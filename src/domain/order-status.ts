@@ -1,6 +1,8 @@
 /**
- * The order lifecycle, declared once. The TypeScript type, the API schema and
- * the SQL CHECK constraint all derive from ORDER_STATUSES.
+ * The order lifecycle, declared once. The TypeScript type and the API schema
+ * derive from ORDER_STATUSES. The SQL CHECK is a literal copy in a frozen
+ * migration (test/db/migrations.frozen.test.ts holds the two equal): a new
+ * status needs a migration of its own.
  *
  *   pending -> delegating -> active -> reclaiming -> completed
  *   pending | delegating -> failed (refunded)
