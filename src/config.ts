@@ -77,7 +77,22 @@ export interface ChainConfig {
   timeoutMs: number;
   /** From POOL_PRIVATE_KEYS and POOL_KEYS_FILE; empty with the embedded devnet means its genesis pools. */
   poolKeys: readonly PoolKey[];
-  devnet: { blockIntervalMs: number; solidifyLag: number };
+  devnet: DevnetConfig;
+}
+
+/** DEVNET_*: the embedded devnet (no TRON_FULL_HOST), and role `devnet` (flags win over these). */
+export interface DevnetConfig {
+  /** Role `devnet` only: where it listens (the embedded one takes a free loopback port). */
+  host: string;
+  port: number;
+  blockIntervalMs: number;
+  solidifyLag: number;
+  totalEnergyLimit: bigint | undefined;
+  /** Genesis JSON file; undefined: the built-in genesis (its keys derived from `seed` when set). */
+  genesisFile: string | undefined;
+  seed: string | undefined;
+  /** Role `devnet` only: keep state in this file (the embedded one keeps it in DATA_DIR/devnet.json). */
+  dataFile: string | undefined;
 }
 
 export interface EngineConfig {
@@ -214,8 +229,14 @@ function parseChain(env: Env): ChainConfig {
     timeoutMs: ms(env, 'CHAIN_TIMEOUT_MS', 10_000, 100, 600_000),
     poolKeys,
     devnet: {
+      host: text(env, 'DEVNET_HOST', '127.0.0.1'),
+      port: Number(integer(env, 'DEVNET_PORT', 8090n, 0n, 65_535n)),
       blockIntervalMs: ms(env, 'DEVNET_BLOCK_INTERVAL_MS', 1000, 0, 60_000),
       solidifyLag: ms(env, 'DEVNET_SOLIDIFY_LAG', 2, 0, 1000),
+      totalEnergyLimit: env.DEVNET_TOTAL_ENERGY_LIMIT?.trim() ? integer(env, 'DEVNET_TOTAL_ENERGY_LIMIT', 0n, 1n, 10n ** 15n) : undefined,
+      genesisFile: env.DEVNET_GENESIS?.trim() || undefined,
+      seed: env.DEVNET_SEED?.trim() || undefined,
+      dataFile: env.DEVNET_DATA_FILE?.trim() || undefined,
     },
   };
 }

@@ -1,15 +1,27 @@
-// `devnet` as a program: flags (or DEVNET_* variables) in, a running chain
-// out, with the pool and customer keys printed — it is a devnet, they are
-// meant to be copied.
+// `devnet` as a program (role `devnet`): settings and flags in, a running
+// chain out, with the pool and customer keys printed — it is a devnet, they
+// are meant to be copied. The settings come from Joule's configuration (the
+// DEVNET_* variables, read there and nowhere else); a flag wins over them.
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import { defaultGenesis, startDevnet, type Devnet } from './index.js';
 
-const USAGE = `usage: devnet [options]
-  --host <host>            listen address (DEVNET_HOST, default 127.0.0.1)
-  --port <port>            listen port (DEVNET_PORT, default 8090)
-  --block-interval <ms>    block every <ms>, 0 = only on POST /devnet/mine (DEVNET_BLOCK_INTERVAL_MS, default 3000)
-  --solidify-lag <blocks>  solidified view trails head by this much (DEVNET_SOLIDIFY_LAG, default 19)
+/** What the devnet program starts with before its flags (Joule's DEVNET_* settings). */
+export interface DevnetSettings {
+  host: string;
+  port: number;
+  blockIntervalMs: number;
+  solidifyLag: number;
+  totalEnergyLimit: bigint | undefined;
+  genesisFile: string | undefined;
+  seed: string | undefined;
+  dataFile: string | undefined;
+}
+
+const USAGE = `usage: devnet [options]      (each flag wins over the DEVNET_* variable named)
+  --host <host>            listen address (DEVNET_HOST)
+  --port <port>            listen port (DEVNET_PORT)
+  --block-interval <ms>    block every <ms>, 0 = only on POST /devnet/mine (DEVNET_BLOCK_INTERVAL_MS)
+  --solidify-lag <blocks>  solidified view trails head by this much (DEVNET_SOLIDIFY_LAG)
   --energy-limit <energy>  TotalEnergyLimit (DEVNET_TOTAL_ENERGY_LIMIT, default 180000000000)
   --genesis <file>         genesis JSON (DEVNET_GENESIS, default built in)
   --seed <text>            derive the default genesis keys from this seed instead (DEVNET_SEED)
@@ -23,8 +35,8 @@ function integer(name: string, text: string | undefined, fallback: number): numb
   return Number(text);
 }
 
-/** Starts the devnet from command-line arguments; resolves once it listens. */
-export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<Devnet> {
+/** Starts the devnet from its settings and command-line flags; resolves once it listens. */
+export async function main(argv: string[], settings: DevnetSettings): Promise<Devnet> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -45,17 +57,17 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
     console.log(USAGE);
     process.exit(0);
   }
-  const energyLimit = values['energy-limit'] ?? env.DEVNET_TOTAL_ENERGY_LIMIT;
-  const seed = values.seed ?? env.DEVNET_SEED;
-  const genesis = values.genesis ?? env.DEVNET_GENESIS ?? (seed ? { ...defaultGenesis(), seed } : undefined);
-  const dataFile = values['data-file'] ?? env.DEVNET_DATA_FILE;
+  const energyLimit = values['energy-limit'] === undefined ? settings.totalEnergyLimit : BigInt(integer('energy limit', values['energy-limit'], 0));
+  const seed = values.seed ?? settings.seed;
+  const genesis = values.genesis ?? settings.genesisFile ?? (seed ? { ...defaultGenesis(), seed } : undefined);
+  const dataFile = values['data-file'] ?? settings.dataFile;
   const quiet = values.quiet === true;
   const devnet = await startDevnet({
-    host: values.host ?? env.DEVNET_HOST ?? '127.0.0.1',
-    port: integer('port', values.port ?? env.DEVNET_PORT, 8090),
-    blockIntervalMs: integer('block interval', values['block-interval'] ?? env.DEVNET_BLOCK_INTERVAL_MS, 3000),
-    solidifyLag: integer('solidify lag', values['solidify-lag'] ?? env.DEVNET_SOLIDIFY_LAG, 19),
-    ...(energyLimit ? { totalEnergyLimit: BigInt(integer('energy limit', energyLimit, 0)) } : {}),
+    host: values.host ?? settings.host,
+    port: integer('port', values.port, settings.port),
+    blockIntervalMs: integer('block interval', values['block-interval'], settings.blockIntervalMs),
+    solidifyLag: integer('solidify lag', values['solidify-lag'], settings.solidifyLag),
+    ...(energyLimit !== undefined ? { totalEnergyLimit: energyLimit } : {}),
     ...(genesis ? { genesis } : {}),
     ...(dataFile ? { dataFile } : {}),
     log: (line) => {
@@ -80,11 +92,4 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return devnet;
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  });
 }

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
 import { main } from '../../src/devnet/cli.js';
 import { defaultGenesis, startDevnet } from '../../src/devnet/index.js';
 import { client } from './tronweb-client.js';
@@ -45,7 +46,7 @@ test('main() starts a devnet from flags and a genesis file, and prints the keys'
   console.log = (...args: unknown[]) => lines.push(args.join(' '));
   let devnet;
   try {
-    devnet = await main(['--port', '0', '--block-interval', '0', '--solidify-lag', '0', '--genesis', genesisFile, '--quiet'], {});
+    devnet = await main(['--port', '0', '--block-interval', '0', '--solidify-lag', '0', '--genesis', genesisFile, '--quiet'], loadConfig({}).chain.devnet);
   } finally {
     console.log = original;
   }
@@ -82,12 +83,13 @@ test('the default genesis is deterministic and has staked pools, customers and t
   }
 });
 
-test('--seed changes the keys of the built-in genesis', async () => {
+test('DEVNET_SEED (read by the configuration, like every DEVNET_* setting) changes the keys of the built-in genesis', async () => {
   const original = console.log;
   console.log = () => {};
   let devnet;
   try {
-    devnet = await main(['--port', '0', '--block-interval', '0', '--seed', 'another-seed'], {});
+    const settings = loadConfig({ DEVNET_PORT: '0', DEVNET_BLOCK_INTERVAL_MS: '0', DEVNET_SEED: 'another-seed' }).chain.devnet;
+    devnet = await main([], settings);
   } finally {
     console.log = original;
   }

@@ -3,13 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { sql } from 'kysely';
-import { buildApp } from '../../src/api/app.js';
-import { createGuards } from '../../src/api/auth.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { connect, type Db } from '../../src/db/connect.js';
-import { migrate } from '../../src/db/migrate.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { sweeperDispatch, type Dispatch } from '../../src/dispatch/dispatch.js';
+import type { Db } from '../../src/db/connect.js';
+import { createJoule, type Joule } from '../../src/joule.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 /** The seed's own example address: the USDT contract on mainnet. */
@@ -19,6 +16,8 @@ export interface TestApp {
   app: FastifyInstance;
   db: Db;
   config: Config;
+  /** The Joule behind the app, as createJoule built it. */
+  joule: Joule;
   request(opts: InjectOptions): Promise<{ status: number; body: any; text: string; headers: Record<string, unknown> }>;
   /** POST a deposit with the admin token. */
   deposit(userId: bigint | number | string, amountSun: bigint, reference?: string): Promise<void>;
@@ -27,39 +26,33 @@ export interface TestApp {
 
 let depositCounter = 0;
 
-/**
- * Builds the real app on a real database: a fresh SQLite file, or a fresh
- * database on a real PostgreSQL server when `databaseUrl` is given.
- */
-export interface Attachment {
-  dispatch: Dispatch;
-  close(): Promise<void>;
+/** A SQLite database in a new temporary folder, and how to remove it. */
+export function freshSqlite(): { url: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'joule-test-'));
+  return { url: `sqlite:${join(dir, 'joule.db')}`, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * Builds the real Joule (createJoule, as `npm start` does) on a real
+ * database: a fresh SQLite file, or a fresh database on a real PostgreSQL
+ * server when `databaseUrl` is given. Role `api` unless the environment says
+ * otherwise; the app is used through inject, not a port.
+ */
 export async function createTestApp(
   opts: {
     databaseUrl?: string;
     env?: Record<string, string>;
-    /** Something to run beside the API on the same database (the engine), and how orders reach it. */
-    attach?: (config: Config, db: Db) => Promise<Attachment>;
+    log?: Logger;
+    workerId?: string;
   } = {},
 ): Promise<TestApp> {
-  let dir: string | undefined;
-  let url = opts.databaseUrl;
-  if (url === undefined) {
-    dir = mkdtempSync(join(tmpdir(), 'joule-test-'));
-    url = `sqlite:${join(dir, 'joule.db')}`;
-  }
-  const config = loadConfig({ ADMIN_TOKEN, DATABASE_URL: url, LOG_LEVEL: 'silent', ...opts.env });
-  const db = connect(url);
-  await migrate(db);
-  const attached = opts.attach ? await opts.attach(config, db) : undefined;
-  const dispatch = attached?.dispatch ?? sweeperDispatch(createLogger('silent'));
-  const app = buildApp(
-    { config, db, dispatch, guards: createGuards(ADMIN_TOKEN, config.apiKeys) },
-    createLogger('silent'),
-  );
-  await app.ready();
+  const { url, remove } = opts.databaseUrl === undefined ? freshSqlite() : { url: opts.databaseUrl, remove: () => {} };
+  const config = loadConfig({ ADMIN_TOKEN, DATABASE_URL: url, LOG_LEVEL: 'silent', JOULE_ROLE: 'api', ...opts.env });
+  const joule = await createJoule(config, {
+    log: opts.log ?? createLogger('silent'),
+    ...(opts.workerId === undefined ? {} : { workerId: opts.workerId }),
+  });
+  const app = joule.app!;
   const request: TestApp['request'] = async (o) => {
     const res = await app.inject(o);
     let body: unknown = res.body;
@@ -72,8 +65,9 @@ export async function createTestApp(
   };
   return {
     app,
-    db,
+    db: joule.db,
     config,
+    joule,
     request,
     async deposit(userId, amountSun, reference = `ref-${process.pid}-${++depositCounter}`) {
       const res = await request({
@@ -85,10 +79,8 @@ export async function createTestApp(
       if (res.status !== 201) throw new Error(`deposit failed: ${res.status} ${JSON.stringify(res.body)}`);
     },
     async close() {
-      await app.close();
-      await attached?.close();
-      await db.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await joule.close();
+      remove();
     },
   };
 }

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { poolAccounts } from '../../src/chain/pools.js';
-import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
 import { startDevnet, type Devnet, type DevnetOptions } from '../../src/devnet/index.js';
-import { inlineDispatch } from '../../src/dispatch/dispatch.js';
-import { startEngine, type Engine } from '../../src/engine/engine.js';
-import { QueueDispatch } from '../../src/dispatch/queue-dispatch.js';
+import { loadConfig } from '../../src/config.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { createJoule, type Joule } from '../../src/joule.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createTestApp, ledgerViolations, type TestApp } from './app.js';
+import { ADMIN_TOKEN, createTestApp, freshSqlite, ledgerViolations, type TestApp } from './app.js';
 
 /**
  * The whole of Joule against a real devnet over HTTP: the API with
@@ -56,55 +54,37 @@ export async function startStack(
   const logs: any[] = [];
   const devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag: 1, ...opts.devnet });
   const keys = [...devnet.accounts.pools.slice(0, opts.poolCount ?? devnet.accounts.pools.length).map((p) => p.privateKey), ...(opts.extraPoolKeys ?? [])];
-  let engine: Engine | undefined;
+  const env = {
+    ...STACK_ENV,
+    TRON_FULL_HOST: devnet.url,
+    POOL_PRIVATE_KEYS: keys.join(','),
+    ...(opts.queue ? { ENABLE_BACKGROUND_TASKS: 'true', REDIS_URL: opts.queue.redisUrl } : {}),
+    ...opts.env,
+  };
   let t: TestApp;
+  let engine: Engine;
+  let worker: Joule | undefined;
+  const sqlite = opts.databaseUrl === undefined ? freshSqlite() : undefined;
+  const databaseUrl = opts.databaseUrl ?? sqlite!.url;
   try {
-    t = await createTestApp({
-      ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
-      env: {
-        ...STACK_ENV,
-        TRON_FULL_HOST: devnet.url,
-        POOL_PRIVATE_KEYS: keys.join(','),
-        ...(opts.queue ? { ENABLE_BACKGROUND_TASKS: 'true', REDIS_URL: opts.queue.redisUrl } : {}),
-        ...opts.env,
-      },
-      attach: async (config, db) => {
-        if (opts.queue) {
-          const log = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line)) });
-          // Two producers, as in separate api and worker processes: the API's wake-ups, the worker's reclaim jobs.
-          const api = new QueueDispatch(config.queue, log.child({ role: 'api' }));
-          const producer = new QueueDispatch(config.queue, log.child({ role: 'worker' }));
-          engine = startEngine({
-            db,
-            chain: new TronWebGateway(devnet.url, { timeoutMs: config.chain.timeoutMs, apiKey: undefined }),
-            pools: poolAccounts(config.chain.poolKeys),
-            config: config.engine,
-            log: log.child({ role: 'worker' }),
-            workerId: 'test-worker',
-            queue: { config: config.queue, producer },
-          });
-          return {
-            dispatch: api,
-            close: async () => {
-              await engine!.close();
-              await Promise.all([api.close(), producer.close()]);
-            },
-          };
-        }
-        const log = createLogger(process.env.TEST_LOG_LEVEL === undefined ? 'silent' : (process.env.TEST_LOG_LEVEL as 'info'));
-        engine = startEngine({
-          db,
-          chain: new TronWebGateway(devnet.url, { timeoutMs: config.chain.timeoutMs, apiKey: undefined }),
-          pools: poolAccounts(config.chain.poolKeys),
-          config: config.engine,
-          log,
-          workerId: 'test-worker',
-        });
-        return { dispatch: inlineDispatch((id) => engine!.runner.wake(id), log), close: () => engine!.close() };
-      },
-    });
+    if (opts.queue) {
+      // As separate `worker` and `api` processes on one database: the worker's engine consumes the
+      // API's wake-ups and schedules its own reclaim jobs; an order Redis cannot take waits for a sweep.
+      const log = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line)) });
+      const workerConfig = loadConfig({ ADMIN_TOKEN, DATABASE_URL: databaseUrl, ...env, JOULE_ROLE: 'worker' });
+      worker = await createJoule(workerConfig, { log, workerId: 'test-worker' });
+      t = await createTestApp({ databaseUrl, env: { ...env, JOULE_ROLE: 'api' }, log: log.child({ role: 'api' }) });
+      engine = worker.engine!;
+    } else {
+      // Role all: the API dispatches each new order to the engine in this process.
+      const log = createLogger(process.env.TEST_LOG_LEVEL === undefined ? 'silent' : (process.env.TEST_LOG_LEVEL as 'info'));
+      t = await createTestApp({ databaseUrl, env: { ...env, JOULE_ROLE: 'all' }, log, workerId: 'test-worker' });
+      engine = t.joule.engine!;
+    }
   } catch (err) {
+    await worker?.close();
     await devnet.close();
+    sqlite?.remove();
     throw err;
   }
   const devnetAdmin: Stack['devnetAdmin'] = async (method, path, body) => {
@@ -119,7 +99,7 @@ export async function startStack(
   return {
     ...t,
     devnet,
-    engine: engine!,
+    engine,
     devnetAdmin,
     async order(body) {
       const res = await t.request({ method: 'POST', url: '/api/orders', payload: body });
@@ -145,7 +125,9 @@ export async function startStack(
     logs,
     async close() {
       await t.close();
+      await worker?.close();
       await devnet.close();
+      sqlite?.remove();
     },
   };
 }

@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { resolveAdminToken } from './admin-token.js';
+import { buildApp } from './api/app.js';
+import { createGuards } from './api/auth.js';
+import { buildWorkerMetricsApp } from './api/worker-metrics.js';
+import { poolAccounts } from './chain/pools.js';
+import { TronWebGateway } from './chain/tronweb-gateway.js';
+import { redactRedisUrl, type Config, type PoolKey } from './config.js';
+import { connect, type Db } from './db/connect.js';
+import { migrate } from './db/migrate.js';
+import { startDevnet, type Devnet } from './devnet/index.js';
+import { inlineDispatch, sweeperDispatch, type Dispatch } from './dispatch/dispatch.js';
+import { QueueDispatch } from './dispatch/queue-dispatch.js';
+import { startEngine, type Engine } from './engine/engine.js';
+import { createLogger, type Logger } from './observability/logger.js';
+
+/**
+ * The one composition root: from a validated configuration to a Joule of the
+ * configured role, built and ready to listen. main.ts, the tests and the
+ * benchmarks all build Joule here, so they run the wiring users run.
+ *
+ *   all     API + worker in one process (the embedded default)
+ *   api     HTTP only; workers pick orders up
+ *   worker  executes orders: delegate, confirm, reclaim, refund; sweeps the database
+ */
+export interface Joule {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly db: Db;
+  /** Roles `all` and `api`: the HTTP API. Role `worker`: its metrics app, with WORKER_METRICS_PORT. */
+  readonly app: FastifyInstance | undefined;
+  /** How a new order reaches a worker (roles `all` and `api`). */
+  readonly dispatch: Dispatch | undefined;
+  /** Roles `all` and `worker`. */
+  readonly engine: Engine | undefined;
+  /** The embedded devnet, when TRON_FULL_HOST is not set (roles `all` and `worker`). */
+  readonly devnet: Devnet | undefined;
+  /** Listens where the configuration says; resolves to the URL (undefined: nothing to serve). */
+  listen(): Promise<string | undefined>;
+  /** Finishes in-flight requests and order steps, then closes everything it opened. */
+  close(): Promise<void>;
+}
+
+export interface JouleOptions {
+  /** Where log lines go; default: a logger at LOG_LEVEL on stdout. */
+  log?: Logger;
+  /** Names this process in leases and events; default host:pid:random. */
+  workerId?: string;
+}
+
+/** Without TRON_FULL_HOST, Joule runs its own devnet, keeping its state beside the database. */
+async function embeddedChain(config: Config, log: Logger): Promise<{ devnet: Devnet; keys: readonly PoolKey[] }> {
+  const settings = config.chain.devnet;
+  const devnet = await startDevnet({
+    blockIntervalMs: settings.blockIntervalMs,
+    solidifyLag: settings.solidifyLag,
+    ...(settings.totalEnergyLimit === undefined ? {} : { totalEnergyLimit: settings.totalEnergyLimit }),
+    dataFile: join(config.dataDir, 'devnet.json'),
+  });
+  log.info(
+    {
+      url: devnet.url,
+      pools: devnet.accounts.pools.map((p) => p.address),
+      customers: devnet.accounts.customers.map((c) => c.address),
+    },
+    'embedded devnet started (TRON_FULL_HOST is not set); its demo customer addresses can receive energy',
+  );
+  const keys =
+    config.chain.poolKeys.length > 0
+      ? config.chain.poolKeys
+      : devnet.accounts.pools.map((p) => ({ privateKey: p.privateKey, permissionId: undefined, ownerAddress: undefined }));
+  return { devnet, keys };
+}
+
+export async function createJoule(config: Config, opts: JouleOptions = {}): Promise<Joule> {
+  if (config.role === 'devnet') throw new Error('role devnet runs the node simulator alone; it has no Joule to build');
+  const log = opts.log ?? createLogger(config.logLevel);
+  const db = connect(config.databaseUrl);
+  const opened: Array<() => Promise<void>> = [() => db.close()];
+  const closeOpened = async () => {
+    for (const close of opened.splice(0).reverse()) await close();
+  };
+  try {
+    const applied = await migrate(db);
+    if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+
+    const serves = config.role === 'all' || config.role === 'api';
+    const works = config.role === 'all' || config.role === 'worker';
+    let engine: Engine | undefined;
+    // ENABLE_BACKGROUND_TASKS: wake-ups through Redis, connected in the background (never blocks start-up).
+    // In `all`, an order Redis cannot take runs in this process; in `api`, a worker's sweeper finds it.
+    const producer = config.queue.enabled
+      ? new QueueDispatch(config.queue, log, config.role === 'all' ? (id) => engine?.runner.wake(id) : undefined)
+      : undefined;
+    if (producer) {
+      opened.push(() => producer.close());
+      log.info({ redis: redactRedisUrl(config.queue.redisUrl) }, 'background tasks enabled');
+    }
+
+    let devnet: Devnet | undefined;
+    if (works) {
+      let fullHost = config.chain.fullHost;
+      let keys = config.chain.poolKeys;
+      if (fullHost === undefined) {
+        const embedded = await embeddedChain(config, log);
+        devnet = embedded.devnet;
+        opened.push(() => embedded.devnet.close());
+        fullHost = embedded.devnet.url;
+        keys = embedded.keys;
+      }
+      const pools = poolAccounts(keys);
+      const chain = new TronWebGateway(fullHost, { timeoutMs: config.chain.timeoutMs, apiKey: config.chain.apiKey });
+      const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+      const queue = producer ? { config: config.queue, producer } : undefined;
+      const started = startEngine({ db, chain, pools, config: config.engine, log: log.child({ role: 'worker' }), workerId, queue });
+      engine = started;
+      opened.push(() => started.close());
+      log.info({ workerId, pools: pools.map((p) => p.address), delegateLock: config.engine.delegateLock }, 'worker started');
+    }
+
+    let app: FastifyInstance | undefined;
+    let dispatch: Dispatch | undefined;
+    if (serves) {
+      const guards = createGuards(resolveAdminToken(config, log), config.apiKeys);
+      const runner = engine?.runner;
+      dispatch = producer ?? (runner ? inlineDispatch((id) => runner.wake(id), log) : sweeperDispatch(log));
+      app = buildApp({ config, db, guards, dispatch }, log);
+    } else if (config.workerMetricsPort !== undefined) {
+      app = buildWorkerMetricsApp(createGuards(resolveAdminToken(config, log), []), config.metricsPublic, log);
+    }
+    const served = app;
+    // The app closes first: in-flight requests finish before the engine and the database go.
+    if (served) opened.push(() => served.close());
+    await served?.ready();
+
+    return {
+      config,
+      log,
+      db,
+      app,
+      dispatch,
+      engine,
+      devnet,
+      async listen() {
+        if (!served) {
+          log.info({ role: config.role, database: db.dialect }, 'joule started');
+          return undefined;
+        }
+        if (serves) {
+          const url = await served.listen({ host: config.host, port: config.port });
+          log.info({ role: config.role, database: db.dialect, url, dashboard: `${url}/dashboard/` }, 'joule started');
+          return url;
+        }
+        const url = await served.listen({ host: config.host, port: config.workerMetricsPort! });
+        log.info({ url: `${url}/metrics` }, 'worker metrics listening');
+        log.info({ role: config.role, database: db.dialect }, 'joule started');
+        return url;
+      },
+      close: closeOpened,
+    };
+  } catch (err) {
+    await closeOpened().catch(() => {});
+    throw err;
+  }
+}
