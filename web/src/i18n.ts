@@ -232,8 +232,6 @@ const en = {
 
   'common.loading': 'Loading…',
   'common.error': 'Error: {message}',
-  'common.yes': 'yes',
-  'common.no': 'no',
   'time.justNow': 'just now',
   'time.secondsAgo': '{n}s ago',
   'time.minutesAgo': '{n} min ago',
@@ -403,8 +401,6 @@ const zh: Record<LabelKey, string> = {
 
   'common.loading': '加载中…',
   'common.error': '错误：{message}',
-  'common.yes': '是',
-  'common.no': '否',
   'time.justNow': '刚刚',
   'time.secondsAgo': '{n} 秒前',
   'time.minutesAgo': '{n} 分钟前',
