@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { session, whenUnauthorized } from './api.js';
 import { ago } from './format.js';
-import { initialLang, LangContext, LANGUAGES, saveLang, translator, useI18n, type Lang } from './i18n.js';
+import { initialLang, LangContext, saveLang, translator, useI18n, type Lang } from './i18n.js';
+import { LanguageSwitch } from './language-switch.js';
 import { useLiveState } from './poll.js';
 import { href, useRoute } from './router.js';
 import { Login } from './views/login.js';
@@ -109,19 +110,6 @@ function LiveIndicator() {
   return (
     <span class="live ok" title={lastOk ? t('app.updated', { age: ago(t, Date.now() - lastOk) }) : ''}>
       <i class="dot" /> {t('app.live')}
-    </span>
-  );
-}
-
-export function LanguageSwitch() {
-  const { lang, setLang, t } = useI18n();
-  return (
-    <span class="lang" role="group" aria-label={t('app.language')}>
-      {(Object.keys(LANGUAGES) as Lang[]).map((l) => (
-        <button type="button" class={l === lang ? 'on' : ''} aria-pressed={l === lang} onClick={() => setLang(l)}>
-          {LANGUAGES[l]}
-        </button>
-      ))}
     </span>
   );
 }

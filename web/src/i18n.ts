@@ -1,5 +1,70 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
+import { REFUSAL_PREFIXES, type FailureCode, type RefusalPrefix, type TransitionReason, type WAIT_REASONS } from '../../src/domain/order-reasons.js';
+
+/** A reason as the server writes it: why an order waits, failed or moved, or the prefix of a node's refusal. */
+export type ReasonCode = FailureCode | (typeof WAIT_REASONS)[number] | TransitionReason | RefusalPrefix;
+
+/**
+ * A label for every reason declared in src/domain/order-reasons.ts, no more
+ * and no fewer: a reason added there fails the type check here until it has
+ * a label in both languages.
+ */
+const enReasons: Record<ReasonCode, string> = {
+  // Transition reasons.
+  created: 'order placed',
+  pool_selected: 'pool selected',
+  delegation_confirmed: 'delegation confirmed',
+  rental_expired: 'rental expired',
+  reclaim_confirmed: 'reclaim confirmed',
+  already_reclaimed: 'already reclaimed on chain',
+  // Failure codes; delegation_refused is also the prefix of a refused first broadcast.
+  receiver_not_activated: 'receive address not activated',
+  receiver_is_contract: 'receive address is a contract',
+  no_pool_capacity: 'no pool capacity in time',
+  delegation_refused: 'delegation refused by the node',
+  pool_removed: 'pool no longer configured',
+  // Wait reasons.
+  waiting_for_pool_capacity: 'waiting for pool capacity',
+  awaiting_confirmation: 'awaiting confirmation',
+  awaiting_reclaim_confirmation: 'awaiting reclaim confirmation',
+  lock_not_expired: 'waiting for the delegation lock to end',
+  reclaim_pool_key_missing: 'pool key missing for reclaim',
+  chain_unavailable: 'node unavailable, retrying',
+  txid_clash: 'same transaction as another order, building it again',
+  internal_error: 'internal error, retrying',
+  reclaim_retrying: 'reclaim keeps failing, retrying',
+  // Refusal prefixes (besides delegation_refused).
+  reclaim_refused: 'reclaim refused by the node',
+};
+
+const zhReasons: Record<ReasonCode, string> = {
+  created: '下单',
+  pool_selected: '已选定能量池',
+  delegation_confirmed: '代理已确认',
+  rental_expired: '租期已到',
+  reclaim_confirmed: '回收已确认',
+  already_reclaimed: '链上已被回收',
+  receiver_not_activated: '接收地址未激活',
+  receiver_is_contract: '接收地址是合约',
+  no_pool_capacity: '能量池容量不足（已超时）',
+  delegation_refused: '节点拒绝了代理交易',
+  pool_removed: '能量池已不在配置中',
+  waiting_for_pool_capacity: '等待能量池容量',
+  awaiting_confirmation: '等待确认',
+  awaiting_reclaim_confirmation: '等待回收确认',
+  lock_not_expired: '等待代理锁定期结束',
+  reclaim_pool_key_missing: '缺少回收所需的能量池密钥',
+  chain_unavailable: '节点不可用，重试中',
+  txid_clash: '与另一订单的交易相同，正在重新构建',
+  internal_error: '内部错误，重试中',
+  reclaim_retrying: '回收多次失败，重试中',
+  reclaim_refused: '节点拒绝了回收交易',
+};
+
+/** The reason labels as dictionary entries, `reason.<code>`. */
+const reasonKeys = (labels: Record<ReasonCode, string>) =>
+  Object.fromEntries(Object.entries(labels).map(([code, label]) => [`reason.${code}`, label])) as { [C in ReasonCode as `reason.${C}`]: string };
 
 /**
  * Every label the dashboard shows, in English and Simplified Chinese. The
@@ -162,29 +227,11 @@ const en = {
   'ledger.order_debit': 'order debit',
   'ledger.refund': 'refund',
 
-  'reason.created': 'order placed',
-  'reason.pool_selected': 'pool selected',
-  'reason.delegation_confirmed': 'delegation confirmed',
-  'reason.rental_expired': 'rental expired',
-  'reason.reclaim_confirmed': 'reclaim confirmed',
-  'reason.already_reclaimed': 'already reclaimed on chain',
-  'reason.receiver_not_activated': 'receive address not activated',
-  'reason.receiver_is_contract': 'receive address is a contract',
-  'reason.no_pool_capacity': 'no pool capacity in time',
-  'reason.delegation_refused': 'delegation refused by the node',
-  'reason.pool_removed': 'pool no longer configured',
-  'reason.waiting_for_pool_capacity': 'waiting for pool capacity',
-  'reason.awaiting_confirmation': 'awaiting confirmation',
-  'reason.awaiting_reclaim_confirmation': 'awaiting reclaim confirmation',
-  'reason.lock_not_expired': 'waiting for the delegation lock to end',
-  'reason.chain_unavailable': 'node unavailable, retrying',
-  'reason.reclaim_retrying': 'reclaim keeps failing, retrying',
-  'reason.reclaim_pool_key_missing': 'pool key missing for reclaim',
+  ...reasonKeys(enReasons),
+  'refusal.withCode': '{reason} ({code})',
 
   'common.loading': 'Loading…',
   'common.error': 'Error: {message}',
-  'common.yes': 'yes',
-  'common.no': 'no',
   'time.justNow': 'just now',
   'time.secondsAgo': '{n}s ago',
   'time.minutesAgo': '{n} min ago',
@@ -349,29 +396,11 @@ const zh: Record<LabelKey, string> = {
   'ledger.order_debit': '订单扣款',
   'ledger.refund': '退款',
 
-  'reason.created': '下单',
-  'reason.pool_selected': '已选定能量池',
-  'reason.delegation_confirmed': '代理已确认',
-  'reason.rental_expired': '租期已到',
-  'reason.reclaim_confirmed': '回收已确认',
-  'reason.already_reclaimed': '链上已被回收',
-  'reason.receiver_not_activated': '接收地址未激活',
-  'reason.receiver_is_contract': '接收地址是合约',
-  'reason.no_pool_capacity': '能量池容量不足（已超时）',
-  'reason.delegation_refused': '节点拒绝了代理交易',
-  'reason.pool_removed': '能量池已不在配置中',
-  'reason.waiting_for_pool_capacity': '等待能量池容量',
-  'reason.awaiting_confirmation': '等待确认',
-  'reason.awaiting_reclaim_confirmation': '等待回收确认',
-  'reason.lock_not_expired': '等待代理锁定期结束',
-  'reason.chain_unavailable': '节点不可用，重试中',
-  'reason.reclaim_retrying': '回收多次失败，重试中',
-  'reason.reclaim_pool_key_missing': '缺少回收所需的能量池密钥',
+  ...reasonKeys(zhReasons),
+  'refusal.withCode': '{reason}（错误码 {code}）',
 
   'common.loading': '加载中…',
   'common.error': '错误：{message}',
-  'common.yes': '是',
-  'common.no': '否',
   'time.justNow': '刚刚',
   'time.secondsAgo': '{n} 秒前',
   'time.minutesAgo': '{n} 分钟前',
@@ -409,7 +438,21 @@ export function codeLabel(t: Translate, prefix: 'reason' | 'redisState', code: s
   return key in en ? t(key as LabelKey) : code;
 }
 
-export const reasonLabel = (t: Translate, code: string): string => codeLabel(t, 'reason', code);
+/**
+ * An event, wait or failure reason: its label, else the code itself. A refused
+ * broadcast, `delegation_refused:CONTRACT_VALIDATE_ERROR`, shows its prefix's
+ * label with the node's code.
+ */
+export function reasonLabel(t: Translate, reason: string): string {
+  const colon = reason.indexOf(':');
+  const prefix = reason.slice(0, colon);
+  if (colon > 0 && isRefusalPrefix(prefix)) {
+    return t('refusal.withCode', { reason: t(`reason.${prefix}`), code: reason.slice(colon + 1) });
+  }
+  return codeLabel(t, 'reason', reason);
+}
+
+const isRefusalPrefix = (s: string): s is RefusalPrefix => (REFUSAL_PREFIXES as readonly string[]).includes(s);
 
 export const LangContext = createContext<{ lang: Lang; t: Translate; setLang(lang: Lang): void }>({
   lang: 'en',

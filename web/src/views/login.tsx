@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { apiGet, session, UnauthorizedError } from '../api.js';
-import { LanguageSwitch } from '../app.js';
 import { useI18n } from '../i18n.js';
+import { LanguageSwitch } from '../language-switch.js';
 
 /** Asks for the admin token and checks it against /api/status before keeping it for this tab. */
 export function Login({ onSignedIn }: { onSignedIn(): void }) {
