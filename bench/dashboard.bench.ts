@@ -3,9 +3,9 @@
 // beside GET /health (no I/O) on the same server in the same run. The ratio
 // says how much of the HTTP floor each poll keeps; one operator's tab makes
 // 1 to 3 of these requests every 2 s.
+import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
 import { isMain, loadGet, printTable, startServer, type LoadResult } from './lib/harness.js';
 
-const TOKEN = 'bench-admin-token-000000';
 const ENDPOINTS = [
   ['overview: status', '/api/status'],
   ['overview: delay chart', '/api/status/delays?minutes=60'],
@@ -18,8 +18,8 @@ const ENDPOINTS = [
 export async function run(opts: { seconds?: number } = {}) {
   const seconds = opts.seconds ?? Number(process.env.BENCH_SECONDS ?? 3);
   const orders = process.env.BENCH_ORDERS ?? '200000';
-  const server = await startServer('bench/servers/dashboard-server.ts', { BENCH_ORDERS: orders, BENCH_ADMIN_TOKEN: TOKEN });
-  const headers = { authorization: `Bearer ${TOKEN}` };
+  const server = await startServer('bench/servers/dashboard-server.ts', { BENCH_ORDERS: orders });
+  const headers = { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` };
   const rows: Array<[string, LoadResult, LoadResult]> = [];
   try {
     for (const [name, path] of ENDPOINTS) {

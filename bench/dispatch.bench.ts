@@ -6,23 +6,12 @@
 // against Joule with Redis up. Then creation -> delegation broadcast through
 // the queue (API + worker + devnet in this process), p50 and p99.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { buildApp } from '../src/api/app.js';
-import { createGuards } from '../src/api/auth.js';
-import { poolAccounts } from '../src/chain/pools.js';
-import { TronWebGateway } from '../src/chain/tronweb-gateway.js';
-import { loadConfig } from '../src/config.js';
-import { connect } from '../src/db/connect.js';
-import { migrate } from '../src/db/migrate.js';
+import { freePort } from '../scripts/services/ports.js';
+import { startRedis, type RedisServer } from '../scripts/services/redis.js';
 import { startDevnet } from '../src/devnet/index.js';
-import { startEngine } from '../src/engine/engine.js';
-import { QueueDispatch } from '../src/dispatch/queue-dispatch.js';
 import { createLogger } from '../src/observability/logger.js';
-import { freePort } from '../test/support/ports.js';
-import { startRedis, type RedisServer } from '../test/support/redis.js';
+import { benchJoule } from './lib/bench-joule.js';
 import { isMain, load, printTable, startServer, type LoadResult } from './lib/harness.js';
 
 const USERS = 100_000;
@@ -74,40 +63,25 @@ async function creation(c: Case, seconds: number): Promise<LoadResult> {
 async function createdToBroadcast(n: number): Promise<{ p50: number; p99: number; queued: number }> {
   const redis = await startRedis();
   const devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag: 1 });
-  const dir = mkdtempSync(join(tmpdir(), 'joule-bench-'));
-  const url = `sqlite:${join(dir, 'joule.db')}`;
-  const config = loadConfig({
-    DATABASE_URL: url,
-    ADMIN_TOKEN: 'bench-admin-token-000000',
+  const env = {
     ENABLE_BACKGROUND_TASKS: 'true',
     REDIS_URL: redis.url,
     TRON_FULL_HOST: devnet.url,
     POOL_PRIVATE_KEYS: devnet.accounts.pools.map((p) => p.privateKey).join(','),
     MAX_ENERGY: '1000000000',
-  });
-  const db = connect(url);
-  await migrate(db);
+    CHAIN_TIMEOUT_MS: '5000',
+  };
   const log = createLogger('silent');
-  const api = new QueueDispatch(config.queue, log);
-  const producer = new QueueDispatch(config.queue, log);
-  const engine = startEngine({
-    db,
-    chain: new TronWebGateway(devnet.url, { timeoutMs: 5000 }),
-    pools: poolAccounts(config.chain.poolKeys),
-    config: config.engine,
-    log,
-    workerId: 'bench-worker',
-    queue: { config: config.queue, producer },
-  });
-  const app = buildApp({ config, db, dispatch: api, guards: createGuards('bench-admin-token-000000', []) }, log);
-  await app.ready();
+  // A `worker` and an `api` on one database, as two processes would run them.
+  const worker = await benchJoule({ ...env, JOULE_ROLE: 'worker' }, { log, workerId: 'bench-worker' });
+  const api = await benchJoule({ ...env, JOULE_ROLE: 'api' }, { log, databaseUrl: worker.databaseUrl });
+  const { db } = api;
   try {
-    const auth = { authorization: 'Bearer bench-admin-token-000000' };
-    await app.inject({ method: 'POST', url: '/api/users/1/deposits', headers: auth, payload: { amount_sun: '100000000000', reference: 'bench' } });
-    while (api.status().redis?.up !== true || engine.queueWorker === undefined) await sleep(50);
+    await api.deposit(1, 100_000_000_000n);
+    while (api.dispatch!.status!().redis?.up !== true || worker.engine!.queueWorker === undefined) await sleep(50);
     await sleep(500);
     for (let i = 0; i < n; i++) {
-      const res = await app.inject({ method: 'POST', url: '/api/orders', payload: { user_id: 1, energy_amount: 32000 + i, duration: '1h', receive_address: devnet.accounts.customers[i % 3]!.address } });
+      const res = await api.inject({ method: 'POST', url: '/api/orders', payload: { user_id: 1, energy_amount: 32000 + i, duration: '1h', receive_address: devnet.accounts.customers[i % 3]!.address } });
       if (res.statusCode !== 201) throw new Error(`order: ${res.statusCode} ${res.body}`);
       await sleep(50);
     }
@@ -125,13 +99,10 @@ async function createdToBroadcast(n: number): Promise<{ p50: number; p99: number
     const firstEvents = await sql<{ n: bigint }>`select count(*) as n from order_events where reason = 'created'`.execute(db.kysely);
     return { p50: ms[Math.floor(ms.length * 0.5)] ?? NaN, p99: ms[Math.min(ms.length - 1, Math.floor(ms.length * 0.99))] ?? NaN, queued: Number(firstEvents.rows[0]!.n) };
   } finally {
-    await app.close();
-    await engine.close();
-    await Promise.all([api.close(), producer.close()]);
-    await db.close();
+    await api.close();
+    await worker.close();
     await devnet.close();
     await redis.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

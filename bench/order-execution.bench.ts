@@ -2,8 +2,8 @@
 // delegations, against the devnet alone doing the same number of delegations
 // directly with TronWeb, in the same run.
 //
-// Joule: the whole stack in this process (API with in-process dispatch, the
-// engine, SQLite, a devnet with a block every 100 ms and a 1-block solidity
+// Joule: role `all` in this process, built by createJoule (API with in-process
+// dispatch, the engine, SQLite, a devnet with a block every 100 ms and a 1-block solidity
 // lag). N orders of 32,000 energy for 1h to the devnet's 3 customers are
 // placed by C concurrent clients (app.inject) as fast as the API takes them;
 // then we wait until every one is `active` (delegation confirmed on the
@@ -33,7 +33,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TronWeb } from 'tronweb';
 import { startDevnet, type Devnet } from '../src/devnet/index.js';
 import { lockBlocksFor } from '../src/domain/energy.js';
-import { startStack } from '../test/support/stack.js';
+import { createLogger } from '../src/observability/logger.js';
+import { benchJoule } from './lib/bench-joule.js';
 import { isMain, printTable } from './lib/harness.js';
 
 const ENERGY = 32_000;
@@ -94,14 +95,29 @@ async function pool(count: number, concurrency: number, job: (i: number) => Prom
 }
 
 async function measureJoule(n: number, concurrency: number, workerConcurrency: number, sizes: Sizes): Promise<JouleRun> {
-  const s = await startStack({ env: { ALLOWED_DURATIONS: '1h', WORKER_CONCURRENCY: String(workerConcurrency) } });
+  const devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag: 1 });
+  const s = await benchJoule(
+    {
+      JOULE_ROLE: 'all',
+      TRON_FULL_HOST: devnet.url,
+      POOL_PRIVATE_KEYS: devnet.accounts.pools.map((p) => p.privateKey).join(','),
+      ALLOWED_DURATIONS: '1h',
+      WORKER_CONCURRENCY: String(workerConcurrency),
+      CONFIRM_POLL_MS: '100',
+      SWEEP_INTERVAL_MS: '200',
+      LEASE_MS: '5000',
+      CHAIN_TIMEOUT_MS: '1500',
+      MAX_ENERGY: '1000000000',
+    },
+    { log: createLogger('silent') },
+  );
   try {
     for (let u = 1; u <= USERS; u++) await s.deposit(u, 1_000_000_000_000n);
-    const customers = s.devnet.accounts.customers.map((c) => c.address);
+    const customers = devnet.accounts.customers.map((c) => c.address);
     const ids: string[] = new Array<string>(n);
     const started = performance.now();
     await pool(n, concurrency, async (i) => {
-      const res = await s.request({
+      const res = await s.inject({
         method: 'POST',
         url: '/api/orders',
         payload: {
@@ -111,8 +127,8 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
           receive_address: customers[i % customers.length],
         },
       });
-      if (res.status !== 201) throw new Error(`order ${i}: ${res.status} ${res.text}`);
-      ids[i] = res.body.id;
+      if (res.statusCode !== 201) throw new Error(`order ${i}: ${res.statusCode} ${res.body}`);
+      ids[i] = res.json<{ id: string }>().id;
     });
     const placeMs = performance.now() - started;
     const deadline = Date.now() + 300_000;
@@ -139,7 +155,7 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
       .where('from_status', '=', 'delegating')
       .where('to_status', '=', 'active')
       .execute();
-    const landed = ((await s.devnetAdmin('GET', '/transactions')).transactions as any[]).filter(
+    const landed = ((await (await fetch(`${devnet.url}/devnet/transactions`)).json()) as { transactions: any[] }).transactions.filter(
       (t) => t.contractType === 'DelegateResourceContract' && t.status === 'included',
     );
     if (landed.length !== n) throw new Error(`${landed.length} delegations landed for ${n} orders`);
@@ -153,6 +169,7 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
     };
   } finally {
     await s.close();
+    await devnet.close();
   }
 }
 

@@ -134,7 +134,6 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
     const served = app;
     // The app closes first: in-flight requests finish before the engine and the database go.
     if (served) opened.push(() => served.close());
-    await served?.ready();
 
     return {
       config,

@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import pg from 'pg';
-import { freePort, isListening } from './support/ports.js';
-import { createDatabase, startPostgres } from './support/postgres.js';
-import { redisCommand, startRedis, startSilentListener } from './support/redis.js';
+import { freePort, isListening } from '../scripts/services/ports.js';
+import { createDatabase, startPostgres } from '../scripts/services/postgres.js';
+import { redisCommand, startRedis, startSilentListener } from '../scripts/services/redis.js';
 
 async function queryOne(url: string, sql: string): Promise<Record<string, unknown>> {
   const client = new pg.Client({ connectionString: url });

@@ -2,29 +2,15 @@
 // BENCH_ORDERS orders (default 200,000) spread over it in every status, their
 // users, two pool snapshots and the journal rows of the orders in flight.
 // Prints {"port":N} on its first stdout line.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { buildApp } from '../../src/api/app.js';
-import { createGuards } from '../../src/api/auth.js';
-import { loadConfig } from '../../src/config.js';
-import { connect } from '../../src/db/connect.js';
-import { migrate } from '../../src/db/migrate.js';
-import { sweeperDispatch } from '../../src/dispatch/dispatch.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { benchJoule, serve } from '../lib/bench-joule.js';
 import { seedUsers } from './seed.js';
 
-// The admin token comes from the benchmark that starts this server.
-const BENCH_ADMIN_TOKEN = process.env.BENCH_ADMIN_TOKEN!;
 const POOLS = ['THG4Zgojwnj5wAGUaRpdDB31sHXdA87HKD', 'TFxfd56AKzXh4hZfeve52MTo894QNdF5TB'];
 
 const orders = Number(process.env.BENCH_ORDERS ?? 200_000);
-const dir = mkdtempSync(join(tmpdir(), 'joule-bench-'));
-const url = `sqlite:${join(dir, 'joule.db')}`;
-const config = loadConfig({ DATABASE_URL: url, ADMIN_TOKEN: BENCH_ADMIN_TOKEN, LOG_LEVEL: 'warn' });
-const db = connect(url);
-await migrate(db);
+const joule = await benchJoule({ JOULE_ROLE: 'api', LOG_LEVEL: 'warn' });
+const { db } = joule;
 await seedUsers(db.kysely, 10_000);
 const now = BigInt(Date.now());
 // Order i was created (hour * i / n) ago; 1 in 100 is still in flight, 1 in 50 failed, the rest went active ~2 s later.
@@ -63,8 +49,4 @@ for (const address of POOLS) {
     })
     .execute();
 }
-const log = createLogger('warn');
-const app = buildApp({ config, db, dispatch: sweeperDispatch(log), guards: createGuards(BENCH_ADMIN_TOKEN, []) }, log);
-await app.listen({ host: '127.0.0.1', port: 0 });
-process.stdout.write(`${JSON.stringify({ port: (app.server.address() as { port: number }).port })}\n`);
-process.on('SIGTERM', () => void app.close().then(() => db.close()).then(() => process.exit(0)));
+await serve(joule);

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN } from '../support/app.js';
 import { launchChromium, screenshot, signedInPage } from '../support/browser.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { startRedis, type RedisServer } from '../../scripts/services/redis.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { QUEUE_ENV } from '../dispatch/helpers.js';
 

@@ -27,7 +27,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { MIGRATIONS } from '../../src/db/migrations/index.js';
 import { CHAIN_TX_KINDS, CHAIN_TX_STATUSES, LEDGER_KINDS } from '../../src/db/schema.js';
 import { ORDER_STATUSES } from '../../src/domain/order-status.js';
-import { createDatabase, startPostgres, type PostgresServer } from '../support/postgres.js';
+import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 import { SHIPPED_001, SHIPPED_002 } from './fixtures/shipped-001-002.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

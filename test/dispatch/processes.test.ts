@@ -4,9 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDevnet, type Devnet } from '../../src/devnet/index.js';
 import { ADMIN_TOKEN } from '../support/app.js';
-import { createDatabase, startPostgres, type PostgresServer } from '../support/postgres.js';
+import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 import { spawnJoule, type JouleProcess } from '../support/process.js';
-import { startRedis, type RedisServer } from '../support/redis.js';
+import { startRedis, type RedisServer } from '../../scripts/services/redis.js';
 import { STACK_ENV } from '../support/stack.js';
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -79,7 +79,7 @@ describe('real processes', () => {
   });
 
   test('when Redis is down at boot in role all, then Joule starts, creates orders and runs them in-process, and never logs the Redis password', async () => {
-    const { freePort } = await import('../support/ports.js');
+    const { freePort } = await import('../../scripts/services/ports.js');
     const fs = await import('node:fs');
     const dir = fs.mkdtempSync('/tmp/joule-redis-down-');
     const joule = await spawnJoule(['all'], {

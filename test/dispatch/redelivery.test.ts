@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.js';
 import { QueueWorker } from '../../src/dispatch/queue-worker.js';
 import { queueJobHandler } from '../../src/engine/engine.js';
 import { placeOrder } from '../../src/use-cases/place-order.js';
-import { startRedis } from '../support/redis.js';
+import { startRedis } from '../../scripts/services/redis.js';
 import { assertLedgerSound, startStack } from '../support/stack.js';
 
 /**

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_TOKEN } from '../support/app.js';
-import { freePort } from '../support/ports.js';
-import { startRedis, startSilentListener } from '../support/redis.js';
+import { freePort } from '../../scripts/services/ports.js';
+import { startRedis, startSilentListener } from '../../scripts/services/redis.js';
 import { assertLedgerSound, startStack } from '../support/stack.js';
 import { assertCompletedOnce, pathOf, placeMany, QUEUE_ENV, untilQueuedAgain } from './helpers.js';
 

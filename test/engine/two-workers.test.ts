@@ -5,7 +5,7 @@ import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
 import { connect } from '../../src/db/connect.js';
 import { startEngine } from '../../src/engine/engine.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createDatabase, startPostgres, type PostgresServer } from '../support/postgres.js';
+import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 import { assertLedgerSound, startStack } from '../support/stack.js';
 
 /**

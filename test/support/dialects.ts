@@ -1,6 +1,6 @@
 import { after, before, describe } from 'node:test';
 import { createTestApp, type TestApp } from './app.js';
-import { createDatabase, startPostgres, type PostgresServer } from './postgres.js';
+import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 

@@ -13,7 +13,7 @@ import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { postgresBinDir } from '../../scripts/provision.mjs';
+import { postgresBinDir } from '../provision.mjs';
 import { freePort } from './ports.js';
 import { guard, isAlive } from './reaper.js';
 
