@@ -18,10 +18,6 @@ export function latestChainTx(db: DbHandle, orderId: string, kind: ChainTxKind):
     .executeTakeFirst();
 }
 
-export function listChainTxs(db: DbHandle, orderId: string): Promise<ChainTransaction[]> {
-  return db.kysely.selectFrom('chain_transactions').selectAll().where('order_id', '=', orderId).orderBy('created_at').execute();
-}
-
 /** A journal row as people may see it: everything but the signed transaction. */
 export type ChainTransactionView = Omit<ChainTransaction, 'signed_json'>;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { listChainTxs } from '../../src/db/chain-transactions.js';
+import { listOrderTransactions } from '../../src/db/chain-transactions.js';
 import { stackPerTest } from '../support/stack.js';
 
 const startTestStack = stackPerTest();
@@ -19,7 +19,7 @@ async function orderThroughFault(fault: string, body: Record<string, unknown>, e
   const included = (await s.chainTxs('DelegateResourceContract')).filter((t) => t.status === 'included');
   assert.equal(included.length, 1, `exactly one delegation landed: ${JSON.stringify(await s.chainTxs())}`);
   assert.equal(included[0].txID, active.delegate_txid, 'the order records the transaction that landed');
-  const journal = await listChainTxs(s.db, placed.id);
+  const journal = await listOrderTransactions(s.db, placed.id);
   return { placed, active, journal };
 }
 
@@ -73,14 +73,14 @@ test('when every broadcast is dropped until the transaction expires, then only a
   // Transactions expire 60 s of chain time (20 blocks, ~2 s here) after their reference block.
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    const journal = await listChainTxs(s.db, placed.id);
+    const journal = await listOrderTransactions(s.db, placed.id);
     if (journal.some((j) => j.status === 'expired')) break;
     assert.ok(journal.length <= 1, 'no second transaction while the first could still land');
     await sleep(50);
   }
   await s.devnetAdmin('POST', '/faults/clear', {});
   const active = await s.waitFor(placed.id, (o) => o.status === 'active', 20_000);
-  const journal = await listChainTxs(s.db, placed.id);
+  const journal = await listOrderTransactions(s.db, placed.id);
   const statuses = journal.map((j) => j.status);
   assert.equal(statuses.at(-1), 'confirmed');
   assert.ok(statuses.slice(0, -1).length >= 1 && statuses.slice(0, -1).every((st) => st === 'expired'), statuses.join());

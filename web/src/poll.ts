@@ -1,15 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 
-/**
- * Live updates by polling, every POLL_MS while the tab is visible.
- *
- * Why polling and not server-sent events: order states change in worker
- * processes, which share only the database with the API process serving
- * this page (Redis is optional and may be down). A stream would still have
- * to poll the database on the server, once per open connection, and would
- * tie each viewer to one API process; a short poll is stateless, survives API
- * restarts and load balancers, and costs one indexed query per view.
- */
+/** Live updates by polling, every POLL_MS while the tab is visible (why polling: docs/ARCHITECTURE.md, Dashboard). */
 export const POLL_MS = 2000;
 
 type Listener = () => void;
