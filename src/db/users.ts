@@ -1,4 +1,5 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import { WORKING_STATUSES } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import type { LedgerEntriesTable, UsersTable } from './schema.js';
@@ -26,25 +27,53 @@ export async function ensureUser(db: DbHandle, id: bigint): Promise<void> {
     .execute();
 }
 
-/** Highest balance a user may hold: far below int64, so no sum of entries can overflow. */
+/**
+ * Highest balance deposits may bring a user to, counting what the user's open
+ * orders may still refund: far below int64, so no sum of entries can overflow.
+ */
 export const MAX_BALANCE_SUN = 1_000_000_000_000_000_000n;
 
-/**
- * Adds `delta` (signed) to the balance, refusing to go below zero or above
- * MAX_BALANCE_SUN. Returns the new balance, or undefined when the change is
- * refused (or the user does not exist).
- */
-export async function changeBalance(
-  db: DbHandle,
-  id: bigint,
-  delta: bigint,
-): Promise<bigint | undefined> {
-  let q = db.kysely
+/** Orders whose price may still come back to the balance (a failure or a cancel refunds it). */
+const REFUNDABLE_STATUSES = WORKING_STATUSES;
+
+function addToBalance(db: DbHandle, id: bigint, delta: bigint) {
+  return db.kysely
     .updateTable('users')
     .set((eb) => ({ balance_sun: eb('balance_sun', '+', delta), updated_at: dbNow(db.dialect) }))
     .where('id', '=', id);
-  q = delta < 0n ? q.where('balance_sun', '>=', -delta) : q.where('balance_sun', '<=', MAX_BALANCE_SUN - delta);
-  const row = await q.returning('balance_sun').executeTakeFirst();
+}
+
+/** Takes `sun` from the balance unless it would go below zero. Returns the new balance, or undefined. */
+export async function debitBalance(db: DbHandle, id: bigint, sun: bigint): Promise<bigint | undefined> {
+  const row = await addToBalance(db, id, -sun).where('balance_sun', '>=', sun).returning('balance_sun').executeTakeFirst();
+  return row?.balance_sun;
+}
+
+/**
+ * Credits a deposit unless the balance, plus everything the user's open
+ * orders may still refund, would pass MAX_BALANCE_SUN. Keeping that room is
+ * what lets every refund through (creditRefund has no ceiling). Returns the
+ * new balance, or undefined when refused (or the user does not exist).
+ */
+export async function creditDeposit(db: DbHandle, id: bigint, sun: bigint): Promise<bigint | undefined> {
+  const refundable = db.kysely
+    .selectFrom('orders')
+    .select(sql<bigint>`coalesce(sum(price_sun), 0)`.as('total'))
+    .where('user_id', '=', id)
+    .where('status', 'in', REFUNDABLE_STATUSES);
+  const row = await addToBalance(db, id, sun)
+    .where((eb) => eb(eb('balance_sun', '+', eb.selectFrom(refundable.as('r')).select('r.total')), '<=', MAX_BALANCE_SUN - sun))
+    .returning('balance_sun')
+    .executeTakeFirst();
+  return row?.balance_sun;
+}
+
+/**
+ * Gives an order's price back. Never refused for the ceiling: deposits leave
+ * room for every open order's refund, so this stays within MAX_BALANCE_SUN.
+ */
+export async function creditRefund(db: DbHandle, id: bigint, sun: bigint): Promise<bigint | undefined> {
+  const row = await addToBalance(db, id, sun).returning('balance_sun').executeTakeFirst();
   return row?.balance_sun;
 }
 

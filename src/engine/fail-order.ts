@@ -1,7 +1,7 @@
 import { dbNow } from '../db/clock.js';
 import type { Db } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
-import { changeBalance, recordLedgerEntry } from '../db/users.js';
+import { creditRefund, recordLedgerEntry } from '../db/users.js';
 import type { FailureCode } from '../domain/order-reasons.js';
 import type { Logger } from '../observability/logger.js';
 import { transition } from './transition.js';
@@ -30,8 +30,8 @@ export async function failAndRefund(db: Db, log: Logger, held: Order, code: Fail
         next_attempt_at: null,
       },
     );
-    const balance = await changeBalance(tx, held.user_id, held.price_sun);
-    if (balance === undefined) throw new Error(`refund of order ${held.id} refused by the balance limit`);
+    const balance = await creditRefund(tx, held.user_id, held.price_sun);
+    if (balance === undefined) throw new Error(`refund of order ${held.id}: user ${held.user_id} does not exist`);
     await recordLedgerEntry(tx, {
       userId: held.user_id,
       kind: 'refund',

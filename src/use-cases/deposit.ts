@@ -1,11 +1,12 @@
 import type { Db } from '../db/connect.js';
 import { isUniqueViolation } from '../db/errors.js';
 import {
-  changeBalance,
+  creditDeposit,
   ensureUser,
   findDepositByReference,
   findUser,
   insertLedgerEntry,
+  MAX_BALANCE_SUN,
   type LedgerEntry,
 } from '../db/users.js';
 import { AppError, conflict } from '../domain/errors.js';
@@ -40,9 +41,13 @@ export async function deposit(db: Db, input: DepositInput): Promise<DepositResul
   try {
     return await db.transaction(async (trx) => {
       await ensureUser(trx, input.userId);
-      const balance = await changeBalance(trx, input.userId, input.amountSun);
+      const balance = await creditDeposit(trx, input.userId, input.amountSun);
       if (balance === undefined) {
-        throw new AppError('balance_limit_exceeded', 422, 'this deposit would take the balance past its limit');
+        throw new AppError(
+          'balance_limit_exceeded',
+          422,
+          `this deposit would take the balance, with what the user's open orders may still refund, past ${MAX_BALANCE_SUN} sun`,
+        );
       }
       const entry = await insertLedgerEntry(trx, {
         userId: input.userId,

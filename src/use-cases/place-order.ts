@@ -4,7 +4,7 @@ import { dbNow } from '../db/clock.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { uuidv7 } from '../db/ids.js';
 import { findOrderByIdempotencyKey, insertOrder, insertOrderEvent, type Order } from '../db/orders.js';
-import { changeBalance, findUser, recordLedgerEntry } from '../db/users.js';
+import { debitBalance, findUser, recordLedgerEntry } from '../db/users.js';
 import type { Duration } from '../domain/durations.js';
 import { AppError, conflict } from '../domain/errors.js';
 import { quote, type PriceTable } from '../domain/pricing.js';
@@ -56,7 +56,7 @@ export async function placeOrder(db: Db, prices: PriceTable, input: PlaceOrderIn
   const now = dbNow(db.dialect);
   try {
     const order = await db.transaction(async (trx) => {
-      const balance = await changeBalance(trx, input.userId, -priceSun);
+      const balance = await debitBalance(trx, input.userId, priceSun);
       if (balance === undefined) {
         const user = await findUser(trx, input.userId);
         throw new AppError('insufficient_balance', 402, 'the balance does not cover the price of this order', {
