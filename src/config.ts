@@ -12,6 +12,15 @@ export const CRASH_POINTS = ['after-sign', 'after-broadcast', 'after-record'] as
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 export type Role = (typeof ROLES)[number];
 
+export const CLIENT_AUTH_MODES = ['keys', 'loopback', 'none'] as const;
+export type ClientAuth = (typeof CLIENT_AUTH_MODES)[number];
+
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine reaches. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -29,6 +38,13 @@ export interface Config {
   /** Undefined: generated once and kept in `${dataDir}/admin-token`. */
   adminToken: string | undefined;
   apiKeys: readonly string[];
+  /**
+   * How client endpoints (orders, balances) are guarded:
+   *   keys      an API key (API_KEYS) on every request
+   *   loopback  no keys: HOST is a loopback address, and a request must name a loopback Host
+   *   none      no keys on a non-loopback HOST: only when CLIENT_AUTH=none says so
+   */
+  clientAuth: ClientAuth;
   minEnergy: bigint;
   maxEnergy: bigint;
   durations: readonly Duration[];
@@ -150,7 +166,8 @@ function parseDurations(env: Env): Duration[] {
     const d = parseDuration(item);
     if (!d) throw new ConfigError('ALLOWED_DURATIONS', `"${item}" is not <n>s|m|h|d (e.g. 1h, 30d)`);
     if (d.seconds > 30n * 86_400n) throw new ConfigError('ALLOWED_DURATIONS', `"${item}" is longer than 30 days`);
-    if (!out.some((o) => o.text === d.text)) out.push(d);
+    if (out.some((o) => o.seconds === d.seconds)) throw new ConfigError('ALLOWED_DURATIONS', `"${item}" is listed twice`);
+    out.push(d);
   }
   if (out.length === 0) throw new ConfigError('ALLOWED_DURATIONS', 'must name at least one duration');
   return out;
@@ -166,15 +183,23 @@ function parseRates(env: Env, durations: readonly Duration[]): Map<string, bigin
     }
     const rate = BigInt(m[2]!);
     if (rate < 1n) throw new ConfigError('PRICE_TABLE', `rate for ${m[1]} must be at least 1 sun`);
-    table.set(m[1]!, rate);
+    const duration = durations.find((d) => d.text === m[1]);
+    if (!duration) {
+      // Silently ignoring it would leave the operator believing the rate applies.
+      if (env.PRICE_TABLE === undefined) continue;
+      throw new ConfigError('PRICE_TABLE', `${m[1]} is not one of ALLOWED_DURATIONS (${durations.map((d) => d.text).join(', ')})`);
+    }
+    if (table.has(duration.text)) throw new ConfigError('PRICE_TABLE', `${m[1]} is listed twice`);
+    table.set(duration.text, rate);
   }
   return new Map(durations.map((d) => [d.text, table.get(d.text) ?? fallback]));
 }
 
+/** Exactly `true` or `false`: a "yes" or "1" that happens to work would hide a typo like "ture". */
 function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = text(env, name, String(fallback)).toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
-  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
@@ -293,6 +318,45 @@ function parseDatabaseUrl(env: Env): string {
   return url;
 }
 
+/** A client key is a credential like the admin token: at least 16 characters. */
+const MIN_KEY_LENGTH = 16;
+
+function parseApiKeys(env: Env): string[] {
+  const raw = env.API_KEYS;
+  if (raw === undefined || raw.trim() === '') return [];
+  const keys = list(env, 'API_KEYS', '');
+  // " , " is a mistake, not "auth off": it must not silently open the client endpoints.
+  if (keys.length === 0) throw new ConfigError('API_KEYS', 'is set but names no key (comma-separated keys of at least 16 characters)');
+  // The keys are secrets: messages say which entry, never what it holds.
+  keys.forEach((k, i) => {
+    if (k.length < MIN_KEY_LENGTH) throw new ConfigError('API_KEYS', `key ${i + 1} is shorter than ${MIN_KEY_LENGTH} characters`);
+  });
+  return keys;
+}
+
+/**
+ * Client endpoints move money: they are never open to the network by
+ * accident. Without keys they answer only on a loopback HOST; anything else
+ * needs API_KEYS, or CLIENT_AUTH=none said out loud.
+ */
+function parseClientAuth(env: Env, role: Role, host: string, apiKeys: readonly string[]): ClientAuth {
+  const asked = env.CLIENT_AUTH?.trim() ? oneOf(env, 'CLIENT_AUTH', CLIENT_AUTH_MODES, 'keys') : undefined;
+  const serves = role === 'all' || role === 'api';
+  if (apiKeys.length > 0) {
+    if (asked !== undefined && asked !== 'keys') throw new ConfigError('CLIENT_AUTH', `is ${asked} but API_KEYS is set; unset one of them`);
+    return 'keys';
+  }
+  if (asked === 'keys') throw new ConfigError('API_KEYS', 'CLIENT_AUTH=keys needs at least one key');
+  if (asked === 'none') return 'none';
+  if (isLoopbackHost(host)) return 'loopback';
+  if (asked === 'loopback') throw new ConfigError('CLIENT_AUTH', `is loopback but HOST (${host}) is not a loopback address`);
+  if (!serves) return 'loopback';
+  throw new ConfigError(
+    'API_KEYS',
+    `is required when HOST (${host}) is not a loopback address: client endpoints move money (or set CLIENT_AUTH=none to serve them without keys)`,
+  );
+}
+
 function parseAdminToken(env: Env): string | undefined {
   const token = env.ADMIN_TOKEN?.trim();
   if (token === undefined || token === '') return undefined;
@@ -310,14 +374,17 @@ export function loadConfig(env: Env, argv: readonly string[] = []): Config {
   if (chain.fullHost !== undefined && chain.poolKeys.length === 0 && (role === 'all' || role === 'worker')) {
     throw new ConfigError('POOL_PRIVATE_KEYS', 'set it (or POOL_KEYS_FILE) when TRON_FULL_HOST is set: the worker needs pool accounts to delegate from');
   }
+  const host = text(env, 'HOST', '127.0.0.1');
+  const apiKeys = parseApiKeys(env);
   return {
     role,
-    host: text(env, 'HOST', '127.0.0.1'),
+    host,
     port: Number(integer(env, 'PORT', 8002n, 0n, 65_535n)),
     databaseUrl: parseDatabaseUrl(env),
     dataDir: text(env, 'DATA_DIR', './data'),
     adminToken: parseAdminToken(env),
-    apiKeys: list(env, 'API_KEYS', ''),
+    apiKeys,
+    clientAuth: parseClientAuth(env, role, host, apiKeys),
     minEnergy,
     maxEnergy,
     durations,

@@ -124,12 +124,15 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
     let app: FastifyInstance | undefined;
     let dispatch: Dispatch | undefined;
     if (serves) {
-      const guards = createGuards(resolveAdminToken(config, log), config.apiKeys);
+      const guards = createGuards(resolveAdminToken(config, log), config);
       const runner = engine?.runner;
       dispatch = producer ?? (runner ? inlineDispatch((id) => runner.wake(id), log) : sweeperDispatch(log));
+      if (config.clientAuth === 'none') {
+        log.warn({ host: config.host }, 'CLIENT_AUTH=none: client endpoints (orders, balances) answer anyone who reaches this port without a key');
+      }
       app = buildApp({ config, db, guards, dispatch }, log);
     } else if (config.workerMetricsPort !== undefined) {
-      app = buildWorkerMetricsApp(createGuards(resolveAdminToken(config, log), []), config.metricsPublic, log);
+      app = buildWorkerMetricsApp(createGuards(resolveAdminToken(config, log), { apiKeys: [], clientAuth: 'keys' }), config.metricsPublic, log);
     }
     const served = app;
     // The app closes first: in-flight requests finish before the engine and the database go.

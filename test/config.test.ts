@@ -40,6 +40,21 @@ test('every bad value names its variable', () => {
     [{ JOULE_ROLE: 'boss' }, 'JOULE_ROLE'],
     [{ POOL_REFRESH_MS: '10' }, 'POOL_REFRESH_MS'],
     [{ POOL_REFRESH_MS: 'often' }, 'POOL_REFRESH_MS'],
+    // Said loosely, these used to pass for something else.
+    [{ ENABLE_BACKGROUND_TASKS: 'yes' }, 'ENABLE_BACKGROUND_TASKS'],
+    [{ DELEGATE_LOCK: '1' }, 'DELEGATE_LOCK'],
+    [{ ALLOWED_DURATIONS: '1h,1h' }, 'ALLOWED_DURATIONS'],
+    [{ ALLOWED_DURATIONS: '1h,60m' }, 'ALLOWED_DURATIONS'],
+    [{ PRICE_TABLE: '2h:50' }, 'PRICE_TABLE'],
+    [{ PRICE_TABLE: '1h:50,1h:60' }, 'PRICE_TABLE'],
+    [{ API_KEYS: ' , ' }, 'API_KEYS'],
+    [{ API_KEYS: 'short-key' }, 'API_KEYS'],
+    [{ HOST: '0.0.0.0' }, 'API_KEYS'],
+    [{ HOST: '0.0.0.0', JOULE_ROLE: 'api' }, 'API_KEYS'],
+    [{ CLIENT_AUTH: 'keys' }, 'API_KEYS'],
+    [{ CLIENT_AUTH: 'loopback', HOST: '10.1.2.3' }, 'CLIENT_AUTH'],
+    [{ CLIENT_AUTH: 'open' }, 'CLIENT_AUTH'],
+    [{ CLIENT_AUTH: 'none', API_KEYS: 'a-client-key-0000001' }, 'CLIENT_AUTH'],
   ];
   for (const [env, variable] of cases) {
     assert.throws(
@@ -104,4 +119,23 @@ test('a Redis password never reaches a log line', () => {
   assert.equal(redactRedisUrl('redis://:s3cret@db.example:6379/0'), 'redis://:[redacted]@db.example:6379/0');
   assert.equal(redactRedisUrl('rediss://joule:s3cret@db.example:6380'), 'rediss://joule:[redacted]@db.example:6380');
   assert.equal(redactRedisUrl('redis://localhost:6379'), 'redis://localhost:6379');
+});
+
+test('client endpoints are never open to the network by accident: loopback without keys, keys on any other HOST, none only when said', () => {
+  assert.equal(loadConfig({}).clientAuth, 'loopback');
+  assert.equal(loadConfig({ HOST: 'localhost' }).clientAuth, 'loopback');
+  assert.equal(loadConfig({ HOST: '::1' }).clientAuth, 'loopback');
+  assert.equal(loadConfig({ HOST: '127.0.0.2' }).clientAuth, 'loopback');
+  assert.equal(loadConfig({ HOST: '0.0.0.0', API_KEYS: 'a-client-key-0000001, another-key-00000002' }).clientAuth, 'keys');
+  assert.deepEqual(loadConfig({ API_KEYS: 'a-client-key-0000001, another-key-00000002' }).apiKeys, ['a-client-key-0000001', 'another-key-00000002']);
+  assert.equal(loadConfig({ HOST: '0.0.0.0', CLIENT_AUTH: 'none' }).clientAuth, 'none');
+  // A worker serves no client endpoint: its HOST (for metrics) needs no client keys.
+  assert.equal(loadConfig({ HOST: '0.0.0.0', JOULE_ROLE: 'worker' }).clientAuth, 'loopback');
+  // A key is a secret: a message names the entry, never its text.
+  assert.throws(() => loadConfig({ API_KEYS: 'fine-client-key-0001,tiny-secret' }), (err: unknown) => err instanceof ConfigError && /key 2 /.test(err.message) && !err.message.includes('tiny-secret'));
+});
+
+test('a price for a duration that is not offered is an error, unless it is the default table', () => {
+  assert.deepEqual([...loadConfig({ ALLOWED_DURATIONS: '1h,30s' }).rates.entries()], [['1h', 65n], ['30s', 80n]]);
+  assert.deepEqual([...loadConfig({ ALLOWED_DURATIONS: '2h', PRICE_TABLE: '2h:50' }).rates.entries()], [['2h', 50n]]);
 });

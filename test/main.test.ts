@@ -91,3 +91,18 @@ test('a bad setting stops start-up with one line naming the variable', async () 
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, /^joule: invalid configuration: MAX_ENERGY: must be a whole number/);
 });
+
+test('on a non-loopback HOST without API_KEYS, Joule refuses to start, naming API_KEYS; CLIENT_AUTH=none starts it with a warning', async () => {
+  const open = spawnJoule([], { HOST: '0.0.0.0', DATA_DIR: join(dir, 'open') });
+  assert.equal(await open.exited, 2);
+  const lines = open.stderr().trim().split('\n');
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /^joule: invalid configuration: API_KEYS: is required when HOST \(0\.0\.0\.0\) is not a loopback address/);
+
+  const said = await spawnJoule(['api'], { HOST: '127.0.0.1', CLIENT_AUTH: 'none', DATA_DIR: join(dir, 'said'), DATABASE_URL: `sqlite:${join(dir, 'said', 'j.db')}` }).started();
+  try {
+    assert.ok(said.logs.some((l) => l.level === 40 && /CLIENT_AUTH=none/.test(l.msg)), 'a warning at start');
+  } finally {
+    assert.equal(await said.stop('SIGTERM'), 0);
+  }
+});

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isLoopbackHost, type ClientAuth } from '../config.js';
 import { AppError } from '../domain/errors.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -24,14 +25,41 @@ function presentedCredential(request: FastifyRequest): string | undefined {
 
 const unauthorized = (message: string) => new AppError('unauthorized', 401, message);
 
+/** The host a request names (Host header, port and IPv6 brackets off), or undefined. */
+function requestedHost(request: FastifyRequest): string | undefined {
+  const host = request.headers.host;
+  if (typeof host !== 'string' || host === '') return undefined;
+  const m = /^(\[[^\]]*\]|[^:]*)(?::\d*)?$/.exec(host.trim());
+  return m?.[1];
+}
+
+/**
+ * Without keys, a client endpoint answers only requests addressed to a
+ * loopback name: a web page that rebinds its own domain to 127.0.0.1 still
+ * sends its own name as Host, and is turned away.
+ */
+function assertLoopbackHost(request: FastifyRequest): void {
+  const host = requestedHost(request);
+  if (host !== undefined && isLoopbackHost(host)) return;
+  throw new AppError(
+    'host_not_allowed',
+    421,
+    `without API_KEYS, client endpoints answer only requests addressed to this machine (Host: localhost or 127.0.0.1), not ${JSON.stringify(request.headers.host ?? '')}; set API_KEYS to serve other hosts`,
+  );
+}
+
 export interface Guards {
   /** Admin endpoints: always the admin token. */
   admin(request: FastifyRequest, reply: FastifyReply): Promise<void>;
-  /** Client endpoints: an API key when API_KEYS is set (the admin token works too); open otherwise. */
+  /**
+   * Client endpoints: an API key with CLIENT_AUTH keys (the admin token works
+   * too); a loopback Host with loopback; nothing with none.
+   */
   client(request: FastifyRequest, reply: FastifyReply): Promise<void>;
 }
 
-export function createGuards(adminToken: string, apiKeys: readonly string[]): Guards {
+export function createGuards(adminToken: string, clientAuth: { apiKeys: readonly string[]; clientAuth: ClientAuth }): Guards {
+  const { apiKeys } = clientAuth;
   const admin = [digest(adminToken)];
   const clients = [...admin, ...apiKeys.map(digest)];
   return {
@@ -41,7 +69,8 @@ export function createGuards(adminToken: string, apiKeys: readonly string[]): Gu
       if (!matchesAny(presented, admin)) throw unauthorized('invalid admin token');
     },
     async client(request) {
-      if (apiKeys.length === 0) return;
+      if (clientAuth.clientAuth === 'none') return;
+      if (clientAuth.clientAuth === 'loopback') return assertLoopbackHost(request);
       const presented = presentedCredential(request);
       if (presented === undefined) throw unauthorized('this endpoint needs an API key (Authorization: Bearer <key>)');
       if (!matchesAny(presented, clients)) throw unauthorized('invalid API key');

@@ -66,9 +66,9 @@ test('when the node refused the first delegation, then both attempts are listed,
 });
 
 test('when the order does not exist or the id is not one, then 404 and 400; with API_KEYS, the key is needed', async () => {
-  const t = await createTestApp({ env: { API_KEYS: 'client-key-1' } });
+  const t = await createTestApp({ env: { API_KEYS: 'client-key-000000001' } });
   try {
-    const key = { authorization: 'Bearer client-key-1' };
+    const key = { authorization: 'Bearer client-key-000000001' };
     const missing = await t.request({ method: 'GET', url: `/api/orders/${uuidv7()}/transactions`, headers: key });
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'not_found');

@@ -62,9 +62,9 @@ describeEachDialect('GET /api/users', (newApp) => {
   });
 
   test('when the admin token is missing or wrong, or an API key is presented instead, then 401', async () => {
-    const withKeys = await newApp({ API_KEYS: 'client-key-1' });
+    const withKeys = await newApp({ API_KEYS: 'client-key-000000001' });
     try {
-      for (const headers of [{}, { authorization: 'Bearer wrong-token-entirely' }, { authorization: 'Bearer client-key-1' }]) {
+      for (const headers of [{}, { authorization: 'Bearer wrong-token-entirely' }, { authorization: 'Bearer client-key-000000001' }]) {
         const res = await withKeys.request({ method: 'GET', url: '/api/users', headers });
         assert.equal(res.status, 401, JSON.stringify(headers));
         assert.equal(res.body.error.code, 'unauthorized');

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ADMIN_TOKEN, createTestApp, SEED_ADDRESS, tableCounts } from '../support/app.js';
+
+const ORDER = { user_id: 1, energy_amount: 32000, duration: '1h', receive_address: SEED_ADDRESS };
+
+test('without API_KEYS, client endpoints answer only requests addressed to this machine: a rebinding page is turned away and nothing is written', async () => {
+  const t = await createTestApp();
+  try {
+    await t.deposit(1, 100_000_000n);
+    const before = await tableCounts(t.db);
+    for (const host of ['evil.example:8002', 'evil.example', '192.168.1.10:8002', '0.0.0.0:8002', '127.0.0.1.evil.example']) {
+      const res = await t.request({ method: 'POST', url: '/api/orders', headers: { host }, payload: ORDER });
+      assert.equal(res.status, 421, host);
+      assert.equal(res.body.error.code, 'host_not_allowed');
+      assert.match(res.body.error.message, /API_KEYS/);
+      const read = await t.request({ method: 'GET', url: '/api/users/1', headers: { host } });
+      assert.equal(read.status, 421, `reads too: ${host}`);
+    }
+    assert.deepEqual(await tableCounts(t.db), before);
+    for (const host of ['localhost:8002', '127.0.0.1:8002', '[::1]:8002', 'LOCALHOST']) {
+      assert.equal((await t.request({ method: 'GET', url: '/api/users/1', headers: { host } })).status, 200, host);
+    }
+    assert.equal((await t.request({ method: 'POST', url: '/api/orders', headers: { host: 'localhost:8002' }, payload: ORDER })).status, 201);
+    // Public and admin endpoints are not client endpoints: prices stay open, the admin token still rules.
+    assert.equal((await t.request({ method: 'GET', url: '/api/prices', headers: { host: 'evil.example' } })).status, 200);
+    const admin = await t.request({ method: 'GET', url: '/api/users', headers: { host: 'evil.example', authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.equal(admin.status, 200);
+  } finally {
+    await t.close();
+  }
+});
+
+test('with API_KEYS, any Host is served, and only with a key', async () => {
+  const t = await createTestApp({ env: { API_KEYS: 'client-key-000000001' } });
+  try {
+    const headers = { host: 'joule.example.com' };
+    assert.equal((await t.request({ method: 'GET', url: '/api/users/1', headers })).status, 401);
+    assert.equal((await t.request({ method: 'GET', url: '/api/users/1', headers: { ...headers, authorization: 'Bearer client-key-000000001' } })).status, 404);
+  } finally {
+    await t.close();
+  }
+});
+
+test('with CLIENT_AUTH=none on an open HOST, client endpoints answer anyone, as the operator said', async () => {
+  const t = await createTestApp({ env: { HOST: '0.0.0.0', CLIENT_AUTH: 'none' } });
+  try {
+    assert.equal((await t.request({ method: 'GET', url: '/api/users/1', headers: { host: 'joule.example.com' } })).status, 404);
+  } finally {
+    await t.close();
+  }
+});
