@@ -66,7 +66,7 @@ async function embeddedChain(config: Config, log: Logger): Promise<{ devnet: Dev
       pools: devnet.accounts.pools.map((p) => p.address),
       customers: devnet.accounts.customers.map((c) => c.address),
     },
-    'embedded devnet started (TRON_FULL_HOST is not set); its demo customer addresses can receive energy',
+    'embedded devnet started on loopback (TRON_FULL_HOST is not set); its demo customer addresses can receive energy; its /devnet admin API answers loopback clients only',
   );
   const keys =
     config.chain.poolKeys.length > 0

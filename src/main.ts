@@ -32,6 +32,9 @@ async function run(config: Config): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
+// Whatever this process creates (database, devnet state, token) is its owner's alone.
+process.umask(0o077);
+
 function fail(message: string): never {
   process.stderr.write(`joule: ${message}\n`);
   process.exit(2);

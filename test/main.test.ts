@@ -106,3 +106,23 @@ test('on a non-loopback HOST without API_KEYS, Joule refuses to start, naming AP
     assert.equal(await said.stop('SIGTERM'), 0);
   }
 });
+
+test('what Joule keeps on disk is its owner\'s alone: database, devnet state and data folder; a token file others could read is made owner-only', async () => {
+  const { mkdirSync, writeFileSync, readdirSync } = await import('node:fs');
+  const data = join(dir, 'private');
+  const token = 'a-token-someone-wrote-by-hand-0001';
+  mkdirSync(data, { mode: 0o755 });
+  writeFileSync(join(data, 'admin-token'), `${token}\n`, { mode: 0o644 });
+  const j = await spawnJoule([], { DATA_DIR: data, DATABASE_URL: `sqlite:${join(data, 'db', 'joule.db')}` }).started();
+  try {
+    assert.ok(j.logs.some((l) => l.level === 40 && /admin token file was readable by others/.test(l.msg)));
+    assert.equal(statSync(join(data, 'admin-token')).mode & 0o777, 0o600);
+    assert.equal(readFileSync(join(data, 'admin-token'), 'utf8').trim(), token, 'the token itself is kept');
+    assert.equal(statSync(join(data, 'db')).mode & 0o777, 0o700);
+    for (const name of readdirSync(join(data, 'db'))) assert.equal(statSync(join(data, 'db', name)).mode & 0o777, 0o600, name);
+  } finally {
+    assert.equal(await j.stop('SIGTERM'), 0);
+  }
+  // The devnet writes its state on the way out.
+  assert.equal(statSync(join(data, 'devnet.json')).mode & 0o777, 0o600);
+});

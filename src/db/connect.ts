@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
@@ -51,8 +51,11 @@ function withStatementCache(db: BetterSqlite3.Database, size = 256) {
 function openSqlite(url: string): Db {
   const path = url.slice('sqlite:'.length);
   const memory = path === ':memory:';
-  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 });
   const raw = new BetterSqlite3(memory ? ':memory:' : path);
+  // Balances and orders are nobody else's business. SQLite gives the -wal and
+  // -shm files the database file's mode, so this covers them too.
+  if (!memory) chmodSync(path, 0o600);
   raw.defaultSafeIntegers(true);
   raw.pragma('journal_mode = WAL');
   // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last commits.

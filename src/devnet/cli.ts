@@ -75,6 +75,7 @@ export async function main(argv: string[], settings: DevnetSettings): Promise<De
     },
   });
   console.log(`TRON devnet at ${devnet.url}  (TronWeb fullHost)`);
+  console.log(`admin API at ${devnet.url}/devnet/ (faults, keys): answers loopback clients only`);
   for (const [title, list] of [
     ['pools', devnet.accounts.pools],
     ['customers', devnet.accounts.customers],

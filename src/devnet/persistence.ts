@@ -20,8 +20,9 @@ export function loadState(file: string): ChainStateData | undefined {
 }
 
 export function saveState(file: string, state: ChainStateData): void {
-  mkdirSync(dirname(file), { recursive: true });
+  // Its genesis holds private keys: owner-only, like every file of Joule's data directory.
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, encodeState({ format: FORMAT, state } satisfies StateFile));
+  writeFileSync(temporary, encodeState({ format: FORMAT, state } satisfies StateFile), { mode: 0o600 });
   renameSync(temporary, file);
 }

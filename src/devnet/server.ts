@@ -9,6 +9,13 @@ import { toWireJson } from './json-wire.js';
 import { MalformedTransactionError } from './transaction-codec.js';
 import { BadRequest, walletHandler } from './wallet-api.js';
 
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (::ffff:127.0.0.1). */
+export function isLoopbackPeer(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const a = address.replace(/^::ffff:/, '');
+  return a === '::1' || /^127\./.test(a);
+}
+
 export interface ServerDeps {
   node: DevnetNode;
   genesis: ResolvedGenesis;
@@ -88,6 +95,12 @@ export function createDevnetServer(deps: ServerDeps): DevnetServer {
     const params = { ...queryParams(url), ...body };
 
     if (path.startsWith('/devnet/')) {
+      // The admin API hands out keys and injects faults: only this machine may use it,
+      // whatever address the node itself listens on.
+      if (!isLoopbackPeer(req.socket.remoteAddress)) {
+        send(res, 403, toWireJson({ error: 'the /devnet admin API answers loopback clients only' }));
+        return;
+      }
       try {
         const result = handleAdmin({ method, path: path.slice('/devnet'.length), params, node, genesis: deps.genesis, blockIntervalMs: deps.blockIntervalMs });
         send(res, 200, toWireJson(result));
