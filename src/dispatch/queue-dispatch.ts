@@ -36,6 +36,11 @@ export class QueueDispatch implements Dispatch {
   private readonly log: Logger;
   private readonly recent = new RecentDispatches();
 
+  /** Between 'ready' and the first 'close' after it. */
+  private connected = false;
+  /** When the connection was lost, while it stays lost. */
+  private lostAt: number | null = null;
+
   constructor(
     private readonly config: QueueConfig,
     log: Logger,
@@ -56,8 +61,12 @@ export class QueueDispatch implements Dispatch {
       this.lastErrorAt = Date.now();
       this.log.debug({ err: err.message }, 'redis connection error');
     });
+    // 'close' comes again on every failed reconnect attempt: say the change of state once, and its end once.
     this.redis.on('close', () => {
-      if (this.lastReadyAt !== null && !this.closed) this.log.warn('redis connection lost; new orders go to the sweeper until it returns');
+      if (!this.connected || this.closed) return;
+      this.connected = false;
+      this.lostAt = Date.now();
+      this.log.warn(`redis connection lost; new orders go ${this.fallback ? 'in-process' : 'to the sweeper'} until it returns`);
     });
     this.depthTimer = setInterval(() => void this.pollDepth(), DEPTH_POLL_MS);
     this.depthTimer.unref();
@@ -65,7 +74,10 @@ export class QueueDispatch implements Dispatch {
 
   private onReady(): void {
     this.lastReadyAt = Date.now();
-    this.log.info('redis connection ready; new orders go through the queue');
+    this.connected = true;
+    if (this.lostAt === null) this.log.info('redis connection ready; new orders go through the queue');
+    else this.log.info({ downMs: this.lastReadyAt - this.lostAt }, 'redis connection back; new orders go through the queue again');
+    this.lostAt = null;
     // Created only once the connection is ready: a Queue created while Redis
     // is unreachable can leave `add` waiting forever.
     if (this.queue === undefined || this.queueBroken) {

@@ -78,8 +78,13 @@ describe('order creation whatever state Redis is in', () => {
       ids.push(...(await load));
       ids.push(...(await placeMany(s, 4, 200)));
       assert.ok(ids.some((id) => pathOf(s, id).includes('sweeper')), 'some orders were created while Redis was down');
+      // Reconnect attempts go on meanwhile; the outage is said once, not once per attempt.
+      await sleep(2000);
       await redis.restart();
       ids.push(...(await untilQueuedAgain(s, 300)));
+      const apiLines = (msg: RegExp) => s.logs.filter((l) => l.role === 'api' && typeof l.msg === 'string' && msg.test(l.msg));
+      assert.equal(apiLines(/^redis connection lost/).length, 1, 'the loss is logged once');
+      assert.equal(apiLines(/^redis connection back/).length, 1, 'and its end once');
       await assertCompletedOnce(s, ids);
       await assertLedgerSound(s);
     } finally {
