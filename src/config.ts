@@ -51,6 +51,7 @@ export interface Config {
   /** Sun per energy per day, for every allowed duration. */
   rates: ReadonlyMap<string, bigint>;
   logLevel: LogLevel;
+  http: HttpConfig;
   chain: ChainConfig;
   engine: EngineConfig;
   queue: QueueConfig;
@@ -75,6 +76,18 @@ export interface QueueConfig {
   sweepGraceMs: number;
   /** Oldest pending age past which the watchdog says the queue looks stuck. */
   stuckAfterMs: number;
+}
+
+/** What one client can hold of the API process: time, connections, expensive work. */
+export interface HttpConfig {
+  /** A request's headers and body must have arrived within this (a slow sender is cut off). */
+  requestTimeoutMs: number;
+  /** A connection with no request in flight is closed after this. */
+  idleTimeoutMs: number;
+  /** Open connections at once; past it, new ones are closed at once. */
+  maxConnections: number;
+  /** List and history reads running at once; past it, 503 with Retry-After. */
+  maxConcurrentReads: number;
 }
 
 export interface PoolKey {
@@ -390,6 +403,12 @@ export function loadConfig(env: Env, argv: readonly string[] = []): Config {
     durations,
     rates: parseRates(env, durations),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    http: {
+      requestTimeoutMs: ms(env, 'HTTP_REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),
+      idleTimeoutMs: ms(env, 'HTTP_IDLE_TIMEOUT_MS', 5_000, 100, 600_000),
+      maxConnections: ms(env, 'HTTP_MAX_CONNECTIONS', 1000, 1, 1_000_000),
+      maxConcurrentReads: ms(env, 'HTTP_MAX_CONCURRENT_READS', 16, 1, 10_000),
+    },
     chain,
     engine: parseEngine(env),
     queue: parseQueue(env),

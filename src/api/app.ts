@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from '../observability/logger.js';
 import type { ApiContext } from './context.js';
 import { registerErrorHandlers } from './errors.js';
+import { edgeServerOptions, loggableUrl, registerEdge, registerReadGate } from './http-edge.js';
 import { collectRoutes } from './openapi.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { docsRoutes } from './routes/docs.js';
@@ -26,14 +27,17 @@ export function buildApp(ctx: ApiContext, logger: Logger): FastifyInstance {
     // One line per request, written in onResponse below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    ...edgeServerOptions(ctx.config.http),
   }) as unknown as FastifyInstance;
+  registerEdge(app, ctx.config.http);
+  registerReadGate(app, ctx.config.http.maxConcurrentReads);
   // JSON only: a text/plain body is refused with 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
   registerValidators(app);
   registerErrorHandlers(app);
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      { method: request.method, url: loggableUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
       'request',
     );
   });

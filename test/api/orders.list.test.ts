@@ -62,6 +62,10 @@ describeEachDialect('GET /api/orders', (newApp) => {
       ['/api/orders?user_id=-1', 400, 'invalid_user_id'],
       ['/api/orders?user_id=99999999999999999999', 400, 'invalid_user_id'],
       ['/api/orders?colour=red', 400, 'unknown_field'],
+      // PostgreSQL cannot hold a NUL in text: it never reaches the database.
+      ['/api/orders?receive_address=%00', 400, 'invalid_character'],
+      ['/api/orders?receive_address=TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6%00', 400, 'invalid_character'],
+      ['/api/orders?receive_address=not-an-address', 400, 'invalid_address'],
       ['/api/orders/not-a-uuid', 400, 'invalid_order_id'],
       ['/api/orders/01a225b2-a38b-759c-bca9-ef16383fb40e', 404, 'not_found'],
       ['/api/orders/01a225b2-a38b-759c-bca9-ef16383fb40e/events', 404, 'not_found'],

@@ -163,6 +163,9 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request) => {
       const q = request.query;
       const limit = q.limit ?? 50;
+      if (q.receive_address !== undefined && !isTronAddress(q.receive_address)) {
+        throw invalid('invalid_address', 'receive_address is not a TRON address (base58check, 34 characters, starting with T)');
+      }
       const rows = await listOrders(ctx.db, {
         userId: q.user_id === undefined ? undefined : userIdOf(q.user_id),
         status: q.status,

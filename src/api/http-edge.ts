@@ -1,0 +1,176 @@
+import type { Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { HttpConfig } from '../config.js';
+
+/**
+ * The HTTP edge: what reaches Joule before a route does. Slow or piled-up
+ * connections are cut off on time, so a slowloris cannot take the process
+ * (and, in role `all`, its engine) to its descriptor limit; and every answer
+ * the server can still give, down to a request the parser refuses, is
+ * `{"error":{"code","message"}}` with a stable code.
+ */
+
+const errorBody = (code: string, message: string) => JSON.stringify({ error: { code, message } });
+
+/** Parser errors (llhttp codes) and what a client is told about each. */
+const PARSER_ERRORS: Readonly<Record<string, { status: number; code: string; message: string }>> = {
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large', message: 'the request headers are larger than the server accepts (16 KiB)' },
+  HPE_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length', message: 'Content-Length must be one non-negative integer' },
+  HPE_UNEXPECTED_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length', message: 'Content-Length must not come with Transfer-Encoding' },
+  HPE_INVALID_TRANSFER_ENCODING: { status: 400, code: 'invalid_transfer_encoding', message: 'Transfer-Encoding must be chunked, and not come with Content-Length' },
+  HPE_INVALID_METHOD: { status: 400, code: 'invalid_method', message: 'the request method is not one HTTP knows' },
+  HPE_INVALID_URL: { status: 400, code: 'invalid_url', message: 'the request target is not a valid URL path' },
+};
+const MALFORMED = { status: 400, code: 'malformed_request', message: 'the request is not well-formed HTTP/1.1 (lines end in CRLF; no obsolete line folding)' };
+
+/**
+ * A request the parser refused, or one that timed out before it was whole:
+ * no route will see it, so the socket gets its answer here and is closed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const known = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? { status: 408, code: 'request_timeout', message: 'the request did not arrive whole in time' }
+    : (PARSER_ERRORS[err.code ?? ''] ?? MALFORMED);
+  const body = errorBody(known.code, known.message);
+  socket.end(
+    `HTTP/1.1 ${known.status} ${STATUS_CODES[known.status]}\r\n` +
+      'content-type: application/json; charset=utf-8\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      'x-content-type-options: nosniff\r\ncache-control: no-store\r\nconnection: close\r\n\r\n' +
+      body,
+  );
+}
+
+/** Errors the router raises before a route is chosen. */
+function answerFrameworkError(err: { code?: string; statusCode?: number }, request: FastifyRequest, reply: FastifyReply): void {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.code(414).send({ error: { code: 'path_too_long', message: 'a path parameter is longer than any id Joule gives out (100 characters)' } });
+    return;
+  }
+  // FST_ERR_BAD_URL and the rest: a path that does not decode.
+  void reply.code(400).send({ error: { code: 'invalid_url', message: 'the request path is not valid percent-encoded UTF-8' } });
+  request.log.debug({ code: err.code }, 'framework error');
+}
+
+/** Fastify options for the edge (the server is created with them). */
+export function edgeServerOptions(http: HttpConfig): Partial<FastifyServerOptions> {
+  return {
+    // The whole request (headers and body) must arrive within this; Node checks
+    // every second instead of every 30 s, so a cut-off comes on time.
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.idleTimeoutMs,
+    // A socket that says nothing at all for this long is closed.
+    connectionTimeout: http.requestTimeoutMs + http.idleTimeoutMs,
+    http: { connectionsCheckingInterval: 1000, headersTimeout: http.requestTimeoutMs, requireHostHeader: false },
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
+  } as Partial<FastifyServerOptions>;
+}
+
+/** The NUL character PostgreSQL cannot store in text: refused wherever a client can put it. */
+const hasNul = (value: unknown): boolean => {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
+  return false;
+};
+
+/**
+ * Hooks of the edge: the connection cap, Host required (answered in the
+ * documented shape, where Node would send an empty 400), a bogus Expect
+ * answered likewise, NUL refused everywhere, and headers every API answer
+ * carries.
+ */
+export function registerEdge(app: FastifyInstance, http: HttpConfig): void {
+  app.server.maxConnections = http.maxConnections;
+  app.server.on('checkExpectation', (_req, res) => {
+    const body = errorBody('expectation_failed', 'the only expectation the server meets is Expect: 100-continue');
+    res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+    res.end(body);
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.raw.httpVersion === '1.1' && !request.headers.host) {
+      return reply.code(400).send({ error: { code: 'missing_host', message: 'an HTTP/1.1 request needs a Host header' } });
+    }
+    if (/%00/.test(request.url)) {
+      return reply.code(400).send({ error: { code: 'invalid_character', message: 'the request URL contains a NUL character (%00)' } });
+    }
+    return undefined;
+  });
+  app.addHook('preValidation', async (request, reply) => {
+    if (hasNul(request.body) || hasNul(request.params) || hasNul(request.query)) {
+      return reply.code(400).send({ error: { code: 'invalid_character', message: 'a value contains a NUL character (\\u0000), which no field accepts' } });
+    }
+    return undefined;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    // Balances and orders change by the second and are nobody's to keep; the dashboard's own
+    // hashed assets set their long cache before this runs.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+}
+
+/** Reads whose cost grows with what they return: lists and histories. */
+const EXPENSIVE_READS = new Set([
+  '/api/orders',
+  '/api/orders/:order_id/events',
+  '/api/orders/:order_id/transactions',
+  '/api/users',
+  '/api/users/:user_id/ledger',
+  '/api/status/delays',
+  '/api/pools',
+]);
+
+/**
+ * Sheds expensive reads past `max` at once with 503 and Retry-After, before
+ * they reach the database: a pile-up of list requests gets fast refusals
+ * instead of every caller waiting on a drowning event loop (and the engine
+ * beside it in role `all`). Order creation and single-order reads are never
+ * shed here.
+ */
+export function registerReadGate(app: FastifyInstance, max: number): void {
+  let inFlight = 0;
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'GET' || !EXPENSIVE_READS.has(request.routeOptions.url ?? '')) return undefined;
+    if (inFlight >= max) {
+      reply.header('retry-after', '1');
+      return reply.code(503).send({ error: { code: 'overloaded', message: `more than ${max} list reads at once; retry after 1 s` } });
+    }
+    inFlight++;
+    // 'close' comes once whether the answer was sent or the client went away.
+    reply.raw.once('close', () => inFlight--);
+    return undefined;
+  });
+}
+
+/** Query parameters whose values are credentials somebody pasted into a URL. */
+const SECRET_PARAMS = /^(api[_-]?key|key|token|access[_-]?token|secret|password)$/i;
+
+/** The URL as request logs show it: credential-like query values replaced by [redacted]. */
+export function loggableUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const redacted = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name);
+      } catch {
+        // an undecodable name is shown as sent
+      }
+      return SECRET_PARAMS.test(decoded) && eq >= 0 ? `${name}=[redacted]` : pair;
+    })
+    .join('&');
+  return `${url.slice(0, q)}?${redacted}`;
+}

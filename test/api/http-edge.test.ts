@@ -1,0 +1,142 @@
+// The HTTP edge tried as an attacker would, over real sockets: malformed
+// requests, slow senders, piled-up connections. Every answer the server can
+// still give is {"error":{"code","message"}}; nothing hangs; nothing is written.
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loggableUrl } from '../../src/api/http-edge.js';
+import { createTestApp, tableCounts, type TestApp } from '../support/app.js';
+
+let t: TestApp;
+let port: number;
+before(async () => {
+  t = await createTestApp({ env: { HTTP_REQUEST_TIMEOUT_MS: '1000', HTTP_IDLE_TIMEOUT_MS: '500', HTTP_MAX_CONNECTIONS: '20' } });
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  port = (t.app.server.address() as { port: number }).port;
+});
+after(() => t.close());
+
+/** Sends raw bytes, returns everything the server wrote until it closed (or `waitMs` passed). */
+function exchange(raw: string, waitMs = 1500): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let out = '';
+    const done = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(out);
+    };
+    const timer = setTimeout(done, waitMs);
+    socket.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      // One answer is all we want: stop once its declared body is in.
+      const head = out.indexOf('\r\n\r\n');
+      const length = /content-length: (\d+)/i.exec(out);
+      if (head >= 0 && length && Buffer.byteLength(out.slice(head + 4)) >= Number(length[1])) done();
+    });
+    socket.on('end', done).on('error', done);
+    socket.write(raw);
+  });
+}
+
+function parse(response: string): { status: number; headers: string; body: any } {
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);
+  const head = response.indexOf('\r\n\r\n');
+  let body: any = response.slice(head + 4);
+  try {
+    body = JSON.parse(body);
+  } catch {
+    // keep the text: the assertion below shows it
+  }
+  return { status, headers: response.slice(0, head).toLowerCase(), body };
+}
+
+const H = 'Host: localhost\r\n';
+const CASES: Array<[string, string, number, string]> = [
+  ['a path that does not decode', `GET /api/orders/%ff HTTP/1.1\r\n${H}\r\n`, 400, 'invalid_url'],
+  ['a path parameter over 100 characters', `GET /api/orders/${'a'.repeat(150)} HTTP/1.1\r\n${H}\r\n`, 414, 'path_too_long'],
+  ['Content-Length -1', `POST /api/orders HTTP/1.1\r\n${H}Content-Length: -1\r\n\r\n`, 400, 'invalid_content_length'],
+  ['Content-Length with Transfer-Encoding', `POST /api/orders HTTP/1.1\r\n${H}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400, 'invalid_transfer_encoding'],
+  ['bare LF line ends', `GET /api/prices HTTP/1.1\nHost: localhost\n\n`, 400, 'malformed_request'],
+  ['an obs-fold header', `GET /api/prices HTTP/1.1\r\n${H}X-A: b\r\n c\r\n\r\n`, 400, 'malformed_request'],
+  ['headers over 16 KB', `GET /api/prices HTTP/1.1\r\n${H}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
+  ['no Host header', `GET /api/prices HTTP/1.1\r\n\r\n`, 400, 'missing_host'],
+  ['a bogus Expect', `GET /api/prices HTTP/1.1\r\n${H}Expect: bogus\r\n\r\n`, 417, 'expectation_failed'],
+  ['a NUL in the path', `GET /api/orders/%00 HTTP/1.1\r\n${H}\r\n`, 400, 'invalid_character'],
+  ['a NUL in the query', `GET /api/orders?receive_address=%00 HTTP/1.1\r\n${H}\r\n`, 400, 'invalid_character'],
+  ['a method HTTP does not know', `BREW /api/prices HTTP/1.1\r\n${H}\r\n`, 400, 'invalid_method'],
+];
+
+test('every malformed request the server can still answer gets {"error":{"code","message"}} with a stable code, and writes nothing', async () => {
+  const before = await tableCounts(t.db);
+  for (const [name, raw, status, code] of CASES) {
+    const r = parse(await exchange(raw));
+    assert.equal(r.status, status, `${name}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body?.error?.code, code, name);
+    assert.equal(typeof r.body.error.message, 'string', name);
+    assert.match(r.headers, /content-type: application\/json/, name);
+  }
+  assert.deepEqual(await tableCounts(t.db), before);
+});
+
+test('a body sent one byte at a time is cut off with 408 once the request timeout passes, not held for minutes', async () => {
+  const socket: Socket = connect(port, '127.0.0.1');
+  let out = '';
+  socket.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+  socket.on('error', () => {});
+  const started = Date.now();
+  socket.write(`POST /api/orders HTTP/1.1\r\n${H}Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{`);
+  const drip = setInterval(() => socket.writable && socket.write(' '), 200);
+  try {
+    const at = await Promise.race([closed, sleep(8000).then(() => -1)]);
+    assert.notEqual(at, -1, 'the server closed the slow connection');
+    assert.ok(at - started < 5000, `closed after ${at - started} ms`);
+    const r = parse(out);
+    assert.equal(r.status, 408);
+    assert.equal(r.body.error.code, 'request_timeout');
+  } finally {
+    clearInterval(drip);
+    socket.destroy();
+  }
+});
+
+test('connections past HTTP_MAX_CONNECTIONS are closed at once, and the server still answers afterwards', async () => {
+  const sockets: Socket[] = [];
+  let closedEarly = 0;
+  for (let i = 0; i < 35; i++) {
+    const s = connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    s.on('close', () => closedEarly++);
+    sockets.push(s);
+  }
+  await sleep(300);
+  assert.ok(closedEarly >= 15, `${closedEarly} of 35 closed (cap 20)`);
+  for (const s of sockets) s.destroy();
+  await sleep(100);
+  const r = parse(await exchange(`GET /api/prices HTTP/1.1\r\n${H}Connection: close\r\n\r\n`));
+  assert.equal(r.status, 200);
+});
+
+test('API answers say nosniff and no-store; credential-like query values never reach the request log', async () => {
+  const r = await t.request({ method: 'GET', url: '/api/prices' });
+  assert.equal(r.headers['x-content-type-options'], 'nosniff');
+  assert.equal(r.headers['cache-control'], 'no-store');
+  assert.equal(loggableUrl('/api/orders?user_id=1&api_key=s3cret&token=abc&Key=x'), '/api/orders?user_id=1&api_key=[redacted]&token=[redacted]&Key=[redacted]');
+  assert.equal(loggableUrl('/api/orders?status=active'), '/api/orders?status=active');
+});
+
+test('a NUL anywhere in a body is refused with 400 and writes nothing', async () => {
+  await t.deposit(1, 100_000_000n);
+  const before = await tableCounts(t.db);
+  const order = { user_id: 1, energy_amount: 32000, duration: '1h', receive_address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t' };
+  for (const payload of [{ ...order, client_order_id: 'a\u0000b' }, { ...order, receive_address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6\u0000' }]) {
+    const res = await t.request({ method: 'POST', url: '/api/orders', payload });
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.equal(res.body.error.code, 'invalid_character');
+  }
+  const dep = await t.request({ method: 'POST', url: '/api/users/1/deposits', headers: { authorization: 'Bearer test-admin-token-0123456789' }, payload: { amount_sun: '5', reference: 'x\u0000' } });
+  assert.equal(dep.status, 400);
+  assert.deepEqual(await tableCounts(t.db), before);
+});
