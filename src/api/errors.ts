@@ -31,7 +31,35 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
 };
 
-type ValidationItem = NonNullable<FastifyError['validation']>[number];
+type ValidationItem = NonNullable<FastifyError['validation']>[number] & { schema?: unknown; parentSchema?: { description?: string } };
+
+/** The values a union of constants (or an enum) accepts, when that is what failed. */
+function acceptedValues(items: readonly ValidationItem[]): string[] | undefined {
+  for (const item of items) {
+    if (item.keyword === 'enum' && Array.isArray(item.schema)) return item.schema.map(String);
+    if (item.keyword === 'anyOf' && Array.isArray(item.schema)) {
+      const consts = (item.schema as Array<{ const?: unknown }>).map((b) => b.const).filter((c) => c !== undefined);
+      if (consts.length > 0) return consts.map(String);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What a client is told a field must be: the accepted values, or the
+ * schema's own description; never a regular expression or "must be equal
+ * to constant".
+ */
+function requirement(items: readonly ValidationItem[]): string | undefined {
+  const accepted = acceptedValues(items);
+  if (accepted) return `must be one of ${accepted.join(', ')}`;
+  const first = items[0]!;
+  if (first.keyword === 'pattern' || first.keyword === 'anyOf' || first.keyword === 'const') {
+    const described = first.parentSchema?.description;
+    return described ? `must be ${described}` : 'is not in the accepted form';
+  }
+  return undefined;
+}
 
 function fromValidation(items: readonly ValidationItem[], context: string | undefined): { code: string; message: string } {
   const first = items[0]!;
@@ -45,7 +73,7 @@ function fromValidation(items: readonly ValidationItem[], context: string | unde
     return { code: 'missing_field', message: `${where}field "${field}" is required` };
   }
   const field = first.instancePath.split('/')[1] ?? '';
-  const message = `${where}field "${field}" ${first.message ?? 'is invalid'}`;
+  const message = `${where}field "${field}" ${requirement(items) ?? first.message ?? 'is invalid'}`;
   if (field === 'energy_amount' && first.keyword === 'type') return { code: 'invalid_energy_amount', message };
   return { code: FIELD_CODES[field] ?? (field ? 'invalid_field' : 'invalid_request'), message: field ? message : `${where}${first.message}` };
 }
@@ -61,7 +89,12 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       const code = FASTIFY_CODES[err.code] ?? (err instanceof SyntaxError ? 'invalid_json' : 'bad_request');
-      const message = code === 'invalid_json' ? `request body is not valid JSON: ${err.message}` : err.message;
+      const message =
+        code === 'invalid_json'
+          ? `request body is not valid JSON: ${err.message}`
+          : code === 'unsupported_media_type'
+            ? `send the body as JSON with Content-Type: application/json (got ${JSON.stringify(request.headers['content-type'] ?? '')})`
+            : err.message;
       return reply.code(status).send({ error: { code, message } });
     }
     request.log.error({ err }, 'request failed');

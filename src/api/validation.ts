@@ -11,7 +11,8 @@ const Ajv = AjvModule.default;
  * text, so they are coerced to the schema's types.
  */
 export function registerValidators(app: FastifyInstance): void {
-  const common = { allErrors: false, strict: false, useDefaults: true } as const;
+  // verbose: errors carry their schema, so a message can list what would have been accepted.
+  const common = { allErrors: false, strict: false, useDefaults: true, verbose: true } as const;
   const bodyAjv = new Ajv({ ...common, coerceTypes: false, removeAdditional: false });
   const textAjv = new Ajv({ ...common, coerceTypes: true, removeAdditional: false });
   app.setValidatorCompiler(({ schema, httpPart }) =>

@@ -10,7 +10,10 @@ import { ChainTransactionBody, ClientOrderId, ErrorBody, Limit, OrderBody, Order
 import { chainTransactionView, orderEventView, orderView } from '../views.js';
 import { userIdOf } from '../user-id.js';
 
-const OrderId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
+const OrderId = Type.String({
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  description: 'an order id as Joule gave it out: a lowercase UUID such as 01a225b2-a38b-759c-bca9-ef16383fb40e',
+});
 const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,128}$/;
 
 export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
