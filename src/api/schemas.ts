@@ -1,6 +1,8 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ORDER_STATUSES } from '../domain/order-status.js';
 import { CHAIN_TX_KINDS, CHAIN_TX_STATUSES, LEDGER_KINDS } from '../db/schema.js';
+import { BREAKER_STATES } from '../dispatch/circuit-breaker.js';
+import { DISPATCH_PATHS } from '../observability/metrics.js';
 
 /**
  * Route schemas: what the server validates and serialises with, and what
@@ -173,3 +175,88 @@ export const DelayBucketBody = Type.Object({
   avg_ms_to_active: Nullable(Type.Integer({ description: 'mean created -> active of the orders activated in that minute' })),
   max_ms_to_active: Nullable(Type.Integer({ description: 'longest created -> active of those orders' })),
 });
+
+export const DelayReportBody = Type.Object({
+  bucket_seconds: Type.Integer(),
+  from: Type.String({ format: 'date-time', description: 'start of the first minute' }),
+  to: Type.String({ format: 'date-time', description: 'now, on the database clock' }),
+  buckets: Type.Array(DelayBucketBody),
+});
+
+export const HealthBody = Type.Object({ status: Type.Literal('ok') });
+
+export const ReadyBody = Type.Object({
+  status: Type.Literal('ready'),
+  database: Type.String({ description: 'the dialect that answered: sqlite or postgres' }),
+});
+
+export const DispatchPathSchema = Type.Union(
+  DISPATCH_PATHS.map((p) => Type.Literal(p)),
+  { description: 'in-process (run right after its commit), queue (a Redis wake-up) or sweeper (found in the database by a worker)' },
+);
+
+export const BreakerStateSchema = Type.Union(BREAKER_STATES.map((s) => Type.Literal(s)));
+
+export const StatusBody = Type.Object({
+  orders: Type.Object({
+    by_status: Type.Record(OrderStatusSchema, Type.Integer(), { description: 'orders in each status' }),
+    oldest_pending_ms: Nullable(Type.Integer({ description: 'age of the oldest pending order (database clock); null when none is pending' })),
+  }),
+  dispatch: Type.Object({
+    mode: DispatchPathSchema,
+    paths: Type.Record(DispatchPathSchema, Type.Integer(), { description: 'new orders by the path that first took them, since this process started' }),
+    redis: Nullable(
+      Type.Object(
+        {
+          state: Type.String({ description: 'the queue connection: ready, connecting, reconnecting, …' }),
+          up: Type.Boolean(),
+          breaker: BreakerStateSchema,
+          last_ready_at: Time('when the connection was last ready'),
+          last_error_at: Time('when the connection last failed'),
+        },
+        { description: 'as last observed in the background; null without ENABLE_BACKGROUND_TASKS' },
+      ),
+    ),
+    queue_depth: Nullable(
+      Type.Object(
+        {
+          waiting: Type.Integer(),
+          active: Type.Integer(),
+          delayed: Type.Integer(),
+          observed_at: Type.String({ format: 'date-time' }),
+        },
+        { description: 'BullMQ jobs by state, as last polled in the background; null without ENABLE_BACKGROUND_TASKS' },
+      ),
+    ),
+    recent: Type.Array(
+      Type.Object({
+        order_id: Type.String(),
+        path: DispatchPathSchema,
+        at: Type.String({ format: 'date-time', description: "this process's clock" }),
+      }),
+      { description: 'the last orders this process dispatched, newest first' },
+    ),
+  }),
+  chain_errors: Type.Integer({ description: 'chain calls that failed because the node was unavailable' }),
+  process: Type.Object({
+    uptime_s: Type.Integer(),
+    rss_bytes: Type.Integer(),
+    heap_used_bytes: Type.Integer(),
+    pid: Type.Integer(),
+  }),
+});
+
+/** Text or bytes sent as they are: a string on the wire; a string or a Buffer (a built file held in memory) in the handler. */
+const Bytes = Type.Unsafe<Buffer | string>(Type.String());
+
+/**
+ * A response that is not JSON (a page, Prometheus text, a built file):
+ * Fastify sends the string or Buffer as it is, and the reference says which
+ * media type it is.
+ */
+export function notJson<M extends string>(mediaType: M, description: string) {
+  return { description, content: { [mediaType]: { schema: Bytes } } as Record<M, { schema: typeof Bytes }> };
+}
+
+/** A redirect: a Location header and no body. */
+export const Redirect = (description: string) => Type.Null({ description });

@@ -7,7 +7,7 @@ import type { DispatchStatus } from '../../dispatch/dispatch.js';
 import { DISPATCH_PATHS, metrics, registry } from '../../observability/metrics.js';
 import { sharedOrderStats } from '../../observability/order-stats.js';
 import type { ApiContext } from '../context.js';
-import { DelayBucketBody, ErrorBody } from '../schemas.js';
+import { DelayReportBody, ErrorBody, notJson, StatusBody } from '../schemas.js';
 import { delayReportView } from '../views.js';
 
 const noDispatchStatus: DispatchStatus = { mode: 'sweeper', redis: null, queueDepth: null, recent: [] };
@@ -54,7 +54,11 @@ export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/metrics',
     {
       ...(ctx.config.metricsPublic ? {} : { preHandler: ctx.guards.admin }),
-      schema: { summary: 'Prometheus metrics (admin token unless METRICS_PUBLIC=true)', tags: ['monitoring'], response: { '4xx': ErrorBody } },
+      schema: {
+        summary: 'Prometheus metrics (admin token unless METRICS_PUBLIC=true)',
+        tags: ['monitoring'],
+        response: { 200: notJson('text/plain', 'Prometheus text exposition format 0.0.4'), '4xx': ErrorBody },
+      },
     },
     async (_request, reply) => {
       await collect();
@@ -71,7 +75,7 @@ export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: 'Operational status for people and the dashboard (admin token)',
         tags: ['monitoring'],
         security: [{ adminToken: [] }],
-        response: { '4xx': ErrorBody },
+        response: { 200: StatusBody, '4xx': ErrorBody },
       },
     },
     async () => {
@@ -115,15 +119,7 @@ export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
         tags: ['monitoring'],
         security: [{ adminToken: [] }],
         querystring: DelaysQuery,
-        response: {
-          200: Type.Object({
-            bucket_seconds: Type.Integer(),
-            from: Type.String({ format: 'date-time', description: 'start of the first minute' }),
-            to: Type.String({ format: 'date-time', description: 'now, on the database clock' }),
-            buckets: Type.Array(DelayBucketBody),
-          }),
-          '4xx': ErrorBody,
-        },
+        response: { 200: DelayReportBody, '4xx': ErrorBody },
       },
     },
     async (request) => delayReportView(await delayReports.report(request.query.minutes ?? 60)),

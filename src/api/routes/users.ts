@@ -102,6 +102,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     { additionalProperties: false },
   );
+  const DepositResult = Type.Object({ user_id: Type.Integer(), balance_sun: Type.String(), entry: LedgerEntryBody });
   app.post<{ Params: Static<typeof Params>; Body: Static<typeof DepositBody> }>(
     '/api/users/:user_id/deposits',
     {
@@ -113,10 +114,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
         security: [{ adminToken: [] }],
         params: Params,
         body: DepositBody,
-        response: {
-          '2xx': Type.Object({ user_id: Type.Integer(), balance_sun: Type.String(), entry: LedgerEntryBody }),
-          '4xx': ErrorBody,
-        },
+        response: { 200: DepositResult, 201: DepositResult, '4xx': ErrorBody },
       },
     },
     async (request, reply) => {
