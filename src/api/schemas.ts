@@ -176,6 +176,21 @@ export const DelayBucketBody = Type.Object({
   max_ms_to_active: Nullable(Type.Integer({ description: 'longest created -> active of those orders' })),
 });
 
+/** The lists: keyset pages (pass next_cursor back as cursor; null means no more) and an order's history. */
+const NextCursor = Nullable(Type.String());
+
+export const OrderPageBody = Type.Object({ orders: Type.Array(OrderBody), next_cursor: NextCursor });
+
+export const OrderEventsBody = Type.Object({ order_id: Type.String(), events: Type.Array(OrderEventBody) });
+
+export const OrderTransactionsBody = Type.Object({ order_id: Type.String(), transactions: Type.Array(ChainTransactionBody) });
+
+export const UserPageBody = Type.Object({ users: Type.Array(UserBody), next_cursor: NextCursor });
+
+export const LedgerPageBody = Type.Object({ user_id: Type.Integer(), entries: Type.Array(LedgerEntryBody), next_cursor: NextCursor });
+
+export const PoolListBody = Type.Object({ pools: Type.Array(PoolBody) });
+
 export const DelayReportBody = Type.Object({
   bucket_seconds: Type.Integer(),
   from: Type.String({ format: 'date-time', description: 'start of the first minute' }),

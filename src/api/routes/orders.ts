@@ -6,7 +6,18 @@ import { listOrderTransactions } from '../../db/chain-transactions.js';
 import { findOrder, listOrderEvents, listOrders } from '../../db/orders.js';
 import { placeOrder } from '../../use-cases/place-order.js';
 import type { ApiContext } from '../context.js';
-import { ChainTransactionBody, ClientOrderId, ErrorBody, Limit, OrderBody, OrderEventBody, OrderStatusSchema, UserIdInput, UserIdParam } from '../schemas.js';
+import {
+  ClientOrderId,
+  ErrorBody,
+  Limit,
+  OrderBody,
+  OrderEventsBody,
+  OrderPageBody,
+  OrderStatusSchema,
+  OrderTransactionsBody,
+  UserIdInput,
+  UserIdParam,
+} from '../schemas.js';
 import { chainTransactionView, orderEventView, orderView } from '../views.js';
 import { userIdOf } from '../user-id.js';
 
@@ -103,7 +114,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: "An order's timeline: every status change, oldest first",
         tags: ['orders'],
         params: Type.Object({ order_id: OrderId }),
-        response: { 200: Type.Object({ order_id: Type.String(), events: Type.Array(OrderEventBody) }), '4xx': ErrorBody },
+        response: { 200: OrderEventsBody, '4xx': ErrorBody },
       },
     },
     async (request) => {
@@ -123,7 +134,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
         description: 'Every transaction the engine signed for the order, with its status and what the node said; the signed transaction itself is never returned.',
         tags: ['orders'],
         params: Type.Object({ order_id: OrderId }),
-        response: { 200: Type.Object({ order_id: Type.String(), transactions: Type.Array(ChainTransactionBody) }), '4xx': ErrorBody },
+        response: { 200: OrderTransactionsBody, '4xx': ErrorBody },
       },
     },
     async (request) => {
@@ -154,10 +165,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
         description: 'Keyset pagination: pass the next_cursor of one page as cursor to get the next; null means no more.',
         tags: ['orders'],
         querystring: ListQuery,
-        response: {
-          200: Type.Object({ orders: Type.Array(OrderBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }),
-          '4xx': ErrorBody,
-        },
+        response: { 200: OrderPageBody, '4xx': ErrorBody },
       },
     },
     async (request) => {

@@ -5,7 +5,7 @@ import { invalid, notFound } from '../../domain/errors.js';
 import { findUser, listLedger, listUsers } from '../../db/users.js';
 import { deposit } from '../../use-cases/deposit.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody, LedgerEntryBody, Limit, UserBody, UserIdParam } from '../schemas.js';
+import { ErrorBody, LedgerEntryBody, LedgerPageBody, Limit, UserBody, UserIdParam, UserPageBody } from '../schemas.js';
 import { userIdOf } from '../user-id.js';
 import { ledgerEntryView, userView } from '../views.js';
 
@@ -35,7 +35,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
         tags: ['users'],
         security: [{ adminToken: [] }],
         querystring: PageQuery,
-        response: { 200: Type.Object({ users: Type.Array(UserBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }), '4xx': ErrorBody },
+        response: { 200: UserPageBody, '4xx': ErrorBody },
       },
     },
     async (request) => {
@@ -68,10 +68,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
         tags: ['users'],
         params: Params,
         querystring: PageQuery,
-        response: {
-          200: Type.Object({ user_id: Type.Integer(), entries: Type.Array(LedgerEntryBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }),
-          '4xx': ErrorBody,
-        },
+        response: { 200: LedgerPageBody, '4xx': ErrorBody },
       },
     },
     async (request) => {
