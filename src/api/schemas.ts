@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type IntegerOptions, type TSchema } from '@sinclair/typebox';
 import { ORDER_STATUSES } from '../domain/order-status.js';
 import { CHAIN_TX_KINDS, CHAIN_TX_STATUSES, LEDGER_KINDS } from '../db/schema.js';
 import { BREAKER_STATES } from '../dispatch/circuit-breaker.js';
@@ -12,6 +12,14 @@ import { DISPATCH_PATHS } from '../observability/metrics.js';
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Sun = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description });
 const Time = (description: string) => Nullable(Type.String({ format: 'date-time', description }));
+
+/**
+ * An integer the handler holds as a bigint (every integer column is BIGINT):
+ * a JSON integer, which the serialiser writes digit for digit, exact past
+ * 2^53. Not inside a union (Nullable): the serialiser picks a union's member
+ * with the validator, which knows no bigint; views send those as numbers.
+ */
+export const Int64 = (options?: IntegerOptions) => Type.Unsafe<bigint>(Type.Integer(options));
 
 export const ErrorBody = Type.Object(
   {
@@ -52,11 +60,11 @@ export const OrderStatusSchema = Type.Union(ORDER_STATUSES.map((s) => Type.Liter
 export const OrderBody = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
-    user_id: Type.Integer(),
+    user_id: Int64(),
     status: OrderStatusSchema,
-    energy_amount: Type.Integer(),
+    energy_amount: Int64(),
     duration: Type.String(),
-    duration_seconds: Type.Integer(),
+    duration_seconds: Int64(),
     duration_hours: Type.Number({ description: 'compatibility: the rental length in hours' }),
     receive_address: Type.String(),
     price_sun: Sun('what the user was charged, in sun'),
@@ -77,7 +85,7 @@ export const OrderBody = Type.Object(
       }),
     ),
     tx_hash: Nullable(Type.String({ description: 'compatibility: the delegation transaction id' })),
-    attempts: Type.Integer(),
+    attempts: Int64(),
     error_code: Nullable(
       Type.String({
         description:
@@ -117,7 +125,7 @@ export const LedgerEntryBody = Type.Object({
 });
 
 export const UserBody = Type.Object({
-  user_id: Type.Integer(),
+  user_id: Int64(),
   balance_sun: Sun('prepaid balance in sun'),
   balance_trx: Type.String(),
   created_at: Type.String({ format: 'date-time' }),
@@ -135,7 +143,7 @@ export const PoolBody = Type.Object(
     delegatable_sun: Sun('getcandelegatedmaxsize for ENERGY, as last read from the chain'),
     available_sun: Sun('room for new orders: delegatable_sun - reserved_sun, never below 0'),
     energy_per_trx: Type.Number({ description: 'TotalEnergyLimit / TotalEnergyWeight, rounded to 4 decimals; 0 when unknown' }),
-    available_energy: Type.Integer({ description: 'energy available_sun yields at energy_per_trx, rounded down' }),
+    available_energy: Int64({ description: 'energy available_sun yields at energy_per_trx, rounded down' }),
     energy_limit: Sun("the pool account's own EnergyLimit"),
     total_energy_weight: Sun('network TotalEnergyWeight (whole TRX) at that read'),
     total_energy_limit: Sun('network TotalEnergyLimit at that read'),
@@ -155,7 +163,7 @@ export const ChainTransactionBody = Type.Object(
     receiver: Type.String(),
     amount_sun: Sun('TRX (in sun) delegated or undelegated'),
     lock_blocks: Nullable(Type.Integer({ description: 'lock period of a delegation, in blocks; null when unlocked' })),
-    broadcasts: Type.Integer({ description: 'how many times it was sent to the node' }),
+    broadcasts: Int64({ description: 'how many times it was sent to the node' }),
     block_number: Nullable(Type.String({ description: 'the block that included it' })),
     result_code: Nullable(Type.String({ description: "the node's refusal code, if it refused a broadcast" })),
     result_message: Nullable(Type.String()),
@@ -187,7 +195,7 @@ export const OrderTransactionsBody = Type.Object({ order_id: Type.String(), tran
 
 export const UserPageBody = Type.Object({ users: Type.Array(UserBody), next_cursor: NextCursor });
 
-export const LedgerPageBody = Type.Object({ user_id: Type.Integer(), entries: Type.Array(LedgerEntryBody), next_cursor: NextCursor });
+export const LedgerPageBody = Type.Object({ user_id: Int64(), entries: Type.Array(LedgerEntryBody), next_cursor: NextCursor });
 
 export const PoolListBody = Type.Object({ pools: Type.Array(PoolBody) });
 
@@ -212,14 +220,18 @@ export const DispatchPathSchema = Type.Union(
 
 export const BreakerStateSchema = Type.Union(BREAKER_STATES.map((s) => Type.Literal(s)));
 
+/** A count for each of `keys`, every one present (typed by hand: TypeBox's Record over a union built from a list types as {}). */
+const CountsBy = <K extends string>(keys: readonly K[], description: string) =>
+  Type.Unsafe<Record<K, number>>(Type.Record(Type.Union(keys.map((k) => Type.Literal(k))), Type.Integer(), { description }));
+
 export const StatusBody = Type.Object({
   orders: Type.Object({
-    by_status: Type.Record(OrderStatusSchema, Type.Integer(), { description: 'orders in each status' }),
+    by_status: CountsBy(ORDER_STATUSES, 'orders in each status'),
     oldest_pending_ms: Nullable(Type.Integer({ description: 'age of the oldest pending order (database clock); null when none is pending' })),
   }),
   dispatch: Type.Object({
     mode: DispatchPathSchema,
-    paths: Type.Record(DispatchPathSchema, Type.Integer(), { description: 'new orders by the path that first took them, since this process started' }),
+    paths: CountsBy(DISPATCH_PATHS, 'new orders by the path that first took them, since this process started'),
     redis: Nullable(
       Type.Object(
         {

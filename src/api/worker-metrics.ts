@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../observability/logger.js';
 import { registry } from '../observability/metrics.js';
 import type { Guards } from './auth.js';
@@ -11,7 +11,9 @@ import { ErrorBody, HealthBody, notJson } from './schemas.js';
  * unless METRICS_PUBLIC=true), with /health.
  */
 export function buildWorkerMetricsApp(guards: Guards, metricsPublic: boolean, logger: Logger): FastifyInstance {
-  const app = Fastify({ loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance;
+  // Fastify's own logger interface: typed as pino's, the instance would not be a plain FastifyInstance.
+  const loggerInstance: FastifyBaseLogger = logger;
+  const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
   registerErrorHandlers(app);
   app.get('/health', { schema: { response: { 200: HealthBody } } }, async () => ({ status: 'ok' }));
   app.get(

@@ -1,9 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { notFound } from '../../domain/errors.js';
 import { ErrorBody, notJson, Redirect } from '../schemas.js';
+import type { TypedApp } from '../typed-app.js';
 
 // dist/web, built by `npm run build` (vite): three levels up from both src/api/routes and dist/api/routes.
 const WEB_DIR = new URL('../../../dist/web/', import.meta.url);
@@ -50,7 +51,7 @@ function loadBuilt(): Built | undefined {
 }
 
 /** The operator dashboard at /dashboard/ (and / sends browsers there). */
-export function dashboardRoutes(app: FastifyInstance): void {
+export function dashboardRoutes(app: TypedApp): void {
   const built = loadBuilt();
   const notBuilt = (reply: FastifyReply) =>
     reply.code(503).send({ error: { code: 'dashboard_not_built', message: 'the dashboard is not built: run npm run build' } });
@@ -74,7 +75,7 @@ export function dashboardRoutes(app: FastifyInstance): void {
       return reply.headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' }).type('text/html; charset=utf-8').send(built.index);
     },
   );
-  app.get<{ Params: { file: string } }>(
+  app.get(
     '/dashboard/assets/:file',
     {
       schema: {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { DOCS_PAGE } from '../docs-page.js';
 import { buildOpenApi, type collectRoutes } from '../openapi.js';
 import { notJson } from '../schemas.js';
+import type { TypedApp } from '../typed-app.js';
 
 // package.json sits three levels up from both src/api/routes and dist/api/routes.
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -12,7 +12,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import
 const OpenApiDocument = Type.Object({}, { additionalProperties: true, description: 'an OpenAPI 3.1 document' });
 
 /** The API reference: the OpenAPI document and a page that renders it. Open: it documents, it reveals nothing. */
-export function docsRoutes(app: FastifyInstance, routes: ReturnType<typeof collectRoutes>): void {
+export function docsRoutes(app: TypedApp, routes: ReturnType<typeof collectRoutes>): void {
   let document: Record<string, unknown> | undefined;
   app.get(
     '/openapi.json',

@@ -1,5 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import { isTronAddress } from '../../domain/address.js';
 import { invalid, notFound } from '../../domain/errors.js';
 import { listOrderTransactions } from '../../db/chain-transactions.js';
@@ -20,11 +19,12 @@ import {
 } from '../schemas.js';
 import { chainTransactionView, orderEventView, orderView } from '../views.js';
 import { userIdOf } from '../user-id.js';
+import type { TypedApp } from '../typed-app.js';
 
 const OrderId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
 const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,128}$/;
 
-export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
   const { config } = ctx;
   const CreateOrder = Type.Object(
     {
@@ -41,7 +41,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
     { additionalProperties: false },
   );
 
-  app.post<{ Body: Static<typeof CreateOrder> }>(
+  app.post(
     '/api/orders',
     {
       preHandler: ctx.guards.client,
@@ -76,7 +76,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
         energyAmount: BigInt(body.energy_amount),
         duration,
         receiveAddress: body.receive_address,
-        idempotencyKey: (header as string | undefined) ?? body.client_order_id ?? null,
+        idempotencyKey: header ?? body.client_order_id ?? null,
       });
       if (created) {
         request.log.info({ orderId: order.id, userId: order.user_id.toString(), priceSun: order.price_sun.toString() }, 'order created');
@@ -88,7 +88,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get<{ Params: { order_id: string } }>(
+  app.get(
     '/api/orders/:order_id',
     {
       preHandler: ctx.guards.client,
@@ -106,7 +106,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get<{ Params: { order_id: string } }>(
+  app.get(
     '/api/orders/:order_id/events',
     {
       preHandler: ctx.guards.client,
@@ -125,7 +125,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get<{ Params: { order_id: string } }>(
+  app.get(
     '/api/orders/:order_id/transactions',
     {
       preHandler: ctx.guards.client,
@@ -156,7 +156,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
     { additionalProperties: false },
   );
 
-  app.get<{ Querystring: Static<typeof ListQuery> }>(
+  app.get(
     '/api/orders',
     {
       preHandler: ctx.guards.client,
