@@ -44,7 +44,11 @@ fetch('/openapi.json').then((r) => r.json()).then((doc) => {
       const body = op.requestBody && op.requestBody.content['application/json'];
       const url = 'http://localhost:8002' + path;
       const curl = 'curl -X ' + method.toUpperCase() + ' ' + url + (body ? " -H 'Content-Type: application/json' -d '" + JSON.stringify(body.example || {}) + "'" : '') + (op.security ? ' -H "Authorization: Bearer $ADMIN_TOKEN"' : '');
-      const responses = Object.entries(op.responses).map(([status, r]) => '<details><summary>' + esc(status) + ' — ' + esc(r.description) + '</summary><pre>' + esc(JSON.stringify((r.content && r.content['application/json'] && r.content['application/json'].schema) || {}, null, 2)) + '</pre></details>').join('');
+      const responses = Object.entries(op.responses).map(([status, r]) => {
+        const [type, media] = Object.entries(r.content || {})[0] || [];
+        return '<details><summary>' + esc(status) + ' — ' + esc(r.description) + (type && type !== 'application/json' ? ' (' + esc(type) + ')' : '') + '</summary>' +
+          (media ? '<pre>' + esc(JSON.stringify(media.schema || {}, null, 2)) + '</pre>' : '') + '</details>';
+      }).join('');
       ops.insertAdjacentHTML('beforeend', '<section class="op" id="' + id + '"><h2><span class="m ' + method + '">' + method.toUpperCase() + '</span><code>' + esc(path) + '</code></h2>' +
         '<p>' + esc(op.summary || '') + '</p>' + (op.description ? '<p>' + esc(op.description) + '</p>' : '') +
         (op.security ? '<p><strong>Needs the admin token.</strong></p>' : '') +

@@ -49,16 +49,28 @@ const EXAMPLES: Record<string, unknown> = {
   'post /api/users/:user_id/deposits': { amount_sun: '100000000', reference: 'topup-1' },
 };
 
+/**
+ * A route's response schemas, keyed by status code: JSON (a TypeBox schema),
+ * another media type (`{description, content}`, see notJson) or no body at
+ * all (a redirect: `{type: "null"}`).
+ */
 function responses(schema: CollectedRoute['schema']): Json {
   const out: Json = {};
   for (const [status, body] of Object.entries((schema.response ?? {}) as Record<string, unknown>)) {
     const key = status.replace(/xx$/, 'XX');
-    out[key] = {
-      description: key.startsWith('2') ? 'success' : 'error: {"error":{"code","message"}} (codes below)',
-      content: { 'application/json': { schema: plain(body) } },
-    };
+    const def = body as { description?: string; content?: Record<string, { schema: unknown }>; type?: unknown };
+    if (def.content) {
+      const content = Object.fromEntries(Object.entries(def.content).map(([type, media]) => [type, { schema: plain(media.schema) }]));
+      out[key] = { description: def.description ?? 'success', content };
+    } else if (def.type === 'null') {
+      out[key] = { description: def.description ?? 'no body' };
+    } else {
+      out[key] = {
+        description: key.startsWith('2') ? 'success' : 'error: {"error":{"code","message"}} (codes below)',
+        content: { 'application/json': { schema: plain(body) } },
+      };
+    }
   }
-  if (Object.keys(out).length === 0) out['200'] = { description: 'success', content: { 'application/json': {} } };
   return out;
 }
 

@@ -1,6 +1,8 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type IntegerOptions, type TSchema } from '@sinclair/typebox';
 import { ORDER_STATUSES } from '../domain/order-status.js';
 import { CHAIN_TX_KINDS, CHAIN_TX_STATUSES, LEDGER_KINDS } from '../db/schema.js';
+import { BREAKER_STATES } from '../dispatch/circuit-breaker.js';
+import { DISPATCH_PATHS } from '../observability/metrics.js';
 
 /**
  * Route schemas: what the server validates and serialises with, and what
@@ -10,6 +12,14 @@ import { CHAIN_TX_KINDS, CHAIN_TX_STATUSES, LEDGER_KINDS } from '../db/schema.js
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Sun = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description });
 const Time = (description: string) => Nullable(Type.String({ format: 'date-time', description }));
+
+/**
+ * An integer the handler holds as a bigint (every integer column is BIGINT):
+ * a JSON integer, which the serialiser writes digit for digit, exact past
+ * 2^53. Not inside a union (Nullable): the serialiser picks a union's member
+ * with the validator, which knows no bigint; views send those as numbers.
+ */
+export const Int64 = (options?: IntegerOptions) => Type.Unsafe<bigint>(Type.Integer(options));
 
 export const ErrorBody = Type.Object(
   {
@@ -50,11 +60,11 @@ export const OrderStatusSchema = Type.Union(ORDER_STATUSES.map((s) => Type.Liter
 export const OrderBody = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
-    user_id: Type.Integer(),
+    user_id: Int64(),
     status: OrderStatusSchema,
-    energy_amount: Type.Integer(),
+    energy_amount: Int64(),
     duration: Type.String(),
-    duration_seconds: Type.Integer(),
+    duration_seconds: Int64(),
     duration_hours: Type.Number({ description: 'compatibility: the rental length in hours' }),
     receive_address: Type.String(),
     price_sun: Sun('what the user was charged, in sun'),
@@ -75,7 +85,7 @@ export const OrderBody = Type.Object(
       }),
     ),
     tx_hash: Nullable(Type.String({ description: 'compatibility: the delegation transaction id' })),
-    attempts: Type.Integer(),
+    attempts: Int64(),
     error_code: Nullable(
       Type.String({
         description:
@@ -115,7 +125,7 @@ export const LedgerEntryBody = Type.Object({
 });
 
 export const UserBody = Type.Object({
-  user_id: Type.Integer(),
+  user_id: Int64(),
   balance_sun: Sun('prepaid balance in sun'),
   balance_trx: Type.String(),
   created_at: Type.String({ format: 'date-time' }),
@@ -133,7 +143,7 @@ export const PoolBody = Type.Object(
     delegatable_sun: Sun('getcandelegatedmaxsize for ENERGY, as last read from the chain'),
     available_sun: Sun('room for new orders: delegatable_sun - reserved_sun, never below 0'),
     energy_per_trx: Type.Number({ description: 'TotalEnergyLimit / TotalEnergyWeight, rounded to 4 decimals; 0 when unknown' }),
-    available_energy: Type.Integer({ description: 'energy available_sun yields at energy_per_trx, rounded down' }),
+    available_energy: Int64({ description: 'energy available_sun yields at energy_per_trx, rounded down' }),
     energy_limit: Sun("the pool account's own EnergyLimit"),
     total_energy_weight: Sun('network TotalEnergyWeight (whole TRX) at that read'),
     total_energy_limit: Sun('network TotalEnergyLimit at that read'),
@@ -153,7 +163,7 @@ export const ChainTransactionBody = Type.Object(
     receiver: Type.String(),
     amount_sun: Sun('TRX (in sun) delegated or undelegated'),
     lock_blocks: Nullable(Type.Integer({ description: 'lock period of a delegation, in blocks; null when unlocked' })),
-    broadcasts: Type.Integer({ description: 'how many times it was sent to the node' }),
+    broadcasts: Int64({ description: 'how many times it was sent to the node' }),
     block_number: Nullable(Type.String({ description: 'the block that included it' })),
     result_code: Nullable(Type.String({ description: "the node's refusal code, if it refused a broadcast" })),
     result_message: Nullable(Type.String()),
@@ -173,3 +183,107 @@ export const DelayBucketBody = Type.Object({
   avg_ms_to_active: Nullable(Type.Integer({ description: 'mean created -> active of the orders activated in that minute' })),
   max_ms_to_active: Nullable(Type.Integer({ description: 'longest created -> active of those orders' })),
 });
+
+/** The lists: keyset pages (pass next_cursor back as cursor; null means no more) and an order's history. */
+const NextCursor = Nullable(Type.String());
+
+export const OrderPageBody = Type.Object({ orders: Type.Array(OrderBody), next_cursor: NextCursor });
+
+export const OrderEventsBody = Type.Object({ order_id: Type.String(), events: Type.Array(OrderEventBody) });
+
+export const OrderTransactionsBody = Type.Object({ order_id: Type.String(), transactions: Type.Array(ChainTransactionBody) });
+
+export const UserPageBody = Type.Object({ users: Type.Array(UserBody), next_cursor: NextCursor });
+
+export const LedgerPageBody = Type.Object({ user_id: Int64(), entries: Type.Array(LedgerEntryBody), next_cursor: NextCursor });
+
+export const PoolListBody = Type.Object({ pools: Type.Array(PoolBody) });
+
+export const DelayReportBody = Type.Object({
+  bucket_seconds: Type.Integer(),
+  from: Type.String({ format: 'date-time', description: 'start of the first minute' }),
+  to: Type.String({ format: 'date-time', description: 'now, on the database clock' }),
+  buckets: Type.Array(DelayBucketBody),
+});
+
+export const HealthBody = Type.Object({ status: Type.Literal('ok') });
+
+export const ReadyBody = Type.Object({
+  status: Type.Literal('ready'),
+  database: Type.String({ description: 'the dialect that answered: sqlite or postgres' }),
+});
+
+export const DispatchPathSchema = Type.Union(
+  DISPATCH_PATHS.map((p) => Type.Literal(p)),
+  { description: 'in-process (run right after its commit), queue (a Redis wake-up) or sweeper (found in the database by a worker)' },
+);
+
+export const BreakerStateSchema = Type.Union(BREAKER_STATES.map((s) => Type.Literal(s)));
+
+/** A count for each of `keys`, every one present (typed by hand: TypeBox's Record over a union built from a list types as {}). */
+const CountsBy = <K extends string>(keys: readonly K[], description: string) =>
+  Type.Unsafe<Record<K, number>>(Type.Record(Type.Union(keys.map((k) => Type.Literal(k))), Type.Integer(), { description }));
+
+export const StatusBody = Type.Object({
+  orders: Type.Object({
+    by_status: CountsBy(ORDER_STATUSES, 'orders in each status'),
+    oldest_pending_ms: Nullable(Type.Integer({ description: 'age of the oldest pending order (database clock); null when none is pending' })),
+  }),
+  dispatch: Type.Object({
+    mode: DispatchPathSchema,
+    paths: CountsBy(DISPATCH_PATHS, 'new orders by the path that first took them, since this process started'),
+    redis: Nullable(
+      Type.Object(
+        {
+          state: Type.String({ description: 'the queue connection: ready, connecting, reconnecting, …' }),
+          up: Type.Boolean(),
+          breaker: BreakerStateSchema,
+          last_ready_at: Time('when the connection was last ready'),
+          last_error_at: Time('when the connection last failed'),
+        },
+        { description: 'as last observed in the background; null without ENABLE_BACKGROUND_TASKS' },
+      ),
+    ),
+    queue_depth: Nullable(
+      Type.Object(
+        {
+          waiting: Type.Integer(),
+          active: Type.Integer(),
+          delayed: Type.Integer(),
+          observed_at: Type.String({ format: 'date-time' }),
+        },
+        { description: 'BullMQ jobs by state, as last polled in the background; null without ENABLE_BACKGROUND_TASKS' },
+      ),
+    ),
+    recent: Type.Array(
+      Type.Object({
+        order_id: Type.String(),
+        path: DispatchPathSchema,
+        at: Type.String({ format: 'date-time', description: "this process's clock" }),
+      }),
+      { description: 'the last orders this process dispatched, newest first' },
+    ),
+  }),
+  chain_errors: Type.Integer({ description: 'chain calls that failed because the node was unavailable' }),
+  process: Type.Object({
+    uptime_s: Type.Integer(),
+    rss_bytes: Type.Integer(),
+    heap_used_bytes: Type.Integer(),
+    pid: Type.Integer(),
+  }),
+});
+
+/** Text or bytes sent as they are: a string on the wire; a string or a Buffer (a built file held in memory) in the handler. */
+const Bytes = Type.Unsafe<Buffer | string>(Type.String());
+
+/**
+ * A response that is not JSON (a page, Prometheus text, a built file):
+ * Fastify sends the string or Buffer as it is, and the reference says which
+ * media type it is.
+ */
+export function notJson<M extends string>(mediaType: M, description: string) {
+  return { description, content: { [mediaType]: { schema: Bytes } } as Record<M, { schema: typeof Bytes }> };
+}
+
+/** A redirect: a Location header and no body. */
+export const Redirect = (description: string) => Type.Null({ description });

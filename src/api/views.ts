@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import type { LedgerEntry, User } from '../db/users.js';
 import type { ChainTransactionView } from '../db/chain-transactions.js';
 import type { DelayReport } from '../db/order-delays.js';
@@ -6,13 +7,18 @@ import type { PoolSnapshot } from '../db/pool-snapshots.js';
 import { sunToTrx } from '../domain/amounts.js';
 import { durationHours } from '../domain/durations.js';
 import { poolCapacity } from '../domain/pool-capacity.js';
+import type { ChainTransactionBody, DelayReportBody, LedgerEntryBody, OrderBody, OrderEventBody, PoolBody, UserBody } from './schemas.js';
 
-/** Database rows -> the JSON the API promises (see schemas.ts). */
+/**
+ * Database rows -> the JSON the API promises (see schemas.ts). Each view is
+ * typed by its schema, so a field the schema lacks (which the serialiser
+ * would silently drop) does not compile.
+ */
 export const iso = (ms: bigint) => new Date(Number(ms)).toISOString();
 const isoOrNull = (ms: bigint | null) => (ms === null ? null : iso(ms));
 const str = (n: bigint | null) => (n === null ? null : n.toString());
 
-export function orderView(o: Order) {
+export function orderView(o: Order): Static<typeof OrderBody> {
   return {
     id: o.id,
     user_id: o.user_id,
@@ -50,7 +56,7 @@ export function orderView(o: Order) {
   };
 }
 
-export function orderEventView(e: OrderEvent) {
+export function orderEventView(e: OrderEvent): Static<typeof OrderEventBody> {
   return {
     from_status: e.from_status,
     to_status: e.to_status,
@@ -61,7 +67,7 @@ export function orderEventView(e: OrderEvent) {
   };
 }
 
-export function ledgerEntryView(e: LedgerEntry) {
+export function ledgerEntryView(e: LedgerEntry): Static<typeof LedgerEntryBody> {
   return {
     id: e.id.toString(),
     kind: e.kind,
@@ -73,7 +79,7 @@ export function ledgerEntryView(e: LedgerEntry) {
   };
 }
 
-export function userView(u: User) {
+export function userView(u: User): Static<typeof UserBody> {
   return {
     user_id: u.id,
     balance_sun: u.balance_sun.toString(),
@@ -83,7 +89,7 @@ export function userView(u: User) {
   };
 }
 
-export function poolView(p: PoolSnapshot, reservedSun: bigint) {
+export function poolView(p: PoolSnapshot, reservedSun: bigint): Static<typeof PoolBody> {
   const c = poolCapacity({
     delegatableSun: p.delegatable_sun,
     totalEnergyWeight: p.total_energy_weight,
@@ -108,7 +114,7 @@ export function poolView(p: PoolSnapshot, reservedSun: bigint) {
   };
 }
 
-export function chainTransactionView(t: ChainTransactionView) {
+export function chainTransactionView(t: ChainTransactionView): Static<typeof ChainTransactionBody> {
   return {
     txid: t.txid,
     kind: t.kind,
@@ -128,7 +134,7 @@ export function chainTransactionView(t: ChainTransactionView) {
   };
 }
 
-export function delayReportView(r: DelayReport) {
+export function delayReportView(r: DelayReport): Static<typeof DelayReportBody> {
   return {
     bucket_seconds: 60,
     from: iso(r.fromMs),

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { buildApp } from '../../src/api/app.js';
+import { createGuards } from '../../src/api/auth.js';
+import type { DispatchStatus } from '../../src/dispatch/dispatch.js';
+import { ORDER_STATUSES } from '../../src/domain/order-status.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { ADMIN_TOKEN, createTestApp, SEED_ADDRESS, type TestApp } from '../support/app.js';
 import { startStack } from '../support/stack.js';
 
@@ -55,6 +60,15 @@ describe('GET /metrics and GET /api/status', () => {
     assert.equal(res.body.dispatch.redis, null);
     assert.equal(res.body.dispatch.queue_depth, null);
     assert.ok(res.body.dispatch.paths.sweeper >= 1);
+    // Every field, at every level: the serialiser writes what the response schema names and drops the rest.
+    assert.deepEqual(Object.keys(res.body), ['orders', 'dispatch', 'chain_errors', 'process']);
+    assert.deepEqual(Object.keys(res.body.orders), ['by_status', 'oldest_pending_ms']);
+    assert.deepEqual(Object.keys(res.body.orders.by_status), [...ORDER_STATUSES]);
+    assert.deepEqual(Object.keys(res.body.dispatch), ['mode', 'paths', 'redis', 'queue_depth', 'recent']);
+    assert.deepEqual(Object.keys(res.body.dispatch.paths), ['in-process', 'queue', 'sweeper']);
+    assert.equal(typeof res.body.chain_errors, 'number');
+    assert.deepEqual(Object.keys(res.body.process), ['uptime_s', 'rss_bytes', 'heap_used_bytes', 'pid']);
+    assert.equal(res.body.process.pid, process.pid);
   });
 
   test('when orders are dispatched, then /api/status lists the last 20, newest first, with their path and time', async () => {
@@ -83,6 +97,36 @@ describe('GET /metrics and GET /api/status', () => {
       await open.close();
     }
   });
+});
+
+test('when the dispatch reports Redis and the queue, then /api/status shows all of it', async () => {
+  const status: DispatchStatus = {
+    mode: 'queue',
+    redis: { state: 'reconnecting', up: false, breaker: 'half-open', lastReadyAt: '2026-01-02T03:04:05.000Z', lastErrorAt: '2026-01-02T03:04:06.000Z' },
+    queueDepth: { waiting: 3, active: 2, delayed: 1, observedAt: '2026-01-02T03:04:07.000Z' },
+    recent: [{ orderId: '00000000-0000-7000-8000-000000000001', path: 'queue', at: '2026-01-02T03:04:08.000Z' }],
+  };
+  const t = await createTestApp();
+  // The same API over the same database, with a dispatch that reports what a queue would.
+  const app = buildApp({ config: t.config, db: t.db, guards: createGuards(ADMIN_TOKEN, t.config), dispatch: { orderPlaced: () => undefined, status: () => status } }, createLogger('silent'));
+  try {
+    const reply = await app.inject({ method: 'GET', url: '/api/status', headers: admin });
+    const res = { status: reply.statusCode, body: reply.json() };
+    assert.equal(res.status, 200);
+    assert.equal(res.body.dispatch.mode, 'queue');
+    assert.deepEqual(res.body.dispatch.redis, {
+      state: 'reconnecting',
+      up: false,
+      breaker: 'half-open',
+      last_ready_at: '2026-01-02T03:04:05.000Z',
+      last_error_at: '2026-01-02T03:04:06.000Z',
+    });
+    assert.deepEqual(res.body.dispatch.queue_depth, { waiting: 3, active: 2, delayed: 1, observed_at: '2026-01-02T03:04:07.000Z' });
+    assert.deepEqual(res.body.dispatch.recent, [{ order_id: '00000000-0000-7000-8000-000000000001', path: 'queue', at: '2026-01-02T03:04:08.000Z' }]);
+  } finally {
+    await app.close();
+    await t.close();
+  }
 });
 
 test('when an order is run in this process, then /api/status lists it with the in-process path', async () => {

@@ -63,6 +63,40 @@ test('/openapi.json documents every route the server has, from the schemas it va
   assert.match(doc.info.description, /curl -X POST http:\/\/localhost:8002\/api\/orders\//);
 });
 
+test('every operation documents what it answers on success: JSON with its schema, a page, text or a redirect', async () => {
+  const doc = (await t.request({ method: 'GET', url: '/openapi.json' })).body;
+  const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods as Record<string, any>).map(([method, op]) => ({ path, method, op })));
+  for (const { path, method, op } of operations) {
+    const success = Object.entries(op.responses as Record<string, any>).filter(([status]) => /^[23]/.test(status));
+    assert.ok(success.length > 0, `${method} ${path} documents its success`);
+    for (const [status, response] of success) {
+      assert.ok(response.description, `${method} ${path} ${status} says what it is`);
+      if (status.startsWith('3')) continue;
+      const media = Object.values(response.content ?? {}) as Array<{ schema?: object }>;
+      assert.equal(media.length, 1, `${method} ${path} ${status} names its media type`);
+      assert.ok(media[0]!.schema && Object.keys(media[0]!.schema).length > 0, `${method} ${path} ${status} has a schema`);
+    }
+    if (path.startsWith('/api/') || path === '/health' || path === '/ready') {
+      const ok = op.responses[method === 'post' ? '201' : '200'];
+      assert.ok(ok?.content['application/json'].schema.type === 'object', `${method} ${path} answers a JSON object`);
+    }
+  }
+  const json = (path: string, method = 'get', status = '200') => doc.paths[path][method].responses[status].content['application/json'].schema;
+  assert.ok(json('/api/orders', 'post', '200').properties.price_sun, 'a replayed order is the order too');
+  assert.deepEqual(Object.keys(json('/api/users/{user_id}/deposits', 'post', '201').properties), ['user_id', 'balance_sun', 'entry']);
+  assert.deepEqual(json('/api/users/{user_id}/deposits', 'post', '200'), json('/api/users/{user_id}/deposits', 'post', '201'));
+  assert.deepEqual(json('/health'), { type: 'object', properties: { status: { const: 'ok', type: 'string' } }, required: ['status'] });
+  assert.deepEqual(Object.keys(json('/api/status').properties), ['orders', 'dispatch', 'chain_errors', 'process']);
+  assert.deepEqual(Object.keys(json('/api/status').properties.dispatch.properties), ['mode', 'paths', 'redis', 'queue_depth', 'recent']);
+  assert.deepEqual(Object.keys(json('/api/status/delays').properties), ['bucket_seconds', 'from', 'to', 'buckets']);
+  assert.ok(doc.paths['/ready'].get.responses['503'].content['application/json'].schema.properties.error);
+  assert.deepEqual(Object.keys(doc.paths['/metrics'].get.responses['200'].content), ['text/plain']);
+  assert.deepEqual(Object.keys(doc.paths['/docs'].get.responses['200'].content), ['text/html']);
+  assert.deepEqual(Object.keys(doc.paths['/dashboard/'].get.responses['200'].content), ['text/html']);
+  assert.deepEqual(Object.keys(doc.paths['/'].get.responses), ['302']);
+  assert.equal(doc.paths['/'].get.responses['302'].content, undefined, 'a redirect has no body');
+});
+
 test('every GET the reference marks as admin answers 401 without the admin token', async () => {
   const doc = (await t.request({ method: 'GET', url: '/openapi.json' })).body;
   const admin = Object.entries(doc.paths).filter(([, methods]) => (methods as any).get?.security?.some((s: any) => 'adminToken' in s));

@@ -37,3 +37,15 @@ test('/health answers without I/O; /ready checks the database', async () => {
   assert.deepEqual((await t.request({ method: 'GET', url: '/health' })).body, { status: 'ok' });
   assert.deepEqual((await t.request({ method: 'GET', url: '/ready' })).body, { status: 'ready', database: 'sqlite' });
 });
+
+test('when the database does not answer, then /ready is 503 database_unavailable', async () => {
+  const down = await createTestApp();
+  await down.db.close();
+  try {
+    const res = await down.request({ method: 'GET', url: '/ready' });
+    assert.equal(res.status, 503);
+    assert.deepEqual(res.body, { error: { code: 'database_unavailable', message: 'the database does not answer' } });
+  } finally {
+    await down.close();
+  }
+});

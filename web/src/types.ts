@@ -1,28 +1,63 @@
-import type { OrderStatus } from '../../src/domain/order-status.js';
+// Generated from the API's schemas (src/api/schemas.ts) by scripts/web-types.ts: do not edit.
+// Regenerate with `npm run web-types`; test/web/types-generated.test.ts fails while this file is stale.
+// The JSON the API answers with (see /openapi.json): what the dashboard reads.
 
-/** The JSON the API answers with (see /openapi.json): what the dashboard reads. */
+export type OrderStatus = 'pending' | 'delegating' | 'active' | 'reclaiming' | 'completed' | 'failed';
+
+/** signed (journaled), broadcast (accepted by the node), confirmed (solidified), failed, expired */
+export type TxStatus = 'signed' | 'broadcast' | 'confirmed' | 'failed' | 'expired';
+
+/** in-process (run right after its commit), queue (a Redis wake-up) or sweeper (found in the database by a worker) */
+export type DispatchPath = 'in-process' | 'queue' | 'sweeper';
+
 export interface Order {
   id: string;
-  user_id: number | string;
+  user_id: number;
   status: OrderStatus;
   energy_amount: number;
   duration: string;
+  duration_seconds: number;
+  /** compatibility: the rental length in hours */
+  duration_hours: number;
   receive_address: string;
+  /** what the user was charged, in sun */
   price_sun: string;
+  /** compatibility: price_sun as a decimal TRX string */
+  cost_trx: string;
+  /** the rate the price was computed with */
+  rate_sun_per_energy_day: string;
+  client_order_id: string | null;
+  /** the pool account that delegated */
   pool_address: string | null;
+  /** TRX (in sun) staked for the delegated energy */
   delegated_sun: string | null;
   delegate_txid: string | null;
   reclaim_txid: string | null;
+  delegate_tx_status: TxStatus | null;
+  reclaim_tx_status: TxStatus | null;
+  /** lock period of the delegation, in blocks (3 s each); null when unlocked */
   lock_blocks: number | null;
+  /** why the order is waiting, e.g. waiting_for_pool_capacity, awaiting_confirmation, lock_not_expired, chain_unavailable, reclaim_retrying (an alert: reclaim keeps failing and is retried) */
   wait_reason: string | null;
+  /** compatibility: the delegation transaction id */
+  tx_hash: string | null;
+  attempts: number;
+  /** why the order failed (it was refunded): receiver_is_contract, receiver_not_activated, no_pool_capacity, delegation_refused, pool_removed */
   error_code: string | null;
   error_message: string | null;
+  /** refunded to the balance when the order failed */
   refunded_sun: string | null;
   created_at: string;
   updated_at: string;
+  /** when the delegation was confirmed */
   delegated_at: string | null;
+  /** when the rental ends and the energy is reclaimed */
   expires_at: string | null;
+  /** when the reclaim was confirmed */
+  reclaimed_at: string | null;
+  /** when the order completed */
   completed_at: string | null;
+  /** when the order failed */
   failed_at: string | null;
 }
 
@@ -31,42 +66,73 @@ export interface OrderEvent {
   to_status: OrderStatus;
   reason: string;
   actor: string;
-  detail: Record<string, unknown> | null;
+  detail: string | null;
   at: string;
 }
 
 export interface ChainTransaction {
   txid: string;
+  /** delegate (DelegateResourceContract) or reclaim (UnDelegateResourceContract) */
   kind: 'delegate' | 'reclaim';
-  status: 'signed' | 'broadcast' | 'confirmed' | 'failed' | 'expired';
+  status: TxStatus;
   pool_address: string;
   receiver: string;
+  /** TRX (in sun) delegated or undelegated */
   amount_sun: string;
+  /** lock period of a delegation, in blocks; null when unlocked */
   lock_blocks: number | null;
+  /** how many times it was sent to the node */
   broadcasts: number;
+  /** the block that included it */
   block_number: string | null;
+  /** the node's refusal code, if it refused a broadcast */
   result_code: string | null;
   result_message: string | null;
+  /** chain time after which it can never be included */
+  expiration: string;
+  /** when it was signed and journaled */
   created_at: string;
+  updated_at: string;
+  /** time of the solidified block that confirmed it (chain time) */
   confirmed_at: string | null;
 }
 
 export interface Pool {
+  /** the pool account */
   address: string;
+  /** TRX staked for energy (Stake 2.0), including what is delegated out */
   staked_sun: string;
+  /** staked for energy and delegated to receivers */
   delegated_sun: string;
+  /** held by our orders whose delegation is not confirmed yet (read live from the database) */
   reserved_sun: string;
+  /** getcandelegatedmaxsize for ENERGY, as last read from the chain */
   delegatable_sun: string;
+  /** room for new orders: delegatable_sun - reserved_sun, never below 0 */
   available_sun: string;
+  /** TotalEnergyLimit / TotalEnergyWeight, rounded to 4 decimals; 0 when unknown */
   energy_per_trx: number;
+  /** energy available_sun yields at energy_per_trx, rounded down */
   available_energy: number;
+  /** the pool account's own EnergyLimit */
+  energy_limit: string;
+  /** network TotalEnergyWeight (whole TRX) at that read */
+  total_energy_weight: string;
+  /** network TotalEnergyLimit at that read */
+  total_energy_limit: string;
+  /** when the chain figures were read (database clock); null until a first read succeeds */
   observed_at: string | null;
+  /** why the last read failed (the figures are the last good ones); null once one succeeds */
   error: string | null;
+  /** the last read attempt, successful or not */
+  updated_at: string;
 }
 
 export interface User {
-  user_id: number | string;
+  user_id: number;
+  /** prepaid balance in sun */
   balance_sun: string;
+  balance_trx: string;
   created_at: string;
   updated_at: string;
 }
@@ -74,40 +140,112 @@ export interface User {
 export interface LedgerEntry {
   id: string;
   kind: 'deposit' | 'order_debit' | 'refund';
+  /** signed: deposits and refunds positive, order debits negative */
   amount_sun: string;
+  /** the balance right after this entry */
   balance_after_sun: string;
   order_id: string | null;
   reference: string | null;
   created_at: string;
 }
 
-export type DispatchPath = 'in-process' | 'queue' | 'sweeper';
-
 export interface Status {
-  orders: { by_status: Record<OrderStatus, number>; oldest_pending_ms: number | null };
+  orders: {
+    /** orders in each status */
+    by_status: Record<OrderStatus, number>;
+    /** age of the oldest pending order (database clock); null when none is pending */
+    oldest_pending_ms: number | null;
+  };
   dispatch: {
     mode: DispatchPath;
+    /** new orders by the path that first took them, since this process started */
     paths: Record<DispatchPath, number>;
-    recent?: Array<{ order_id: string; path: DispatchPath; at: string }>;
-    redis: null | { state: string; up: boolean; breaker: 'closed' | 'open' | 'half-open'; last_ready_at: string | null; last_error_at: string | null };
-    queue_depth: null | { waiting: number; active: number; delayed: number; observed_at: string };
+    /** as last observed in the background; null without ENABLE_BACKGROUND_TASKS */
+    redis: {
+      /** the queue connection: ready, connecting, reconnecting, … */
+      state: string;
+      up: boolean;
+      breaker: 'closed' | 'open' | 'half-open';
+      /** when the connection was last ready */
+      last_ready_at: string | null;
+      /** when the connection last failed */
+      last_error_at: string | null;
+    } | null;
+    /** BullMQ jobs by state, as last polled in the background; null without ENABLE_BACKGROUND_TASKS */
+    queue_depth: {
+      waiting: number;
+      active: number;
+      delayed: number;
+      observed_at: string;
+    } | null;
+    /** the last orders this process dispatched, newest first */
+    recent: Array<{
+      order_id: string;
+      path: DispatchPath;
+      /** this process's clock */
+      at: string;
+    }>;
   };
+  /** chain calls that failed because the node was unavailable */
   chain_errors: number;
-  process: { uptime_s: number; rss_bytes: number; heap_used_bytes: number; pid: number };
+  process: {
+    uptime_s: number;
+    rss_bytes: number;
+    heap_used_bytes: number;
+    pid: number;
+  };
 }
 
 export interface DelayBucket {
+  /** start of the minute */
   at: string;
+  /** orders created in that minute */
   created: number;
+  /** orders whose delegation was confirmed in that minute */
   activated: number;
+  /** orders that failed in that minute */
   failed: number;
+  /** mean created -> active of the orders activated in that minute */
   avg_ms_to_active: number | null;
+  /** longest created -> active of those orders */
   max_ms_to_active: number | null;
 }
 
 export interface Delays {
   bucket_seconds: number;
+  /** start of the first minute */
   from: string;
+  /** now, on the database clock */
   to: string;
   buckets: DelayBucket[];
+}
+
+export interface OrderPage {
+  orders: Order[];
+  next_cursor: string | null;
+}
+
+export interface OrderEvents {
+  order_id: string;
+  events: OrderEvent[];
+}
+
+export interface OrderTransactions {
+  order_id: string;
+  transactions: ChainTransaction[];
+}
+
+export interface PoolList {
+  pools: Pool[];
+}
+
+export interface UserPage {
+  users: User[];
+  next_cursor: string | null;
+}
+
+export interface LedgerPage {
+  user_id: number;
+  entries: LedgerEntry[];
+  next_cursor: string | null;
 }

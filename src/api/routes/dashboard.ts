@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import { notFound } from '../../domain/errors.js';
+import { ErrorBody, notJson, Redirect } from '../schemas.js';
+import type { TypedApp } from '../typed-app.js';
 
 // dist/web, built by `npm run build` (vite): three levels up from both src/api/routes and dist/api/routes.
 const WEB_DIR = new URL('../../../dist/web/', import.meta.url);
@@ -48,24 +51,49 @@ function loadBuilt(): Built | undefined {
 }
 
 /** The operator dashboard at /dashboard/ (and / sends browsers there). */
-export function dashboardRoutes(app: FastifyInstance): void {
+export function dashboardRoutes(app: TypedApp): void {
   const built = loadBuilt();
   const notBuilt = (reply: FastifyReply) =>
     reply.code(503).send({ error: { code: 'dashboard_not_built', message: 'the dashboard is not built: run npm run build' } });
 
-  app.get('/', async (_request, reply) => reply.redirect('/dashboard/'));
-  app.get('/dashboard/', async (_request, reply) => {
-    if (!built) return notBuilt(reply);
-    return reply.headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' }).type('text/html; charset=utf-8').send(built.index);
-  });
-  app.get<{ Params: { file: string } }>('/dashboard/assets/:file', async (request, reply) => {
-    if (!built) return notBuilt(reply);
-    const asset = built.assets.get(request.params.file);
-    if (!asset) throw notFound('file');
-    // Vite puts a content hash in every asset name: a name never changes meaning.
-    return reply
-      .headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=31536000, immutable' })
-      .type(asset.type)
-      .send(asset.body);
-  });
+  app.get(
+    '/',
+    { schema: { summary: 'Sends a browser to the dashboard', tags: ['dashboard'], response: { 302: Redirect('to /dashboard/') } } },
+    async (_request, reply) => reply.redirect('/dashboard/'),
+  );
+  app.get(
+    '/dashboard/',
+    {
+      schema: {
+        summary: 'The operator dashboard (the page holds no data: it reads the API with the admin token)',
+        tags: ['dashboard'],
+        response: { 200: notJson('text/html', 'the page, under a strict Content-Security-Policy'), 503: ErrorBody },
+      },
+    },
+    async (_request, reply) => {
+      if (!built) return notBuilt(reply);
+      return reply.headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' }).type('text/html; charset=utf-8').send(built.index);
+    },
+  );
+  app.get(
+    '/dashboard/assets/:file',
+    {
+      schema: {
+        summary: "A file of the dashboard's build (scripts, styles, images); its name carries a content hash",
+        tags: ['dashboard'],
+        params: Type.Object({ file: Type.String() }),
+        response: { 200: notJson('*/*', 'the file, with its media type; cached for a year'), 404: ErrorBody, 503: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      if (!built) return notBuilt(reply);
+      const asset = built.assets.get(request.params.file);
+      if (!asset) throw notFound('file');
+      // Vite puts a content hash in every asset name: a name never changes meaning.
+      return reply
+        .headers({ 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=31536000, immutable' })
+        .type(asset.type)
+        .send(asset.body);
+    },
+  );
 }

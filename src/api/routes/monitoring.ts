@@ -1,14 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { Gauge, Registry } from 'prom-client';
 import { MAX_MINUTES, OrderDelayReports } from '../../db/order-delays.js';
 import { BREAKER_STATES } from '../../dispatch/circuit-breaker.js';
 import type { DispatchStatus } from '../../dispatch/dispatch.js';
-import { DISPATCH_PATHS, metrics, registry } from '../../observability/metrics.js';
+import { DISPATCH_PATHS, metrics, registry, type DispatchPath } from '../../observability/metrics.js';
 import { sharedOrderStats } from '../../observability/order-stats.js';
 import type { ApiContext } from '../context.js';
-import { DelayBucketBody, ErrorBody } from '../schemas.js';
+import { DelayReportBody, ErrorBody, notJson, StatusBody } from '../schemas.js';
 import { delayReportView } from '../views.js';
+import type { TypedApp } from '../typed-app.js';
 
 const noDispatchStatus: DispatchStatus = { mode: 'sweeper', redis: null, queueDepth: null, recent: [] };
 
@@ -24,7 +24,7 @@ const DelaysQuery = Type.Object(
  * in the background. The orders table is counted at most once a second,
  * however many scrape or watch (GROUP BY + MIN).
  */
-export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function monitoringRoutes(app: TypedApp, ctx: ApiContext): void {
   const dispatchStatus = () => ctx.dispatch.status?.() ?? noDispatchStatus;
   // Every status poll and scrape shares one count per second (it reads the whole orders table).
   const orderStats = sharedOrderStats(ctx.db, 1000);
@@ -54,7 +54,11 @@ export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/metrics',
     {
       ...(ctx.config.metricsPublic ? {} : { preHandler: ctx.guards.admin }),
-      schema: { summary: 'Prometheus metrics (admin token unless METRICS_PUBLIC=true)', tags: ['monitoring'], response: { '4xx': ErrorBody } },
+      schema: {
+        summary: 'Prometheus metrics (admin token unless METRICS_PUBLIC=true)',
+        tags: ['monitoring'],
+        response: { 200: notJson('text/plain', 'Prometheus text exposition format 0.0.4'), '4xx': ErrorBody },
+      },
     },
     async (_request, reply) => {
       await collect();
@@ -71,10 +75,10 @@ export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: 'Operational status for people and the dashboard (admin token)',
         tags: ['monitoring'],
         security: [{ adminToken: [] }],
-        response: { '4xx': ErrorBody },
+        response: { 200: StatusBody, '4xx': ErrorBody },
       },
     },
-    async () => {
+    async (): Promise<Static<typeof StatusBody>> => {
       const { stats, dispatch } = await collect();
       const paths = await metrics.dispatchPath.get();
       const count = (path: string) => paths.values.find((v) => v.labels.path === path)?.value ?? 0;
@@ -83,7 +87,7 @@ export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
         orders: { by_status: stats.byStatus, oldest_pending_ms: stats.oldestPendingMs },
         dispatch: {
           mode: dispatch.mode,
-          paths: Object.fromEntries(DISPATCH_PATHS.map((p) => [p, count(p)])),
+          paths: Object.fromEntries(DISPATCH_PATHS.map((p) => [p, count(p)])) as Record<DispatchPath, number>,
           redis: dispatch.redis && {
             state: dispatch.redis.state,
             up: dispatch.redis.up,
@@ -105,7 +109,7 @@ export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get<{ Querystring: Static<typeof DelaysQuery> }>(
+  app.get(
     '/api/status/delays',
     {
       preHandler: ctx.guards.admin,
@@ -115,15 +119,7 @@ export function monitoringRoutes(app: FastifyInstance, ctx: ApiContext): void {
         tags: ['monitoring'],
         security: [{ adminToken: [] }],
         querystring: DelaysQuery,
-        response: {
-          200: Type.Object({
-            bucket_seconds: Type.Integer(),
-            from: Type.String({ format: 'date-time', description: 'start of the first minute' }),
-            to: Type.String({ format: 'date-time', description: 'now, on the database clock' }),
-            buckets: Type.Array(DelayBucketBody),
-          }),
-          '4xx': ErrorBody,
-        },
+        response: { 200: DelayReportBody, '4xx': ErrorBody },
       },
     },
     async (request) => delayReportView(await delayReports.report(request.query.minutes ?? 60)),

@@ -1,14 +1,25 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import { isTronAddress } from '../../domain/address.js';
 import { invalid, notFound } from '../../domain/errors.js';
 import { listOrderTransactions } from '../../db/chain-transactions.js';
 import { findOrder, listOrderEvents, listOrders } from '../../db/orders.js';
 import { placeOrder } from '../../use-cases/place-order.js';
 import type { ApiContext } from '../context.js';
-import { ChainTransactionBody, ClientOrderId, ErrorBody, Limit, OrderBody, OrderEventBody, OrderStatusSchema, UserIdInput, UserIdParam } from '../schemas.js';
+import {
+  ClientOrderId,
+  ErrorBody,
+  Limit,
+  OrderBody,
+  OrderEventsBody,
+  OrderPageBody,
+  OrderStatusSchema,
+  OrderTransactionsBody,
+  UserIdInput,
+  UserIdParam,
+} from '../schemas.js';
 import { chainTransactionView, orderEventView, orderView } from '../views.js';
 import { userIdOf } from '../user-id.js';
+import type { TypedApp } from '../typed-app.js';
 
 const OrderId = Type.String({
   pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
@@ -16,7 +27,7 @@ const OrderId = Type.String({
 });
 const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,128}$/;
 
-export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
   const { config } = ctx;
   const CreateOrder = Type.Object(
     {
@@ -33,7 +44,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
     { additionalProperties: false },
   );
 
-  app.post<{ Body: Static<typeof CreateOrder> }>(
+  app.post(
     '/api/orders',
     {
       preHandler: ctx.guards.client,
@@ -68,7 +79,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
         energyAmount: BigInt(body.energy_amount),
         duration,
         receiveAddress: body.receive_address,
-        idempotencyKey: (header as string | undefined) ?? body.client_order_id ?? null,
+        idempotencyKey: header ?? body.client_order_id ?? null,
       });
       if (created) {
         request.log.info({ orderId: order.id, userId: order.user_id.toString(), priceSun: order.price_sun.toString() }, 'order created');
@@ -80,7 +91,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get<{ Params: { order_id: string } }>(
+  app.get(
     '/api/orders/:order_id',
     {
       preHandler: ctx.guards.client,
@@ -98,7 +109,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get<{ Params: { order_id: string } }>(
+  app.get(
     '/api/orders/:order_id/events',
     {
       preHandler: ctx.guards.client,
@@ -106,7 +117,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: "An order's timeline: every status change, oldest first",
         tags: ['orders'],
         params: Type.Object({ order_id: OrderId }),
-        response: { 200: Type.Object({ order_id: Type.String(), events: Type.Array(OrderEventBody) }), '4xx': ErrorBody },
+        response: { 200: OrderEventsBody, '4xx': ErrorBody },
       },
     },
     async (request) => {
@@ -117,7 +128,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get<{ Params: { order_id: string } }>(
+  app.get(
     '/api/orders/:order_id/transactions',
     {
       preHandler: ctx.guards.client,
@@ -126,7 +137,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
         description: 'Every transaction the engine signed for the order, with its status and what the node said; the signed transaction itself is never returned.',
         tags: ['orders'],
         params: Type.Object({ order_id: OrderId }),
-        response: { 200: Type.Object({ order_id: Type.String(), transactions: Type.Array(ChainTransactionBody) }), '4xx': ErrorBody },
+        response: { 200: OrderTransactionsBody, '4xx': ErrorBody },
       },
     },
     async (request) => {
@@ -148,7 +159,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
     { additionalProperties: false },
   );
 
-  app.get<{ Querystring: Static<typeof ListQuery> }>(
+  app.get(
     '/api/orders',
     {
       preHandler: ctx.guards.client,
@@ -157,10 +168,7 @@ export function orderRoutes(app: FastifyInstance, ctx: ApiContext): void {
         description: 'Keyset pagination: pass the next_cursor of one page as cursor to get the next; null means no more.',
         tags: ['orders'],
         querystring: ListQuery,
-        response: {
-          200: Type.Object({ orders: Type.Array(OrderBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }),
-          '4xx': ErrorBody,
-        },
+        response: { 200: OrderPageBody, '4xx': ErrorBody },
       },
     },
     async (request) => {

@@ -1,17 +1,16 @@
-import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { reservedOnPool } from '../../db/orders.js';
 import { listPoolSnapshots } from '../../db/pool-snapshots.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody, PoolBody } from '../schemas.js';
+import { ErrorBody, PoolListBody } from '../schemas.js';
 import { poolView } from '../views.js';
+import type { TypedApp } from '../typed-app.js';
 
 /**
  * GET /api/pools: each pool account as the workers last read it from the
  * chain (`pool_snapshots`), with what our unconfirmed orders hold on it read
  * live from the database. Never asks the chain.
  */
-export function poolRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function poolRoutes(app: TypedApp, ctx: ApiContext): void {
   app.get(
     '/api/pools',
     {
@@ -23,7 +22,7 @@ export function poolRoutes(app: FastifyInstance, ctx: ApiContext): void {
           'available_sun is what the engine would still let a new order take: delegatable_sun - reserved_sun.',
         tags: ['pools'],
         security: [{ adminToken: [] }],
-        response: { 200: Type.Object({ pools: Type.Array(PoolBody) }), '4xx': ErrorBody },
+        response: { 200: PoolListBody, '4xx': ErrorBody },
       },
     },
     async () => {

@@ -1,18 +1,37 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { sunToTrx } from '../../domain/amounts.js';
 import { billedDays, PRICE_FORMULA, quote } from '../../domain/pricing.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody } from '../schemas.js';
+import { ErrorBody, Int64 } from '../schemas.js';
+import type { TypedApp } from '../typed-app.js';
 
-export function priceRoutes(app: FastifyInstance, ctx: ApiContext): void {
+const DurationPrice = Type.Object({
+  duration: Type.String(),
+  seconds: Int64(),
+  rate_sun_per_energy_day: Type.String(),
+  billed_days: Int64(),
+});
+
+const PriceTableBody = Type.Object({
+  formula: Type.String(),
+  unit: Type.String(),
+  min_energy: Int64(),
+  max_energy: Int64(),
+  durations: Type.Array(DurationPrice),
+});
+
+const QuoteBody = Type.Object({
+  energy_amount: Int64(),
+  duration: Type.String(),
+  rate_sun_per_energy_day: Type.String(),
+  billed_days: Int64(),
+  price_sun: Type.String(),
+  price_trx: Type.String(),
+  formula: Type.String(),
+});
+
+export function priceRoutes(app: TypedApp, ctx: ApiContext): void {
   const { config } = ctx;
-  const DurationPrice = Type.Object({
-    duration: Type.String(),
-    seconds: Type.Integer(),
-    rate_sun_per_energy_day: Type.String(),
-    billed_days: Type.Integer(),
-  });
 
   app.get(
     '/api/prices',
@@ -20,18 +39,10 @@ export function priceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: 'The price table and the formula',
         tags: ['prices'],
-        response: {
-          200: Type.Object({
-            formula: Type.String(),
-            unit: Type.String(),
-            min_energy: Type.Integer(),
-            max_energy: Type.Integer(),
-            durations: Type.Array(DurationPrice),
-          }),
-        },
+        response: { 200: PriceTableBody },
       },
     },
-    async () => ({
+    async (): Promise<Static<typeof PriceTableBody>> => ({
       formula: PRICE_FORMULA,
       unit: 'sun per energy per day',
       min_energy: config.minEnergy,
@@ -52,28 +63,17 @@ export function priceRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     { additionalProperties: false },
   );
-  app.get<{ Querystring: Static<typeof QuoteQuery> }>(
+  app.get(
     '/api/prices/quote',
     {
       schema: {
         summary: 'What an order would cost',
         tags: ['prices'],
         querystring: QuoteQuery,
-        response: {
-          200: Type.Object({
-            energy_amount: Type.Integer(),
-            duration: Type.String(),
-            rate_sun_per_energy_day: Type.String(),
-            billed_days: Type.Integer(),
-            price_sun: Type.String(),
-            price_trx: Type.String(),
-            formula: Type.String(),
-          }),
-          '4xx': ErrorBody,
-        },
+        response: { 200: QuoteBody, '4xx': ErrorBody },
       },
     },
-    async (request) => {
+    async (request): Promise<Static<typeof QuoteBody>> => {
       const duration = config.durations.find((d) => d.text === request.query.duration)!;
       const q = quote(ctx.config, BigInt(request.query.energy_amount), duration);
       return {

@@ -1,13 +1,13 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import { parsePositiveInt64 } from '../../domain/amounts.js';
 import { invalid, notFound } from '../../domain/errors.js';
 import { findUser, listLedger, listUsers } from '../../db/users.js';
 import { deposit } from '../../use-cases/deposit.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody, LedgerEntryBody, Limit, UserBody, UserIdParam } from '../schemas.js';
+import { ErrorBody, Int64, LedgerEntryBody, LedgerPageBody, Limit, UserBody, UserIdParam, UserPageBody } from '../schemas.js';
 import { userIdOf } from '../user-id.js';
 import { ledgerEntryView, userView } from '../views.js';
+import type { TypedApp } from '../typed-app.js';
 
 /** Largest single deposit: 100 billion TRX, more than the TRX supply. */
 const MAX_DEPOSIT_SUN = 100_000_000_000_000_000n;
@@ -24,8 +24,8 @@ function cursorOf(raw: string | undefined): bigint | undefined {
   return cursor;
 }
 
-export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get<{ Querystring: Static<typeof PageQuery> }>(
+export function userRoutes(app: TypedApp, ctx: ApiContext): void {
+  app.get(
     '/api/users',
     {
       preHandler: ctx.guards.admin,
@@ -35,7 +35,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
         tags: ['users'],
         security: [{ adminToken: [] }],
         querystring: PageQuery,
-        response: { 200: Type.Object({ users: Type.Array(UserBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }), '4xx': ErrorBody },
+        response: { 200: UserPageBody, '4xx': ErrorBody },
       },
     },
     async (request) => {
@@ -46,7 +46,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get<{ Params: Static<typeof Params> }>(
+  app.get(
     '/api/users/:user_id',
     {
       preHandler: ctx.guards.client,
@@ -59,7 +59,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof PageQuery> }>(
+  app.get(
     '/api/users/:user_id/ledger',
     {
       preHandler: ctx.guards.client,
@@ -68,10 +68,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
         tags: ['users'],
         params: Params,
         querystring: PageQuery,
-        response: {
-          200: Type.Object({ user_id: Type.Integer(), entries: Type.Array(LedgerEntryBody), next_cursor: Type.Union([Type.String(), Type.Null()]) }),
-          '4xx': ErrorBody,
-        },
+        response: { 200: LedgerPageBody, '4xx': ErrorBody },
       },
     },
     async (request) => {
@@ -102,7 +99,8 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     { additionalProperties: false },
   );
-  app.post<{ Params: Static<typeof Params>; Body: Static<typeof DepositBody> }>(
+  const DepositResult = Type.Object({ user_id: Int64(), balance_sun: Type.String(), entry: LedgerEntryBody });
+  app.post(
     '/api/users/:user_id/deposits',
     {
       preHandler: ctx.guards.admin,
@@ -113,10 +111,7 @@ export function userRoutes(app: FastifyInstance, ctx: ApiContext): void {
         security: [{ adminToken: [] }],
         params: Params,
         body: DepositBody,
-        response: {
-          '2xx': Type.Object({ user_id: Type.Integer(), balance_sun: Type.String(), entry: LedgerEntryBody }),
-          '4xx': ErrorBody,
-        },
+        response: { 200: DepositResult, 201: DepositResult, '4xx': ErrorBody },
       },
     },
     async (request, reply) => {
