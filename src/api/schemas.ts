@@ -110,7 +110,7 @@ export const OrderEventBody = Type.Object({
   to_status: OrderStatusSchema,
   reason: Type.String(),
   actor: Type.String(),
-  detail: Nullable(Type.String()),
+  detail: Nullable(Type.Object({}, { additionalProperties: true, description: 'what the change was about (txid, block, pool, message, …), as an object' })),
   at: Type.String({ format: 'date-time' }),
 });
 
@@ -150,6 +150,10 @@ export const PoolBody = Type.Object(
     observed_at: Time('when the chain figures were read (database clock); null until a first read succeeds'),
     error: Nullable(Type.String({ description: 'why the last read failed (the figures are the last good ones); null once one succeeds' })),
     updated_at: Type.String({ format: 'date-time', description: 'the last read attempt, successful or not' }),
+    retired: Type.Boolean({
+      description:
+        'true when no worker has read this pool for 5 x POOL_REFRESH_MS (at least a minute): it is most likely no longer configured; its figures are left out of totals',
+    }),
   },
   { $id: 'Pool' },
 );

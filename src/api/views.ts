@@ -62,7 +62,7 @@ export function orderEventView(e: OrderEvent): Static<typeof OrderEventBody> {
     to_status: e.to_status,
     reason: e.reason,
     actor: e.actor,
-    detail: e.detail,
+    detail: e.detail === null ? null : (JSON.parse(e.detail) as Record<string, unknown>),
     at: iso(e.at),
   };
 }
@@ -89,7 +89,7 @@ export function userView(u: User): Static<typeof UserBody> {
   };
 }
 
-export function poolView(p: PoolSnapshot, reservedSun: bigint): Static<typeof PoolBody> {
+export function poolView(p: PoolSnapshot, reservedSun: bigint, retired: boolean): Static<typeof PoolBody> {
   const c = poolCapacity({
     delegatableSun: p.delegatable_sun,
     totalEnergyWeight: p.total_energy_weight,
@@ -111,6 +111,7 @@ export function poolView(p: PoolSnapshot, reservedSun: bigint): Static<typeof Po
     observed_at: isoOrNull(p.observed_at),
     error: p.error,
     updated_at: iso(p.updated_at),
+    retired,
   };
 }
 

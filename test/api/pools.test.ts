@@ -68,12 +68,22 @@ describeEachDialect('GET /api/pools', (newApp) => {
         observed_at: undefined,
         error: null,
         updated_at: undefined,
+        retired: false,
       },
     );
     // Reserved past what the chain still shows: no room, never a negative.
     assert.equal(a.reserved_sun, '20000000');
     assert.equal(a.available_sun, '0');
     assert.equal(a.available_energy, 0);
+  });
+
+  test('when no worker has read a pool for 5 refresh intervals (a pool taken out of the keys), then it is shown retired', async () => {
+    await savePoolSnapshot(t.db, 'TPoolGone', { staked_sun: 1n, delegated_sun: 0n, delegatable_sun: 1n, energy_limit: 0n, total_energy_weight: 1n, total_energy_limit: 1n });
+    await savePoolSnapshot(t.db, 'TPoolLive', { staked_sun: 1n, delegated_sun: 0n, delegatable_sun: 1n, energy_limit: 0n, total_energy_weight: 1n, total_energy_limit: 1n });
+    const minutesAgo = BigInt(Date.now() - 61_000);
+    await t.db.kysely.updateTable('pool_snapshots').set({ updated_at: minutesAgo }).where('address', '=', 'TPoolGone').execute();
+    const res = await t.request({ method: 'GET', url: '/api/pools', headers: admin });
+    assert.deepEqual(res.body.pools.map((p: any) => [p.address, p.retired]), [['TPoolGone', true], ['TPoolLive', false]]);
   });
 });
 

@@ -44,6 +44,10 @@ test('when an order is placed, then energy is delegated, confirmed, reclaimed at
       'reclaiming->completed:reclaim_confirmed',
     ],
   );
+  // Each event's detail is an object a client reads as it is, not JSON text inside JSON.
+  assert.deepEqual(events[2].detail, { txid: active.delegate_txid, block: events[2].detail.block });
+  assert.match(events[2].detail.block, /^\d+$/);
+  assert.equal(events[1].detail.pool, active.pool_address);
   assert.equal(landed(await s.chainTxs('DelegateResourceContract')).length, 1);
   assert.equal(landed(await s.chainTxs('UnDelegateResourceContract')).length, 1);
   assert.equal((await s.devnetAdmin('GET', '/delegations')).delegations.filter((d: any) => d.to === s.customer()).length, 0);

@@ -18,7 +18,7 @@ test('web/src/types.ts is what the API schemas generate', () => {
 test('the types name what the API declares once, and say what each field means', () => {
   const source = renderWebTypes();
   assert.match(source, /^\/\/ Generated .* do not edit\.\n\/\/ Regenerate with `npm run web-types`/);
-  assert.match(source, /export interface OrderEvent \{[^}]*\n  detail: string \| null;/, 'an event detail is the JSON text the API sends');
+  assert.match(source, /export interface OrderEvent \{[^}]*\n  detail: Record<string, unknown> \| null;/, 'an event detail is an object, as the API sends it');
   assert.match(source, /\n  delegate_tx_status: TxStatus \| null;/, 'a reused schema is referred to by its name');
   assert.match(source, /\n    by_status: Record<OrderStatus, number>;/);
   assert.match(source, /\n  \/\*\* prepaid balance in sun \*\/\n  balance_sun: string;/);

@@ -215,6 +215,7 @@ const en = {
   'pools.total': 'Available now: {trx} TRX ≈ {energy} energy',
   'pools.empty': 'No pool snapshot yet: the worker writes one shortly after it starts.',
   'pools.error': 'Last refresh failed: {message}',
+  'pools.retired': 'Retired: no worker has read this pool since {age}; it is probably no longer configured. Left out of the total.',
 
   'users.title': 'Users',
   'users.empty': 'No users yet: a deposit creates one.',
@@ -384,6 +385,7 @@ const zh: Record<LabelKey, string> = {
   'pools.total': '当前可用：{trx} TRX ≈ {energy} 能量',
   'pools.empty': '尚无能量池快照：工作进程启动后很快会写入。',
   'pools.error': '上次刷新失败：{message}',
+  'pools.retired': '已停用：自{age}起没有工作进程读取此能量池，可能已不在配置中。不计入合计。',
 
   'users.title': '用户',
   'users.empty': '暂无用户：充值后自动创建。',

@@ -66,7 +66,8 @@ export interface OrderEvent {
   to_status: OrderStatus;
   reason: string;
   actor: string;
-  detail: string | null;
+  /** what the change was about (txid, block, pool, message, …), as an object */
+  detail: Record<string, unknown> | null;
   at: string;
 }
 
@@ -126,6 +127,8 @@ export interface Pool {
   error: string | null;
   /** the last read attempt, successful or not */
   updated_at: string;
+  /** true when no worker has read this pool for 5 x POOL_REFRESH_MS (at least a minute): it is most likely no longer configured; its figures are left out of totals */
+  retired: boolean;
 }
 
 export interface User {

@@ -10,6 +10,9 @@ import type { TypedApp } from '../typed-app.js';
  * chain (`pool_snapshots`), with what our unconfirmed orders hold on it read
  * live from the database. Never asks the chain.
  */
+/** How long a snapshot may go unread before its pool is shown retired. */
+export const retireAfterMs = (poolRefreshMs: number): number => Math.max(5 * poolRefreshMs, 60_000);
+
 export function poolRoutes(app: TypedApp, ctx: ApiContext): void {
   app.get(
     '/api/pools',
@@ -28,7 +31,9 @@ export function poolRoutes(app: TypedApp, ctx: ApiContext): void {
     async () => {
       const snapshots = await listPoolSnapshots(ctx.db);
       const reserved = await Promise.all(snapshots.map((p) => reservedOnPool(ctx.db, p.address)));
-      return { pools: snapshots.map((p, i) => poolView(p, reserved[i]!)) };
+      // A pool no worker reads any more (taken out of POOL_PRIVATE_KEYS) keeps its row; it is shown retired.
+      const retiredBefore = BigInt(Date.now() - retireAfterMs(ctx.config.engine.poolRefreshMs));
+      return { pools: snapshots.map((p, i) => poolView(p, reserved[i]!, p.updated_at < retiredBefore)) };
     },
   );
 }

@@ -21,8 +21,9 @@ export function Pools() {
       <Loaded polled={pools}>
         {({ pools: list }) => {
           if (list.length === 0) return <p class="muted">{t('pools.empty')}</p>;
-          const totalSun = list.reduce((s, p) => s + BigInt(p.available_sun), 0n).toString();
-          const totalEnergy = list.reduce((s, p) => s + p.available_energy, 0);
+          const live = list.filter((p) => !p.retired);
+          const totalSun = live.reduce((s, p) => s + BigInt(p.available_sun), 0n).toString();
+          const totalEnergy = live.reduce((s, p) => s + p.available_energy, 0);
           return (
             <>
               <p class="total" data-total-energy={totalEnergy}>
@@ -46,7 +47,7 @@ export function Pools() {
                   {list.map((p) => {
                     const s = shares(p);
                     return (
-                      <tr data-pool={p.address}>
+                      <tr data-pool={p.address} class={p.retired ? 'retired' : undefined}>
                         <td>
                           <Mono value={p.address} />
                           <div class="capacity" aria-hidden="true">
@@ -54,7 +55,8 @@ export function Pools() {
                             <span class="reserved" style={{ width: `${s.reserved}%` }} />
                             <span class="available" style={{ width: `${s.available}%` }} />
                           </div>
-                          {p.error && <div class="bad small">{t('pools.error', { message: p.error })}</div>}
+                          {p.retired && <div class="muted small" data-retired>{t('pools.retired', { age: ago(t, Date.now() - Date.parse(p.updated_at)) })}</div>}
+                          {p.error && !p.retired && <div class="bad small">{t('pools.error', { message: p.error })}</div>}
                         </td>
                         <td class="num">{trx(p.staked_sun)}</td>
                         <td class="num">{trx(p.delegated_sun)}</td>
