@@ -9,9 +9,17 @@ import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
 import { isMain, loadGet, printTable, startServer, type LoadResult } from './lib/harness.js';
 
 async function rssMb(url: string): Promise<number> {
-  const res = await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
-  const body = (await res.json()) as { process: { rss_bytes: number } };
-  return Math.round(body.process.rss_bytes / 1e6);
+  // Right after a pile-up the server may still be closing sockets: ask a few times.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
+      const body = (await res.json()) as { process: { rss_bytes: number } };
+      return Math.round(body.process.rss_bytes / 1e6);
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }
 
 export async function run(opts: { seconds?: number } = {}) {

@@ -129,20 +129,27 @@ const EXPENSIVE_READS = new Set([
 ]);
 
 /**
- * Sheds expensive reads past `max` at once with 503 and Retry-After, before
- * they reach the database: a pile-up of list requests gets fast refusals
- * instead of every caller waiting on a drowning event loop (and the engine
- * beside it in role `all`). Order creation and single-order reads are never
- * shed here.
+ * Sheds expensive reads past `max` with 503 and Retry-After, before they
+ * reach the database: a pile-up of list requests gets fast refusals instead
+ * of every caller waiting on a drowning event loop (and the engine beside it
+ * in role `all`). Two bounds, because the two databases overlap work
+ * differently: at most `max` in flight at once (PostgreSQL answers
+ * asynchronously, so reads overlap), and at most `max` started in one turn
+ * of the event loop (better-sqlite3 answers synchronously, so a turn that
+ * takes every waiting socket would otherwise run them all back to back, and
+ * nothing else — timers, the engine, cheap requests — would run until it
+ * ended). Order creation and single-order reads are never shed here.
  */
 export function registerReadGate(app: FastifyInstance, max: number): void {
   let inFlight = 0;
+  let startedThisTurn = 0;
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'GET' || !EXPENSIVE_READS.has(request.routeOptions.url ?? '')) return undefined;
-    if (inFlight >= max) {
+    if (inFlight >= max || startedThisTurn >= max) {
       reply.header('retry-after', '1');
       return reply.code(503).send({ error: { code: 'overloaded', message: `more than ${max} list reads at once; retry after 1 s` } });
     }
+    if (startedThisTurn++ === 0) setImmediate(() => (startedThisTurn = 0));
     inFlight++;
     // 'close' comes once whether the answer was sent or the client went away.
     reply.raw.once('close', () => inFlight--);

@@ -6,7 +6,11 @@ import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loggableUrl } from '../../src/api/http-edge.js';
+import pg from 'pg';
+import { createDatabase, startPostgres } from '../../scripts/services/postgres.js';
 import { createTestApp, tableCounts, type TestApp } from '../support/app.js';
+
+const PgClient = pg.Client;
 
 let t: TestApp;
 let port: number;
@@ -139,4 +143,57 @@ test('a NUL anywhere in a body is refused with 400 and writes nothing', async ()
   const dep = await t.request({ method: 'POST', url: '/api/users/1/deposits', headers: { authorization: 'Bearer test-admin-token-0123456789' }, payload: { amount_sun: '5', reference: 'x\u0000' } });
   assert.equal(dep.status, 400);
   assert.deepEqual(await tableCounts(t.db), before);
+});
+
+test('a pile-up of list reads past HTTP_MAX_CONCURRENT_READS is shed at once with 503 overloaded and Retry-After; creation is never shed', async () => {
+  // On PostgreSQL reads overlap (its answers are asynchronous), so the in-flight bound is what sheds
+  // here; on SQLite the bound per event-loop turn does (bench/order-list.bench.ts shows it).
+  // A lock held on the orders table keeps the first reads in flight, so the pile-up is certain.
+  const pg = await startPostgres();
+  const url = await createDatabase(pg.url);
+  const g = await createTestApp({ databaseUrl: url, env: { HTTP_MAX_CONCURRENT_READS: '2' } });
+  const holder = new PgClient({ connectionString: url });
+  try {
+    await holder.connect();
+    await g.app.listen({ host: '127.0.0.1', port: 0 });
+    const gatePort = (g.app.server.address() as { port: number }).port;
+    await g.deposit(1, 10_000_000_000n);
+    const order = JSON.stringify({ user_id: 1, energy_amount: 32000, duration: '1h', receive_address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t' });
+    const post = `POST /api/orders HTTP/1.1\r\n${H}Content-Type: application/json\r\nContent-Length: ${order.length}\r\nConnection: close\r\n\r\n${order}`;
+    const read = `GET /api/orders?limit=200 HTTP/1.1\r\n${H}Connection: close\r\n\r\n`;
+    await holder.query('begin');
+    await holder.query('lock table orders in access exclusive mode');
+    const send = (raw: string) =>
+      new Promise<{ status: number; headers: string; body: any }>((resolve) => {
+        const s = connect(gatePort, '127.0.0.1');
+        let out = '';
+        s.setEncoding('utf8').on('data', (d: string) => (out += d)).on('end', () => resolve(parse(out))).on('error', () => resolve(parse(out)));
+        s.write(raw);
+      });
+    const reads: Array<Promise<{ status: number; headers: string; body: any }>> = [];
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const r = send(read);
+      void r.then((x) => statuses.push(x.status));
+      reads.push(r);
+    }
+    const posts = Array.from({ length: 5 }, () => send(post));
+    // The two reads let through wait on the lock; every other one is answered at once.
+    const deadline = Date.now() + 10_000;
+    while (statuses.length < 38 && Date.now() < deadline) await sleep(20);
+    assert.deepEqual(statuses.length, 38, 'all but the two in flight answered while the lock was held');
+    assert.ok(statuses.every((s) => s === 503));
+    await holder.query('commit');
+    const all = await Promise.all(reads);
+    assert.equal(all.filter((r) => r.status === 200).length, 2, 'the two in flight are served');
+    for (const r of all.filter((x) => x.status === 503)) {
+      assert.match(r.headers, /retry-after: 1/);
+      assert.equal(r.body.error.code, 'overloaded');
+    }
+    assert.deepEqual((await Promise.all(posts)).map((r) => r.status), [201, 201, 201, 201, 201]);
+  } finally {
+    await holder.end().catch(() => {});
+    await g.close();
+    await pg.stop();
+  }
 });
