@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
-import { describeEachDialect } from '../support/dialects.js';
-import { ledgerViolations, SEED_ADDRESS, tableCounts, type TestApp } from '../support/app.js';
+import { test } from 'node:test';
+import { appPerTest, describeEachDialect } from '../support/dialects.js';
+import { SEED_ADDRESS, tableCounts, type TestApp } from '../support/app.js';
 
 const ORDER = { user_id: 999888, energy_amount: 32000, duration: '1h', receive_address: SEED_ADDRESS };
 
 describeEachDialect('POST /api/orders', (newApp) => {
   let t: TestApp;
-  beforeEach(async () => {
-    t = await newApp();
-  });
-  afterEach(async () => {
-    assert.deepEqual(await ledgerViolations(t.db), []);
-    await t.close();
-  });
+  appPerTest(newApp, (app) => (t = app));
 
   const create = (payload: unknown, headers: Record<string, string> = {}) =>
     t.request({ method: 'POST', url: '/api/orders/', payload: payload as object, headers });

@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
-import { ADMIN_TOKEN, ledgerViolations, type TestApp } from '../support/app.js';
-import { describeEachDialect } from '../support/dialects.js';
+import { test } from 'node:test';
+import { ADMIN_TOKEN, type TestApp } from '../support/app.js';
+import { appPerTest, describeEachDialect } from '../support/dialects.js';
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 describeEachDialect('GET /api/users', (newApp) => {
   let t: TestApp;
-  beforeEach(async () => {
-    t = await newApp();
-  });
-  afterEach(async () => {
-    assert.deepEqual(await ledgerViolations(t.db), []);
-    await t.close();
-  });
+  appPerTest(newApp, (app) => (t = app));
 
   const page = (query: string, headers: Record<string, string> = admin) => t.request({ method: 'GET', url: `/api/users${query}`, headers });
 

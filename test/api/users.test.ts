@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
-import { describeEachDialect } from '../support/dialects.js';
-import { ADMIN_TOKEN, ledgerViolations, tableCounts, type TestApp } from '../support/app.js';
+import { test } from 'node:test';
+import { appPerTest, describeEachDialect } from '../support/dialects.js';
+import { ADMIN_TOKEN, tableCounts, type TestApp } from '../support/app.js';
 
 describeEachDialect('users, deposits and auth', (newApp) => {
   let t: TestApp;
-  beforeEach(async () => {
-    t = await newApp();
-  });
-  afterEach(async () => {
-    assert.deepEqual(await ledgerViolations(t.db), []);
-    await t.close();
-  });
+  appPerTest(newApp, (app) => (t = app));
 
   const depositReq = (userId: string | number, payload: object, token: string | null = ADMIN_TOKEN) =>
     t.request({

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { claimOrder } from '../../src/db/order-leases.js';
 import { findOrder } from '../../src/db/orders.js';
 import { MAX_BALANCE_SUN } from '../../src/db/users.js';
 import { failAndRefund } from '../../src/engine/fail-order.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { ADMIN_TOKEN, ledgerViolations, SEED_ADDRESS, type TestApp } from '../support/app.js';
-import { describeEachDialect } from '../support/dialects.js';
+import { ADMIN_TOKEN, SEED_ADDRESS, type TestApp } from '../support/app.js';
+import { appPerTest, describeEachDialect } from '../support/dialects.js';
 
 /**
  * The balance ceiling binds deposits only, and it counts what the user's
@@ -15,13 +15,7 @@ import { describeEachDialect } from '../support/dialects.js';
  */
 describeEachDialect('refunds are never blocked by the balance ceiling', (newApp) => {
   let t: TestApp;
-  beforeEach(async () => {
-    t = await newApp();
-  });
-  afterEach(async () => {
-    assert.deepEqual(await ledgerViolations(t.db), []);
-    await t.close();
-  });
+  appPerTest(newApp, (app) => (t = app));
 
   const depositRaw = (amountSun: bigint, reference: string) =>
     t.request({

@@ -1,5 +1,6 @@
-import { after, before, describe } from 'node:test';
-import { createTestApp, type TestApp } from './app.js';
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe } from 'node:test';
+import { createTestApp, ledgerViolations, type TestApp } from './app.js';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -23,5 +24,27 @@ export function describeEachDialect(
     });
     after(() => pg.stop());
     suite(async (env) => createTestApp({ databaseUrl: await createDatabase(pg.url), env: env ?? {} }), 'postgres');
+  });
+}
+
+/**
+ * A fresh app for every test of the suite, handed to `use`; after each test
+ * its ledger must balance, and it is closed even when that check fails.
+ */
+export function appPerTest(newApp: (env?: Record<string, string>) => Promise<TestApp>, use: (app: TestApp) => void): void {
+  let current: TestApp | undefined;
+  beforeEach(async () => {
+    current = await newApp();
+    use(current);
+  });
+  afterEach(async () => {
+    const app = current;
+    current = undefined;
+    if (!app) return;
+    try {
+      assert.deepEqual(await ledgerViolations(app.db), []);
+    } finally {
+      await app.close();
+    }
   });
 }
