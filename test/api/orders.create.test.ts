@@ -7,7 +7,7 @@ const ORDER = { user_id: 999888, energy_amount: 32000, duration: '1h', receive_a
 
 describeEachDialect('POST /api/orders', (newApp) => {
   let t: TestApp;
-  appPerTest(newApp, (app) => (t = app));
+  const reopen = appPerTest(newApp, (app) => (t = app));
 
   const create = (payload: unknown, headers: Record<string, string> = {}) =>
     t.request({ method: 'POST', url: '/api/orders/', payload: payload as object, headers });
@@ -175,8 +175,7 @@ describeEachDialect('POST /api/orders', (newApp) => {
   });
 
   test('durations follow ALLOWED_DURATIONS, and prices follow PRICE_TABLE', async () => {
-    await t.close();
-    t = await newApp({ ALLOWED_DURATIONS: '30s,2d', PRICE_TABLE: '2d:40', PRICE_SUN_PER_ENERGY_DAY: '90' });
+    await reopen({ ALLOWED_DURATIONS: '30s,2d', PRICE_TABLE: '2d:40', PRICE_SUN_PER_ENERGY_DAY: '90' });
     await t.deposit(7, 100_000_000n);
     const short = await create({ ...ORDER, user_id: 7, duration: '30s' });
     assert.equal(short.status, 201);

@@ -5,7 +5,7 @@ import { ADMIN_TOKEN, tableCounts, type TestApp } from '../support/app.js';
 
 describeEachDialect('users, deposits and auth', (newApp) => {
   let t: TestApp;
-  appPerTest(newApp, (app) => (t = app));
+  const reopen = appPerTest(newApp, (app) => (t = app));
 
   const depositReq = (userId: string | number, payload: object, token: string | null = ADMIN_TOKEN) =>
     t.request({
@@ -90,8 +90,7 @@ describeEachDialect('users, deposits and auth', (newApp) => {
   });
 
   test('with API_KEYS set, client endpoints need a key (or the admin token); prices and health stay open', async () => {
-    await t.close();
-    t = await newApp({ API_KEYS: 'key-one-1234567890,key-two-1234567890' });
+    await reopen({ API_KEYS: 'key-one-1234567890,key-two-1234567890' });
     const order = { user_id: 1, energy_amount: 32000, duration: '1h', receive_address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t' };
     const noKey = await t.request({ method: 'POST', url: '/api/orders', payload: order });
     assert.equal(noKey.status, 401);

@@ -30,8 +30,12 @@ export function describeEachDialect(
 /**
  * A fresh app for every test of the suite, handed to `use`; after each test
  * its ledger must balance, and it is closed even when that check fails.
+ * Returns `reopen(env)`, for a test that needs the app under other settings.
  */
-export function appPerTest(newApp: (env?: Record<string, string>) => Promise<TestApp>, use: (app: TestApp) => void): void {
+export function appPerTest(
+  newApp: (env?: Record<string, string>) => Promise<TestApp>,
+  use: (app: TestApp) => void,
+): (env: Record<string, string>) => Promise<void> {
   let current: TestApp | undefined;
   beforeEach(async () => {
     current = await newApp();
@@ -47,4 +51,9 @@ export function appPerTest(newApp: (env?: Record<string, string>) => Promise<Tes
       await app.close();
     }
   });
+  return async (env) => {
+    await current?.close();
+    current = await newApp(env);
+    use(current);
+  };
 }
