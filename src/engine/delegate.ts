@@ -3,7 +3,7 @@ import { refusedWith, type FailureCode, type WaitReason } from '../domain/order-
 import { metrics, secondsSince } from '../observability/metrics.js';
 import type { EngineContext } from './context.js';
 import { failAndRefund } from './fail-order.js';
-import { journaledStep } from './journaled-step.js';
+import { journaledStep, type ConfirmingBlock } from './journaled-step.js';
 import { claimedAt } from './lease.js';
 import { choosePool, reservePool } from './plan-delegation.js';
 import { done, next, wait, type Step, type StepFn } from './step.js';
@@ -61,18 +61,25 @@ export const stepPending: StepFn = async (ctx, held) => {
   return reserved ? next(reserved) : wait(0, 'waiting_for_pool_capacity');
 };
 
-/** delegating -> active: the rental runs from the confirmation. */
-async function activate(ctx: EngineContext, held: Order, txid: string, blockNumber: bigint | null): Promise<Step> {
+/**
+ * delegating -> active. The rental runs from the block that holds the
+ * delegation, not from when we saw it solidified (a minute later on
+ * mainnet): the customer pays for no time they did not have. Never later
+ * than that sighting, which only matters when the node's clock runs ahead
+ * of the database's (a devnet on a fast clock).
+ */
+async function activate(ctx: EngineContext, held: Order, txid: string, block: ConfirmingBlock): Promise<Step> {
   const now = claimedAt(held, ctx.settings.leaseMs);
+  const startsAt = block.time !== null && block.time < now ? block.time : now;
   const active = await transition(
     ctx.db,
     held,
     'active',
-    { reason: 'delegation_confirmed', actor: ctx.workerId, detail: { txid, block: blockNumber?.toString() ?? null } },
+    { reason: 'delegation_confirmed', actor: ctx.workerId, detail: { txid, block: block.number?.toString() ?? null } },
     {
       delegate_tx_status: 'confirmed',
-      delegated_at: now,
-      expires_at: now + held.duration_seconds * 1000n,
+      delegated_at: startsAt,
+      expires_at: startsAt + held.duration_seconds * 1000n,
       wait_reason: null,
       error_code: null,
       error_message: null,

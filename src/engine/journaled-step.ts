@@ -7,6 +7,12 @@ import type { EngineContext } from './context.js';
 import { journalAndBroadcast, settle, type Refusal, type TransactionMeta } from './journaled-transaction.js';
 import { wait, type Step, type StepFn } from './step.js';
 
+/** The block that holds a confirmed transaction (null where an older journal row lacks it). */
+export interface ConfirmingBlock {
+  number: bigint | null;
+  time: bigint | null;
+}
+
 /** The next transaction to journal and broadcast. */
 export interface Build {
   build: { signed: SignedTransaction; meta: TransactionMeta };
@@ -17,8 +23,8 @@ export interface JournaledStatus {
   kind: ChainTxKind;
   /** The wait reason while a transaction of ours is on its way. */
   awaiting: WaitReason;
-  /** Our transaction is on the solidified chain with a successful result. */
-  confirmed(ctx: EngineContext, held: Order, txid: string, blockNumber: bigint | null): Promise<Step>;
+  /** Our transaction is on the solidified chain with a successful result, in `block`. */
+  confirmed(ctx: EngineContext, held: Order, txid: string, block: ConfirmingBlock): Promise<Step>;
   /**
    * Nothing of ours can land any more (none was journaled yet, or the last
    * one is dead: `afterDead`): decide the order's fate, or build the next
@@ -38,11 +44,13 @@ export interface JournaledStatus {
 export function journaledStep(status: JournaledStatus): StepFn {
   return async (ctx, held) => {
     const journaled = await latestChainTx(ctx.db, held.id, status.kind);
-    if (journaled?.status === 'confirmed') return status.confirmed(ctx, held, journaled.txid, journaled.block_number);
+    if (journaled?.status === 'confirmed') {
+      return status.confirmed(ctx, held, journaled.txid, { number: journaled.block_number, time: journaled.confirmed_at });
+    }
     const inDoubt = journaled !== undefined && (journaled.status === 'signed' || journaled.status === 'broadcast');
     if (inDoubt) {
       const s = await settle(ctx, held, journaled);
-      if (s.kind === 'confirmed') return status.confirmed(ctx, held, journaled.txid, s.blockNumber);
+      if (s.kind === 'confirmed') return status.confirmed(ctx, held, journaled.txid, { number: s.blockNumber, time: s.blockTime });
       if (s.kind === 'pending') return wait(ctx.settings.confirmPollMs, status.awaiting);
       held = s.order;
     }

@@ -2,6 +2,7 @@ import type { SignedTransaction } from '../chain/gateway.js';
 import { insertChainTx, updateChainTx, type ChainTransaction } from '../db/chain-transactions.js';
 import type { Order } from '../db/orders.js';
 import type { ChainTxKind } from '../db/schema.js';
+import { judgeBroadcast } from '../domain/broadcast-answer.js';
 import { metrics, secondsSince } from '../observability/metrics.js';
 import { crashPoint, type EngineContext } from './context.js';
 import { claimedAt } from './lease.js';
@@ -15,8 +16,8 @@ import { updateHeld } from './transition.js';
  */
 
 export type Settlement =
-  /** In a solidified block with a successful result. */
-  | { kind: 'confirmed'; blockNumber: bigint }
+  /** In a solidified block with a successful result; `blockTime` is that block's timestamp. */
+  | { kind: 'confirmed'; blockNumber: bigint; blockTime: bigint }
   /** May still land: look again later. */
   | { kind: 'pending' }
   /** Can never land (expired unseen, or failed on chain): a new one may be signed. `order` is the held order as now written. */
@@ -48,7 +49,7 @@ export async function settle(ctx: EngineContext, held: Order, tx: ChainTransacti
   if (status.state === 'confirmed') {
     if (status.success) {
       await updateChainTx(db, tx.txid, { status: 'confirmed', block_number: status.blockNumber, confirmed_at: status.blockTime });
-      return { kind: 'confirmed', blockNumber: status.blockNumber };
+      return { kind: 'confirmed', blockNumber: status.blockNumber, blockTime: status.blockTime };
     }
     await updateChainTx(db, tx.txid, { status: 'failed', block_number: status.blockNumber, result_message: status.failure ?? null });
     const order = await updateHeld(db, held, { [statusField]: 'failed' });
@@ -78,11 +79,13 @@ export async function settle(ctx: EngineContext, held: Order, tx: ChainTransacti
   }
   const outcome = await chain.broadcast(tx.signed_json);
   const broadcasts = tx.broadcasts + 1n;
-  if (outcome.accepted || outcome.code === 'DUP_TRANSACTION_ERROR') {
+  if (outcome.accepted || judgeBroadcast(outcome) === 'accepted') {
     await updateChainTx(db, tx.txid, { status: 'broadcast', broadcasts });
     if (tx.status === 'signed') await updateHeld(db, held, { [statusField]: 'broadcast' });
     log.info({ broadcasts: Number(broadcasts) }, 'in-doubt transaction re-broadcast');
   } else {
+    // Even an answer that would prove a fresh transaction dead proves nothing here: the
+    // first copy may be in a block already (a validation error can be its own effect).
     await updateChainTx(db, tx.txid, { result_code: outcome.code, result_message: outcome.message, broadcasts });
     log.warn({ code: outcome.code, message: outcome.message }, 'node refused the re-broadcast; waiting for its expiration');
   }
@@ -132,7 +135,8 @@ export async function journalAndBroadcast(
 
   const outcome = await chain.broadcast(signed.json);
   crashPoint(ctx, 'after-broadcast');
-  if (outcome.accepted || outcome.code === 'DUP_TRANSACTION_ERROR') {
+  const verdict = judgeBroadcast(outcome);
+  if (verdict === 'accepted') {
     await updateChainTx(db, signed.txid, { status: 'broadcast', broadcasts: 1n });
     await updateHeld(db, order, { [statusField]: 'broadcast' });
     log.info('transaction broadcast');
@@ -140,11 +144,19 @@ export async function journalAndBroadcast(
     crashPoint(ctx, 'after-record');
     return undefined;
   }
-  // First broadcast, refused: the node did not take it into its pool, and we
-  // never send it again, so it cannot land. (A re-broadcast of an in-doubt
-  // transaction that is refused is different: see settle.)
-  await updateChainTx(db, signed.txid, { status: 'failed', result_code: outcome.code, result_message: outcome.message, broadcasts: 1n });
+  const refusal = outcome as { code: string; message: string };
+  if (verdict === 'in_doubt') {
+    // The node may have pooled it before failing to relay it: it may still land. It stays in
+    // the journal as signed; settle sends the same transaction again until its expiration.
+    await updateChainTx(db, signed.txid, { result_code: refusal.code, result_message: refusal.message, broadcasts: 1n });
+    log.warn({ code: refusal.code, message: refusal.message }, 'node answered with a failure that does not prove the transaction dead; in doubt until its expiration');
+    return undefined;
+  }
+  // Refused with an answer that proves it can never land (a check every node makes):
+  // a new transaction may be signed. (A refused re-broadcast of an in-doubt one is
+  // different: see settle.)
+  await updateChainTx(db, signed.txid, { status: 'failed', result_code: refusal.code, result_message: refusal.message, broadcasts: 1n });
   await updateHeld(db, order, { [statusField]: 'failed' });
-  log.warn({ code: outcome.code, message: outcome.message }, 'node refused the transaction');
-  return { code: outcome.code, message: outcome.message };
+  log.warn({ code: refusal.code, message: refusal.message }, 'node refused the transaction; it can never land');
+  return { code: refusal.code, message: refusal.message };
 }

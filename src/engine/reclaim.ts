@@ -19,7 +19,9 @@ const MISSING_KEY_RETRY_MS = 60_000;
  */
 async function reclaimable(ctx: EngineContext, order: Order) {
   const [record, head] = await Promise.all([ctx.chain.delegation(order.pool_address!, order.receive_address), ctx.chain.headBlock()]);
-  const lockRemainingMs = record.lockExpiresAt !== null && record.lockExpiresAt > head.timestamp ? Number(record.lockExpiresAt - head.timestamp) : 0;
+  // java-tron lets a lock go only once its end is strictly before the head block's time
+  // (UnDelegateResourceActuator): at equality it still holds, for one more block.
+  const lockRemainingMs = record.lockExpiresAt !== null && record.lockExpiresAt >= head.timestamp ? Number(record.lockExpiresAt - head.timestamp) + 1 : 0;
   const total = record.unlockedSun + record.lockedSun;
   const available = record.unlockedSun + (lockRemainingMs > 0 ? 0n : record.lockedSun);
   return { total, available, lockRemainingMs };
@@ -67,8 +69,7 @@ async function complete(ctx: EngineContext, held: Order, reason: TransitionReaso
 export const stepReclaiming: StepFn = journaledStep({
   kind: 'reclaim',
   awaiting: 'awaiting_reclaim_confirmation',
-  confirmed: (ctx, held, txid, blockNumber) =>
-    complete(ctx, held, 'reclaim_confirmed', blockNumber === null ? { txid } : { txid, block: blockNumber.toString() }),
+  confirmed: (ctx, held, txid, block) => complete(ctx, held, 'reclaim_confirmed', block.number === null ? { txid } : { txid, block: block.number.toString() }),
   async nextTransaction(ctx, held) {
     const r = await reclaimable(ctx, held);
     if (r.total === 0n) return complete(ctx, held, 'already_reclaimed', { note: 'the delegation was no longer on chain' });

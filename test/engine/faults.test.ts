@@ -52,12 +52,20 @@ test('when inclusion is slow, then the order waits for it (re-broadcasts are dup
   assert.equal(journal.length, 1);
 });
 
-test('when the node refuses a fresh broadcast, then that transaction is dead and a new one is signed', async () => {
-  const { journal } = await orderThroughFault('fail-broadcast', { count: 1, code: 'SERVER_BUSY' });
+test('when the node refuses a fresh broadcast with an answer that proves it can never land, then that transaction is dead and a new one is signed', async () => {
+  const { journal } = await orderThroughFault('fail-broadcast', { count: 1, code: 'TAPOS_ERROR' });
   assert.deepEqual(journal.map((j) => [j.status, j.result_code]), [
-    ['failed', 'SERVER_BUSY'],
+    ['failed', 'TAPOS_ERROR'],
     ['confirmed', null],
   ]);
+});
+
+test('when the node answers SERVER_BUSY without pooling the transaction, then it stays in doubt: the same transaction is sent again and lands, no second one is signed', async () => {
+  const { journal } = await orderThroughFault('fail-broadcast', { count: 1, code: 'SERVER_BUSY' });
+  assert.equal(journal.length, 1, 'no second transaction was signed');
+  assert.equal(journal[0]!.status, 'confirmed');
+  assert.equal(journal[0]!.result_code, 'SERVER_BUSY', 'the answer is kept in the journal');
+  assert.ok(journal[0]!.broadcasts >= 2n, 'sent again');
 });
 
 test('when the solidified view answers 5xx for a while, then confirmation waits and completes', async () => {
@@ -104,3 +112,14 @@ test('when reclaiming keeps failing, then it retries with backoff, shows reclaim
   assert.equal(done.wait_reason, null);
   assert.equal((await s.chainTxs('UnDelegateResourceContract')).filter((t) => t.status === 'included').length, 1);
 });
+
+// java-tron may pool a transaction and then fail to relay it (Wallet.broadcastTransaction): the
+// answer is a failure, yet the transaction lands. Signing a second one then would delegate twice.
+for (const code of ['NOT_ENOUGH_EFFECTIVE_CONNECTION', 'SERVER_BUSY', 'OTHER_ERROR', 'NO_CONNECTION']) {
+  test(`when the node pools the delegation and then answers ${code}, then exactly one delegation lands and nothing is refunded`, async () => {
+    const { journal, active } = await orderThroughFault('accept-then-fail', { count: 1, code });
+    assert.equal(journal.length, 1, 'no second transaction was signed');
+    assert.deepEqual([journal[0]!.status, journal[0]!.result_code], ['confirmed', code]);
+    assert.equal(active.refunded_sun, null);
+  });
+}

@@ -149,3 +149,23 @@ test('when the delegation was reclaimed by hand, then the reclaim records it as 
   const events = (await s.request({ method: 'GET', url: `/api/orders/${placed.id}/events` })).body.events;
   assert.equal(events.at(-1).reason, 'already_reclaimed');
 });
+
+test('when a delegation is solidified a while after its block, then the rental runs from the block, not from when it was seen', async () => {
+  // Blocks only when asked: the block that holds the delegation is made first, its solidification seconds later.
+  const s = await startTestStack({ devnet: { blockIntervalMs: 0, solidifyLag: 1 } });
+  await s.deposit(1, 100_000_000n);
+  const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '1h', receive_address: s.customer() });
+  await s.waitFor(placed.id, (o) => o.delegate_tx_status === 'broadcast');
+  // Past the genesis block's next slot, so the block's time is the wall clock's, as on mainnet.
+  await new Promise((r) => setTimeout(r, 3500));
+  await s.devnetAdmin('POST', '/mine', { blocks: 1 });
+  const [delegation] = landed(await s.chainTxs('DelegateResourceContract'));
+  const block = (await (await fetch(`${s.devnet.url}/wallet/getblockbynum`, { method: 'POST', body: JSON.stringify({ num: delegation.block }) })).json()) as any;
+  const blockTime = Number(block.block_header.raw_data.timestamp);
+  await new Promise((r) => setTimeout(r, 2000));
+  await s.devnetAdmin('POST', '/mine', { blocks: 1 });
+  const active = await s.waitFor(placed.id, (o) => o.status === 'active');
+  assert.equal(Date.parse(active.delegated_at), blockTime, 'the rental starts at the block');
+  assert.equal(Date.parse(active.expires_at), blockTime + 3_600_000, 'and ends an hour after it');
+  assert.ok(Date.parse(active.updated_at) - blockTime >= 1500, 'although it was seen solidified seconds later');
+});
