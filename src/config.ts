@@ -126,6 +126,8 @@ export interface DevnetConfig {
 
 export interface EngineConfig {
   delegateLock: boolean;
+  /** Extra stake, in basis points of the ordered energy, against the chain's rounding and a heavier network. */
+  energyMarginBps: number;
   poolWaitTimeoutMs: number;
   leaseMs: number;
   confirmPollMs: number;
@@ -283,6 +285,7 @@ function parseEngine(env: Env): EngineConfig {
   const crash = env.JOULE_CRASH_POINT?.trim() || undefined;
   return {
     delegateLock: bool(env, 'DELEGATE_LOCK', true),
+    energyMarginBps: Number(integer(env, 'ENERGY_MARGIN_BPS', 50n, 0n, 5000n)),
     poolWaitTimeoutMs: ms(env, 'POOL_WAIT_TIMEOUT_MS', 600_000, 0, 86_400_000),
     leaseMs: ms(env, 'LEASE_MS', 30_000, 1000, 3_600_000),
     confirmPollMs: ms(env, 'CONFIRM_POLL_MS', 1000, 50, 60_000),

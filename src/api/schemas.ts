@@ -72,7 +72,10 @@ export const OrderBody = Type.Object(
     rate_sun_per_energy_day: Sun('the rate the price was computed with'),
     client_order_id: Nullable(Type.String()),
     pool_address: Nullable(Type.String({ description: 'the pool account that delegated' })),
-    delegated_sun: Nullable(Sun('TRX (in sun) staked for the delegated energy')),
+    delegated_sun: Nullable(Sun('TRX (in sun) staked for the delegated energy: the ordered energy plus ENERGY_MARGIN_BPS, at the network totals when the pool was chosen')),
+    delivered_energy: Nullable(
+      Type.Integer({ description: 'energy the delegation was worth when it was confirmed, at the live network totals, rounded down as the chain does; null until then' }),
+    ),
     delegate_txid: Nullable(Type.String()),
     reclaim_txid: Nullable(Type.String()),
     delegate_tx_status: Nullable(TxStatus),

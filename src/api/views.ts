@@ -34,6 +34,7 @@ export function orderView(o: Order): Static<typeof OrderBody> {
     client_order_id: o.idempotency_key,
     pool_address: o.pool_address,
     delegated_sun: str(o.delegated_sun),
+    delivered_energy: o.delivered_energy === null ? null : Number(o.delivered_energy),
     delegate_txid: o.delegate_txid,
     reclaim_txid: o.reclaim_txid,
     delegate_tx_status: o.delegate_tx_status,

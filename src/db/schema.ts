@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { OrderStatus } from '../domain/order-status.js';
 
 /**
@@ -44,6 +44,8 @@ export interface OrdersTable {
   request_hash: string;
   pool_address: string | null;
   delegated_sun: bigint | null;
+  /** Energy the delegation was worth when it was confirmed (live network totals, rounded down as the chain does). */
+  delivered_energy: ColumnType<bigint | null, bigint | null | undefined, bigint | null>;
   delegate_txid: string | null;
   reclaim_txid: string | null;
   lease_owner: string | null;
@@ -134,6 +136,12 @@ export interface PoolSnapshotsTable {
   /** Network totals at that read: TotalEnergyWeight (whole TRX) and TotalEnergyLimit. */
   total_energy_weight: bigint;
   total_energy_limit: bigint;
+  /** What the pool pays transaction fees with: its TRX, and its free and staked bandwidth (bytes). */
+  balance_sun: ColumnType<bigint, bigint | undefined, bigint>;
+  free_net_limit: ColumnType<bigint, bigint | undefined, bigint>;
+  free_net_used: ColumnType<bigint, bigint | undefined, bigint>;
+  net_limit: ColumnType<bigint, bigint | undefined, bigint>;
+  net_used: ColumnType<bigint, bigint | undefined, bigint>;
   /** When the figures above were read (database clock); null until a first success. */
   observed_at: bigint | null;
   /** Why the last refresh failed; null once one succeeds. */

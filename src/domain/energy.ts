@@ -18,6 +18,21 @@ export function sunForEnergy(energy: bigint, totalEnergyWeight: bigint, totalEne
   return sun < MIN_DELEGATION_SUN ? MIN_DELEGATION_SUN : sun;
 }
 
+/** `energy` plus a margin of `bps` basis points, rounded up. */
+export function withMargin(energy: bigint, bps: number): bigint {
+  return (energy * (10_000n + BigInt(bps)) + 9_999n) / 10_000n;
+}
+
+/**
+ * The energy a stake of `sun` gives its receiver under these network totals,
+ * rounded down as the chain does (EnergyProcessor: the stake in TRX, with its
+ * fraction, times TotalEnergyLimit / TotalEnergyWeight).
+ */
+export function energyForSun(sun: bigint, totalEnergyWeight: bigint, totalEnergyLimit: bigint): bigint {
+  if (totalEnergyWeight <= 0n) return 0n;
+  return (sun * totalEnergyLimit) / (totalEnergyWeight * SUN_PER_TRX);
+}
+
 /** Blocks are produced every 3 s: 28,800 a day. */
 export const BLOCK_MS = 3000n;
 /** The longest lock the chain accepts: 30 days. */

@@ -13,6 +13,8 @@ export interface EngineSettings {
   poolWaitTimeoutMs: number;
   /** Delegate with a lock covering the rental, so the receiver cannot lose it early. */
   delegateLock: boolean;
+  /** Extra stake in basis points of the ordered energy (ENERGY_MARGIN_BPS). */
+  energyMarginBps: number;
   crashPoint: CrashPoint | undefined;
 }
 

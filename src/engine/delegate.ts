@@ -1,5 +1,6 @@
 import type { Order } from '../db/orders.js';
 import { refusedWith, type FailureCode, type WaitReason } from '../domain/order-reasons.js';
+import { energyForSun } from '../domain/energy.js';
 import { metrics, secondsSince } from '../observability/metrics.js';
 import type { EngineContext } from './context.js';
 import { failAndRefund } from './fail-order.js';
@@ -71,13 +72,17 @@ export const stepPending: StepFn = async (ctx, held) => {
 async function activate(ctx: EngineContext, held: Order, txid: string, block: ConfirmingBlock): Promise<Step> {
   const now = claimedAt(held, ctx.settings.leaseMs);
   const startsAt = block.time !== null && block.time < now ? block.time : now;
+  // What the delegation is worth as it lands, recorded for the customer and the operator to see.
+  const network = await ctx.chain.networkEnergy(held.pool_address!);
+  const delivered = energyForSun(held.delegated_sun!, network.totalEnergyWeight, network.totalEnergyLimit);
   const active = await transition(
     ctx.db,
     held,
     'active',
-    { reason: 'delegation_confirmed', actor: ctx.workerId, detail: { txid, block: block.number?.toString() ?? null } },
+    { reason: 'delegation_confirmed', actor: ctx.workerId, detail: { txid, block: block.number?.toString() ?? null, delivered_energy: delivered.toString() } },
     {
       delegate_tx_status: 'confirmed',
+      delivered_energy: delivered,
       delegated_at: startsAt,
       expires_at: startsAt + held.duration_seconds * 1000n,
       wait_reason: null,

@@ -54,6 +54,7 @@ export function startEngine(opts: {
       confirmPollMs: config.confirmPollMs,
       poolWaitTimeoutMs: config.poolWaitTimeoutMs,
       delegateLock: config.delegateLock,
+      energyMarginBps: config.energyMarginBps,
       crashPoint: config.crashPoint,
     },
   };

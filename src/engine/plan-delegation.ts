@@ -1,6 +1,6 @@
 import type { PoolAccount } from '../chain/gateway.js';
 import { lockPoolReservations, openRentalsOnPair, reservedOnPool, type Order } from '../db/orders.js';
-import { lockBlocksFor, sunForEnergy } from '../domain/energy.js';
+import { lockBlocksFor, sunForEnergy, withMargin } from '../domain/energy.js';
 import type { EngineContext } from './context.js';
 import { transition } from './transition.js';
 
@@ -26,7 +26,9 @@ export async function choosePool(ctx: EngineContext, order: Order): Promise<Pool
   const candidates = pools.filter((p) => p.address !== order.receive_address);
   if (candidates.length === 0) return undefined;
   const energy = await chain.networkEnergy(candidates[0]!.address);
-  const sun = sunForEnergy(order.energy_amount, energy.totalEnergyWeight, energy.totalEnergyLimit);
+  // The chain rounds the receiver's energy down from live totals, and other stakers joining during the
+  // rental make each TRX worth less energy: stake for the ordered energy plus the margin.
+  const sun = sunForEnergy(withMargin(order.energy_amount, settings.energyMarginBps), energy.totalEnergyWeight, energy.totalEnergyLimit);
   const lockBlocks = settings.delegateLock ? lockBlocksFor(order.duration_seconds) : null;
   const rooms = await Promise.all(
     candidates.map(async (pool) => {

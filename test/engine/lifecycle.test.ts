@@ -45,7 +45,8 @@ test('when an order is placed, then energy is delegated, confirmed, reclaimed at
     ],
   );
   // Each event's detail is an object a client reads as it is, not JSON text inside JSON.
-  assert.deepEqual(events[2].detail, { txid: active.delegate_txid, block: events[2].detail.block });
+  assert.deepEqual(events[2].detail, { txid: active.delegate_txid, block: events[2].detail.block, delivered_energy: events[2].detail.delivered_energy });
+  assert.ok(BigInt(events[2].detail.delivered_energy) >= 32_000n);
   assert.match(events[2].detail.block, /^\d+$/);
   assert.equal(events[1].detail.pool, active.pool_address);
   assert.equal(landed(await s.chainTxs('DelegateResourceContract')).length, 1);

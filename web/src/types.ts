@@ -29,8 +29,10 @@ export interface Order {
   client_order_id: string | null;
   /** the pool account that delegated */
   pool_address: string | null;
-  /** TRX (in sun) staked for the delegated energy */
+  /** TRX (in sun) staked for the delegated energy: the ordered energy plus ENERGY_MARGIN_BPS, at the network totals when the pool was chosen */
   delegated_sun: string | null;
+  /** energy the delegation was worth when it was confirmed, at the live network totals, rounded down as the chain does; null until then */
+  delivered_energy: number | null;
   delegate_txid: string | null;
   reclaim_txid: string | null;
   delegate_tx_status: TxStatus | null;

@@ -4,6 +4,7 @@ import * as m001 from './001-initial.js';
 import * as m002 from './002-execution.js';
 import * as m003 from './003-pool-snapshots.js';
 import * as m004 from './004-partial-indexes.js';
+import * as m005 from './005-delivered-energy-and-pool-fees.js';
 
 export interface Migration {
   name: string;
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '002-execution', up: m002.up },
   { name: '003-pool-snapshots', up: m003.up },
   { name: '004-partial-indexes', up: m004.up },
+  { name: '005-delivered-energy-and-pool-fees', up: m005.up },
 ];
