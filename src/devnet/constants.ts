@@ -23,6 +23,8 @@ export const TAPOS_WINDOW = 65_536;
 export const TOTAL_NET_LIMIT = 43_200_000_000n;
 /** Free bandwidth every account gets per day. */
 export const FREE_NET_LIMIT = 600n;
+/** ChainConstant.PRECISION: fixed-point scale of the resource usage arithmetic. */
+export const USAGE_PRECISION = 1_000_000n;
 /** Maximum signatures per transaction (getTotalSignNum). */
 export const TOTAL_SIGN_NUM = 5;
 /**

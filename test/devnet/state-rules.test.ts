@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyContract } from '../../src/devnet/broadcast.js';
+import { increaseUsage } from '../../src/devnet/resource-usage.js';
 import { DevnetNode } from '../../src/devnet/devnet-node.js';
 import { delegatableEnergySun, energyFromStake, recoveredUsage } from '../../src/devnet/energy.js';
 import { resolveGenesis } from '../../src/devnet/genesis.js';
@@ -38,7 +39,9 @@ describe('energy', () => {
   test('energy per staked TRX is TotalEnergyLimit / TotalEnergyWeight, rounded down', () => {
     const totals = { totalEnergyLimit: 180_000_000_000n, totalEnergyWeight: 19_250_000_000n };
     assert.equal(energyFromStake(100n * TRX, totals), 935n);
-    assert.equal(energyFromStake(TRX - 1n, totals), 0n, 'part of a TRX yields nothing');
+    // Stake 2.0 counts fractions of a TRX (calculateGlobalEnergyLimitV2): 0.999999 × 9.35 → 9.
+    assert.equal(energyFromStake(TRX - 1n, totals), 9n);
+    assert.equal(energyFromStake(TRX, { ...totals, totalEnergyWeight: 0n }), 0n, 'no stake on the network, no energy');
     const { n } = node();
     const view = n.state.latest();
     assert.equal(view.energyTotals().totalEnergyWeight, 19_240_000_000n + 10_000_000n, 'our stake adds to the rest of the network');
@@ -51,6 +54,13 @@ describe('energy', () => {
     assert.equal(recoveredUsage(28_800n, 0, 28_800), 0n);
     assert.equal(recoveredUsage(28_800n, 0, 99_999), 0n);
     assert.equal(recoveredUsage(1n, 0, 1), 1n, 'a partly recovered unit still counts');
+  });
+
+  test('new usage adds to what is left of the old, in java-tron\'s fixed-point arithmetic', () => {
+    assert.equal(increaseUsage(0n, 300n, 0, 0), 300n);
+    assert.equal(increaseUsage(300n, 300n, 0, 14_400), 450n, 'half of the old recovered after 12 h');
+    assert.equal(increaseUsage(300n, 300n, 0, 28_800), 300n, 'all of the old recovered after 24 h');
+    assert.equal(increaseUsage(300n, 0n, 7, 7), 300n, 'nothing recovers within a slot');
   });
 
   test('energy the owner used itself is not delegatable, and comes back as it recovers', () => {
