@@ -32,6 +32,31 @@ function count(params: Record<string, unknown>, name: string, fallback: number |
   return Number(value);
 }
 
+/** A whole number of sun or bandwidth, or 'all' where the route allows it. */
+function amountOrAll(params: Record<string, unknown>, name: string): bigint | 'all' {
+  const raw = params[name];
+  if (raw === undefined || raw === null || raw === '') return 0n;
+  if (raw === 'all') return 'all';
+  const value = parseInt64(raw);
+  if (value === null || value < 0n) throw new AdminError(400, `${name} must be a non-negative integer or "all"`);
+  return value;
+}
+
+function addressOf(params: Record<string, unknown>): string {
+  const address = toHexAddress(params.address);
+  if (address === null) throw new AdminError(400, 'address must be a TRON address');
+  return address;
+}
+
+/** Runs an account change, turning "no such account" into a 400. */
+function onAccount(change: () => void): void {
+  try {
+    change();
+  } catch (err) {
+    throw new AdminError(400, err instanceof Error ? err.message : String(err));
+  }
+}
+
 function txSummary(tx: TxRecord): Record<string, unknown> {
   return {
     txID: tx.txID,
@@ -44,6 +69,8 @@ function txSummary(tx: TxRecord): Record<string, unknown> {
     block: tx.blockNumber,
     includeAtBlock: tx.includeAtBlock,
     fee: tx.fee,
+    netUsage: tx.netUsage,
+    netFee: tx.netFee,
     failure: tx.failure,
   };
 }
@@ -143,6 +170,21 @@ export function handleAdmin(req: AdminRequest): unknown {
         throw new AdminError(400, err instanceof Error ? err.message : String(err));
       }
       return { ok: true };
+    }
+    case 'POST /accounts/set-balance': {
+      const address = addressOf(params);
+      const balance = parseInt64(params.balance_sun);
+      if (balance === null || balance < 0n) throw new AdminError(400, 'balance_sun must be a non-negative integer');
+      onAccount(() => node.setBalance(address, balance));
+      return { address: toBase58(address), balance: state.latest().account(address)!.balance };
+    }
+    case 'POST /consume-bandwidth': {
+      const address = addressOf(params);
+      const net = amountOrAll(params, 'net');
+      const freeNet = amountOrAll(params, 'free_net');
+      onAccount(() => node.consumeBandwidth(address, net, freeNet));
+      const account = state.latest().account(address)!;
+      return { address: toBase58(address), net_usage: account.netUsage, free_net_usage: account.freeNetUsage };
     }
     default:
       throw new AdminError(404, `no devnet route ${route}`);

@@ -2,10 +2,12 @@
 // transaction held back by the delay fault is validated and applied when its
 // block comes (and fails then if the chain moved under it or it expired).
 import { createHash } from 'node:crypto';
-import { applyContract } from './broadcast.js';
-import type { BlockRecord, ChainState } from './chain-state.js';
+import { serializedSize } from './bandwidth.js';
+import { recordReceipt } from './broadcast.js';
+import type { BlockRecord, ChainState, TxRecord } from './chain-state.js';
 import { BLOCK_INTERVAL_MS } from './constants.js';
 import { BroadcastError } from './contract-error.js';
+import { processTransaction } from './process-transaction.js';
 
 function blockId(parentId: string, number: number, timestamp: number, txIds: readonly string[]): string {
   const hash = createHash('sha256').update(`${parentId}:${number}:${timestamp}:${txIds.join(',')}`).digest('hex');
@@ -15,6 +17,21 @@ function blockId(parentId: string, number: number, timestamp: number, txIds: rea
 
 export function genesisBlock(timestamp: number): BlockRecord {
   return { number: 0, id: blockId('0'.repeat(64), 0, timestamp, []), parentId: '0'.repeat(64), timestamp, txIds: [] };
+}
+
+/** Bills and applies a transaction the delay fault held back, now that its block has come. */
+function applyDelayed(state: ChainState, tx: TxRecord): void {
+  const value = tx.tx.raw_data.contract[0]!.parameter.value;
+  const raw = tx.tx.raw_data_hex ?? '';
+  const receipt = processTransaction(state, {
+    txID: tx.txID,
+    owner: tx.owner,
+    contractType: tx.contractType,
+    value,
+    serializedSize: serializedSize(raw.length / 2, tx.tx.signature),
+    signatureCount: tx.tx.signature.length,
+  });
+  recordReceipt(tx, receipt);
 }
 
 /** Includes delayed transactions whose block has come; returns their ids. */
@@ -31,7 +48,7 @@ function includeDelayed(state: ChainState, number: number, timestamp: number, lo
       continue;
     }
     try {
-      tx.fee = applyContract(state, tx.contractType, tx.tx.raw_data.contract[0]!.parameter.value);
+      applyDelayed(state, tx);
       included.push(tx.txID);
     } catch (err) {
       if (!(err instanceof BroadcastError)) throw err;

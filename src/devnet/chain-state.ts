@@ -2,8 +2,9 @@
 // blocks and transactions. Account-like state is versioned per block so the
 // full-node view (head, with pending transactions) and the solidified view
 // (head - lag) are both exact.
-import type { Account } from './account.js';
-import { BLOCK_INTERVAL_MS, TRX } from './constants.js';
+import { withAccountDefaults, type Account } from './account.js';
+import type { NetTotals } from './bandwidth.js';
+import { BLOCK_INTERVAL_MS, TOTAL_NET_LIMIT, TRX } from './constants.js';
 import type { EnergyTotals } from './energy.js';
 import { PENDING, VersionedMap, type VersionedMapData } from './versioned-map.js';
 
@@ -49,7 +50,16 @@ export interface TxRecord {
   includeAtBlock?: number;
   blockNumber?: number;
   blockTimestamp?: number;
+  /** Everything it burnt: contractFee + netFee + multiSignFee (TransactionInfo.fee). */
   fee: bigint;
+  /** Burnt by the contract itself (an account creation, a permission update). */
+  contractFee?: bigint;
+  /** Bandwidth paid from staked or free bandwidth (receipt.net_usage). */
+  netUsage?: bigint;
+  /** TRX burnt for bandwidth (receipt.net_fee). */
+  netFee?: bigint;
+  /** Burnt because it carries more than one signature. */
+  multiSignFee?: bigint;
   expiration: number;
   /** Why a delayed transaction failed when its block came. */
   failure?: string;
@@ -119,7 +129,7 @@ export class ChainState {
     readonly genesisTimestamp: number,
     data?: ChainStateData,
   ) {
-    this.accounts = data ? VersionedMap.fromData(data.accounts) : new VersionedMap();
+    this.accounts = data ? VersionedMap.fromData(data.accounts, withAccountDefaults) : new VersionedMap();
     this.delegations = data ? VersionedMap.fromData(data.delegations) : new VersionedMap();
     this.totals = data ? VersionedMap.fromData(data.totals) : new VersionedMap();
     if (data) {
@@ -164,6 +174,28 @@ export class ChainState {
 
   putTotals(totals: NetworkTotals): void {
     this.totals.set(TOTALS_KEY, totals);
+  }
+
+  /**
+   * Runs `step` as one unit: if it throws, every state write it made is undone,
+   * as java-tron discards a transaction's session when processing it fails.
+   * With `dryRun`, the writes are undone even when it succeeds.
+   */
+  atomically<T>(step: () => T, dryRun = false): T {
+    const maps = [this.accounts, this.delegations, this.totals] as const;
+    for (const map of maps) map.begin();
+    let result: T;
+    try {
+      result = step();
+    } catch (err) {
+      for (const map of maps) map.rollback();
+      throw err;
+    }
+    for (const map of maps) {
+      if (dryRun) map.rollback();
+      else map.commit();
+    }
+    return result;
   }
 
   /** Appends a block, stamping pending state writes with its number. */
@@ -247,6 +279,10 @@ export class ChainView {
 
   totalNetWeight(): bigint {
     return this.state.config.restNetWeight + this.networkTotals().stakedBandwidth / TRX;
+  }
+
+  netTotals(): NetTotals {
+    return { totalNetLimit: TOTAL_NET_LIMIT, totalNetWeight: this.totalNetWeight() };
   }
 
   /** A transaction is visible in this view once a block at or below it includes it. */

@@ -3,6 +3,7 @@
 // follow java-tron's DelegateResourceActuator.
 import type { Actuator, ContractSummary } from './actuator.js';
 import { isValidHexAddress } from './address.js';
+import { delegatableBandwidthSun, delegationSizeEstimate } from './bandwidth.js';
 import { BLOCK_INTERVAL_MS, DEFAULT_DELEGATE_LOCK_PERIOD, MAX_DELEGATE_LOCK_PERIOD, TRX } from './constants.js';
 import { addressField, boolField, int64Field, resourceField } from './contract-input.js';
 import { ContractValidateError } from './contract-error.js';
@@ -34,7 +35,7 @@ export const delegateResource: Actuator<Delegate> = {
       lockPeriod: int64Field(value, 'lock_period'),
     };
   },
-  validate({ owner, receiver, amount, resource, lock, lockPeriod }, { view, now, slot }) {
+  validate({ owner, receiver, amount, resource, lock, lockPeriod }, { view, now, slot, building }) {
     if (!isValidHexAddress(owner)) throw new ContractValidateError('Invalid address');
     const ownerAccount = view.account(owner);
     if (ownerAccount === undefined) throw new ContractValidateError(`Account[${owner}] not exists`);
@@ -46,8 +47,9 @@ export const delegateResource: Actuator<Delegate> = {
         );
       }
     } else if (resource === 'BANDWIDTH') {
-      // Bandwidth usage is not modelled, so all of the bandwidth stake is available.
-      if (ownerAccount.frozenBandwidth < amount) {
+      // Building the transaction also sets aside the bandwidth it will itself cost.
+      const reserve = building === true ? delegationSizeEstimate(ownerAccount.frozenBandwidth, MAX_DELEGATE_LOCK_PERIOD) : 0n;
+      if (delegatableBandwidthSun(ownerAccount, slot, view.netTotals(), reserve) < amount) {
         throw new ContractValidateError(
           'delegateBalance must be less than or equal to available FreezeBandwidthV2 balance',
         );

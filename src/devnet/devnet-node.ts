@@ -2,9 +2,11 @@
 // persistence wired together. Built from the genesis, or from the data file
 // when one exists.
 import { newAccount } from './account.js';
+import { currentFreeNetUsage, currentNetUsage, netLimit } from './bandwidth.js';
 import { produceBlocks, genesisBlock } from './block-producer.js';
 import { broadcastTransaction, type BroadcastResponse } from './broadcast.js';
 import { ChainState } from './chain-state.js';
+import { FREE_NET_LIMIT } from './constants.js';
 import { currentEnergyUsage } from './energy.js';
 import { Faults } from './faults.js';
 import type { ResolvedGenesis } from './genesis.js';
@@ -98,6 +100,37 @@ export class DevnetNode {
       ...account,
       energyUsage: currentEnergyUsage(account, view.slot) + energy,
       energyUsageSlot: view.slot,
+    });
+    this.dirty = true;
+  }
+
+  /** Sets an account's TRX balance (sun), e.g. to make a pool unable to pay for bandwidth. */
+  setBalance(address: string, balance: bigint): void {
+    const account = this.state.latest().account(address);
+    if (account === undefined) throw new Error('account does not exist');
+    this.state.putAccount({ ...account, balance });
+    this.dirty = true;
+  }
+
+  /**
+   * Simulates the account using bandwidth: `net` of its staked bandwidth and
+   * `freeNet` of its free bandwidth; 'all' uses up what is left of it.
+   */
+  consumeBandwidth(address: string, net: bigint | 'all', freeNet: bigint | 'all'): void {
+    const view = this.state.latest();
+    const account = view.account(address);
+    if (account === undefined) throw new Error('account does not exist');
+    const netUsed = currentNetUsage(account, view.slot);
+    const freeUsed = currentFreeNetUsage(account, view.slot);
+    const limit = netLimit(account, view.netTotals());
+    const addNet = net === 'all' ? (limit > netUsed ? limit - netUsed : 0n) : net;
+    const addFree = freeNet === 'all' ? (FREE_NET_LIMIT > freeUsed ? FREE_NET_LIMIT - freeUsed : 0n) : freeNet;
+    this.state.putAccount({
+      ...account,
+      netUsage: netUsed + addNet,
+      netUsageSlot: view.slot,
+      freeNetUsage: freeUsed + addFree,
+      freeNetUsageSlot: view.slot,
     });
     this.dirty = true;
   }

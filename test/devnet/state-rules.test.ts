@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyContract } from '../../src/devnet/broadcast.js';
+import { processTransaction } from '../../src/devnet/process-transaction.js';
 import { increaseUsage } from '../../src/devnet/resource-usage.js';
 import { DevnetNode } from '../../src/devnet/devnet-node.js';
 import { delegatableEnergySun, energyFromStake, recoveredUsage } from '../../src/devnet/energy.js';
@@ -74,6 +75,40 @@ describe('energy', () => {
     assert.ok(usedSun > 999_000n * TRX && usedSun < 1_001_000n * TRX, `~1M TRX backs 9.35M energy, got ${usedSun}`);
     const later = delegatableEnergySun(view.account(pool)!, view.slot + 14_400, view.energyTotals());
     assert.ok(later - afterUse > (usedSun * 49n) / 100n, 'half of it is back after 12 h');
+  });
+});
+
+describe('processing a transaction', () => {
+  test('a transaction refused by its contract leaves no trace: its bandwidth is not billed', () => {
+    const { n, pool, alice } = node();
+    const billed = {
+      txID: '00'.repeat(32),
+      owner: pool,
+      contractType: 'DelegateResourceContract',
+      value: { owner_address: pool, receiver_address: alice, balance: 1e15, resource: 'ENERGY' },
+      serializedSize: 220n,
+      signatureCount: 1,
+    };
+    assert.throws(() => processTransaction(n.state, billed), /FreezeEnergyV2 balance/);
+    assert.equal(n.state.latest().account(pool)?.freeNetUsage, 0n);
+    const receipt = processTransaction(n.state, { ...billed, value: { ...billed.value, balance: 1_000_000 } });
+    assert.deepEqual(receipt, { netUsage: 284n, netFee: 0n, multiSignFee: 0n, contractFee: 0n });
+    assert.equal(n.state.latest().account(pool)?.freeNetUsage, 284n, 'no stake for bandwidth: the free allowance pays');
+  });
+
+  test('a dry run answers like the real thing and changes nothing', () => {
+    const { n, pool, alice } = node();
+    const billed = {
+      txID: '00'.repeat(32),
+      owner: alice,
+      contractType: 'TransferContract',
+      value: { owner_address: alice, to_address: pool, amount: 1_000_000 },
+      serializedSize: 200n,
+      signatureCount: 2,
+    };
+    assert.deepEqual(processTransaction(n.state, billed, true), { netUsage: 264n, netFee: 0n, multiSignFee: 1_000_000n, contractFee: 0n });
+    assert.equal(n.state.latest().account(alice)?.balance, 10n * TRX);
+    assert.equal(n.state.latest().account(alice)?.freeNetUsage, 0n);
   });
 });
 
