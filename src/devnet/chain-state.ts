@@ -89,6 +89,8 @@ export interface ChainConfig {
   restEnergyWeight: bigint;
   restNetWeight: bigint;
   solidifyLag: number;
+  /** getMaxDelegateLockPeriod, in blocks. */
+  maxDelegateLockPeriod: bigint;
 }
 
 export interface ChainStateData {

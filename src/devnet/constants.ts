@@ -5,7 +5,10 @@
 export const TRX = 1_000_000n;
 /** Block interval of the real network; lock periods and recovery are counted in these slots. */
 export const BLOCK_INTERVAL_MS = 3000;
-/** Chain parameter getMaxDelegateLockPeriod: 30 days of blocks. */
+/**
+ * Chain parameter getMaxDelegateLockPeriod on mainnet: 30 days of blocks. java-tron's own
+ * default (DynamicPropertiesStore) is DELEGATE_PERIOD / interval = 86,400; a proposal raised it.
+ */
 export const MAX_DELEGATE_LOCK_PERIOD = 864_000n;
 /** `lock: true` without a period locks for 3 days (java-tron DELEGATE_PERIOD / interval). */
 export const DEFAULT_DELEGATE_LOCK_PERIOD = 86_400n;

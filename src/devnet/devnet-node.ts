@@ -6,7 +6,7 @@ import { currentFreeNetUsage, currentNetUsage, netLimit } from './bandwidth.js';
 import { produceBlocks, genesisBlock } from './block-producer.js';
 import { broadcastTransaction, type BroadcastResponse } from './broadcast.js';
 import { ChainState } from './chain-state.js';
-import { FREE_NET_LIMIT } from './constants.js';
+import { FREE_NET_LIMIT, MAX_DELEGATE_LOCK_PERIOD } from './constants.js';
 import { currentEnergyUsage } from './energy.js';
 import { Faults } from './faults.js';
 import type { ResolvedGenesis } from './genesis.js';
@@ -19,6 +19,8 @@ export interface NodeOptions {
   genesis: ResolvedGenesis;
   totalEnergyLimit: bigint;
   solidifyLag: number;
+  /** getMaxDelegateLockPeriod in blocks; default mainnet's 864,000. */
+  maxDelegateLockPeriod?: bigint;
   dataFile?: string;
   log: (line: string) => void;
   /** Worker threads for signature checks; 0 checks on the main thread. Default: one per core beyond the first (at least 1, at most 4). */
@@ -45,6 +47,7 @@ export class DevnetNode {
       restEnergyWeight: saved?.config.restEnergyWeight ?? options.genesis.restEnergyWeight,
       restNetWeight: saved?.config.restNetWeight ?? options.genesis.restNetWeight,
       solidifyLag: options.solidifyLag,
+      maxDelegateLockPeriod: options.maxDelegateLockPeriod ?? MAX_DELEGATE_LOCK_PERIOD,
     };
     if (saved !== undefined) {
       this.state = new ChainState(config, saved.genesisTimestamp, saved);

@@ -14,6 +14,8 @@ export interface DevnetOptions {
   blockIntervalMs?: number;
   solidifyLag?: number;
   totalEnergyLimit?: bigint;
+  /** getMaxDelegateLockPeriod in blocks (default mainnet's 864,000; 86,400 or less fixes every lock at 3 days). */
+  maxDelegateLockPeriod?: bigint;
   genesis?: GenesisSpec | string;
   dataFile?: string;
   log?: (line: string) => void;
@@ -45,6 +47,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     genesis,
     totalEnergyLimit: opts.totalEnergyLimit ?? 180_000_000_000n,
     solidifyLag,
+    ...(opts.maxDelegateLockPeriod === undefined ? {} : { maxDelegateLockPeriod: opts.maxDelegateLockPeriod }),
     ...(opts.dataFile === undefined ? {} : { dataFile: opts.dataFile }),
     log,
   });

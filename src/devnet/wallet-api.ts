@@ -9,7 +9,6 @@ import {
   ENERGY_FEE,
   FREE_NET_LIMIT,
   MAX_CREATE_ACCOUNT_TX_SIZE,
-  MAX_DELEGATE_LOCK_PERIOD,
   MULTI_SIGN_FEE,
   TRANSACTION_FEE,
   TRX,
@@ -72,7 +71,7 @@ function chainParameters(req: WalletRequest): Record<string, unknown> {
     ['getAllowDelegateResource', 1n],
     ['getUnfreezeDelayDays', 14n],
     ['getAllowNewResourceModel', 1n],
-    ['getMaxDelegateLockPeriod', MAX_DELEGATE_LOCK_PERIOD],
+    ['getMaxDelegateLockPeriod', req.view.config.maxDelegateLockPeriod],
     ['getFreeNetLimit', FREE_NET_LIMIT],
     ['getTotalNetLimit', req.view.netTotals().totalNetLimit],
     ['getMaxCreateAccountTxSize', MAX_CREATE_ACCOUNT_TX_SIZE],
@@ -169,7 +168,7 @@ const readHandlers: Record<string, Handler> = {
     if (type === 1) max = delegatableEnergySun(account, view.slot, view.energyTotals());
     if (type === 0) {
       // Bandwidth keeps back what the delegation transaction itself will cost.
-      const reserve = delegationSizeEstimate(account.frozenBandwidth, MAX_DELEGATE_LOCK_PERIOD);
+      const reserve = delegationSizeEstimate(account.frozenBandwidth, view.config.maxDelegateLockPeriod);
       max = delegatableBandwidthSun(account, view.slot, view.netTotals(), reserve);
     }
     // Less than 1 TRX cannot be delegated, so java-tron reports it as nothing.
