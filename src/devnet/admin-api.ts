@@ -1,6 +1,7 @@
 // /devnet/*: what tests and operators use to drive the devnet — mine blocks,
 // inject faults, and see what really happened on chain. Never itself faulted.
 import { toBase58, toHexAddress } from './address.js';
+import { afterPoolMessage, isNotFinalCode, NOT_FINAL_CODES, refusalMessage } from './broadcast-codes.js';
 import type { ChainView, TxRecord } from './chain-state.js';
 import type { DevnetNode } from './devnet-node.js';
 import type { ResolvedGenesis } from './genesis.js';
@@ -72,6 +73,7 @@ function txSummary(tx: TxRecord): Record<string, unknown> {
     netUsage: tx.netUsage,
     netFee: tx.netFee,
     failure: tx.failure,
+    answered: tx.answered,
   };
 }
 
@@ -148,8 +150,20 @@ export function handleAdmin(req: AdminRequest): unknown {
       const code = typeof params.code === 'string' ? params.code : 'SERVER_BUSY';
       faults.state.failBroadcast = {
         code,
-        message: typeof params.message === 'string' ? params.message : `devnet injected ${code}`,
+        message: typeof params.message === 'string' ? params.message : refusalMessage(code),
         remaining: count(params, 'count', 1)!,
+      };
+      return faults.state;
+    }
+    case 'POST /faults/accept-then-fail': {
+      const code = typeof params.code === 'string' ? params.code : 'NOT_ENOUGH_EFFECTIVE_CONNECTION';
+      if (!isNotFinalCode(code)) {
+        throw new AdminError(400, `code must be one of ${NOT_FINAL_CODES.join(', ')}: the others prove the transaction cannot land`);
+      }
+      faults.state.acceptThenFail = {
+        code,
+        message: typeof params.message === 'string' ? params.message : afterPoolMessage(code),
+        remaining: count(params, 'count', 1),
       };
       return faults.state;
     }

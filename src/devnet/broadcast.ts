@@ -191,6 +191,13 @@ export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): 
   state.txs.set(tx.txID, record);
   if (record.status === 'pending') state.pending.push(tx.txID);
   if (record.status === 'delayed') state.delayed.add(tx.txID);
+  // java-tron relays a transaction after pooling it, and answers a failure when relaying fails.
+  const answer = faults.takeAcceptThenFail();
+  if (answer !== null) {
+    record.answered = answer.code;
+    deps.log(`broadcast ${tx.txID} accepted, answered ${answer.code} (fault)`);
+    return failure(answer.code, tx.txID, answer.message);
+  }
   return { result: true, txid: tx.txID };
 }
 

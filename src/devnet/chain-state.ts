@@ -63,6 +63,8 @@ export interface TxRecord {
   expiration: number;
   /** Why a delayed transaction failed when its block came. */
   failure?: string;
+  /** The failure code the node answered although it accepted the transaction (accept-then-fail fault). */
+  answered?: string;
 }
 
 export interface SignedTransaction {
