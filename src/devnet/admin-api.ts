@@ -200,6 +200,19 @@ export function handleAdmin(req: AdminRequest): unknown {
       const account = state.latest().account(address)!;
       return { address: toBase58(address), net_usage: account.netUsage, free_net_usage: account.freeNetUsage };
     }
+    case 'POST /network/energy-weight': {
+      const total = params.total_trx === undefined ? null : parseInt64(params.total_trx);
+      const delta = params.delta_trx === undefined ? null : parseInt64(params.delta_trx);
+      if ((total === null) === (delta === null)) throw new AdminError(400, 'give exactly one of total_trx and delta_trx (whole TRX)');
+      if (total !== null && total <= 0n) throw new AdminError(400, 'total_trx must be positive');
+      let weight: bigint;
+      try {
+        weight = node.scheduleEnergyWeight(total !== null ? { total } : { delta: delta! });
+      } catch (err) {
+        throw new AdminError(400, err instanceof Error ? err.message : String(err));
+      }
+      return { TotalEnergyWeight: weight, TotalEnergyLimit: state.config.totalEnergyLimit, fromBlock: state.head + 1 };
+    }
     default:
       throw new AdminError(404, `no devnet route ${route}`);
   }

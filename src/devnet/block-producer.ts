@@ -60,6 +60,14 @@ function includeDelayed(state: ChainState, number: number, timestamp: number, lo
   return included;
 }
 
+/** Other stakers arriving or leaving (set through the admin API) take effect in the next block. */
+function applyScheduledWeight(state: ChainState): void {
+  if (state.scheduledRestEnergyWeight === undefined) return;
+  const totals = state.latest().networkTotals();
+  state.putTotals({ ...totals, restEnergyWeight: state.scheduledRestEnergyWeight });
+  state.scheduledRestEnergyWeight = undefined;
+}
+
 /** Produces `count` blocks; returns the new head number. */
 export function produceBlocks(state: ChainState, count: number, log: (line: string) => void): number {
   for (let i = 0; i < count; i++) {
@@ -67,6 +75,7 @@ export function produceBlocks(state: ChainState, count: number, log: (line: stri
     const number = parent.number + 1;
     // Never behind the wall clock, never closer than one slot to the parent.
     const timestamp = Math.max(parent.timestamp + BLOCK_INTERVAL_MS, Date.now());
+    applyScheduledWeight(state);
     const txIds = [...includeDelayed(state, number, timestamp, log), ...state.pending];
     state.pending = [];
     const block: BlockRecord = { number, id: blockId(parent.id, number, timestamp, txIds), parentId: parent.id, timestamp, txIds };

@@ -23,6 +23,8 @@ export interface NetworkTotals {
   /** Sun staked for energy by accounts on this devnet. */
   stakedEnergy: bigint;
   stakedBandwidth: bigint;
+  /** TotalEnergyWeight (TRX) of the rest of the network, once moved by the admin API; the genesis value until then. */
+  restEnergyWeight?: bigint;
 }
 
 export interface BlockRecord {
@@ -99,6 +101,8 @@ export interface ChainStateData {
   config: { totalEnergyLimit: bigint; restEnergyWeight: bigint; restNetWeight: bigint };
   genesisTimestamp: number;
   head: number;
+  /** The rest of the network's energy weight the next block brings. */
+  scheduledRestEnergyWeight?: bigint;
   accounts: VersionedMapData<Account>;
   delegations: VersionedMapData<Delegation>;
   totals: VersionedMapData<NetworkTotals>;
@@ -127,6 +131,8 @@ export class ChainState {
   /** Accepted, held back by the delay fault until their block. */
   readonly delayed = new Set<string>();
   head = 0;
+  /** Set by the admin API: the rest of the network's TotalEnergyWeight (TRX) from the next block on. */
+  scheduledRestEnergyWeight: bigint | undefined;
 
   constructor(
     readonly config: ChainConfig,
@@ -138,6 +144,7 @@ export class ChainState {
     this.totals = data ? VersionedMap.fromData(data.totals) : new VersionedMap();
     if (data) {
       this.head = data.head;
+      this.scheduledRestEnergyWeight = data.scheduledRestEnergyWeight;
       for (const block of data.blocks) this.blocks.set(block.number, block);
       for (const tx of data.txs) {
         this.txs.set(tx.txID, tx);
@@ -230,6 +237,7 @@ export class ChainState {
       },
       genesisTimestamp: this.genesisTimestamp,
       head: this.head,
+      ...(this.scheduledRestEnergyWeight === undefined ? {} : { scheduledRestEnergyWeight: this.scheduledRestEnergyWeight }),
       accounts: this.accounts.toData(),
       delegations: this.delegations.toData(),
       totals: this.totals.toData(),
@@ -275,9 +283,10 @@ export class ChainView {
   }
 
   energyTotals(): EnergyTotals {
+    const totals = this.networkTotals();
     return {
       totalEnergyLimit: this.state.config.totalEnergyLimit,
-      totalEnergyWeight: this.state.config.restEnergyWeight + this.networkTotals().stakedEnergy / TRX,
+      totalEnergyWeight: (totals.restEnergyWeight ?? this.state.config.restEnergyWeight) + totals.stakedEnergy / TRX,
     };
   }
 

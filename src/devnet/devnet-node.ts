@@ -6,7 +6,7 @@ import { currentFreeNetUsage, currentNetUsage, netLimit } from './bandwidth.js';
 import { produceBlocks, genesisBlock } from './block-producer.js';
 import { broadcastTransaction, type BroadcastResponse } from './broadcast.js';
 import { ChainState } from './chain-state.js';
-import { FREE_NET_LIMIT, MAX_DELEGATE_LOCK_PERIOD } from './constants.js';
+import { FREE_NET_LIMIT, MAX_DELEGATE_LOCK_PERIOD, TRX } from './constants.js';
 import { currentEnergyUsage } from './energy.js';
 import { Faults } from './faults.js';
 import type { ResolvedGenesis } from './genesis.js';
@@ -136,6 +136,22 @@ export class DevnetNode {
       freeNetUsageSlot: view.slot,
     });
     this.dirty = true;
+  }
+
+  /**
+   * Other stakers arriving or leaving: the network's TotalEnergyWeight (TRX)
+   * becomes `total`, or moves by `delta`, from the next block on. Returns the new total.
+   */
+  scheduleEnergyWeight(change: { total: bigint } | { delta: bigint }): bigint {
+    const { state } = this;
+    const totals = state.latest().networkTotals();
+    const ours = totals.stakedEnergy / TRX;
+    const rest = state.scheduledRestEnergyWeight ?? totals.restEnergyWeight ?? state.config.restEnergyWeight;
+    const newRest = 'total' in change ? change.total - ours : rest + change.delta;
+    if (newRest < 0n) throw new Error(`TotalEnergyWeight cannot fall below the devnet's own stake (${ours} TRX)`);
+    state.scheduledRestEnergyWeight = newRest;
+    this.dirty = true;
+    return newRest + ours;
   }
 
   async close(): Promise<void> {
