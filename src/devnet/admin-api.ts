@@ -213,6 +213,12 @@ export function handleAdmin(req: AdminRequest): unknown {
       }
       return { TotalEnergyWeight: weight, TotalEnergyLimit: state.config.totalEnergyLimit, fromBlock: state.head + 1 };
     }
+    case 'GET /calls':
+      return node.calls.snapshot();
+    case 'DELETE /calls':
+    case 'POST /calls/reset':
+      node.calls.reset();
+      return node.calls.snapshot();
     default:
       throw new AdminError(404, `no devnet route ${route}`);
   }

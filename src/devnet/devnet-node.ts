@@ -5,6 +5,7 @@ import { newAccount } from './account.js';
 import { currentFreeNetUsage, currentNetUsage, netLimit } from './bandwidth.js';
 import { produceBlocks, genesisBlock } from './block-producer.js';
 import { broadcastTransaction, type BroadcastResponse } from './broadcast.js';
+import { CallCounter } from './call-counter.js';
 import { ChainState } from './chain-state.js';
 import { FREE_NET_LIMIT, MAX_DELEGATE_LOCK_PERIOD, TRX } from './constants.js';
 import { currentEnergyUsage } from './energy.js';
@@ -30,6 +31,7 @@ export interface NodeOptions {
 export class DevnetNode {
   readonly state: ChainState;
   readonly faults = new Faults();
+  readonly calls = new CallCounter();
   readonly verifier: SignatureVerifier;
   private readonly dataFile: string | undefined;
   readonly log: (line: string) => void;

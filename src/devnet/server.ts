@@ -81,6 +81,7 @@ export function createDevnetServer(deps: ServerDeps): DevnetServer {
     const url = new URL(req.url ?? '/', 'http://devnet');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = (req.method ?? 'GET').toUpperCase();
+    if (path.startsWith('/wallet/') || path.startsWith('/walletsolidity/')) node.calls.count(path);
     const text = method === 'POST' ? await readBody(req) : '';
     let body: Record<string, unknown> = {};
     if (text.trim() !== '') {
