@@ -14,6 +14,7 @@ export interface AdminRequest {
   node: DevnetNode;
   genesis: ResolvedGenesis;
   blockIntervalMs: number;
+  profile: string;
 }
 
 export class AdminError extends Error {
@@ -105,6 +106,7 @@ export function handleAdmin(req: AdminRequest): unknown {
         head: state.head,
         solid: state.solidBlock,
         pending: state.pending.length,
+        profile: req.profile,
         blockIntervalMs: req.blockIntervalMs,
         solidifyLag: state.config.solidifyLag,
         faults: faults.state,

@@ -20,6 +20,7 @@ export interface ServerDeps {
   node: DevnetNode;
   genesis: ResolvedGenesis;
   blockIntervalMs: number;
+  profile: string;
 }
 
 export interface DevnetServer {
@@ -103,7 +104,15 @@ export function createDevnetServer(deps: ServerDeps): DevnetServer {
         return;
       }
       try {
-        const result = handleAdmin({ method, path: path.slice('/devnet'.length), params, node, genesis: deps.genesis, blockIntervalMs: deps.blockIntervalMs });
+        const result = handleAdmin({
+          method,
+          path: path.slice('/devnet'.length),
+          params,
+          node,
+          genesis: deps.genesis,
+          blockIntervalMs: deps.blockIntervalMs,
+          profile: deps.profile,
+        });
         send(res, 200, toWireJson(result));
       } catch (err) {
         const status = err instanceof AdminError ? err.status : 500;
