@@ -114,8 +114,11 @@ export interface DevnetConfig {
   /** Role `devnet` only: where it listens (the embedded one takes a free loopback port). */
   host: string;
   port: number;
-  blockIntervalMs: number;
-  solidifyLag: number;
+  /** DEVNET_PROFILE: timing preset (default: a block a second, lag 2; mainnet: 3 s blocks, lag 19). */
+  profile: 'default' | 'mainnet';
+  /** Undefined: the profile's. */
+  blockIntervalMs: number | undefined;
+  solidifyLag: number | undefined;
   totalEnergyLimit: bigint | undefined;
   /** Genesis JSON file; undefined: the built-in genesis (its keys derived from `seed` when set). */
   genesisFile: string | undefined;
@@ -271,8 +274,9 @@ function parseChain(env: Env): ChainConfig {
     devnet: {
       host: text(env, 'DEVNET_HOST', '127.0.0.1'),
       port: Number(integer(env, 'DEVNET_PORT', 8090n, 0n, 65_535n)),
-      blockIntervalMs: ms(env, 'DEVNET_BLOCK_INTERVAL_MS', 1000, 0, 60_000),
-      solidifyLag: ms(env, 'DEVNET_SOLIDIFY_LAG', 2, 0, 1000),
+      profile: oneOf(env, 'DEVNET_PROFILE', ['default', 'mainnet'] as const, 'default'),
+      blockIntervalMs: env.DEVNET_BLOCK_INTERVAL_MS?.trim() ? ms(env, 'DEVNET_BLOCK_INTERVAL_MS', 0, 0, 60_000) : undefined,
+      solidifyLag: env.DEVNET_SOLIDIFY_LAG?.trim() ? ms(env, 'DEVNET_SOLIDIFY_LAG', 0, 0, 1000) : undefined,
       totalEnergyLimit: env.DEVNET_TOTAL_ENERGY_LIMIT?.trim() ? integer(env, 'DEVNET_TOTAL_ENERGY_LIMIT', 0n, 1n, 10n ** 15n) : undefined,
       genesisFile: env.DEVNET_GENESIS?.trim() || undefined,
       seed: env.DEVNET_SEED?.trim() || undefined,

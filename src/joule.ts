@@ -55,6 +55,7 @@ export interface JouleOptions {
 async function embeddedChain(config: Config, log: Logger): Promise<{ devnet: Devnet; keys: readonly PoolKey[] }> {
   const settings = config.chain.devnet;
   const devnet = await startDevnet({
+    profile: settings.profile,
     blockIntervalMs: settings.blockIntervalMs,
     solidifyLag: settings.solidifyLag,
     ...(settings.totalEnergyLimit === undefined ? {} : { totalEnergyLimit: settings.totalEnergyLimit }),

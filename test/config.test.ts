@@ -18,6 +18,14 @@ test('defaults are the embedded mode on 127.0.0.1:8002', () => {
   assert.equal(loadConfig({ POOL_REFRESH_MS: '300' }).engine.poolRefreshMs, 300);
 });
 
+test('DEVNET_PROFILE picks the devnet timing; the interval and lag are the profile\'s unless set', () => {
+  assert.equal(loadConfig({}).chain.devnet.profile, 'default');
+  const mainnet = loadConfig({ DEVNET_PROFILE: 'mainnet' }).chain.devnet;
+  assert.deepEqual([mainnet.profile, mainnet.blockIntervalMs, mainnet.solidifyLag], ['mainnet', undefined, undefined]);
+  const set = loadConfig({ DEVNET_PROFILE: 'mainnet', DEVNET_BLOCK_INTERVAL_MS: '100', DEVNET_SOLIDIFY_LAG: '0' }).chain.devnet;
+  assert.deepEqual([set.blockIntervalMs, set.solidifyLag], [100, 0]);
+});
+
 test('the role comes from the command line first, then JOULE_ROLE', () => {
   assert.equal(loadConfig({ JOULE_ROLE: 'api' }).role, 'api');
   assert.equal(loadConfig({ JOULE_ROLE: 'api' }, ['all']).role, 'all');
@@ -55,6 +63,7 @@ test('every bad value names its variable', () => {
     [{ CLIENT_AUTH: 'loopback', HOST: '10.1.2.3' }, 'CLIENT_AUTH'],
     [{ CLIENT_AUTH: 'open' }, 'CLIENT_AUTH'],
     [{ CLIENT_AUTH: 'none', API_KEYS: 'a-client-key-0000001' }, 'CLIENT_AUTH'],
+    [{ DEVNET_PROFILE: 'fast' }, 'DEVNET_PROFILE'],
   ];
   for (const [env, variable] of cases) {
     assert.throws(

@@ -1,4 +1,5 @@
-// The slice of java-tron's Account that Stake 2.0 delegation touches.
+// The slice of java-tron's Account that Stake 2.0 delegation and resource
+// accounting (energy, staked and free bandwidth) touch.
 import { DEFAULT_ACTIVE_OPERATIONS } from './constants.js';
 
 export interface PermissionKey {
@@ -33,6 +34,12 @@ export interface Account {
   /** Energy used, as of `energyUsageSlot`; it decays linearly over 24 h. */
   energyUsage: bigint;
   energyUsageSlot: number;
+  /** Staked bandwidth used (net_usage), as of `netUsageSlot` (latest_consume_time). */
+  netUsage: bigint;
+  netUsageSlot: number;
+  /** Free daily bandwidth used (free_net_usage), as of `freeNetUsageSlot` (latest_consume_free_time). */
+  freeNetUsage: bigint;
+  freeNetUsageSlot: number;
   owner: Permission;
   actives: Permission[];
 }
@@ -67,8 +74,23 @@ export function newAccount(address: string, createTime: number, type: Account['t
     acquiredBandwidth: 0n,
     energyUsage: 0n,
     energyUsageSlot: 0,
+    netUsage: 0n,
+    netUsageSlot: 0,
+    freeNetUsage: 0n,
+    freeNetUsageSlot: 0,
     owner: defaultOwnerPermission(address),
     actives: [defaultActivePermission(address)],
+  };
+}
+
+/** An account as saved before bandwidth was modelled gets the fields it lacks, at zero. */
+export function withAccountDefaults(account: Account): Account {
+  return {
+    ...account,
+    netUsage: account.netUsage ?? 0n,
+    netUsageSlot: account.netUsageSlot ?? 0,
+    freeNetUsage: account.freeNetUsage ?? 0n,
+    freeNetUsageSlot: account.freeNetUsageSlot ?? 0,
   };
 }
 

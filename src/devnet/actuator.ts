@@ -10,6 +10,8 @@ export interface ApplyContext {
   now: number;
   /** Head slot: what resource recovery is measured in. */
   slot: number;
+  /** Validating for a transaction-building endpoint (java-tron's isTransactionCreate), not a broadcast. */
+  building?: boolean;
 }
 
 /** What state inspection reports about a transaction. */

@@ -1,6 +1,7 @@
 // /devnet/*: what tests and operators use to drive the devnet — mine blocks,
 // inject faults, and see what really happened on chain. Never itself faulted.
 import { toBase58, toHexAddress } from './address.js';
+import { afterPoolMessage, isNotFinalCode, NOT_FINAL_CODES, refusalMessage } from './broadcast-codes.js';
 import type { ChainView, TxRecord } from './chain-state.js';
 import type { DevnetNode } from './devnet-node.js';
 import type { ResolvedGenesis } from './genesis.js';
@@ -13,6 +14,7 @@ export interface AdminRequest {
   node: DevnetNode;
   genesis: ResolvedGenesis;
   blockIntervalMs: number;
+  profile: string;
 }
 
 export class AdminError extends Error {
@@ -32,6 +34,31 @@ function count(params: Record<string, unknown>, name: string, fallback: number |
   return Number(value);
 }
 
+/** A whole number of sun or bandwidth, or 'all' where the route allows it. */
+function amountOrAll(params: Record<string, unknown>, name: string): bigint | 'all' {
+  const raw = params[name];
+  if (raw === undefined || raw === null || raw === '') return 0n;
+  if (raw === 'all') return 'all';
+  const value = parseInt64(raw);
+  if (value === null || value < 0n) throw new AdminError(400, `${name} must be a non-negative integer or "all"`);
+  return value;
+}
+
+function addressOf(params: Record<string, unknown>): string {
+  const address = toHexAddress(params.address);
+  if (address === null) throw new AdminError(400, 'address must be a TRON address');
+  return address;
+}
+
+/** Runs an account change, turning "no such account" into a 400. */
+function onAccount(change: () => void): void {
+  try {
+    change();
+  } catch (err) {
+    throw new AdminError(400, err instanceof Error ? err.message : String(err));
+  }
+}
+
 function txSummary(tx: TxRecord): Record<string, unknown> {
   return {
     txID: tx.txID,
@@ -44,7 +71,10 @@ function txSummary(tx: TxRecord): Record<string, unknown> {
     block: tx.blockNumber,
     includeAtBlock: tx.includeAtBlock,
     fee: tx.fee,
+    netUsage: tx.netUsage,
+    netFee: tx.netFee,
     failure: tx.failure,
+    answered: tx.answered,
   };
 }
 
@@ -76,6 +106,7 @@ export function handleAdmin(req: AdminRequest): unknown {
         head: state.head,
         solid: state.solidBlock,
         pending: state.pending.length,
+        profile: req.profile,
         blockIntervalMs: req.blockIntervalMs,
         solidifyLag: state.config.solidifyLag,
         faults: faults.state,
@@ -121,8 +152,20 @@ export function handleAdmin(req: AdminRequest): unknown {
       const code = typeof params.code === 'string' ? params.code : 'SERVER_BUSY';
       faults.state.failBroadcast = {
         code,
-        message: typeof params.message === 'string' ? params.message : `devnet injected ${code}`,
+        message: typeof params.message === 'string' ? params.message : refusalMessage(code),
         remaining: count(params, 'count', 1)!,
+      };
+      return faults.state;
+    }
+    case 'POST /faults/accept-then-fail': {
+      const code = typeof params.code === 'string' ? params.code : 'NOT_ENOUGH_EFFECTIVE_CONNECTION';
+      if (!isNotFinalCode(code)) {
+        throw new AdminError(400, `code must be one of ${NOT_FINAL_CODES.join(', ')}: the others prove the transaction cannot land`);
+      }
+      faults.state.acceptThenFail = {
+        code,
+        message: typeof params.message === 'string' ? params.message : afterPoolMessage(code),
+        remaining: count(params, 'count', 1),
       };
       return faults.state;
     }
@@ -144,6 +187,40 @@ export function handleAdmin(req: AdminRequest): unknown {
       }
       return { ok: true };
     }
+    case 'POST /accounts/set-balance': {
+      const address = addressOf(params);
+      const balance = parseInt64(params.balance_sun);
+      if (balance === null || balance < 0n) throw new AdminError(400, 'balance_sun must be a non-negative integer');
+      onAccount(() => node.setBalance(address, balance));
+      return { address: toBase58(address), balance: state.latest().account(address)!.balance };
+    }
+    case 'POST /consume-bandwidth': {
+      const address = addressOf(params);
+      const net = amountOrAll(params, 'net');
+      const freeNet = amountOrAll(params, 'free_net');
+      onAccount(() => node.consumeBandwidth(address, net, freeNet));
+      const account = state.latest().account(address)!;
+      return { address: toBase58(address), net_usage: account.netUsage, free_net_usage: account.freeNetUsage };
+    }
+    case 'POST /network/energy-weight': {
+      const total = params.total_trx === undefined ? null : parseInt64(params.total_trx);
+      const delta = params.delta_trx === undefined ? null : parseInt64(params.delta_trx);
+      if ((total === null) === (delta === null)) throw new AdminError(400, 'give exactly one of total_trx and delta_trx (whole TRX)');
+      if (total !== null && total <= 0n) throw new AdminError(400, 'total_trx must be positive');
+      let weight: bigint;
+      try {
+        weight = node.scheduleEnergyWeight(total !== null ? { total } : { delta: delta! });
+      } catch (err) {
+        throw new AdminError(400, err instanceof Error ? err.message : String(err));
+      }
+      return { TotalEnergyWeight: weight, TotalEnergyLimit: state.config.totalEnergyLimit, fromBlock: state.head + 1 };
+    }
+    case 'GET /calls':
+      return node.calls.snapshot();
+    case 'DELETE /calls':
+    case 'POST /calls/reset':
+      node.calls.reset();
+      return node.calls.snapshot();
     default:
       throw new AdminError(404, `no devnet route ${route}`);
   }

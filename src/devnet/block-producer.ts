@@ -2,10 +2,12 @@
 // transaction held back by the delay fault is validated and applied when its
 // block comes (and fails then if the chain moved under it or it expired).
 import { createHash } from 'node:crypto';
-import { applyContract } from './broadcast.js';
-import type { BlockRecord, ChainState } from './chain-state.js';
+import { serializedSize } from './bandwidth.js';
+import { recordReceipt } from './broadcast.js';
+import type { BlockRecord, ChainState, TxRecord } from './chain-state.js';
 import { BLOCK_INTERVAL_MS } from './constants.js';
 import { BroadcastError } from './contract-error.js';
+import { processTransaction } from './process-transaction.js';
 
 function blockId(parentId: string, number: number, timestamp: number, txIds: readonly string[]): string {
   const hash = createHash('sha256').update(`${parentId}:${number}:${timestamp}:${txIds.join(',')}`).digest('hex');
@@ -15,6 +17,21 @@ function blockId(parentId: string, number: number, timestamp: number, txIds: rea
 
 export function genesisBlock(timestamp: number): BlockRecord {
   return { number: 0, id: blockId('0'.repeat(64), 0, timestamp, []), parentId: '0'.repeat(64), timestamp, txIds: [] };
+}
+
+/** Bills and applies a transaction the delay fault held back, now that its block has come. */
+function applyDelayed(state: ChainState, tx: TxRecord): void {
+  const value = tx.tx.raw_data.contract[0]!.parameter.value;
+  const raw = tx.tx.raw_data_hex ?? '';
+  const receipt = processTransaction(state, {
+    txID: tx.txID,
+    owner: tx.owner,
+    contractType: tx.contractType,
+    value,
+    serializedSize: serializedSize(raw.length / 2, tx.tx.signature),
+    signatureCount: tx.tx.signature.length,
+  });
+  recordReceipt(tx, receipt);
 }
 
 /** Includes delayed transactions whose block has come; returns their ids. */
@@ -31,7 +48,7 @@ function includeDelayed(state: ChainState, number: number, timestamp: number, lo
       continue;
     }
     try {
-      tx.fee = applyContract(state, tx.contractType, tx.tx.raw_data.contract[0]!.parameter.value);
+      applyDelayed(state, tx);
       included.push(tx.txID);
     } catch (err) {
       if (!(err instanceof BroadcastError)) throw err;
@@ -43,6 +60,14 @@ function includeDelayed(state: ChainState, number: number, timestamp: number, lo
   return included;
 }
 
+/** Other stakers arriving or leaving (set through the admin API) take effect in the next block. */
+function applyScheduledWeight(state: ChainState): void {
+  if (state.scheduledRestEnergyWeight === undefined) return;
+  const totals = state.latest().networkTotals();
+  state.putTotals({ ...totals, restEnergyWeight: state.scheduledRestEnergyWeight });
+  state.scheduledRestEnergyWeight = undefined;
+}
+
 /** Produces `count` blocks; returns the new head number. */
 export function produceBlocks(state: ChainState, count: number, log: (line: string) => void): number {
   for (let i = 0; i < count; i++) {
@@ -50,6 +75,7 @@ export function produceBlocks(state: ChainState, count: number, log: (line: stri
     const number = parent.number + 1;
     // Never behind the wall clock, never closer than one slot to the parent.
     const timestamp = Math.max(parent.timestamp + BLOCK_INTERVAL_MS, Date.now());
+    applyScheduledWeight(state);
     const txIds = [...includeDelayed(state, number, timestamp, log), ...state.pending];
     state.pending = [];
     const block: BlockRecord = { number, id: blockId(parent.id, number, timestamp, txIds), parentId: parent.id, timestamp, txIds };

@@ -1,18 +1,29 @@
 // wallet/broadcasttransaction: the checks java-tron makes, in its order —
-// signatures against the owner's permission, TaPoS, expiration, duplicates,
-// then the contract's own validation — and the answer shape TronWeb reads.
+// signatures against the owner's permission, TaPoS, size, expiration,
+// duplicates, then bandwidth and the contract's own validation — and the
+// answer shape TronWeb reads (Wallet.broadcastTransaction, Manager.pushTransaction).
 import { allowsOperation, defaultActivePermission, defaultOwnerPermission, permissionById, type Permission } from './account.js';
-import type { ApplyContext } from './actuator.js';
 import { actuators } from './actuators.js';
 import { toBase58 } from './address.js';
+import { serializedSize, type BilledTransaction } from './bandwidth.js';
 import type { ChainState, TxRecord } from './chain-state.js';
-import { BLOCK_INTERVAL_MS, MAX_EXPIRATION_WINDOW_MS, TAPOS_WINDOW, TOTAL_SIGN_NUM } from './constants.js';
+import {
+  BLOCK_INTERVAL_MS,
+  MAX_EXPIRATION_WINDOW_MS,
+  MAX_RESULT_SIZE_IN_TX,
+  TAPOS_WINDOW,
+  TOTAL_SIGN_NUM,
+  TRANSACTION_MAX_BYTE_SIZE,
+} from './constants.js';
 import { addressField } from './contract-input.js';
-import { BroadcastError, ContractValidateError } from './contract-error.js';
+import { BroadcastError } from './contract-error.js';
 import type { Faults } from './faults.js';
+import { processTransaction, totalFee, type Receipt } from './process-transaction.js';
 import { SignatureFormatError } from './signature.js';
 import type { SignatureVerifier, SignerResult } from './signature-pool.js';
 import { decodeTransaction, storedTransaction, type DecodedTransaction } from './transaction-codec.js';
+
+export { applyContract, contextFor } from './process-transaction.js';
 
 export type BroadcastResponse = { result: true; txid: string } | { code: string; txid: string; message: string };
 
@@ -91,30 +102,6 @@ function checkTapos(state: ChainState, tx: DecodedTransaction): boolean {
   return block !== undefined && block.id.slice(16, 32) === tx.refBlockHash;
 }
 
-export function contextFor(state: ChainState): ApplyContext {
-  const view = state.latest();
-  return { state, view, now: view.block.timestamp, slot: view.slot };
-}
-
-/** Validates and applies a contract; throws BroadcastError with java-tron's code and message. */
-export function applyContract(state: ChainState, contractType: string, value: Record<string, unknown>): bigint {
-  const actuator = actuators[contractType];
-  if (actuator === undefined) {
-    throw new BroadcastError('CONTRACT_VALIDATE_ERROR', `Contract validate error : devnet does not support ${contractType}`);
-  }
-  const ctx = contextFor(state);
-  const contract = actuator.parse(value);
-  try {
-    actuator.validate(contract, ctx);
-  } catch (err) {
-    if (err instanceof ContractValidateError) {
-      throw new BroadcastError('CONTRACT_VALIDATE_ERROR', `Contract validate error : ${err.message}`);
-    }
-    throw err;
-  }
-  return actuator.execute(contract, ctx);
-}
-
 export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): Promise<BroadcastResponse> {
   const tx = decodeTransaction(body);
   const { state, faults } = deps;
@@ -138,6 +125,15 @@ export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): 
     throw err;
   }
   if (!checkTapos(state, tx)) return failure('TAPOS_ERROR', tx.txID, 'Tapos check error.');
+  // Manager.validateCommon: the transaction with room for its results must fit in 500 KiB.
+  const withResults = serializedSize(tx.rawBytes.length, tx.signatures) + 2n * MAX_RESULT_SIZE_IN_TX;
+  if (withResults > TRANSACTION_MAX_BYTE_SIZE) {
+    return failure(
+      'TOO_BIG_TRANSACTION_ERROR',
+      tx.txID,
+      `Too big transaction with result, TxId ${tx.txID}, the size is ${withResults} bytes, maxTxSize ${TRANSACTION_MAX_BYTE_SIZE}`,
+    );
+  }
   const headTime = state.headBlock().timestamp;
   if (tx.expiration <= headTime || tx.expiration > headTime + MAX_EXPIRATION_WINDOW_MS) {
     return failure('TRANSACTION_EXPIRATION_ERROR', tx.txID, 'Transaction expired');
@@ -147,6 +143,15 @@ export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): 
     return failure('DUP_TRANSACTION_ERROR', tx.txID, 'Dup transaction.');
   }
 
+  const size = serializedSize(tx.rawBytes.length, tx.signatures);
+  const billed: BilledTransaction = {
+    txID: tx.txID,
+    owner,
+    contractType: tx.contractType,
+    value: tx.value,
+    serializedSize: size,
+    signatureCount: tx.signatures.length,
+  };
   const actuator = actuators[tx.contractType];
   const summary = actuator?.parse(tx.value) ?? { owner };
   const record: TxRecord = {
@@ -162,16 +167,13 @@ export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): 
   if (summary.amount !== undefined) record.amount = summary.amount;
   if (summary.resource !== undefined) record.resource = summary.resource;
 
-  // A drop or delay fault holds the transaction back: it is validated now, so
+  // A drop or delay fault holds the transaction back: it is checked now, so
   // the client sees the real verdict, but applied only when (and if) its block comes.
-  const holdBack = actuator !== undefined && (faults.state.drop !== undefined || faults.state.delay !== undefined);
+  const holdBack = faults.state.drop !== undefined || faults.state.delay !== undefined;
   try {
-    if (holdBack) actuator.validate(actuator.parse(tx.value), contextFor(state));
-    else record.fee = applyContract(state, tx.contractType, tx.value);
+    const receipt = processTransaction(state, billed, holdBack);
+    if (!holdBack) recordReceipt(record, receipt);
   } catch (err) {
-    if (err instanceof ContractValidateError) {
-      return failure('CONTRACT_VALIDATE_ERROR', tx.txID, `Contract validate error : ${err.message}`);
-    }
     if (err instanceof BroadcastError) return failure(err.code, tx.txID, err.message);
     throw err;
   }
@@ -189,5 +191,21 @@ export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): 
   state.txs.set(tx.txID, record);
   if (record.status === 'pending') state.pending.push(tx.txID);
   if (record.status === 'delayed') state.delayed.add(tx.txID);
+  // java-tron relays a transaction after pooling it, and answers a failure when relaying fails.
+  const answer = faults.takeAcceptThenFail();
+  if (answer !== null) {
+    record.answered = answer.code;
+    deps.log(`broadcast ${tx.txID} accepted, answered ${answer.code} (fault)`);
+    return failure(answer.code, tx.txID, answer.message);
+  }
   return { result: true, txid: tx.txID };
+}
+
+/** Writes what a transaction paid into its record. */
+export function recordReceipt(record: TxRecord, receipt: Receipt): void {
+  record.fee = totalFee(receipt);
+  record.contractFee = receipt.contractFee;
+  record.netUsage = receipt.netUsage;
+  record.netFee = receipt.netFee;
+  record.multiSignFee = receipt.multiSignFee;
 }

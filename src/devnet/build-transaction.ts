@@ -33,7 +33,7 @@ export function buildTransaction(contractType: string, addressFields: string[]):
     }
     const actuator = actuators[contractType]!;
     try {
-      actuator.validate(actuator.parse(value), contextFor(req.node.state));
+      actuator.validate(actuator.parse(value), { ...contextFor(req.node.state), building: true });
     } catch (err) {
       if (err instanceof ContractValidateError) {
         throw new BadRequest(`class org.tron.core.exception.ContractValidateException : ${err.message}`);

@@ -2,8 +2,9 @@
 // blocks and transactions. Account-like state is versioned per block so the
 // full-node view (head, with pending transactions) and the solidified view
 // (head - lag) are both exact.
-import type { Account } from './account.js';
-import { BLOCK_INTERVAL_MS, TRX } from './constants.js';
+import { withAccountDefaults, type Account } from './account.js';
+import type { NetTotals } from './bandwidth.js';
+import { BLOCK_INTERVAL_MS, TOTAL_NET_LIMIT, TRX } from './constants.js';
 import type { EnergyTotals } from './energy.js';
 import { PENDING, VersionedMap, type VersionedMapData } from './versioned-map.js';
 
@@ -22,6 +23,8 @@ export interface NetworkTotals {
   /** Sun staked for energy by accounts on this devnet. */
   stakedEnergy: bigint;
   stakedBandwidth: bigint;
+  /** TotalEnergyWeight (TRX) of the rest of the network, once moved by the admin API; the genesis value until then. */
+  restEnergyWeight?: bigint;
 }
 
 export interface BlockRecord {
@@ -49,10 +52,21 @@ export interface TxRecord {
   includeAtBlock?: number;
   blockNumber?: number;
   blockTimestamp?: number;
+  /** Everything it burnt: contractFee + netFee + multiSignFee (TransactionInfo.fee). */
   fee: bigint;
+  /** Burnt by the contract itself (an account creation, a permission update). */
+  contractFee?: bigint;
+  /** Bandwidth paid from staked or free bandwidth (receipt.net_usage). */
+  netUsage?: bigint;
+  /** TRX burnt for bandwidth (receipt.net_fee). */
+  netFee?: bigint;
+  /** Burnt because it carries more than one signature. */
+  multiSignFee?: bigint;
   expiration: number;
   /** Why a delayed transaction failed when its block came. */
   failure?: string;
+  /** The failure code the node answered although it accepted the transaction (accept-then-fail fault). */
+  answered?: string;
 }
 
 export interface SignedTransaction {
@@ -79,12 +93,16 @@ export interface ChainConfig {
   restEnergyWeight: bigint;
   restNetWeight: bigint;
   solidifyLag: number;
+  /** getMaxDelegateLockPeriod, in blocks. */
+  maxDelegateLockPeriod: bigint;
 }
 
 export interface ChainStateData {
   config: { totalEnergyLimit: bigint; restEnergyWeight: bigint; restNetWeight: bigint };
   genesisTimestamp: number;
   head: number;
+  /** The rest of the network's energy weight the next block brings. */
+  scheduledRestEnergyWeight?: bigint;
   accounts: VersionedMapData<Account>;
   delegations: VersionedMapData<Delegation>;
   totals: VersionedMapData<NetworkTotals>;
@@ -113,17 +131,20 @@ export class ChainState {
   /** Accepted, held back by the delay fault until their block. */
   readonly delayed = new Set<string>();
   head = 0;
+  /** Set by the admin API: the rest of the network's TotalEnergyWeight (TRX) from the next block on. */
+  scheduledRestEnergyWeight: bigint | undefined;
 
   constructor(
     readonly config: ChainConfig,
     readonly genesisTimestamp: number,
     data?: ChainStateData,
   ) {
-    this.accounts = data ? VersionedMap.fromData(data.accounts) : new VersionedMap();
+    this.accounts = data ? VersionedMap.fromData(data.accounts, withAccountDefaults) : new VersionedMap();
     this.delegations = data ? VersionedMap.fromData(data.delegations) : new VersionedMap();
     this.totals = data ? VersionedMap.fromData(data.totals) : new VersionedMap();
     if (data) {
       this.head = data.head;
+      this.scheduledRestEnergyWeight = data.scheduledRestEnergyWeight;
       for (const block of data.blocks) this.blocks.set(block.number, block);
       for (const tx of data.txs) {
         this.txs.set(tx.txID, tx);
@@ -166,6 +187,28 @@ export class ChainState {
     this.totals.set(TOTALS_KEY, totals);
   }
 
+  /**
+   * Runs `step` as one unit: if it throws, every state write it made is undone,
+   * as java-tron discards a transaction's session when processing it fails.
+   * With `dryRun`, the writes are undone even when it succeeds.
+   */
+  atomically<T>(step: () => T, dryRun = false): T {
+    const maps = [this.accounts, this.delegations, this.totals] as const;
+    for (const map of maps) map.begin();
+    let result: T;
+    try {
+      result = step();
+    } catch (err) {
+      for (const map of maps) map.rollback();
+      throw err;
+    }
+    for (const map of maps) {
+      if (dryRun) map.rollback();
+      else map.commit();
+    }
+    return result;
+  }
+
   /** Appends a block, stamping pending state writes with its number. */
   appendBlock(block: BlockRecord): void {
     this.blocks.set(block.number, block);
@@ -194,6 +237,7 @@ export class ChainState {
       },
       genesisTimestamp: this.genesisTimestamp,
       head: this.head,
+      ...(this.scheduledRestEnergyWeight === undefined ? {} : { scheduledRestEnergyWeight: this.scheduledRestEnergyWeight }),
       accounts: this.accounts.toData(),
       delegations: this.delegations.toData(),
       totals: this.totals.toData(),
@@ -239,14 +283,19 @@ export class ChainView {
   }
 
   energyTotals(): EnergyTotals {
+    const totals = this.networkTotals();
     return {
       totalEnergyLimit: this.state.config.totalEnergyLimit,
-      totalEnergyWeight: this.state.config.restEnergyWeight + this.networkTotals().stakedEnergy / TRX,
+      totalEnergyWeight: (totals.restEnergyWeight ?? this.state.config.restEnergyWeight) + totals.stakedEnergy / TRX,
     };
   }
 
   totalNetWeight(): bigint {
     return this.state.config.restNetWeight + this.networkTotals().stakedBandwidth / TRX;
+  }
+
+  netTotals(): NetTotals {
+    return { totalNetLimit: TOTAL_NET_LIMIT, totalNetWeight: this.totalNetWeight() };
   }
 
   /** A transaction is visible in this view once a block at or below it includes it. */

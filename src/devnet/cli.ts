@@ -3,14 +3,17 @@
 // are meant to be copied. The settings come from Joule's configuration (the
 // DEVNET_* variables, read there and nowhere else); a flag wins over them.
 import { parseArgs } from 'node:util';
-import { defaultGenesis, startDevnet, type Devnet } from './index.js';
+import { defaultGenesis, PROFILE_NAMES, startDevnet, type Devnet, type ProfileName } from './index.js';
 
 /** What the devnet program starts with before its flags (Joule's DEVNET_* settings). */
 export interface DevnetSettings {
   host: string;
   port: number;
-  blockIntervalMs: number;
-  solidifyLag: number;
+  /** Timing preset; undefined: 'default'. */
+  profile?: ProfileName | undefined;
+  /** Undefined: the profile's. */
+  blockIntervalMs: number | undefined;
+  solidifyLag: number | undefined;
   totalEnergyLimit: bigint | undefined;
   genesisFile: string | undefined;
   seed: string | undefined;
@@ -20,8 +23,10 @@ export interface DevnetSettings {
 const USAGE = `usage: devnet [options]      (each flag wins over the DEVNET_* variable named)
   --host <host>            listen address (DEVNET_HOST)
   --port <port>            listen port (DEVNET_PORT)
-  --block-interval <ms>    block every <ms>, 0 = only on POST /devnet/mine (DEVNET_BLOCK_INTERVAL_MS)
-  --solidify-lag <blocks>  solidified view trails head by this much (DEVNET_SOLIDIFY_LAG)
+  --profile <name>         default (a block a second, lag 2) or mainnet (3 s blocks, lag 19) (DEVNET_PROFILE)
+  --block-interval <ms>    block every <ms>, 0 = only on POST /devnet/mine; each block is 3 s of chain time
+                           whatever the interval (DEVNET_BLOCK_INTERVAL_MS, default the profile's)
+  --solidify-lag <blocks>  solidified view trails head by this much (DEVNET_SOLIDIFY_LAG, default the profile's)
   --energy-limit <energy>  TotalEnergyLimit (DEVNET_TOTAL_ENERGY_LIMIT, default 180000000000)
   --genesis <file>         genesis JSON (DEVNET_GENESIS, default built in)
   --seed <text>            derive the default genesis keys from this seed instead (DEVNET_SEED)
@@ -29,7 +34,7 @@ const USAGE = `usage: devnet [options]      (each flag wins over the DEVNET_* va
   --quiet                  no per-block log lines
   --help`;
 
-function integer(name: string, text: string | undefined, fallback: number): number {
+function integer<F extends number | undefined>(name: string, text: string | undefined, fallback: F): number | F {
   if (text === undefined || text === '') return fallback;
   if (!/^\d+$/.test(text)) throw new Error(`${name} must be a non-negative integer, got ${text}`);
   return Number(text);
@@ -42,6 +47,7 @@ export async function main(argv: string[], settings: DevnetSettings): Promise<De
     options: {
       host: { type: 'string' },
       port: { type: 'string' },
+      profile: { type: 'string' },
       'block-interval': { type: 'string' },
       'solidify-lag': { type: 'string' },
       'energy-limit': { type: 'string' },
@@ -62,11 +68,16 @@ export async function main(argv: string[], settings: DevnetSettings): Promise<De
   const genesis = values.genesis ?? settings.genesisFile ?? (seed ? { ...defaultGenesis(), seed } : undefined);
   const dataFile = values['data-file'] ?? settings.dataFile;
   const quiet = values.quiet === true;
+  const profile = values.profile ?? settings.profile ?? 'default';
+  if (!(PROFILE_NAMES as string[]).includes(profile)) throw new Error(`profile must be one of ${PROFILE_NAMES.join(', ')}, got ${profile}`);
+  const blockIntervalMs = integer('block interval', values['block-interval'], settings.blockIntervalMs);
+  const solidifyLag = integer('solidify lag', values['solidify-lag'], settings.solidifyLag);
   const devnet = await startDevnet({
     host: values.host ?? settings.host,
     port: integer('port', values.port, settings.port),
-    blockIntervalMs: integer('block interval', values['block-interval'], settings.blockIntervalMs),
-    solidifyLag: integer('solidify lag', values['solidify-lag'], settings.solidifyLag),
+    profile: profile as ProfileName,
+    ...(blockIntervalMs === undefined ? {} : { blockIntervalMs }),
+    ...(solidifyLag === undefined ? {} : { solidifyLag }),
     ...(energyLimit !== undefined ? { totalEnergyLimit: energyLimit } : {}),
     ...(genesis ? { genesis } : {}),
     ...(dataFile ? { dataFile } : {}),
@@ -74,7 +85,7 @@ export async function main(argv: string[], settings: DevnetSettings): Promise<De
       if (!quiet || !line.startsWith('block ')) console.log(`[devnet] ${line}`);
     },
   });
-  console.log(`TRON devnet at ${devnet.url}  (TronWeb fullHost)`);
+  console.log(`TRON devnet at ${devnet.url}  (TronWeb fullHost), profile ${devnet.profile}`);
   console.log(`admin API at ${devnet.url}/devnet/ (faults, keys): answers loopback clients only`);
   for (const [title, list] of [
     ['pools', devnet.accounts.pools],

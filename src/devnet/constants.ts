@@ -5,13 +5,16 @@
 export const TRX = 1_000_000n;
 /** Block interval of the real network; lock periods and recovery are counted in these slots. */
 export const BLOCK_INTERVAL_MS = 3000;
-/** Chain parameter getMaxDelegateLockPeriod: 30 days of blocks. */
+/**
+ * Chain parameter getMaxDelegateLockPeriod on mainnet: 30 days of blocks. java-tron's own
+ * default (DynamicPropertiesStore) is DELEGATE_PERIOD / interval = 86,400; a proposal raised it.
+ */
 export const MAX_DELEGATE_LOCK_PERIOD = 864_000n;
 /** `lock: true` without a period locks for 3 days (java-tron DELEGATE_PERIOD / interval). */
 export const DEFAULT_DELEGATE_LOCK_PERIOD = 86_400n;
 /** Used energy and bandwidth recover linearly over 24 h of slots. */
 export const RESOURCE_WINDOW_SLOTS = 28_800n;
-/** Transfer to an address that does not exist yet creates it for this fee. */
+/** getCreateNewAccountFeeInSystemContract on mainnet: a transfer to an address that does not exist yet creates it for this fee. */
 export const CREATE_ACCOUNT_FEE = 1_000_000n;
 /** AccountPermissionUpdateContract costs 100 TRX on mainnet. */
 export const UPDATE_PERMISSION_FEE = 100_000_000n;
@@ -19,10 +22,30 @@ export const UPDATE_PERMISSION_FEE = 100_000_000n;
 export const MAX_EXPIRATION_WINDOW_MS = 86_400_000;
 /** TaPoS references one of the last 65,536 blocks (two bytes of the number). */
 export const TAPOS_WINDOW = 65_536;
-/** Mainnet TotalNetLimit; bandwidth is reported, never charged on the devnet. */
+/** getTotalNetLimit: bandwidth the whole network shares out to stakers per day. */
 export const TOTAL_NET_LIMIT = 43_200_000_000n;
-/** Free bandwidth every account gets per day. */
+/** getFreeNetLimit on mainnet: free bandwidth every account gets per day (java-tron's genesis default is 5,000; proposal 61 adjusts it). */
 export const FREE_NET_LIMIT = 600n;
+/** getTransactionFee on mainnet: sun burnt per byte when an account has no bandwidth left (java-tron's default is 10). */
+export const TRANSACTION_FEE = 1000n;
+/** getEnergyFee on mainnet: sun per energy burnt when an account has no energy. */
+export const ENERGY_FEE = 100n;
+/** getCreateAccountFee: what a transaction creating an account burns when the sender's staked bandwidth cannot pay its bytes. */
+export const CREATE_ACCOUNT_BANDWIDTH_FEE = 100_000n;
+/** getMultiSignFee: a transaction with more than one signature burns this. */
+export const MULTI_SIGN_FEE = 1_000_000n;
+/** getMaxCreateAccountTxSize: bytes (signatures excluded) a transaction creating an account may have. */
+export const MAX_CREATE_ACCOUNT_TX_SIZE = 1000n;
+/** Constant.MAX_RESULT_SIZE_IN_TX: bytes java-tron adds per contract for the result it will carry. */
+export const MAX_RESULT_SIZE_IN_TX = 64n;
+/** Constant.TRANSACTION_MAX_BYTE_SIZE: 500 KiB. */
+export const TRANSACTION_MAX_BYTE_SIZE = 512_000n;
+/** Constant.PER_SIGN_LENGTH: bytes of one signature. */
+export const PER_SIGN_LENGTH = 65n;
+/** ChainConstant.PRECISION: fixed-point scale of the resource usage arithmetic. */
+export const USAGE_PRECISION = 1_000_000n;
+/** DELEGATE_COST_BASE_SIZE: bytes getcandelegatedmaxsize reserves for the delegation transaction itself. */
+export const DELEGATE_COST_BASE_SIZE = 275n;
 /** Maximum signatures per transaction (getTotalSignNum). */
 export const TOTAL_SIGN_NUM = 5;
 /**

@@ -3,7 +3,8 @@
 // follow java-tron's DelegateResourceActuator.
 import type { Actuator, ContractSummary } from './actuator.js';
 import { isValidHexAddress } from './address.js';
-import { BLOCK_INTERVAL_MS, DEFAULT_DELEGATE_LOCK_PERIOD, MAX_DELEGATE_LOCK_PERIOD, TRX } from './constants.js';
+import { delegatableBandwidthSun, delegationSizeEstimate } from './bandwidth.js';
+import { BLOCK_INTERVAL_MS, DEFAULT_DELEGATE_LOCK_PERIOD, TRX } from './constants.js';
 import { addressField, boolField, int64Field, resourceField } from './contract-input.js';
 import { ContractValidateError } from './contract-error.js';
 import { emptyDelegation, unlockExpired } from './delegation-lock.js';
@@ -17,8 +18,17 @@ interface Delegate extends ContractSummary {
   lockPeriod: bigint;
 }
 
-/** Blocks a delegation locks for: the given period, or 3 days when none is given. */
-export function effectiveLockPeriod(lockPeriod: bigint): bigint {
+/**
+ * Whether the chain lets a delegation choose its lock period: only once
+ * getMaxDelegateLockPeriod has been raised above 3 days (supportMaxDelegateLockPeriod).
+ */
+export function lockPeriodChoosable(maxDelegateLockPeriod: bigint): boolean {
+  return maxDelegateLockPeriod > DEFAULT_DELEGATE_LOCK_PERIOD;
+}
+
+/** Blocks a delegation locks for: the given period, or 3 days when none is given or the chain fixes it. */
+export function effectiveLockPeriod(lockPeriod: bigint, maxDelegateLockPeriod: bigint): bigint {
+  if (!lockPeriodChoosable(maxDelegateLockPeriod)) return DEFAULT_DELEGATE_LOCK_PERIOD;
   return lockPeriod === 0n ? DEFAULT_DELEGATE_LOCK_PERIOD : lockPeriod;
 }
 
@@ -34,7 +44,7 @@ export const delegateResource: Actuator<Delegate> = {
       lockPeriod: int64Field(value, 'lock_period'),
     };
   },
-  validate({ owner, receiver, amount, resource, lock, lockPeriod }, { view, now, slot }) {
+  validate({ owner, receiver, amount, resource, lock, lockPeriod }, { view, now, slot, building }) {
     if (!isValidHexAddress(owner)) throw new ContractValidateError('Invalid address');
     const ownerAccount = view.account(owner);
     if (ownerAccount === undefined) throw new ContractValidateError(`Account[${owner}] not exists`);
@@ -46,8 +56,9 @@ export const delegateResource: Actuator<Delegate> = {
         );
       }
     } else if (resource === 'BANDWIDTH') {
-      // Bandwidth usage is not modelled, so all of the bandwidth stake is available.
-      if (ownerAccount.frozenBandwidth < amount) {
+      // Building the transaction also sets aside the bandwidth it will itself cost.
+      const reserve = building === true ? delegationSizeEstimate(ownerAccount.frozenBandwidth, view.config.maxDelegateLockPeriod) : 0n;
+      if (delegatableBandwidthSun(ownerAccount, slot, view.netTotals(), reserve) < amount) {
         throw new ContractValidateError(
           'delegateBalance must be less than or equal to available FreezeBandwidthV2 balance',
         );
@@ -59,11 +70,12 @@ export const delegateResource: Actuator<Delegate> = {
     if (receiver === owner) throw new ContractValidateError('receiverAddress must not be the same as ownerAddress');
     const receiverAccount = view.account(receiver);
     if (receiverAccount === undefined) throw new ContractValidateError(`Account[${receiver}] not exists`);
-    if (lock) {
-      const period = effectiveLockPeriod(lockPeriod);
-      if (period < 0n || period > MAX_DELEGATE_LOCK_PERIOD) {
+    const maxLockPeriod = view.config.maxDelegateLockPeriod;
+    if (lock && lockPeriodChoosable(maxLockPeriod)) {
+      const period = effectiveLockPeriod(lockPeriod, maxLockPeriod);
+      if (period < 0n || period > maxLockPeriod) {
         throw new ContractValidateError(
-          `The lock period of delegate resource cannot be less than 0 and cannot exceed ${MAX_DELEGATE_LOCK_PERIOD}!`,
+          `The lock period of delegate resource cannot be less than 0 and cannot exceed ${maxLockPeriod}!`,
         );
       }
       // A new lock may not end before the one already running (TIP-542).
@@ -84,7 +96,7 @@ export const delegateResource: Actuator<Delegate> = {
   },
   execute({ owner, receiver, amount, resource, lock, lockPeriod }, { state, view, now }) {
     unlockExpired(state, view, owner, receiver, now);
-    const expireTime = lock ? now + Number(effectiveLockPeriod(lockPeriod)) * BLOCK_INTERVAL_MS : 0;
+    const expireTime = lock ? now + Number(effectiveLockPeriod(lockPeriod, view.config.maxDelegateLockPeriod)) * BLOCK_INTERVAL_MS : 0;
     const record = { ...(view.delegation(owner, receiver, lock) ?? emptyDelegation(owner, receiver, lock)) };
     const ownerAccount = view.account(owner)!;
     const receiverAccount = view.account(receiver)!;

@@ -2,9 +2,12 @@
 // persistence wired together. Built from the genesis, or from the data file
 // when one exists.
 import { newAccount } from './account.js';
+import { currentFreeNetUsage, currentNetUsage, netLimit } from './bandwidth.js';
 import { produceBlocks, genesisBlock } from './block-producer.js';
 import { broadcastTransaction, type BroadcastResponse } from './broadcast.js';
+import { CallCounter } from './call-counter.js';
 import { ChainState } from './chain-state.js';
+import { FREE_NET_LIMIT, MAX_DELEGATE_LOCK_PERIOD, TRX } from './constants.js';
 import { currentEnergyUsage } from './energy.js';
 import { Faults } from './faults.js';
 import type { ResolvedGenesis } from './genesis.js';
@@ -17,6 +20,8 @@ export interface NodeOptions {
   genesis: ResolvedGenesis;
   totalEnergyLimit: bigint;
   solidifyLag: number;
+  /** getMaxDelegateLockPeriod in blocks; default mainnet's 864,000. */
+  maxDelegateLockPeriod?: bigint;
   dataFile?: string;
   log: (line: string) => void;
   /** Worker threads for signature checks; 0 checks on the main thread. Default: one per core beyond the first (at least 1, at most 4). */
@@ -26,6 +31,7 @@ export interface NodeOptions {
 export class DevnetNode {
   readonly state: ChainState;
   readonly faults = new Faults();
+  readonly calls = new CallCounter();
   readonly verifier: SignatureVerifier;
   private readonly dataFile: string | undefined;
   readonly log: (line: string) => void;
@@ -43,6 +49,7 @@ export class DevnetNode {
       restEnergyWeight: saved?.config.restEnergyWeight ?? options.genesis.restEnergyWeight,
       restNetWeight: saved?.config.restNetWeight ?? options.genesis.restNetWeight,
       solidifyLag: options.solidifyLag,
+      maxDelegateLockPeriod: options.maxDelegateLockPeriod ?? MAX_DELEGATE_LOCK_PERIOD,
     };
     if (saved !== undefined) {
       this.state = new ChainState(config, saved.genesisTimestamp, saved);
@@ -100,6 +107,53 @@ export class DevnetNode {
       energyUsageSlot: view.slot,
     });
     this.dirty = true;
+  }
+
+  /** Sets an account's TRX balance (sun), e.g. to make a pool unable to pay for bandwidth. */
+  setBalance(address: string, balance: bigint): void {
+    const account = this.state.latest().account(address);
+    if (account === undefined) throw new Error('account does not exist');
+    this.state.putAccount({ ...account, balance });
+    this.dirty = true;
+  }
+
+  /**
+   * Simulates the account using bandwidth: `net` of its staked bandwidth and
+   * `freeNet` of its free bandwidth; 'all' uses up what is left of it.
+   */
+  consumeBandwidth(address: string, net: bigint | 'all', freeNet: bigint | 'all'): void {
+    const view = this.state.latest();
+    const account = view.account(address);
+    if (account === undefined) throw new Error('account does not exist');
+    const netUsed = currentNetUsage(account, view.slot);
+    const freeUsed = currentFreeNetUsage(account, view.slot);
+    const limit = netLimit(account, view.netTotals());
+    const addNet = net === 'all' ? (limit > netUsed ? limit - netUsed : 0n) : net;
+    const addFree = freeNet === 'all' ? (FREE_NET_LIMIT > freeUsed ? FREE_NET_LIMIT - freeUsed : 0n) : freeNet;
+    this.state.putAccount({
+      ...account,
+      netUsage: netUsed + addNet,
+      netUsageSlot: view.slot,
+      freeNetUsage: freeUsed + addFree,
+      freeNetUsageSlot: view.slot,
+    });
+    this.dirty = true;
+  }
+
+  /**
+   * Other stakers arriving or leaving: the network's TotalEnergyWeight (TRX)
+   * becomes `total`, or moves by `delta`, from the next block on. Returns the new total.
+   */
+  scheduleEnergyWeight(change: { total: bigint } | { delta: bigint }): bigint {
+    const { state } = this;
+    const totals = state.latest().networkTotals();
+    const ours = totals.stakedEnergy / TRX;
+    const rest = state.scheduledRestEnergyWeight ?? totals.restEnergyWeight ?? state.config.restEnergyWeight;
+    const newRest = 'total' in change ? change.total - ours : rest + change.delta;
+    if (newRest < 0n) throw new Error(`TotalEnergyWeight cannot fall below the devnet's own stake (${ours} TRX)`);
+    state.scheduledRestEnergyWeight = newRest;
+    this.dirty = true;
+    return newRest + ours;
   }
 
   async close(): Promise<void> {

@@ -30,12 +30,20 @@ export interface FailBroadcastFault {
   remaining: number;
 }
 
+/** The transaction is accepted into the pending pool, but the answer is this failure. */
+export interface AcceptThenFailFault {
+  code: string;
+  message: string;
+  remaining: number | null;
+}
+
 export interface FaultState {
   httpError?: HttpErrorFault;
   hang?: HangFault;
   drop?: DropFault;
   delay?: DelayFault;
   failBroadcast?: FailBroadcastFault;
+  acceptThenFail?: AcceptThenFailFault;
 }
 
 /** Takes one use of a countdown fault; returns whether it applied. */
@@ -74,6 +82,14 @@ export class Faults {
     const fault = this.state.failBroadcast;
     if (fault === undefined || !use(fault)) return null;
     if (fault.remaining === 0) delete this.state.failBroadcast;
+    return fault;
+  }
+
+  /** The failure to answer for a broadcast that was just accepted, or null. */
+  takeAcceptThenFail(): AcceptThenFailFault | null {
+    const fault = this.state.acceptThenFail;
+    if (fault === undefined || !use(fault)) return null;
+    if (fault.remaining === 0) delete this.state.acceptThenFail;
     return fault;
   }
 

@@ -3,17 +3,23 @@
 import type { AddressInfo } from 'node:net';
 import { DevnetNode } from './devnet-node.js';
 import { defaultGenesis, loadGenesis, resolveGenesis, type GenesisSpec } from './genesis.js';
+import { isProfileName, PROFILE_NAMES, PROFILES, type ProfileName } from './profile.js';
 import { createDevnetServer } from './server.js';
 
-export { defaultGenesis };
+export { defaultGenesis, PROFILE_NAMES };
 export type { GenesisSpec, GenesisAccountSpec } from './genesis.js';
+export type { ProfileName } from './profile.js';
 
 export interface DevnetOptions {
   host?: string;
   port?: number;
+  /** Timing preset: 'default' (a block a second, lag 2) or 'mainnet' (3 s, lag 19); the two options below win over it. */
+  profile?: ProfileName;
   blockIntervalMs?: number;
   solidifyLag?: number;
   totalEnergyLimit?: bigint;
+  /** getMaxDelegateLockPeriod in blocks (default mainnet's 864,000; 86,400 or less fixes every lock at 3 days). */
+  maxDelegateLockPeriod?: bigint;
   genesis?: GenesisSpec | string;
   dataFile?: string;
   log?: (line: string) => void;
@@ -27,6 +33,7 @@ export interface DevAccount {
 
 export interface Devnet {
   url: string;
+  profile: ProfileName;
   accounts: { pools: DevAccount[]; customers: DevAccount[]; contracts: string[] };
   mine(blocks?: number): Promise<void>;
   headNumber(): number;
@@ -35,8 +42,10 @@ export interface Devnet {
 
 export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   const host = opts.host ?? '127.0.0.1';
-  const blockIntervalMs = opts.blockIntervalMs ?? 3000;
-  const solidifyLag = opts.solidifyLag ?? 19;
+  const profile = opts.profile ?? 'default';
+  if (!isProfileName(profile)) throw new Error(`profile must be one of ${PROFILE_NAMES.join(', ')}`);
+  const blockIntervalMs = opts.blockIntervalMs ?? PROFILES[profile].blockIntervalMs;
+  const solidifyLag = opts.solidifyLag ?? PROFILES[profile].solidifyLag;
   if (!Number.isInteger(solidifyLag) || solidifyLag < 0) throw new Error('solidifyLag must be a non-negative integer');
   if (!Number.isInteger(blockIntervalMs) || blockIntervalMs < 0) throw new Error('blockIntervalMs must be a non-negative integer');
   const log = opts.log ?? (() => {});
@@ -45,10 +54,11 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     genesis,
     totalEnergyLimit: opts.totalEnergyLimit ?? 180_000_000_000n,
     solidifyLag,
+    ...(opts.maxDelegateLockPeriod === undefined ? {} : { maxDelegateLockPeriod: opts.maxDelegateLockPeriod }),
     ...(opts.dataFile === undefined ? {} : { dataFile: opts.dataFile }),
     log,
   });
-  const http = createDevnetServer({ node, genesis, blockIntervalMs });
+  const http = createDevnetServer({ node, genesis, blockIntervalMs, profile });
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);
     http.server.listen(opts.port ?? 0, host, () => {
@@ -67,13 +77,15 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     }
   };
   const timer = blockIntervalMs > 0 ? setInterval(produce, blockIntervalMs) : undefined;
-  log(`devnet listening on ${url}, head block ${node.state.head}`);
+  const pace = blockIntervalMs === 0 ? 'blocks on request' : `a block every ${blockIntervalMs} ms`;
+  log(`devnet listening on ${url}, head block ${node.state.head}, profile ${profile} (${pace}, solid ${solidifyLag} behind)`);
 
   const pick = (role: 'pool' | 'customer'): DevAccount[] =>
     genesis.accounts.filter((a) => a.role === role).map((a) => ({ name: a.name, address: a.address, privateKey: a.privateKey }));
   let closed = false;
   return {
     url,
+    profile,
     accounts: { pools: pick('pool'), customers: pick('customer'), contracts: [...genesis.contracts] },
     mine: async (blocks = 1) => {
       node.mine(blocks);

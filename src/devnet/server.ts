@@ -20,6 +20,7 @@ export interface ServerDeps {
   node: DevnetNode;
   genesis: ResolvedGenesis;
   blockIntervalMs: number;
+  profile: string;
 }
 
 export interface DevnetServer {
@@ -81,6 +82,7 @@ export function createDevnetServer(deps: ServerDeps): DevnetServer {
     const url = new URL(req.url ?? '/', 'http://devnet');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = (req.method ?? 'GET').toUpperCase();
+    if (path.startsWith('/wallet/') || path.startsWith('/walletsolidity/')) node.calls.count(path);
     const text = method === 'POST' ? await readBody(req) : '';
     let body: Record<string, unknown> = {};
     if (text.trim() !== '') {
@@ -102,7 +104,15 @@ export function createDevnetServer(deps: ServerDeps): DevnetServer {
         return;
       }
       try {
-        const result = handleAdmin({ method, path: path.slice('/devnet'.length), params, node, genesis: deps.genesis, blockIntervalMs: deps.blockIntervalMs });
+        const result = handleAdmin({
+          method,
+          path: path.slice('/devnet'.length),
+          params,
+          node,
+          genesis: deps.genesis,
+          blockIntervalMs: deps.blockIntervalMs,
+          profile: deps.profile,
+        });
         send(res, 200, toWireJson(result));
       } catch (err) {
         const status = err instanceof AdminError ? err.status : 500;

@@ -1,12 +1,21 @@
 // UnDelegateResourceContract: takes delegated resource back. Only unlocked
-// (or expired-lock) balance can be reclaimed; the receiver's energy usage
-// moves back to the owner in proportion, as java-tron does.
+// balance, or locked balance whose lock ended strictly before the head
+// block's time, can be reclaimed; the receiver's usage moves back to the
+// owner in proportion (UnDelegateResourceActuator).
 import type { Actuator, ContractSummary } from './actuator.js';
 import { isValidHexAddress } from './address.js';
 import { addressField, int64Field, resourceField } from './contract-input.js';
 import { ContractValidateError } from './contract-error.js';
 import { emptyDelegation, unlockExpired } from './delegation-lock.js';
+import { currentNetUsage, netLimit } from './bandwidth.js';
 import { currentEnergyUsage, energyFromStake } from './energy.js';
+
+/** The receiver's usage that follows `amount` of stake home: usage × amount / all its stake, at most what `amount` yields. */
+function usageToTransfer(usage: bigint, amount: bigint, allFrozen: bigint, maxUsage: bigint): bigint {
+  if (allFrozen === 0n) return 0n;
+  const share = BigInt(Math.trunc(Number(usage) * (Number(amount) / Number(allFrozen))));
+  return share < maxUsage ? share : maxUsage;
+}
 
 interface Undelegate extends ContractSummary {
   receiver: string;
@@ -64,10 +73,8 @@ export const undelegateResource: Actuator<Undelegate> = {
           acquired = 0n;
         } else {
           // The receiver keeps the usage share of what it keeps; the rest follows the stake home.
-          const maxUsage = energyFromStake(amount, view.energyTotals());
           const allFrozen = receiverAccount.frozenEnergy + receiverAccount.acquiredEnergy;
-          transferUsage = allFrozen > 0n ? (usage * amount) / allFrozen : 0n;
-          if (transferUsage > maxUsage) transferUsage = maxUsage;
+          transferUsage = usageToTransfer(usage, amount, allFrozen, energyFromStake(amount, view.energyTotals()));
           acquired -= amount;
         }
         state.putAccount({
@@ -77,8 +84,22 @@ export const undelegateResource: Actuator<Undelegate> = {
           energyUsageSlot: slot,
         });
       } else {
-        const acquired = receiverAccount.acquiredBandwidth;
-        state.putAccount({ ...receiverAccount, acquiredBandwidth: acquired < amount ? 0n : acquired - amount });
+        const usage = currentNetUsage(receiverAccount, slot);
+        let acquired = receiverAccount.acquiredBandwidth;
+        if (acquired < amount) {
+          acquired = 0n;
+        } else {
+          const allFrozen = receiverAccount.frozenBandwidth + receiverAccount.acquiredBandwidth;
+          const maxUsage = netLimit({ ...receiverAccount, frozenBandwidth: amount, acquiredBandwidth: 0n }, view.netTotals());
+          transferUsage = usageToTransfer(usage, amount, allFrozen, maxUsage);
+          acquired -= amount;
+        }
+        state.putAccount({
+          ...receiverAccount,
+          acquiredBandwidth: acquired,
+          netUsage: usage - transferUsage,
+          netUsageSlot: slot,
+        });
       }
     }
     unlockExpired(state, view, owner, receiver, now);
@@ -100,8 +121,11 @@ export const undelegateResource: Actuator<Undelegate> = {
     } else {
       record.bandwidth -= amount;
       record.bandwidthExpireTime = 0;
+      const usage =
+        transferUsage > 0n ? { netUsage: currentNetUsage(ownerAccount, slot) + transferUsage, netUsageSlot: slot } : {};
       state.putAccount({
         ...ownerAccount,
+        ...usage,
         delegatedBandwidth: ownerAccount.delegatedBandwidth - amount,
         frozenBandwidth: ownerAccount.frozenBandwidth + amount,
       });

@@ -12,9 +12,17 @@ export interface Version<V> {
 
 export type VersionedMapData<V> = Array<[string, Version<V>[]]>;
 
+/** What a key's pending state was before the first write of an undoable step. */
+interface Undo<V> {
+  hadPending: boolean;
+  pendingValue: V | null;
+  wasUnstamped: boolean;
+}
+
 export class VersionedMap<V> {
   private readonly entries = new Map<string, Version<V>[]>();
   private readonly unstamped = new Set<string>();
+  private journal: Map<string, Undo<V>> | undefined;
 
   /** Value at `atBlock` (default: latest, pending writes included). */
   get(key: string, atBlock = PENDING): V | undefined {
@@ -27,6 +35,30 @@ export class VersionedMap<V> {
     return undefined;
   }
 
+  /** Starts recording pending writes so that `rollback` can undo them. */
+  begin(): void {
+    this.journal = new Map();
+  }
+
+  /** Keeps the writes made since `begin`. */
+  commit(): void {
+    this.journal = undefined;
+  }
+
+  /** Undoes every pending write made since `begin`. */
+  rollback(): void {
+    const journal = this.journal;
+    this.journal = undefined;
+    if (journal === undefined) return;
+    for (const [key, undo] of journal) {
+      const versions = this.entries.get(key)!;
+      if (undo.hadPending) versions[versions.length - 1]!.value = undo.pendingValue;
+      else versions.pop();
+      if (versions.length === 0) this.entries.delete(key);
+      if (!undo.wasUnstamped) this.unstamped.delete(key);
+    }
+  }
+
   /** Writes (or deletes, with null) a value in the pending state. */
   set(key: string, value: V | null): void {
     let versions = this.entries.get(key);
@@ -35,6 +67,10 @@ export class VersionedMap<V> {
       this.entries.set(key, versions);
     }
     const last = versions[versions.length - 1];
+    if (this.journal !== undefined && !this.journal.has(key)) {
+      const hadPending = last !== undefined && last.block === PENDING;
+      this.journal.set(key, { hadPending, pendingValue: hadPending ? last.value : null, wasUnstamped: this.unstamped.has(key) });
+    }
     if (last !== undefined && last.block === PENDING) last.value = value;
     else versions.push({ block: PENDING, value });
     this.unstamped.add(key);
@@ -84,9 +120,11 @@ export class VersionedMap<V> {
     return [...this.entries];
   }
 
-  static fromData<V>(data: VersionedMapData<V>): VersionedMap<V> {
+  /** Rebuilds a map from `toData`; `normalize` upgrades values saved by an older devnet. */
+  static fromData<V>(data: VersionedMapData<V>, normalize: (value: V) => V = (v) => v): VersionedMap<V> {
     const map = new VersionedMap<V>();
-    for (const [key, versions] of data) {
+    for (const [key, saved] of data) {
+      const versions = saved.map((v) => ({ block: v.block, value: v.value === null ? null : normalize(v.value) }));
       map.entries.set(key, versions);
       if (versions.some((v) => v.block === PENDING)) map.unstamped.add(key);
     }

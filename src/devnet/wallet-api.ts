@@ -1,12 +1,16 @@
 // The /wallet/* and /walletsolidity/* endpoints, answering in java-tron's JSON
 // shapes: `{}` for anything unknown, `{"Error": …}` for a bad request.
 import { buildTransaction } from './build-transaction.js';
+import { currentFreeNetUsage, currentNetUsage, delegatableBandwidthSun, delegationSizeEstimate, netLimit } from './bandwidth.js';
 import {
   CODE_VERSION,
+  CREATE_ACCOUNT_BANDWIDTH_FEE,
   CREATE_ACCOUNT_FEE,
+  ENERGY_FEE,
   FREE_NET_LIMIT,
-  MAX_DELEGATE_LOCK_PERIOD,
-  TOTAL_NET_LIMIT,
+  MAX_CREATE_ACCOUNT_TX_SIZE,
+  MULTI_SIGN_FEE,
+  TRANSACTION_FEE,
   TRX,
   UPDATE_PERMISSION_FEE,
 } from './constants.js';
@@ -54,35 +58,37 @@ function blockRange(req: WalletRequest, start: number, end: number): Record<stri
 function chainParameters(req: WalletRequest): Record<string, unknown> {
   const params: Array<[string, bigint]> = [
     ['getMaintenanceTimeInterval', 21_600_000n],
-    ['getTransactionFee', 1000n],
-    ['getCreateAccountFee', 100_000n],
+    ['getTransactionFee', TRANSACTION_FEE],
+    ['getCreateAccountFee', CREATE_ACCOUNT_BANDWIDTH_FEE],
     ['getCreateNewAccountFeeInSystemContract', CREATE_ACCOUNT_FEE],
     ['getCreateNewAccountBandwidthRate', 1n],
     ['getTotalEnergyLimit', req.view.config.totalEnergyLimit],
     ['getTotalEnergyCurrentLimit', req.view.config.totalEnergyLimit],
-    ['getEnergyFee', 100n],
+    ['getEnergyFee', ENERGY_FEE],
     ['getAllowMultiSign', 1n],
     ['getUpdateAccountPermissionFee', UPDATE_PERMISSION_FEE],
-    ['getMultiSignFee', 1_000_000n],
+    ['getMultiSignFee', MULTI_SIGN_FEE],
     ['getAllowDelegateResource', 1n],
     ['getUnfreezeDelayDays', 14n],
     ['getAllowNewResourceModel', 1n],
-    ['getMaxDelegateLockPeriod', MAX_DELEGATE_LOCK_PERIOD],
+    ['getMaxDelegateLockPeriod', req.view.config.maxDelegateLockPeriod],
     ['getFreeNetLimit', FREE_NET_LIMIT],
-    ['getTotalNetLimit', TOTAL_NET_LIMIT],
+    ['getTotalNetLimit', req.view.netTotals().totalNetLimit],
+    ['getMaxCreateAccountTxSize', MAX_CREATE_ACCOUNT_TX_SIZE],
   ];
   return { chainParameter: params.map(([key, value]) => compact({ key, value })) };
 }
 
-/** The bandwidth half of getaccountresource, which is all of getaccountnet. */
+/** The bandwidth half of getaccountresource, which is all of getaccountnet (usage as recovered by now). */
 function bandwidthFields(req: WalletRequest, account: Account): Record<string, unknown> {
-  const netWeight = req.view.totalNetWeight();
-  const netStake = (account.frozenBandwidth + account.acquiredBandwidth) / TRX;
+  const totals = req.view.netTotals();
   return {
+    freeNetUsed: currentFreeNetUsage(account, req.view.slot),
     freeNetLimit: FREE_NET_LIMIT,
-    NetLimit: netWeight > 0n ? (netStake * TOTAL_NET_LIMIT) / netWeight : 0n,
-    TotalNetLimit: TOTAL_NET_LIMIT,
-    TotalNetWeight: netWeight,
+    NetUsed: currentNetUsage(account, req.view.slot),
+    NetLimit: netLimit(account, totals),
+    TotalNetLimit: totals.totalNetLimit,
+    TotalNetWeight: totals.totalNetWeight,
   };
 }
 
@@ -157,7 +163,14 @@ const readHandlers: Record<string, Handler> = {
     const account = req.view.account(addressParam(req, 'owner_address'));
     if (account === undefined) return {};
     const type = Number(parseInt64(req.params.type) ?? 0n);
-    const max = type === 1 ? delegatableEnergySun(account, req.view.slot, req.view.energyTotals()) : account.frozenBandwidth;
+    const { view } = req;
+    let max = 0n;
+    if (type === 1) max = delegatableEnergySun(account, view.slot, view.energyTotals());
+    if (type === 0) {
+      // Bandwidth keeps back what the delegation transaction itself will cost.
+      const reserve = delegationSizeEstimate(account.frozenBandwidth, view.config.maxDelegateLockPeriod);
+      max = delegatableBandwidthSun(account, view.slot, view.netTotals(), reserve);
+    }
     // Less than 1 TRX cannot be delegated, so java-tron reports it as nothing.
     return compact({ max_size: max < TRX ? 0n : max });
   },

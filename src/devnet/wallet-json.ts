@@ -68,6 +68,10 @@ export function accountJson(req: WalletRequest, a: Account): Record<string, unkn
     type: a.type === 'Contract' ? 'Contract' : undefined,
     balance: a.balance,
     create_time: BigInt(a.createTime),
+    net_usage: a.netUsage,
+    free_net_usage: a.freeNetUsage,
+    latest_consume_time: BigInt(a.netUsageSlot),
+    latest_consume_free_time: BigInt(a.freeNetUsageSlot),
     net_window_size: RESOURCE_WINDOW_SLOTS,
     account_resource: compact({
       energy_usage: a.energyUsage,
@@ -108,7 +112,8 @@ export function blockJson(req: WalletRequest, b: BlockRecord, detail: boolean): 
 
 export function transactionJson(tx: TxRecord): Record<string, unknown> {
   return {
-    ret: [compact({ fee: tx.fee, contractRet: 'SUCCESS' })],
+    // Only the result code: java-tron keeps what a transaction burnt in its TransactionInfo.
+    ret: [{ contractRet: 'SUCCESS' }],
     signature: tx.tx.signature,
     txID: tx.txID,
     raw_data: tx.tx.raw_data,
@@ -116,15 +121,15 @@ export function transactionJson(tx: TxRecord): Record<string, unknown> {
   };
 }
 
+/** TransactionInfo: `fee` is everything burnt; the receipt says how the bytes were paid (net_usage, or net_fee in sun). */
 export function transactionInfoJson(tx: TxRecord): Record<string, unknown> {
-  const netUsage = BigInt(Math.ceil((tx.tx.raw_data_hex?.length ?? 0) / 2) + 65 * tx.tx.signature.length + 64);
   return compact({
     id: tx.txID,
     fee: tx.fee,
     blockNumber: BigInt(tx.blockNumber ?? 0),
     blockTimeStamp: BigInt(tx.blockTimestamp ?? 0),
     contractResult: [''],
-    receipt: { net_usage: netUsage },
+    receipt: compact({ net_usage: tx.netUsage ?? 0n, net_fee: tx.netFee ?? 0n }),
   });
 }
 

@@ -133,6 +133,9 @@ describe('devnet fault injection', () => {
         status: 'included',
         block: devnet.headNumber(),
         fee: 0,
+        // The pool's staked bandwidth pays the transaction's 282 bytes.
+        netUsage: 282,
+        netFee: 0,
       },
     );
     const { delegations } = await admin(devnet, 'GET', '/delegations');

@@ -1,7 +1,7 @@
 // A restarted devnet with a data file still has the delegations made before,
 // and keeps producing a chain that TronWeb accepts.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -49,4 +49,42 @@ test('without a data file, a restart begins from the genesis again', async () =>
   const second = await startDevnet({ blockIntervalMs: 0 });
   assert.equal(second.headNumber(), 0);
   await second.close();
+});
+
+test('a data file written before bandwidth was kept loads with no bandwidth used, and the bandwidth used since survives a restart', async () => {
+  const dataFile = join(dir, 'older.json');
+  const first = await startDevnet({ blockIntervalMs: 0, solidifyLag: 0, dataFile });
+  const pool = first.accounts.pools[0]!;
+  await first.mine(1);
+  await first.close();
+  // What an older devnet wrote: accounts without the bandwidth fields.
+  const saved = JSON.parse(readFileSync(dataFile, 'utf8'));
+  for (const [, versions] of saved.state.accounts) {
+    for (const version of versions) {
+      if (version.value === null) continue;
+      for (const field of ['netUsage', 'netUsageSlot', 'freeNetUsage', 'freeNetUsageSlot']) delete version.value[field];
+    }
+  }
+  writeFileSync(dataFile, JSON.stringify(saved));
+
+  const second = await startDevnet({ blockIntervalMs: 0, solidifyLag: 0, dataFile });
+  let used: number;
+  try {
+    const tw = client(second, pool.privateKey);
+    assert.equal((await tw.trx.getAccountResources(pool.address)).NetUsed, undefined);
+    const tx = await tw.transactionBuilder.delegateResource(1_000_000, second.accounts.customers[0]!.address, 'ENERGY', pool.address);
+    assert.equal((await broadcast(tw, await tw.trx.sign(tx))).result, true);
+    await second.mine(1);
+    used = (await tw.trx.getAccountResources(pool.address)).NetUsed!;
+    assert.ok(used > 0);
+  } finally {
+    await second.close();
+  }
+  const third = await startDevnet({ blockIntervalMs: 0, solidifyLag: 0, dataFile });
+  try {
+    const net = await client(third, pool.privateKey).trx.getAccountResources(pool.address);
+    assert.ok(net.NetUsed! > 0 && net.NetUsed! <= used, 'recovering, not forgotten');
+  } finally {
+    await third.close();
+  }
 });

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyContract } from '../../src/devnet/broadcast.js';
+import { processTransaction } from '../../src/devnet/process-transaction.js';
+import { increaseUsage } from '../../src/devnet/resource-usage.js';
 import { DevnetNode } from '../../src/devnet/devnet-node.js';
 import { delegatableEnergySun, energyFromStake, recoveredUsage } from '../../src/devnet/energy.js';
 import { resolveGenesis } from '../../src/devnet/genesis.js';
@@ -38,7 +40,9 @@ describe('energy', () => {
   test('energy per staked TRX is TotalEnergyLimit / TotalEnergyWeight, rounded down', () => {
     const totals = { totalEnergyLimit: 180_000_000_000n, totalEnergyWeight: 19_250_000_000n };
     assert.equal(energyFromStake(100n * TRX, totals), 935n);
-    assert.equal(energyFromStake(TRX - 1n, totals), 0n, 'part of a TRX yields nothing');
+    // Stake 2.0 counts fractions of a TRX (calculateGlobalEnergyLimitV2): 0.999999 × 9.35 → 9.
+    assert.equal(energyFromStake(TRX - 1n, totals), 9n);
+    assert.equal(energyFromStake(TRX, { ...totals, totalEnergyWeight: 0n }), 0n, 'no stake on the network, no energy');
     const { n } = node();
     const view = n.state.latest();
     assert.equal(view.energyTotals().totalEnergyWeight, 19_240_000_000n + 10_000_000n, 'our stake adds to the rest of the network');
@@ -53,6 +57,13 @@ describe('energy', () => {
     assert.equal(recoveredUsage(1n, 0, 1), 1n, 'a partly recovered unit still counts');
   });
 
+  test('new usage adds to what is left of the old, in java-tron\'s fixed-point arithmetic', () => {
+    assert.equal(increaseUsage(0n, 300n, 0, 0), 300n);
+    assert.equal(increaseUsage(300n, 300n, 0, 14_400), 450n, 'half of the old recovered after 12 h');
+    assert.equal(increaseUsage(300n, 300n, 0, 28_800), 300n, 'all of the old recovered after 24 h');
+    assert.equal(increaseUsage(300n, 0n, 7, 7), 300n, 'nothing recovers within a slot');
+  });
+
   test('energy the owner used itself is not delegatable, and comes back as it recovers', () => {
     const { n, pool } = node();
     const before = delegatableEnergySun(n.state.latest().account(pool)!, n.state.latest().slot, n.state.latest().energyTotals());
@@ -64,6 +75,40 @@ describe('energy', () => {
     assert.ok(usedSun > 999_000n * TRX && usedSun < 1_001_000n * TRX, `~1M TRX backs 9.35M energy, got ${usedSun}`);
     const later = delegatableEnergySun(view.account(pool)!, view.slot + 14_400, view.energyTotals());
     assert.ok(later - afterUse > (usedSun * 49n) / 100n, 'half of it is back after 12 h');
+  });
+});
+
+describe('processing a transaction', () => {
+  test('a transaction refused by its contract leaves no trace: its bandwidth is not billed', () => {
+    const { n, pool, alice } = node();
+    const billed = {
+      txID: '00'.repeat(32),
+      owner: pool,
+      contractType: 'DelegateResourceContract',
+      value: { owner_address: pool, receiver_address: alice, balance: 1e15, resource: 'ENERGY' },
+      serializedSize: 220n,
+      signatureCount: 1,
+    };
+    assert.throws(() => processTransaction(n.state, billed), /FreezeEnergyV2 balance/);
+    assert.equal(n.state.latest().account(pool)?.freeNetUsage, 0n);
+    const receipt = processTransaction(n.state, { ...billed, value: { ...billed.value, balance: 1_000_000 } });
+    assert.deepEqual(receipt, { netUsage: 284n, netFee: 0n, multiSignFee: 0n, contractFee: 0n });
+    assert.equal(n.state.latest().account(pool)?.freeNetUsage, 284n, 'no stake for bandwidth: the free allowance pays');
+  });
+
+  test('a dry run answers like the real thing and changes nothing', () => {
+    const { n, pool, alice } = node();
+    const billed = {
+      txID: '00'.repeat(32),
+      owner: alice,
+      contractType: 'TransferContract',
+      value: { owner_address: alice, to_address: pool, amount: 1_000_000 },
+      serializedSize: 200n,
+      signatureCount: 2,
+    };
+    assert.deepEqual(processTransaction(n.state, billed, true), { netUsage: 264n, netFee: 0n, multiSignFee: 1_000_000n, contractFee: 0n });
+    assert.equal(n.state.latest().account(alice)?.balance, 10n * TRX);
+    assert.equal(n.state.latest().account(alice)?.freeNetUsage, 0n);
   });
 });
 

@@ -1,0 +1,79 @@
+// Processing one transaction against the chain, in java-tron's order
+// (Manager.processTransaction once signatures, TaPoS, expiration and
+// duplicates have passed): its bytes are billed (bandwidth or burnt TRX),
+// the multi-signature fee is burnt, then the contract is validated and
+// executed. All of it happens or none of it: a refusal at any step leaves
+// the state as it was.
+import type { ApplyContext } from './actuator.js';
+import { actuators } from './actuators.js';
+import { consumeBandwidth, insufficientResource, type BilledTransaction } from './bandwidth.js';
+import type { ChainState } from './chain-state.js';
+import { MULTI_SIGN_FEE } from './constants.js';
+import { BroadcastError, ContractValidateError } from './contract-error.js';
+
+/** What a transaction paid, as its TransactionInfo reports it. */
+export interface Receipt {
+  netUsage: bigint;
+  netFee: bigint;
+  multiSignFee: bigint;
+  /** Burnt by the contract itself (account creation, permission update). */
+  contractFee: bigint;
+}
+
+export function totalFee(receipt: Receipt): bigint {
+  return receipt.netFee + receipt.multiSignFee + receipt.contractFee;
+}
+
+export function contextFor(state: ChainState): ApplyContext {
+  const view = state.latest();
+  return { state, view, now: view.block.timestamp, slot: view.slot };
+}
+
+function contractValidateError(err: ContractValidateError): BroadcastError {
+  return new BroadcastError('CONTRACT_VALIDATE_ERROR', `Contract validate error : ${err.message}`);
+}
+
+/** Validates and applies a contract alone (no bandwidth); throws BroadcastError with java-tron's code and message. */
+export function applyContract(state: ChainState, contractType: string, value: Record<string, unknown>): bigint {
+  const actuator = actuators[contractType];
+  if (actuator === undefined) {
+    throw new BroadcastError('CONTRACT_VALIDATE_ERROR', `Contract validate error : devnet does not support ${contractType}`);
+  }
+  const ctx = contextFor(state);
+  const contract = actuator.parse(value);
+  try {
+    actuator.validate(contract, ctx);
+  } catch (err) {
+    if (err instanceof ContractValidateError) throw contractValidateError(err);
+    throw err;
+  }
+  return actuator.execute(contract, ctx);
+}
+
+/** Manager.consumeMultiSignFee: more than one signature burns getMultiSignFee from the owner. */
+function consumeMultiSignFee(tx: BilledTransaction, ctx: ApplyContext): bigint {
+  if (tx.signatureCount <= 1) return 0n;
+  const account = ctx.view.account(tx.owner);
+  if (account === undefined) return 0n;
+  if (account.balance < MULTI_SIGN_FEE) throw insufficientResource();
+  ctx.state.putAccount({ ...account, balance: account.balance - MULTI_SIGN_FEE });
+  return MULTI_SIGN_FEE;
+}
+
+/**
+ * Bills and applies a transaction as one unit; throws BroadcastError with
+ * java-tron's code and message. With `dryRun` it only finds out whether it would pass.
+ */
+export function processTransaction(state: ChainState, tx: BilledTransaction, dryRun = false): Receipt {
+  return state.atomically(() => {
+    try {
+      const bill = consumeBandwidth(tx, contextFor(state));
+      const multiSignFee = consumeMultiSignFee(tx, contextFor(state));
+      const contractFee = applyContract(state, tx.contractType, tx.value);
+      return { netUsage: bill.netUsage, netFee: bill.netFee, multiSignFee, contractFee };
+    } catch (err) {
+      if (err instanceof ContractValidateError) throw contractValidateError(err);
+      throw err;
+    }
+  }, dryRun);
+}
