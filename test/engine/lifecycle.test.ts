@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TronWeb } from 'tronweb';
 import { SEED_ADDRESS } from '../support/app.js';
-import { stackPerTest } from '../support/stack.js';
+import { assertLedgerSound, stackPerTest, startStack } from '../support/stack.js';
 
 const startTestStack = stackPerTest();
 
@@ -19,9 +19,10 @@ test('when an order is placed, then energy is delegated, confirmed, reclaimed at
   assert.match(active.delegate_txid, /^[0-9a-f]{64}$/);
   assert.equal(active.tx_hash, active.delegate_txid);
   assert.ok(s.devnet.accounts.pools.some((p) => p.address === active.pool_address));
-  // 32,000 energy at the devnet's ~9.35 energy per TRX: ceil(32000 * weight / limit) whole TRX.
+  // 32,000 energy plus the 0.5 % margin (32,160) at the devnet's ~9.35 energy per TRX: ceil(32160 * weight / limit) whole TRX.
   assert.equal(BigInt(active.delegated_sun) % 1_000_000n, 0n);
-  assert.ok(BigInt(active.delegated_sun) >= 3_422_000_000n && BigInt(active.delegated_sun) <= 3_424_000_000n, active.delegated_sun);
+  assert.ok(BigInt(active.delegated_sun) >= 3_439_000_000n && BigInt(active.delegated_sun) <= 3_441_000_000n, active.delegated_sun);
+  assert.ok(active.delivered_energy >= 32_160 && active.delivered_energy < 32_200, String(active.delivered_energy));
   assert.equal(Date.parse(active.expires_at) - Date.parse(active.delegated_at), 2000);
   const onChain = (await s.devnetAdmin('GET', '/delegations')).delegations.filter((d: any) => d.to === s.customer());
   assert.equal(onChain.length, 1);
@@ -169,4 +170,31 @@ test('when a delegation is solidified a while after its block, then the rental r
   assert.equal(Date.parse(active.delegated_at), blockTime, 'the rental starts at the block');
   assert.equal(Date.parse(active.expires_at), blockTime + 3_600_000, 'and ends an hour after it');
   assert.ok(Date.parse(active.updated_at) - blockTime >= 1500, 'although it was seen solidified seconds later');
+});
+
+test('when other stakers make the network heavier during a rental, then the receiver keeps the ordered energy as far as the margin covers', async () => {
+  for (const [margin, move, keeps] of [
+    ['100', 1.0, true], // a 1 % heavier network, a 1 % margin
+    ['50', 0.4, true], // the default margin covers a 0.4 % move
+    ['0', 1.0, false], // without a margin the receiver falls short
+  ] as const) {
+    const s = await startStack({ env: { ENERGY_MARGIN_BPS: margin } });
+    try {
+      await s.deposit(1, 100_000_000n);
+      const placed = await s.order({ user_id: 1, energy_amount: 200_000, duration: '1h', receive_address: s.customer() });
+      const active = await s.waitFor(placed.id, (o) => o.status === 'active');
+      const resources = async () =>
+        (await (await fetch(`${s.devnet.url}/wallet/getaccountresource`, { method: 'POST', body: JSON.stringify({ address: s.customer(), visible: true }) })).json()) as any;
+      const before = await resources();
+      await s.devnetAdmin('POST', '/network/energy-weight', { delta_trx: Math.ceil((Number(before.TotalEnergyWeight) * move) / 100) });
+      await s.devnetAdmin('POST', '/mine', { blocks: 2 });
+      const after = await resources();
+      assert.ok(Number(after.TotalEnergyWeight) > Number(before.TotalEnergyWeight), 'the network got heavier');
+      assert.ok(active.delivered_energy >= 200_000, `delivered ${active.delivered_energy}`);
+      assert.equal(Number(after.EnergyLimit) >= 200_000, keeps, `margin ${margin} bps, ${move} % heavier: ${after.EnergyLimit} energy`);
+      await assertLedgerSound(s);
+    } finally {
+      await s.close();
+    }
+  }
 });
