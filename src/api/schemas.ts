@@ -88,7 +88,8 @@ export const OrderBody = Type.Object(
       }),
     ),
     tx_hash: Nullable(Type.String({ description: 'compatibility: the delegation transaction id' })),
-    attempts: Int64(),
+    attempts: Int64({ description: 'failures in a row in the current status (node errors, refusals), each retried with backoff' }),
+    reclaim_attempts: Int64({ description: 'failed reclaims in a row; from 5 the order shows wait_reason reclaim_retrying, an alert' }),
     error_code: Nullable(
       Type.String({
         description:
@@ -153,6 +154,13 @@ export const PoolBody = Type.Object(
     observed_at: Time('when the chain figures were read (database clock); null until a first read succeeds'),
     error: Nullable(Type.String({ description: 'why the last read failed (the figures are the last good ones); null once one succeeds' })),
     updated_at: Type.String({ format: 'date-time', description: 'the last read attempt, successful or not' }),
+    balance_sun: Sun('TRX balance: what fees burn once bandwidth runs out'),
+    free_bandwidth_left: Int64({ description: 'free daily bandwidth left (bytes), as last read; it recovers over 24 h' }),
+    staked_bandwidth_left: Int64({ description: 'bandwidth from TRX staked for bandwidth left (bytes), as last read' }),
+    transactions_payable: Int64({
+      description: 'about how many more delegations or reclaims the pool can pay for (bandwidth left, then TRX to burn at the chain fee per byte)',
+    }),
+    running_dry: Type.Boolean({ description: 'fewer than 20 transactions payable: give the pool TRX or staked bandwidth' }),
     retired: Type.Boolean({
       description:
         'true when no worker has read this pool for 5 x POOL_REFRESH_MS (at least a minute): it is most likely no longer configured; its figures are left out of totals',

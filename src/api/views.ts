@@ -3,7 +3,8 @@ import type { LedgerEntry, User } from '../db/users.js';
 import type { ChainTransactionView } from '../db/chain-transactions.js';
 import type { DelayReport } from '../db/order-delays.js';
 import type { Order, OrderEvent } from '../db/orders.js';
-import type { PoolSnapshot } from '../db/pool-snapshots.js';
+import { feeMeansOf, type PoolSnapshot } from '../db/pool-snapshots.js';
+import { RUNNING_DRY_BELOW, transactionsPayable } from '../domain/pool-fees.js';
 import { sunToTrx } from '../domain/amounts.js';
 import { durationHours } from '../domain/durations.js';
 import { poolCapacity } from '../domain/pool-capacity.js';
@@ -44,6 +45,7 @@ export function orderView(o: Order): Static<typeof OrderBody> {
     wait_reason: o.wait_reason,
     tx_hash: o.delegate_txid,
     attempts: o.attempts,
+    reclaim_attempts: o.reclaim_attempts,
     error_code: o.error_code,
     error_message: o.error_message,
     refunded_sun: str(o.refunded_sun),
@@ -112,7 +114,22 @@ export function poolView(p: PoolSnapshot, reservedSun: bigint, retired: boolean)
     observed_at: isoOrNull(p.observed_at),
     error: p.error,
     updated_at: iso(p.updated_at),
+    ...feeView(p),
     retired,
+  };
+}
+
+/** How the pool pays transaction fees, from its snapshot. */
+function feeView(p: PoolSnapshot) {
+  const means = feeMeansOf(p);
+  const payable = transactionsPayable(means, p.transaction_fee_sun);
+  return {
+    balance_sun: p.balance_sun.toString(),
+    free_bandwidth_left: p.free_net_limit > p.free_net_used ? p.free_net_limit - p.free_net_used : 0n,
+    staked_bandwidth_left: p.net_limit > p.net_used ? p.net_limit - p.net_used : 0n,
+    transactions_payable: payable,
+    // Only once a read succeeded: an unread pool is not known to be dry.
+    running_dry: p.observed_at !== null && payable < RUNNING_DRY_BELOW,
   };
 }
 

@@ -38,7 +38,7 @@ export type TransactionStatus =
   /** In a head block, not yet solidified. */
   | { state: 'included'; blockNumber: bigint }
   /** In a solidified block: final. `success` is the contract result. */
-  | { state: 'confirmed'; success: boolean; blockNumber: bigint; blockTime: bigint; failure: string | undefined };
+  | { state: 'confirmed'; success: boolean; blockNumber: bigint; blockTime: bigint; failure: string | undefined; netFeeSun: bigint };
 
 export interface BlockRef {
   number: bigint;
@@ -65,6 +65,23 @@ export interface PoolResources {
   energyLimit: bigint;
   totalEnergyWeight: bigint;
   totalEnergyLimit: bigint;
+  /** TRX balance (sun): what transaction fees burn once bandwidth runs out. */
+  balanceSun: bigint;
+  /** Free daily bandwidth (bytes) and what of it is used; staked bandwidth likewise. */
+  freeNetLimit: bigint;
+  freeNetUsed: bigint;
+  netLimit: bigint;
+  netUsed: bigint;
+}
+
+/** The chain parameters Joule reads (getchainparameters, java-tron's names). */
+export interface ChainParameters {
+  /** getMaxDelegateLockPeriod: the longest lock_period (blocks); at or below 86,400 every lock is 3 days. */
+  maxDelegateLockPeriod: bigint;
+  /** getTransactionFee: sun burnt per byte of a transaction no bandwidth pays for. */
+  transactionFeeSun: bigint;
+  /** getEnergyFee: sun burnt per energy. */
+  energyFeeSun: bigint;
 }
 
 export interface ChainGateway {
@@ -81,6 +98,7 @@ export interface ChainGateway {
   delegation(pool: string, receiver: string): Promise<DelegationRecord>;
   /** Throws AccountNotFoundError for an account the chain does not know. */
   poolResources(pool: string): Promise<PoolResources>;
+  chainParameters(): Promise<ChainParameters>;
 }
 
 /**

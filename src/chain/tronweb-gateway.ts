@@ -1,6 +1,7 @@
 import { providers, TronWeb } from 'tronweb';
 import {
   AccountNotFoundError,
+  type ChainParameters,
   ChainUnavailableError,
   type AccountInfo,
   type BlockRef,
@@ -143,6 +144,7 @@ export class TronWebGateway implements ChainGateway {
         success: !failed,
         blockNumber: big(solid.blockNumber),
         blockTime: big(solid.blockTimeStamp),
+        netFeeSun: big(solid.receipt?.net_fee),
         failure: failed ? (solid.resMessage ? TronWeb.toUtf8(solid.resMessage) : String(solid.receipt?.result ?? 'FAILED')) : undefined,
       };
     }
@@ -206,6 +208,25 @@ export class TronWebGateway implements ChainGateway {
       energyLimit: big(resources.EnergyLimit),
       totalEnergyWeight: big(resources.TotalEnergyWeight),
       totalEnergyLimit: big(resources.TotalEnergyLimit),
+      balanceSun: big(account.balance),
+      freeNetLimit: big(resources.freeNetLimit),
+      freeNetUsed: big(resources.freeNetUsed),
+      netLimit: big(resources.NetLimit),
+      netUsed: big(resources.NetUsed),
+    };
+  }
+
+  async chainParameters(): Promise<ChainParameters> {
+    const list = (await this.call('getchainparameters', () => this.tronWeb.trx.getChainParameters())) as unknown as Array<{ key: string; value?: unknown }>;
+    const param = (key: string, fallback: bigint) => {
+      const found = list.find((p) => p.key === key);
+      return found === undefined ? fallback : big(found.value);
+    };
+    return {
+      // A chain that has never raised it: java-tron's default, where every lock is 3 days.
+      maxDelegateLockPeriod: param('getMaxDelegateLockPeriod', 86_400n),
+      transactionFeeSun: param('getTransactionFee', 1000n),
+      energyFeeSun: param('getEnergyFee', 100n),
     };
   }
 }

@@ -56,14 +56,15 @@ export async function reservedOnPool(db: DbHandle, pool: string): Promise<bigint
   return BigInt(row.total);
 }
 
-/** How many of our rentals from this pool to this receiver are delegated or being delegated. */
-export async function openRentalsOnPair(db: DbHandle, pool: string, receiver: string, exceptOrder: string): Promise<number> {
+/** How many of our locked rentals from this pool to this receiver are delegated or being delegated. */
+export async function lockedRentalsOnPair(db: DbHandle, pool: string, receiver: string, exceptOrder: string): Promise<number> {
   const row = await db.kysely
     .selectFrom('orders')
     .select((eb) => eb.fn.countAll<bigint>().as('n'))
     .where('pool_address', '=', pool)
     .where('receive_address', '=', receiver)
     .where('status', 'in', ['delegating', 'active', 'reclaiming'])
+    .where('lock_blocks', 'is not', null)
     .where('id', '<>', exceptOrder)
     .executeTakeFirstOrThrow();
   return Number(row.n);

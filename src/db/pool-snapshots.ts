@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import type { FeeMeans } from '../domain/pool-fees.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import type { PoolSnapshotsTable } from './schema.js';
@@ -6,10 +7,21 @@ import type { PoolSnapshotsTable } from './schema.js';
 export type PoolSnapshot = Selectable<PoolSnapshotsTable>;
 
 /** What one successful read of a pool account found. */
-export type PoolFigures = Pick<
-  PoolSnapshotsTable,
-  'staked_sun' | 'delegated_sun' | 'delegatable_sun' | 'energy_limit' | 'total_energy_weight' | 'total_energy_limit'
->;
+export interface PoolFigures {
+  staked_sun: bigint;
+  delegated_sun: bigint;
+  delegatable_sun: bigint;
+  energy_limit: bigint;
+  total_energy_weight: bigint;
+  total_energy_limit: bigint;
+  /** What the pool pays fees with; 0 when not read. */
+  balance_sun?: bigint;
+  free_net_limit?: bigint;
+  free_net_used?: bigint;
+  net_limit?: bigint;
+  net_used?: bigint;
+  transaction_fee_sun?: bigint;
+}
 
 /** Longest error text kept: enough for a node's message, never a whole response. */
 export const MAX_POOL_ERROR_LENGTH = 500;
@@ -46,4 +58,18 @@ export async function recordPoolFailure(db: DbHandle, address: string, error: st
 /** Every snapshot, by address. */
 export function listPoolSnapshots(db: DbHandle): Promise<PoolSnapshot[]> {
   return db.kysely.selectFrom('pool_snapshots').selectAll().orderBy('address').execute();
+}
+
+/** A snapshot's fee columns as the fee rules read them. */
+export const feeMeansOf = (p: PoolSnapshot): FeeMeans => ({
+  balanceSun: p.balance_sun,
+  freeNetLimit: p.free_net_limit,
+  freeNetUsed: p.free_net_used,
+  netLimit: p.net_limit,
+  netUsed: p.net_used,
+});
+
+/** One pool's snapshot, if a worker has written one. */
+export function findPoolSnapshot(db: DbHandle, address: string): Promise<PoolSnapshot | undefined> {
+  return db.kysely.selectFrom('pool_snapshots').selectAll().where('address', '=', address).executeTakeFirst();
 }

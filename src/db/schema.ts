@@ -142,6 +142,8 @@ export interface PoolSnapshotsTable {
   free_net_used: ColumnType<bigint, bigint | undefined, bigint>;
   net_limit: ColumnType<bigint, bigint | undefined, bigint>;
   net_used: ColumnType<bigint, bigint | undefined, bigint>;
+  /** getTransactionFee at that read: sun burnt per byte no bandwidth pays for. */
+  transaction_fee_sun: ColumnType<bigint, bigint | undefined, bigint>;
   /** When the figures above were read (database clock); null until a first success. */
   observed_at: bigint | null;
   /** Why the last refresh failed; null once one succeeds. */

@@ -38,8 +38,18 @@ export const BLOCK_MS = 3000n;
 /** The longest lock the chain accepts: 30 days. */
 export const MAX_LOCK_BLOCKS = 864_000n;
 
-/** Lock period, in blocks, covering a rental of `seconds` (rounded up, capped at 30 days). */
-export function lockBlocksFor(seconds: bigint): bigint {
+/** While the chain's getMaxDelegateLockPeriod is at or below this, java-tron locks every delegation for it: 3 days. */
+export const FIXED_LOCK_BLOCKS = 86_400n;
+
+/**
+ * Lock period, in blocks, covering a rental of `seconds` (rounded up), on a
+ * chain whose longest lock is `maxLockBlocks` (getMaxDelegateLockPeriod).
+ * Where that is at most 86,400, java-tron makes every lock 3 days whatever
+ * is asked (DelegateResourceActuator): a shorter rental is then delegated
+ * unlocked (null) rather than hold the stake for days after it ends.
+ */
+export function lockBlocksFor(seconds: bigint, maxLockBlocks: bigint = MAX_LOCK_BLOCKS): bigint | null {
   const blocks = (seconds * 1000n + BLOCK_MS - 1n) / BLOCK_MS;
-  return blocks > MAX_LOCK_BLOCKS ? MAX_LOCK_BLOCKS : blocks < 1n ? 1n : blocks;
+  if (maxLockBlocks <= FIXED_LOCK_BLOCKS) return blocks >= FIXED_LOCK_BLOCKS ? FIXED_LOCK_BLOCKS : null;
+  return blocks > maxLockBlocks ? maxLockBlocks : blocks < 1n ? 1n : blocks;
 }

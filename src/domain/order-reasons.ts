@@ -21,6 +21,8 @@ export const WAIT_REASONS = [
   'awaiting_reclaim_confirmation',
   'lock_not_expired',
   'reclaim_pool_key_missing',
+  /** The pool has neither bandwidth nor TRX left to pay for the transaction; retried with backoff. */
+  'pool_cannot_pay_fee',
   'chain_unavailable',
   /** Another order journaled a byte-identical transaction first; this one is built again. */
   'txid_clash',

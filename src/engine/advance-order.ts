@@ -6,6 +6,7 @@ import { backoffMs } from '../domain/backoff.js';
 import { RECLAIM_ALERT_AFTER, type WaitReason } from '../domain/order-reasons.js';
 import type { WorkingStatus } from '../domain/order-status.js';
 import { metrics } from '../observability/metrics.js';
+import type { Logger } from '../observability/logger.js';
 import type { EngineContext } from './context.js';
 import { stepDelegating, stepPending } from './delegate.js';
 import { LeaseLostError } from './errors.js';
@@ -31,6 +32,25 @@ const STEPS: Readonly<Record<WorkingStatus, StepFn>> = {
 };
 
 const stepFor = (order: Order): StepFn | undefined => (STEPS as Partial<Record<Order['status'], StepFn>>)[order.status];
+
+/**
+ * Gives a held order back after a failure: one more attempt counted (the
+ * reclaim's own count while it is being reclaimed), the wait backed off from
+ * `baseMs` by that count, and after RECLAIM_ALERT_AFTER failed reclaims in a
+ * row the alert `reclaim_retrying` instead of the failure's own reason.
+ * Counts are cleared by the next status change.
+ */
+async function releaseAfterFailure(ctx: EngineContext, held: Order, reason: WaitReason | null, baseMs: number, log: Logger): Promise<AdvanceResult> {
+  const reclaiming = held.status === 'reclaiming' || held.status === 'active';
+  const attempts = (reclaiming ? held.reclaim_attempts : held.attempts) + 1n;
+  const retryInMs = backoffMs(Number(attempts), baseMs, MAX_BACKOFF_MS);
+  const alert = reclaiming && attempts >= RECLAIM_ALERT_AFTER;
+  if (alert) log.error({ attempts: Number(attempts), cause: reason }, 'ALERT: reclaim keeps failing; retrying with backoff');
+  else log.info({ attempts: Number(attempts), reason, retryInMs }, 'will retry');
+  const counted = reclaiming ? { reclaimAttempts: attempts } : { attempts };
+  await releaseOrder(ctx.db, held, { retryInMs, waitReason: alert ? 'reclaim_retrying' : reason, ...counted });
+  return { claimed: true, retryInMs, status: held.status };
+}
 
 export interface AdvanceResult {
   /** The order was not due, or another worker holds it. */
@@ -69,9 +89,12 @@ export async function advanceClaimed(ctx: EngineContext, claimed: Order): Promis
         continue;
       }
       if ('done' in result) return { claimed: true, retryInMs: null, status: result.done.status };
-      const { retryInMs, reason } = result.wait;
-      await releaseOrder(ctx.db, held, { retryInMs, waitReason: reason, attempts: 0n, reclaimAttempts: 0n });
-      return { claimed: true, retryInMs, status: held.status };
+      if (!result.wait.failed) {
+        const { retryInMs, reason } = result.wait;
+        await releaseOrder(ctx.db, held, { retryInMs, waitReason: reason });
+        return { claimed: true, retryInMs, status: held.status };
+      }
+      return await releaseAfterFailure(ctx, held, result.wait.reason, result.wait.retryInMs, log);
     }
     await releaseOrder(ctx.db, held, { retryInMs: 0, waitReason: held.wait_reason });
     return { claimed: true, retryInMs: 0, status: held.status };
@@ -80,25 +103,19 @@ export async function advanceClaimed(ctx: EngineContext, claimed: Order): Promis
       log.warn('lease lost to another worker; leaving the order to it');
       return { claimed: true, retryInMs: null, status: null };
     }
-    const reclaiming = held.status === 'reclaiming' || held.status === 'active';
-    const attempts = (reclaiming ? held.reclaim_attempts : held.attempts) + 1n;
-    // The poll interval is the unit: an in-doubt transaction must be looked at again well before it expires.
-    const retryInMs = backoffMs(Number(attempts), ctx.settings.confirmPollMs, MAX_BACKOFF_MS);
     const transient = err instanceof ChainUnavailableError;
     if (transient) metrics.chainErrors.inc();
     // Another order journaled a byte-identical transaction first (built in the same millisecond
     // by another process): nothing was written for this one; build again.
     const clash = isUniqueViolation(err);
-    const reason: WaitReason =
-      reclaiming && attempts >= RECLAIM_ALERT_AFTER ? 'reclaim_retrying' : transient ? 'chain_unavailable' : clash ? 'txid_clash' : 'internal_error';
-    if (transient) log.warn({ err: (err as Error).message, attempts: Number(attempts), retryInMs }, 'chain unavailable; will retry');
-    else if (clash) log.warn({ attempts: Number(attempts) }, 'transaction id already journaled by another order; building again');
-    else log.error({ err, attempts: Number(attempts), retryInMs }, 'order step failed; will retry');
-    if (reason === 'reclaim_retrying') log.error({ attempts: Number(attempts) }, 'ALERT: reclaim keeps failing; retrying with backoff');
-    const counted = reclaiming ? { reclaimAttempts: attempts } : { attempts };
-    await releaseOrder(ctx.db, held, { retryInMs, waitReason: reason, ...counted }).catch((e: unknown) =>
-      log.error({ err: e }, 'could not release the order; its lease will expire'),
-    );
-    return { claimed: true, retryInMs, status: held.status };
+    const reason: WaitReason = transient ? 'chain_unavailable' : clash ? 'txid_clash' : 'internal_error';
+    if (transient) log.warn({ err: (err as Error).message }, 'chain unavailable; will retry');
+    else if (clash) log.warn('transaction id already journaled by another order; building again');
+    else log.error({ err }, 'order step failed; will retry');
+    // The poll interval is the unit: an in-doubt transaction must be looked at again well before it expires.
+    return releaseAfterFailure(ctx, held, reason, ctx.settings.confirmPollMs, log).catch((e: unknown) => {
+      log.error({ err: e }, 'could not release the order; its lease will expire');
+      return { claimed: true, retryInMs: null, status: held.status };
+    });
   }
 }

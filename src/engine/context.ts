@@ -1,4 +1,4 @@
-import type { ChainGateway, PoolAccount } from '../chain/gateway.js';
+import type { ChainGateway, ChainParameters, PoolAccount } from '../chain/gateway.js';
 import type { CrashPoint } from '../config.js';
 import type { Db } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
@@ -21,6 +21,8 @@ export interface EngineSettings {
 export interface EngineContext {
   db: Db;
   chain: ChainGateway;
+  /** The chain's parameters, cached (longest lock, fee per byte). */
+  chainParameters(): Promise<ChainParameters>;
   pools: readonly PoolAccount[];
   settings: EngineSettings;
   log: Logger;

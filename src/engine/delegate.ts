@@ -7,7 +7,7 @@ import { failAndRefund } from './fail-order.js';
 import { journaledStep, type ConfirmingBlock } from './journaled-step.js';
 import { claimedAt } from './lease.js';
 import { choosePool, reservePool } from './plan-delegation.js';
-import { done, next, wait, type Step, type StepFn } from './step.js';
+import { done, next, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
 import { transition } from './transition.js';
 
 /** How often an order waiting for pool capacity looks again. */
@@ -41,10 +41,12 @@ const fail = async (ctx: EngineContext, held: Order, failure: Failure): Promise<
  * up to POOL_WAIT_TIMEOUT_MS after the order was placed; then fails it with a
  * refund. Only called when nothing of ours can still land.
  */
-function waitOrGiveUp(ctx: EngineContext, held: Order, reason: WaitReason, failure: Failure): Promise<Step> | Step {
+function waitOrGiveUp(ctx: EngineContext, held: Order, reason: WaitReason, failure: Failure, refused = false): Promise<Step> | Step {
   const waited = claimedAt(held, ctx.settings.leaseMs) - held.created_at;
   if (waited >= BigInt(ctx.settings.poolWaitTimeoutMs)) return fail(ctx, held, failure);
-  return wait(CAPACITY_RETRY_MS, reason);
+  // A refusal for a reason that will not change in seconds (validation) is not signed again on
+  // a 2 s loop: each one counts, and the next try backs off further.
+  return refused ? retryAfterFailure(CAPACITY_RETRY_MS, reason) : wait(CAPACITY_RETRY_MS, reason);
 }
 
 const noCapacity = (ctx: EngineContext): Failure => ({
@@ -117,11 +119,16 @@ export const stepDelegating: StepFn = journaledStep({
     const signed = await ctx.chain.buildDelegate(pool, held.receive_address, sun, held.lock_blocks);
     return { build: { signed, meta: { pool: pool.address, receiver: held.receive_address, amountSun: sun, lockBlocks: held.lock_blocks } } };
   },
-  refused: (ctx, held, refusal) =>
-    Promise.resolve(
-      waitOrGiveUp(ctx, held, refusedWith('delegation_refused', refusal.code), {
-        code: 'delegation_refused',
-        message: `the node refused the delegation (${refusal.code}: ${refusal.message})`,
-      }),
-    ),
+  refused: (ctx, held, refusal) => {
+    metrics.broadcastRefusals.inc({ kind: 'delegate', code: refusal.code });
+    return Promise.resolve(
+      waitOrGiveUp(
+        ctx,
+        held,
+        refusedWith('delegation_refused', refusal.code),
+        { code: 'delegation_refused', message: `the node refused the delegation (${refusal.code}: ${refusal.message})` },
+        true,
+      ),
+    );
+  },
 });

@@ -3,6 +3,7 @@ import type { ChainGateway, PoolAccount } from '../chain/gateway.js';
 import type { Db } from '../db/connect.js';
 import type { Logger } from '../observability/logger.js';
 import type { EngineContext } from './context.js';
+import { chainParameterCache } from './chain-parameters.js';
 import { OrderRunner } from './order-runner.js';
 import { PoolMonitor } from './pool-monitor.js';
 import type { QueueDispatch } from '../dispatch/queue-dispatch.js';
@@ -46,6 +47,7 @@ export function startEngine(opts: {
   const ctx: EngineContext = {
     db: opts.db,
     chain: opts.chain,
+    chainParameters: chainParameterCache(opts.chain),
     pools: opts.pools,
     log: opts.log,
     workerId: opts.workerId,

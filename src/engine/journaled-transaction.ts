@@ -47,6 +47,12 @@ export async function settle(ctx: EngineContext, held: Order, tx: ChainTransacti
   const log = ctx.log.child({ orderId: held.id, txid: tx.txid, kind: tx.kind });
   const status = await chain.transactionStatus(tx.txid);
   if (status.state === 'confirmed') {
+    // The pool had no bandwidth left for it and burnt TRX: watched, since a pool that keeps burning runs dry.
+    if (status.netFeeSun > 0n) {
+      metrics.feeBurns.inc({ kind: tx.kind });
+      metrics.feeBurntSun.inc({ kind: tx.kind }, Number(status.netFeeSun));
+      log.info({ netFeeSun: status.netFeeSun.toString(), pool: tx.pool_address }, 'the pool burnt TRX for this transaction\'s bandwidth');
+    }
     if (status.success) {
       await updateChainTx(db, tx.txid, { status: 'confirmed', block_number: status.blockNumber, confirmed_at: status.blockTime });
       return { kind: 'confirmed', blockNumber: status.blockNumber, blockTime: status.blockTime };

@@ -1,5 +1,7 @@
 import type { PoolAccount } from '../chain/gateway.js';
-import { lockPoolReservations, openRentalsOnPair, reservedOnPool, type Order } from '../db/orders.js';
+import { lockedRentalsOnPair, lockPoolReservations, reservedOnPool, type Order } from '../db/orders.js';
+import { feeMeansOf, listPoolSnapshots } from '../db/pool-snapshots.js';
+import { canPayFee } from '../domain/pool-fees.js';
 import { lockBlocksFor, sunForEnergy, withMargin } from '../domain/energy.js';
 import type { EngineContext } from './context.js';
 import { transition } from './transition.js';
@@ -15,34 +17,46 @@ export interface PoolChoice {
 /**
  * Picks the pool account to delegate from. The stake needed comes from the
  * live network totals; each pool's room is what the chain says it can
- * delegate minus what our unconfirmed delegations have already reserved.
- * With locks on, a pool that already has one of our rentals to this receiver
- * comes last: a new locked delegation would restart the lock of the whole
- * aggregate and hold up the earlier rental's reclaim.
+ * delegate minus what our unconfirmed delegations have already reserved; a
+ * pool whose last snapshot shows it cannot pay the transaction's bandwidth
+ * (no bandwidth left, too little TRX to burn) is passed over.
+ *
+ * Locks: a pool with none of our locked rentals to this receiver comes first,
+ * and the delegation is locked for the rental (as far as the chain allows).
+ * From a pool that already has one, the delegation goes unlocked: a new
+ * locked one would either be refused (shorter than the lock in place) or
+ * restart the whole pair's lock and hold up the earlier rental's reclaim,
+ * while an unlocked delegation is kept apart from the locked one and is
+ * reclaimed at its own end. A lock only protects the receiver from the
+ * pool's owner, which is Joule itself.
  * Returns undefined when no pool has room now.
  */
 export async function choosePool(ctx: EngineContext, order: Order): Promise<PoolChoice | undefined> {
   const { chain, db, pools, settings } = ctx;
   const candidates = pools.filter((p) => p.address !== order.receive_address);
   if (candidates.length === 0) return undefined;
-  const energy = await chain.networkEnergy(candidates[0]!.address);
+  const [energy, params, snapshots] = await Promise.all([chain.networkEnergy(candidates[0]!.address), ctx.chainParameters(), listPoolSnapshots(db)]);
   // The chain rounds the receiver's energy down from live totals, and other stakers joining during the
   // rental make each TRX worth less energy: stake for the ordered energy plus the margin.
   const sun = sunForEnergy(withMargin(order.energy_amount, settings.energyMarginBps), energy.totalEnergyWeight, energy.totalEnergyLimit);
-  const lockBlocks = settings.delegateLock ? lockBlocksFor(order.duration_seconds) : null;
+  const wantedLock = settings.delegateLock ? lockBlocksFor(order.duration_seconds, params.maxDelegateLockPeriod) : null;
   const rooms = await Promise.all(
     candidates.map(async (pool) => {
       const delegatable = await chain.delegatableSun(pool.address);
       const reserved = await reservedOnPool(db, pool.address);
-      const overlapping = lockBlocks === null ? 0 : await openRentalsOnPair(db, pool.address, order.receive_address, order.id);
-      return { pool, delegatable, free: delegatable - reserved, overlapping };
+      const locked = wantedLock === null ? 0 : await lockedRentalsOnPair(db, pool.address, order.receive_address, order.id);
+      const snapshot = snapshots.find((p) => p.address === pool.address);
+      // No snapshot yet (a pool just added): let the node decide.
+      const paysFee = snapshot === undefined || snapshot.observed_at === null || canPayFee(feeMeansOf(snapshot), params.transactionFeeSun);
+      return { pool, delegatable, free: delegatable - reserved, locked, paysFee };
     }),
   );
   const fitting = rooms
-    .filter((r) => r.free >= sun)
-    .sort((a, b) => a.overlapping - b.overlapping || (b.free > a.free ? 1 : b.free < a.free ? -1 : 0));
+    .filter((r) => r.free >= sun && r.paysFee)
+    .sort((a, b) => Number(a.locked > 0) - Number(b.locked > 0) || (b.free > a.free ? 1 : b.free < a.free ? -1 : 0));
   const best = fitting[0];
-  return best && { pool: best.pool, sun, lockBlocks, delegatableSun: best.delegatable };
+  if (!best) return undefined;
+  return { pool: best.pool, sun, lockBlocks: best.locked > 0 ? null : wantedLock, delegatableSun: best.delegatable };
 }
 
 /**

@@ -77,7 +77,7 @@ export class PoolMonitor {
   private async refresh(address: string): Promise<void> {
     const { chain, db, log } = this.ctx;
     try {
-      const r = await chain.poolResources(address);
+      const [r, params] = await Promise.all([chain.poolResources(address), this.ctx.chainParameters()]);
       await savePoolSnapshot(db, address, {
         staked_sun: r.stakedSun,
         delegated_sun: r.delegatedSun,
@@ -85,6 +85,12 @@ export class PoolMonitor {
         energy_limit: r.energyLimit,
         total_energy_weight: r.totalEnergyWeight,
         total_energy_limit: r.totalEnergyLimit,
+        balance_sun: r.balanceSun,
+        free_net_limit: r.freeNetLimit,
+        free_net_used: r.freeNetUsed,
+        net_limit: r.netLimit,
+        net_used: r.netUsed,
+        transaction_fee_sun: params.transactionFeeSun,
       });
     } catch (err) {
       const error = describe(err);

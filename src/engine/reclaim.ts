@@ -1,15 +1,18 @@
 import type { Order } from '../db/orders.js';
+import { feeMeansOf, findPoolSnapshot } from '../db/pool-snapshots.js';
+import { canPayFee } from '../domain/pool-fees.js';
 import { refusedWith, type TransitionReason } from '../domain/order-reasons.js';
+import { metrics } from '../observability/metrics.js';
 import type { EngineContext } from './context.js';
 import { journaledStep } from './journaled-step.js';
 import { claimedAt } from './lease.js';
-import { done, next, wait, type Step, type StepFn } from './step.js';
+import { done, next, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
 import { transition } from './transition.js';
 
 /** Longest single wait for a lock to run out; the order is looked at again after it. */
 const MAX_LOCK_WAIT_MS = 60_000;
-/** How long a reclaim refused by the node waits before it is built again. */
-const REFUSED_RECLAIM_RETRY_MS = 5000;
+/** How long a refused reclaim first waits, in poll intervals; repeated failures back off from there. */
+const REFUSED_RECLAIM_RETRY_POLLS = 5;
 /** How long a reclaim waits for its pool's key to be configured again. */
 const MISSING_KEY_RETRY_MS = 60_000;
 
@@ -25,6 +28,12 @@ async function reclaimable(ctx: EngineContext, order: Order) {
   const total = record.unlockedSun + record.lockedSun;
   const available = record.unlockedSun + (lockRemainingMs > 0 ? 0n : record.lockedSun);
   return { total, available, lockRemainingMs };
+}
+
+/** What the pool's last snapshot says about paying one more transaction (no snapshot: let the node decide). */
+async function poolCanPay(ctx: EngineContext, pool: string): Promise<boolean> {
+  const [snapshot, params] = await Promise.all([findPoolSnapshot(ctx.db, pool), ctx.chainParameters()]);
+  return snapshot === undefined || snapshot.observed_at === null || canPayFee(feeMeansOf(snapshot), params.transactionFeeSun);
 }
 
 /** active, once expired: start the reclaim (after the lock, if any, has run out). */
@@ -76,9 +85,15 @@ export const stepReclaiming: StepFn = journaledStep({
     if (r.available === 0n) return wait(Math.min(Math.max(r.lockRemainingMs, 1000), MAX_LOCK_WAIT_MS), 'lock_not_expired');
     const pool = ctx.pools.find((p) => p.address === held.pool_address);
     if (!pool) return wait(MISSING_KEY_RETRY_MS, 'reclaim_pool_key_missing');
+    // Nothing is signed for a transaction the pool cannot pay for: the node would refuse it.
+    if (!(await poolCanPay(ctx, pool.address))) return retryAfterFailure(REFUSED_RECLAIM_RETRY_POLLS * ctx.settings.confirmPollMs, 'pool_cannot_pay_fee');
     const amount = r.available < held.delegated_sun! ? r.available : held.delegated_sun!;
     const signed = await ctx.chain.buildUndelegate(pool, held.receive_address, amount);
     return { build: { signed, meta: { pool: pool.address, receiver: held.receive_address, amountSun: amount, lockBlocks: null } } };
   },
-  refused: async (_ctx, _held, refusal) => wait(REFUSED_RECLAIM_RETRY_MS, refusedWith('reclaim_refused', refusal.code)),
+  refused: async (ctx, _held, refusal) => {
+    metrics.broadcastRefusals.inc({ kind: 'reclaim', code: refusal.code });
+    const reason = refusal.code === 'BANDWITH_ERROR' ? 'pool_cannot_pay_fee' : refusedWith('reclaim_refused', refusal.code);
+    return retryAfterFailure(REFUSED_RECLAIM_RETRY_POLLS * ctx.settings.confirmPollMs, reason);
+  },
 });

@@ -6,8 +6,12 @@ import type { EngineContext } from './context.js';
 export type Step =
   /** Progress made: run the next step now. */
   | { next: Order }
-  /** Nothing to do until later: release the lease and come back in `retryInMs`. */
-  | { wait: { retryInMs: number; reason: WaitReason | null } }
+  /**
+   * Nothing to do until later: release the lease and come back in `retryInMs`.
+   * `failed`: this wait follows a failure (a refusal, a pool that cannot pay):
+   * it counts as an attempt, and repeated ones back off further.
+   */
+  | { wait: { retryInMs: number; reason: WaitReason | null; failed: boolean } }
   /** Nothing left to do for this order (terminal, or moved on). */
   | { done: Order };
 
@@ -15,5 +19,7 @@ export type Step =
 export type StepFn = (ctx: EngineContext, held: Order) => Promise<Step>;
 
 export const next = (order: Order): Step => ({ next: order });
-export const wait = (retryInMs: number, reason: WaitReason | null): Step => ({ wait: { retryInMs, reason } });
+export const wait = (retryInMs: number, reason: WaitReason | null): Step => ({ wait: { retryInMs, reason, failed: false } });
+/** A wait after a failure: counted, and backed off from `baseMs` as failures repeat. */
+export const retryAfterFailure = (baseMs: number, reason: WaitReason): Step => ({ wait: { retryInMs: baseMs, reason, failed: true } });
 export const done = (order: Order): Step => ({ done: order });

@@ -24,7 +24,8 @@ export async function updateHeld(db: DbHandle, held: Order, fields: OrderFields)
  */
 export async function transition(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields = {}): Promise<Order> {
   if (!canTransition(held.status, to)) throw new Error(`illegal transition ${held.status} -> ${to}`);
-  const row = await moveHeldOrder(db, held, to, event, fields);
+  // Failures are counted per status: a new status starts from none.
+  const row = await moveHeldOrder(db, held, to, event, { attempts: 0n, reclaim_attempts: 0n, ...fields });
   if (!row) throw new LeaseLostError(held.id);
   return row;
 }

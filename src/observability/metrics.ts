@@ -37,6 +37,24 @@ export const metrics = {
     help: 'Chain calls that failed because the node was unavailable (retried with backoff)',
     registers: [registry],
   }),
+  broadcastRefusals: new Counter({
+    name: 'joule_broadcast_refusals_total',
+    help: 'First broadcasts the node refused with an answer that proves they can never land, by kind and node code',
+    labelNames: ['kind', 'code'],
+    registers: [registry],
+  }),
+  feeBurns: new Counter({
+    name: 'joule_fee_burns_total',
+    help: 'Our confirmed transactions whose bandwidth a pool paid by burning TRX',
+    labelNames: ['kind'],
+    registers: [registry],
+  }),
+  feeBurntSun: new Counter({
+    name: 'joule_fee_burnt_sun_total',
+    help: 'Sun pools burnt for the bandwidth of our confirmed transactions',
+    labelNames: ['kind'],
+    registers: [registry],
+  }),
 };
 
 for (const path of DISPATCH_PATHS) metrics.dispatchPath.inc({ path }, 0);

@@ -36,6 +36,12 @@ describeEachDialect('GET /api/pools', (newApp) => {
       delegatable_sun: 4_999_000_000_000n,
       energy_limit: 46_743_896n,
       ...network,
+      balance_sun: 1_000_000_000n,
+      free_net_limit: 600n,
+      free_net_used: 0n,
+      net_limit: 0n,
+      net_used: 0n,
+      transaction_fee_sun: 1000n,
     });
     await savePoolSnapshot(t.db, 'TPoolA', { staked_sun: 10_000_000n, delegated_sun: 0n, delegatable_sun: 10_000_000n, energy_limit: 93n, ...network });
     const now = BigInt(Date.now());
@@ -68,9 +74,17 @@ describeEachDialect('GET /api/pools', (newApp) => {
         observed_at: undefined,
         error: null,
         updated_at: undefined,
+        balance_sun: '1000000000',
+        free_bandwidth_left: 600,
+        staked_bandwidth_left: 0,
+        transactions_payable: 3335, // 600 free bytes: 2; 1,000 TRX at 300 bytes x 1,000 sun: 3,333
+        running_dry: false,
         retired: false,
       },
     );
+    // Pool A was read with nothing to pay fees with: flagged.
+    assert.equal(a.transactions_payable, 0);
+    assert.equal(a.running_dry, true);
     // Reserved past what the chain still shows: no room, never a negative.
     assert.equal(a.reserved_sun, '20000000');
     assert.equal(a.available_sun, '0');

@@ -43,7 +43,10 @@ export interface Order {
   wait_reason: string | null;
   /** compatibility: the delegation transaction id */
   tx_hash: string | null;
+  /** failures in a row in the current status (node errors, refusals), each retried with backoff */
   attempts: number;
+  /** failed reclaims in a row; from 5 the order shows wait_reason reclaim_retrying, an alert */
+  reclaim_attempts: number;
   /** why the order failed (it was refunded): receiver_is_contract, receiver_not_activated, no_pool_capacity, delegation_refused, pool_removed */
   error_code: string | null;
   error_message: string | null;
@@ -129,6 +132,16 @@ export interface Pool {
   error: string | null;
   /** the last read attempt, successful or not */
   updated_at: string;
+  /** TRX balance: what fees burn once bandwidth runs out */
+  balance_sun: string;
+  /** free daily bandwidth left (bytes), as last read; it recovers over 24 h */
+  free_bandwidth_left: number;
+  /** bandwidth from TRX staked for bandwidth left (bytes), as last read */
+  staked_bandwidth_left: number;
+  /** about how many more delegations or reclaims the pool can pay for (bandwidth left, then TRX to burn at the chain fee per byte) */
+  transactions_payable: number;
+  /** fewer than 20 transactions payable: give the pool TRX or staked bandwidth */
+  running_dry: boolean;
   /** true when no worker has read this pool for 5 x POOL_REFRESH_MS (at least a minute): it is most likely no longer configured; its figures are left out of totals */
   retired: boolean;
 }

@@ -40,6 +40,8 @@ export function Pools() {
                     <th class="num">{t('col.available')}</th>
                     <th class="num">{t('col.availableEnergy')}</th>
                     <th class="num">{t('col.energyPerTrx')}</th>
+                    <th class="num">{t('col.poolTrx')}</th>
+                    <th class="num">{t('col.bandwidth')}</th>
                     <th>{t('col.observed')}</th>
                   </tr>
                 </thead>
@@ -67,6 +69,15 @@ export function Pools() {
                           {count(p.available_energy)}
                         </td>
                         <td class="num">{p.energy_per_trx.toLocaleString('en-US', { maximumFractionDigits: 4 })}</td>
+                        <td class="num">{trx(p.balance_sun)}</td>
+                        <td class="num" data-payable={p.transactions_payable}>
+                          {t('pools.bandwidth', { free: count(p.free_bandwidth_left), staked: count(p.staked_bandwidth_left) })}
+                          {p.running_dry && (
+                            <div class="bad small" data-running-dry>
+                              {t('pools.runningDry', { n: count(p.transactions_payable) })}
+                            </div>
+                          )}
+                        </td>
                         <td title={time(p.observed_at)}>{p.observed_at ? ago(t, Date.now() - Date.parse(p.observed_at)) : '—'}</td>
                       </tr>
                     );

@@ -1,0 +1,34 @@
+/**
+ * What a pool account pays a transaction's bandwidth with, as java-tron
+ * charges it (BandwidthProcessor): all of it from staked bandwidth if that
+ * is enough, else all from the free daily allowance, else TRX burnt at the
+ * chain's getTransactionFee per byte; with none of those the node refuses
+ * the transaction (BANDWITH_ERROR).
+ */
+
+/** A delegation or undelegation signed by TronWeb is about 282 bytes as charged; a margin on top. */
+export const TX_BYTES = 300n;
+
+/** Below this many transactions left to pay for, a pool is flagged as about to run dry. */
+export const RUNNING_DRY_BELOW = 20n;
+
+export interface FeeMeans {
+  balanceSun: bigint;
+  freeNetLimit: bigint;
+  freeNetUsed: bigint;
+  netLimit: bigint;
+  netUsed: bigint;
+}
+
+const left = (limit: bigint, used: bigint) => (limit > used ? limit - used : 0n);
+
+/** Whether the pool can pay for one more transaction of TX_BYTES now. */
+export function canPayFee(m: FeeMeans, transactionFeeSun: bigint): boolean {
+  return left(m.netLimit, m.netUsed) >= TX_BYTES || left(m.freeNetLimit, m.freeNetUsed) >= TX_BYTES || m.balanceSun >= TX_BYTES * transactionFeeSun;
+}
+
+/** About how many more transactions the pool can pay for before bandwidth recovers (none of it counted back). */
+export function transactionsPayable(m: FeeMeans, transactionFeeSun: bigint): bigint {
+  const burnable = transactionFeeSun > 0n ? m.balanceSun / (TX_BYTES * transactionFeeSun) : 0n;
+  return left(m.netLimit, m.netUsed) / TX_BYTES + left(m.freeNetLimit, m.freeNetUsed) / TX_BYTES + burnable;
+}

@@ -1,0 +1,74 @@
+// What java-tron enforces that a kind devnet would not: a shorter lock after
+// a longer one is refused, and every transaction's bandwidth must be paid for.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ADMIN_TOKEN } from '../support/app.js';
+import { stackPerTest, type Stack } from '../support/stack.js';
+
+const startTestStack = stackPerTest();
+const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+const landed = (txs: any[]) => txs.filter((t) => t.status === 'included');
+
+async function poolSeen(s: Stack, address: string, until: (p: any) => boolean): Promise<any> {
+  const deadline = Date.now() + 15_000;
+  let last: any;
+  while (Date.now() < deadline) {
+    last = (await s.request({ method: 'GET', url: '/api/pools', headers: admin })).body.pools.find((p: any) => p.address === address);
+    if (last && until(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`pool ${address} never reached the expected state: ${JSON.stringify(last)}`);
+}
+
+/** Leaves the pool no bandwidth and no TRX: the node refuses whatever it signs (BANDWITH_ERROR). */
+async function drain(s: Stack, address: string): Promise<void> {
+  await s.devnetAdmin('POST', '/accounts/set-balance', { address, balance_sun: '0' });
+  await s.devnetAdmin('POST', '/consume-bandwidth', { address, net: 'all', free_net: 'all' });
+}
+
+test('when a long rental holds a lock on the one pool, then a shorter rental to the same receiver is delegated unlocked and reclaimed at its own end', async () => {
+  const s = await startTestStack({ poolCount: 1, env: { POOL_REFRESH_MS: '500' } });
+  await s.deposit(1, 1_000_000_000n);
+  const long = await s.order({ user_id: 1, energy_amount: 32000, duration: '1h', receive_address: s.customer() });
+  const longActive = await s.waitFor(long.id, (o) => o.status === 'active');
+  assert.ok(longActive.lock_blocks > 0, 'the first rental is locked');
+  const short = await s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
+  const shortActive = await s.waitFor(short.id, (o) => o.status === 'active');
+  assert.equal(shortActive.lock_blocks, null, 'delegated unlocked, beside the locked one');
+  assert.equal(shortActive.pool_address, longActive.pool_address);
+  const done = await s.waitFor(short.id, (o) => o.status === 'completed', 30_000);
+  assert.equal(done.reclaim_tx_status, 'confirmed');
+  assert.equal((await s.request({ method: 'GET', url: `/api/orders/${long.id}` })).body.status, 'active', 'the long rental keeps its energy');
+  assert.equal(landed(await s.chainTxs('DelegateResourceContract')).length, 2);
+  // Nothing was refused on the way: no refusal was journaled.
+  const journal = (await s.request({ method: 'GET', url: `/api/orders/${short.id}/transactions` })).body.transactions;
+  assert.deepEqual(journal.map((t: any) => t.status), ['confirmed', 'confirmed']);
+});
+
+test('when a pool cannot pay for a transaction, then no order is planned on it; its reclaim waits with pool_cannot_pay_fee, raises reclaim_retrying, and completes once the pool is funded', async () => {
+  const s = await startTestStack({ poolCount: 2, env: { POOL_REFRESH_MS: '300' } });
+  await s.deposit(1, 1_000_000_000n);
+  const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
+  const active = await s.waitFor(placed.id, (o) => o.status === 'active');
+  const pool = active.pool_address;
+  const other = s.devnet.accounts.pools.map((p) => p.address).find((a) => a !== pool)!;
+
+  await drain(s, pool);
+  const dry = await poolSeen(s, pool, (p) => p.running_dry);
+  assert.equal(dry.transactions_payable, 0);
+
+  // A new order goes to the pool that can pay.
+  const next = await s.order({ user_id: 1, energy_amount: 32000, duration: '1h', receive_address: s.customer(1) });
+  assert.equal((await s.waitFor(next.id, (o) => o.status === 'active')).pool_address, other);
+
+  // The reclaim cannot be paid: it waits, counts, and after five failures in a row raises the alert.
+  const stuck = await s.waitFor(placed.id, (o) => o.wait_reason === 'reclaim_retrying', 40_000);
+  assert.equal(stuck.status, 'reclaiming');
+  assert.ok(stuck.reclaim_attempts >= 5, `reclaim_attempts ${stuck.reclaim_attempts}`);
+  assert.equal(landed(await s.chainTxs('UnDelegateResourceContract')).length, 0, 'nothing was signed that could not be paid');
+
+  await s.devnetAdmin('POST', '/accounts/set-balance', { address: pool, balance_sun: '100000000' });
+  const completed = await s.waitFor(placed.id, (o) => o.status === 'completed', 60_000);
+  assert.equal(completed.reclaim_tx_status, 'confirmed');
+  assert.equal(landed(await s.chainTxs('UnDelegateResourceContract')).length, 1);
+});
