@@ -120,7 +120,7 @@ export const stepDelegating: StepFn = journaledStep({
     return { build: { signed, meta: { pool: pool.address, receiver: held.receive_address, amountSun: sun, lockBlocks: held.lock_blocks } } };
   },
   refused: (ctx, held, refusal) => {
-    metrics.broadcastRefusals.inc({ kind: 'delegate', code: refusal.code });
+    metrics.broadcastRefusals.inc({ kind: 'delegate', code: refusal.code, pool: held.pool_address ?? '' });
     return Promise.resolve(
       waitOrGiveUp(
         ctx,

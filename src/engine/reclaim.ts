@@ -91,8 +91,8 @@ export const stepReclaiming: StepFn = journaledStep({
     const signed = await ctx.chain.buildUndelegate(pool, held.receive_address, amount);
     return { build: { signed, meta: { pool: pool.address, receiver: held.receive_address, amountSun: amount, lockBlocks: null } } };
   },
-  refused: async (ctx, _held, refusal) => {
-    metrics.broadcastRefusals.inc({ kind: 'reclaim', code: refusal.code });
+  refused: async (ctx, held, refusal) => {
+    metrics.broadcastRefusals.inc({ kind: 'reclaim', code: refusal.code, pool: held.pool_address ?? '' });
     const reason = refusal.code === 'BANDWITH_ERROR' ? 'pool_cannot_pay_fee' : refusedWith('reclaim_refused', refusal.code);
     return retryAfterFailure(REFUSED_RECLAIM_RETRY_POLLS * ctx.settings.confirmPollMs, reason);
   },

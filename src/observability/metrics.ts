@@ -39,8 +39,8 @@ export const metrics = {
   }),
   broadcastRefusals: new Counter({
     name: 'joule_broadcast_refusals_total',
-    help: 'First broadcasts the node refused with an answer that proves they can never land, by kind and node code',
-    labelNames: ['kind', 'code'],
+    help: 'First broadcasts the node refused with an answer that proves they can never land, by kind, node code and pool',
+    labelNames: ['kind', 'code', 'pool'],
     registers: [registry],
   }),
   feeBurns: new Counter({

@@ -51,15 +51,15 @@ test('when an order runs its course, then its transactions show the delegation c
 test('when the node refused the first delegation, then both attempts are listed, oldest first, with what the node said', async () => {
   const s = await startTestStack();
   await s.deposit(1, 100_000_000n);
-  await s.devnetAdmin('POST', '/faults/fail-broadcast', { count: 1, code: 'SERVER_BUSY', message: 'Server busy' });
+  await s.devnetAdmin('POST', '/faults/fail-broadcast', { count: 1, code: 'TAPOS_ERROR', message: 'Tapos check error.' });
   const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '1h', receive_address: s.customer() });
   const active = await s.waitFor(placed.id, (o) => o.status === 'active', 30_000);
   const { transactions } = await transactionsOf(s, placed.id);
   assert.deepEqual(transactions.map((t: any) => [t.kind, t.status, t.result_code]), [
-    ['delegate', 'failed', 'SERVER_BUSY'],
+    ['delegate', 'failed', 'TAPOS_ERROR'],
     ['delegate', 'confirmed', null],
   ]);
-  assert.equal(transactions[0].result_message, 'Server busy');
+  assert.equal(transactions[0].result_message, 'Tapos check error.');
   assert.equal(transactions[0].block_number, null);
   assert.equal(transactions[0].confirmed_at, null);
   assert.equal(transactions[1].txid, active.delegate_txid);

@@ -198,3 +198,22 @@ test('when other stakers make the network heavier during a rental, then the rece
     }
   }
 });
+
+test('on mainnet timing (3 s blocks, solidified 19 behind; the chain clock run 30x), an order stays delegating with its delegation broadcast until it is solidified, then goes active and completes', async () => {
+  const s = await startTestStack({ devnet: { profile: 'mainnet', blockIntervalMs: 100, solidifyLag: undefined } });
+  assert.equal((await s.devnetAdmin('GET', '/status')).profile, 'mainnet');
+  await s.deposit(1, 100_000_000n);
+  const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
+  const seen = new Set<string>();
+  const deadline = Date.now() + 30_000;
+  let order: any;
+  do {
+    order = (await s.request({ method: 'GET', url: `/api/orders/${placed.id}` })).body;
+    seen.add(`${order.status}/${order.delegate_tx_status}`);
+    await new Promise((r) => setTimeout(r, 25));
+  } while (order.status !== 'active' && Date.now() < deadline);
+  assert.ok(seen.has('delegating/broadcast'), `broadcast, not yet solidified, was shown: ${[...seen].join(' ')}`);
+  assert.equal(order.delegate_tx_status, 'confirmed');
+  const done = await s.waitFor(placed.id, (o) => o.status === 'completed', 60_000);
+  assert.equal(done.reclaim_tx_status, 'confirmed');
+});
