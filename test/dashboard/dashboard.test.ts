@@ -200,3 +200,23 @@ test('orders narrow by status and receive address; users and a ledger go page by
   await page.getByText('No such user.').waitFor();
   await page.context().close();
 });
+
+test('the pools page shows each pool’s TRX and bandwidth for fees, and flags one that is about to run dry', async () => {
+  const dry = stack.devnet.accounts.pools[stack.devnet.accounts.pools.length - 1]!.address;
+  await stack.devnetAdmin('POST', '/accounts/set-balance', { address: dry, balance_sun: '1000000' });
+  await stack.devnetAdmin('POST', '/consume-bandwidth', { address: dry, net: 'all', free_net: 'all' });
+  const page = await signedInPage(browser, base, ADMIN_TOKEN);
+  await page.getByRole('link', { name: 'Pools' }).click();
+  const row = page.locator(`tr[data-pool="${dry}"]`);
+  await row.locator('[data-running-dry]').waitFor({ timeout: 15_000 });
+  // 1 TRX burns for about 3 transactions; the used bandwidth recovers only a few bytes meanwhile.
+  assert.match(await row.innerText(), /Running dry: ~3 transactions left/);
+  assert.match(await row.innerText(), /\d+ \+ \d+ B/);
+  assert.match(await row.innerText(), /\b1\b/, 'its 1 TRX is shown');
+  // The other pools can pay and are not flagged.
+  for (const other of stack.devnet.accounts.pools.filter((p) => p.address !== dry)) {
+    assert.equal(await page.locator(`tr[data-pool="${other.address}"] [data-running-dry]`).count(), 0);
+  }
+  await screenshot(page, 'dashboard-pools-running-dry');
+  await page.context().close();
+});

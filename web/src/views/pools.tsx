@@ -41,7 +41,7 @@ export function Pools() {
                     <th class="num">{t('col.availableEnergy')}</th>
                     <th class="num">{t('col.energyPerTrx')}</th>
                     <th class="num">{t('col.poolTrx')}</th>
-                    <th class="num">{t('col.bandwidth')}</th>
+                    <th class="num" title={t('pools.bandwidthHint')}>{t('col.bandwidth')}</th>
                     <th>{t('col.observed')}</th>
                   </tr>
                 </thead>
@@ -73,7 +73,7 @@ export function Pools() {
                         <td class="num" data-payable={p.transactions_payable}>
                           {t('pools.bandwidth', { free: count(p.free_bandwidth_left), staked: count(p.staked_bandwidth_left) })}
                           {p.running_dry && (
-                            <div class="bad small" data-running-dry>
+                            <div class="bad small" data-running-dry title={t('pools.bandwidthHint')}>
                               {t('pools.runningDry', { n: count(p.transactions_payable) })}
                             </div>
                           )}
