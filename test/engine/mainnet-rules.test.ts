@@ -1,11 +1,14 @@
 // What java-tron enforces that a kind devnet would not: a shorter lock after
 // a longer one is refused, and every transaction's bandwidth must be paid for.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 import { ADMIN_TOKEN } from '../support/app.js';
 import { stackPerTest, type Stack } from '../support/stack.js';
 
 const startTestStack = stackPerTest();
+let pg: PostgresServer | undefined;
+after(() => pg?.stop());
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const landed = (txs: any[]) => txs.filter((t) => t.status === 'included');
 
@@ -45,8 +48,18 @@ test('when a long rental holds a lock on the one pool, then a shorter rental to 
   assert.deepEqual(journal.map((t: any) => t.status), ['confirmed', 'confirmed']);
 });
 
-test('when a pool cannot pay for a transaction, then no order is planned on it; its reclaim waits with pool_cannot_pay_fee, raises reclaim_retrying, and completes once the pool is funded', async () => {
-  const s = await startTestStack({ poolCount: 2, env: { POOL_REFRESH_MS: '300' } });
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  test(`[${dialect}] when a pool cannot pay for a transaction, then no order is planned on it; its reclaim waits with pool_cannot_pay_fee, raises reclaim_retrying, and completes once the pool is funded`, async () => {
+    let databaseUrl: string | undefined;
+    if (dialect === 'postgres') {
+      pg ??= await startPostgres();
+      databaseUrl = await createDatabase(pg.url);
+    }
+    await cannotPay(await startTestStack({ poolCount: 2, env: { POOL_REFRESH_MS: '300' }, ...(databaseUrl ? { databaseUrl } : {}) }));
+  });
+}
+
+async function cannotPay(s: Stack): Promise<void> {
   await s.deposit(1, 1_000_000_000n);
   const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
   const active = await s.waitFor(placed.id, (o) => o.status === 'active');
@@ -71,4 +84,4 @@ test('when a pool cannot pay for a transaction, then no order is planned on it; 
   const completed = await s.waitFor(placed.id, (o) => o.status === 'completed', 60_000);
   assert.equal(completed.reclaim_tx_status, 'confirmed');
   assert.equal(landed(await s.chainTxs('UnDelegateResourceContract')).length, 1);
-});
+}
