@@ -4,7 +4,7 @@ import type { ChainTransactionView } from '../db/chain-transactions.js';
 import type { DelayReport } from '../db/order-delays.js';
 import type { Order, OrderEvent } from '../db/orders.js';
 import { feeMeansOf, type PoolSnapshot } from '../db/pool-snapshots.js';
-import { RUNNING_DRY_BELOW, transactionsPayable } from '../domain/pool-fees.js';
+import { bandwidthLeft, RUNNING_DRY_BELOW, transactionsPayable } from '../domain/pool-fees.js';
 import { sunToTrx } from '../domain/amounts.js';
 import { durationHours } from '../domain/durations.js';
 import { poolCapacity } from '../domain/pool-capacity.js';
@@ -123,10 +123,11 @@ export function poolView(p: PoolSnapshot, reservedSun: bigint, retired: boolean)
 function feeView(p: PoolSnapshot) {
   const means = feeMeansOf(p);
   const payable = transactionsPayable(means, p.transaction_fee_sun);
+  const { free, staked } = bandwidthLeft(means);
   return {
     balance_sun: p.balance_sun.toString(),
-    free_bandwidth_left: p.free_net_limit > p.free_net_used ? p.free_net_limit - p.free_net_used : 0n,
-    staked_bandwidth_left: p.net_limit > p.net_used ? p.net_limit - p.net_used : 0n,
+    free_bandwidth_left: free,
+    staked_bandwidth_left: staked,
     transactions_payable: payable,
     // Only once a read succeeded: an unread pool is not known to be dry.
     running_dry: p.observed_at !== null && payable < RUNNING_DRY_BELOW,

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { FeeMeans } from '../domain/pool-fees.js';
+import { canPayFee, type FeeMeans } from '../domain/pool-fees.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import type { PoolSnapshotsTable } from './schema.js';
@@ -59,6 +59,14 @@ export async function recordPoolFailure(db: DbHandle, address: string, error: st
 export function listPoolSnapshots(db: DbHandle): Promise<PoolSnapshot[]> {
   return db.kysely.selectFrom('pool_snapshots').selectAll().orderBy('address').execute();
 }
+
+/**
+ * Whether a pool can pay one more transaction's fee, as its last snapshot
+ * says (at the fee per byte read with it). No successful read yet (a pool
+ * just added): let the node decide.
+ */
+export const snapshotCanPayFee = (p: PoolSnapshot | undefined): boolean =>
+  p === undefined || p.observed_at === null || canPayFee(feeMeansOf(p), p.transaction_fee_sun);
 
 /** A snapshot's fee columns as the fee rules read them. */
 export const feeMeansOf = (p: PoolSnapshot): FeeMeans => ({

@@ -22,13 +22,18 @@ export interface FeeMeans {
 
 const left = (limit: bigint, used: bigint) => (limit > used ? limit - used : 0n);
 
+/** Bandwidth (bytes) left now: the free daily allowance and the staked. */
+export const bandwidthLeft = (m: FeeMeans) => ({ free: left(m.freeNetLimit, m.freeNetUsed), staked: left(m.netLimit, m.netUsed) });
+
 /** Whether the pool can pay for one more transaction of TX_BYTES now. */
 export function canPayFee(m: FeeMeans, transactionFeeSun: bigint): boolean {
-  return left(m.netLimit, m.netUsed) >= TX_BYTES || left(m.freeNetLimit, m.freeNetUsed) >= TX_BYTES || m.balanceSun >= TX_BYTES * transactionFeeSun;
+  const { free, staked } = bandwidthLeft(m);
+  return staked >= TX_BYTES || free >= TX_BYTES || m.balanceSun >= TX_BYTES * transactionFeeSun;
 }
 
 /** About how many more transactions the pool can pay for before bandwidth recovers (none of it counted back). */
 export function transactionsPayable(m: FeeMeans, transactionFeeSun: bigint): bigint {
+  const { free, staked } = bandwidthLeft(m);
   const burnable = transactionFeeSun > 0n ? m.balanceSun / (TX_BYTES * transactionFeeSun) : 0n;
-  return left(m.netLimit, m.netUsed) / TX_BYTES + left(m.freeNetLimit, m.freeNetUsed) / TX_BYTES + burnable;
+  return staked / TX_BYTES + free / TX_BYTES + burnable;
 }

@@ -1,7 +1,6 @@
 import type { PoolAccount } from '../chain/gateway.js';
 import { lockedRentalsOnPair, lockPoolReservations, reservedOnPool, type Order } from '../db/orders.js';
-import { feeMeansOf, listPoolSnapshots } from '../db/pool-snapshots.js';
-import { canPayFee } from '../domain/pool-fees.js';
+import { listPoolSnapshots, snapshotCanPayFee } from '../db/pool-snapshots.js';
 import { lockBlocksFor, sunForEnergy, withMargin } from '../domain/energy.js';
 import type { EngineContext } from './context.js';
 import { transition } from './transition.js';
@@ -45,9 +44,7 @@ export async function choosePool(ctx: EngineContext, order: Order): Promise<Pool
       const delegatable = await chain.delegatableSun(pool.address);
       const reserved = await reservedOnPool(db, pool.address);
       const locked = wantedLock === null ? 0 : await lockedRentalsOnPair(db, pool.address, order.receive_address, order.id);
-      const snapshot = snapshots.find((p) => p.address === pool.address);
-      // No snapshot yet (a pool just added): let the node decide.
-      const paysFee = snapshot === undefined || snapshot.observed_at === null || canPayFee(feeMeansOf(snapshot), params.transactionFeeSun);
+      const paysFee = snapshotCanPayFee(snapshots.find((p) => p.address === pool.address));
       return { pool, delegatable, free: delegatable - reserved, locked, paysFee };
     }),
   );

@@ -1,6 +1,5 @@
 import type { Order } from '../db/orders.js';
-import { feeMeansOf, findPoolSnapshot } from '../db/pool-snapshots.js';
-import { canPayFee } from '../domain/pool-fees.js';
+import { findPoolSnapshot, snapshotCanPayFee } from '../db/pool-snapshots.js';
 import { refusedWith, type TransitionReason } from '../domain/order-reasons.js';
 import { metrics } from '../observability/metrics.js';
 import type { EngineContext } from './context.js';
@@ -28,12 +27,6 @@ async function reclaimable(ctx: EngineContext, order: Order) {
   const total = record.unlockedSun + record.lockedSun;
   const available = record.unlockedSun + (lockRemainingMs > 0 ? 0n : record.lockedSun);
   return { total, available, lockRemainingMs };
-}
-
-/** What the pool's last snapshot says about paying one more transaction (no snapshot: let the node decide). */
-async function poolCanPay(ctx: EngineContext, pool: string): Promise<boolean> {
-  const [snapshot, params] = await Promise.all([findPoolSnapshot(ctx.db, pool), ctx.chainParameters()]);
-  return snapshot === undefined || snapshot.observed_at === null || canPayFee(feeMeansOf(snapshot), params.transactionFeeSun);
 }
 
 /** active, once expired: start the reclaim (after the lock, if any, has run out). */
@@ -86,7 +79,7 @@ export const stepReclaiming: StepFn = journaledStep({
     const pool = ctx.pools.find((p) => p.address === held.pool_address);
     if (!pool) return wait(MISSING_KEY_RETRY_MS, 'reclaim_pool_key_missing');
     // Nothing is signed for a transaction the pool cannot pay for: the node would refuse it.
-    if (!(await poolCanPay(ctx, pool.address))) return retryAfterFailure(REFUSED_RECLAIM_RETRY_POLLS * ctx.settings.confirmPollMs, 'pool_cannot_pay_fee');
+    if (!snapshotCanPayFee(await findPoolSnapshot(ctx.db, pool.address))) return retryAfterFailure(REFUSED_RECLAIM_RETRY_POLLS * ctx.settings.confirmPollMs, 'pool_cannot_pay_fee');
     const amount = r.available < held.delegated_sun! ? r.available : held.delegated_sun!;
     const signed = await ctx.chain.buildUndelegate(pool, held.receive_address, amount);
     return { build: { signed, meta: { pool: pool.address, receiver: held.receive_address, amountSun: amount, lockBlocks: null } } };
