@@ -35,6 +35,8 @@ export class DevnetNode {
   readonly verifier: SignatureVerifier;
   private readonly dataFile: string | undefined;
   readonly log: (line: string) => void;
+  /** Wall time the head block was produced (or the node started): where chain time between blocks counts from. */
+  headProducedAt = Date.now();
   /** State changed since the last save (a transaction or an admin change). */
   private dirty = false;
   private savedAt = 0;
@@ -88,6 +90,7 @@ export class DevnetNode {
     if (count <= 0) return;
     const from = this.state.head + 1;
     produceBlocks(this.state, count, this.log);
+    this.headProducedAt = Date.now();
     for (let n = from; n <= this.state.head && !this.dirty; n++) {
       if ((this.state.blocks.get(n)?.txIds.length ?? 0) > 0) this.dirty = true;
     }
