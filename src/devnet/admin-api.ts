@@ -6,6 +6,7 @@ import type { ChainView, TxRecord } from './chain-state.js';
 import type { DevnetNode } from './devnet-node.js';
 import type { ResolvedGenesis } from './genesis.js';
 import { parseInt64 } from './json-wire.js';
+import type { RateLimiter } from './rate-limit.js';
 
 export interface AdminRequest {
   method: string;
@@ -15,6 +16,7 @@ export interface AdminRequest {
   genesis: ResolvedGenesis;
   blockIntervalMs: number;
   profile: string;
+  rateLimiter?: RateLimiter | undefined;
 }
 
 export class AdminError extends Error {
@@ -92,6 +94,10 @@ function delegations(view: ChainView): Record<string, unknown>[] {
   return out;
 }
 
+function rateLimitState(limiter: RateLimiter | undefined): Record<string, unknown> {
+  return limiter === undefined ? { enabled: false } : { enabled: true, ...limiter.snapshot() };
+}
+
 export function handleAdmin(req: AdminRequest): unknown {
   const { node, params } = req;
   const { faults, state } = node;
@@ -109,6 +115,7 @@ export function handleAdmin(req: AdminRequest): unknown {
         profile: req.profile,
         blockIntervalMs: req.blockIntervalMs,
         solidifyLag: state.config.solidifyLag,
+        rateLimit: req.rateLimiter?.limit ?? null,
         faults: faults.state,
       };
     case 'GET /accounts':
@@ -221,6 +228,13 @@ export function handleAdmin(req: AdminRequest): unknown {
     case 'POST /calls/reset':
       node.calls.reset();
       return node.calls.snapshot();
+    case 'GET /rate-limit':
+      return rateLimitState(req.rateLimiter);
+    case 'DELETE /rate-limit':
+    case 'POST /rate-limit/reset':
+      // Quotas and suspensions only: the call counts have their own reset.
+      req.rateLimiter?.reset();
+      return rateLimitState(req.rateLimiter);
     default:
       throw new AdminError(404, `no devnet route ${route}`);
   }

@@ -6,6 +6,7 @@ import { AdminError, handleAdmin } from './admin-api.js';
 import type { DevnetNode } from './devnet-node.js';
 import type { ResolvedGenesis } from './genesis.js';
 import { toWireJson } from './json-wire.js';
+import { API_KEY_HEADER, rateLimitClient, type RateLimiter } from './rate-limit.js';
 import { MalformedTransactionError } from './transaction-codec.js';
 import { BadRequest, walletHandler } from './wallet-api.js';
 
@@ -21,6 +22,8 @@ export interface ServerDeps {
   genesis: ResolvedGenesis;
   blockIntervalMs: number;
   profile: string;
+  /** TronGrid's request limits on /wallet and /walletsolidity; undefined: none. */
+  rateLimiter?: RateLimiter | undefined;
 }
 
 export interface DevnetServer {
@@ -82,7 +85,16 @@ export function createDevnetServer(deps: ServerDeps): DevnetServer {
     const url = new URL(req.url ?? '/', 'http://devnet');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = (req.method ?? 'GET').toUpperCase();
-    if (path.startsWith('/wallet/') || path.startsWith('/walletsolidity/')) node.calls.count(path);
+    if (path.startsWith('/wallet/') || path.startsWith('/walletsolidity/')) {
+      // TronGrid stands in front of the node: a refused request never reaches it, nor uses up a fault.
+      const refusal = deps.rateLimiter?.check(rateLimitClient(req.headers[API_KEY_HEADER], req.socket.remoteAddress));
+      if (refusal) {
+        node.calls.countRateLimited();
+        send(res, refusal.status, toWireJson(refusal.body));
+        return;
+      }
+      node.calls.count(path);
+    }
     const text = method === 'POST' ? await readBody(req) : '';
     let body: Record<string, unknown> = {};
     if (text.trim() !== '') {
@@ -112,6 +124,7 @@ export function createDevnetServer(deps: ServerDeps): DevnetServer {
           genesis: deps.genesis,
           blockIntervalMs: deps.blockIntervalMs,
           profile: deps.profile,
+          rateLimiter: deps.rateLimiter,
         });
         send(res, 200, toWireJson(result));
       } catch (err) {

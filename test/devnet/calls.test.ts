@@ -26,11 +26,12 @@ test('the node counts every wallet call by path, faulted ones too, and forgets t
         '/wallet/nosuchthing': 1,
         '/walletsolidity/getaccount': 1,
       },
+      rate_limited: 0,
     });
     const res = await fetch(`${devnet.url}/devnet/calls`, { method: 'DELETE' });
-    assert.deepEqual(await res.json(), { total: 0, by_path: {} });
+    assert.deepEqual(await res.json(), { total: 0, by_path: {}, rate_limited: 0 });
     await tw.trx.getCurrentBlock();
-    assert.deepEqual(await admin(devnet, 'GET', '/calls'), { total: 1, by_path: { '/wallet/getnowblock': 1 } });
+    assert.deepEqual(await admin(devnet, 'GET', '/calls'), { total: 1, by_path: { '/wallet/getnowblock': 1 }, rate_limited: 0 });
   } finally {
     await devnet.close();
   }

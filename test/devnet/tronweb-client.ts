@@ -3,8 +3,9 @@
 import { TronWeb, utils } from 'tronweb';
 import type { Devnet } from '../../src/devnet/index.js';
 
-export function client(devnet: Devnet, privateKey: string): TronWeb {
-  return new TronWeb({ fullHost: devnet.url, privateKey });
+/** A TronWeb on the devnet; with `apiKey`, it sends it as TronGrid's TRON-PRO-API-KEY header, as Joule's gateway does. */
+export function client(devnet: Devnet, privateKey: string, apiKey?: string): TronWeb {
+  return new TronWeb({ fullHost: devnet.url, privateKey, ...(apiKey === undefined ? {} : { headers: { 'TRON-PRO-API-KEY': apiKey } }) });
 }
 
 export interface Outcome {
@@ -49,7 +50,7 @@ export function rebuild<T extends object>(tx: T, edit: (value: Record<string, un
   return copy as unknown as T;
 }
 
-export async function admin(devnet: Devnet, method: 'GET' | 'POST', path: string, body?: unknown): Promise<any> {
+export async function admin(devnet: Devnet, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${devnet.url}/devnet${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
