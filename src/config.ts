@@ -114,11 +114,18 @@ export interface DevnetConfig {
   /** Role `devnet` only: where it listens (the embedded one takes a free loopback port). */
   host: string;
   port: number;
-  /** DEVNET_PROFILE: timing preset (default: a block a second, lag 2; mainnet: 3 s blocks, lag 19). */
-  profile: 'default' | 'mainnet';
+  /** DEVNET_PROFILE: preset (default: a block a second, lag 2; mainnet: 3 s blocks, lag 19; trongrid: mainnet's timing behind TronGrid's request limits). */
+  profile: 'default' | 'mainnet' | 'trongrid';
   /** Undefined: the profile's. */
   blockIntervalMs: number | undefined;
   solidifyLag: number | undefined;
+  /**
+   * DEVNET_RATE_LIMIT_*: requests per API key in chain time; undefined: the profile's (any one set limits
+   * every profile). Role `devnet` only: the embedded devnet takes its profile's.
+   */
+  rateLimitPerSecond: number | undefined;
+  rateLimitPerDay: number | undefined;
+  rateLimitSuspendMs: number | undefined;
   totalEnergyLimit: bigint | undefined;
   /** Genesis JSON file; undefined: the built-in genesis (its keys derived from `seed` when set). */
   genesisFile: string | undefined;
@@ -274,9 +281,12 @@ function parseChain(env: Env): ChainConfig {
     devnet: {
       host: text(env, 'DEVNET_HOST', '127.0.0.1'),
       port: Number(integer(env, 'DEVNET_PORT', 8090n, 0n, 65_535n)),
-      profile: oneOf(env, 'DEVNET_PROFILE', ['default', 'mainnet'] as const, 'default'),
+      profile: oneOf(env, 'DEVNET_PROFILE', ['default', 'mainnet', 'trongrid'] as const, 'default'),
       blockIntervalMs: env.DEVNET_BLOCK_INTERVAL_MS?.trim() ? ms(env, 'DEVNET_BLOCK_INTERVAL_MS', 0, 0, 60_000) : undefined,
       solidifyLag: env.DEVNET_SOLIDIFY_LAG?.trim() ? ms(env, 'DEVNET_SOLIDIFY_LAG', 0, 0, 1000) : undefined,
+      rateLimitPerSecond: env.DEVNET_RATE_LIMIT_PER_SECOND?.trim() ? ms(env, 'DEVNET_RATE_LIMIT_PER_SECOND', 1, 1, 100_000) : undefined,
+      rateLimitPerDay: env.DEVNET_RATE_LIMIT_PER_DAY?.trim() ? ms(env, 'DEVNET_RATE_LIMIT_PER_DAY', 1, 1, 1_000_000_000) : undefined,
+      rateLimitSuspendMs: env.DEVNET_RATE_LIMIT_SUSPEND_MS?.trim() ? ms(env, 'DEVNET_RATE_LIMIT_SUSPEND_MS', 0, 0, 86_400_000) : undefined,
       totalEnergyLimit: env.DEVNET_TOTAL_ENERGY_LIMIT?.trim() ? integer(env, 'DEVNET_TOTAL_ENERGY_LIMIT', 0n, 1n, 10n ** 15n) : undefined,
       genesisFile: env.DEVNET_GENESIS?.trim() || undefined,
       seed: env.DEVNET_SEED?.trim() || undefined,

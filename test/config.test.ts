@@ -26,6 +26,16 @@ test('DEVNET_PROFILE picks the devnet timing; the interval and lag are the profi
   assert.deepEqual([set.blockIntervalMs, set.solidifyLag], [100, 0]);
 });
 
+test('DEVNET_PROFILE=trongrid adds request limits; DEVNET_RATE_LIMIT_* set them, unset they are the profile\'s', () => {
+  const trongrid = loadConfig({ DEVNET_PROFILE: 'trongrid' }).chain.devnet;
+  assert.deepEqual(
+    [trongrid.profile, trongrid.rateLimitPerSecond, trongrid.rateLimitPerDay, trongrid.rateLimitSuspendMs],
+    ['trongrid', undefined, undefined, undefined],
+  );
+  const set = loadConfig({ DEVNET_PROFILE: 'trongrid', DEVNET_RATE_LIMIT_PER_SECOND: '30', DEVNET_RATE_LIMIT_PER_DAY: '500', DEVNET_RATE_LIMIT_SUSPEND_MS: '0' }).chain.devnet;
+  assert.deepEqual([set.rateLimitPerSecond, set.rateLimitPerDay, set.rateLimitSuspendMs], [30, 500, 0]);
+});
+
 test('the role comes from the command line first, then JOULE_ROLE', () => {
   assert.equal(loadConfig({ JOULE_ROLE: 'api' }).role, 'api');
   assert.equal(loadConfig({ JOULE_ROLE: 'api' }, ['all']).role, 'all');
@@ -64,6 +74,12 @@ test('every bad value names its variable', () => {
     [{ CLIENT_AUTH: 'open' }, 'CLIENT_AUTH'],
     [{ CLIENT_AUTH: 'none', API_KEYS: 'a-client-key-0000001' }, 'CLIENT_AUTH'],
     [{ DEVNET_PROFILE: 'fast' }, 'DEVNET_PROFILE'],
+    [{ DEVNET_RATE_LIMIT_PER_SECOND: '0' }, 'DEVNET_RATE_LIMIT_PER_SECOND'],
+    [{ DEVNET_RATE_LIMIT_PER_SECOND: 'fifteen' }, 'DEVNET_RATE_LIMIT_PER_SECOND'],
+    [{ DEVNET_RATE_LIMIT_PER_DAY: '0' }, 'DEVNET_RATE_LIMIT_PER_DAY'],
+    [{ DEVNET_RATE_LIMIT_PER_DAY: '1e5' }, 'DEVNET_RATE_LIMIT_PER_DAY'],
+    [{ DEVNET_RATE_LIMIT_SUSPEND_MS: '-1' }, 'DEVNET_RATE_LIMIT_SUSPEND_MS'],
+    [{ DEVNET_RATE_LIMIT_SUSPEND_MS: '30s' }, 'DEVNET_RATE_LIMIT_SUSPEND_MS'],
   ];
   for (const [env, variable] of cases) {
     assert.throws(

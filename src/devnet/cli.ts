@@ -3,7 +3,7 @@
 // are meant to be copied. The settings come from Joule's configuration (the
 // DEVNET_* variables, read there and nowhere else); a flag wins over them.
 import { parseArgs } from 'node:util';
-import { defaultGenesis, PROFILE_NAMES, startDevnet, type Devnet, type ProfileName } from './index.js';
+import { defaultGenesis, PROFILE_NAMES, startDevnet, type Devnet, type ProfileName, type RateLimit } from './index.js';
 
 /** What the devnet program starts with before its flags (Joule's DEVNET_* settings). */
 export interface DevnetSettings {
@@ -14,6 +14,10 @@ export interface DevnetSettings {
   /** Undefined: the profile's. */
   blockIntervalMs: number | undefined;
   solidifyLag: number | undefined;
+  /** Undefined: the profile's (trongrid: 15, 100000, 30000); any of them set limits every profile. */
+  rateLimitPerSecond: number | undefined;
+  rateLimitPerDay: number | undefined;
+  rateLimitSuspendMs: number | undefined;
   totalEnergyLimit: bigint | undefined;
   genesisFile: string | undefined;
   seed: string | undefined;
@@ -23,10 +27,18 @@ export interface DevnetSettings {
 const USAGE = `usage: devnet [options]      (each flag wins over the DEVNET_* variable named)
   --host <host>            listen address (DEVNET_HOST)
   --port <port>            listen port (DEVNET_PORT)
-  --profile <name>         default (a block a second, lag 2) or mainnet (3 s blocks, lag 19) (DEVNET_PROFILE)
+  --profile <name>         default (a block a second, lag 2), mainnet (3 s blocks, lag 19) or trongrid
+                           (mainnet's timing behind TronGrid's free-plan request limits) (DEVNET_PROFILE)
   --block-interval <ms>    block every <ms>, 0 = only on POST /devnet/mine; each block is 3 s of chain time
                            whatever the interval (DEVNET_BLOCK_INTERVAL_MS, default the profile's)
   --solidify-lag <blocks>  solidified view trails head by this much (DEVNET_SOLIDIFY_LAG, default the profile's)
+  --rate-limit-per-second <n>
+                           requests per API key per second of chain time (DEVNET_RATE_LIMIT_PER_SECOND,
+                           default the profile's: 15 for trongrid); any --rate-limit-* limits every profile
+  --rate-limit-per-day <n> requests per API key per chain day (DEVNET_RATE_LIMIT_PER_DAY, trongrid: 100000)
+  --rate-limit-suspend <ms>
+                           chain time a key is refused after going over the rate
+                           (DEVNET_RATE_LIMIT_SUSPEND_MS, trongrid: 30000)
   --energy-limit <energy>  TotalEnergyLimit (DEVNET_TOTAL_ENERGY_LIMIT, default 180000000000)
   --genesis <file>         genesis JSON (DEVNET_GENESIS, default built in)
   --seed <text>            derive the default genesis keys from this seed instead (DEVNET_SEED)
@@ -50,6 +62,9 @@ export async function main(argv: string[], settings: DevnetSettings): Promise<De
       profile: { type: 'string' },
       'block-interval': { type: 'string' },
       'solidify-lag': { type: 'string' },
+      'rate-limit-per-second': { type: 'string' },
+      'rate-limit-per-day': { type: 'string' },
+      'rate-limit-suspend': { type: 'string' },
       'energy-limit': { type: 'string' },
       genesis: { type: 'string' },
       seed: { type: 'string' },
@@ -72,12 +87,20 @@ export async function main(argv: string[], settings: DevnetSettings): Promise<De
   if (!(PROFILE_NAMES as string[]).includes(profile)) throw new Error(`profile must be one of ${PROFILE_NAMES.join(', ')}, got ${profile}`);
   const blockIntervalMs = integer('block interval', values['block-interval'], settings.blockIntervalMs);
   const solidifyLag = integer('solidify lag', values['solidify-lag'], settings.solidifyLag);
+  const rateLimit: Partial<RateLimit> = {};
+  const perSecond = integer('rate limit per second', values['rate-limit-per-second'], settings.rateLimitPerSecond);
+  const perDay = integer('rate limit per day', values['rate-limit-per-day'], settings.rateLimitPerDay);
+  const suspendMs = integer('rate limit suspension', values['rate-limit-suspend'], settings.rateLimitSuspendMs);
+  if (perSecond !== undefined) rateLimit.perSecond = perSecond;
+  if (perDay !== undefined) rateLimit.perDay = perDay;
+  if (suspendMs !== undefined) rateLimit.suspendMs = suspendMs;
   const devnet = await startDevnet({
     host: values.host ?? settings.host,
     port: integer('port', values.port, settings.port),
     profile: profile as ProfileName,
     ...(blockIntervalMs === undefined ? {} : { blockIntervalMs }),
     ...(solidifyLag === undefined ? {} : { solidifyLag }),
+    ...(Object.keys(rateLimit).length === 0 ? {} : { rateLimit }),
     ...(energyLimit !== undefined ? { totalEnergyLimit: energyLimit } : {}),
     ...(genesis ? { genesis } : {}),
     ...(dataFile ? { dataFile } : {}),
@@ -86,6 +109,10 @@ export async function main(argv: string[], settings: DevnetSettings): Promise<De
     },
   });
   console.log(`TRON devnet at ${devnet.url}  (TronWeb fullHost), profile ${devnet.profile}`);
+  if (devnet.rateLimit !== undefined) {
+    const { perSecond: rate, perDay: quota, suspendMs: suspend } = devnet.rateLimit;
+    console.log(`rate limited like TronGrid: per API key (TRON-PRO-API-KEY) or address, ${rate} a second and ${quota} a day of chain time, ${suspend} ms suspension`);
+  }
   console.log(`admin API at ${devnet.url}/devnet/ (faults, keys): answers loopback clients only`);
   for (const [title, list] of [
     ['pools', devnet.accounts.pools],

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config.js';
 import { main } from '../../src/devnet/cli.js';
-import { startDevnet } from '../../src/devnet/index.js';
+import { startDevnet, type Devnet } from '../../src/devnet/index.js';
 import { admin, broadcast, client } from './tronweb-client.js';
 
 test('the mainnet profile at 100 ms blocks: 3 s of chain time a block, 30x the clock, solid 19 blocks behind', async () => {
@@ -78,6 +78,36 @@ test('--profile mainnet and DEVNET_PROFILE pick the profile; an explicit interva
     }
     assert.deepEqual(lags, [19, 19, 4]);
     await assert.rejects(main(['--profile', 'fast', '--port', '0'], loadConfig({}).chain.devnet), /profile must be one of default, mainnet/);
+  } finally {
+    for (const devnet of started) await devnet.close();
+  }
+});
+
+test('--profile trongrid and DEVNET_PROFILE=trongrid limit requests; --rate-limit-* and DEVNET_RATE_LIMIT_* set the limits, a flag winning', async () => {
+  const original = console.log;
+  const lines: string[] = [];
+  console.log = (...args: unknown[]) => lines.push(args.join(' '));
+  const listenersBefore = { SIGINT: new Set(process.listeners('SIGINT')), SIGTERM: new Set(process.listeners('SIGTERM')) };
+  const started = [];
+  try {
+    started.push(await main(['--profile', 'trongrid', '--block-interval', '0', '--port', '0', '--quiet'], loadConfig({}).chain.devnet));
+    const settings = loadConfig({ DEVNET_PROFILE: 'trongrid', DEVNET_BLOCK_INTERVAL_MS: '0', DEVNET_RATE_LIMIT_PER_SECOND: '5', DEVNET_RATE_LIMIT_PER_DAY: '7' }).chain.devnet;
+    started.push(await main(['--port', '0', '--quiet', '--rate-limit-per-second', '2', '--rate-limit-suspend', '0'], settings));
+  } finally {
+    console.log = original;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      for (const listener of process.listeners(signal)) if (!listenersBefore[signal].has(listener)) process.off(signal, listener);
+    }
+  }
+  try {
+    const [free, set] = started as [Devnet, Devnet];
+    assert.deepEqual((await admin(free, 'GET', '/status')).rateLimit, { perSecond: 15, perDay: 100_000, suspendMs: 30_000 });
+    assert.deepEqual((await admin(set, 'GET', '/status')).rateLimit, { perSecond: 2, perDay: 7, suspendMs: 0 });
+    assert.ok(lines.some((l) => l.includes('rate limited like TronGrid') && l.includes('15 a second')), 'the limits are printed');
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await fetch(`${set.url}/wallet/getnowblock`)).status);
+    assert.deepEqual(statuses, [200, 200, 403]);
+    await assert.rejects(main(['--rate-limit-per-second', '0', '--port', '0'], loadConfig({}).chain.devnet), /rateLimit.perSecond must be a positive integer/);
   } finally {
     for (const devnet of started) await devnet.close();
   }
