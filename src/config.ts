@@ -104,6 +104,8 @@ export interface ChainConfig {
   fullHost: string | undefined;
   apiKey: string | undefined;
   timeoutMs: number;
+  /** TRON_MAX_RPS: requests per second this process may send to the node (Infinity: no limit). */
+  maxRps: number;
   /** From POOL_PRIVATE_KEYS and POOL_KEYS_FILE; empty with the embedded devnet means its genesis pools. */
   poolKeys: readonly PoolKey[];
   devnet: DevnetConfig;
@@ -140,6 +142,11 @@ export interface EngineConfig {
   energyMarginBps: number;
   poolWaitTimeoutMs: number;
   leaseMs: number;
+  /**
+   * How often the block follower reads the solidified chain while our
+   * transactions are in flight (a block interval by default), and how long
+   * reads of the head are shared; also the unit of retry backoff.
+   */
   confirmPollMs: number;
   sweepIntervalMs: number;
   /** How often each pool account's snapshot (stake, delegated, delegatable) is read from the chain. */
@@ -277,6 +284,9 @@ function parseChain(env: Env): ChainConfig {
     fullHost,
     apiKey: env.TRON_API_KEY?.trim() || undefined,
     timeoutMs: ms(env, 'CHAIN_TIMEOUT_MS', 10_000, 100, 600_000),
+    // A provider's quota (TronGrid: 15 a second per key) with room to spare; our own devnet has none
+    // unless it plays TronGrid.
+    maxRps: requestRate(env, 'TRON_MAX_RPS', fullHost === undefined && env.DEVNET_PROFILE?.trim() !== 'trongrid' ? Infinity : 10),
     poolKeys,
     devnet: {
       host: text(env, 'DEVNET_HOST', '127.0.0.1'),
@@ -295,16 +305,44 @@ function parseChain(env: Env): ChainConfig {
   };
 }
 
-function parseEngine(env: Env): EngineConfig {
+/** A positive number of requests per second (fractions allowed, to share a quota among processes), or `unlimited`. */
+function requestRate(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name, String(fallback)).toLowerCase();
+  if (raw === 'unlimited' || raw === 'infinity') return Infinity;
+  const n = Number(raw);
+  if (!/^[0-9]*\.?[0-9]+$/.test(raw) || !(n > 0) || n > 100_000) {
+    throw new ConfigError(name, `must be a number of requests per second above 0 (e.g. 10 or 2.5), or unlimited; got "${raw}"`);
+  }
+  return n;
+}
+
+/**
+ * Defaults that follow the chain's block interval: mainnet's 3 s for a
+ * TRON_FULL_HOST, the embedded devnet's own otherwise. The follower reads
+ * the solidified chain once a block while transactions are in flight; pools
+ * are read from the node every 5 minutes on a real chain (our own
+ * transactions update their snapshots as they confirm), every 10 s on the
+ * devnet, where requests cost nothing.
+ */
+function chainTiming(env: Env, fullHost: string | undefined): { blockMs: number; poolRefreshMs: number } {
+  if (fullHost !== undefined) return { blockMs: 3000, poolRefreshMs: 300_000 };
+  const explicit = env.DEVNET_BLOCK_INTERVAL_MS?.trim();
+  const profileBlockMs = (env.DEVNET_PROFILE?.trim() || 'default') === 'default' ? 1000 : 3000;
+  const blockMs = explicit && /^[0-9]+$/.test(explicit) && Number(explicit) >= 50 ? Math.min(Number(explicit), 60_000) : profileBlockMs;
+  return { blockMs, poolRefreshMs: 10_000 };
+}
+
+function parseEngine(env: Env, fullHost: string | undefined): EngineConfig {
   const crash = env.JOULE_CRASH_POINT?.trim() || undefined;
+  const timing = chainTiming(env, fullHost);
   return {
     delegateLock: bool(env, 'DELEGATE_LOCK', true),
     energyMarginBps: Number(integer(env, 'ENERGY_MARGIN_BPS', 50n, 0n, 5000n)),
     poolWaitTimeoutMs: ms(env, 'POOL_WAIT_TIMEOUT_MS', 600_000, 0, 86_400_000),
     leaseMs: ms(env, 'LEASE_MS', 30_000, 1000, 3_600_000),
-    confirmPollMs: ms(env, 'CONFIRM_POLL_MS', 1000, 50, 60_000),
+    confirmPollMs: ms(env, 'CONFIRM_POLL_MS', timing.blockMs, 50, 60_000),
     sweepIntervalMs: ms(env, 'SWEEP_INTERVAL_MS', 1000, 50, 3_600_000),
-    poolRefreshMs: ms(env, 'POOL_REFRESH_MS', 10_000, 100, 3_600_000),
+    poolRefreshMs: ms(env, 'POOL_REFRESH_MS', timing.poolRefreshMs, 100, 3_600_000),
     concurrency: ms(env, 'WORKER_CONCURRENCY', 8, 1, 256),
     crashPoint: crash === undefined ? undefined : oneOf(env, 'JOULE_CRASH_POINT', CRASH_POINTS, crash as CrashPoint),
   };
@@ -427,7 +465,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): Config {
       maxConcurrentReads: ms(env, 'HTTP_MAX_CONCURRENT_READS', 16, 1, 10_000),
     },
     chain,
-    engine: parseEngine(env),
+    engine: parseEngine(env, chain.fullHost),
     queue: parseQueue(env),
     metricsPublic: bool(env, 'METRICS_PUBLIC', false),
     workerMetricsPort: env.WORKER_METRICS_PORT?.trim() ? Number(integer(env, 'WORKER_METRICS_PORT', 0n, 0n, 65_535n)) : undefined,

@@ -7,6 +7,8 @@ import { buildApp } from './api/app.js';
 import { createGuards } from './api/auth.js';
 import { buildWorkerMetricsApp } from './api/worker-metrics.js';
 import { poolAccounts } from './chain/pools.js';
+import { RequestBudget } from './chain/request-budget.js';
+import { metrics } from './observability/metrics.js';
 import { TronWebGateway } from './chain/tronweb-gateway.js';
 import { redactRedisUrl, type Config, type PoolKey } from './config.js';
 import { connect, type Db } from './db/connect.js';
@@ -59,6 +61,16 @@ async function embeddedChain(config: Config, log: Logger): Promise<{ devnet: Dev
     blockIntervalMs: settings.blockIntervalMs,
     solidifyLag: settings.solidifyLag,
     ...(settings.totalEnergyLimit === undefined ? {} : { totalEnergyLimit: settings.totalEnergyLimit }),
+    // Limits set by hand turn them on in any profile (as for role devnet); none: the profile's.
+    ...(settings.rateLimitPerSecond === undefined && settings.rateLimitPerDay === undefined && settings.rateLimitSuspendMs === undefined
+      ? {}
+      : {
+          rateLimit: {
+            ...(settings.rateLimitPerSecond === undefined ? {} : { perSecond: settings.rateLimitPerSecond }),
+            ...(settings.rateLimitPerDay === undefined ? {} : { perDay: settings.rateLimitPerDay }),
+            ...(settings.rateLimitSuspendMs === undefined ? {} : { suspendMs: settings.rateLimitSuspendMs }),
+          },
+        }),
     dataFile: join(config.dataDir, 'devnet.json'),
   });
   log.info(
@@ -113,7 +125,19 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
         keys = embedded.keys;
       }
       const pools = poolAccounts(keys);
-      const chain = new TronWebGateway(fullHost, { timeoutMs: config.chain.timeoutMs, apiKey: config.chain.apiKey });
+      const chain = new TronWebGateway(fullHost, {
+        timeoutMs: config.chain.timeoutMs,
+        apiKey: config.chain.apiKey,
+        budget: new RequestBudget(config.chain.maxRps, { waited: (ms, priority) => metrics.chainBudgetWaits.observe({ priority }, ms / 1000) }),
+        shareMs: config.engine.confirmPollMs,
+        observer: {
+          called: (endpoint) => metrics.chainCalls.inc({ endpoint }),
+          rateLimited: (endpoint, pauseMs) => {
+            metrics.chainRateLimited.inc({ endpoint });
+            log.warn({ endpoint, pauseMs: Math.round(pauseMs) }, 'the node refused a request for its rate; every request of this process pauses');
+          },
+        },
+      });
       const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
       const queue = producer ? { config: config.queue, producer } : undefined;
       const started = startEngine({ db, chain, pools, config: config.engine, log: log.child({ role: 'worker' }), workerId, queue });

@@ -18,6 +18,20 @@ test('defaults are the embedded mode on 127.0.0.1:8002', () => {
   assert.equal(loadConfig({ POOL_REFRESH_MS: '300' }).engine.poolRefreshMs, 300);
 });
 
+test('the chain settings follow the chain: a TRON_FULL_HOST gets a request budget of 10 a second, mainnet\'s 3 s polls and pools read every 5 minutes; the devnet none, its own block interval and every 10 s', () => {
+  const host = { TRON_FULL_HOST: 'https://api.trongrid.io', POOL_PRIVATE_KEYS: 'aa'.repeat(32) };
+  const mainnet = loadConfig(host);
+  assert.deepEqual([mainnet.chain.maxRps, mainnet.engine.confirmPollMs, mainnet.engine.poolRefreshMs], [10, 3000, 300_000]);
+  const devnet = loadConfig({});
+  assert.deepEqual([devnet.chain.maxRps, devnet.engine.confirmPollMs, devnet.engine.poolRefreshMs], [Infinity, 1000, 10_000]);
+  assert.equal(loadConfig({ DEVNET_PROFILE: 'mainnet' }).engine.confirmPollMs, 3000);
+  assert.equal(loadConfig({ DEVNET_PROFILE: 'trongrid' }).chain.maxRps, 10, 'a devnet playing TronGrid gets the budget too');
+  assert.equal(loadConfig({ DEVNET_BLOCK_INTERVAL_MS: '100' }).engine.confirmPollMs, 100);
+  assert.equal(loadConfig({ ...host, TRON_MAX_RPS: '2.5' }).chain.maxRps, 2.5, 'a quota shared among processes');
+  assert.equal(loadConfig({ ...host, TRON_MAX_RPS: 'unlimited' }).chain.maxRps, Infinity);
+  assert.equal(loadConfig({ ...host, CONFIRM_POLL_MS: '6000' }).engine.confirmPollMs, 6000);
+});
+
 test('DEVNET_PROFILE picks the devnet timing; the interval and lag are the profile\'s unless set', () => {
   assert.equal(loadConfig({}).chain.devnet.profile, 'default');
   const mainnet = loadConfig({ DEVNET_PROFILE: 'mainnet' }).chain.devnet;
@@ -58,6 +72,9 @@ test('every bad value names its variable', () => {
     [{ JOULE_ROLE: 'boss' }, 'JOULE_ROLE'],
     [{ POOL_REFRESH_MS: '10' }, 'POOL_REFRESH_MS'],
     [{ POOL_REFRESH_MS: 'often' }, 'POOL_REFRESH_MS'],
+    [{ TRON_MAX_RPS: '0' }, 'TRON_MAX_RPS'],
+    [{ TRON_MAX_RPS: 'fast' }, 'TRON_MAX_RPS'],
+    [{ TRON_MAX_RPS: '-3' }, 'TRON_MAX_RPS'],
     // Said loosely, these used to pass for something else.
     [{ ENABLE_BACKGROUND_TASKS: 'yes' }, 'ENABLE_BACKGROUND_TASKS'],
     [{ DELEGATE_LOCK: '1' }, 'DELEGATE_LOCK'],

@@ -45,6 +45,22 @@ export interface BlockRef {
   timestamp: bigint;
 }
 
+/** A transaction as a block lists it: its id and the result code the block records (`contractRet`). */
+export interface BlockTransaction {
+  txid: string;
+  /** SUCCESS, or the code of a failure; undefined when the block gives none. */
+  result: string | undefined;
+}
+
+/** java-tron's GetBlockByLimitNextServlet serves at most this many blocks per request. */
+export const BLOCKS_PER_REQUEST = 100;
+
+/** A solidified block with its transactions. */
+export interface ChainBlock extends BlockRef {
+  id: string;
+  transactions: BlockTransaction[];
+}
+
 export interface DelegationRecord {
   /** Sun delegated without a lock. */
   unlockedSun: bigint;
@@ -85,6 +101,7 @@ export interface ChainParameters {
 }
 
 export interface ChainGateway {
+  /** The network's energy totals, as any account's getaccountresource reports them (shared for a block). */
   networkEnergy(pool: string): Promise<NetworkEnergy>;
   /** getcandelegatedmaxsize on the head view, in sun. */
   delegatableSun(pool: string): Promise<bigint>;
@@ -92,9 +109,17 @@ export interface ChainGateway {
   buildDelegate(pool: PoolAccount, receiver: string, sun: bigint, lockBlocks: bigint | null): Promise<SignedTransaction>;
   buildUndelegate(pool: PoolAccount, receiver: string, sun: bigint): Promise<SignedTransaction>;
   broadcast(signedJson: string): Promise<BroadcastOutcome>;
+  /** One transaction's fate, looked up by id: only where the blocks we follow cannot say. */
   transactionStatus(txid: string): Promise<TransactionStatus>;
+  /** The head block (shared for a block interval). */
   headBlock(): Promise<BlockRef>;
   solidBlock(): Promise<BlockRef>;
+  /**
+   * Solidified blocks from `from` on, with their transactions, at most
+   * `limit` (java-tron serves up to 100 per request); fewer, or none, when
+   * the solidified chain ends sooner.
+   */
+  solidBlocks(from: bigint, limit: number): Promise<ChainBlock[]>;
   delegation(pool: string, receiver: string): Promise<DelegationRecord>;
   /** Throws AccountNotFoundError for an account the chain does not know. */
   poolResources(pool: string): Promise<PoolResources>;
@@ -110,6 +135,20 @@ export class ChainUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ChainUnavailableError';
+  }
+}
+
+/**
+ * The node (or the provider in front of it) refused the request for its
+ * rate: the process's request budget pauses for as long as it asked.
+ */
+export class RateLimitedError extends ChainUnavailableError {
+  constructor(
+    message: string,
+    readonly pauseMs: number,
+  ) {
+    super(message);
+    this.name = 'RateLimitedError';
   }
 }
 

@@ -1,6 +1,9 @@
 import { providers, TronWeb } from 'tronweb';
 import {
   AccountNotFoundError,
+  BLOCKS_PER_REQUEST,
+  type ChainBlock,
+  RateLimitedError,
   type ChainParameters,
   ChainUnavailableError,
   type AccountInfo,
@@ -14,6 +17,8 @@ import {
   type SignedTransaction,
   type TransactionStatus,
 } from './gateway.js';
+import { pauseAsked, RequestBudget, type RequestPriority } from './request-budget.js';
+import { SharedRead } from './shared-read.js';
 
 /** A JSON integer from the node as bigint (TronWeb parses them as numbers; ours stay below 2^53). */
 const big = (v: unknown): bigint => (typeof v === 'number' || typeof v === 'string' ? BigInt(v) : 0n);
@@ -41,18 +46,88 @@ function uniqueTimestamp(): number {
   return lastTimestamp;
 }
 
+/** What TronGrid writes when it refuses a request for its rate ("…exceeds the frequency limit(15), and the query server is suspended for 30s"). */
+const RATE_ANSWER = /frequency limit|request limit|rate limit|too many requests|suspended/i;
+
+/**
+ * Whether an HTTP answer refuses us for our rate: 429 always; 403 and 503,
+ * which TronGrid also answers with, when they say so (a 503 alone is a node
+ * that is down: each order backs off on its own).
+ */
+function isRateAnswer(status: number, retryAfter: string | undefined, body: string): boolean {
+  if (status === 429) return true;
+  if (status === 403 || status === 503) return retryAfter !== undefined || RATE_ANSWER.test(body);
+  return false;
+}
+
+export interface TronWebGatewayOptions {
+  timeoutMs: number;
+  apiKey?: string | undefined;
+  /** Every request waits for its turn here (TRON_MAX_RPS); default: no limit. */
+  budget?: RequestBudget | undefined;
+  /** Told about every request and every rate-limit answer (metrics; wired by the composition root). */
+  observer?: ChainCallObserver | undefined;
+  /** How long a read of the head (reference block, head time, network totals) is shared: a block interval. */
+  shareMs?: number | undefined;
+}
+
+export interface ChainCallObserver {
+  called?(endpoint: string): void;
+  rateLimited?(endpoint: string, pauseMs: number): void;
+}
+
+/** An axios error's HTTP answer, if the request got one. */
+function httpAnswer(err: unknown): { status: number; retryAfter: string | undefined; body: string } | undefined {
+  const response = (err as { response?: { status?: unknown; headers?: Record<string, unknown>; data?: unknown } } | null)?.response;
+  if (typeof response?.status !== 'number') return undefined;
+  const retryAfter = response.headers?.['retry-after'];
+  const body = typeof response.data === 'string' ? response.data : JSON.stringify(response.data ?? '');
+  return { status: response.status, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined, body };
+}
+
 /**
  * ChainGateway over the real TronWeb against a java-tron HTTP API (or the
- * devnet). Every node call is bounded by `timeoutMs`; transport failures
+ * devnet). Every node call goes through the process's request budget and is
+ * counted by endpoint, is bounded by `timeoutMs`, and transport failures
  * become ChainUnavailableError, which the engine treats as "ask again later".
+ * Reads of the head that any caller may share (reference block, head time,
+ * network totals) are made once per block interval.
  */
 export class TronWebGateway implements ChainGateway {
   private readonly tronWeb: TronWeb;
+  private readonly budget: RequestBudget;
+  private readonly observer: ChainCallObserver;
+  /** The head block's header: reference block for builds, and head time for locks. */
+  private readonly head: SharedRead<'head', { ref: BlockHeader; block: BlockRef }>;
+  private readonly network: SharedRead<'network', NetworkEnergy>;
+  /** The account whose getaccountresource reports the network totals next (any account does). */
+  private networkProbe = '';
 
-  constructor(fullHost: string, opts: { timeoutMs: number; apiKey?: string | undefined }) {
+  constructor(fullHost: string, opts: TronWebGatewayOptions) {
     const headers = opts.apiKey ? { 'TRON-PRO-API-KEY': opts.apiKey } : {};
     const provider = () => new providers.HttpProvider(fullHost, opts.timeoutMs, '', '', headers);
     this.tronWeb = new TronWeb({ fullNode: provider(), solidityNode: provider(), eventServer: provider() });
+    this.budget = opts.budget ?? new RequestBudget(Infinity);
+    this.observer = opts.observer ?? {};
+    const shareMs = opts.shareMs ?? 0;
+    this.head = new SharedRead(shareMs, async () => {
+      // What TronWeb's getCurrentRefBlockParams reads (the header only, not every transaction of the block).
+      const r = (await this.call('/wallet/getblock', () => this.tronWeb.fullNode.request('wallet/getblock', { detail: false }, 'post'), 'high')) as Record<string, any>;
+      const block = this.block(r);
+      const blockID = String(r.blockID ?? '');
+      const ref: BlockHeader = {
+        ref_block_bytes: block.number.toString(16).slice(-4).padStart(4, '0'),
+        ref_block_hash: blockID.slice(16, 32),
+        // TronWeb's default: a minute after the reference block.
+        expiration: Number(block.timestamp) + 60_000,
+        timestamp: Number(block.timestamp),
+      };
+      return { ref, block };
+    });
+    this.network = new SharedRead(shareMs, async () => {
+      const r = (await this.call('/wallet/getaccountresource', () => this.tronWeb.trx.getAccountResources(this.networkProbe))) as unknown as Record<string, unknown>;
+      return { totalEnergyWeight: big(r.TotalEnergyWeight), totalEnergyLimit: big(r.TotalEnergyLimit) };
+    });
   }
 
   static addressOf(privateKey: string): string {
@@ -61,32 +136,52 @@ export class TronWebGateway implements ChainGateway {
     return address;
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * One request to the node: waits for its turn in the budget, counts it,
+   * and turns what can go wrong into ChainUnavailableError (RateLimitedError
+   * when the answer is about our rate: the budget pauses for everyone).
+   */
+  private async call<T>(endpoint: string, fn: () => Promise<T>, priority: RequestPriority = 'normal'): Promise<T> {
+    await this.budget.take(priority);
+    this.observer.called?.(endpoint);
     let result: T;
     try {
       result = await fn();
     } catch (err) {
-      throw new ChainUnavailableError(`${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      const answer = httpAnswer(err);
+      if (answer !== undefined && isRateAnswer(answer.status, answer.retryAfter, answer.body)) throw this.rateLimited(endpoint, answer.retryAfter, `HTTP ${answer.status} ${answer.body}`);
+      throw new ChainUnavailableError(`${endpoint}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
     }
     const error = (result as { Error?: unknown } | null)?.Error;
-    if (error !== undefined) throw new ChainUnavailableError(`${what}: node answered ${String(error)}`);
+    if (error !== undefined) {
+      // TronGrid can also answer a 200 whose Error speaks of the rate.
+      if (RATE_ANSWER.test(String(error))) throw this.rateLimited(endpoint, undefined, String(error));
+      throw new ChainUnavailableError(`${endpoint}: node answered ${String(error)}`);
+    }
     return result;
   }
 
-  async networkEnergy(pool: string): Promise<NetworkEnergy> {
-    const r = (await this.call('getaccountresource', () => this.tronWeb.trx.getAccountResources(pool))) as unknown as Record<string, unknown>;
-    return { totalEnergyWeight: big(r.TotalEnergyWeight), totalEnergyLimit: big(r.TotalEnergyLimit) };
+  private rateLimited(endpoint: string, retryAfter: string | undefined, body: string): RateLimitedError {
+    const pauseMs = pauseAsked(retryAfter, body);
+    this.budget.pause(pauseMs);
+    this.observer.rateLimited?.(endpoint, pauseMs);
+    return new RateLimitedError(`${endpoint}: rate limited (${body.slice(0, 200)}); all requests paused for ${Math.round(pauseMs)} ms`, pauseMs);
+  }
+
+  networkEnergy(pool: string): Promise<NetworkEnergy> {
+    this.networkProbe = pool;
+    return this.network.get('network');
   }
 
   async delegatableSun(pool: string): Promise<bigint> {
-    const r = (await this.call('getcandelegatedmaxsize', () =>
+    const r = (await this.call('/wallet/getcandelegatedmaxsize', () =>
       this.tronWeb.trx.getCanDelegatedMaxSize(pool, 'ENERGY', { confirmed: false }),
     )) as { max_size?: number };
     return big(r.max_size);
   }
 
   async account(address: string): Promise<AccountInfo> {
-    const r = (await this.call('getaccount', () => this.tronWeb.trx.getUnconfirmedAccount(address))) as unknown as Record<string, unknown>;
+    const r = (await this.call('/wallet/getaccount', () => this.tronWeb.trx.getUnconfirmedAccount(address))) as unknown as Record<string, unknown>;
     return { exists: Object.keys(r).length > 0, isContract: r.type === 'Contract' };
   }
 
@@ -97,9 +192,12 @@ export class TronWebGateway implements ChainGateway {
     return { txid: signed.txID, json: JSON.stringify(signed), expiration: BigInt(signed.raw_data.expiration) };
   }
 
-  /** Reference block (TronWeb's own `getblock` call) with a creation timestamp of our own. */
+  /**
+   * Reference block (TronWeb's own `getblock` call, shared by every build in
+   * the same block interval) with a creation timestamp of our own.
+   */
   private async buildOptions(pool: PoolAccount): Promise<{ blockHeader: BlockHeader; permissionId?: number }> {
-    const ref = (await this.call('getblock (reference block)', () => this.tronWeb.trx.getCurrentRefBlockParams())) as BlockHeader;
+    const { ref } = await this.head.get('head');
     const blockHeader = { ...ref, timestamp: uniqueTimestamp() };
     return pool.permissionId === undefined ? { blockHeader } : { blockHeader, permissionId: pool.permissionId };
   }
@@ -125,8 +223,10 @@ export class TronWebGateway implements ChainGateway {
   }
 
   async broadcast(signedJson: string): Promise<BroadcastOutcome> {
-    const r = (await this.call('broadcasttransaction', () =>
-      this.tronWeb.trx.sendRawTransaction(JSON.parse(signedJson) as never),
+    const r = (await this.call(
+      '/wallet/broadcasttransaction',
+      () => this.tronWeb.trx.sendRawTransaction(JSON.parse(signedJson) as never),
+      'high',
     )) as unknown as { result?: boolean; code?: string; message?: string };
     if (r.result === true) return { accepted: true };
     const message = typeof r.message === 'string' ? TronWeb.toUtf8(r.message) : '';
@@ -134,7 +234,7 @@ export class TronWebGateway implements ChainGateway {
   }
 
   async transactionStatus(txid: string): Promise<TransactionStatus> {
-    const solid = (await this.call('walletsolidity/gettransactioninfobyid', () =>
+    const solid = (await this.call('/walletsolidity/gettransactioninfobyid', () =>
       this.tronWeb.trx.getTransactionInfo(txid),
     )) as Record<string, any>;
     if (Object.keys(solid).length > 0) {
@@ -148,7 +248,7 @@ export class TronWebGateway implements ChainGateway {
         failure: failed ? (solid.resMessage ? TronWeb.toUtf8(solid.resMessage) : String(solid.receipt?.result ?? 'FAILED')) : undefined,
       };
     }
-    const head = (await this.call('wallet/gettransactioninfobyid', () =>
+    const head = (await this.call('/wallet/gettransactioninfobyid', () =>
       this.tronWeb.trx.getUnconfirmedTransactionInfo(txid),
     )) as Record<string, any>;
     if (Object.keys(head).length > 0) return { state: 'included', blockNumber: big(head.blockNumber) };
@@ -161,15 +261,35 @@ export class TronWebGateway implements ChainGateway {
   }
 
   async headBlock(): Promise<BlockRef> {
-    return this.block((await this.call('getnowblock', () => this.tronWeb.trx.getCurrentBlock())) as Record<string, any>);
+    return (await this.head.get('head')).block;
   }
 
   async solidBlock(): Promise<BlockRef> {
-    return this.block((await this.call('walletsolidity/getnowblock', () => this.tronWeb.trx.getConfirmedCurrentBlock())) as Record<string, any>);
+    return this.block(
+      (await this.call('/walletsolidity/getblock', () => this.tronWeb.solidityNode.request('walletsolidity/getblock', { detail: false }, 'post'), 'high')) as Record<string, any>,
+    );
+  }
+
+  /** /walletsolidity/getblockbylimitnext: [from, from + limit), solidified blocks only, with transactions. */
+  async solidBlocks(from: bigint, limit: number): Promise<ChainBlock[]> {
+    const count = Math.min(Math.max(1, limit), BLOCKS_PER_REQUEST);
+    const r = (await this.call(
+      '/walletsolidity/getblockbylimitnext',
+      () => this.tronWeb.solidityNode.request('walletsolidity/getblockbylimitnext', { startNum: Number(from), endNum: Number(from) + count }, 'post'),
+      'high',
+    )) as { block?: Array<Record<string, any>> };
+    return (r.block ?? []).map((b) => ({
+      ...this.block(b),
+      id: String(b.blockID ?? ''),
+      transactions: ((b.transactions ?? []) as Array<Record<string, any>>).map((t) => ({
+        txid: String(t.txID),
+        result: typeof t.ret?.[0]?.contractRet === 'string' ? (t.ret[0].contractRet as string) : undefined,
+      })),
+    }));
   }
 
   async delegation(pool: string, receiver: string): Promise<DelegationRecord> {
-    const r = (await this.call('getdelegatedresourcev2', () =>
+    const r = (await this.call('/wallet/getdelegatedresourcev2', () =>
       this.tronWeb.trx.getDelegatedResourceV2(pool, receiver, { confirmed: false }),
     )) as { delegatedResource?: Array<Record<string, unknown>> };
     const out: DelegationRecord = { unlockedSun: 0n, lockedSun: 0n, lockExpiresAt: null };
@@ -192,8 +312,8 @@ export class TronWebGateway implements ChainGateway {
    */
   async poolResources(pool: string): Promise<PoolResources> {
     const [account, resources, delegatableSun] = await Promise.all([
-      this.call('getaccount', () => this.tronWeb.trx.getUnconfirmedAccount(pool)) as Promise<unknown> as Promise<Record<string, any>>,
-      this.call('getaccountresource', () => this.tronWeb.trx.getAccountResources(pool)) as Promise<unknown> as Promise<Record<string, unknown>>,
+      this.call('/wallet/getaccount', () => this.tronWeb.trx.getUnconfirmedAccount(pool)) as Promise<unknown> as Promise<Record<string, any>>,
+      this.call('/wallet/getaccountresource', () => this.tronWeb.trx.getAccountResources(pool)) as Promise<unknown> as Promise<Record<string, unknown>>,
       this.delegatableSun(pool),
     ]);
     if (Object.keys(account).length === 0) throw new AccountNotFoundError(pool);
@@ -217,7 +337,7 @@ export class TronWebGateway implements ChainGateway {
   }
 
   async chainParameters(): Promise<ChainParameters> {
-    const list = (await this.call('getchainparameters', () => this.tronWeb.trx.getChainParameters())) as unknown as Array<{ key: string; value?: unknown }>;
+    const list = (await this.call('/wallet/getchainparameters', () => this.tronWeb.trx.getChainParameters())) as unknown as Array<{ key: string; value?: unknown }>;
     const param = (key: string, fallback: bigint) => {
       const found = list.find((p) => p.key === key);
       return found === undefined ? fallback : big(found.value);

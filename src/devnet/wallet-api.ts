@@ -55,6 +55,9 @@ function blockRange(req: WalletRequest, start: number, end: number): Record<stri
   return blocks.length === 0 ? {} : { block: blocks };
 }
 
+/** GetBlockByLimitNextServlet.BLOCK_LIMIT_NUM. */
+const BLOCKS_PER_REQUEST = 100;
+
 function chainParameters(req: WalletRequest): Record<string, unknown> {
   const params: Array<[string, bigint]> = [
     ['getMaintenanceTimeInterval', 21_600_000n],
@@ -112,8 +115,13 @@ const readHandlers: Record<string, Handler> = {
     const head = req.view.block.number;
     return blockRange(req, head - num + 1, head + 1);
   },
-  getblockbylimitnext: (req) =>
-    blockRange(req, Number(parseInt64(req.params.startNum) ?? 0n), Number(parseInt64(req.params.endNum) ?? 0n)),
+  // GetBlockByLimitNextServlet: [startNum, endNum), at most 100 blocks, else `{}`; on the
+  // solidified view only solidified blocks (Chainbase reads the SOLIDITY cursor).
+  getblockbylimitnext: (req) => {
+    const start = Number(parseInt64(req.params.startNum) ?? 0n);
+    const end = Number(parseInt64(req.params.endNum) ?? 0n);
+    return end > 0 && end > start && end - start <= BLOCKS_PER_REQUEST ? blockRange(req, start, end) : {};
+  },
   getaccount: (req) => {
     const account = req.view.account(addressParam(req, 'address'));
     return account === undefined ? {} : accountJson(req, account);

@@ -49,6 +49,25 @@ export const metrics = {
     labelNames: ['kind'],
     registers: [registry],
   }),
+  chainCalls: new Counter({
+    name: 'joule_chain_calls_total',
+    help: 'Requests sent to the node, by endpoint (each counts against the provider quota)',
+    labelNames: ['endpoint'],
+    registers: [registry],
+  }),
+  chainRateLimited: new Counter({
+    name: 'joule_chain_rate_limited_total',
+    help: 'Answers refusing a request for its rate (403/429/503, or an Error about the rate); each pauses every request of the process',
+    labelNames: ['endpoint'],
+    registers: [registry],
+  }),
+  chainBudgetWaits: new Histogram({
+    name: 'joule_chain_budget_wait_seconds',
+    help: 'How long requests waited for their turn in the request budget (TRON_MAX_RPS, or a pause after a rate-limit answer), by priority',
+    labelNames: ['priority'],
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60],
+    registers: [registry],
+  }),
   feeBurntSun: new Counter({
     name: 'joule_fee_burnt_sun_total',
     help: 'Sun pools burnt for the bandwidth of our confirmed transactions',
