@@ -85,10 +85,66 @@ export async function insertChainTx(db: DbHandle, t: NewChainTx): Promise<void> 
     .execute();
 }
 
-export async function updateChainTx(
+/** Journal rows whose outcome the chain has not told us yet. */
+const OPEN = ['signed', 'broadcast'] as const;
+
+/**
+ * Writes a journal row only while its outcome is still open. The order's
+ * holder and the block follower both settle rows: whoever comes second
+ * writes nothing (and must read what the first wrote). Returns whether this
+ * write was the one.
+ */
+export async function updateOpenChainTx(
   db: DbHandle,
   txid: string,
   fields: Omit<Updateable<ChainTransactionsTable>, 'txid' | 'updated_at'>,
-): Promise<void> {
-  await db.kysely.updateTable('chain_transactions').set({ ...fields, updated_at: dbNow(db.dialect) }).where('txid', '=', txid).execute();
+): Promise<boolean> {
+  const row = await db.kysely
+    .updateTable('chain_transactions')
+    .set({ ...fields, updated_at: dbNow(db.dialect) })
+    .where('txid', '=', txid)
+    .where('status', 'in', OPEN)
+    .returning('txid')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+
+/** What the block follower needs of an open journal row. */
+export type OpenTransaction = Pick<ChainTransaction, 'txid' | 'order_id' | 'kind' | 'pool_address' | 'amount_sun' | 'created_at'>;
+
+/** Which of these transaction ids are ours and still open. */
+export function openTransactionsAmong(db: DbHandle, txids: readonly string[]): Promise<OpenTransaction[]> {
+  if (txids.length === 0) return Promise.resolve([]);
+  return db.kysely
+    .selectFrom('chain_transactions')
+    .select(['txid', 'order_id', 'kind', 'pool_address', 'amount_sun', 'created_at'])
+    .where('txid', 'in', txids)
+    .where('status', 'in', OPEN)
+    .execute();
+}
+
+/** Whether any transaction of ours is in flight (the follower reads the chain once a block while there is). */
+export async function anyOpenTransaction(db: DbHandle): Promise<boolean> {
+  const row = await db.kysely.selectFrom('chain_transactions').select('txid').where('status', 'in', OPEN).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Open rows the solidified chain has passed the expiration of, journaled
+ * since `since` (database clock): the follower has read every block they
+ * could have landed in, and they are in none of them.
+ */
+export function openPastExpiration(db: DbHandle, chainTime: bigint, since: bigint): Promise<OpenTransaction[]> {
+  return db.kysely
+    .selectFrom('chain_transactions')
+    .select(['txid', 'order_id', 'kind', 'pool_address', 'amount_sun', 'created_at'])
+    .where('status', 'in', OPEN)
+    .where('expiration', '<', chainTime)
+    .where('created_at', '>=', since)
+    .execute();
+}
+
+export function findChainTx(db: DbHandle, txid: string): Promise<ChainTransaction | undefined> {
+  return db.kysely.selectFrom('chain_transactions').selectAll().where('txid', '=', txid).executeTakeFirst();
 }

@@ -103,3 +103,23 @@ export async function releaseOrder(db: DbHandle, held: Order, r: Release): Promi
     .where('lease_version', '=', held.lease_version)
     .execute();
 }
+
+/**
+ * Makes orders due now (their transaction settled: someone should look).
+ * Leases are left alone: a worker holding one gives it back with its own
+ * retry time, and is woken in its own process.
+ */
+export async function makeOrdersDue(db: DbHandle, orderIds: readonly string[]): Promise<void> {
+  if (orderIds.length === 0) return;
+  await db.kysely.updateTable('orders').set({ next_attempt_at: dbNow(db.dialect) }).where('id', 'in', orderIds).execute();
+}
+
+/** Orders waiting for pool capacity become due now: a reclaim has just given stake back. */
+export async function wakeCapacityWaiters(db: DbHandle): Promise<void> {
+  await db.kysely
+    .updateTable('orders')
+    .set({ next_attempt_at: dbNow(db.dialect) })
+    .where('status', '=', 'pending')
+    .where('wait_reason', '=', 'waiting_for_pool_capacity')
+    .execute();
+}

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { canPayFee, type FeeMeans } from '../domain/pool-fees.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
@@ -80,4 +80,46 @@ export const feeMeansOf = (p: PoolSnapshot): FeeMeans => ({
 /** One pool's snapshot, if a worker has written one. */
 export function findPoolSnapshot(db: DbHandle, address: string): Promise<PoolSnapshot | undefined> {
   return db.kysely.selectFrom('pool_snapshots').selectAll().where('address', '=', address).executeTakeFirst();
+}
+
+/**
+ * One of our transactions from this pool confirmed: charge its bandwidth to
+ * the snapshot as java-tron charged it (BandwidthProcessor): all from staked
+ * bandwidth if enough is left, else all from the free allowance, else TRX
+ * burnt at the fee per byte. The next read from the node replaces these
+ * figures; until then the fee rules see what we spent.
+ */
+export async function chargeBandwidth(db: DbHandle, address: string, bytes: bigint): Promise<void> {
+  const staked = sql<boolean>`net_limit - net_used >= ${bytes}`;
+  const free = sql<boolean>`free_net_limit - free_net_used >= ${bytes}`;
+  await db.kysely
+    .updateTable('pool_snapshots')
+    .set({
+      net_used: sql<bigint>`case when ${staked} then net_used + ${bytes} else net_used end`,
+      free_net_used: sql<bigint>`case when ${staked} then free_net_used when ${free} then free_net_used + ${bytes} else free_net_used end`,
+      balance_sun: sql<bigint>`case when ${staked} or ${free} then balance_sun when balance_sun > ${bytes} * transaction_fee_sun then balance_sun - ${bytes} * transaction_fee_sun else 0 end`,
+    })
+    .where('address', '=', address)
+    .where('observed_at', 'is not', null)
+    .execute();
+}
+
+/**
+ * One of our delegations (`sun` > 0) or reclaims (`sun` < 0) from this pool
+ * confirmed: its stake moved between delegatable and delegated, and the
+ * pool's own energy with it (`energy`, signed the same way). The next read
+ * from the node replaces these figures.
+ */
+export async function moveOurStake(db: DbHandle, address: string, sun: bigint, energy: bigint): Promise<void> {
+  await db.kysely
+    .updateTable('pool_snapshots')
+    .set({
+      delegatable_sun: sql<bigint>`case when delegatable_sun > ${sun} then delegatable_sun - ${sun} else 0 end`,
+      delegated_sun: sql<bigint>`case when delegated_sun + ${sun} > 0 then delegated_sun + ${sun} else 0 end`,
+      energy_limit: sql<bigint>`case when energy_limit > ${energy} then energy_limit - ${energy} else 0 end`,
+      updated_at: dbNow(db.dialect),
+    })
+    .where('address', '=', address)
+    .where('observed_at', 'is not', null)
+    .execute();
 }

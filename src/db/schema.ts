@@ -123,6 +123,25 @@ export interface OrderEventsTable {
  * A pool account as the chain last showed it (head view), kept by the workers'
  * pool monitor. Zero amounts and a null observed_at until a first read succeeds.
  */
+/**
+ * Where the block follower stands on the solidified chain (one row, name
+ * `solid`), and which worker follows it now.
+ */
+export interface ChainCursorsTable {
+  name: string;
+  /** The last block settled from, and its timestamp (chain time, ms). */
+  block_number: bigint;
+  block_time: bigint;
+  /**
+   * When following began (database clock). Transactions journaled before it
+   * may sit in blocks the follower never read: those are looked up by id.
+   */
+  started_at: bigint;
+  lease_owner: string | null;
+  lease_until: bigint | null;
+  updated_at: bigint;
+}
+
 export interface PoolSnapshotsTable {
   address: string;
   /** TRX staked for energy (FreezeBalanceV2), including what is delegated out. */
@@ -158,4 +177,5 @@ export interface Database {
   order_events: OrderEventsTable;
   chain_transactions: ChainTransactionsTable;
   pool_snapshots: PoolSnapshotsTable;
+  chain_cursors: ChainCursorsTable;
 }

@@ -7,8 +7,10 @@ import type { Logger } from '../observability/logger.js';
 export interface EngineSettings {
   /** How long a claim holds an order before another worker may take it over. */
   leaseMs: number;
-  /** How often an unconfirmed transaction is looked up again. */
+  /** A block interval: how often a waiting order looks at the journal again, and the unit of retry backoff. */
   confirmPollMs: number;
+  /** How often pools are read from the node (their snapshots carry the network totals too). */
+  poolRefreshMs: number;
   /** How long an order may wait for pool capacity before it fails with a refund. */
   poolWaitTimeoutMs: number;
   /** Delegate with a lock covering the rental, so the receiver cannot lose it early. */
@@ -37,6 +39,8 @@ export interface EngineHooks {
   orderActive?(order: Order): void;
   /** The rental is over: the energy is back on the pool (reclaimed, or found already reclaimed). */
   orderCompleted?(order: Order): void;
+  /** A pool's snapshot should be read from the node again soon (`undefined`: every pool, e.g. none had room). */
+  poolsNeedReading?(pool: string | undefined): void;
 }
 
 /** Test hook: die exactly here, as a crash would, leaving whatever the journal says. */

@@ -5,6 +5,8 @@ import { metrics, secondsSince } from '../observability/metrics.js';
 import type { EngineContext } from './context.js';
 import { failAndRefund } from './fail-order.js';
 import { journaledStep, type ConfirmingBlock } from './journaled-step.js';
+import { networkTotals } from './network-totals.js';
+import { followOurStake } from './pool-stake.js';
 import { claimedAt } from './lease.js';
 import { choosePool, reservePool } from './plan-delegation.js';
 import { done, next, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
@@ -54,12 +56,23 @@ const noCapacity = (ctx: EngineContext): Failure => ({
   message: `no pool account could delegate this much energy within ${ctx.settings.poolWaitTimeoutMs} ms`,
 });
 
-/** pending: check the receiver, choose a pool, reserve its stake. */
+/**
+ * pending: check the receiver (once: an order waiting for capacity has
+ * passed it, and an account never stops existing or becomes a contract),
+ * choose a pool, reserve its stake. Waiting for capacity costs no request:
+ * the pools' snapshots and our reservations are in the database.
+ */
 export const stepPending: StepFn = async (ctx, held) => {
-  const problem = await receiverProblem(ctx, held);
-  if (problem) return fail(ctx, held, problem);
-  const choice = await choosePool(ctx, held);
-  if (!choice) return waitOrGiveUp(ctx, held, 'waiting_for_pool_capacity', noCapacity(ctx));
+  if (held.wait_reason !== 'waiting_for_pool_capacity') {
+    const problem = await receiverProblem(ctx, held);
+    if (problem) return fail(ctx, held, problem);
+  }
+  const choice = await choosePool(ctx, held, claimedAt(held, ctx.settings.leaseMs));
+  if (!choice) {
+    // The snapshots may be behind the chain (a reclaim by hand, stake added): ask the node, at its own pace.
+    ctx.hooks?.poolsNeedReading?.(undefined);
+    return waitOrGiveUp(ctx, held, 'waiting_for_pool_capacity', noCapacity(ctx));
+  }
   const reserved = await reservePool(ctx, held, choice);
   return reserved ? next(reserved) : wait(0, 'waiting_for_pool_capacity');
 };
@@ -75,23 +88,28 @@ async function activate(ctx: EngineContext, held: Order, txid: string, block: Co
   const now = claimedAt(held, ctx.settings.leaseMs);
   const startsAt = block.time !== null && block.time < now ? block.time : now;
   // What the delegation is worth as it lands, recorded for the customer and the operator to see.
-  const network = await ctx.chain.networkEnergy(held.pool_address!);
+  const network = await networkTotals(ctx, now);
   const delivered = energyForSun(held.delegated_sun!, network.totalEnergyWeight, network.totalEnergyLimit);
-  const active = await transition(
-    ctx.db,
-    held,
-    'active',
-    { reason: 'delegation_confirmed', actor: ctx.workerId, detail: { txid, block: block.number?.toString() ?? null, delivered_energy: delivered.toString() } },
-    {
-      delegate_tx_status: 'confirmed',
-      delivered_energy: delivered,
-      delegated_at: startsAt,
-      expires_at: startsAt + held.duration_seconds * 1000n,
-      wait_reason: null,
-      error_code: null,
-      error_message: null,
-    },
-  );
+  const { active, refresh } = await ctx.db.transaction(async (tx) => {
+    const active = await transition(
+      tx,
+      held,
+      'active',
+      { reason: 'delegation_confirmed', actor: ctx.workerId, detail: { txid, block: block.number?.toString() ?? null, delivered_energy: delivered.toString() } },
+      {
+        delegate_tx_status: 'confirmed',
+        delivered_energy: delivered,
+        delegated_at: startsAt,
+        expires_at: startsAt + held.duration_seconds * 1000n,
+        wait_reason: null,
+        error_code: null,
+        error_message: null,
+      },
+    );
+    // No longer reserved by a delegating order: the pool's snapshot takes the stake off now.
+    return { active, ...(await followOurStake(tx, txid, 'delegated')) };
+  });
+  if (refresh) ctx.hooks?.poolsNeedReading?.(held.pool_address!);
   ctx.log.info({ orderId: held.id, txid, expiresAt: new Date(Number(active.expires_at)).toISOString() }, 'energy delegated');
   metrics.activeDelay.observe(secondsSince(active.created_at));
   ctx.hooks?.orderActive?.(active);

@@ -3,6 +3,7 @@ import type { ChainGateway, PoolAccount } from '../chain/gateway.js';
 import type { Db } from '../db/connect.js';
 import type { Logger } from '../observability/logger.js';
 import type { EngineContext } from './context.js';
+import { BlockFollower } from './block-follower.js';
 import { chainParameterCache } from './chain-parameters.js';
 import { OrderRunner } from './order-runner.js';
 import { PoolMonitor } from './pool-monitor.js';
@@ -24,14 +25,17 @@ export interface Engine {
   sweeper: Sweeper;
   /** With ENABLE_BACKGROUND_TASKS: the BullMQ consumer. */
   queueWorker: QueueWorker | undefined;
-  /** Keeps the pool snapshots the API shows. */
+  /** Keeps the pool snapshots the API shows and the engine plans with. */
   poolMonitor: PoolMonitor;
+  /** Follows the solidified chain and settles our transactions from it. */
+  follower: BlockFollower;
   close(): Promise<void>;
 }
 
 /**
  * The worker's heart: a runner that advances orders, the sweeper that feeds
- * it from the database, and the monitor that keeps the pool snapshots.
+ * it from the database, the follower that confirms their transactions from
+ * the solidified blocks, and the monitor that keeps the pool snapshots.
  */
 export function startEngine(opts: {
   db: Db;
@@ -54,6 +58,7 @@ export function startEngine(opts: {
     settings: {
       leaseMs: config.leaseMs,
       confirmPollMs: config.confirmPollMs,
+      poolRefreshMs: config.poolRefreshMs,
       poolWaitTimeoutMs: config.poolWaitTimeoutMs,
       delegateLock: config.delegateLock,
       energyMarginBps: config.energyMarginBps,
@@ -61,16 +66,17 @@ export function startEngine(opts: {
     },
   };
   const poolMonitor = new PoolMonitor(ctx, config.poolRefreshMs);
-  // A confirmed delegation or reclaim changes a pool's capacity: read the pools again soon.
   ctx.hooks = {
     orderActive(order) {
       opts.queue?.producer.scheduleReclaim(order.id, Number(order.expires_at));
-      poolMonitor.refreshSoon();
     },
-    orderCompleted: () => poolMonitor.refreshSoon(),
+    poolsNeedReading: (pool) => (pool === undefined ? poolMonitor.demandAll() : poolMonitor.refreshSoon(pool)),
   };
   poolMonitor.start();
   const runner = new OrderRunner(ctx, config.concurrency);
+  // The only confirmation path: settles our transactions from the solidified blocks and wakes their orders.
+  const follower = new BlockFollower(ctx, (orderId) => runner.wake(orderId, true));
+  follower.start();
   const sweeper = new Sweeper(ctx, runner, config.sweepIntervalMs, 200, opts.queue?.config.sweepGraceMs ?? 0);
   sweeper.start();
   const queueWorker = opts.queue ? new QueueWorker(ctx.db, queueJobHandler(runner), opts.queue.config, config.concurrency, ctx.log) : undefined;
@@ -80,7 +86,9 @@ export function startEngine(opts: {
     sweeper,
     queueWorker,
     poolMonitor,
+    follower,
     async close() {
+      await follower.close();
       await poolMonitor.close();
       await queueWorker?.close();
       await sweeper.stop();

@@ -47,8 +47,8 @@ export function journaledStep(status: JournaledStatus): StepFn {
     if (journaled?.status === 'confirmed') {
       return status.confirmed(ctx, held, journaled.txid, { number: journaled.block_number, time: journaled.confirmed_at });
     }
-    const inDoubt = journaled !== undefined && (journaled.status === 'signed' || journaled.status === 'broadcast');
-    if (inDoubt) {
+    if (journaled !== undefined) {
+      // In doubt, or settled by the follower since we last looked (the order's field follows).
       const s = await settle(ctx, held, journaled);
       if (s.kind === 'confirmed') return status.confirmed(ctx, held, journaled.txid, { number: s.blockNumber, time: s.blockTime });
       if (s.kind === 'pending') return wait(ctx.settings.confirmPollMs, status.awaiting);

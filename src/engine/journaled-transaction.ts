@@ -1,5 +1,6 @@
 import type { SignedTransaction } from '../chain/gateway.js';
-import { insertChainTx, updateChainTx, type ChainTransaction } from '../db/chain-transactions.js';
+import { findCursor } from '../db/chain-cursor.js';
+import { findChainTx, insertChainTx, updateOpenChainTx, type ChainTransaction } from '../db/chain-transactions.js';
 import type { Order } from '../db/orders.js';
 import type { ChainTxKind } from '../db/schema.js';
 import { judgeBroadcast } from '../domain/broadcast-answer.js';
@@ -10,14 +11,14 @@ import { updateHeld } from './transition.js';
 
 /**
  * Every chain side effect is journaled before it happens: build and sign,
- * store the signed transaction, then broadcast, then confirm on the
- * solidified view. Whoever finds a journaled transaction whose outcome is in
- * doubt settles it here, from the journal and the chain, never from memory.
+ * store the signed transaction, then broadcast; the block follower confirms
+ * it from the solidified blocks. Whoever finds a journaled transaction whose
+ * outcome is in doubt settles it here, from the journal, never from memory.
  */
 
 export type Settlement =
   /** In a solidified block with a successful result; `blockTime` is that block's timestamp. */
-  | { kind: 'confirmed'; blockNumber: bigint; blockTime: bigint }
+  | { kind: 'confirmed'; blockNumber: bigint | null; blockTime: bigint | null }
   /** May still land: look again later. */
   | { kind: 'pending' }
   /** Can never land (expired unseen, or failed on chain): a new one may be signed. `order` is the held order as now written. */
@@ -29,73 +30,132 @@ export interface Refusal {
   message: string;
 }
 
-/** An accepted transaction not yet in a block is sent again at most once per this many polls. */
+/** A transaction in doubt (never accepted) is sent again at most once per this many polls. */
 const REBROADCAST_EVERY_POLLS = 3;
+/**
+ * TronWeb's transactions expire a minute after their reference block, the
+ * head when they were built: so they were sent about this long before their
+ * expiration (chain time).
+ */
+const LIFETIME_MS = 60_000n;
+/**
+ * An accepted transaction the solidified chain has passed by this much
+ * (two blocks) without it was dropped somewhere: it is sent again while it
+ * can still land. On mainnet the solidified view trails the head by about as
+ * long as a transaction lives, so there it has expired by then and a new one
+ * is signed instead; a node that keeps our transaction costs no request.
+ */
+const DROPPED_AFTER_MS = 6_000n;
 
 const txFields = (kind: ChainTxKind) =>
   kind === 'delegate' ? (['delegate_txid', 'delegate_tx_status'] as const) : (['reclaim_txid', 'reclaim_tx_status'] as const);
 
+const isOpen = (tx: ChainTransaction) => tx.status === 'signed' || tx.status === 'broadcast';
+
 /**
- * Resolves a journaled transaction whose outcome is unknown. While it is not
- * on chain and the solidified chain has not yet passed its expiration, the
- * SAME signed transaction is broadcast again (a duplicate is harmless): a
- * different one is never signed while this one could still land.
+ * Resolves a journaled transaction from what the block follower has
+ * written: confirmed or failed in a block it read, expired once the
+ * solidified chain passed its expiration without it. While it is open the
+ * same signed transaction may be sent again (a duplicate is harmless); a
+ * different one is never signed while this one could still land. Only a
+ * transaction journaled before the follower began is looked up by id.
  */
-export async function settle(ctx: EngineContext, held: Order, tx: ChainTransaction): Promise<Settlement> {
-  const { chain, db } = ctx;
+export async function settle(ctx: EngineContext, held: Order, journaled: ChainTransaction): Promise<Settlement> {
+  const { db } = ctx;
+  // The cursor first, then the row: the follower writes both in one transaction, so a row
+  // still open after a cursor past its expiration was in none of the blocks read.
+  const cursor = await findCursor(db);
+  const tx = (await findChainTx(db, journaled.txid)) ?? journaled;
+  if (!isOpen(tx)) return settled(ctx, held, tx);
+  if (cursor === undefined || tx.created_at < cursor.started_at) return lookUp(ctx, held, tx);
+  if (cursor.block_time > tx.expiration) return settleAs(ctx, held, tx, { status: 'expired' });
+  await sendAgainIfDue(ctx, held, tx, cursor.block_time);
+  return { kind: 'pending' };
+}
+
+/**
+ * Writes the outcome unless someone (the follower, another holder after a
+ * lease ran out) settled the row first: then theirs stands, read back.
+ */
+async function settleAs(ctx: EngineContext, held: Order, tx: ChainTransaction, outcome: Pick<ChainTransaction, 'status'> & Partial<ChainTransaction>): Promise<Settlement> {
+  if (await updateOpenChainTx(ctx.db, tx.txid, outcome)) return settled(ctx, held, { ...tx, ...outcome });
+  const now = await findChainTx(ctx.db, tx.txid);
+  return now === undefined || isOpen(now) ? { kind: 'pending' } : settled(ctx, held, now);
+}
+
+/** What the journal row says now that the chain has spoken; the order's own field follows it. */
+async function settled(ctx: EngineContext, held: Order, tx: ChainTransaction): Promise<Settlement> {
+  const [, statusField] = txFields(tx.kind);
+  if (tx.status === 'confirmed') return { kind: 'confirmed', blockNumber: tx.block_number, blockTime: tx.confirmed_at };
+  const reason = tx.status === 'failed' ? (tx.result_message ?? 'failed on chain') : (tx.result_code ?? 'expired');
+  if (held[statusField] === tx.status) return { kind: 'dead', reason, order: held };
+  const order = await updateHeld(ctx.db, held, { [statusField]: tx.status });
+  const log = ctx.log.child({ orderId: held.id, txid: tx.txid, kind: tx.kind });
+  if (tx.status === 'failed') log.warn({ failure: tx.result_message }, 'transaction failed on chain');
+  else log.info({ resultCode: tx.result_code }, 'journaled transaction expired without landing');
+  return { kind: 'dead', reason, order };
+}
+
+/**
+ * Sends the same transaction again when that can help: never accepted (the
+ * node answered in doubt, or a crash came before the answer was recorded),
+ * every few polls; accepted but passed over by the solidified chain while
+ * it can still land, once per few polls too.
+ */
+async function sendAgainIfDue(ctx: EngineContext, held: Order, tx: ChainTransaction, solidTime: bigint): Promise<void> {
+  const sinceLastSend = claimedAt(held, ctx.settings.leaseMs) - tx.updated_at;
+  if (tx.broadcasts > 0n && sinceLastSend < BigInt(REBROADCAST_EVERY_POLLS * ctx.settings.confirmPollMs)) return;
+  if (tx.status === 'broadcast' && solidTime < tx.expiration - LIFETIME_MS + DROPPED_AFTER_MS) return;
+  await resend(ctx, held, tx);
+}
+
+async function resend(ctx: EngineContext, held: Order, tx: ChainTransaction): Promise<void> {
+  const { db, chain } = ctx;
   const [, statusField] = txFields(tx.kind);
   const log = ctx.log.child({ orderId: held.id, txid: tx.txid, kind: tx.kind });
-  const status = await chain.transactionStatus(tx.txid);
-  if (status.state === 'confirmed') {
-    // The pool had no bandwidth left for it and burnt TRX: watched, since a pool that keeps burning runs dry.
-    if (status.netFeeSun > 0n) {
-      metrics.feeBurns.inc({ kind: tx.kind });
-      metrics.feeBurntSun.inc({ kind: tx.kind }, Number(status.netFeeSun));
-      log.info({ netFeeSun: status.netFeeSun.toString(), pool: tx.pool_address }, 'the pool burnt TRX for this transaction\'s bandwidth');
-    }
-    if (status.success) {
-      await updateChainTx(db, tx.txid, { status: 'confirmed', block_number: status.blockNumber, confirmed_at: status.blockTime });
-      return { kind: 'confirmed', blockNumber: status.blockNumber, blockTime: status.blockTime };
-    }
-    await updateChainTx(db, tx.txid, { status: 'failed', block_number: status.blockNumber, result_message: status.failure ?? null });
-    const order = await updateHeld(db, held, { [statusField]: 'failed' });
-    log.warn({ failure: status.failure }, 'transaction failed on chain');
-    return { kind: 'dead', reason: status.failure ?? 'failed on chain', order };
-  }
-  if (status.state === 'included') {
-    if (tx.status === 'signed') {
-      await updateChainTx(db, tx.txid, { status: 'broadcast' });
-      await updateHeld(db, held, { [statusField]: 'broadcast' });
-    }
-    return { kind: 'pending' };
-  }
-  const solid = await chain.solidBlock();
-  if (solid.timestamp > tx.expiration) {
-    // Past its expiration on the irreversible chain and not in it: it can never land.
-    await updateChainTx(db, tx.txid, { status: 'expired' });
-    const order = await updateHeld(db, held, { [statusField]: 'expired' });
-    log.info({ resultCode: tx.result_code }, 'journaled transaction expired without landing');
-    return { kind: 'dead', reason: tx.result_code ?? 'expired', order };
-  }
-  // Accepted by the node a moment ago: it is most likely waiting for the next block.
-  // Send it again only every few polls (a node that dropped it still gets it back in time).
-  const sinceLastSend = claimedAt(held, ctx.settings.leaseMs) - tx.updated_at;
-  if (tx.status === 'broadcast' && sinceLastSend < BigInt(REBROADCAST_EVERY_POLLS * ctx.settings.confirmPollMs)) {
-    return { kind: 'pending' };
-  }
   const outcome = await chain.broadcast(tx.signed_json);
   const broadcasts = tx.broadcasts + 1n;
   if (outcome.accepted || judgeBroadcast(outcome) === 'accepted') {
-    await updateChainTx(db, tx.txid, { status: 'broadcast', broadcasts });
-    if (tx.status === 'signed') await updateHeld(db, held, { [statusField]: 'broadcast' });
+    const recorded = await updateOpenChainTx(db, tx.txid, { status: 'broadcast', broadcasts });
+    if (recorded && tx.status === 'signed') await updateHeld(db, held, { [statusField]: 'broadcast' });
     log.info({ broadcasts: Number(broadcasts) }, 'in-doubt transaction re-broadcast');
   } else {
     // Even an answer that would prove a fresh transaction dead proves nothing here: the
     // first copy may be in a block already (a validation error can be its own effect).
-    await updateChainTx(db, tx.txid, { result_code: outcome.code, result_message: outcome.message, broadcasts });
+    await updateOpenChainTx(db, tx.txid, { result_code: outcome.code, result_message: outcome.message, broadcasts });
     log.warn({ code: outcome.code, message: outcome.message }, 'node refused the re-broadcast; waiting for its expiration');
   }
+}
+
+/**
+ * A transaction journaled before the follower began (an upgrade, a first
+ * start with transactions in flight) may sit in a block the follower never
+ * read: it is looked up by id on the solidified view, and declared expired
+ * only once that view has passed its expiration without it.
+ */
+async function lookUp(ctx: EngineContext, held: Order, tx: ChainTransaction): Promise<Settlement> {
+  const { chain } = ctx;
+  // The solidified head first: if it had passed the expiration before the lookup found nothing, nothing can come.
+  const solid = await chain.solidBlock();
+  const status = await chain.transactionStatus(tx.txid);
+  if (status.state === 'confirmed') {
+    recordFee(ctx, held, tx, status.netFeeSun);
+    return status.success
+      ? settleAs(ctx, held, tx, { status: 'confirmed', block_number: status.blockNumber, confirmed_at: status.blockTime })
+      : settleAs(ctx, held, tx, { status: 'failed', block_number: status.blockNumber, result_message: status.failure ?? null });
+  }
+  if (status.state === 'unknown' && solid.timestamp > tx.expiration) return settleAs(ctx, held, tx, { status: 'expired' });
+  // Not in the solidified view yet: sent again as ever, every few polls (it may have been dropped).
+  if (status.state === 'unknown') await sendAgainIfDue(ctx, held, tx, tx.expiration);
   return { kind: 'pending' };
+}
+
+/** The pool had no bandwidth left for it and burnt TRX: watched, since a pool that keeps burning runs dry. */
+export function recordFee(ctx: EngineContext, held: Pick<Order, 'id'>, tx: Pick<ChainTransaction, 'txid' | 'kind' | 'pool_address'>, netFeeSun: bigint): void {
+  if (netFeeSun <= 0n) return;
+  metrics.feeBurns.inc({ kind: tx.kind });
+  metrics.feeBurntSun.inc({ kind: tx.kind }, Number(netFeeSun));
+  ctx.log.info({ orderId: held.id, txid: tx.txid, kind: tx.kind, netFeeSun: netFeeSun.toString(), pool: tx.pool_address }, "the pool burnt TRX for this transaction's bandwidth");
 }
 
 /** Who signs what: recorded beside the signed transaction. */
@@ -143,8 +203,7 @@ export async function journalAndBroadcast(
   crashPoint(ctx, 'after-broadcast');
   const verdict = judgeBroadcast(outcome);
   if (verdict === 'accepted') {
-    await updateChainTx(db, signed.txid, { status: 'broadcast', broadcasts: 1n });
-    await updateHeld(db, order, { [statusField]: 'broadcast' });
+    if (await updateOpenChainTx(db, signed.txid, { status: 'broadcast', broadcasts: 1n })) await updateHeld(db, order, { [statusField]: 'broadcast' });
     log.info('transaction broadcast');
     if (kind === 'delegate') metrics.broadcastDelay.observe(secondsSince(held.created_at));
     crashPoint(ctx, 'after-record');
@@ -154,14 +213,16 @@ export async function journalAndBroadcast(
   if (verdict === 'in_doubt') {
     // The node may have pooled it before failing to relay it: it may still land. It stays in
     // the journal as signed; settle sends the same transaction again until its expiration.
-    await updateChainTx(db, signed.txid, { result_code: refusal.code, result_message: refusal.message, broadcasts: 1n });
+    await updateOpenChainTx(db, signed.txid, { result_code: refusal.code, result_message: refusal.message, broadcasts: 1n });
     log.warn({ code: refusal.code, message: refusal.message }, 'node answered with a failure that does not prove the transaction dead; in doubt until its expiration');
     return undefined;
   }
   // Refused with an answer that proves it can never land (a check every node makes):
   // a new transaction may be signed. (A refused re-broadcast of an in-doubt one is
   // different: see settle.)
-  await updateChainTx(db, signed.txid, { status: 'failed', result_code: refusal.code, result_message: refusal.message, broadcasts: 1n });
+  if (!(await updateOpenChainTx(db, signed.txid, { status: 'failed', result_code: refusal.code, result_message: refusal.message, broadcasts: 1n }))) {
+    return undefined; // settled by the follower meanwhile: the next look reads its outcome
+  }
   await updateHeld(db, order, { [statusField]: 'failed' });
   log.warn({ code: refusal.code, message: refusal.message }, 'node refused the transaction; it can never land');
   return { code: refusal.code, message: refusal.message };

@@ -3,22 +3,25 @@ import { lockedRentalsOnPair, lockPoolReservations, reservedOnPool, type Order }
 import { listPoolSnapshots, snapshotCanPayFee } from '../db/pool-snapshots.js';
 import { lockBlocksFor, sunForEnergy, withMargin } from '../domain/energy.js';
 import type { EngineContext } from './context.js';
+import { networkTotals } from './network-totals.js';
 import { transition } from './transition.js';
 
 export interface PoolChoice {
   pool: PoolAccount;
   sun: bigint;
   lockBlocks: bigint | null;
-  /** getcandelegatedmaxsize when chosen, for the reservation check. */
+  /** What the pool's snapshot says it can delegate, for the reservation check. */
   delegatableSun: bigint;
 }
 
 /**
- * Picks the pool account to delegate from. The stake needed comes from the
- * live network totals; each pool's room is what the chain says it can
- * delegate minus what our unconfirmed delegations have already reserved; a
- * pool whose last snapshot shows it cannot pay the transaction's bandwidth
- * (no bandwidth left, too little TRX to burn) is passed over.
+ * Picks the pool account to delegate from, without asking the node: the
+ * stake needed comes from the network totals; each pool's room is what its
+ * snapshot says it can delegate (read from the node, then kept in step with
+ * our own confirmed delegations and reclaims) minus what our unconfirmed
+ * delegations have already reserved; a pool whose snapshot shows it cannot
+ * pay the transaction's bandwidth (no bandwidth left, too little TRX to
+ * burn) or that has never been read is passed over.
  *
  * Locks: a pool with none of our locked rentals to this receiver comes first,
  * and the delegation is locked for the rental (as far as the chain allows).
@@ -30,22 +33,22 @@ export interface PoolChoice {
  * pool's owner, which is Joule itself.
  * Returns undefined when no pool has room now.
  */
-export async function choosePool(ctx: EngineContext, order: Order): Promise<PoolChoice | undefined> {
-  const { chain, db, pools, settings } = ctx;
+export async function choosePool(ctx: EngineContext, order: Order, now: bigint): Promise<PoolChoice | undefined> {
+  const { db, pools, settings } = ctx;
   const candidates = pools.filter((p) => p.address !== order.receive_address);
   if (candidates.length === 0) return undefined;
-  const [energy, params, snapshots] = await Promise.all([chain.networkEnergy(candidates[0]!.address), ctx.chainParameters(), listPoolSnapshots(db)]);
+  const [energy, params, snapshots] = await Promise.all([networkTotals(ctx, now), ctx.chainParameters(), listPoolSnapshots(db)]);
   // The chain rounds the receiver's energy down from live totals, and other stakers joining during the
   // rental make each TRX worth less energy: stake for the ordered energy plus the margin.
   const sun = sunForEnergy(withMargin(order.energy_amount, settings.energyMarginBps), energy.totalEnergyWeight, energy.totalEnergyLimit);
   const wantedLock = settings.delegateLock ? lockBlocksFor(order.duration_seconds, params.maxDelegateLockPeriod) : null;
   const rooms = await Promise.all(
     candidates.map(async (pool) => {
-      const delegatable = await chain.delegatableSun(pool.address);
+      const snapshot = snapshots.find((p) => p.address === pool.address);
+      const delegatable = snapshot?.observed_at == null ? 0n : snapshot.delegatable_sun;
       const reserved = await reservedOnPool(db, pool.address);
       const locked = wantedLock === null ? 0 : await lockedRentalsOnPair(db, pool.address, order.receive_address, order.id);
-      const paysFee = snapshotCanPayFee(snapshots.find((p) => p.address === pool.address));
-      return { pool, delegatable, free: delegatable - reserved, locked, paysFee };
+      return { pool, delegatable, free: delegatable - reserved, locked, paysFee: snapshotCanPayFee(snapshot) };
     }),
   );
   const fitting = rooms

@@ -1,8 +1,10 @@
 import { recordPoolFailure, savePoolSnapshot } from '../db/pool-snapshots.js';
 import type { EngineContext } from './context.js';
 
-/** How long after one of our delegations or reclaims confirms the pools are read again (one read per burst). */
+/** How long after a read is asked for it is made (one read per burst). */
 export const PROMPT_REFRESH_MS = 200;
+/** Reads of every pool asked for because none had room: at most one per this many block intervals. */
+const DEMAND_EVERY_POLLS = 10;
 
 /** An error as text fit to store and show: never credentials from a node URL. */
 function describe(err: unknown): string {
@@ -12,11 +14,15 @@ function describe(err: unknown): string {
 
 /**
  * Keeps a snapshot of every pool account in the database (`pool_snapshots`),
- * so that the API can show stake and capacity without asking the chain. All
- * pools are read at once, on start and then every POOL_REFRESH_MS, never two
- * rounds at a time; and soon after one of our delegations or reclaims
- * confirms. A pool that cannot be read keeps its last figures with the error
- * beside them, and the others go on.
+ * so that neither the API nor the engine asks the chain for stake and
+ * capacity. All pools are read at once, on start and then every
+ * POOL_REFRESH_MS, never two rounds at a time. Between reads, our own
+ * confirmed delegations and reclaims keep the snapshots in step
+ * (pool-stake.ts, and the follower's bandwidth charges); a pool is read
+ * sooner only when that cannot be known (`refreshSoon(pool)`), or, at most
+ * once per DEMAND_EVERY_POLLS block intervals, when no pool had room for an
+ * order (`demandAll`). A pool that cannot be read keeps its last figures
+ * with the error beside them, and the others go on.
  */
 export class PoolMonitor {
   private timer: NodeJS.Timeout | undefined;
@@ -24,6 +30,9 @@ export class PoolMonitor {
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  /** What the next round reads: every pool, or these. */
+  private pending: 'all' | Set<string> = 'all';
+  private lastDemand = -Infinity;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -34,18 +43,36 @@ export class PoolMonitor {
     this.schedule(0);
   }
 
-  /** Read every pool again shortly; calls within PROMPT_REFRESH_MS make one round. Never throws. */
-  refreshSoon(): void {
-    if (this.closed || this.soonTimer !== undefined) return;
+  /** Read this pool (or every pool) again shortly; calls within PROMPT_REFRESH_MS make one round. Never throws. */
+  refreshSoon(pool?: string): void {
+    if (this.closed) return;
+    this.want(pool);
+    if (this.soonTimer !== undefined) return;
     this.soonTimer = setTimeout(() => {
       this.soonTimer = undefined;
       this.trigger();
     }, PROMPT_REFRESH_MS);
   }
 
+  /** No pool had room: read them all soon, unless that was done within the last DEMAND_EVERY_POLLS block intervals. */
+  demandAll(): void {
+    const now = performance.now();
+    if (now - this.lastDemand < DEMAND_EVERY_POLLS * this.ctx.settings.confirmPollMs) return;
+    this.lastDemand = now;
+    this.refreshSoon();
+  }
+
+  private want(pool: string | undefined): void {
+    if (pool === undefined) this.pending = 'all';
+    else if (this.pending !== 'all') this.pending.add(pool);
+  }
+
   private schedule(ms: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.trigger(), ms);
+    this.timer = setTimeout(() => {
+      this.want(undefined);
+      this.trigger();
+    }, ms);
   }
 
   /** Starts a round now, or right after the one under way. */
@@ -55,16 +82,19 @@ export class PoolMonitor {
       this.again = true;
       return;
     }
-    clearTimeout(this.timer);
-    this.running = this.refreshAll().finally(() => {
+    const wanted = this.pending;
+    this.pending = new Set();
+    // A round of every pool also restarts the periodic timer; a round of some leaves it be.
+    if (wanted === 'all') clearTimeout(this.timer);
+    const round = wanted === 'all' ? this.refreshAll() : Promise.all([...wanted].map((address) => this.refresh(address))).then(() => {});
+    this.running = round.finally(() => {
       this.running = undefined;
       if (this.closed) return;
+      // Jittered, so the monitors of many workers do not ask the node in step.
+      if (wanted === 'all') this.schedule(this.intervalMs * (0.9 + Math.random() * 0.2));
       if (this.again) {
         this.again = false;
         this.trigger();
-      } else {
-        // Jittered, so the monitors of many workers do not ask the node in step.
-        this.schedule(this.intervalMs * (0.9 + Math.random() * 0.2));
       }
     });
   }

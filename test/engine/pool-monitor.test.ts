@@ -22,8 +22,8 @@ async function snapshots(stack: Stack, until: (rows: PoolSnapshot[]) => boolean,
 const row = (rows: PoolSnapshot[], address: string) => rows.find((r) => r.address === address)!;
 const allObserved = (count: number) => (rows: PoolSnapshot[]) => rows.length === count && rows.every((r) => r.observed_at !== null);
 
-test('when an order goes active and then completes, then its pool snapshot follows each within a moment, long before the next interval', async () => {
-  // One read at start; every later one can only come from a confirmation.
+test('when an order goes active and then completes, then its pool snapshot follows each from what Joule knows, without asking the node', async () => {
+  // One read at start; the snapshot moves after that only by our own confirmed transactions.
   const s = await startTestStack({ env: { POOL_REFRESH_MS: '3600000' } });
   const initial = await snapshots(s, allObserved(2));
   for (const r of initial) {
@@ -34,6 +34,8 @@ test('when an order goes active and then completes, then its pool snapshot follo
     assert.ok(r.energy_limit > 46_000_000n && r.total_energy_weight > 19_000_000_000n);
     assert.equal(r.error, null);
   }
+  const poolReads = async () => ((await s.devnetAdmin('GET', '/calls')) as { by_path: Record<string, number> }).by_path['/wallet/getcandelegatedmaxsize'] ?? 0;
+  const readsBefore = await poolReads();
   await s.deposit(1, 100_000_000n);
   const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '5s', receive_address: s.customer() });
   const active = await s.waitFor(placed.id, (o) => o.status === 'active');
@@ -43,12 +45,21 @@ test('when an order goes active and then completes, then its pool snapshot follo
   const afterActive = row(await snapshots(s, (rows) => row(rows, active.pool_address).delegated_sun === sun, 3000), active.pool_address);
   assert.equal(afterActive.delegatable_sun, before.delegatable_sun - sun);
   assert.equal(afterActive.staked_sun, before.staked_sun, 'delegated stake is still staked');
-  assert.ok(afterActive.energy_limit < before.energy_limit);
-  assert.ok(afterActive.observed_at! > before.observed_at!);
+  assert.ok(afterActive.energy_limit < before.energy_limit, 'the pool keeps less energy for itself');
+  assert.ok(afterActive.net_used > before.net_used || afterActive.free_net_used > before.free_net_used, 'the delegation\'s bandwidth is charged');
+  assert.equal(afterActive.observed_at, before.observed_at, 'not read from the node again');
 
   await s.waitFor(placed.id, (o) => o.status === 'completed', 30_000);
   const afterReclaim = row(await snapshots(s, (rows) => row(rows, active.pool_address).delegated_sun === 0n, 3000), active.pool_address);
   assert.equal(afterReclaim.delegatable_sun, before.delegatable_sun);
+  assert.equal(afterReclaim.energy_limit, before.energy_limit);
+  assert.equal(await poolReads(), readsBefore, 'no pool was read from the node for either');
+
+  // The node agrees with what was kept: a read now changes neither figure.
+  await s.engine.poolMonitor.refreshAll();
+  const reread = row(await snapshots(s, () => true), active.pool_address);
+  assert.equal(reread.delegatable_sun, afterReclaim.delegatable_sun);
+  assert.equal(reread.delegated_sun, 0n);
 });
 
 test('when a pool account does not exist on chain, then its error is recorded and retried, while the other pools and orders go on', async () => {

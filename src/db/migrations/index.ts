@@ -5,6 +5,7 @@ import * as m002 from './002-execution.js';
 import * as m003 from './003-pool-snapshots.js';
 import * as m004 from './004-partial-indexes.js';
 import * as m005 from './005-delivered-energy-and-pool-fees.js';
+import * as m006 from './006-block-follower.js';
 
 export interface Migration {
   name: string;
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '003-pool-snapshots', up: m003.up },
   { name: '004-partial-indexes', up: m004.up },
   { name: '005-delivered-energy-and-pool-fees', up: m005.up },
+  { name: '006-block-follower', up: m006.up },
 ];

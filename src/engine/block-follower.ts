@@ -1,0 +1,177 @@
+import { BLOCKS_PER_REQUEST, type ChainBlock } from '../chain/gateway.js';
+import { advanceCursor, createCursor, findCursor, holdCursor, releaseCursor, type ChainCursor } from '../db/chain-cursor.js';
+import { anyOpenTransaction, openPastExpiration, openTransactionsAmong, updateOpenChainTx, type OpenTransaction } from '../db/chain-transactions.js';
+import { makeOrdersDue } from '../db/order-leases.js';
+import { chargeBandwidth, feeMeansOf, findPoolSnapshot } from '../db/pool-snapshots.js';
+import { bandwidthLeft, TX_BYTES } from '../domain/pool-fees.js';
+import type { EngineContext } from './context.js';
+import { recordFee } from './journaled-transaction.js';
+
+/** With nothing of ours in flight, the chain is read this many poll intervals apart (a minute on mainnet). */
+const IDLE_POLLS = 20;
+
+/** What a block said about one of our transactions. */
+interface Sighting {
+  tx: OpenTransaction;
+  block: ChainBlock;
+  /** The block's result code; undefined when it gives none. */
+  result: string | undefined;
+}
+
+/**
+ * Reads each new solidified block once, for the whole cluster, and settles
+ * every journaled transaction of ours found in it: confirmed (or failed)
+ * with its block, and the orders made due and woken. Transactions the
+ * solidified chain has passed the expiration of without them are marked
+ * expired in the same database transaction that moves the cursor, so
+ * whoever reads the cursor and then a row still open knows it is still in
+ * the race. Confirmation costs one request per poll, however many
+ * transactions are in flight: `getblockbylimitnext` on the solidified view
+ * returns up to 100 blocks at once, so downtime is caught up in batches.
+ *
+ * One follower at a time holds the cursor (a lease in the database); the
+ * others stand by and take over when its lease runs out.
+ */
+export class BlockFollower {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private closed = false;
+  private lastRead = -Infinity;
+  private following = false;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly wake: (orderId: string) => void,
+  ) {}
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.tick()
+        .catch((err: unknown) => {
+          this.ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'block follower could not read the chain; trying again next interval');
+          return this.ctx.settings.confirmPollMs;
+        })
+        .then((next) => {
+          this.running = undefined;
+          this.schedule(next);
+        });
+    }, ms);
+  }
+
+  /** One turn; returns when to take the next one. */
+  async tick(): Promise<number> {
+    const { db, chain, workerId, settings, log } = this.ctx;
+    const interval = settings.confirmPollMs;
+    let cursor = await holdCursor(db, workerId, settings.leaseMs);
+    if (cursor === undefined) {
+      if ((await findCursor(db)) !== undefined) {
+        if (this.following) log.info('another worker follows the chain now');
+        this.following = false;
+        return interval;
+      }
+      const solid = await chain.solidBlock();
+      await createCursor(db, workerId, settings.leaseMs, solid);
+      cursor = await holdCursor(db, workerId, settings.leaseMs);
+      if (cursor === undefined) return interval;
+    }
+    if (!this.following) log.info({ block: cursor.block_number.toString() }, 'following the solidified chain');
+    this.following = true;
+    const now = performance.now();
+    if (now - this.lastRead < interval * IDLE_POLLS && !(await anyOpenTransaction(db))) return interval;
+    this.lastRead = now;
+    const blocks = await chain.solidBlocks(cursor.block_number + 1n, BLOCKS_PER_REQUEST);
+    const contiguous = this.contiguous(cursor, blocks);
+    if (contiguous.length === 0) return interval;
+    await this.settle(cursor, contiguous);
+    // A full batch: more are waiting (catching up after downtime).
+    return contiguous.length >= BLOCKS_PER_REQUEST ? 0 : interval;
+  }
+
+  /** The blocks that follow the cursor without a gap (a node that pruned history can skip some). */
+  private contiguous(cursor: ChainCursor, blocks: ChainBlock[]): ChainBlock[] {
+    const out: ChainBlock[] = [];
+    let expect = cursor.block_number + 1n;
+    for (const b of blocks) {
+      if (b.number !== expect) break;
+      out.push(b);
+      expect++;
+    }
+    if (out.length === 0 && blocks.length > 0) {
+      this.ctx.log.error(
+        { cursor: cursor.block_number.toString(), first: blocks[0]!.number.toString() },
+        'the node does not serve the blocks after the follower\'s cursor; transactions in flight will expire and be signed again',
+      );
+    }
+    return out;
+  }
+
+  private async settle(cursor: ChainCursor, blocks: ChainBlock[]): Promise<void> {
+    const { db, workerId } = this.ctx;
+    const where = new Map<string, { block: ChainBlock; result: string | undefined }>();
+    for (const block of blocks) for (const t of block.transactions) where.set(t.txid, { block, result: t.result });
+    const ours = await openTransactionsAmong(db, [...where.keys()]);
+    const sightings: Sighting[] = ours.map((tx) => ({ tx, ...where.get(tx.txid)! }));
+    // What the block cannot say (no result, a failure's message, a fee burnt) is looked up by id.
+    const receipts = await Promise.all(sightings.map((s) => this.receiptIfNeeded(s)));
+    const last = blocks.at(-1)!;
+    const settledOrders = await db.transaction(async (tx) => {
+      const orders = new Set<string>();
+      for (const [i, s] of sightings.entries()) {
+        const receipt = receipts[i];
+        const success = receipt?.success ?? s.result === 'SUCCESS';
+        const written = await updateOpenChainTx(
+          tx,
+          s.tx.txid,
+          success
+            ? { status: 'confirmed', block_number: s.block.number, confirmed_at: s.block.timestamp }
+            : { status: 'failed', block_number: s.block.number, result_message: receipt?.failure ?? s.result ?? 'failed on chain' },
+        );
+        if (!written) continue; // looked up by id and settled meanwhile
+        // Our own transaction used the pool's bandwidth: the fee rules see it before the next read.
+        await chargeBandwidth(tx, s.tx.pool_address, TX_BYTES);
+        orders.add(s.tx.order_id);
+      }
+      for (const expired of await openPastExpiration(tx, last.timestamp, cursor.started_at)) {
+        if (await updateOpenChainTx(tx, expired.txid, { status: 'expired' })) orders.add(expired.order_id);
+      }
+      await makeOrdersDue(tx, [...orders]);
+      if (!(await advanceCursor(tx, workerId, last))) throw new Error('the follower lost its lease; another worker follows now');
+      return orders;
+    });
+    for (const [i, s] of sightings.entries()) recordFee(this.ctx, { id: s.tx.order_id }, s.tx, receipts[i]?.netFeeSun ?? 0n);
+    if (sightings.length > 0) this.ctx.log.debug({ settled: sightings.length, block: last.number.toString() }, 'transactions settled from solidified blocks');
+    for (const id of settledOrders) this.wake(id);
+  }
+
+  /**
+   * The transaction's receipt, only where the block does not tell what we
+   * need: no result code, a failure (for its message), or a pool that may
+   * have had no bandwidth left and burnt TRX (blocks do not carry fees).
+   */
+  private async receiptIfNeeded(s: Sighting): Promise<{ success: boolean; failure: string | undefined; netFeeSun: bigint } | undefined> {
+    let needed = s.result !== 'SUCCESS';
+    if (!needed) {
+      const snapshot = await findPoolSnapshot(this.ctx.db, s.tx.pool_address);
+      const left = snapshot === undefined || snapshot.observed_at === null ? undefined : bandwidthLeft(feeMeansOf(snapshot));
+      needed = left !== undefined && left.staked < TX_BYTES * 2n && left.free < TX_BYTES * 2n;
+    }
+    if (!needed) return undefined;
+    const status = await this.ctx.chain.transactionStatus(s.tx.txid);
+    if (status.state !== 'confirmed') return undefined;
+    return { success: status.success, failure: status.failure, netFeeSun: status.netFeeSun };
+  }
+
+  /** Stops following and gives the cursor back, so another worker follows at once. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.running;
+    await releaseCursor(this.ctx.db, this.ctx.workerId).catch(() => {});
+  }
+}

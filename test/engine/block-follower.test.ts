@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { poolAccounts } from '../../src/chain/pools.js';
+import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
+import { findCursor, holdCursor } from '../../src/db/chain-cursor.js';
+import { connect } from '../../src/db/connect.js';
+import { listOrderTransactions } from '../../src/db/chain-transactions.js';
+import { startEngine } from '../../src/engine/engine.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { stackPerTest } from '../support/stack.js';
+
+const startTestStack = stackPerTest();
+
+interface Calls {
+  total: number;
+  by_path: Record<string, number>;
+}
+
+test('when many orders are in flight, then their transactions are confirmed from the blocks, at most one block read per block and no lookup per transaction', async () => {
+  const s = await startTestStack();
+  await s.deposit(1, 1_000_000_000n);
+  await s.devnetAdmin('DELETE', '/calls');
+  const headBefore = s.devnet.headNumber();
+  const ids: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    ids.push((await s.order({ user_id: 1, energy_amount: 32_000 + i, duration: '2s', receive_address: s.customer(i % 3) })).id);
+  }
+  for (const id of ids) await s.waitFor(id, (o) => o.status === 'completed', 60_000);
+  const calls = (await s.devnetAdmin('GET', '/calls')) as Calls;
+  const blocks = s.devnet.headNumber() - headBefore;
+  assert.equal(calls.by_path['/walletsolidity/gettransactioninfobyid'] ?? 0, 0, 'no transaction looked up by id');
+  assert.equal(calls.by_path['/wallet/gettransactioninfobyid'] ?? 0, 0, 'no transaction looked up on the head');
+  const blockReads = calls.by_path['/walletsolidity/getblockbylimitnext'] ?? 0;
+  assert.ok(blockReads > 0, 'the follower read the blocks');
+  assert.ok(blockReads <= blocks + 5, `${blockReads} block reads for ${blocks} blocks and 20 transactions`);
+  for (const id of ids) {
+    const journal = await listOrderTransactions(s.db, id);
+    assert.deepEqual(
+      journal.map((j) => [j.kind, j.status]),
+      [
+        ['delegate', 'confirmed'],
+        ['reclaim', 'confirmed'],
+      ],
+    );
+    assert.ok(journal.every((j) => j.block_number !== null && j.confirmed_at !== null), 'each with its block and its time');
+  }
+});
+
+test('when the worker was down while its delegation landed, then the next one catches up from the cursor in batches of 100 blocks and settles it', async () => {
+  // Blocks only on request: nothing lands while we arrange the downtime.
+  const s = await startTestStack({ devnet: { blockIntervalMs: 0, solidifyLag: 1 } });
+  await s.devnetAdmin('POST', '/mine', { blocks: 2 });
+  await s.deposit(1, 100_000_000n);
+  const placed = await s.order({ user_id: 1, energy_amount: 32_000, duration: '1h', receive_address: s.customer() });
+  await s.waitFor(placed.id, (o) => o.status === 'delegating' && o.delegate_tx_status === 'broadcast');
+  const cursorBefore = await findCursor(s.db);
+  assert.ok(cursorBefore, 'the follower keeps its cursor in the database');
+  await s.engine.close();
+
+  // Downtime: the delegation lands, and 250 more blocks go by.
+  await s.devnetAdmin('POST', '/mine', { blocks: 251 });
+  await s.devnetAdmin('DELETE', '/calls');
+  const db = connect(s.config.databaseUrl);
+  const engine = startEngine({
+    db,
+    chain: new TronWebGateway(s.devnet.url, { timeoutMs: 5000 }),
+    pools: poolAccounts(s.config.chain.poolKeys),
+    config: s.config.engine,
+    log: createLogger('silent'),
+    workerId: 'after-restart',
+  });
+  try {
+    const active = await s.waitFor(placed.id, (o) => o.status === 'active');
+    const journal = await listOrderTransactions(s.db, placed.id);
+    assert.equal(journal.length, 1, 'the same transaction, not a second one');
+    assert.equal(journal[0]!.txid, active.delegate_txid);
+    const solidHead = s.devnet.headNumber() - 1;
+    for (let i = 0; i < 100; i++) {
+      if ((await findCursor(s.db))!.block_number === BigInt(solidHead)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const cursor = (await findCursor(s.db))!;
+    assert.equal(cursor.block_number, BigInt(solidHead), 'caught up to the solidified head');
+    assert.equal(cursor.started_at, cursorBefore.started_at, 'the same cursor, carried over the restart');
+    const calls = (await s.devnetAdmin('GET', '/calls')) as Calls;
+    const reads = calls.by_path['/walletsolidity/getblockbylimitnext'] ?? 0;
+    assert.ok(reads >= 3 && reads <= 6, `${reads} block reads for ${solidHead - Number(cursorBefore.block_number)} blocks`);
+  } finally {
+    await engine.close();
+    await db.close();
+  }
+});
+
+test('one follower at a time: the cursor is held by a lease; another worker takes it only when the lease runs out or is given back', async () => {
+  const s = await startTestStack();
+  // The stack's own worker follows: a second one is refused while its lease runs.
+  for (let i = 0; i < 100 && (await findCursor(s.db)) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal((await findCursor(s.db))!.lease_owner, 'test-worker');
+  assert.equal(await holdCursor(s.db, 'second', 60_000), undefined);
+  await s.engine.close(); // gives the cursor back
+  const taken = await holdCursor(s.db, 'second', 60_000);
+  assert.equal(taken?.lease_owner, 'second');
+});
