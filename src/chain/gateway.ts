@@ -52,6 +52,9 @@ export interface BlockTransaction {
   result: string | undefined;
 }
 
+/** A transaction expires this long after the head it was built on (TronWeb's default): it was sent about this long before its expiration. */
+export const TX_LIFETIME_MS = 60_000;
+
 /** java-tron's GetBlockByLimitNextServlet serves at most this many blocks per request. */
 export const BLOCKS_PER_REQUEST = 100;
 
@@ -88,6 +91,8 @@ export interface PoolResources {
   freeNetUsed: bigint;
   netLimit: bigint;
   netUsed: bigint;
+  /** The head block before these reads: every transaction in it or earlier is reflected. */
+  observedBlock: bigint;
 }
 
 /** The chain parameters Joule reads (getchainparameters, java-tron's names). */

@@ -2,6 +2,7 @@ import { providers, TronWeb } from 'tronweb';
 import {
   AccountNotFoundError,
   BLOCKS_PER_REQUEST,
+  TX_LIFETIME_MS,
   type ChainBlock,
   RateLimitedError,
   type ChainParameters,
@@ -45,6 +46,11 @@ function uniqueTimestamp(): number {
   lastTimestamp = Math.max(Date.now(), lastTimestamp + 1);
   return lastTimestamp;
 }
+
+/** Chain time per block. */
+const BLOCK_MS = 3000;
+/** A reference block serves the builds of this many blocks (one read per 30 s on mainnet, not one per build). */
+const REF_BLOCK_REUSE = 10;
 
 /** What TronGrid writes when it refuses a request for its rate ("…exceeds the frequency limit(15), and the query server is suspended for 30s"). */
 const RATE_ANSWER = /frequency limit|request limit|rate limit|too many requests|suspended/i;
@@ -97,8 +103,11 @@ export class TronWebGateway implements ChainGateway {
   private readonly tronWeb: TronWeb;
   private readonly budget: RequestBudget;
   private readonly observer: ChainCallObserver;
-  /** The head block's header: reference block for builds, and head time for locks. */
+  /** The head block's header (head time for locks), shared for a block. */
   private readonly head: SharedRead<'head', { ref: BlockHeader; block: BlockRef }>;
+  /** The reference block for builds: the same read, kept for REF_BLOCK_REUSE blocks. */
+  private readonly refBlock: SharedRead<'ref', { ref: BlockHeader; readAt: number }>;
+  private readonly shareMs: number;
   private readonly network: SharedRead<'network', NetworkEnergy>;
   /** The account whose getaccountresource reports the network totals next (any account does). */
   private networkProbe = '';
@@ -110,6 +119,7 @@ export class TronWebGateway implements ChainGateway {
     this.budget = opts.budget ?? new RequestBudget(Infinity);
     this.observer = opts.observer ?? {};
     const shareMs = opts.shareMs ?? 0;
+    this.shareMs = shareMs;
     this.head = new SharedRead(shareMs, async () => {
       // What TronWeb's getCurrentRefBlockParams reads (the header only, not every transaction of the block).
       const r = (await this.call('/wallet/getblock', () => this.tronWeb.fullNode.request('wallet/getblock', { detail: false }, 'post'), 'high')) as Record<string, any>;
@@ -118,11 +128,14 @@ export class TronWebGateway implements ChainGateway {
       const ref: BlockHeader = {
         ref_block_bytes: block.number.toString(16).slice(-4).padStart(4, '0'),
         ref_block_hash: blockID.slice(16, 32),
-        // TronWeb's default: a minute after the reference block.
-        expiration: Number(block.timestamp) + 60_000,
+        expiration: Number(block.timestamp) + TX_LIFETIME_MS,
         timestamp: Number(block.timestamp),
       };
       return { ref, block };
+    });
+    this.refBlock = new SharedRead(shareMs * REF_BLOCK_REUSE, async () => {
+      this.head.forget('head');
+      return { ref: (await this.head.get('head')).ref, readAt: performance.now() };
     });
     this.network = new SharedRead(shareMs, async () => {
       const r = (await this.call('/wallet/getaccountresource', () => this.tronWeb.trx.getAccountResources(this.networkProbe))) as unknown as Record<string, unknown>;
@@ -193,12 +206,17 @@ export class TronWebGateway implements ChainGateway {
   }
 
   /**
-   * Reference block (TronWeb's own `getblock` call, shared by every build in
-   * the same block interval) with a creation timestamp of our own.
+   * Reference block (TronWeb's own `getblock` call, shared by every build for
+   * REF_BLOCK_REUSE blocks) with a creation timestamp of our own. TaPoS only
+   * needs the reference among the last 65,536 blocks; what matters is the
+   * expiration: a minute after the head as it is now, the reference's time
+   * plus the blocks gone by since it was read (counted at one per shareMs,
+   * the block interval), as TronWeb would give a fresh one.
    */
   private async buildOptions(pool: PoolAccount): Promise<{ blockHeader: BlockHeader; permissionId?: number }> {
-    const { ref } = await this.head.get('head');
-    const blockHeader = { ...ref, timestamp: uniqueTimestamp() };
+    const { ref, readAt } = await this.refBlock.get('ref');
+    const blocksSince = this.shareMs > 0 ? Math.floor((performance.now() - readAt) / this.shareMs) : 0;
+    const blockHeader = { ...ref, expiration: ref.timestamp + blocksSince * BLOCK_MS + TX_LIFETIME_MS, timestamp: uniqueTimestamp() };
     return pool.permissionId === undefined ? { blockHeader } : { blockHeader, permissionId: pool.permissionId };
   }
 
@@ -311,6 +329,8 @@ export class TronWebGateway implements ChainGateway {
    * getcandelegatedmaxsize. java-tron leaves zero fields out.
    */
   async poolResources(pool: string): Promise<PoolResources> {
+    // The head before the reads: whatever landed up to it, they see.
+    const head = await this.headBlock();
     const [account, resources, delegatableSun] = await Promise.all([
       this.call('/wallet/getaccount', () => this.tronWeb.trx.getUnconfirmedAccount(pool)) as Promise<unknown> as Promise<Record<string, any>>,
       this.call('/wallet/getaccountresource', () => this.tronWeb.trx.getAccountResources(pool)) as Promise<unknown> as Promise<Record<string, unknown>>,
@@ -333,6 +353,7 @@ export class TronWebGateway implements ChainGateway {
       freeNetUsed: big(resources.freeNetUsed),
       netLimit: big(resources.NetLimit),
       netUsed: big(resources.NetUsed),
+      observedBlock: head.number,
     };
   }
 

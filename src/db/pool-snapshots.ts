@@ -21,6 +21,8 @@ export interface PoolFigures {
   net_limit?: bigint;
   net_used?: bigint;
   transaction_fee_sun?: bigint;
+  /** The head block the read reflects. */
+  observed_block?: bigint;
 }
 
 /** Longest error text kept: enough for a node's message, never a whole response. */
@@ -86,10 +88,11 @@ export function findPoolSnapshot(db: DbHandle, address: string): Promise<PoolSna
  * One of our transactions from this pool confirmed: charge its bandwidth to
  * the snapshot as java-tron charged it (BandwidthProcessor): all from staked
  * bandwidth if enough is left, else all from the free allowance, else TRX
- * burnt at the fee per byte. The next read from the node replaces these
- * figures; until then the fee rules see what we spent.
+ * burnt at the fee per byte, unless the snapshot was read at or after the
+ * transaction's block. The next read from the node replaces these figures;
+ * until then the fee rules see what we spent.
  */
-export async function chargeBandwidth(db: DbHandle, address: string, bytes: bigint): Promise<void> {
+export async function chargeBandwidth(db: DbHandle, address: string, bytes: bigint, block: bigint): Promise<void> {
   const staked = sql<boolean>`net_limit - net_used >= ${bytes}`;
   const free = sql<boolean>`free_net_limit - free_net_used >= ${bytes}`;
   await db.kysely
@@ -101,6 +104,8 @@ export async function chargeBandwidth(db: DbHandle, address: string, bytes: bigi
     })
     .where('address', '=', address)
     .where('observed_at', 'is not', null)
+    // A read at or after the transaction's block already shows what it used.
+    .where((eb) => eb.or([eb('observed_block', 'is', null), eb('observed_block', '<', block)]))
     .execute();
 }
 

@@ -165,6 +165,8 @@ export interface PoolSnapshotsTable {
   transaction_fee_sun: ColumnType<bigint, bigint | undefined, bigint>;
   /** When the figures above were read (database clock); null until a first success. */
   observed_at: bigint | null;
+  /** The head block when they were read: our transactions up to it are in the figures. */
+  observed_block: ColumnType<bigint | null, bigint | null | undefined, bigint | null>;
   /** Why the last refresh failed; null once one succeeds. */
   error: string | null;
   updated_at: bigint;

@@ -134,7 +134,7 @@ export class BlockFollower {
         );
         if (!written) continue; // looked up by id and settled meanwhile
         // Our own transaction used the pool's bandwidth: the fee rules see it before the next read.
-        await chargeBandwidth(tx, s.tx.pool_address, TX_BYTES);
+        await chargeBandwidth(tx, s.tx.pool_address, TX_BYTES, s.block.number);
         orders.add(s.tx.order_id);
       }
       for (const expired of await openPastExpiration(tx, last.timestamp, cursor.started_at)) {

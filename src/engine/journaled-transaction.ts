@@ -1,4 +1,4 @@
-import type { SignedTransaction } from '../chain/gateway.js';
+import { TX_LIFETIME_MS, type SignedTransaction } from '../chain/gateway.js';
 import { findCursor } from '../db/chain-cursor.js';
 import { findChainTx, insertChainTx, updateOpenChainTx, type ChainTransaction } from '../db/chain-transactions.js';
 import type { Order } from '../db/orders.js';
@@ -32,12 +32,8 @@ export interface Refusal {
 
 /** A transaction in doubt (never accepted) is sent again at most once per this many polls. */
 const REBROADCAST_EVERY_POLLS = 3;
-/**
- * TronWeb's transactions expire a minute after their reference block, the
- * head when they were built: so they were sent about this long before their
- * expiration (chain time).
- */
-const LIFETIME_MS = 60_000n;
+/** Our transactions were sent about this long before their expiration (chain time). */
+const LIFETIME_MS = BigInt(TX_LIFETIME_MS);
 /**
  * An accepted transaction the solidified chain has passed by this much
  * (two blocks) without it was dropped somewhere: it is sent again while it

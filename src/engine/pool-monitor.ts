@@ -121,6 +121,7 @@ export class PoolMonitor {
         net_limit: r.netLimit,
         net_used: r.netUsed,
         transaction_fee_sun: params.transactionFeeSun,
+        observed_block: r.observedBlock,
       });
     } catch (err) {
       const error = describe(err);

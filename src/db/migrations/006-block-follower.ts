@@ -6,6 +6,9 @@ import type { Dialect } from '../connect.js';
  * settled our transactions from, held by one worker of the cluster at a time
  * (a lease on the database clock). And the index it finds the transactions
  * still open by, to declare dead the ones whose expiration the chain passed.
+ * Pool snapshots record the head block they were read at, so that our own
+ * confirmed transactions are applied to them only where the read did not
+ * already see them.
  */
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   await db.schema
@@ -18,5 +21,6 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
     .addColumn('lease_until', 'bigint')
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
+  await db.schema.alterTable('pool_snapshots').addColumn('observed_block', 'bigint').execute();
   await db.schema.createIndex('chain_tx_status_expiration').on('chain_transactions').columns(['status', 'expiration']).execute();
 }

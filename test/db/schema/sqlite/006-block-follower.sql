@@ -166,7 +166,8 @@ CREATE TABLE "pool_snapshots" (
   "free_net_used" bigint default 0 not null,
   "net_limit" bigint default 0 not null,
   "net_used" bigint default 0 not null,
-  "transaction_fee_sun" bigint default 0 not null
+  "transaction_fee_sun" bigint default 0 not null,
+  "observed_block" bigint
 );
 
 -- index sqlite_autoindex_pool_snapshots_1 on pool_snapshots (address): primary key, from the table definition
