@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { canPayFee, type FeeMeans } from '../domain/pool-fees.js';
+import { bandwidthPayer, canPayFee, type FeeMeans } from '../domain/pool-fees.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import type { PoolSnapshotsTable } from './schema.js';
@@ -85,28 +85,30 @@ export function findPoolSnapshot(db: DbHandle, address: string): Promise<PoolSna
 }
 
 /**
- * One of our transactions from this pool confirmed: charge its bandwidth to
- * the snapshot as java-tron charged it (BandwidthProcessor): all from staked
- * bandwidth if enough is left, else all from the free allowance, else TRX
- * burnt at the fee per byte, unless the snapshot was read at or after the
- * transaction's block. The next read from the node replaces these figures;
- * until then the fee rules see what we spent.
+ * One of our transactions from this pool confirmed in `block`: charge its
+ * bandwidth to the snapshot as java-tron charged it (BandwidthProcessor),
+ * unless the snapshot was read at or after that block (it shows it
+ * already). Returns the sun burnt, as far as the snapshot can tell (no
+ * bandwidth left for it: its size at the fee per byte). The next read from
+ * the node replaces these figures; until then the fee rules see what we spent.
  */
-export async function chargeBandwidth(db: DbHandle, address: string, bytes: bigint, block: bigint): Promise<void> {
-  const staked = sql<boolean>`net_limit - net_used >= ${bytes}`;
-  const free = sql<boolean>`free_net_limit - free_net_used >= ${bytes}`;
+export async function chargeBandwidth(db: DbHandle, address: string, bytes: bigint, block: bigint): Promise<bigint> {
+  const p = await findPoolSnapshot(db, address);
+  if (p === undefined || p.observed_at === null || (p.observed_block !== null && p.observed_block >= block)) return 0n;
+  const payer = bandwidthPayer(feeMeansOf(p), bytes);
+  const burnt = payer === 'burn' ? bytes * p.transaction_fee_sun : 0n;
   await db.kysely
     .updateTable('pool_snapshots')
-    .set({
-      net_used: sql<bigint>`case when ${staked} then net_used + ${bytes} else net_used end`,
-      free_net_used: sql<bigint>`case when ${staked} then free_net_used when ${free} then free_net_used + ${bytes} else free_net_used end`,
-      balance_sun: sql<bigint>`case when ${staked} or ${free} then balance_sun when balance_sun > ${bytes} * transaction_fee_sun then balance_sun - ${bytes} * transaction_fee_sun else 0 end`,
-    })
+    .set(
+      payer === 'staked'
+        ? { net_used: p.net_used + bytes }
+        : payer === 'free'
+          ? { free_net_used: p.free_net_used + bytes }
+          : { balance_sun: p.balance_sun > burnt ? p.balance_sun - burnt : 0n },
+    )
     .where('address', '=', address)
-    .where('observed_at', 'is not', null)
-    // A read at or after the transaction's block already shows what it used.
-    .where((eb) => eb.or([eb('observed_block', 'is', null), eb('observed_block', '<', block)]))
     .execute();
+  return burnt;
 }
 
 /**

@@ -25,6 +25,12 @@ const left = (limit: bigint, used: bigint) => (limit > used ? limit - used : 0n)
 /** Bandwidth (bytes) left now: the free daily allowance and the staked. */
 export const bandwidthLeft = (m: FeeMeans) => ({ free: left(m.freeNetLimit, m.freeNetUsed), staked: left(m.netLimit, m.netUsed) });
 
+/** What pays for `bytes` of a transaction, as java-tron charges it: staked bandwidth, else the free allowance, else TRX burnt. */
+export function bandwidthPayer(m: FeeMeans, bytes: bigint): 'staked' | 'free' | 'burn' {
+  const { free, staked } = bandwidthLeft(m);
+  return staked >= bytes ? 'staked' : free >= bytes ? 'free' : 'burn';
+}
+
 /** Whether the pool can pay for one more transaction of TX_BYTES now. */
 export function canPayFee(m: FeeMeans, transactionFeeSun: bigint): boolean {
   const { free, staked } = bandwidthLeft(m);

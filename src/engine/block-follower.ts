@@ -2,8 +2,8 @@ import { BLOCKS_PER_REQUEST, type ChainBlock } from '../chain/gateway.js';
 import { advanceCursor, createCursor, findCursor, holdCursor, releaseCursor, type ChainCursor } from '../db/chain-cursor.js';
 import { anyOpenTransaction, openPastExpiration, openTransactionsAmong, updateOpenChainTx, type OpenTransaction } from '../db/chain-transactions.js';
 import { makeOrdersDue } from '../db/order-leases.js';
-import { chargeBandwidth, feeMeansOf, findPoolSnapshot } from '../db/pool-snapshots.js';
-import { bandwidthLeft, TX_BYTES } from '../domain/pool-fees.js';
+import { chargeBandwidth } from '../db/pool-snapshots.js';
+import { TX_BYTES } from '../domain/pool-fees.js';
 import type { EngineContext } from './context.js';
 import { recordFee } from './journaled-transaction.js';
 
@@ -117,11 +117,13 @@ export class BlockFollower {
     for (const block of blocks) for (const t of block.transactions) where.set(t.txid, { block, result: t.result });
     const ours = await openTransactionsAmong(db, [...where.keys()]);
     const sightings: Sighting[] = ours.map((tx) => ({ tx, ...where.get(tx.txid)! }));
-    // What the block cannot say (no result, a failure's message, a fee burnt) is looked up by id.
+    // What the block cannot say (no result, a failure's message) is looked up by id.
     const receipts = await Promise.all(sightings.map((s) => this.receiptIfNeeded(s)));
     const last = blocks.at(-1)!;
+    const burnt = new Map<string, bigint>();
     const settledOrders = await db.transaction(async (tx) => {
       const orders = new Set<string>();
+      burnt.clear();
       for (const [i, s] of sightings.entries()) {
         const receipt = receipts[i];
         const success = receipt?.success ?? s.result === 'SUCCESS';
@@ -134,7 +136,7 @@ export class BlockFollower {
         );
         if (!written) continue; // looked up by id and settled meanwhile
         // Our own transaction used the pool's bandwidth: the fee rules see it before the next read.
-        await chargeBandwidth(tx, s.tx.pool_address, TX_BYTES, s.block.number);
+        burnt.set(s.tx.txid, await chargeBandwidth(tx, s.tx.pool_address, TX_BYTES, s.block.number));
         orders.add(s.tx.order_id);
       }
       for (const expired of await openPastExpiration(tx, last.timestamp, cursor.started_at)) {
@@ -144,27 +146,21 @@ export class BlockFollower {
       if (!(await advanceCursor(tx, workerId, last))) throw new Error('the follower lost its lease; another worker follows now');
       return orders;
     });
-    for (const [i, s] of sightings.entries()) recordFee(this.ctx, { id: s.tx.order_id }, s.tx, receipts[i]?.netFeeSun ?? 0n);
+    for (const s of sightings) recordFee(this.ctx, { id: s.tx.order_id }, s.tx, burnt.get(s.tx.txid) ?? 0n);
     if (sightings.length > 0) this.ctx.log.debug({ settled: sightings.length, block: last.number.toString() }, 'transactions settled from solidified blocks');
     for (const id of settledOrders) this.wake(id);
   }
 
   /**
    * The transaction's receipt, only where the block does not tell what we
-   * need: no result code, a failure (for its message), or a pool that may
-   * have had no bandwidth left and burnt TRX (blocks do not carry fees).
+   * need: no result code, or a failure (for its message). Fees are not in
+   * blocks: what a pool burnt is estimated from its snapshot (chargeBandwidth).
    */
-  private async receiptIfNeeded(s: Sighting): Promise<{ success: boolean; failure: string | undefined; netFeeSun: bigint } | undefined> {
-    let needed = s.result !== 'SUCCESS';
-    if (!needed) {
-      const snapshot = await findPoolSnapshot(this.ctx.db, s.tx.pool_address);
-      const left = snapshot === undefined || snapshot.observed_at === null ? undefined : bandwidthLeft(feeMeansOf(snapshot));
-      needed = left !== undefined && left.staked < TX_BYTES * 2n && left.free < TX_BYTES * 2n;
-    }
-    if (!needed) return undefined;
+  private async receiptIfNeeded(s: Sighting): Promise<{ success: boolean; failure: string | undefined } | undefined> {
+    if (s.result === 'SUCCESS') return undefined;
     const status = await this.ctx.chain.transactionStatus(s.tx.txid);
     if (status.state !== 'confirmed') return undefined;
-    return { success: status.success, failure: status.failure, netFeeSun: status.netFeeSun };
+    return { success: status.success, failure: status.failure };
   }
 
   /** Stops following and gives the cursor back, so another worker follows at once. */

@@ -70,7 +70,7 @@ export const metrics = {
   }),
   feeBurntSun: new Counter({
     name: 'joule_fee_burnt_sun_total',
-    help: 'Sun pools burnt for the bandwidth of our confirmed transactions',
+    help: 'Sun pools burnt for the bandwidth of our confirmed transactions (from the pool snapshot: no bandwidth left for a transaction\'s size at the fee per byte; blocks carry no fees)',
     labelNames: ['kind'],
     registers: [registry],
   }),
