@@ -4,6 +4,7 @@ import type { Actuator } from './actuator.js';
 import { delegateResource } from './delegate-resource.js';
 import { freezeBalanceV2 } from './freeze-balance-v2.js';
 import { transfer } from './transfer.js';
+import { triggerSmartContract } from './trigger-smart-contract.js';
 import { undelegateResource } from './undelegate-resource.js';
 
 export const actuators: Readonly<Record<string, Actuator>> = {
@@ -12,4 +13,5 @@ export const actuators: Readonly<Record<string, Actuator>> = {
   DelegateResourceContract: delegateResource,
   UnDelegateResourceContract: undelegateResource,
   AccountPermissionUpdateContract: accountPermissionUpdate,
+  TriggerSmartContract: triggerSmartContract,
 };

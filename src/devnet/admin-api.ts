@@ -76,6 +76,9 @@ function txSummary(tx: TxRecord): Record<string, unknown> {
     netUsage: tx.netUsage,
     netFee: tx.netFee,
     failure: tx.failure,
+    contractRet: tx.vm?.contractRet,
+    energyUsageTotal: tx.vm?.energyUsageTotal,
+    energyFee: tx.vm?.energyFee,
     answered: tx.answered,
   };
 }

@@ -44,6 +44,8 @@ export interface BilledTransaction {
   /** Bytes of the transaction serialized without results (raw data and signatures). */
   serializedSize: bigint;
   signatureCount: number;
+  /** raw_data.fee_limit (sun): what a smart-contract call may burn for energy. */
+  feeLimit?: bigint;
 }
 
 /** The refusal java-tron's Wallet answers for AccountResourceInsufficientException, whatever its cause. */

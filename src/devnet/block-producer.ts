@@ -30,6 +30,7 @@ function applyDelayed(state: ChainState, tx: TxRecord): void {
     value,
     serializedSize: serializedSize(raw.length / 2, tx.tx.signature),
     signatureCount: tx.tx.signature.length,
+    feeLimit: BigInt(tx.tx.raw_data.fee_limit ?? 0),
   });
   recordReceipt(tx, receipt);
 }

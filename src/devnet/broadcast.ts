@@ -151,6 +151,7 @@ export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): 
     value: tx.value,
     serializedSize: size,
     signatureCount: tx.signatures.length,
+    feeLimit: tx.feeLimit,
   };
   const actuator = actuators[tx.contractType];
   const summary = actuator?.parse(tx.value) ?? { owner };
@@ -208,4 +209,5 @@ export function recordReceipt(record: TxRecord, receipt: Receipt): void {
   record.netUsage = receipt.netUsage;
   record.netFee = receipt.netFee;
   record.multiSignFee = receipt.multiSignFee;
+  if (receipt.vm !== undefined) record.vm = receipt.vm;
 }

@@ -63,10 +63,32 @@ export interface TxRecord {
   /** Burnt because it carries more than one signature. */
   multiSignFee?: bigint;
   expiration: number;
+  /** A smart-contract call's outcome (TransactionInfo and the block's ret): set for TriggerSmartContract only. */
+  vm?: VmOutcome;
   /** Why a delayed transaction failed when its block came. */
   failure?: string;
   /** The failure code the node answered although it accepted the transaction (accept-then-fail fault). */
   answered?: string;
+}
+
+/** Resource receipt and result of a smart-contract call, as java-tron's TransactionInfo carries them. */
+export interface VmOutcome {
+  /** contractRet in the block: SUCCESS, REVERT, OUT_OF_ENERGY. */
+  contractRet: string;
+  /** Energy paid from the caller's energy limit (receipt.energy_usage). */
+  energyUsage: bigint;
+  /** Sun burnt for the rest (receipt.energy_fee). */
+  energyFee: bigint;
+  /** receipt.energy_usage_total. */
+  energyUsageTotal: bigint;
+  /** The call's return data, hex. */
+  contractResult: string;
+  /** 41… hex of the contract called. */
+  contractAddress: string;
+  /** Events: address is the 20-byte hex of the emitting contract, topics and data hex. */
+  logs: Array<{ address: string; topics: string[]; data: string }>;
+  /** The VM's runtime error (resMessage) when the call failed. */
+  runtimeError?: string;
 }
 
 export interface SignedTransaction {
@@ -106,6 +128,8 @@ export interface ChainStateData {
   accounts: VersionedMapData<Account>;
   delegations: VersionedMapData<Delegation>;
   totals: VersionedMapData<NetworkTotals>;
+  /** TRC20 balances, keyed `contract:holder` (41… hex); absent in files written before tokens were kept. */
+  tokens?: VersionedMapData<bigint>;
   blocks: BlockRecord[];
   txs: TxRecord[];
 }
@@ -116,6 +140,10 @@ const BLOCKS_KEPT = 70_000;
 /** Empty blocks written to the data file: enough for in-flight transactions' TaPoS. */
 const BLOCKS_SAVED = 2_000;
 
+export function tokenKey(contract: string, holder: string): string {
+  return `${contract}:${holder}`;
+}
+
 export function delegationKey(from: string, to: string, lock: boolean): string {
   return `${from}:${to}:${lock ? 1 : 0}`;
 }
@@ -124,6 +152,8 @@ export class ChainState {
   readonly accounts: VersionedMap<Account>;
   readonly delegations: VersionedMap<Delegation>;
   readonly totals: VersionedMap<NetworkTotals>;
+  /** TRC20 balances (the built-in USDT), keyed by tokenKey. */
+  readonly tokens: VersionedMap<bigint>;
   readonly blocks = new Map<number, BlockRecord>();
   readonly txs = new Map<string, TxRecord>();
   /** Accepted and applied, waiting for the next block. */
@@ -142,6 +172,7 @@ export class ChainState {
     this.accounts = data ? VersionedMap.fromData(data.accounts, withAccountDefaults) : new VersionedMap();
     this.delegations = data ? VersionedMap.fromData(data.delegations) : new VersionedMap();
     this.totals = data ? VersionedMap.fromData(data.totals) : new VersionedMap();
+    this.tokens = data?.tokens ? VersionedMap.fromData(data.tokens) : new VersionedMap();
     if (data) {
       this.head = data.head;
       this.scheduledRestEnergyWeight = data.scheduledRestEnergyWeight;
@@ -183,6 +214,12 @@ export class ChainState {
     else this.delegations.set(key, delegation);
   }
 
+  putTokenBalance(contract: string, holder: string, balance: bigint): void {
+    const key = tokenKey(contract, holder);
+    if (balance === 0n) this.tokens.delete(key);
+    else this.tokens.set(key, balance);
+  }
+
   putTotals(totals: NetworkTotals): void {
     this.totals.set(TOTALS_KEY, totals);
   }
@@ -193,7 +230,7 @@ export class ChainState {
    * With `dryRun`, the writes are undone even when it succeeds.
    */
   atomically<T>(step: () => T, dryRun = false): T {
-    const maps = [this.accounts, this.delegations, this.totals] as const;
+    const maps = [this.accounts, this.delegations, this.totals, this.tokens] as const;
     for (const map of maps) map.begin();
     let result: T;
     try {
@@ -217,6 +254,7 @@ export class ChainState {
     this.accounts.stamp(block.number, oldestReadable);
     this.delegations.stamp(block.number, oldestReadable);
     this.totals.stamp(block.number, oldestReadable);
+    this.tokens.stamp(block.number, oldestReadable);
     const forget = block.number - BLOCKS_KEPT;
     if (forget >= 0) {
       const old = this.blocks.get(forget);
@@ -241,6 +279,7 @@ export class ChainState {
       accounts: this.accounts.toData(),
       delegations: this.delegations.toData(),
       totals: this.totals.toData(),
+      tokens: this.tokens.toData(),
       // Recent blocks serve TaPoS and getblock after a restart; older empty
       // ones are not worth rewriting on every save.
       blocks: [...this.blocks.values()].filter((b) => b.number > this.head - BLOCKS_SAVED || b.txIds.length > 0),
@@ -276,6 +315,17 @@ export class ChainView {
 
   delegations(): Delegation[] {
     return [...this.state.delegations.entriesAt(this.atBlock)].map(([, d]) => d);
+  }
+
+  /** A TRC20 balance (0 for an address that holds none). */
+  tokenBalance(contract: string, holder: string): bigint {
+    return this.state.tokens.get(tokenKey(contract, holder), this.atBlock) ?? 0n;
+  }
+
+  /** Every TRC20 balance of one contract, by holder. */
+  tokenHolders(contract: string): Array<[string, bigint]> {
+    const prefix = `${contract}:`;
+    return [...this.state.tokens.entriesAt(this.atBlock)].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]);
   }
 
   networkTotals(): NetworkTotals {

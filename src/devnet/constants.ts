@@ -55,3 +55,7 @@ export const TOTAL_SIGN_NUM = 5;
 export const DEFAULT_ACTIVE_OPERATIONS = '7fff1fc0033efb0f000000000000000000000000000000000000000000000000';
 /** What java-tron reports as its version in getnodeinfo; TronWeb feature-gates on it. */
 export const CODE_VERSION = '4.8.0';
+/** getMaxFeeLimit on mainnet: the most a transaction's fee_limit may be (15,000 TRX). */
+export const MAX_FEE_LIMIT = 15_000_000_000n;
+/** maxEnergyLimitForConstant: java-tron's default energy limit of a read-only call (CommonParameter). */
+export const MAX_ENERGY_LIMIT_FOR_CONSTANT = 100_000_000n;

@@ -13,6 +13,7 @@ import { Faults } from './faults.js';
 import type { ResolvedGenesis } from './genesis.js';
 import { loadState, saveState } from './persistence.js';
 import { SignatureVerifier } from './signature-pool.js';
+import { USDT_HEX } from './trc20.js';
 
 const SAVE_EMPTY_EVERY_MS = 30_000;
 
@@ -78,6 +79,10 @@ export class DevnetNode {
       stakedBandwidth += a.stakeBandwidth;
     }
     for (const hex of genesis.contractHex) state.putAccount(newAccount(hex, timestamp, 'Contract'));
+    // USDT balances exist only where the token does.
+    if (genesis.contractHex.includes(USDT_HEX)) {
+      for (const a of genesis.accounts) if (a.usdt > 0n) state.putTokenBalance(USDT_HEX, a.hex, a.usdt);
+    }
     state.putTotals({ stakedEnergy, stakedBandwidth });
     state.appendBlock(genesisBlock(timestamp));
   }

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { addressOfPrivateKey, toHexAddress } from './address.js';
+import { USDT_ADDRESS } from './trc20.js';
 
 export type Amount = string | number;
 
@@ -19,6 +20,8 @@ export interface GenesisAccountSpec {
   stakeEnergy?: Amount;
   /** Sun staked with FreezeBalanceV2 for BANDWIDTH. */
   stakeBandwidth?: Amount;
+  /** USDT it holds, in the token's smallest unit (6 decimals: 1000000 is 1 USDT); needs the USDT contract in `contracts`. */
+  usdt?: Amount;
 }
 
 export interface GenesisSpec {
@@ -45,6 +48,7 @@ export interface GenesisAccount {
   balance: bigint;
   stakeEnergy: bigint;
   stakeBandwidth: bigint;
+  usdt: bigint;
 }
 
 export interface ResolvedGenesis {
@@ -55,8 +59,6 @@ export interface ResolvedGenesis {
   restNetWeight: bigint;
 }
 
-const USDT_CONTRACT = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
-
 export function defaultGenesis(): GenesisSpec {
   return {
     seed: 'joule-devnet',
@@ -66,11 +68,12 @@ export function defaultGenesis(): GenesisSpec {
       // 5M TRX staked each: ~46.8M energy per pool at mainnet's ratio.
       { name: 'pool-1', role: 'pool', balance: '1000000000000', stakeEnergy: '5000000000000', stakeBandwidth: '10000000000' },
       { name: 'pool-2', role: 'pool', balance: '1000000000000', stakeEnergy: '5000000000000', stakeBandwidth: '10000000000' },
-      { name: 'customer-1', role: 'customer', balance: '1000000000' },
-      { name: 'customer-2', role: 'customer', balance: '1000000000' },
-      { name: 'customer-3', role: 'customer', balance: '1000000000' },
+      // 1,000 TRX and 1,000 USDT each.
+      { name: 'customer-1', role: 'customer', balance: '1000000000', usdt: '1000000000' },
+      { name: 'customer-2', role: 'customer', balance: '1000000000', usdt: '1000000000' },
+      { name: 'customer-3', role: 'customer', balance: '1000000000', usdt: '1000000000' },
     ],
-    contracts: [USDT_CONTRACT],
+    contracts: [USDT_ADDRESS],
   };
 }
 
@@ -109,6 +112,7 @@ export function resolveGenesis(spec: GenesisSpec): ResolvedGenesis {
       balance: amount(a.balance, `${a.name}.balance`),
       stakeEnergy: amount(a.stakeEnergy, `${a.name}.stakeEnergy`),
       stakeBandwidth: amount(a.stakeBandwidth, `${a.name}.stakeBandwidth`),
+      usdt: amount(a.usdt, `${a.name}.usdt`),
     };
     return resolved;
   });

@@ -9,7 +9,9 @@ import { actuators } from './actuators.js';
 import { consumeBandwidth, insufficientResource, type BilledTransaction } from './bandwidth.js';
 import type { ChainState } from './chain-state.js';
 import { MULTI_SIGN_FEE } from './constants.js';
+import type { VmOutcome } from './chain-state.js';
 import { BroadcastError, ContractValidateError } from './contract-error.js';
+import { executeTrigger, parseTrigger, validateTrigger } from './trigger-smart-contract.js';
 
 /** What a transaction paid, as its TransactionInfo reports it. */
 export interface Receipt {
@@ -18,10 +20,12 @@ export interface Receipt {
   multiSignFee: bigint;
   /** Burnt by the contract itself (account creation, permission update). */
   contractFee: bigint;
+  /** A smart-contract call's result and energy bill. */
+  vm?: VmOutcome;
 }
 
 export function totalFee(receipt: Receipt): bigint {
-  return receipt.netFee + receipt.multiSignFee + receipt.contractFee;
+  return receipt.netFee + receipt.multiSignFee + receipt.contractFee + (receipt.vm?.energyFee ?? 0n);
 }
 
 export function contextFor(state: ChainState): ApplyContext {
@@ -69,6 +73,15 @@ export function processTransaction(state: ChainState, tx: BilledTransaction, dry
     try {
       const bill = consumeBandwidth(tx, contextFor(state));
       const multiSignFee = consumeMultiSignFee(tx, contextFor(state));
+      if (tx.contractType === 'TriggerSmartContract') {
+        // VMActuator: validated, then run; a call that fails (REVERT, OUT_OF_ENERGY) still lands and pays.
+        const ctx = contextFor(state);
+        const call = parseTrigger(tx.value);
+        const feeLimit = tx.feeLimit ?? 0n;
+        validateTrigger(call, ctx.view, feeLimit);
+        const vm = executeTrigger(call, feeLimit, contextFor(state));
+        return { netUsage: bill.netUsage, netFee: bill.netFee, multiSignFee, contractFee: 0n, vm };
+      }
       const contractFee = applyContract(state, tx.contractType, tx.value);
       return { netUsage: bill.netUsage, netFee: bill.netFee, multiSignFee, contractFee };
     } catch (err) {

@@ -14,6 +14,8 @@ export interface DecodedTransaction {
   value: Record<string, unknown>;
   permissionId: number;
   expiration: number;
+  /** raw_data.fee_limit, 0 when absent. */
+  feeLimit: bigint;
   refBlockBytes: string;
   refBlockHash: string;
   signatures: string[];
@@ -62,6 +64,7 @@ export function decodeTransaction(body: unknown): DecodedTransaction {
     value: contract.parameter.value,
     permissionId: typeof contract.Permission_id === 'number' ? contract.Permission_id : 0,
     expiration: typeof raw.expiration === 'number' ? raw.expiration : 0,
+    feeLimit: typeof raw.fee_limit === 'number' && Number.isInteger(raw.fee_limit) ? BigInt(raw.fee_limit) : 0n,
     refBlockBytes: typeof raw.ref_block_bytes === 'string' ? raw.ref_block_bytes.toLowerCase() : '',
     refBlockHash: typeof raw.ref_block_hash === 'string' ? raw.ref_block_hash.toLowerCase() : '',
     signatures,

@@ -1,6 +1,7 @@
 // The /wallet/* and /walletsolidity/* endpoints, answering in java-tron's JSON
 // shapes: `{}` for anything unknown, `{"Error": …}` for a bad request.
 import { buildTransaction } from './build-transaction.js';
+import { contractFullNodeHandlers, contractReadHandlers } from './contract-api.js';
 import { currentFreeNetUsage, currentNetUsage, delegatableBandwidthSun, delegationSizeEstimate, netLimit } from './bandwidth.js';
 import {
   CODE_VERSION,
@@ -9,6 +10,7 @@ import {
   ENERGY_FEE,
   FREE_NET_LIMIT,
   MAX_CREATE_ACCOUNT_TX_SIZE,
+  MAX_FEE_LIMIT,
   MULTI_SIGN_FEE,
   TRANSACTION_FEE,
   TRX,
@@ -78,6 +80,8 @@ function chainParameters(req: WalletRequest): Record<string, unknown> {
     ['getFreeNetLimit', FREE_NET_LIMIT],
     ['getTotalNetLimit', req.view.netTotals().totalNetLimit],
     ['getMaxCreateAccountTxSize', MAX_CREATE_ACCOUNT_TX_SIZE],
+    ['getMaxFeeLimit', MAX_FEE_LIMIT],
+    ['getAllowTvmFreezeV2', 1n],
   ];
   return { chainParameter: params.map(([key, value]) => compact({ key, value })) };
 }
@@ -212,6 +216,7 @@ const readHandlers: Record<string, Handler> = {
   }),
   getenergyprices: () => ({ prices: '0:100' }),
   getbandwidthprices: () => ({ prices: '0:1000' }),
+  ...contractReadHandlers,
 };
 
 const fullNodeOnly: Record<string, Handler> = {
@@ -222,6 +227,7 @@ const fullNodeOnly: Record<string, Handler> = {
   delegateresource: buildTransaction('DelegateResourceContract', ['owner_address', 'receiver_address']),
   undelegateresource: buildTransaction('UnDelegateResourceContract', ['owner_address', 'receiver_address']),
   accountpermissionupdate: buildTransaction('AccountPermissionUpdateContract', ['owner_address']),
+  ...contractFullNodeHandlers,
 };
 
 /** The handler for `/wallet/<name>` or `/walletsolidity/<name>`, if there is one. */

@@ -113,7 +113,7 @@ export function blockJson(req: WalletRequest, b: BlockRecord, detail: boolean): 
 export function transactionJson(tx: TxRecord): Record<string, unknown> {
   return {
     // Only the result code: java-tron keeps what a transaction burnt in its TransactionInfo.
-    ret: [{ contractRet: 'SUCCESS' }],
+    ret: [{ contractRet: tx.vm?.contractRet ?? 'SUCCESS' }],
     signature: tx.tx.signature,
     txID: tx.txID,
     raw_data: tx.tx.raw_data,
@@ -121,15 +121,32 @@ export function transactionJson(tx: TxRecord): Record<string, unknown> {
   };
 }
 
-/** TransactionInfo: `fee` is everything burnt; the receipt says how the bytes were paid (net_usage, or net_fee in sun). */
+/**
+ * TransactionInfo: `fee` is everything burnt; the receipt says how the bytes were paid (net_usage,
+ * or net_fee in sun) and, for a smart-contract call, its energy (energy_usage from the caller's
+ * energy, energy_fee burnt for the rest, energy_usage_total) and result. A failed call carries
+ * `result: FAILED` and the VM's message (hex) in resMessage.
+ */
 export function transactionInfoJson(tx: TxRecord): Record<string, unknown> {
+  const vm = tx.vm;
   return compact({
     id: tx.txID,
     fee: tx.fee,
     blockNumber: BigInt(tx.blockNumber ?? 0),
     blockTimeStamp: BigInt(tx.blockTimestamp ?? 0),
-    contractResult: [''],
-    receipt: compact({ net_usage: tx.netUsage ?? 0n, net_fee: tx.netFee ?? 0n }),
+    contractResult: [vm?.contractResult ?? ''],
+    contract_address: vm?.contractAddress,
+    receipt: compact({
+      energy_usage: vm?.energyUsage,
+      energy_fee: vm?.energyFee,
+      energy_usage_total: vm?.energyUsageTotal,
+      net_usage: tx.netUsage ?? 0n,
+      net_fee: tx.netFee ?? 0n,
+      result: vm?.contractRet,
+    }),
+    log: vm?.logs,
+    result: vm !== undefined && vm.contractRet !== 'SUCCESS' ? 'FAILED' : undefined,
+    resMessage: vm?.runtimeError === undefined ? undefined : Buffer.from(vm.runtimeError, 'utf8').toString('hex'),
   });
 }
 
