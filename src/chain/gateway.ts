@@ -50,6 +50,21 @@ export interface BlockTransaction {
   txid: string;
   /** SUCCESS, or the code of a failure; undefined when the block gives none. */
   result: string | undefined;
+  /** A payment the transaction makes, as its contract says (TRX, or a direct TRC20 `transfer` call); base58 addresses. */
+  payment?: Payment | undefined;
+}
+
+export interface Payment {
+  /** `TRX`: a TransferContract; `TRC20`: a TriggerSmartContract calling transfer(address,uint256) on `token`. */
+  kind: 'TRX' | 'TRC20';
+  from: string;
+  to: string;
+  /** Sun, or the token's smallest unit. */
+  amount: bigint;
+  /** The token contract, for TRC20. */
+  token?: string | undefined;
+  /** The transaction's memo (raw_data.data) as UTF-8, if any. */
+  memo?: string | undefined;
 }
 
 /** A transaction expires this long after the head it was built on (TronWeb's default): it was sent about this long before its expiration. */

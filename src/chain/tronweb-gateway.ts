@@ -4,6 +4,7 @@ import {
   BLOCKS_PER_REQUEST,
   TX_LIFETIME_MS,
   type ChainBlock,
+  type Payment,
   RateLimitedError,
   type ChainParameters,
   ChainUnavailableError,
@@ -31,6 +32,45 @@ interface BlockHeader {
   ref_block_hash: string;
   expiration: number;
   timestamp: number;
+}
+
+/** transfer(address,uint256) */
+const TRC20_TRANSFER = 'a9059cbb';
+
+/** A hex address as java-tron writes it (41…, 21 bytes) in base58, or undefined if it is not one. */
+function base58(hex: unknown): string | undefined {
+  if (typeof hex !== 'string' || !/^41[0-9a-fA-F]{40}$/.test(hex)) return undefined;
+  const address = TronWeb.address.fromHex(hex);
+  return typeof address === 'string' ? address : undefined;
+}
+
+/**
+ * The payment a block's transaction makes, read from its contract: a TRX
+ * TransferContract, or a TriggerSmartContract whose call data is a TRC20
+ * transfer(to, amount) (selector, then two 32-byte words). Blocks carry no
+ * events: a transfer made inside another contract is not seen here.
+ */
+export function paymentOf(t: Record<string, any>): Payment | undefined {
+  const contract = t.raw_data?.contract?.[0];
+  const value = contract?.parameter?.value ?? {};
+  const memoHex = typeof t.raw_data?.data === 'string' ? (t.raw_data.data as string) : undefined;
+  const memo = memoHex && /^[0-9a-fA-F]*$/.test(memoHex) && memoHex.length > 0 ? Buffer.from(memoHex, 'hex').toString('utf8') : undefined;
+  if (contract?.type === 'TransferContract') {
+    const from = base58(value.owner_address);
+    const to = base58(value.to_address);
+    if (from === undefined || to === undefined) return undefined;
+    return { kind: 'TRX', from, to, amount: big(value.amount), memo };
+  }
+  if (contract?.type === 'TriggerSmartContract') {
+    const data = typeof value.data === 'string' ? (value.data as string).toLowerCase() : '';
+    if (!data.startsWith(TRC20_TRANSFER) || data.length < 8 + 128) return undefined;
+    const from = base58(value.owner_address);
+    const token = base58(value.contract_address);
+    const to = base58(`41${data.slice(8 + 24, 8 + 64)}`);
+    if (from === undefined || token === undefined || to === undefined) return undefined;
+    return { kind: 'TRC20', from, to, amount: BigInt(`0x${data.slice(8 + 64, 8 + 128)}`), token, memo };
+  }
+  return undefined;
 }
 
 /**
@@ -302,6 +342,7 @@ export class TronWebGateway implements ChainGateway {
       transactions: ((b.transactions ?? []) as Array<Record<string, any>>).map((t) => ({
         txid: String(t.txID),
         result: typeof t.ret?.[0]?.contractRet === 'string' ? (t.ret[0].contractRet as string) : undefined,
+        payment: paymentOf(t),
       })),
     }));
   }

@@ -73,3 +73,31 @@ test('a node that does not answer becomes ChainUnavailableError, never a verdict
   await assert.rejects(dead.headBlock(), (err: unknown) => (err as { code?: string }).code === 'chain_unavailable');
   await assert.rejects(dead.transactionStatus('00'.repeat(32)), (err: unknown) => (err as { code?: string }).code === 'chain_unavailable');
 });
+
+test('solidified blocks come 100 at most a request, with each transaction\'s result and the TRX payment it makes (memo included)', async () => {
+  const { TronWeb } = await import('tronweb');
+  const customer = devnet.accounts.customers[0]!;
+  const to = devnet.accounts.customers[1]!.address;
+  const tronWeb = new TronWeb({ fullHost: devnet.url, privateKey: customer.privateKey });
+  const unsigned = await tronWeb.transactionBuilder.sendTrx(to, 2_500_000, customer.address);
+  const withMemo = await tronWeb.transactionBuilder.addUpdateData(unsigned, 'energy for TXYZ', 'utf8');
+  const signed = await tronWeb.trx.sign(withMemo, customer.privateKey);
+  assert.equal((await chain.broadcast(JSON.stringify(signed))).accepted, true);
+  await devnet.mine(1);
+  const head = await chain.solidBlock();
+  const blocks = await chain.solidBlocks(head.number, 100);
+  assert.equal(blocks.length, 1, 'nothing past the solidified head');
+  const found = blocks[0]!.transactions.find((t) => t.txid === signed.txID);
+  assert.deepEqual(found, {
+    txid: signed.txID,
+    result: 'SUCCESS',
+    payment: { kind: 'TRX', from: customer.address, to, amount: 2_500_000n, memo: 'energy for TXYZ' },
+  });
+  await devnet.mine(150);
+  const batch = await chain.solidBlocks(1n, 500);
+  assert.equal(batch.length, 100, 'java-tron serves at most 100 blocks a request');
+  assert.deepEqual(
+    batch.map((b) => Number(b.number)),
+    Array.from({ length: 100 }, (_, i) => i + 1),
+  );
+});
