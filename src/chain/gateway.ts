@@ -54,6 +54,16 @@ export interface BlockTransaction {
   payment?: Payment | undefined;
 }
 
+/** A TRC20 Transfer(from, to, value) event from a transaction's receipt. */
+export interface TransferEvent {
+  /** Its position among the transaction's logs. */
+  index: number;
+  token: string;
+  from: string;
+  to: string;
+  amount: bigint;
+}
+
 export interface Payment {
   /** `TRX`: a TransferContract; `TRC20`: a TriggerSmartContract calling transfer(address,uint256) on `token`. */
   kind: 'TRX' | 'TRC20';
@@ -129,6 +139,8 @@ export interface ChainGateway {
   buildDelegate(pool: PoolAccount, receiver: string, sun: bigint, lockBlocks: bigint | null): Promise<SignedTransaction>;
   buildUndelegate(pool: PoolAccount, receiver: string, sun: bigint): Promise<SignedTransaction>;
   broadcast(signedJson: string): Promise<BroadcastOutcome>;
+  /** The TRC20 Transfer events a solidified transaction emitted, in log order (none if it failed or is unknown). */
+  transferEvents(txid: string): Promise<TransferEvent[]>;
   /** One transaction's fate, looked up by id: only where the blocks we follow cannot say. */
   transactionStatus(txid: string): Promise<TransactionStatus>;
   /** The head block (shared for a block interval). */

@@ -5,6 +5,7 @@ import {
   TX_LIFETIME_MS,
   type ChainBlock,
   type Payment,
+  type TransferEvent,
   RateLimitedError,
   type ChainParameters,
   ChainUnavailableError,
@@ -33,6 +34,9 @@ interface BlockHeader {
   expiration: number;
   timestamp: number;
 }
+
+/** keccak256("Transfer(address,address,uint256)") */
+const TRANSFER_TOPIC = 'ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef';
 
 /** transfer(address,uint256) */
 const TRC20_TRANSFER = 'a9059cbb';
@@ -289,6 +293,22 @@ export class TronWebGateway implements ChainGateway {
     if (r.result === true) return { accepted: true };
     const message = typeof r.message === 'string' ? TronWeb.toUtf8(r.message) : '';
     return { accepted: false, code: String(r.code ?? 'UNKNOWN'), message };
+  }
+
+  async transferEvents(txid: string): Promise<TransferEvent[]> {
+    const info = (await this.call('/walletsolidity/gettransactioninfobyid', () => this.tronWeb.trx.getTransactionInfo(txid))) as Record<string, any>;
+    if (info.result === 'FAILED' || (info.receipt?.result !== undefined && info.receipt.result !== 'SUCCESS')) return [];
+    const events: TransferEvent[] = [];
+    for (const [index, log] of ((info.log ?? []) as Array<Record<string, any>>).entries()) {
+      const topics = (log.topics ?? []) as string[];
+      if (topics.length !== 3 || topics[0]?.toLowerCase() !== TRANSFER_TOPIC) continue;
+      const token = base58(`41${String(log.address ?? '').slice(-40)}`);
+      const from = base58(`41${topics[1]!.slice(-40)}`);
+      const to = base58(`41${topics[2]!.slice(-40)}`);
+      if (token === undefined || from === undefined || to === undefined || typeof log.data !== 'string') continue;
+      events.push({ index, token, from, to, amount: BigInt(`0x${log.data || '0'}`) });
+    }
+    return events;
   }
 
   async transactionStatus(txid: string): Promise<TransactionStatus> {

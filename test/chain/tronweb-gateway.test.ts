@@ -101,3 +101,30 @@ test('solidified blocks come 100 at most a request, with each transaction\'s res
     Array.from({ length: 100 }, (_, i) => i + 1),
   );
 });
+
+test('a USDT transfer: the block shows the transfer call, and its receipt the Transfer event the gateway reads', async () => {
+  const { TronWeb } = await import('tronweb');
+  const USDT = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
+  const customer = devnet.accounts.customers[2]!;
+  const to = devnet.accounts.customers[0]!.address;
+  const tronWeb = new TronWeb({ fullHost: devnet.url, privateKey: customer.privateKey });
+  const { transaction } = await tronWeb.transactionBuilder.triggerSmartContract(
+    USDT,
+    'transfer(address,uint256)',
+    { feeLimit: 100_000_000 },
+    [
+      { type: 'address', value: to },
+      { type: 'uint256', value: 12_345_678 },
+    ],
+    customer.address,
+  );
+  const signed = await tronWeb.trx.sign(transaction, customer.privateKey);
+  assert.equal((await chain.broadcast(JSON.stringify(signed))).accepted, true);
+  await devnet.mine(1);
+  const solid = await chain.solidBlock();
+  const [block] = await chain.solidBlocks(solid.number, 1);
+  const seen = block!.transactions.find((t) => t.txid === signed.txID);
+  assert.deepEqual(seen?.payment, { kind: 'TRC20', from: customer.address, to, amount: 12_345_678n, token: USDT, memo: undefined });
+  assert.equal(seen?.result, 'SUCCESS');
+  assert.deepEqual(await chain.transferEvents(signed.txID), [{ index: 0, token: USDT, from: customer.address, to, amount: 12_345_678n }]);
+});
