@@ -94,7 +94,9 @@ describe('real processes', () => {
       const started = performance.now();
       const res = await http('POST', `${joule.url}/api/orders`, { user_id: 1, energy_amount: 32000, duration: '2s', receive_address: devnet.accounts.customers[1]!.address });
       assert.equal(res.status, 201);
-      assert.ok(performance.now() - started < 500, 'answered without waiting on Redis');
+      // Not a speed check: an API that waited on the dead Redis would hang on its reconnects far
+      // longer than this, while a loaded machine can take a second or two to answer at all.
+      assert.ok(performance.now() - started < 5000, 'answered without waiting on Redis');
       await joule.waitForLog((l) => l.orderId === res.body.id && l.msg === 'queue unavailable -> in-process');
       await joule.waitForLog((l) => l.orderId === res.body.id && l.msg === 'energy delegated');
       const status = await http('GET', `${joule.url}/api/status`);
