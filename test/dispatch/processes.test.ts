@@ -88,14 +88,16 @@ describe('real processes', () => {
       DATA_DIR: dir,
       ENABLE_BACKGROUND_TASKS: 'true',
       REDIS_URL: `redis://:s3cret-redis-pw@127.0.0.1:${await freePort()}`,
+      // Any wait on Redis would last this long: far beyond the bound below.
+      REDIS_COMMAND_TIMEOUT_MS: '30000',
     }).started();
     try {
       await http('POST', `${joule.url}/api/users/1/deposits`, { amount_sun: '1000000000', reference: 'redis-down' });
       const started = performance.now();
       const res = await http('POST', `${joule.url}/api/orders`, { user_id: 1, energy_amount: 32000, duration: '2s', receive_address: devnet.accounts.customers[1]!.address });
       assert.equal(res.status, 201);
-      // Not a speed check: an API that waited on the dead Redis would hang on its reconnects far
-      // longer than this, while a loaded machine can take a second or two to answer at all.
+      // Not a speed check: an API that waited on the dead Redis would take its 30 s command
+      // timeout, while a loaded machine can take a second or two to answer at all.
       assert.ok(performance.now() - started < 5000, 'answered without waiting on Redis');
       await joule.waitForLog((l) => l.orderId === res.body.id && l.msg === 'queue unavailable -> in-process');
       await joule.waitForLog((l) => l.orderId === res.body.id && l.msg === 'energy delegated');
