@@ -85,6 +85,23 @@ export async function insertChainTx(db: DbHandle, t: NewChainTx): Promise<void> 
     .execute();
 }
 
+/**
+ * Counts one more send of the transaction, with the node's refusal if it
+ * refused. Whatever the row's status: a send after the follower settled it
+ * (a duplicate the node may answer DUP_TRANSACTION_ERROR to) still happened.
+ */
+export async function countBroadcast(db: DbHandle, txid: string, refusal?: { code: string; message: string }): Promise<void> {
+  await db.kysely
+    .updateTable('chain_transactions')
+    .set((eb) => ({
+      broadcasts: eb('broadcasts', '+', 1n),
+      ...(refusal === undefined ? {} : { result_code: refusal.code, result_message: refusal.message }),
+      updated_at: dbNow(db.dialect),
+    }))
+    .where('txid', '=', txid)
+    .execute();
+}
+
 /** Journal rows whose outcome the chain has not told us yet. */
 const OPEN = ['signed', 'broadcast'] as const;
 

@@ -1,6 +1,6 @@
 import { TX_LIFETIME_MS, type SignedTransaction } from '../chain/gateway.js';
 import { findCursor } from '../db/chain-cursor.js';
-import { findChainTx, insertChainTx, updateOpenChainTx, type ChainTransaction } from '../db/chain-transactions.js';
+import { countBroadcast, findChainTx, insertChainTx, updateOpenChainTx, type ChainTransaction } from '../db/chain-transactions.js';
 import type { Order } from '../db/orders.js';
 import type { ChainTxKind } from '../db/schema.js';
 import { judgeBroadcast } from '../domain/broadcast-answer.js';
@@ -110,15 +110,14 @@ async function resend(ctx: EngineContext, held: Order, tx: ChainTransaction): Pr
   const [, statusField] = txFields(tx.kind);
   const log = ctx.log.child({ orderId: held.id, txid: tx.txid, kind: tx.kind });
   const outcome = await chain.broadcast(tx.signed_json);
-  const broadcasts = tx.broadcasts + 1n;
   if (outcome.accepted || judgeBroadcast(outcome) === 'accepted') {
-    const recorded = await updateOpenChainTx(db, tx.txid, { status: 'broadcast', broadcasts });
-    if (recorded && tx.status === 'signed') await updateHeld(db, held, { [statusField]: 'broadcast' });
-    log.info({ broadcasts: Number(broadcasts) }, 'in-doubt transaction re-broadcast');
+    await countBroadcast(db, tx.txid);
+    if (tx.status === 'signed' && (await updateOpenChainTx(db, tx.txid, { status: 'broadcast' }))) await updateHeld(db, held, { [statusField]: 'broadcast' });
+    log.info({ broadcasts: Number(tx.broadcasts + 1n) }, 'in-doubt transaction re-broadcast');
   } else {
     // Even an answer that would prove a fresh transaction dead proves nothing here: the
     // first copy may be in a block already (a validation error can be its own effect).
-    await updateOpenChainTx(db, tx.txid, { result_code: outcome.code, result_message: outcome.message, broadcasts });
+    await countBroadcast(db, tx.txid, outcome);
     log.warn({ code: outcome.code, message: outcome.message }, 'node refused the re-broadcast; waiting for its expiration');
   }
 }
@@ -199,7 +198,8 @@ export async function journalAndBroadcast(
   crashPoint(ctx, 'after-broadcast');
   const verdict = judgeBroadcast(outcome);
   if (verdict === 'accepted') {
-    if (await updateOpenChainTx(db, signed.txid, { status: 'broadcast', broadcasts: 1n })) await updateHeld(db, order, { [statusField]: 'broadcast' });
+    await countBroadcast(db, signed.txid);
+    if (await updateOpenChainTx(db, signed.txid, { status: 'broadcast' })) await updateHeld(db, order, { [statusField]: 'broadcast' });
     log.info('transaction broadcast');
     if (kind === 'delegate') metrics.broadcastDelay.observe(secondsSince(held.created_at));
     crashPoint(ctx, 'after-record');
@@ -209,14 +209,15 @@ export async function journalAndBroadcast(
   if (verdict === 'in_doubt') {
     // The node may have pooled it before failing to relay it: it may still land. It stays in
     // the journal as signed; settle sends the same transaction again until its expiration.
-    await updateOpenChainTx(db, signed.txid, { result_code: refusal.code, result_message: refusal.message, broadcasts: 1n });
+    await countBroadcast(db, signed.txid, refusal);
     log.warn({ code: refusal.code, message: refusal.message }, 'node answered with a failure that does not prove the transaction dead; in doubt until its expiration');
     return undefined;
   }
   // Refused with an answer that proves it can never land (a check every node makes):
   // a new transaction may be signed. (A refused re-broadcast of an in-doubt one is
   // different: see settle.)
-  if (!(await updateOpenChainTx(db, signed.txid, { status: 'failed', result_code: refusal.code, result_message: refusal.message, broadcasts: 1n }))) {
+  await countBroadcast(db, signed.txid, refusal);
+  if (!(await updateOpenChainTx(db, signed.txid, { status: 'failed' }))) {
     return undefined; // settled by the follower meanwhile: the next look reads its outcome
   }
   await updateHeld(db, order, { [statusField]: 'failed' });

@@ -268,14 +268,15 @@ describe('crash recovery with real worker processes', () => {
         );
       } else {
         // The same signed transaction was settled, not a second one; the
-        // journal counts the broadcasts it recorded (a re-broadcast answered
-        // DUP_TRANSACTION_ERROR while in the node's pool counts too).
+        // journal counts every send, accepted or refused (a re-broadcast
+        // answered DUP_TRANSACTION_ERROR while in the node's pool counts too).
         assert.equal(completed.delegate_txid, journaled.txid);
         const rebroadcasts = resolved.filter((m) => m === 'in-doubt transaction re-broadcast').length;
+        const refusedSends = resolved.filter((m) => m === 'node refused the re-broadcast; waiting for its expiration').length;
         assert.equal(rebroadcasts > 0, point === 'after-sign');
         assert.deepEqual(
           rows.map((r) => [r.txid, r.status, r.broadcasts]),
-          [[journaled.txid, 'confirmed', journaled.broadcasts + BigInt(rebroadcasts)]],
+          [[journaled.txid, 'confirmed', journaled.broadcasts + BigInt(rebroadcasts + refusedSends)]],
         );
       }
       const undelegations = await chainTxs(s, 'UnDelegateResourceContract');
