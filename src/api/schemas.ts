@@ -154,6 +154,13 @@ export const UserBody = Type.Object({
   updated_at: Type.String({ format: 'date-time' }),
 });
 
+export const DepositAddressBody = Type.Object({
+  user_id: Int64(),
+  address: Type.String({ description: 'TRON address (base58check) that credits this user' }),
+  index: Type.Integer({ description: "its derivation index: the address is at m/44'/195'/0'/0/<index> under DEPOSIT_XPUB" }),
+  currencies: Type.Array(CurrencySchema, { description: 'what is credited when sent to it: TRX, and USDT (TRC-20)' }),
+});
+
 export const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50 });
 
 export const PoolBody = Type.Object(

@@ -3,9 +3,14 @@ import { parsePositiveInt64 } from '../../domain/amounts.js';
 import { SMALLEST_UNIT } from '../../domain/currency.js';
 import { invalid, notFound } from '../../domain/errors.js';
 import { findUser, listLedger, listUsers } from '../../db/users.js';
+import { CHAIN_REFERENCE_PREFIX } from '../../use-cases/chain-deposit.js';
 import { deposit } from '../../use-cases/deposit.js';
+import { depositAddressFor } from '../../use-cases/deposit-address.js';
+import { parseAccountXpub } from '../../domain/deposit-address.js';
+import { CURRENCIES } from '../../domain/currency.js';
+import { AppError } from '../../domain/errors.js';
 import type { ApiContext } from '../context.js';
-import { CurrencySchema, ErrorBody, Int64, LedgerEntryBody, LedgerPageBody, Limit, UserBody, UserIdParam, UserPageBody } from '../schemas.js';
+import { CurrencySchema, DepositAddressBody, ErrorBody, Int64, LedgerEntryBody, LedgerPageBody, Limit, UserBody, UserIdParam, UserPageBody } from '../schemas.js';
 import { userIdOf } from '../user-id.js';
 import { ledgerEntryView, userView } from '../views.js';
 import type { TypedApp } from '../typed-app.js';
@@ -13,8 +18,6 @@ import type { TypedApp } from '../typed-app.js';
 /** Largest single deposit: 100 billion TRX (or USDT), more than either supply. */
 const MAX_DEPOSIT_SUN = 100_000_000_000_000_000n;
 
-/** Ledger references of deposits seen on chain (chain:<txid>:<event index>): an operator's top-up may not take one. */
-export const CHAIN_REFERENCE_PREFIX = 'chain:';
 
 const Params = Type.Object({ user_id: UserIdParam });
 const Cursor = Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: 'next_cursor of the previous page' });
@@ -86,6 +89,32 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
         entries: page.map(ledgerEntryView),
         next_cursor: rows.length > limit ? page[page.length - 1]!.id.toString() : null,
       };
+    },
+  );
+
+  // Checked at start (config); parsed once here.
+  const account = ctx.config.deposits.xpub === undefined ? undefined : parseAccountXpub(ctx.config.deposits.xpub);
+  app.get(
+    '/api/users/:user_id/deposit-address',
+    {
+      preHandler: ctx.guards.client,
+      schema: {
+        summary: "A user's own address to send TRX or USDT to",
+        description:
+          "Derived from DEPOSIT_XPUB at m/44'/195'/0'/0/<index>; the same address every time, created (with the user) on the first call. " +
+          'Transfers to it are credited to the balance once solidified, from MIN_DEPOSIT_TRX_SUN or MIN_DEPOSIT_USDT up. 404 deposits_not_configured without DEPOSIT_XPUB.',
+        tags: ['users'],
+        params: Params,
+        response: { 200: DepositAddressBody, '4xx': ErrorBody },
+      },
+    },
+    async (request) => {
+      if (account === undefined) {
+        throw new AppError('deposits_not_configured', 404, 'this Joule has no deposit addresses: DEPOSIT_XPUB is not set');
+      }
+      const userId = userIdOf(request.params.user_id);
+      const row = await depositAddressFor(ctx.db, account, userId);
+      return { user_id: userId, address: row.address, index: Number(row.derivation_index), currencies: [...CURRENCIES] };
     },
   );
 
