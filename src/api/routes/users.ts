@@ -1,14 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { parsePositiveInt64 } from '../../domain/amounts.js';
-import { SMALLEST_UNIT } from '../../domain/currency.js';
-import { invalid, notFound } from '../../domain/errors.js';
+import { CURRENCIES, SMALLEST_UNIT } from '../../domain/currency.js';
+import { parseAccountXpub } from '../../domain/deposit-address.js';
+import { AppError, invalid, notFound } from '../../domain/errors.js';
 import { findUser, listLedger, listUsers } from '../../db/users.js';
 import { CHAIN_REFERENCE_PREFIX } from '../../use-cases/chain-deposit.js';
 import { deposit } from '../../use-cases/deposit.js';
 import { depositAddressFor } from '../../use-cases/deposit-address.js';
-import { parseAccountXpub } from '../../domain/deposit-address.js';
-import { CURRENCIES } from '../../domain/currency.js';
-import { AppError } from '../../domain/errors.js';
 import type { ApiContext } from '../context.js';
 import { CurrencySchema, DepositAddressBody, ErrorBody, Int64, LedgerEntryBody, LedgerPageBody, Limit, UserBody, UserIdParam, UserPageBody } from '../schemas.js';
 import { userIdOf } from '../user-id.js';
@@ -17,7 +15,6 @@ import type { TypedApp } from '../typed-app.js';
 
 /** Largest single deposit: 100 billion TRX (or USDT), more than either supply. */
 const MAX_DEPOSIT_SUN = 100_000_000_000_000_000n;
-
 
 const Params = Type.Object({ user_id: UserIdParam });
 const Cursor = Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: 'next_cursor of the previous page' });
