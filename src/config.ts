@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isTronAddress } from './domain/address.js';
+import type { Currency } from './domain/currency.js';
+import { parseAccountXpub, XpubError } from './domain/deposit-address.js';
 import { parseDuration, type Duration } from './domain/durations.js';
 
 /**
@@ -50,6 +52,12 @@ export interface Config {
   durations: readonly Duration[];
   /** Sun per energy per day, for every allowed duration. */
   rates: ReadonlyMap<string, bigint>;
+  /**
+   * PRICE_TABLE_USDT: micro-USDT (10^-6 USDT) per energy per day, for every
+   * allowed duration; undefined: orders cannot be paid in USDT.
+   */
+  ratesUsdt: ReadonlyMap<string, bigint> | undefined;
+  deposits: DepositsConfig;
   logLevel: LogLevel;
   http: HttpConfig;
   chain: ChainConfig;
@@ -59,6 +67,14 @@ export interface Config {
   metricsPublic: boolean;
   /** Role `worker`: serve GET /metrics on this port; undefined: no listener. */
   workerMetricsPort: number | undefined;
+}
+
+/** Money users send on chain to their own deposit addresses. */
+export interface DepositsConfig {
+  /** DEPOSIT_XPUB: the account key at m/44'/195'/0' (checked at start); undefined: no deposit addresses. */
+  xpub: string | undefined;
+  /** MIN_DEPOSIT_TRX_SUN and MIN_DEPOSIT_USDT: smaller transfers are recorded but not credited. */
+  minimums: Readonly<Record<Currency, bigint>>;
 }
 
 export interface QueueConfig {
@@ -205,26 +221,71 @@ function parseDurations(env: Env): Duration[] {
   return out;
 }
 
-function parseRates(env: Env, durations: readonly Duration[]): Map<string, bigint> {
-  const fallback = integer(env, 'PRICE_SUN_PER_ENERGY_DAY', DEFAULT_RATE, 1n, 1_000_000n);
+/**
+ * `<duration>:<rate>,…` as PRICE_TABLE and PRICE_TABLE_USDT write it. An
+ * entry for a duration that is not allowed is an error, except in the
+ * built-in default table (`skipUnknown`), which lists more than a shorter
+ * ALLOWED_DURATIONS may keep.
+ */
+function parseRateTable(name: string, raw: string, durations: readonly Duration[], unit: string, skipUnknown: boolean): Map<string, bigint> {
   const table = new Map<string, bigint>();
-  for (const entry of list(env, 'PRICE_TABLE', DEFAULT_PRICE_TABLE)) {
+  for (const entry of raw.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
     const m = /^([^:\s]+)\s*:\s*([0-9]{1,7})$/.exec(entry);
     if (!m || !parseDuration(m[1]!)) {
-      throw new ConfigError('PRICE_TABLE', `"${entry}" is not <duration>:<sun per energy per day> (e.g. 1h:65)`);
+      throw new ConfigError(name, `"${entry}" is not <duration>:<${unit} per energy per day> (e.g. 1h:65)`);
     }
     const rate = BigInt(m[2]!);
-    if (rate < 1n) throw new ConfigError('PRICE_TABLE', `rate for ${m[1]} must be at least 1 sun`);
+    if (rate < 1n) throw new ConfigError(name, `rate for ${m[1]} must be at least 1 ${unit}`);
     const duration = durations.find((d) => d.text === m[1]);
     if (!duration) {
       // Silently ignoring it would leave the operator believing the rate applies.
-      if (env.PRICE_TABLE === undefined) continue;
-      throw new ConfigError('PRICE_TABLE', `${m[1]} is not one of ALLOWED_DURATIONS (${durations.map((d) => d.text).join(', ')})`);
+      if (skipUnknown) continue;
+      throw new ConfigError(name, `${m[1]} is not one of ALLOWED_DURATIONS (${durations.map((d) => d.text).join(', ')})`);
     }
-    if (table.has(duration.text)) throw new ConfigError('PRICE_TABLE', `${m[1]} is listed twice`);
+    if (table.has(duration.text)) throw new ConfigError(name, `${m[1]} is listed twice`);
     table.set(duration.text, rate);
   }
+  return table;
+}
+
+function parseRates(env: Env, durations: readonly Duration[]): Map<string, bigint> {
+  const fallback = integer(env, 'PRICE_SUN_PER_ENERGY_DAY', DEFAULT_RATE, 1n, 1_000_000n);
+  const table = parseRateTable('PRICE_TABLE', text(env, 'PRICE_TABLE', DEFAULT_PRICE_TABLE), durations, 'sun', env.PRICE_TABLE === undefined);
   return new Map(durations.map((d) => [d.text, table.get(d.text) ?? fallback]));
+}
+
+/**
+ * Micro-USDT per energy per day: at TRX near 0.30 USDT, 65 sun is about 20,
+ * so typical rates are whole numbers (a step of 1 is about 5%). No default
+ * and no fallback rate: a USDT price is the operator's decision, made for
+ * every allowed duration, or USDT orders are refused.
+ */
+function parseUsdtRates(env: Env, durations: readonly Duration[]): Map<string, bigint> | undefined {
+  const raw = env.PRICE_TABLE_USDT?.trim();
+  if (!raw) return undefined;
+  const table = parseRateTable('PRICE_TABLE_USDT', raw, durations, 'micro-USDT', false);
+  const missing = durations.filter((d) => !table.has(d.text)).map((d) => d.text);
+  if (missing.length > 0) throw new ConfigError('PRICE_TABLE_USDT', `has no rate for ${missing.join(', ')} (every duration of ALLOWED_DURATIONS needs one)`);
+  return table;
+}
+
+function parseDeposits(env: Env): DepositsConfig {
+  const xpub = env.DEPOSIT_XPUB?.trim() || undefined;
+  if (xpub !== undefined) {
+    try {
+      parseAccountXpub(xpub);
+    } catch (err) {
+      if (err instanceof XpubError) throw new ConfigError('DEPOSIT_XPUB', err.message);
+      throw err;
+    }
+  }
+  return {
+    xpub,
+    minimums: {
+      TRX: integer(env, 'MIN_DEPOSIT_TRX_SUN', 1_000_000n, 1n, 10n ** 17n),
+      USDT: integer(env, 'MIN_DEPOSIT_USDT', 1_000_000n, 1n, 10n ** 17n),
+    },
+  };
 }
 
 /** Exactly `true` or `false`: a "yes" or "1" that happens to work would hide a typo like "ture". */
@@ -457,6 +518,8 @@ export function loadConfig(env: Env, argv: readonly string[] = []): Config {
     maxEnergy,
     durations,
     rates: parseRates(env, durations),
+    ratesUsdt: parseUsdtRates(env, durations),
+    deposits: parseDeposits(env),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     http: {
       requestTimeoutMs: ms(env, 'HTTP_REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),

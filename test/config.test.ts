@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { HDKey } from '@scure/bip32';
+import { mnemonicToSeedSync } from '@scure/bip39';
 import { test } from 'node:test';
 import { ConfigError, loadConfig, redactRedisUrl } from '../src/config.js';
 
@@ -97,6 +99,13 @@ test('every bad value names its variable', () => {
     [{ DEVNET_RATE_LIMIT_PER_DAY: '1e5' }, 'DEVNET_RATE_LIMIT_PER_DAY'],
     [{ DEVNET_RATE_LIMIT_SUSPEND_MS: '-1' }, 'DEVNET_RATE_LIMIT_SUSPEND_MS'],
     [{ DEVNET_RATE_LIMIT_SUSPEND_MS: '30s' }, 'DEVNET_RATE_LIMIT_SUSPEND_MS'],
+    [{ PRICE_TABLE_USDT: '1h:20' }, 'PRICE_TABLE_USDT'],
+    [{ PRICE_TABLE_USDT: '1h=20,1d:24,3d:21,7d:18,14d:17,30d:15' }, 'PRICE_TABLE_USDT'],
+    [{ PRICE_TABLE_USDT: '1h:0,1d:24,3d:21,7d:18,14d:17,30d:15' }, 'PRICE_TABLE_USDT'],
+    [{ PRICE_TABLE_USDT: '2h:20', ALLOWED_DURATIONS: '1h' }, 'PRICE_TABLE_USDT'],
+    [{ DEPOSIT_XPUB: 'xpub-not-a-key' }, 'DEPOSIT_XPUB'],
+    [{ MIN_DEPOSIT_TRX_SUN: '0' }, 'MIN_DEPOSIT_TRX_SUN'],
+    [{ MIN_DEPOSIT_USDT: '0.5' }, 'MIN_DEPOSIT_USDT'],
   ];
   for (const [env, variable] of cases) {
     assert.throws(
@@ -180,4 +189,36 @@ test('client endpoints are never open to the network by accident: loopback witho
 test('a price for a duration that is not offered is an error, unless it is the default table', () => {
   assert.deepEqual([...loadConfig({ ALLOWED_DURATIONS: '1h,30s' }).rates.entries()], [['1h', 65n], ['30s', 80n]]);
   assert.deepEqual([...loadConfig({ ALLOWED_DURATIONS: '2h', PRICE_TABLE: '2h:50' }).rates.entries()], [['2h', 50n]]);
+});
+
+test('PRICE_TABLE_USDT: micro-USDT per energy per day for every allowed duration; unset, no USDT prices', () => {
+  assert.equal(loadConfig({}).ratesUsdt, undefined);
+  const rates = loadConfig({ ALLOWED_DURATIONS: '1h,1d', PRICE_TABLE_USDT: '1h:20, 1d:24' }).ratesUsdt;
+  assert.deepEqual([...rates!.entries()], [['1h', 20n], ['1d', 24n]]);
+  assert.throws(() => loadConfig({ ALLOWED_DURATIONS: '1h,1d', PRICE_TABLE_USDT: '1h:20' }), /^ConfigError: PRICE_TABLE_USDT: has no rate for 1d/);
+});
+
+test('deposits: minimums default to 1 TRX and 1 USDT; DEPOSIT_XPUB must be the account xpub at m/44\'/195\'/0\', and a private key is never echoed', () => {
+  const mnemonic = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+  const master = HDKey.fromMasterSeed(mnemonicToSeedSync(mnemonic));
+  const account = master.derive("m/44'/195'/0'");
+  const none = loadConfig({});
+  assert.equal(none.deposits.xpub, undefined);
+  assert.deepEqual(none.deposits.minimums, { TRX: 1_000_000n, USDT: 1_000_000n });
+  const set = loadConfig({ DEPOSIT_XPUB: ` ${account.publicExtendedKey} `, MIN_DEPOSIT_TRX_SUN: '10', MIN_DEPOSIT_USDT: '20' });
+  assert.equal(set.deposits.xpub, account.publicExtendedKey);
+  assert.deepEqual(set.deposits.minimums, { TRX: 10n, USDT: 20n });
+  const refused = (xpub: string, why: RegExp) =>
+    assert.throws(
+      () => loadConfig({ DEPOSIT_XPUB: xpub }),
+      (err: unknown) => err instanceof ConfigError && err.variable === 'DEPOSIT_XPUB' && why.test(err.message) && !err.message.includes(xpub),
+      xpub.slice(0, 12),
+    );
+  refused(account.privateExtendedKey, /private key/);
+  refused(master.derive("m/44'/195'/0'/0").publicExtendedKey, /depth 4/);
+  refused(master.derive("m/44'/195'").publicExtendedKey, /depth 2/);
+  refused(master.derive("m/44'/195'/1'").publicExtendedKey, /index 1'/);
+  // One character changed: the checksum fails.
+  const xpub = account.publicExtendedKey;
+  refused(`${xpub.slice(0, 40)}${xpub[40] === 'a' ? 'b' : 'a'}${xpub.slice(41)}`, /not a valid extended public key/);
 });

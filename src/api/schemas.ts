@@ -1,4 +1,5 @@
 import { Type, type IntegerOptions, type TSchema } from '@sinclair/typebox';
+import { CURRENCIES } from '../domain/currency.js';
 import { ORDER_STATUSES } from '../domain/order-status.js';
 import { CHAIN_TX_KINDS, CHAIN_TX_STATUSES, LEDGER_KINDS } from '../db/schema.js';
 import { BREAKER_STATES } from '../dispatch/circuit-breaker.js';
@@ -34,6 +35,14 @@ export const ErrorBody = Type.Object(
   { $id: 'Error' },
 );
 
+export const CurrencySchema = Type.Union(
+  CURRENCIES.map((c) => Type.Literal(c)),
+  { description: 'TRX (amounts in sun, 10^-6 TRX) or USDT (amounts in micro-USDT, 10^-6 USDT)' },
+);
+
+/** An amount in the smallest unit of the currency beside it. */
+const Amount = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description: `${description}, in the smallest unit of the currency (sun or micro-USDT)` });
+
 export const UserIdParam = Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: 'positive int64 user id' });
 
 export const UserIdInput = Type.Union(
@@ -67,9 +76,12 @@ export const OrderBody = Type.Object(
     duration_seconds: Int64(),
     duration_hours: Type.Number({ description: 'compatibility: the rental length in hours' }),
     receive_address: Type.String(),
-    price_sun: Sun('what the user was charged, in sun'),
-    cost_trx: Type.String({ description: 'compatibility: price_sun as a decimal TRX string' }),
-    rate_sun_per_energy_day: Sun('the rate the price was computed with'),
+    pay_currency: CurrencySchema,
+    price: Amount('what the user was charged'),
+    rate_per_energy_day: Amount('the rate per energy per day the price was computed with'),
+    price_sun: Nullable(Sun('what the user was charged, in sun; null when paid in USDT')),
+    cost_trx: Nullable(Type.String({ description: 'compatibility: price_sun as a decimal TRX string; null when paid in USDT' })),
+    rate_sun_per_energy_day: Nullable(Sun('the rate the price was computed with; null when paid in USDT')),
     client_order_id: Nullable(Type.String()),
     pool_address: Nullable(Type.String({ description: 'the pool account that delegated' })),
     delegated_sun: Nullable(Sun('TRX (in sun) staked for the delegated energy: the ordered energy plus ENERGY_MARGIN_BPS, at the network totals when the pool was chosen')),
@@ -97,7 +109,8 @@ export const OrderBody = Type.Object(
       }),
     ),
     error_message: Nullable(Type.String()),
-    refunded_sun: Nullable(Sun('refunded to the balance when the order failed')),
+    refunded: Nullable(Amount('refunded to the balance it was paid from when the order failed')),
+    refunded_sun: Nullable(Sun('refunded to the TRX balance when the order failed; null when paid in USDT')),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
     delegated_at: Time('when the delegation was confirmed'),
@@ -121,8 +134,11 @@ export const OrderEventBody = Type.Object({
 export const LedgerEntryBody = Type.Object({
   id: Type.String(),
   kind: Type.Union(LEDGER_KINDS.map((k) => Type.Literal(k))),
-  amount_sun: Sun('signed: deposits and refunds positive, order debits negative'),
-  balance_after_sun: Sun('the balance right after this entry'),
+  currency: CurrencySchema,
+  amount: Amount('signed: deposits and refunds positive, order debits negative'),
+  balance_after: Amount("the balance in this entry's currency right after it"),
+  amount_sun: Nullable(Sun('compatibility: amount when the currency is TRX; null for USDT')),
+  balance_after_sun: Nullable(Sun('compatibility: balance_after when the currency is TRX; null for USDT')),
   order_id: Nullable(Type.String()),
   reference: Nullable(Type.String()),
   created_at: Type.String({ format: 'date-time' }),
@@ -131,9 +147,18 @@ export const LedgerEntryBody = Type.Object({
 export const UserBody = Type.Object({
   user_id: Int64(),
   balance_sun: Sun('prepaid balance in sun'),
-  balance_trx: Type.String(),
+  balance_trx: Type.String({ description: 'balance_sun as a decimal TRX string' }),
+  balance_micro_usdt: Sun('prepaid USDT balance in micro-USDT (1 USDT = 1000000)'),
+  balance_usdt: Type.String({ description: 'balance_micro_usdt as a decimal USDT string' }),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
+});
+
+export const DepositAddressBody = Type.Object({
+  user_id: Int64(),
+  address: Type.String({ description: 'TRON address (base58check) that credits this user' }),
+  index: Type.Integer({ description: "its derivation index: the address is at m/44'/195'/0'/0/<index> under DEPOSIT_XPUB" }),
+  currencies: Type.Array(CurrencySchema, { description: 'what is credited when sent to it: TRX, and USDT (TRC-20)' }),
 });
 
 export const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50 });

@@ -20,6 +20,7 @@ const isoOrNull = (ms: bigint | null) => (ms === null ? null : iso(ms));
 const str = (n: bigint | null) => (n === null ? null : n.toString());
 
 export function orderView(o: Order): Static<typeof OrderBody> {
+  const trx = o.pay_currency === 'TRX';
   return {
     id: o.id,
     user_id: o.user_id,
@@ -29,9 +30,13 @@ export function orderView(o: Order): Static<typeof OrderBody> {
     duration_seconds: o.duration_seconds,
     duration_hours: durationHours(o.duration_seconds),
     receive_address: o.receive_address,
-    price_sun: o.price_sun.toString(),
-    cost_trx: sunToTrx(o.price_sun),
-    rate_sun_per_energy_day: o.rate_sun_per_energy_day.toString(),
+    pay_currency: o.pay_currency,
+    price: o.price_sun.toString(),
+    rate_per_energy_day: o.rate_sun_per_energy_day.toString(),
+    // The columns hold the pay currency's smallest unit; under a _sun name only when that is sun.
+    price_sun: trx ? o.price_sun.toString() : null,
+    cost_trx: trx ? sunToTrx(o.price_sun) : null,
+    rate_sun_per_energy_day: trx ? o.rate_sun_per_energy_day.toString() : null,
     client_order_id: o.idempotency_key,
     pool_address: o.pool_address,
     delegated_sun: str(o.delegated_sun),
@@ -48,7 +53,8 @@ export function orderView(o: Order): Static<typeof OrderBody> {
     reclaim_attempts: o.reclaim_attempts,
     error_code: o.error_code,
     error_message: o.error_message,
-    refunded_sun: str(o.refunded_sun),
+    refunded: str(o.refunded_sun),
+    refunded_sun: trx ? str(o.refunded_sun) : null,
     created_at: iso(o.created_at),
     updated_at: iso(o.updated_at),
     delegated_at: isoOrNull(o.delegated_at),
@@ -74,8 +80,11 @@ export function ledgerEntryView(e: LedgerEntry): Static<typeof LedgerEntryBody> 
   return {
     id: e.id.toString(),
     kind: e.kind,
-    amount_sun: e.amount_sun.toString(),
-    balance_after_sun: e.balance_after_sun.toString(),
+    currency: e.currency,
+    amount: e.amount_sun.toString(),
+    balance_after: e.balance_after_sun.toString(),
+    amount_sun: e.currency === 'TRX' ? e.amount_sun.toString() : null,
+    balance_after_sun: e.currency === 'TRX' ? e.balance_after_sun.toString() : null,
     order_id: e.order_id,
     reference: e.reference,
     created_at: iso(e.created_at),
@@ -87,6 +96,9 @@ export function userView(u: User): Static<typeof UserBody> {
     user_id: u.id,
     balance_sun: u.balance_sun.toString(),
     balance_trx: sunToTrx(u.balance_sun),
+    balance_micro_usdt: u.balance_micro_usdt.toString(),
+    // Six decimals, as TRX has: the same exact formatting.
+    balance_usdt: sunToTrx(u.balance_micro_usdt),
     created_at: iso(u.created_at),
     updated_at: iso(u.updated_at),
   };

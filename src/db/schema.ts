@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { Currency } from '../domain/currency.js';
 import type { OrderStatus } from '../domain/order-status.js';
 
 /**
@@ -8,7 +9,10 @@ import type { OrderStatus } from '../domain/order-status.js';
  */
 export interface UsersTable {
   id: bigint;
+  /** TRX balance, in sun. */
   balance_sun: bigint;
+  /** USDT balance, in micro-USDT (migration 007). */
+  balance_micro_usdt: ColumnType<bigint, bigint | undefined, bigint>;
   created_at: bigint;
   updated_at: bigint;
 }
@@ -20,7 +24,12 @@ export interface LedgerEntriesTable {
   id: Generated<bigint>;
   user_id: bigint;
   kind: LedgerKind;
-  /** Signed: deposits and refunds positive, debits negative. */
+  /** What amount_sun and balance_after_sun are in; rows from before migration 007 are TRX. */
+  currency: ColumnType<Currency, Currency | undefined, Currency>;
+  /**
+   * Signed: deposits and refunds positive, debits negative. In the smallest
+   * unit of `currency` (sun or micro-USDT): the names predate USDT (see 007).
+   */
   amount_sun: bigint;
   balance_after_sun: bigint;
   order_id: string | null;
@@ -37,6 +46,8 @@ export interface OrdersTable {
   duration: string;
   duration_seconds: bigint;
   receive_address: string;
+  /** What the order was paid in; price_sun, rate_sun_per_energy_day and refunded_sun are in its smallest unit (see 007). */
+  pay_currency: ColumnType<Currency, Currency | undefined, Currency>;
   price_sun: bigint;
   rate_sun_per_energy_day: bigint;
   idempotency_key: string | null;
@@ -172,6 +183,36 @@ export interface PoolSnapshotsTable {
   updated_at: bigint;
 }
 
+/** One address per user, derived from DEPOSIT_XPUB at .../0/<derivation_index>; indexes have no gaps. */
+export interface DepositAddressesTable {
+  user_id: bigint;
+  derivation_index: bigint;
+  address: string;
+  created_at: bigint;
+}
+
+/**
+ * A solidified transfer to a deposit address, once per (txid, event_index).
+ * credited 1: its ledger entry is ledger_entry_id; 0: below the minimum for
+ * its currency, recorded only.
+ */
+export interface ChainDepositsTable {
+  id: Generated<bigint>;
+  txid: string;
+  event_index: bigint;
+  address: string;
+  user_id: bigint;
+  currency: Currency;
+  /** In the currency's smallest unit. */
+  amount: bigint;
+  block_number: bigint;
+  /** Chain time of the block, ms. */
+  block_time: bigint;
+  credited: bigint;
+  ledger_entry_id: bigint | null;
+  created_at: bigint;
+}
+
 export interface Database {
   users: UsersTable;
   ledger_entries: LedgerEntriesTable;
@@ -180,4 +221,6 @@ export interface Database {
   chain_transactions: ChainTransactionsTable;
   pool_snapshots: PoolSnapshotsTable;
   chain_cursors: ChainCursorsTable;
+  deposit_addresses: DepositAddressesTable;
+  chain_deposits: ChainDepositsTable;
 }

@@ -1,4 +1,5 @@
 import { sql, type Selectable } from 'kysely';
+import type { Currency } from '../domain/currency.js';
 import { WORKING_STATUSES } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
@@ -18,7 +19,11 @@ export function listUsers(db: DbHandle, limit: number, afterId?: bigint): Promis
   return q.orderBy('id', 'asc').limit(limit).execute();
 }
 
-/** Creates the user with a zero balance if it does not exist yet. */
+/** The user's balance in `currency`, in its smallest unit. */
+export const balanceOf = (user: Pick<User, 'balance_sun' | 'balance_micro_usdt'>, currency: Currency): bigint =>
+  currency === 'TRX' ? user.balance_sun : user.balance_micro_usdt;
+
+/** Creates the user with zero balances if it does not exist yet. */
 export async function ensureUser(db: DbHandle, id: bigint): Promise<void> {
   await db.kysely
     .insertInto('users')
@@ -36,50 +41,76 @@ export const MAX_BALANCE_SUN = 1_000_000_000_000_000_000n;
 /** Orders whose price may still come back to the balance (a failure or a cancel refunds it). */
 const REFUNDABLE_STATUSES = WORKING_STATUSES;
 
-function addToBalance(db: DbHandle, id: bigint, delta: bigint) {
+/** Adds `delta` to the balance in `currency`; the caller adds its conditions and reads both balances back. */
+function addToBalance(db: DbHandle, id: bigint, currency: Currency, delta: bigint) {
   return db.kysely
     .updateTable('users')
-    .set((eb) => ({ balance_sun: eb('balance_sun', '+', delta), updated_at: dbNow(db.dialect) }))
-    .where('id', '=', id);
+    .set((eb) =>
+      currency === 'TRX'
+        ? { balance_sun: eb('balance_sun', '+', delta), updated_at: dbNow(db.dialect) }
+        : { balance_micro_usdt: eb('balance_micro_usdt', '+', delta), updated_at: dbNow(db.dialect) },
+    )
+    .where('id', '=', id)
+    .returning(['balance_sun', 'balance_micro_usdt']);
 }
 
-/** Takes `sun` from the balance unless it would go below zero. Returns the new balance, or undefined. */
-export async function debitBalance(db: DbHandle, id: bigint, sun: bigint): Promise<bigint | undefined> {
-  const row = await addToBalance(db, id, -sun).where('balance_sun', '>=', sun).returning('balance_sun').executeTakeFirst();
-  return row?.balance_sun;
+const balanceColumn = (currency: Currency) => (currency === 'TRX' ? 'balance_sun' : 'balance_micro_usdt');
+
+/** Takes `amount` (smallest unit of `currency`) from that balance unless it would go below zero. Returns the new balance, or undefined. */
+export async function debitBalance(db: DbHandle, id: bigint, currency: Currency, amount: bigint): Promise<bigint | undefined> {
+  const row = await addToBalance(db, id, currency, -amount).where(balanceColumn(currency), '>=', amount).executeTakeFirst();
+  return row && balanceOf(row, currency);
 }
 
 /**
- * Credits a deposit unless the balance, plus everything the user's open
- * orders may still refund, would pass MAX_BALANCE_SUN. Keeping that room is
- * what lets every refund through (creditRefund has no ceiling). Returns the
- * new balance, or undefined when refused (or the user does not exist).
+ * Credits a deposit unless the balance in its currency, plus everything the
+ * user's open orders paid in that currency may still refund, would pass
+ * MAX_BALANCE_SUN (the same ceiling in either smallest unit). Keeping that
+ * room is what lets every refund through (creditRefund has no ceiling).
+ * Returns the user's balances after it, or undefined when refused (or the
+ * user does not exist).
  */
-export async function creditDeposit(db: DbHandle, id: bigint, sun: bigint): Promise<bigint | undefined> {
+export async function creditDeposit(db: DbHandle, id: bigint, currency: Currency, amount: bigint): Promise<Balances | undefined> {
   const refundable = db.kysely
     .selectFrom('orders')
     .select(sql<bigint>`coalesce(sum(price_sun), 0)`.as('total'))
     .where('user_id', '=', id)
+    .where('pay_currency', '=', currency)
     .where('status', 'in', REFUNDABLE_STATUSES);
-  const row = await addToBalance(db, id, sun)
-    .where((eb) => eb(eb('balance_sun', '+', eb.selectFrom(refundable.as('r')).select('r.total')), '<=', MAX_BALANCE_SUN - sun))
-    .returning('balance_sun')
+  return addToBalance(db, id, currency, amount)
+    .where((eb) => eb(eb(balanceColumn(currency), '+', eb.selectFrom(refundable.as('r')).select('r.total')), '<=', MAX_BALANCE_SUN - amount))
     .executeTakeFirst();
-  return row?.balance_sun;
 }
 
 /**
- * Gives an order's price back. Never refused for the ceiling: deposits leave
- * room for every open order's refund, so this stays within MAX_BALANCE_SUN.
+ * Gives an order's price back, in the currency it was paid in. Never refused
+ * for the ceiling: deposits leave room for every open order's refund, so
+ * this stays within MAX_BALANCE_SUN. Returns the new balance in `currency`.
  */
-export async function creditRefund(db: DbHandle, id: bigint, sun: bigint): Promise<bigint | undefined> {
-  const row = await addToBalance(db, id, sun).returning('balance_sun').executeTakeFirst();
-  return row?.balance_sun;
+export async function creditRefund(db: DbHandle, id: bigint, currency: Currency, amount: bigint): Promise<bigint | undefined> {
+  const row = await addToBalance(db, id, currency, amount).executeTakeFirst();
+  return row && balanceOf(row, currency);
+}
+
+/**
+ * Credits money that has arrived on chain. No ceiling: it is already ours
+ * to hold, and no currency's supply comes near MAX_BALANCE_SUN.
+ */
+export async function creditArrived(db: DbHandle, id: bigint, currency: Currency, amount: bigint): Promise<bigint | undefined> {
+  const row = await addToBalance(db, id, currency, amount).executeTakeFirst();
+  return row && balanceOf(row, currency);
+}
+
+export interface Balances {
+  balance_sun: bigint;
+  balance_micro_usdt: bigint;
 }
 
 export interface NewLedgerEntry {
   userId: bigint;
   kind: LedgerEntry['kind'];
+  /** What the amounts are in (their smallest unit). */
+  currency: Currency;
   amountSun: bigint;
   balanceAfterSun: bigint;
   orderId?: string | null;
@@ -101,6 +132,7 @@ function ledgerInsert(db: DbHandle, e: NewLedgerEntry) {
     .values({
       user_id: e.userId,
       kind: e.kind,
+      currency: e.currency,
       amount_sun: e.amountSun,
       balance_after_sun: e.balanceAfterSun,
       order_id: e.orderId ?? null,

@@ -29,6 +29,28 @@ function base58Decode(text: string): Uint8Array | null {
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
 
+function base58Encode(bytes: Uint8Array): string {
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  let text = '';
+  while (n > 0n) {
+    text = ALPHABET[Number(n % 58n)]! + text;
+    n /= 58n;
+  }
+  for (const b of bytes) {
+    if (b !== 0) break;
+    text = '1' + text;
+  }
+  return text;
+}
+
+/** The base58check address of a 20-byte account id: 0x41 prefix, then a 4-byte double SHA-256 checksum. */
+export function tronAddressFromAccountId(accountId: Uint8Array): string {
+  if (accountId.length !== 20) throw new Error(`an account id is 20 bytes, got ${accountId.length}`);
+  const payload = Uint8Array.of(0x41, ...accountId);
+  return base58Encode(Uint8Array.of(...payload, ...sha256(sha256(payload)).subarray(0, 4)));
+}
+
 /** Hex form ("41" + 40 hex) of a valid base58check TRON address, or null. */
 export function tronAddressToHex(address: string): string | null {
   if (typeof address !== 'string' || address.length !== 34 || address[0] !== 'T') return null;

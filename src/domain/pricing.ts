@@ -1,4 +1,6 @@
+import type { Currency } from './currency.js';
 import { SECONDS_PER_DAY, type Duration } from './durations.js';
+import { AppError } from './errors.js';
 
 /**
  * Prices are quoted the way the energy market quotes them: sun per unit of
@@ -18,9 +20,29 @@ export interface PriceTable {
   readonly rates: ReadonlyMap<string, bigint>;
 }
 
+/** The rate tables per currency, as the configuration holds them. */
+export interface Prices extends PriceTable {
+  /** Micro-USDT per energy per day; undefined: USDT is not accepted. */
+  readonly ratesUsdt?: ReadonlyMap<string, bigint> | undefined;
+}
+
+/**
+ * The table an order paid in `currency` is priced by; the same formula
+ * applies, in that currency's smallest unit. Refuses USDT when no USDT table
+ * is set.
+ */
+export function priceTableFor(prices: Prices, currency: Currency): PriceTable {
+  if (currency === 'TRX') return prices;
+  if (prices.ratesUsdt === undefined) {
+    throw new AppError('currency_not_accepted', 422, 'this Joule does not price orders in USDT (PRICE_TABLE_USDT is not set); pay in TRX');
+  }
+  return { rates: prices.ratesUsdt };
+}
+
 export interface Quote {
   readonly energyAmount: bigint;
   readonly duration: Duration;
+  /** In the smallest unit of the table's currency (sun for the TRX table). */
   readonly rateSunPerEnergyDay: bigint;
   readonly billedDays: bigint;
   readonly priceSun: bigint;

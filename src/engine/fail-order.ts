@@ -30,18 +30,20 @@ export async function failAndRefund(db: Db, log: Logger, held: Order, code: Fail
         next_attempt_at: null,
       },
     );
-    const balance = await creditRefund(tx, held.user_id, held.price_sun);
+    // Back in the currency the order was paid in: price_sun is in its smallest unit.
+    const balance = await creditRefund(tx, held.user_id, held.pay_currency, held.price_sun);
     if (balance === undefined) throw new Error(`refund of order ${held.id}: user ${held.user_id} does not exist`);
     await recordLedgerEntry(tx, {
       userId: held.user_id,
       kind: 'refund',
+      currency: held.pay_currency,
       amountSun: held.price_sun,
       balanceAfterSun: balance,
       orderId: held.id,
     });
     return failed;
   }).then((failed) => {
-    log.warn({ orderId: held.id, code, refundedSun: held.price_sun.toString() }, 'order failed and refunded');
+    log.warn({ orderId: held.id, code, refunded: held.price_sun.toString(), currency: held.pay_currency }, 'order failed and refunded');
     return failed;
   });
 }

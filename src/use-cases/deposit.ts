@@ -1,62 +1,69 @@
 import type { Db } from '../db/connect.js';
 import { isUniqueViolation } from '../db/errors.js';
 import {
+  balanceOf,
   creditDeposit,
   ensureUser,
   findDepositByReference,
   findUser,
   insertLedgerEntry,
   MAX_BALANCE_SUN,
+  type Balances,
   type LedgerEntry,
 } from '../db/users.js';
+import { SMALLEST_UNIT, type Currency } from '../domain/currency.js';
 import { AppError, conflict } from '../domain/errors.js';
 
 export interface DepositInput {
   userId: bigint;
-  amountSun: bigint;
+  currency: Currency;
+  /** In the currency's smallest unit (sun, micro-USDT). */
+  amount: bigint;
   /** The operator's own reference for this top-up; the same reference is credited once. */
   reference: string;
 }
 
 export interface DepositResult {
   entry: LedgerEntry;
-  balanceSun: bigint;
+  /** The user's balances right after (or, for a replay, now). */
+  balances: Balances;
   created: boolean;
 }
 
 async function replayOrConflict(db: Db, existing: LedgerEntry, input: DepositInput): Promise<DepositResult> {
-  if (existing.user_id !== input.userId || existing.amount_sun !== input.amountSun) {
+  if (existing.user_id !== input.userId || existing.amount_sun !== input.amount || existing.currency !== input.currency) {
     throw conflict('idempotency_conflict', 'this deposit reference was already used for a different deposit', {
       entry_id: existing.id.toString(),
     });
   }
   const user = await findUser(db, input.userId);
-  return { entry: existing, balanceSun: user?.balance_sun ?? 0n, created: false };
+  return { entry: existing, balances: { balance_sun: user?.balance_sun ?? 0n, balance_micro_usdt: user?.balance_micro_usdt ?? 0n }, created: false };
 }
 
-/** Credits a user's prepaid balance once per reference, creating the user on first deposit. */
+/** Credits a user's prepaid balance in one currency once per reference, creating the user on first deposit. */
 export async function deposit(db: Db, input: DepositInput): Promise<DepositResult> {
   const existing = await findDepositByReference(db, input.reference);
   if (existing) return replayOrConflict(db, existing, input);
   try {
     return await db.transaction(async (trx) => {
       await ensureUser(trx, input.userId);
-      const balance = await creditDeposit(trx, input.userId, input.amountSun);
-      if (balance === undefined) {
+      const balances = await creditDeposit(trx, input.userId, input.currency, input.amount);
+      if (balances === undefined) {
         throw new AppError(
           'balance_limit_exceeded',
           422,
-          `this deposit would take the balance, with what the user's open orders may still refund, past ${MAX_BALANCE_SUN} sun`,
+          `this deposit would take the ${input.currency} balance, with what the user's open orders may still refund, past ${MAX_BALANCE_SUN} ${SMALLEST_UNIT[input.currency]}`,
         );
       }
       const entry = await insertLedgerEntry(trx, {
         userId: input.userId,
         kind: 'deposit',
-        amountSun: input.amountSun,
-        balanceAfterSun: balance,
+        currency: input.currency,
+        amountSun: input.amount,
+        balanceAfterSun: balanceOf(balances, input.currency),
         reference: input.reference,
       });
-      return { entry, balanceSun: balance, created: true };
+      return { entry, balances, created: true };
     });
   } catch (err) {
     if (isUniqueViolation(err)) {

@@ -4,16 +4,19 @@ import { dbNow } from '../db/clock.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { uuidv7 } from '../db/ids.js';
 import { findOrderByIdempotencyKey, insertOrder, insertOrderEvent, type Order } from '../db/orders.js';
-import { debitBalance, findUser, recordLedgerEntry } from '../db/users.js';
+import { balanceOf, debitBalance, findUser, recordLedgerEntry } from '../db/users.js';
+import { SMALLEST_UNIT, type Currency } from '../domain/currency.js';
 import type { Duration } from '../domain/durations.js';
 import { AppError, conflict } from '../domain/errors.js';
-import { quote, type PriceTable } from '../domain/pricing.js';
+import { priceTableFor, quote, type Prices } from '../domain/pricing.js';
 
 export interface PlaceOrderInput {
   userId: bigint;
   energyAmount: bigint;
   duration: Duration;
   receiveAddress: string;
+  /** What the balance is debited in; TRX when not given. */
+  payCurrency?: Currency;
   /** From the Idempotency-Key header or client_order_id; null when the client sent neither. */
   idempotencyKey: string | null;
 }
@@ -25,8 +28,10 @@ export interface PlaceOrderResult {
 }
 
 function requestHash(i: PlaceOrderInput): string {
+  // A TRX order hashes as it did before orders had a currency, so that keys used then still replay.
+  const currency = (i.payCurrency ?? 'TRX') === 'TRX' ? '' : `|${i.payCurrency}`;
   return createHash('sha256')
-    .update(`${i.userId}|${i.energyAmount}|${i.duration.text}|${i.receiveAddress}`)
+    .update(`${i.userId}|${i.energyAmount}|${i.duration.text}|${i.receiveAddress}${currency}`)
     .digest('hex');
 }
 
@@ -45,24 +50,31 @@ function replayOrConflict(existing: Order, hash: string): PlaceOrderResult {
  * exactly when its debit does. A replay of the same idempotency key returns
  * the first order; a reuse of the key for another request is a conflict.
  */
-export async function placeOrder(db: Db, prices: PriceTable, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput): Promise<PlaceOrderResult> {
   const hash = requestHash(input);
   if (input.idempotencyKey !== null) {
     const existing = await findOrderByIdempotencyKey(db, input.idempotencyKey);
     if (existing) return replayOrConflict(existing, hash);
   }
-  const { priceSun, rateSunPerEnergyDay } = quote(prices, input.energyAmount, input.duration);
+  const currency = input.payCurrency ?? 'TRX';
+  // In the smallest unit of `currency`, as the order's price_sun and rate columns hold it.
+  const { priceSun, rateSunPerEnergyDay } = quote(priceTableFor(prices, currency), input.energyAmount, input.duration);
   const id = uuidv7();
   const now = dbNow(db.dialect);
   try {
     const order = await db.transaction(async (trx) => {
-      const balance = await debitBalance(trx, input.userId, priceSun);
+      const balance = await debitBalance(trx, input.userId, currency, priceSun);
       if (balance === undefined) {
         const user = await findUser(trx, input.userId);
-        throw new AppError('insufficient_balance', 402, 'the balance does not cover the price of this order', {
-          price_sun: priceSun.toString(),
-          balance_sun: (user?.balance_sun ?? 0n).toString(),
-        });
+        const held = user === undefined ? 0n : balanceOf(user, currency);
+        throw new AppError(
+          'insufficient_balance',
+          402,
+          `the ${currency} balance does not cover the price of this order`,
+          currency === 'TRX'
+            ? { price_sun: priceSun.toString(), balance_sun: held.toString() }
+            : { currency, price: priceSun.toString(), balance: held.toString(), unit: SMALLEST_UNIT[currency] },
+        );
       }
       const order = await insertOrder(trx, {
         id,
@@ -72,6 +84,7 @@ export async function placeOrder(db: Db, prices: PriceTable, input: PlaceOrderIn
         duration: input.duration.text,
         duration_seconds: input.duration.seconds,
         receive_address: input.receiveAddress,
+        pay_currency: currency,
         price_sun: priceSun,
         rate_sun_per_energy_day: rateSunPerEnergyDay,
         idempotency_key: input.idempotencyKey,
@@ -82,6 +95,7 @@ export async function placeOrder(db: Db, prices: PriceTable, input: PlaceOrderIn
       await recordLedgerEntry(trx, {
         userId: input.userId,
         kind: 'order_debit',
+        currency,
         amountSun: -priceSun,
         balanceAfterSun: balance,
         orderId: id,

@@ -83,7 +83,7 @@ test('every operation documents what it answers on success: JSON with its schema
   }
   const json = (path: string, method = 'get', status = '200') => doc.paths[path][method].responses[status].content['application/json'].schema;
   assert.ok(json('/api/orders', 'post', '200').properties.price_sun, 'a replayed order is the order too');
-  assert.deepEqual(Object.keys(json('/api/users/{user_id}/deposits', 'post', '201').properties), ['user_id', 'balance_sun', 'entry']);
+  assert.deepEqual(Object.keys(json('/api/users/{user_id}/deposits', 'post', '201').properties), ['user_id', 'currency', 'balance', 'balance_sun', 'balance_micro_usdt', 'entry']);
   assert.deepEqual(json('/api/users/{user_id}/deposits', 'post', '200'), json('/api/users/{user_id}/deposits', 'post', '201'));
   assert.deepEqual(json('/health'), { type: 'object', properties: { status: { const: 'ok', type: 'string' } }, required: ['status'] });
   assert.deepEqual(Object.keys(json('/api/status').properties), ['orders', 'dispatch', 'chain_errors', 'process']);

@@ -88,7 +88,7 @@ export async function createTestApp(
 /** Row counts of every table: "nothing written" is asserted by comparing two of these. */
 export async function tableCounts(db: Db): Promise<Record<string, bigint>> {
   const out: Record<string, bigint> = {};
-  for (const table of ['users', 'ledger_entries', 'orders', 'order_events']) {
+  for (const table of ['users', 'ledger_entries', 'orders', 'order_events', 'deposit_addresses', 'chain_deposits']) {
     const r = await sql<{ n: bigint }>`select cast(count(*) as bigint) as n from ${sql.table(table)}`.execute(db.kysely);
     out[table] = BigInt(r.rows[0]!.n);
   }
@@ -96,22 +96,34 @@ export async function tableCounts(db: Db): Promise<Record<string, bigint>> {
 }
 
 /**
- * The ledger invariant: every user's balance equals the sum of its entries,
- * and every order has exactly one debit. Returns the users that break it.
+ * The ledger invariant, per currency: every user's balance in each currency
+ * equals the sum of its entries in that currency; every order has exactly
+ * one debit, and its debit and any refund are in the currency it was paid
+ * in, for its price. Returns what breaks it.
  */
 export async function ledgerViolations(db: Db): Promise<string[]> {
   const bad: string[] = [];
-  const rows = await sql<{ id: bigint; balance_sun: bigint; total: bigint | null }>`
-    select u.id, u.balance_sun, cast(sum(l.amount_sun) as bigint) as total
+  const rows = await sql<{ id: bigint; balance_sun: bigint; balance_micro_usdt: bigint; trx: bigint | null; usdt: bigint | null }>`
+    select u.id, u.balance_sun, u.balance_micro_usdt,
+      cast(sum(case when l.currency = 'TRX' then l.amount_sun end) as bigint) as trx,
+      cast(sum(case when l.currency = 'USDT' then l.amount_sun end) as bigint) as usdt
     from users u left join ledger_entries l on l.user_id = u.id
-    group by u.id, u.balance_sun`.execute(db.kysely);
+    group by u.id, u.balance_sun, u.balance_micro_usdt`.execute(db.kysely);
   for (const r of rows.rows) {
-    if (BigInt(r.balance_sun) !== BigInt(r.total ?? 0n)) bad.push(`user ${r.id}: balance ${r.balance_sun} != entries ${r.total}`);
+    if (BigInt(r.balance_sun) !== BigInt(r.trx ?? 0n)) bad.push(`user ${r.id}: TRX balance ${r.balance_sun} != entries ${r.trx}`);
+    if (BigInt(r.balance_micro_usdt) !== BigInt(r.usdt ?? 0n)) bad.push(`user ${r.id}: USDT balance ${r.balance_micro_usdt} != entries ${r.usdt}`);
   }
   const debits = await sql<{ id: string; n: bigint }>`
     select o.id, cast(count(l.id) as bigint) as n from orders o
     left join ledger_entries l on l.order_id = o.id and l.kind = 'order_debit'
     group by o.id`.execute(db.kysely);
   for (const r of debits.rows) if (BigInt(r.n) !== 1n) bad.push(`order ${r.id}: ${r.n} debits`);
+  const mismatched = await sql<{ id: string; kind: string; currency: string; pay_currency: string }>`
+    select o.id, l.kind, l.currency, o.pay_currency from orders o
+    join ledger_entries l on l.order_id = o.id
+    where l.currency <> o.pay_currency
+      or (l.kind = 'order_debit' and l.amount_sun <> -o.price_sun)
+      or (l.kind = 'refund' and l.amount_sun <> o.price_sun)`.execute(db.kysely);
+  for (const r of mismatched.rows) bad.push(`order ${r.id}: ${r.kind} in ${r.currency} (paid in ${r.pay_currency}) or not for its price`);
   return bad;
 }

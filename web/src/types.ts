@@ -20,12 +20,18 @@ export interface Order {
   /** compatibility: the rental length in hours */
   duration_hours: number;
   receive_address: string;
-  /** what the user was charged, in sun */
-  price_sun: string;
-  /** compatibility: price_sun as a decimal TRX string */
-  cost_trx: string;
-  /** the rate the price was computed with */
-  rate_sun_per_energy_day: string;
+  /** TRX (amounts in sun, 10^-6 TRX) or USDT (amounts in micro-USDT, 10^-6 USDT) */
+  pay_currency: 'TRX' | 'USDT';
+  /** what the user was charged, in the smallest unit of the currency (sun or micro-USDT) */
+  price: string;
+  /** the rate per energy per day the price was computed with, in the smallest unit of the currency (sun or micro-USDT) */
+  rate_per_energy_day: string;
+  /** what the user was charged, in sun; null when paid in USDT */
+  price_sun: string | null;
+  /** compatibility: price_sun as a decimal TRX string; null when paid in USDT */
+  cost_trx: string | null;
+  /** the rate the price was computed with; null when paid in USDT */
+  rate_sun_per_energy_day: string | null;
   client_order_id: string | null;
   /** the pool account that delegated */
   pool_address: string | null;
@@ -50,7 +56,9 @@ export interface Order {
   /** why the order failed (it was refunded): receiver_is_contract, receiver_not_activated, no_pool_capacity, delegation_refused, pool_removed */
   error_code: string | null;
   error_message: string | null;
-  /** refunded to the balance when the order failed */
+  /** refunded to the balance it was paid from when the order failed, in the smallest unit of the currency (sun or micro-USDT) */
+  refunded: string | null;
+  /** refunded to the TRX balance when the order failed; null when paid in USDT */
   refunded_sun: string | null;
   created_at: string;
   updated_at: string;
@@ -150,7 +158,12 @@ export interface User {
   user_id: number;
   /** prepaid balance in sun */
   balance_sun: string;
+  /** balance_sun as a decimal TRX string */
   balance_trx: string;
+  /** prepaid USDT balance in micro-USDT (1 USDT = 1000000) */
+  balance_micro_usdt: string;
+  /** balance_micro_usdt as a decimal USDT string */
+  balance_usdt: string;
   created_at: string;
   updated_at: string;
 }
@@ -158,10 +171,16 @@ export interface User {
 export interface LedgerEntry {
   id: string;
   kind: 'deposit' | 'order_debit' | 'refund';
-  /** signed: deposits and refunds positive, order debits negative */
-  amount_sun: string;
-  /** the balance right after this entry */
-  balance_after_sun: string;
+  /** TRX (amounts in sun, 10^-6 TRX) or USDT (amounts in micro-USDT, 10^-6 USDT) */
+  currency: 'TRX' | 'USDT';
+  /** signed: deposits and refunds positive, order debits negative, in the smallest unit of the currency (sun or micro-USDT) */
+  amount: string;
+  /** the balance in this entry's currency right after it, in the smallest unit of the currency (sun or micro-USDT) */
+  balance_after: string;
+  /** compatibility: amount when the currency is TRX; null for USDT */
+  amount_sun: string | null;
+  /** compatibility: balance_after when the currency is TRX; null for USDT */
+  balance_after_sun: string | null;
   order_id: string | null;
   reference: string | null;
   created_at: string;

@@ -7,6 +7,7 @@ import { placeOrder } from '../../use-cases/place-order.js';
 import type { ApiContext } from '../context.js';
 import {
   ClientOrderId,
+  CurrencySchema,
   ErrorBody,
   Limit,
   OrderBody,
@@ -40,6 +41,11 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
       duration: Type.Union(config.durations.map((d) => Type.Literal(d.text)), { description: 'rental length' }),
       receive_address: Type.String({ description: 'TRON address (base58check) that receives the energy' }),
       client_order_id: Type.Optional(ClientOrderId),
+      pay_currency: Type.Optional(
+        Type.Union(CurrencySchema.anyOf, {
+          description: 'the balance to pay from: TRX (the default, priced by PRICE_TABLE) or USDT (priced by PRICE_TABLE_USDT, when set)',
+        }),
+      ),
     },
     { additionalProperties: false },
   );
@@ -79,10 +85,14 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
         energyAmount: BigInt(body.energy_amount),
         duration,
         receiveAddress: body.receive_address,
+        payCurrency: body.pay_currency ?? 'TRX',
         idempotencyKey: header ?? body.client_order_id ?? null,
       });
       if (created) {
-        request.log.info({ orderId: order.id, userId: order.user_id.toString(), priceSun: order.price_sun.toString() }, 'order created');
+        request.log.info(
+          { orderId: order.id, userId: order.user_id.toString(), price: order.price_sun.toString(), currency: order.pay_currency },
+          'order created',
+        );
         ctx.dispatch.orderPlaced(order.id);
       } else {
         request.log.info({ orderId: order.id, userId: order.user_id.toString() }, 'order replayed for idempotency key');

@@ -1,14 +1,15 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { sunToTrx } from '../../domain/amounts.js';
-import { billedDays, PRICE_FORMULA, quote } from '../../domain/pricing.js';
+import { billedDays, PRICE_FORMULA, priceTableFor, quote } from '../../domain/pricing.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody, Int64 } from '../schemas.js';
+import { CurrencySchema, ErrorBody, Int64 } from '../schemas.js';
 import type { TypedApp } from '../typed-app.js';
 
 const DurationPrice = Type.Object({
   duration: Type.String(),
   seconds: Int64(),
   rate_sun_per_energy_day: Type.String(),
+  rate_micro_usdt_per_energy_day: Type.Union([Type.String(), Type.Null()], { description: 'from PRICE_TABLE_USDT; null when USDT is not accepted' }),
   billed_days: Int64(),
 });
 
@@ -20,13 +21,19 @@ const PriceTableBody = Type.Object({
   durations: Type.Array(DurationPrice),
 });
 
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
 const QuoteBody = Type.Object({
   energy_amount: Int64(),
   duration: Type.String(),
-  rate_sun_per_energy_day: Type.String(),
+  pay_currency: CurrencySchema,
+  rate_per_energy_day: Type.String({ description: 'in the smallest unit of pay_currency (sun or micro-USDT)' }),
+  price: Type.String({ description: 'in the smallest unit of pay_currency (sun or micro-USDT)' }),
+  price_decimal: Type.String({ description: 'price as a decimal string of pay_currency (TRX or USDT)' }),
+  rate_sun_per_energy_day: Nullable(Type.String({ description: 'for TRX; null for USDT' })),
   billed_days: Int64(),
-  price_sun: Type.String(),
-  price_trx: Type.String(),
+  price_sun: Nullable(Type.String({ description: 'for TRX; null for USDT' })),
+  price_trx: Nullable(Type.String({ description: 'for TRX; null for USDT' })),
   formula: Type.String(),
 });
 
@@ -51,6 +58,7 @@ export function priceRoutes(app: TypedApp, ctx: ApiContext): void {
         duration: d.text,
         seconds: d.seconds,
         rate_sun_per_energy_day: ctx.config.rates.get(d.text)!.toString(),
+        rate_micro_usdt_per_energy_day: ctx.config.ratesUsdt?.get(d.text)?.toString() ?? null,
         billed_days: billedDays(d.seconds),
       })),
     }),
@@ -60,6 +68,7 @@ export function priceRoutes(app: TypedApp, ctx: ApiContext): void {
     {
       energy_amount: Type.Integer({ minimum: Number(config.minEnergy), maximum: Number(config.maxEnergy) }),
       duration: Type.Union(config.durations.map((d) => Type.Literal(d.text))),
+      pay_currency: Type.Optional(Type.Union(CurrencySchema.anyOf, { description: 'TRX (the default) or USDT' })),
     },
     { additionalProperties: false },
   );
@@ -75,14 +84,21 @@ export function priceRoutes(app: TypedApp, ctx: ApiContext): void {
     },
     async (request): Promise<Static<typeof QuoteBody>> => {
       const duration = config.durations.find((d) => d.text === request.query.duration)!;
-      const q = quote(ctx.config, BigInt(request.query.energy_amount), duration);
+      const currency = request.query.pay_currency ?? 'TRX';
+      const q = quote(priceTableFor(ctx.config, currency), BigInt(request.query.energy_amount), duration);
+      const trx = currency === 'TRX';
       return {
         energy_amount: q.energyAmount,
         duration: duration.text,
-        rate_sun_per_energy_day: q.rateSunPerEnergyDay.toString(),
+        pay_currency: currency,
+        rate_per_energy_day: q.rateSunPerEnergyDay.toString(),
+        price: q.priceSun.toString(),
+        // Both currencies have six decimals.
+        price_decimal: sunToTrx(q.priceSun),
+        rate_sun_per_energy_day: trx ? q.rateSunPerEnergyDay.toString() : null,
         billed_days: q.billedDays,
-        price_sun: q.priceSun.toString(),
-        price_trx: sunToTrx(q.priceSun),
+        price_sun: trx ? q.priceSun.toString() : null,
+        price_trx: trx ? sunToTrx(q.priceSun) : null,
         formula: PRICE_FORMULA,
       };
     },

@@ -1,15 +1,19 @@
 import { Type } from '@sinclair/typebox';
 import { parsePositiveInt64 } from '../../domain/amounts.js';
-import { invalid, notFound } from '../../domain/errors.js';
+import { CURRENCIES, SMALLEST_UNIT } from '../../domain/currency.js';
+import { parseAccountXpub } from '../../domain/deposit-address.js';
+import { AppError, invalid, notFound } from '../../domain/errors.js';
 import { findUser, listLedger, listUsers } from '../../db/users.js';
+import { CHAIN_REFERENCE_PREFIX } from '../../use-cases/chain-deposit.js';
 import { deposit } from '../../use-cases/deposit.js';
+import { depositAddressFor } from '../../use-cases/deposit-address.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody, Int64, LedgerEntryBody, LedgerPageBody, Limit, UserBody, UserIdParam, UserPageBody } from '../schemas.js';
+import { CurrencySchema, DepositAddressBody, ErrorBody, Int64, LedgerEntryBody, LedgerPageBody, Limit, UserBody, UserIdParam, UserPageBody } from '../schemas.js';
 import { userIdOf } from '../user-id.js';
 import { ledgerEntryView, userView } from '../views.js';
 import type { TypedApp } from '../typed-app.js';
 
-/** Largest single deposit: 100 billion TRX, more than the TRX supply. */
+/** Largest single deposit: 100 billion TRX (or USDT), more than either supply. */
 const MAX_DEPOSIT_SUN = 100_000_000_000_000_000n;
 
 const Params = Type.Object({ user_id: UserIdParam });
@@ -85,11 +89,41 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
     },
   );
 
+  // Checked at start (config); parsed once here.
+  const account = ctx.config.deposits.xpub === undefined ? undefined : parseAccountXpub(ctx.config.deposits.xpub);
+  app.get(
+    '/api/users/:user_id/deposit-address',
+    {
+      preHandler: ctx.guards.client,
+      schema: {
+        summary: "A user's own address to send TRX or USDT to",
+        description:
+          "Derived from DEPOSIT_XPUB at m/44'/195'/0'/0/<index>; the same address every time, created (with the user) on the first call. " +
+          'Transfers to it are credited to the balance once solidified, from MIN_DEPOSIT_TRX_SUN or MIN_DEPOSIT_USDT up. 404 deposits_not_configured without DEPOSIT_XPUB.',
+        tags: ['users'],
+        params: Params,
+        response: { 200: DepositAddressBody, '4xx': ErrorBody },
+      },
+    },
+    async (request) => {
+      if (account === undefined) {
+        throw new AppError('deposits_not_configured', 404, 'this Joule has no deposit addresses: DEPOSIT_XPUB is not set');
+      }
+      const userId = userIdOf(request.params.user_id);
+      const row = await depositAddressFor(ctx.db, account, userId);
+      return { user_id: userId, address: row.address, index: Number(row.derivation_index), currencies: [...CURRENCIES] };
+    },
+  );
+
+  const AmountInput = (description: string) =>
+    Type.Union([Type.String({ pattern: '^[1-9][0-9]{0,17}$' }), Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })], {
+      description: `${description}; a decimal string keeps it exact`,
+    });
   const DepositBody = Type.Object(
     {
-      amount_sun: Type.Union([Type.String({ pattern: '^[1-9][0-9]{0,17}$' }), Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })], {
-        description: 'amount to credit, in sun (1 TRX = 1000000 sun); a decimal string keeps it exact',
-      }),
+      currency: Type.Optional(Type.Union(CurrencySchema.anyOf, { description: 'what to credit: TRX (the default) or USDT' })),
+      amount: Type.Optional(AmountInput('amount to credit in the smallest unit of currency: sun (1 TRX = 1000000) or micro-USDT (1 USDT = 1000000)')),
+      amount_sun: Type.Optional(AmountInput('compatibility: amount for a TRX deposit, in sun (1 TRX = 1000000 sun); send amount or amount_sun')),
       reference: Type.String({
         minLength: 1,
         maxLength: 128,
@@ -99,14 +133,23 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
     },
     { additionalProperties: false },
   );
-  const DepositResult = Type.Object({ user_id: Int64(), balance_sun: Type.String(), entry: LedgerEntryBody });
+  const DepositResult = Type.Object({
+    user_id: Int64(),
+    currency: CurrencySchema,
+    balance: Type.String({ description: "the user's balance in currency right after, in its smallest unit" }),
+    balance_sun: Type.String({ description: "the user's TRX balance, in sun" }),
+    balance_micro_usdt: Type.String({ description: "the user's USDT balance, in micro-USDT" }),
+    entry: LedgerEntryBody,
+  });
   app.post(
     '/api/users/:user_id/deposits',
     {
       preHandler: ctx.guards.admin,
       schema: {
         summary: "Credit a user's prepaid balance (admin)",
-        description: 'Creates the user on first deposit. Idempotent by reference: a replay returns the first entry (200); the same reference with another user or amount is 409.',
+        description:
+          'Creates the user on first deposit. TRX unless currency says USDT; the amount is in the smallest unit (amount_sun is the older name, for TRX). ' +
+          'Idempotent by reference: a replay returns the first entry (200); the same reference with another user, currency or amount is 409.',
         tags: ['users'],
         security: [{ adminToken: [] }],
         params: Params,
@@ -116,17 +159,34 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const userId = userIdOf(request.params.user_id);
-      const amount = parsePositiveInt64(request.body.amount_sun);
+      const body = request.body;
+      const currency = body.currency ?? 'TRX';
+      if (body.amount !== undefined && body.amount_sun !== undefined) throw invalid('invalid_amount', 'send amount or amount_sun, not both');
+      if (body.amount === undefined && body.amount_sun === undefined) throw invalid('missing_field', 'field "amount" is required');
+      if (body.amount_sun !== undefined && currency !== 'TRX') {
+        throw invalid('invalid_amount', `amount_sun is for TRX; send amount, in ${SMALLEST_UNIT[currency]}`);
+      }
+      const amount = parsePositiveInt64(body.amount ?? body.amount_sun);
       if (amount === null || amount > MAX_DEPOSIT_SUN) {
-        throw invalid('invalid_amount', `amount_sun must be a positive whole number of sun up to ${MAX_DEPOSIT_SUN}`);
+        const field = body.amount === undefined ? 'amount_sun' : 'amount';
+        throw invalid('invalid_amount', `${field} must be a positive whole number of ${SMALLEST_UNIT[currency]} up to ${MAX_DEPOSIT_SUN}`);
       }
-      const result = await deposit(ctx.db, { userId, amountSun: amount, reference: request.body.reference });
+      if (body.reference.startsWith(CHAIN_REFERENCE_PREFIX)) {
+        throw invalid('invalid_reference', `references starting with ${CHAIN_REFERENCE_PREFIX} are kept for deposits seen on chain`);
+      }
+      const result = await deposit(ctx.db, { userId, currency, amount, reference: body.reference });
       if (result.created) {
-        request.log.info({ userId: userId.toString(), amountSun: amount.toString(), entryId: result.entry.id.toString() }, 'deposit credited');
+        request.log.info({ userId: userId.toString(), currency, amount: amount.toString(), entryId: result.entry.id.toString() }, 'deposit credited');
       }
-      return reply
-        .code(result.created ? 201 : 200)
-        .send({ user_id: userId, balance_sun: result.balanceSun.toString(), entry: ledgerEntryView(result.entry) });
+      const { balance_sun, balance_micro_usdt } = result.balances;
+      return reply.code(result.created ? 201 : 200).send({
+        user_id: userId,
+        currency: result.entry.currency,
+        balance: (result.entry.currency === 'TRX' ? balance_sun : balance_micro_usdt).toString(),
+        balance_sun: balance_sun.toString(),
+        balance_micro_usdt: balance_micro_usdt.toString(),
+        entry: ledgerEntryView(result.entry),
+      });
     },
   );
 }

@@ -6,6 +6,7 @@ import * as m003 from './003-pool-snapshots.js';
 import * as m004 from './004-partial-indexes.js';
 import * as m005 from './005-delivered-energy-and-pool-fees.js';
 import * as m006 from './006-block-follower.js';
+import * as m007 from './007-currencies-and-deposit-addresses.js';
 
 export interface Migration {
   name: string;
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '004-partial-indexes', up: m004.up },
   { name: '005-delivered-energy-and-pool-fees', up: m005.up },
   { name: '006-block-follower', up: m006.up },
+  { name: '007-currencies-and-deposit-addresses', up: m007.up },
 ];

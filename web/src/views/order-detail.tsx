@@ -79,7 +79,7 @@ function Summary({ order: o }: { order: Order }) {
       <dt>{t('col.duration')}</dt>
       <dd>{o.duration}</dd>
       <dt>{t('col.price')}</dt>
-      <dd>{trx(o.price_sun)}</dd>
+      <dd>{trx(o.price)}{o.pay_currency === 'TRX' ? '' : ` ${o.pay_currency}`}</dd>
       <dt>{t('col.receiver')}</dt>
       <dd>
         <Mono value={o.receive_address} />

@@ -40,7 +40,7 @@ export function OrderTable({ orders }: { orders: Order[] }) {
             </td>
             <td class="num">{count(o.energy_amount)}</td>
             <td>{o.duration}</td>
-            <td class="num">{trx(o.price_sun)}</td>
+            <td class="num">{trx(o.price)}{o.pay_currency === 'TRX' ? '' : ` ${o.pay_currency}`}</td>
             <td>
               <Mono value={o.receive_address} short={short(o.receive_address)} />
             </td>

@@ -38,7 +38,8 @@ export function UserDetail({ id, params }: { id: string; params: URLSearchParams
           ) : (
             <>
               <h1>
-                {t('user.title', { id })} <span class="balance">{trx(d.user.balance_sun)} TRX</span>
+                {t('user.title', { id })} <span class="balance">{trx(d.user.balance_sun)} TRX</span>{' '}
+                <span class="balance-usdt">{trx(d.user.balance_micro_usdt)} USDT</span>
               </h1>
               <Card title={t('user.ledger')} wide>
                 <Loaded polled={ledger}>
@@ -59,8 +60,12 @@ export function UserDetail({ id, params }: { id: string; params: URLSearchParams
                           <tr>
                             <td>{time(e.created_at)}</td>
                             <td>{t(`ledger.${e.kind}`)}</td>
-                            <td class={`num ${e.amount_sun.startsWith('-') ? 'bad' : 'ok'}`}>{trx(e.amount_sun)}</td>
-                            <td class="num">{trx(e.balance_after_sun)}</td>
+                            <td class={`num ${e.amount.startsWith('-') ? 'bad' : 'ok'}`}>
+                              {trx(e.amount)} {e.currency}
+                            </td>
+                            <td class="num">
+                              {trx(e.balance_after)} {e.currency}
+                            </td>
                             <td>
                               {e.order_id && (
                                 <a href={href(`orders/${e.order_id}`)}>

@@ -25,6 +25,7 @@ export function Users({ params }: { params: URLSearchParams }) {
                 <tr>
                   <th>{t('col.user')}</th>
                   <th class="num">{t('col.balance')}</th>
+                  <th class="num">{t('col.balanceUsdt')}</th>
                   <th>{t('col.since')}</th>
                 </tr>
               </thead>
@@ -35,6 +36,7 @@ export function Users({ params }: { params: URLSearchParams }) {
                       <a href={href(`users/${user.user_id}`)}>{String(user.user_id)}</a>
                     </td>
                     <td class="num">{trx(user.balance_sun)}</td>
+                    <td class="num">{trx(user.balance_micro_usdt)}</td>
                     <td>{time(user.created_at)}</td>
                   </tr>
                 ))}

@@ -1,0 +1,13 @@
+/**
+ * What a balance is held in and an order paid with. Every amount is an
+ * integer in the currency's smallest unit: sun for TRX (10^-6 TRX), and
+ * micro-USDT for USDT (10^-6 USDT, the TRC-20 token's own 6 decimals). Both
+ * have six decimals, so one formatter writes either as a decimal string.
+ */
+export const CURRENCIES = ['TRX', 'USDT'] as const;
+export type Currency = (typeof CURRENCIES)[number];
+
+export const isCurrency = (value: unknown): value is Currency => (CURRENCIES as readonly unknown[]).includes(value);
+
+/** The smallest unit's name, for messages and the API reference. */
+export const SMALLEST_UNIT: Readonly<Record<Currency, string>> = { TRX: 'sun', USDT: 'micro-USDT' };
