@@ -140,7 +140,8 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
       });
       const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
       const queue = producer ? { config: config.queue, producer } : undefined;
-      const started = startEngine({ db, chain, pools, config: config.engine, log: log.child({ role: 'worker' }), workerId, queue });
+      const deposits = config.deposits.xpub === undefined ? undefined : { minimums: config.deposits.minimums };
+      const started = startEngine({ db, chain, pools, config: config.engine, log: log.child({ role: 'worker' }), workerId, queue, deposits });
       engine = started;
       opened.push(() => started.close());
       log.info({ workerId, pools: pools.map((p) => p.address), delegateLock: config.engine.delegateLock }, 'worker started');

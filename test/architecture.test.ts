@@ -20,7 +20,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'use-cases': ['domain', 'db'],
   chain: ['domain', 'config'],
   dispatch: ['domain', 'config', 'db', 'observability'],
-  engine: ['domain', 'config', 'db', 'chain', 'dispatch', 'observability'],
+  engine: ['domain', 'config', 'db', 'use-cases', 'chain', 'dispatch', 'observability'],
   api: ['domain', 'config', 'db', 'use-cases', 'dispatch', 'observability'],
   'admin-token': ['config', 'observability'],
   // The node simulator is a world of its own: it knows nothing of Joule.

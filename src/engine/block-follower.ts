@@ -4,11 +4,23 @@ import { anyOpenTransaction, openPastExpiration, openTransactionsAmong, updateOp
 import { makeOrdersDue } from '../db/order-leases.js';
 import { chargeBandwidth } from '../db/pool-snapshots.js';
 import { TX_BYTES } from '../domain/pool-fees.js';
+import type { DbHandle } from '../db/connect.js';
 import type { EngineContext } from './context.js';
 import { recordFee } from './journaled-transaction.js';
 
 /** With nothing of ours in flight, the chain is read this many poll intervals apart (a minute on mainnet). */
 const IDLE_POLLS = 20;
+
+/**
+ * Something else that reads the blocks the follower reads (deposits to our
+ * addresses): `find` makes its requests first, then `apply` writes in the
+ * follower's database transaction, with the cursor's move, so nothing is
+ * missed after a crash and a batch read twice changes nothing twice.
+ */
+export interface BlockWatcher<T = unknown> {
+  find(blocks: readonly ChainBlock[]): Promise<T>;
+  apply(tx: DbHandle, found: T): Promise<void>;
+}
 
 /** What a block said about one of our transactions. */
 interface Sighting {
@@ -42,6 +54,7 @@ export class BlockFollower {
   constructor(
     private readonly ctx: EngineContext,
     private readonly wake: (orderId: string) => void,
+    private readonly watchers: readonly BlockWatcher[] = [],
   ) {}
 
   start(): void {
@@ -119,6 +132,7 @@ export class BlockFollower {
     const sightings: Sighting[] = ours.map((tx) => ({ tx, ...where.get(tx.txid)! }));
     // What the block cannot say (no result, a failure's message) is looked up by id.
     const receipts = await Promise.all(sightings.map((s) => this.receiptIfNeeded(s)));
+    const watched = await Promise.all(this.watchers.map((w) => w.find(blocks)));
     const last = blocks.at(-1)!;
     const burnt = new Map<string, bigint>();
     const settledOrders = await db.transaction(async (tx) => {
@@ -143,6 +157,7 @@ export class BlockFollower {
         if (await updateOpenChainTx(tx, expired.txid, { status: 'expired' })) orders.add(expired.order_id);
       }
       await makeOrdersDue(tx, [...orders]);
+      for (const [i, w] of this.watchers.entries()) await w.apply(tx, watched[i]);
       if (!(await advanceCursor(tx, workerId, last))) throw new Error('the follower lost its lease; another worker follows now');
       return orders;
     });

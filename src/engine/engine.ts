@@ -4,6 +4,7 @@ import type { Db } from '../db/connect.js';
 import type { Logger } from '../observability/logger.js';
 import type { EngineContext } from './context.js';
 import { BlockFollower } from './block-follower.js';
+import { DepositWatch } from './deposit-watch.js';
 import { chainParameterCache } from './chain-parameters.js';
 import { OrderRunner } from './order-runner.js';
 import { PoolMonitor } from './pool-monitor.js';
@@ -46,6 +47,8 @@ export function startEngine(opts: {
   workerId: string;
   /** Consume wake-ups and reclaim jobs from BullMQ; `producer` schedules the reclaims (closed by its owner). */
   queue?: { config: QueueConfig; producer: QueueDispatch } | undefined;
+  /** With DEPOSIT_XPUB: credit transfers to the users' deposit addresses, below these amounts only recorded. */
+  deposits?: { minimums: { TRX: bigint; USDT: bigint } } | undefined;
 }): Engine {
   const { config } = opts;
   const ctx: EngineContext = {
@@ -75,7 +78,8 @@ export function startEngine(opts: {
   poolMonitor.start();
   const runner = new OrderRunner(ctx, config.concurrency);
   // The only confirmation path: settles our transactions from the solidified blocks and wakes their orders.
-  const follower = new BlockFollower(ctx, (orderId) => runner.wake(orderId, true));
+  const watchers = opts.deposits ? [new DepositWatch(ctx.db, ctx.chain, opts.deposits.minimums, ctx.log)] : [];
+  const follower = new BlockFollower(ctx, (orderId) => runner.wake(orderId, true), watchers);
   follower.start();
   const sweeper = new Sweeper(ctx, runner, config.sweepIntervalMs, 200, opts.queue?.config.sweepGraceMs ?? 0);
   sweeper.start();

@@ -1,0 +1,65 @@
+import type { ChainBlock, ChainGateway } from '../chain/gateway.js';
+import type { DbHandle } from '../db/connect.js';
+import type { Logger } from '../observability/logger.js';
+import { creditChainDeposit, depositOwners, type ChainDeposit } from '../use-cases/chain-deposit.js';
+import type { BlockWatcher } from './block-follower.js';
+
+/** Tether USD's contract on mainnet (and the devnet's built-in USDT). */
+export const USDT_CONTRACT = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
+
+/**
+ * Finds, in the solidified blocks the follower reads, the payments to our
+ * users' deposit addresses, and credits each once. TRX transfers are read
+ * from the block itself. A USDT transfer to one of our addresses (a direct
+ * transfer call, which the block shows) is confirmed by its receipt's
+ * Transfer events: one request per such transfer, never one per block.
+ * Failed transactions are never credited (only SUCCESS in the block, and a
+ * failed call emits no event).
+ */
+export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
+  constructor(
+    private readonly db: DbHandle,
+    private readonly chain: ChainGateway,
+    private readonly minimums: { TRX: bigint; USDT: bigint },
+    private readonly log: Logger,
+  ) {}
+
+  /** What these blocks paid to deposit addresses. Reads only; crediting is `credit`, in the follower's transaction. */
+  async find(blocks: readonly ChainBlock[]): Promise<ChainDeposit[]> {
+    const candidates = blocks.flatMap((block) =>
+      block.transactions
+        .filter((t) => t.result === 'SUCCESS' && t.payment !== undefined && (t.payment.kind === 'TRX' || t.payment.token === USDT_CONTRACT))
+        .map((t) => ({ block, txid: t.txid, payment: t.payment! })),
+    );
+    if (candidates.length === 0) return [];
+    const owners = await depositOwners(this.db, [...new Set(candidates.map((c) => c.payment.to))]);
+    const found: ChainDeposit[] = [];
+    for (const c of candidates) {
+      if (!owners.has(c.payment.to)) continue;
+      const at = { txid: c.txid, blockNumber: c.block.number, blockTime: c.block.timestamp };
+      if (c.payment.kind === 'TRX') {
+        found.push({ address: c.payment.to, currency: 'TRX', amount: c.payment.amount, eventIndex: 0, ...at });
+        continue;
+      }
+      for (const e of await this.chain.transferEvents(c.txid)) {
+        if (e.token === USDT_CONTRACT && owners.has(e.to)) found.push({ address: e.to, currency: 'USDT', amount: e.amount, eventIndex: e.index, ...at });
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Credits what `find` found, each once, in the follower's transaction (a
+   * repeat, after a restart or by another worker, is a duplicate).
+   */
+  async apply(tx: DbHandle, deposits: readonly ChainDeposit[]): Promise<void> {
+    for (const d of deposits) {
+      const outcome = await creditChainDeposit(tx, d, this.minimums);
+      if (outcome === 'duplicate') continue;
+      this.log.info(
+        { address: d.address, currency: d.currency, amount: d.amount.toString(), txid: d.txid, eventIndex: d.eventIndex, block: d.blockNumber.toString(), outcome },
+        outcome === 'credited' ? 'deposit credited' : 'deposit below the minimum: recorded, not credited',
+      );
+    }
+  }
+}
