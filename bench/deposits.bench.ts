@@ -22,7 +22,9 @@
 // devnet's counters every 10 ms): before it, the follower was waiting for its
 // next poll (with no transaction of ours in flight it reads the chain only every
 // 20 polls: 2 s here, a minute on mainnet); after it, the read, the receipts
-// and the crediting transaction.
+// and the crediting transaction. Joule's request budget is its own default
+// (TRON_MAX_RPS 10 whenever TRON_FULL_HOST is set, which throttles the receipt
+// lookups) unless --max-rps is given (e.g. unlimited).
 //
 // Baseline, the raw parts of the same work without Joule's logic: the same
 // blocks read with the gateway's solidBlocks (100 a request, as the follower
