@@ -18,6 +18,12 @@ const IDLE_POLLS = 20;
  * missed after a crash and a batch read twice changes nothing twice.
  */
 export interface BlockWatcher<T = unknown> {
+  /**
+   * How many of these blocks (from the first, at least one) to take this
+   * turn: a watcher whose `find` asks the node per item keeps each turn
+   * short, so that confirmations are not held up behind it.
+   */
+  take?(blocks: readonly ChainBlock[]): Promise<number>;
   find(blocks: readonly ChainBlock[]): Promise<T>;
   apply(tx: DbHandle, found: T): Promise<void>;
 }
@@ -101,9 +107,11 @@ export class BlockFollower {
     const blocks = await chain.solidBlocks(cursor.block_number + 1n, BLOCKS_PER_REQUEST);
     const contiguous = this.contiguous(cursor, blocks);
     if (contiguous.length === 0) return interval;
-    await this.settle(cursor, contiguous);
-    // A full batch: more are waiting (catching up after downtime).
-    return contiguous.length >= BLOCKS_PER_REQUEST ? 0 : interval;
+    let take = contiguous.length;
+    for (const w of this.watchers) if (w.take) take = Math.min(take, Math.max(1, await w.take(contiguous)));
+    await this.settle(cursor, contiguous.slice(0, take));
+    // A full batch, or blocks left for the next turn: more are waiting (catching up after downtime).
+    return contiguous.length >= BLOCKS_PER_REQUEST || take < contiguous.length ? 0 : interval;
   }
 
   /** The blocks that follow the cursor without a gap (a node that pruned history can skip some). */

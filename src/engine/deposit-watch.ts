@@ -8,6 +8,13 @@ import type { BlockWatcher } from './block-follower.js';
 export const USDT_CONTRACT = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 
 /**
+ * Receipts read in one follower turn at most: at TronGrid's 10 requests a
+ * second, a burst of USDT deposits holds the follower (and every order's
+ * confirmation) for about 2 s a turn, not for the whole burst.
+ */
+const RECEIPTS_PER_TURN = 20;
+
+/**
  * Finds, in the solidified blocks the follower reads, the payments to our
  * users' deposit addresses, and credits each once. TRX transfers are read
  * from the block itself. A USDT transfer to one of our addresses (a direct
@@ -24,15 +31,32 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
     private readonly log: Logger,
   ) {}
 
-  /** What these blocks paid to deposit addresses. Reads only; crediting is `credit`, in the follower's transaction. */
-  async find(blocks: readonly ChainBlock[]): Promise<ChainDeposit[]> {
+  /** Payments in these blocks that may be deposits, and which of their receivers are deposit addresses. */
+  private async candidates(blocks: readonly ChainBlock[]) {
     const candidates = blocks.flatMap((block) =>
       block.transactions
         .filter((t) => t.result === 'SUCCESS' && t.payment !== undefined && (t.payment.kind === 'TRX' || t.payment.token === USDT_CONTRACT))
         .map((t) => ({ block, txid: t.txid, payment: t.payment! })),
     );
+    const owners = candidates.length === 0 ? new Map<string, bigint>() : await depositOwners(this.db, [...new Set(candidates.map((c) => c.payment.to))]);
+    return { candidates, owners };
+  }
+
+  /** As many blocks as need no more than RECEIPTS_PER_TURN receipts (at least one). */
+  async take(blocks: readonly ChainBlock[]): Promise<number> {
+    const { candidates, owners } = await this.candidates(blocks);
+    let receipts = 0;
+    for (const [i, block] of blocks.entries()) {
+      receipts += candidates.filter((c) => c.block === block && c.payment.kind === 'TRC20' && owners.has(c.payment.to)).length;
+      if (receipts > RECEIPTS_PER_TURN) return Math.max(1, i);
+    }
+    return blocks.length;
+  }
+
+  /** What these blocks paid to deposit addresses. Reads only; crediting is `apply`, in the follower's transaction. */
+  async find(blocks: readonly ChainBlock[]): Promise<ChainDeposit[]> {
+    const { candidates, owners } = await this.candidates(blocks);
     if (candidates.length === 0) return [];
-    const owners = await depositOwners(this.db, [...new Set(candidates.map((c) => c.payment.to))]);
     const found: ChainDeposit[] = [];
     for (const c of candidates) {
       if (!owners.has(c.payment.to)) continue;
