@@ -341,28 +341,29 @@ function parseChain(env: Env): ChainConfig {
     throw new ConfigError('TRON_FULL_HOST', 'must be an http(s) URL of a java-tron full node');
   }
   const poolKeys = parsePoolKeys(env);
+  const devnet: DevnetConfig = {
+    host: text(env, 'DEVNET_HOST', '127.0.0.1'),
+    port: Number(integer(env, 'DEVNET_PORT', 8090n, 0n, 65_535n)),
+    profile: oneOf(env, 'DEVNET_PROFILE', ['default', 'mainnet', 'trongrid'] as const, 'default'),
+    blockIntervalMs: env.DEVNET_BLOCK_INTERVAL_MS?.trim() ? ms(env, 'DEVNET_BLOCK_INTERVAL_MS', 0, 0, 60_000) : undefined,
+    solidifyLag: env.DEVNET_SOLIDIFY_LAG?.trim() ? ms(env, 'DEVNET_SOLIDIFY_LAG', 0, 0, 1000) : undefined,
+    rateLimitPerSecond: env.DEVNET_RATE_LIMIT_PER_SECOND?.trim() ? ms(env, 'DEVNET_RATE_LIMIT_PER_SECOND', 1, 1, 100_000) : undefined,
+    rateLimitPerDay: env.DEVNET_RATE_LIMIT_PER_DAY?.trim() ? ms(env, 'DEVNET_RATE_LIMIT_PER_DAY', 1, 1, 1_000_000_000) : undefined,
+    rateLimitSuspendMs: env.DEVNET_RATE_LIMIT_SUSPEND_MS?.trim() ? ms(env, 'DEVNET_RATE_LIMIT_SUSPEND_MS', 0, 0, 86_400_000) : undefined,
+    totalEnergyLimit: env.DEVNET_TOTAL_ENERGY_LIMIT?.trim() ? integer(env, 'DEVNET_TOTAL_ENERGY_LIMIT', 0n, 1n, 10n ** 15n) : undefined,
+    genesisFile: env.DEVNET_GENESIS?.trim() || undefined,
+    seed: env.DEVNET_SEED?.trim() || undefined,
+    dataFile: env.DEVNET_DATA_FILE?.trim() || undefined,
+  };
   return {
     fullHost,
     apiKey: env.TRON_API_KEY?.trim() || undefined,
     timeoutMs: ms(env, 'CHAIN_TIMEOUT_MS', 10_000, 100, 600_000),
     // A provider's quota (TronGrid: 15 a second per key) with room to spare; our own devnet has none
     // unless it plays TronGrid.
-    maxRps: requestRate(env, 'TRON_MAX_RPS', fullHost === undefined && env.DEVNET_PROFILE?.trim() !== 'trongrid' ? Infinity : 10),
+    maxRps: requestRate(env, 'TRON_MAX_RPS', fullHost === undefined && devnet.profile !== 'trongrid' ? Infinity : 10),
     poolKeys,
-    devnet: {
-      host: text(env, 'DEVNET_HOST', '127.0.0.1'),
-      port: Number(integer(env, 'DEVNET_PORT', 8090n, 0n, 65_535n)),
-      profile: oneOf(env, 'DEVNET_PROFILE', ['default', 'mainnet', 'trongrid'] as const, 'default'),
-      blockIntervalMs: env.DEVNET_BLOCK_INTERVAL_MS?.trim() ? ms(env, 'DEVNET_BLOCK_INTERVAL_MS', 0, 0, 60_000) : undefined,
-      solidifyLag: env.DEVNET_SOLIDIFY_LAG?.trim() ? ms(env, 'DEVNET_SOLIDIFY_LAG', 0, 0, 1000) : undefined,
-      rateLimitPerSecond: env.DEVNET_RATE_LIMIT_PER_SECOND?.trim() ? ms(env, 'DEVNET_RATE_LIMIT_PER_SECOND', 1, 1, 100_000) : undefined,
-      rateLimitPerDay: env.DEVNET_RATE_LIMIT_PER_DAY?.trim() ? ms(env, 'DEVNET_RATE_LIMIT_PER_DAY', 1, 1, 1_000_000_000) : undefined,
-      rateLimitSuspendMs: env.DEVNET_RATE_LIMIT_SUSPEND_MS?.trim() ? ms(env, 'DEVNET_RATE_LIMIT_SUSPEND_MS', 0, 0, 86_400_000) : undefined,
-      totalEnergyLimit: env.DEVNET_TOTAL_ENERGY_LIMIT?.trim() ? integer(env, 'DEVNET_TOTAL_ENERGY_LIMIT', 0n, 1n, 10n ** 15n) : undefined,
-      genesisFile: env.DEVNET_GENESIS?.trim() || undefined,
-      seed: env.DEVNET_SEED?.trim() || undefined,
-      dataFile: env.DEVNET_DATA_FILE?.trim() || undefined,
-    },
+    devnet,
   };
 }
 
@@ -385,17 +386,17 @@ function requestRate(env: Env, name: string, fallback: number): number {
  * transactions update their snapshots as they confirm), every 10 s on the
  * devnet, where requests cost nothing.
  */
-function chainTiming(env: Env, fullHost: string | undefined): { blockMs: number; poolRefreshMs: number } {
-  if (fullHost !== undefined) return { blockMs: 3000, poolRefreshMs: 300_000 };
-  const explicit = env.DEVNET_BLOCK_INTERVAL_MS?.trim();
-  const profileBlockMs = (env.DEVNET_PROFILE?.trim() || 'default') === 'default' ? 1000 : 3000;
-  const blockMs = explicit && /^[0-9]+$/.test(explicit) && Number(explicit) >= 50 ? Math.min(Number(explicit), 60_000) : profileBlockMs;
+function chainTiming(chain: ChainConfig): { blockMs: number; poolRefreshMs: number } {
+  if (chain.fullHost !== undefined) return { blockMs: 3000, poolRefreshMs: 300_000 };
+  const { profile, blockIntervalMs } = chain.devnet;
+  // Below 50 ms (0: blocks on request) is no pace to poll at: the profile's then.
+  const blockMs = blockIntervalMs !== undefined && blockIntervalMs >= 50 ? blockIntervalMs : profile === 'default' ? 1000 : 3000;
   return { blockMs, poolRefreshMs: 10_000 };
 }
 
-function parseEngine(env: Env, fullHost: string | undefined): EngineConfig {
+function parseEngine(env: Env, chain: ChainConfig): EngineConfig {
   const crash = env.JOULE_CRASH_POINT?.trim() || undefined;
-  const timing = chainTiming(env, fullHost);
+  const timing = chainTiming(chain);
   return {
     delegateLock: bool(env, 'DELEGATE_LOCK', true),
     energyMarginBps: Number(integer(env, 'ENERGY_MARGIN_BPS', 50n, 0n, 5000n)),
@@ -528,7 +529,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): Config {
       maxConcurrentReads: ms(env, 'HTTP_MAX_CONCURRENT_READS', 16, 1, 10_000),
     },
     chain,
-    engine: parseEngine(env, chain.fullHost),
+    engine: parseEngine(env, chain),
     queue: parseQueue(env),
     metricsPublic: bool(env, 'METRICS_PUBLIC', false),
     workerMetricsPort: env.WORKER_METRICS_PORT?.trim() ? Number(integer(env, 'WORKER_METRICS_PORT', 0n, 0n, 65_535n)) : undefined,
