@@ -33,8 +33,7 @@ export function bandwidthPayer(m: FeeMeans, bytes: bigint): 'staked' | 'free' | 
 
 /** Whether the pool can pay for one more transaction of TX_BYTES now. */
 export function canPayFee(m: FeeMeans, transactionFeeSun: bigint): boolean {
-  const { free, staked } = bandwidthLeft(m);
-  return staked >= TX_BYTES || free >= TX_BYTES || m.balanceSun >= TX_BYTES * transactionFeeSun;
+  return bandwidthPayer(m, TX_BYTES) !== 'burn' || m.balanceSun >= TX_BYTES * transactionFeeSun;
 }
 
 /** About how many more transactions the pool can pay for before bandwidth recovers (none of it counted back). */

@@ -45,10 +45,11 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
   /** As many blocks as need no more than RECEIPTS_PER_TURN receipts (at least one). */
   async take(blocks: readonly ChainBlock[]): Promise<number> {
     const { candidates, owners } = await this.candidates(blocks);
+    // Candidates come block by block, in order: the first block that would pass the cap is left out.
     let receipts = 0;
-    for (const [i, block] of blocks.entries()) {
-      receipts += candidates.filter((c) => c.block === block && c.payment.kind === 'TRC20' && owners.has(c.payment.to)).length;
-      if (receipts > RECEIPTS_PER_TURN) return Math.max(1, i);
+    for (const c of candidates) {
+      if (c.payment.kind !== 'TRC20' || !owners.has(c.payment.to)) continue;
+      if (++receipts > RECEIPTS_PER_TURN) return Math.max(1, blocks.indexOf(c.block));
     }
     return blocks.length;
   }
