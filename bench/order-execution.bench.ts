@@ -164,7 +164,7 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
       placedPerSecond: Math.round((n / placeMs) * 1000),
       allActiveMs: Math.round(allActiveMs),
       activePerSecond: Math.round((n / allActiveMs) * 10_000) / 10,
-      createdToJournaled: latency(journaled.map((j) => Number(j.created_at) - created.get(j.order_id)!)),
+      createdToJournaled: latency(journaled.map((j) => Number(j.created_at) - created.get(j.order_id!)!)),
       createdToActive: latency(activated.map((e) => Number(e.at) - created.get(e.order_id)!)),
     };
   } finally {

@@ -3,6 +3,7 @@ import { isTronAddress } from './domain/address.js';
 import type { Currency } from './domain/currency.js';
 import { parseAccountXpub, XpubError } from './domain/deposit-address.js';
 import { parseDuration, type Duration } from './domain/durations.js';
+import { FlashTableError, parseFlashTable, type FlashOffer, type FlashRentTerms } from './domain/flash-rent.js';
 
 /**
  * Environment -> one typed, validated object. Nothing else in Joule reads
@@ -58,6 +59,8 @@ export interface Config {
    */
   ratesUsdt: ReadonlyMap<string, bigint> | undefined;
   deposits: DepositsConfig;
+  /** FLASH_RENT_*: orders paid by a TRX transfer; undefined when FLASH_RENT_ADDRESS is not set. */
+  flashRent: FlashRentConfig | undefined;
   logLevel: LogLevel;
   http: HttpConfig;
   chain: ChainConfig;
@@ -76,6 +79,12 @@ export interface DepositsConfig {
   /** MIN_DEPOSIT_TRX_SUN and MIN_DEPOSIT_USDT: smaller transfers are recorded but not credited. */
   minimums: Readonly<Record<Currency, bigint>>;
 }
+
+/**
+ * FLASH_RENT_ADDRESS (a pool signed for by its own key, checked when the
+ * pools are known), FLASH_RENT_TABLE and FLASH_RENT_REFUND_FEE_SUN.
+ */
+export type FlashRentConfig = FlashRentTerms;
 
 export interface QueueConfig {
   /** ENABLE_BACKGROUND_TASKS: wake-ups through BullMQ on Redis; false: no Redis client at all. */
@@ -267,6 +276,25 @@ function parseUsdtRates(env: Env, durations: readonly Duration[]): Map<string, b
   const missing = durations.filter((d) => !table.has(d.text)).map((d) => d.text);
   if (missing.length > 0) throw new ConfigError('PRICE_TABLE_USDT', `has no rate for ${missing.join(', ')} (every duration of ALLOWED_DURATIONS needs one)`);
   return table;
+}
+
+function parseFlashRent(env: Env, durations: readonly Duration[], energyRange: { min: bigint; max: bigint }): FlashRentConfig | undefined {
+  const address = env.FLASH_RENT_ADDRESS?.trim() || undefined;
+  const table = env.FLASH_RENT_TABLE?.trim() || undefined;
+  if (address === undefined) {
+    if (table !== undefined) throw new ConfigError('FLASH_RENT_TABLE', 'is set but FLASH_RENT_ADDRESS is not: say which address takes the payments');
+    return undefined;
+  }
+  if (!isTronAddress(address)) throw new ConfigError('FLASH_RENT_ADDRESS', `${address} is not a valid TRON address`);
+  if (table === undefined) throw new ConfigError('FLASH_RENT_TABLE', 'is required with FLASH_RENT_ADDRESS (e.g. 3:65000:1h,6:131000:1h)');
+  let offers: FlashOffer[];
+  try {
+    offers = parseFlashTable(table, durations, energyRange);
+  } catch (err) {
+    if (err instanceof FlashTableError) throw new ConfigError('FLASH_RENT_TABLE', err.message);
+    throw err;
+  }
+  return { address, offers, refundFeeSun: integer(env, 'FLASH_RENT_REFUND_FEE_SUN', 1_000_000n, 0n, 10n ** 15n) };
 }
 
 function parseDeposits(env: Env): DepositsConfig {
@@ -521,6 +549,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): Config {
     rates: parseRates(env, durations),
     ratesUsdt: parseUsdtRates(env, durations),
     deposits: parseDeposits(env),
+    flashRent: parseFlashRent(env, durations, { min: minEnergy, max: maxEnergy }),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     http: {
       requestTimeoutMs: ms(env, 'HTTP_REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),

@@ -10,7 +10,8 @@ import { poolAccounts } from './chain/pools.js';
 import { RequestBudget } from './chain/request-budget.js';
 import { metrics } from './observability/metrics.js';
 import { TronWebGateway } from './chain/tronweb-gateway.js';
-import { redactRedisUrl, type Config, type PoolKey } from './config.js';
+import { ConfigError, redactRedisUrl, type Config, type PoolKey } from './config.js';
+import type { PoolAccount } from './chain/gateway.js';
 import { connect, type Db } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { startDevnet, type Devnet } from './devnet/index.js';
@@ -88,6 +89,18 @@ async function embeddedChain(config: Config, log: Logger): Promise<{ devnet: Dev
   return { devnet, keys };
 }
 
+/**
+ * FLASH_RENT_ADDRESS must be a pool whose own key Joule holds: refunds are
+ * TRX transfers from it, which a delegate-only permission cannot sign.
+ */
+function flashAddressSignable(address: string, pools: readonly PoolAccount[]): void {
+  const pool = pools.find((p) => p.address === address);
+  if (!pool) throw new ConfigError('FLASH_RENT_ADDRESS', `${address} is not one of the pool accounts: Joule must hold its key to refund payments`);
+  if (pool.permissionId !== undefined) {
+    throw new ConfigError('FLASH_RENT_ADDRESS', `${address} is signed for by a delegate-only key (permission ${pool.permissionId}); refunds need the account's own key`);
+  }
+}
+
 export async function createJoule(config: Config, opts: JouleOptions = {}): Promise<Joule> {
   if (config.role === 'devnet') throw new Error('role devnet runs the node simulator alone; it has no Joule to build');
   const log = opts.log ?? createLogger(config.logLevel);
@@ -141,7 +154,8 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
       const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
       const queue = producer ? { config: config.queue, producer } : undefined;
       const deposits = config.deposits.xpub === undefined ? undefined : { minimums: config.deposits.minimums };
-      const started = startEngine({ db, chain, pools, config: config.engine, log: log.child({ role: 'worker' }), workerId, queue, deposits });
+      if (config.flashRent) flashAddressSignable(config.flashRent.address, pools);
+      const started = startEngine({ db, chain, pools, config: config.engine, log: log.child({ role: 'worker' }), workerId, queue, deposits, flashRent: config.flashRent });
       engine = started;
       opened.push(() => started.close());
       log.info({ workerId, pools: pools.map((p) => p.address), delegateLock: config.engine.delegateLock }, 'worker started');

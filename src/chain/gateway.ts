@@ -138,6 +138,8 @@ export interface ChainGateway {
   account(address: string): Promise<AccountInfo>;
   buildDelegate(pool: PoolAccount, receiver: string, sun: bigint, lockBlocks: bigint | null): Promise<SignedTransaction>;
   buildUndelegate(pool: PoolAccount, receiver: string, sun: bigint): Promise<SignedTransaction>;
+  /** A TRX transfer from the pool (a flash-rent refund), signed by the pool's own key. */
+  buildTransfer(pool: PoolAccount, to: string, sun: bigint): Promise<SignedTransaction>;
   broadcast(signedJson: string): Promise<BroadcastOutcome>;
   /** The TRC20 Transfer events a solidified transaction emitted, in log order (none if it failed or is unknown). */
   transferEvents(txid: string): Promise<TransferEvent[]>;

@@ -284,6 +284,12 @@ export class TronWebGateway implements ChainGateway {
     return this.sign(pool, tx);
   }
 
+  async buildTransfer(pool: PoolAccount, to: string, sun: bigint): Promise<SignedTransaction> {
+    const options = await this.buildOptions(pool);
+    const tx = (await this.tronWeb.transactionBuilder.sendTrx(to, Number(sun), pool.address, options as never)) as unknown as Tx;
+    return this.sign(pool, tx);
+  }
+
   async broadcast(signedJson: string): Promise<BroadcastOutcome> {
     const r = (await this.call(
       '/wallet/broadcasttransaction',

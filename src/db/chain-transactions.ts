@@ -18,6 +18,19 @@ export function latestChainTx(db: DbHandle, orderId: string, kind: ChainTxKind):
     .executeTakeFirst();
 }
 
+/** The newest refund journaled for this flash payment, if any. */
+export function latestRefundTx(db: DbHandle, paymentTxid: string): Promise<ChainTransaction | undefined> {
+  return db.kysely
+    .selectFrom('chain_transactions')
+    .selectAll()
+    .where('payment_txid', '=', paymentTxid)
+    .where('kind', '=', 'refund')
+    .orderBy('created_at', 'desc')
+    .orderBy('txid')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /** A journal row as people may see it: everything but the signed transaction. */
 export type ChainTransactionView = Omit<ChainTransaction, 'signed_json'>;
 
@@ -31,6 +44,7 @@ export function listOrderTransactions(db: DbHandle, orderId: string): Promise<Ch
     .select([
       'txid',
       'order_id',
+      'payment_txid',
       'kind',
       'pool_address',
       'receiver',
@@ -55,7 +69,10 @@ export function listOrderTransactions(db: DbHandle, orderId: string): Promise<Ch
 
 export interface NewChainTx {
   txid: string;
-  orderId: string;
+  /** The order it is for (a refund: the order the payment paid for, if any). */
+  orderId: string | null;
+  /** A refund: the flash payment it gives back. */
+  paymentTxid: string | null;
   kind: ChainTxKind;
   poolAddress: string;
   receiver: string;
@@ -71,6 +88,7 @@ export async function insertChainTx(db: DbHandle, t: NewChainTx): Promise<void> 
     .values({
       txid: t.txid,
       order_id: t.orderId,
+      payment_txid: t.paymentTxid,
       kind: t.kind,
       pool_address: t.poolAddress,
       receiver: t.receiver,
@@ -128,14 +146,14 @@ export async function updateOpenChainTx(
 
 
 /** What the block follower needs of an open journal row. */
-export type OpenTransaction = Pick<ChainTransaction, 'txid' | 'order_id' | 'kind' | 'pool_address' | 'amount_sun' | 'created_at'>;
+export type OpenTransaction = Pick<ChainTransaction, 'txid' | 'order_id' | 'payment_txid' | 'kind' | 'pool_address' | 'amount_sun' | 'created_at'>;
 
 /** Which of these transaction ids are ours and still open. */
 export function openTransactionsAmong(db: DbHandle, txids: readonly string[]): Promise<OpenTransaction[]> {
   if (txids.length === 0) return Promise.resolve([]);
   return db.kysely
     .selectFrom('chain_transactions')
-    .select(['txid', 'order_id', 'kind', 'pool_address', 'amount_sun', 'created_at'])
+    .select(['txid', 'order_id', 'payment_txid', 'kind', 'pool_address', 'amount_sun', 'created_at'])
     .where('txid', 'in', txids)
     .where('status', 'in', OPEN)
     .execute();
@@ -155,7 +173,7 @@ export async function anyOpenTransaction(db: DbHandle): Promise<boolean> {
 export function openPastExpiration(db: DbHandle, chainTime: bigint, since: bigint): Promise<OpenTransaction[]> {
   return db.kysely
     .selectFrom('chain_transactions')
-    .select(['txid', 'order_id', 'kind', 'pool_address', 'amount_sun', 'created_at'])
+    .select(['txid', 'order_id', 'payment_txid', 'kind', 'pool_address', 'amount_sun', 'created_at'])
     .where('status', 'in', OPEN)
     .where('expiration', '<', chainTime)
     .where('created_at', '>=', since)

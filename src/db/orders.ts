@@ -79,3 +79,8 @@ export async function lockedRentalsOnPair(db: DbHandle, pool: string, receiver: 
 export async function lockPoolReservations(db: DbHandle, pool: string): Promise<void> {
   if (db.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${pool}))`.execute(db.kysely);
 }
+
+/** The order a flash-rent transfer paid for, if it became one. */
+export function findOrderByPaymentTxid(db: DbHandle, paymentTxid: string): Promise<Order | undefined> {
+  return db.kysely.selectFrom('orders').selectAll().where('payment_txid', '=', paymentTxid).executeTakeFirst();
+}

@@ -81,9 +81,12 @@ export interface OrdersTable {
   /** Why a pending or active order is waiting (e.g. no pool capacity, lock not yet expired). */
   wait_reason: string | null;
   reclaim_attempts: Generated<bigint>;
+  /** The flash-rent transfer that paid for this order (migration 008); null for orders paid from a balance. */
+  payment_txid: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
-export const CHAIN_TX_KINDS = ['delegate', 'reclaim'] as const;
+/** delegate and reclaim are an order's; refund (TRX back to a flash-rent payer) is a flash payment's (migration 008). */
+export const CHAIN_TX_KINDS = ['delegate', 'reclaim', 'refund'] as const;
 export type ChainTxKind = (typeof CHAIN_TX_KINDS)[number];
 
 /**
@@ -99,7 +102,10 @@ export type ChainTxStatus = (typeof CHAIN_TX_STATUSES)[number];
 
 export interface ChainTransactionsTable {
   txid: string;
-  order_id: string;
+  /** The order it is for; null for the refund of a flash payment that never became an order. */
+  order_id: string | null;
+  /** The flash payment a refund gives back (migration 008); null for an order's delegate and reclaim. */
+  payment_txid: ColumnType<string | null, string | null | undefined, string | null>;
   kind: ChainTxKind;
   pool_address: string;
   receiver: string;
@@ -213,6 +219,41 @@ export interface ChainDepositsTable {
   created_at: bigint;
 }
 
+export const REFUND_STATUSES = ['due', 'refunded'] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
+
+/**
+ * A solidified TRX transfer to FLASH_RENT_ADDRESS, once per txid: it paid
+ * the order whose payment_txid names it, or it is owed back (refund_status
+ * 'due' until the refund transfer is confirmed, then 'refunded'). While a
+ * refund is owed the row is worked like an order: leased, retried.
+ */
+export interface FlashPaymentsTable {
+  txid: string;
+  sender: string;
+  /** The transfer's memo (raw_data.data) as UTF-8, if any. */
+  memo: string | null;
+  amount_sun: bigint;
+  block_number: bigint;
+  /** Chain time of the block, ms. */
+  block_time: bigint;
+  refund_status: RefundStatus | null;
+  /** Why it is refunded: an order failure code, or why it never became an order. */
+  refund_reason: string | null;
+  /** What goes back: the amount paid minus FLASH_RENT_REFUND_FEE_SUN. */
+  refund_sun: bigint | null;
+  refund_txid: string | null;
+  refund_tx_status: ChainTxStatus | null;
+  lease_owner: string | null;
+  lease_until: bigint | null;
+  lease_version: Generated<bigint>;
+  attempts: Generated<bigint>;
+  next_attempt_at: bigint | null;
+  wait_reason: string | null;
+  created_at: bigint;
+  updated_at: bigint;
+}
+
 export interface Database {
   users: UsersTable;
   ledger_entries: LedgerEntriesTable;
@@ -223,4 +264,5 @@ export interface Database {
   chain_cursors: ChainCursorsTable;
   deposit_addresses: DepositAddressesTable;
   chain_deposits: ChainDepositsTable;
+  flash_payments: FlashPaymentsTable;
 }

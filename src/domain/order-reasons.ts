@@ -30,13 +30,17 @@ export const WAIT_REASONS = [
   'internal_error',
   /** An alert: the reclaim has failed RECLAIM_ALERT_AFTER times in a row and keeps being retried. */
   'reclaim_retrying',
+  /** A flash-rent refund is on its way to the payer. */
+  'awaiting_refund_confirmation',
+  /** FLASH_RENT_ADDRESS is not among the pools (any more): nothing can sign the refund. */
+  'flash_key_missing',
 ] as const;
 
 /**
  * The node refused a first broadcast; the wait reason carries its code,
  * `delegation_refused:CONTRACT_VALIDATE_ERROR`.
  */
-export const REFUSAL_PREFIXES = ['delegation_refused', 'reclaim_refused'] as const;
+export const REFUSAL_PREFIXES = ['delegation_refused', 'reclaim_refused', 'refund_refused'] as const;
 export type RefusalPrefix = (typeof REFUSAL_PREFIXES)[number];
 
 export type WaitReason = (typeof WAIT_REASONS)[number] | `${RefusalPrefix}:${string}`;

@@ -1,6 +1,7 @@
 import { BLOCKS_PER_REQUEST, type ChainBlock } from '../chain/gateway.js';
 import { advanceCursor, createCursor, findCursor, holdCursor, releaseCursor, type ChainCursor } from '../db/chain-cursor.js';
 import { anyOpenTransaction, openPastExpiration, openTransactionsAmong, updateOpenChainTx, type OpenTransaction } from '../db/chain-transactions.js';
+import { makePaymentsDue } from '../db/flash-payments.js';
 import { makeOrdersDue } from '../db/order-leases.js';
 import { chargeBandwidth } from '../db/pool-snapshots.js';
 import { TX_BYTES } from '../domain/pool-fees.js';
@@ -25,7 +26,10 @@ export interface BlockWatcher<T = unknown> {
    */
   take?(blocks: readonly ChainBlock[]): Promise<number>;
   find(blocks: readonly ChainBlock[]): Promise<T>;
-  apply(tx: DbHandle, found: T): Promise<void>;
+  /** Writes what `find` found; returns the orders it created, to be woken after the commit. */
+  apply(tx: DbHandle, found: T): Promise<readonly string[] | void>;
+  /** Told once `apply`'s transaction has committed. */
+  committed?(): void;
 }
 
 /** What a block said about one of our transactions. */
@@ -61,6 +65,8 @@ export class BlockFollower {
     private readonly ctx: EngineContext,
     private readonly wake: (orderId: string) => void,
     private readonly watchers: readonly BlockWatcher[] = [],
+    /** Told when a refund of a flash payment settled: its payment is due again. */
+    private readonly wakeRefunds: () => void = () => {},
   ) {}
 
   start(): void {
@@ -143,8 +149,13 @@ export class BlockFollower {
     const watched = await Promise.all(this.watchers.map((w) => w.find(blocks)));
     const last = blocks.at(-1)!;
     const burnt = new Map<string, bigint>();
-    const settledOrders = await db.transaction(async (tx) => {
+    const { settledOrders, settledPayments } = await db.transaction(async (tx) => {
       const orders = new Set<string>();
+      const payments = new Set<string>();
+      const settledBy = (t: OpenTransaction) => {
+        if (t.order_id !== null) orders.add(t.order_id);
+        if (t.payment_txid !== null) payments.add(t.payment_txid);
+      };
       burnt.clear();
       for (const [i, s] of sightings.entries()) {
         const receipt = receipts[i];
@@ -159,19 +170,25 @@ export class BlockFollower {
         if (!written) continue; // looked up by id and settled meanwhile
         // Our own transaction used the pool's bandwidth: the fee rules see it before the next read.
         burnt.set(s.tx.txid, await chargeBandwidth(tx, s.tx.pool_address, TX_BYTES, s.block.number));
-        orders.add(s.tx.order_id);
+        settledBy(s.tx);
       }
       for (const expired of await openPastExpiration(tx, last.timestamp, cursor.started_at)) {
-        if (await updateOpenChainTx(tx, expired.txid, { status: 'expired' })) orders.add(expired.order_id);
+        if (await updateOpenChainTx(tx, expired.txid, { status: 'expired' })) settledBy(expired);
       }
       await makeOrdersDue(tx, [...orders]);
-      for (const [i, w] of this.watchers.entries()) await w.apply(tx, watched[i]);
+      await makePaymentsDue(tx, [...payments]);
+      for (const [i, w] of this.watchers.entries()) for (const id of (await w.apply(tx, watched[i])) ?? []) orders.add(id);
       if (!(await advanceCursor(tx, workerId, last))) throw new Error('the follower lost its lease; another worker follows now');
-      return orders;
+      return { settledOrders: orders, settledPayments: payments };
     });
-    for (const s of sightings) recordFee(this.ctx, { id: s.tx.order_id }, s.tx, burnt.get(s.tx.txid) ?? 0n);
+    for (const s of sightings) {
+      const holder = s.tx.payment_txid !== null ? { paymentTxid: s.tx.payment_txid } : { orderId: s.tx.order_id! };
+      recordFee(this.ctx, holder, s.tx, burnt.get(s.tx.txid) ?? 0n);
+    }
     if (sightings.length > 0) this.ctx.log.debug({ settled: sightings.length, block: last.number.toString() }, 'transactions settled from solidified blocks');
     for (const id of settledOrders) this.wake(id);
+    if (settledPayments.size > 0) this.wakeRefunds();
+    for (const w of this.watchers) w.committed?.();
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { ChainGateway, ChainParameters, PoolAccount } from '../chain/gateway.js';
-import type { CrashPoint } from '../config.js';
+import type { CrashPoint, FlashRentConfig } from '../config.js';
 import type { Db } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
 import type { Logger } from '../observability/logger.js';
@@ -30,6 +30,8 @@ export interface EngineContext {
   log: Logger;
   /** Names this process in leases and events. */
   workerId: string;
+  /** FLASH_RENT_*: how much of a flash-rent payment goes back when its order fails. */
+  flashRent?: FlashRentConfig | undefined;
   /** Optional: told about transitions (e.g. to schedule the reclaim job). Must not throw or block. */
   hooks?: EngineHooks;
 }
@@ -41,6 +43,8 @@ export interface EngineHooks {
   orderCompleted?(order: Order): void;
   /** A pool's snapshot should be read from the node again soon (`undefined`: every pool, e.g. none had room). */
   poolsNeedReading?(pool: string | undefined): void;
+  /** A flash-rent payment is owed back: the refunds worker may look now. */
+  flashRefundOwed?(): void;
 }
 
 /** Test hook: die exactly here, as a crash would, leaving whatever the journal says. */

@@ -36,7 +36,7 @@ async function receiverProblem(ctx: EngineContext, order: Order): Promise<Failur
 }
 
 const fail = async (ctx: EngineContext, held: Order, failure: Failure): Promise<Step> =>
-  done(await failAndRefund(ctx.db, ctx.log, held, failure.code, failure.message, ctx.workerId));
+  done(await failAndRefund(ctx, held, failure.code, failure.message));
 
 /**
  * Waits for a pool to have room (or for the node to accept the delegation),

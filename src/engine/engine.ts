@@ -1,10 +1,12 @@
-import type { EngineConfig, QueueConfig } from '../config.js';
+import type { EngineConfig, FlashRentConfig, QueueConfig } from '../config.js';
 import type { ChainGateway, PoolAccount } from '../chain/gateway.js';
 import type { Db } from '../db/connect.js';
 import type { Logger } from '../observability/logger.js';
 import type { EngineContext } from './context.js';
-import { BlockFollower } from './block-follower.js';
+import { BlockFollower, type BlockWatcher } from './block-follower.js';
 import { DepositWatch } from './deposit-watch.js';
+import { FlashRefunds } from './flash-refunds.js';
+import { FlashWatch } from './flash-watch.js';
 import { chainParameterCache } from './chain-parameters.js';
 import { OrderRunner } from './order-runner.js';
 import { PoolMonitor } from './pool-monitor.js';
@@ -49,6 +51,8 @@ export function startEngine(opts: {
   queue?: { config: QueueConfig; producer: QueueDispatch } | undefined;
   /** With DEPOSIT_XPUB: credit transfers to the users' deposit addresses, below these amounts only recorded. */
   deposits?: { minimums: { TRX: bigint; USDT: bigint } } | undefined;
+  /** With FLASH_RENT_ADDRESS: orders paid by transfers to it, and refunds from it. */
+  flashRent?: FlashRentConfig | undefined;
 }): Engine {
   const { config } = opts;
   const ctx: EngineContext = {
@@ -58,6 +62,7 @@ export function startEngine(opts: {
     pools: opts.pools,
     log: opts.log,
     workerId: opts.workerId,
+    flashRent: opts.flashRent,
     settings: {
       leaseMs: config.leaseMs,
       confirmPollMs: config.confirmPollMs,
@@ -77,9 +82,14 @@ export function startEngine(opts: {
   };
   poolMonitor.start();
   const runner = new OrderRunner(ctx, config.concurrency);
+  const refunds = opts.flashRent ? new FlashRefunds(ctx, opts.flashRent, config.confirmPollMs) : undefined;
+  ctx.hooks.flashRefundOwed = () => refunds?.wake();
+  refunds?.start();
   // The only confirmation path: settles our transactions from the solidified blocks and wakes their orders.
-  const watchers = opts.deposits ? [new DepositWatch(ctx.db, ctx.chain, opts.deposits.minimums, ctx.log)] : [];
-  const follower = new BlockFollower(ctx, (orderId) => runner.wake(orderId, true), watchers);
+  const watchers: BlockWatcher[] = [];
+  if (opts.deposits) watchers.push(new DepositWatch(ctx.db, ctx.chain, opts.deposits.minimums, ctx.log) as BlockWatcher);
+  if (opts.flashRent) watchers.push(new FlashWatch(opts.flashRent, ctx.log, () => refunds?.wake()) as BlockWatcher);
+  const follower = new BlockFollower(ctx, (orderId) => runner.wake(orderId, true), watchers, () => refunds?.wake());
   follower.start();
   const sweeper = new Sweeper(ctx, runner, config.sweepIntervalMs, 200, opts.queue?.config.sweepGraceMs ?? 0);
   sweeper.start();
@@ -93,6 +103,7 @@ export function startEngine(opts: {
     follower,
     async close() {
       await follower.close();
+      await refunds?.close();
       await poolMonitor.close();
       await queueWorker?.close();
       await sweeper.stop();

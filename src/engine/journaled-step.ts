@@ -4,8 +4,26 @@ import type { Order } from '../db/orders.js';
 import type { ChainTxKind } from '../db/schema.js';
 import type { WaitReason } from '../domain/order-reasons.js';
 import type { EngineContext } from './context.js';
-import { journalAndBroadcast, settle, type Refusal, type TransactionMeta } from './journaled-transaction.js';
+import { journalAndBroadcast, settle, type JournalHolder, type Refusal, type TransactionMeta } from './journaled-transaction.js';
+import { claimedAt } from './lease.js';
 import { wait, type Step, type StepFn } from './step.js';
+import { updateHeld } from './transition.js';
+
+/** An order as the holder of its delegation or its reclaim: its own txid and status fields follow the journal. */
+export function orderHolder(ctx: EngineContext, held: Order, kind: 'delegate' | 'reclaim'): JournalHolder<Order> {
+  const [txidField, statusField] = kind === 'delegate' ? (['delegate_txid', 'delegate_tx_status'] as const) : (['reclaim_txid', 'reclaim_tx_status'] as const);
+  return {
+    row: held,
+    kind,
+    logKey: { orderId: held.id },
+    claimedAt: claimedAt(held, ctx.settings.leaseMs),
+    txStatus: held[statusField],
+    link: { orderId: held.id, paymentTxid: null },
+    async follow(db, { txid, status }) {
+      return orderHolder(ctx, await updateHeld(db, held, { ...(txid === undefined ? {} : { [txidField]: txid }), [statusField]: status }), kind);
+    },
+  };
+}
 
 /** The block that holds a confirmed transaction (null where an older journal row lacks it). */
 export interface ConfirmingBlock {
@@ -20,7 +38,7 @@ export interface Build {
 
 /** What a status that moves the order by one chain transaction (delegating, reclaiming) decides. */
 export interface JournaledStatus {
-  kind: ChainTxKind;
+  kind: Exclude<ChainTxKind, 'refund'>;
   /** The wait reason while a transaction of ours is on its way. */
   awaiting: WaitReason;
   /** Our transaction is on the solidified chain with a successful result, in `block`. */
@@ -49,14 +67,20 @@ export function journaledStep(status: JournaledStatus): StepFn {
     }
     if (journaled !== undefined) {
       // In doubt, or settled by the follower since we last looked (the order's field follows).
-      const s = await settle(ctx, held, journaled);
+      const s = await settle(ctx, orderHolder(ctx, held, status.kind), journaled);
       if (s.kind === 'confirmed') return status.confirmed(ctx, held, journaled.txid, { number: s.blockNumber, time: s.blockTime });
       if (s.kind === 'pending') return wait(ctx.settings.confirmPollMs, status.awaiting);
-      held = s.order;
+      held = s.holder.row;
     }
     const decided = await status.nextTransaction(ctx, held, journaled !== undefined);
     if (!('build' in decided)) return decided;
-    const refusal = await journalAndBroadcast(ctx, held, status.kind, decided.build.signed, decided.build.meta);
+    const refusal = await journalAndBroadcast(
+      ctx,
+      orderHolder(ctx, held, status.kind),
+      decided.build.signed,
+      decided.build.meta,
+      status.kind === 'delegate' ? held.created_at : undefined,
+    );
     if (refusal) return status.refused(ctx, held, refusal);
     return wait(ctx.settings.confirmPollMs, status.awaiting);
   };

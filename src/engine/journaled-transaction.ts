@@ -1,13 +1,11 @@
 import { TX_LIFETIME_MS, type SignedTransaction } from '../chain/gateway.js';
 import { findCursor } from '../db/chain-cursor.js';
 import { countBroadcast, findChainTx, insertChainTx, updateOpenChainTx, type ChainTransaction } from '../db/chain-transactions.js';
-import type { Order } from '../db/orders.js';
-import type { ChainTxKind } from '../db/schema.js';
+import type { DbHandle } from '../db/connect.js';
+import type { ChainTxKind, ChainTxStatus } from '../db/schema.js';
 import { judgeBroadcast } from '../domain/broadcast-answer.js';
 import { metrics, secondsSince } from '../observability/metrics.js';
 import { crashPoint, type EngineContext } from './context.js';
-import { claimedAt } from './lease.js';
-import { updateHeld } from './transition.js';
 
 /**
  * Every chain side effect is journaled before it happens: build and sign,
@@ -16,13 +14,33 @@ import { updateHeld } from './transition.js';
  * outcome is in doubt settles it here, from the journal, never from memory.
  */
 
-export type Settlement =
+/**
+ * What a journaled transaction belongs to, and is worked by: an order (its
+ * delegation and reclaim) or a flash payment (its refund). The holder is
+ * held under a lease; every write to it is fenced on that lease.
+ */
+export interface JournalHolder<H> {
+  readonly row: H;
+  readonly kind: ChainTxKind;
+  /** Names it in logs. */
+  readonly logKey: { orderId: string } | { paymentTxid: string };
+  /** When it was claimed (database clock): the journal's "now". */
+  readonly claimedAt: bigint;
+  /** The holder's own copy of the status of its newest transaction of `kind`. */
+  readonly txStatus: ChainTxStatus | null;
+  /** What the journal row points at. */
+  readonly link: { orderId: string | null; paymentTxid: string | null };
+  /** Writes the holder's copy (and the txid, when it is new), fenced on its lease: the holder as now written. */
+  follow(db: DbHandle, fields: { txid?: string; status: ChainTxStatus }): Promise<JournalHolder<H>>;
+}
+
+export type Settlement<H> =
   /** In a solidified block with a successful result; `blockTime` is that block's timestamp. */
   | { kind: 'confirmed'; blockNumber: bigint | null; blockTime: bigint | null }
   /** May still land: look again later. */
   | { kind: 'pending' }
-  /** Can never land (expired unseen, or failed on chain): a new one may be signed. `order` is the held order as now written. */
-  | { kind: 'dead'; reason: string; order: Order };
+  /** Can never land (expired unseen, or failed on chain): a new one may be signed. `holder` is as now written. */
+  | { kind: 'dead'; reason: string; holder: JournalHolder<H> };
 
 /** What the node said when it refused a first broadcast. */
 export interface Refusal {
@@ -43,9 +61,6 @@ const LIFETIME_MS = BigInt(TX_LIFETIME_MS);
  */
 const DROPPED_AFTER_MS = 6_000n;
 
-const txFields = (kind: ChainTxKind) =>
-  kind === 'delegate' ? (['delegate_txid', 'delegate_tx_status'] as const) : (['reclaim_txid', 'reclaim_tx_status'] as const);
-
 const isOpen = (tx: ChainTransaction) => tx.status === 'signed' || tx.status === 'broadcast';
 
 /**
@@ -56,7 +71,7 @@ const isOpen = (tx: ChainTransaction) => tx.status === 'signed' || tx.status ===
  * different one is never signed while this one could still land. Only a
  * transaction journaled before the follower began is looked up by id.
  */
-export async function settle(ctx: EngineContext, held: Order, journaled: ChainTransaction): Promise<Settlement> {
+export async function settle<H>(ctx: EngineContext, held: JournalHolder<H>, journaled: ChainTransaction): Promise<Settlement<H>> {
   const { db } = ctx;
   // The cursor first, then the row: the follower writes both in one transaction, so a row
   // still open after a cursor past its expiration was in none of the blocks read.
@@ -73,23 +88,22 @@ export async function settle(ctx: EngineContext, held: Order, journaled: ChainTr
  * Writes the outcome unless someone (the follower, another holder after a
  * lease ran out) settled the row first: then theirs stands, read back.
  */
-async function settleAs(ctx: EngineContext, held: Order, tx: ChainTransaction, outcome: Pick<ChainTransaction, 'status'> & Partial<ChainTransaction>): Promise<Settlement> {
+async function settleAs<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTransaction, outcome: Pick<ChainTransaction, 'status'> & Partial<ChainTransaction>): Promise<Settlement<H>> {
   if (await updateOpenChainTx(ctx.db, tx.txid, outcome)) return settled(ctx, held, { ...tx, ...outcome });
   const now = await findChainTx(ctx.db, tx.txid);
   return now === undefined || isOpen(now) ? { kind: 'pending' } : settled(ctx, held, now);
 }
 
-/** What the journal row says now that the chain has spoken; the order's own field follows it. */
-async function settled(ctx: EngineContext, held: Order, tx: ChainTransaction): Promise<Settlement> {
-  const [, statusField] = txFields(tx.kind);
+/** What the journal row says now that the chain has spoken; the holder's own field follows it. */
+async function settled<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTransaction): Promise<Settlement<H>> {
   if (tx.status === 'confirmed') return { kind: 'confirmed', blockNumber: tx.block_number, blockTime: tx.confirmed_at };
   const reason = tx.status === 'failed' ? (tx.result_message ?? 'failed on chain') : (tx.result_code ?? 'expired');
-  if (held[statusField] === tx.status) return { kind: 'dead', reason, order: held };
-  const order = await updateHeld(ctx.db, held, { [statusField]: tx.status });
-  const log = ctx.log.child({ orderId: held.id, txid: tx.txid, kind: tx.kind });
+  if (held.txStatus === tx.status) return { kind: 'dead', reason, holder: held };
+  const holder = await held.follow(ctx.db, { status: tx.status });
+  const log = ctx.log.child({ ...held.logKey, txid: tx.txid, kind: tx.kind });
   if (tx.status === 'failed') log.warn({ failure: tx.result_message }, 'transaction failed on chain');
   else log.info({ resultCode: tx.result_code }, 'journaled transaction expired without landing');
-  return { kind: 'dead', reason, order };
+  return { kind: 'dead', reason, holder };
 }
 
 /**
@@ -98,21 +112,20 @@ async function settled(ctx: EngineContext, held: Order, tx: ChainTransaction): P
  * every few polls; accepted but passed over by the solidified chain while
  * it can still land, once per few polls too.
  */
-async function sendAgainIfDue(ctx: EngineContext, held: Order, tx: ChainTransaction, solidTime: bigint): Promise<void> {
-  const sinceLastSend = claimedAt(held, ctx.settings.leaseMs) - tx.updated_at;
+async function sendAgainIfDue<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTransaction, solidTime: bigint): Promise<void> {
+  const sinceLastSend = held.claimedAt - tx.updated_at;
   if (tx.broadcasts > 0n && sinceLastSend < BigInt(REBROADCAST_EVERY_POLLS * ctx.settings.confirmPollMs)) return;
   if (tx.status === 'broadcast' && solidTime < tx.expiration - LIFETIME_MS + DROPPED_AFTER_MS) return;
   await resend(ctx, held, tx);
 }
 
-async function resend(ctx: EngineContext, held: Order, tx: ChainTransaction): Promise<void> {
+async function resend<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTransaction): Promise<void> {
   const { db, chain } = ctx;
-  const [, statusField] = txFields(tx.kind);
-  const log = ctx.log.child({ orderId: held.id, txid: tx.txid, kind: tx.kind });
+  const log = ctx.log.child({ ...held.logKey, txid: tx.txid, kind: tx.kind });
   const outcome = await chain.broadcast(tx.signed_json);
   if (outcome.accepted || judgeBroadcast(outcome) === 'accepted') {
     await countBroadcast(db, tx.txid);
-    if (tx.status === 'signed' && (await updateOpenChainTx(db, tx.txid, { status: 'broadcast' }))) await updateHeld(db, held, { [statusField]: 'broadcast' });
+    if (tx.status === 'signed' && (await updateOpenChainTx(db, tx.txid, { status: 'broadcast' }))) await held.follow(db, { status: 'broadcast' });
     log.info({ broadcasts: Number(tx.broadcasts + 1n) }, 'in-doubt transaction re-broadcast');
   } else {
     // Even an answer that would prove a fresh transaction dead proves nothing here: the
@@ -128,13 +141,13 @@ async function resend(ctx: EngineContext, held: Order, tx: ChainTransaction): Pr
  * read: it is looked up by id on the solidified view, and declared expired
  * only once that view has passed its expiration without it.
  */
-async function lookUp(ctx: EngineContext, held: Order, tx: ChainTransaction): Promise<Settlement> {
+async function lookUp<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTransaction): Promise<Settlement<H>> {
   const { chain } = ctx;
   // The solidified head first: if it had passed the expiration before the lookup found nothing, nothing can come.
   const solid = await chain.solidBlock();
   const status = await chain.transactionStatus(tx.txid);
   if (status.state === 'confirmed') {
-    recordFee(ctx, held, tx, status.netFeeSun);
+    recordFee(ctx, held.logKey, tx, status.netFeeSun);
     return status.success
       ? settleAs(ctx, held, tx, { status: 'confirmed', block_number: status.blockNumber, confirmed_at: status.blockTime })
       : settleAs(ctx, held, tx, { status: 'failed', block_number: status.blockNumber, result_message: status.failure ?? null });
@@ -146,11 +159,11 @@ async function lookUp(ctx: EngineContext, held: Order, tx: ChainTransaction): Pr
 }
 
 /** The pool had no bandwidth left for it and burnt TRX: watched, since a pool that keeps burning runs dry. */
-export function recordFee(ctx: EngineContext, held: Pick<Order, 'id'>, tx: Pick<ChainTransaction, 'txid' | 'kind' | 'pool_address'>, netFeeSun: bigint): void {
+export function recordFee(ctx: EngineContext, holder: JournalHolder<unknown>['logKey'], tx: Pick<ChainTransaction, 'txid' | 'kind' | 'pool_address'>, netFeeSun: bigint): void {
   if (netFeeSun <= 0n) return;
   metrics.feeBurns.inc({ kind: tx.kind });
   metrics.feeBurntSun.inc({ kind: tx.kind }, Number(netFeeSun));
-  ctx.log.info({ orderId: held.id, txid: tx.txid, kind: tx.kind, netFeeSun: netFeeSun.toString(), pool: tx.pool_address }, "the pool burnt TRX for this transaction's bandwidth");
+  ctx.log.info({ ...holder, txid: tx.txid, kind: tx.kind, netFeeSun: netFeeSun.toString(), pool: tx.pool_address }, "the pool burnt TRX for this transaction's bandwidth");
 }
 
 /** Who signs what: recorded beside the signed transaction. */
@@ -163,24 +176,26 @@ export interface TransactionMeta {
 
 /**
  * Journals a freshly signed transaction (fenced on our lease, in one
- * transaction with the order's txid), then broadcasts it and records what the
- * node said. A crash anywhere in here leaves a journal entry that `settle`
- * resolves. Returns the node's refusal of this first broadcast, if it refused.
+ * transaction with the holder's txid), then broadcasts it and records what
+ * the node said. A crash anywhere in here leaves a journal entry that
+ * `settle` resolves. Returns the node's refusal of this first broadcast, if
+ * it refused. `createdAt` (an order's), when given, times the broadcast delay.
  */
-export async function journalAndBroadcast(
+export async function journalAndBroadcast<H>(
   ctx: EngineContext,
-  held: Order,
-  kind: ChainTxKind,
+  held: JournalHolder<H>,
   signed: SignedTransaction,
   meta: TransactionMeta,
+  createdAt?: bigint,
 ): Promise<Refusal | undefined> {
   const { db, chain } = ctx;
-  const [txidField, statusField] = txFields(kind);
-  const log = ctx.log.child({ orderId: held.id, txid: signed.txid, kind });
-  const order = await db.transaction(async (tx) => {
+  const kind = held.kind;
+  const log = ctx.log.child({ ...held.logKey, txid: signed.txid, kind });
+  const holder = await db.transaction(async (tx) => {
     await insertChainTx(tx, {
       txid: signed.txid,
-      orderId: held.id,
+      orderId: held.link.orderId,
+      paymentTxid: held.link.paymentTxid,
       kind,
       poolAddress: meta.pool,
       receiver: meta.receiver,
@@ -189,7 +204,7 @@ export async function journalAndBroadcast(
       signedJson: signed.json,
       expiration: signed.expiration,
     });
-    return updateHeld(tx, held, { [txidField]: signed.txid, [statusField]: 'signed' });
+    return held.follow(tx, { txid: signed.txid, status: 'signed' });
   });
   log.info({ amountSun: meta.amountSun.toString(), pool: meta.pool }, 'transaction signed and journaled');
   crashPoint(ctx, 'after-sign');
@@ -199,9 +214,9 @@ export async function journalAndBroadcast(
   const verdict = judgeBroadcast(outcome);
   if (verdict === 'accepted') {
     await countBroadcast(db, signed.txid);
-    if (await updateOpenChainTx(db, signed.txid, { status: 'broadcast' })) await updateHeld(db, order, { [statusField]: 'broadcast' });
+    if (await updateOpenChainTx(db, signed.txid, { status: 'broadcast' })) await holder.follow(db, { status: 'broadcast' });
     log.info('transaction broadcast');
-    if (kind === 'delegate') metrics.broadcastDelay.observe(secondsSince(held.created_at));
+    if (createdAt !== undefined) metrics.broadcastDelay.observe(secondsSince(createdAt));
     crashPoint(ctx, 'after-record');
     return undefined;
   }
@@ -220,7 +235,7 @@ export async function journalAndBroadcast(
   if (!(await updateOpenChainTx(db, signed.txid, { status: 'failed' }))) {
     return undefined; // settled by the follower meanwhile: the next look reads its outcome
   }
-  await updateHeld(db, order, { [statusField]: 'failed' });
+  await holder.follow(db, { status: 'failed' });
   log.warn({ code: refusal.code, message: refusal.message }, 'node refused the transaction; it can never land');
   return { code: refusal.code, message: refusal.message };
 }

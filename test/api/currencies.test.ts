@@ -152,7 +152,7 @@ describeEachDialect('balances in TRX and USDT', (newApp) => {
     await depositReq(7, { currency: 'USDT', amount: '2000000', reference: 'u' });
     const placed = await order({ pay_currency: 'USDT' });
     const held = (await claimOrder(t.db, placed.body.id, 'w', 30_000))!;
-    await failAndRefund(t.db, createLogger('silent'), held, 'receiver_is_contract', 'a contract', 'w');
+    await failAndRefund({ db: t.db, log: createLogger('silent'), workerId: 'w' }, held, 'receiver_is_contract', 'a contract');
     const u = await user(7);
     assert.equal(u.balance_micro_usdt, '2000000');
     assert.equal(u.balance_sun, '0');

@@ -61,7 +61,7 @@ describeEachDialect('claims, leases and fencing', (newApp) => {
       t.db.transaction((tx) => transition(tx, first, 'delegating', { reason: 'pool_selected', actor: 'worker-a' }, { pool_address: 'Tstale' })),
       LeaseLostError,
     );
-    await assert.rejects(failAndRefund(t.db, createLogger('silent'), first, 'no_pool_capacity', 'stale worker', 'worker-a'), LeaseLostError);
+    await assert.rejects(failAndRefund({ db: t.db, log: createLogger('silent'), workerId: 'worker-a' }, first, 'no_pool_capacity', 'stale worker'), LeaseLostError);
     await releaseOrder(t.db, first, { retryInMs: 60_000, waitReason: 'internal_error' });
     const row = (await findOrder(t.db, orderId))!;
     assert.equal(row.status, 'pending');
@@ -98,7 +98,7 @@ describeEachDialect('claims, leases and fencing', (newApp) => {
 
   test('failing an order refunds it in the same transaction, with exact columns', async () => {
     const held = (await claimOrder(t.db, orderId, 'w', 30_000))!;
-    await failAndRefund(t.db, createLogger('silent'), held, 'receiver_is_contract', 'a contract', 'w');
+    await failAndRefund({ db: t.db, log: createLogger('silent'), workerId: 'w' }, held, 'receiver_is_contract', 'a contract');
     const row = (await findOrder(t.db, orderId))!;
     assert.equal(row.status, 'failed');
     assert.equal(row.error_code, 'receiver_is_contract');

@@ -45,7 +45,7 @@ describeEachDialect('refunds are never blocked by the balance ceiling', (newApp)
     assert.equal(BigInt((await t.request({ method: 'GET', url: '/api/users/1' })).body.balance_sun), MAX_BALANCE_SUN - price);
 
     const held = (await claimOrder(t.db, placed.body.id, 'w', 30_000))!;
-    await failAndRefund(t.db, createLogger('silent'), held, 'no_pool_capacity', 'no room', 'w');
+    await failAndRefund({ db: t.db, log: createLogger('silent'), workerId: 'w' }, held, 'no_pool_capacity', 'no room');
     const order = (await findOrder(t.db, placed.body.id))!;
     assert.equal(order.status, 'failed');
     assert.equal(order.refunded_sun, price);

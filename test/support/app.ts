@@ -113,11 +113,26 @@ export async function ledgerViolations(db: Db): Promise<string[]> {
     if (BigInt(r.balance_sun) !== BigInt(r.trx ?? 0n)) bad.push(`user ${r.id}: TRX balance ${r.balance_sun} != entries ${r.trx}`);
     if (BigInt(r.balance_micro_usdt) !== BigInt(r.usdt ?? 0n)) bad.push(`user ${r.id}: USDT balance ${r.balance_micro_usdt} != entries ${r.usdt}`);
   }
-  const debits = await sql<{ id: string; n: bigint }>`
-    select o.id, cast(count(l.id) as bigint) as n from orders o
-    left join ledger_entries l on l.order_id = o.id and l.kind = 'order_debit'
-    group by o.id`.execute(db.kysely);
-  for (const r of debits.rows) if (BigInt(r.n) !== 1n) bad.push(`order ${r.id}: ${r.n} debits`);
+  // An order paid from a balance has one debit; one paid by a flash-rent transfer has none, and its payment says its price.
+  const debits = await sql<{ id: string; n: bigint; entries: bigint; payment_txid: string | null }>`
+    select o.id, o.payment_txid, cast(count(l.id) as bigint) as entries,
+      cast(count(case when l.kind = 'order_debit' then 1 end) as bigint) as n
+    from orders o left join ledger_entries l on l.order_id = o.id
+    group by o.id, o.payment_txid`.execute(db.kysely);
+  for (const r of debits.rows) {
+    if (r.payment_txid === null && BigInt(r.n) !== 1n) bad.push(`order ${r.id}: ${r.n} debits`);
+    if (r.payment_txid !== null && BigInt(r.entries) !== 0n) bad.push(`flash order ${r.id}: ${r.entries} ledger entries`);
+  }
+  const flash = await sql<{ id: string }>`
+    select o.id from orders o left join flash_payments p on p.txid = o.payment_txid
+    where o.payment_txid is not null and (p.txid is null or p.amount_sun <> o.price_sun or o.user_id <> 0)`.execute(db.kysely);
+  for (const r of flash.rows) bad.push(`flash order ${r.id}: its payment is missing or not its price`);
+  const refunds = await sql<{ txid: string }>`
+    select p.txid from flash_payments p
+    where (p.refund_status = 'refunded') <> exists (
+      select 1 from chain_transactions t where t.payment_txid = p.txid and t.kind = 'refund' and t.status = 'confirmed')
+      or (select count(*) from chain_transactions t where t.payment_txid = p.txid and t.kind = 'refund' and t.status = 'confirmed') > 1`.execute(db.kysely);
+  for (const r of refunds.rows) bad.push(`flash payment ${r.txid}: refunded unless exactly one refund confirmed`);
   const mismatched = await sql<{ id: string; kind: string; currency: string; pay_currency: string }>`
     select o.id, l.kind, l.currency, o.pay_currency from orders o
     join ledger_entries l on l.order_id = o.id

@@ -35,8 +35,11 @@ const enReasons: Record<ReasonCode, string> = {
   txid_clash: 'same transaction as another order, building it again',
   internal_error: 'internal error, retrying',
   reclaim_retrying: 'reclaim keeps failing, retrying',
+  awaiting_refund_confirmation: 'refund sent, awaiting confirmation',
+  flash_key_missing: 'flash-rent address key missing for the refund',
   // Refusal prefixes (besides delegation_refused).
   reclaim_refused: 'reclaim refused by the node',
+  refund_refused: 'refund refused by the node',
 };
 
 const zhReasons: Record<ReasonCode, string> = {
@@ -61,7 +64,10 @@ const zhReasons: Record<ReasonCode, string> = {
   txid_clash: '与另一订单的交易相同，正在重新构建',
   internal_error: '内部错误，重试中',
   reclaim_retrying: '回收多次失败，重试中',
+  awaiting_refund_confirmation: '退款已发送，等待确认',
+  flash_key_missing: '缺少闪租地址的退款密钥',
   reclaim_refused: '节点拒绝了回收交易',
+  refund_refused: '节点拒绝了退款交易',
 };
 
 /** The reason labels as dictionary entries, `reason.<code>`. */

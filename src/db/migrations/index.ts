@@ -7,6 +7,7 @@ import * as m004 from './004-partial-indexes.js';
 import * as m005 from './005-delivered-energy-and-pool-fees.js';
 import * as m006 from './006-block-follower.js';
 import * as m007 from './007-currencies-and-deposit-addresses.js';
+import * as m008 from './008-flash-rent.js';
 
 export interface Migration {
   name: string;
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '005-delivered-energy-and-pool-fees', up: m005.up },
   { name: '006-block-follower', up: m006.up },
   { name: '007-currencies-and-deposit-addresses', up: m007.up },
+  { name: '008-flash-rent', up: m008.up },
 ];

@@ -1,0 +1,159 @@
+import type { FlashRentConfig } from '../config.js';
+import { latestRefundTx } from '../db/chain-transactions.js';
+import { claimDueRefunds, releasePayment, updateHeldPayment, type FlashPayment } from '../db/flash-payments.js';
+import { findOrderByPaymentTxid } from '../db/orders.js';
+import { findPoolSnapshot, snapshotCanPayFee } from '../db/pool-snapshots.js';
+import { refusedWith, type WaitReason } from '../domain/order-reasons.js';
+import { backoffMs } from '../domain/backoff.js';
+import { metrics } from '../observability/metrics.js';
+import type { EngineContext } from './context.js';
+import { LeaseLostError } from './errors.js';
+import { journalAndBroadcast, settle, type JournalHolder } from './journaled-transaction.js';
+
+/** Refunds claimed per turn. */
+const BATCH = 20;
+/** How long a refund waits for FLASH_RENT_ADDRESS's key to be configured again. */
+const MISSING_KEY_RETRY_MS = 60_000;
+/** Longest wait between attempts of a refund that keeps failing. */
+const MAX_BACKOFF_MS = 10 * 60_000;
+
+/** A flash payment as the holder of its refund: its own refund_txid and refund_tx_status follow the journal. */
+function paymentHolder(ctx: EngineContext, held: FlashPayment, orderId: string | null): JournalHolder<FlashPayment> {
+  return {
+    row: held,
+    kind: 'refund',
+    logKey: { paymentTxid: held.txid },
+    claimedAt: held.lease_until! - BigInt(ctx.settings.leaseMs),
+    txStatus: held.refund_tx_status,
+    link: { orderId, paymentTxid: held.txid },
+    async follow(db, { txid, status }) {
+      const row = await updateHeldPayment(db, held, { ...(txid === undefined ? {} : { refund_txid: txid }), refund_tx_status: status });
+      if (row === undefined) throw new LeaseLostError(held.txid);
+      return paymentHolder(ctx, row, orderId);
+    },
+  };
+}
+
+type RefundStep = { refunded: true } | { retryInMs: number; reason: WaitReason; failed: boolean };
+
+/**
+ * Gives flash-rent payments back to their payers: a TRX transfer from
+ * FLASH_RENT_ADDRESS of the amount paid minus FLASH_RENT_REFUND_FEE_SUN,
+ * through the same journal as delegations, so a refund is never sent twice:
+ * a second transfer is signed only once the first can certainly never land.
+ * Payments owed back are leased as orders are, so any number of workers
+ * share them; the block follower makes a payment due again when its refund
+ * settles.
+ */
+export class FlashRefunds {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private closed = false;
+  private again = false;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly flash: FlashRentConfig,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Something settled: look now rather than at the next interval. */
+  wake(): void {
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.tick()
+        .catch((err: unknown) => this.ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'flash-rent refunds: turn failed; trying again next interval'))
+        .then(() => {
+          this.running = undefined;
+          const soon = this.again;
+          this.again = false;
+          this.schedule(soon ? 0 : this.intervalMs);
+        });
+    }, ms);
+  }
+
+  /** One turn: every refund due now is worked once. */
+  async tick(): Promise<void> {
+    const { db, workerId, settings } = this.ctx;
+    const due = await claimDueRefunds(db, workerId, settings.leaseMs, BATCH);
+    for (const p of due) await this.work(p);
+    if (due.length === BATCH) this.again = true;
+  }
+
+  private async work(p: FlashPayment): Promise<void> {
+    const { db, log } = this.ctx;
+    let step: RefundStep;
+    try {
+      step = await this.step(p);
+    } catch (err) {
+      if (err instanceof LeaseLostError) return;
+      log.warn({ paymentTxid: p.txid, err: err instanceof Error ? err.message : String(err) }, 'flash-rent refund could not proceed; retried with backoff');
+      step = { retryInMs: this.ctx.settings.confirmPollMs, reason: 'chain_unavailable', failed: true };
+    }
+    if ('refunded' in step) return;
+    const attempts = step.failed ? p.attempts + 1n : 0n;
+    const retry = step.failed ? backoffMs(Number(p.attempts), step.retryInMs, MAX_BACKOFF_MS) : step.retryInMs;
+    await releasePayment(db, p, retry, step.reason, attempts);
+  }
+
+  /** The journal algorithm for one refund (as journaledStep is for an order's delegation and reclaim). */
+  private async step(p: FlashPayment): Promise<RefundStep> {
+    const { ctx, flash } = this;
+    const poll = ctx.settings.confirmPollMs;
+    const orderId = (await findOrderByPaymentTxid(ctx.db, p.txid))?.id ?? null;
+    let holder = paymentHolder(ctx, p, orderId);
+    const journaled = await latestRefundTx(ctx.db, p.txid);
+    if (journaled?.status === 'confirmed') return this.refunded(holder, journaled.txid);
+    if (journaled !== undefined) {
+      const s = await settle(ctx, holder, journaled);
+      if (s.kind === 'confirmed') return this.refunded(holder, journaled.txid);
+      if (s.kind === 'pending') return { retryInMs: poll, reason: 'awaiting_refund_confirmation', failed: false };
+      holder = s.holder;
+    }
+    const pool = ctx.pools.find((a) => a.address === flash.address);
+    if (!pool) return { retryInMs: MISSING_KEY_RETRY_MS, reason: 'flash_key_missing', failed: false };
+    // Nothing is signed for a transfer the address cannot pay the bandwidth of: the node would refuse it.
+    if (!snapshotCanPayFee(await findPoolSnapshot(ctx.db, pool.address))) return { retryInMs: 5 * poll, reason: 'pool_cannot_pay_fee', failed: true };
+    const signed = await ctx.chain.buildTransfer(pool, p.sender, p.refund_sun!);
+    const refusal = await journalAndBroadcast(ctx, holder, signed, { pool: pool.address, receiver: p.sender, amountSun: p.refund_sun!, lockBlocks: null });
+    if (refusal) {
+      metrics.broadcastRefusals.inc({ kind: 'refund', code: refusal.code, pool: pool.address });
+      return { retryInMs: 5 * poll, reason: refusedWith('refund_refused', refusal.code), failed: true };
+    }
+    return { retryInMs: poll, reason: 'awaiting_refund_confirmation', failed: false };
+  }
+
+  private async refunded(holder: JournalHolder<FlashPayment>, txid: string): Promise<RefundStep> {
+    const p = holder.row;
+    const row = await updateHeldPayment(this.ctx.db, p, {
+      refund_status: 'refunded',
+      refund_txid: txid,
+      refund_tx_status: 'confirmed',
+      lease_owner: null,
+      lease_until: null,
+      next_attempt_at: null,
+      wait_reason: null,
+    });
+    if (row === undefined) throw new LeaseLostError(p.txid);
+    this.ctx.log.info({ paymentTxid: p.txid, txid, to: p.sender, refundSun: p.refund_sun!.toString(), reason: p.refund_reason }, 'flash-rent payment refunded on chain');
+    // The address paid it: its balance and bandwidth are read again.
+    this.ctx.hooks?.poolsNeedReading?.(this.flash.address);
+    return { refunded: true };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { dbNow } from '../db/clock.js';
+import type { DbHandle } from '../db/connect.js';
+import { insertFlashPayment, markRefundDue } from '../db/flash-payments.js';
+import { uuidv7 } from '../db/ids.js';
+import { insertOrder, insertOrderEvent } from '../db/orders.js';
+import { ensureUser } from '../db/users.js';
+import { decideFlashPayment, FLASH_RENT_USER_ID, type FlashDecision, type FlashRentTerms } from '../domain/flash-rent.js';
+import { billedDays } from '../domain/pricing.js';
+
+/** A solidified TRX transfer to the flash-rent address, as the block watcher found it. */
+export interface FlashTransfer {
+  txid: string;
+  sender: string;
+  memo: string | undefined;
+  amountSun: bigint;
+  blockNumber: bigint;
+  blockTime: bigint;
+}
+
+export type FlashOutcome = { kind: 'duplicate' } | ({ orderId?: string } & FlashDecision);
+
+/** The idempotency key of the order a transfer pays for: one order per transfer, whoever sees it. */
+export const flashIdempotencyKey = (txid: string) => `flash:${txid}`;
+
+/**
+ * Serves a transfer once, in the caller's transaction (the follower's, with
+ * its cursor's move): records the payment by its txid, then either places
+ * the order it buys (paid by the transfer, not by a balance: no ledger
+ * entry) or leaves the payment owed back. A transfer recorded before
+ * changes nothing.
+ */
+export async function serveFlashTransfer(tx: DbHandle, flash: FlashRentTerms, t: FlashTransfer): Promise<FlashOutcome> {
+  const decision = decideFlashPayment(flash.offers, flash.refundFeeSun, { amountSun: t.amountSun, sender: t.sender, memo: t.memo });
+  const recorded = await insertFlashPayment(tx, {
+    txid: t.txid,
+    sender: t.sender,
+    memo: t.memo ?? null,
+    amountSun: t.amountSun,
+    blockNumber: t.blockNumber,
+    blockTime: t.blockTime,
+    reason: decision.kind === 'order' ? null : decision.reason,
+    refundSun: decision.kind === 'refund' ? decision.refundSun : null,
+  });
+  if (!recorded) return { kind: 'duplicate' };
+  if (decision.kind !== 'order') return decision;
+
+  const { offer, receiver } = decision;
+  const id = uuidv7();
+  const now = dbNow(tx.dialect);
+  await ensureUser(tx, FLASH_RENT_USER_ID);
+  await insertOrder(tx, {
+    id,
+    user_id: FLASH_RENT_USER_ID,
+    status: 'pending',
+    energy_amount: offer.energyAmount,
+    duration: offer.duration.text,
+    duration_seconds: offer.duration.seconds,
+    receive_address: receiver,
+    pay_currency: 'TRX',
+    price_sun: t.amountSun,
+    rate_sun_per_energy_day: t.amountSun / (offer.energyAmount * billedDays(offer.duration.seconds)),
+    idempotency_key: flashIdempotencyKey(t.txid),
+    request_hash: createHash('sha256').update(`flash|${t.txid}`).digest('hex'),
+    payment_txid: t.txid,
+    created_at: now,
+    updated_at: now,
+  });
+  await insertOrderEvent(tx, {
+    order_id: id,
+    from_status: null,
+    to_status: 'pending',
+    reason: 'created',
+    actor: 'flash-rent',
+    detail: JSON.stringify({ payment_txid: t.txid, sender: t.sender, block: t.blockNumber.toString() }),
+    at: now,
+  });
+  return { ...decision, orderId: id };
+}
+
+/**
+ * An order paid by a transfer could not be delivered: its payment is owed
+ * back, minus the refund fee (in the transaction that fails the order).
+ * Returns what will be sent back (null: the payment is at most the fee).
+ */
+export async function oweFlashRefund(tx: DbHandle, flash: Pick<FlashRentTerms, 'refundFeeSun'>, paymentTxid: string, amountSun: bigint, reason: string): Promise<bigint | null> {
+  const refundSun = amountSun - flash.refundFeeSun;
+  if (refundSun <= 0n) return null;
+  await markRefundDue(tx, paymentTxid, reason, refundSun);
+  return refundSun;
+}

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TronWeb } from 'tronweb';
+import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
+import { stackPerTest, type Stack } from '../support/stack.js';
+
+/**
+ * Flash rent end to end: customers pay the flash-rent address (pool 0) from
+ * their own wallets with unmodified TronWeb, the devnet solidifies the
+ * transfers, and Joule serves each one once: an order delegating to the
+ * sender or to the memo's address, or a refund on chain.
+ */
+
+const startTestStack = stackPerTest();
+const TRX = 1_000_000n;
+const FEE = 300_000n;
+
+/** A stack whose flash-rent address is pool 0 (its key signs the refunds). */
+async function start(databaseUrl?: string): Promise<{ s: Stack; flash: string }> {
+  const s = await startTestStack({
+    ...(databaseUrl ? { databaseUrl } : {}),
+    envFor: (devnet) => ({ FLASH_RENT_ADDRESS: devnet.accounts.pools[0]!.address, FLASH_RENT_TABLE: '3:65000:1h,6:131000:1h', FLASH_RENT_REFUND_FEE_SUN: FEE.toString() }),
+  });
+  return { s, flash: s.devnet.accounts.pools[0]!.address };
+}
+
+const balanceOf = (s: Stack, address: string) => new TronWeb({ fullHost: s.devnet.url }).trx.getBalance(address).then(BigInt);
+
+/** A customer pays `sun` to `to` from their own wallet, with an optional memo; returns the txid. */
+async function pay(s: Stack, from: number, to: string, sun: bigint, memo?: string): Promise<string> {
+  const c = s.devnet.accounts.customers[from]!;
+  const tronWeb = new TronWeb({ fullHost: s.devnet.url, privateKey: c.privateKey });
+  let tx = await tronWeb.transactionBuilder.sendTrx(to, Number(sun), c.address);
+  if (memo !== undefined) tx = await tronWeb.transactionBuilder.addUpdateData(tx, memo, 'utf8');
+  const signed = await tronWeb.trx.sign(tx);
+  const answer = await tronWeb.trx.sendRawTransaction(signed);
+  assert.equal(answer.result, true, JSON.stringify(answer));
+  return signed.txID;
+}
+
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T;
+  do {
+    last = await read();
+    if (ok(last)) return last;
+    await sleep(50);
+  } while (Date.now() < deadline);
+  throw new Error(`${what}; last seen: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+}
+
+const paymentRow = (s: Stack, txid: string) => s.db.kysely.selectFrom('flash_payments').selectAll().where('txid', '=', txid).executeTakeFirst();
+const orderPaidBy = (s: Stack, txid: string) => s.db.kysely.selectFrom('orders').selectAll().where('payment_txid', '=', txid).executeTakeFirst();
+
+/** The refunds the chain carried from the flash address to `to`. */
+async function refundsOnChain(s: Stack, flash: string, to: string): Promise<any[]> {
+  return (await s.chainTxs('TransferContract')).filter((t) => t.owner === flash && t.receiver === to);
+}
+
+async function delegatedEnergyTo(s: Stack, address: string): Promise<any[]> {
+  const res = await fetch(`${s.devnet.url}/devnet/delegations`);
+  return ((await res.json()) as { delegations: any[] }).delegations.filter((d) => d.to === address);
+}
+
+describe('flash rent [sqlite]', () => {
+  test('a transfer of exactly a listed amount places that order, paid by the transfer, and delegates to the sender', async () => {
+    const { s, flash } = await start();
+    const sender = s.customer(0);
+    const txid = await pay(s, 0, flash, 3n * TRX);
+    const placed = await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
+    assert.equal(placed!.energy_amount, 65_000n);
+    assert.equal(placed!.duration, '1h');
+    assert.equal(placed!.price_sun, 3n * TRX);
+    assert.equal(placed!.receive_address, sender);
+    assert.equal(placed!.idempotency_key, `flash:${txid}`);
+    const active = await s.waitFor(placed!.id, (o) => o.status === 'active');
+    assert.ok(active.delegate_txid);
+    assert.equal((await delegatedEnergyTo(s, sender)).length, 1, 'one delegation to the sender');
+    const payment = await paymentRow(s, txid);
+    assert.equal(payment!.refund_status, null);
+    assert.equal(payment!.sender, sender);
+  });
+
+  test('with a memo naming another address, the energy goes to that address', async () => {
+    const { s, flash } = await start();
+    const receiver = s.customer(1);
+    const txid = await pay(s, 0, flash, 6n * TRX, `  ${receiver} `);
+    const placed = await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
+    assert.equal(placed!.receive_address, receiver);
+    assert.equal(placed!.energy_amount, 131_000n);
+    await s.waitFor(placed!.id, (o) => o.status === 'active');
+    assert.equal((await delegatedEnergyTo(s, receiver)).length, 1);
+    assert.deepEqual(await delegatedEnergyTo(s, s.customer(0)), [], 'nothing to the payer');
+  });
+
+  test('an amount not in the table is refunded on chain once, minus the refund fee; a memo that is not an address too', async () => {
+    const { s, flash } = await start();
+    const payer = s.customer(2);
+    const before = await balanceOf(s, payer);
+    const odd = await pay(s, 2, flash, 4n * TRX);
+    const typo = await pay(s, 2, flash, 3n * TRX, 'TXYZ-not-an-address');
+    for (const txid of [odd, typo]) {
+      const p = await until(() => paymentRow(s, txid), (row) => row?.refund_status === 'refunded', `payment ${txid} was never refunded`);
+      assert.equal(await orderPaidBy(s, txid), undefined, 'no order');
+      assert.ok(p!.refund_txid);
+    }
+    assert.equal((await paymentRow(s, odd))!.refund_reason, 'flash_amount_not_listed');
+    assert.equal((await paymentRow(s, typo))!.refund_reason, 'flash_memo_not_an_address');
+    assert.equal((await paymentRow(s, odd))!.refund_sun, 4n * TRX - FEE);
+    // Let the follower and the refunder run on: a refund must never be sent twice.
+    await sleep(1500);
+    const refunds = (await refundsOnChain(s, flash, payer)).filter((t) => t.status === 'included');
+    assert.equal(refunds.length, 2, JSON.stringify(refunds));
+    assert.equal(refunds.map((t) => BigInt(t.amount)).sort().join(), [3n * TRX - FEE, 4n * TRX - FEE].sort().join(), 'each refund is the amount paid minus the fee');
+    assert.equal(await balanceOf(s, payer), before - 7n * TRX + 7n * TRX - 2n * FEE, 'the payer is out only the two fees');
+    assert.deepEqual(await delegatedEnergyTo(s, payer), []);
+  });
+
+  test('an order that cannot be delivered (a receiver never activated) fails and its payment goes back on chain', async () => {
+    const { s, flash } = await start();
+    const fresh = TronWeb.address.fromPrivateKey('11'.repeat(32)) as string;
+    const txid = await pay(s, 0, flash, 3n * TRX, fresh);
+    const placed = await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
+    const failed = await s.waitFor(placed!.id, (o) => o.status === 'failed');
+    assert.equal(failed.error_code, 'receiver_not_activated');
+    const p = await until(() => paymentRow(s, txid), (row) => row?.refund_status === 'refunded', 'the payment was never refunded');
+    assert.equal(p!.refund_sun, 3n * TRX - FEE);
+    assert.equal(p!.refund_reason, 'receiver_not_activated');
+    const journal = await s.db.kysely.selectFrom('chain_transactions').selectAll().where('kind', '=', 'refund').execute();
+    assert.equal(journal.length, 1);
+    assert.equal(journal[0]!.order_id, placed!.id, "the refund shows on the order's transactions");
+    assert.equal((await refundsOnChain(s, flash, s.customer(0))).filter((t) => t.status === 'included').length, 1);
+  });
+
+  test('a transfer is served once, however often its block is read (a restart re-reads it)', async () => {
+    const { s, flash } = await start();
+    const txid = await pay(s, 0, flash, 3n * TRX);
+    await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
+    // Read the same blocks again, as a follower restarting from an older cursor would.
+    await s.db.kysely.updateTable('chain_cursors').set((eb) => ({ block_number: eb('block_number', '-', 20n) })).execute();
+    await sleep(1500);
+    const orders = await s.db.kysely.selectFrom('orders').select('id').where('payment_txid', '=', txid).execute();
+    assert.equal(orders.length, 1);
+    const payments = await s.db.kysely.selectFrom('flash_payments').select('txid').execute();
+    assert.equal(payments.length, 1);
+  });
+});
+
+describe('flash rent [postgres]', () => {
+  let pg: PostgresServer;
+  before(async () => {
+    pg = await startPostgres();
+  });
+  after(() => pg.stop());
+
+  test('an exact amount delegates and an odd one is refunded once, on PostgreSQL', async () => {
+    const { s, flash } = await start(await createDatabase(pg.url));
+    const exact = await pay(s, 0, flash, 3n * TRX);
+    const odd = await pay(s, 1, flash, 5n * TRX);
+    const placed = await until(() => orderPaidBy(s, exact), (o) => o !== undefined, 'the payment never became an order');
+    await s.waitFor(placed!.id, (o) => o.status === 'active');
+    await until(() => paymentRow(s, odd), (row) => row?.refund_status === 'refunded', 'never refunded');
+    await sleep(1000);
+    assert.equal((await refundsOnChain(s, flash, s.customer(1))).filter((t) => t.status === 'included').length, 1);
+  });
+});
