@@ -54,6 +54,8 @@ const started =
     : run(config);
 started.catch((err: unknown) => {
   if (err instanceof SchemaTooNewError) fail(err.message);
+  // Settings that can only be checked against the pools (FLASH_RENT_ADDRESS).
+  if (err instanceof ConfigError) fail(`invalid configuration: ${err.message}`);
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'EADDRINUSE') fail(`cannot listen on ${config.host}:${config.port}: address in use (set PORT)`);
   if (code === 'ECONNREFUSED') fail(`cannot reach the database (DATABASE_URL): ${(err as Error).message}`);

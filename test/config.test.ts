@@ -222,3 +222,39 @@ test('deposits: minimums default to 1 TRX and 1 USDT; DEPOSIT_XPUB must be the a
   const xpub = account.publicExtendedKey;
   refused(`${xpub.slice(0, 40)}${xpub[40] === 'a' ? 'b' : 'a'}${xpub.slice(41)}`, /not a valid extended public key/);
 });
+
+test('flash rent: FLASH_RENT_TABLE is parsed into offers, smallest first; a bad table or address stops start-up naming the variable', () => {
+  const address = 'TS8yE1SMGroe8V2ZWqm1atZqpKAeLui1EX';
+  assert.equal(loadConfig({}).flashRent, undefined);
+  const set = loadConfig({ FLASH_RENT_ADDRESS: ` ${address} `, FLASH_RENT_TABLE: '6:131000:1h, 2.5:40000:1d', FLASH_RENT_REFUND_FEE_SUN: '500000' });
+  assert.equal(set.flashRent!.address, address);
+  assert.equal(set.flashRent!.refundFeeSun, 500_000n);
+  assert.deepEqual(
+    set.flashRent!.offers.map((o) => [o.amountSun, o.energyAmount, o.duration.text]),
+    [
+      [2_500_000n, 40_000n, '1d'],
+      [6_000_000n, 131_000n, '1h'],
+    ],
+  );
+  assert.equal(loadConfig({ FLASH_RENT_ADDRESS: address, FLASH_RENT_TABLE: '3:65000:1h' }).flashRent!.refundFeeSun, 1_000_000n, 'a refund keeps 1 TRX by default');
+  const cases: Array<[Record<string, string>, string, RegExp]> = [
+    [{ FLASH_RENT_TABLE: '3:65000:1h' }, 'FLASH_RENT_TABLE', /FLASH_RENT_ADDRESS is not/],
+    [{ FLASH_RENT_ADDRESS: address }, 'FLASH_RENT_TABLE', /required/],
+    [{ FLASH_RENT_ADDRESS: 'TNotAnAddress', FLASH_RENT_TABLE: '3:65000:1h' }, 'FLASH_RENT_ADDRESS', /not a valid TRON address/],
+    [{ FLASH_RENT_ADDRESS: address, FLASH_RENT_TABLE: '3:65000:1h,3.0:131000:1h' }, 'FLASH_RENT_TABLE', /listed twice/],
+    [{ FLASH_RENT_ADDRESS: address, FLASH_RENT_TABLE: '0:65000:1h' }, 'FLASH_RENT_TABLE', /positive/],
+    [{ FLASH_RENT_ADDRESS: address, FLASH_RENT_TABLE: '-3:65000:1h' }, 'FLASH_RENT_TABLE', /positive/],
+    [{ FLASH_RENT_ADDRESS: address, FLASH_RENT_TABLE: '3:0:1h' }, 'FLASH_RENT_TABLE', /MIN_ENERGY/],
+    [{ FLASH_RENT_ADDRESS: address, FLASH_RENT_TABLE: '3:65000:2h' }, 'FLASH_RENT_TABLE', /ALLOWED_DURATIONS/],
+    [{ FLASH_RENT_ADDRESS: address, FLASH_RENT_TABLE: '3:65000' }, 'FLASH_RENT_TABLE', /<TRX>:<energy>:<duration>/],
+    [{ FLASH_RENT_ADDRESS: address, FLASH_RENT_TABLE: ' , ' }, 'FLASH_RENT_TABLE', /required|no offer/],
+    [{ FLASH_RENT_ADDRESS: address, FLASH_RENT_TABLE: '3:65000:1h', FLASH_RENT_REFUND_FEE_SUN: '-1' }, 'FLASH_RENT_REFUND_FEE_SUN', /./],
+  ];
+  for (const [env, variable, why] of cases) {
+    assert.throws(
+      () => loadConfig(env),
+      (err: unknown) => err instanceof ConfigError && err.variable === variable && err.message.startsWith(`${variable}: `) && why.test(err.message),
+      JSON.stringify(env),
+    );
+  }
+});

@@ -92,6 +92,14 @@ test('a bad setting stops start-up with one line naming the variable', async () 
   assert.match(lines[0]!, /^joule: invalid configuration: MAX_ENERGY: must be a whole number/);
 });
 
+test('a FLASH_RENT_ADDRESS that is not one of the pools stops start-up with one line: Joule could not sign its refunds', async () => {
+  const proc = spawnJoule([], { FLASH_RENT_ADDRESS: 'TS8yE1SMGroe8V2ZWqm1atZqpKAeLui1EX', FLASH_RENT_TABLE: '3:65000:1h', DATA_DIR: join(dir, 'flash') });
+  assert.equal(await proc.exited, 2);
+  const lines = proc.stderr().trim().split('\n');
+  assert.equal(lines.length, 1, proc.stderr());
+  assert.match(lines[0]!, /^joule: invalid configuration: FLASH_RENT_ADDRESS: TS8yE1SMGroe8V2ZWqm1atZqpKAeLui1EX is not one of the pool accounts/);
+});
+
 test('on a non-loopback HOST without API_KEYS, Joule refuses to start, naming API_KEYS; CLIENT_AUTH=none starts it with a warning', async () => {
   const open = spawnJoule([], { HOST: '0.0.0.0', DATA_DIR: join(dir, 'open') });
   assert.equal(await open.exited, 2);
