@@ -8,6 +8,7 @@ import type { CrashPoint } from '../../src/config.js';
 import { startDevnet, type Devnet } from '../../src/devnet/index.js';
 import { createTestApp, ledgerViolations, type TestApp } from '../support/app.js';
 import { spawnWorker, type WorkerProcess, type WorkerSetup } from '../support/worker-process.js';
+import { TronWeb } from 'tronweb';
 
 /**
  * "Never delegates twice", with real processes: a `joule worker` child
@@ -335,4 +336,74 @@ describe('crash recovery with real worker processes', () => {
     assert.deepEqual(await events(s, placed.id), FULL_LIFECYCLE);
     await assertBooks(s, 2, BigInt(placed.price_sun));
   });
+
+  for (const expiresUnsent of [false, true]) {
+    it(`when the worker is killed between journaling a flash-rent refund and broadcasting it, and its successor ${expiresUnsent ? 'finds it expired and signs anew' : 're-broadcasts it'}, then the payer is refunded exactly once`, async (t) => {
+      const s = await setUp(t);
+      const flash = s.devnet.accounts.pools[0]!.address;
+      const payer = s.devnet.accounts.customers[1]!;
+      s.setup = { ...s.setup, env: { FLASH_RENT_ADDRESS: flash, FLASH_RENT_TABLE: '3:65000:1h', FLASH_RENT_REFUND_FEE_SUN: '100000' } };
+      const first = worker(s, 'after-sign');
+      // The follower begins at the solidified head of its first start: pay once it follows.
+      const following = Date.now() + 20_000;
+      while (!first.logs.some((l) => l.msg === 'following the solidified chain')) {
+        assert.ok(Date.now() < following, `the worker never followed the chain: ${first.stderr()}`);
+        await sleep(50);
+      }
+      // 4 TRX is not in the table: the payment is owed back.
+      const tronWeb = new TronWeb({ fullHost: s.devnet.url, privateKey: payer.privateKey });
+      const signedPayment = await tronWeb.trx.sign(await tronWeb.transactionBuilder.sendTrx(flash, 4_000_000, payer.address));
+      assert.equal((await tronWeb.trx.sendRawTransaction(signedPayment)).result, true);
+      await first.crashed();
+      if (!expiresUnsent) s.miner.stop();
+      const journal = () => s.app.db.kysely.selectFrom('chain_transactions').selectAll().where('payment_txid', '=', signedPayment.txID).orderBy('created_at').execute();
+      const [journaled, ...more] = await journal();
+      assert.equal(more.length, 0, 'one refund journaled');
+      assert.ok(journaled);
+      assert.equal(journaled.kind, 'refund');
+      assert.equal(journaled.status, 'signed');
+      assert.equal(journaled.broadcasts, 0n);
+      assert.equal(journaled.receiver, payer.address);
+      assert.equal(journaled.amount_sun, 3_900_000n);
+      const refunds = async () => (await chainTxs(s, 'TransferContract')).filter((x) => x.owner === flash && x.receiver === payer.address);
+      assert.deepEqual(await refunds(), [], 'nothing broadcast');
+      if (expiresUnsent) {
+        await s.devnet.mine(25);
+        await waitForSolidPast(s, journaled.expiration, 1000);
+      }
+
+      const second = worker(s);
+      if (!expiresUnsent) {
+        // Not one block since the crash: it can still land, so the same transaction must be sent.
+        const deadline = Date.now() + 20_000;
+        while (!(await refunds()).some((x) => x.txID === journaled.txid)) {
+          assert.ok(Date.now() < deadline, 'the successor never re-broadcast the journaled refund');
+          await sleep(50);
+        }
+        s.miner.start();
+      }
+      const payment = async () => s.app.db.kysely.selectFrom('flash_payments').selectAll().where('txid', '=', signedPayment.txID).executeTakeFirstOrThrow();
+      const deadline = Date.now() + 20_000;
+      while ((await payment()).refund_status !== 'refunded') {
+        assert.ok(Date.now() < deadline, `never refunded: ${JSON.stringify(await payment(), (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+        await sleep(50);
+      }
+      // Blocks go on: nothing else may be sent.
+      await sleep(1000);
+      assert.equal(await second.stop(), 0, second.stderr());
+      const landed = included(await refunds());
+      assert.equal(landed.length, 1, JSON.stringify(await refunds()));
+      assert.equal(BigInt(landed[0].amount), 3_900_000n);
+      assert.equal((await payment()).refund_txid, landed[0].txID);
+      const rows = await journal();
+      if (expiresUnsent) {
+        assert.notEqual(landed[0].txID, journaled.txid);
+        assert.deepEqual(rows.map((r) => r.status).sort(), ['confirmed', 'expired']);
+      } else {
+        assert.equal(landed[0].txID, journaled.txid);
+        assert.deepEqual(rows.map((r) => r.status), ['confirmed']);
+      }
+      assert.deepEqual(await ledgerViolations(s.app.db), []);
+    });
+  }
 });
