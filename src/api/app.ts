@@ -8,6 +8,7 @@ import { edgeServerOptions, loggableUrl, registerEdge, registerReadGate } from '
 import { collectRoutes } from './openapi.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { docsRoutes } from './routes/docs.js';
+import { flashRentRoutes } from './routes/flash-rent.js';
 import { healthRoutes } from './routes/health.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { orderRoutes } from './routes/orders.js';
@@ -51,6 +52,7 @@ export function buildApp(ctx: ApiContext, logger: Logger): FastifyInstance {
   priceRoutes(routes, ctx);
   orderRoutes(routes, ctx);
   userRoutes(routes, ctx);
+  flashRentRoutes(routes, ctx);
   poolRoutes(routes, ctx);
   monitoringRoutes(routes, ctx);
   docsRoutes(routes, documented);

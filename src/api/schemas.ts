@@ -83,6 +83,7 @@ export const OrderBody = Type.Object(
     cost_trx: Nullable(Type.String({ description: 'compatibility: price_sun as a decimal TRX string; null when paid in USDT' })),
     rate_sun_per_energy_day: Nullable(Sun('the rate the price was computed with; null when paid in USDT')),
     client_order_id: Nullable(Type.String()),
+    payment_txid: Nullable(Type.String({ description: 'flash rent: the TRX transfer that paid for this order (see GET /api/flash-rent/payments/{txid}); null for an order paid from a balance' })),
     pool_address: Nullable(Type.String({ description: 'the pool account that delegated' })),
     delegated_sun: Nullable(Sun('TRX (in sun) staked for the delegated energy: the ordered energy plus ENERGY_MARGIN_BPS, at the network totals when the pool was chosen')),
     delivered_energy: Nullable(
@@ -109,7 +110,7 @@ export const OrderBody = Type.Object(
       }),
     ),
     error_message: Nullable(Type.String()),
-    refunded: Nullable(Amount('refunded to the balance it was paid from when the order failed')),
+    refunded: Nullable(Amount('refunded to the balance it was paid from when the order failed (flash rent: sent back on chain, minus the refund fee)')),
     refunded_sun: Nullable(Sun('refunded to the TRX balance when the order failed; null when paid in USDT')),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),

@@ -37,7 +37,9 @@ export function orderView(o: Order): Static<typeof OrderBody> {
     price_sun: trx ? o.price_sun.toString() : null,
     cost_trx: trx ? sunToTrx(o.price_sun) : null,
     rate_sun_per_energy_day: trx ? o.rate_sun_per_energy_day.toString() : null,
-    client_order_id: o.idempotency_key,
+    // A flash-rent order's idempotency key is derived from its transfer, not a client's id.
+    client_order_id: o.payment_txid === null ? o.idempotency_key : null,
+    payment_txid: o.payment_txid,
     pool_address: o.pool_address,
     delegated_sun: str(o.delegated_sun),
     delivered_energy: o.delivered_energy === null ? null : Number(o.delivered_energy),

@@ -213,6 +213,7 @@ const en = {
 
   'tx.delegate': 'Delegate',
   'tx.reclaim': 'Reclaim',
+  'tx.refund': 'Refund',
   'tx.status.signed': 'signed (outcome unknown)',
   'tx.status.broadcast': 'broadcast (awaiting confirmation)',
   'tx.status.confirmed': 'confirmed',
@@ -389,6 +390,7 @@ const zh: Record<LabelKey, string> = {
 
   'tx.delegate': '代理',
   'tx.reclaim': '回收',
+  'tx.refund': '退款',
   'tx.status.signed': '已签名（结果未知）',
   'tx.status.broadcast': '已广播（等待确认）',
   'tx.status.confirmed': '已确认',

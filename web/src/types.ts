@@ -33,6 +33,8 @@ export interface Order {
   /** the rate the price was computed with; null when paid in USDT */
   rate_sun_per_energy_day: string | null;
   client_order_id: string | null;
+  /** flash rent: the TRX transfer that paid for this order (see GET /api/flash-rent/payments/{txid}); null for an order paid from a balance */
+  payment_txid: string | null;
   /** the pool account that delegated */
   pool_address: string | null;
   /** TRX (in sun) staked for the delegated energy: the ordered energy plus ENERGY_MARGIN_BPS, at the network totals when the pool was chosen */
@@ -56,7 +58,7 @@ export interface Order {
   /** why the order failed (it was refunded): receiver_is_contract, receiver_not_activated, no_pool_capacity, delegation_refused, pool_removed */
   error_code: string | null;
   error_message: string | null;
-  /** refunded to the balance it was paid from when the order failed, in the smallest unit of the currency (sun or micro-USDT) */
+  /** refunded to the balance it was paid from when the order failed (flash rent: sent back on chain, minus the refund fee), in the smallest unit of the currency (sun or micro-USDT) */
   refunded: string | null;
   /** refunded to the TRX balance when the order failed; null when paid in USDT */
   refunded_sun: string | null;
@@ -87,7 +89,7 @@ export interface OrderEvent {
 export interface ChainTransaction {
   txid: string;
   /** delegate (DelegateResourceContract) or reclaim (UnDelegateResourceContract) */
-  kind: 'delegate' | 'reclaim';
+  kind: 'delegate' | 'reclaim' | 'refund';
   status: TxStatus;
   pool_address: string;
   receiver: string;
