@@ -75,6 +75,8 @@ function txSummary(tx: TxRecord): Record<string, unknown> {
     fee: tx.fee,
     netUsage: tx.netUsage,
     netFee: tx.netFee,
+    // Only for a transaction that paid it, as the energy fields are only for a smart-contract call.
+    memoFee: tx.memoFee === 0n ? undefined : tx.memoFee,
     failure: tx.failure,
     contractRet: tx.vm?.contractRet,
     energyUsageTotal: tx.vm?.energyUsageTotal,

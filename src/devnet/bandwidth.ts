@@ -46,6 +46,8 @@ export interface BilledTransaction {
   signatureCount: number;
   /** raw_data.fee_limit (sun): what a smart-contract call may burn for energy. */
   feeLimit?: bigint;
+  /** raw_data.data (the memo) is not empty: the owner pays getMemoFee. */
+  hasMemo: boolean;
 }
 
 /** The refusal java-tron's Wallet answers for AccountResourceInsufficientException, whatever its cause. */

@@ -8,6 +8,7 @@ import type { BlockRecord, ChainState, TxRecord } from './chain-state.js';
 import { BLOCK_INTERVAL_MS } from './constants.js';
 import { BroadcastError } from './contract-error.js';
 import { processTransaction } from './process-transaction.js';
+import { carriesMemo } from './transaction-codec.js';
 
 function blockId(parentId: string, number: number, timestamp: number, txIds: readonly string[]): string {
   const hash = createHash('sha256').update(`${parentId}:${number}:${timestamp}:${txIds.join(',')}`).digest('hex');
@@ -31,6 +32,7 @@ function applyDelayed(state: ChainState, tx: TxRecord): void {
     serializedSize: serializedSize(raw.length / 2, tx.tx.signature),
     signatureCount: tx.tx.signature.length,
     feeLimit: BigInt(tx.tx.raw_data.fee_limit ?? 0),
+    hasMemo: carriesMemo(tx.tx),
   });
   recordReceipt(tx, receipt);
 }

@@ -152,6 +152,7 @@ export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): 
     serializedSize: size,
     signatureCount: tx.signatures.length,
     feeLimit: tx.feeLimit,
+    hasMemo: tx.hasMemo,
   };
   const actuator = actuators[tx.contractType];
   const summary = actuator?.parse(tx.value) ?? { owner };
@@ -209,5 +210,6 @@ export function recordReceipt(record: TxRecord, receipt: Receipt): void {
   record.netUsage = receipt.netUsage;
   record.netFee = receipt.netFee;
   record.multiSignFee = receipt.multiSignFee;
+  record.memoFee = receipt.memoFee;
   if (receipt.vm !== undefined) record.vm = receipt.vm;
 }

@@ -52,7 +52,7 @@ export interface TxRecord {
   includeAtBlock?: number;
   blockNumber?: number;
   blockTimestamp?: number;
-  /** Everything it burnt: contractFee + netFee + multiSignFee (TransactionInfo.fee). */
+  /** Everything it burnt: contractFee + netFee + multiSignFee + memoFee (+ energy fee) (TransactionInfo.fee). */
   fee: bigint;
   /** Burnt by the contract itself (an account creation, a permission update). */
   contractFee?: bigint;
@@ -62,6 +62,8 @@ export interface TxRecord {
   netFee?: bigint;
   /** Burnt because it carries more than one signature. */
   multiSignFee?: bigint;
+  /** Burnt because it carries a memo (getMemoFee). */
+  memoFee?: bigint;
   expiration: number;
   /** A smart-contract call's outcome (TransactionInfo and the block's ret): set for TriggerSmartContract only. */
   vm?: VmOutcome;

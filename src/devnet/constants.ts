@@ -34,6 +34,8 @@ export const ENERGY_FEE = 100n;
 export const CREATE_ACCOUNT_BANDWIDTH_FEE = 100_000n;
 /** getMultiSignFee: a transaction with more than one signature burns this. */
 export const MULTI_SIGN_FEE = 1_000_000n;
+/** getMemoFee on mainnet: a transaction carrying a memo (raw_data.data) burns this (java-tron's default is 0; a proposal set it). */
+export const MEMO_FEE: bigint = 1_000_000n;
 /** getMaxCreateAccountTxSize: bytes (signatures excluded) a transaction creating an account may have. */
 export const MAX_CREATE_ACCOUNT_TX_SIZE = 1000n;
 /** Constant.MAX_RESULT_SIZE_IN_TX: bytes java-tron adds per contract for the result it will carry. */

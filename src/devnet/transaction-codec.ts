@@ -16,6 +16,8 @@ export interface DecodedTransaction {
   expiration: number;
   /** raw_data.fee_limit, 0 when absent. */
   feeLimit: bigint;
+  /** raw_data.data (the memo) is not empty. */
+  hasMemo: boolean;
   refBlockBytes: string;
   refBlockHash: string;
   signatures: string[];
@@ -29,10 +31,23 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+interface RawDataPb {
+  serializeBinary(): Uint8Array;
+  getData_asU8(): Uint8Array;
+}
+
+function rawDataPb(tx: { raw_data: RawData; visible?: boolean }): RawDataPb {
+  return utils.transaction.txJsonToPb(tx).getRawData() as RawDataPb;
+}
+
 /** Protobuf bytes of raw_data, from its JSON form. */
 export function encodeRawData(tx: { raw_data: RawData; visible?: boolean }): Uint8Array {
-  const pb = utils.transaction.txJsonToPb(tx);
-  return pb.getRawData().serializeBinary() as Uint8Array;
+  return rawDataPb(tx).serializeBinary();
+}
+
+/** Whether raw_data carries a memo: its `data` bytes, as they are signed, are not empty. */
+export function carriesMemo(tx: { raw_data: RawData; visible?: boolean }): boolean {
+  return rawDataPb(tx).getData_asU8().length > 0;
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -50,8 +65,11 @@ export function decodeTransaction(body: unknown): DecodedTransaction {
     throw new MalformedTransactionError('contract parameter is missing');
   }
   let rawBytes: Uint8Array;
+  let hasMemo: boolean;
   try {
-    rawBytes = encodeRawData({ raw_data: raw, visible: body.visible === true });
+    const pb = rawDataPb({ raw_data: raw, visible: body.visible === true });
+    rawBytes = pb.serializeBinary();
+    hasMemo = pb.getData_asU8().length > 0;
   } catch (err) {
     throw new MalformedTransactionError(err instanceof Error ? err.message : String(err));
   }
@@ -65,6 +83,7 @@ export function decodeTransaction(body: unknown): DecodedTransaction {
     permissionId: typeof contract.Permission_id === 'number' ? contract.Permission_id : 0,
     expiration: typeof raw.expiration === 'number' ? raw.expiration : 0,
     feeLimit: typeof raw.fee_limit === 'number' && Number.isInteger(raw.fee_limit) ? BigInt(raw.fee_limit) : 0n,
+    hasMemo,
     refBlockBytes: typeof raw.ref_block_bytes === 'string' ? raw.ref_block_bytes.toLowerCase() : '',
     refBlockHash: typeof raw.ref_block_hash === 'string' ? raw.ref_block_hash.toLowerCase() : '',
     signatures,

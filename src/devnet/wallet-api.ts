@@ -11,6 +11,7 @@ import {
   FREE_NET_LIMIT,
   MAX_CREATE_ACCOUNT_TX_SIZE,
   MAX_FEE_LIMIT,
+  MEMO_FEE,
   MULTI_SIGN_FEE,
   TRANSACTION_FEE,
   TRX,
@@ -82,6 +83,7 @@ function chainParameters(req: WalletRequest): Record<string, unknown> {
     ['getMaxCreateAccountTxSize', MAX_CREATE_ACCOUNT_TX_SIZE],
     ['getMaxFeeLimit', MAX_FEE_LIMIT],
     ['getAllowTvmFreezeV2', 1n],
+    ['getMemoFee', MEMO_FEE],
   ];
   return { chainParameter: params.map(([key, value]) => compact({ key, value })) };
 }

@@ -88,11 +88,12 @@ describe('processing a transaction', () => {
       value: { owner_address: pool, receiver_address: alice, balance: 1e15, resource: 'ENERGY' },
       serializedSize: 220n,
       signatureCount: 1,
+      hasMemo: false,
     };
     assert.throws(() => processTransaction(n.state, billed), /FreezeEnergyV2 balance/);
     assert.equal(n.state.latest().account(pool)?.freeNetUsage, 0n);
     const receipt = processTransaction(n.state, { ...billed, value: { ...billed.value, balance: 1_000_000 } });
-    assert.deepEqual(receipt, { netUsage: 284n, netFee: 0n, multiSignFee: 0n, contractFee: 0n });
+    assert.deepEqual(receipt, { netUsage: 284n, netFee: 0n, multiSignFee: 0n, memoFee: 0n, contractFee: 0n });
     assert.equal(n.state.latest().account(pool)?.freeNetUsage, 284n, 'no stake for bandwidth: the free allowance pays');
   });
 
@@ -105,8 +106,9 @@ describe('processing a transaction', () => {
       value: { owner_address: alice, to_address: pool, amount: 1_000_000 },
       serializedSize: 200n,
       signatureCount: 2,
+      hasMemo: false,
     };
-    assert.deepEqual(processTransaction(n.state, billed, true), { netUsage: 264n, netFee: 0n, multiSignFee: 1_000_000n, contractFee: 0n });
+    assert.deepEqual(processTransaction(n.state, billed, true), { netUsage: 264n, netFee: 0n, multiSignFee: 1_000_000n, memoFee: 0n, contractFee: 0n });
     assert.equal(n.state.latest().account(alice)?.balance, 10n * TRX);
     assert.equal(n.state.latest().account(alice)?.freeNetUsage, 0n);
   });
