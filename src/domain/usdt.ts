@@ -8,10 +8,11 @@ export const USDT_CONTRACT = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 
 /**
  * Who a simulated transfer is sent from on a real chain unless
- * USDT_ESTIMATE_FROM says otherwise: Tether's treasury on TRON, which has
- * held USDT since the token came to TRON in 2019. The sender must hold USDT,
- * or the contract reverts and the node reports the revert's energy, not a
- * transfer's.
+ * USDT_ESTIMATE_FROM says otherwise: Tether's treasury on TRON, where USDT
+ * not yet issued is kept. The sender must hold USDT, or the contract reverts
+ * and the node reports the revert's energy, not a transfer's; no test here
+ * can check mainnet's balances, so an operator who knows a holder of its own
+ * names it.
  */
 export const USDT_TREASURY = 'TKHuVq1oKVruCGLvqVexFs6dawKv6fQgFs';
 
