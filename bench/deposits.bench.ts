@@ -49,7 +49,7 @@ import { BLOCKS_PER_REQUEST, type ChainBlock } from '../src/chain/gateway.js';
 import { TronWebGateway } from '../src/chain/tronweb-gateway.js';
 import { findCursor } from '../src/db/chain-cursor.js';
 import { startDevnet, type Devnet } from '../src/devnet/index.js';
-import { USDT_CONTRACT } from '../src/engine/deposit-watch.js';
+import { USDT_CONTRACT } from '../src/domain/usdt.js';
 import { createLogger } from '../src/observability/logger.js';
 import { TEST_XPUB } from '../test/support/deposit-keys.js';
 import { benchJoule } from './lib/bench-joule.js';

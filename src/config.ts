@@ -133,6 +133,12 @@ export interface ChainConfig {
   maxRps: number;
   /** From POOL_PRIVATE_KEYS and POOL_KEYS_FILE; empty with the embedded devnet means its genesis pools. */
   poolKeys: readonly PoolKey[];
+  /**
+   * USDT_ESTIMATE_FROM: the USDT holder a transfer is simulated from to
+   * estimate its energy; undefined: Tether's treasury on a real chain, a
+   * demo customer of the embedded devnet.
+   */
+  usdtEstimateFrom: string | undefined;
   devnet: DevnetConfig;
 }
 
@@ -369,6 +375,10 @@ function parseChain(env: Env): ChainConfig {
     throw new ConfigError('TRON_FULL_HOST', 'must be an http(s) URL of a java-tron full node');
   }
   const poolKeys = parsePoolKeys(env);
+  const usdtEstimateFrom = env.USDT_ESTIMATE_FROM?.trim() || undefined;
+  if (usdtEstimateFrom !== undefined && !isTronAddress(usdtEstimateFrom)) {
+    throw new ConfigError('USDT_ESTIMATE_FROM', 'must be a TRON address (base58check, starting with T) that holds USDT');
+  }
   const devnet: DevnetConfig = {
     host: text(env, 'DEVNET_HOST', '127.0.0.1'),
     port: Number(integer(env, 'DEVNET_PORT', 8090n, 0n, 65_535n)),
@@ -391,6 +401,7 @@ function parseChain(env: Env): ChainConfig {
     // unless it plays TronGrid.
     maxRps: requestRate(env, 'TRON_MAX_RPS', fullHost === undefined && devnet.profile !== 'trongrid' ? Infinity : 10),
     poolKeys,
+    usdtEstimateFrom,
     devnet,
   };
 }

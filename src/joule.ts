@@ -10,11 +10,13 @@ import { poolAccounts } from './chain/pools.js';
 import { RequestBudget } from './chain/request-budget.js';
 import { metrics } from './observability/metrics.js';
 import { TronWebGateway } from './chain/tronweb-gateway.js';
+import { UsdtTransferEstimates } from './chain/usdt-transfer.js';
 import { ConfigError, redactRedisUrl, type Config, type PoolKey } from './config.js';
 import type { PoolAccount } from './chain/gateway.js';
 import { connect, type Db } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { startDevnet, type Devnet } from './devnet/index.js';
+import { USDT_TREASURY } from './domain/usdt.js';
 import { inlineDispatch, sweeperDispatch, type Dispatch } from './dispatch/dispatch.js';
 import { QueueDispatch } from './dispatch/queue-dispatch.js';
 import { startEngine, type Engine } from './engine/engine.js';
@@ -101,6 +103,31 @@ function flashAddressSignable(address: string, pools: readonly PoolAccount[]): v
   }
 }
 
+/**
+ * The process's one way to the node: every request through one budget
+ * (TRON_MAX_RPS), counted in the metrics, a rate-limit answer pausing all.
+ */
+function nodeGateway(config: Config, fullHost: string, log: Logger): TronWebGateway {
+  return new TronWebGateway(fullHost, {
+    timeoutMs: config.chain.timeoutMs,
+    apiKey: config.chain.apiKey,
+    budget: new RequestBudget(config.chain.maxRps, { waited: (ms, priority) => metrics.chainBudgetWaits.observe({ priority }, ms / 1000) }),
+    shareMs: config.engine.confirmPollMs,
+    observer: {
+      called: (endpoint) => metrics.chainCalls.inc({ endpoint }),
+      rateLimited: (endpoint, pauseMs) => {
+        metrics.chainRateLimited.inc({ endpoint });
+        log.warn({ endpoint, pauseMs: Math.round(pauseMs) }, 'the node refused a request for its rate; every request of this process pauses');
+      },
+    },
+  });
+}
+
+/** Who USDT transfers are simulated from: USDT_ESTIMATE_FROM, else a demo customer of our own devnet (it holds USDT), else Tether's treasury. */
+function usdtEstimateSender(config: Config, devnet: Devnet | undefined): string {
+  return config.chain.usdtEstimateFrom ?? devnet?.accounts.customers[0]?.address ?? USDT_TREASURY;
+}
+
 export async function createJoule(config: Config, opts: JouleOptions = {}): Promise<Joule> {
   if (config.role === 'devnet') throw new Error('role devnet runs the node simulator alone; it has no Joule to build');
   const log = opts.log ?? createLogger(config.logLevel);
@@ -127,6 +154,7 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
     }
 
     let devnet: Devnet | undefined;
+    let node: TronWebGateway | undefined;
     if (works) {
       let fullHost = config.chain.fullHost;
       let keys = config.chain.poolKeys;
@@ -138,19 +166,8 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
         keys = embedded.keys;
       }
       const pools = poolAccounts(keys);
-      const chain = new TronWebGateway(fullHost, {
-        timeoutMs: config.chain.timeoutMs,
-        apiKey: config.chain.apiKey,
-        budget: new RequestBudget(config.chain.maxRps, { waited: (ms, priority) => metrics.chainBudgetWaits.observe({ priority }, ms / 1000) }),
-        shareMs: config.engine.confirmPollMs,
-        observer: {
-          called: (endpoint) => metrics.chainCalls.inc({ endpoint }),
-          rateLimited: (endpoint, pauseMs) => {
-            metrics.chainRateLimited.inc({ endpoint });
-            log.warn({ endpoint, pauseMs: Math.round(pauseMs) }, 'the node refused a request for its rate; every request of this process pauses');
-          },
-        },
-      });
+      const chain = nodeGateway(config, fullHost, log);
+      node = chain;
       const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
       const queue = producer ? { config: config.queue, producer } : undefined;
       const deposits = config.deposits.xpub === undefined ? undefined : { minimums: config.deposits.minimums };
@@ -159,6 +176,9 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
       engine = started;
       opened.push(() => started.close());
       log.info({ workerId, pools: pools.map((p) => p.address), delegateLock: config.engine.delegateLock }, 'worker started');
+    } else if (serves && config.chain.fullHost !== undefined) {
+      // An `api` process asks the node one thing: what a USDT transfer needs.
+      node = nodeGateway(config, config.chain.fullHost, log);
     }
 
     let app: FastifyInstance | undefined;
@@ -170,7 +190,9 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
       if (config.clientAuth === 'none') {
         log.warn({ host: config.host }, 'CLIENT_AUTH=none: client endpoints (orders, balances) answer anyone who reaches this port without a key');
       }
-      app = buildApp({ config, db, guards, dispatch }, log);
+      const estimates = node === undefined ? undefined : new UsdtTransferEstimates(node, usdtEstimateSender(config, devnet), config.engine.confirmPollMs);
+      if (estimates) log.info({ from: estimates.from }, 'USDT transfer estimates are simulated from this USDT holder (USDT_ESTIMATE_FROM)');
+      app = buildApp({ config, db, guards, dispatch, estimates }, log);
     } else if (config.workerMetricsPort !== undefined) {
       app = buildWorkerMetricsApp(createGuards(resolveAdminToken(config, log), { apiKeys: [], clientAuth: 'keys' }), config.metricsPublic, log);
     }

@@ -106,6 +106,7 @@ test('every bad value names its variable', () => {
     [{ DEPOSIT_XPUB: 'xpub-not-a-key' }, 'DEPOSIT_XPUB'],
     [{ MIN_DEPOSIT_TRX_SUN: '0' }, 'MIN_DEPOSIT_TRX_SUN'],
     [{ MIN_DEPOSIT_USDT: '0.5' }, 'MIN_DEPOSIT_USDT'],
+    [{ USDT_ESTIMATE_FROM: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6T' }, 'USDT_ESTIMATE_FROM'],
   ];
   for (const [env, variable] of cases) {
     assert.throws(
@@ -140,6 +141,8 @@ test('pool keys: owner keys, delegate-only keys with their pool, a keys file; a 
   assert.throws(() => loadConfig({ POOL_KEYS_FILE: '/nonexistent/keys' }), (err: unknown) => err instanceof ConfigError && err.variable === 'POOL_KEYS_FILE');
   assert.throws(() => loadConfig({ TRON_FULL_HOST: 'https://nile.trongrid.io' }), (err: unknown) => err instanceof ConfigError && err.variable === 'POOL_PRIVATE_KEYS');
   assert.equal(loadConfig({ TRON_FULL_HOST: 'https://nile.trongrid.io', JOULE_ROLE: 'api' }).chain.fullHost, 'https://nile.trongrid.io');
+  assert.equal(loadConfig({}).chain.usdtEstimateFrom, undefined);
+  assert.equal(loadConfig({ USDT_ESTIMATE_FROM: ' TKHuVq1oKVruCGLvqVexFs6dawKv6fQgFs ' }).chain.usdtEstimateFrom, 'TKHuVq1oKVruCGLvqVexFs6dawKv6fQgFs');
   assert.throws(() => loadConfig({ TRON_FULL_HOST: 'nile' }), (err: unknown) => err instanceof ConfigError && err.variable === 'TRON_FULL_HOST');
   assert.throws(() => loadConfig({ DELEGATE_LOCK: 'maybe' }), (err: unknown) => err instanceof ConfigError && err.variable === 'DELEGATE_LOCK');
   assert.throws(() => loadConfig({ JOULE_CRASH_POINT: 'whenever' }), (err: unknown) => err instanceof ConfigError && err.variable === 'JOULE_CRASH_POINT');

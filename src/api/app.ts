@@ -8,6 +8,7 @@ import { edgeServerOptions, loggableUrl, registerEdge, registerReadGate } from '
 import { collectRoutes } from './openapi.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { docsRoutes } from './routes/docs.js';
+import { estimateRoutes } from './routes/estimates.js';
 import { flashRentRoutes } from './routes/flash-rent.js';
 import { healthRoutes } from './routes/health.js';
 import { monitoringRoutes } from './routes/monitoring.js';
@@ -50,6 +51,7 @@ export function buildApp(ctx: ApiContext, logger: Logger): FastifyInstance {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   healthRoutes(routes, ctx);
   priceRoutes(routes, ctx);
+  estimateRoutes(routes, ctx);
   orderRoutes(routes, ctx);
   userRoutes(routes, ctx);
   flashRentRoutes(routes, ctx);

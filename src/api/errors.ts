@@ -14,6 +14,7 @@ const FIELD_CODES: Record<string, string> = {
   energy_amount: 'energy_out_of_range',
   duration: 'unsupported_duration',
   receive_address: 'invalid_address',
+  to: 'invalid_address',
   client_order_id: 'invalid_client_order_id',
   amount_sun: 'invalid_amount',
   amount: 'invalid_amount',

@@ -22,6 +22,7 @@ import {
 } from './gateway.js';
 import { pauseAsked, RequestBudget, type RequestPriority } from './request-budget.js';
 import { SharedRead } from './shared-read.js';
+import { readUsdtTransferAnswer, usdtTransferCall, type UsdtTransferSimulation, type UsdtTransferSimulator } from './usdt-transfer.js';
 
 /** A JSON integer from the node as bigint (TronWeb parses them as numbers; ours stay below 2^53). */
 const big = (v: unknown): bigint => (typeof v === 'number' || typeof v === 'string' ? BigInt(v) : 0n);
@@ -143,7 +144,7 @@ function httpAnswer(err: unknown): { status: number; retryAfter: string | undefi
  * Reads of the head that any caller may share (reference block, head time,
  * network totals) are made once per block interval.
  */
-export class TronWebGateway implements ChainGateway {
+export class TronWebGateway implements ChainGateway, UsdtTransferSimulator {
   private readonly tronWeb: TronWeb;
   private readonly budget: RequestBudget;
   private readonly observer: ChainCallObserver;
@@ -436,5 +437,19 @@ export class TronWebGateway implements ChainGateway {
       transactionFeeSun: param('getTransactionFee', 1000n),
       energyFeeSun: param('getEnergyFee', 100n),
     };
+  }
+
+  /**
+   * A USDT transfer(to, 1) from `from`, simulated on the head state
+   * (`/wallet/triggerconstantcontract`): what it would cost now. While a
+   * rate-limit answer pauses the budget it fails at once instead of waiting
+   * out the pause: whoever asks is better told to come back.
+   */
+  async simulateUsdtTransfer(from: string, to: string): Promise<UsdtTransferSimulation> {
+    const endpoint = '/wallet/triggerconstantcontract';
+    const paused = this.budget.pausedForMs;
+    if (paused > 0) throw new RateLimitedError(`${endpoint}: requests are paused for the node's rate`, paused);
+    const answer = await this.call(endpoint, () => this.tronWeb.fullNode.request('wallet/triggerconstantcontract', usdtTransferCall(from, to), 'post'));
+    return readUsdtTransferAnswer(answer as Record<string, any>);
   }
 }

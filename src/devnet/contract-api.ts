@@ -72,7 +72,7 @@ function logsJson(run: TokenCall): Array<Record<string, unknown>> {
   return run.logs.map((l) => ({ address: l.address, topics: l.topics, data: l.data }));
 }
 
-/** callConstantContract's TransactionExtention: energy_used, constant_result, logs, the transaction with its ret. */
+/** callConstantContract's TransactionExtention: energy_used (energy_penalty of it), constant_result, logs, the transaction with its ret. */
 function constantAnswer(req: WalletRequest, value: Record<string, unknown>, call: TriggerCall, feeLimit: bigint): Record<string, unknown> {
   const { run, outOfEnergy, limit } = constantCall(req.view, call, feeLimit);
   if (outOfEnergy) {
@@ -88,6 +88,7 @@ function constantAnswer(req: WalletRequest, value: Record<string, unknown>, call
   return compact({
     result,
     energy_used: run.energy,
+    energy_penalty: run.penalty,
     constant_result: [run.returnHex],
     logs: logsJson(run),
     transaction: { ret: [run.revert ? { ret: 'FAILED' } : {}], ...tx },

@@ -53,7 +53,7 @@ export function validateTrigger(call: TriggerCall, view: ChainView, feeLimit?: b
 /** The call's effect on the state of `view`; a contract account other than USDT has no code (nothing runs, no energy). */
 export function runCall(view: ChainView, call: TriggerCall): TokenCall {
   if (call.receiver === USDT_HEX) return callUsdt(view, call.owner, call.data, call.callValue);
-  return { energy: 0n, storeEnergy: 0n, revert: false, returnHex: '', logs: [], writes: [] };
+  return { energy: 0n, penalty: 0n, storeEnergy: 0n, revert: false, returnHex: '', logs: [], writes: [] };
 }
 
 /** Energy the account has left now: its energy limit (own stake and delegated to it) less what it used and has not recovered. */

@@ -1,11 +1,9 @@
 import type { ChainBlock, ChainGateway } from '../chain/gateway.js';
 import type { DbHandle } from '../db/connect.js';
+import { USDT_CONTRACT } from '../domain/usdt.js';
 import type { Logger } from '../observability/logger.js';
 import { creditChainDeposit, depositOwners, type ChainDeposit } from '../use-cases/chain-deposit.js';
 import type { BlockWatcher } from './block-follower.js';
-
-/** Tether USD's contract on mainnet (and the devnet's built-in USDT). */
-export const USDT_CONTRACT = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 
 /**
  * Receipts read in one follower turn at most: at TronGrid's 10 requests a

@@ -30,6 +30,7 @@ test('/openapi.json documents every route the server has, from the schemas it va
     'GET /api/status/delays',
     'GET /api/prices',
     'GET /api/prices/quote',
+    'GET /api/estimate/usdt-transfer',
     'GET /health',
     'GET /ready',
   ]) {
@@ -90,6 +91,8 @@ test('every operation documents what it answers on success: JSON with its schema
   assert.deepEqual(Object.keys(json('/api/status').properties.dispatch.properties), ['mode', 'paths', 'redis', 'queue_depth', 'recent']);
   assert.deepEqual(Object.keys(json('/api/status/delays').properties), ['bucket_seconds', 'from', 'to', 'buckets']);
   assert.ok(doc.paths['/ready'].get.responses['503'].content['application/json'].schema.properties.error);
+  assert.deepEqual(Object.keys(json('/api/estimate/usdt-transfer').properties), ['to', 'token', 'energy_amount', 'holds_usdt', 'prices']);
+  assert.ok(doc.paths['/api/estimate/usdt-transfer'].get.responses['503'].content['application/json'].schema.properties.error, 'the node being unable to answer is documented');
   assert.deepEqual(Object.keys(doc.paths['/metrics'].get.responses['200'].content), ['text/plain']);
   assert.deepEqual(Object.keys(doc.paths['/docs'].get.responses['200'].content), ['text/html']);
   assert.deepEqual(Object.keys(doc.paths['/dashboard/'].get.responses['200'].content), ['text/html']);

@@ -130,6 +130,12 @@ describe('devnet USDT', () => {
       { type: 'uint256', value: 1_000_000 },
     ], bob.address);
     assert.equal(estimate.energy_used, 130_285, 'triggerconstantcontract says what it will cost');
+    assert.equal(estimate.energy_penalty, 100_675, 'of which USDT\'s energy factor adds this: 29,610 base energy');
+    const toHolder: any = await tw.transactionBuilder.triggerConstantContract(USDT, 'transfer(address,uint256)', {}, [
+      { type: 'address', value: alice.address },
+      { type: 'uint256', value: 1_000_000 },
+    ], bob.address);
+    assert.deepEqual([toHolder.energy_used, toHolder.energy_penalty], [64_285, 49_675], 'to a holder: 14,610 base energy');
     const c = await tw.contract().at(USDT);
     const info = await landed(tw, await c.transfer(receiver.address, 1_000_000).send({ feeLimit: 100 * TRX }));
     assert.equal(info.receipt.energy_usage_total, 130_285);

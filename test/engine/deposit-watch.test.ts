@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChainBlock, ChainGateway } from '../../src/chain/gateway.js';
-import { DepositWatch, USDT_CONTRACT } from '../../src/engine/deposit-watch.js';
+import { USDT_CONTRACT } from '../../src/domain/usdt.js';
+import { DepositWatch } from '../../src/engine/deposit-watch.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createTestApp } from '../support/app.js';
 import { TEST_XPUB } from '../support/deposit-keys.js';
