@@ -78,6 +78,15 @@ describe('flash rent [sqlite]', () => {
     assert.equal(placed!.idempotency_key, `flash:${txid}`);
     const active = await s.waitFor(placed!.id, (o) => o.status === 'active');
     assert.ok(active.delegate_txid);
+    assert.equal(active.payment_txid, txid, 'the order names the transfer that paid it');
+    assert.equal(active.client_order_id, null);
+    assert.equal(active.price_sun, String(3n * TRX));
+    const asked = await s.request({ method: 'GET', url: `/api/flash-rent/payments/${txid.toUpperCase()}` });
+    assert.equal(asked.status, 200);
+    assert.equal(asked.body.status, 'ordered');
+    assert.equal(asked.body.order_id, placed!.id);
+    assert.equal(asked.body.sender, sender);
+    assert.equal(asked.body.amount_sun, String(3n * TRX));
     assert.equal((await delegatedEnergyTo(s, sender)).length, 1, 'one delegation to the sender');
     const payment = await paymentRow(s, txid);
     assert.equal(payment!.refund_status, null);
@@ -110,6 +119,13 @@ describe('flash rent [sqlite]', () => {
     assert.equal((await paymentRow(s, odd))!.refund_reason, 'flash_amount_not_listed');
     assert.equal((await paymentRow(s, typo))!.refund_reason, 'flash_memo_not_an_address');
     assert.equal((await paymentRow(s, odd))!.refund_sun, 4n * TRX - FEE);
+    const asked = await s.request({ method: 'GET', url: `/api/flash-rent/payments/${odd}` });
+    assert.equal(asked.body.status, 'refunded');
+    assert.equal(asked.body.order_id, null);
+    assert.equal(asked.body.reason, 'flash_amount_not_listed');
+    assert.equal(asked.body.refund_sun, String(4n * TRX - FEE));
+    assert.equal(asked.body.refund_txid, (await paymentRow(s, odd))!.refund_txid);
+    assert.equal(asked.body.refund_tx_status, 'confirmed');
     // Let the follower and the refunder run on: a refund must never be sent twice.
     await sleep(1500);
     const refunds = (await refundsOnChain(s, flash, payer)).filter((t) => t.status === 'included');
@@ -127,12 +143,16 @@ describe('flash rent [sqlite]', () => {
     const placed = await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
     const failed = await s.waitFor(placed!.id, (o) => o.status === 'failed');
     assert.equal(failed.error_code, 'receiver_not_activated');
+    assert.equal(failed.refunded_sun, String(3n * TRX - FEE), 'what goes back on chain');
     const p = await until(() => paymentRow(s, txid), (row) => row?.refund_status === 'refunded', 'the payment was never refunded');
     assert.equal(p!.refund_sun, 3n * TRX - FEE);
     assert.equal(p!.refund_reason, 'receiver_not_activated');
     const journal = await s.db.kysely.selectFrom('chain_transactions').selectAll().where('kind', '=', 'refund').execute();
     assert.equal(journal.length, 1);
     assert.equal(journal[0]!.order_id, placed!.id, "the refund shows on the order's transactions");
+    const txs = await s.request({ method: 'GET', url: `/api/orders/${placed!.id}/transactions` });
+    assert.ok(txs.body.transactions.some((x: any) => x.kind === 'refund' && x.status === 'confirmed'), JSON.stringify(txs.body));
+    assert.equal((await s.request({ method: 'GET', url: `/api/flash-rent/payments/${txid}` })).body.status, 'refunded');
     assert.equal((await refundsOnChain(s, flash, s.customer(0))).filter((t) => t.status === 'included').length, 1);
   });
 

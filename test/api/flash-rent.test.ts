@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ADMIN_TOKEN, createTestApp } from '../support/app.js';
+
+const ADDRESS = 'TS8yE1SMGroe8V2ZWqm1atZqpKAeLui1EX';
+
+test('GET /api/flash-rent states the address, the offers (smallest first) and the rules; without FLASH_RENT_ADDRESS it says it is off', async () => {
+  const off = await createTestApp();
+  try {
+    const res = await off.request({ method: 'GET', url: '/api/flash-rent' });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { enabled: false, address: null, offers: [], refund_fee_sun: null, rules: [] });
+  } finally {
+    await off.close();
+  }
+  // The api role: it never signs, so the address needs no key here (the worker checks it against its pools).
+  const t = await createTestApp({ env: { FLASH_RENT_ADDRESS: ADDRESS, FLASH_RENT_TABLE: '6:131000:1h,3:65000:1h', FLASH_RENT_REFUND_FEE_SUN: '500000' } });
+  try {
+    const res = await t.request({ method: 'GET', url: '/api/flash-rent' });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.enabled, true);
+    assert.equal(res.body.address, ADDRESS);
+    assert.deepEqual(res.body.offers, [
+      { amount_sun: '3000000', amount_trx: '3', energy_amount: 65000, duration: '1h' },
+      { amount_sun: '6000000', amount_trx: '6', energy_amount: 131000, duration: '1h' },
+    ]);
+    assert.equal(res.body.refund_fee_sun, '500000');
+    const rules = (res.body.rules as string[]).join('\n');
+    assert.match(rules, /exactly one of the listed amounts/);
+    assert.match(rules, /memo/);
+    assert.match(rules, /minus 0\.5 TRX/);
+
+    // What became of a transfer: a malformed id is a 400, an unknown one a 404, both in the error shape.
+    const bad = await t.request({ method: 'GET', url: '/api/flash-rent/payments/nothex' });
+    assert.equal(bad.status, 400);
+    assert.ok(bad.body.error.code);
+    const unknown = await t.request({ method: 'GET', url: `/api/flash-rent/payments/${'ab'.repeat(32)}` });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error.code, 'not_found');
+    // The list of payments is the operator's: the admin token only.
+    assert.equal((await t.request({ method: 'GET', url: '/api/admin/flash-rent/payments' })).status, 401);
+    const list = await t.request({ method: 'GET', url: '/api/admin/flash-rent/payments', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    assert.equal(list.status, 200);
+    assert.deepEqual(list.body, { payments: [] });
+  } finally {
+    await t.close();
+  }
+});
+
+test('a client with API keys needs its key to ask about a payment', async () => {
+  const t = await createTestApp({ env: { API_KEYS: 'k'.repeat(32), FLASH_RENT_ADDRESS: ADDRESS, FLASH_RENT_TABLE: '3:65000:1h' } });
+  try {
+    const url = `/api/flash-rent/payments/${'ab'.repeat(32)}`;
+    assert.equal((await t.request({ method: 'GET', url })).status, 401);
+    assert.equal((await t.request({ method: 'GET', url, headers: { 'x-api-key': 'k'.repeat(32) } })).status, 404);
+    // The terms are public, as the price table is.
+    assert.equal((await t.request({ method: 'GET', url: '/api/flash-rent' })).status, 200);
+  } finally {
+    await t.close();
+  }
+});
