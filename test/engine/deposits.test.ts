@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { TronWeb } from 'tronweb';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 import { TEST_XPUB } from '../support/deposit-keys.js';
-import { stackPerTest, type Stack } from '../support/stack.js';
+import { stackPerTest, until, type Stack } from '../support/stack.js';
 
 const USDT = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 const startTestStack = stackPerTest();
@@ -26,17 +26,6 @@ async function balances(s: Stack, userId: number): Promise<{ trx: bigint; usdt: 
 
 async function chainDeposits(s: Stack) {
   return s.db.kysely.selectFrom('chain_deposits').selectAll().orderBy('id').execute();
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T;
-  do {
-    last = await read();
-    if (ok(last)) return last;
-    await sleep(50);
-  } while (Date.now() < deadline);
-  throw new Error(`${what}; last seen: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
 }
 
 /** A customer's own wallet: what a payer would use. */

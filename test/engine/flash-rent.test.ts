@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TronWeb } from 'tronweb';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
-import { stackPerTest, type Stack } from '../support/stack.js';
+import { stackPerTest, until, type Stack } from '../support/stack.js';
 
 /**
  * Flash rent end to end: customers pay the flash-rent address (pool 0) from
@@ -39,17 +39,6 @@ async function pay(s: Stack, from: number, to: string, sun: bigint, memo?: strin
   const answer = await tronWeb.trx.sendRawTransaction(signed);
   assert.equal(answer.result, true, JSON.stringify(answer));
   return signed.txID;
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T;
-  do {
-    last = await read();
-    if (ok(last)) return last;
-    await sleep(50);
-  } while (Date.now() < deadline);
-  throw new Error(`${what}; last seen: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
 }
 
 const paymentRow = (s: Stack, txid: string) => s.db.kysely.selectFrom('flash_payments').selectAll().where('txid', '=', txid).executeTakeFirst();

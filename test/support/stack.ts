@@ -163,3 +163,15 @@ export function stackPerTest(): typeof startStack {
   });
   return async (opts) => (current = await startStack(opts));
 }
+
+/** Reads until `ok` holds, every 50 ms; fails with `what` and the last value read after `timeoutMs`. */
+export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T;
+  do {
+    last = await read();
+    if (ok(last)) return last;
+    await sleep(50);
+  } while (Date.now() < deadline);
+  throw new Error(`${what}; last seen: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+}
