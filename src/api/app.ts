@@ -15,6 +15,7 @@ import { monitoringRoutes } from './routes/monitoring.js';
 import { orderRoutes } from './routes/orders.js';
 import { poolRoutes } from './routes/pools.js';
 import { priceRoutes } from './routes/prices.js';
+import { savedAddressRoutes } from './routes/saved-addresses.js';
 import { userRoutes } from './routes/users.js';
 import { registerValidators } from './validation.js';
 
@@ -54,6 +55,7 @@ export function buildApp(ctx: ApiContext, logger: Logger): FastifyInstance {
   estimateRoutes(routes, ctx);
   orderRoutes(routes, ctx);
   userRoutes(routes, ctx);
+  savedAddressRoutes(routes, ctx);
   flashRentRoutes(routes, ctx);
   poolRoutes(routes, ctx);
   monitoringRoutes(routes, ctx);

@@ -32,6 +32,7 @@ export const ERROR_CODES: ReadonlyArray<{ code: string; status: number; when: st
   { code: 'insufficient_balance', status: 402, when: 'the prepaid balance does not cover the price (with price_sun and balance_sun; for USDT, currency, price and balance)' },
   { code: 'not_found', status: 404, when: 'no such order, user or route' },
   { code: 'deposits_not_configured', status: 404, when: 'a deposit address was asked for but DEPOSIT_XPUB is not set' },
+  { code: 'too_many_addresses', status: 409, when: 'a user already keeps 20 saved addresses (delete one first)' },
   { code: 'idempotency_conflict', status: 409, when: 'an idempotency key or deposit reference was reused for a different request' },
   { code: 'request_timeout', status: 408, when: 'the request did not arrive whole within HTTP_REQUEST_TIMEOUT_MS' },
   { code: 'payload_too_large', status: 413, when: 'the body is over 16 KiB' },

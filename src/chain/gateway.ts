@@ -136,6 +136,8 @@ export interface ChainGateway {
   /** getcandelegatedmaxsize on the head view, in sun. */
   delegatableSun(pool: string): Promise<bigint>;
   account(address: string): Promise<AccountInfo>;
+  /** An account's energy now (getaccountresource: used as recovered at the head); not activated: zeros. */
+  receiverEnergy(address: string): Promise<{ activated: boolean; energyLimit: bigint; energyUsed: bigint }>;
   buildDelegate(pool: PoolAccount, receiver: string, sun: bigint, lockBlocks: bigint | null): Promise<SignedTransaction>;
   buildUndelegate(pool: PoolAccount, receiver: string, sun: bigint): Promise<SignedTransaction>;
   /** A TRX transfer from the pool (a flash-rent refund), signed by the pool's own key. */

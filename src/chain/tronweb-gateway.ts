@@ -243,6 +243,13 @@ export class TronWebGateway implements ChainGateway, UsdtTransferSimulator {
     return { exists: Object.keys(r).length > 0, isContract: r.type === 'Contract' };
   }
 
+  async receiverEnergy(address: string): Promise<{ activated: boolean; energyLimit: bigint; energyUsed: bigint }> {
+    // java-tron answers {} for an account that does not exist (Wallet.getAccountResource returns null).
+    const r = (await this.call('/wallet/getaccountresource', () => this.tronWeb.trx.getAccountResources(address))) as unknown as Record<string, unknown>;
+    const activated = Object.keys(r).length > 0;
+    return { activated, energyLimit: big(r.EnergyLimit), energyUsed: big(r.EnergyUsed) };
+  }
+
   private async sign(pool: PoolAccount, tx: Tx): Promise<SignedTransaction> {
     const signed = (pool.permissionId === undefined
       ? await this.tronWeb.trx.sign(tx as never, pool.privateKey)

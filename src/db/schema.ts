@@ -254,6 +254,32 @@ export interface FlashPaymentsTable {
   updated_at: bigint;
 }
 
+/** A user's saved receiver, with its label (migration 010). */
+export interface SavedAddressesTable {
+  user_id: bigint;
+  address: string;
+  label: string;
+  created_at: bigint;
+  updated_at: bigint;
+}
+
+/**
+ * The latest read of a saved address's energy (getaccountresource), and when
+ * to read it next: due_at null while nobody has asked since the last read.
+ */
+export interface ReceiverEnergyTable {
+  address: string;
+  /** 1: the account exists on chain; 0: never activated; null until a first read. */
+  activated: bigint | null;
+  energy_limit: bigint | null;
+  /** Recovered as the chain recovers it, at the read. */
+  energy_used: bigint | null;
+  observed_at: bigint | null;
+  due_at: bigint | null;
+  error: string | null;
+  updated_at: bigint;
+}
+
 export interface Database {
   users: UsersTable;
   ledger_entries: LedgerEntriesTable;
@@ -265,4 +291,6 @@ export interface Database {
   deposit_addresses: DepositAddressesTable;
   chain_deposits: ChainDepositsTable;
   flash_payments: FlashPaymentsTable;
+  saved_addresses: SavedAddressesTable;
+  receiver_energy: ReceiverEnergyTable;
 }

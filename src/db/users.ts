@@ -161,3 +161,13 @@ export function listLedger(
   if (beforeId !== undefined) q = q.where('id', '<', beforeId);
   return q.orderBy('id', 'desc').limit(limit).execute();
 }
+
+/**
+ * Holds the user's row until the transaction ends (PostgreSQL; SQLite has a
+ * single writer already): per-user limits are then counted and kept in one
+ * step, whoever else writes for the same user at once.
+ */
+export async function lockUser(db: DbHandle, id: bigint): Promise<void> {
+  if (db.dialect !== 'postgres') return;
+  await db.kysely.selectFrom('users').select('id').where('id', '=', id).forUpdate().execute();
+}

@@ -10,6 +10,8 @@ import { FlashWatch } from './flash-watch.js';
 import { chainParameterCache } from './chain-parameters.js';
 import { OrderRunner } from './order-runner.js';
 import { PoolMonitor } from './pool-monitor.js';
+import { ReceiverMonitor } from './receiver-monitor.js';
+import { receiverChanged } from '../db/saved-addresses.js';
 import type { QueueDispatch } from '../dispatch/queue-dispatch.js';
 import { QueueWorker, type JobHandler } from '../dispatch/queue-worker.js';
 import { Sweeper } from './sweeper.js';
@@ -74,13 +76,22 @@ export function startEngine(opts: {
     },
   };
   const poolMonitor = new PoolMonitor(ctx, config.poolRefreshMs);
+  const receivers = new ReceiverMonitor(ctx, config.confirmPollMs);
+  // Our delegation or reclaim changed the receiver's energy: a saved address is read again.
+  const receiverMoved = (address: string) =>
+    void receiverChanged(ctx.db, address)
+      .then(() => receivers.wake())
+      .catch(() => {});
   ctx.hooks = {
     orderActive(order) {
       opts.queue?.producer.scheduleReclaim(order.id, Number(order.expires_at));
+      receiverMoved(order.receive_address);
     },
+    orderCompleted: (order) => receiverMoved(order.receive_address),
     poolsNeedReading: (pool) => (pool === undefined ? poolMonitor.demandAll() : poolMonitor.refreshSoon(pool)),
   };
   poolMonitor.start();
+  receivers.start();
   const runner = new OrderRunner(ctx, config.concurrency);
   const refunds = opts.flashRent ? new FlashRefunds(ctx, opts.flashRent, config.confirmPollMs) : undefined;
   ctx.hooks.flashRefundOwed = () => refunds?.wake();
@@ -105,6 +116,7 @@ export function startEngine(opts: {
       await follower.close();
       await refunds?.close();
       await poolMonitor.close();
+      await receivers.close();
       await queueWorker?.close();
       await sweeper.stop();
       await runner.close();
