@@ -20,8 +20,13 @@ export interface FlashTransfer {
 
 export type FlashOutcome = { kind: 'duplicate' } | ({ orderId?: string } & FlashDecision);
 
-/** The idempotency key of the order a transfer pays for: one order per transfer, whoever sees it. */
-export const flashIdempotencyKey = (txid: string) => `flash:${txid}`;
+/**
+ * The idempotency key of the order a transfer pays for: one order per
+ * transfer, whoever sees it. It holds a space, which no client's key may
+ * (printable ASCII without spaces): a client that saw the transfer in the
+ * pool cannot take its key first and leave the follower unable to record it.
+ */
+export const flashIdempotencyKey = (txid: string) => `flash ${txid}`;
 
 /**
  * Serves a transfer once, in the caller's transaction (the follower's, with

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { flashIdempotencyKey } from '../../src/use-cases/flash-payment.js';
 import { ADMIN_TOKEN, createTestApp } from '../support/app.js';
 
 const ADDRESS = 'TS8yE1SMGroe8V2ZWqm1atZqpKAeLui1EX';
@@ -42,6 +43,30 @@ test('GET /api/flash-rent states the address, the offers (smallest first) and th
     const list = await t.request({ method: 'GET', url: '/api/admin/flash-rent/payments', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     assert.equal(list.status, 200);
     assert.deepEqual(list.body, { payments: [] });
+  } finally {
+    await t.close();
+  }
+});
+
+test("no client can take a flash-rent order's idempotency key first: the key holds a character clients may not send", async () => {
+  const t = await createTestApp();
+  try {
+    await t.deposit(1, 100_000_000n);
+    const key = flashIdempotencyKey('ab'.repeat(32));
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/orders',
+      payload: { user_id: 1, energy_amount: 65000, duration: '1h', receive_address: ADDRESS, client_order_id: key },
+    });
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    const header = await t.request({
+      method: 'POST',
+      url: '/api/orders',
+      headers: { 'idempotency-key': key },
+      payload: { user_id: 1, energy_amount: 65000, duration: '1h', receive_address: ADDRESS },
+    });
+    assert.equal(header.status, 400, JSON.stringify(header.body));
+    assert.equal(header.body.error.code, 'invalid_idempotency_key');
   } finally {
     await t.close();
   }

@@ -64,7 +64,7 @@ describe('flash rent [sqlite]', () => {
     assert.equal(placed!.duration, '1h');
     assert.equal(placed!.price_sun, 3n * TRX);
     assert.equal(placed!.receive_address, sender);
-    assert.equal(placed!.idempotency_key, `flash:${txid}`);
+    assert.equal(placed!.idempotency_key, `flash ${txid}`);
     const active = await s.waitFor(placed!.id, (o) => o.status === 'active');
     assert.ok(active.delegate_txid);
     assert.equal(active.payment_txid, txid, 'the order names the transfer that paid it');
