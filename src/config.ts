@@ -515,14 +515,15 @@ function parseClientAuth(env: Env, role: Role, host: string, apiKeys: readonly s
     if (asked !== undefined && asked !== 'keys') throw new ConfigError('CLIENT_AUTH', `is ${asked} but API_KEYS is set; unset one of them`);
     return 'keys';
   }
-  if (asked === 'keys') throw new ConfigError('API_KEYS', 'CLIENT_AUTH=keys needs at least one key');
+  // Keys made with POST /api/admin/api-keys live in the database: CLIENT_AUTH=keys needs none here.
+  if (asked === 'keys') return 'keys';
   if (asked === 'none') return 'none';
   if (isLoopbackHost(host)) return 'loopback';
   if (asked === 'loopback') throw new ConfigError('CLIENT_AUTH', `is loopback but HOST (${host}) is not a loopback address`);
   if (!serves) return 'loopback';
   throw new ConfigError(
     'API_KEYS',
-    `is required when HOST (${host}) is not a loopback address: client endpoints move money (or set CLIENT_AUTH=none to serve them without keys)`,
+    `is required when HOST (${host}) is not a loopback address: client endpoints move money (or set CLIENT_AUTH=keys to use only keys made with POST /api/admin/api-keys, or CLIENT_AUTH=none to serve them without keys)`,
   );
 }
 

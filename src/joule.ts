@@ -184,7 +184,7 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
     let app: FastifyInstance | undefined;
     let dispatch: Dispatch | undefined;
     if (serves) {
-      const guards = createGuards(resolveAdminToken(config, log), config);
+      const guards = createGuards(resolveAdminToken(config, log), config, db);
       const runner = engine?.runner;
       dispatch = producer ?? (runner ? inlineDispatch((id) => runner.wake(id), log) : sweeperDispatch(log));
       if (config.clientAuth === 'none') {

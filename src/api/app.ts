@@ -6,6 +6,7 @@ import type { ApiContext } from './context.js';
 import { registerErrorHandlers } from './errors.js';
 import { edgeServerOptions, loggableUrl, registerEdge, registerReadGate } from './http-edge.js';
 import { collectRoutes } from './openapi.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { docsRoutes } from './routes/docs.js';
 import { estimateRoutes } from './routes/estimates.js';
@@ -55,6 +56,7 @@ export function buildApp(ctx: ApiContext, logger: Logger): FastifyInstance {
   estimateRoutes(routes, ctx);
   orderRoutes(routes, ctx);
   userRoutes(routes, ctx);
+  apiKeyRoutes(routes, ctx);
   savedAddressRoutes(routes, ctx);
   flashRentRoutes(routes, ctx);
   poolRoutes(routes, ctx);

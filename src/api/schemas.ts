@@ -69,7 +69,8 @@ export const OrderStatusSchema = Type.Union(ORDER_STATUSES.map((s) => Type.Liter
 export const OrderBody = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
-    user_id: Int64(),
+    user_id: Int64({ description: "the tenant's own user id" }),
+    tenant_id: Type.String({ description: 'the tenant the order belongs to' }),
     status: OrderStatusSchema,
     energy_amount: Int64(),
     duration: Type.String(),
@@ -147,6 +148,7 @@ export const LedgerEntryBody = Type.Object({
 
 export const UserBody = Type.Object({
   user_id: Int64(),
+  tenant_id: Type.String({ description: 'the tenant the user belongs to (user ids are unique within a tenant)' }),
   balance_sun: Sun('prepaid balance in sun'),
   balance_trx: Type.String({ description: 'balance_sun as a decimal TRX string' }),
   balance_micro_usdt: Sun('prepaid USDT balance in micro-USDT (1 USDT = 1000000)'),

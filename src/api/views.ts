@@ -6,6 +6,7 @@ import type { Order, OrderEvent } from '../db/orders.js';
 import { feeMeansOf, type PoolSnapshot } from '../db/pool-snapshots.js';
 import { bandwidthLeft, RUNNING_DRY_BELOW, transactionsPayable } from '../domain/pool-fees.js';
 import { sunToTrx } from '../domain/amounts.js';
+import { clientKey } from '../use-cases/tenants.js';
 import { durationHours } from '../domain/durations.js';
 import { poolCapacity } from '../domain/pool-capacity.js';
 import type { ChainTransactionBody, DelayReportBody, LedgerEntryBody, OrderBody, OrderEventBody, PoolBody, UserBody } from './schemas.js';
@@ -19,11 +20,18 @@ export const iso = (ms: bigint) => new Date(Number(ms)).toISOString();
 const isoOrNull = (ms: bigint | null) => (ms === null ? null : iso(ms));
 const str = (n: bigint | null) => (n === null ? null : n.toString());
 
-export function orderView(o: Order): Static<typeof OrderBody> {
+/** Whose a row is, as the API shows it: the tenant and the tenant's own user id. */
+export interface Owner {
+  tenantId: string;
+  externalId: bigint;
+}
+
+export function orderView(o: Order, owner: Owner): Static<typeof OrderBody> {
   const trx = o.pay_currency === 'TRX';
   return {
     id: o.id,
-    user_id: o.user_id,
+    user_id: owner.externalId,
+    tenant_id: owner.tenantId,
     status: o.status,
     energy_amount: o.energy_amount,
     duration: o.duration,
@@ -37,8 +45,8 @@ export function orderView(o: Order): Static<typeof OrderBody> {
     price_sun: trx ? o.price_sun.toString() : null,
     cost_trx: trx ? sunToTrx(o.price_sun) : null,
     rate_sun_per_energy_day: trx ? o.rate_sun_per_energy_day.toString() : null,
-    // A flash-rent order's idempotency key is derived from its transfer, not a client's id.
-    client_order_id: o.payment_txid === null ? o.idempotency_key : null,
+    // As the tenant sent it; a flash-rent order's key is derived from its transfer, not a client's.
+    client_order_id: clientKey(o.idempotency_key),
     payment_txid: o.payment_txid,
     pool_address: o.pool_address,
     delegated_sun: str(o.delegated_sun),
@@ -88,14 +96,16 @@ export function ledgerEntryView(e: LedgerEntry): Static<typeof LedgerEntryBody> 
     amount_sun: e.currency === 'TRX' ? e.amount_sun.toString() : null,
     balance_after_sun: e.currency === 'TRX' ? e.balance_after_sun.toString() : null,
     order_id: e.order_id,
-    reference: e.reference,
+    // As the tenant sent it (another tenant's keys are stored behind its id).
+    reference: clientKey(e.reference),
     created_at: iso(e.created_at),
   };
 }
 
-export function userView(u: User): Static<typeof UserBody> {
+export function userView(u: User, owner: Owner): Static<typeof UserBody> {
   return {
-    user_id: u.id,
+    user_id: owner.externalId,
+    tenant_id: owner.tenantId,
     balance_sun: u.balance_sun.toString(),
     balance_trx: sunToTrx(u.balance_sun),
     balance_micro_usdt: u.balance_micro_usdt.toString(),

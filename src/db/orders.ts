@@ -1,4 +1,5 @@
 import { sql, type InsertObject, type Selectable } from 'kysely';
+import { DEFAULT_TENANT } from '../domain/tenant.js';
 import type { DbHandle } from './connect.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import type { Database, OrderEventsTable, OrdersTable } from './schema.js';
@@ -20,6 +21,8 @@ export function findOrderByIdempotencyKey(db: DbHandle, key: string): Promise<Or
 
 export interface OrderFilter {
   userId?: bigint | undefined;
+  /** Orders of this tenant's users: the default tenant's are users rows at zero and above, another's are mapped in tenant_users. */
+  tenantId?: string | undefined;
   status?: OrderStatus | undefined;
   receiveAddress?: string | undefined;
   /** Keyset cursor: only orders with an id below this one (ids are time-ordered). */
@@ -31,6 +34,11 @@ export interface OrderFilter {
 export function listOrders(db: DbHandle, f: OrderFilter): Promise<Order[]> {
   let q = db.kysely.selectFrom('orders').selectAll();
   if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
+  if (f.tenantId === DEFAULT_TENANT) q = q.where('user_id', '>=', 0n);
+  else if (f.tenantId !== undefined) {
+    const tenantId = f.tenantId;
+    q = q.where('user_id', 'in', (eb) => eb.selectFrom('tenant_users').select('user_id').where('tenant_id', '=', tenantId));
+  }
   if (f.status !== undefined) q = q.where('status', '=', f.status);
   if (f.receiveAddress !== undefined) q = q.where('receive_address', '=', f.receiveAddress);
   if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);

@@ -280,6 +280,36 @@ export interface ReceiverEnergyTable {
   updated_at: bigint;
 }
 
+/** A business on top of Joule (migration 011); `default` owns every row from before tenants. */
+export interface TenantsTable {
+  id: string;
+  name: string;
+  created_at: bigint;
+  updated_at: bigint;
+}
+
+/** An API key of a tenant: only its sha256 is kept. */
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  key_hash: string;
+  /** The key's first characters, to tell keys apart in a list. */
+  key_prefix: string;
+  created_at: bigint;
+  rotated_at: bigint | null;
+  last_used_at: bigint | null;
+  revoked_at: bigint | null;
+}
+
+/** A non-default tenant's user: its own id, and the users row (id below zero) that holds its balances. */
+export interface TenantUsersTable {
+  tenant_id: string;
+  external_id: bigint;
+  user_id: bigint;
+  created_at: bigint;
+}
+
 export interface Database {
   users: UsersTable;
   ledger_entries: LedgerEntriesTable;
@@ -293,4 +323,7 @@ export interface Database {
   flash_payments: FlashPaymentsTable;
   saved_addresses: SavedAddressesTable;
   receiver_energy: ReceiverEnergyTable;
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  tenant_users: TenantUsersTable;
 }

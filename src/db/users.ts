@@ -1,4 +1,5 @@
 import { sql, type Selectable } from 'kysely';
+import { DEFAULT_TENANT } from '../domain/tenant.js';
 import type { Currency } from '../domain/currency.js';
 import { WORKING_STATUSES } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
@@ -13,9 +14,12 @@ export function findUser(db: DbHandle, id: bigint): Promise<User | undefined> {
 }
 
 /** By id, ascending; `afterId` is the keyset cursor (the last id of the previous page). */
-export function listUsers(db: DbHandle, limit: number, afterId?: bigint): Promise<User[]> {
+/** Users by id (with `tenantId`, that tenant's only: the default tenant's rows are at zero and above, another's mapped in tenant_users). */
+export function listUsers(db: DbHandle, limit: number, afterId?: bigint, tenantId?: string): Promise<User[]> {
   let q = db.kysely.selectFrom('users').selectAll();
   if (afterId !== undefined) q = q.where('id', '>', afterId);
+  if (tenantId === DEFAULT_TENANT) q = q.where('id', '>=', 0n);
+  else if (tenantId !== undefined) q = q.where('id', 'in', (eb) => eb.selectFrom('tenant_users').select('user_id').where('tenant_id', '=', tenantId));
   return q.orderBy('id', 'asc').limit(limit).execute();
 }
 

@@ -11,7 +11,8 @@ import { AppError, conflict } from '../domain/errors.js';
 import { priceTableFor, quote, type Prices } from '../domain/pricing.js';
 
 export interface PlaceOrderInput {
-  userId: bigint;
+  /** The users row that pays; null: a user with none yet (nothing to pay with). */
+  userId: bigint | null;
   energyAmount: bigint;
   duration: Duration;
   receiveAddress: string;
@@ -63,9 +64,9 @@ export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput)
   const now = dbNow(db.dialect);
   try {
     const order = await db.transaction(async (trx) => {
-      const balance = await debitBalance(trx, input.userId, currency, priceSun);
-      if (balance === undefined) {
-        const user = await findUser(trx, input.userId);
+      const balance = input.userId === null ? undefined : await debitBalance(trx, input.userId, currency, priceSun);
+      if (balance === undefined || input.userId === null) {
+        const user = input.userId === null ? undefined : await findUser(trx, input.userId);
         const held = user === undefined ? 0n : balanceOf(user, currency);
         throw new AppError(
           'insufficient_balance',

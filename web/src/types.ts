@@ -12,7 +12,10 @@ export type DispatchPath = 'in-process' | 'queue' | 'sweeper';
 
 export interface Order {
   id: string;
+  /** the tenant's own user id */
   user_id: number;
+  /** the tenant the order belongs to */
+  tenant_id: string;
   status: OrderStatus;
   energy_amount: number;
   duration: string;
@@ -158,6 +161,8 @@ export interface Pool {
 
 export interface User {
   user_id: number;
+  /** the tenant the user belongs to (user ids are unique within a tenant) */
+  tenant_id: string;
   /** prepaid balance in sun */
   balance_sun: string;
   /** balance_sun as a decimal TRX string */

@@ -2,8 +2,13 @@ import { Type } from '@sinclair/typebox';
 import { isTronAddress } from '../../domain/address.js';
 import { invalid, notFound } from '../../domain/errors.js';
 import { listOrderTransactions } from '../../db/chain-transactions.js';
-import { findOrder, listOrderEvents, listOrders } from '../../db/orders.js';
+import type { FastifyRequest } from 'fastify';
+import { findOrder, listOrderEvents, listOrders, type Order } from '../../db/orders.js';
+import { DEFAULT_TENANT } from '../../domain/tenant.js';
 import { placeOrder } from '../../use-cases/place-order.js';
+import { scopedKey, userRowOf } from '../../use-cases/tenants.js';
+import { tenantOf } from '../auth.js';
+import { maySee, ownersFor, tenantIn, userRowFor } from '../tenant-scope.js';
 import type { ApiContext } from '../context.js';
 import {
   ClientOrderId,
@@ -29,6 +34,13 @@ const OrderId = Type.String({
 const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,128}$/;
 
 export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
+  /** The order, if the request's tenant may see it: another tenant's is a 404 too, so ids cannot be probed. */
+  async function visibleOrder(request: FastifyRequest, id: string): Promise<Order> {
+    const order = await findOrder(ctx.db, id);
+    if (!order || !(await maySee(ctx, request, order.user_id))) throw notFound('order');
+    return order;
+  }
+
   const { config } = ctx;
   const CreateOrder = Type.Object(
     {
@@ -80,24 +92,27 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
         throw invalid('idempotency_key_mismatch', 'Idempotency-Key and client_order_id differ; send one, or the same in both');
       }
       const duration = config.durations.find((d) => d.text === body.duration)!;
+      const tenantId = tenantIn(request);
+      // A user the tenant has never had has nothing to pay with: no row is made for a refusal.
+      const userRow = (await userRowFor(ctx, request, userId, false)) ?? null;
       const { order, created } = await placeOrder(ctx.db, ctx.config, {
-        userId,
+        userId: userRow,
         energyAmount: BigInt(body.energy_amount),
         duration,
         receiveAddress: body.receive_address,
         payCurrency: body.pay_currency ?? 'TRX',
-        idempotencyKey: header ?? body.client_order_id ?? null,
+        idempotencyKey: scopedKey(tenantId, header ?? body.client_order_id ?? null),
       });
       if (created) {
         request.log.info(
-          { orderId: order.id, userId: order.user_id.toString(), price: order.price_sun.toString(), currency: order.pay_currency },
+          { orderId: order.id, tenant: tenantId, userId: userId.toString(), price: order.price_sun.toString(), currency: order.pay_currency },
           'order created',
         );
         ctx.dispatch.orderPlaced(order.id);
       } else {
-        request.log.info({ orderId: order.id, userId: order.user_id.toString() }, 'order replayed for idempotency key');
+        request.log.info({ orderId: order.id, tenant: tenantId, userId: userId.toString() }, 'order replayed for idempotency key');
       }
-      return reply.code(created ? 201 : 200).send(orderView(order));
+      return reply.code(created ? 201 : 200).send(orderView(order, { tenantId, externalId: userId }));
     },
   );
 
@@ -113,9 +128,8 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const order = await findOrder(ctx.db, request.params.order_id);
-      if (!order) throw notFound('order');
-      return orderView(order);
+      const order = await visibleOrder(request, request.params.order_id);
+      return orderView(order, (await ownersFor(ctx, [order.user_id])).get(order.user_id)!);
     },
   );
 
@@ -131,8 +145,7 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const order = await findOrder(ctx.db, request.params.order_id);
-      if (!order) throw notFound('order');
+      const order = await visibleOrder(request, request.params.order_id);
       const events = await listOrderEvents(ctx.db, order.id);
       return { order_id: order.id, events: events.map(orderEventView) };
     },
@@ -151,8 +164,7 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
       },
     },
     async (request) => {
-      const order = await findOrder(ctx.db, request.params.order_id);
-      if (!order) throw notFound('order');
+      const order = await visibleOrder(request, request.params.order_id);
       const transactions = await listOrderTransactions(ctx.db, order.id);
       return { order_id: order.id, transactions: transactions.map(chainTransactionView) };
     },
@@ -161,6 +173,7 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
   const ListQuery = Type.Object(
     {
       user_id: Type.Optional(UserIdParam),
+      tenant_id: Type.Optional(Type.String({ maxLength: 64, description: 'admin token only: one tenant (every tenant when absent); a key lists its own tenant' })),
       status: Type.Optional(OrderStatusSchema),
       receive_address: Type.Optional(Type.String({ maxLength: 64 })),
       limit: Type.Optional(Limit),
@@ -187,15 +200,25 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
       if (q.receive_address !== undefined && !isTronAddress(q.receive_address)) {
         throw invalid('invalid_address', 'receive_address is not a TRON address (base58check, 34 characters, starting with T)');
       }
+      const t = tenantOf(request);
+      // The admin token lists every tenant unless it names one; a key, its own tenant only.
+      const tenantId = t.admin && q.tenant_id === undefined ? undefined : tenantIn(request, q.tenant_id);
+      let userRow: bigint | undefined;
+      if (q.user_id !== undefined) {
+        userRow = await userRowOf(ctx.db, tenantId ?? DEFAULT_TENANT, userIdOf(q.user_id), false);
+        if (userRow === undefined) return { orders: [], next_cursor: null };
+      }
       const rows = await listOrders(ctx.db, {
-        userId: q.user_id === undefined ? undefined : userIdOf(q.user_id),
+        userId: userRow,
+        tenantId,
         status: q.status,
         receiveAddress: q.receive_address,
         beforeId: q.cursor,
         limit: limit + 1,
       });
       const page = rows.slice(0, limit);
-      return { orders: page.map(orderView), next_cursor: rows.length > limit ? page[page.length - 1]!.id : null };
+      const owners = await ownersFor(ctx, page.map((o) => o.user_id));
+      return { orders: page.map((o) => orderView(o, owners.get(o.user_id)!)), next_cursor: rows.length > limit ? page[page.length - 1]!.id : null };
     },
   );
 }

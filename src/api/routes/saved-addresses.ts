@@ -7,6 +7,7 @@ import type { ApiContext } from '../context.js';
 import { ErrorBody, Int64, UserIdParam } from '../schemas.js';
 import type { TypedApp } from '../typed-app.js';
 import { userIdOf } from '../user-id.js';
+import { userRowFor } from '../tenant-scope.js';
 import { iso } from '../views.js';
 
 /**
@@ -90,7 +91,9 @@ export function savedAddressRoutes(app: TypedApp, ctx: ApiContext): void {
     },
     async (request) => {
       const userId = userIdOf(request.params.user_id);
-      const rows = await listSavedAddresses(ctx.db, userId);
+      const row = await userRowFor(ctx, request, userId, false);
+      if (row === undefined) return { user_id: userId, limit: MAX_SAVED_ADDRESSES, addresses: [] };
+      const rows = await listSavedAddresses(ctx.db, row);
       await wantFreshReads(ctx.db, rows.map((r) => r.address), staleMs);
       return { user_id: userId, limit: MAX_SAVED_ADDRESSES, addresses: rows.map(savedView) };
     },
@@ -112,8 +115,9 @@ export function savedAddressRoutes(app: TypedApp, ctx: ApiContext): void {
     async (request, reply) => {
       const userId = userIdOf(request.params.user_id);
       const address = addressOf(request.body.address);
-      const { created } = await saveAddress(ctx.db, userId, address, request.body.label);
-      const saved = (await listSavedAddresses(ctx.db, userId)).find((s) => s.address === address)!;
+      const row = (await userRowFor(ctx, request, userId, true))!;
+      const { created } = await saveAddress(ctx.db, row, address, request.body.label);
+      const saved = (await listSavedAddresses(ctx.db, row)).find((s) => s.address === address)!;
       return reply.code(created ? 201 : 200).send(savedView(saved));
     },
   );
@@ -132,8 +136,9 @@ export function savedAddressRoutes(app: TypedApp, ctx: ApiContext): void {
     async (request) => {
       const userId = userIdOf(request.params.user_id);
       const address = addressOf(request.params.address);
-      const saved = (await listSavedAddresses(ctx.db, userId)).find((s) => s.address === address);
-      if (saved === undefined || !(await ctx.db.transaction((tx) => deleteSavedAddress(tx, userId, address)))) throw notFound('saved address');
+      const row = await userRowFor(ctx, request, userId, false);
+      const saved = row === undefined ? undefined : (await listSavedAddresses(ctx.db, row)).find((s) => s.address === address);
+      if (row === undefined || saved === undefined || !(await ctx.db.transaction((tx) => deleteSavedAddress(tx, row, address)))) throw notFound('saved address');
       return savedView(saved);
     },
   );

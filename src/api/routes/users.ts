@@ -1,9 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import { parsePositiveInt64 } from '../../domain/amounts.js';
+import { INT64_MAX, parsePositiveInt64 } from '../../domain/amounts.js';
 import { CURRENCIES, SMALLEST_UNIT } from '../../domain/currency.js';
 import { parseAccountXpub } from '../../domain/deposit-address.js';
 import { AppError, invalid, notFound } from '../../domain/errors.js';
+import { findTenant } from '../../db/tenants.js';
 import { findUser, listLedger, listUsers } from '../../db/users.js';
+import { DEFAULT_TENANT } from '../../domain/tenant.js';
+import { scopedKey, userRowOf } from '../../use-cases/tenants.js';
+import { ownersFor, tenantIn, userRowFor } from '../tenant-scope.js';
 import { CHAIN_REFERENCE_PREFIX } from '../../use-cases/chain-deposit.js';
 import { deposit } from '../../use-cases/deposit.js';
 import { depositAddressFor } from '../../use-cases/deposit-address.js';
@@ -19,6 +23,14 @@ const MAX_DEPOSIT_SUN = 100_000_000_000_000_000n;
 const Params = Type.Object({ user_id: UserIdParam });
 const Cursor = Type.String({ pattern: '^[1-9][0-9]{0,18}$', description: 'next_cursor of the previous page' });
 const PageQuery = Type.Object({ limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) }, { additionalProperties: false });
+const TenantQuery = Type.Object(
+  { tenant_id: Type.Optional(Type.String({ maxLength: 64, description: "admin token only: the tenant whose user this is (the default tenant's when absent)" })) },
+  { additionalProperties: false },
+);
+const UsersQuery = Type.Object(
+  { limit: Type.Optional(Limit), cursor: Type.Optional(Type.String({ maxLength: 20, description: 'next_cursor of the previous page' })), tenant_id: Type.Optional(Type.String({ maxLength: 64, description: 'one tenant only' })) },
+  { additionalProperties: false },
+);
 
 /** A keyset cursor this API gave out: a positive int64 id. */
 function cursorOf(raw: string | undefined): bigint | undefined {
@@ -26,6 +38,16 @@ function cursorOf(raw: string | undefined): bigint | undefined {
   const cursor = parsePositiveInt64(raw);
   if (cursor === null) throw invalid('invalid_cursor', 'cursor is not one this API gave out');
   return cursor;
+}
+
+/**
+ * The users list's cursor: the last users row of a page, an int64 that may
+ * be zero (the flash-rent user) or below (another tenant's users).
+ */
+function userCursorOf(raw: string | undefined): bigint | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^(0|-?[1-9][0-9]{0,18})$/.test(raw) || BigInt(raw) > INT64_MAX || BigInt(raw) < -INT64_MAX) throw invalid('invalid_cursor', 'cursor is not one this API gave out');
+  return BigInt(raw);
 }
 
 export function userRoutes(app: TypedApp, ctx: ApiContext): void {
@@ -38,15 +60,17 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
         description: 'Keyset pagination: pass the next_cursor of one page as cursor to get the next; null means no more.',
         tags: ['users'],
         security: [{ adminToken: [] }],
-        querystring: PageQuery,
+        querystring: UsersQuery,
         response: { 200: UserPageBody, '4xx': ErrorBody },
       },
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await listUsers(ctx.db, limit + 1, cursorOf(request.query.cursor));
+      const cursor = userCursorOf(request.query.cursor);
+      const rows = await listUsers(ctx.db, limit + 1, cursor, request.query.tenant_id);
       const page = rows.slice(0, limit);
-      return { users: page.map(userView), next_cursor: rows.length > limit ? page[page.length - 1]!.id.toString() : null };
+      const owners = await ownersFor(ctx, page.map((u) => u.id));
+      return { users: page.map((u) => userView(u, owners.get(u.id)!)), next_cursor: rows.length > limit ? page[page.length - 1]!.id.toString() : null };
     },
   );
 
@@ -54,12 +78,14 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
     '/api/users/:user_id',
     {
       preHandler: ctx.guards.client,
-      schema: { summary: "A user's prepaid balance", tags: ['users'], params: Params, response: { 200: UserBody, '4xx': ErrorBody } },
+      schema: { summary: "A user's prepaid balance", tags: ['users'], params: Params, querystring: TenantQuery, response: { 200: UserBody, '4xx': ErrorBody } },
     },
     async (request) => {
-      const user = await findUser(ctx.db, userIdOf(request.params.user_id));
+      const externalId = userIdOf(request.params.user_id);
+      const row = await userRowFor(ctx, request, externalId, false, request.query.tenant_id);
+      const user = row === undefined ? undefined : await findUser(ctx.db, row);
       if (!user) throw notFound('user');
-      return userView(user);
+      return userView(user, { tenantId: tenantIn(request, request.query.tenant_id), externalId });
     },
   );
 
@@ -77,9 +103,10 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
     },
     async (request) => {
       const userId = userIdOf(request.params.user_id);
-      if (!(await findUser(ctx.db, userId))) throw notFound('user');
+      const row = await userRowFor(ctx, request, userId, false);
+      if (row === undefined || !(await findUser(ctx.db, row))) throw notFound('user');
       const limit = request.query.limit ?? 50;
-      const rows = await listLedger(ctx.db, userId, limit + 1, cursorOf(request.query.cursor));
+      const rows = await listLedger(ctx.db, row, limit + 1, cursorOf(request.query.cursor));
       const page = rows.slice(0, limit);
       return {
         user_id: userId,
@@ -110,7 +137,7 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
         throw new AppError('deposits_not_configured', 404, 'this Joule has no deposit addresses: DEPOSIT_XPUB is not set');
       }
       const userId = userIdOf(request.params.user_id);
-      const row = await depositAddressFor(ctx.db, account, userId);
+      const row = await depositAddressFor(ctx.db, account, (await userRowFor(ctx, request, userId, true))!);
       return { user_id: userId, address: row.address, index: Number(row.derivation_index), currencies: [...CURRENCIES] };
     },
   );
@@ -130,6 +157,7 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
         pattern: '^[\\x21-\\x7e]+$',
         description: 'your reference for this top-up (a payment id); the same reference is credited once',
       }),
+      tenant_id: Type.Optional(Type.String({ maxLength: 64, description: 'whose user: the default tenant when absent' })),
     },
     { additionalProperties: false },
   );
@@ -174,9 +202,12 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
       if (body.reference.startsWith(CHAIN_REFERENCE_PREFIX)) {
         throw invalid('invalid_reference', `references starting with ${CHAIN_REFERENCE_PREFIX} are kept for deposits seen on chain`);
       }
-      const result = await deposit(ctx.db, { userId, currency, amount, reference: body.reference });
+      const tenantId = body.tenant_id ?? DEFAULT_TENANT;
+      if (tenantId !== DEFAULT_TENANT && (await findTenant(ctx.db, tenantId)) === undefined) throw notFound('tenant');
+      const row = (await userRowOf(ctx.db, tenantId, userId, true))!;
+      const result = await deposit(ctx.db, { userId: row, currency, amount, reference: scopedKey(tenantId, body.reference) });
       if (result.created) {
-        request.log.info({ userId: userId.toString(), currency, amount: amount.toString(), entryId: result.entry.id.toString() }, 'deposit credited');
+        request.log.info({ tenant: tenantId, userId: userId.toString(), currency, amount: amount.toString(), entryId: result.entry.id.toString() }, 'deposit credited');
       }
       const { balance_sun, balance_micro_usdt } = result.balances;
       return reply.code(result.created ? 201 : 200).send({

@@ -1,0 +1,139 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { listApiKeys, listTenants, type ApiKey } from '../../db/tenants.js';
+import { createApiKey, revokeKey, rotateKey } from '../../use-cases/tenants.js';
+import type { ApiContext } from '../context.js';
+import { ErrorBody } from '../schemas.js';
+import type { TypedApp } from '../typed-app.js';
+import { iso } from '../views.js';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Time = (description: string) => Nullable(Type.String({ format: 'date-time', description }));
+
+const ApiKeyBody = Type.Object(
+  {
+    id: Type.String(),
+    tenant_id: Type.String({ description: 'the tenant it speaks for: its users, orders, balances and saved addresses' }),
+    name: Type.String(),
+    key_prefix: Type.String({ description: "the key's first characters, to tell keys apart (the key itself is never shown again)" }),
+    created_at: Type.String({ format: 'date-time' }),
+    rotated_at: Time('when its secret was last replaced'),
+    last_used_at: Time('when it was last used, to the minute'),
+    revoked_at: Time('when it was revoked: it no longer works'),
+  },
+  { $id: 'ApiKey' },
+);
+const IssuedKeyBody = Type.Intersect([ApiKeyBody, Type.Object({ key: Type.String({ description: 'the key: shown this once, only its hash is kept' }) })]);
+
+function keyView(k: ApiKey): Static<typeof ApiKeyBody> {
+  return {
+    id: k.id,
+    tenant_id: k.tenant_id,
+    name: k.name,
+    key_prefix: k.key_prefix,
+    created_at: iso(k.created_at),
+    rotated_at: k.rotated_at === null ? null : iso(k.rotated_at),
+    last_used_at: k.last_used_at === null ? null : iso(k.last_used_at),
+    revoked_at: k.revoked_at === null ? null : iso(k.revoked_at),
+  };
+}
+
+const KeyParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+/** Tenants and their API keys, kept in the database (admin token). */
+export function apiKeyRoutes(app: TypedApp, ctx: ApiContext): void {
+  const admin = { preHandler: ctx.guards.admin };
+  const tags = ['tenants', 'admin'];
+
+  app.post(
+    '/api/admin/api-keys',
+    {
+      ...admin,
+      schema: {
+        summary: 'Issue an API key: for a new tenant, or another key of an existing one (tenant_id)',
+        tags,
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\x00-\\x1f\\x7f]+$', description: "who it is for (a bot, a shop); a new tenant is named after it" }),
+            tenant_id: Type.Optional(Type.String({ maxLength: 64, description: 'add the key to this tenant instead of making a new one' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: IssuedKeyBody, '4xx': ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const { apiKey, key } = await createApiKey(ctx.db, { name: request.body.name, tenantId: request.body.tenant_id });
+      request.log.info({ keyId: apiKey.id, tenant: apiKey.tenant_id, prefix: apiKey.key_prefix }, 'API key issued');
+      return reply.code(201).send({ ...keyView(apiKey), key });
+    },
+  );
+
+  app.get(
+    '/api/admin/api-keys',
+    {
+      ...admin,
+      schema: {
+        summary: 'Every API key (never the key itself), oldest first',
+        tags,
+        querystring: Type.Object({ tenant_id: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ api_keys: Type.Array(ApiKeyBody) }), '4xx': ErrorBody },
+      },
+    },
+    async (request) => ({ api_keys: (await listApiKeys(ctx.db, request.query.tenant_id)).map(keyView) }),
+  );
+
+  app.post(
+    '/api/admin/api-keys/:id/rotate',
+    {
+      ...admin,
+      schema: { summary: 'A new secret for the key (201); the old one stops working at once', tags, params: KeyParams, response: { 201: IssuedKeyBody, '4xx': ErrorBody } },
+    },
+    async (request, reply) => {
+      const { apiKey, key } = await rotateKey(ctx.db, request.params.id);
+      ctx.guards.forget(apiKey.id);
+      request.log.info({ keyId: apiKey.id, tenant: apiKey.tenant_id, prefix: apiKey.key_prefix }, 'API key rotated');
+      return reply.code(201).send({ ...keyView(apiKey), key });
+    },
+  );
+
+  app.delete(
+    '/api/admin/api-keys/:id',
+    {
+      ...admin,
+      schema: { summary: 'Revoke the key: it stops working (within 5 s in other processes)', tags, params: KeyParams, response: { 200: ApiKeyBody, '4xx': ErrorBody } },
+    },
+    async (request) => {
+      const apiKey = await revokeKey(ctx.db, request.params.id);
+      ctx.guards.forget(apiKey.id);
+      request.log.info({ keyId: apiKey.id, tenant: apiKey.tenant_id }, 'API key revoked');
+      return keyView(apiKey);
+    },
+  );
+
+  app.get(
+    '/api/admin/tenants',
+    {
+      ...admin,
+      schema: {
+        summary: 'Every tenant, with how many live keys it has',
+        tags,
+        response: {
+          200: Type.Object({
+            tenants: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), live_keys: Type.Integer(), created_at: Type.String({ format: 'date-time' }) })),
+          }),
+        },
+      },
+    },
+    async () => {
+      const [tenants, keys] = await Promise.all([listTenants(ctx.db), listApiKeys(ctx.db)]);
+      return {
+        tenants: tenants.map((t) => ({
+          id: t.id,
+          name: t.name,
+          live_keys: keys.filter((k) => k.tenant_id === t.id && k.revoked_at === null).length,
+          created_at: iso(t.created_at),
+        })),
+      };
+    },
+  );
+}

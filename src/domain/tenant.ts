@@ -1,0 +1,20 @@
+/**
+ * Tenants: the businesses on top of Joule, each with its own API keys,
+ * users, orders and webhooks. `default` owns everything from before tenants
+ * and speaks through API_KEYS from the environment (and the admin token).
+ */
+export const DEFAULT_TENANT = 'default';
+
+/** Who a request speaks for: the tenant, and the database key it presented (none: API_KEYS, the admin token, or no keys). */
+export interface TenantContext {
+  tenantId: string;
+  keyId: string | null;
+  /** The admin token: it sees every tenant's orders and users (and may name one with tenant_id). */
+  admin: boolean;
+}
+
+export const defaultTenant: TenantContext = { tenantId: DEFAULT_TENANT, keyId: null, admin: false };
+
+/** Tenant ids given out by Joule, or named by an admin: short and plain. */
+export const TENANT_ID_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
+export const isTenantId = (s: string): boolean => new RegExp(TENANT_ID_PATTERN).test(s);

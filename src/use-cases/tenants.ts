@@ -1,0 +1,116 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db, DbHandle } from '../db/connect.js';
+import { uuidv7 } from '../db/ids.js';
+import type { Order } from '../db/orders.js';
+import {
+  createTenantUser,
+  findLiveKeyByHash,
+  findTenant,
+  findTenantUser,
+  insertApiKey,
+  insertTenant,
+  revokeApiKey,
+  rotateApiKey,
+  tenantUsersOf,
+  type ApiKey,
+  type Tenant,
+} from '../db/tenants.js';
+import { notFound } from '../domain/errors.js';
+import { DEFAULT_TENANT } from '../domain/tenant.js';
+
+/** What an API key is stored as: its sha256, hex. */
+export const keyHash = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/** A new secret: `jk_` and 32 random bytes in hex (what to tell keys apart by is its first 11 characters). */
+function newKey(): { key: string; hash: string; prefix: string } {
+  const key = `jk_${randomBytes(32).toString('hex')}`;
+  return { key, hash: keyHash(key), prefix: key.slice(0, 11) };
+}
+
+export interface CreatedKey {
+  apiKey: ApiKey;
+  tenant: Tenant;
+  /** Shown once: only its hash is kept. */
+  key: string;
+}
+
+/**
+ * An API key, with a new tenant of its own unless `tenantId` names an
+ * existing one (another key for the same business, e.g. to rotate without
+ * downtime).
+ */
+export async function createApiKey(db: Db, input: { name: string; tenantId?: string | undefined }): Promise<CreatedKey> {
+  const { key, hash, prefix } = newKey();
+  return db.transaction(async (tx) => {
+    let tenant: Tenant;
+    if (input.tenantId !== undefined) {
+      const found = await findTenant(tx, input.tenantId);
+      if (found === undefined) throw notFound('tenant');
+      tenant = found;
+    } else {
+      tenant = await insertTenant(tx, { id: `t_${uuidv7().replace(/-/g, '').slice(-16)}`, name: input.name });
+    }
+    const apiKey = await insertApiKey(tx, { id: uuidv7(), tenantId: tenant.id, name: input.name, keyHash: hash, keyPrefix: prefix });
+    return { apiKey, tenant, key };
+  });
+}
+
+/** A new secret for the key; the old one stops working at once. */
+export async function rotateKey(db: Db, id: string): Promise<{ apiKey: ApiKey; key: string }> {
+  const { key, hash, prefix } = newKey();
+  const apiKey = await rotateApiKey(db, id, hash, prefix);
+  if (apiKey === undefined) throw notFound('live API key');
+  return { apiKey, key };
+}
+
+export async function revokeKey(db: Db, id: string): Promise<ApiKey> {
+  const apiKey = await revokeApiKey(db, id);
+  if (apiKey === undefined) throw notFound('API key');
+  return apiKey;
+}
+
+/** The live key a client presented, with its tenant. */
+export function liveKey(db: DbHandle, presented: string): Promise<ApiKey | undefined> {
+  return findLiveKeyByHash(db, keyHash(presented));
+}
+
+/**
+ * The users row that holds a tenant's user: for the default tenant, the
+ * row with the client's own id (as before tenants); for another, the row
+ * mapped from it (`create`: made when missing, else undefined).
+ */
+export async function userRowOf(db: Db, tenantId: string, externalId: bigint, create: boolean): Promise<bigint | undefined> {
+  if (tenantId === DEFAULT_TENANT) return externalId;
+  if (!create) return findTenantUser(db, tenantId, externalId);
+  return createTenantUser(db, tenantId, externalId);
+}
+
+/** Whose a users row is: the default tenant's own ids are at zero and above, the others' below. */
+export async function ownersOf(db: DbHandle, userRows: readonly bigint[]): Promise<Map<bigint, { tenantId: string; externalId: bigint }>> {
+  const out = new Map<bigint, { tenantId: string; externalId: bigint }>();
+  const mapped = [...new Set(userRows.filter((id) => id < 0n))];
+  const owners = await tenantUsersOf(db, mapped);
+  for (const id of userRows) out.set(id, id >= 0n ? { tenantId: DEFAULT_TENANT, externalId: id } : (owners.get(id) ?? { tenantId: '', externalId: id }));
+  return out;
+}
+
+/** Whether the tenant may see the order: its user is the tenant's. */
+export async function orderIsTenants(db: DbHandle, tenantId: string, order: Pick<Order, 'user_id'>): Promise<boolean> {
+  return (await ownersOf(db, [order.user_id])).get(order.user_id)!.tenantId === tenantId;
+}
+
+/**
+ * A client's key (an idempotency key, a client_order_id, a deposit
+ * reference) as stored: the default tenant's as sent (as before tenants),
+ * another tenant's behind its id and a space, which no client's key may
+ * hold: two tenants' keys never meet, and one cannot block another's.
+ */
+export const scopedKey = <K extends string | null>(tenantId: string, key: K): K => (key === null || tenantId === DEFAULT_TENANT ? key : (`${tenantId} ${key}` as K));
+
+/** The key as its tenant sent it (null for a flash-rent order's, which no client sent). */
+export function clientKey(stored: string | null): string | null {
+  if (stored === null) return null;
+  const space = stored.indexOf(' ');
+  if (space < 0) return stored;
+  return stored.startsWith('flash ') ? null : stored.slice(space + 1);
+}
