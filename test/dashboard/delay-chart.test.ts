@@ -105,3 +105,14 @@ test('the delay chart breaks its lines at minutes without data, and counts order
   await screenshot(page, 'delay-chart');
   await page.context().close();
 });
+
+test('on a phone the chart’s labels are drawn larger, and still fit inside it', async () => {
+  const { page, drawn } = await chart(420);
+  for (const l of drawn.labels) assert.ok(l.left >= 0 && l.right <= drawn.viewBox, `"${l.text}" is inside the chart (${l.left}..${l.right})`);
+  const size = await page.evaluate(() => {
+    const label = document.querySelector('figure.chart .count-axis')!;
+    return label.getBoundingClientRect().height;
+  });
+  assert.ok(size >= 7, `a count label is readable (${size}px high)`);
+  await page.context().close();
+});

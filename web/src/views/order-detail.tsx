@@ -44,7 +44,7 @@ export function OrderDetail({ id }: { id: string }) {
                 {t('order.title', { id: short(d.order.id, 8, 4) })} <StatusBadge status={d.order.status} />
                 {d.order.payment_txid && <FlashMark />}
               </h1>
-              <div class="grid">
+              <div class="grid order-grid">
                 <Card title={t('order.summary')}>
                   <Summary order={d.order} refund={d.transactions.find((tx) => tx.kind === 'refund')} />
                 </Card>
