@@ -1,7 +1,7 @@
 /**
  * Writes web/src/types.ts, the dashboard's types for the JSON the API
  * answers with, from the very TypeBox schemas the server serialises with
- * (src/api/schemas.ts): the page cannot drift from the API unnoticed.
+ * (src/api/schemas.ts, and the flash-rent route's): the page cannot drift from the API unnoticed.
  *
  *   npm run web-types
  *
@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
 import * as api from '../src/api/schemas.js';
+import { FlashPaymentBody, FlashRentBody } from '../src/api/routes/flash-rent.js';
 
 export const WEB_TYPES_FILE = fileURLToPath(new URL('../web/src/types.ts', import.meta.url));
 
@@ -38,6 +39,8 @@ export const WEB_TYPES: ReadonlyArray<readonly [name: string, schema: TSchema]> 
   ['PoolList', api.PoolListBody],
   ['UserPage', api.UserPageBody],
   ['LedgerPage', api.LedgerPageBody],
+  ['FlashRent', FlashRentBody],
+  ['FlashPayment', FlashPaymentBody],
 ];
 
 const HEADER = `// Generated from the API's schemas (src/api/schemas.ts) by scripts/web-types.ts: do not edit.

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { FLASH_REFUND_REASONS } from '../../src/domain/flash-rent.js';
 import { FAILURE_CODES, REFUSAL_PREFIXES, refusedWith, TRANSITION_REASONS, WAIT_REASONS } from '../../src/domain/order-reasons.js';
-import { DICTIONARIES, reasonLabel, translator, type LabelKey } from '../../web/src/i18n.js';
+import { DICTIONARIES, reasonLabel, translator, type FlashRefundReason, type LabelKey } from '../../web/src/i18n.js';
 
-const declared = { FAILURE_CODES, WAIT_REASONS, REFUSAL_PREFIXES, TRANSITION_REASONS };
+const declared = { FAILURE_CODES, WAIT_REASONS, REFUSAL_PREFIXES, TRANSITION_REASONS, FLASH_REFUND_REASONS };
 
-test('every reason the domain declares has an English and a Chinese label', () => {
+test('every reason the domain declares has an English and a Chinese label, the reasons a flash payment is refunded too', () => {
   for (const [list, codes] of Object.entries(declared)) {
     for (const code of codes) {
       for (const lang of ['en', 'zh'] as const) {
@@ -35,3 +36,8 @@ test('a refused broadcast shows the translated refusal with the node’s code', 
   assert.equal(reasonLabel(en, 'something_new'), 'something_new');
   assert.equal(reasonLabel(en, 'something_new:CODE'), 'something_new:CODE');
 });
+
+// The dashboard's own list of the reasons a flash payment is refunded names exactly the domain's (a type check).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameFlashReasons: Same<(typeof FLASH_REFUND_REASONS)[number], FlashRefundReason> = true;
+void sameFlashReasons;

@@ -5,6 +5,7 @@ import { initialLang, LangContext, saveLang, translator, useI18n, type Lang } fr
 import { LanguageSwitch } from './language-switch.js';
 import { useLiveState } from './poll.js';
 import { href, useRoute } from './router.js';
+import { FlashRent } from './views/flash-rent.js';
 import { Login } from './views/login.js';
 import { OrderDetail } from './views/order-detail.js';
 import { Orders } from './views/orders.js';
@@ -53,7 +54,7 @@ export function App() {
   );
 }
 
-const SECTIONS = ['overview', 'orders', 'pools', 'users'] as const;
+const SECTIONS = ['overview', 'orders', 'flash', 'pools', 'users'] as const;
 
 function Shell({ onLogout }: { onLogout(): void }) {
   const { t } = useI18n();
@@ -88,6 +89,8 @@ function Shell({ onLogout }: { onLogout(): void }) {
           <OrderDetail id={id} />
         ) : section === 'orders' ? (
           <Orders params={route.params} />
+        ) : section === 'flash' ? (
+          <FlashRent />
         ) : section === 'pools' ? (
           <Pools />
         ) : section === 'users' && id ? (

@@ -34,6 +34,16 @@ export function Loaded<T>({ polled, children }: { polled: Polled<T>; children: (
   );
 }
 
+/** Marks an order paid by a TRX transfer to the flash-rent address (filed under user 0, which no client can name). */
+export function FlashMark() {
+  const { t } = useI18n();
+  return (
+    <span class="tag flash" data-flash title={t('flash.markHint')}>
+      {t('flash.mark')}
+    </span>
+  );
+}
+
 /** A monospace id with the full value on hover. */
 export function Mono({ value, short: shortValue }: { value: string; short?: string }) {
   return (

@@ -2,8 +2,16 @@ import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import { REFUSAL_PREFIXES, type FailureCode, type RefusalPrefix, type TransitionReason, type WAIT_REASONS } from '../../src/domain/order-reasons.js';
 
-/** A reason as the server writes it: why an order waits, failed or moved, or the prefix of a node's refusal. */
-export type ReasonCode = FailureCode | (typeof WAIT_REASONS)[number] | TransitionReason | RefusalPrefix;
+/**
+ * Why a flash-rent payment is given back, besides its order's failure code:
+ * FLASH_REFUND_REASONS in src/domain/flash-rent.ts, which imports Node's
+ * crypto and so cannot be imported here (test/web/reason-labels.test.ts holds
+ * the two lists together).
+ */
+export type FlashRefundReason = 'flash_amount_not_listed' | 'flash_memo_not_an_address';
+
+/** A reason as the server writes it: why an order waits, failed or moved, the prefix of a node's refusal, or why a flash payment is refunded. */
+export type ReasonCode = FailureCode | (typeof WAIT_REASONS)[number] | TransitionReason | RefusalPrefix | FlashRefundReason;
 
 /**
  * A label for every reason declared in src/domain/order-reasons.ts, no more
@@ -40,6 +48,9 @@ const enReasons: Record<ReasonCode, string> = {
   // Refusal prefixes (besides delegation_refused).
   reclaim_refused: 'reclaim refused by the node',
   refund_refused: 'refund refused by the node',
+  // Why a flash-rent payment is refunded.
+  flash_amount_not_listed: 'amount not in the flash-rent table',
+  flash_memo_not_an_address: 'memo is not a TRON address',
 };
 
 const zhReasons: Record<ReasonCode, string> = {
@@ -68,6 +79,8 @@ const zhReasons: Record<ReasonCode, string> = {
   flash_key_missing: '缺少闪租地址的退款密钥',
   reclaim_refused: '节点拒绝了回收交易',
   refund_refused: '节点拒绝了退款交易',
+  flash_amount_not_listed: '金额不在闪租价目表中',
+  flash_memo_not_an_address: '备注不是 TRON 地址',
 };
 
 /** The reason labels as dictionary entries, `reason.<code>`. */
@@ -99,6 +112,7 @@ const en = {
   'nav.overview': 'Overview',
   'nav.orders': 'Orders',
   'nav.pools': 'Pools',
+  'nav.flash': 'Flash rent',
   'nav.users': 'Users',
   'nav.docs': 'API reference',
 
@@ -143,6 +157,7 @@ const en = {
   'overview.process': 'Process',
   'overview.processValue': 'up {uptime} · {rss} MiB',
   'overview.delays': 'Processing delay, last hour',
+  'overview.delayAxis': 'Delay, created → active',
   'overview.delayLegend.avg': 'average created → active',
   'overview.delayLegend.max': 'slowest',
   'overview.delayLegend.count': 'orders activated per minute',
@@ -210,6 +225,11 @@ const en = {
   'order.eventCreated': 'created as {to}',
   'order.by': 'by {actor}',
   'order.notFound': 'No such order.',
+  'order.payment': 'Paid by transfer',
+  'order.refund': 'Refund',
+  'order.refundOnChain': '{trx} TRX goes back on chain to the payer (the refund fee kept)',
+  'order.refundSent': 'refund transaction {status}',
+  'order.refundNotSent': 'refund transaction not signed yet',
 
   'tx.delegate': 'Delegate',
   'tx.reclaim': 'Reclaim',
@@ -231,6 +251,30 @@ const en = {
   'pools.bandwidthHint': 'Free + staked bandwidth left, in bytes. Each delegation or reclaim needs ~280 bytes, else burns TRX; a pool with neither is refused by the node. Give it TRX or stake TRX for bandwidth.',
   'pools.runningDry': 'Running dry: ~{n} transactions left',
   'pools.retired': 'Retired: no worker has read this pool since {age}; it is probably no longer configured. Left out of the total.',
+
+  'flash.mark': 'flash rent',
+  'flash.markHint': 'Paid by a TRX transfer to the flash-rent address; a failed order is refunded on chain',
+  'flash.title': 'Flash rent',
+  'flash.off': 'Flash rent is off: this Joule takes no payments by transfer. Set FLASH_RENT_ADDRESS (one of the pools) and FLASH_RENT_TABLE to take them.',
+  'flash.on': 'On: a TRX transfer of exactly one of these amounts places that order; any other amount is refunded on chain.',
+  'flash.address': 'Pay to',
+  'flash.refundFee': 'Refund fee',
+  'flash.refundFeeValue': '{trx} TRX kept from every refund',
+  'flash.offers': 'Offers',
+  'flash.send': 'Send (TRX)',
+  'flash.payments': 'Latest payments',
+  'flash.noPayments': 'No payment seen yet.',
+  'flash.status.ordered': 'ordered',
+  'flash.status.refunding': 'refunding',
+  'flash.status.refunded': 'refunded',
+  'flash.status.kept': 'kept (too small to refund)',
+  'flash.col.transfer': 'Transfer',
+  'flash.col.paid': 'Paid (TRX)',
+  'flash.col.sender': 'Sender',
+  'flash.col.memo': 'Memo',
+  'flash.col.refund': 'Refund (TRX)',
+  'flash.col.refundTx': 'Refund transaction',
+  'flash.col.reason': 'Reason',
 
   'users.title': 'Users',
   'users.empty': 'No users yet: a deposit creates one.',
@@ -276,6 +320,7 @@ const zh: Record<LabelKey, string> = {
   'nav.overview': '概览',
   'nav.orders': '订单',
   'nav.pools': '能量池',
+  'nav.flash': '闪租',
   'nav.users': '用户',
   'nav.docs': 'API 文档',
 
@@ -320,6 +365,7 @@ const zh: Record<LabelKey, string> = {
   'overview.process': '进程',
   'overview.processValue': '已运行 {uptime} · {rss} MiB',
   'overview.delays': '处理延迟（最近一小时）',
+  'overview.delayAxis': '延迟（创建 → 生效）',
   'overview.delayLegend.avg': '平均 创建 → 生效',
   'overview.delayLegend.max': '最慢',
   'overview.delayLegend.count': '每分钟生效订单数',
@@ -387,6 +433,11 @@ const zh: Record<LabelKey, string> = {
   'order.eventCreated': '创建为{to}',
   'order.by': '执行者 {actor}',
   'order.notFound': '订单不存在。',
+  'order.payment': '付款转账',
+  'order.refund': '退款',
+  'order.refundOnChain': '{trx} TRX 通过链上转账退回付款地址（已扣除退款手续费）',
+  'order.refundSent': '退款交易{status}',
+  'order.refundNotSent': '退款交易尚未签名',
 
   'tx.delegate': '代理',
   'tx.reclaim': '回收',
@@ -408,6 +459,30 @@ const zh: Record<LabelKey, string> = {
   'pools.bandwidthHint': '剩余的免费 + 质押带宽（字节）。每笔代理或回收约需 280 字节，不足时燃烧 TRX；两者都没有时节点会拒绝交易。请补充 TRX 或质押 TRX 获取带宽。',
   'pools.runningDry': '即将耗尽：约剩 {n} 笔交易',
   'pools.retired': '已停用：自{age}起没有工作进程读取此能量池，可能已不在配置中。不计入合计。',
+
+  'flash.mark': '闪租',
+  'flash.markHint': '通过向闪租地址转账 TRX 支付；订单失败时通过链上转账退款',
+  'flash.title': '闪租',
+  'flash.off': '闪租未开启：此 Joule 不接受转账付款。设置 FLASH_RENT_ADDRESS（须为某个能量池）和 FLASH_RENT_TABLE 即可开启。',
+  'flash.on': '已开启：转账恰好为下列金额之一的 TRX 即按该价目下单；其他金额通过链上转账退回。',
+  'flash.address': '收款地址',
+  'flash.refundFee': '退款手续费',
+  'flash.refundFeeValue': '每笔退款扣除 {trx} TRX',
+  'flash.offers': '价目',
+  'flash.send': '转账金额（TRX）',
+  'flash.payments': '最近付款',
+  'flash.noPayments': '尚未收到付款。',
+  'flash.status.ordered': '已下单',
+  'flash.status.refunding': '退款中',
+  'flash.status.refunded': '已退款',
+  'flash.status.kept': '已保留（金额过小，不退）',
+  'flash.col.transfer': '付款交易',
+  'flash.col.paid': '付款（TRX）',
+  'flash.col.sender': '付款地址',
+  'flash.col.memo': '转账备注',
+  'flash.col.refund': '退款（TRX）',
+  'flash.col.refundTx': '退款交易',
+  'flash.col.reason': '原因',
 
   'users.title': '用户',
   'users.empty': '暂无用户：充值后自动创建。',

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 
 /**
- * Hash routes (#/orders, #/orders/<id>, #/pools, #/users/<id>): the server
+ * Hash routes (#/orders, #/orders/<id>, #/flash, #/pools, #/users/<id>): the server
  * serves one page, and a link can be shared or reloaded without a round trip.
  * Filters travel in the hash's query (#/orders?status=active).
  */

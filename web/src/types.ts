@@ -293,3 +293,49 @@ export interface LedgerPage {
   entries: LedgerEntry[];
   next_cursor: string | null;
 }
+
+export interface FlashRent {
+  /** false: this Joule takes no payments by transfer (FLASH_RENT_ADDRESS is not set) */
+  enabled: boolean;
+  /** where to send TRX */
+  address: string | null;
+  offers: Array<{
+    /** send exactly this many sun */
+    amount_sun: string;
+    /** the same amount in TRX */
+    amount_trx: string;
+    /** energy delegated for it */
+    energy_amount: number;
+    /** for this long */
+    duration: string;
+  }>;
+  /** kept from every refund */
+  refund_fee_sun: string | null;
+  /** how a transfer is served, in words */
+  rules: string[];
+}
+
+export interface FlashPayment {
+  /** the payment transfer */
+  txid: string;
+  sender: string;
+  memo: string | null;
+  /** what was paid */
+  amount_sun: string;
+  block_number: number;
+  block_time: string;
+  /** ordered: it paid order_id; refunding: being given back on chain; refunded: given back (refund_txid); kept: too small to give back */
+  status: 'ordered' | 'refunding' | 'refunded' | 'kept';
+  /** the order it paid for */
+  order_id: string | null;
+  /** why it is refunded: flash_amount_not_listed, flash_memo_not_an_address, or the failure code of its order */
+  reason: string | null;
+  /** what goes back: the amount minus the refund fee */
+  refund_sun: string | null;
+  refund_txid: string | null;
+  refund_tx_status: string | null;
+  /** why a refund is waiting (awaiting_refund_confirmation, pool_cannot_pay_fee, …) */
+  wait_reason: string | null;
+  /** when Joule saw it on the solidified chain */
+  created_at: string;
+}

@@ -13,6 +13,7 @@ const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
   '.png': 'image/png',
   '.woff2': 'font/woff2',
 };
@@ -34,7 +35,12 @@ const PAGE_HEADERS = {
 interface Built {
   index: Buffer;
   assets: Map<string, { body: Buffer; type: string }>;
+  /** The icon, as the page links it (SVG) and as browsers ask for it unbidden (/favicon.ico); from web/public. */
+  icons: Map<'favicon.svg' | 'favicon.ico', { body: Buffer; type: string }>;
 }
+
+/** An icon holds no data and changes rarely: cached for a day, and an SVG may not run or load anything. */
+const ICON_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'public, max-age=86400', 'content-security-policy': "default-src 'none'" };
 
 /** Reads the built files once, at start-up: a handful of small files, served from memory. */
 function loadBuilt(): Built | undefined {
@@ -47,10 +53,15 @@ function loadBuilt(): Built | undefined {
       assets.set(name, { body: readFileSync(new URL(name, dir)), type: TYPES[extname(name)] ?? 'application/octet-stream' });
     }
   }
-  return { index: readFileSync(index), assets };
+  const icons: Built['icons'] = new Map();
+  for (const name of ['favicon.svg', 'favicon.ico'] as const) {
+    const file = new URL(name, WEB_DIR);
+    if (existsSync(file)) icons.set(name, { body: readFileSync(file), type: TYPES[extname(name)]! });
+  }
+  return { index: readFileSync(index), assets, icons };
 }
 
-/** The operator dashboard at /dashboard/ (and / sends browsers there). */
+/** The operator dashboard at /dashboard/ (and / sends browsers there), and its icon at /favicon.ico. */
 export function dashboardRoutes(app: TypedApp): void {
   const built = loadBuilt();
   const notBuilt = (reply: FastifyReply) =>
@@ -74,6 +85,34 @@ export function dashboardRoutes(app: TypedApp): void {
       if (!built) return notBuilt(reply);
       return reply.headers({ ...PAGE_HEADERS, 'cache-control': 'no-cache' }).type('text/html; charset=utf-8').send(built.index);
     },
+  );
+  const icon = (name: 'favicon.svg' | 'favicon.ico') => async (_request: unknown, reply: FastifyReply) => {
+    if (!built) return notBuilt(reply);
+    const file = built.icons.get(name);
+    if (!file) throw notFound('icon');
+    return reply.headers(ICON_HEADERS).type(file.type).send(file.body);
+  };
+  app.get(
+    '/favicon.ico',
+    {
+      schema: {
+        summary: "The dashboard's icon, for browsers that ask for it at the root",
+        tags: ['dashboard'],
+        response: { 200: notJson('image/x-icon', 'the icon at 16, 32 and 48 px'), 404: ErrorBody, 503: ErrorBody },
+      },
+    },
+    icon('favicon.ico'),
+  );
+  app.get(
+    '/dashboard/favicon.svg',
+    {
+      schema: {
+        summary: "The dashboard's icon, as its page links it",
+        tags: ['dashboard'],
+        response: { 200: notJson('image/svg+xml', 'the icon'), 404: ErrorBody, 503: ErrorBody },
+      },
+    },
+    icon('favicon.svg'),
   );
   app.get(
     '/dashboard/assets/:file',

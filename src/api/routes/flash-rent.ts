@@ -18,7 +18,7 @@ const Offer = Type.Object({
   duration: Type.String({ description: 'for this long' }),
 });
 
-const FlashRentBody = Type.Object({
+export const FlashRentBody = Type.Object({
   enabled: Type.Boolean({ description: 'false: this Joule takes no payments by transfer (FLASH_RENT_ADDRESS is not set)' }),
   address: Nullable(Type.String({ description: 'where to send TRX' })),
   offers: Type.Array(Offer),
@@ -28,7 +28,7 @@ const FlashRentBody = Type.Object({
 
 export const FLASH_PAYMENT_STATUSES = ['ordered', 'refunding', 'refunded', 'kept'] as const;
 
-const FlashPaymentBody = Type.Object(
+export const FlashPaymentBody = Type.Object(
   {
     txid: Type.String({ description: 'the payment transfer' }),
     sender: Type.String(),

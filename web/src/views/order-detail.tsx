@@ -1,10 +1,10 @@
 import { apiGet, unlessMissing } from '../api.js';
-import { Card, Loaded, Mono, StatusBadge } from '../components.js';
+import { Card, FlashMark, Loaded, Mono, StatusBadge } from '../components.js';
 import { count, short, time, trx } from '../format.js';
 import { reasonLabel, useI18n } from '../i18n.js';
 import { usePoll } from '../poll.js';
 import { href } from '../router.js';
-import type { ChainTransaction, Order, OrderEvent } from '../types.js';
+import type { ChainTransaction, Order, OrderEvent, TxStatus } from '../types.js';
 
 interface Detail {
   order: Order;
@@ -42,10 +42,11 @@ export function OrderDetail({ id }: { id: string }) {
             <>
               <h1>
                 {t('order.title', { id: short(d.order.id, 8, 4) })} <StatusBadge status={d.order.status} />
+                {d.order.payment_txid && <FlashMark />}
               </h1>
-              <div class="grid">
+              <div class="grid order-grid">
                 <Card title={t('order.summary')}>
-                  <Summary order={d.order} />
+                  <Summary order={d.order} refund={d.transactions.find((tx) => tx.kind === 'refund')} />
                 </Card>
                 <Card title={t('order.timeline')}>
                   <Timeline events={d.events} />
@@ -62,7 +63,8 @@ export function OrderDetail({ id }: { id: string }) {
   );
 }
 
-function Summary({ order: o }: { order: Order }) {
+/** The order's fields; a flash-rent order's (paid by a transfer) names that transfer, and its refund, which goes back on chain. */
+function Summary({ order: o, refund }: { order: Order; refund: ChainTransaction | undefined }) {
   const { t } = useI18n();
   return (
     <dl class="facts">
@@ -70,10 +72,21 @@ function Summary({ order: o }: { order: Order }) {
       <dd>
         <Mono value={o.id} />
       </dd>
-      <dt>{t('col.user')}</dt>
-      <dd>
-        <a href={href(`users/${o.user_id}`)}>{String(o.user_id)}</a>
-      </dd>
+      {o.payment_txid ? (
+        <>
+          <dt>{t('order.payment')}</dt>
+          <dd data-payment-txid={o.payment_txid}>
+            <Mono value={o.payment_txid} />
+          </dd>
+        </>
+      ) : (
+        <>
+          <dt>{t('col.user')}</dt>
+          <dd>
+            <a href={href(`users/${o.user_id}`)}>{String(o.user_id)}</a>
+          </dd>
+        </>
+      )}
       <dt>{t('col.energy')}</dt>
       <dd>{count(o.energy_amount)}</dd>
       <dt>{t('col.duration')}</dt>
@@ -106,8 +119,22 @@ function Summary({ order: o }: { order: Order }) {
           <dd class="bad" title={o.error_message ?? ''}>
             {reasonLabel(t, o.error_code)}
           </dd>
-          <dt>{t('order.refunded')}</dt>
-          <dd>{trx(o.refunded_sun)}</dd>
+          {o.payment_txid ? (
+            <>
+              <dt>{t('order.refund')}</dt>
+              <dd data-refund-on-chain>
+                {t('order.refundOnChain', { trx: trx(o.refunded_sun) })}
+                <div class={`small ${refund ? txClass(refund.status) : 'muted'}`}>
+                  {refund ? t('order.refundSent', { status: t(`tx.status.${refund.status}`) }) : t('order.refundNotSent')}
+                </div>
+              </dd>
+            </>
+          ) : (
+            <>
+              <dt>{t('order.refunded')}</dt>
+              <dd>{trx(o.refunded_sun)}</dd>
+            </>
+          )}
         </>
       )}
     </dl>
@@ -136,6 +163,8 @@ function Timeline({ events }: { events: OrderEvent[] }) {
   );
 }
 
+const txClass = (status: TxStatus) => (status === 'confirmed' ? 'ok' : status === 'failed' || status === 'expired' ? 'bad' : 'warn');
+
 function Transactions({ txs }: { txs: ChainTransaction[] }) {
   const { t } = useI18n();
   if (txs.length === 0) return <p class="muted">{t('order.noTransactions')}</p>;
@@ -158,7 +187,7 @@ function Transactions({ txs }: { txs: ChainTransaction[] }) {
             <td>
               <Mono value={tx.txid} short={short(tx.txid, 10, 6)} />
             </td>
-            <td class={tx.status === 'confirmed' ? 'ok' : tx.status === 'failed' || tx.status === 'expired' ? 'bad' : 'warn'}>
+            <td class={txClass(tx.status)}>
               {t(`tx.status.${tx.status}`)}
               {tx.block_number && <span class="muted"> · {t('tx.block', { n: tx.block_number })}</span>}
               {tx.broadcasts > 1 && <span class="muted"> · {t('tx.broadcasts', { n: tx.broadcasts })}</span>}

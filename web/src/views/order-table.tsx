@@ -1,4 +1,4 @@
-import { Mono, StatusBadge } from '../components.js';
+import { FlashMark, Mono, StatusBadge } from '../components.js';
 import { count, short, time, trx } from '../format.js';
 import { reasonLabel, useI18n } from '../i18n.js';
 import { href } from '../router.js';
@@ -35,9 +35,7 @@ export function OrderTable({ orders }: { orders: Order[] }) {
             <td>
               <StatusBadge status={o.status} />
             </td>
-            <td>
-              <a href={href(`users/${o.user_id}`)}>{String(o.user_id)}</a>
-            </td>
+            <td>{o.payment_txid ? <FlashMark /> : <a href={href(`users/${o.user_id}`)}>{String(o.user_id)}</a>}</td>
             <td class="num">{count(o.energy_amount)}</td>
             <td>{o.duration}</td>
             <td class="num">{trx(o.price)}{o.pay_currency === 'TRX' ? '' : ` ${o.pay_currency}`}</td>
