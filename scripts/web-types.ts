@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
 import * as api from '../src/api/schemas.js';
 import { FlashPaymentBody, FlashRentBody } from '../src/api/routes/flash-rent.js';
+import { ApiKeyBody, TenantBody } from '../src/api/routes/api-keys.js';
 
 export const WEB_TYPES_FILE = fileURLToPath(new URL('../web/src/types.ts', import.meta.url));
 
@@ -41,6 +42,8 @@ export const WEB_TYPES: ReadonlyArray<readonly [name: string, schema: TSchema]> 
   ['LedgerPage', api.LedgerPageBody],
   ['FlashRent', FlashRentBody],
   ['FlashPayment', FlashPaymentBody],
+  ['Tenant', TenantBody],
+  ['ApiKey', ApiKeyBody],
 ];
 
 const HEADER = `// Generated from the API's schemas (src/api/schemas.ts) by scripts/web-types.ts: do not edit.

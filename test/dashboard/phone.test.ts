@@ -71,6 +71,7 @@ const PAGES: Array<{ name: string; hash: () => string; ready: string }> = [
   { name: 'user', hash: () => '#/users/7', ready: 'tr[data-order]' },
   { name: 'pools', hash: () => '#/pools', ready: 'tr[data-pool]' },
   { name: 'flash', hash: () => '#/flash', ready: 'tr[data-payment]' },
+  { name: 'tenants', hash: () => '#/tenants', ready: 'tr[data-tenant="default"]' },
 ];
 
 async function phone(locale: string): Promise<Page> {
@@ -95,7 +96,7 @@ for (const locale of ['en-US', 'zh-CN']) {
       await page.locator(p.ready).first().waitFor({ timeout: 15_000 });
       const m = await measure(page);
       assert.ok(m.scrollWidth <= m.innerWidth, `${p.name}: the page scrolls sideways (${m.scrollWidth} > ${m.innerWidth})`);
-      assert.equal(m.headerLabels, 11, `${p.name}: the header's brand, 6 links and 4 tools`);
+      assert.equal(m.headerLabels, 12, `${p.name}: the header's brand, 7 links and 4 tools`);
       assert.deepEqual(m.brokenLabels, [], `${p.name}: header labels broken over lines`);
       assert.ok(m.brandHeight > 0 && m.brandHeight < 30, `${p.name}: the title is one line (${m.brandHeight}px high)`);
       await screenshot(page, `phone-${locale}-${p.name}`);

@@ -12,6 +12,7 @@ import { Orders } from './views/orders.js';
 import { Overview } from './views/overview.js';
 import { Pools } from './views/pools.js';
 import { UserDetail } from './views/user-detail.js';
+import { Tenants } from './views/tenants.js';
 import { Users } from './views/users.js';
 
 export function App() {
@@ -54,7 +55,7 @@ export function App() {
   );
 }
 
-const SECTIONS = ['overview', 'orders', 'flash', 'pools', 'users'] as const;
+const SECTIONS = ['overview', 'orders', 'flash', 'pools', 'users', 'tenants'] as const;
 
 function Shell({ onLogout }: { onLogout(): void }) {
   const { t } = useI18n();
@@ -97,6 +98,8 @@ function Shell({ onLogout }: { onLogout(): void }) {
           <UserDetail id={id} params={route.params} />
         ) : section === 'users' ? (
           <Users params={route.params} />
+        ) : section === 'tenants' ? (
+          <Tenants />
         ) : (
           <Overview />
         )}

@@ -339,3 +339,27 @@ export interface FlashPayment {
   /** when Joule saw it on the solidified chain */
   created_at: string;
 }
+
+export interface Tenant {
+  id: string;
+  name: string;
+  /** keys not revoked */
+  live_keys: number;
+  created_at: string;
+}
+
+export interface ApiKey {
+  id: string;
+  /** the tenant it speaks for: its users, orders, balances and saved addresses */
+  tenant_id: string;
+  name: string;
+  /** the key's first characters, to tell keys apart (the key itself is never shown again) */
+  key_prefix: string;
+  created_at: string;
+  /** when its secret was last replaced */
+  rotated_at: string | null;
+  /** when it was last used, to the minute */
+  last_used_at: string | null;
+  /** when it was revoked: it no longer works */
+  revoked_at: string | null;
+}

@@ -9,7 +9,7 @@ import { iso } from '../views.js';
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Time = (description: string) => Nullable(Type.String({ format: 'date-time', description }));
 
-const ApiKeyBody = Type.Object(
+export const ApiKeyBody = Type.Object(
   {
     id: Type.String(),
     tenant_id: Type.String({ description: 'the tenant it speaks for: its users, orders, balances and saved addresses' }),
@@ -36,6 +36,11 @@ function keyView(k: ApiKey): Static<typeof ApiKeyBody> {
     revoked_at: k.revoked_at === null ? null : iso(k.revoked_at),
   };
 }
+
+export const TenantBody = Type.Object(
+  { id: Type.String(), name: Type.String(), live_keys: Type.Integer({ description: 'keys not revoked' }), created_at: Type.String({ format: 'date-time' }) },
+  { $id: 'Tenant' },
+);
 
 const KeyParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
@@ -117,11 +122,7 @@ export function apiKeyRoutes(app: TypedApp, ctx: ApiContext): void {
       schema: {
         summary: 'Every tenant, with how many live keys it has',
         tags,
-        response: {
-          200: Type.Object({
-            tenants: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), live_keys: Type.Integer(), created_at: Type.String({ format: 'date-time' }) })),
-          }),
-        },
+        response: { 200: Type.Object({ tenants: Type.Array(TenantBody) }) },
       },
     },
     async () => {

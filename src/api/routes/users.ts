@@ -27,6 +27,7 @@ const TenantQuery = Type.Object(
   { tenant_id: Type.Optional(Type.String({ maxLength: 64, description: "admin token only: the tenant whose user this is (the default tenant's when absent)" })) },
   { additionalProperties: false },
 );
+const LedgerQuery = Type.Object({ ...PageQuery.properties, ...TenantQuery.properties }, { additionalProperties: false });
 const UsersQuery = Type.Object(
   { limit: Type.Optional(Limit), cursor: Type.Optional(Type.String({ maxLength: 20, description: 'next_cursor of the previous page' })), tenant_id: Type.Optional(Type.String({ maxLength: 64, description: 'one tenant only' })) },
   { additionalProperties: false },
@@ -97,13 +98,13 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
         summary: "A user's ledger, newest first: every balance change",
         tags: ['users'],
         params: Params,
-        querystring: PageQuery,
+        querystring: LedgerQuery,
         response: { 200: LedgerPageBody, '4xx': ErrorBody },
       },
     },
     async (request) => {
       const userId = userIdOf(request.params.user_id);
-      const row = await userRowFor(ctx, request, userId, false);
+      const row = await userRowFor(ctx, request, userId, false, request.query.tenant_id);
       if (row === undefined || !(await findUser(ctx.db, row))) throw notFound('user');
       const limit = request.query.limit ?? 50;
       const rows = await listLedger(ctx.db, row, limit + 1, cursorOf(request.query.cursor));

@@ -35,7 +35,7 @@ export function OrderTable({ orders }: { orders: Order[] }) {
             <td>
               <StatusBadge status={o.status} />
             </td>
-            <td>{o.payment_txid ? <FlashMark /> : <a href={href(`users/${o.user_id}`)}>{String(o.user_id)}</a>}</td>
+            <td>{o.payment_txid ? <FlashMark /> : <UserLink userId={String(o.user_id)} tenantId={o.tenant_id} />}</td>
             <td class="num">{count(o.energy_amount)}</td>
             <td>{o.duration}</td>
             <td class="num">{trx(o.price)}{o.pay_currency === 'TRX' ? '' : ` ${o.pay_currency}`}</td>
@@ -51,5 +51,16 @@ export function OrderTable({ orders }: { orders: Order[] }) {
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** A user of a tenant: its own id, with the tenant named unless it is the default one. */
+export function UserLink({ userId, tenantId }: { userId: string; tenantId: string }) {
+  const other = tenantId !== 'default';
+  return (
+    <a href={href(`users/${userId}`, other ? { tenant_id: tenantId } : {})}>
+      {userId}
+      {other ? <small class="muted"> · {tenantId}</small> : null}
+    </a>
   );
 }

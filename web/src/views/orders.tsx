@@ -5,7 +5,7 @@ import { Card, Loaded } from '../components.js';
 import { useI18n } from '../i18n.js';
 import { usePoll } from '../poll.js';
 import { navigate } from '../router.js';
-import type { Order } from '../types.js';
+import type { Order, Tenant } from '../types.js';
 import { Pager } from '../pager.js';
 import { OrderTable } from './order-table.js';
 
@@ -18,7 +18,13 @@ const PAGE = 50;
  */
 export function Orders({ params }: { params: URLSearchParams }) {
   const { t } = useI18n();
-  const filters = { status: params.get('status') ?? '', user_id: params.get('user_id') ?? '', receive_address: params.get('receive_address') ?? '' };
+  const filters = {
+    tenant_id: params.get('tenant_id') ?? '',
+    status: params.get('status') ?? '',
+    user_id: params.get('user_id') ?? '',
+    receive_address: params.get('receive_address') ?? '',
+  };
+  const tenants = usePoll(() => apiGet<{ tenants: Tenant[] }>('/api/admin/tenants'), 'tenants', 30_000);
   const cursor = params.get('cursor') ?? '';
   const path = `/api/orders${query({ ...filters, cursor, limit: PAGE })}`;
   const page = usePoll(() => apiGet<{ orders: Order[]; next_cursor: string | null }>(path), path);
@@ -34,6 +40,15 @@ export function Orders({ params }: { params: URLSearchParams }) {
   return (
     <Card wide>
       <form class="filters" onSubmit={apply}>
+        <label>
+          {t('orders.filter.tenant')}
+          <select name="tenant_id" value={draft.tenant_id} onChange={set('tenant_id')}>
+            <option value="">{t('orders.filter.anyTenant')}</option>
+            {(tenants.data?.tenants ?? []).map((x) => (
+              <option value={x.id}>{x.id === x.name ? x.id : `${x.name} (${x.id})`}</option>
+            ))}
+          </select>
+        </label>
         <label>
           {t('orders.filter.status')}
           <select name="status" value={draft.status} onChange={set('status')}>
@@ -57,7 +72,7 @@ export function Orders({ params }: { params: URLSearchParams }) {
         <button
           type="button"
           onClick={() => {
-            setDraft({ status: '', user_id: '', receive_address: '' });
+            setDraft({ tenant_id: '', status: '', user_id: '', receive_address: '' });
             navigate('orders');
           }}
         >

@@ -9,11 +9,11 @@ import type { LedgerEntry, Order, User } from '../types.js';
 import { OrderTable } from './order-table.js';
 
 /** Null when there is no such user. */
-function loadUser(id: string): Promise<{ user: User; orders: Order[] } | null> {
+function loadUser(id: string, tenantId: string): Promise<{ user: User; orders: Order[] } | null> {
   return unlessMissing(async () => {
     const [user, orders] = await Promise.all([
-      apiGet<User>(`/api/users/${encodeURIComponent(id)}`),
-      apiGet<{ orders: Order[] }>(`/api/orders${query({ user_id: id, limit: 20 })}`),
+      apiGet<User>(`/api/users/${encodeURIComponent(id)}${query({ tenant_id: tenantId })}`),
+      apiGet<{ orders: Order[] }>(`/api/orders${query({ user_id: id, limit: 20, tenant_id: tenantId || 'default' })}`),
     ]);
     return { user, orders: orders.orders };
   });
@@ -23,8 +23,9 @@ function loadUser(id: string): Promise<{ user: User; orders: Order[] } | null> {
 export function UserDetail({ id, params }: { id: string; params: URLSearchParams }) {
   const { t } = useI18n();
   const cursor = params.get('cursor') ?? '';
-  const detail = usePoll(() => loadUser(id), `user:${id}`);
-  const ledgerPath = `/api/users/${encodeURIComponent(id)}/ledger${query({ limit: 50, cursor })}`;
+  const tenantId = params.get('tenant_id') ?? '';
+  const detail = usePoll(() => loadUser(id, tenantId), `user:${tenantId}:${id}`);
+  const ledgerPath = `/api/users/${encodeURIComponent(id)}/ledger${query({ limit: 50, cursor, tenant_id: tenantId })}`;
   const ledger = usePoll(() => apiGet<{ entries: LedgerEntry[]; next_cursor: string | null }>(ledgerPath), ledgerPath);
   return (
     <div class="stack">
@@ -81,7 +82,7 @@ export function UserDetail({ id, params }: { id: string; params: URLSearchParams
                   )}
                 </Loaded>
                 {/* Outside the ledger's Loaded: it keeps the cursors passed while the next page loads. */}
-                <Pager key={id} cursor={cursor} nextCursor={ledger.data?.next_cursor ?? null} go={(c) => navigate(`users/${id}`, { cursor: c })} />
+                <Pager key={id} cursor={cursor} nextCursor={ledger.data?.next_cursor ?? null} go={(c) => navigate(`users/${id}`, { cursor: c, tenant_id: tenantId })} />
               </Card>
               <Card title={t('user.orders')} wide>
                 <OrderTable orders={d.orders} />

@@ -4,14 +4,16 @@ import { time, trx } from '../format.js';
 import { useI18n } from '../i18n.js';
 import { Pager } from '../pager.js';
 import { usePoll } from '../poll.js';
-import { href, navigate } from '../router.js';
+import { navigate } from '../router.js';
+import { UserLink } from './order-table.js';
 import type { User } from '../types.js';
 
 /** Every user with a prepaid balance, by id, a keyset page at a time. */
 export function Users({ params }: { params: URLSearchParams }) {
   const { t } = useI18n();
   const cursor = params.get('cursor') ?? '';
-  const path = `/api/users${query({ cursor, limit: 50 })}`;
+  const tenantId = params.get('tenant_id') ?? '';
+  const path = `/api/users${query({ cursor, limit: 50, tenant_id: tenantId })}`;
   const users = usePoll(() => apiGet<{ users: User[]; next_cursor: string | null }>(path), path);
   return (
     <Card title={t('users.title')} wide>
@@ -31,9 +33,9 @@ export function Users({ params }: { params: URLSearchParams }) {
               </thead>
               <tbody>
                 {u.users.map((user) => (
-                  <tr data-user={String(user.user_id)}>
+                  <tr data-user={String(user.user_id)} data-tenant={user.tenant_id}>
                     <td>
-                      <a href={href(`users/${user.user_id}`)}>{String(user.user_id)}</a>
+                      <UserLink userId={String(user.user_id)} tenantId={user.tenant_id} />
                     </td>
                     <td class="num">{trx(user.balance_sun)}</td>
                     <td class="num">{trx(user.balance_micro_usdt)}</td>
@@ -45,7 +47,7 @@ export function Users({ params }: { params: URLSearchParams }) {
           )
         }
       </Loaded>
-      <Pager cursor={cursor} nextCursor={users.data?.next_cursor ?? null} go={(c) => navigate('users', { cursor: c })} />
+      <Pager key={tenantId} cursor={cursor} nextCursor={users.data?.next_cursor ?? null} go={(c) => navigate('users', { cursor: c, tenant_id: tenantId })} />
     </Card>
   );
 }
