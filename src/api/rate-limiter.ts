@@ -120,6 +120,8 @@ export class RateLimiter {
         if (e.window < current) this.entries.delete(key);
         continue;
       }
+      // The counts failed last time: nobody waits on them again (a frozen Redis delays one batch, not every one).
+      if (this.failing) for (const w of e.waiters.splice(0)) w.resolve(this.local(e, w.limit));
       batch.push({ e, waiters: e.waiters });
       e.waiters = [];
       e.inflight = e.unsynced;
