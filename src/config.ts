@@ -113,6 +113,11 @@ export interface HttpConfig {
   maxConnections: number;
   /** List and history reads running at once; past it, 503 with Retry-After. */
   maxConcurrentReads: number;
+  /**
+   * RATE_LIMIT_PER_MIN: requests a minute per client key, unless the key
+   * has its own (api_keys.rate_limit_per_min); Infinity: no default limit.
+   */
+  rateLimitPerMin: number;
 }
 
 export interface PoolKey {
@@ -417,6 +422,19 @@ function requestRate(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+/** Requests a minute per client key: a whole number from 1, or 0 / `unlimited` for none. */
+function rateLimit(env: Env, name: string, fallback: number): number {
+  const raw = text(env, name, String(fallback)).toLowerCase();
+  if (raw === 'unlimited' || raw === '0') return Infinity;
+  if (!/^[0-9]+$/.test(raw) || Number(raw) > MAX_RATE_LIMIT) {
+    throw new ConfigError(name, `must be a whole number of requests a minute from 1 to ${MAX_RATE_LIMIT}, or 0 or unlimited for no limit; got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+/** The largest limit a key may have, in requests a minute (RATE_LIMIT_PER_MIN and a key's own). */
+export const MAX_RATE_LIMIT = 1_000_000_000;
+
 /**
  * Defaults that follow the chain's block interval: mainnet's 3 s for a
  * TRON_FULL_HOST, the embedded devnet's own otherwise. The follower reads
@@ -568,6 +586,7 @@ export function loadConfig(env: Env, argv: readonly string[] = []): Config {
       idleTimeoutMs: ms(env, 'HTTP_IDLE_TIMEOUT_MS', 5_000, 100, 600_000),
       maxConnections: ms(env, 'HTTP_MAX_CONNECTIONS', 1000, 1, 1_000_000),
       maxConcurrentReads: ms(env, 'HTTP_MAX_CONCURRENT_READS', 16, 1, 10_000),
+      rateLimitPerMin: rateLimit(env, 'RATE_LIMIT_PER_MIN', 600),
     },
     chain,
     engine: parseEngine(env, chain),

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { resolveAdminToken } from './admin-token.js';
 import { buildApp } from './api/app.js';
 import { createGuards } from './api/auth.js';
+import { RateLimiter } from './api/rate-limiter.js';
 import { buildWorkerMetricsApp } from './api/worker-metrics.js';
 import { poolAccounts } from './chain/pools.js';
 import { RequestBudget } from './chain/request-budget.js';
@@ -15,10 +16,12 @@ import { ConfigError, redactRedisUrl, type Config, type PoolKey } from './config
 import type { PoolAccount } from './chain/gateway.js';
 import { connect, type Db } from './db/connect.js';
 import { migrate } from './db/migrate.js';
+import { databaseRateCounts } from './db/rate-limit-counts.js';
 import { startDevnet, type Devnet } from './devnet/index.js';
 import { USDT_TREASURY } from './domain/usdt.js';
 import { inlineDispatch, sweeperDispatch, type Dispatch } from './dispatch/dispatch.js';
 import { QueueDispatch } from './dispatch/queue-dispatch.js';
+import { RedisRateCounts } from './dispatch/redis-rate-counts.js';
 import { startEngine, type Engine } from './engine/engine.js';
 import { createLogger, type Logger } from './observability/logger.js';
 
@@ -184,7 +187,15 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
     let app: FastifyInstance | undefined;
     let dispatch: Dispatch | undefined;
     if (serves) {
-      const guards = createGuards(resolveAdminToken(config, log), config, db);
+      // Rate limits are shared by every api process: through Redis with background tasks on, else the database.
+      const counts = config.queue.enabled ? new RedisRateCounts(config.queue, log) : databaseRateCounts(db);
+      const limiter = new RateLimiter(counts, log);
+      opened.push(() => limiter.close());
+      log.info(
+        { perMin: config.http.rateLimitPerMin === Infinity ? 'unlimited' : config.http.rateLimitPerMin, shared: counts.name },
+        'client keys are rate-limited (RATE_LIMIT_PER_MIN, or a key\'s own rate_limit)',
+      );
+      const guards = createGuards(resolveAdminToken(config, log), config, db, { limiter, perMin: config.http.rateLimitPerMin });
       const runner = engine?.runner;
       dispatch = producer ?? (runner ? inlineDispatch((id) => runner.wake(id), log) : sweeperDispatch(log));
       if (config.clientAuth === 'none') {

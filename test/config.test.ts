@@ -106,6 +106,11 @@ test('every bad value names its variable', () => {
     [{ MIN_DEPOSIT_TRX_SUN: '0' }, 'MIN_DEPOSIT_TRX_SUN'],
     [{ MIN_DEPOSIT_USDT: '0.5' }, 'MIN_DEPOSIT_USDT'],
     [{ USDT_ESTIMATE_FROM: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6T' }, 'USDT_ESTIMATE_FROM'],
+    [{ RATE_LIMIT_PER_MIN: 'lots' }, 'RATE_LIMIT_PER_MIN'],
+    [{ RATE_LIMIT_PER_MIN: '-5' }, 'RATE_LIMIT_PER_MIN'],
+    [{ RATE_LIMIT_PER_MIN: '1e3' }, 'RATE_LIMIT_PER_MIN'],
+    [{ RATE_LIMIT_PER_MIN: '2.5' }, 'RATE_LIMIT_PER_MIN'],
+    [{ RATE_LIMIT_PER_MIN: '2000000000' }, 'RATE_LIMIT_PER_MIN'],
   ];
   for (const [env, variable] of cases) {
     assert.throws(
@@ -114,6 +119,13 @@ test('every bad value names its variable', () => {
       JSON.stringify(env),
     );
   }
+});
+
+test('RATE_LIMIT_PER_MIN: 600 by default; a whole number; 0 or unlimited for none', () => {
+  assert.equal(loadConfig({}).http.rateLimitPerMin, 600);
+  assert.equal(loadConfig({ RATE_LIMIT_PER_MIN: '100' }).http.rateLimitPerMin, 100);
+  assert.equal(loadConfig({ RATE_LIMIT_PER_MIN: '0' }).http.rateLimitPerMin, Infinity);
+  assert.equal(loadConfig({ RATE_LIMIT_PER_MIN: 'Unlimited' }).http.rateLimitPerMin, Infinity);
 });
 
 test('pool keys: owner keys, delegate-only keys with their pool, a keys file; a bad key is named but never echoed', async () => {

@@ -53,13 +53,13 @@ export async function load(
   url: string,
   path: string,
   body: (i: number) => object,
-  opts: { connections?: number; seconds?: number; warmupSeconds?: number } = {},
+  opts: { connections?: number; seconds?: number; warmupSeconds?: number; headers?: Record<string, string> } = {},
 ): Promise<LoadResult> {
   let i = 0;
   const request = {
     method: 'POST' as const,
     path,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...opts.headers },
     setupRequest: (req: any) => ({ ...req, body: JSON.stringify(body(i++)) }),
   };
   const run = (duration: number) =>

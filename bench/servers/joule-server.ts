@@ -7,6 +7,8 @@ import { benchJoule, serve } from '../lib/bench-joule.js';
 import { seedUsers } from './seed.js';
 
 const level = (process.env.LOG_LEVEL ?? 'info') as 'info';
-const joule = await benchJoule({ JOULE_ROLE: 'api', LOG_LEVEL: level }, { log: createLogger(level, pino.destination({ fd: 2, sync: false })) });
+// API_KEYS and RATE_LIMIT_PER_MIN pass through: the keyed mode sends a key on every request.
+const passed = Object.fromEntries(['API_KEYS', 'RATE_LIMIT_PER_MIN'].flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
+const joule = await benchJoule({ JOULE_ROLE: 'api', LOG_LEVEL: level, ...passed }, { log: createLogger(level, pino.destination({ fd: 2, sync: false })) });
 await seedUsers(joule.db.kysely, Number(process.env.BENCH_USERS ?? 100_000));
 await serve(joule);

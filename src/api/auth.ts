@@ -6,6 +6,7 @@ import { touchApiKey } from '../db/tenants.js';
 import { AppError } from '../domain/errors.js';
 import { defaultTenant, type TenantContext } from '../domain/tenant.js';
 import { liveKey } from '../use-cases/tenants.js';
+import type { RateDecision, RateLimiter } from './rate-limiter.js';
 
 /** How long a database key's answer is kept by this process: a revoked key stops working within this (at once in the process that revoked it). */
 const KEY_CACHE_MS = 5_000;
@@ -16,18 +17,18 @@ export const tenantOf = (request: FastifyRequest): TenantContext => tenants.get(
 
 /** A database key as this process last found it; null: not a live key. */
 interface CachedKey {
-  found: { tenantId: string; keyId: string } | null;
+  /** `rateLimit`: the key's own requests a minute, or null for RATE_LIMIT_PER_MIN. */
+  found: { tenantId: string; keyId: string; rateLimit: number | null } | null;
   until: number;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
- * Compares a presented credential with every accepted one in constant time:
- * hashing first gives equal lengths, and the loop never stops early.
+ * Compares a presented credential (its digest) with every accepted one in
+ * constant time: hashing first gives equal lengths, and the loop never stops early.
  */
-function matchesAny(presented: string, accepted: readonly Buffer[]): boolean {
-  const p = digest(presented);
+function matchesAny(p: Buffer, accepted: readonly Buffer[]): boolean {
   let ok = false;
   for (const a of accepted) ok = timingSafeEqual(p, a) || ok;
   return ok;
@@ -77,11 +78,28 @@ export interface Guards {
    * with a mistyped key must not act as another tenant.
    */
   client(request: FastifyRequest, reply: FastifyReply): Promise<void>;
-  /** A key's cached answer is dropped (it was rotated or revoked here). */
+  /** A key's cached answer is dropped (it was rotated, revoked or given another limit here). */
   forget(keyId: string): void;
 }
 
-export function createGuards(adminToken: string, clientAuth: { apiKeys: readonly string[]; clientAuth: ClientAuth }, db?: DbHandle): Guards {
+/** Rate limits of client keys: the limiter and RATE_LIMIT_PER_MIN (Infinity: none by default). */
+export interface ClientLimits {
+  limiter: RateLimiter;
+  perMin: number;
+}
+
+const rateLimited = (d: RateDecision) =>
+  new AppError('rate_limited', 429, `this key may make ${d.limit} requests a minute; retry after ${d.retryAfterSeconds} s`, {
+    limit: d.limit,
+    retry_after_seconds: d.retryAfterSeconds,
+  });
+
+export function createGuards(
+  adminToken: string,
+  clientAuth: { apiKeys: readonly string[]; clientAuth: ClientAuth },
+  db?: DbHandle,
+  limits?: ClientLimits,
+): Guards {
   const { apiKeys } = clientAuth;
   const admin = [digest(adminToken)];
   const clients = [...admin, ...apiKeys.map(digest)];
@@ -95,7 +113,8 @@ export function createGuards(adminToken: string, clientAuth: { apiKeys: readonly
     const cached = cache.get(hash);
     if (cached !== undefined && cached.until > now) return cached.found;
     const key = await liveKey(db, presented);
-    const found = key === undefined ? null : { tenantId: key.tenant_id, keyId: key.id };
+    const found =
+      key === undefined ? null : { tenantId: key.tenant_id, keyId: key.id, rateLimit: key.rate_limit_per_min === null ? null : Number(key.rate_limit_per_min) };
     // Only live keys are kept: an unknown one costs its sender a query each time, never us memory.
     if (found !== null) {
       if (cache.size > 10_000) cache.clear();
@@ -111,26 +130,45 @@ export function createGuards(adminToken: string, clientAuth: { apiKeys: readonly
     void touchApiKey(db, keyId).catch(() => {});
   }
 
+  /**
+   * Counts the request against its credential's limit; past it, 429 with
+   * Retry-After. The answer says the limit and what is left of it.
+   */
+  async function limit(reply: FastifyReply, credential: string, perMin: number): Promise<void> {
+    if (limits === undefined || perMin === Infinity) return;
+    const taken = limits.limiter.take(credential, perMin);
+    const d = taken instanceof Promise ? await taken : taken;
+    reply.header('ratelimit-limit', d.limit);
+    reply.header('ratelimit-remaining', d.remaining);
+    if (d.allowed) return;
+    reply.header('retry-after', d.retryAfterSeconds);
+    throw rateLimited(d);
+  }
+
   return {
     async admin(request) {
       const presented = presentedCredential(request);
       if (presented === undefined) throw unauthorized('this endpoint needs Authorization: Bearer <admin token>');
-      if (!matchesAny(presented, admin)) throw unauthorized('invalid admin token');
+      if (!matchesAny(digest(presented), admin)) throw unauthorized('invalid admin token');
     },
-    async client(request) {
+    async client(request, reply) {
       const presented = presentedCredential(request);
       if (presented !== undefined && presented !== '') {
-        if (matchesAny(presented, admin)) {
+        const p = digest(presented);
+        // The admin token is never limited.
+        if (matchesAny(p, admin)) {
           tenants.set(request, { ...defaultTenant, admin: true });
           return;
         }
-        if (matchesAny(presented, clients)) return;
+        // An API_KEYS key is counted by (half) its hash: the key itself is never stored.
+        if (matchesAny(p, clients)) return limit(reply, `env:${p.toString('hex', 0, 16)}`, limits?.perMin ?? Infinity);
         const key = await databaseKey(presented);
         if (key === null) throw unauthorized('invalid API key');
         tenants.set(request, { tenantId: key.tenantId, keyId: key.keyId, admin: false });
         used(key.keyId);
-        return;
+        return limit(reply, `key:${key.keyId}`, key.rateLimit ?? limits?.perMin ?? Infinity);
       }
+      // Without a key (CLIENT_AUTH loopback or none) nothing is counted: there is no one to count.
       if (clientAuth.clientAuth === 'none') return;
       if (clientAuth.clientAuth === 'loopback') return assertLoopbackHost(request);
       throw unauthorized('this endpoint needs an API key (Authorization: Bearer <key>)');

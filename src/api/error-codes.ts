@@ -42,6 +42,7 @@ export const ERROR_CODES: ReadonlyArray<{ code: string; status: number; when: st
   { code: 'host_not_allowed', status: 421, when: 'without API_KEYS, a client endpoint was asked under a Host that is not this machine (localhost, 127.0.0.1, [::1])' },
   { code: 'currency_not_accepted', status: 422, when: 'pay_currency USDT, but PRICE_TABLE_USDT is not set' },
   { code: 'balance_limit_exceeded', status: 422, when: 'a deposit would take the balance, with what open orders may still refund, past its limit' },
+  { code: 'rate_limited', status: 429, when: "the key made more requests this minute than its limit (its own rate_limit, else RATE_LIMIT_PER_MIN); with limit and retry_after_seconds, and Retry-After" },
   { code: 'headers_too_large', status: 431, when: 'the request headers are over 16 KiB' },
   { code: 'overloaded', status: 503, when: 'more list reads at once than HTTP_MAX_CONCURRENT_READS; retry after Retry-After' },
   { code: 'chain_unavailable', status: 503, when: 'a USDT transfer estimate: the TRON node is down, too slow, answering errors or refusing requests for their rate (then with Retry-After)' },

@@ -300,6 +300,16 @@ export interface ApiKeysTable {
   rotated_at: bigint | null;
   last_used_at: bigint | null;
   revoked_at: bigint | null;
+  /** Requests a minute this key may make; null: RATE_LIMIT_PER_MIN. */
+  rate_limit_per_min: bigint | null;
+}
+
+/** Requests of one credential in one wall-clock minute, shared by the api processes (without Redis). */
+export interface RateLimitCountsTable {
+  /** `key:<api key id>` or `env:<hash of an API_KEYS key>`. */
+  credential: string;
+  window_start: bigint;
+  count: bigint;
 }
 
 /** A non-default tenant's user: its own id, and the users row (id below zero) that holds its balances. */
@@ -326,4 +336,5 @@ export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   tenant_users: TenantUsersTable;
+  rate_limit_counts: RateLimitCountsTable;
 }

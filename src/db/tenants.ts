@@ -24,7 +24,10 @@ export function listTenants(db: DbHandle): Promise<Tenant[]> {
   return db.kysely.selectFrom('tenants').selectAll().orderBy('created_at').orderBy('id').execute();
 }
 
-export async function insertApiKey(db: DbHandle, k: { id: string; tenantId: string; name: string; keyHash: string; keyPrefix: string }): Promise<ApiKey> {
+export async function insertApiKey(
+  db: DbHandle,
+  k: { id: string; tenantId: string; name: string; keyHash: string; keyPrefix: string; rateLimit?: number | null | undefined },
+): Promise<ApiKey> {
   return db.kysely
     .insertInto('api_keys')
     .values({
@@ -34,6 +37,7 @@ export async function insertApiKey(db: DbHandle, k: { id: string; tenantId: stri
       key_hash: k.keyHash,
       key_prefix: k.keyPrefix,
       created_at: dbNow(db.dialect),
+      rate_limit_per_min: k.rateLimit == null ? null : BigInt(k.rateLimit),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -59,6 +63,17 @@ export function rotateApiKey(db: DbHandle, id: string, keyHash: string, keyPrefi
   return db.kysely
     .updateTable('api_keys')
     .set({ key_hash: keyHash, key_prefix: keyPrefix, rotated_at: dbNow(db.dialect) })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** A live key's own rate limit (null: RATE_LIMIT_PER_MIN); undefined when the key is unknown or revoked. */
+export function setApiKeyRateLimit(db: DbHandle, id: string, perMin: number | null): Promise<ApiKey | undefined> {
+  return db.kysely
+    .updateTable('api_keys')
+    .set({ rate_limit_per_min: perMin === null ? null : BigInt(perMin) })
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
     .returningAll()

@@ -11,6 +11,7 @@ import {
   insertTenant,
   revokeApiKey,
   rotateApiKey,
+  setApiKeyRateLimit,
   tenantUsersOf,
   type ApiKey,
   type Tenant,
@@ -39,7 +40,7 @@ export interface CreatedKey {
  * existing one (another key for the same business, e.g. to rotate without
  * downtime).
  */
-export async function createApiKey(db: Db, input: { name: string; tenantId?: string | undefined }): Promise<CreatedKey> {
+export async function createApiKey(db: Db, input: { name: string; tenantId?: string | undefined; rateLimit?: number | null | undefined }): Promise<CreatedKey> {
   const { key, hash, prefix } = newKey();
   return db.transaction(async (tx) => {
     let tenant: Tenant;
@@ -50,7 +51,7 @@ export async function createApiKey(db: Db, input: { name: string; tenantId?: str
     } else {
       tenant = await insertTenant(tx, { id: `t_${uuidv7().replace(/-/g, '').slice(-16)}`, name: input.name });
     }
-    const apiKey = await insertApiKey(tx, { id: uuidv7(), tenantId: tenant.id, name: input.name, keyHash: hash, keyPrefix: prefix });
+    const apiKey = await insertApiKey(tx, { id: uuidv7(), tenantId: tenant.id, name: input.name, keyHash: hash, keyPrefix: prefix, rateLimit: input.rateLimit });
     return { apiKey, tenant, key };
   });
 }
@@ -61,6 +62,13 @@ export async function rotateKey(db: Db, id: string): Promise<{ apiKey: ApiKey; k
   const apiKey = await rotateApiKey(db, id, hash, prefix);
   if (apiKey === undefined) throw notFound('live API key');
   return { apiKey, key };
+}
+
+/** The key's own rate limit in requests a minute; null: RATE_LIMIT_PER_MIN. */
+export async function setKeyRateLimit(db: Db, id: string, perMin: number | null): Promise<ApiKey> {
+  const apiKey = await setApiKeyRateLimit(db, id, perMin);
+  if (apiKey === undefined) throw notFound('live API key');
+  return apiKey;
 }
 
 export async function revokeKey(db: Db, id: string): Promise<ApiKey> {

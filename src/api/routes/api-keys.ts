@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { listApiKeys, listTenants, type ApiKey } from '../../db/tenants.js';
-import { createApiKey, revokeKey, rotateKey } from '../../use-cases/tenants.js';
+import { MAX_RATE_LIMIT } from '../../config.js';
+import { createApiKey, revokeKey, rotateKey, setKeyRateLimit } from '../../use-cases/tenants.js';
 import type { ApiContext } from '../context.js';
 import { ErrorBody } from '../schemas.js';
 import type { TypedApp } from '../typed-app.js';
@@ -19,8 +20,12 @@ export const ApiKeyBody = Type.Object(
     rotated_at: Time('when its secret was last replaced'),
     last_used_at: Time('when it was last used, to the minute'),
     revoked_at: Time('when it was revoked: it no longer works'),
+    rate_limit: Nullable(Type.Integer({ description: "the key's own limit in requests a minute; null: RATE_LIMIT_PER_MIN" })),
   },
   { $id: 'ApiKey' },
+);
+const RateLimit = Nullable(
+  Type.Integer({ minimum: 1, maximum: MAX_RATE_LIMIT, description: `requests a minute, 1 to ${MAX_RATE_LIMIT}; null: RATE_LIMIT_PER_MIN` }),
 );
 const IssuedKeyBody = Type.Intersect([ApiKeyBody, Type.Object({ key: Type.String({ description: 'the key: shown this once, only its hash is kept' }) })]);
 
@@ -34,6 +39,7 @@ function keyView(k: ApiKey): Static<typeof ApiKeyBody> {
     rotated_at: k.rotated_at === null ? null : iso(k.rotated_at),
     last_used_at: k.last_used_at === null ? null : iso(k.last_used_at),
     revoked_at: k.revoked_at === null ? null : iso(k.revoked_at),
+    rate_limit: k.rate_limit_per_min === null ? null : Number(k.rate_limit_per_min),
   };
 }
 
@@ -60,6 +66,7 @@ export function apiKeyRoutes(app: TypedApp, ctx: ApiContext): void {
           {
             name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\x00-\\x1f\\x7f]+$', description: "who it is for (a bot, a shop); a new tenant is named after it" }),
             tenant_id: Type.Optional(Type.String({ maxLength: 64, description: 'add the key to this tenant instead of making a new one' })),
+            rate_limit: Type.Optional(RateLimit),
           },
           { additionalProperties: false },
         ),
@@ -67,7 +74,7 @@ export function apiKeyRoutes(app: TypedApp, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const { apiKey, key } = await createApiKey(ctx.db, { name: request.body.name, tenantId: request.body.tenant_id });
+      const { apiKey, key } = await createApiKey(ctx.db, { name: request.body.name, tenantId: request.body.tenant_id, rateLimit: request.body.rate_limit });
       request.log.info({ keyId: apiKey.id, tenant: apiKey.tenant_id, prefix: apiKey.key_prefix }, 'API key issued');
       return reply.code(201).send({ ...keyView(apiKey), key });
     },
@@ -98,6 +105,26 @@ export function apiKeyRoutes(app: TypedApp, ctx: ApiContext): void {
       ctx.guards.forget(apiKey.id);
       request.log.info({ keyId: apiKey.id, tenant: apiKey.tenant_id, prefix: apiKey.key_prefix }, 'API key rotated');
       return reply.code(201).send({ ...keyView(apiKey), key });
+    },
+  );
+
+  app.patch(
+    '/api/admin/api-keys/:id',
+    {
+      ...admin,
+      schema: {
+        summary: "Change a live key's rate limit (at once here, within 5 s in other processes)",
+        tags,
+        params: KeyParams,
+        body: Type.Object({ rate_limit: RateLimit }, { additionalProperties: false }),
+        response: { 200: ApiKeyBody, '4xx': ErrorBody },
+      },
+    },
+    async (request) => {
+      const apiKey = await setKeyRateLimit(ctx.db, request.params.id, request.body.rate_limit);
+      ctx.guards.forget(apiKey.id);
+      request.log.info({ keyId: apiKey.id, tenant: apiKey.tenant_id, rateLimit: request.body.rate_limit }, 'API key rate limit changed');
+      return keyView(apiKey);
     },
   );
 
