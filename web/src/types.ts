@@ -362,4 +362,6 @@ export interface ApiKey {
   last_used_at: string | null;
   /** when it was revoked: it no longer works */
   revoked_at: string | null;
+  /** the key's own limit in requests a minute; null: RATE_LIMIT_PER_MIN */
+  rate_limit: number | null;
 }
