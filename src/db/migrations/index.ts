@@ -8,6 +8,7 @@ import * as m005 from './005-delivered-energy-and-pool-fees.js';
 import * as m006 from './006-block-follower.js';
 import * as m007 from './007-currencies-and-deposit-addresses.js';
 import * as m008 from './008-flash-rent.js';
+import * as m009 from './009-order-cancel.js';
 import * as m010 from './010-saved-addresses.js';
 
 export interface Migration {
@@ -25,5 +26,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '006-block-follower', up: m006.up },
   { name: '007-currencies-and-deposit-addresses', up: m007.up },
   { name: '008-flash-rent', up: m008.up },
+  { name: '009-order-cancel', up: m009.up },
   { name: '010-saved-addresses', up: m010.up },
 ];
