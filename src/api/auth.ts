@@ -56,13 +56,30 @@ export interface Guards {
    * too); a loopback Host with loopback; nothing with none.
    */
   client(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /**
+   * Client endpoints the dashboard may call too: the admin token, or
+   * whatever `client` accepts (the admin token also passes `client` with
+   * keys; here it passes whatever CLIENT_AUTH is).
+   */
+  clientOrAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** Whether the request carries the admin token (to tell who acted). */
+  isAdmin(request: FastifyRequest): boolean;
 }
 
 export function createGuards(adminToken: string, clientAuth: { apiKeys: readonly string[]; clientAuth: ClientAuth }): Guards {
   const { apiKeys } = clientAuth;
   const admin = [digest(adminToken)];
   const clients = [...admin, ...apiKeys.map(digest)];
-  return {
+  const isAdmin = (request: FastifyRequest) => {
+    const presented = presentedCredential(request);
+    return presented !== undefined && matchesAny(presented, admin);
+  };
+  const guards: Guards = {
+    isAdmin,
+    async clientOrAdmin(request, reply) {
+      if (isAdmin(request)) return;
+      return guards.client(request, reply);
+    },
     async admin(request) {
       const presented = presentedCredential(request);
       if (presented === undefined) throw unauthorized('this endpoint needs Authorization: Bearer <admin token>');
@@ -76,4 +93,5 @@ export function createGuards(adminToken: string, clientAuth: { apiKeys: readonly
       if (!matchesAny(presented, clients)) throw unauthorized('invalid API key');
     },
   };
+  return guards;
 }
