@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isTronAddress } from './domain/address.js';
 import type { Currency } from './domain/currency.js';
+import { CANCEL_REFUND_POLICIES, type CancelRefundPolicy } from './domain/cancel.js';
 import { parseAccountXpub, XpubError } from './domain/deposit-address.js';
 import { parseDuration, type Duration } from './domain/durations.js';
 import { FlashTableError, parseFlashTable, type FlashOffer, type FlashRentTerms } from './domain/flash-rent.js';
@@ -188,6 +189,8 @@ export interface EngineConfig {
   /** How often each pool account's snapshot (stake, delegated, delegatable) is read from the chain. */
   poolRefreshMs: number;
   concurrency: number;
+  /** CANCEL_REFUND_POLICY: what an active order cancelled early gets back (none, or prorata of the unused time). */
+  cancelRefundPolicy: CancelRefundPolicy;
   crashPoint: CrashPoint | undefined;
 }
 
@@ -463,6 +466,7 @@ function parseEngine(env: Env, chain: ChainConfig): EngineConfig {
     sweepIntervalMs: ms(env, 'SWEEP_INTERVAL_MS', 1000, 50, 3_600_000),
     poolRefreshMs: ms(env, 'POOL_REFRESH_MS', timing.poolRefreshMs, 100, 3_600_000),
     concurrency: ms(env, 'WORKER_CONCURRENCY', 8, 1, 256),
+    cancelRefundPolicy: oneOf(env, 'CANCEL_REFUND_POLICY', CANCEL_REFUND_POLICIES, 'prorata'),
     crashPoint: crash === undefined ? undefined : oneOf(env, 'JOULE_CRASH_POINT', CRASH_POINTS, crash as CrashPoint),
   };
 }

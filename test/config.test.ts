@@ -52,6 +52,12 @@ test('DEVNET_PROFILE=trongrid adds request limits; DEVNET_RATE_LIMIT_* set them,
   assert.deepEqual([set.rateLimitPerSecond, set.rateLimitPerDay, set.rateLimitSuspendMs], [30, 500, 0]);
 });
 
+test('CANCEL_REFUND_POLICY: prorata unless set to none', () => {
+  assert.equal(loadConfig({}).engine.cancelRefundPolicy, 'prorata');
+  assert.equal(loadConfig({ CANCEL_REFUND_POLICY: 'none' }).engine.cancelRefundPolicy, 'none');
+  assert.equal(loadConfig({ CANCEL_REFUND_POLICY: ' prorata ' }).engine.cancelRefundPolicy, 'prorata');
+});
+
 test('the role comes from the command line first, then JOULE_ROLE', () => {
   assert.equal(loadConfig({ JOULE_ROLE: 'api' }).role, 'api');
   assert.equal(loadConfig({ JOULE_ROLE: 'api' }, ['all']).role, 'all');
@@ -111,6 +117,8 @@ test('every bad value names its variable', () => {
     [{ RATE_LIMIT_PER_MIN: '1e3' }, 'RATE_LIMIT_PER_MIN'],
     [{ RATE_LIMIT_PER_MIN: '2.5' }, 'RATE_LIMIT_PER_MIN'],
     [{ RATE_LIMIT_PER_MIN: '2000000000' }, 'RATE_LIMIT_PER_MIN'],
+    [{ CANCEL_REFUND_POLICY: 'full' }, 'CANCEL_REFUND_POLICY'],
+    [{ CANCEL_REFUND_POLICY: 'PRORATA' }, 'CANCEL_REFUND_POLICY'],
   ];
   for (const [env, variable] of cases) {
     assert.throws(

@@ -34,6 +34,11 @@ export const ERROR_CODES: ReadonlyArray<{ code: string; status: number; when: st
   { code: 'deposits_not_configured', status: 404, when: 'a deposit address was asked for but DEPOSIT_XPUB is not set' },
   { code: 'too_many_addresses', status: 409, when: 'a user already keeps 20 saved addresses (delete one first)' },
   { code: 'idempotency_conflict', status: 409, when: 'an idempotency key or deposit reference was reused for a different request' },
+  {
+    code: 'cancel_not_allowed',
+    status: 409,
+    when: 'the order cannot be cancelled now; reason says why: being_processed (a worker holds it: ask again in a moment), delegating, locked (with possible_at), rental_ended, reclaiming, completed, failed',
+  },
   { code: 'request_timeout', status: 408, when: 'the request did not arrive whole within HTTP_REQUEST_TIMEOUT_MS' },
   { code: 'payload_too_large', status: 413, when: 'the body is over 16 KiB' },
   { code: 'path_too_long', status: 414, when: 'a path parameter is over 100 characters' },

@@ -72,6 +72,8 @@ export function orderView(o: Order, owner: Owner): Static<typeof OrderBody> {
     reclaimed_at: isoOrNull(o.reclaimed_at),
     completed_at: isoOrNull(o.completed_at),
     failed_at: isoOrNull(o.failed_at),
+    cancel_requested_at: isoOrNull(o.cancel_requested_at),
+    cancelled_at: isoOrNull(o.cancelled_at),
   };
 }
 

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { Dialect } from './connect.js';
+import type { DbHandle, Dialect } from './connect.js';
 
 /**
  * Now, in epoch milliseconds, read from the database's own clock. Leases and
@@ -9,4 +9,10 @@ export function dbNow(dialect: Dialect): RawBuilder<bigint> {
   return dialect === 'sqlite'
     ? sql<bigint>`cast(unixepoch('subsec') * 1000 as integer)`
     : sql<bigint>`cast(extract(epoch from clock_timestamp()) * 1000 as bigint)`;
+}
+
+/** The database clock's now, read once (for explaining a refusal; writes use dbNow inside their statement). */
+export async function readDbNow(db: DbHandle): Promise<bigint> {
+  const { rows } = await sql<{ now: bigint | string }>`select ${dbNow(db.dialect)} as now`.execute(db.kysely);
+  return BigInt(rows[0]!.now);
 }

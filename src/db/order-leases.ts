@@ -15,14 +15,15 @@ const leaseUntil = (dialect: Dialect, leaseMs: number) => sql<bigint>`${dbNow(di
 /**
  * An order is due when it has work left, nobody holds it (no lease, or an
  * expired one), its retry time has come, and — for an active rental — it
- * has expired.
+ * has expired. An active rental whose early cancel was asked for is due at
+ * once, whatever retry time a worker that held it meanwhile gave it back with.
  */
 function whereDue(dialect: Dialect) {
   const now = dbNow(dialect);
   return sql<boolean>`status in (${sql.join(WORKING_STATUSES.map((s) => sql.lit(s)))})
     and (lease_until is null or lease_until < ${now})
-    and (next_attempt_at is null or next_attempt_at <= ${now})
-    and (status <> 'active' or expires_at <= ${now})`;
+    and (next_attempt_at is null or next_attempt_at <= ${now} or (status = 'active' and cancel_requested_at is not null))
+    and (status <> 'active' or expires_at <= ${now} or cancel_requested_at is not null)`;
 }
 
 /** Pending orders younger than `graceMs` are left out: with a queue, their wake-up is on its way. */

@@ -83,6 +83,13 @@ export interface OrdersTable {
   reclaim_attempts: Generated<bigint>;
   /** The flash-rent transfer that paid for this order (migration 008); null for orders paid from a balance. */
   payment_txid: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When an early cancel of the active order was asked for (migration 009); the engine reclaims it then. */
+  cancel_requested_at: ColumnType<bigint | null, bigint | null | undefined, bigint | null>;
+  /**
+   * When a cancel took effect (migration 009): a pending order cancelled, or
+   * an active one's early reclaim completed; refunded_sun says what went back.
+   */
+  cancelled_at: ColumnType<bigint | null, bigint | null | undefined, bigint | null>;
 }
 
 /** delegate and reclaim are an order's; refund (TRX back to a flash-rent payer) is a flash payment's (migration 008). */

@@ -11,6 +11,12 @@ import { RecentDispatches, type RecentDispatch } from './recent-dispatches.js';
  */
 export interface Dispatch {
   orderPlaced(orderId: string): void;
+  /**
+   * An existing order has become due now (an early cancel was asked for): a
+   * worker in this process looks at once; elsewhere a worker's sweeper finds
+   * it within SWEEP_INTERVAL_MS. Never does I/O, never throws.
+   */
+  orderDue?(orderId: string): void;
   /** What this process last observed of its dispatch path; never does I/O. */
   status?(): DispatchStatus;
   close?(): Promise<void>;
@@ -48,6 +54,7 @@ export function inlineDispatch(wake: (orderId: string) => void, log: Logger): Di
       log.info({ orderId, path: 'in-process' }, 'order dispatched in-process');
       wake(orderId);
     },
+    orderDue: wake,
     status: () => ({ mode: 'in-process', redis: null, queueDepth: null, recent: recent.list() }),
   };
 }

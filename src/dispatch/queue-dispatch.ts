@@ -115,6 +115,11 @@ export class QueueDispatch implements Dispatch {
     );
   }
 
+  /** In role `all` the worker beside us looks now; otherwise the sweeper finds the order (it is due in the database). */
+  orderDue(orderId: string): void {
+    this.fallback?.(orderId);
+  }
+
   /** Schedules the reclaim of an active rental at its expiry; the sweeper covers it if this fails. */
   scheduleReclaim(orderId: string, expiresAtMs: number): void {
     const queue = this.usable;

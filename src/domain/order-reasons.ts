@@ -55,6 +55,10 @@ export const TRANSITION_REASONS = [
   'rental_expired',
   'reclaim_confirmed',
   'already_reclaimed',
+  /** active -> reclaiming before the rental's end: the customer or the operator cancelled it. */
+  'cancel_requested',
+  /** pending -> cancelled, and reclaiming -> completed after an early cancel: refunded (see domain/cancel.ts). */
+  'cancelled',
 ] as const;
 export type TransitionReason = (typeof TRANSITION_REASONS)[number] | FailureCode;
 

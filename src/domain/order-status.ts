@@ -6,8 +6,13 @@
  *
  *   pending -> delegating -> active -> reclaiming -> completed
  *   pending | delegating -> failed (refunded)
+ *   pending -> cancelled (refunded; use-cases/cancel-order.ts)
+ *
+ * An active order cancelled early is reclaimed through the same steps
+ * (active -> reclaiming, reason cancel_requested) and completes with reason
+ * `cancelled`, its `cancelled_at` set and its refund recorded.
  */
-export const ORDER_STATUSES = ['pending', 'delegating', 'active', 'reclaiming', 'completed', 'failed'] as const;
+export const ORDER_STATUSES = ['pending', 'delegating', 'active', 'reclaiming', 'completed', 'failed', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** Statuses in which an order still has work for a worker: the ones with a step in the engine. */
@@ -15,12 +20,13 @@ export const WORKING_STATUSES = ['pending', 'delegating', 'active', 'reclaiming'
 export type WorkingStatus = (typeof WORKING_STATUSES)[number];
 
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  pending: ['delegating', 'failed'],
+  pending: ['delegating', 'failed', 'cancelled'],
   delegating: ['active', 'failed'],
   active: ['reclaiming'],
   reclaiming: ['completed'],
   completed: [],
   failed: [],
+  cancelled: [],
 };
 
 export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => TRANSITIONS[from].includes(to);

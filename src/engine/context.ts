@@ -1,5 +1,6 @@
 import type { ChainGateway, ChainParameters, PoolAccount } from '../chain/gateway.js';
 import type { CrashPoint, FlashRentConfig } from '../config.js';
+import type { CancelRefundPolicy } from '../domain/cancel.js';
 import type { Db } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
 import type { Logger } from '../observability/logger.js';
@@ -17,6 +18,8 @@ export interface EngineSettings {
   delegateLock: boolean;
   /** Extra stake in basis points of the ordered energy (ENERGY_MARGIN_BPS). */
   energyMarginBps: number;
+  /** CANCEL_REFUND_POLICY: what an active order cancelled early gets back once reclaimed. */
+  cancelRefundPolicy: CancelRefundPolicy;
   crashPoint: CrashPoint | undefined;
 }
 

@@ -72,6 +72,7 @@ export function startEngine(opts: {
       poolWaitTimeoutMs: config.poolWaitTimeoutMs,
       delegateLock: config.delegateLock,
       energyMarginBps: config.energyMarginBps,
+      cancelRefundPolicy: config.cancelRefundPolicy,
       crashPoint: config.crashPoint,
     },
   };

@@ -1,9 +1,13 @@
+import type { DbHandle } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
 import { findPoolSnapshot, snapshotCanPayFee } from '../db/pool-snapshots.js';
+import { creditRefund, recordLedgerEntry } from '../db/users.js';
+import { earlyCancelRefund, type EarlyCancelRefund } from '../domain/cancel.js';
 import { refusedWith, type TransitionReason } from '../domain/order-reasons.js';
 import { metrics } from '../observability/metrics.js';
 import type { EngineContext } from './context.js';
-import { journaledStep } from './journaled-step.js';
+import { oweFlashRefund } from '../use-cases/flash-payment.js';
+import { journaledStep, type ConfirmingBlock } from './journaled-step.js';
 import { claimedAt } from './lease.js';
 import { done, next, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
 import { wakeCapacityWaiters } from '../db/order-leases.js';
@@ -36,27 +40,46 @@ async function reclaimable(ctx: EngineContext, order: Order) {
   return { total, available, lockRemainingMs };
 }
 
-/** active: once the rental has expired, the reclaim starts (the chain is asked in the next step). */
+/**
+ * active: once the rental has expired, or once an early cancel was asked for
+ * (the API checked the lock allows it), the reclaim starts (the chain is
+ * asked in the next step, through the same journal).
+ */
 export const stepActive: StepFn = async (ctx, held) => {
+  if (held.cancel_requested_at !== null) {
+    const detail = { requested_at: new Date(Number(held.cancel_requested_at)).toISOString() };
+    return next(await transition(ctx.db, held, 'reclaiming', { reason: 'cancel_requested', actor: ctx.workerId, detail }, { wait_reason: null }));
+  }
   const now = claimedAt(held, ctx.settings.leaseMs);
   if (held.expires_at! > now) return wait(Number(held.expires_at! - now), null);
   return next(await transition(ctx.db, held, 'reclaiming', { reason: 'rental_expired', actor: ctx.workerId }, { wait_reason: null }));
 };
 
-/** reclaiming -> completed: the energy is back on the pool. */
-async function complete(ctx: EngineContext, held: Order, reason: TransitionReason, detail: Record<string, unknown>): Promise<Step> {
+/** How our reclaim landed, when it did: its txid and the block that holds it. */
+interface Landed {
+  txid: string;
+  block: ConfirmingBlock;
+}
+
+/** reclaiming -> completed: the energy is back on the pool (an early cancel: refunded too). */
+async function complete(ctx: EngineContext, held: Order, reason: TransitionReason, detail: Record<string, unknown>, landed?: Landed): Promise<Step> {
   const now = claimedAt(held, ctx.settings.leaseMs);
   const confirmed = held.reclaim_txid !== null && reason === 'reclaim_confirmed';
+  const cancel = held.cancel_requested_at === null ? undefined : await cancelTerms(ctx, held, now, landed);
   const { completed, refresh } = await ctx.db.transaction(async (tx) => {
+    const refund = cancel === undefined ? undefined : await refundCancelled(ctx, tx, held, cancel.refund.refund);
     const completed = await transition(
       tx,
       held,
       'completed',
-      { reason, actor: ctx.workerId, detail },
+      cancel === undefined || refund === undefined
+        ? { reason, actor: ctx.workerId, detail }
+        : { reason: 'cancelled', actor: ctx.workerId, detail: { ...detail, reclaim: reason, ...cancelDetail(cancel.refund), ...refund.detail } },
       {
         ...(confirmed ? { reclaim_tx_status: 'confirmed' as const } : {}),
-        reclaimed_at: now,
+        reclaimed_at: cancel?.reclaimedAt ?? now,
         completed_at: now,
+        ...(refund === undefined ? {} : { cancelled_at: now, refunded_sun: refund.refundedSun }),
         wait_reason: null,
         lease_owner: null,
         lease_until: null,
@@ -69,9 +92,63 @@ async function complete(ctx: EngineContext, held: Order, reason: TransitionReaso
   if (refresh) ctx.hooks?.poolsNeedReading?.(held.pool_address!);
   // The stake is back: orders waiting for room look again now instead of at their next retry.
   await wakeCapacityWaiters(ctx.db);
-  ctx.log.info({ orderId: held.id, reason, ...detail }, 'energy reclaimed, order completed');
+  if (cancel === undefined) ctx.log.info({ orderId: held.id, reason, ...detail }, 'energy reclaimed, order completed');
+  else ctx.log.info({ orderId: held.id, reason, ...detail, refunded: completed.refunded_sun?.toString() ?? null, currency: held.pay_currency }, 'cancelled early: energy reclaimed and refunded');
+  if (cancel !== undefined && held.payment_txid !== null && (completed.refunded_sun ?? 0n) > 0n) ctx.hooks?.flashRefundOwed?.();
   ctx.hooks?.orderCompleted?.(completed);
   return done(completed);
+}
+
+/**
+ * What an early cancel gets back (domain/cancel.ts). The rental ended with
+ * the block that holds our reclaim (never later than we saw it solidified,
+ * as activate counts its start); found reclaimed by someone else, when we
+ * saw that. The TRX the pool burnt for the reclaim comes off a TRX refund:
+ * the node's receipt says how much.
+ */
+async function cancelTerms(ctx: EngineContext, held: Order, now: bigint, landed: Landed | undefined) {
+  const blockTime = landed?.block.time ?? null;
+  const reclaimedAt = blockTime !== null && blockTime < now ? blockTime : now;
+  let reclaimFeeSun = 0n;
+  if (landed !== undefined && held.pay_currency === 'TRX' && ctx.settings.cancelRefundPolicy !== 'none') {
+    const receipt = await ctx.chain.transactionStatus(landed.txid);
+    if (receipt.state === 'confirmed') reclaimFeeSun = receipt.netFeeSun;
+  }
+  const refund = earlyCancelRefund({
+    policy: ctx.settings.cancelRefundPolicy,
+    price: held.price_sun,
+    paidInTrx: held.pay_currency === 'TRX',
+    durationSeconds: held.duration_seconds,
+    expiresAt: held.expires_at!,
+    reclaimedAt,
+    reclaimFeeSun,
+  });
+  return { reclaimedAt, refund };
+}
+
+const cancelDetail = (r: EarlyCancelRefund) => ({
+  policy: r.policy,
+  unused_ms: r.unusedMs.toString(),
+  prorata: r.prorata.toString(),
+  fee_sun: r.feeSun.toString(),
+});
+
+/**
+ * Gives an early-cancelled order its refund in the completing transaction:
+ * credited to the balance it was paid from with a `refund` ledger entry, or,
+ * paid by a flash-rent transfer, owed back on chain (minus the flash refund
+ * fee). Nothing when the refund is 0.
+ */
+async function refundCancelled(ctx: EngineContext, tx: DbHandle, held: Order, amount: bigint) {
+  if (amount <= 0n) return { refundedSun: 0n, detail: { refund: '0' } };
+  if (held.payment_txid !== null) {
+    const owed = await oweFlashRefund(tx, { refundFeeSun: ctx.flashRent?.refundFeeSun ?? 0n }, held.payment_txid, amount, 'cancelled');
+    return { refundedSun: owed ?? 0n, detail: { refund: 'on_chain', refund_sun: (owed ?? 0n).toString() } };
+  }
+  const balance = await creditRefund(tx, held.user_id, held.pay_currency, amount);
+  if (balance === undefined) throw new Error(`refund of order ${held.id}: user ${held.user_id} does not exist`);
+  await recordLedgerEntry(tx, { userId: held.user_id, kind: 'refund', currency: held.pay_currency, amountSun: amount, balanceAfterSun: balance, orderId: held.id });
+  return { refundedSun: amount, detail: { refund: amount.toString(), currency: held.pay_currency } };
 }
 
 /**
@@ -82,7 +159,8 @@ async function complete(ctx: EngineContext, held: Order, reason: TransitionReaso
 export const stepReclaiming: StepFn = journaledStep({
   kind: 'reclaim',
   awaiting: 'awaiting_reclaim_confirmation',
-  confirmed: (ctx, held, txid, block) => complete(ctx, held, 'reclaim_confirmed', block.number === null ? { txid } : { txid, block: block.number.toString() }),
+  confirmed: (ctx, held, txid, block) =>
+    complete(ctx, held, 'reclaim_confirmed', block.number === null ? { txid } : { txid, block: block.number.toString() }, { txid, block }),
   async nextTransaction(ctx, held) {
     const r = await reclaimable(ctx, held);
     if (r.total === 0n) return complete(ctx, held, 'already_reclaimed', { note: 'the delegation was no longer on chain' });

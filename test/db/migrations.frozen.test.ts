@@ -321,6 +321,30 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    test('when a database with rows is migrated through 009, then every row is kept, the new columns are empty, and references, checks and event ids hold', async () => {
+      const db = await emptyDatabase();
+      try {
+        await migrate(db, MIGRATIONS.slice(0, MIGRATIONS.findIndex((m) => m.name === '009-order-cancel')));
+        await seedRows(db);
+        const seeded = await allRows(db);
+        assert.deepEqual(await migrate(db, MIGRATIONS.slice(0, MIGRATIONS.findIndex((m) => m.name === '009-order-cancel') + 1)), ['009-order-cancel']);
+        const migrated = await allRows(db);
+        assert.deepEqual(migrated, {
+          ...seeded,
+          orders: seeded.orders!.map((o) => ({ ...(o as object), cancel_requested_at: null, cancelled_at: null })),
+        });
+        await assertConstraintsHold(db);
+        // A cancelled order and its event are accepted now; an event id is never handed out twice.
+        await db.kysely.updateTable('orders').set({ status: 'cancelled', cancelled_at: 2_000n }).where('id', '=', 'o2').execute();
+        const event = { order_id: 'o2', from_status: 'pending' as const, to_status: 'cancelled' as const, reason: 'cancelled', actor: 'api', detail: null, at: 2_000n };
+        const inserted = await db.kysely.insertInto('order_events').values(event).returning('id').executeTakeFirstOrThrow();
+        const ids = (seeded.order_events as Array<{ id: bigint }>).map((e) => e.id);
+        assert.ok(inserted.id > ids.reduce((a, b) => (a > b ? a : b)), `new event id ${inserted.id} after ${ids.join(', ')}`);
+      } finally {
+        await db.close();
+      }
+    });
+
     // Databases created before 001 and 002 were edited in place; see fixtures/shipped-001-002.ts.
     const histories = [
       ['the first 001 and 002', [SHIPPED_001, SHIPPED_002]],

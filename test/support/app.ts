@@ -99,7 +99,10 @@ export async function tableCounts(db: Db): Promise<Record<string, bigint>> {
  * The ledger invariant, per currency: every user's balance in each currency
  * equals the sum of its entries in that currency; every order has exactly
  * one debit, and its debit and any refund are in the currency it was paid
- * in, for its price. Returns what breaks it.
+ * in. The debit is for its price; so is the refund of a failed order or a
+ * cancelled pending one. Only an active order cancelled early (completed,
+ * with cancelled_at) may get part of its price back, never more. An order's
+ * refunded_sun is what its refund entry says. Returns what breaks it.
  */
 export async function ledgerViolations(db: Db): Promise<string[]> {
   const bad: string[] = [];
@@ -138,7 +141,16 @@ export async function ledgerViolations(db: Db): Promise<string[]> {
     join ledger_entries l on l.order_id = o.id
     where l.currency <> o.pay_currency
       or (l.kind = 'order_debit' and l.amount_sun <> -o.price_sun)
-      or (l.kind = 'refund' and l.amount_sun <> o.price_sun)`.execute(db.kysely);
+      or (l.kind = 'refund' and not (
+        (o.status in ('failed', 'cancelled') and l.amount_sun = o.price_sun)
+        or (o.status = 'completed' and o.cancelled_at is not null and l.amount_sun > 0 and l.amount_sun <= o.price_sun)))`.execute(db.kysely);
   for (const r of mismatched.rows) bad.push(`order ${r.id}: ${r.kind} in ${r.currency} (paid in ${r.pay_currency}) or not for its price`);
+  const recorded = await sql<{ id: string; refunded_sun: bigint | null; refund: bigint | null }>`
+    select o.id, o.refunded_sun, cast(sum(l.amount_sun) as bigint) as refund from orders o
+    left join ledger_entries l on l.order_id = o.id and l.kind = 'refund'
+    where o.payment_txid is null
+    group by o.id, o.refunded_sun
+    having coalesce(sum(l.amount_sun), 0) <> coalesce(o.refunded_sun, 0)`.execute(db.kysely);
+  for (const r of recorded.rows) bad.push(`order ${r.id}: refunded_sun ${r.refunded_sun} but refund entries ${r.refund}`);
   return bad;
 }

@@ -140,8 +140,14 @@ export async function assertLedgerSound(s: Stack): Promise<void> {
   assert.deepEqual(await ledgerViolations(s.db), []);
   const refunds = await s.db.kysely.selectFrom('ledger_entries').select(['order_id']).where('kind', '=', 'refund').execute();
   // Flash-rent orders are refunded on chain, not to a balance (ledgerViolations checks those).
-  const failed = await s.db.kysely.selectFrom('orders').select(['id']).where('status', '=', 'failed').where('payment_txid', 'is', null).execute();
-  assert.deepEqual(refunds.map((r) => r.order_id).sort(), failed.map((f) => f.id).sort(), 'every failed order refunded exactly once, and only those');
+  // Failed and cancelled orders are refunded; an early cancel too, unless its refund came to nothing.
+  const owed = await s.db.kysely
+    .selectFrom('orders')
+    .select(['id'])
+    .where('payment_txid', 'is', null)
+    .where((eb) => eb.or([eb('status', 'in', ['failed', 'cancelled']), eb.and([eb('cancelled_at', 'is not', null), eb('refunded_sun', '>', 0n)])]))
+    .execute();
+  assert.deepEqual(refunds.map((r) => r.order_id).sort(), owed.map((f) => f.id).sort(), 'every failed or cancelled order refunded exactly once, and only those');
 }
 
 /**

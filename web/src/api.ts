@@ -30,7 +30,17 @@ export function whenUnauthorized(handler: () => void): void {
 }
 
 export async function apiGet<T>(path: string, token = session.token()): Promise<T> {
+  return call<T>(path, 'GET', token);
+}
+
+/** An action (cancelling an order): a POST without a body, with the admin token. */
+export async function apiPost<T>(path: string, token = session.token()): Promise<T> {
+  return call<T>(path, 'POST', token);
+}
+
+async function call<T>(path: string, method: 'GET' | 'POST', token: string | null): Promise<T> {
   const res = await fetch(path, {
+    method,
     headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     cache: 'no-store',
   });

@@ -2,7 +2,7 @@
 // Regenerate with `npm run web-types`; test/web/types-generated.test.ts fails while this file is stale.
 // The JSON the API answers with (see /openapi.json): what the dashboard reads.
 
-export type OrderStatus = 'pending' | 'delegating' | 'active' | 'reclaiming' | 'completed' | 'failed';
+export type OrderStatus = 'pending' | 'delegating' | 'active' | 'reclaiming' | 'completed' | 'failed' | 'cancelled';
 
 /** signed (journaled), broadcast (accepted by the node), confirmed (solidified), failed, expired */
 export type TxStatus = 'signed' | 'broadcast' | 'confirmed' | 'failed' | 'expired';
@@ -61,9 +61,9 @@ export interface Order {
   /** why the order failed (it was refunded): receiver_is_contract, receiver_not_activated, no_pool_capacity, delegation_refused, pool_removed */
   error_code: string | null;
   error_message: string | null;
-  /** refunded to the balance it was paid from when the order failed (flash rent: sent back on chain, minus the refund fee), in the smallest unit of the currency (sun or micro-USDT) */
+  /** refunded to the balance it was paid from when the order failed or was cancelled (the whole price; an early cancel: by CANCEL_REFUND_POLICY, 0 with none); flash rent: sent back on chain, minus the refund fee, in the smallest unit of the currency (sun or micro-USDT) */
   refunded: string | null;
-  /** refunded to the TRX balance when the order failed; null when paid in USDT */
+  /** refunded to the TRX balance when the order failed or was cancelled; null when paid in USDT */
   refunded_sun: string | null;
   created_at: string;
   updated_at: string;
@@ -71,12 +71,16 @@ export interface Order {
   delegated_at: string | null;
   /** when the rental ends and the energy is reclaimed */
   expires_at: string | null;
-  /** when the reclaim was confirmed */
+  /** when the reclaim was confirmed (an early cancel: the time of the block that holds it, if earlier) */
   reclaimed_at: string | null;
   /** when the order completed */
   completed_at: string | null;
   /** when the order failed */
   failed_at: string | null;
+  /** when an early cancel of the active rental was asked for (POST /api/orders/{order_id}/cancel answered 202); the energy is being reclaimed */
+  cancel_requested_at: string | null;
+  /** when the order was cancelled: a pending order at once, an active one once its early reclaim completed with its refund */
+  cancelled_at: string | null;
 }
 
 export interface OrderEvent {

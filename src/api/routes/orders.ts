@@ -5,6 +5,7 @@ import { listOrderTransactions } from '../../db/chain-transactions.js';
 import type { FastifyRequest } from 'fastify';
 import { findOrder, listOrderEvents, listOrders, type Order } from '../../db/orders.js';
 import { DEFAULT_TENANT } from '../../domain/tenant.js';
+import { cancelOrder } from '../../use-cases/cancel-order.js';
 import { placeOrder } from '../../use-cases/place-order.js';
 import { scopedKey, userRowOf } from '../../use-cases/tenants.js';
 import { tenantOf } from '../auth.js';
@@ -130,6 +131,47 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
     async (request) => {
       const order = await visibleOrder(request, request.params.order_id);
       return orderView(order, (await ownersFor(ctx, [order.user_id])).get(order.user_id)!);
+    },
+  );
+
+  app.post(
+    '/api/orders/:order_id/cancel',
+    {
+      preHandler: ctx.guards.client,
+      schema: {
+        summary: 'Cancel an order',
+        description:
+          'A pending order (or one waiting for pool capacity) is cancelled at once and refunded in full: 200 with status cancelled. ' +
+          'An active order whose delegation is unlocked (DELEGATE_LOCK=false) or whose lock has run out is reclaimed early: ' +
+          '202 with cancel_requested_at set; a worker undelegates it, and it completes with cancelled_at and its refund ' +
+          '(CANCEL_REFUND_POLICY: prorata of the unused time minus the reclaim fee, or none). ' +
+          'Anything else is 409 cancel_not_allowed with a reason (being_processed: ask again in a moment; locked: with possible_at; ' +
+          'delegating, rental_ended, reclaiming, completed, failed). Asking again is harmless: a cancelled order is returned as it is (200), ' +
+          'an early reclaim under way again with 202. No body is needed. The client key or the admin token.',
+        tags: ['orders'],
+        params: Type.Object({ order_id: OrderId }),
+        response: { 200: OrderBody, 202: OrderBody, '4xx': ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const admin = tenantOf(request).admin;
+      // Another tenant's order is a 404, as for reading it.
+      await visibleOrder(request, request.params.order_id);
+      const outcome = await cancelOrder(ctx.db, {
+        orderId: request.params.order_id,
+        actor: admin ? 'admin' : 'api',
+        flashRefundFeeSun: ctx.config.flashRent?.refundFeeSun ?? 0n,
+      });
+      const { order } = outcome;
+      if (outcome.kind === 'cancelled') {
+        request.log.info({ orderId: order.id, by: admin ? 'admin' : 'client', refunded: order.refunded_sun?.toString() ?? null, currency: order.pay_currency }, 'order cancelled');
+      }
+      if (outcome.kind === 'reclaim_requested') {
+        request.log.info({ orderId: order.id, by: admin ? 'admin' : 'client' }, 'early cancel requested; a worker reclaims the energy');
+        ctx.dispatch.orderDue?.(order.id);
+      }
+      const owner = (await ownersFor(ctx, [order.user_id])).get(order.user_id)!;
+      return reply.code(outcome.kind === 'reclaim_requested' ? 202 : 200).send(orderView(order, owner));
     },
   );
 

@@ -8,6 +8,7 @@ import * as m005 from './005-delivered-energy-and-pool-fees.js';
 import * as m006 from './006-block-follower.js';
 import * as m007 from './007-currencies-and-deposit-addresses.js';
 import * as m008 from './008-flash-rent.js';
+import * as m009 from './009-order-cancel.js';
 import * as m010 from './010-saved-addresses.js';
 import * as m011 from './011-tenants-and-api-keys.js';
 import * as m013 from './013-rate-limits.js';
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '006-block-follower', up: m006.up },
   { name: '007-currencies-and-deposit-addresses', up: m007.up },
   { name: '008-flash-rent', up: m008.up },
+  { name: '009-order-cancel', up: m009.up },
   { name: '010-saved-addresses', up: m010.up },
   { name: '011-tenants-and-api-keys', up: m011.up },
   { name: '013-rate-limits', up: m013.up },

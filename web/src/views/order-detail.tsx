@@ -1,4 +1,5 @@
-import { apiGet, unlessMissing } from '../api.js';
+import { useState } from 'preact/hooks';
+import { apiGet, apiPost, unlessMissing } from '../api.js';
 import { Card, FlashMark, Loaded, Mono, StatusBadge } from '../components.js';
 import { count, short, time, trx } from '../format.js';
 import { reasonLabel, useI18n } from '../i18n.js';
@@ -44,6 +45,7 @@ export function OrderDetail({ id }: { id: string }) {
                 {t('order.title', { id: short(d.order.id, 8, 4) })} <StatusBadge status={d.order.status} />
                 {d.order.payment_txid && <FlashMark />}
               </h1>
+              <CancelButton order={d.order} />
               <div class="grid order-grid">
                 <Card title={t('order.summary')}>
                   <Summary order={d.order} refund={d.transactions.find((tx) => tx.kind === 'refund')} />
@@ -119,25 +121,73 @@ function Summary({ order: o, refund }: { order: Order; refund: ChainTransaction 
           <dd class="bad" title={o.error_message ?? ''}>
             {reasonLabel(t, o.error_code)}
           </dd>
-          {o.payment_txid ? (
-            <>
-              <dt>{t('order.refund')}</dt>
-              <dd data-refund-on-chain>
-                {t('order.refundOnChain', { trx: trx(o.refunded_sun) })}
-                <div class={`small ${refund ? txClass(refund.status) : 'muted'}`}>
-                  {refund ? t('order.refundSent', { status: t(`tx.status.${refund.status}`) }) : t('order.refundNotSent')}
-                </div>
-              </dd>
-            </>
-          ) : (
-            <>
-              <dt>{t('order.refunded')}</dt>
-              <dd>{trx(o.refunded_sun)}</dd>
-            </>
-          )}
         </>
       )}
+      {o.cancel_requested_at && (
+        <>
+          <dt>{t('order.cancelRequested')}</dt>
+          <dd>{time(o.cancel_requested_at)}</dd>
+        </>
+      )}
+      {o.cancelled_at && (
+        <>
+          <dt>{t('order.cancelled')}</dt>
+          <dd>{time(o.cancelled_at)}</dd>
+        </>
+      )}
+      {(o.error_code || o.cancelled_at) &&
+        (o.payment_txid ? (
+          <>
+            <dt>{t('order.refund')}</dt>
+            <dd data-refund-on-chain>
+              {t('order.refundOnChain', { trx: trx(o.refunded_sun) })}
+              <div class={`small ${refund ? txClass(refund.status) : 'muted'}`}>
+                {refund ? t('order.refundSent', { status: t(`tx.status.${refund.status}`) }) : t('order.refundNotSent')}
+              </div>
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>{t('order.refunded')}</dt>
+            <dd>
+              {trx(o.refunded)}
+              {o.pay_currency === 'TRX' ? '' : ` ${o.pay_currency}`}
+            </dd>
+          </>
+        ))}
     </dl>
+  );
+}
+
+/**
+ * Cancels the order (admin token): a pending one at once, an active one by an
+ * early reclaim, which the server allows only once its lock has run out. Asks
+ * first; what the server refuses is shown as it says it.
+ */
+function CancelButton({ order: o }: { order: Order }) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  if (o.status !== 'pending' && !(o.status === 'active' && o.cancel_requested_at === null)) return null;
+  const onClick = async () => {
+    if (!confirm(t(o.status === 'pending' ? 'order.cancelConfirmPending' : 'order.cancelConfirmActive', { id: short(o.id, 8, 4) }))) return;
+    setBusy(true);
+    setProblem(null);
+    try {
+      await apiPost(`/api/orders/${encodeURIComponent(o.id)}/cancel`);
+    } catch (err) {
+      setProblem(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <p>
+      <button type="button" data-action="cancel-order" disabled={busy} onClick={onClick}>
+        {t('order.cancel')}
+      </button>
+      {problem && <span class="error">{t('order.cancelFailed', { message: problem })}</span>}
+    </p>
   );
 }
 

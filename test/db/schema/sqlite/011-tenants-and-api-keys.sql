@@ -175,7 +175,7 @@ CREATE TABLE "order_events" (
   "actor" text not null,
   "detail" text,
   "at" bigint not null,
-  constraint "events_to_known" check (to_status in ('pending', 'delegating', 'active', 'reclaiming', 'completed', 'failed'))
+  constraint "events_to_known" check (to_status in ('pending', 'delegating', 'active', 'reclaiming', 'completed', 'failed', 'cancelled'))
 );
 
 -- index order_events_order on order_events
@@ -221,7 +221,9 @@ CREATE TABLE "orders" (
   "delivered_energy" bigint,
   "pay_currency" text default 'TRX' not null check (pay_currency in ('TRX', 'USDT')),
   "payment_txid" text references "flash_payments" ("txid"),
-  constraint "orders_status_known" check (status in ('pending', 'delegating', 'active', 'reclaiming', 'completed', 'failed')),
+  "cancel_requested_at" bigint,
+  "cancelled_at" bigint,
+  constraint "orders_status_known" check (status in ('pending', 'delegating', 'active', 'reclaiming', 'completed', 'failed', 'cancelled')),
   constraint "orders_amounts_positive" check (energy_amount > 0 and price_sun > 0 and duration_seconds > 0)
 );
 
