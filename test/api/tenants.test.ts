@@ -77,6 +77,9 @@ describeEachDialect('tenants and API keys', (newApp) => {
       assert.equal((await t.request({ method: 'GET', url: `/api/orders/${placed.body.id}${path}`, headers: as(a.key) })).status, 200);
     }
     assert.equal((await t.request({ method: 'GET', url: `/api/orders/${placed.body.id}` })).status, 404, 'nor the default tenant');
+    const cancelled = await t.request({ method: 'POST', url: `/api/orders/${placed.body.id}/cancel`, headers: as(b.key) });
+    assert.equal(cancelled.status, 404, "B cannot cancel A's order");
+    assert.equal((await t.request({ method: 'GET', url: `/api/orders/${placed.body.id}`, headers: as(a.key) })).body.status, 'pending');
     const listA = (await t.request({ method: 'GET', url: '/api/orders', headers: as(a.key) })).body.orders;
     assert.deepEqual(listA.map((o: any) => o.id), [placed.body.id]);
     const listB = (await t.request({ method: 'GET', url: '/api/orders?user_id=1', headers: as(b.key) })).body.orders;
