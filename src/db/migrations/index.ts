@@ -10,6 +10,7 @@ import * as m007 from './007-currencies-and-deposit-addresses.js';
 import * as m008 from './008-flash-rent.js';
 import * as m010 from './010-saved-addresses.js';
 import * as m011 from './011-tenants-and-api-keys.js';
+import * as m012 from './012-webhooks.js';
 
 export interface Migration {
   name: string;
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '008-flash-rent', up: m008.up },
   { name: '010-saved-addresses', up: m010.up },
   { name: '011-tenants-and-api-keys', up: m011.up },
+  { name: '012-webhooks', up: m012.up },
 ];
