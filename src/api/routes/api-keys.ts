@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { listApiKeys, listTenants, type ApiKey } from '../../db/tenants.js';
+import { WEBHOOK_URL_MAX_LENGTH } from '../../domain/webhook-url.js';
 import { createApiKey, revokeKey, rotateKey } from '../../use-cases/tenants.js';
 import type { ApiContext } from '../context.js';
 import { ErrorBody } from '../schemas.js';
@@ -23,6 +24,13 @@ const ApiKeyBody = Type.Object(
   { $id: 'ApiKey' },
 );
 const IssuedKeyBody = Type.Intersect([ApiKeyBody, Type.Object({ key: Type.String({ description: 'the key: shown this once, only its hash is kept' }) })]);
+const NewKeyBody = Type.Intersect([
+  ApiKeyBody,
+  Type.Object({
+    key: Type.String({ description: 'the key: shown this once, only its hash is kept' }),
+    signing_secret: Type.Union([Type.String(), Type.Null()], { description: "with webhook_url: the new tenant's webhook signing secret, shown this once; otherwise null" }),
+  }),
+]);
 
 function keyView(k: ApiKey): Static<typeof ApiKeyBody> {
   return {
@@ -55,16 +63,24 @@ export function apiKeyRoutes(app: TypedApp, ctx: ApiContext): void {
           {
             name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\x00-\\x1f\\x7f]+$', description: "who it is for (a bot, a shop); a new tenant is named after it" }),
             tenant_id: Type.Optional(Type.String({ maxLength: 64, description: 'add the key to this tenant instead of making a new one' })),
+            webhook_url: Type.Optional(
+              Type.String({ minLength: 1, maxLength: WEBHOOK_URL_MAX_LENGTH, description: "a new tenant's webhook URL (http or https; not a loopback or private address unless WEBHOOK_ALLOW_PRIVATE=true)" }),
+            ),
           },
           { additionalProperties: false },
         ),
-        response: { 201: IssuedKeyBody, '4xx': ErrorBody },
+        response: { 201: NewKeyBody, '4xx': ErrorBody },
       },
     },
     async (request, reply) => {
-      const { apiKey, key } = await createApiKey(ctx.db, { name: request.body.name, tenantId: request.body.tenant_id });
-      request.log.info({ keyId: apiKey.id, tenant: apiKey.tenant_id, prefix: apiKey.key_prefix }, 'API key issued');
-      return reply.code(201).send({ ...keyView(apiKey), key });
+      const { webhook_url: url } = request.body;
+      const { apiKey, key, signingSecret } = await createApiKey(ctx.db, {
+        name: request.body.name,
+        tenantId: request.body.tenant_id,
+        webhook: url === undefined ? undefined : { url, allowPrivate: ctx.config.webhooks.allowPrivate },
+      });
+      request.log.info({ keyId: apiKey.id, tenant: apiKey.tenant_id, prefix: apiKey.key_prefix, webhook: url !== undefined }, 'API key issued');
+      return reply.code(201).send({ ...keyView(apiKey), key, signing_secret: signingSecret });
     },
   );
 
@@ -119,7 +135,15 @@ export function apiKeyRoutes(app: TypedApp, ctx: ApiContext): void {
         tags,
         response: {
           200: Type.Object({
-            tenants: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), live_keys: Type.Integer(), created_at: Type.String({ format: 'date-time' }) })),
+            tenants: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                name: Type.String(),
+                live_keys: Type.Integer(),
+                webhook_url: Type.Union([Type.String(), Type.Null()], { description: 'where its webhook events go (never its signing secret)' }),
+                created_at: Type.String({ format: 'date-time' }),
+              }),
+            ),
           }),
         },
       },
@@ -131,6 +155,7 @@ export function apiKeyRoutes(app: TypedApp, ctx: ApiContext): void {
           id: t.id,
           name: t.name,
           live_keys: keys.filter((k) => k.tenant_id === t.id && k.revoked_at === null).length,
+          webhook_url: t.webhook_url,
           created_at: iso(t.created_at),
         })),
       };
