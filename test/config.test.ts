@@ -52,6 +52,11 @@ test('DEVNET_PROFILE=trongrid adds request limits; DEVNET_RATE_LIMIT_* set them,
   assert.deepEqual([set.rateLimitPerSecond, set.rateLimitPerDay, set.rateLimitSuspendMs], [30, 500, 0]);
 });
 
+test('webhooks: private addresses refused, 10 s per request, retries from 10 s, 16 at once, unless set', () => {
+  assert.deepEqual(loadConfig({}).webhooks, { allowPrivate: false, timeoutMs: 10_000, retryBaseMs: 10_000, concurrency: 16 });
+  assert.equal(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true' }).webhooks.allowPrivate, true);
+});
+
 test('the role comes from the command line first, then JOULE_ROLE', () => {
   assert.equal(loadConfig({ JOULE_ROLE: 'api' }).role, 'api');
   assert.equal(loadConfig({ JOULE_ROLE: 'api' }, ['all']).role, 'all');
@@ -80,6 +85,9 @@ test('every bad value names its variable', () => {
     // Said loosely, these used to pass for something else.
     [{ ENABLE_BACKGROUND_TASKS: 'yes' }, 'ENABLE_BACKGROUND_TASKS'],
     [{ DELEGATE_LOCK: '1' }, 'DELEGATE_LOCK'],
+    [{ WEBHOOK_ALLOW_PRIVATE: 'yes' }, 'WEBHOOK_ALLOW_PRIVATE'],
+    [{ WEBHOOK_TIMEOUT_MS: '0' }, 'WEBHOOK_TIMEOUT_MS'],
+    [{ WEBHOOK_CONCURRENCY: 'many' }, 'WEBHOOK_CONCURRENCY'],
     [{ ALLOWED_DURATIONS: '1h,1h' }, 'ALLOWED_DURATIONS'],
     [{ ALLOWED_DURATIONS: '1h,60m' }, 'ALLOWED_DURATIONS'],
     [{ PRICE_TABLE: '2h:50' }, 'PRICE_TABLE'],
