@@ -214,6 +214,8 @@ export async function recordAttempt(db: DbHandle, held: WebhookEvent, a: Attempt
     .set((eb) => ({
       status,
       attempts: eb('attempts', '+', 1n),
+      // Released with a new version: whoever held it before can no longer write it.
+      lease_version: eb('lease_version', '+', 1n),
       next_attempt_at: retryAt === null ? null : sql<bigint | null>`case when ${retryAt} > deadline_at then null else ${retryAt} end`,
       lease_owner: null,
       lease_until: null,
