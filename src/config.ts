@@ -67,10 +67,23 @@ export interface Config {
   chain: ChainConfig;
   engine: EngineConfig;
   queue: QueueConfig;
+  webhooks: WebhooksConfig;
   /** GET /metrics without the admin token (for a Prometheus on a private network). */
   metricsPublic: boolean;
   /** Role `worker`: serve GET /metrics on this port; undefined: no listener. */
   workerMetricsPort: number | undefined;
+}
+
+/** Delivery of tenants' webhook events (roles `all` and `worker`), and which URLs the API accepts. */
+export interface WebhooksConfig {
+  /** WEBHOOK_ALLOW_PRIVATE: webhook URLs may point at loopback and private addresses (tests, a receiver on the same network). */
+  allowPrivate: boolean;
+  /** One delivery's whole request, connection to answer. */
+  timeoutMs: number;
+  /** First retry after about this; doubled each attempt (full jitter), at most an hour apart, for 24 h. */
+  retryBaseMs: number;
+  /** Deliveries one worker makes at once; one tenant gets at most a quarter of them (at least 1). */
+  concurrency: number;
 }
 
 /** Money users send on chain to their own deposit addresses. */
@@ -595,6 +608,12 @@ export function loadConfig(env: Env, argv: readonly string[] = []): Config {
     chain,
     engine: parseEngine(env, chain),
     queue: parseQueue(env),
+    webhooks: {
+      allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+      timeoutMs: ms(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+      retryBaseMs: ms(env, 'WEBHOOK_RETRY_BASE_MS', 10_000, 10, 3_600_000),
+      concurrency: ms(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000),
+    },
     metricsPublic: bool(env, 'METRICS_PUBLIC', false),
     workerMetricsPort: env.WORKER_METRICS_PORT?.trim() ? Number(integer(env, 'WORKER_METRICS_PORT', 0n, 0n, 65_535n)) : undefined,
   };

@@ -24,6 +24,7 @@ import { QueueDispatch } from './dispatch/queue-dispatch.js';
 import { RedisRateCounts } from './dispatch/redis-rate-counts.js';
 import { startEngine, type Engine } from './engine/engine.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { WebhookDeliveries } from './webhooks/webhook-deliveries.js';
 
 /**
  * The one composition root: from a validated configuration to a Joule of the
@@ -44,6 +45,8 @@ export interface Joule {
   readonly dispatch: Dispatch | undefined;
   /** Roles `all` and `worker`. */
   readonly engine: Engine | undefined;
+  /** Roles `all` and `worker`: delivers the tenants' webhook events. */
+  readonly webhooks: WebhookDeliveries | undefined;
   /** The embedded devnet, when TRON_FULL_HOST is not set (roles `all` and `worker`). */
   readonly devnet: Devnet | undefined;
   /** Listens where the configuration says; resolves to the URL (undefined: nothing to serve). */
@@ -158,6 +161,7 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
 
     let devnet: Devnet | undefined;
     let node: TronWebGateway | undefined;
+    let webhooks: WebhookDeliveries | undefined;
     if (works) {
       let fullHost = config.chain.fullHost;
       let keys = config.chain.poolKeys;
@@ -179,6 +183,11 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
       engine = started;
       opened.push(() => started.close());
       log.info({ workerId, pools: pools.map((p) => p.address), delegateLock: config.engine.delegateLock }, 'worker started');
+      // Apart from the engine: a slow receiver takes nothing from orders.
+      const deliveries = new WebhookDeliveries(db, config.webhooks, log.child({ role: 'webhooks' }), workerId, Math.min(1000, config.engine.sweepIntervalMs));
+      webhooks = deliveries;
+      deliveries.start();
+      opened.push(() => deliveries.close());
     } else if (serves && config.chain.fullHost !== undefined) {
       // An `api` process asks the node one thing: what a USDT transfer needs.
       node = nodeGateway(config, config.chain.fullHost, log);
@@ -218,6 +227,7 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
       app,
       dispatch,
       engine,
+      webhooks,
       devnet,
       async listen() {
         if (!served) {

@@ -22,11 +22,13 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   dispatch: ['domain', 'config', 'db', 'observability'],
   engine: ['domain', 'config', 'db', 'use-cases', 'chain', 'dispatch', 'observability'],
   api: ['domain', 'config', 'db', 'use-cases', 'dispatch', 'observability'],
+  // Outbox delivery: reads and settles events in the database, signs and POSTs them.
+  webhooks: ['domain', 'config', 'db', 'observability'],
   'admin-token': ['config', 'observability'],
   // The node simulator is a world of its own: it knows nothing of Joule.
   devnet: [],
   // The composition root wires every room; main.ts only starts it (or the devnet).
-  joule: ['domain', 'config', 'db', 'observability', 'use-cases', 'chain', 'dispatch', 'engine', 'api', 'admin-token', 'devnet'],
+  joule: ['domain', 'config', 'db', 'observability', 'use-cases', 'chain', 'dispatch', 'engine', 'api', 'admin-token', 'devnet', 'webhooks'],
   main: ['config', 'db', 'devnet', 'joule'],
 };
 

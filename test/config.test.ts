@@ -58,6 +58,11 @@ test('CANCEL_REFUND_POLICY: prorata unless set to none', () => {
   assert.equal(loadConfig({ CANCEL_REFUND_POLICY: ' prorata ' }).engine.cancelRefundPolicy, 'prorata');
 });
 
+test('webhooks: private addresses refused, 10 s per request, retries from 10 s, 16 at once, unless set', () => {
+  assert.deepEqual(loadConfig({}).webhooks, { allowPrivate: false, timeoutMs: 10_000, retryBaseMs: 10_000, concurrency: 16 });
+  assert.equal(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true' }).webhooks.allowPrivate, true);
+});
+
 test('the role comes from the command line first, then JOULE_ROLE', () => {
   assert.equal(loadConfig({ JOULE_ROLE: 'api' }).role, 'api');
   assert.equal(loadConfig({ JOULE_ROLE: 'api' }, ['all']).role, 'all');
@@ -86,6 +91,9 @@ test('every bad value names its variable', () => {
     // Said loosely, these used to pass for something else.
     [{ ENABLE_BACKGROUND_TASKS: 'yes' }, 'ENABLE_BACKGROUND_TASKS'],
     [{ DELEGATE_LOCK: '1' }, 'DELEGATE_LOCK'],
+    [{ WEBHOOK_ALLOW_PRIVATE: 'yes' }, 'WEBHOOK_ALLOW_PRIVATE'],
+    [{ WEBHOOK_TIMEOUT_MS: '0' }, 'WEBHOOK_TIMEOUT_MS'],
+    [{ WEBHOOK_CONCURRENCY: 'many' }, 'WEBHOOK_CONCURRENCY'],
     [{ ALLOWED_DURATIONS: '1h,1h' }, 'ALLOWED_DURATIONS'],
     [{ ALLOWED_DURATIONS: '1h,60m' }, 'ALLOWED_DURATIONS'],
     [{ PRICE_TABLE: '2h:50' }, 'PRICE_TABLE'],

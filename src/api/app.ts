@@ -18,6 +18,7 @@ import { poolRoutes } from './routes/pools.js';
 import { priceRoutes } from './routes/prices.js';
 import { savedAddressRoutes } from './routes/saved-addresses.js';
 import { userRoutes } from './routes/users.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { registerValidators } from './validation.js';
 
 /** 16 KiB: an order is a few hundred bytes; anything near this is not one. */
@@ -57,6 +58,7 @@ export function buildApp(ctx: ApiContext, logger: Logger): FastifyInstance {
   orderRoutes(routes, ctx);
   userRoutes(routes, ctx);
   apiKeyRoutes(routes, ctx);
+  webhookRoutes(routes, ctx);
   savedAddressRoutes(routes, ctx);
   flashRentRoutes(routes, ctx);
   poolRoutes(routes, ctx);

@@ -25,6 +25,8 @@ const FIELD_CODES: Record<string, string> = {
   cursor: 'invalid_cursor',
   status: 'invalid_status',
   minutes: 'invalid_minutes',
+  webhook_url: 'webhook_url_not_allowed',
+  url: 'webhook_url_not_allowed',
 };
 
 const FASTIFY_CODES: Record<string, string> = {

@@ -2,6 +2,8 @@ import { sql, type InsertObject, type Selectable } from 'kysely';
 import { DEFAULT_TENANT } from '../domain/tenant.js';
 import type { DbHandle } from './connect.js';
 import type { OrderStatus } from '../domain/order-status.js';
+import { orderEventType } from '../domain/webhook-events.js';
+import { recordOrderWebhook } from './webhook-outbox.js';
 import type { Database, OrderEventsTable, OrdersTable } from './schema.js';
 
 export type Order = Selectable<OrdersTable>;
@@ -45,8 +47,15 @@ export function listOrders(db: DbHandle, f: OrderFilter): Promise<Order[]> {
   return q.orderBy('id', 'desc').limit(f.limit).execute();
 }
 
+/**
+ * Every status change of an order writes its event row here, in the
+ * transaction of the change (after the order's own write); the changes a
+ * tenant hears about by webhook are written to the outbox alongside.
+ */
 export async function insertOrderEvent(db: DbHandle, event: InsertObject<Database, 'order_events'>): Promise<void> {
   await db.kysely.insertInto('order_events').values(event).execute();
+  const type = orderEventType(String(event.to_status), String(event.reason), (event.from_status as string | null | undefined) ?? null);
+  if (type !== undefined) await recordOrderWebhook(db, String(event.order_id), type);
 }
 
 export function listOrderEvents(db: DbHandle, orderId: string): Promise<OrderEvent[]> {

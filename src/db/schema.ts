@@ -1,6 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { Currency } from '../domain/currency.js';
 import type { OrderStatus } from '../domain/order-status.js';
+import type { WebhookDeliveryStatus, WebhookEventType } from '../domain/webhook-events.js';
 
 /**
  * Table types. Every integer column is BIGINT and arrives as bigint on both
@@ -293,6 +294,10 @@ export interface TenantsTable {
   name: string;
   created_at: bigint;
   updated_at: bigint;
+  /** Where its webhook events go (migration 012); null: none are recorded. */
+  webhook_url: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The HMAC key its webhooks are signed with; made with its first URL or on rotation, shown once. */
+  signing_secret: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** An API key of a tenant: only its sha256 is kept. */
@@ -327,6 +332,45 @@ export interface TenantUsersTable {
   created_at: bigint;
 }
 
+/** An event of the outbox and its delivery state (migration 012). */
+export interface WebhookEventsTable {
+  /** Also the receiver's deduplication key (Joule-Event-Id). */
+  id: string;
+  tenant_id: string;
+  type: WebhookEventType;
+  /** The JSON body sent, byte for byte the same at every attempt. */
+  payload: string;
+  created_at: bigint;
+  status: WebhookDeliveryStatus;
+  attempts: ColumnType<bigint, bigint | undefined, bigint>;
+  /** When a pending delivery is due; null once settled. */
+  next_attempt_at: bigint | null;
+  /** After this, a failed attempt gives up (24 h after the event, or after a redelivery). */
+  deadline_at: bigint;
+  lease_owner: string | null;
+  lease_until: bigint | null;
+  lease_version: ColumnType<bigint, bigint | undefined, bigint>;
+  last_attempt_at: bigint | null;
+  last_status_code: bigint | null;
+  last_error: string | null;
+  last_duration_ms: bigint | null;
+  delivered_at: bigint | null;
+  updated_at: bigint;
+}
+
+/** One request to a webhook URL, as the delivery log shows it. */
+export interface WebhookAttemptsTable {
+  id: Generated<bigint>;
+  event_id: string;
+  url: string;
+  worker: string;
+  started_at: bigint;
+  duration_ms: bigint;
+  /** The HTTP status answered; null when none was (timeout, refused connection, private address). */
+  status_code: bigint | null;
+  error: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   ledger_entries: LedgerEntriesTable;
@@ -344,4 +388,6 @@ export interface Database {
   api_keys: ApiKeysTable;
   tenant_users: TenantUsersTable;
   rate_limit_counts: RateLimitCountsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

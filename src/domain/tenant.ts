@@ -18,3 +18,11 @@ export const defaultTenant: TenantContext = { tenantId: DEFAULT_TENANT, keyId: n
 /** Tenant ids given out by Joule, or named by an admin: short and plain. */
 export const TENANT_ID_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
 export const isTenantId = (s: string): boolean => new RegExp(TENANT_ID_PATTERN).test(s);
+
+/** A client's key (idempotency key, deposit reference) as its tenant sent it: stored behind `<tenant> ` for a non-default tenant; null for a flash-rent order's, which no client sent. */
+export function clientKey(stored: string | null): string | null {
+  if (stored === null) return null;
+  const space = stored.indexOf(' ');
+  if (space < 0) return stored;
+  return stored.startsWith('flash ') ? null : stored.slice(space + 1);
+}

@@ -1,6 +1,7 @@
 import type { Db, DbHandle } from '../db/connect.js';
 import { markChainDepositCredited, recordChainDeposit } from '../db/chain-deposits.js';
 import { depositAddressOwners } from '../db/deposit-addresses.js';
+import { recordDepositWebhook } from '../db/webhook-outbox.js';
 import { creditArrived, insertLedgerEntry } from '../db/users.js';
 import { isCurrency } from '../domain/currency.js';
 
@@ -68,5 +69,6 @@ async function credit(tx: DbHandle, d: ChainDeposit, minimums: { TRX: bigint; US
     reference: chainDepositReference(d.txid, d.eventIndex),
   });
   await markChainDepositCredited(tx, id, entry.id);
+  await recordDepositWebhook(tx, entry, { txid: d.txid, eventIndex: d.eventIndex, address: d.address });
   return 'credited';
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../db/connect.js';
 import { isUniqueViolation } from '../db/errors.js';
+import { recordDepositWebhook } from '../db/webhook-outbox.js';
 import {
   balanceOf,
   creditDeposit,
@@ -63,6 +64,7 @@ export async function deposit(db: Db, input: DepositInput): Promise<DepositResul
         balanceAfterSun: balanceOf(balances, input.currency),
         reference: input.reference,
       });
+      await recordDepositWebhook(trx, entry);
       return { entry, balances, created: true };
     });
   } catch (err) {

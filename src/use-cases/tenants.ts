@@ -16,8 +16,9 @@ import {
   type ApiKey,
   type Tenant,
 } from '../db/tenants.js';
-import { notFound } from '../domain/errors.js';
-import { DEFAULT_TENANT } from '../domain/tenant.js';
+import { invalid, notFound } from '../domain/errors.js';
+import { checkWebhookUrl, setWebhook } from './webhooks.js';
+import { clientKey, DEFAULT_TENANT } from '../domain/tenant.js';
 
 /** What an API key is stored as: its sha256, hex. */
 export const keyHash = (key: string) => createHash('sha256').update(key).digest('hex');
@@ -33,6 +34,8 @@ export interface CreatedKey {
   tenant: Tenant;
   /** Shown once: only its hash is kept. */
   key: string;
+  /** With a webhook URL for a new tenant: its signing secret, shown once. */
+  signingSecret: string | null;
 }
 
 /**
@@ -40,19 +43,28 @@ export interface CreatedKey {
  * existing one (another key for the same business, e.g. to rotate without
  * downtime).
  */
-export async function createApiKey(db: Db, input: { name: string; tenantId?: string | undefined; rateLimit?: number | null | undefined }): Promise<CreatedKey> {
+export async function createApiKey(
+  db: Db,
+  input: { name: string; tenantId?: string | undefined; rateLimit?: number | null | undefined; webhook?: { url: string; allowPrivate: boolean } | undefined },
+): Promise<CreatedKey> {
   const { key, hash, prefix } = newKey();
+  if (input.webhook !== undefined && input.tenantId !== undefined) {
+    throw invalid('invalid_field', 'webhook_url is for a new tenant; set an existing tenant\'s with PUT /api/admin/tenants/:id/webhook');
+  }
+  if (input.webhook !== undefined) checkWebhookUrl(input.webhook.url, input.webhook.allowPrivate);
   return db.transaction(async (tx) => {
     let tenant: Tenant;
+    let signingSecret: string | null = null;
     if (input.tenantId !== undefined) {
       const found = await findTenant(tx, input.tenantId);
       if (found === undefined) throw notFound('tenant');
       tenant = found;
     } else {
       tenant = await insertTenant(tx, { id: `t_${uuidv7().replace(/-/g, '').slice(-16)}`, name: input.name });
+      if (input.webhook !== undefined) ({ tenant, signingSecret } = await setWebhook(tx, tenant.id, input.webhook.url, input.webhook.allowPrivate));
     }
     const apiKey = await insertApiKey(tx, { id: uuidv7(), tenantId: tenant.id, name: input.name, keyHash: hash, keyPrefix: prefix, rateLimit: input.rateLimit });
-    return { apiKey, tenant, key };
+    return { apiKey, tenant, key, signingSecret };
   });
 }
 
@@ -115,10 +127,4 @@ export async function orderIsTenants(db: DbHandle, tenantId: string, order: Pick
  */
 export const scopedKey = <K extends string | null>(tenantId: string, key: K): K => (key === null || tenantId === DEFAULT_TENANT ? key : (`${tenantId} ${key}` as K));
 
-/** The key as its tenant sent it (null for a flash-rent order's, which no client sent). */
-export function clientKey(stored: string | null): string | null {
-  if (stored === null) return null;
-  const space = stored.indexOf(' ');
-  if (space < 0) return stored;
-  return stored.startsWith('flash ') ? null : stored.slice(space + 1);
-}
+export { clientKey };

@@ -27,6 +27,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { MIGRATIONS } from '../../src/db/migrations/index.js';
 import { CHAIN_TX_KINDS, CHAIN_TX_STATUSES, LEDGER_KINDS } from '../../src/db/schema.js';
 import { ORDER_STATUSES } from '../../src/domain/order-status.js';
+import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '../../src/domain/webhook-events.js';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 import { SHIPPED_001, SHIPPED_002 } from './fixtures/shipped-001-002.js';
 
@@ -302,6 +303,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(await checkedValues(db, 'ledger_entries', 'ledger_kind_known'), declared(LEDGER_KINDS));
         assert.deepEqual(await checkedValues(db, 'chain_transactions', 'chain_tx_kind_known'), declared(CHAIN_TX_KINDS));
         assert.deepEqual(await checkedValues(db, 'chain_transactions', 'chain_tx_status_known'), declared(CHAIN_TX_STATUSES));
+        assert.deepEqual(await checkedValues(db, 'webhook_events', 'webhook_events_type_known'), declared(WEBHOOK_EVENT_TYPES));
+        assert.deepEqual(await checkedValues(db, 'webhook_events', 'webhook_events_status_known'), declared(WEBHOOK_DELIVERY_STATUSES));
       } finally {
         await db.close();
       }

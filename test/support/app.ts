@@ -88,7 +88,7 @@ export async function createTestApp(
 /** Row counts of every table: "nothing written" is asserted by comparing two of these. */
 export async function tableCounts(db: Db): Promise<Record<string, bigint>> {
   const out: Record<string, bigint> = {};
-  for (const table of ['users', 'ledger_entries', 'orders', 'order_events', 'deposit_addresses', 'chain_deposits', 'flash_payments', 'saved_addresses', 'receiver_energy', 'tenants', 'api_keys', 'tenant_users']) {
+  for (const table of ['users', 'ledger_entries', 'orders', 'order_events', 'deposit_addresses', 'chain_deposits', 'flash_payments', 'saved_addresses', 'receiver_energy', 'tenants', 'api_keys', 'tenant_users', 'webhook_events', 'webhook_attempts']) {
     const r = await sql<{ n: bigint }>`select cast(count(*) as bigint) as n from ${sql.table(table)}`.execute(db.kysely);
     out[table] = BigInt(r.rows[0]!.n);
   }

@@ -349,6 +349,8 @@ export interface Tenant {
   name: string;
   /** keys not revoked */
   live_keys: number;
+  /** where its webhook events go (never its signing secret) */
+  webhook_url: string | null;
   created_at: string;
 }
 

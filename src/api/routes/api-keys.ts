@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { listApiKeys, listTenants, type ApiKey } from '../../db/tenants.js';
 import { MAX_RATE_LIMIT } from '../../config.js';
+import { WEBHOOK_URL_MAX_LENGTH } from '../../domain/webhook-url.js';
 import { createApiKey, revokeKey, rotateKey, setKeyRateLimit } from '../../use-cases/tenants.js';
 import type { ApiContext } from '../context.js';
 import { ErrorBody } from '../schemas.js';
@@ -28,6 +29,13 @@ const RateLimit = Nullable(
   Type.Integer({ minimum: 1, maximum: MAX_RATE_LIMIT, description: `requests a minute, 1 to ${MAX_RATE_LIMIT}; null: RATE_LIMIT_PER_MIN` }),
 );
 const IssuedKeyBody = Type.Intersect([ApiKeyBody, Type.Object({ key: Type.String({ description: 'the key: shown this once, only its hash is kept' }) })]);
+const NewKeyBody = Type.Intersect([
+  ApiKeyBody,
+  Type.Object({
+    key: Type.String({ description: 'the key: shown this once, only its hash is kept' }),
+    signing_secret: Type.Union([Type.String(), Type.Null()], { description: "with webhook_url: the new tenant's webhook signing secret, shown this once; otherwise null" }),
+  }),
+]);
 
 function keyView(k: ApiKey): Static<typeof ApiKeyBody> {
   return {
@@ -44,7 +52,13 @@ function keyView(k: ApiKey): Static<typeof ApiKeyBody> {
 }
 
 export const TenantBody = Type.Object(
-  { id: Type.String(), name: Type.String(), live_keys: Type.Integer({ description: 'keys not revoked' }), created_at: Type.String({ format: 'date-time' }) },
+  {
+    id: Type.String(),
+    name: Type.String(),
+    live_keys: Type.Integer({ description: 'keys not revoked' }),
+    webhook_url: Type.Union([Type.String(), Type.Null()], { description: 'where its webhook events go (never its signing secret)' }),
+    created_at: Type.String({ format: 'date-time' }),
+  },
   { $id: 'Tenant' },
 );
 
@@ -67,16 +81,25 @@ export function apiKeyRoutes(app: TypedApp, ctx: ApiContext): void {
             name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\x00-\\x1f\\x7f]+$', description: "who it is for (a bot, a shop); a new tenant is named after it" }),
             tenant_id: Type.Optional(Type.String({ maxLength: 64, description: 'add the key to this tenant instead of making a new one' })),
             rate_limit: Type.Optional(RateLimit),
+            webhook_url: Type.Optional(
+              Type.String({ minLength: 1, maxLength: WEBHOOK_URL_MAX_LENGTH, description: "a new tenant's webhook URL (http or https; not a loopback or private address unless WEBHOOK_ALLOW_PRIVATE=true)" }),
+            ),
           },
           { additionalProperties: false },
         ),
-        response: { 201: IssuedKeyBody, '4xx': ErrorBody },
+        response: { 201: NewKeyBody, '4xx': ErrorBody },
       },
     },
     async (request, reply) => {
-      const { apiKey, key } = await createApiKey(ctx.db, { name: request.body.name, tenantId: request.body.tenant_id, rateLimit: request.body.rate_limit });
-      request.log.info({ keyId: apiKey.id, tenant: apiKey.tenant_id, prefix: apiKey.key_prefix }, 'API key issued');
-      return reply.code(201).send({ ...keyView(apiKey), key });
+      const { webhook_url: url } = request.body;
+      const { apiKey, key, signingSecret } = await createApiKey(ctx.db, {
+        name: request.body.name,
+        tenantId: request.body.tenant_id,
+        rateLimit: request.body.rate_limit,
+        webhook: url === undefined ? undefined : { url, allowPrivate: ctx.config.webhooks.allowPrivate },
+      });
+      request.log.info({ keyId: apiKey.id, tenant: apiKey.tenant_id, prefix: apiKey.key_prefix, webhook: url !== undefined }, 'API key issued');
+      return reply.code(201).send({ ...keyView(apiKey), key, signing_secret: signingSecret });
     },
   );
 
@@ -159,6 +182,7 @@ export function apiKeyRoutes(app: TypedApp, ctx: ApiContext): void {
           id: t.id,
           name: t.name,
           live_keys: keys.filter((k) => k.tenant_id === t.id && k.revoked_at === null).length,
+          webhook_url: t.webhook_url,
           created_at: iso(t.created_at),
         })),
       };

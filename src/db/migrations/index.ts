@@ -11,6 +11,7 @@ import * as m008 from './008-flash-rent.js';
 import * as m009 from './009-order-cancel.js';
 import * as m010 from './010-saved-addresses.js';
 import * as m011 from './011-tenants-and-api-keys.js';
+import * as m012 from './012-webhooks.js';
 import * as m013 from './013-rate-limits.js';
 
 export interface Migration {
@@ -31,5 +32,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '009-order-cancel', up: m009.up },
   { name: '010-saved-addresses', up: m010.up },
   { name: '011-tenants-and-api-keys', up: m011.up },
+  { name: '012-webhooks', up: m012.up },
   { name: '013-rate-limits', up: m013.up },
 ];

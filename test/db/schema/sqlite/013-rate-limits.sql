@@ -357,7 +357,9 @@ CREATE TABLE "tenants" (
   "id" text primary key,
   "name" text not null,
   "created_at" bigint not null,
-  "updated_at" bigint not null
+  "updated_at" bigint not null,
+  "webhook_url" text,
+  "signing_secret" text
 );
 
 -- index sqlite_autoindex_tenants_1 on tenants (id): primary key, from the table definition
@@ -373,3 +375,53 @@ CREATE TABLE "users" (
 );
 
 -- index sqlite_autoindex_users_1 on users (id): primary key, from the table definition
+
+-- table webhook_attempts
+CREATE TABLE "webhook_attempts" (
+  "id" integer primary key autoincrement,
+  "event_id" text not null references "webhook_events" ("id"),
+  "url" text not null,
+  "worker" text not null,
+  "started_at" bigint not null,
+  "duration_ms" bigint not null,
+  "status_code" bigint,
+  "error" text
+);
+
+-- index webhook_attempts_event on webhook_attempts
+CREATE INDEX "webhook_attempts_event" on "webhook_attempts" ("event_id", "id");
+
+-- table webhook_events
+CREATE TABLE "webhook_events" (
+  "id" text primary key,
+  "tenant_id" text not null references "tenants" ("id"),
+  "type" text not null,
+  "payload" text not null,
+  "created_at" bigint not null,
+  "status" text not null,
+  "attempts" bigint default 0 not null,
+  "next_attempt_at" bigint,
+  "deadline_at" bigint not null,
+  "lease_owner" text,
+  "lease_until" bigint,
+  "lease_version" bigint default 0 not null,
+  "last_attempt_at" bigint,
+  "last_status_code" bigint,
+  "last_error" text,
+  "last_duration_ms" bigint,
+  "delivered_at" bigint,
+  "updated_at" bigint not null,
+  constraint "webhook_events_type_known" check (type in ('order.created', 'order.active', 'order.completed', 'order.failed', 'order.cancelled', 'deposit.credited')),
+  constraint "webhook_events_status_known" check (status in ('pending', 'delivered', 'failed'))
+);
+
+-- index sqlite_autoindex_webhook_events_1 on webhook_events (id): primary key, from the table definition
+
+-- index webhook_events_created on webhook_events
+CREATE INDEX "webhook_events_created" on "webhook_events" ("created_at");
+
+-- index webhook_events_due on webhook_events
+CREATE INDEX "webhook_events_due" on "webhook_events" ("next_attempt_at") where "status" = 'pending';
+
+-- index webhook_events_tenant on webhook_events
+CREATE INDEX "webhook_events_tenant" on "webhook_events" ("tenant_id", "id");

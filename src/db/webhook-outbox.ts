@@ -1,0 +1,305 @@
+import { sql, type Selectable } from 'kysely';
+import { DEFAULT_TENANT, clientKey } from '../domain/tenant.js';
+import { WEBHOOK_RETRY_WINDOW_MS, webhookBody, type WebhookDeliveryStatus, type WebhookEventType } from '../domain/webhook-events.js';
+import { dbNow } from './clock.js';
+import type { DbHandle } from './connect.js';
+import { uuidv7 } from './ids.js';
+import type { Order } from './orders.js';
+import type { WebhookAttemptsTable, WebhookEventsTable } from './schema.js';
+import type { LedgerEntry } from './users.js';
+
+export type WebhookEvent = Selectable<WebhookEventsTable>;
+export type WebhookAttempt = Selectable<WebhookAttemptsTable>;
+
+/**
+ * The outbox: an event is written in the transaction of the change it tells
+ * about (so it exists exactly when the change does), and only for a tenant
+ * that has a webhook URL at that moment. Workers deliver it afterwards.
+ */
+
+const iso = (ms: bigint | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+
+/** What a receiver learns of an order: the fields a client needs, under the tenant's own user id. */
+export function orderWebhookData(o: Order, owner: { tenantId: string; externalId: bigint }): Record<string, unknown> {
+  return {
+    id: o.id,
+    user_id: owner.externalId,
+    tenant_id: owner.tenantId,
+    status: o.status,
+    energy_amount: o.energy_amount,
+    duration: o.duration,
+    duration_seconds: o.duration_seconds,
+    receive_address: o.receive_address,
+    pay_currency: o.pay_currency,
+    price: o.price_sun.toString(),
+    client_order_id: clientKey(o.idempotency_key),
+    payment_txid: o.payment_txid,
+    delegate_txid: o.delegate_txid,
+    reclaim_txid: o.reclaim_txid,
+    delivered_energy: o.delivered_energy,
+    error_code: o.error_code,
+    error_message: o.error_message,
+    refunded: o.refunded_sun === null ? null : o.refunded_sun.toString(),
+    created_at: iso(o.created_at),
+    delegated_at: iso(o.delegated_at),
+    expires_at: iso(o.expires_at),
+    completed_at: iso(o.completed_at),
+    failed_at: iso(o.failed_at),
+  };
+}
+
+/** The tenant owning a users row, with its own id for the user, if that tenant has a webhook URL. */
+async function webhookOwner(db: DbHandle, userRow: bigint): Promise<{ tenantId: string; externalId: bigint } | undefined> {
+  if (userRow >= 0n) {
+    const t = await db.kysely.selectFrom('tenants').select('id').where('id', '=', DEFAULT_TENANT).where('webhook_url', 'is not', null).executeTakeFirst();
+    return t === undefined ? undefined : { tenantId: DEFAULT_TENANT, externalId: userRow };
+  }
+  const row = await db.kysely
+    .selectFrom('tenant_users as tu')
+    .innerJoin('tenants as t', 't.id', 'tu.tenant_id')
+    .select(['tu.tenant_id', 'tu.external_id'])
+    .where('tu.user_id', '=', userRow)
+    .where('t.webhook_url', 'is not', null)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { tenantId: row.tenant_id, externalId: row.external_id };
+}
+
+async function insertEvent(db: DbHandle, tenantId: string, type: WebhookEventType, data: Record<string, unknown>): Promise<string> {
+  const now = BigInt(Date.now());
+  const id = uuidv7(Number(now));
+  await db.kysely
+    .insertInto('webhook_events')
+    .values({
+      id,
+      tenant_id: tenantId,
+      type,
+      payload: webhookBody({ id, type, createdAtMs: now, data }),
+      created_at: dbNow(db.dialect),
+      status: 'pending',
+      next_attempt_at: dbNow(db.dialect),
+      deadline_at: sql<bigint>`${dbNow(db.dialect)} + ${BigInt(WEBHOOK_RETRY_WINDOW_MS)}`,
+      updated_at: dbNow(db.dialect),
+    })
+    .execute();
+  return id;
+}
+
+/** In the transaction that changed the order (after the change): its event, when its tenant has a webhook URL. */
+export async function recordOrderWebhook(db: DbHandle, orderId: string, type: WebhookEventType): Promise<void> {
+  const order = await db.kysely.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+  if (order === undefined) throw new Error(`webhook ${type}: order ${orderId} not found in its own transaction`);
+  const owner = await webhookOwner(db, order.user_id);
+  if (owner !== undefined) await insertEvent(db, owner.tenantId, type, orderWebhookData(order, owner));
+}
+
+/** In the transaction that credited a deposit: deposit.credited, when its tenant has a webhook URL. */
+export async function recordDepositWebhook(db: DbHandle, entry: LedgerEntry, chain?: { txid: string; eventIndex: number; address: string }): Promise<void> {
+  const owner = await webhookOwner(db, entry.user_id);
+  if (owner === undefined) return;
+  await insertEvent(db, owner.tenantId, 'deposit.credited', {
+    entry_id: entry.id.toString(),
+    user_id: owner.externalId,
+    tenant_id: owner.tenantId,
+    currency: entry.currency,
+    amount: entry.amount_sun.toString(),
+    balance_after: entry.balance_after_sun.toString(),
+    // As the tenant sent it; a transfer seen on chain is named by its txid instead.
+    reference: chain === undefined ? clientKey(entry.reference) : null,
+    txid: chain?.txid ?? null,
+    event_index: chain?.eventIndex ?? null,
+    deposit_address: chain?.address ?? null,
+    created_at: iso(entry.created_at),
+  });
+}
+
+// --- tenants' webhook settings ---
+
+/** Sets (or, with null, clears) a tenant's webhook URL; a secret given is stored only when the tenant has none. */
+export function setTenantWebhook(db: DbHandle, tenantId: string, url: string | null, secretIfNone: string | null) {
+  return db.kysely
+    .updateTable('tenants')
+    .set({
+      webhook_url: url,
+      ...(secretIfNone === null ? {} : { signing_secret: sql<string>`coalesce(signing_secret, ${secretIfNone})` }),
+      updated_at: dbNow(db.dialect),
+    })
+    .where('id', '=', tenantId)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function setSigningSecret(db: DbHandle, tenantId: string, secret: string) {
+  return db.kysely.updateTable('tenants').set({ signing_secret: secret, updated_at: dbNow(db.dialect) }).where('id', '=', tenantId).returningAll().executeTakeFirst();
+}
+
+/** Where a tenant's events go now, and with which key. */
+export function findTenantWebhook(db: DbHandle, tenantId: string): Promise<{ webhook_url: string | null; signing_secret: string | null } | undefined> {
+  return db.kysely.selectFrom('tenants').select(['webhook_url', 'signing_secret']).where('id', '=', tenantId).executeTakeFirst();
+}
+
+// --- delivery: claims fenced on a lease, as orders are ---
+
+function whereDue(db: DbHandle) {
+  const now = dbNow(db.dialect);
+  return sql<boolean>`status = 'pending' and next_attempt_at <= ${now} and (lease_until is null or lease_until < ${now})`;
+}
+
+/** Tenants with deliveries due, the longest-waiting first. */
+export async function dueWebhookTenants(db: DbHandle, limit: number): Promise<string[]> {
+  const rows = await db.kysely
+    .selectFrom('webhook_events')
+    .select(['tenant_id', (eb) => eb.fn.min('next_attempt_at').as('first')])
+    .where(whereDue(db))
+    .groupBy('tenant_id')
+    .orderBy('first')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.tenant_id);
+}
+
+/** Claims up to `limit` due deliveries of one tenant, oldest first, each with a lease and a version bump. */
+export function claimDueWebhooks(db: DbHandle, tenantId: string, owner: string, leaseMs: number, limit: number): Promise<WebhookEvent[]> {
+  return db.kysely
+    .updateTable('webhook_events')
+    .set((eb) => ({
+      lease_owner: owner,
+      lease_until: sql<bigint>`${dbNow(db.dialect)} + ${BigInt(leaseMs)}`,
+      lease_version: eb('lease_version', '+', 1n),
+    }))
+    .where('id', 'in', (eb) => {
+      const due = eb.selectFrom('webhook_events').select('id').where('tenant_id', '=', tenantId).where(whereDue(db)).orderBy('next_attempt_at').orderBy('id').limit(limit);
+      return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+    })
+    .where(whereDue(db))
+    .returningAll()
+    .execute();
+}
+
+export interface AttemptOutcome {
+  url: string;
+  worker: string;
+  startedAt: bigint;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  /** delivered, or pending again after `retryInMs` (failed when that passes the deadline), or failed now. */
+  next: { status: 'delivered' } | { status: 'pending'; retryInMs: number } | { status: 'failed' };
+}
+
+/**
+ * Records an attempt in the log and settles the delivery we hold, fenced on
+ * its lease (a redelivery or another worker that took it over wins: the
+ * attempt is logged all the same). Returns the row, or undefined when the
+ * lease was lost.
+ */
+export async function recordAttempt(db: DbHandle, held: WebhookEvent, a: AttemptOutcome): Promise<WebhookEvent | undefined> {
+  await db.kysely
+    .insertInto('webhook_attempts')
+    .values({
+      event_id: held.id,
+      url: a.url,
+      worker: a.worker,
+      started_at: a.startedAt,
+      duration_ms: BigInt(a.durationMs),
+      status_code: a.statusCode === null ? null : BigInt(a.statusCode),
+      error: a.error,
+    })
+    .execute();
+  const now = dbNow(db.dialect);
+  const retryAt = a.next.status === 'pending' ? sql<bigint>`${now} + ${BigInt(a.next.retryInMs)}` : null;
+  const status =
+    a.next.status === 'pending' ? sql<WebhookDeliveryStatus>`case when ${now} + ${BigInt(a.next.retryInMs)} > deadline_at then 'failed' else 'pending' end` : a.next.status;
+  return db.kysely
+    .updateTable('webhook_events')
+    .set((eb) => ({
+      status,
+      attempts: eb('attempts', '+', 1n),
+      // Released with a new version: whoever held it before can no longer write it.
+      lease_version: eb('lease_version', '+', 1n),
+      next_attempt_at: retryAt === null ? null : sql<bigint | null>`case when ${retryAt} > deadline_at then null else ${retryAt} end`,
+      lease_owner: null,
+      lease_until: null,
+      last_attempt_at: a.startedAt,
+      last_status_code: a.statusCode === null ? null : BigInt(a.statusCode),
+      last_error: a.error,
+      last_duration_ms: BigInt(a.durationMs),
+      delivered_at: a.next.status === 'delivered' ? now : null,
+      updated_at: now,
+    }))
+    .where('id', '=', held.id)
+    .where('lease_version', '=', held.lease_version)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+// --- the delivery log ---
+
+export interface DeliveryFilter {
+  tenantId?: string | undefined;
+  status?: WebhookDeliveryStatus | undefined;
+  type?: WebhookEventType | undefined;
+  /** Only events older than this one (paging newest first: ids sort by time). */
+  before?: string | undefined;
+  limit: number;
+}
+
+export function listWebhookEvents(db: DbHandle, f: DeliveryFilter): Promise<WebhookEvent[]> {
+  let q = db.kysely.selectFrom('webhook_events').selectAll();
+  if (f.tenantId !== undefined) q = q.where('tenant_id', '=', f.tenantId);
+  if (f.status !== undefined) q = q.where('status', '=', f.status);
+  if (f.type !== undefined) q = q.where('type', '=', f.type);
+  if (f.before !== undefined) q = q.where('id', '<', f.before);
+  return q.orderBy('id', 'desc').limit(f.limit).execute();
+}
+
+export function findWebhookEvent(db: DbHandle, id: string): Promise<WebhookEvent | undefined> {
+  return db.kysely.selectFrom('webhook_events').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function listWebhookAttempts(db: DbHandle, eventId: string): Promise<WebhookAttempt[]> {
+  return db.kysely.selectFrom('webhook_attempts').selectAll().where('event_id', '=', eventId).orderBy('id').execute();
+}
+
+/**
+ * Sends an event again, whatever became of it: due now, with a new retry
+ * window from now; a lease in flight is broken (its outcome is still logged).
+ */
+export function redeliverWebhookEvent(db: DbHandle, id: string): Promise<WebhookEvent | undefined> {
+  const now = dbNow(db.dialect);
+  return db.kysely
+    .updateTable('webhook_events')
+    .set((eb) => ({
+      status: 'pending',
+      attempts: 0n,
+      next_attempt_at: now,
+      deadline_at: sql<bigint>`${now} + ${BigInt(WEBHOOK_RETRY_WINDOW_MS)}`,
+      lease_owner: null,
+      lease_until: null,
+      lease_version: eb('lease_version', '+', 1n),
+      updated_at: now,
+    }))
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Deletes up to `limit` settled events (delivered or given up) created more
+ * than `ageMs` ago, with their attempts. Pending ones are never deleted.
+ * Returns how many events went.
+ */
+export async function pruneWebhookEvents(db: DbHandle, ageMs: number, limit: number): Promise<number> {
+  const old = await db.kysely
+    .selectFrom('webhook_events')
+    .select('id')
+    .where('status', 'in', ['delivered', 'failed'])
+    .where('created_at', '<', sql<bigint>`${dbNow(db.dialect)} - ${BigInt(ageMs)}`)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+  if (old.length === 0) return 0;
+  const ids = old.map((r) => r.id);
+  await db.kysely.deleteFrom('webhook_attempts').where('event_id', 'in', ids).execute();
+  await db.kysely.deleteFrom('webhook_events').where('id', 'in', ids).where('status', 'in', ['delivered', 'failed']).execute();
+  return ids.length;
+}
