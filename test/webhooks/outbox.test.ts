@@ -55,6 +55,20 @@ describeEachDialect('webhook outbox', (newApp) => {
     assert.equal((await t.db.kysely.selectFrom('tenants').select('webhook_url').where('id', '=', 'default').executeTakeFirstOrThrow()).webhook_url, null);
   });
 
+  test('when a pending order is cancelled, then order.cancelled is written with it (and nothing for a cancel refused)', async () => {
+    const a = await issue('shop', HOOK);
+    assert.equal((await topUp(a.tenant_id, 1, 100_000_000, 'c-1')).status, 201);
+    const placed = await order(a.key);
+    assert.equal(placed.status, 201);
+    const cancelled = await t.request({ method: 'POST', url: `/api/orders/${placed.body.id}/cancel`, headers: as(a.key) });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.equal(cancelled.body.status, 'cancelled');
+    // Asking again changes nothing: no second event.
+    assert.equal((await t.request({ method: 'POST', url: `/api/orders/${placed.body.id}/cancel`, headers: as(a.key) })).status, 200);
+    const types = (await events()).filter((e) => e.tenant_id === a.tenant_id).map((e) => e.type);
+    assert.deepEqual(types, ['deposit.credited', 'order.created', 'order.cancelled']);
+  });
+
   test('when a tenant is given its first webhook URL, then its signing secret is answered once; a new URL keeps it, rotation replaces it, and no list shows it', async () => {
     const a = await issue('shop', HOOK);
     assert.match(a.signing_secret, /^whsec_[0-9a-f]{64}$/);
