@@ -67,18 +67,38 @@ test('when the provider refuses for the rate, then the whole process pauses for 
   // for 1 s of chain time and says so ("suspended for 1s"), which the budget waits in wall time.
   const devnet = await startDevnet({ profile: 'trongrid', blockIntervalMs: 100, rateLimit: { perSecond: 5, suspendMs: 1000 } });
   try {
-    const waits: number[] = [];
     const pauses: number[] = [];
-    const budget = new RequestBudget(1000, { waited: (ms) => waits.push(ms) });
-    const gateway = new TronWebGateway(devnet.url, { timeoutMs: 5000, apiKey: 'burst', budget, observer: { rateLimited: (_e, ms) => pauses.push(ms) } });
+    const budget = new RequestBudget(1000);
+    let probe: Promise<number> | undefined;
+    const gateway = new TronWebGateway(devnet.url, {
+      timeoutMs: 5000,
+      apiKey: 'burst',
+      budget,
+      observer: {
+        rateLimited: (_e, ms) => {
+          pauses.push(ms);
+          // A request made the moment the first refusal comes back: it must wait the pause out
+          // rather than be sent into the suspension. (Its own answer may be another refusal on a
+          // machine slow enough to lag the devnet's chain clock; the wait is what is measured.)
+          if (probe === undefined) {
+            const sent = performance.now();
+            probe = gateway.delegatableSun(pool).then(
+              () => performance.now() - sent,
+              () => performance.now() - sent,
+            );
+          }
+        },
+      },
+    });
     const pool = devnet.accounts.pools[0]!.address;
     const results = await Promise.allSettled(Array.from({ length: 40 }, () => gateway.delegatableSun(pool)));
     const refused = results.filter((r) => r.status === 'rejected');
     assert.ok(refused.length > 0, 'the burst went over the limit');
     for (const r of refused) assert.ok((r as PromiseRejectedResult).reason instanceof RateLimitedError, String((r as PromiseRejectedResult).reason));
-    assert.ok(refused.length < 40 - 5, 'requests not yet sent when the refusal came waited instead of being refused');
     assert.ok(pauses.length > 0 && pauses.every((ms) => ms === 1000), `each refusal paused the budget for the 1 s it named: ${pauses.join()}`);
-    assert.ok(waits.some((ms) => ms >= 900), 'requests not yet sent waited out the pause');
+    assert.ok(probe !== undefined, 'a request was made during the pause');
+    const probeWaitedMs = await probe;
+    assert.ok(probeWaitedMs >= 900, `a request made during the pause waited it out (${Math.round(probeWaitedMs)} ms)`);
     // After the pause requests go again. (The devnet counts its suspension in chain time, which a
     // loaded machine can slow: a call may still meet it, and then the whole budget pauses again.)
     let again: bigint | undefined;
