@@ -10,7 +10,7 @@ import { FlashTableError, parseFlashTable, type FlashOffer, type FlashRentTerms 
  * Environment -> one typed, validated object. Nothing else in Joule reads
  * process.env. A bad value stops start-up with one line naming the variable.
  */
-export const ROLES = ['all', 'api', 'worker', 'devnet'] as const;
+export const ROLES = ['all', 'api', 'worker', 'devnet', 'bot'] as const;
 
 export const CRASH_POINTS = ['after-sign', 'after-broadcast', 'after-record'] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
@@ -72,6 +72,46 @@ export interface Config {
   metricsPublic: boolean;
   /** Role `worker`: serve GET /metrics on this port; undefined: no listener. */
   workerMetricsPort: number | undefined;
+  /** Role `bot` only: the Telegram bot, an API client of a Joule (undefined in every other role). */
+  bot: BotConfig | undefined;
+}
+
+/**
+ * Role `bot`: a Telegram bot that is one more client of Joule's HTTP API,
+ * with its own key (a tenant). It reads nothing of Joule but that API.
+ */
+export interface BotConfig {
+  /** TELEGRAM_BOT_TOKEN: a secret (it is the bot): never logged. */
+  token: string;
+  /** TELEGRAM_API_ROOT: the Bot API server (Telegram's, or a self-hosted one). */
+  apiRoot: string;
+  /** TELEGRAM_WEBHOOK_URL: receive updates at this https URL instead of long polling. */
+  webhookUrl: string | undefined;
+  /** TELEGRAM_WEBHOOK_SECRET: the secret_token Telegram sends with each webhook update; generated at start when unset. */
+  webhookSecret: string | undefined;
+  /** TELEGRAM_ADMIN_IDS: Telegram user ids that get /stats and alerts. */
+  adminIds: readonly number[];
+  /** JOULE_API_URL: the Joule the bot is a client of. */
+  jouleUrl: string;
+  /** JOULE_API_KEY: the bot's client key (its tenant); a secret. */
+  jouleKey: string;
+  /** JOULE_ADMIN_TOKEN: for /stats and alerts (needed with TELEGRAM_ADMIN_IDS); a secret. */
+  jouleAdminToken: string | undefined;
+  /** JOULE_WEBHOOK_SECRET: the tenant's webhook signing secret; set, order and deposit news come from Joule's webhooks. */
+  jouleWebhookSecret: string | undefined;
+  /** BOT_HOST and BOT_PORT: where the bot listens for Telegram's webhook and Joule's (only when either is used). */
+  host: string;
+  port: number;
+  /** BOT_STATUS_POLL_MS: how often an order in flight is read (without Joule webhooks; with them, 10 times slower, as a safety net). */
+  statusPollMs: number;
+  /** BOT_ALERT_POLL_MS: how often admins' alerts are checked. */
+  alertPollMs: number;
+  /** BOT_POOL_LOW_ENERGY: a pool with less energy available than this is "running dry". */
+  poolLowEnergy: bigint;
+  /** BOT_USER_RATE_PER_MIN: actions a minute one Telegram user may take. */
+  userRatePerMin: number;
+  /** JOULE_TIMEOUT_MS: one request to Joule. */
+  jouleTimeoutMs: number;
 }
 
 /** Delivery of tenants' webhook events (roles `all` and `worker`), and which URLs the API accepts. */
@@ -616,5 +656,60 @@ export function loadConfig(env: Env, argv: readonly string[] = []): Config {
     },
     metricsPublic: bool(env, 'METRICS_PUBLIC', false),
     workerMetricsPort: env.WORKER_METRICS_PORT?.trim() ? Number(integer(env, 'WORKER_METRICS_PORT', 0n, 0n, 65_535n)) : undefined,
+    bot: role === 'bot' ? parseBot(env) : undefined,
+  };
+}
+
+function httpUrl(env: Env, name: string, fallback: string | undefined, https = false): string | undefined {
+  const raw = env[name]?.trim() || fallback;
+  if (raw === undefined) return undefined;
+  const pattern = https ? /^https:\/\/[^\s]+$/ : /^https?:\/\/[^\s]+$/;
+  if (!pattern.test(raw)) throw new ConfigError(name, `must be an ${https ? 'https' : 'http(s)'} URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
+function secret(env: Env, name: string, minLength: number): string | undefined {
+  const value = env[name]?.trim();
+  if (value === undefined || value === '') return undefined;
+  // Secrets: the message says what is wrong, never what the value is.
+  if (value.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters`);
+  return value;
+}
+
+function parseBot(env: Env): BotConfig {
+  const token = env.TELEGRAM_BOT_TOKEN?.trim();
+  if (!token) throw new ConfigError('TELEGRAM_BOT_TOKEN', 'is required for role bot (the token @BotFather gave the bot)');
+  if (!/^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$/.test(token)) throw new ConfigError('TELEGRAM_BOT_TOKEN', 'is not a bot token (<digits>:<at least 20 letters, digits, _ or ->)');
+  const jouleKey = secret(env, 'JOULE_API_KEY', MIN_KEY_LENGTH);
+  if (jouleKey === undefined) throw new ConfigError('JOULE_API_KEY', 'is required for role bot: a client key made with POST /api/admin/api-keys');
+  const adminIds = list(env, 'TELEGRAM_ADMIN_IDS', '').map((id) => {
+    if (!/^[0-9]{1,15}$/.test(id)) throw new ConfigError('TELEGRAM_ADMIN_IDS', `"${id}" is not a Telegram user id`);
+    return Number(id);
+  });
+  const jouleAdminToken = secret(env, 'JOULE_ADMIN_TOKEN', 16);
+  if (adminIds.length > 0 && jouleAdminToken === undefined) {
+    throw new ConfigError('JOULE_ADMIN_TOKEN', 'is required with TELEGRAM_ADMIN_IDS: /stats and alerts read admin endpoints');
+  }
+  const webhookSecret = env.TELEGRAM_WEBHOOK_SECRET?.trim() || undefined;
+  if (webhookSecret !== undefined && !/^[A-Za-z0-9_-]{16,256}$/.test(webhookSecret)) {
+    throw new ConfigError('TELEGRAM_WEBHOOK_SECRET', 'must be 16 to 256 letters, digits, _ or - (what Telegram allows as secret_token)');
+  }
+  return {
+    token,
+    apiRoot: httpUrl(env, 'TELEGRAM_API_ROOT', 'https://api.telegram.org')!,
+    webhookUrl: httpUrl(env, 'TELEGRAM_WEBHOOK_URL', undefined, true),
+    webhookSecret,
+    adminIds,
+    jouleUrl: httpUrl(env, 'JOULE_API_URL', 'http://127.0.0.1:8002')!,
+    jouleKey,
+    jouleAdminToken,
+    jouleWebhookSecret: secret(env, 'JOULE_WEBHOOK_SECRET', 16),
+    host: text(env, 'BOT_HOST', '127.0.0.1'),
+    port: Number(integer(env, 'BOT_PORT', 8003n, 0n, 65_535n)),
+    statusPollMs: ms(env, 'BOT_STATUS_POLL_MS', 3000, 100, 600_000),
+    alertPollMs: ms(env, 'BOT_ALERT_POLL_MS', 30_000, 100, 3_600_000),
+    poolLowEnergy: integer(env, 'BOT_POOL_LOW_ENERGY', 1_000_000n, 0n, 10n ** 15n),
+    userRatePerMin: ms(env, 'BOT_USER_RATE_PER_MIN', 30, 1, 10_000),
+    jouleTimeoutMs: ms(env, 'JOULE_TIMEOUT_MS', 10_000, 100, 120_000),
   };
 }

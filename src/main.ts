@@ -1,26 +1,38 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { SchemaTooNewError } from './db/migrate.js';
+import { startBot } from './bot/start-bot.js';
 import { main as devnetMain } from './devnet/cli.js';
 import { createJoule } from './joule.js';
+import { createLogger } from './observability/logger.js';
 
 /**
  * One binary, roles chosen at start (argument or JOULE_ROLE): `all`, `api`,
- * `worker` (built by createJoule in joule.ts) and `devnet`, the node
- * simulator on its own. This file only turns the process's environment into
+ * `worker` (built by createJoule in joule.ts), `devnet`, the node
+ * simulator on its own, and `bot`, the Telegram bot (a client of some
+ * Joule's HTTP API, nothing more). This file only turns the process's environment into
  * a configuration, starts the role, and stops it on a signal.
  */
 
 async function run(config: Config): Promise<void> {
   const joule = await createJoule(config);
   await joule.listen();
-  const { log } = joule;
+  stopOnSignal(joule.log, () => joule.close(), 'finishing in-flight requests and order steps');
+}
+
+async function runBot(config: Config): Promise<void> {
+  const log = createLogger(config.logLevel);
+  const bot = await startBot(config.bot!, log);
+  stopOnSignal(log, () => bot.close(), 'finishing the updates in hand');
+}
+
+function stopOnSignal(log: ReturnType<typeof createLogger>, close: () => Promise<void>, finishing: string): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: finishing in-flight requests and order steps');
+    log.info({ signal }, `shutting down: ${finishing}`);
     try {
-      await joule.close();
+      await close();
       log.info('stopped');
       process.exit(0);
     } catch (err) {
@@ -51,7 +63,9 @@ try {
 const started =
   config.role === 'devnet'
     ? devnetMain(process.argv.slice(2).filter((a) => a !== 'devnet'), config.chain.devnet).then(() => undefined)
-    : run(config);
+    : config.role === 'bot'
+      ? runBot(config)
+      : run(config);
 started.catch((err: unknown) => {
   if (err instanceof SchemaTooNewError) fail(err.message);
   // Settings that can only be checked against the pools (FLASH_RENT_ADDRESS).

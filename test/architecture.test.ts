@@ -25,11 +25,13 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   // Outbox delivery: reads and settles events in the database, signs and POSTs them.
   webhooks: ['domain', 'config', 'db', 'observability'],
   'admin-token': ['config', 'observability'],
+  // The Telegram bot is a client of Joule's HTTP API: it shares pure domain rules (addresses, signatures), never the database or the engine.
+  bot: ['domain', 'config', 'observability'],
   // The node simulator is a world of its own: it knows nothing of Joule.
   devnet: [],
   // The composition root wires every room; main.ts only starts it (or the devnet).
   joule: ['domain', 'config', 'db', 'observability', 'use-cases', 'chain', 'dispatch', 'engine', 'api', 'admin-token', 'devnet', 'webhooks'],
-  main: ['config', 'db', 'devnet', 'joule'],
+  main: ['config', 'db', 'devnet', 'joule', 'bot', 'observability'],
 };
 
 /** Packages only one room may use: SQL stays in db/, Redis in dispatch/, TronWeb in chain/ (and the devnet's own). */
@@ -41,6 +43,8 @@ const PACKAGE_OWNERS: Readonly<Record<string, readonly string[]>> = {
   ioredis: ['dispatch'],
   tronweb: ['chain', 'devnet'],
   fastify: ['api', 'devnet', 'joule'],
+  grammy: ['bot'],
+  qrcode: ['bot'],
 };
 
 function sourceFiles(dir: string): string[] {

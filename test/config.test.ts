@@ -294,3 +294,33 @@ test('CLIENT_AUTH=keys without API_KEYS: clients need keys made in the database,
   assert.equal(c.clientAuth, 'keys');
   assert.deepEqual(c.apiKeys, []);
 });
+
+test('role bot needs its Telegram token and its Joule key, and refuses with one line naming the variable; secrets never appear in the message', () => {
+  const token = '123456789:abcdefghijklmnopqrstuvwxyz';
+  const key = 'jk_0123456789abcdef0123';
+  const base = { JOULE_ROLE: 'bot', TELEGRAM_BOT_TOKEN: token, JOULE_API_KEY: key };
+  const bot = loadConfig(base).bot!;
+  assert.equal(bot.apiRoot, 'https://api.telegram.org');
+  assert.equal(bot.jouleUrl, 'http://127.0.0.1:8002');
+  assert.equal(bot.webhookUrl, undefined, 'long polling unless a webhook URL is set');
+  assert.equal(loadConfig({}).bot, undefined, 'other roles read no bot settings');
+  const refusals: Array<[Record<string, string>, string]> = [
+    [{ JOULE_ROLE: 'bot', JOULE_API_KEY: key }, 'TELEGRAM_BOT_TOKEN'],
+    [{ ...base, TELEGRAM_BOT_TOKEN: 'not a token' }, 'TELEGRAM_BOT_TOKEN'],
+    [{ JOULE_ROLE: 'bot', TELEGRAM_BOT_TOKEN: token }, 'JOULE_API_KEY'],
+    [{ ...base, JOULE_API_KEY: 'short' }, 'JOULE_API_KEY'],
+    [{ ...base, TELEGRAM_ADMIN_IDS: '42' }, 'JOULE_ADMIN_TOKEN'],
+    [{ ...base, TELEGRAM_ADMIN_IDS: '42,@ops' }, 'TELEGRAM_ADMIN_IDS'],
+    [{ ...base, TELEGRAM_WEBHOOK_URL: 'http://bot.example.com/telegram' }, 'TELEGRAM_WEBHOOK_URL'],
+    [{ ...base, TELEGRAM_WEBHOOK_SECRET: 'has spaces in it, not allowed' }, 'TELEGRAM_WEBHOOK_SECRET'],
+    [{ ...base, JOULE_API_URL: 'localhost:8002' }, 'JOULE_API_URL'],
+    [{ ...base, JOULE_WEBHOOK_SECRET: 'short' }, 'JOULE_WEBHOOK_SECRET'],
+  ];
+  for (const [env, variable] of refusals) {
+    assert.throws(
+      () => loadConfig(env),
+      (err: unknown) => err instanceof ConfigError && err.variable === variable && !err.message.includes(key) && !err.message.slice(variable.length).includes(token),
+      `${variable} in ${JSON.stringify(env)}`,
+    );
+  }
+});

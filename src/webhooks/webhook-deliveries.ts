@@ -13,7 +13,7 @@ import { backoffMs } from '../domain/backoff.js';
 import { WEBHOOK_MAX_BACKOFF_MS, WEBHOOK_RETENTION_MS } from '../domain/webhook-events.js';
 import type { Logger } from '../observability/logger.js';
 import { postWebhook, type PostResult } from './post.js';
-import { signatureHeader } from './signature.js';
+import { signatureHeader } from '../domain/webhook-signature.js';
 
 /** How often settled events past their retention are looked for. */
 const PRUNE_EVERY_MS = 60 * 60 * 1000;

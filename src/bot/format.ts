@@ -1,0 +1,42 @@
+import { sunToTrx } from '../domain/amounts.js';
+
+/** Energy as people read it: 65,000. */
+export function energyText(amount: number | bigint | string): string {
+  return BigInt(amount).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** A preset's button: 65K, 1M. */
+export function energyShort(amount: number): string {
+  if (amount >= 1_000_000 && amount % 100_000 === 0) return `${amount / 1_000_000}M`;
+  if (amount >= 1000 && amount % 1000 === 0) return `${amount / 1000}K`;
+  return energyText(amount);
+}
+
+/**
+ * What a user types for an amount of energy: 65000, 65,000, 65 000, 65k,
+ * 1.5m. Undefined for anything else (a whole number must come out).
+ */
+export function parseEnergyInput(text: string): number | undefined {
+  const m = /^([0-9]+(?:\.[0-9]+)?)\s*([km]?)$/i.exec(text.trim().replace(/[\s,_]/g, ''));
+  if (!m) return undefined;
+  const scale = { '': 1, k: 1000, m: 1_000_000 }[m[2]!.toLowerCase() as '' | 'k' | 'm'];
+  const value = Number(m[1]) * scale;
+  return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+
+/** TXYZ12…89ab: enough to recognise an address on a phone. */
+export function shortAddress(address: string): string {
+  return address.length > 14 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
+}
+
+/** An order's id as the bot shows it: its first 8 characters. */
+export const shortId = (id: string): string => id.slice(0, 8);
+
+/** TRX from a sun string, exactly. */
+export const trxOf = (sun: string | bigint): string => sunToTrx(BigInt(sun));
+
+/** 2026-12-01 14:05 (UTC). */
+export function timeText(iso: string): string {
+  return iso.slice(0, 16).replace('T', ' ');
+}
+

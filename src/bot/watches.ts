@@ -1,0 +1,150 @@
+/**
+ * Messages that follow what happens in Joule: an order's message, edited in
+ * place as the order moves (pending -> delegating -> active -> completed),
+ * and a balance screen, edited when a deposit is credited. News comes from
+ * the tenant's signed webhooks when the bot has their secret (`push`), and
+ * from reading the order or the balance every `pollMs` otherwise; with
+ * webhooks the reads go on ten times slower, as a safety net for an event
+ * lost on the way. Watches live in this process: a restarted bot stops
+ * editing old messages (/start and "My orders" show the truth again).
+ */
+import type { Logger } from '../observability/logger.js';
+import { trxOf } from './format.js';
+import { t, type Language } from './i18n.js';
+import { JouleRefused, type JouleClient, type OrderView, type UserBalances } from './joule-client.js';
+import { balanceScreen, isFinal, orderScreen, type Screen } from './screens.js';
+
+/** Where a message is, and how to change it: the bot's Telegram side. */
+export interface MessageSink {
+  edit(chatId: number, messageId: number, screen: Screen): Promise<void>;
+  send(chatId: number, text: string): Promise<void>;
+}
+
+interface OrderWatch {
+  chatId: number;
+  messageId: number;
+  lang: Language;
+  shown: string;
+}
+
+interface BalanceWatch {
+  chatId: number;
+  messageId: number;
+  lang: Language;
+  userId: number;
+  depositAddress: string | undefined;
+  balances: UserBalances;
+  until: number;
+}
+
+/** A balance screen is watched this long after it was shown. */
+const BALANCE_WATCH_MS = 30 * 60_000;
+
+export class Watches {
+  private readonly orders = new Map<string, OrderWatch>();
+  private readonly balances = new Map<number, BalanceWatch>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly joule: JouleClient,
+    private readonly sink: MessageSink,
+    private readonly log: Logger,
+    private readonly pollMs: number,
+  ) {}
+
+  start(): void {
+    this.schedule();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  get watching(): { orders: number; balances: number } {
+    return { orders: this.orders.size, balances: this.balances.size };
+  }
+
+  /** Follow an order whose message `order` was just rendered into. */
+  watchOrder(order: OrderView, at: { chatId: number; messageId: number; lang: Language }): void {
+    if (isFinal(order.status)) return;
+    this.orders.set(order.id, { ...at, shown: orderScreen(at.lang, order).text });
+  }
+
+  watchBalance(at: { chatId: number; messageId: number; lang: Language; userId: number; depositAddress: string | undefined; balances: UserBalances }): void {
+    this.balances.set(at.userId, { ...at, until: Date.now() + BALANCE_WATCH_MS });
+  }
+
+  /** Whether this message is the balance screen being watched for the user (a Refresh, not a new screen). */
+  watchesBalance(userId: number, messageId: number): boolean {
+    return this.balances.get(userId)?.messageId === messageId;
+  }
+
+  /** An order as a webhook or a read says it is now: its message is edited if it changed. */
+  async orderSeen(order: OrderView): Promise<void> {
+    const watch = this.orders.get(order.id);
+    if (!watch) return;
+    if (isFinal(order.status)) this.orders.delete(order.id);
+    const screen = orderScreen(watch.lang, order);
+    if (screen.text === watch.shown) return;
+    watch.shown = screen.text;
+    await this.sink.edit(watch.chatId, watch.messageId, screen);
+  }
+
+  /** A deposit was credited to `userId` (a webhook said so): its balance screen is read again now. */
+  async depositSeen(userId: number): Promise<void> {
+    const watch = this.balances.get(userId);
+    if (watch) await this.refreshBalance(watch);
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.running = this.poll().finally(() => {
+        this.running = undefined;
+        this.schedule();
+      });
+    }, this.pollMs);
+  }
+
+  private async poll(): Promise<void> {
+    for (const id of [...this.orders.keys()]) {
+      if (this.closed) return;
+      try {
+        await this.orderSeen(await this.joule.order(id));
+      } catch (err) {
+        // The order is gone for this key (a revoked or rotated key answers 401 for all): stop following it.
+        if (err instanceof JouleRefused && err.status === 404) this.orders.delete(id);
+        this.log.warn({ order_id: id, err: (err as Error).message }, 'bot: could not read a watched order');
+      }
+    }
+    const now = Date.now();
+    for (const watch of [...this.balances.values()]) {
+      if (this.closed) return;
+      if (now > watch.until) {
+        this.balances.delete(watch.userId);
+        continue;
+      }
+      try {
+        await this.refreshBalance(watch);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'bot: could not read a watched balance');
+      }
+    }
+  }
+
+  private async refreshBalance(watch: BalanceWatch): Promise<void> {
+    const now = await this.joule.balances(watch.userId);
+    const before = watch.balances;
+    if (now.balance_sun === before.balance_sun && now.balance_micro_usdt === before.balance_micro_usdt) return;
+    watch.balances = now;
+    await this.sink.edit(watch.chatId, watch.messageId, balanceScreen(watch.lang, now, watch.depositAddress));
+    const trxIn = BigInt(now.balance_sun) - BigInt(before.balance_sun);
+    const usdtIn = BigInt(now.balance_micro_usdt) - BigInt(before.balance_micro_usdt);
+    if (trxIn > 0n) await this.sink.send(watch.chatId, t(watch.lang, 'balance.credited', { amount: trxOf(trxIn), currency: 'TRX' }));
+    if (usdtIn > 0n) await this.sink.send(watch.chatId, t(watch.lang, 'balance.credited', { amount: trxOf(usdtIn), currency: 'USDT' }));
+  }
+}

@@ -1,0 +1,380 @@
+// The Telegram bot against a real Bot API server (the telegram-test-api
+// emulator) and a real Joule (devnet + engine + API over HTTP): people tap
+// and type as they would in Telegram, and the tests read what the bot shows.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { TronWeb } from 'tronweb';
+import { startBot, type RunningBot } from '../../src/bot/start-bot.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { ADMIN_TOKEN } from '../support/app.js';
+import { ARTIFACTS } from '../support/browser.js';
+import { TEST_XPUB } from '../support/deposit-keys.js';
+import { startStack, until, type Stack } from '../support/stack.js';
+import { BOT_TOKEN, freePort, startTelegram, type BotMessage, type Telegram, type TelegramUser } from '../support/telegram.js';
+
+let stack: Stack;
+let telegram: Telegram;
+let jouleUrl: string;
+let botKey: string;
+let tenantId: string;
+const bots: RunningBot[] = [];
+
+async function admin(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${jouleUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json = await res.json();
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** The bot's tenant's orders for one Telegram user, as Joule has them. */
+async function ordersOf(userId: number): Promise<any[]> {
+  return (await admin('GET', `/api/orders?tenant_id=${tenantId}&user_id=${userId}`)).orders;
+}
+
+async function fund(userId: number, trx: number): Promise<void> {
+  await admin('POST', `/api/users/${userId}/deposits`, { amount_sun: String(trx * 1_000_000), reference: `fund-${userId}-${Date.now()}`, tenant_id: tenantId });
+}
+
+async function runBot(env: Record<string, string> = {}): Promise<RunningBot> {
+  const config = loadConfig({
+    JOULE_ROLE: 'bot',
+    TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+    TELEGRAM_API_ROOT: telegram.apiRoot,
+    JOULE_API_URL: jouleUrl,
+    JOULE_API_KEY: botKey,
+    BOT_STATUS_POLL_MS: '200',
+    BOT_PORT: '0',
+    ...env,
+  });
+  const bot = await startBot(config.bot!, botLog());
+  bots.push(bot);
+  return bot;
+}
+
+/** BOT_TEST_LOG=debug shows the bot's log. */
+const botLog = () => createLogger((process.env.BOT_TEST_LOG as 'debug' | undefined) ?? 'silent');
+
+const pool = () => stack.devnet.accounts.pools[0]!.address;
+
+before(async () => {
+  stack = await startStack({
+    env: { DEPOSIT_XPUB: TEST_XPUB, PORT: '0', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_BASE_MS: '100' },
+    envFor: (devnet) => ({ USDT_ESTIMATE_FROM: devnet.accounts.customers[0]!.address }),
+  });
+  jouleUrl = (await stack.joule.listen())!;
+  const key = await admin('POST', '/api/admin/api-keys', { name: 'telegram bot' });
+  botKey = key.key;
+  tenantId = key.tenant_id;
+  telegram = await startTelegram();
+  await runBot();
+});
+
+after(async () => {
+  for (const bot of bots) await bot.close();
+  await telegram?.close();
+  await stack?.close();
+});
+
+/** Each conversation as the emulator recorded it, for docs/BOT.md. */
+function writeTranscript(name: string, user: TelegramUser): void {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(join(ARTIFACTS, `bot-${name}.txt`), `${user.transcript()}\n`);
+}
+
+const newest = (user: TelegramUser): BotMessage => user.messages().at(-1)!;
+
+describe('the Telegram bot, against a Bot API server and a real Joule', () => {
+  test('a user saves an address, rents 65K for 1h to it, and sees the status message reach active with the delegation txid', async () => {
+    const alice = telegram.user({ id: 1001, firstName: 'Alice', languageCode: 'en' });
+    await fund(alice.id, 50);
+    await alice.send('/start');
+    const menu = await alice.waitForText('Welcome, Alice!');
+    assert.match(menu.text, /Your balance: 50 TRX/);
+
+    await alice.press(menu, 'My addresses');
+    const list = await alice.waitForText('Saved addresses (0/20)');
+    await alice.press(list, 'Add');
+    await alice.waitForText('Send the address');
+    const receiver = stack.customer(0);
+    await alice.send(`${receiver} Main wallet`);
+    await alice.waitForText('Saved Main wallet.');
+    const saved = await alice.waitForText('Saved addresses (1/20)');
+    assert.match(saved.text, new RegExp(`Main wallet: ${receiver}`));
+
+    await alice.press(saved, 'Menu');
+    await alice.press(await alice.waitForText('Welcome, Alice!'), 'Rent energy');
+    const card = await alice.waitForText('Cost:');
+    assert.match(card.text, /Duration: 1h/);
+    assert.match(card.text, /Energy: 65,000/);
+    assert.match(card.text, new RegExp(`Receiver: ${receiver}`), 'the saved address is the receiver');
+    const quote = (await (await fetch(`${jouleUrl}/api/prices/quote?energy_amount=65000&duration=1h`)).json()) as { price_decimal: string };
+    assert.match(card.text, new RegExp(`Cost: ${quote.price_decimal.replace('.', '\\.')} TRX`), "the cost is Joule's quote");
+
+    await alice.press(card, 'BUY');
+    const confirm = await alice.waitForText('paid from your balance?');
+    await alice.press(confirm, 'Confirm');
+    const active = await alice.waitFor((m) => m.messageId === confirm.messageId && m.text.includes('Status: ✅ active'), 'the order active', 30_000);
+    const [order] = await ordersOf(alice.id);
+    assert.equal(order.status, 'active');
+    assert.equal(order.energy_amount, 65_000);
+    assert.equal(order.receive_address, receiver);
+    assert.ok(active.text.includes(`Delegation: ${order.delegate_txid}`), active.text);
+    const delegations = await stack.chainTxs('DelegateResourceContract');
+    assert.ok(delegations.some((tx: any) => tx.txID === order.delegate_txid || tx.txid === order.delegate_txid), 'the txid shown is the delegation on chain');
+
+    // The last orders, and a cancel answered as Joule answers it.
+    await alice.send('/orders');
+    const orders = await alice.waitForText('Your last orders');
+    assert.match(orders.text, new RegExp(`${order.id.slice(0, 8)} ✅ active · 65,000 · 1h`));
+    await alice.press(orders, `Cancel ${order.id.slice(0, 8)}`);
+    const cancel = await alice.waitForText(new RegExp(`Order ${order.id.slice(0, 8)}(: | cannot be cancelled now: the delegation is locked)`));
+    const after = (await ordersOf(alice.id))[0];
+    if (cancel.text.includes('cannot be cancelled')) assert.equal(after.cancel_requested_at ?? null, null, cancel.text);
+    else assert.ok(after.cancel_requested_at || after.status === 'cancelled', cancel.text);
+
+    // Forgetting the saved address.
+    await alice.send('/addresses');
+    await alice.press(await alice.waitForText('Saved addresses (1/20)'), 'Main wallet');
+    await alice.waitForText('Deleted Main wallet.');
+    await alice.waitForText('Saved addresses (0/20)');
+    writeTranscript('english', alice);
+  });
+
+  test('when the balance is short, Confirm shows what to pay and the deposit address with its QR code; a deposit on chain updates the balance screen', async () => {
+    const bob = telegram.user({ id: 1002, firstName: 'Bob', languageCode: 'en' });
+    await bob.send('/rent');
+    await bob.waitForText('Cost:');
+    await bob.press(newest(bob), 'Another address');
+    await bob.waitForText('Send the TRON address');
+    await bob.send('not-an-address');
+    await bob.waitForText('That is not a TRON address');
+    await bob.send(stack.customer(1));
+    const estimate = await bob.waitForText('A USDT transfer to this address needs about');
+    assert.match(estimate.text, /needs about [0-9,]+ energy now/);
+    assert.ok(estimate.buttons.some((b) => /^Use [0-9,]+$/.test(b.text)), 'a button to rent just that');
+    const card = await bob.waitFor((m) => m.text.includes(`Receiver: ${stack.customer(1)}`), 'the typed receiver on the card');
+    await bob.press(card, 'BUY');
+    await bob.press(await bob.waitForText('paid from your balance?'), 'Confirm');
+    const short = await bob.waitForText('Your balance is 0 TRX');
+    assert.match(short.text, /this order costs [0-9.]+ TRX\. Pay [0-9.]+ TRX more/);
+    const balance = await bob.waitForText('Top up by sending TRX or USDT');
+    const address = ((await (await fetch(`${jouleUrl}/api/users/${bob.id}/deposit-address`, { headers: { authorization: `Bearer ${botKey}` } })).json()) as { address: string }).address;
+    assert.ok(balance.text.includes(address), 'the deposit screen shows the user’s own deposit address');
+    const photo = await until(async () => telegram.photos.find((p) => p.chatId === bob.id), (p) => p !== undefined, 'the QR code photo');
+    assert.equal(photo!.qr, address, 'the QR code holds the deposit address');
+    assert.deepEqual(await ordersOf(bob.id), [], 'no order was placed');
+
+    const payer = stack.devnet.accounts.customers[2]!;
+    const tronWeb = new TronWeb({ fullHost: stack.devnet.url, privateKey: payer.privateKey });
+    const sent = await tronWeb.trx.sendTransaction(address, 7_000_000);
+    assert.equal(sent.result, true);
+    const updated = await bob.waitFor((m) => m.messageId === balance.messageId && m.text.includes('TRX: 7'), 'the balance screen showing 7 TRX', 30_000);
+    assert.match(updated.text, /TRX: 7\n/);
+    await bob.waitForText('Deposit credited: +7 TRX.');
+  });
+
+  test('a Chinese client is answered in Chinese, and can switch to English', async () => {
+    const li = telegram.user({ id: 1003, firstName: '李', languageCode: 'zh-hans' });
+    await li.send('/start');
+    const menu = await li.waitForText('欢迎，李！');
+    assert.match(menu.text, /您的余额：0 TRX/);
+    assert.ok(menu.buttons.some((b) => b.text.includes('租用能量')));
+    await li.press(menu, '租用能量');
+    const card = await li.waitForText('费用：');
+    assert.match(card.text, /时长：1h/);
+    assert.match(card.text, /接收地址：未选择/);
+    await li.press(card, '购买');
+    // No receiver yet: the card stays, nothing is asked of Joule.
+    await li.press(card, '自定义数量');
+    await li.waitForText('请发送能量数量');
+    await li.send('130k');
+    await li.waitFor((m) => m.text.includes('能量：130,000'), 'the custom amount on the card');
+    await li.send('/language');
+    await li.waitForText('Language: English.');
+    await li.waitForText('Welcome, 李!');
+    writeTranscript('chinese', li);
+  });
+
+  test('the same confirmation delivered twice, or tapped twice, places one order', async () => {
+    const carol = telegram.user({ id: 1004, firstName: 'Carol', languageCode: 'en' });
+    await fund(carol.id, 50);
+    await carol.send('/rent');
+    const card = await carol.waitForText('Cost:');
+    await carol.press(card, 'Another address');
+    await carol.waitForText('Send the TRON address');
+    await carol.send(stack.customer(1));
+    await carol.press(await carol.waitFor((m) => m.text.includes(`Receiver: ${stack.customer(1)}`), 'the card'), 'BUY');
+    const confirm = await carol.waitForText('paid from your balance?');
+    const data = confirm.buttons.find((b) => b.text.includes('Confirm'))!.data;
+    await carol.pressData(confirm.messageId, data);
+    await carol.pressData(confirm.messageId, data);
+    await carol.waitFor((m) => m.messageId === confirm.messageId && m.text.includes('Order '), 'the order on the confirmation message');
+    await until(() => ordersOf(carol.id), (o) => o.length >= 1, 'the order');
+    // The second tap is answered by the first order (the key replays it); give it time to be handled.
+    await new Promise((r) => setTimeout(r, 1000));
+    const orders = await ordersOf(carol.id);
+    assert.equal(orders.length, 1, 'one order for two taps');
+    const user = await admin('GET', `/api/users/${carol.id}?tenant_id=${tenantId}`);
+    assert.equal(BigInt(user.balance_sun), 50_000_000n - BigInt(orders[0].price), 'charged once');
+  });
+
+  test('an update Telegram delivers twice to the webhook places one order; one without the secret token is refused', async () => {
+    const bot = await runBot({ TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram', TELEGRAM_WEBHOOK_SECRET: 'webhook-secret-0123456789' });
+    const dave = 1005;
+    await fund(dave, 50);
+    const update = {
+      update_id: 900_001,
+      callback_query: {
+        id: 'cb-1',
+        chat_instance: '1',
+        from: { id: dave, is_bot: false, first_name: 'Dave', language_code: 'en' },
+        message: { message_id: 777_001, date: 0, chat: { id: dave, type: 'private' }, text: 'confirm' },
+        data: `ok:65000:1h:${stack.customer(2)}`,
+      },
+    };
+    const post = (secret: string | undefined) =>
+      fetch(`${bot.listenerUrl}/telegram`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(secret === undefined ? {} : { 'x-telegram-bot-api-secret-token': secret }) },
+        body: JSON.stringify(update),
+      });
+    assert.equal((await post(undefined)).status, 401);
+    assert.equal((await post('wrong-secret-0123456789xx')).status, 401);
+    assert.deepEqual(await ordersOf(dave), [], 'a refused update placed nothing');
+    assert.equal((await post('webhook-secret-0123456789')).status, 200);
+    assert.equal((await post('webhook-secret-0123456789')).status, 200);
+    const orders = await ordersOf(dave);
+    assert.equal(orders.length, 1, 'one order for an update delivered twice');
+    assert.equal(orders[0].receive_address, stack.customer(2));
+  });
+
+  test('when Joule cannot be reached, the user is told so in their language, and no order is placed', async () => {
+    const down = await startTelegram();
+    try {
+      const config = loadConfig({
+        JOULE_ROLE: 'bot',
+        TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+        TELEGRAM_API_ROOT: down.apiRoot,
+        // Nothing listens here.
+        JOULE_API_URL: `http://127.0.0.1:${await freePort()}`,
+        JOULE_API_KEY: botKey,
+      });
+      const bot = await startBot(config.bot!, createLogger('silent'));
+      try {
+        const erin = down.user({ id: 1006, firstName: 'Erin', languageCode: 'en' });
+        await erin.send('/start');
+        await erin.waitForText('The rental service is not answering right now. Nothing was charged.');
+        await erin.pressData(4242, `ok:65000:1h:${stack.customer(0)}`);
+        await until(async () => erin.messages().filter((m) => m.text.includes('not answering')).length, (n) => n === 2, 'the same honest answer to Confirm');
+        assert.ok(!erin.messages().some((m) => /Order |active|placed/.test(m.text)), 'never a success');
+        const zhu = down.user({ id: 1007, firstName: '朱', languageCode: 'zh' });
+        await zhu.send('/start');
+        await zhu.waitForText('租赁服务暂时没有响应。未扣任何费用。');
+      } finally {
+        await bot.close();
+      }
+    } finally {
+      await down.close();
+    }
+    assert.deepEqual(await ordersOf(1006), []);
+  });
+
+  test("with the tenant's signed webhooks, the status message follows the order without reading it, and a forged event is refused", async () => {
+    const port = await freePort();
+    const { signing_secret: secret } = await admin('PUT', `/api/admin/tenants/${tenantId}/webhook`, { url: `http://127.0.0.1:${port}/joule` });
+    const news = await startTelegram();
+    // Reads every 10 minutes (60 s x 10 with webhooks): only the webhooks can move the message within this test.
+    const bot = await startBot(
+      loadConfig({ JOULE_ROLE: 'bot', TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: news.apiRoot, JOULE_API_URL: jouleUrl, JOULE_API_KEY: botKey, JOULE_WEBHOOK_SECRET: secret, BOT_PORT: String(port), BOT_STATUS_POLL_MS: '60000' }).bot!,
+      botLog(),
+    );
+    try {
+      const gina = news.user({ id: 1009, firstName: 'Gina', languageCode: 'en' });
+      await fund(gina.id, 50);
+      await gina.send('/rent');
+      const card = await gina.waitForText('Cost:');
+      await gina.pressData(card.messageId, `ok:65000:1h:${stack.customer(0)}`);
+      const placed = await gina.waitForText('Order ');
+      assert.equal(placed.messageId, card.messageId, 'the order is shown in place of what was confirmed');
+      const active = await gina.waitFor((m) => m.messageId === placed.messageId && m.text.includes('Status: ✅ active'), 'the order active, from the webhook', 30_000);
+      const [order] = await ordersOf(gina.id);
+      assert.ok(active.text.includes(order.delegate_txid), active.text);
+      const forged = await fetch(`${bot.listenerUrl}/joule`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'joule-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}` },
+        body: JSON.stringify({ id: 'x', type: 'order.completed', created_at: new Date().toISOString(), data: { ...order, status: 'completed' } }),
+      });
+      assert.equal(forged.status, 401);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(gina.messages().find((m) => m.messageId === placed.messageId)!.text.includes('Status: ✅ active'), 'a forged event changes nothing');
+    } finally {
+      await admin('PUT', `/api/admin/tenants/${tenantId}/webhook`, { url: null });
+      await bot.close();
+      await news.close();
+    }
+  });
+
+  test('a user who floods the bot is told once to slow down, and the flood never reaches Joule', async () => {
+    const flood = await startTelegram();
+    const bot = await startBot(
+      loadConfig({ JOULE_ROLE: 'bot', TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: flood.apiRoot, JOULE_API_URL: jouleUrl, JOULE_API_KEY: botKey, BOT_USER_RATE_PER_MIN: '3' }).bot!,
+      createLogger('silent'),
+    );
+    try {
+      const frank = flood.user({ id: 1008, firstName: 'Frank', languageCode: 'en' });
+      for (let i = 0; i < 10; i++) await frank.send('/start');
+      await frank.waitForText('Too many requests');
+      await until(async () => frank.messages().filter((m) => m.text.includes('Welcome, Frank')).length, (n) => n === 3, 'three menus');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(frank.messages().filter((m) => m.text.includes('Welcome, Frank')).length, 3, 'the limit is 3 a minute');
+      assert.equal(frank.messages().filter((m) => m.text.includes('Too many requests')).length, 1, 'said once');
+    } finally {
+      await bot.close();
+      await flood.close();
+    }
+  });
+
+  test('admins get /stats and an alert when a pool runs dry; others are refused /stats', async () => {
+    const ops = await startTelegram();
+    const bot = await startBot(
+      loadConfig({
+        JOULE_ROLE: 'bot',
+        TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+        TELEGRAM_API_ROOT: ops.apiRoot,
+        JOULE_API_URL: jouleUrl,
+        JOULE_API_KEY: botKey,
+        TELEGRAM_ADMIN_IDS: '4242',
+        JOULE_ADMIN_TOKEN: ADMIN_TOKEN,
+        // Above what any devnet pool holds: every pool is "running dry".
+        BOT_POOL_LOW_ENERGY: '1000000000000000',
+        BOT_ALERT_POLL_MS: '200',
+      }).bot!,
+      createLogger('silent'),
+    );
+    try {
+      const operator = ops.user({ id: 4242, firstName: 'Op', languageCode: 'en' });
+      const alert = await operator.waitForText(`Pool ${pool()} is running dry`);
+      assert.match(alert.text, /energy available/);
+      await operator.send('/stats');
+      const stats = await operator.waitForText('📊 Orders:');
+      assert.match(stats.text, /active \d+/, 'orders by status');
+      assert.match(stats.text, /Redis: off/, 'Redis state (this Joule runs without background tasks)');
+      assert.ok(stats.text.includes(pool().slice(0, 6)), 'each pool with its energy');
+      const stranger = ops.user({ id: 5151, firstName: 'Eve', languageCode: 'en' });
+      await stranger.send('/stats');
+      await stranger.waitForText('Only the operator can use this.');
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(operator.messages().filter((m) => m.text.includes(`Pool ${pool()} is running dry`)).length, 1, 'an alert is sent once, not at every check');
+    } finally {
+      await bot.close();
+      await ops.close();
+    }
+  });
+});

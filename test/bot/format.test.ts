@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { energyShort, energyText, parseEnergyInput } from '../../src/bot/format.js';
+import { confirmData, parseConfirmData } from '../../src/bot/screens.js';
+
+test('what people type for an amount of energy is read as they mean it, and nothing else is', () => {
+  const read: Array<[string, number | undefined]> = [
+    ['65000', 65_000],
+    ['65,000', 65_000],
+    ['65 000', 65_000],
+    ['65k', 65_000],
+    ['65K', 65_000],
+    ['1.5m', 1_500_000],
+    ['1M', 1_000_000],
+    ['0', undefined],
+    ['-5', undefined],
+    ['1.2345k', undefined],
+    ['lots', undefined],
+    ['', undefined],
+    ['99999999999999999999', undefined],
+  ];
+  for (const [text, energy] of read) assert.equal(parseEnergyInput(text), energy, text);
+  assert.equal(energyText(1_234_567), '1,234,567');
+  assert.deepEqual([65_000, 135_000, 1_000_000, 1_500].map(energyShort), ['65K', '135K', '1M', '1,500']);
+});
+
+test('the confirmation button carries the whole order within Telegram’s 64 bytes, and only a well-formed one is read back', () => {
+  const order = { energy: 10_000_000, duration: '14d', receiver: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t' };
+  const data = confirmData(order);
+  assert.ok(Buffer.byteLength(data) <= 64, data);
+  assert.deepEqual(parseConfirmData(data), order);
+  assert.equal(parseConfirmData('ok:65000:1h:not-an-address'), undefined);
+  assert.equal(parseConfirmData('ok:65000:forever:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t'), undefined);
+});
