@@ -180,22 +180,32 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     await bob.waitForText('Deposit credited: +7 TRX.');
   });
 
-  test('a Chinese client is answered in Chinese, and can switch to English', async () => {
+  test('a Chinese client rents in Chinese: a typed address, its USDT estimate, the order to active; then switches to English', async () => {
     const li = telegram.user({ id: 1003, firstName: '李', languageCode: 'zh-hans' });
     await li.send('/start');
-    const menu = await li.waitForText('欢迎，李！');
-    assert.match(menu.text, /您的余额：0 TRX/);
-    assert.ok(menu.buttons.some((b) => b.text.includes('租用能量')));
-    await li.press(menu, '租用能量');
+    const empty = await li.waitForText('欢迎，李！');
+    assert.match(empty.text, /您的余额：0 TRX/);
+    await fund(li.id, 30);
+    await li.press(empty, '租用能量');
     const card = await li.waitForText('费用：');
     assert.match(card.text, /时长：1h/);
     assert.match(card.text, /接收地址：未选择/);
-    await li.press(card, '购买');
-    // No receiver yet: the card stays, nothing is asked of Joule.
     await li.press(card, '自定义数量');
     await li.waitForText('请发送能量数量');
-    await li.send('130k');
-    await li.waitFor((m) => m.text.includes('能量：130,000'), 'the custom amount on the card');
+    await li.send('很多');
+    await li.waitForText('这不是');
+    await li.send('100k');
+    await li.waitFor((m) => m.text.includes('能量：100,000'), 'the custom amount on the card');
+    await li.press(newest(li), '其他地址');
+    await li.waitForText('请发送接收能量的波场地址');
+    await li.send(stack.customer(2));
+    const estimate = await li.waitForText('向此地址转账 USDT 目前约需');
+    await li.press(estimate, '使用');
+    const ready = await li.waitFor((m) => m.text.includes(`接收地址：${stack.customer(2)}`) && !m.text.includes('能量：100,000'), 'the estimate’s energy on the card');
+    await li.press(ready, '购买');
+    await li.press(await li.waitForText('从您的余额扣除，确认吗？'), '确认');
+    const active = await li.waitForText('状态：✅ 生效中', 30_000);
+    assert.match(active.text, /代理交易：[0-9a-f]{64}/);
     await li.send('/language');
     await li.waitForText('Language: English.');
     await li.waitForText('Welcome, 李!');
