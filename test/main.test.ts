@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { spawnJoule } from './support/process.js';
+import { freePort } from './support/telegram.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'joule-main-'));
 
@@ -90,6 +91,19 @@ test('a bad setting stops start-up with one line naming the variable', async () 
   const lines = proc.stderr().trim().split('\n');
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, /^joule: invalid configuration: MAX_ENERGY: must be a whole number/);
+});
+
+test('role bot stops start-up with one line naming what is missing: its token, or a Bot API server to reach', async () => {
+  const bare = spawnJoule(['bot'], { DATA_DIR: join(dir, 'bot') });
+  assert.equal(await bare.exited, 2);
+  assert.deepEqual(bare.stderr().trim().split('\n'), ['joule: invalid configuration: TELEGRAM_BOT_TOKEN: is required for role bot (the token @BotFather gave the bot)']);
+  const token = '123456789:abcdefghijklmnopqrstuvwxyz';
+  const nowhere = spawnJoule(['bot'], { DATA_DIR: join(dir, 'bot'), TELEGRAM_BOT_TOKEN: token, JOULE_API_KEY: 'jk_0123456789abcdef0123', TELEGRAM_API_ROOT: `http://127.0.0.1:${await freePort()}` });
+  assert.equal(await nowhere.exited, 2);
+  const lines = nowhere.stderr().trim().split('\n');
+  assert.equal(lines.length, 1, nowhere.stderr());
+  assert.match(lines[0]!, /^joule: invalid configuration: TELEGRAM_API_ROOT: cannot reach the Bot API at http:\/\/127\.0\.0\.1:\d+$/);
+  assert.ok(!nowhere.stderr().includes(token), 'the token is never printed');
 });
 
 test('a FLASH_RENT_ADDRESS that is not one of the pools stops start-up with one line: Joule could not sign its refunds', async () => {

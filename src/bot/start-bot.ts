@@ -6,9 +6,9 @@
  * webhooks need one.
  */
 import { randomBytes } from 'node:crypto';
-import { Bot } from 'grammy';
+import { Bot, GrammyError } from 'grammy';
 import type { Update } from 'grammy/types';
-import type { BotConfig } from '../config.js';
+import { ConfigError, type BotConfig } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { AdminAlerts } from './admin.js';
 import { JouleBot } from './bot.js';
@@ -28,8 +28,14 @@ export interface RunningBot {
 export async function startBot(config: BotConfig, log: Logger): Promise<RunningBot> {
   const joule = new JouleClient(config.jouleUrl, config.jouleKey, config.jouleTimeoutMs, config.jouleAdminToken);
   const bot = new Bot(config.token, { client: { apiRoot: config.apiRoot } });
-  // Asks Telegram who the bot is: a wrong token stops start-up here, with Telegram's word for it.
-  await bot.init();
+  // Asks Telegram who the bot is: a wrong token, or no Bot API server, stops start-up here in one line.
+  // (getMe by hand: grammY's init() retries a network error forever, and a bad setting must stop start-up.)
+  try {
+    bot.botInfo = await bot.api.getMe();
+  } catch (err) {
+    if (err instanceof GrammyError) throw new ConfigError('TELEGRAM_BOT_TOKEN', `the Bot API refused it (${err.error_code}: ${err.description})`);
+    throw new ConfigError('TELEGRAM_API_ROOT', `cannot reach the Bot API at ${config.apiRoot}`);
+  }
   let jouleBot: JouleBot;
   const sink = {
     edit: (chatId: number, messageId: number, screen: Parameters<JouleBot['edit']>[2]) => jouleBot.edit(chatId, messageId, screen),
