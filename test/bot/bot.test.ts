@@ -9,7 +9,8 @@ import { TronWeb } from 'tronweb';
 import { startBot, type RunningBot } from '../../src/bot/start-bot.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { ADMIN_TOKEN } from '../support/app.js';
+import { ADMIN_TOKEN, createTestApp } from '../support/app.js';
+import { seedOrder } from '../support/seed.js';
 import { ARTIFACTS } from '../support/browser.js';
 import { TEST_XPUB } from '../support/deposit-keys.js';
 import { startStack, until, type Stack } from '../support/stack.js';
@@ -212,6 +213,20 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     writeTranscript('chinese', li);
   });
 
+  test('an order to a contract fails with the reason Joule gives, in the user’s words, and is refunded', async () => {
+    const hal = telegram.user({ id: 1010, firstName: 'Hal', languageCode: 'en' });
+    await fund(hal.id, 20);
+    await hal.send('/rent');
+    const card = await hal.waitForText('Cost:');
+    // The USDT token contract: a valid address that cannot use energy.
+    await hal.pressData(card.messageId, 'ok:65000:1h:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t');
+    const failed = await hal.waitFor((m) => m.messageId === card.messageId && m.text.includes('Status: ❌ failed'), 'the order failed', 30_000);
+    const [order] = await ordersOf(hal.id);
+    assert.equal(order.error_code, 'receiver_is_contract');
+    assert.match(failed.text, /Why: the receiver is a contract, which cannot use rented energy/);
+    assert.match(failed.text, new RegExp(`Refunded: ${(Number(order.price) / 1e6).toString().replace('.', '\\.')} TRX to your balance\\.`));
+  });
+
   test('the same confirmation delivered twice, or tapped twice, places one order', async () => {
     const carol = telegram.user({ id: 1004, firstName: 'Carol', languageCode: 'en' });
     await fund(carol.id, 50);
@@ -348,6 +363,31 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     } finally {
       await bot.close();
       await flood.close();
+    }
+  });
+
+  test('admins are alerted once when a reclaim keeps failing', async () => {
+    // A Joule API without an engine, holding an order whose reclaim has failed 7 times in a row.
+    const api = await createTestApp({ env: { PORT: '0' } });
+    const ops = await startTelegram();
+    let bot: RunningBot | undefined;
+    try {
+      const url = (await api.joule.listen())!;
+      const id = await seedOrder(api.db, { status: 'reclaiming', createdAt: BigInt(Date.now()), poolAddress: pool() });
+      await api.db.kysely.updateTable('orders').set({ wait_reason: 'reclaim_retrying', reclaim_attempts: 7n }).where('id', '=', id).execute();
+      bot = await startBot(
+        loadConfig({ JOULE_ROLE: 'bot', TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: ops.apiRoot, JOULE_API_URL: url, JOULE_API_KEY: botKey, TELEGRAM_ADMIN_IDS: '4343', JOULE_ADMIN_TOKEN: ADMIN_TOKEN, BOT_ALERT_POLL_MS: '200' }).bot!,
+        botLog(),
+      );
+      const operator = ops.user({ id: 4343, firstName: 'Op', languageCode: 'en' });
+      const alert = await operator.waitForText(`Reclaim keeps failing for order ${id.slice(0, 8)}`);
+      assert.match(alert.text, /retried 7 times/);
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(operator.messages().filter((m) => m.text.includes('Reclaim keeps failing')).length, 1, 'once, not at every check');
+    } finally {
+      await bot?.close();
+      await ops.close();
+      await api.close();
     }
   });
 
