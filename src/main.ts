@@ -15,8 +15,9 @@ import { createLogger } from './observability/logger.js';
 
 async function run(config: Config): Promise<void> {
   const joule = await createJoule(config);
-  await joule.listen();
+  // Before "joule started" is logged: whoever reads that line may signal at once.
   stopOnSignal(joule.log, () => joule.close(), 'finishing in-flight requests and order steps');
+  await joule.listen();
 }
 
 async function runBot(config: Config): Promise<void> {
