@@ -1,47 +1,100 @@
-// Order creation under load: Joule's real app against a bare Fastify + one
-// SQLite transaction baseline, in the same run, 50 connections, for "every
-// request a different user", "every request the same user", and the same
-// user with an API key on every request (API_KEYS; a rate limit far above
-// what the load reaches, so every request passes the limiter and none is refused).
+// Order creation under load, 50 connections, as a new user would measure it:
+//   baseline       a bare Fastify route doing one SQLite transaction (debit +
+//                  insert) with raw better-sqlite3, plain `node`, plain JS
+//   joule          `node dist/main.js api`: the real process, default settings
+//                  (SQLite, LOG_LEVEL info), its log written to a file
+//   joule (embed)  the same app built by createJoule inside a TypeScript-loaded
+//                  process (bench/servers/joule-server.ts), log to a file too
+// for "every request a different user", "every request the same user", and
+// the same user with an API key on every request (API_KEYS, a limit far above
+// the load, so every request passes the limiter). Every server is fresh for
+// each measurement; rounds alternate the order in which they run (BENCH_ROUNDS,
+// default 3) and the median of the rounds is reported, with the machine's load
+// at the start. BENCH_PROFILE=1 adds a CPU profile of the real process.
+import Database from 'better-sqlite3';
+import { summariseCpuProfile } from './lib/cpu-profile.js';
 import { isMain, load, printTable, startServer, type LoadResult } from './lib/harness.js';
+import { machineLine, median, startJouleProcess, startNodeScript } from './lib/processes.js';
 
 const USERS = 100_000;
 const BENCH_KEY = 'bench-client-key-0123456789';
 const ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 const order = (userId: number) => ({ user_id: userId, energy_amount: 32000, duration: '1h', receive_address: ADDRESS });
 
-export async function run(opts: { seconds?: number } = {}) {
+/** Users 1..n with 1,000,000 TRX each and their deposit entries, written into a running Joule's SQLite file. */
+function seedSqlite(databaseUrl: string, n: number): void {
+  const db = new Database(databaseUrl.slice('sqlite:'.length));
+  db.pragma('busy_timeout = 10000');
+  db.exec(`with recursive ids(id) as (select 1 union all select id + 1 from ids where id < ${n})
+    insert into users (id, balance_sun, created_at, updated_at) select id, 1000000000000, 0, 0 from ids`);
+  db.exec(`insert into ledger_entries (user_id, kind, amount_sun, balance_after_sun, reference, created_at)
+    select id, 'deposit', balance_sun, balance_sun, 'seed-' || id, 0 from users`);
+  db.close();
+}
+
+type ServerName = 'baseline' | 'joule' | 'joule (embed)';
+const SERVERS: readonly ServerName[] = ['baseline', 'joule', 'joule (embed)'];
+
+async function measure(name: ServerName, env: Record<string, string>, body: (i: number) => object, seconds: number, headers: Record<string, string>, profileDir?: string): Promise<LoadResult> {
+  const server =
+    name === 'baseline'
+      ? await startNodeScript('bench/servers/baseline-server.mjs', { BENCH_USERS: String(USERS) })
+      : name === 'joule'
+        ? await startJouleProcess('api', env, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])
+        : await startServer('bench/servers/joule-server.ts', { ...env, BENCH_USERS: String(USERS), BENCH_LOG_FILE: '1' });
+  try {
+    if ('databaseUrl' in server) seedSqlite(server.databaseUrl as string, USERS);
+    return await load(server.url, name === 'baseline' ? '/api/orders' : '/api/orders/', body, { seconds, headers });
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function run(opts: { seconds?: number; rounds?: number } = {}) {
   const seconds = opts.seconds ?? Number(process.env.BENCH_SECONDS ?? 5);
-  const env = { BENCH_USERS: String(USERS), LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
-  const results: Record<string, { joule: LoadResult; baseline: LoadResult }> = {};
+  const rounds = opts.rounds ?? Number(process.env.BENCH_ROUNDS ?? 3);
+  console.log(`\n${machineLine()}`);
   const keyed = { API_KEYS: BENCH_KEY, RATE_LIMIT_PER_MIN: '1000000000' };
+  const level: Record<string, string> = process.env.LOG_LEVEL === undefined ? {} : { LOG_LEVEL: process.env.LOG_LEVEL };
+  const rows: Array<Array<string | number>> = [];
+  const summary: Record<string, { ratio: number; embedRatio: number; p99: number }> = {};
   for (const [mode, body, extra] of [
     ['different users', (i: number) => order((i % USERS) + 1), {}],
     ['same user', () => order(1), {}],
-    ['same user, API key', () => order(1), keyed],
+    ['same user, API key', () => order(1), keyed as Record<string, string>],
   ] as const) {
-    // Fresh servers per mode, so one mode's table growth does not slow the next.
-    const joule = await startServer('bench/servers/joule-server.ts', { ...env, ...extra });
-    const baseline = await startServer('bench/servers/baseline-server.ts', env);
     const headers: Record<string, string> = 'API_KEYS' in extra ? { authorization: `Bearer ${BENCH_KEY}` } : {};
-    try {
-      const b = await load(baseline.url, '/api/orders', body, { seconds, headers });
-      const j = await load(joule.url, '/api/orders/', body, { seconds, headers });
-      results[mode] = { joule: j, baseline: b };
-    } finally {
-      await joule.stop();
-      await baseline.stop();
+    const byServer = new Map<ServerName, LoadResult[]>(SERVERS.map((s) => [s, []]));
+    const ratios: number[] = [];
+    const embedRatios: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      // Alternate: even rounds baseline first, odd rounds baseline last.
+      const order = r % 2 === 0 ? SERVERS : [...SERVERS].reverse();
+      const round = new Map<ServerName, LoadResult>();
+      for (const name of order) round.set(name, await measure(name, { ...level, ...extra }, body, seconds, headers));
+      for (const [name, result] of round) byServer.get(name)!.push(result);
+      ratios.push(round.get('joule')!.rps / round.get('baseline')!.rps);
+      embedRatios.push(round.get('joule (embed)')!.rps / round.get('baseline')!.rps);
     }
+    for (const name of SERVERS) {
+      const results = byServer.get(name)!;
+      const ratio = name === 'baseline' ? '' : median(name === 'joule' ? ratios : embedRatios).toFixed(2);
+      rows.push([mode, name, median(results.map((x) => x.rps)).toFixed(0), median(results.map((x) => x.p50)), median(results.map((x) => x.p99)), results.reduce((n, x) => n + x.non2xx, 0), ratio, results.map((x) => x.rps.toFixed(0)).join(' ')]);
+    }
+    summary[mode] = { ratio: median(ratios), embedRatio: median(embedRatios), p99: median(byServer.get('joule')!.map((x) => x.p99)) };
   }
   printTable(
-    `Order creation, 50 connections, ${seconds} s per run (Joule log level ${env.LOG_LEVEL})`,
-    ['mode', 'server', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'ratio (orders/s Joule/baseline)'],
-    Object.entries(results).flatMap(([mode, r]) => [
-      [mode, 'baseline', r.baseline.rps.toFixed(0), r.baseline.p50, r.baseline.p99, r.baseline.non2xx, ''],
-      [mode, 'joule', r.joule.rps.toFixed(0), r.joule.p50, r.joule.p99, r.joule.non2xx, (r.joule.rps / r.baseline.rps).toFixed(2)],
-    ]),
+    `Order creation, 50 connections, ${seconds} s per measurement, median of ${rounds} alternating rounds (Joule log level ${process.env.LOG_LEVEL ?? 'info, the default'})`,
+    ['mode', 'server', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'ratio to baseline', 'each round (orders/s)'],
+    rows,
   );
-  return results;
+  if (process.env.BENCH_PROFILE === '1') {
+    const dir = `${process.env.TMPDIR ?? '/tmp'}/joule-cpu-${Date.now()}`;
+    await measure('joule', { ...level }, (i) => order((i % USERS) + 1), seconds, {}, dir);
+    console.log(`\nCPU profile of node dist/main.js api, different users (${dir}):`);
+    console.log(summariseCpuProfile(dir));
+  }
+  return summary;
 }
 
 if (isMain(import.meta.url)) await run();

@@ -1,6 +1,8 @@
 // The baseline the order benchmark compares against: a bare Fastify route
 // doing one SQLite transaction (debit + insert) with raw better-sqlite3, no
-// validation, no pricing, no idempotency, no events, no logging.
+// validation, no pricing, no idempotency, no events, no logging. Plain
+// JavaScript run by plain `node` (no TypeScript loader), the same in every
+// run: PORT to listen on, BENCH_USERS users funded.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +23,7 @@ db.prepare(`with recursive ids(id) as (select 1 union all select id + 1 from ids
 
 const debit = db.prepare('update users set balance_sun = balance_sun - ? where id = ? and balance_sun >= ?');
 const insert = db.prepare('insert into orders values (?, ?, ?, ?, ?, ?, ?)');
-const place = db.transaction((b: any) => {
+const place = db.transaction((b) => {
   const price = b.energy_amount * 65;
   if (debit.run(price, b.user_id, price).changes !== 1) throw new Error('insufficient');
   const id = randomUUID();
@@ -31,6 +33,6 @@ const place = db.transaction((b: any) => {
 
 const app = Fastify();
 app.post('/api/orders', async (req, reply) => reply.code(201).send(place(req.body)));
-await app.listen({ host: '127.0.0.1', port: 0 });
-process.stdout.write(`${JSON.stringify({ port: (app.server.address() as { port: number }).port })}\n`);
+await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 0) });
+process.stdout.write(`${JSON.stringify({ port: app.server.address().port })}\n`);
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

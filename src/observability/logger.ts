@@ -20,6 +20,11 @@ export const REDACT_PATHS = [
   '*.privateKey',
 ];
 
-export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+/** Where log lines go: a file descriptor (1, stdout, by default) or a file path. */
+export function logDestination(dest: number | string = 1): pino.DestinationStream {
+  return pino.destination({ dest, sync: true });
+}
+
+export function createLogger(level: LogLevel, destination: pino.DestinationStream = logDestination()): Logger {
   return pino({ level, base: { service: 'joule' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
 }
