@@ -26,6 +26,8 @@ interface Case {
   name: string;
   dispatch: 'queue' | 'off' | 'ping-in-request';
   redis: 'up' | 'refused' | 'frozen' | 'none';
+  /** Another checkout of Joule to run the server from (BENCH_BEFORE). */
+  root?: string;
 }
 
 const CASES: Case[] = [
@@ -37,6 +39,16 @@ const CASES: Case[] = [
   { id: 'ping-refused', name: 'PING+enqueue in request, Redis refused', dispatch: 'ping-in-request', redis: 'refused' },
   { id: 'ping-frozen', name: 'PING+enqueue in request, Redis frozen', dispatch: 'ping-in-request', redis: 'frozen' },
 ];
+
+// BENCH_BEFORE=<folder holding another checkout of Joule, with its node_modules>
+// adds that code's Redis-up and background-tasks-off cases to every round.
+const before = process.env.BENCH_BEFORE;
+if (before) {
+  CASES.push(
+    { id: 'before-up', name: 'BENCH_BEFORE, Redis up', dispatch: 'queue', redis: 'up', root: before },
+    { id: 'before-off', name: 'BENCH_BEFORE, background tasks off', dispatch: 'off', redis: 'none', root: before },
+  );
+}
 
 async function creation(c: Case, seconds: number): Promise<LoadResult> {
   let redis: RedisServer | undefined;
@@ -52,7 +64,7 @@ async function creation(c: Case, seconds: number): Promise<LoadResult> {
     BENCH_DISPATCH: c.dispatch,
     REDIS_URL: url,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-  });
+  }, c.root);
   try {
     if (c.redis === 'frozen') await redis!.freeze();
     return await load(server.url, '/api/orders', order, { seconds });
@@ -116,7 +128,7 @@ export async function run(opts: { seconds?: number } = {}) {
   // BENCH_CASES=frozen,refused re-measures a few cases by id (up, refused, frozen, off, ping-up, …);
   // Redis up and background tasks off, the two sides of the ratios, always run.
   const only = (process.env.BENCH_CASES ?? '').split(',').filter((s) => s !== '');
-  const cases = CASES.filter((c) => c.id === 'up' || c.id === 'off' || only.length === 0 || only.includes(c.id));
+  const cases = CASES.filter((c) => c.id === 'up' || c.id === 'off' || c.root !== undefined || only.length === 0 || only.includes(c.id));
   const [l1, l5, l15] = loadavg();
   console.log(`\nload average at start: ${l1!.toFixed(2)} ${l5!.toFixed(2)} ${l15!.toFixed(2)} (1, 5, 15 min)`);
   // Rounds, each over every case in turn, and the median per case: on a shared
@@ -144,6 +156,10 @@ export async function run(opts: { seconds?: number } = {}) {
   // Each round's Redis-up / off ratio, so the spread behind the median is visible.
   const perRound = runs.get('joule, Redis up')!.map((r, i) => (r.rps / runs.get('joule, background tasks off')![i]!.rps).toFixed(2));
   console.log(`Redis up / background tasks off, per round: ${perRound.join(', ')}`);
+  if (before) {
+    const b = runs.get('BENCH_BEFORE, Redis up')!.map((r, i) => (r.rps / runs.get('BENCH_BEFORE, background tasks off')![i]!.rps).toFixed(2));
+    console.log(`BENCH_BEFORE: Redis up / background tasks off, per round: ${b.join(', ')}; median of its orders/s ${(results.get('BENCH_BEFORE, Redis up')!.rps / results.get('BENCH_BEFORE, background tasks off')!.rps).toFixed(2)}`);
+  }
   if (process.env.BENCH_SKIP_LATENCY === '1') return { results };
   const n = Number(process.env.BENCH_ORDERS ?? 40);
   const lat = await createdToBroadcast(n);

@@ -15,11 +15,12 @@ export interface Server {
 /**
  * Starts a server script (bench/servers/*.ts) in its own process, so the load
  * generator here and the server do not share an event loop. The script prints
- * {"port":N} as its first stdout line.
+ * {"port":N} as its first stdout line. `root` runs the script of another
+ * checkout of Joule (an older commit, for a before/after in the same run).
  */
-export async function startServer(script: string, env: Record<string, string> = {}): Promise<Server> {
+export async function startServer(script: string, env: Record<string, string> = {}, root = ROOT): Promise<Server> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: ROOT,
+    cwd: root,
     env: { ...process.env, ADMIN_TOKEN: BENCH_ADMIN_TOKEN, ...env },
     stdio: ['ignore', 'pipe', env.BENCH_SERVER_LOGS === 'inherit' ? 'inherit' : 'ignore'],
   });
