@@ -14,7 +14,7 @@ import { startRedis, type RedisServer } from '../scripts/services/redis.js';
 import { startDevnet } from '../src/devnet/index.js';
 import { createLogger } from '../src/observability/logger.js';
 import { benchJoule } from './lib/bench-joule.js';
-import { isMain, load, printTable, startServer, type LoadResult } from './lib/harness.js';
+import { cpuMs, isMain, load, printTable, startServer, type LoadResult } from './lib/harness.js';
 
 const USERS = 100_000;
 const ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
@@ -50,7 +50,10 @@ if (before) {
   );
 }
 
-async function creation(c: Case, seconds: number): Promise<LoadResult> {
+/** A run's figures, with the CPU the API process and redis-server spent per order created. */
+type Run = LoadResult & { apiCpuUs: number; redisCpuUs: number };
+
+async function creation(c: Case, seconds: number): Promise<Run> {
   let redis: RedisServer | undefined;
   let url = 'redis://127.0.0.1:1';
   if (c.redis === 'up' || c.redis === 'frozen') {
@@ -67,7 +70,17 @@ async function creation(c: Case, seconds: number): Promise<LoadResult> {
   }, c.root);
   try {
     if (c.redis === 'frozen') await redis!.freeze();
-    return await load(server.url, '/api/orders', order, { seconds });
+    let api0 = 0;
+    let redis0 = 0;
+    const r = await load(server.url, '/api/orders', order, {
+      seconds,
+      onMeasureStart: () => {
+        api0 = cpuMs(server.pid);
+        redis0 = redis ? cpuMs(redis.pid) : 0;
+      },
+    });
+    const perOrder = (ms: number) => (ms * 1000) / Math.max(r.ok ?? 0, 1);
+    return { ...r, apiCpuUs: perOrder(cpuMs(server.pid) - api0), redisCpuUs: redis && c.redis === 'up' ? perOrder(cpuMs(redis.pid) - redis0) : 0 };
   } finally {
     if (c.redis === 'frozen') await redis!.thaw();
     await server.stop();
@@ -124,7 +137,7 @@ async function createdToBroadcast(n: number): Promise<{ p50: number; p99: number
 
 export async function run(opts: { seconds?: number } = {}) {
   const seconds = opts.seconds ?? Number(process.env.BENCH_SECONDS ?? 5);
-  const results = new Map<string, LoadResult>();
+  const results = new Map<string, Run>();
   // BENCH_CASES=frozen,refused re-measures a few cases by id (up, refused, frozen, off, ping-up, …);
   // Redis up and background tasks off, the two sides of the ratios, always run.
   const only = (process.env.BENCH_CASES ?? '').split(',').filter((s) => s !== '');
@@ -134,31 +147,39 @@ export async function run(opts: { seconds?: number } = {}) {
   // Rounds, each over every case in turn, and the median per case: on a shared
   // machine, load from elsewhere then hits every case alike instead of one.
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-  const runs = new Map<string, LoadResult[]>(cases.map((c) => [c.name, []]));
+  const runs = new Map<string, Run[]>(cases.map((c) => [c.name, []]));
   // Every other round runs the cases in reverse, so no case always follows the same one.
   for (let r = 0; r < rounds; r++) for (const c of r % 2 === 0 ? cases : [...cases].reverse()) runs.get(c.name)!.push(await creation(c, seconds));
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const [name, rs] of runs) {
-    results.set(name, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: Math.max(...rs.map((r) => r.non2xx)), errors: Math.max(...rs.map((r) => r.errors)) });
+    results.set(name, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: Math.max(...rs.map((r) => r.non2xx)), errors: Math.max(...rs.map((r) => r.errors)), apiCpuUs: median(rs.map((r) => r.apiCpuUs)), redisCpuUs: median(rs.map((r) => r.redisCpuUs)) });
   }
   const base = results.get('joule, Redis up')!;
   const off = results.get('joule, background tasks off')!;
   printTable(
     `Order creation by Redis state, 50 connections, ${seconds} s per run, median of ${rounds} rounds, SQLite, different users (ratios vs Joule with Redis up; last column vs background tasks off)`,
-    ['case', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'orders/s ratio', 'p99 ratio', 'orders/s vs off'],
+    ['case', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'orders/s ratio', 'p99 ratio', 'orders/s vs off', 'API CPU µs/order', 'redis CPU µs/order', 'CPU vs off'],
     cases.map((c) => {
       const r = results.get(c.name)!;
       // Requests that never got an answer within the run are not in autocannon's figures: say so.
-      if (r.rps === 0) return [c.name, '0', '-', '-', '-', '-', 'no answer within the run', '', ''];
-      return [c.name, r.rps.toFixed(0), r.p50, r.p99, r.non2xx, r.errors, (r.rps / base.rps).toFixed(2), (r.p99 / Math.max(base.p99, 1)).toFixed(2), (r.rps / off.rps).toFixed(2)];
+      if (r.rps === 0) return [c.name, '0', '-', '-', '-', '-', 'no answer within the run', '', '', '', '', ''];
+      const cpu = r.apiCpuUs + r.redisCpuUs;
+      return [c.name, r.rps.toFixed(0), r.p50, r.p99, r.non2xx, r.errors, (r.rps / base.rps).toFixed(2), (r.p99 / Math.max(base.p99, 1)).toFixed(2), (r.rps / off.rps).toFixed(2), r.apiCpuUs.toFixed(0), r.redisCpuUs.toFixed(0), (cpu / off.apiCpuUs).toFixed(2)];
     }),
   );
   // Each round's Redis-up / off ratio, so the spread behind the median is visible.
   const perRound = runs.get('joule, Redis up')!.map((r, i) => (r.rps / runs.get('joule, background tasks off')![i]!.rps).toFixed(2));
-  console.log(`Redis up / background tasks off, per round: ${perRound.join(', ')}`);
+  const cpuOf = (r: Run) => r.apiCpuUs + r.redisCpuUs;
+  const cpuPerRound = (up: string, offName: string) => runs.get(up)!.map((r, i) => (cpuOf(r) / runs.get(offName)![i]!.apiCpuUs).toFixed(2));
+  console.log(`Redis up / background tasks off, per round: orders/s ${perRound.join(', ')}; CPU per order (API + redis-server) ${cpuPerRound('joule, Redis up', 'joule, background tasks off').join(', ')}`);
   if (before) {
     const b = runs.get('BENCH_BEFORE, Redis up')!.map((r, i) => (r.rps / runs.get('BENCH_BEFORE, background tasks off')![i]!.rps).toFixed(2));
-    console.log(`BENCH_BEFORE: Redis up / background tasks off, per round: ${b.join(', ')}; median of its orders/s ${(results.get('BENCH_BEFORE, Redis up')!.rps / results.get('BENCH_BEFORE, background tasks off')!.rps).toFixed(2)}`);
+    const bUp = results.get('BENCH_BEFORE, Redis up')!;
+    const bOff = results.get('BENCH_BEFORE, background tasks off')!;
+    console.log(
+      `BENCH_BEFORE: Redis up / background tasks off, per round: orders/s ${b.join(', ')}; CPU per order ${cpuPerRound('BENCH_BEFORE, Redis up', 'BENCH_BEFORE, background tasks off').join(', ')}; ` +
+        `medians: orders/s ${(bUp.rps / bOff.rps).toFixed(2)}, CPU per order ${(cpuOf(bUp) / bOff.apiCpuUs).toFixed(2)}`,
+    );
   }
   if (process.env.BENCH_SKIP_LATENCY === '1') return { results };
   const n = Number(process.env.BENCH_ORDERS ?? 40);
