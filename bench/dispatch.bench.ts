@@ -31,10 +31,11 @@ interface Case {
 }
 
 const CASES: Case[] = [
+  // Redis up and background tasks off side by side: their ratio is the one compared to 5 %.
   { id: 'up', name: 'joule, Redis up', dispatch: 'queue', redis: 'up' },
+  { id: 'off', name: 'joule, background tasks off', dispatch: 'off', redis: 'none' },
   { id: 'refused', name: 'joule, Redis refused', dispatch: 'queue', redis: 'refused' },
   { id: 'frozen', name: 'joule, Redis frozen', dispatch: 'queue', redis: 'frozen' },
-  { id: 'off', name: 'joule, background tasks off', dispatch: 'off', redis: 'none' },
   { id: 'ping-up', name: 'PING+enqueue in request, Redis up', dispatch: 'ping-in-request', redis: 'up' },
   { id: 'ping-refused', name: 'PING+enqueue in request, Redis refused', dispatch: 'ping-in-request', redis: 'refused' },
   { id: 'ping-frozen', name: 'PING+enqueue in request, Redis frozen', dispatch: 'ping-in-request', redis: 'frozen' },
@@ -44,7 +45,9 @@ const CASES: Case[] = [
 // adds that code's Redis-up and background-tasks-off cases to every round.
 const before = process.env.BENCH_BEFORE;
 if (before) {
-  CASES.push(
+  CASES.splice(
+    2,
+    0,
     { id: 'before-up', name: 'BENCH_BEFORE, Redis up', dispatch: 'queue', redis: 'up', root: before },
     { id: 'before-off', name: 'BENCH_BEFORE, background tasks off', dispatch: 'off', redis: 'none', root: before },
   );
@@ -171,14 +174,20 @@ export async function run(opts: { seconds?: number } = {}) {
   const perRound = runs.get('joule, Redis up')!.map((r, i) => (r.rps / runs.get('joule, background tasks off')![i]!.rps).toFixed(2));
   const cpuOf = (r: Run) => r.apiCpuUs + r.redisCpuUs;
   const cpuPerRound = (up: string, offName: string) => runs.get(up)!.map((r, i) => (cpuOf(r) / runs.get(offName)![i]!.apiCpuUs).toFixed(2));
-  console.log(`Redis up / background tasks off, per round: orders/s ${perRound.join(', ')}; CPU per order (API + redis-server) ${cpuPerRound('joule, Redis up', 'joule, background tasks off').join(', ')}`);
+  const medianOf = (xs: string[]) => median(xs.map(Number)).toFixed(2);
+  const cpuRounds = cpuPerRound('joule, Redis up', 'joule, background tasks off');
+  console.log(
+    `Redis up / background tasks off, per round: orders/s ${perRound.join(', ')} (median ${medianOf(perRound)}); ` +
+      `CPU per order (API + redis-server) ${cpuRounds.join(', ')} (median ${medianOf(cpuRounds)})`,
+  );
   if (before) {
     const b = runs.get('BENCH_BEFORE, Redis up')!.map((r, i) => (r.rps / runs.get('BENCH_BEFORE, background tasks off')![i]!.rps).toFixed(2));
     const bUp = results.get('BENCH_BEFORE, Redis up')!;
     const bOff = results.get('BENCH_BEFORE, background tasks off')!;
+    const bCpu = cpuPerRound('BENCH_BEFORE, Redis up', 'BENCH_BEFORE, background tasks off');
     console.log(
-      `BENCH_BEFORE: Redis up / background tasks off, per round: orders/s ${b.join(', ')}; CPU per order ${cpuPerRound('BENCH_BEFORE, Redis up', 'BENCH_BEFORE, background tasks off').join(', ')}; ` +
-        `medians: orders/s ${(bUp.rps / bOff.rps).toFixed(2)}, CPU per order ${(cpuOf(bUp) / bOff.apiCpuUs).toFixed(2)}`,
+      `BENCH_BEFORE: Redis up / background tasks off, per round: orders/s ${b.join(', ')} (median ${medianOf(b)}); CPU per order ${bCpu.join(', ')} (median ${medianOf(bCpu)}); ` +
+        `ratios of the medians: orders/s ${(bUp.rps / bOff.rps).toFixed(2)}, CPU per order ${(cpuOf(bUp) / bOff.apiCpuUs).toFixed(2)}`,
     );
   }
   if (process.env.BENCH_SKIP_LATENCY === '1') return { results };
