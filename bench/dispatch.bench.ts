@@ -3,8 +3,10 @@
 // refused (nothing listening), frozen (SIGSTOP), and with
 // ENABLE_BACKGROUND_TASKS=false; plus a comparator doing what the replaced
 // system did: PING Redis, then enqueue, inside the request. Ratios are
-// against Joule with Redis up. Then creation -> delegation broadcast through
+// against Joule with Redis up, and Redis up against background tasks off
+// (issue 17 goal 3: within 5 %). Then creation -> delegation broadcast through
 // the queue (API + worker + devnet in this process), p50 and p99.
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { freePort } from '../scripts/services/ports.js';
@@ -12,29 +14,49 @@ import { startRedis, type RedisServer } from '../scripts/services/redis.js';
 import { startDevnet } from '../src/devnet/index.js';
 import { createLogger } from '../src/observability/logger.js';
 import { benchJoule } from './lib/bench-joule.js';
-import { isMain, load, printTable, startServer, type LoadResult } from './lib/harness.js';
+import { cpuMs, isMain, load, printTable, startServer, type LoadResult } from './lib/harness.js';
 
 const USERS = 100_000;
 const ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 const order = (i: number) => ({ user_id: (i % USERS) + 1, energy_amount: 32000, duration: '1h', receive_address: ADDRESS });
 
 interface Case {
+  /** For BENCH_CASES. */
+  id: string;
   name: string;
   dispatch: 'queue' | 'off' | 'ping-in-request';
   redis: 'up' | 'refused' | 'frozen' | 'none';
+  /** Another checkout of Joule to run the server from (BENCH_BEFORE). */
+  root?: string;
 }
 
 const CASES: Case[] = [
-  { name: 'joule, Redis up', dispatch: 'queue', redis: 'up' },
-  { name: 'joule, Redis refused', dispatch: 'queue', redis: 'refused' },
-  { name: 'joule, Redis frozen', dispatch: 'queue', redis: 'frozen' },
-  { name: 'joule, background tasks off', dispatch: 'off', redis: 'none' },
-  { name: 'PING+enqueue in request, Redis up', dispatch: 'ping-in-request', redis: 'up' },
-  { name: 'PING+enqueue in request, Redis refused', dispatch: 'ping-in-request', redis: 'refused' },
-  { name: 'PING+enqueue in request, Redis frozen', dispatch: 'ping-in-request', redis: 'frozen' },
+  // Redis up and background tasks off side by side: their ratio is the one compared to 5 %.
+  { id: 'up', name: 'joule, Redis up', dispatch: 'queue', redis: 'up' },
+  { id: 'off', name: 'joule, background tasks off', dispatch: 'off', redis: 'none' },
+  { id: 'refused', name: 'joule, Redis refused', dispatch: 'queue', redis: 'refused' },
+  { id: 'frozen', name: 'joule, Redis frozen', dispatch: 'queue', redis: 'frozen' },
+  { id: 'ping-up', name: 'PING+enqueue in request, Redis up', dispatch: 'ping-in-request', redis: 'up' },
+  { id: 'ping-refused', name: 'PING+enqueue in request, Redis refused', dispatch: 'ping-in-request', redis: 'refused' },
+  { id: 'ping-frozen', name: 'PING+enqueue in request, Redis frozen', dispatch: 'ping-in-request', redis: 'frozen' },
 ];
 
-async function creation(c: Case, seconds: number): Promise<LoadResult> {
+// BENCH_BEFORE=<folder holding another checkout of Joule, with its node_modules>
+// adds that code's Redis-up and background-tasks-off cases to every round.
+const before = process.env.BENCH_BEFORE;
+if (before) {
+  CASES.splice(
+    2,
+    0,
+    { id: 'before-up', name: 'BENCH_BEFORE, Redis up', dispatch: 'queue', redis: 'up', root: before },
+    { id: 'before-off', name: 'BENCH_BEFORE, background tasks off', dispatch: 'off', redis: 'none', root: before },
+  );
+}
+
+/** A run's figures, with the CPU the API process and redis-server spent per order created. */
+type Run = LoadResult & { apiCpuUs: number; redisCpuUs: number };
+
+async function creation(c: Case, seconds: number): Promise<Run> {
   let redis: RedisServer | undefined;
   let url = 'redis://127.0.0.1:1';
   if (c.redis === 'up' || c.redis === 'frozen') {
@@ -48,10 +70,20 @@ async function creation(c: Case, seconds: number): Promise<LoadResult> {
     BENCH_DISPATCH: c.dispatch,
     REDIS_URL: url,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-  });
+  }, c.root);
   try {
     if (c.redis === 'frozen') await redis!.freeze();
-    return await load(server.url, '/api/orders', order, { seconds });
+    let api0 = 0;
+    let redis0 = 0;
+    const r = await load(server.url, '/api/orders', order, {
+      seconds,
+      onMeasureStart: () => {
+        api0 = cpuMs(server.pid);
+        redis0 = redis ? cpuMs(redis.pid) : 0;
+      },
+    });
+    const perOrder = (ms: number) => (ms * 1000) / Math.max(r.ok ?? 0, 1);
+    return { ...r, apiCpuUs: perOrder(cpuMs(server.pid) - api0), redisCpuUs: redis && c.redis === 'up' ? perOrder(cpuMs(redis.pid) - redis0) : 0 };
   } finally {
     if (c.redis === 'frozen') await redis!.thaw();
     await server.stop();
@@ -108,30 +140,56 @@ async function createdToBroadcast(n: number): Promise<{ p50: number; p99: number
 
 export async function run(opts: { seconds?: number } = {}) {
   const seconds = opts.seconds ?? Number(process.env.BENCH_SECONDS ?? 5);
-  const results = new Map<string, LoadResult>();
-  // BENCH_CASES=frozen,refused re-measures a few cases (the Redis-up baseline always runs first).
+  const results = new Map<string, Run>();
+  // BENCH_CASES=frozen,refused re-measures a few cases by id (up, refused, frozen, off, ping-up, …);
+  // Redis up and background tasks off, the two sides of the ratios, always run.
   const only = (process.env.BENCH_CASES ?? '').split(',').filter((s) => s !== '');
-  const cases = CASES.filter((c, i) => i === 0 || only.length === 0 || only.some((o) => c.name.includes(o)));
+  const cases = CASES.filter((c) => c.id === 'up' || c.id === 'off' || c.root !== undefined || only.length === 0 || only.includes(c.id));
+  const [l1, l5, l15] = loadavg();
+  console.log(`\nload average at start: ${l1!.toFixed(2)} ${l5!.toFixed(2)} ${l15!.toFixed(2)} (1, 5, 15 min)`);
   // Rounds, each over every case in turn, and the median per case: on a shared
   // machine, load from elsewhere then hits every case alike instead of one.
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-  const runs = new Map<string, LoadResult[]>(cases.map((c) => [c.name, []]));
-  for (let r = 0; r < rounds; r++) for (const c of cases) runs.get(c.name)!.push(await creation(c, seconds));
+  const runs = new Map<string, Run[]>(cases.map((c) => [c.name, []]));
+  // Every other round runs the cases in reverse, so no case always follows the same one.
+  for (let r = 0; r < rounds; r++) for (const c of r % 2 === 0 ? cases : [...cases].reverse()) runs.get(c.name)!.push(await creation(c, seconds));
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const [name, rs] of runs) {
-    results.set(name, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: Math.max(...rs.map((r) => r.non2xx)), errors: Math.max(...rs.map((r) => r.errors)) });
+    results.set(name, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: Math.max(...rs.map((r) => r.non2xx)), errors: Math.max(...rs.map((r) => r.errors)), apiCpuUs: median(rs.map((r) => r.apiCpuUs)), redisCpuUs: median(rs.map((r) => r.redisCpuUs)) });
   }
-  const base = results.get(CASES[0]!.name)!;
+  const base = results.get('joule, Redis up')!;
+  const off = results.get('joule, background tasks off')!;
   printTable(
-    `Order creation by Redis state, 50 connections, ${seconds} s per run, median of ${rounds} rounds, SQLite, different users (ratios vs Joule with Redis up)`,
-    ['case', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'orders/s ratio', 'p99 ratio'],
+    `Order creation by Redis state, 50 connections, ${seconds} s per run, median of ${rounds} rounds, SQLite, different users (ratios vs Joule with Redis up; last column vs background tasks off)`,
+    ['case', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'orders/s ratio', 'p99 ratio', 'orders/s vs off', 'API CPU µs/order', 'redis CPU µs/order', 'CPU vs off'],
     cases.map((c) => {
       const r = results.get(c.name)!;
       // Requests that never got an answer within the run are not in autocannon's figures: say so.
-      if (r.rps === 0) return [c.name, '0', '-', '-', '-', '-', 'no answer within the run', ''];
-      return [c.name, r.rps.toFixed(0), r.p50, r.p99, r.non2xx, r.errors, (r.rps / base.rps).toFixed(2), (r.p99 / Math.max(base.p99, 1)).toFixed(2)];
+      if (r.rps === 0) return [c.name, '0', '-', '-', '-', '-', 'no answer within the run', '', '', '', '', ''];
+      const cpu = r.apiCpuUs + r.redisCpuUs;
+      return [c.name, r.rps.toFixed(0), r.p50, r.p99, r.non2xx, r.errors, (r.rps / base.rps).toFixed(2), (r.p99 / Math.max(base.p99, 1)).toFixed(2), (r.rps / off.rps).toFixed(2), r.apiCpuUs.toFixed(0), r.redisCpuUs.toFixed(0), (cpu / off.apiCpuUs).toFixed(2)];
     }),
   );
+  // Each round's Redis-up / off ratio, so the spread behind the median is visible.
+  const perRound = runs.get('joule, Redis up')!.map((r, i) => (r.rps / runs.get('joule, background tasks off')![i]!.rps).toFixed(2));
+  const cpuOf = (r: Run) => r.apiCpuUs + r.redisCpuUs;
+  const cpuPerRound = (up: string, offName: string) => runs.get(up)!.map((r, i) => (cpuOf(r) / runs.get(offName)![i]!.apiCpuUs).toFixed(2));
+  const medianOf = (xs: string[]) => median(xs.map(Number)).toFixed(2);
+  const cpuRounds = cpuPerRound('joule, Redis up', 'joule, background tasks off');
+  console.log(
+    `Redis up / background tasks off, per round: orders/s ${perRound.join(', ')} (median ${medianOf(perRound)}); ` +
+      `CPU per order (API + redis-server) ${cpuRounds.join(', ')} (median ${medianOf(cpuRounds)})`,
+  );
+  if (before) {
+    const b = runs.get('BENCH_BEFORE, Redis up')!.map((r, i) => (r.rps / runs.get('BENCH_BEFORE, background tasks off')![i]!.rps).toFixed(2));
+    const bUp = results.get('BENCH_BEFORE, Redis up')!;
+    const bOff = results.get('BENCH_BEFORE, background tasks off')!;
+    const bCpu = cpuPerRound('BENCH_BEFORE, Redis up', 'BENCH_BEFORE, background tasks off');
+    console.log(
+      `BENCH_BEFORE: Redis up / background tasks off, per round: orders/s ${b.join(', ')} (median ${medianOf(b)}); CPU per order ${bCpu.join(', ')} (median ${medianOf(bCpu)}); ` +
+        `ratios of the medians: orders/s ${(bUp.rps / bOff.rps).toFixed(2)}, CPU per order ${(cpuOf(bUp) / bOff.apiCpuUs).toFixed(2)}`,
+    );
+  }
   if (process.env.BENCH_SKIP_LATENCY === '1') return { results };
   const n = Number(process.env.BENCH_ORDERS ?? 40);
   const lat = await createdToBroadcast(n);

@@ -147,7 +147,7 @@ export interface QueueConfig {
   redisUrl: string;
   /** Upper bound for one Redis command (and one enqueue). */
   commandTimeoutMs: number;
-  /** Consecutive enqueue failures that open the circuit breaker. */
+  /** Consecutive failed enqueue round trips (one per event-loop turn, whatever it carried) that open the circuit breaker. */
   breakerThreshold: number;
   /** How long the breaker stays open before a background PING probes Redis. */
   breakerOpenMs: number;

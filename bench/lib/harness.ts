@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -9,17 +10,20 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface Server {
   url: string;
+  /** The server's process id (for cpuMs). */
+  pid: number;
   stop(): Promise<void>;
 }
 
 /**
  * Starts a server script (bench/servers/*.ts) in its own process, so the load
  * generator here and the server do not share an event loop. The script prints
- * {"port":N} as its first stdout line.
+ * {"port":N} as its first stdout line. `root` runs the script of another
+ * checkout of Joule (an older commit, for a before/after in the same run).
  */
-export async function startServer(script: string, env: Record<string, string> = {}): Promise<Server> {
+export async function startServer(script: string, env: Record<string, string> = {}, root = ROOT): Promise<Server> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: ROOT,
+    cwd: root,
     env: { ...process.env, ADMIN_TOKEN: BENCH_ADMIN_TOKEN, ...env },
     stdio: ['ignore', 'pipe', env.BENCH_SERVER_LOGS === 'inherit' ? 'inherit' : 'ignore'],
   });
@@ -33,6 +37,7 @@ export async function startServer(script: string, env: Record<string, string> = 
   const { port } = JSON.parse(first) as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? -1,
     async stop() {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
@@ -40,8 +45,25 @@ export async function startServer(script: string, env: Record<string, string> = 
   };
 }
 
+/**
+ * CPU time (user + system) a process has used so far, in ms, from
+ * /proc/<pid>/stat (Linux; NaN elsewhere). On a shared machine the CPU a
+ * server spends per request moves much less with other load than its
+ * throughput does.
+ */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks (USER_HZ, 100 on Linux)
+  } catch {
+    return NaN;
+  }
+}
+
 export interface LoadResult {
   rps: number;
+  /** 2xx answers in the measured run (not the warm-up). */
+  ok?: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -53,7 +75,14 @@ export async function load(
   url: string,
   path: string,
   body: (i: number) => object,
-  opts: { connections?: number; seconds?: number; warmupSeconds?: number; headers?: Record<string, string> } = {},
+  opts: {
+    connections?: number;
+    seconds?: number;
+    warmupSeconds?: number;
+    headers?: Record<string, string>;
+    /** Called after the warm-up, right before the measured run. */
+    onMeasureStart?: () => void;
+  } = {},
 ): Promise<LoadResult> {
   let i = 0;
   const request = {
@@ -65,9 +94,11 @@ export async function load(
   const run = (duration: number) =>
     autocannon({ url, connections: opts.connections ?? 50, duration, requests: [request] });
   if ((opts.warmupSeconds ?? 1) > 0) await run(opts.warmupSeconds ?? 1);
+  opts.onMeasureStart?.();
   const r = await run(opts.seconds ?? 5);
   return {
     rps: r.requests.average,
+    ok: r['2xx'],
     p50: r.latency.p50,
     p99: r.latency.p99,
     non2xx: r.non2xx,

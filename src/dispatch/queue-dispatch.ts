@@ -15,6 +15,16 @@ const DEPTH_POLL_MS = 2000;
 /** Jobs are ids only; the database holds everything else. */
 const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true, attempts: 1 } as const;
 
+/** Most jobs one round trip carries; a busier event-loop turn is sent in several, concurrently. */
+export const MAX_BATCH = 500;
+
+/** A job waiting for the end of the event-loop turn. */
+interface PendingJob {
+  name: 'wake' | 'reclaim';
+  orderId: string;
+  opts: { jobId: string; delay?: number };
+}
+
 /**
  * Wake-ups through BullMQ that can never hurt order creation. `orderPlaced`
  * returns at once: the enqueue runs after it, and only while the connection
@@ -22,6 +32,19 @@ const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true, attempts: 1 } 
  * happens to it, the order is safe in the database and a sweeper finds it.
  * A timed-out enqueue that lands later ("ghost") is harmless: handling a job
  * is a claim in the database.
+ *
+ * Jobs are not sent one by one: every wake-up and reclaim asked for during
+ * one turn of the event loop goes to Redis in one `addBulk` (one pipelined
+ * write, one read of the answers) at the end of that turn (`setImmediate`),
+ * so the loop serving HTTP pays one round trip per turn, not one per order.
+ * The batch succeeds or fails as a whole: when it fails (timeout, lost
+ * connection, an error answer), each of its orders takes the fallback path
+ * and logs why, exactly as a failed single enqueue did; some of its jobs may
+ * have landed all the same, which is the harmless ghost above. The breaker
+ * counts a failed batch once: it judges Redis by its answers, and one
+ * unanswered round trip is one failure whether it carried one order or fifty
+ * (counted per order, a single slow answer under load would open it at once,
+ * while the same blip at idle would not).
  */
 export class QueueDispatch implements Dispatch {
   private readonly redis: Redis;
@@ -35,6 +58,9 @@ export class QueueDispatch implements Dispatch {
   private closed = false;
   private readonly log: Logger;
   private readonly recent = new RecentDispatches();
+  /** Jobs asked for during this event-loop turn, sent together at its end. */
+  private pending: PendingJob[] = [];
+  private flushScheduled = false;
 
   /** Between 'ready' and the first 'close' after it. */
   private connected = false;
@@ -100,19 +126,11 @@ export class QueueDispatch implements Dispatch {
   }
 
   orderPlaced(orderId: string): void {
-    const queue = this.usable;
-    if (!queue) {
-      this.unavailable(orderId, this.closed ? 'closed' : this.redis.status !== 'ready' ? `redis ${this.redis.status}` : `breaker ${this.breaker.state}`);
+    if (!this.usable) {
+      this.unavailable(orderId, this.unusableReason());
       return;
     }
-    void this.add(queue, 'wake', orderId, { jobId: orderId }).then(
-      () => {
-        metrics.dispatchPath.inc({ path: 'queue' });
-        this.recent.record(orderId, 'queue');
-        this.log.info({ orderId, path: 'queue' }, 'queued');
-      },
-      (err: Error) => this.unavailable(orderId, err.message),
-    );
+    this.enqueue({ name: 'wake', orderId, opts: { jobId: orderId } });
   }
 
   /** In role `all` the worker beside us looks now; otherwise the sweeper finds the order (it is due in the database). */
@@ -122,23 +140,66 @@ export class QueueDispatch implements Dispatch {
 
   /** Schedules the reclaim of an active rental at its expiry; the sweeper covers it if this fails. */
   scheduleReclaim(orderId: string, expiresAtMs: number): void {
-    const queue = this.usable;
-    if (!queue) return;
+    if (!this.usable) return;
     const delay = Math.max(0, expiresAtMs - Date.now());
-    void this.add(queue, 'reclaim', orderId, { jobId: `reclaim-${orderId}`, delay }).then(
-      () => this.log.debug({ orderId, delay }, 'reclaim scheduled'),
-      (err: Error) => this.log.debug({ orderId, err: err.message }, 'reclaim not scheduled; the sweeper will find it'),
-    );
+    this.enqueue({ name: 'reclaim', orderId, opts: { jobId: `reclaim-${orderId}`, delay } });
   }
 
-  private async add(queue: Queue, name: 'wake' | 'reclaim', orderId: string, opts: { jobId: string; delay?: number }): Promise<void> {
+  private unusableReason(): string {
+    return this.closed ? 'closed' : this.redis.status !== 'ready' ? `redis ${this.redis.status}` : this.queueBroken ? 'queue not initialised' : `breaker ${this.breaker.state}`;
+  }
+
+  private enqueue(job: PendingJob): void {
+    this.pending.push(job);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** End of the turn: everything asked for during it, in as few round trips as MAX_BATCH allows. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const jobs = this.pending;
+    this.pending = [];
+    // The state may have changed since the jobs were asked for (connection lost, breaker opened, closing).
+    const queue = this.usable;
+    if (!queue) {
+      const reason = this.unusableReason();
+      for (const job of jobs) this.notSent(job, reason);
+      return;
+    }
+    for (let i = 0; i < jobs.length; i += MAX_BATCH) void this.send(queue, jobs.slice(i, i + MAX_BATCH));
+  }
+
+  private async send(queue: Queue, jobs: PendingJob[]): Promise<void> {
     try {
-      await within(queue.add(name, { orderId }, { ...JOB_OPTIONS, ...opts }), this.config.commandTimeoutMs);
-      this.breaker.success();
+      const bullJobs = jobs.map((j) => ({ name: j.name, data: { orderId: j.orderId }, opts: { ...JOB_OPTIONS, ...j.opts } }));
+      // A lone job goes by `add`: an ioredis pipeline costs about as much CPU to set up as a job (it copies every script BullMQ defines).
+      const only = bullJobs.length === 1 ? bullJobs[0]! : undefined;
+      await within<unknown>(only ? queue.add(only.name, only.data, only.opts) : queue.addBulk(bullJobs), this.config.commandTimeoutMs);
     } catch (err) {
       this.breaker.failure();
-      throw err;
+      metrics.enqueueBatches.observe({ outcome: 'failed' }, jobs.length);
+      const reason = err instanceof Error ? err.message : String(err);
+      for (const job of jobs) this.notSent(job, reason);
+      return;
     }
+    this.breaker.success();
+    metrics.enqueueBatches.observe({ outcome: 'sent' }, jobs.length);
+    for (const job of jobs) {
+      if (job.name === 'reclaim') {
+        this.log.debug({ orderId: job.orderId, delay: job.opts.delay }, 'reclaim scheduled');
+        continue;
+      }
+      metrics.dispatchPath.inc({ path: 'queue' });
+      this.recent.record(job.orderId, 'queue');
+      this.log.info({ orderId: job.orderId, path: 'queue', batch: jobs.length }, 'queued');
+    }
+  }
+
+  private notSent(job: PendingJob, reason: string): void {
+    if (job.name === 'reclaim') this.log.debug({ orderId: job.orderId, err: reason }, 'reclaim not scheduled; the sweeper will find it');
+    else this.unavailable(job.orderId, reason);
   }
 
   private unavailable(orderId: string, reason: string): void {

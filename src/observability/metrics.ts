@@ -32,6 +32,13 @@ export const metrics = {
     labelNames: ['path'],
     registers: [registry],
   }),
+  enqueueBatches: new Histogram({
+    name: 'joule_queue_enqueue_batch_size',
+    help: 'Jobs per enqueue round trip to Redis (one addBulk per event-loop turn), by outcome: sent, or failed (each of its orders then took the fallback path)',
+    labelNames: ['outcome'],
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [registry],
+  }),
   chainErrors: new Counter({
     name: 'joule_chain_errors_total',
     help: 'Chain calls that failed because the node was unavailable (retried with backoff)',
