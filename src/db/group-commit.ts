@@ -29,17 +29,28 @@ export function createGroupCommit(db: Kysely<Database>): <T>(work: TransactionWo
     let trx;
     try {
       trx = await db.startTransaction().execute();
-      for (const item of batch) {
-        await sql`savepoint unit`.execute(trx);
+      if (batch.length === 1) {
+        // Alone in its batch, a unit is the whole transaction: no savepoint; if it throws, nothing commits.
         try {
-          outcomes.push({ ok: true, value: await item.work(trx) });
+          outcomes.push({ ok: true, value: await batch[0]!.work(trx) });
+          await trx.commit().execute();
         } catch (err) {
-          await sql`rollback to unit`.execute(trx);
+          await trx.rollback().execute();
           outcomes.push({ ok: false, err });
         }
-        await sql`release unit`.execute(trx);
+      } else {
+        for (const item of batch) {
+          await sql`savepoint unit`.execute(trx);
+          try {
+            outcomes.push({ ok: true, value: await item.work(trx) });
+          } catch (err) {
+            await sql`rollback to unit`.execute(trx);
+            outcomes.push({ ok: false, err });
+          }
+          await sql`release unit`.execute(trx);
+        }
+        await trx.commit().execute();
       }
-      await trx.commit().execute();
     } catch (err) {
       // The batch itself failed (BEGIN, a savepoint or COMMIT): nothing of it was written.
       if (trx) await trx.rollback().execute().catch(() => {});

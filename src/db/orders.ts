@@ -52,10 +52,15 @@ export function listOrders(db: DbHandle, f: OrderFilter): Promise<Order[]> {
  * transaction of the change (after the order's own write); the changes a
  * tenant hears about by webhook are written to the outbox alongside.
  */
-export async function insertOrderEvent(db: DbHandle, event: InsertObject<Database, 'order_events'>): Promise<void> {
+/**
+ * `order`: the order's row as it stands in this transaction, when the caller
+ * has it (a new order): its webhook event is written from it instead of
+ * reading it again.
+ */
+export async function insertOrderEvent(db: DbHandle, event: InsertObject<Database, 'order_events'>, order?: Order): Promise<void> {
   await db.kysely.insertInto('order_events').values(event).execute();
   const type = orderEventType(String(event.to_status), String(event.reason), (event.from_status as string | null | undefined) ?? null);
-  if (type !== undefined) await recordOrderWebhook(db, String(event.order_id), type);
+  if (type !== undefined) await recordOrderWebhook(db, order ?? String(event.order_id), type);
 }
 
 export function listOrderEvents(db: DbHandle, orderId: string): Promise<OrderEvent[]> {

@@ -85,9 +85,9 @@ async function insertEvent(db: DbHandle, tenantId: string, type: WebhookEventTyp
 }
 
 /** In the transaction that changed the order (after the change): its event, when its tenant has a webhook URL. */
-export async function recordOrderWebhook(db: DbHandle, orderId: string, type: WebhookEventType): Promise<void> {
-  const order = await db.kysely.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
-  if (order === undefined) throw new Error(`webhook ${type}: order ${orderId} not found in its own transaction`);
+export async function recordOrderWebhook(db: DbHandle, orderOrId: Order | string, type: WebhookEventType): Promise<void> {
+  const order = typeof orderOrId === 'string' ? await db.kysely.selectFrom('orders').selectAll().where('id', '=', orderOrId).executeTakeFirst() : orderOrId;
+  if (order === undefined) throw new Error(`webhook ${type}: order ${String(orderOrId)} not found in its own transaction`);
   const owner = await webhookOwner(db, order.user_id);
   if (owner !== undefined) await insertEvent(db, owner.tenantId, type, orderWebhookData(order, owner));
 }

@@ -101,15 +101,12 @@ export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput)
         balanceAfterSun: balance,
         orderId: id,
       });
-      await insertOrderEvent(trx, {
-        order_id: id,
-        from_status: null,
-        to_status: 'pending',
-        reason: 'created',
-        actor: 'api',
-        detail: null,
-        at: now,
-      });
+      await insertOrderEvent(
+        trx,
+        { order_id: id, from_status: null, to_status: 'pending', reason: 'created', actor: 'api', detail: null, at: now },
+        // The row just inserted, for order.created: no need to read it back.
+        order,
+      );
       return order;
     });
     return { order, created: true };
