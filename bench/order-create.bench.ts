@@ -92,7 +92,8 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
     const dir = `${process.env.TMPDIR ?? '/tmp'}/joule-cpu-${Date.now()}`;
     await measure('joule', { ...level }, (i) => order((i % USERS) + 1), seconds, {}, dir);
     console.log(`\nCPU profile of node dist/main.js api, different users (${dir}):`);
-    console.log(summariseCpuProfile(dir));
+    // The load's last seconds (its warm-up second and start-up before are left out); shutdown is a blink.
+    console.log(summariseCpuProfile(dir, { lastSeconds: seconds }));
   }
   return summary;
 }

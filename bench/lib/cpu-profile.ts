@@ -26,13 +26,21 @@ function placeOf(url: string, fn: string): string {
   return src ? `joule:${src[1]}` : url.replace(/^.*\//, '');
 }
 
-export function summariseCpuProfile(dir: string, top = 25): string {
+/** `lastSeconds`: only the samples of the profile's last seconds (the load, not the start-up before it). */
+export function summariseCpuProfile(dir: string, opts: { top?: number; lastSeconds?: number } = {}): string {
+  const top = opts.top ?? 25;
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) return '(no profile written)';
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const span = profile.timeDeltas.reduce((a, b) => a + b, 0);
+  const from = opts.lastSeconds === undefined ? 0 : span - opts.lastSeconds * 1e6;
+  let at = 0;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at >= from) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
   const byPlace = new Map<string, number>();
   const byFunction = new Map<string, number>();
