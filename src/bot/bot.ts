@@ -92,6 +92,7 @@ export class JouleBot {
     bot.command('addresses', (ctx) => this.guard(ctx, () => this.showAddresses(ctx)));
     bot.command('language', (ctx) => this.guard(ctx, () => this.switchLanguage(ctx)));
     bot.command('stats', (ctx) => this.guard(ctx, () => this.showStats(ctx)));
+    bot.command('help', (ctx) => this.guard(ctx, () => this.say(ctx, t(this.langOf(ctx), 'help.text'))));
     bot.on('callback_query:data', (ctx) => this.guard(ctx, () => this.onButton(ctx, ctx.callbackQuery.data)));
     bot.on('message:text', (ctx) => this.guard(ctx, () => this.onText(ctx, ctx.message.text)));
   }
@@ -121,6 +122,22 @@ export class JouleBot {
       await this.say(ctx, t(lang, key, params));
     } finally {
       if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+    }
+  }
+
+  /**
+   * The command menu Telegram clients show, in English and (for Chinese
+   * clients) in Chinese. A Bot API server without setMyCommands (a test
+   * server) only costs the menu: logged, never fatal.
+   */
+  async publishCommands(): Promise<void> {
+    const commands = (lang: Language) =>
+      (['rent', 'balance', 'addresses', 'orders', 'language', 'start'] as const).map((c) => ({ command: c, description: t(lang, `command.${c}`) }));
+    try {
+      await this.bot.api.setMyCommands(commands('en'));
+      await this.bot.api.setMyCommands(commands('zh'), { language_code: 'zh' });
+    } catch (err) {
+      this.deps.log.warn({ err: this.safe(err) }, 'bot: could not publish the command menu');
     }
   }
 

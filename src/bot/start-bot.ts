@@ -76,6 +76,7 @@ export async function startBot(config: BotConfig, log: Logger): Promise<RunningB
   } else {
     await bot.api.setWebhook(config.webhookUrl, { secret_token: webhookSecret, allowed_updates: [...ALLOWED_UPDATES] });
   }
+  await jouleBot.publishCommands();
   watches.start();
   alerts.start();
   log.info(

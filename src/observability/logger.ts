@@ -18,6 +18,17 @@ export const REDACT_PATHS = [
   '*.apiKeys',
   'privateKey',
   '*.privateKey',
+  // The Telegram bot's secrets (config.bot): its token, its Joule key and token, the webhook secrets.
+  'bot.token',
+  'bot.jouleKey',
+  'bot.jouleAdminToken',
+  'bot.jouleWebhookSecret',
+  'bot.webhookSecret',
+  '*.bot.token',
+  '*.bot.jouleKey',
+  '*.bot.jouleAdminToken',
+  '*.bot.jouleWebhookSecret',
+  '*.bot.webhookSecret',
 ];
 
 /** Where log lines go: a file descriptor (1, stdout, by default) or a file path. */

@@ -207,6 +207,8 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     await li.press(await li.waitForText('从您的余额扣除，确认吗？'), '确认');
     const active = await li.waitForText('状态：✅ 生效中', 30_000);
     assert.match(active.text, /代理交易：[0-9a-f]{64}/);
+    await li.send('/help');
+    await li.waitForText('/rent：租用能量');
     await li.send('/language');
     await li.waitForText('Language: English.');
     await li.waitForText('Welcome, 李!');
