@@ -10,9 +10,11 @@ import { DISPATCH_PATHS } from '../observability/metrics.js';
  * the API reference is generated from. Amounts of sun travel as decimal
  * strings (exact beyond 2^53); user ids as JSON integers written exactly.
  */
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+/** A value or null: one definition for every route's schema. */
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Sun = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description });
-const Time = (description: string) => Nullable(Type.String({ format: 'date-time', description }));
+/** A moment as ISO 8601, or null when it has not happened. */
+export const Time = (description: string) => Nullable(Type.String({ format: 'date-time', description }));
 
 /**
  * An integer the handler holds as a bigint (every integer column is BIGINT):

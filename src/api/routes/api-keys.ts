@@ -1,15 +1,13 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { listApiKeys, listTenants, type ApiKey } from '../../db/tenants.js';
 import { MAX_RATE_LIMIT } from '../../config.js';
 import { WEBHOOK_URL_MAX_LENGTH } from '../../domain/webhook-url.js';
 import { createApiKey, revokeKey, rotateKey, setKeyRateLimit } from '../../use-cases/tenants.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody } from '../schemas.js';
+import { ErrorBody, Nullable, Time } from '../schemas.js';
 import type { TypedApp } from '../typed-app.js';
 import { iso } from '../views.js';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Time = (description: string) => Nullable(Type.String({ format: 'date-time', description }));
 
 export const ApiKeyBody = Type.Object(
   {

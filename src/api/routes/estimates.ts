@@ -1,14 +1,13 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { isTronAddress } from '../../domain/address.js';
 import { sunToTrx } from '../../domain/amounts.js';
 import { AppError, invalid } from '../../domain/errors.js';
 import { priceTableFor, quote } from '../../domain/pricing.js';
 import { USDT_CONTRACT } from '../../domain/usdt.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody, Int64 } from '../schemas.js';
+import { ErrorBody, Int64, Nullable } from '../schemas.js';
 import type { TypedApp } from '../typed-app.js';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 const RentalPrice = Type.Object({
   duration: Type.String(),

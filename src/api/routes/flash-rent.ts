@@ -1,14 +1,13 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { findFlashPayment, recentFlashPayments, type FlashPaymentView } from '../../db/flash-payments.js';
 import { findOrderByPaymentTxid } from '../../db/orders.js';
 import { sunToTrx } from '../../domain/amounts.js';
 import { notFound } from '../../domain/errors.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody } from '../schemas.js';
+import { ErrorBody, Nullable } from '../schemas.js';
 import type { TypedApp } from '../typed-app.js';
 import { iso } from '../views.js';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Sun = (description: string) => Type.String({ pattern: '^[0-9]+$', description });
 
 const Offer = Type.Object({

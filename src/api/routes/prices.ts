@@ -1,8 +1,8 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { sunToTrx } from '../../domain/amounts.js';
 import { billedDays, PRICE_FORMULA, priceTableFor, quote } from '../../domain/pricing.js';
 import type { ApiContext } from '../context.js';
-import { CurrencySchema, ErrorBody, Int64 } from '../schemas.js';
+import { CurrencySchema, ErrorBody, Int64, Nullable } from '../schemas.js';
 import type { TypedApp } from '../typed-app.js';
 
 const DurationPrice = Type.Object({
@@ -21,7 +21,6 @@ const PriceTableBody = Type.Object({
   durations: Type.Array(DurationPrice),
 });
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 const QuoteBody = Type.Object({
   energy_amount: Int64(),

@@ -1,10 +1,10 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { deleteSavedAddress, listSavedAddresses, wantFreshReads, type SavedAddressWithEnergy } from '../../db/saved-addresses.js';
 import { isTronAddress } from '../../domain/address.js';
 import { invalid, notFound } from '../../domain/errors.js';
 import { MAX_SAVED_ADDRESSES, saveAddress } from '../../use-cases/saved-addresses.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody, Int64, UserIdParam } from '../schemas.js';
+import { ErrorBody, Int64, Nullable, UserIdParam } from '../schemas.js';
 import type { TypedApp } from '../typed-app.js';
 import { userIdOf } from '../user-id.js';
 import { userRowFor } from '../tenant-scope.js';
@@ -17,7 +17,6 @@ import { iso } from '../views.js';
  */
 const STALE_AFTER_POLLS = 20;
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 const Energy = Type.Object({
   activated: Type.Boolean({ description: 'false: the account was never activated (it has never received TRX), so it cannot receive energy' }),

@@ -1,16 +1,14 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { findWebhookEvent, listWebhookAttempts, listWebhookEvents, type WebhookAttempt, type WebhookEvent } from '../../db/webhook-outbox.js';
 import { notFound } from '../../domain/errors.js';
 import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '../../domain/webhook-events.js';
 import { WEBHOOK_URL_MAX_LENGTH } from '../../domain/webhook-url.js';
 import { redeliver, rotateSigningSecret, setWebhook } from '../../use-cases/webhooks.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody, Limit } from '../schemas.js';
+import { ErrorBody, Limit, Nullable, Time } from '../schemas.js';
 import type { TypedApp } from '../typed-app.js';
 import { iso } from '../views.js';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-const Time = (description: string) => Nullable(Type.String({ format: 'date-time', description }));
 const isoOrNull = (ms: bigint | null) => (ms === null ? null : iso(ms));
 const num = (n: bigint | null) => (n === null ? null : Number(n));
 
