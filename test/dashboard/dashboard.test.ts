@@ -163,8 +163,17 @@ test('orders narrow by status and receive address; users and a ledger go page by
   await page.getByRole('button', { name: 'Clear' }).click();
   await page.locator('input[name="receive_address"]').fill(stack.customer());
   await page.getByRole('button', { name: 'Filter' }).click();
-  await page.locator(`tr[data-order="${firstOrderId}"]`).waitFor();
+  // The unfiltered list shows that order too: wait for the filtered list itself, not just the row.
+  await page.waitForFunction(
+    (id) => {
+      const shown = document.querySelectorAll('tr[data-order]');
+      return shown.length === 1 && shown[0]!.getAttribute('data-order') === id;
+    },
+    firstOrderId,
+    { timeout: 10_000 },
+  );
   assert.equal(await rows.count(), 1, 'only the order to that address');
+  assert.match(page.url(), /receive_address=/);
 
   // 60 more users: two pages of 50.
   for (let i = 0; i < 60; i++) await stack.deposit(2000 + i, 1_000_000n);
