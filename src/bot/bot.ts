@@ -11,7 +11,7 @@ import QRCode from 'qrcode';
 import { isTronAddress } from '../domain/address.js';
 import type { Logger } from '../observability/logger.js';
 import { statsText } from './admin.js';
-import { energyText, parseEnergyInput, shortId, trxOf } from './format.js';
+import { energyText, parseEnergyInput, shortAddress, shortId, trxOf } from './format.js';
 import { languageOf, MESSAGES, t, type Language, type MessageKey } from './i18n.js';
 import { JouleRefused, JouleUnreachable, type JouleClient, type PriceTable, type SavedAddress } from './joule-client.js';
 import {
@@ -400,7 +400,7 @@ export class JouleBot {
     const lang = this.langOf(ctx);
     const [address = '', ...rest] = text.trim().split(/\s+/);
     if (!isTronAddress(address)) return this.say(ctx, t(lang, 'rent.bad_address'));
-    const label = rest.join(' ').slice(0, 64) || `${address.slice(0, 6)}…${address.slice(-4)}`;
+    const label = rest.join(' ').slice(0, 64) || shortAddress(address);
     try {
       await this.deps.joule.saveAddress(ctx.from!.id, address, label);
     } catch (err) {

@@ -13,7 +13,7 @@
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from 'grammy/types';
 import { energyShort, energyText, shortAddress, shortId, timeText, trxOf } from './format.js';
-import { t, type Language, type MessageKey } from './i18n.js';
+import { MESSAGES, t, type Language, type MessageKey } from './i18n.js';
 import type { OrderView, SavedAddress, UserBalances } from './joule-client.js';
 
 export interface Screen {
@@ -94,19 +94,15 @@ export const isFinal = (status: string) => status === 'completed' || status === 
 
 export function statusLabel(lang: Language, status: string): string {
   const key = `status.${status}` as MessageKey;
-  return key in statusKeys ? t(lang, key) : status;
+  return key in MESSAGES.en ? t(lang, key) : status;
 }
-const statusKeys = Object.fromEntries(['pending', 'delegating', 'active', 'reclaiming', 'completed', 'failed', 'cancelled'].map((s) => [`status.${s}`, true]));
 
 /** A failure code or cancel reason, in words; an unknown one as it is. */
 export function reasonText(lang: Language, code: string): string {
   const base = code.split(':')[0]!;
   const key = `reason.${base}` as MessageKey;
-  return key in reasonKeys ? t(lang, key) : t(lang, 'reason.other', { code });
+  return key in MESSAGES.en ? t(lang, key) : t(lang, 'reason.other', { code });
 }
-const reasonKeys = Object.fromEntries(
-  ['receiver_not_activated', 'receiver_is_contract', 'no_pool_capacity', 'delegation_refused', 'pool_removed', 'cancelled', 'waiting_for_pool_capacity', 'chain_unavailable'].map((r) => [`reason.${r}`, true]),
-);
 
 /** The order's own message, edited in place as it moves. */
 export function orderScreen(lang: Language, order: OrderView): Screen {
