@@ -6,10 +6,14 @@ import type { DbHandle, Dialect } from './connect.js';
  * timestamps use it so that workers on machines with skewed clocks agree.
  */
 export function dbNow(dialect: Dialect): RawBuilder<bigint> {
-  return dialect === 'sqlite'
-    ? sql<bigint>`cast(unixepoch('subsec') * 1000 as integer)`
-    : sql<bigint>`cast(extract(epoch from clock_timestamp()) * 1000 as bigint)`;
+  return sql<bigint>`${sql.raw(DB_NOW_SQL[dialect])}`;
 }
+
+/** The same as SQL text, for statements written by hand (prepared.ts). */
+export const DB_NOW_SQL: Readonly<Record<Dialect, string>> = {
+  sqlite: "cast(unixepoch('subsec') * 1000 as integer)",
+  postgres: 'cast(extract(epoch from clock_timestamp()) * 1000 as bigint)',
+};
 
 /** The database clock's now, read once (for explaining a refusal; writes use dbNow inside their statement). */
 export async function readDbNow(db: DbHandle): Promise<bigint> {

@@ -18,6 +18,12 @@ export type TransactionWork<T> = (tx: DbHandle) => Promise<T>;
 export interface DbHandle {
   readonly kysely: Kysely<Database>;
   readonly dialect: Dialect;
+  /**
+   * Inside a SQLite transaction only: the connection that transaction holds,
+   * for statements prepared once (prepared.ts). Never set on the database
+   * itself, where a statement must wait its turn for the connection.
+   */
+  readonly sqlite?: BetterSqlite3.Database;
 }
 
 export interface Db extends DbHandle {
@@ -65,11 +71,11 @@ function openSqlite(url: string): Db {
   // Savepoint journals (group commit) stay in memory instead of temporary files.
   raw.pragma('temp_store = MEMORY');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
-  const groupCommit = createGroupCommit(kysely);
+  const groupCommit = createGroupCommit(kysely, (text) => raw.exec(text));
   return {
     kysely,
     dialect: 'sqlite',
-    transaction: (work) => groupCommit((trx) => work({ kysely: trx, dialect: 'sqlite' })),
+    transaction: (work) => groupCommit((trx) => work({ kysely: trx, dialect: 'sqlite', sqlite: raw })),
     close: () => kysely.destroy(),
   };
 }

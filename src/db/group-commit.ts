@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 export type TransactionWork<T> = (trx: Kysely<Database>) => Promise<T>;
@@ -19,8 +19,11 @@ interface Pending {
  * changes nothing, and the others are unaffected. Every caller learns its
  * outcome only after the batch has committed, so a caller never sees a
  * success that is not yet durable, nor re-reads state that is not yet visible.
+ *
+ * `exec` runs a statement on the connection the batch's transaction holds:
+ * the savepoints go straight to SQLite, three of them per unit.
  */
-export function createGroupCommit(db: Kysely<Database>): <T>(work: TransactionWork<T>) => Promise<T> {
+export function createGroupCommit(db: Kysely<Database>, exec: (statement: string) => void): <T>(work: TransactionWork<T>) => Promise<T> {
   let queue: Pending[] = [];
   let running = false;
 
@@ -40,14 +43,14 @@ export function createGroupCommit(db: Kysely<Database>): <T>(work: TransactionWo
         }
       } else {
         for (const item of batch) {
-          await sql`savepoint unit`.execute(trx);
+          exec('savepoint unit');
           try {
             outcomes.push({ ok: true, value: await item.work(trx) });
           } catch (err) {
-            await sql`rollback to unit`.execute(trx);
+            exec('rollback to unit');
             outcomes.push({ ok: false, err });
           }
-          await sql`release unit`.execute(trx);
+          exec('release unit');
         }
         await trx.commit().execute();
       }

@@ -37,14 +37,15 @@ export interface OrderEventInput {
 export async function moveHeldOrder(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields): Promise<Order | undefined> {
   const row = await updateHeldOrder(db, held, { ...fields, status: to });
   if (!row) return undefined;
-  await insertOrderEvent(db, {
+  const eventRow = {
     order_id: held.id,
     from_status: held.status,
     to_status: to,
     reason: event.reason,
     actor: event.actor,
     detail: event.detail === undefined ? null : JSON.stringify(event.detail),
-    at: dbNow(db.dialect),
-  });
+  };
+  // The row as this UPDATE left it, for the webhook event: no need to read it back.
+  await insertOrderEvent(db, eventRow, row);
   return row;
 }

@@ -1,16 +1,57 @@
-import { sql, type InsertObject, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { DEFAULT_TENANT } from '../domain/tenant.js';
 import type { DbHandle } from './connect.js';
 import type { OrderStatus } from '../domain/order-status.js';
+import { prepared } from './prepared.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import { recordOrderWebhook } from './webhook-outbox.js';
-import type { Database, OrderEventsTable, OrdersTable } from './schema.js';
+import type { OrderEventsTable, OrdersTable } from './schema.js';
 
 export type Order = Selectable<OrdersTable>;
 export type OrderEvent = Selectable<OrderEventsTable>;
 
-export async function insertOrder(db: DbHandle, order: InsertObject<Database, 'orders'>): Promise<Order> {
-  return db.kysely.insertInto('orders').values(order).returningAll().executeTakeFirstOrThrow();
+/** A new order's own fields; created_at and updated_at are the database clock's now. */
+export type NewOrder = Pick<
+  Order,
+  | 'id'
+  | 'user_id'
+  | 'status'
+  | 'energy_amount'
+  | 'duration'
+  | 'duration_seconds'
+  | 'receive_address'
+  | 'pay_currency'
+  | 'price_sun'
+  | 'rate_sun_per_energy_day'
+  | 'idempotency_key'
+  | 'request_hash'
+> & { payment_txid?: string | null };
+
+// Once per order placed: prepared once, not built per call.
+const insertOrderStatement = prepared<Order>(
+  `insert into orders (id, user_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
+     rate_sun_per_energy_day, idempotency_key, request_hash, payment_txid, created_at, updated_at)
+   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, $now, $now) returning *`,
+);
+
+export async function insertOrder(db: DbHandle, o: NewOrder): Promise<Order> {
+  const row = await insertOrderStatement.first(db, [
+    o.id,
+    o.user_id,
+    o.status,
+    o.energy_amount,
+    o.duration,
+    o.duration_seconds,
+    o.receive_address,
+    o.pay_currency,
+    o.price_sun,
+    o.rate_sun_per_energy_day,
+    o.idempotency_key,
+    o.request_hash,
+    o.payment_txid ?? null,
+  ]);
+  if (row === undefined) throw new Error(`order ${o.id}: the insert returned no row`);
+  return row;
 }
 
 export function findOrder(db: DbHandle, id: string): Promise<Order | undefined> {
@@ -57,10 +98,25 @@ export function listOrders(db: DbHandle, f: OrderFilter): Promise<Order[]> {
  * has it (a new order): its webhook event is written from it instead of
  * reading it again.
  */
-export async function insertOrderEvent(db: DbHandle, event: InsertObject<Database, 'order_events'>, order?: Order): Promise<void> {
-  await db.kysely.insertInto('order_events').values(event).execute();
-  const type = orderEventType(String(event.to_status), String(event.reason), (event.from_status as string | null | undefined) ?? null);
-  if (type !== undefined) await recordOrderWebhook(db, order ?? String(event.order_id), type);
+export interface NewOrderEvent {
+  order_id: string;
+  from_status: OrderStatus | null;
+  to_status: OrderStatus;
+  reason: string;
+  actor: string;
+  /** JSON text, or null. */
+  detail: string | null;
+}
+
+// Written with every status change: prepared once. `at` is the database clock's now.
+const insertOrderEventStatement = prepared(
+  'insert into order_events (order_id, from_status, to_status, reason, actor, detail, at) values (?, ?, ?, ?, ?, ?, $now)',
+);
+
+export async function insertOrderEvent(db: DbHandle, event: NewOrderEvent, order?: Order): Promise<void> {
+  await insertOrderEventStatement.run(db, [event.order_id, event.from_status, event.to_status, event.reason, event.actor, event.detail]);
+  const type = orderEventType(event.to_status, event.reason, event.from_status);
+  if (type !== undefined) await recordOrderWebhook(db, order ?? event.order_id, type);
 }
 
 export function listOrderEvents(db: DbHandle, orderId: string): Promise<OrderEvent[]> {

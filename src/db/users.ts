@@ -4,6 +4,7 @@ import type { Currency } from '../domain/currency.js';
 import { WORKING_STATUSES } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
+import { prepared } from './prepared.js';
 import type { LedgerEntriesTable, UsersTable } from './schema.js';
 
 export type User = Selectable<UsersTable>;
@@ -60,10 +61,19 @@ function addToBalance(db: DbHandle, id: bigint, currency: Currency, delta: bigin
 
 const balanceColumn = (currency: Currency) => (currency === 'TRX' ? 'balance_sun' : 'balance_micro_usdt');
 
+const debitStatements = {
+  TRX: prepared<{ balance: bigint }>(
+    'update users set balance_sun = balance_sun - ?, updated_at = $now where id = ? and balance_sun >= ? returning balance_sun as balance',
+  ),
+  USDT: prepared<{ balance: bigint }>(
+    'update users set balance_micro_usdt = balance_micro_usdt - ?, updated_at = $now where id = ? and balance_micro_usdt >= ? returning balance_micro_usdt as balance',
+  ),
+} satisfies Record<Currency, unknown>;
+
 /** Takes `amount` (smallest unit of `currency`) from that balance unless it would go below zero. Returns the new balance, or undefined. */
 export async function debitBalance(db: DbHandle, id: bigint, currency: Currency, amount: bigint): Promise<bigint | undefined> {
-  const row = await addToBalance(db, id, currency, -amount).where(balanceColumn(currency), '>=', amount).executeTakeFirst();
-  return row && balanceOf(row, currency);
+  // Once per order placed: a statement prepared once, not built per call.
+  return (await debitStatements[currency].first(db, [amount, id, amount]))?.balance;
 }
 
 /**
@@ -125,9 +135,14 @@ export function insertLedgerEntry(db: DbHandle, e: NewLedgerEntry): Promise<Ledg
   return ledgerInsert(db, e).returningAll().executeTakeFirstOrThrow();
 }
 
-/** The same, when the caller does not need the row back (the order path: one less row to read). */
+const recordLedger = prepared(
+  `insert into ledger_entries (user_id, kind, currency, amount_sun, balance_after_sun, order_id, reference, created_at)
+   values (?, ?, ?, ?, ?, ?, ?, $now)`,
+);
+
+/** The same, when the caller does not need the row back (the order path: one less row to read; prepared once). */
 export async function recordLedgerEntry(db: DbHandle, e: NewLedgerEntry): Promise<void> {
-  await ledgerInsert(db, e).execute();
+  await recordLedger.run(db, [e.userId, e.kind, e.currency, e.amountSun, e.balanceAfterSun, e.orderId ?? null, e.reference ?? null]);
 }
 
 function ledgerInsert(db: DbHandle, e: NewLedgerEntry) {

@@ -3,6 +3,7 @@ import { DEFAULT_TENANT, clientKey } from '../domain/tenant.js';
 import { WEBHOOK_RETRY_WINDOW_MS, webhookBody, type WebhookDeliveryStatus, type WebhookEventType } from '../domain/webhook-events.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
+import { prepared } from './prepared.js';
 import { uuidv7 } from './ids.js';
 import type { Order } from './orders.js';
 import type { WebhookAttemptsTable, WebhookEventsTable } from './schema.js';
@@ -48,39 +49,32 @@ export function orderWebhookData(o: Order, owner: { tenantId: string; externalId
   };
 }
 
+// Asked in every transaction that writes an order event: prepared once.
+const defaultTenantHook = prepared<{ id: string }>('select id from tenants where id = ? and webhook_url is not null');
+const tenantUserHook = prepared<{ tenant_id: string; external_id: bigint }>(
+  `select tu.tenant_id, tu.external_id from tenant_users tu join tenants t on t.id = tu.tenant_id
+   where tu.user_id = ? and t.webhook_url is not null`,
+);
+
 /** The tenant owning a users row, with its own id for the user, if that tenant has a webhook URL. */
 async function webhookOwner(db: DbHandle, userRow: bigint): Promise<{ tenantId: string; externalId: bigint } | undefined> {
   if (userRow >= 0n) {
-    const t = await db.kysely.selectFrom('tenants').select('id').where('id', '=', DEFAULT_TENANT).where('webhook_url', 'is not', null).executeTakeFirst();
+    const t = await defaultTenantHook.first(db, [DEFAULT_TENANT]);
     return t === undefined ? undefined : { tenantId: DEFAULT_TENANT, externalId: userRow };
   }
-  const row = await db.kysely
-    .selectFrom('tenant_users as tu')
-    .innerJoin('tenants as t', 't.id', 'tu.tenant_id')
-    .select(['tu.tenant_id', 'tu.external_id'])
-    .where('tu.user_id', '=', userRow)
-    .where('t.webhook_url', 'is not', null)
-    .executeTakeFirst();
-  return row === undefined ? undefined : { tenantId: row.tenant_id, externalId: row.external_id };
+  const row = await tenantUserHook.first(db, [userRow]);
+  return row === undefined ? undefined : { tenantId: row.tenant_id, externalId: BigInt(row.external_id) };
 }
+
+const insertEventStatement = prepared(
+  `insert into webhook_events (id, tenant_id, type, payload, created_at, status, next_attempt_at, deadline_at, updated_at)
+   values (?, ?, ?, ?, $now, 'pending', $now, $now + ?, $now)`,
+);
 
 async function insertEvent(db: DbHandle, tenantId: string, type: WebhookEventType, data: Record<string, unknown>): Promise<string> {
   const now = BigInt(Date.now());
   const id = uuidv7(Number(now));
-  await db.kysely
-    .insertInto('webhook_events')
-    .values({
-      id,
-      tenant_id: tenantId,
-      type,
-      payload: webhookBody({ id, type, createdAtMs: now, data }),
-      created_at: dbNow(db.dialect),
-      status: 'pending',
-      next_attempt_at: dbNow(db.dialect),
-      deadline_at: sql<bigint>`${dbNow(db.dialect)} + ${BigInt(WEBHOOK_RETRY_WINDOW_MS)}`,
-      updated_at: dbNow(db.dialect),
-    })
-    .execute();
+  await insertEventStatement.run(db, [id, tenantId, type, webhookBody({ id, type, createdAtMs: now, data }), BigInt(WEBHOOK_RETRY_WINDOW_MS)]);
   return id;
 }
 

@@ -1,4 +1,4 @@
-import { dbNow, readDbNow } from '../db/clock.js';
+import { readDbNow } from '../db/clock.js';
 import type { Db } from '../db/connect.js';
 import { cancelPendingOrder, requestEarlyCancel, setCancelRefund } from '../db/order-cancels.js';
 import { findOrder, insertOrderEvent, type Order } from '../db/orders.js';
@@ -131,7 +131,6 @@ async function cancelPending(db: Db, order: Order, input: CancelOrderInput): Pro
       reason: 'cancelled',
       actor: input.actor,
       detail: JSON.stringify(detail),
-      at: dbNow(tx.dialect),
     });
     return cancelled;
   });

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { dbNow } from '../db/clock.js';
 import type { DbHandle } from '../db/connect.js';
 import { insertFlashPayment, markRefundDue } from '../db/flash-payments.js';
 import { uuidv7 } from '../db/ids.js';
@@ -52,7 +51,6 @@ export async function serveFlashTransfer(tx: DbHandle, flash: FlashRentTerms, t:
 
   const { offer, receiver } = decision;
   const id = uuidv7();
-  const now = dbNow(tx.dialect);
   await ensureUser(tx, FLASH_RENT_USER_ID);
   await insertOrder(tx, {
     id,
@@ -68,8 +66,6 @@ export async function serveFlashTransfer(tx: DbHandle, flash: FlashRentTerms, t:
     idempotency_key: flashIdempotencyKey(t.txid),
     request_hash: createHash('sha256').update(`flash|${t.txid}`).digest('hex'),
     payment_txid: t.txid,
-    created_at: now,
-    updated_at: now,
   });
   await insertOrderEvent(tx, {
     order_id: id,
@@ -78,7 +74,6 @@ export async function serveFlashTransfer(tx: DbHandle, flash: FlashRentTerms, t:
     reason: 'created',
     actor: 'flash-rent',
     detail: JSON.stringify({ payment_txid: t.txid, sender: t.sender, block: t.blockNumber.toString() }),
-    at: now,
   });
   return { ...decision, orderId: id };
 }

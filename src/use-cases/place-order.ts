@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/connect.js';
-import { dbNow } from '../db/clock.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { uuidv7 } from '../db/ids.js';
 import { findOrderByIdempotencyKey, insertOrder, insertOrderEvent, type Order } from '../db/orders.js';
@@ -61,7 +60,6 @@ export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput)
   // In the smallest unit of `currency`, as the order's price_sun and rate columns hold it.
   const { priceSun, rateSunPerEnergyDay } = quote(priceTableFor(prices, currency), input.energyAmount, input.duration);
   const id = uuidv7();
-  const now = dbNow(db.dialect);
   try {
     const order = await db.transaction(async (trx) => {
       const balance = input.userId === null ? undefined : await debitBalance(trx, input.userId, currency, priceSun);
@@ -90,8 +88,6 @@ export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput)
         rate_sun_per_energy_day: rateSunPerEnergyDay,
         idempotency_key: input.idempotencyKey,
         request_hash: hash,
-        created_at: now,
-        updated_at: now,
       });
       await recordLedgerEntry(trx, {
         userId: input.userId,
@@ -103,7 +99,7 @@ export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput)
       });
       await insertOrderEvent(
         trx,
-        { order_id: id, from_status: null, to_status: 'pending', reason: 'created', actor: 'api', detail: null, at: now },
+        { order_id: id, from_status: null, to_status: 'pending', reason: 'created', actor: 'api', detail: null },
         // The row just inserted, for order.created: no need to read it back.
         order,
       );

@@ -1,0 +1,63 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery } from 'kysely';
+import { DB_NOW_SQL } from './clock.js';
+import type { DbHandle, Dialect } from './connect.js';
+
+/**
+ * A statement of the order path, written once as SQL and run without
+ * Kysely's per-call query building (which cost more CPU than SQLite itself
+ * on that path: see docs/BENCHMARKS.md). The text uses `?` for parameters
+ * and `$now` for the database clock (clock.ts); PostgreSQL gets `$1`, `$2`…
+ *
+ * Inside a SQLite transaction the statement runs on the connection that
+ * transaction holds, prepared once per connection, synchronously. Anywhere
+ * else (the database itself, PostgreSQL) it goes through Kysely's driver as a
+ * compiled query, so Kysely's connection handling still decides which
+ * connection runs it and when.
+ */
+export interface PreparedStatement<Row> {
+  /** All rows the statement returns. */
+  all(db: DbHandle, params: readonly unknown[]): Promise<Row[]>;
+  /** The first row, or undefined. */
+  first(db: DbHandle, params: readonly unknown[]): Promise<Row | undefined>;
+  /** Runs it, for its effect only. */
+  run(db: DbHandle, params: readonly unknown[]): Promise<void>;
+}
+
+function textFor(text: string, dialect: Dialect): string {
+  const withNow = text.replaceAll('$now', DB_NOW_SQL[dialect]);
+  if (dialect === 'sqlite') return withNow;
+  let n = 0;
+  return withNow.replace(/\?/g, () => `$${++n}`);
+}
+
+export function prepared<Row = Record<string, unknown>>(text: string): PreparedStatement<Row> {
+  const texts: Record<Dialect, string> = { sqlite: textFor(text, 'sqlite'), postgres: textFor(text, 'postgres') };
+  const statements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
+  const onConnection = (conn: BetterSqlite3.Database) => {
+    let stmt = statements.get(conn);
+    if (stmt === undefined) {
+      stmt = conn.prepare(texts.sqlite);
+      statements.set(conn, stmt);
+    }
+    return stmt;
+  };
+  const viaKysely = async (db: DbHandle, params: readonly unknown[]) =>
+    (await db.kysely.executeQuery<Row>(CompiledQuery.raw(texts[db.dialect], [...params]))).rows;
+
+  return {
+    async all(db, params) {
+      if (db.sqlite === undefined) return viaKysely(db, params);
+      const stmt = onConnection(db.sqlite);
+      return stmt.reader ? (stmt.all(...params) as Row[]) : (stmt.run(...params), []);
+    },
+    async first(db, params) {
+      if (db.sqlite === undefined) return (await viaKysely(db, params))[0];
+      return onConnection(db.sqlite).get(...params) as Row | undefined;
+    },
+    async run(db, params) {
+      if (db.sqlite === undefined) await viaKysely(db, params);
+      else onConnection(db.sqlite).run(...params);
+    },
+  };
+}
