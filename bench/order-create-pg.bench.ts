@@ -1,0 +1,85 @@
+// Order creation on PostgreSQL (issue 17, goal 2), 50 connections:
+//   baseline      a bare Fastify route, one transaction per request (BEGIN,
+//                 debit, insert, COMMIT) with plain `pg`, a pool of 10 like
+//                 Joule's; plain `node`, plain JS (bench/servers/baseline-server-pg.mjs)
+//   joule         `node dist/main.js api`, default settings but DATABASE_URL
+//   joule × 2     two such processes on the same database, 25 connections each
+// against one PostgreSQL server started for the run, a fresh database per
+// measurement with 100,000 funded users. Rounds alternate the order in which
+// the three run (BENCH_ROUNDS, default 3); medians, with the machine's load.
+import pg from 'pg';
+import { createDatabase, startPostgres } from '../scripts/services/postgres.js';
+import { isMain, load, printTable, type LoadResult } from './lib/harness.js';
+import { machineLine, median, startJouleProcess, startNodeScript, type BenchProcess } from './lib/processes.js';
+
+const USERS = 100_000;
+const ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
+const order = (i: number) => ({ user_id: (i % USERS) + 1, energy_amount: 32000, duration: '1h', receive_address: ADDRESS });
+
+async function seedJoule(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('insert into users (id, balance_sun, created_at, updated_at) select g, 1000000000000, 0, 0 from generate_series(1, $1::int) g', [USERS]);
+    await client.query(`insert into ledger_entries (user_id, kind, amount_sun, balance_after_sun, reference, created_at)
+      select id, 'deposit', balance_sun, balance_sun, 'seed-' || id, 0 from users`);
+  } finally {
+    await client.end();
+  }
+}
+
+type Case = 'baseline' | 'joule' | 'joule × 2';
+const CASES: readonly Case[] = ['baseline', 'joule', 'joule × 2'];
+
+async function measure(c: Case, clusterUrl: string, seconds: number): Promise<LoadResult> {
+  const databaseUrl = await createDatabase(clusterUrl);
+  const servers: BenchProcess[] = [];
+  try {
+    if (c === 'baseline') {
+      servers.push(await startNodeScript('bench/servers/baseline-server-pg.mjs', { DATABASE_URL: databaseUrl, BENCH_USERS: String(USERS) }));
+      return await load(servers[0]!.url, '/api/orders', order, { seconds });
+    }
+    // The first migrates the database; the second finds it migrated.
+    servers.push(await startJouleProcess('api', { DATABASE_URL: databaseUrl }));
+    await seedJoule(databaseUrl);
+    if (c === 'joule') return await load(servers[0]!.url, '/api/orders/', order, { seconds });
+    servers.push(await startJouleProcess('api', { DATABASE_URL: databaseUrl }));
+    const [a, b] = await Promise.all(servers.map((s, k) => load(s.url, '/api/orders/', (i) => order(2 * i + k), { seconds, connections: 25 })));
+    return { rps: a!.rps + b!.rps, p50: Math.max(a!.p50, b!.p50), p99: Math.max(a!.p99, b!.p99), non2xx: a!.non2xx + b!.non2xx, errors: a!.errors + b!.errors };
+  } finally {
+    for (const s of servers) await s.stop();
+  }
+}
+
+export async function run(opts: { seconds?: number; rounds?: number } = {}) {
+  const seconds = opts.seconds ?? Number(process.env.BENCH_SECONDS ?? 5);
+  const rounds = opts.rounds ?? Number(process.env.BENCH_ROUNDS ?? 3);
+  console.log(`\n${machineLine()}`);
+  const server = await startPostgres({ database: 'bench' });
+  const results = new Map<Case, LoadResult[]>(CASES.map((c) => [c, []]));
+  const ratio: number[] = [];
+  const scaling: number[] = [];
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const round = new Map<Case, LoadResult>();
+      for (const c of r % 2 === 0 ? CASES : [...CASES].reverse()) round.set(c, await measure(c, server.url, seconds));
+      for (const [c, x] of round) results.get(c)!.push(x);
+      ratio.push(round.get('joule')!.rps / round.get('baseline')!.rps);
+      scaling.push(round.get('joule × 2')!.rps / round.get('joule')!.rps);
+    }
+  } finally {
+    await server.stop();
+  }
+  printTable(
+    `Order creation on PostgreSQL, 50 connections, ${seconds} s per measurement, median of ${rounds} alternating rounds (Joule log level info, the default)`,
+    ['server', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'ratio', 'each round (orders/s)'],
+    CASES.map((c) => {
+      const xs = results.get(c)!;
+      const r = c === 'joule' ? `${median(ratio).toFixed(2)} of baseline` : c === 'joule × 2' ? `${median(scaling).toFixed(2)} of one joule` : '';
+      return [c, median(xs.map((x) => x.rps)).toFixed(0), median(xs.map((x) => x.p50)), median(xs.map((x) => x.p99)), xs.reduce((n, x) => n + x.non2xx + x.errors, 0), r, xs.map((x) => x.rps.toFixed(0)).join(' ')];
+    }),
+  );
+  return { ratio: median(ratio), scaling: median(scaling) };
+}
+
+if (isMain(import.meta.url)) await run();
