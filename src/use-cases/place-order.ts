@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../db/connect.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { uuidv7 } from '../db/ids.js';
-import { findOrderByIdempotencyKey, insertOrder, insertOrderEvent, type Order } from '../db/orders.js';
-import { balanceOf, debitBalance, findUser, recordLedgerEntry } from '../db/users.js';
+import { writePaidOrder } from '../db/order-placement.js';
+import { findOrderByIdempotencyKey, type Order } from '../db/orders.js';
+import { balanceOf, findUser } from '../db/users.js';
 import { SMALLEST_UNIT, type Currency } from '../domain/currency.js';
 import type { Duration } from '../domain/durations.js';
 import { AppError, conflict } from '../domain/errors.js';
@@ -62,8 +63,28 @@ export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput)
   const id = uuidv7();
   try {
     const order = await db.transaction(async (trx) => {
-      const balance = input.userId === null ? undefined : await debitBalance(trx, input.userId, currency, priceSun);
-      if (balance === undefined || input.userId === null) {
+      const placed =
+        input.userId === null
+          ? undefined
+          : await writePaidOrder(
+              trx,
+              {
+                id,
+                user_id: input.userId,
+                status: 'pending',
+                energy_amount: input.energyAmount,
+                duration: input.duration.text,
+                duration_seconds: input.duration.seconds,
+                receive_address: input.receiveAddress,
+                pay_currency: currency,
+                price_sun: priceSun,
+                rate_sun_per_energy_day: rateSunPerEnergyDay,
+                idempotency_key: input.idempotencyKey,
+                request_hash: hash,
+              },
+              'api',
+            );
+      if (placed === undefined) {
         const user = input.userId === null ? undefined : await findUser(trx, input.userId);
         const held = user === undefined ? 0n : balanceOf(user, currency);
         throw new AppError(
@@ -75,35 +96,7 @@ export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput)
             : { currency, price: priceSun.toString(), balance: held.toString(), unit: SMALLEST_UNIT[currency] },
         );
       }
-      const order = await insertOrder(trx, {
-        id,
-        user_id: input.userId,
-        status: 'pending',
-        energy_amount: input.energyAmount,
-        duration: input.duration.text,
-        duration_seconds: input.duration.seconds,
-        receive_address: input.receiveAddress,
-        pay_currency: currency,
-        price_sun: priceSun,
-        rate_sun_per_energy_day: rateSunPerEnergyDay,
-        idempotency_key: input.idempotencyKey,
-        request_hash: hash,
-      });
-      await recordLedgerEntry(trx, {
-        userId: input.userId,
-        kind: 'order_debit',
-        currency,
-        amountSun: -priceSun,
-        balanceAfterSun: balance,
-        orderId: id,
-      });
-      await insertOrderEvent(
-        trx,
-        { order_id: id, from_status: null, to_status: 'pending', reason: 'created', actor: 'api', detail: null },
-        // The row just inserted, for order.created: no need to read it back.
-        order,
-      );
-      return order;
+      return placed;
     });
     return { order, created: true };
   } catch (err) {
