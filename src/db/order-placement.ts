@@ -1,7 +1,7 @@
 import type { Currency } from '../domain/currency.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import type { DbHandle } from './connect.js';
-import { insertOrder, insertOrderEvent, type NewOrder, type Order } from './orders.js';
+import { insertOrder, insertOrderEvent, ORDER_COLUMNS, type NewOrder, type Order } from './orders.js';
 import { prepared } from './prepared.js';
 import { debitBalance, recordLedgerEntry } from './users.js';
 import { recordOrderWebhook } from './webhook-outbox.js';
@@ -50,7 +50,7 @@ const placeInOneStatement = Object.fromEntries(
            insert into orders (id, user_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
              rate_sun_per_energy_day, idempotency_key, request_hash, created_at, updated_at)
            select ?, $2, 'pending', ?::bigint, ?, ?::bigint, ?, ?, $1, ?::bigint, ?, ?, $now, $now from debit
-           returning *
+           returning ${ORDER_COLUMNS}
          ), ledger as (
            insert into ledger_entries (user_id, kind, currency, amount_sun, balance_after_sun, order_id, reference, created_at)
            select $2, 'order_debit', $8, -$1, balance, $3, null, $now from debit
@@ -58,7 +58,7 @@ const placeInOneStatement = Object.fromEntries(
            insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
            select $3, null, 'pending', 'created', ?, null, $now from debit
          )
-         select * from placed`,
+         select ${ORDER_COLUMNS} from placed`,
       ),
     ];
   }),

@@ -27,11 +27,62 @@ export type NewOrder = Pick<
   | 'request_hash'
 > & { payment_txid?: string | null };
 
+/**
+ * Every column of orders, named: a statement PostgreSQL keeps prepared must
+ * not say `*`, or a column another Joule's migration adds would make its
+ * cached plan fail ("cached plan must not change result type").
+ */
+const ORDER_COLUMN_LIST = [
+  'id',
+  'user_id',
+  'status',
+  'energy_amount',
+  'duration',
+  'duration_seconds',
+  'receive_address',
+  'pay_currency',
+  'price_sun',
+  'rate_sun_per_energy_day',
+  'idempotency_key',
+  'request_hash',
+  'pool_address',
+  'delegated_sun',
+  'delivered_energy',
+  'delegate_txid',
+  'reclaim_txid',
+  'lease_owner',
+  'lease_until',
+  'lease_version',
+  'attempts',
+  'next_attempt_at',
+  'error_code',
+  'error_message',
+  'refunded_sun',
+  'created_at',
+  'updated_at',
+  'delegated_at',
+  'expires_at',
+  'reclaimed_at',
+  'completed_at',
+  'failed_at',
+  'delegate_tx_status',
+  'reclaim_tx_status',
+  'lock_blocks',
+  'wait_reason',
+  'reclaim_attempts',
+  'payment_txid',
+  'cancel_requested_at',
+  'cancelled_at',
+] as const satisfies ReadonlyArray<keyof OrdersTable>;
+// Fails to compile when orders gains a column this list does not name.
+const allOrderColumns: Exclude<keyof OrdersTable, (typeof ORDER_COLUMN_LIST)[number]> extends never ? true : never = true;
+export const ORDER_COLUMNS = allOrderColumns && ORDER_COLUMN_LIST.join(', ');
+
 // Once per order placed: prepared once, not built per call.
 const insertOrderStatement = prepared<Order>(
   `insert into orders (id, user_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
      rate_sun_per_energy_day, idempotency_key, request_hash, payment_txid, created_at, updated_at)
-   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, $now, $now) returning *`,
+   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, $now, $now) returning ${ORDER_COLUMNS}`,
 );
 
 export async function insertOrder(db: DbHandle, o: NewOrder): Promise<Order> {

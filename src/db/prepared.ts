@@ -24,6 +24,14 @@ export interface PreparedStatement<Row> {
   run(db: DbHandle, params: readonly unknown[]): Promise<void>;
 }
 
+/**
+ * The PostgreSQL text of every prepared() statement, with the name each
+ * connection prepares it under (connect.ts): PostgreSQL then parses and plans
+ * it once per connection, not on every call (for the order's one statement,
+ * that planning was most of the server's work per order).
+ */
+export const POSTGRES_STATEMENT_NAMES = new Map<string, string>();
+
 function textFor(text: string, dialect: Dialect): string {
   const withNow = text.replaceAll('$now', DB_NOW_SQL[dialect]);
   if (dialect === 'sqlite') return withNow;
@@ -33,6 +41,7 @@ function textFor(text: string, dialect: Dialect): string {
 
 export function prepared<Row = Record<string, unknown>>(text: string): PreparedStatement<Row> {
   const texts: Record<Dialect, string> = { sqlite: textFor(text, 'sqlite'), postgres: textFor(text, 'postgres') };
+  if (!POSTGRES_STATEMENT_NAMES.has(texts.postgres)) POSTGRES_STATEMENT_NAMES.set(texts.postgres, `joule_${POSTGRES_STATEMENT_NAMES.size + 1}`);
   const statements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
   const onConnection = (conn: BetterSqlite3.Database) => {
     let stmt = statements.get(conn);
