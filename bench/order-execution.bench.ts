@@ -27,7 +27,17 @@
 // block were the same transaction (same txID). The gateway now gives every
 // build its own creation timestamp, so both modes should be close.
 //
-//   node --import tsx bench/order-execution.bench.ts [--n 300] [--concurrency 8] [--worker-concurrency 8]
+// Request budget: the devnet is a node of the operator's own, with no quota,
+// as for the baseline's TronWeb, so Joule runs with TRON_MAX_RPS=unlimited,
+// what such an operator sets (`--max-rps 10`, the default whenever
+// TRON_FULL_HOST is set, measures the budget instead: at a block every 100 ms
+// the block follower alone asks 10 times a second).
+//
+// Rounds: the machines are shared, so the three runs (baseline, same sizes,
+// distinct sizes) are repeated --rounds times, their order rotated each round,
+// and the medians printed beside each round's figures.
+//
+//   node --import tsx bench/order-execution.bench.ts [--n 300] [--concurrency 8] [--worker-concurrency 8] [--rounds 3] [--max-rps unlimited]
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TronWeb } from 'tronweb';
@@ -36,6 +46,7 @@ import { lockBlocksFor } from '../src/domain/energy.js';
 import { createLogger } from '../src/observability/logger.js';
 import { benchJoule } from './lib/bench-joule.js';
 import { isMain, printTable } from './lib/harness.js';
+import { machineLine, median } from './lib/processes.js';
 
 const ENERGY = 32_000;
 const USERS = 10;
@@ -94,7 +105,7 @@ async function pool(count: number, concurrency: number, job: (i: number) => Prom
   );
 }
 
-async function measureJoule(n: number, concurrency: number, workerConcurrency: number, sizes: Sizes): Promise<JouleRun> {
+async function measureJoule(n: number, concurrency: number, workerConcurrency: number, maxRps: string, sizes: Sizes): Promise<JouleRun> {
   const devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag: 1 });
   const s = await benchJoule(
     {
@@ -108,6 +119,7 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
       LEASE_MS: '5000',
       CHAIN_TIMEOUT_MS: '1500',
       MAX_ENERGY: '1000000000',
+      TRON_MAX_RPS: maxRps,
     },
     { log: createLogger('silent') },
   );
@@ -253,29 +265,20 @@ async function measureBaseline(n: number, concurrency: number) {
   }
 }
 
-export async function run(opts: { n?: number; concurrency?: number; workerConcurrency?: number } = {}): Promise<ExecutionResult> {
-  const n = opts.n ?? Number(process.env.BENCH_ORDERS ?? 300);
-  const concurrency = opts.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 8);
-  const workerConcurrency = opts.workerConcurrency ?? Number(process.env.WORKER_CONCURRENCY ?? 8);
-  const baseline = await measureBaseline(n, concurrency);
-  const joule = {
-    same: await measureJoule(n, concurrency, workerConcurrency, 'same'),
-    distinct: await measureJoule(n, concurrency, workerConcurrency, 'distinct'),
-  };
-  const ratio = (per: number) => ({
-    same: Math.round((joule.same.activePerSecond / per) * 100) / 100,
-    distinct: Math.round((joule.distinct.activePerSecond / per) * 100) / 100,
-  });
-  const result: ExecutionResult = {
-    config: { n, concurrency, workerConcurrency, node: process.version },
-    joule,
-    baseline,
-    ratioSolid: ratio(baseline.solidPerSecond),
-    ratioIncluded: ratio(baseline.includedPerSecond),
-  };
+type Baseline = ExecutionResult['baseline'];
+
+/** The median of each figure over the rounds (each latency percentile on its own). */
+function medianOf<T extends object>(runs: readonly T[]): T {
+  const first = runs[0]!;
+  return Object.fromEntries(
+    Object.entries(first).map(([k, v]) => [k, typeof v === 'number' ? median(runs.map((r) => (r as Record<string, number>)[k]!)) : medianOf(runs.map((r) => (r as Record<string, object>)[k]!))]),
+  ) as T;
+}
+
+function print(title: string, baseline: Baseline, joule: Record<Sizes, JouleRun>): void {
   const lat = (l: Latency) => [l.p50, l.p99, l.max];
   printTable(
-    `Order execution: ${n} orders (32,000 energy, 1h), ${concurrency} clients, engine concurrency ${workerConcurrency}; devnet 100 ms blocks, solidity lag 1; node ${process.version}`,
+    title,
     ['run', 'what', 'wall ms', 'per second', 'p50 ms', 'p99 ms', 'max ms'],
     [
       ['baseline', 'start -> broadcast accepted', baseline.allBroadcastMs, baseline.broadcastPerSecond, ...lat(baseline.startToBroadcast)],
@@ -288,18 +291,79 @@ export async function run(opts: { n?: number; concurrency?: number; workerConcur
       ]),
     ],
   );
-  for (const k of ['same', 'distinct'] as const) {
-    console.log(`ratio Joule (${k} sizes) active/s ÷ raw solidified/s: ${result.ratioSolid[k]}; ÷ raw included/s: ${result.ratioIncluded[k]}`);
+}
+
+export async function run(opts: { n?: number; concurrency?: number; workerConcurrency?: number; rounds?: number; maxRps?: string } = {}): Promise<ExecutionResult> {
+  const n = opts.n ?? Number(process.env.BENCH_ORDERS ?? 300);
+  const concurrency = opts.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 8);
+  const workerConcurrency = opts.workerConcurrency ?? Number(process.env.WORKER_CONCURRENCY ?? 8);
+  const rounds = opts.rounds ?? Number(process.env.BENCH_ROUNDS ?? 3);
+  const maxRps = opts.maxRps ?? process.env.TRON_MAX_RPS ?? 'unlimited';
+  console.log(machineLine());
+  const setting = `${n} orders (32,000 energy, 1h), ${concurrency} clients, engine concurrency ${workerConcurrency}, TRON_MAX_RPS ${maxRps}; devnet 100 ms blocks, solidity lag 1; node ${process.version}`;
+  const baselines: Baseline[] = [];
+  const joules: Array<Record<Sizes, JouleRun>> = [];
+  const ratios: Array<Record<Sizes, number>> = [];
+  for (let round = 0; round < rounds; round++) {
+    const got: { baseline?: Baseline; same?: JouleRun; distinct?: JouleRun } = {};
+    const runs = [
+      async () => {
+        got.baseline = await measureBaseline(n, concurrency);
+      },
+      async () => {
+        got.same = await measureJoule(n, concurrency, workerConcurrency, maxRps, 'same');
+      },
+      async () => {
+        got.distinct = await measureJoule(n, concurrency, workerConcurrency, maxRps, 'distinct');
+      },
+    ];
+    // Rotated each round, so no side always runs first (or last) on a machine whose load drifts.
+    for (let i = 0; i < runs.length; i++) await runs[(i + round) % runs.length]!();
+    const joule = { same: got.same!, distinct: got.distinct! };
+    baselines.push(got.baseline!);
+    joules.push(joule);
+    ratios.push({
+      same: Math.round((joule.same.activePerSecond / got.baseline!.solidPerSecond) * 100) / 100,
+      distinct: Math.round((joule.distinct.activePerSecond / got.baseline!.solidPerSecond) * 100) / 100,
+    });
+    print(`Round ${round + 1} of ${rounds}: ${setting}`, got.baseline!, joule);
+    console.log(`ratio Joule active/s ÷ raw solidified/s: same sizes ${ratios.at(-1)!.same}, distinct sizes ${ratios.at(-1)!.distinct}`);
+    console.log(machineLine());
   }
-  if (baseline.refused > 0) console.log(`baseline: ${baseline.refused} broadcasts refused`);
+  const baseline = medianOf(baselines);
+  const joule = medianOf(joules);
+  const result: ExecutionResult = {
+    config: { n, concurrency, workerConcurrency, node: process.version },
+    joule,
+    baseline,
+    ratioSolid: medianOf(ratios),
+    ratioIncluded: medianOf(
+      joules.map((j, i) => ({
+        same: Math.round((j.same.activePerSecond / baselines[i]!.includedPerSecond) * 100) / 100,
+        distinct: Math.round((j.distinct.activePerSecond / baselines[i]!.includedPerSecond) * 100) / 100,
+      })),
+    ),
+  };
+  print(`Medians of ${rounds} rounds: ${setting}`, baseline, joule);
+  for (const k of ['same', 'distinct'] as const) {
+    console.log(
+      `ratio Joule (${k} sizes) active/s ÷ raw solidified/s, median of the rounds' own: ${result.ratioSolid[k]} (rounds: ${ratios.map((r) => r[k]).join(', ')}); ÷ raw included/s: ${result.ratioIncluded[k]}`,
+    );
+  }
+  const refused = baselines.reduce((sum, b) => sum + b.refused, 0);
+  if (refused > 0) console.log(`baseline: ${refused} broadcasts refused over the rounds`);
   return result;
 }
 
 if (isMain(import.meta.url)) {
-  const { values } = parseArgs({ options: { n: { type: 'string' }, concurrency: { type: 'string' }, 'worker-concurrency': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { n: { type: 'string' }, concurrency: { type: 'string' }, 'worker-concurrency': { type: 'string' }, rounds: { type: 'string' }, 'max-rps': { type: 'string' } },
+  });
   await run({
     ...(values.n ? { n: Number(values.n) } : {}),
     ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
     ...(values['worker-concurrency'] ? { workerConcurrency: Number(values['worker-concurrency']) } : {}),
+    ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
+    ...(values['max-rps'] ? { maxRps: values['max-rps'] } : {}),
   });
 }

@@ -185,18 +185,29 @@ export async function reservedOnPool(db: DbHandle, pool: string): Promise<bigint
   return BigInt(row.total);
 }
 
-/** How many of our locked rentals from this pool to this receiver are delegated or being delegated. */
-export async function lockedRentalsOnPair(db: DbHandle, pool: string, receiver: string, exceptOrder: string): Promise<number> {
-  const row = await db.kysely
+/** What our unconfirmed delegations have reserved, by pool, in one statement (pools with none are absent). */
+export async function reservedByPool(db: DbHandle): Promise<Map<string, bigint>> {
+  const rows = await db.kysely
     .selectFrom('orders')
-    .select((eb) => eb.fn.countAll<bigint>().as('n'))
-    .where('pool_address', '=', pool)
+    .select(['pool_address', sql<bigint | string>`coalesce(sum(delegated_sun), 0)`.as('total')])
+    .where('status', '=', 'delegating')
+    .groupBy('pool_address')
+    .execute();
+  return new Map(rows.filter((r) => r.pool_address !== null).map((r) => [r.pool_address!, BigInt(r.total)]));
+}
+
+/** How many of our locked rentals to this receiver are delegated or being delegated, by pool, in one statement. */
+export async function lockedRentalsByPool(db: DbHandle, receiver: string, exceptOrder: string): Promise<Map<string, number>> {
+  const rows = await db.kysely
+    .selectFrom('orders')
+    .select((eb) => ['pool_address', eb.fn.countAll<bigint>().as('n')])
     .where('receive_address', '=', receiver)
     .where('status', 'in', ['delegating', 'active', 'reclaiming'])
     .where('lock_blocks', 'is not', null)
     .where('id', '<>', exceptOrder)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .groupBy('pool_address')
+    .execute();
+  return new Map(rows.filter((r) => r.pool_address !== null).map((r) => [r.pool_address!, Number(r.n)]));
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ChainGateway, ChainParameters, PoolAccount } from '../chain/gateway.js';
+import type { AccountInfo, ChainGateway, ChainParameters, PoolAccount } from '../chain/gateway.js';
 import type { CrashPoint, FlashRentConfig } from '../config.js';
 import type { CancelRefundPolicy } from '../domain/cancel.js';
 import type { Db } from '../db/connect.js';
@@ -28,6 +28,8 @@ export interface EngineContext {
   chain: ChainGateway;
   /** The chain's parameters, cached (longest lock, fee per byte). */
   chainParameters(): Promise<ChainParameters>;
+  /** A receive address as the chain knows it; activated ones asked of the node once (receiver-check.ts). */
+  receiverAccount(address: string): Promise<AccountInfo>;
   pools: readonly PoolAccount[];
   settings: EngineSettings;
   log: Logger;

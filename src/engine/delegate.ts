@@ -25,7 +25,7 @@ interface Failure {
  * Checked before anything is signed, so failing here is certain.
  */
 async function receiverProblem(ctx: EngineContext, order: Order): Promise<Failure | undefined> {
-  const account = await ctx.chain.account(order.receive_address);
+  const account = await ctx.receiverAccount(order.receive_address);
   if (!account.exists) {
     return { code: 'receiver_not_activated', message: 'the receive address is not activated on chain (it has never received TRX)' };
   }

@@ -11,6 +11,7 @@ import { chainParameterCache } from './chain-parameters.js';
 import { OrderRunner } from './order-runner.js';
 import { PoolMonitor } from './pool-monitor.js';
 import { ReceiverMonitor } from './receiver-monitor.js';
+import { receiverCheck } from './receiver-check.js';
 import { receiverChanged } from '../db/saved-addresses.js';
 import type { QueueDispatch } from '../dispatch/queue-dispatch.js';
 import { QueueWorker, type JobHandler } from '../dispatch/queue-worker.js';
@@ -61,6 +62,7 @@ export function startEngine(opts: {
     db: opts.db,
     chain: opts.chain,
     chainParameters: chainParameterCache(opts.chain),
+    receiverAccount: receiverCheck(opts.chain),
     pools: opts.pools,
     log: opts.log,
     workerId: opts.workerId,

@@ -1,5 +1,5 @@
 import type { PoolAccount } from '../chain/gateway.js';
-import { lockedRentalsOnPair, lockPoolReservations, reservedOnPool, type Order } from '../db/orders.js';
+import { lockedRentalsByPool, lockPoolReservations, reservedByPool, reservedOnPool, type Order } from '../db/orders.js';
 import { listPoolSnapshots, snapshotCanPayFee } from '../db/pool-snapshots.js';
 import { lockBlocksFor, sunForEnergy, withMargin } from '../domain/energy.js';
 import type { EngineContext } from './context.js';
@@ -37,20 +37,23 @@ export async function choosePool(ctx: EngineContext, order: Order, now: bigint):
   const { db, pools, settings } = ctx;
   const candidates = pools.filter((p) => p.address !== order.receive_address);
   if (candidates.length === 0) return undefined;
-  const [energy, params, snapshots] = await Promise.all([networkTotals(ctx, now), ctx.chainParameters(), listPoolSnapshots(db)]);
+  const [params, snapshots, reserved, locked] = await Promise.all([
+    ctx.chainParameters(),
+    listPoolSnapshots(db),
+    reservedByPool(db),
+    settings.delegateLock ? lockedRentalsByPool(db, order.receive_address, order.id) : new Map<string, number>(),
+  ]);
+  const energy = await networkTotals(ctx, now, snapshots);
   // The chain rounds the receiver's energy down from live totals, and other stakers joining during the
   // rental make each TRX worth less energy: stake for the ordered energy plus the margin.
   const sun = sunForEnergy(withMargin(order.energy_amount, settings.energyMarginBps), energy.totalEnergyWeight, energy.totalEnergyLimit);
   const wantedLock = settings.delegateLock ? lockBlocksFor(order.duration_seconds, params.maxDelegateLockPeriod) : null;
-  const rooms = await Promise.all(
-    candidates.map(async (pool) => {
-      const snapshot = snapshots.find((p) => p.address === pool.address);
-      const delegatable = snapshot?.observed_at == null ? 0n : snapshot.delegatable_sun;
-      const reserved = await reservedOnPool(db, pool.address);
-      const locked = wantedLock === null ? 0 : await lockedRentalsOnPair(db, pool.address, order.receive_address, order.id);
-      return { pool, delegatable, free: delegatable - reserved, locked, paysFee: snapshotCanPayFee(snapshot) };
-    }),
-  );
+  const rooms = candidates.map((pool) => {
+    const snapshot = snapshots.find((p) => p.address === pool.address);
+    const delegatable = snapshot?.observed_at == null ? 0n : snapshot.delegatable_sun;
+    const free = delegatable - (reserved.get(pool.address) ?? 0n);
+    return { pool, delegatable, free, locked: locked.get(pool.address) ?? 0, paysFee: snapshotCanPayFee(snapshot) };
+  });
   const fitting = rooms
     .filter((r) => r.free >= sun && r.paysFee)
     .sort((a, b) => Number(a.locked > 0) - Number(b.locked > 0) || (b.free > a.free ? 1 : b.free < a.free ? -1 : 0));
