@@ -52,7 +52,8 @@ const HEADER = `// Generated from the API's schemas (src/api/schemas.ts) by scri
 `;
 
 interface Schema {
-  type?: string;
+  /** A list for a scalar or null (schemas.ts's Nullable). */
+  type?: string | string[];
   description?: string;
   const?: unknown;
   anyOf?: Schema[];
@@ -99,6 +100,7 @@ class Emitter {
       if (!NO_TYPE_KEYWORDS.has(k) && !TYPE_KEYWORDS.has(k)) throw new Error(`web-types: the keyword "${k}" has no TypeScript counterpart here: ${JSON.stringify(schema)}`);
     }
     if (schema.anyOf) return schema.anyOf.map((s) => this.type(s, pad)).join(' | ');
+    if (Array.isArray(schema.type)) return schema.type.map((type) => this.type({ ...schema, type }, pad, false)).join(' | ');
     if ('const' in schema) return literal(schema.const);
     switch (schema.type) {
       case 'string':
