@@ -149,15 +149,8 @@ export function listOrders(db: DbHandle, f: OrderFilter): Promise<Order[]> {
  * has it (a new order): its webhook event is written from it instead of
  * reading it again.
  */
-export interface NewOrderEvent {
-  order_id: string;
-  from_status: OrderStatus | null;
-  to_status: OrderStatus;
-  reason: string;
-  actor: string;
-  /** JSON text, or null. */
-  detail: string | null;
-}
+/** An event's own fields; `at` is the database clock's now (detail: JSON text, or null). */
+export type NewOrderEvent = Omit<OrderEvent, 'id' | 'at'>;
 
 // Written with every status change: prepared once. `at` is the database clock's now.
 const insertOrderEventStatement = prepared(

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 
-test('a configuration logged whole shows none of its secrets: admin token, client keys, the bot’s token, key, admin token and webhook secrets', () => {
+/** A logger at info whose lines are kept in memory. */
+function capturedLog() {
   let out = '';
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -12,7 +13,11 @@ test('a configuration logged whole shows none of its secrets: admin token, clien
       done();
     },
   });
-  const log = createLogger('info', sink as never);
+  return { log: createLogger('info', sink as never), written: () => out };
+}
+
+test('a configuration logged whole shows none of its secrets: admin token, client keys, the bot’s token, key, admin token and webhook secrets', () => {
+  const { log, written } = capturedLog();
   const secrets = {
     ADMIN_TOKEN: 'admin-token-0123456789abcdef',
     API_KEYS: 'client-key-0123456789abcdef',
@@ -25,19 +30,13 @@ test('a configuration logged whole shows none of its secrets: admin token, clien
   const config = loadConfig({ ...secrets, JOULE_ROLE: 'bot', TELEGRAM_ADMIN_IDS: '42' });
   log.info({ config }, 'configuration');
   log.info(config, 'configuration, spread');
+  const out = written();
   assert.ok(out.includes('"configuration"'), 'the lines were written');
   for (const [name, value] of Object.entries(secrets)) assert.ok(!out.includes(value), `${name} reached the log`);
 });
 
 test('secrets are redacted where a line may carry them, and the objects logged are left as they were', () => {
-  let out = '';
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      out += String(chunk);
-      done();
-    },
-  });
-  const log = createLogger('info', sink as never);
+  const { log, written } = capturedLog();
   const req = { method: 'POST', headers: { authorization: 'Bearer s1-request-header', 'x-api-key': 's2-request-key', host: 'joule.example' } };
   const fields = {
     req,
@@ -50,6 +49,7 @@ test('secrets are redacted where a line may carry them, and the objects logged a
   };
   log.info(fields, 'everything at once');
   log.info({ orderId: 'order-2', price: '2080000' }, 'a plain line');
+  const out = written();
   const lines = out.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, 2);
   for (const secret of ['s1-', 's2-', 's3-', 's4-', 's5-', 's6-', 's7-', 's8-']) assert.ok(!out.includes(secret), `${secret} reached the log`);
