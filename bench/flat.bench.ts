@@ -14,14 +14,16 @@
 //
 // Each measurement gets a fresh copy of its template. Rounds alternate which
 // database goes first (BENCH_ROUNDS, default 3); medians of the rounds, and
-// full/empty ratios (req/s; ms for the sweeper). `npm run build` first.
+// full/empty ratios. Besides requests a second, the server process's CPU
+// time per request (from /proc): on a shared machine throughput swings with
+// the neighbours' load, CPU per request much less. `npm run build` first.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
 import { benchJoule } from './lib/bench-joule.js';
 import { copyOf, DEFAULT_USERS, HEAVY_USER, RECEIVERS, templates, FEW_USER } from './lib/finished-orders.js';
-import { isMain, load, loadGet, printTable, type LoadResult } from './lib/harness.js';
+import { cpuMs, isMain, load, loadGet, printTable, type LoadResult } from './lib/harness.js';
 import { machineLine, median, startJouleProcess } from './lib/processes.js';
 
 const ADDRESS = RECEIVERS[0]!;
@@ -53,10 +55,24 @@ const GETS: ReadonlyArray<[string, string]> = [
 
 type DbName = 'empty' | 'full';
 
+/** A load run, and the server's CPU time per answered request in µs. */
+interface Figures extends LoadResult {
+  cpuUs: number;
+}
+
 interface Round {
   sweepMs: number;
-  gets: Map<string, LoadResult>;
-  create: LoadResult;
+  gets: Map<string, Figures>;
+  create: Figures;
+}
+
+/** Runs `run` (which calls onMeasureStart after its warm-up) and charges the server's CPU over the measured part to the answered requests. */
+async function withCpu(pid: number, run: (onMeasureStart: () => void) => Promise<LoadResult>): Promise<Figures> {
+  let start = NaN;
+  const r = await run(() => {
+    start = cpuMs(pid);
+  });
+  return { ...r, cpuUs: ((cpuMs(pid) - start) * 1000) / Math.max(1, r.ok ?? 0) };
 }
 
 /** Median of 30 sweeper passes of an in-process worker (role `worker`, its own timer held back). */
@@ -90,13 +106,14 @@ async function measure(template: string, seconds: { get: number; create: number 
       const made = await fetch(`${joule.url}/api/orders/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order(HEAVY_USER)) });
       if (made.status !== 201) throw new Error(`placing an order: ${made.status} ${await made.text()}`);
       const { id } = (await made.json()) as { id: string };
-      const gets = new Map<string, LoadResult>();
+      const pid = joule.child.pid!;
+      const gets = new Map<string, Figures>();
       for (const [name, path] of GETS) {
-        const r = await loadGet(joule.url, path.replace(':order', id), admin, { seconds: seconds.get });
+        const r = await withCpu(pid, (onMeasureStart) => loadGet(joule.url, path.replace(':order', id), admin, { seconds: seconds.get, onMeasureStart }));
         if (r.non2xx > 0 || r.errors > 0) throw new Error(`${path}: ${r.non2xx} non-2xx, ${r.errors} errors`);
         gets.set(name, r);
       }
-      const create = await load(joule.url, '/api/orders/', (i) => order((i % DEFAULT_USERS) + 1), { seconds: seconds.create });
+      const create = await withCpu(pid, (onMeasureStart) => load(joule.url, '/api/orders/', (i) => order((i % DEFAULT_USERS) + 1), { seconds: seconds.create, onMeasureStart }));
       return { sweepMs, gets, create };
     } finally {
       await joule.stop();
@@ -121,27 +138,32 @@ export async function run(opts: { rounds?: number } = {}) {
   }
   const rows: Array<Array<string | number>> = [];
   const med = (name: DbName, f: (x: Round) => number) => median(results[name].map(f));
-  const each = (name: DbName, f: (x: Round) => number, digits: number) => results[name].map((x) => f(x).toFixed(digits)).join(' ');
-  const row = (what: string, unit: string, f: (x: Round) => number, digits: number, p99?: (x: Round) => number) => {
-    const e = med('empty', f);
-    const full = med('full', f);
+  const each = (name: DbName, f: (x: Round) => number) => results[name].map((x) => f(x).toFixed(0)).join(' ');
+  const figures = (what: string, f: (x: Round) => Figures) => {
+    const [rps, cpu, p99] = [(x: Round) => f(x).rps, (x: Round) => f(x).cpuUs, (x: Round) => f(x).p99];
     rows.push([
       what,
-      unit,
-      e.toFixed(digits),
-      full.toFixed(digits),
-      (full / e).toFixed(2),
-      p99 ? `${med('empty', p99)} / ${med('full', p99)}` : '',
-      `${each('empty', f, digits)} | ${each('full', f, digits)}`,
+      med('empty', rps).toFixed(0),
+      med('full', rps).toFixed(0),
+      (med('full', rps) / med('empty', rps)).toFixed(2),
+      med('empty', cpu).toFixed(0),
+      med('full', cpu).toFixed(0),
+      (med('full', cpu) / med('empty', cpu)).toFixed(2),
+      `${med('empty', p99)} / ${med('full', p99)}`,
+      `${each('empty', cpu)} | ${each('full', cpu)}`,
     ]);
   };
-  row('create (POST /api/orders/)', 'orders/s', (x) => x.create.rps, 0, (x) => x.create.p99);
-  row('sweeper pass', 'ms', (x) => x.sweepMs, 2);
-  for (const [name] of GETS) row(`GET ${name}`, 'req/s', (x) => x.gets.get(name)!.rps, 0, (x) => x.gets.get(name)!.p99);
+  figures('create (POST /api/orders/)', (x) => x.create);
+  for (const [name] of GETS) figures(`GET ${name}`, (x) => x.gets.get(name)!);
   printTable(
     `Empty database vs ${orders} finished orders (SQLite), median of ${rounds} alternating rounds; GETs ${seconds.get} s at 10 connections, create ${seconds.create} s at 50`,
-    ['measurement', 'unit', 'empty', 'full', 'full/empty', 'p99 ms empty / full', 'each round: empty | full'],
+    ['measurement', 'empty req/s', 'full req/s', 'full/empty', 'empty CPU µs/req', 'full CPU µs/req', 'full/empty', 'p99 ms empty / full', 'each round, CPU µs/req: empty | full'],
     rows,
+  );
+  const sweep = (name: DbName) => med(name, (x) => x.sweepMs);
+  console.log(
+    `sweeper pass (median of 30, wall time): empty ${sweep('empty').toFixed(2)} ms, full ${sweep('full').toFixed(2)} ms, full/empty ${(sweep('full') / sweep('empty')).toFixed(2)}; ` +
+      `each round ${results.empty.map((x) => x.sweepMs.toFixed(2)).join(' ')} | ${results.full.map((x) => x.sweepMs.toFixed(2)).join(' ')}`,
   );
   return results;
 }
