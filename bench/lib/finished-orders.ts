@@ -16,7 +16,7 @@
 // raw better-sqlite3 in one transaction, indexes dropped during the load and
 // made again after (sorting once is much faster than a B-tree insert per
 // row). Built once per schema into template files, copied per measurement.
-import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -255,8 +255,15 @@ export async function templates(orders: number): Promise<Templates> {
   return { empty, full, seedSeconds };
 }
 
-/** A fresh copy of a template, and a way to delete it with its WAL files. */
+/**
+ * A fresh copy of a template, and a way to delete it with its WAL files.
+ * Flushed to disk before it is used: otherwise the kernel writes the
+ * gigabytes of the full copy back during its measurement and not the empty's.
+ */
 export function copyOf(template: string, to: string): { path: string; remove(): void } {
   copyFileSync(template, to);
+  const fd = openSync(to, 'r+');
+  fsyncSync(fd);
+  closeSync(fd);
   return { path: to, remove: () => ['', '-wal', '-shm'].forEach((s) => rmSync(`${to}${s}`, { force: true })) };
 }
