@@ -5,9 +5,12 @@
 // (GET /api/status), so a peak can be told apart: JavaScript objects, or
 // native memory (SQLite's cache, buffers). The table shows them, and the
 // growth over the second half of the load, which is what "not growing" asks about.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
+import { copyOf, templates } from './lib/finished-orders.js';
 import { isMain, load, printTable } from './lib/harness.js';
 import { machineLine, startJouleProcess } from './lib/processes.js';
 
@@ -33,13 +36,20 @@ async function heapMb(url: string): Promise<number> {
 export async function run() {
   const seconds = Number(process.env.BENCH_SECONDS ?? 60);
   console.log(`\n${machineLine()}`);
-  const joule = await startJouleProcess('all');
+  // BENCH_FLAT_ORDERS: on a copy of bench/flat.bench.ts's full database (its users are funded already).
+  const flatOrders = process.env.BENCH_FLAT_ORDERS === undefined ? undefined : Number(process.env.BENCH_FLAT_ORDERS);
+  const dir = mkdtempSync(join(tmpdir(), 'joule-memory-'));
+  const copy = flatOrders === undefined ? undefined : copyOf((await templates(flatOrders)).full, join(dir, 'joule.db'));
+  console.log(flatOrders === undefined ? 'empty database' : `database of ${flatOrders} finished orders`);
+  const joule = await startJouleProcess('all', copy ? { DATABASE_URL: `sqlite:${copy.path}` } : {});
   try {
-    const db = new Database(joule.databaseUrl.slice('sqlite:'.length));
-    db.pragma('busy_timeout = 10000');
-    db.exec(`with recursive ids(id) as (select 1 union all select id + 1 from ids where id < ${USERS})
-      insert into users (id, balance_sun, created_at, updated_at) select id, 1000000000000, 0, 0 from ids`);
-    db.close();
+    if (!copy) {
+      const db = new Database(joule.databaseUrl.slice('sqlite:'.length));
+      db.pragma('busy_timeout = 10000');
+      db.exec(`with recursive ids(id) as (select 1 union all select id + 1 from ids where id < ${USERS})
+        insert into users (id, balance_sun, created_at, updated_at) select id, 1000000000000, 0, 0 from ids`);
+      db.close();
+    }
     const pid = joule.child.pid!;
     const started = Date.now();
     const samples: Array<[number, number, number]> = [];
@@ -64,6 +74,8 @@ export async function run() {
     console.log(`max ${Math.max(...samples.map(([, mb]) => mb)).toFixed(0)} MB; growth over the second half ${growth.toFixed(0)} MB`);
   } finally {
     await joule.stop();
+    copy?.remove();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
