@@ -1,14 +1,16 @@
 // Flat as work grows (issue 17, goal 5): the same measurements on an empty
-// SQLite database (users, tenants, pools; no orders) and on one holding
-// BENCH_FLAT_ORDERS (default 1,000,000) finished orders with their events,
-// ledger entries, chain transactions and webhook events
-// (bench/lib/finished-orders.ts), in the same run:
+// SQLite database (users, tenants, pools and the last two hours' orders, no
+// history) and on the same holding besides BENCH_FLAT_ORDERS (default
+// 1,000,000) older finished orders with their events, ledger entries, chain
+// transactions and webhook events (bench/lib/finished-orders.ts), in the
+// same run:
 //
 //   sweeper pass   Sweeper.sweep() of a worker built by createJoule on the
 //                  database (the pass its timer runs), median of 30
 //   GET ...        every request the dashboard polls, and GET /api/orders?
-//                  user_id= for the user with 1 in 20 orders and a typical
-//                  one, against `node dist/main.js api`, 10 connections
+//                  user_id= for the user with 1 in 20 orders and one with a
+//                  few recent ones, against `node dist/main.js api`, 10
+//                  connections
 //   create         POST /api/orders/ against that process, 50 connections,
 //                  every request a different user
 //
