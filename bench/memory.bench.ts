@@ -1,10 +1,16 @@
 // Memory of the one-process setup under load (issue 17, goal 5): `node
 // dist/main.js all` (API, engine and the embedded devnet), users funded, 50
 // connections placing orders for BENCH_SECONDS (default 60). The process's
-// RSS is read from /proc every 5 s; the table shows it, and the growth over
-// the second half of the load, which is what "not growing" asks about.
-import { readFileSync } from 'node:fs';
+// RSS is read from /proc every 5 s, with the JS heap the process reports
+// (GET /api/status), so a peak can be told apart: JavaScript objects, or
+// native memory (SQLite's cache, buffers). The table shows them, and the
+// growth over the second half of the load, which is what "not growing" asks about.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
+import { copyOf, templates } from './lib/finished-orders.js';
 import { isMain, load, printTable } from './lib/harness.js';
 import { machineLine, startJouleProcess } from './lib/processes.js';
 
@@ -16,33 +22,60 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
+/** The JS heap in use, as the process itself reports it; NaN when the answer does not come (the process is busy). */
+async function heapMb(url: string): Promise<number> {
+  try {
+    const res = await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` }, signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { process: { heap_used_bytes: number } };
+    return body.process.heap_used_bytes / 1024 / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
 export async function run() {
   const seconds = Number(process.env.BENCH_SECONDS ?? 60);
   console.log(`\n${machineLine()}`);
-  const joule = await startJouleProcess('all');
+  // BENCH_FLAT_ORDERS: on a copy of bench/flat.bench.ts's full database (its users are funded already).
+  const flatOrders = process.env.BENCH_FLAT_ORDERS === undefined ? undefined : Number(process.env.BENCH_FLAT_ORDERS);
+  const dir = mkdtempSync(join(tmpdir(), 'joule-memory-'));
+  const copy = flatOrders === undefined ? undefined : copyOf((await templates(flatOrders)).full, join(dir, 'joule.db'));
+  console.log(flatOrders === undefined ? 'empty database' : `database of ${flatOrders} finished orders`);
+  const joule = await startJouleProcess('all', copy ? { DATABASE_URL: `sqlite:${copy.path}` } : {});
   try {
-    const db = new Database(joule.databaseUrl.slice('sqlite:'.length));
-    db.pragma('busy_timeout = 10000');
-    db.exec(`with recursive ids(id) as (select 1 union all select id + 1 from ids where id < ${USERS})
-      insert into users (id, balance_sun, created_at, updated_at) select id, 1000000000000, 0, 0 from ids`);
-    db.close();
+    if (!copy) {
+      const db = new Database(joule.databaseUrl.slice('sqlite:'.length));
+      db.pragma('busy_timeout = 10000');
+      db.exec(`with recursive ids(id) as (select 1 union all select id + 1 from ids where id < ${USERS})
+        insert into users (id, balance_sun, created_at, updated_at) select id, 1000000000000, 0, 0 from ids`);
+      db.close();
+    }
     const pid = joule.child.pid!;
-    const samples: Array<[number, number]> = [[0, rssMb(pid)]];
     const started = Date.now();
-    const timer = setInterval(() => samples.push([Math.round((Date.now() - started) / 1000), rssMb(pid)]), 5000);
+    const samples: Array<[number, number, number]> = [];
+    const sample = async () => {
+      const at = Math.round((Date.now() - started) / 1000);
+      const rss = rssMb(pid);
+      samples.push([at, rss, await heapMb(joule.url)]);
+    };
+    await sample();
+    const timer = setInterval(() => void sample(), 5000);
     const result = await load(joule.url, '/api/orders/', (i) => ({ user_id: (i % USERS) + 1, energy_amount: 32000, duration: '1h', receive_address: ADDRESS }), { seconds, warmupSeconds: 0 });
     clearInterval(timer);
-    samples.push([Math.round((Date.now() - started) / 1000), rssMb(pid)]);
+    await sample();
+    samples.sort((a, b) => a[0] - b[0]);
     const half = samples.filter(([t]) => t >= seconds / 2);
     const growth = half.length > 1 ? half[half.length - 1]![1] - half[0]![1] : 0;
     printTable(
       `RSS of node dist/main.js all under ${seconds} s of order creation (${result.rps.toFixed(0)} orders/s, p99 ${result.p99} ms, non-2xx ${result.non2xx})`,
-      ['second', 'RSS MB'],
-      samples.map(([t, mb]) => [t, mb.toFixed(0)]),
+      ['second', 'RSS MB', 'JS heap used MB'],
+      samples.map(([t, mb, heap]) => [t, mb.toFixed(0), heap.toFixed(0)]),
     );
     console.log(`max ${Math.max(...samples.map(([, mb]) => mb)).toFixed(0)} MB; growth over the second half ${growth.toFixed(0)} MB`);
   } finally {
     await joule.stop();
+    copy?.remove();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

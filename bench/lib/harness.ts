@@ -111,12 +111,19 @@ export async function loadGet(
   url: string,
   path: string,
   headers: Record<string, string> = {},
-  opts: { connections?: number; seconds?: number; warmupSeconds?: number } = {},
+  opts: {
+    connections?: number;
+    seconds?: number;
+    warmupSeconds?: number;
+    /** Called after the warm-up, right before the measured run. */
+    onMeasureStart?: () => void;
+  } = {},
 ): Promise<LoadResult> {
   const run = (duration: number) => autocannon({ url, connections: opts.connections ?? 10, duration, requests: [{ method: 'GET', path, headers }] });
   if ((opts.warmupSeconds ?? 1) > 0) await run(opts.warmupSeconds ?? 1);
+  opts.onMeasureStart?.();
   const r = await run(opts.seconds ?? 5);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+  return { rps: r.requests.average, ok: r['2xx'], p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
 }
 
 export function printTable(title: string, header: string[], rows: Array<Array<string | number>>): void {

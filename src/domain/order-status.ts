@@ -19,6 +19,10 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const WORKING_STATUSES = ['pending', 'delegating', 'active', 'reclaiming'] as const satisfies readonly OrderStatus[];
 export type WorkingStatus = (typeof WORKING_STATUSES)[number];
 
+/** Statuses an order never leaves (no transition out): its row keeps its status for good. */
+export const FINISHED_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly OrderStatus[];
+export type FinishedStatus = (typeof FINISHED_STATUSES)[number];
+
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   pending: ['delegating', 'failed', 'cancelled'],
   delegating: ['active', 'failed'],

@@ -16,6 +16,8 @@ export async function seedOrder(
     delegatedSun?: bigint | null;
     delegatedAt?: bigint | null;
     failedAt?: bigint | null;
+    completedAt?: bigint | null;
+    cancelledAt?: bigint | null;
   },
 ): Promise<string> {
   const userId = o.userId ?? 1n;
@@ -54,8 +56,9 @@ export async function seedOrder(
       delegated_at: o.delegatedAt ?? null,
       expires_at: o.delegatedAt ? o.delegatedAt + 3_600_000n : null,
       reclaimed_at: null,
-      completed_at: null,
+      completed_at: o.completedAt ?? null,
       failed_at: o.failedAt ?? null,
+      cancelled_at: o.cancelledAt ?? null,
       delegate_tx_status: null,
       reclaim_tx_status: null,
       lock_blocks: null,

@@ -21,15 +21,16 @@ const DelaysQuery = Type.Object(
  * GET /metrics (Prometheus text), GET /api/status (the same, as JSON) and
  * GET /api/status/delays (orders per minute, from the database).
  * Nothing here talks to Redis: its state is what the dispatch last observed
- * in the background. The orders table is counted at most once a second,
- * however many scrape or watch (GROUP BY + MIN).
+ * in the background. Orders are counted at most once a second, however
+ * many scrape or watch; finished ones only as they finish (order-stats.ts).
  */
 export function monitoringRoutes(app: TypedApp, ctx: ApiContext): void {
   const dispatchStatus = () => ctx.dispatch.status?.() ?? noDispatchStatus;
-  // Every status poll and scrape shares one count per second (it reads the whole orders table).
-  const orderStats = sharedOrderStats(ctx.db, 1000);
   // A step's times are stamped when it is claimed and commit within its lease; a minute more for the clock.
-  const delayReports = new OrderDelayReports(ctx.db, BigInt(ctx.config.engine.leaseMs + 60_000));
+  const settleMs = BigInt(ctx.config.engine.leaseMs + 60_000);
+  // Every status poll and scrape shares one count per second.
+  const orderStats = sharedOrderStats(ctx.db, 1000, settleMs);
+  const delayReports = new OrderDelayReports(ctx.db, settleMs);
   const local = new Registry();
   const ordersByStatus = new Gauge({ name: 'joule_orders', help: 'Orders by status', labelNames: ['status'], registers: [local] });
   const oldestPending = new Gauge({ name: 'joule_oldest_pending_seconds', help: 'Age of the oldest pending order (0 when none)', registers: [local] });

@@ -13,6 +13,7 @@ import * as m010 from './010-saved-addresses.js';
 import * as m011 from './011-tenants-and-api-keys.js';
 import * as m012 from './012-webhooks.js';
 import * as m013 from './013-rate-limits.js';
+import * as m014 from './014-finished-order-times.js';
 
 export interface Migration {
   name: string;
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '011-tenants-and-api-keys', up: m011.up },
   { name: '012-webhooks', up: m012.up },
   { name: '013-rate-limits', up: m013.up },
+  { name: '014-finished-order-times', up: m014.up },
 ];

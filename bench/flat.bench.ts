@@ -1,0 +1,173 @@
+// Flat as work grows (issue 17, goal 5): the same measurements on an empty
+// SQLite database (users, tenants, pools and the last two hours' orders, no
+// history) and on the same holding besides BENCH_FLAT_ORDERS (default
+// 1,000,000) older finished orders with their events, ledger entries, chain
+// transactions and webhook events (bench/lib/finished-orders.ts), in the
+// same run:
+//
+//   sweeper pass   Sweeper.sweep() of a worker built by createJoule on the
+//                  database (the pass its timer runs), median of 30
+//   GET ...        every request the dashboard polls, and GET /api/orders?
+//                  user_id= for the user with 1 in 20 orders and one with a
+//                  few recent ones, against `node dist/main.js api`, 10
+//                  connections
+//   create         POST /api/orders/ against that process, 50 connections,
+//                  every request a different user
+//
+// Each measurement gets a fresh copy of its template. Rounds alternate which
+// database goes first (BENCH_ROUNDS, default 3); medians of the rounds, and
+// full/empty ratios. Besides requests a second, the server process's CPU
+// time per request (from /proc): on a shared machine throughput swings with
+// the neighbours' load, CPU per request much less. `npm run build` first.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
+import { benchJoule } from './lib/bench-joule.js';
+import { copyOf, DEFAULT_USERS, HEAVY_USER, RECEIVERS, templates, FEW_USER } from './lib/finished-orders.js';
+import { cpuMs, isMain, load, loadGet, printTable, type LoadResult } from './lib/harness.js';
+import { machineLine, median, startJouleProcess } from './lib/processes.js';
+
+const ADDRESS = RECEIVERS[0]!;
+const order = (userId: number) => ({ user_id: userId, energy_amount: 32000, duration: '1h', receive_address: ADDRESS });
+
+/** What the dashboard polls (web/src/views), and the client's own order list. `:order` is an order made before measuring. */
+const GETS: ReadonlyArray<[string, string]> = [
+  ['overview: status', '/api/status'],
+  ['overview: delay chart', '/api/status/delays?minutes=60'],
+  ['orders: newest page', '/api/orders?limit=50'],
+  ['orders: status filter', '/api/orders?status=failed&limit=50'],
+  ['orders: tenant filter', '/api/orders?tenant_id=acme&limit=50'],
+  ['orders: receiver filter', `/api/orders?receive_address=${ADDRESS}&limit=50`],
+  ['orders: tenant list', '/api/admin/tenants'],
+  ['order detail', '/api/orders/:order'],
+  ['order detail: events', '/api/orders/:order/events'],
+  ['order detail: transactions', '/api/orders/:order/transactions'],
+  ['users: first page', '/api/users?limit=50'],
+  ['user detail', `/api/users/${HEAVY_USER}`],
+  ['user detail: orders', `/api/orders?user_id=${HEAVY_USER}&limit=20&tenant_id=default`],
+  ['user detail: ledger', `/api/users/${HEAVY_USER}/ledger?limit=50`],
+  ['pools', '/api/pools'],
+  ['tenants: api keys', '/api/admin/api-keys'],
+  ['flash rent: terms', '/api/flash-rent'],
+  ['flash rent: payments', '/api/admin/flash-rent/payments?limit=50'],
+  [`client: user with many orders`, `/api/orders?user_id=${HEAVY_USER}`],
+  [`client: user with few orders`, `/api/orders?user_id=${FEW_USER}`],
+];
+
+type DbName = 'empty' | 'full';
+
+/** A load run, and the server's CPU time per answered request in µs. */
+interface Figures extends LoadResult {
+  cpuUs: number;
+}
+
+interface Round {
+  sweepMs: number;
+  gets: Map<string, Figures>;
+  create: Figures;
+}
+
+/** Runs `run` (which calls onMeasureStart after its warm-up) and charges the server's CPU over the measured part to the answered requests. */
+async function withCpu(pid: number, run: (onMeasureStart: () => void) => Promise<LoadResult>): Promise<Figures> {
+  let start = NaN;
+  const r = await run(() => {
+    start = cpuMs(pid);
+  });
+  return { ...r, cpuUs: ((cpuMs(pid) - start) * 1000) / Math.max(1, r.ok ?? 0) };
+}
+
+/** Median of 30 sweeper passes of an in-process worker (role `worker`, its own timer held back). */
+async function sweeperPass(databaseUrl: string): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'joule-flat-worker-'));
+  const worker = await benchJoule({ JOULE_ROLE: 'worker', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SWEEP_INTERVAL_MS: '3600000' }, { databaseUrl });
+  try {
+    const sweeper = worker.engine!.sweeper;
+    for (let i = 0; i < 3; i++) await sweeper.sweep();
+    const times: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const started = performance.now();
+      await sweeper.sweep();
+      times.push(performance.now() - started);
+    }
+    return median(times);
+  } finally {
+    await worker.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function measure(template: string, seconds: { get: number; create: number }): Promise<Round> {
+  const dir = mkdtempSync(join(tmpdir(), 'joule-flat-'));
+  const db = copyOf(template, join(dir, 'joule.db'));
+  try {
+    const sweepMs = await sweeperPass(`sqlite:${db.path}`);
+    const joule = await startJouleProcess('api', { DATABASE_URL: `sqlite:${db.path}`, LOG_LEVEL: 'warn' });
+    try {
+      const admin = { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` };
+      const made = await fetch(`${joule.url}/api/orders/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order(HEAVY_USER)) });
+      if (made.status !== 201) throw new Error(`placing an order: ${made.status} ${await made.text()}`);
+      const { id } = (await made.json()) as { id: string };
+      const pid = joule.child.pid!;
+      const gets = new Map<string, Figures>();
+      for (const [name, path] of GETS) {
+        const r = await withCpu(pid, (onMeasureStart) => loadGet(joule.url, path.replace(':order', id), admin, { seconds: seconds.get, onMeasureStart }));
+        if (r.non2xx > 0 || r.errors > 0) throw new Error(`${path}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+        gets.set(name, r);
+      }
+      const create = await withCpu(pid, (onMeasureStart) => load(joule.url, '/api/orders/', (i) => order((i % DEFAULT_USERS) + 1), { seconds: seconds.create, onMeasureStart }));
+      return { sweepMs, gets, create };
+    } finally {
+      await joule.stop();
+    }
+  } finally {
+    db.remove();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(opts: { rounds?: number } = {}) {
+  const rounds = opts.rounds ?? Number(process.env.BENCH_ROUNDS ?? 3);
+  const seconds = { get: Number(process.env.BENCH_SECONDS ?? 2), create: Number(process.env.BENCH_CREATE_SECONDS ?? 5) };
+  const orders = Number(process.env.BENCH_FLAT_ORDERS ?? 1_000_000);
+  console.log(`\n${machineLine()}`);
+  const t = await templates(orders);
+  console.log(t.seedSeconds === undefined ? `${orders} finished orders: template from an earlier run` : `${orders} finished orders seeded in ${t.seedSeconds.toFixed(0)} s`);
+  const results: Record<DbName, Round[]> = { empty: [], full: [] };
+  for (let r = 0; r < rounds; r++) {
+    const order: DbName[] = r % 2 === 0 ? ['empty', 'full'] : ['full', 'empty'];
+    for (const name of order) results[name].push(await measure(name === 'empty' ? t.empty : t.full, seconds));
+  }
+  const rows: Array<Array<string | number>> = [];
+  const med = (name: DbName, f: (x: Round) => number) => median(results[name].map(f));
+  const each = (name: DbName, f: (x: Round) => number) => results[name].map((x) => f(x).toFixed(0)).join(' ');
+  const figures = (what: string, f: (x: Round) => Figures) => {
+    const [rps, cpu, p99] = [(x: Round) => f(x).rps, (x: Round) => f(x).cpuUs, (x: Round) => f(x).p99];
+    rows.push([
+      what,
+      med('empty', rps).toFixed(0),
+      med('full', rps).toFixed(0),
+      (med('full', rps) / med('empty', rps)).toFixed(2),
+      med('empty', cpu).toFixed(0),
+      med('full', cpu).toFixed(0),
+      (med('full', cpu) / med('empty', cpu)).toFixed(2),
+      `${med('empty', p99)} / ${med('full', p99)}`,
+      `${each('empty', cpu)} | ${each('full', cpu)}`,
+    ]);
+  };
+  figures('create (POST /api/orders/)', (x) => x.create);
+  for (const [name] of GETS) figures(`GET ${name}`, (x) => x.gets.get(name)!);
+  printTable(
+    `Empty database vs ${orders} finished orders (SQLite), median of ${rounds} alternating rounds; GETs ${seconds.get} s at 10 connections, create ${seconds.create} s at 50`,
+    ['measurement', 'empty req/s', 'full req/s', 'full/empty', 'empty CPU µs/req', 'full CPU µs/req', 'full/empty', 'p99 ms empty / full', 'each round, CPU µs/req: empty | full'],
+    rows,
+  );
+  const sweep = (name: DbName) => med(name, (x) => x.sweepMs);
+  console.log(
+    `sweeper pass (median of 30, wall time): empty ${sweep('empty').toFixed(2)} ms, full ${sweep('full').toFixed(2)} ms, full/empty ${(sweep('full') / sweep('empty')).toFixed(2)}; ` +
+      `each round ${results.empty.map((x) => x.sweepMs.toFixed(2)).join(' ')} | ${results.full.map((x) => x.sweepMs.toFixed(2)).join(' ')}`,
+  );
+  return results;
+}
+
+if (isMain(import.meta.url)) await run();
