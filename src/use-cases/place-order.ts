@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../db/connect.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { uuidv7 } from '../db/ids.js';
-import { writePaidOrder } from '../db/order-placement.js';
+import { placePaidOrder, type Placement } from '../db/order-placement.js';
 import { findOrderByIdempotencyKey, type Order } from '../db/orders.js';
-import { balanceOf, findUser } from '../db/users.js';
 import { SMALLEST_UNIT, type Currency } from '../domain/currency.js';
 import type { Duration } from '../domain/durations.js';
 import { AppError, conflict } from '../domain/errors.js';
@@ -47,8 +46,8 @@ function replayOrConflict(existing: Order, hash: string): PlaceOrderResult {
 
 /**
  * Prices the order, debits the user's balance and records the order, its
- * ledger entry and its first event in one transaction: the order exists
- * exactly when its debit does. A replay of the same idempotency key returns
+ * ledger entry and its first event all or nothing (placePaidOrder): the
+ * order exists exactly when its debit does. A replay of the same idempotency key returns
  * the first order; a reuse of the key for another request is a conflict.
  */
 export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput): Promise<PlaceOrderResult> {
@@ -62,43 +61,39 @@ export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput)
   const { priceSun, rateSunPerEnergyDay } = quote(priceTableFor(prices, currency), input.energyAmount, input.duration);
   const id = uuidv7();
   try {
-    const order = await db.transaction(async (trx) => {
-      const placed =
-        input.userId === null
-          ? undefined
-          : await writePaidOrder(
-              trx,
-              {
-                id,
-                user_id: input.userId,
-                status: 'pending',
-                energy_amount: input.energyAmount,
-                duration: input.duration.text,
-                duration_seconds: input.duration.seconds,
-                receive_address: input.receiveAddress,
-                pay_currency: currency,
-                price_sun: priceSun,
-                rate_sun_per_energy_day: rateSunPerEnergyDay,
-                idempotency_key: input.idempotencyKey,
-                request_hash: hash,
-              },
-              'api',
-            );
-      if (placed === undefined) {
-        const user = input.userId === null ? undefined : await findUser(trx, input.userId);
-        const held = user === undefined ? 0n : balanceOf(user, currency);
-        throw new AppError(
-          'insufficient_balance',
-          402,
-          `the ${currency} balance does not cover the price of this order`,
-          currency === 'TRX'
-            ? { price_sun: priceSun.toString(), balance_sun: held.toString() }
-            : { currency, price: priceSun.toString(), balance: held.toString(), unit: SMALLEST_UNIT[currency] },
-        );
-      }
-      return placed;
-    });
-    return { order, created: true };
+    const placed: Placement =
+      input.userId === null
+        ? { balance: undefined }
+        : await placePaidOrder(
+            db,
+            {
+              id,
+              user_id: input.userId,
+              status: 'pending',
+              energy_amount: input.energyAmount,
+              duration: input.duration.text,
+              duration_seconds: input.duration.seconds,
+              receive_address: input.receiveAddress,
+              pay_currency: currency,
+              price_sun: priceSun,
+              rate_sun_per_energy_day: rateSunPerEnergyDay,
+              idempotency_key: input.idempotencyKey,
+              request_hash: hash,
+            },
+            'api',
+          );
+    if (placed.order === undefined) {
+      const held = placed.balance ?? 0n;
+      throw new AppError(
+        'insufficient_balance',
+        402,
+        `the ${currency} balance does not cover the price of this order`,
+        currency === 'TRX'
+          ? { price_sun: priceSun.toString(), balance_sun: held.toString() }
+          : { currency, price: priceSun.toString(), balance: held.toString(), unit: SMALLEST_UNIT[currency] },
+      );
+    }
+    return { order: placed.order, created: true };
   } catch (err) {
     // Two requests with one key raced: the loser's transaction rolled back whole.
     if (input.idempotencyKey !== null && isUniqueViolation(err)) {
