@@ -18,11 +18,28 @@ const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true, attempts: 1 } 
 /** Most jobs one round trip carries; a busier event-loop turn is sent in several, concurrently. */
 export const MAX_BATCH = 500;
 
-/** A job waiting for the end of the event-loop turn. */
+/** A wake-up or a reclaim waiting for the end of the event-loop turn. */
 interface PendingJob {
   name: 'wake' | 'reclaim';
   orderId: string;
-  opts: { jobId: string; delay?: number };
+  /** A reclaim's: its own job id and delay. */
+  opts?: { jobId: string; delay: number };
+}
+
+/**
+ * The BullMQ jobs that carry a turn's wake-ups and reclaims: all the
+ * wake-ups in one job (`orderIds`), each reclaim a delayed job of its own.
+ * A job per order cost Redis a script run and the API about as much CPU as
+ * placing the order in SQLite; a job per turn costs next to nothing. Nothing
+ * relied on a wake-up's job id: the worker's claim in the database is what
+ * makes a duplicate or a redelivery harmless.
+ */
+function bullJobsFor(jobs: readonly PendingJob[]) {
+  const wake = jobs.filter((j) => j.name === 'wake').map((j) => j.orderId);
+  return [
+    ...(wake.length === 0 ? [] : [{ name: 'wake', data: { orderIds: wake }, opts: JOB_OPTIONS }]),
+    ...jobs.filter((j) => j.name === 'reclaim').map((j) => ({ name: j.name, data: { orderId: j.orderId }, opts: { ...JOB_OPTIONS, ...j.opts } })),
+  ];
 }
 
 /**
@@ -34,9 +51,9 @@ interface PendingJob {
  * is a claim in the database.
  *
  * Jobs are not sent one by one: every wake-up and reclaim asked for during
- * one turn of the event loop goes to Redis in one `addBulk` (one pipelined
- * write, one read of the answers) at the end of that turn (`setImmediate`),
- * so the loop serving HTTP pays one round trip per turn, not one per order.
+ * one turn of the event loop goes to Redis in one round trip at the end of
+ * that turn (`setImmediate`), the wake-ups as one job (bullJobsFor), so the
+ * loop serving HTTP pays one round trip per turn, not one per order.
  * The batch succeeds or fails as a whole: when it fails (timeout, lost
  * connection, an error answer), each of its orders takes the fallback path
  * and logs why, exactly as a failed single enqueue did; some of its jobs may
@@ -130,7 +147,7 @@ export class QueueDispatch implements Dispatch {
       this.unavailable(orderId, this.unusableReason());
       return;
     }
-    this.enqueue({ name: 'wake', orderId, opts: { jobId: orderId } });
+    this.enqueue({ name: 'wake', orderId });
   }
 
   /** In role `all` the worker beside us looks now; otherwise the sweeper finds the order (it is due in the database). */
@@ -173,7 +190,7 @@ export class QueueDispatch implements Dispatch {
 
   private async send(queue: Queue, jobs: PendingJob[]): Promise<void> {
     try {
-      const bullJobs = jobs.map((j) => ({ name: j.name, data: { orderId: j.orderId }, opts: { ...JOB_OPTIONS, ...j.opts } }));
+      const bullJobs = bullJobsFor(jobs);
       // A lone job goes by `add`: an ioredis pipeline costs about as much CPU to set up as a job (it copies every script BullMQ defines).
       const only = bullJobs.length === 1 ? bullJobs[0]! : undefined;
       await within<unknown>(only ? queue.add(only.name, only.data, only.opts) : queue.addBulk(bullJobs), this.config.commandTimeoutMs);
@@ -188,7 +205,7 @@ export class QueueDispatch implements Dispatch {
     metrics.enqueueBatches.observe({ outcome: 'sent' }, jobs.length);
     for (const job of jobs) {
       if (job.name === 'reclaim') {
-        this.log.debug({ orderId: job.orderId, delay: job.opts.delay }, 'reclaim scheduled');
+        this.log.debug({ orderId: job.orderId, delay: job.opts?.delay }, 'reclaim scheduled');
         continue;
       }
       metrics.dispatchPath.inc({ path: 'queue' });

@@ -21,8 +21,8 @@ const queueStuck = new Gauge({
 });
 
 /**
- * The BullMQ consumer of a worker: wake-ups (jobId = order id) and reclaim
- * jobs (delayed to expires_at). Each job is handed to the engine, where it is
+ * The BullMQ consumer of a worker: wake-ups (the orders an API placed in one
+ * turn of its event loop) and reclaim jobs (delayed to expires_at). Each job is handed to the engine, where it is
  * a claim in the database: a duplicate, a ghost or a stalled job run twice
  * does nothing the second time. Follow-ups (confirmation polls) are timed by
  * the engine's runner.
@@ -62,16 +62,32 @@ export class QueueWorker {
     this.watchdog.unref();
   }
 
-  /** One delivery: advance the order if it is due; otherwise nothing. */
+  /**
+   * One delivery: advance its orders if they are due; otherwise nothing. A
+   * wake-up job carries the orders of one turn of an API's event loop
+   * (`orderIds`), handed to the runner together (it bounds how many run); a
+   * reclaim, and a wake-up sent by an older Joule, carries one (`orderId`).
+   * Claimed: whether any of them was.
+   */
   async handle(job: Pick<Job, 'data' | 'id' | 'name'>): Promise<{ claimed: boolean; status: string | null }> {
-    const orderId = (job.data as { orderId?: unknown })?.orderId;
-    if (typeof orderId !== 'string') {
-      this.log.warn({ jobId: job.id }, 'job without an order id; dropped');
+    const data = job.data as { orderId?: unknown; orderIds?: unknown } | undefined;
+    const ids = Array.isArray(data?.orderIds) ? data.orderIds : [data?.orderId];
+    if (ids.length === 0 || !ids.every((id): id is string => typeof id === 'string')) {
+      this.log.warn({ jobId: job.id }, 'job without order ids; dropped');
       return { claimed: false, status: null };
     }
-    const result = await this.advance(orderId);
-    this.log.debug({ orderId, jobId: job.id, job: job.name, claimed: result.claimed }, 'queue job handled');
-    return result;
+    // Every order runs its course before the job ends, even when one of them throws.
+    const settled = await Promise.allSettled(
+      ids.map(async (orderId) => {
+        const result = await this.advance(orderId);
+        this.log.debug({ orderId, jobId: job.id, job: job.name, claimed: result.claimed }, 'queue job handled');
+        return result;
+      }),
+    );
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const results = settled.map((r) => (r as PromiseFulfilledResult<{ claimed: boolean; status: string | null }>).value);
+    return results.length === 1 ? results[0]! : { claimed: results.some((r) => r.claimed), status: null };
   }
 
   /**

@@ -84,11 +84,17 @@ describe('enqueues batched per event-loop turn', () => {
       await until('every order is queued', async () => (await figures(t)).queued - before.queued >= N);
       const after = await figures(t);
 
-      // Redis holds one waiting job per order, under the order's id.
-      assert.equal(await redisCommand(redis.port, ['LLEN', 'bull:joule-orders:wait']), `:${N}`);
-      for (const id of ids) assert.equal(await redisCommand(redis.port, ['HGET', `bull:joule-orders:${id}`, 'name']), 'wake');
-
+      // Redis holds one waiting wake-up job per round trip, carrying the orders of that turn: each order once.
       const trips = after.sentTrips - before.sentTrips;
+      assert.equal(await redisCommand(redis.port, ['LLEN', 'bull:joule-orders:wait']), `:${trips}`);
+      const carried: string[] = [];
+      for (let i = 0; i < trips; i++) {
+        const jobId = await redisCommand(redis.port, ['LINDEX', 'bull:joule-orders:wait', String(i)]);
+        assert.equal(await redisCommand(redis.port, ['HGET', `bull:joule-orders:${jobId}`, 'name']), 'wake');
+        carried.push(...JSON.parse(await redisCommand(redis.port, ['HGET', `bull:joule-orders:${jobId}`, 'data'])).orderIds);
+      }
+      assert.deepEqual([...carried].sort(), [...ids].sort());
+
       assert.equal(after.sentJobs - before.sentJobs, N, 'every wake-up went in a batch that Redis took');
       assert.ok(trips >= 1 && trips <= N / 4, `${N} orders created at once took ${trips} enqueue round trips`);
       assert.equal(after.failedTrips - before.failedTrips, 0);
