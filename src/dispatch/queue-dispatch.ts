@@ -18,12 +18,6 @@ const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true, attempts: 1 } 
 /** Most jobs one round trip carries; a busier event-loop turn is sent in several, concurrently. */
 export const MAX_BATCH = 500;
 
-/**
- * Orders one wake-up job carries at most: a burst still spreads over every
- * worker (each takes jobs, not orders), at a tenth of the jobs.
- */
-export const WAKE_IDS_PER_JOB = 10;
-
 /** A wake-up or a reclaim waiting for the end of the event-loop turn. */
 interface PendingJob {
   name: 'wake' | 'reclaim';
@@ -33,8 +27,8 @@ interface PendingJob {
 }
 
 /**
- * The BullMQ jobs that carry a turn's wake-ups and reclaims: the wake-ups
- * WAKE_IDS_PER_JOB to a job (`orderIds`), each reclaim a delayed job of its own.
+ * The BullMQ jobs that carry a turn's wake-ups and reclaims: all the
+ * wake-ups in one job (`orderIds`), each reclaim a delayed job of its own.
  * A job per order cost Redis a script run and the API about as much CPU as
  * placing the order in SQLite; a job per turn costs next to nothing. Nothing
  * relied on a wake-up's job id: the worker's claim in the database is what
@@ -42,10 +36,8 @@ interface PendingJob {
  */
 function bullJobsFor(jobs: readonly PendingJob[]) {
   const wake = jobs.filter((j) => j.name === 'wake').map((j) => j.orderId);
-  const wakeJobs = [];
-  for (let i = 0; i < wake.length; i += WAKE_IDS_PER_JOB) wakeJobs.push({ name: 'wake', data: { orderIds: wake.slice(i, i + WAKE_IDS_PER_JOB) }, opts: JOB_OPTIONS });
   return [
-    ...wakeJobs,
+    ...(wake.length === 0 ? [] : [{ name: 'wake', data: { orderIds: wake }, opts: JOB_OPTIONS }]),
     ...jobs.filter((j) => j.name === 'reclaim').map((j) => ({ name: j.name, data: { orderId: j.orderId }, opts: { ...JOB_OPTIONS, ...j.opts } })),
   ];
 }
@@ -60,7 +52,7 @@ function bullJobsFor(jobs: readonly PendingJob[]) {
  *
  * Jobs are not sent one by one: every wake-up and reclaim asked for during
  * one turn of the event loop goes to Redis in one round trip at the end of
- * that turn (`setImmediate`), the wake-ups ten to a job (bullJobsFor), so the
+ * that turn (`setImmediate`), the wake-ups as one job (bullJobsFor), so the
  * loop serving HTTP pays one round trip per turn, not one per order.
  * The batch succeeds or fails as a whole: when it fails (timeout, lost
  * connection, an error answer), each of its orders takes the fallback path
