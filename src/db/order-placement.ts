@@ -1,9 +1,9 @@
-import type { Currency } from '../domain/currency.js';
+import { CURRENCIES, type Currency } from '../domain/currency.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import type { Db, DbHandle } from './connect.js';
 import { insertOrder, insertOrderEvent, ORDER_COLUMNS, type NewOrder, type Order } from './orders.js';
 import { prepared } from './prepared.js';
-import { balanceOf, debitBalance, findUser, recordLedgerEntry } from './users.js';
+import { balanceColumn, balanceOf, debitBalance, findUser, recordLedgerEntry } from './users.js';
 import { recordOrderWebhook } from './webhook-outbox.js';
 
 /** An order paid from its user's balance, as placing it writes it. */
@@ -58,8 +58,6 @@ async function writeStatementByStatement(db: DbHandle, o: PaidOrder, actor: stri
   return order;
 }
 
-const BALANCE_COLUMN: Record<Currency, string> = { TRX: 'balance_sun', USDT: 'balance_micro_usdt' };
-
 /**
  * The four rows in one PostgreSQL statement. Parameters: 1 price, 2 user,
  * 3 id, 4 energy, 5 duration, 6 duration seconds, 7 receiver, 8 currency,
@@ -71,7 +69,7 @@ const BALANCE_COLUMN: Record<Currency, string> = { TRX: 'balance_sun', USDT: 'ba
  * the user's balance before, and the order's columns (null when not placed).
  */
 function placeStatement(currency: Currency, alone: boolean): string {
-  const column = BALANCE_COLUMN[currency];
+  const column = balanceColumn(currency);
   const hook = `hook as (
       select 1 from tenants t where t.webhook_url is not null
       and t.id = case when $2::bigint >= 0 then 'default' else (select tenant_id from tenant_users where user_id = $2) end
@@ -100,7 +98,6 @@ function placeStatement(currency: Currency, alone: boolean): string {
     }`;
 }
 
-const CURRENCIES = Object.keys(BALANCE_COLUMN) as Currency[];
 const byCurrency = <T>(make: (c: Currency) => T) => Object.fromEntries(CURRENCIES.map((c) => [c, make(c)])) as Record<Currency, T>;
 const placeInTransactionStatement = byCurrency((c) => prepared<Order>(placeStatement(c, false)));
 const placeAloneStatement = byCurrency((c) =>

@@ -16,8 +16,6 @@ import type { DbHandle, Dialect } from './connect.js';
  * connection runs it and when.
  */
 export interface PreparedStatement<Row> {
-  /** All rows the statement returns. */
-  all(db: DbHandle, params: readonly unknown[]): Promise<Row[]>;
   /** The first row, or undefined. */
   first(db: DbHandle, params: readonly unknown[]): Promise<Row | undefined>;
   /** Runs it, for its effect only. */
@@ -55,11 +53,6 @@ export function prepared<Row = Record<string, unknown>>(text: string): PreparedS
     (await db.kysely.executeQuery<Row>(CompiledQuery.raw(texts[db.dialect], [...params]))).rows;
 
   return {
-    async all(db, params) {
-      if (db.sqlite === undefined) return viaKysely(db, params);
-      const stmt = onConnection(db.sqlite);
-      return stmt.reader ? (stmt.all(...params) as Row[]) : (stmt.run(...params), []);
-    },
     async first(db, params) {
       if (db.sqlite === undefined) return (await viaKysely(db, params))[0];
       return onConnection(db.sqlite).get(...params) as Row | undefined;

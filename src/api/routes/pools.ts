@@ -1,4 +1,4 @@
-import { reservedOnPool } from '../../db/orders.js';
+import { reservedByPool } from '../../db/orders.js';
 import { listPoolSnapshots } from '../../db/pool-snapshots.js';
 import type { ApiContext } from '../context.js';
 import { ErrorBody, PoolListBody } from '../schemas.js';
@@ -30,10 +30,10 @@ export function poolRoutes(app: TypedApp, ctx: ApiContext): void {
     },
     async () => {
       const snapshots = await listPoolSnapshots(ctx.db);
-      const reserved = await Promise.all(snapshots.map((p) => reservedOnPool(ctx.db, p.address)));
+      const reserved = await reservedByPool(ctx.db);
       // A pool no worker reads any more (taken out of POOL_PRIVATE_KEYS) keeps its row; it is shown retired.
       const retiredBefore = BigInt(Date.now() - retireAfterMs(ctx.config.engine.poolRefreshMs));
-      return { pools: snapshots.map((p, i) => poolView(p, reserved[i]!, p.updated_at < retiredBefore)) };
+      return { pools: snapshots.map((p) => poolView(p, reserved.get(p.address) ?? 0n, p.updated_at < retiredBefore)) };
     },
   );
 }
