@@ -162,6 +162,8 @@ export const LedgerEntryBody = Type.Object({
   balance_after_sun: Nullable(Sun('compatibility: balance_after when the currency is TRX; null for USDT')),
   order_id: Nullable(Type.String()),
   reference: Nullable(Type.String()),
+  txid: Nullable(Type.String({ description: 'a deposit seen on chain: the transaction that brought it' })),
+  block_number: Nullable(Type.String({ description: 'a deposit seen on chain: the solidified block that holds its transaction' })),
   created_at: Type.String({ format: 'date-time' }),
 });
 

@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { LedgerEntry, User } from '../db/users.js';
+import type { ChainDepositRow } from '../db/chain-deposits.js';
 import type { ChainTransactionView } from '../db/chain-transactions.js';
 import type { DelayReport } from '../db/order-delays.js';
 import type { Order, OrderEvent } from '../db/orders.js';
@@ -88,7 +89,8 @@ export function orderEventView(e: OrderEvent): Static<typeof OrderEventBody> {
   };
 }
 
-export function ledgerEntryView(e: LedgerEntry): Static<typeof LedgerEntryBody> {
+/** `chain`: the deposit seen on chain behind the entry, if any (chainDepositsBehind). */
+export function ledgerEntryView(e: LedgerEntry, chain?: ChainDepositRow): Static<typeof LedgerEntryBody> {
   return {
     id: e.id.toString(),
     kind: e.kind,
@@ -100,6 +102,8 @@ export function ledgerEntryView(e: LedgerEntry): Static<typeof LedgerEntryBody> 
     order_id: e.order_id,
     // As the tenant sent it (another tenant's keys are stored behind its id).
     reference: clientKey(e.reference),
+    txid: chain?.txid ?? null,
+    block_number: chain?.block_number.toString() ?? null,
     created_at: iso(e.created_at),
   };
 }

@@ -57,3 +57,10 @@ export function findChainDeposit(db: DbHandle, txid: string, eventIndex: number)
     .where('event_index', '=', BigInt(eventIndex))
     .executeTakeFirst();
 }
+
+/** The credited deposits of these transactions, keyed by their ledger entry's id (one read, by the txid index). */
+export async function creditedChainDeposits(db: DbHandle, txids: readonly string[]): Promise<Map<bigint, ChainDepositRow>> {
+  if (txids.length === 0) return new Map();
+  const rows = await db.kysely.selectFrom('chain_deposits').selectAll().where('txid', 'in', txids).where('ledger_entry_id', 'is not', null).execute();
+  return new Map(rows.map((r) => [r.ledger_entry_id!, r]));
+}

@@ -1,8 +1,8 @@
 import type { Db, DbHandle } from '../db/connect.js';
-import { markChainDepositCredited, recordChainDeposit } from '../db/chain-deposits.js';
+import { creditedChainDeposits, markChainDepositCredited, recordChainDeposit, type ChainDepositRow } from '../db/chain-deposits.js';
 import { depositAddressOwners } from '../db/deposit-addresses.js';
 import { recordDepositWebhook } from '../db/webhook-outbox.js';
-import { creditArrived, insertLedgerEntry } from '../db/users.js';
+import { creditArrived, insertLedgerEntry, type LedgerEntry } from '../db/users.js';
 import { isCurrency } from '../domain/currency.js';
 
 /** A solidified transfer of TRX or USDT (TRC-20) to an address, as the block watcher found it. */
@@ -25,6 +25,25 @@ export type ChainDepositOutcome = 'credited' | 'below_minimum' | 'duplicate' | '
 export const CHAIN_REFERENCE_PREFIX = 'chain:';
 
 export const chainDepositReference = (txid: string, eventIndex: number) => `${CHAIN_REFERENCE_PREFIX}${txid}:${eventIndex}`;
+
+/** The txid in a chain deposit's ledger reference; undefined for any other reference. */
+function chainDepositTxid(reference: string | null): string | undefined {
+  if (reference === null || !reference.startsWith(CHAIN_REFERENCE_PREFIX)) return undefined;
+  return reference.slice(CHAIN_REFERENCE_PREFIX.length, reference.lastIndexOf(':'));
+}
+
+/**
+ * The chain deposits behind these ledger entries, keyed by entry id: where a
+ * deposit seen on chain came from (txid, block). One read for a page.
+ */
+export function chainDepositsBehind(db: DbHandle, entries: readonly LedgerEntry[]): Promise<Map<bigint, ChainDepositRow>> {
+  const txids = new Set<string>();
+  for (const e of entries) {
+    const txid = chainDepositTxid(e.reference);
+    if (txid !== undefined) txids.add(txid);
+  }
+  return creditedChainDeposits(db, [...txids]);
+}
 
 /** Which of these addresses are deposit addresses, and whose. */
 export function depositOwners(db: DbHandle, addresses: readonly string[]): Promise<Map<string, bigint>> {

@@ -92,6 +92,12 @@ async function depositsEndToEnd(databaseUrl: string | undefined) {
       [`chain:${usdtTx}:0`, 'USDT', 25_000_000n],
     ],
   );
+  // The user's ledger names each deposit's transaction and block.
+  const entries = (await s.request({ method: 'GET', url: '/api/users/7/ledger' })).body.entries as Record<string, unknown>[];
+  assert.deepEqual(
+    entries.map((e) => [e.txid, e.block_number, e.amount]).sort(byTxid),
+    rows.filter((r) => r.credited === 1n).map((r) => [r.txid, r.block_number.toString(), r.amount.toString()]).sort(byTxid),
+  );
 
   // A USDT transfer that fails on chain (its sender cannot pay the energy) is never credited.
   await s.devnetAdmin('POST', '/accounts/set-balance', { address: wallet(s, 2).address, balance_sun: '1000' });

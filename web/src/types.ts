@@ -194,6 +194,10 @@ export interface LedgerEntry {
   balance_after_sun: string | null;
   order_id: string | null;
   reference: string | null;
+  /** a deposit seen on chain: the transaction that brought it */
+  txid: string | null;
+  /** a deposit seen on chain: the solidified block that holds its transaction */
+  block_number: string | null;
   created_at: string;
 }
 

@@ -8,7 +8,7 @@ import { findUser, listLedger, listUsers } from '../../db/users.js';
 import { DEFAULT_TENANT } from '../../domain/tenant.js';
 import { scopedKey, userRowOf } from '../../use-cases/tenants.js';
 import { ownersFor, tenantIn, userRowFor } from '../tenant-scope.js';
-import { CHAIN_REFERENCE_PREFIX } from '../../use-cases/chain-deposit.js';
+import { CHAIN_REFERENCE_PREFIX, chainDepositsBehind } from '../../use-cases/chain-deposit.js';
 import { deposit } from '../../use-cases/deposit.js';
 import { depositAddressFor } from '../../use-cases/deposit-address.js';
 import type { ApiContext } from '../context.js';
@@ -109,9 +109,10 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
       const limit = request.query.limit ?? 50;
       const rows = await listLedger(ctx.db, row, limit + 1, cursorOf(request.query.cursor));
       const page = rows.slice(0, limit);
+      const chain = await chainDepositsBehind(ctx.db, page);
       return {
         user_id: userId,
-        entries: page.map(ledgerEntryView),
+        entries: page.map((e) => ledgerEntryView(e, chain.get(e.id))),
         next_cursor: rows.length > limit ? page[page.length - 1]!.id.toString() : null,
       };
     },
