@@ -14,6 +14,7 @@ import { uuidv7 } from '../src/db/ids.js';
 import { migrate } from '../src/db/migrate.js';
 import { parseDuration } from '../src/domain/durations.js';
 import { placeOrder } from '../src/use-cases/place-order.js';
+import { DEFAULT_TENANT } from '../src/domain/tenant.js';
 import { seedUsers } from './servers/seed.js';
 import { isMain, printTable } from './lib/harness.js';
 import { machineLine, median } from './lib/processes.js';
@@ -32,7 +33,7 @@ async function jouleRound(db: Db, offset: number): Promise<number> {
     Array.from({ length: CALLERS }, async () => {
       while (i < N) {
         const k = offset + i++;
-        await placeOrder(db, PRICES, { userId: BigInt((k % USERS) + 1), energyAmount: 32_000n, duration: DURATION, receiveAddress: ADDRESS, idempotencyKey: null });
+        await placeOrder(db, PRICES, { userId: BigInt((k % USERS) + 1), tenantId: DEFAULT_TENANT, energyAmount: 32_000n, duration: DURATION, receiveAddress: ADDRESS, idempotencyKey: null });
       }
     }),
   );

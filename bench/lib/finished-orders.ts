@@ -129,12 +129,12 @@ function seedOrders(path: string, batches: Batch[], now: number): void {
         case when n % 20 not in (1, 13) then case n % 3 when 0 then '${POOLS[0]}' when 1 then '${POOLS[1]}' else '${POOLS[2]}' end end
       from u`);
     }
-    raw.exec(`insert into orders (id, user_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
+    raw.exec(`insert into orders (id, user_id, tenant_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
         rate_sun_per_energy_day, idempotency_key, request_hash, pool_address, delegated_sun, delivered_energy, delegate_txid, reclaim_txid,
         lease_owner, lease_until, lease_version, attempts, next_attempt_at, error_code, error_message, refunded_sun, created_at, updated_at,
         delegated_at, expires_at, reclaimed_at, completed_at, failed_at, delegate_tx_status, reclaim_tx_status, lock_blocks, wait_reason,
         reclaim_attempts, payment_txid, cancel_requested_at, cancelled_at)
-      select id, user_id,
+      select id, user_id, case when user_id >= 0 then 'default' else (select tenant_id from tenant_users tu where tu.user_id = seed.user_id) end,
         case kind when 'f0' then 'failed' when 'f1' then 'failed' when 'c' then 'cancelled' else 'completed' end,
         price / 65, '1h', 3600,
         receiver,

@@ -60,32 +60,30 @@ async function writeStatementByStatement(db: DbHandle, o: PaidOrder, actor: stri
 
 /**
  * The four rows in one PostgreSQL statement. Parameters: 1 price, 2 user,
- * 3 id, 4 energy, 5 duration, 6 duration seconds, 7 receiver, 8 currency,
- * 9 rate, 10 idempotency key, 11 request hash, 12 actor ($n where reused).
+ * 3 id, 4 tenant, 5 energy, 6 duration, 7 duration seconds, 8 receiver,
+ * 9 currency, 10 rate, 11 idempotency key, 12 request hash, 13 actor ($n
+ * where reused).
  * `alone`: sent without a transaction, so it writes nothing when the order's
- * tenant has a webhook URL (the same test as webhook-outbox.ts's owner:
- * users rows at zero and above are the default tenant's, others are mapped
- * in tenant_users), and answers one row either way: whether there is a hook,
+ * tenant has a webhook URL, and answers one row either way: whether there is a hook,
  * the user's balance before, and the order's columns (null when not placed).
  */
 function placeStatement(currency: Currency, alone: boolean): string {
   const column = balanceColumn(currency);
   const hook = `hook as (
-      select 1 from tenants t where t.webhook_url is not null
-      and t.id = case when $2::bigint >= 0 then 'default' else (select tenant_id from tenant_users where user_id = $2) end
+      select 1 from tenants t where t.webhook_url is not null and t.id = $4::text
     ), `;
   return `with ${alone ? hook : ''}debit as (
       update users set ${column} = ${column} - ?::bigint, updated_at = $now
       where id = ?::bigint and ${column} >= $1${alone ? ' and not exists (select 1 from hook)' : ''}
       returning ${column} as balance
     ), placed as (
-      insert into orders (id, user_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
+      insert into orders (id, user_id, tenant_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
         rate_sun_per_energy_day, idempotency_key, request_hash, created_at, updated_at)
-      select ?, $2, 'pending', ?::bigint, ?, ?::bigint, ?, ?, $1, ?::bigint, ?, ?, $now, $now from debit
+      select ?, $2, ?, 'pending', ?::bigint, ?, ?::bigint, ?, ?, $1, ?::bigint, ?, ?, $now, $now from debit
       returning ${ORDER_COLUMNS}
     ), ledger as (
       insert into ledger_entries (user_id, kind, currency, amount_sun, balance_after_sun, order_id, reference, created_at)
-      select $2, 'order_debit', $8, -$1, balance, $3, null, $now from debit
+      select $2, 'order_debit', $9, -$1, balance, $3, null, $now from debit
     ), event as (
       insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
       select $3, null, 'pending', 'created', ?, null, $now from debit
@@ -108,6 +106,7 @@ const placeParams = (o: PaidOrder, actor: string) => [
   o.price_sun,
   o.user_id,
   o.id,
+  o.tenant_id,
   o.energy_amount,
   o.duration,
   o.duration_seconds,

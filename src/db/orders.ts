@@ -15,6 +15,7 @@ export type NewOrder = Pick<
   Order,
   | 'id'
   | 'user_id'
+  | 'tenant_id'
   | 'status'
   | 'energy_amount'
   | 'duration'
@@ -35,6 +36,7 @@ export type NewOrder = Pick<
 const ORDER_COLUMN_LIST = [
   'id',
   'user_id',
+  'tenant_id',
   'status',
   'energy_amount',
   'duration',
@@ -80,15 +82,16 @@ export const ORDER_COLUMNS = allOrderColumns && ORDER_COLUMN_LIST.join(', ');
 
 // Once per order placed: prepared once, not built per call.
 const insertOrderStatement = prepared<Order>(
-  `insert into orders (id, user_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
+  `insert into orders (id, user_id, tenant_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
      rate_sun_per_energy_day, idempotency_key, request_hash, payment_txid, created_at, updated_at)
-   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, $now, $now) returning ${ORDER_COLUMNS}`,
+   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, $now, $now) returning ${ORDER_COLUMNS}`,
 );
 
 export async function insertOrder(db: DbHandle, o: NewOrder): Promise<Order> {
   const row = await insertOrderStatement.first(db, [
     o.id,
     o.user_id,
+    o.tenant_id,
     o.status,
     o.energy_amount,
     o.duration,
@@ -115,7 +118,7 @@ export function findOrderByIdempotencyKey(db: DbHandle, key: string): Promise<Or
 
 export interface OrderFilter {
   userId?: bigint | undefined;
-  /** Orders of this tenant's users: the default tenant's are users rows at zero and above, another's are mapped in tenant_users. */
+  /** Orders of this tenant (placed by its keys, for its users). */
   tenantId?: string | undefined;
   status?: OrderStatus | undefined;
   receiveAddress?: string | undefined;
@@ -128,11 +131,7 @@ export interface OrderFilter {
 export function listOrders(db: DbHandle, f: OrderFilter): Promise<Order[]> {
   let q = db.kysely.selectFrom('orders').selectAll();
   if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
-  if (f.tenantId === DEFAULT_TENANT) q = q.where('user_id', '>=', 0n);
-  else if (f.tenantId !== undefined) {
-    const tenantId = f.tenantId;
-    q = q.where('user_id', 'in', (eb) => eb.selectFrom('tenant_users').select('user_id').where('tenant_id', '=', tenantId));
-  }
+  if (f.tenantId !== undefined) q = q.where('tenant_id', '=', f.tenantId);
   if (f.status !== undefined) q = q.where('status', '=', f.status);
   if (f.receiveAddress !== undefined) q = q.where('receive_address', '=', f.receiveAddress);
   if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);

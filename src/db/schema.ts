@@ -42,6 +42,13 @@ export interface LedgerEntriesTable {
 export interface OrdersTable {
   id: string;
   user_id: bigint;
+  /**
+   * The tenant whose key placed it (its user's tenant), for listing a
+   * tenant's orders by one index (see 015). Optional to an insert only for
+   * rows written before 015 (the default tenant's); Joule's inserts name it
+   * (NewOrder).
+   */
+  tenant_id: ColumnType<string, string | undefined, string>;
   status: OrderStatus;
   energy_amount: bigint;
   duration: string;

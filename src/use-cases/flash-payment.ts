@@ -6,6 +6,7 @@ import { insertOrder, insertOrderEvent } from '../db/orders.js';
 import { ensureUser } from '../db/users.js';
 import { decideFlashPayment, FLASH_RENT_USER_ID, type FlashDecision, type FlashRentTerms } from '../domain/flash-rent.js';
 import { billedDays } from '../domain/pricing.js';
+import { DEFAULT_TENANT } from '../domain/tenant.js';
 
 /** A solidified TRX transfer to the flash-rent address, as the block watcher found it. */
 export interface FlashTransfer {
@@ -55,6 +56,7 @@ export async function serveFlashTransfer(tx: DbHandle, flash: FlashRentTerms, t:
   await insertOrder(tx, {
     id,
     user_id: FLASH_RENT_USER_ID,
+    tenant_id: DEFAULT_TENANT,
     status: 'pending',
     energy_amount: offer.energyAmount,
     duration: offer.duration.text,

@@ -12,6 +12,8 @@ import { priceTableFor, quote, type Prices } from '../domain/pricing.js';
 export interface PlaceOrderInput {
   /** The users row that pays; null: a user with none yet (nothing to pay with). */
   userId: bigint | null;
+  /** The tenant whose key places it, which owns that user. */
+  tenantId: string;
   energyAmount: bigint;
   duration: Duration;
   receiveAddress: string;
@@ -69,6 +71,7 @@ export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput)
             {
               id,
               user_id: input.userId,
+              tenant_id: input.tenantId,
               status: 'pending',
               energy_amount: input.energyAmount,
               duration: input.duration.text,

@@ -348,6 +348,30 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    test("when a database with tenants' orders is migrated through 015, then each order names its user's tenant", async () => {
+      const db = await emptyDatabase();
+      const upTo = (name: string) => MIGRATIONS.slice(0, MIGRATIONS.findIndex((m) => m.name === name) + 1);
+      try {
+        await migrate(db, upTo('014-finished-order-times'));
+        await seedRows(db); // user 1: the default tenant's
+        const k = db.kysely;
+        for (const [tenant, userRow] of [['acme', -1n], ['zeta', -2n]] as const) {
+          await k.insertInto('tenants').values({ id: tenant, name: tenant, created_at: 1n, updated_at: 1n }).execute();
+          await k.insertInto('users').values({ id: userRow, balance_sun: 0n, created_at: 1n, updated_at: 1n }).execute();
+          await k.insertInto('tenant_users').values({ tenant_id: tenant, external_id: 1n, user_id: userRow, created_at: 1n }).execute();
+          await k.insertInto('orders').values({ ...order(`${tenant}-order`, null), user_id: userRow }).execute();
+        }
+        assert.deepEqual(await migrate(db, upTo('015-order-tenant')), ['015-order-tenant']);
+        const rows = await k.selectFrom('orders').select(['id', 'tenant_id']).orderBy('id').execute();
+        assert.deepEqual(
+          rows.map((r) => [r.id, r.tenant_id]),
+          [['acme-order', 'acme'], ['o1', 'default'], ['o2', 'default'], ['o3', 'default'], ['o4', 'default'], ['zeta-order', 'zeta']],
+        );
+      } finally {
+        await db.close();
+      }
+    });
+
     // Databases created before 001 and 002 were edited in place; see fixtures/shipped-001-002.ts.
     const histories = [
       ['the first 001 and 002', [SHIPPED_001, SHIPPED_002]],

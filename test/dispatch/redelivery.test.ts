@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config.js';
 import { QueueWorker } from '../../src/dispatch/queue-worker.js';
 import { queueJobHandler } from '../../src/engine/engine.js';
 import { placeOrder } from '../../src/use-cases/place-order.js';
+import { DEFAULT_TENANT } from '../../src/domain/tenant.js';
 import { startRedis } from '../../scripts/services/redis.js';
 import { assertLedgerSound, startStack } from '../support/stack.js';
 
@@ -39,6 +40,7 @@ test('when a job stalls and is redelivered, and duplicates arrive at once, then 
     await s.deposit(1, 1_000_000_000n);
     const { order } = await placeOrder(s.db, { rates: s.config.rates }, {
       userId: 1n,
+      tenantId: DEFAULT_TENANT,
       energyAmount: 32_000n,
       duration: s.config.durations.find((d) => d.text === '2s')!,
       receiveAddress: s.customer(0),

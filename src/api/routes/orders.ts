@@ -98,6 +98,7 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
       const userRow = (await userRowFor(ctx, request, userId, false)) ?? null;
       const { order, created } = await placeOrder(ctx.db, ctx.config, {
         userId: userRow,
+        tenantId,
         energyAmount: BigInt(body.energy_amount),
         duration,
         receiveAddress: body.receive_address,

@@ -14,6 +14,7 @@ import * as m011 from './011-tenants-and-api-keys.js';
 import * as m012 from './012-webhooks.js';
 import * as m013 from './013-rate-limits.js';
 import * as m014 from './014-finished-order-times.js';
+import * as m015 from './015-order-tenant.js';
 
 export interface Migration {
   name: string;
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '012-webhooks', up: m012.up },
   { name: '013-rate-limits', up: m013.up },
   { name: '014-finished-order-times', up: m014.up },
+  { name: '015-order-tenant', up: m015.up },
 ];
