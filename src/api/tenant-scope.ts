@@ -1,12 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import { invalid } from '../domain/errors.js';
-import { DEFAULT_TENANT } from '../domain/tenant.js';
+import { DEFAULT_TENANT, type Owner } from '../domain/tenant.js';
 import { ownersOf, userRowOf } from '../use-cases/tenants.js';
 import { tenantOf } from './auth.js';
 import type { ApiContext } from './context.js';
 
 /** Whose owner a row shows: its tenant and the tenant's own user id. */
-export type Owner = { tenantId: string; externalId: bigint };
 
 /**
  * The tenant a request acts in: its own, or with the admin token the one

@@ -8,6 +8,7 @@ import { feeMeansOf, type PoolSnapshot } from '../db/pool-snapshots.js';
 import { bandwidthLeft, RUNNING_DRY_BELOW, transactionsPayable } from '../domain/pool-fees.js';
 import { sunToTrx } from '../domain/amounts.js';
 import { clientKey } from '../use-cases/tenants.js';
+import type { Owner } from '../domain/tenant.js';
 import { durationHours } from '../domain/durations.js';
 import { poolCapacity } from '../domain/pool-capacity.js';
 import type { ChainTransactionBody, DelayReportBody, LedgerEntryBody, OrderBody, OrderEventBody, PoolBody, UserBody } from './schemas.js';
@@ -21,11 +22,6 @@ export const iso = (ms: bigint) => new Date(Number(ms)).toISOString();
 const isoOrNull = (ms: bigint | null) => (ms === null ? null : iso(ms));
 const str = (n: bigint | null) => (n === null ? null : n.toString());
 
-/** Whose a row is, as the API shows it: the tenant and the tenant's own user id. */
-export interface Owner {
-  tenantId: string;
-  externalId: bigint;
-}
 
 export function orderView(o: Order, owner: Owner): Static<typeof OrderBody> {
   const trx = o.pay_currency === 'TRX';

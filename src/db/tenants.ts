@@ -3,6 +3,7 @@ import { dbNow } from './clock.js';
 import type { Db, DbHandle } from './connect.js';
 import { isUniqueViolation } from './errors.js';
 import type { ApiKeysTable, TenantsTable } from './schema.js';
+import type { Owner } from '../domain/tenant.js';
 
 export type Tenant = Selectable<TenantsTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
@@ -104,8 +105,8 @@ export async function findTenantUser(db: DbHandle, tenantId: string, externalId:
 }
 
 /** Whose these (below-zero) users rows are: tenant and the tenant's own id. */
-export async function tenantUsersOf(db: DbHandle, userIds: readonly bigint[]): Promise<Map<bigint, { tenantId: string; externalId: bigint }>> {
-  const out = new Map<bigint, { tenantId: string; externalId: bigint }>();
+export async function tenantUsersOf(db: DbHandle, userIds: readonly bigint[]): Promise<Map<bigint, Owner>> {
+  const out = new Map<bigint, Owner>();
   if (userIds.length === 0) return out;
   const rows = await db.kysely.selectFrom('tenant_users').select(['user_id', 'tenant_id', 'external_id']).where('user_id', 'in', userIds).execute();
   for (const r of rows) out.set(r.user_id, { tenantId: r.tenant_id, externalId: r.external_id });

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { DEFAULT_TENANT, clientKey } from '../domain/tenant.js';
+import { DEFAULT_TENANT, clientKey, type Owner } from '../domain/tenant.js';
 import { WEBHOOK_RETRY_WINDOW_MS, webhookBody, type WebhookDeliveryStatus, type WebhookEventType } from '../domain/webhook-events.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
@@ -21,7 +21,7 @@ export type WebhookAttempt = Selectable<WebhookAttemptsTable>;
 const iso = (ms: bigint | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
 /** What a receiver learns of an order: the fields a client needs, under the tenant's own user id. */
-export function orderWebhookData(o: Order, owner: { tenantId: string; externalId: bigint }): Record<string, unknown> {
+export function orderWebhookData(o: Order, owner: Owner): Record<string, unknown> {
   return {
     id: o.id,
     user_id: owner.externalId,
@@ -57,7 +57,7 @@ const tenantUserHook = prepared<{ tenant_id: string; external_id: bigint }>(
 );
 
 /** The tenant owning a users row, with its own id for the user, if that tenant has a webhook URL. */
-async function webhookOwner(db: DbHandle, userRow: bigint): Promise<{ tenantId: string; externalId: bigint } | undefined> {
+async function webhookOwner(db: DbHandle, userRow: bigint): Promise<Owner | undefined> {
   if (userRow >= 0n) {
     const t = await defaultTenantHook.first(db, [DEFAULT_TENANT]);
     return t === undefined ? undefined : { tenantId: DEFAULT_TENANT, externalId: userRow };

@@ -13,6 +13,12 @@ export interface TenantContext {
   admin: boolean;
 }
 
+/** Whose a users row is, as the API and webhooks show it: the tenant and the tenant's own user id. */
+export interface Owner {
+  tenantId: string;
+  externalId: bigint;
+}
+
 export const defaultTenant: TenantContext = { tenantId: DEFAULT_TENANT, keyId: null, admin: false };
 
 /** Tenant ids given out by Joule, or named by an admin: short and plain. */

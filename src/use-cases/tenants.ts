@@ -18,7 +18,7 @@ import {
 } from '../db/tenants.js';
 import { invalid, notFound } from '../domain/errors.js';
 import { checkWebhookUrl, setWebhook } from './webhooks.js';
-import { clientKey, DEFAULT_TENANT } from '../domain/tenant.js';
+import { clientKey, DEFAULT_TENANT, type Owner } from '../domain/tenant.js';
 
 /** What an API key is stored as: its sha256, hex. */
 export const keyHash = (key: string) => createHash('sha256').update(key).digest('hex');
@@ -106,8 +106,8 @@ export async function userRowOf(db: Db, tenantId: string, externalId: bigint, cr
 }
 
 /** Whose a users row is: the default tenant's own ids are at zero and above, the others' below. */
-export async function ownersOf(db: DbHandle, userRows: readonly bigint[]): Promise<Map<bigint, { tenantId: string; externalId: bigint }>> {
-  const out = new Map<bigint, { tenantId: string; externalId: bigint }>();
+export async function ownersOf(db: DbHandle, userRows: readonly bigint[]): Promise<Map<bigint, Owner>> {
+  const out = new Map<bigint, Owner>();
   const mapped = [...new Set(userRows.filter((id) => id < 0n))];
   const owners = await tenantUsersOf(db, mapped);
   for (const id of userRows) out.set(id, id >= 0n ? { tenantId: DEFAULT_TENANT, externalId: id } : (owners.get(id) ?? { tenantId: '', externalId: id }));
