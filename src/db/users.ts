@@ -79,7 +79,7 @@ export async function debitBalance(db: DbHandle, id: bigint, currency: Currency,
  * Credits a deposit unless the balance in its currency, plus everything the
  * user's open orders paid in that currency may still refund, would pass
  * MAX_BALANCE_SUN (the same ceiling in either smallest unit). Keeping that
- * room is what lets every refund through (creditRefund has no ceiling).
+ * room is what lets every refund through (refundToBalance has no ceiling).
  * Returns the user's balances after it, or undefined when refused (or the
  * user does not exist).
  */
@@ -96,13 +96,23 @@ export async function creditDeposit(db: DbHandle, id: bigint, currency: Currency
 }
 
 /**
- * Gives an order's price back, in the currency it was paid in. Never refused
- * for the ceiling: deposits leave room for every open order's refund, so
- * this stays within MAX_BALANCE_SUN. Returns the new balance in `currency`.
+ * Gives an order's price (or part of it) back to the balance it was paid
+ * from, in its currency, with the `refund` ledger entry: in the caller's
+ * transaction, beside the order's own change. Never refused for the
+ * ceiling: deposits leave room for every open order's refund, so this stays
+ * within MAX_BALANCE_SUN.
  */
-export async function creditRefund(db: DbHandle, id: bigint, currency: Currency, amount: bigint): Promise<bigint | undefined> {
-  const row = await addToBalance(db, id, currency, amount).executeTakeFirst();
-  return row && balanceOf(row, currency);
+export async function refundToBalance(db: DbHandle, order: { id: string; user_id: bigint; pay_currency: Currency }, amount: bigint): Promise<void> {
+  const row = await addToBalance(db, order.user_id, order.pay_currency, amount).executeTakeFirst();
+  if (row === undefined) throw new Error(`refund of order ${order.id}: user ${order.user_id} does not exist`);
+  await recordLedgerEntry(db, {
+    userId: order.user_id,
+    kind: 'refund',
+    currency: order.pay_currency,
+    amountSun: amount,
+    balanceAfterSun: balanceOf(row, order.pay_currency),
+    orderId: order.id,
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { dbNow } from '../db/clock.js';
 import type { DbHandle } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
-import { creditRefund, recordLedgerEntry } from '../db/users.js';
+import { refundToBalance } from '../db/users.js';
 import type { FailureCode } from '../domain/order-reasons.js';
 import { oweFlashRefund } from '../use-cases/flash-payment.js';
 import type { EngineContext } from './context.js';
@@ -31,16 +31,7 @@ export async function failAndRefund(ctx: FailContext, held: Order, code: Failure
       failedFields(tx, code, message, held.price_sun),
     );
     // Back in the currency the order was paid in: price_sun is in its smallest unit.
-    const balance = await creditRefund(tx, held.user_id, held.pay_currency, held.price_sun);
-    if (balance === undefined) throw new Error(`refund of order ${held.id}: user ${held.user_id} does not exist`);
-    await recordLedgerEntry(tx, {
-      userId: held.user_id,
-      kind: 'refund',
-      currency: held.pay_currency,
-      amountSun: held.price_sun,
-      balanceAfterSun: balance,
-      orderId: held.id,
-    });
+    await refundToBalance(tx, held, held.price_sun);
     return failed;
   }).then((failed) => {
     log.warn({ orderId: held.id, code, refunded: held.price_sun.toString(), currency: held.pay_currency }, 'order failed and refunded');

@@ -1,7 +1,7 @@
 import type { DbHandle } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
 import { findPoolSnapshot, snapshotCanPayFee } from '../db/pool-snapshots.js';
-import { creditRefund, recordLedgerEntry } from '../db/users.js';
+import { refundToBalance } from '../db/users.js';
 import { earlyCancelRefund, type EarlyCancelRefund } from '../domain/cancel.js';
 import { refusedWith, type TransitionReason } from '../domain/order-reasons.js';
 import { metrics } from '../observability/metrics.js';
@@ -145,9 +145,7 @@ async function refundCancelled(ctx: EngineContext, tx: DbHandle, held: Order, am
     const owed = await oweFlashRefund(tx, { refundFeeSun: ctx.flashRent?.refundFeeSun ?? 0n }, held.payment_txid, amount, 'cancelled');
     return { refundedSun: owed ?? 0n, detail: { refund: 'on_chain', refund_sun: (owed ?? 0n).toString() } };
   }
-  const balance = await creditRefund(tx, held.user_id, held.pay_currency, amount);
-  if (balance === undefined) throw new Error(`refund of order ${held.id}: user ${held.user_id} does not exist`);
-  await recordLedgerEntry(tx, { userId: held.user_id, kind: 'refund', currency: held.pay_currency, amountSun: amount, balanceAfterSun: balance, orderId: held.id });
+  await refundToBalance(tx, held, amount);
   return { refundedSun: amount, detail: { refund: amount.toString(), currency: held.pay_currency } };
 }
 

@@ -2,7 +2,7 @@ import { readDbNow } from '../db/clock.js';
 import type { Db } from '../db/connect.js';
 import { cancelPendingOrder, requestEarlyCancel, setCancelRefund } from '../db/order-cancels.js';
 import { findOrder, insertOrderEvent, type Order } from '../db/orders.js';
-import { creditRefund, recordLedgerEntry } from '../db/users.js';
+import { refundToBalance } from '../db/users.js';
 import { lockEndsAt, type CancelRefusal } from '../domain/cancel.js';
 import { conflict, notFound } from '../domain/errors.js';
 import { canTransition } from '../domain/order-status.js';
@@ -107,16 +107,7 @@ async function cancelPending(db: Db, order: Order, input: CancelOrderInput): Pro
     if (!cancelled) return undefined;
     let detail: Record<string, unknown>;
     if (flash === null) {
-      const balance = await creditRefund(tx, order.user_id, order.pay_currency, order.price_sun);
-      if (balance === undefined) throw new Error(`refund of order ${order.id}: user ${order.user_id} does not exist`);
-      await recordLedgerEntry(tx, {
-        userId: order.user_id,
-        kind: 'refund',
-        currency: order.pay_currency,
-        amountSun: order.price_sun,
-        balanceAfterSun: balance,
-        orderId: order.id,
-      });
+      await refundToBalance(tx, order, order.price_sun);
       detail = { refund: order.price_sun.toString(), currency: order.pay_currency };
     } else {
       const refundSun = await oweFlashRefund(tx, { refundFeeSun: input.flashRefundFeeSun }, flash, order.price_sun, 'cancelled');
