@@ -11,7 +11,21 @@
 // each measurement; rounds alternate the order in which they run (BENCH_ROUNDS,
 // default 3) and the median of the rounds is reported, with the machine's load
 // at the start. BENCH_PROFILE=1 adds a CPU profile of the real process.
+//
+// Then rate limiting on vs off (issue 15), the real process only, the same
+// user with an API key on every request: on, RATE_LIMIT_PER_MIN at its
+// largest (MAX_RATE_LIMIT, so every request is counted and none refused);
+// off, RATE_LIMIT_PER_MIN=0 (no limit: the limiter is never asked). The two
+// alternate within each round (on first in even rounds); the ratio is on /
+// off. Where the limiter counts is read from the process's own log line.
+//
+// BENCH_MODES: comma-separated parts of mode names to run only those
+// (e.g. BENCH_MODES="rate limit"); all of them by default.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { SYNC_MS } from '../src/api/rate-limiter.js';
+import { MAX_RATE_LIMIT } from '../src/config.js';
 import { summariseCpuProfile } from './lib/cpu-profile.js';
 import { isMain, load, printTable, startServer, type LoadResult } from './lib/harness.js';
 import { machineLine, median, startJouleProcess, startNodeScript } from './lib/processes.js';
@@ -50,19 +64,100 @@ async function measure(name: ServerName, env: Record<string, string>, body: (i: 
   }
 }
 
+type Limiter = 'on' | 'off';
+const LIMITS: Record<Limiter, string> = { on: String(MAX_RATE_LIMIT), off: '0' };
+
+/**
+ * The real process with an API key, rate limiting on or off: one order
+ * first, to see the limiter answer (RateLimit-Limit) or not, then the load.
+ * Also answers where the limiter counts, as the process's log says it.
+ */
+interface LimiterResult extends LoadResult {
+  /** Where the limiter counts, from the process's log line. */
+  shared: string;
+  /** Requests counted in the database's rate_limit_counts once the load is over. */
+  counted: number;
+}
+
+async function measureLimiter(limiter: Limiter, level: Record<string, string>, seconds: number): Promise<LimiterResult> {
+  const server = await startJouleProcess('api', { ...level, API_KEYS: BENCH_KEY, RATE_LIMIT_PER_MIN: LIMITS[limiter] });
+  try {
+    seedSqlite(server.databaseUrl, USERS);
+    const headers = { authorization: `Bearer ${BENCH_KEY}` };
+    const probe = await fetch(`${server.url}/api/orders/`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(order(1)) });
+    if (probe.status !== 201) throw new Error(`rate limit ${limiter}: a keyed order answered ${probe.status} ${await probe.text()}`);
+    const answered = probe.headers.get('ratelimit-limit');
+    if ((limiter === 'on') !== (answered === LIMITS.on)) throw new Error(`rate limit ${limiter}: RateLimit-Limit is ${answered ?? 'absent'}`);
+    const result = await load(server.url, '/api/orders/', () => order(1), { seconds, headers });
+    const line = readFileSync(join(server.dir, 'out.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { msg?: string; shared?: string })
+      .find((l) => l.msg?.startsWith('client keys are rate-limited'));
+    // The last admissions reach the shared counts within SYNC_MS.
+    await new Promise((r) => setTimeout(r, 3 * SYNC_MS));
+    const db = new Database(server.databaseUrl.slice('sqlite:'.length), { readonly: true });
+    const { counted } = db.prepare('select coalesce(sum(count), 0) as counted from rate_limit_counts').get() as { counted: number };
+    db.close();
+    return { ...result, shared: line?.shared ?? 'unknown (no log line)', counted: Number(counted) };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Rate limiting on vs off, alternating within each round: a table of medians and the ratio on / off. */
+async function limiterOnOff(level: Record<string, string>, seconds: number, rounds: number): Promise<number> {
+  const byLimiter = new Map<Limiter, LimiterResult[]>([
+    ['on', []],
+    ['off', []],
+  ]);
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const round = new Map<Limiter, LimiterResult>();
+    for (const limiter of r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) round.set(limiter, await measureLimiter(limiter, level, seconds));
+    for (const [limiter, x] of round) byLimiter.get(limiter)!.push(x);
+    ratios.push(round.get('on')!.rps / round.get('off')!.rps);
+  }
+  printTable(
+    `Rate limiting on vs off: node dist/main.js api, the same user with an API key, 50 connections, ${seconds} s per measurement, median of ${rounds} alternating rounds`,
+    ['rate limiting', 'RATE_LIMIT_PER_MIN', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'ratio on / off', 'each round (orders/s)'],
+    (['on', 'off'] as const).map((limiter) => {
+      const xs = byLimiter.get(limiter)!;
+      return [limiter, LIMITS[limiter], median(xs.map((x) => x.rps)).toFixed(0), median(xs.map((x) => x.p50)), median(xs.map((x) => x.p99)), xs.reduce((n, x) => n + x.non2xx, 0), limiter === 'on' ? median(ratios).toFixed(2) : '', xs.map((x) => x.rps.toFixed(0)).join(' ')];
+    }),
+  );
+  const shared = [...new Set(byLimiter.get('on')!.map((x) => x.shared))].join(', ');
+  console.log(
+    `the limiter counts in: ${shared} (as the process logs it; background tasks off, the default: a table in Joule's own database, ` +
+      `which each process adds what it admitted to every ${SYNC_MS} ms, not per request); ratio per round: ${ratios.map((x) => x.toFixed(2)).join(' ')}`,
+  );
+  console.log(
+    `requests counted in rate_limit_counts after each run (warm-up, load and one probe): on ${byLimiter.get('on')!.map((x) => x.counted).join(' ')}; ` +
+      `off ${byLimiter.get('off')!.map((x) => x.counted).join(' ')}; 2xx in the measured seconds: on ${byLimiter.get('on')!.map((x) => x.ok).join(' ')}`,
+  );
+  return median(ratios);
+}
+
+/** Whether BENCH_MODES (comma-separated parts of names) selects this mode; all when unset. */
+function selected(mode: string): boolean {
+  const wanted = process.env.BENCH_MODES?.split(',').map((m) => m.trim().toLowerCase()).filter((m) => m !== '');
+  return wanted === undefined || wanted.length === 0 || wanted.some((m) => mode.toLowerCase().includes(m));
+}
+
 export async function run(opts: { seconds?: number; rounds?: number } = {}) {
   const seconds = opts.seconds ?? Number(process.env.BENCH_SECONDS ?? 5);
   const rounds = opts.rounds ?? Number(process.env.BENCH_ROUNDS ?? 3);
   console.log(`\n${machineLine()}`);
-  const keyed = { API_KEYS: BENCH_KEY, RATE_LIMIT_PER_MIN: '1000000000' };
+  const keyed = { API_KEYS: BENCH_KEY, RATE_LIMIT_PER_MIN: LIMITS.on };
   const level: Record<string, string> = process.env.LOG_LEVEL === undefined ? {} : { LOG_LEVEL: process.env.LOG_LEVEL };
   const rows: Array<Array<string | number>> = [];
-  const summary: Record<string, { ratio: number; embedRatio: number; p99: number }> = {};
+  const summary: Record<string, { ratio: number; embedRatio?: number; p99?: number }> = {};
   for (const [mode, body, extra] of [
     ['different users', (i: number) => order((i % USERS) + 1), {}],
     ['same user', () => order(1), {}],
     ['same user, API key', () => order(1), keyed as Record<string, string>],
   ] as const) {
+    if (!selected(mode)) continue;
     const headers: Record<string, string> = 'API_KEYS' in extra ? { authorization: `Bearer ${BENCH_KEY}` } : {};
     const byServer = new Map<ServerName, LoadResult[]>(SERVERS.map((s) => [s, []]));
     const ratios: number[] = [];
@@ -83,11 +178,14 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
     }
     summary[mode] = { ratio: median(ratios), embedRatio: median(embedRatios), p99: median(byServer.get('joule')!.map((x) => x.p99)) };
   }
-  printTable(
-    `Order creation, 50 connections, ${seconds} s per measurement, median of ${rounds} alternating rounds (Joule log level ${process.env.LOG_LEVEL ?? 'info, the default'})`,
-    ['mode', 'server', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'ratio to baseline', 'each round (orders/s)'],
-    rows,
-  );
+  if (rows.length > 0) {
+    printTable(
+      `Order creation, 50 connections, ${seconds} s per measurement, median of ${rounds} alternating rounds (Joule log level ${process.env.LOG_LEVEL ?? 'info, the default'})`,
+      ['mode', 'server', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'ratio to baseline', 'each round (orders/s)'],
+      rows,
+    );
+  }
+  if (selected('rate limit on vs off')) summary['rate limit on vs off'] = { ratio: await limiterOnOff(level, seconds, rounds) };
   if (process.env.BENCH_PROFILE === '1') {
     const dir = `${process.env.TMPDIR ?? '/tmp'}/joule-cpu-${Date.now()}`;
     await measure('joule', { ...level }, (i) => order((i % USERS) + 1), seconds, {}, dir);
