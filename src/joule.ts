@@ -25,6 +25,7 @@ import { RedisRateCounts } from './dispatch/redis-rate-counts.js';
 import { startEngine, type Engine } from './engine/engine.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { WebhookDeliveries } from './webhooks/webhook-deliveries.js';
+import { onWebhookWritten } from './db/webhook-outbox.js';
 
 /**
  * The one composition root: from a validated configuration to a Joule of the
@@ -187,7 +188,12 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
       const deliveries = new WebhookDeliveries(db, config.webhooks, log.child({ role: 'webhooks' }), workerId, Math.min(1000, config.engine.sweepIntervalMs));
       webhooks = deliveries;
       deliveries.start();
-      opened.push(() => deliveries.close());
+      // An event this process commits (its API's, its engine's) is looked at at once, not at the next interval.
+      const stopListening = onWebhookWritten(() => deliveries.wake());
+      opened.push(async () => {
+        stopListening();
+        await deliveries.close();
+      });
     } else if (serves && config.chain.fullHost !== undefined) {
       // An `api` process asks the node one thing: what a USDT transfer needs.
       node = nodeGateway(config, config.chain.fullHost, log);

@@ -25,6 +25,27 @@ export interface DbHandle {
    * itself, where a statement must wait its turn for the connection.
    */
   readonly sqlite?: BetterSqlite3.Database;
+  /**
+   * Inside a transaction only: runs `fn` once the transaction has committed
+   * (never if it rolls back). For news that others may act on only once it
+   * is visible; see afterCommit().
+   */
+  readonly afterCommit?: (fn: () => void) => void;
+}
+
+/** Runs `fn` once what `db` wrote is committed: at its transaction's commit, or now when `db` is the database itself. */
+export function afterCommit(db: DbHandle, fn: () => void): void {
+  if (db.afterCommit) db.afterCommit(fn);
+  else fn();
+}
+
+/** What a transaction asked to run once it has committed: gathered while it runs, run after its commit. */
+function commitHooks() {
+  const hooks: Array<() => void> = [];
+  return {
+    add: (fn: () => void) => void hooks.push(fn),
+    run: () => hooks.forEach((fn) => fn()),
+  };
 }
 
 export interface Db extends DbHandle {
@@ -76,7 +97,12 @@ function openSqlite(url: string): Db {
   return {
     kysely,
     dialect: 'sqlite',
-    transaction: (work) => groupCommit((trx) => work({ kysely: trx, dialect: 'sqlite', sqlite: raw })),
+    transaction: async (work) => {
+      const hooks = commitHooks();
+      const value = await groupCommit((trx) => work({ kysely: trx, dialect: 'sqlite', sqlite: raw, afterCommit: hooks.add }));
+      hooks.run();
+      return value;
+    },
     close: () => kysely.destroy(),
   };
 }
@@ -98,7 +124,12 @@ function openPostgres(url: string): Db {
   return {
     kysely,
     dialect: 'postgres',
-    transaction: (work) => kysely.transaction().execute((trx) => work({ kysely: trx, dialect: 'postgres' })),
+    transaction: async (work) => {
+      const hooks = commitHooks();
+      const value = await kysely.transaction().execute((trx) => work({ kysely: trx, dialect: 'postgres', afterCommit: hooks.add }));
+      hooks.run();
+      return value;
+    },
     close: () => kysely.destroy(),
   };
 }

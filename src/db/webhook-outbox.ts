@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import { DEFAULT_TENANT, clientKey, type Owner } from '../domain/tenant.js';
 import { WEBHOOK_RETRY_WINDOW_MS, webhookBody, type WebhookDeliveryStatus, type WebhookEventType } from '../domain/webhook-events.js';
 import { dbNow } from './clock.js';
-import type { DbHandle } from './connect.js';
+import { afterCommit, type DbHandle } from './connect.js';
 import { prepared } from './prepared.js';
 import { uuidv7 } from './ids.js';
 import type { Order } from './orders.js';
@@ -75,7 +75,22 @@ async function insertEvent(db: DbHandle, tenantId: string, type: WebhookEventTyp
   const now = BigInt(Date.now());
   const id = uuidv7(Number(now));
   await insertEventStatement.run(db, [id, tenantId, type, webhookBody({ id, type, createdAtMs: now, data }), BigInt(WEBHOOK_RETRY_WINDOW_MS)]);
+  afterCommit(db, announceWritten);
   return id;
+}
+
+const writtenListeners = new Set<() => void>();
+const announceWritten = () => writtenListeners.forEach((listener) => listener());
+
+/**
+ * Calls `listener` whenever this process commits a new webhook event, so
+ * the deliveries of the same process (role all, or a worker's own engine)
+ * can look at once instead of at their next interval; deliveries in other
+ * processes still find it at theirs. Returns the way to stop listening.
+ */
+export function onWebhookWritten(listener: () => void): () => void {
+  writtenListeners.add(listener);
+  return () => writtenListeners.delete(listener);
 }
 
 /** In the transaction that changed the order (after the change): its event, when its tenant has a webhook URL. */
