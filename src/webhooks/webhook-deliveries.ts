@@ -26,7 +26,7 @@ const PRUNE_BATCH = 1000;
  * at most its own share of the slots and never delays another tenant (nor
  * orders: delivery runs apart from everything else). Each event is POSTed
  * to the tenant's current URL, signed with its current secret: a 2xx
- * delivers it; anything else is tried again after `base × 2^attempt` (full
+ * delivers it; anything else is tried again after `base × 2^attempt` (with
  * jitter, at most an hour apart) until 24 h have passed, then given up.
  * A lease that runs out (a worker died mid-request) makes it due again:
  * delivery is at least once, and the event id tells repeats apart.
@@ -144,7 +144,8 @@ export class WebhookDeliveries {
       : url === null
         ? { status: 'failed' }
         : { status: 'pending', retryInMs: backoffMs(Number(event.attempts), this.config.retryBaseMs, WEBHOOK_MAX_BACKOFF_MS) };
-    const row = await recordAttempt(this.db, event, {
+    // The attempt's log row and the event's new state: one commit, both or neither.
+    const row = await this.db.transaction((tx) => recordAttempt(tx, event, {
       url: url ?? '',
       worker: this.workerId,
       startedAt,
@@ -152,7 +153,7 @@ export class WebhookDeliveries {
       statusCode: result.statusCode,
       error: result.error,
       next,
-    });
+    }));
     // Never the secret nor the signature.
     const fields = { eventId: event.id, type: event.type, tenant: event.tenant_id, attempt: Number(event.attempts) + 1, status: result.statusCode, ms: result.durationMs };
     if (ok) this.log.info(fields, 'webhook delivered');
