@@ -46,6 +46,7 @@ export function orderWebhookData(o: Order, owner: { tenantId: string; externalId
     expires_at: iso(o.expires_at),
     completed_at: iso(o.completed_at),
     failed_at: iso(o.failed_at),
+    cancelled_at: iso(o.cancelled_at),
   };
 }
 
