@@ -120,7 +120,7 @@ export interface WebhooksConfig {
   allowPrivate: boolean;
   /** One delivery's whole request, connection to answer. */
   timeoutMs: number;
-  /** First retry after about this; doubled each attempt (full jitter), at most an hour apart, for 24 h. */
+  /** First retry after half of this to all of it; doubled each attempt (equal jitter), at most an hour apart, for 24 h. */
   retryBaseMs: number;
   /** Deliveries one worker makes at once; one tenant gets at most a quarter of them (at least 1). */
   concurrency: number;

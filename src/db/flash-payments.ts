@@ -72,15 +72,23 @@ function whereDue(db: DbHandle) {
     and (next_attempt_at is null or next_attempt_at <= ${now})`;
 }
 
-/** Claims up to `limit` due refunds, oldest first, each with a lease and a version bump (as orders are claimed). */
+/**
+ * Claims up to `limit` due refunds, oldest first, each with a lease and a
+ * version bump (as orders are claimed, candidates picked once in a
+ * materialized CTE: see claimDueOrders).
+ */
 export function claimDueRefunds(db: DbHandle, owner: string, leaseMs: number, limit: number): Promise<FlashPayment[]> {
   return db.kysely
+    .with(
+      (cte) => cte('due').materialized(),
+      (qb) => {
+        const due = qb.selectFrom('flash_payments').select('txid').where(whereDue(db)).orderBy('next_attempt_at').limit(limit);
+        return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+      },
+    )
     .updateTable('flash_payments')
     .set((eb) => ({ lease_owner: owner, lease_until: leaseUntil(db, leaseMs), lease_version: eb('lease_version', '+', 1n) }))
-    .where('txid', 'in', (eb) => {
-      const due = eb.selectFrom('flash_payments').select('txid').where(whereDue(db)).orderBy('next_attempt_at').limit(limit);
-      return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-    })
+    .where('txid', 'in', (eb) => eb.selectFrom('due').select('txid'))
     .where(whereDue(db))
     .returningAll()
     .execute();

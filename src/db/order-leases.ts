@@ -52,17 +52,27 @@ export function claimOrder(db: DbHandle, orderId: string, owner: string, leaseMs
  * candidates are locked with FOR UPDATE SKIP LOCKED, so sweepers running at
  * once take different rows instead of waiting on each other; SQLite has one
  * writer, so there the statement is atomic as it stands.
+ *
+ * The candidates are picked once, in a materialized CTE. Written as
+ * `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`, PostgreSQL may plan a
+ * nested loop that runs the subquery again for every row it looks at; each
+ * run skips the rows the statement has just taken and returns the next
+ * ones, so the statement took every due row, whatever the limit.
  */
 export function claimDueOrders(db: DbHandle, owner: string, leaseMs: number, limit: number, pendingGraceMs = 0): Promise<Order[]> {
   return db.kysely
+    .with(
+      (cte) => cte('due').materialized(),
+      (qb) => {
+        let due = qb.selectFrom('orders').select('id').where(whereDue(db.dialect));
+        if (pendingGraceMs > 0) due = due.where(pastPendingGrace(db.dialect, pendingGraceMs));
+        due = due.orderBy('id').limit(limit);
+        return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+      },
+    )
     .updateTable('orders')
     .set((eb) => ({ lease_owner: owner, lease_until: leaseUntil(db.dialect, leaseMs), lease_version: eb('lease_version', '+', 1n) }))
-    .where('id', 'in', (eb) => {
-      let due = eb.selectFrom('orders').select('id').where(whereDue(db.dialect));
-      if (pendingGraceMs > 0) due = due.where(pastPendingGrace(db.dialect, pendingGraceMs));
-      due = due.orderBy('id').limit(limit);
-      return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-    })
+    .where('id', 'in', (eb) => eb.selectFrom('due').select('id'))
     .where(whereDue(db.dialect))
     .returningAll()
     .execute();

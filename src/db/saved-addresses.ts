@@ -89,17 +89,22 @@ export async function receiverChanged(db: DbHandle, address: string): Promise<vo
 /**
  * Claims up to `limit` addresses due for a read: their due time moves
  * `holdMs` ahead, so another worker does not read them meanwhile (and a
- * read that fails is tried again then).
+ * read that fails is tried again then). Candidates are picked once, in a
+ * materialized CTE (see claimDueOrders).
  */
 export function claimDueReceivers(db: DbHandle, limit: number, holdMs: number): Promise<{ address: string }[]> {
   const now = dbNow(db.dialect);
   return db.kysely
+    .with(
+      (cte) => cte('due').materialized(),
+      (qb) => {
+        const due = qb.selectFrom('receiver_energy').select('address').where('due_at', '<=', now).orderBy('due_at').limit(limit);
+        return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+      },
+    )
     .updateTable('receiver_energy')
     .set({ due_at: sql<bigint>`${now} + ${BigInt(holdMs)}` })
-    .where('address', 'in', (eb) => {
-      const due = eb.selectFrom('receiver_energy').select('address').where('due_at', '<=', now).orderBy('due_at').limit(limit);
-      return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-    })
+    .where('address', 'in', (eb) => eb.selectFrom('due').select('address'))
     .where('due_at', '<=', now)
     .returning('address')
     .execute();

@@ -46,6 +46,7 @@ export function orderWebhookData(o: Order, owner: Owner): Record<string, unknown
     expires_at: iso(o.expires_at),
     completed_at: iso(o.completed_at),
     failed_at: iso(o.failed_at),
+    cancelled_at: iso(o.cancelled_at),
   };
 }
 
@@ -166,19 +167,27 @@ export async function dueWebhookTenants(db: DbHandle, limit: number): Promise<st
   return rows.map((r) => r.tenant_id);
 }
 
-/** Claims up to `limit` due deliveries of one tenant, oldest first, each with a lease and a version bump. */
+/**
+ * Claims up to `limit` due deliveries of one tenant, oldest first, each with
+ * a lease and a version bump. The candidates are picked once, in a
+ * materialized CTE (see claimDueOrders for why not `IN (subquery)`).
+ */
 export function claimDueWebhooks(db: DbHandle, tenantId: string, owner: string, leaseMs: number, limit: number): Promise<WebhookEvent[]> {
   return db.kysely
+    .with(
+      (cte) => cte('due').materialized(),
+      (qb) => {
+        const due = qb.selectFrom('webhook_events').select('id').where('tenant_id', '=', tenantId).where(whereDue(db)).orderBy('next_attempt_at').orderBy('id').limit(limit);
+        return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+      },
+    )
     .updateTable('webhook_events')
     .set((eb) => ({
       lease_owner: owner,
       lease_until: sql<bigint>`${dbNow(db.dialect)} + ${BigInt(leaseMs)}`,
       lease_version: eb('lease_version', '+', 1n),
     }))
-    .where('id', 'in', (eb) => {
-      const due = eb.selectFrom('webhook_events').select('id').where('tenant_id', '=', tenantId).where(whereDue(db)).orderBy('next_attempt_at').orderBy('id').limit(limit);
-      return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-    })
+    .where('id', 'in', (eb) => eb.selectFrom('due').select('id'))
     .where(whereDue(db))
     .returningAll()
     .execute();

@@ -4,7 +4,7 @@ import { backoffMs } from '../domain/backoff.js';
 /** Name of the BullMQ queue carrying wake-ups and reclaim jobs. */
 export const QUEUE_NAME = 'joule-orders';
 
-/** Reconnect delay with full jitter: processes that lost Redis together do not come back in step. */
+/** Reconnect delay with equal jitter (backoffMs): processes that lost Redis together do not come back in step. */
 export const jitteredRetry = (times: number): number => backoffMs(times, 100, 5000);
 
 /**

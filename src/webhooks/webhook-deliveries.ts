@@ -26,8 +26,9 @@ const PRUNE_BATCH = 1000;
  * at most its own share of the slots and never delays another tenant (nor
  * orders: delivery runs apart from everything else). Each event is POSTed
  * to the tenant's current URL, signed with its current secret: a 2xx
- * delivers it; anything else is tried again after `base × 2^attempt` (with
- * jitter, at most an hour apart) until 24 h have passed, then given up.
+ * delivers it; anything else is tried again after `base × 2^attempt` (equal
+ * jitter: between half of that and all of it, at most an hour apart) until
+ * 24 h have passed, then given up.
  * A lease that runs out (a worker died mid-request) makes it due again:
  * delivery is at least once, and the event id tells repeats apart.
  */

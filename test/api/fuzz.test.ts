@@ -41,8 +41,16 @@ const PATHS = [
   '/api/orders', '/api/orders/', '/api/orders/{id}', '/api/orders/{id}/events', '/api/orders/{id}/transactions', '/api/users',
   '/api/users/{user}', '/api/users/{user}/ledger', '/api/users/{user}/deposits', '/api/prices', '/api/prices/quote', '/api/pools',
   '/api/status', '/api/status/delays', '/health', '/ready', '/metrics', '/openapi.json', '/api/nothing', '/api//orders', '/API/ORDERS',
+  // Cancel, saved addresses, keys and tenants, webhooks.
+  '/api/orders/{id}/cancel', '/api/users/{user}/addresses', '/api/users/{user}/addresses/{id}', '/api/users/{user}/deposit-address',
+  '/api/admin/api-keys', '/api/admin/api-keys/{id}', '/api/admin/api-keys/{id}/rotate', '/api/admin/tenants',
+  '/api/admin/tenants/{id}/webhook', '/api/admin/tenants/{id}/signing-secret', '/api/admin/tenants/default/webhook',
+  '/api/admin/webhooks/deliveries', '/api/admin/webhooks/deliveries/{id}', '/api/admin/webhooks/deliveries/{id}/redeliver',
 ];
-const FIELDS = ['user_id', 'energy_amount', 'duration', 'receive_address', 'client_order_id', 'amount_sun', 'reference', 'limit', 'cursor', 'status', 'minutes', 'colour', '__proto__', 'constructor'];
+const FIELDS = [
+  'user_id', 'energy_amount', 'duration', 'receive_address', 'client_order_id', 'amount_sun', 'reference', 'limit', 'cursor', 'status', 'minutes', 'colour',
+  'address', 'label', 'name', 'tenant_id', 'webhook_url', 'rate_limit', 'url', 'type', 'before', '__proto__', 'constructor',
+];
 const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/jsonx', 'multipart/form-data; boundary=x', ''];
 
 /** Percent-encoded, or (some of the time, when it is printable) sent as it is: `%ff` and `%` reach the decoder raw. */
@@ -59,7 +67,7 @@ function hostileRequest(r: ReturnType<typeof prng>): InjectOptions {
   const method = r.pick(['GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const);
   const path = r
     .pick(PATHS)
-    .replace('{id}', () => urlPart(r, r.pick(NASTY_STRINGS)))
+    .replace(/\{id\}/g, () => urlPart(r, r.pick(NASTY_STRINGS)))
     .replace('{user}', () => urlPart(r, r.pick(NASTY_STRINGS)));
   const query = Array.from({ length: r.int(4) }, () => `${urlPart(r, r.pick(FIELDS))}=${urlPart(r, r.pick(NASTY_STRINGS))}`).join('&');
   const headers: Record<string, string> = {};

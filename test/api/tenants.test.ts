@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { ADMIN_TOKEN, tableCounts, type TestApp } from '../support/app.js';
 import { appPerTest, describeEachDialect } from '../support/dialects.js';
@@ -7,10 +8,30 @@ import { until } from '../support/stack.js';
 const RECEIVER = 'TS8yE1SMGroe8V2ZWqm1atZqpKAeLui1EX';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
+/** A key as API_KEYS gives it: the default tenant's. */
+const ENV_KEY = 'env-key-0123456789abcdef';
 
 describeEachDialect('tenants and API keys', (newApp) => {
   let t: TestApp;
-  appPerTest(newApp, (app) => (t = app));
+  const reopen = appPerTest(newApp, (app) => (t = app));
+
+  /** Every row of every table, as text: where a secret must not be. */
+  async function everything(): Promise<string> {
+    const tables = await t.db.kysely.introspection.getTables({ withInternalKyselyTables: true });
+    const rows: unknown[] = [];
+    for (const table of tables) rows.push(table.name, await t.db.kysely.selectFrom(table.name as 'users').selectAll().execute());
+    return JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  }
+  /** Only a key's sha256 and its prefix are kept: the key, and what follows its prefix, are in no row of any table. */
+  async function assertKeyNotStored(issued: { id: string; key: string; key_prefix: string }): Promise<void> {
+    const row = await t.db.kysely.selectFrom('api_keys').selectAll().where('id', '=', issued.id).executeTakeFirstOrThrow();
+    assert.equal(row.key_hash, createHash('sha256').update(issued.key).digest('hex'));
+    assert.equal(row.key_prefix, issued.key_prefix);
+    const all = await everything();
+    assert.ok(all.includes(row.key_hash), 'the dump does show the hash (it reads what is stored)');
+    assert.ok(!all.includes(issued.key), 'the key is stored nowhere');
+    assert.ok(!all.includes(issued.key.slice(issued.key_prefix.length)), 'nor its secret part');
+  }
 
   async function issue(name: string, tenantId?: string): Promise<any> {
     const res = await t.request({ method: 'POST', url: '/api/admin/api-keys', headers: admin, payload: { name, ...(tenantId ? { tenant_id: tenantId } : {}) } });
@@ -35,6 +56,7 @@ describeEachDialect('tenants and API keys', (newApp) => {
     assert.deepEqual(list.body.api_keys.map((k: any) => k.name), ['bot A', 'wallet B', 'bot A, second key']);
     assert.ok(!JSON.stringify(list.body).includes(a.key.slice(11)), 'no key in the list');
     assert.ok(list.body.api_keys.every((k: any) => !('key' in k) && !('key_hash' in k)));
+    for (const k of [a, b, second]) await assertKeyNotStored(k);
     const tenants = (await t.request({ method: 'GET', url: '/api/admin/tenants', headers: admin })).body.tenants;
     assert.deepEqual(tenants.map((x: any) => [x.id, x.live_keys]), [['default', 0], [a.tenant_id, 2], [b.tenant_id, 1]]);
     // Only the admin token issues keys; a tenant's key is not enough.
@@ -125,6 +147,7 @@ describeEachDialect('tenants and API keys', (newApp) => {
     assert.equal(rotated.status, 201);
     assert.notEqual(rotated.body.key, a.key);
     assert.equal(rotated.body.tenant_id, a.tenant_id);
+    await assertKeyNotStored(rotated.body);
     const old = await t.request({ method: 'GET', url: '/api/orders', headers: as(a.key) });
     assert.equal(old.status, 401);
     assert.equal(old.body.error.code, 'unauthorized');
@@ -134,6 +157,41 @@ describeEachDialect('tenants and API keys', (newApp) => {
     assert.ok(revoked.body.revoked_at);
     assert.equal((await t.request({ method: 'GET', url: '/api/orders', headers: as(rotated.body.key) })).status, 401);
     assert.equal((await t.request({ method: 'POST', url: `/api/admin/api-keys/${a.id}/rotate`, headers: admin })).status, 404, 'a revoked key is not brought back');
+  });
+
+  test("a key from API_KEYS speaks for the default tenant: it sees the default tenant's users and orders, and another tenant's order is a 404 to it (and its orders to that tenant)", async () => {
+    await reopen({ API_KEYS: ENV_KEY });
+    const a = await issue('A');
+    assert.equal((await topUp(undefined, 1, 50_000_000, 'default-1')).status, 201);
+    assert.equal((await topUp(a.tenant_id, 1, 30_000_000, 'a-1')).status, 201);
+    const mine = await t.request({ method: 'GET', url: '/api/users/1', headers: as(ENV_KEY) });
+    assert.equal(mine.status, 200);
+    assert.deepEqual([mine.body.tenant_id, mine.body.user_id, mine.body.balance_sun], ['default', 1, '50000000']);
+    assert.equal((await t.request({ method: 'GET', url: '/api/users/1', headers: { 'x-api-key': ENV_KEY } })).body.balance_sun, '50000000');
+
+    const own = await order(ENV_KEY, { client_order_id: 'same-id' });
+    assert.equal(own.status, 201, JSON.stringify(own.body));
+    assert.equal(own.body.tenant_id, 'default');
+    const theirs = await order(a.key, { client_order_id: 'same-id' });
+    assert.equal(theirs.status, 201);
+    assert.equal((await t.request({ method: 'GET', url: '/api/users/1', headers: as(ENV_KEY) })).body.balance_sun, String(50_000_000 - Number(own.body.price)));
+
+    assert.deepEqual((await t.request({ method: 'GET', url: '/api/orders', headers: as(ENV_KEY) })).body.orders.map((o: any) => o.id), [own.body.id]);
+    assert.equal((await t.request({ method: 'GET', url: `/api/orders/${own.body.id}`, headers: as(ENV_KEY) })).status, 200);
+    for (const path of ['', '/events', '/transactions']) {
+      const other = await t.request({ method: 'GET', url: `/api/orders/${theirs.body.id}${path}`, headers: as(ENV_KEY) });
+      assert.equal(other.status, 404, `A's order${path}`);
+      assert.equal(other.body.error.code, 'not_found');
+      assert.equal((await t.request({ method: 'GET', url: `/api/orders/${own.body.id}${path}`, headers: as(a.key) })).status, 404, `the default tenant's order${path} to A`);
+    }
+    const cancel = await t.request({ method: 'POST', url: `/api/orders/${theirs.body.id}/cancel`, headers: as(ENV_KEY) });
+    assert.equal(cancel.status, 404);
+    assert.equal((await t.request({ method: 'GET', url: `/api/orders/${theirs.body.id}`, headers: as(a.key) })).body.status, 'pending');
+    const named = await t.request({ method: 'GET', url: `/api/orders?tenant_id=${a.tenant_id}`, headers: as(ENV_KEY) });
+    assert.equal(named.status, 400);
+    assert.equal(named.body.error.code, 'tenant_not_allowed');
+    // With API_KEYS set, a client endpoint needs a key.
+    assert.equal((await t.request({ method: 'GET', url: '/api/orders' })).status, 401);
   });
 
   test('bad requests name the problem and change nothing', async () => {

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { afterEach, beforeEach, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebhooksConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { WebhookDeliveries } from '../../src/webhooks/webhook-deliveries.js';
-import { ADMIN_TOKEN, createTestApp, type TestApp } from '../support/app.js';
+import { readDbNow } from '../../src/db/clock.js';
+import { WEBHOOK_MAX_BACKOFF_MS, WEBHOOK_RETRY_WINDOW_MS } from '../../src/domain/webhook-events.js';
+import { ADMIN_TOKEN, type TestApp } from '../support/app.js';
+import { describeEachDialect } from '../support/dialects.js';
 import { until } from '../support/stack.js';
 import { readmeVerifier, startReceiver, type Behaviour, type Receiver } from './receiver.js';
 
@@ -12,15 +16,18 @@ const RECEIVER = 'TS8yE1SMGroe8V2ZWqm1atZqpKAeLui1EX';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
 
-describe('webhook delivery to a real receiver', () => {
+describeEachDialect('webhook delivery to a real receiver', (newApp) => {
   let t: TestApp;
   const open: Array<{ close(): Promise<void> }> = [];
   beforeEach(async () => {
     // Role api: no worker of its own; each test runs the deliveries it needs.
-    t = await createTestApp({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    t = await newApp({ WEBHOOK_ALLOW_PRIVATE: 'true' });
   });
   afterEach(async () => {
-    for (const o of open.splice(0).reverse()) await o.close();
+    // Receivers first: a request hanging on one ends at once, and the deliveries then close without waiting out its timeout.
+    const all = open.splice(0);
+    for (const o of all.filter((x) => !(x instanceof WebhookDeliveries))) await o.close();
+    for (const o of all.filter((x) => x instanceof WebhookDeliveries)) await o.close();
     await t.close();
   });
 
@@ -81,6 +88,129 @@ describe('webhook delivery to a real receiver', () => {
     await until(async () => r.received.length, (n) => n === 3, 'the event is sent again');
     assert.equal(r.received[2]!.headers['joule-event-id'], event!.id);
     await until(() => eventsOf(a.tenant_id), (e) => e[0]?.status === 'delivered', 'and delivered again');
+  });
+
+  test('when the receiver fails the first 3 attempts of each event, then refuses connections for 2 s, then comes back on the same port, each event is delivered once, with the same id, body and a valid signature at every attempt', async () => {
+    const ids: string[] = [];
+    let downAt = 0;
+    let upAt = 0;
+    // Every request fails until the receiver has been down; it goes down once every event has failed three times.
+    const r: Receiver = await receiver((got) => {
+      if (upAt !== 0) return 200;
+      if (downAt === 0 && ids.length > 0 && ids.every((id) => r.received.filter((x) => x.headers['joule-event-id'] === id).length >= 3)) {
+        downAt = Date.now();
+        void r.down();
+      }
+      return 503;
+    });
+    const a = await issue('flaky shop', r.url);
+    await topUp(a.tenant_id, 'flaky-1');
+    const placed = await t.request({ method: 'POST', url: '/api/orders', headers: as(a.key), payload: { user_id: 1, energy_amount: 65000, duration: '1h', receive_address: RECEIVER } });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    const created = await eventsOf(a.tenant_id);
+    assert.deepEqual(created.map((e) => e.type), ['deposit.credited', 'order.created']);
+    ids.push(...created.map((e) => e.id));
+
+    // Waits of 5-10, 10-20, 20-40 ms... : the three failures take a moment, the outage a few retries.
+    deliveries({ retryBaseMs: 10 });
+    await until(async () => downAt, (at) => at > 0, 'every event fails three times and the receiver goes down', 5000);
+    const attemptsOf = (id: string) => t.db.kysely.selectFrom('webhook_attempts').selectAll().where('event_id', '=', id).orderBy('id').execute();
+    await until(
+      async () => Promise.all(ids.map(async (id) => (await attemptsOf(id)).filter((x) => x.status_code === null).length)),
+      (refused) => refused.every((n) => n >= 2),
+      'each event finds the receiver down',
+      5000,
+    );
+    await sleep(Math.max(0, downAt + 2000 - Date.now()));
+    assert.ok(!r.listening);
+    const refusedSoFar = r.received.length;
+    upAt = Date.now();
+    await r.up();
+    const done = await until(() => eventsOf(a.tenant_id), (e) => e.every((x) => x.status === 'delivered'), 'both events are delivered once it is back', 10_000);
+    // Nothing is sent after a 2xx.
+    await sleep(300);
+
+    const verify = await readmeVerifier();
+    for (const event of done) {
+      const log = await attemptsOf(event.id);
+      assert.equal(Number(event.attempts), log.length);
+      const codes = log.map((x) => (x.status_code === null ? null : Number(x.status_code)));
+      const failed = codes.findIndex((c) => c !== 503);
+      const back = codes.indexOf(200);
+      assert.ok(failed >= 3, `${event.type}: at least three 503s first: ${JSON.stringify(codes)}`);
+      assert.ok(back > failed, `${event.type}: then refused, then 200: ${JSON.stringify(codes)}`);
+      assert.deepEqual(codes.slice(failed, back), Array(back - failed).fill(null), `${event.type}: nothing answered while down`);
+      assert.equal(back, codes.length - 1, `${event.type}: one 200, and the last attempt`);
+      for (const x of log.slice(failed, back)) {
+        assert.match(x.error!, /ECONNREFUSED|ECONNRESET/, `${event.type}: refused, not answered`);
+        assert.ok(Number(x.started_at) >= downAt && Number(x.started_at) <= upAt, `${event.type}: refused while down`);
+      }
+      assert.ok(log.slice(failed, back).some((x) => /ECONNREFUSED/.test(x.error!)), `${event.type}: a connection was refused`);
+      assert.ok(Number(log.at(-1)!.started_at) >= upAt);
+      assert.ok(log.every((x) => x.url === r.url), 'the same URL throughout');
+
+      const got = r.received.filter((x) => x.headers['joule-event-id'] === event.id);
+      assert.equal(got.length, failed + 1, `${event.type}: every answered request reached the receiver`);
+      assert.deepEqual(got.map((x) => x.status), [...Array(failed).fill(503), 200], `${event.type}: delivered once`);
+      for (const x of got) {
+        assert.equal(x.body, event.payload, 'the same body at every attempt');
+        assert.equal(x.json.id, event.id);
+        assert.equal(x.headers['joule-event-type'], event.type);
+        assert.ok(verify(a.signing_secret, String(x.headers['joule-signature']), x.body), `${event.type}: each attempt is signed`);
+      }
+      const shown = await t.request({ method: 'GET', url: `/api/admin/webhooks/deliveries/${event.id}`, headers: admin });
+      assert.deepEqual([shown.body.status, shown.body.attempts, shown.body.last_status_code], ['delivered', codes.length, 200]);
+      assert.deepEqual(shown.body.attempt_log.map((x: any) => x.status_code), codes);
+    }
+    assert.equal(r.received.filter((x) => x.status === 200).length, 2, 'two events, two deliveries');
+    assert.ok(r.received.slice(refusedSoFar).every((x) => x.at >= upAt));
+  });
+
+  test('when a receiver never takes an event, retries wait from WEBHOOK_RETRY_BASE_MS doubling each time within their jitter, at most an hour apart, and give up once the next would pass 24 h', async () => {
+    const r = await receiver(() => 500);
+    const a = await issue('gone for a day', r.url);
+    await topUp(a.tenant_id, 'day-1');
+    const [first] = await eventsOf(a.tenant_id);
+    assert.equal(first!.deadline_at - first!.created_at, BigInt(WEBHOOK_RETRY_WINDOW_MS));
+    const base = 10_000;
+    deliveries({ retryBaseMs: base });
+    const row = () => t.db.kysely.selectFrom('webhook_events').selectAll().where('id', '=', first!.id).executeTakeFirstOrThrow();
+    const waits: number[] = [];
+    let last = first!;
+    for (let k = 1; ; k++) {
+      const deadline = Date.now() + 5000;
+      while ((last = await row()).attempts < BigInt(k) || last.lease_owner !== null) {
+        if (Date.now() > deadline) throw new Error(`attempt ${k} never came; last seen ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+        await sleep(5);
+      }
+      if (last.status !== 'pending') break;
+      assert.ok(last.next_attempt_at! <= last.deadline_at, `attempt ${k}: its retry is within the window`);
+      // next_attempt_at is the retry's due time; last_attempt_at when the failed request started (a few ms before).
+      waits.push(Number(last.next_attempt_at! - last.last_attempt_at!));
+      // The clock jumps to the retry's due time: every time of the row moves back by what is left of its wait.
+      const left = last.next_attempt_at! - (await readDbNow(t.db));
+      await t.db.kysely
+        .updateTable('webhook_events')
+        .set((eb) => ({ next_attempt_at: eb('next_attempt_at', '-', left), deadline_at: eb('deadline_at', '-', left), created_at: eb('created_at', '-', left) }))
+        .where('id', '=', first!.id)
+        .where('attempts', '=', BigInt(k))
+        .execute();
+    }
+    for (const [k, wait] of waits.entries()) {
+      const full = Math.min(WEBHOOK_MAX_BACKOFF_MS, base * 2 ** k);
+      assert.ok(wait >= full / 2 && wait <= full + 1000, `retry ${k + 1} waited ${wait} ms, not within [${full / 2}, ${full}]`);
+    }
+    // 10 s × 2^9 passes an hour: from the tenth retry on, each is capped.
+    assert.ok(waits.length > 20 && waits.slice(9).every((w) => w <= WEBHOOK_MAX_BACKOFF_MS + 1000));
+    assert.deepEqual([last.status, last.next_attempt_at, Number(last.attempts)], ['failed', null, waits.length + 1]);
+    // It gave up because the next wait (at most an hour) would pass the deadline: not before 23 h, not after 24 h.
+    const ranFor = Number(last.last_attempt_at! - last.created_at);
+    assert.ok(ranFor <= WEBHOOK_RETRY_WINDOW_MS && ranFor > WEBHOOK_RETRY_WINDOW_MS - WEBHOOK_MAX_BACKOFF_MS, `gave up ${ranFor / 3_600_000} h after the event`);
+    await sleep(200);
+    assert.equal(r.received.length, waits.length + 1, 'one request per attempt, none after giving up');
+    assert.ok(r.received.every((x) => x.headers['joule-event-id'] === first!.id));
+    const shown = await t.request({ method: 'GET', url: `/api/admin/webhooks/deliveries/${first!.id}`, headers: admin });
+    assert.equal(shown.body.status, 'failed');
   });
 
   test("when one tenant's receiver never answers, another tenant's events are delivered at once, and orders are placed as fast as ever", async () => {
