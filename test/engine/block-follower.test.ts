@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { poolAccounts } from '../../src/chain/pools.js';
-import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
 import { findCursor, holdCursor } from '../../src/db/chain-cursor.js';
-import { connect } from '../../src/db/connect.js';
 import { listOrderTransactions } from '../../src/db/chain-transactions.js';
-import { startEngine } from '../../src/engine/engine.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { stackPerTest } from '../support/stack.js';
+import { stackPerTest, startWorker } from '../support/stack.js';
 
 const startTestStack = stackPerTest();
 
@@ -60,15 +55,7 @@ test('when the worker was down while its delegation landed, then the next one ca
   // Downtime: the delegation lands, and 250 more blocks go by.
   await s.devnetAdmin('POST', '/mine', { blocks: 251 });
   await s.devnetAdmin('DELETE', '/calls');
-  const db = connect(s.config.databaseUrl);
-  const engine = startEngine({
-    db,
-    chain: new TronWebGateway(s.devnet.url, { timeoutMs: 5000 }),
-    pools: poolAccounts(s.config.chain.poolKeys),
-    config: s.config.engine,
-    log: createLogger('silent'),
-    workerId: 'after-restart',
-  });
+  const restarted = startWorker(s, 'after-restart', { chainTimeoutMs: 5000 });
   try {
     const active = await s.waitFor(placed.id, (o) => o.status === 'active');
     const journal = await listOrderTransactions(s.db, placed.id);
@@ -86,8 +73,7 @@ test('when the worker was down while its delegation landed, then the next one ca
     const reads = calls.by_path['/walletsolidity/getblockbylimitnext'] ?? 0;
     assert.ok(reads >= 3 && reads <= 6, `${reads} block reads for ${solidHead - Number(cursorBefore.block_number)} blocks`);
   } finally {
-    await engine.close();
-    await db.close();
+    await restarted.close();
   }
 });
 

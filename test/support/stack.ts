@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { poolAccounts } from '../../src/chain/pools.js';
+import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
+import { connect } from '../../src/db/connect.js';
 import { startDevnet, type Devnet, type DevnetOptions } from '../../src/devnet/index.js';
-import { loadConfig } from '../../src/config.js';
-import type { Engine } from '../../src/engine/engine.js';
+import { loadConfig, type EngineConfig } from '../../src/config.js';
+import { startEngine, type Engine } from '../../src/engine/engine.js';
 import { createJoule, type Joule } from '../../src/joule.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ADMIN_TOKEN, createTestApp, freshSqlite, ledgerViolations, type TestApp } from './app.js';
@@ -180,4 +183,44 @@ export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, wh
     await sleep(50);
   } while (Date.now() < deadline);
   throw new Error(`${what}; last seen: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+}
+
+/** A worker in the test's process beside the stack's own: its own database connection, engine and id. */
+export interface StackWorker {
+  id: string;
+  engine: Engine;
+  /** Its log lines (info and up), parsed. */
+  logs: any[];
+  /** Closes its engine (giving the follower's cursor back) and its connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts another worker on the stack's database and devnet with the stack's
+ * settings (deposit addresses and flash rent included): a second `joule
+ * worker`, or the stack's worker after a restart. `engine` overrides engine
+ * settings, `chainTimeoutMs` the node timeout.
+ */
+export function startWorker(s: Stack, id: string, opts: { engine?: Partial<EngineConfig>; chainTimeoutMs?: number } = {}): StackWorker {
+  const db = connect(s.config.databaseUrl);
+  const logs: any[] = [];
+  const engine = startEngine({
+    db,
+    chain: new TronWebGateway(s.devnet.url, { timeoutMs: opts.chainTimeoutMs ?? s.config.chain.timeoutMs }),
+    pools: poolAccounts(s.config.chain.poolKeys),
+    config: { ...s.config.engine, ...opts.engine },
+    log: createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line)) }),
+    workerId: id,
+    deposits: s.config.deposits.xpub === undefined ? undefined : { minimums: s.config.deposits.minimums },
+    flashRent: s.config.flashRent,
+  });
+  return {
+    id,
+    engine,
+    logs,
+    async close() {
+      await engine.close();
+      await db.close();
+    },
+  };
 }
