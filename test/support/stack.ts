@@ -3,6 +3,7 @@ import { afterEach } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { poolAccounts } from '../../src/chain/pools.js';
 import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
+import { findCursor } from '../../src/db/chain-cursor.js';
 import { connect } from '../../src/db/connect.js';
 import { startDevnet, type Devnet, type DevnetOptions } from '../../src/devnet/index.js';
 import { loadConfig, type EngineConfig } from '../../src/config.js';
@@ -223,4 +224,44 @@ export function startWorker(s: Stack, id: string, opts: { engine?: Partial<Engin
       await db.close();
     },
   };
+}
+
+/** The follower's lease, at its shortest: a worker held up longer than this loses the cursor. */
+const SHORT_LEASE_MS = 1000;
+/** How long the node holds the first worker's read of blocks: well past its lease, well within its timeout. */
+const HELD_READ_MS = 2500;
+
+/**
+ * Two workers read the same solidified blocks at once. The stack's own
+ * worker is stopped; a first worker takes the follower's cursor with a short
+ * lease, and the node holds its first read of blocks past that lease.
+ * Meanwhile `pay` runs (its transfers land in the blocks that read will
+ * answer with), and a second worker takes the cursor over and reads from the
+ * same block on. Resolves once the first has had the blocks too and tried to
+ * write what it found in them: its turn refused, the lease being gone. Both
+ * workers keep running (the caller closes them).
+ */
+export async function readByTwoWorkersAtOnce(s: Stack, pay: () => Promise<void>): Promise<{ first: StackWorker; second: StackWorker }> {
+  await s.engine.close();
+  // Only a follower reads blocks, and none runs now: the first worker's first read is the one held.
+  await s.devnetAdmin('POST', '/faults/hang', { pathPrefix: '/walletsolidity/getblockbylimitnext', ms: HELD_READ_MS, count: 1 });
+  const first = startWorker(s, 'first-worker', { engine: { leaseMs: SHORT_LEASE_MS }, chainTimeoutMs: 3 * HELD_READ_MS });
+  let second: StackWorker | undefined;
+  try {
+    await until(() => findCursor(s.db), (c) => c?.lease_owner === first.id, 'the first worker follows the chain');
+    second = startWorker(s, 'second-worker');
+    await until(() => s.devnetAdmin('GET', '/faults'), (f) => f.hang === undefined, 'the first worker reads blocks');
+    await pay();
+    const refused = await until(
+      async () => first.logs.find((l) => l.msg === 'block follower could not read the chain; trying again next interval'),
+      (l) => l !== undefined,
+      'the first worker read the blocks, but its write of them was never refused although the second worker took the cursor over',
+    );
+    assert.match(refused.err, /lost its lease/);
+    return { first, second };
+  } catch (err) {
+    await second?.close();
+    await first.close();
+    throw err;
+  }
 }
