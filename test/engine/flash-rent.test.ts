@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TronWeb } from 'tronweb';
-import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
+import { describeEachDatabase } from '../support/dialects.js';
 import { stackPerTest, until, type Stack } from '../support/stack.js';
 
 /**
@@ -54,9 +54,9 @@ async function delegatedEnergyTo(s: Stack, address: string): Promise<any[]> {
   return ((await res.json()) as { delegations: any[] }).delegations.filter((d) => d.to === address);
 }
 
-describe('flash rent [sqlite]', () => {
+describeEachDatabase('flash rent', (freshDatabase) => {
   test('a transfer of exactly a listed amount places that order, paid by the transfer, and delegates to the sender', async () => {
-    const { s, flash } = await start();
+    const { s, flash } = await start(await freshDatabase());
     const sender = s.customer(0);
     const txid = await pay(s, 0, flash, 3n * TRX);
     const placed = await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
@@ -83,7 +83,7 @@ describe('flash rent [sqlite]', () => {
   });
 
   test('with a memo naming another address, the energy goes to that address', async () => {
-    const { s, flash } = await start();
+    const { s, flash } = await start(await freshDatabase());
     const receiver = s.customer(1);
     const txid = await pay(s, 0, flash, 6n * TRX, `  ${receiver} `);
     const placed = await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
@@ -95,7 +95,7 @@ describe('flash rent [sqlite]', () => {
   });
 
   test('an amount not in the table is refunded on chain once, minus the refund fee; a memo that is not an address too', async () => {
-    const { s, flash } = await start();
+    const { s, flash } = await start(await freshDatabase());
     const payer = s.customer(2);
     const before = await balanceOf(s, payer);
     const odd = await pay(s, 2, flash, 4n * TRX);
@@ -126,7 +126,7 @@ describe('flash rent [sqlite]', () => {
   });
 
   test('an order that cannot be delivered (a receiver never activated) fails and its payment goes back on chain', async () => {
-    const { s, flash } = await start();
+    const { s, flash } = await start(await freshDatabase());
     const fresh = TronWeb.address.fromPrivateKey('11'.repeat(32)) as string;
     const txid = await pay(s, 0, flash, 3n * TRX, fresh);
     const placed = await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
@@ -146,7 +146,7 @@ describe('flash rent [sqlite]', () => {
   });
 
   test('a transfer is served once, however often its block is read (a restart re-reads it)', async () => {
-    const { s, flash } = await start();
+    const { s, flash } = await start(await freshDatabase());
     const txid = await pay(s, 0, flash, 3n * TRX);
     await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
     // Read the same blocks again, as a follower restarting from an older cursor would.
@@ -156,24 +156,5 @@ describe('flash rent [sqlite]', () => {
     assert.equal(orders.length, 1);
     const payments = await s.db.kysely.selectFrom('flash_payments').select('txid').execute();
     assert.equal(payments.length, 1);
-  });
-});
-
-describe('flash rent [postgres]', () => {
-  let pg: PostgresServer;
-  before(async () => {
-    pg = await startPostgres();
-  });
-  after(() => pg.stop());
-
-  test('an exact amount delegates and an odd one is refunded once, on PostgreSQL', async () => {
-    const { s, flash } = await start(await createDatabase(pg.url));
-    const exact = await pay(s, 0, flash, 3n * TRX);
-    const odd = await pay(s, 1, flash, 5n * TRX);
-    const placed = await until(() => orderPaidBy(s, exact), (o) => o !== undefined, 'the payment never became an order');
-    await s.waitFor(placed!.id, (o) => o.status === 'active');
-    await until(() => paymentRow(s, odd), (row) => row?.refund_status === 'refunded', 'never refunded');
-    await sleep(1000);
-    assert.equal((await refundsOnChain(s, flash, s.customer(1))).filter((t) => t.status === 'included').length, 1);
   });
 });
