@@ -5,7 +5,7 @@ import { TronWeb } from 'tronweb';
 import type { Browser } from 'playwright-core';
 import { ADMIN_TOKEN, createTestApp, ledgerViolations } from '../support/app.js';
 import { launchChromium, screenshot, signedInPage } from '../support/browser.js';
-import { assertLedgerSound, startStack, type Stack } from '../support/stack.js';
+import { assertLedgerSound, startStack, waitForFollower, type Stack } from '../support/stack.js';
 import { flashEnv, payFlash, TRX, waitForPayment } from './flash-pay.js';
 
 /**
@@ -21,6 +21,7 @@ let flash: string;
 
 before(async () => {
   stack = await startStack({ env: { POOL_REFRESH_MS: '300' }, envFor: flashEnv });
+  await waitForFollower(stack);
   flash = stack.devnet.accounts.pools[0]!.address;
   base = await stack.app.listen({ host: '127.0.0.1', port: 0 });
   browser = await launchChromium();

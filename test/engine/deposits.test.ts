@@ -6,7 +6,7 @@ import { findCursor } from '../../src/db/chain-cursor.js';
 import { tableCounts } from '../support/app.js';
 import { TEST_XPUB } from '../support/deposit-keys.js';
 import { describeEachDatabase } from '../support/dialects.js';
-import { readByTwoWorkersAtOnce, stackPerTest, startWorker, until, type Stack } from '../support/stack.js';
+import { readByTwoWorkersAtOnce, stackPerTest, startWorker, until, waitForFollower, type Stack } from '../support/stack.js';
 
 const USDT = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 const startTestStack = stackPerTest();
@@ -57,6 +57,7 @@ async function sendUsdt(s: Stack, from: number, to: string, amount: number): Pro
 async function depositsEndToEnd(databaseUrl: string | undefined) {
   // Blocks on request, solidified one behind: "in a block" and "solidified" can be told apart.
   const s = await startTestStack({ ...(databaseUrl ? { databaseUrl } : {}), devnet: { blockIntervalMs: 0, solidifyLag: 1 }, env: { DEPOSIT_XPUB: TEST_XPUB } });
+  await waitForFollower(s);
   const address = await depositAddress(s, 7);
   assert.equal(await depositAddress(s, 7), address, 'the same address every time');
 

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TronWeb } from 'tronweb';
 import { findCursor } from '../../src/db/chain-cursor.js';
 import { describeEachDatabase } from '../support/dialects.js';
-import { readByTwoWorkersAtOnce, stackPerTest, startWorker, until, type Stack } from '../support/stack.js';
+import { readByTwoWorkersAtOnce, stackPerTest, startWorker, until, waitForFollower, type Stack } from '../support/stack.js';
 
 /**
  * Flash rent end to end: customers pay the flash-rent address (pool 0) from
@@ -25,6 +25,7 @@ async function start(databaseUrl?: string): Promise<{ s: Stack; flash: string }>
     ...(databaseUrl ? { databaseUrl } : {}),
     envFor: (devnet) => ({ FLASH_RENT_ADDRESS: devnet.accounts.pools[0]!.address, FLASH_RENT_TABLE: '3:65000:1h,6:131000:1h', FLASH_RENT_REFUND_FEE_SUN: FEE.toString() }),
   });
+  await waitForFollower(s);
   return { s, flash: s.devnet.accounts.pools[0]!.address };
 }
 

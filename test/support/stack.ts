@@ -186,6 +186,15 @@ export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, wh
   throw new Error(`${what}; last seen: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
 }
 
+/**
+ * Resolves once a worker follows the solidified chain. The first follower
+ * starts at the solidified head it sees then: a transfer solidified before
+ * is never read, so a test that pays Joule on chain waits for this first.
+ */
+export async function waitForFollower(s: Stack): Promise<void> {
+  await until(() => findCursor(s.db), (c) => c !== undefined, 'no worker follows the chain');
+}
+
 /** A worker in the test's process beside the stack's own: its own database connection, engine and id. */
 export interface StackWorker {
   id: string;
