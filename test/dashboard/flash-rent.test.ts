@@ -1,11 +1,11 @@
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import { TronWeb } from 'tronweb';
 import type { Browser } from 'playwright-core';
-import { ADMIN_TOKEN, createTestApp } from '../support/app.js';
+import { ADMIN_TOKEN, createTestApp, ledgerViolations } from '../support/app.js';
 import { launchChromium, screenshot, signedInPage } from '../support/browser.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { assertLedgerSound, startStack, waitForFollower, type Stack } from '../support/stack.js';
 import { flashEnv, payFlash, TRX, waitForPayment } from './flash-pay.js';
 
 /**
@@ -21,9 +21,15 @@ let flash: string;
 
 before(async () => {
   stack = await startStack({ env: { POOL_REFRESH_MS: '300' }, envFor: flashEnv });
+  await waitForFollower(stack);
   flash = stack.devnet.accounts.pools[0]!.address;
   base = await stack.app.listen({ host: '127.0.0.1', port: 0 });
   browser = await launchChromium();
+});
+
+// Flash orders are paid by transfer and refunded on chain: after each test the books still balance, and each refunded payment has exactly one refund confirmed.
+afterEach(async () => {
+  if (stack) await assertLedgerSound(stack);
 });
 
 after(async () => {
@@ -135,6 +141,13 @@ test('the flash rent page shows the terms and each payment: an order, a refund o
   await page.locator(`tr[data-payment="${heldUp}"][data-payment-status="refunded"]`).waitFor({ timeout: 30_000 });
   assert.equal(await heldRow.locator('[data-wait]').count(), 0, 'nothing waits any more');
 
+  // What the payers got back on chain: each refund shown, once (the one held up too, however often it was refused).
+  const refunds = (await stack.chainTxs('TransferContract')).filter((t) => t.owner === flash && t.status === 'included');
+  assert.deepEqual(
+    refunds.map((t) => `${t.receiver} ${t.amount}`).sort(),
+    [`${stack.customer(1)} 3700000`, `${stack.customer(2)} 2700000`, `${stack.customer(1)} 4700000`].sort(),
+  );
+
   assert.deepEqual(pageErrors, []);
   await page.context().close();
 });
@@ -151,6 +164,7 @@ test('with flash rent off, the page says so plainly', async () => {
     await page.getByText('No payment seen yet.').waitFor();
     assert.equal(await page.locator('[data-flash-address]').count(), 0);
     await page.context().close();
+    assert.deepEqual(await ledgerViolations(t.db), []);
   } finally {
     await t.close();
   }

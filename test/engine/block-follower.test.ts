@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { poolAccounts } from '../../src/chain/pools.js';
-import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
-import { findCursor, holdCursor } from '../../src/db/chain-cursor.js';
-import { connect } from '../../src/db/connect.js';
+import { advanceCursor, findCursor, holdCursor } from '../../src/db/chain-cursor.js';
 import { listOrderTransactions } from '../../src/db/chain-transactions.js';
-import { startEngine } from '../../src/engine/engine.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { stackPerTest } from '../support/stack.js';
+import { describeEachDatabase } from '../support/dialects.js';
+import { stackPerTest, startWorker } from '../support/stack.js';
 
 const startTestStack = stackPerTest();
 
@@ -60,15 +56,7 @@ test('when the worker was down while its delegation landed, then the next one ca
   // Downtime: the delegation lands, and 250 more blocks go by.
   await s.devnetAdmin('POST', '/mine', { blocks: 251 });
   await s.devnetAdmin('DELETE', '/calls');
-  const db = connect(s.config.databaseUrl);
-  const engine = startEngine({
-    db,
-    chain: new TronWebGateway(s.devnet.url, { timeoutMs: 5000 }),
-    pools: poolAccounts(s.config.chain.poolKeys),
-    config: s.config.engine,
-    log: createLogger('silent'),
-    workerId: 'after-restart',
-  });
+  const restarted = startWorker(s, 'after-restart', { chainTimeoutMs: 5000 });
   try {
     const active = await s.waitFor(placed.id, (o) => o.status === 'active');
     const journal = await listOrderTransactions(s.db, placed.id);
@@ -86,18 +74,29 @@ test('when the worker was down while its delegation landed, then the next one ca
     const reads = calls.by_path['/walletsolidity/getblockbylimitnext'] ?? 0;
     assert.ok(reads >= 3 && reads <= 6, `${reads} block reads for ${solidHead - Number(cursorBefore.block_number)} blocks`);
   } finally {
-    await engine.close();
-    await db.close();
+    await restarted.close();
   }
 });
 
-test('one follower at a time: the cursor is held by a lease; another worker takes it only when the lease runs out or is given back', async () => {
-  const s = await startTestStack();
-  // The stack's own worker follows: a second one is refused while its lease runs.
-  for (let i = 0; i < 100 && (await findCursor(s.db)) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.equal((await findCursor(s.db))!.lease_owner, 'test-worker');
-  assert.equal(await holdCursor(s.db, 'second', 60_000), undefined);
-  await s.engine.close(); // gives the cursor back
-  const taken = await holdCursor(s.db, 'second', 60_000);
-  assert.equal(taken?.lease_owner, 'second');
+describeEachDatabase('the block follower\'s cursor', (freshDatabase) => {
+  test('one follower at a time: the cursor is held by a lease; another worker takes it only when the lease runs out or is given back', async () => {
+    const databaseUrl = await freshDatabase();
+    const s = await startTestStack(databaseUrl === undefined ? {} : { databaseUrl });
+    // The stack's own worker follows: a second one is refused while its lease runs.
+    for (let i = 0; i < 100 && (await findCursor(s.db)) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal((await findCursor(s.db))!.lease_owner, 'test-worker');
+    assert.equal(await holdCursor(s.db, 'second', 60_000), undefined);
+    await s.engine.close(); // gives the cursor back
+    const taken = await holdCursor(s.db, 'second', 60_000);
+    assert.equal(taken?.lease_owner, 'second');
+    assert.equal(await holdCursor(s.db, 'third', 60_000), undefined, 'refused while the second holds it');
+    // The second stops renewing: a lease of 1 ms runs out at once, and the third takes the cursor over.
+    assert.equal((await holdCursor(s.db, 'second', 1))?.lease_owner, 'second');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const next = { number: taken!.block_number + 1n, timestamp: taken!.block_time + 3000n };
+    assert.equal((await holdCursor(s.db, 'third', 60_000))?.lease_owner, 'third', 'taken once the lease ran out');
+    assert.equal(await advanceCursor(s.db, 'second', next), false, 'the second may no longer move the cursor');
+    assert.equal(await advanceCursor(s.db, 'third', next), true);
+    assert.equal((await findCursor(s.db))!.block_number, next.number);
+  });
 });

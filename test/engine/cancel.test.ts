@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TronWeb } from 'tronweb';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 import { ADMIN_TOKEN, ledgerViolations } from '../support/app.js';
-import { stackPerTest, until, type Stack } from '../support/stack.js';
+import { stackPerTest, until, waitForFollower, type Stack } from '../support/stack.js';
 
 const startTestStack = stackPerTest();
 let pg: PostgresServer | undefined;
@@ -201,6 +201,7 @@ test('when a flash-rent order waiting for capacity is cancelled, then its paymen
     envFor: (devnet) => ({ FLASH_RENT_ADDRESS: devnet.accounts.pools[0]!.address, FLASH_RENT_TABLE: '3:60000000:1h', FLASH_RENT_REFUND_FEE_SUN: FEE.toString() }),
   });
   const flash = s.devnet.accounts.pools[0]!.address;
+  await waitForFollower(s);
   const txid = await pay(s, flash, 3n * TRX);
   const order = await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
   await s.waitFor(order!.id, (o) => o.wait_reason === 'waiting_for_pool_capacity');
@@ -228,6 +229,7 @@ test('when an active flash-rent order is cancelled early, then its prorata refun
     envFor: (devnet) => ({ FLASH_RENT_ADDRESS: devnet.accounts.pools[0]!.address, FLASH_RENT_TABLE: '3:65000:1h', FLASH_RENT_REFUND_FEE_SUN: FEE.toString() }),
   });
   const flash = s.devnet.accounts.pools[0]!.address;
+  await waitForFollower(s);
   const txid = await pay(s, flash, 3n * TRX);
   const order = await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
   await s.waitFor(order!.id, (o) => o.status === 'active');

@@ -7,16 +7,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CrashPoint } from '../../src/config.js';
 import { startDevnet, type Devnet } from '../../src/devnet/index.js';
 import { createTestApp, ledgerViolations, type TestApp } from '../support/app.js';
+import { describeEachDatabase } from '../support/dialects.js';
 import { spawnWorker, type WorkerProcess, type WorkerSetup } from '../support/worker-process.js';
 import { TronWeb } from 'tronweb';
 
 /**
  * "Never delegates twice", with real processes: a `joule worker` child
  * SIGKILLs itself at a crash point (JOULE_CRASH_POINT), the journal it leaves
- * in the shared SQLite file is checked, then a clean worker takes the order
- * over and finishes it. The devnet (in this process, a block every 100 ms,
- * produced by the test so that it can stop chain time) is the judge of what
- * landed.
+ * in the shared database (a SQLite file; for flash-rent refunds, PostgreSQL
+ * too) is checked, then a clean worker takes the order over and finishes it.
+ * The devnet (in this process, a block every 100 ms, produced by the test so
+ * that it can stop chain time) is the judge of what landed.
  */
 
 /** Rentals of 1 s: the tests watch whole lifecycles. */
@@ -34,8 +35,8 @@ interface Scene {
   workers: WorkerProcess[];
 }
 
-/** Everything a test starts, closed when it ends (passed or not). */
-async function setUp(t: TestContext): Promise<Scene> {
+/** Everything a test starts, closed when it ends (passed or not). On a fresh SQLite file unless given a database. */
+async function setUp(t: TestContext, database?: string): Promise<Scene> {
   const dir = mkdtempSync(join(tmpdir(), 'joule-crash-'));
   const devnet = await startDevnet({ blockIntervalMs: 0, solidifyLag: 1 });
   let timer: NodeJS.Timeout | undefined;
@@ -49,7 +50,7 @@ async function setUp(t: TestContext): Promise<Scene> {
     },
   };
   miner.start();
-  const databaseUrl = `sqlite:${join(dir, 'joule.db')}`;
+  const databaseUrl = database ?? `sqlite:${join(dir, 'joule.db')}`;
   const poolKeys = devnet.accounts.pools.map((p) => p.privateKey);
   let app: TestApp;
   try {
@@ -336,10 +337,13 @@ describe('crash recovery with real worker processes', () => {
     assert.deepEqual(await events(s, placed.id), FULL_LIFECYCLE);
     await assertBooks(s, 2, BigInt(placed.price_sun));
   });
+});
 
+// One at a time too, on each database: the refund's journal and its lease are written by the child processes.
+describeEachDatabase('crash recovery of a flash-rent refund with real worker processes', (freshDatabase) => {
   for (const expiresUnsent of [false, true]) {
     it(`when the worker is killed between journaling a flash-rent refund and broadcasting it, and its successor ${expiresUnsent ? 'finds it expired and signs anew' : 're-broadcasts it'}, then the payer is refunded exactly once`, async (t) => {
-      const s = await setUp(t);
+      const s = await setUp(t, await freshDatabase());
       const flash = s.devnet.accounts.pools[0]!.address;
       const payer = s.devnet.accounts.customers[1]!;
       s.setup = { ...s.setup, env: { FLASH_RENT_ADDRESS: flash, FLASH_RENT_TABLE: '3:65000:1h', FLASH_RENT_REFUND_FEE_SUN: '100000' } };

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { TronWeb } from 'tronweb';
-import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
+import { findCursor } from '../../src/db/chain-cursor.js';
+import { tableCounts } from '../support/app.js';
 import { TEST_XPUB } from '../support/deposit-keys.js';
-import { stackPerTest, until, type Stack } from '../support/stack.js';
+import { describeEachDatabase } from '../support/dialects.js';
+import { readByTwoWorkersAtOnce, stackPerTest, startWorker, until, waitForFollower, type Stack } from '../support/stack.js';
 
 const USDT = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 const startTestStack = stackPerTest();
@@ -55,6 +57,7 @@ async function sendUsdt(s: Stack, from: number, to: string, amount: number): Pro
 async function depositsEndToEnd(databaseUrl: string | undefined) {
   // Blocks on request, solidified one behind: "in a block" and "solidified" can be told apart.
   const s = await startTestStack({ ...(databaseUrl ? { databaseUrl } : {}), devnet: { blockIntervalMs: 0, solidifyLag: 1 }, env: { DEPOSIT_XPUB: TEST_XPUB } });
+  await waitForFollower(s);
   const address = await depositAddress(s, 7);
   assert.equal(await depositAddress(s, 7), address, 'the same address every time');
 
@@ -125,15 +128,70 @@ async function depositsEndToEnd(databaseUrl: string | undefined) {
   assert.equal((await chainDeposits(s)).length, 3);
 }
 
-describe('deposits to users\' deposit addresses, credited from the solidified chain', () => {
-  let pg: PostgresServer;
-  before(async () => {
-    pg = await startPostgres();
+/**
+ * Two workers read the blocks of a TRX and a USDT deposit at once (the
+ * first held up past its lease while it reads them, the second taking the
+ * cursor over); then both stop, the cursor is rewound before those blocks,
+ * and a new worker starts on the same database and reads them once more.
+ * Each deposit is credited once through all of it.
+ */
+async function seenTwiceAtOnceThenAfterRestart(databaseUrl: string | undefined) {
+  const s = await startTestStack({ ...(databaseUrl ? { databaseUrl } : {}), env: { DEPOSIT_XPUB: TEST_XPUB } });
+  const address = await depositAddress(s, 7);
+  const txids: { trx?: string; usdt?: string } = {};
+  const { first, second } = await readByTwoWorkersAtOnce(s, async () => {
+    const trx = await wallet(s, 0).tronWeb.trx.sendTransaction(address, 5_000_000);
+    assert.equal(trx.result, true);
+    txids.trx = trx.transaction.txID;
+    txids.usdt = await sendUsdt(s, 1, address, 25_000_000);
   });
-  after(() => pg.stop());
+  const credited = async () => {
+    assert.deepEqual(await balances(s, 7), { trx: 5_000_000n, usdt: 25_000_000n });
+    const rows = await chainDeposits(s);
+    assert.deepEqual(
+      rows.map((r) => [r.txid, Number(r.event_index), r.currency, r.amount, Number(r.credited)]).sort(),
+      [
+        [txids.trx, 0, 'TRX', 5_000_000n, 1],
+        [txids.usdt, 0, 'USDT', 25_000_000n, 1],
+      ].sort(),
+    );
+    const ledger = await s.db.kysely.selectFrom('ledger_entries').select(['reference', 'currency', 'amount_sun']).orderBy('id').execute();
+    assert.deepEqual(
+      ledger.map((l) => [l.reference, l.currency, l.amount_sun]).sort(),
+      [
+        [`chain:${txids.trx}:0`, 'TRX', 5_000_000n],
+        [`chain:${txids.usdt}:0`, 'USDT', 25_000_000n],
+      ].sort(),
+    );
+    return rows;
+  };
+  let rows: Awaited<ReturnType<typeof chainDeposits>>;
+  try {
+    await until(() => balances(s, 7), (b) => b.trx === 5_000_000n && b.usdt === 25_000_000n, 'both deposits are credited');
+    rows = await credited();
+    assert.equal((await findCursor(s.db))!.lease_owner, second.id, 'the second worker follows now');
+  } finally {
+    await second.close();
+    await first.close();
+  }
 
-  test('[sqlite] TRX and USDT credited once each after solidification; below the minimum recorded only; a failed transfer never; a second reading changes nothing', () =>
-    depositsEndToEnd(undefined));
-  test('[postgres] TRX and USDT credited once each after solidification; below the minimum recorded only; a failed transfer never; a second reading changes nothing', async () =>
-    depositsEndToEnd(await createDatabase(pg.url)));
+  // A restart: the workers are gone, the cursor is older than the deposits' blocks, a new worker reads them again.
+  const before = await tableCounts(s.db);
+  const readTo = (await findCursor(s.db))!.block_number;
+  const from = rows.reduce((min, r) => (r.block_number < min ? r.block_number : min), readTo) - 1n;
+  await s.db.kysely.updateTable('chain_cursors').set({ block_number: from }).execute();
+  const restarted = startWorker(s, 'after-restart');
+  try {
+    await until(() => findCursor(s.db), (c) => c!.lease_owner === restarted.id && c!.block_number >= readTo, 'the new worker read the blocks again');
+    await credited();
+    assert.deepEqual(await tableCounts(s.db), before, 'nothing written');
+  } finally {
+    await restarted.close();
+  }
+}
+
+describeEachDatabase('deposits to users\' deposit addresses, credited from the solidified chain', (freshDatabase) => {
+  test('TRX and USDT credited once each after solidification; below the minimum recorded only; a failed transfer never; a second reading changes nothing', async () =>
+    depositsEndToEnd(await freshDatabase()));
+  test('a deposit read by two workers at once, and again after a restart, is credited once', async () => seenTwiceAtOnceThenAfterRestart(await freshDatabase()));
 });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TronWeb } from 'tronweb';
-import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
-import { stackPerTest, until, type Stack } from '../support/stack.js';
+import { findCursor } from '../../src/db/chain-cursor.js';
+import { describeEachDatabase } from '../support/dialects.js';
+import { readByTwoWorkersAtOnce, stackPerTest, startWorker, until, waitForFollower, type Stack } from '../support/stack.js';
 
 /**
  * Flash rent end to end: customers pay the flash-rent address (pool 0) from
@@ -24,6 +25,7 @@ async function start(databaseUrl?: string): Promise<{ s: Stack; flash: string }>
     ...(databaseUrl ? { databaseUrl } : {}),
     envFor: (devnet) => ({ FLASH_RENT_ADDRESS: devnet.accounts.pools[0]!.address, FLASH_RENT_TABLE: '3:65000:1h,6:131000:1h', FLASH_RENT_REFUND_FEE_SUN: FEE.toString() }),
   });
+  await waitForFollower(s);
   return { s, flash: s.devnet.accounts.pools[0]!.address };
 }
 
@@ -54,9 +56,9 @@ async function delegatedEnergyTo(s: Stack, address: string): Promise<any[]> {
   return ((await res.json()) as { delegations: any[] }).delegations.filter((d) => d.to === address);
 }
 
-describe('flash rent [sqlite]', () => {
+describeEachDatabase('flash rent', (freshDatabase) => {
   test('a transfer of exactly a listed amount places that order, paid by the transfer, and delegates to the sender', async () => {
-    const { s, flash } = await start();
+    const { s, flash } = await start(await freshDatabase());
     const sender = s.customer(0);
     const txid = await pay(s, 0, flash, 3n * TRX);
     const placed = await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
@@ -83,7 +85,7 @@ describe('flash rent [sqlite]', () => {
   });
 
   test('with a memo naming another address, the energy goes to that address', async () => {
-    const { s, flash } = await start();
+    const { s, flash } = await start(await freshDatabase());
     const receiver = s.customer(1);
     const txid = await pay(s, 0, flash, 6n * TRX, `  ${receiver} `);
     const placed = await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
@@ -95,7 +97,7 @@ describe('flash rent [sqlite]', () => {
   });
 
   test('an amount not in the table is refunded on chain once, minus the refund fee; a memo that is not an address too', async () => {
-    const { s, flash } = await start();
+    const { s, flash } = await start(await freshDatabase());
     const payer = s.customer(2);
     const before = await balanceOf(s, payer);
     const odd = await pay(s, 2, flash, 4n * TRX);
@@ -126,7 +128,7 @@ describe('flash rent [sqlite]', () => {
   });
 
   test('an order that cannot be delivered (a receiver never activated) fails and its payment goes back on chain', async () => {
-    const { s, flash } = await start();
+    const { s, flash } = await start(await freshDatabase());
     const fresh = TronWeb.address.fromPrivateKey('11'.repeat(32)) as string;
     const txid = await pay(s, 0, flash, 3n * TRX, fresh);
     const placed = await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
@@ -145,35 +147,59 @@ describe('flash rent [sqlite]', () => {
     assert.equal((await refundsOnChain(s, flash, s.customer(0))).filter((t) => t.status === 'included').length, 1);
   });
 
-  test('a transfer is served once, however often its block is read (a restart re-reads it)', async () => {
-    const { s, flash } = await start();
-    const txid = await pay(s, 0, flash, 3n * TRX);
-    await until(() => orderPaidBy(s, txid), (o) => o !== undefined, 'the payment never became an order');
-    // Read the same blocks again, as a follower restarting from an older cursor would.
-    await s.db.kysely.updateTable('chain_cursors').set((eb) => ({ block_number: eb('block_number', '-', 20n) })).execute();
-    await sleep(1500);
-    const orders = await s.db.kysely.selectFrom('orders').select('id').where('payment_txid', '=', txid).execute();
-    assert.equal(orders.length, 1);
-    const payments = await s.db.kysely.selectFrom('flash_payments').select('txid').execute();
-    assert.equal(payments.length, 1);
-  });
-});
+  test('a transfer is served once when two workers read its block at once, and once more after a restart: one order, one refund on chain', async () => {
+    const { s, flash } = await start(await freshDatabase());
+    const txids: { exact?: string; odd?: string } = {};
+    const { first, second } = await readByTwoWorkersAtOnce(s, async () => {
+      txids.exact = await pay(s, 0, flash, 3n * TRX);
+      txids.odd = await pay(s, 2, flash, 4n * TRX);
+    });
+    const { exact, odd } = txids as Required<typeof txids>;
+    /** What the payers see: one delegation for the listed amount, one refund of the odd one; one order and two payments recorded. */
+    const servedOnce = async () => {
+      const orders = await s.db.kysely.selectFrom('orders').select(['id', 'payment_txid', 'receive_address']).execute();
+      assert.deepEqual(orders.map((o) => [o.payment_txid, o.receive_address]), [[exact, s.customer(0)]], 'one order, for the listed amount');
+      assert.equal((await s.request({ method: 'GET', url: `/api/orders/${orders[0]!.id}` })).body.status, 'active');
+      assert.equal((await delegatedEnergyTo(s, s.customer(0))).length, 1, 'one delegation to the payer of the listed amount');
+      const payments = await s.db.kysely.selectFrom('flash_payments').select(['txid', 'refund_status', 'refund_sun']).orderBy('txid').execute();
+      assert.deepEqual(
+        payments.map((p) => [p.txid, p.refund_status, p.refund_sun]),
+        [
+          [exact, null, null],
+          [odd, 'refunded', 4n * TRX - FEE],
+        ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      );
+      const refunds = await refundsOnChain(s, flash, s.customer(2));
+      assert.equal(refunds.length, 1, JSON.stringify(refunds));
+      assert.equal(refunds[0].status, 'included');
+      assert.equal(BigInt(refunds[0].amount), 4n * TRX - FEE);
+      assert.deepEqual(await refundsOnChain(s, flash, s.customer(0)), [], 'nothing sent back for the order');
+    };
+    try {
+      const placed = await until(() => orderPaidBy(s, exact), (o) => o !== undefined, 'the payment never became an order');
+      await s.waitFor(placed!.id, (o) => o.status === 'active');
+      await until(() => paymentRow(s, odd), (row) => row?.refund_status === 'refunded', 'the odd payment was never refunded');
+      // Both workers run on (the refunder of each looks for due refunds every poll): nothing is served again.
+      await sleep(500);
+      await servedOnce();
+      assert.equal((await findCursor(s.db))!.lease_owner, second.id, 'the second worker follows now');
+    } finally {
+      await second.close();
+      await first.close();
+    }
 
-describe('flash rent [postgres]', () => {
-  let pg: PostgresServer;
-  before(async () => {
-    pg = await startPostgres();
-  });
-  after(() => pg.stop());
-
-  test('an exact amount delegates and an odd one is refunded once, on PostgreSQL', async () => {
-    const { s, flash } = await start(await createDatabase(pg.url));
-    const exact = await pay(s, 0, flash, 3n * TRX);
-    const odd = await pay(s, 1, flash, 5n * TRX);
-    const placed = await until(() => orderPaidBy(s, exact), (o) => o !== undefined, 'the payment never became an order');
-    await s.waitFor(placed!.id, (o) => o.status === 'active');
-    await until(() => paymentRow(s, odd), (row) => row?.refund_status === 'refunded', 'never refunded');
-    await sleep(1000);
-    assert.equal((await refundsOnChain(s, flash, s.customer(1))).filter((t) => t.status === 'included').length, 1);
+    // A restart: the workers are gone, the cursor is older than the payments' blocks, a new worker reads them again.
+    const readTo = (await findCursor(s.db))!.block_number;
+    const blocks = await s.db.kysely.selectFrom('flash_payments').select('block_number').execute();
+    const from = blocks.reduce((min, p) => (p.block_number < min ? p.block_number : min), readTo) - 1n;
+    await s.db.kysely.updateTable('chain_cursors').set({ block_number: from }).execute();
+    const restarted = startWorker(s, 'after-restart');
+    try {
+      await until(() => findCursor(s.db), (c) => c!.lease_owner === restarted.id && c!.block_number >= readTo, 'the new worker read the blocks again');
+      await sleep(500);
+      await servedOnce();
+    } finally {
+      await restarted.close();
+    }
   });
 });

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { poolAccounts } from '../../src/chain/pools.js';
-import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
-import { connect } from '../../src/db/connect.js';
-import { startEngine } from '../../src/engine/engine.js';
-import { createLogger } from '../../src/observability/logger.js';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
-import { assertLedgerSound, startStack } from '../support/stack.js';
+import { assertLedgerSound, startStack, startWorker } from '../support/stack.js';
 
 /**
  * Two workers (each its own runner, sweeper and database connection) on one
@@ -15,15 +10,7 @@ import { assertLedgerSound, startStack } from '../support/stack.js';
  */
 async function raceTwoWorkers(databaseUrl: string | undefined) {
   const s = await startStack({ ...(databaseUrl === undefined ? {} : { databaseUrl }), env: { SWEEP_INTERVAL_MS: '50' } });
-  const otherDb = connect(s.config.databaseUrl);
-  const other = startEngine({
-    db: otherDb,
-    chain: new TronWebGateway(s.devnet.url, { timeoutMs: 1500 }),
-    pools: poolAccounts(s.config.chain.poolKeys),
-    config: { ...s.config.engine, sweepIntervalMs: 50 },
-    log: createLogger('silent'),
-    workerId: 'second-worker',
-  });
+  const other = startWorker(s, 'second-worker');
   try {
     await s.deposit(1, 1_000_000_000n);
     const ids: string[] = [];
@@ -47,7 +34,6 @@ async function raceTwoWorkers(databaseUrl: string | undefined) {
     await assertLedgerSound(s);
   } finally {
     await other.close();
-    await otherDb.close();
     await s.close();
   }
 }

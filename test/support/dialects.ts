@@ -6,6 +6,29 @@ import { createDatabase, startPostgres, type PostgresServer } from '../../script
 export type DialectName = 'sqlite' | 'postgres';
 
 /**
+ * Runs the same suite on every storage dialect, handing it `freshDatabase()`:
+ * on SQLite it answers undefined (the caller makes its own fresh file, as
+ * createTestApp and startStack do); on PostgreSQL a new database on a real
+ * server (one server per suite, started and stopped here).
+ */
+export function describeEachDatabase(
+  name: string,
+  suite: (freshDatabase: () => Promise<string | undefined>, dialect: DialectName) => void,
+): void {
+  describe(`${name} [sqlite]`, () => {
+    suite(async () => undefined, 'sqlite');
+  });
+  describe(`${name} [postgres]`, () => {
+    let pg: PostgresServer;
+    before(async () => {
+      pg = await startPostgres();
+    });
+    after(() => pg.stop());
+    suite(() => createDatabase(pg.url), 'postgres');
+  });
+}
+
+/**
  * Runs the same suite on every storage dialect: a fresh SQLite file, and a
  * fresh database on a real PostgreSQL server (one server per suite, started
  * and stopped here). `newApp` builds the app on an empty database.
@@ -14,16 +37,11 @@ export function describeEachDialect(
   name: string,
   suite: (newApp: (env?: Record<string, string>) => Promise<TestApp>, dialect: DialectName) => void,
 ): void {
-  describe(`${name} [sqlite]`, () => {
-    suite((env) => createTestApp({ env: env ?? {} }), 'sqlite');
-  });
-  describe(`${name} [postgres]`, () => {
-    let pg: PostgresServer;
-    before(async () => {
-      pg = await startPostgres();
-    });
-    after(() => pg.stop());
-    suite(async (env) => createTestApp({ databaseUrl: await createDatabase(pg.url), env: env ?? {} }), 'postgres');
+  describeEachDatabase(name, (freshDatabase, dialect) => {
+    suite(async (env) => {
+      const databaseUrl = await freshDatabase();
+      return createTestApp({ ...(databaseUrl === undefined ? {} : { databaseUrl }), env: env ?? {} });
+    }, dialect);
   });
 }
 

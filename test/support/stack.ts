@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { poolAccounts } from '../../src/chain/pools.js';
+import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
+import { findCursor } from '../../src/db/chain-cursor.js';
+import { connect } from '../../src/db/connect.js';
 import { startDevnet, type Devnet, type DevnetOptions } from '../../src/devnet/index.js';
-import { loadConfig } from '../../src/config.js';
-import type { Engine } from '../../src/engine/engine.js';
+import { loadConfig, type EngineConfig } from '../../src/config.js';
+import { startEngine, type Engine } from '../../src/engine/engine.js';
 import { createJoule, type Joule } from '../../src/joule.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ADMIN_TOKEN, createTestApp, freshSqlite, ledgerViolations, type TestApp } from './app.js';
@@ -180,4 +184,93 @@ export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, wh
     await sleep(50);
   } while (Date.now() < deadline);
   throw new Error(`${what}; last seen: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+}
+
+/**
+ * Resolves once a worker follows the solidified chain. The first follower
+ * starts at the solidified head it sees then: a transfer solidified before
+ * is never read, so a test that pays Joule on chain waits for this first.
+ */
+export async function waitForFollower(s: Stack): Promise<void> {
+  await until(() => findCursor(s.db), (c) => c !== undefined, 'no worker follows the chain');
+}
+
+/** A worker in the test's process beside the stack's own: its own database connection, engine and id. */
+export interface StackWorker {
+  id: string;
+  engine: Engine;
+  /** Its log lines (info and up), parsed. */
+  logs: any[];
+  /** Closes its engine (giving the follower's cursor back) and its connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts another worker on the stack's database and devnet with the stack's
+ * settings (deposit addresses and flash rent included): a second `joule
+ * worker`, or the stack's worker after a restart. `engine` overrides engine
+ * settings, `chainTimeoutMs` the node timeout.
+ */
+export function startWorker(s: Stack, id: string, opts: { engine?: Partial<EngineConfig>; chainTimeoutMs?: number } = {}): StackWorker {
+  const db = connect(s.config.databaseUrl);
+  const logs: any[] = [];
+  const engine = startEngine({
+    db,
+    chain: new TronWebGateway(s.devnet.url, { timeoutMs: opts.chainTimeoutMs ?? s.config.chain.timeoutMs }),
+    pools: poolAccounts(s.config.chain.poolKeys),
+    config: { ...s.config.engine, ...opts.engine },
+    log: createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line)) }),
+    workerId: id,
+    deposits: s.config.deposits.xpub === undefined ? undefined : { minimums: s.config.deposits.minimums },
+    flashRent: s.config.flashRent,
+  });
+  return {
+    id,
+    engine,
+    logs,
+    async close() {
+      await engine.close();
+      await db.close();
+    },
+  };
+}
+
+/** The follower's lease, at its shortest: a worker held up longer than this loses the cursor. */
+const SHORT_LEASE_MS = 1000;
+/** How long the node holds the first worker's read of blocks: well past its lease, well within its timeout. */
+const HELD_READ_MS = 2500;
+
+/**
+ * Two workers read the same solidified blocks at once. The stack's own
+ * worker is stopped; a first worker takes the follower's cursor with a short
+ * lease, and the node holds its first read of blocks past that lease.
+ * Meanwhile `pay` runs (its transfers land in the blocks that read will
+ * answer with), and a second worker takes the cursor over and reads from the
+ * same block on. Resolves once the first has had the blocks too and tried to
+ * write what it found in them: its turn refused, the lease being gone. Both
+ * workers keep running (the caller closes them).
+ */
+export async function readByTwoWorkersAtOnce(s: Stack, pay: () => Promise<void>): Promise<{ first: StackWorker; second: StackWorker }> {
+  await s.engine.close();
+  // Only a follower reads blocks, and none runs now: the first worker's first read is the one held.
+  await s.devnetAdmin('POST', '/faults/hang', { pathPrefix: '/walletsolidity/getblockbylimitnext', ms: HELD_READ_MS, count: 1 });
+  const first = startWorker(s, 'first-worker', { engine: { leaseMs: SHORT_LEASE_MS }, chainTimeoutMs: 3 * HELD_READ_MS });
+  let second: StackWorker | undefined;
+  try {
+    await until(() => findCursor(s.db), (c) => c?.lease_owner === first.id, 'the first worker follows the chain');
+    second = startWorker(s, 'second-worker');
+    await until(() => s.devnetAdmin('GET', '/faults'), (f) => f.hang === undefined, 'the first worker reads blocks');
+    await pay();
+    const refused = await until(
+      async () => first.logs.find((l) => l.msg === 'block follower could not read the chain; trying again next interval'),
+      (l) => l !== undefined,
+      'the first worker read the blocks, but its write of them was never refused although the second worker took the cursor over',
+    );
+    assert.match(refused.err, /lost its lease/);
+    return { first, second };
+  } catch (err) {
+    await second?.close();
+    await first.close();
+    throw err;
+  }
 }

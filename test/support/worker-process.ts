@@ -31,7 +31,7 @@ export interface WorkerProcess {
 const running = (w: { child: WorkerProcess['child'] }) => w.child.exitCode === null && w.child.signalCode === null;
 
 /**
- * Runs the real `joule worker` binary against the test's SQLite file and
+ * Runs the real `joule worker` binary against the test's database and
  * devnet, with fast timings: confirmation polls every 100 ms, sweeps every
  * 200 ms, leases of 1.5 s (so a successor takes a dead worker's order over
  * soon). With `crashPoint`, it SIGKILLs itself there.
