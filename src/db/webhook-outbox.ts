@@ -154,16 +154,17 @@ function whereDue(db: DbHandle) {
   return sql<boolean>`status = 'pending' and next_attempt_at <= ${now} and (lease_until is null or lease_until < ${now})`;
 }
 
-/** Tenants with deliveries due, the longest-waiting first. */
+/**
+ * Tenants with deliveries due, the longest-waiting first: each tenant's
+ * oldest due delivery is read from the top of webhook_events_tenant_due
+ * (016), passing over only those held under a lease, so the cost follows
+ * the number of tenants, not of events waiting.
+ */
 export async function dueWebhookTenants(db: DbHandle, limit: number): Promise<string[]> {
-  const rows = await db.kysely
-    .selectFrom('webhook_events')
-    .select(['tenant_id', (eb) => eb.fn.min('next_attempt_at').as('first')])
-    .where(whereDue(db))
-    .groupBy('tenant_id')
-    .orderBy('first')
-    .limit(limit)
-    .execute();
+  const oldestDue = sql<bigint | null>`(select e.next_attempt_at from webhook_events e
+    where e.tenant_id = t.id and ${whereDue(db)} order by e.next_attempt_at limit 1)`;
+  const { rows } = await sql<{ tenant_id: string }>`select tenant_id from (select t.id as tenant_id, ${oldestDue} as first from tenants t) due
+    where first is not null order by first limit ${limit}`.execute(db.kysely);
   return rows.map((r) => r.tenant_id);
 }
 

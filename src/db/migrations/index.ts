@@ -15,6 +15,7 @@ import * as m012 from './012-webhooks.js';
 import * as m013 from './013-rate-limits.js';
 import * as m014 from './014-finished-order-times.js';
 import * as m015 from './015-order-tenant.js';
+import * as m016 from './016-webhook-due-per-tenant.js';
 
 export interface Migration {
   name: string;
@@ -38,4 +39,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '013-rate-limits', up: m013.up },
   { name: '014-finished-order-times', up: m014.up },
   { name: '015-order-tenant', up: m015.up },
+  { name: '016-webhook-due-per-tenant', up: m016.up },
 ];
