@@ -145,6 +145,12 @@ export interface ChainGateway {
   broadcast(signedJson: string): Promise<BroadcastOutcome>;
   /** The TRC20 Transfer events a solidified transaction emitted, in log order (none if it failed or is unknown). */
   transferEvents(txid: string): Promise<TransferEvent[]>;
+  /**
+   * The same for every transaction of a solidified block, by txid, in one
+   * request (every receipt of the block comes back: worth it from two
+   * transactions of interest in a block).
+   */
+  blockTransferEvents(blockNumber: bigint): Promise<Map<string, TransferEvent[]>>;
   /** One transaction's fate, looked up by id: only where the blocks we follow cannot say. */
   transactionStatus(txid: string): Promise<TransactionStatus>;
   /** The head block (shared for a block interval). */

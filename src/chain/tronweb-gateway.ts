@@ -144,6 +144,22 @@ function httpAnswer(err: unknown): { status: number; retryAfter: string | undefi
  * Reads of the head that any caller may share (reference block, head time,
  * network totals) are made once per block interval.
  */
+/** The TRC20 Transfer events of one receipt (gettransactioninfoby…), in log order; none for a failed transaction. */
+function transferEventsOf(info: Record<string, any>): TransferEvent[] {
+  if (info.result === 'FAILED' || (info.receipt?.result !== undefined && info.receipt.result !== 'SUCCESS')) return [];
+  const events: TransferEvent[] = [];
+  for (const [index, log] of ((info.log ?? []) as Array<Record<string, any>>).entries()) {
+    const topics = (log.topics ?? []) as string[];
+    if (topics.length !== 3 || topics[0]?.toLowerCase() !== TRANSFER_TOPIC) continue;
+    const token = base58(`41${String(log.address ?? '').slice(-40)}`);
+    const from = base58(`41${topics[1]!.slice(-40)}`);
+    const to = base58(`41${topics[2]!.slice(-40)}`);
+    if (token === undefined || from === undefined || to === undefined || typeof log.data !== 'string') continue;
+    events.push({ index, token, from, to, amount: BigInt(`0x${log.data || '0'}`) });
+  }
+  return events;
+}
+
 export class TronWebGateway implements ChainGateway, UsdtTransferSimulator {
   private readonly tronWeb: TronWeb;
   private readonly budget: RequestBudget;
@@ -311,18 +327,16 @@ export class TronWebGateway implements ChainGateway, UsdtTransferSimulator {
 
   async transferEvents(txid: string): Promise<TransferEvent[]> {
     const info = (await this.call('/walletsolidity/gettransactioninfobyid', () => this.tronWeb.trx.getTransactionInfo(txid))) as Record<string, any>;
-    if (info.result === 'FAILED' || (info.receipt?.result !== undefined && info.receipt.result !== 'SUCCESS')) return [];
-    const events: TransferEvent[] = [];
-    for (const [index, log] of ((info.log ?? []) as Array<Record<string, any>>).entries()) {
-      const topics = (log.topics ?? []) as string[];
-      if (topics.length !== 3 || topics[0]?.toLowerCase() !== TRANSFER_TOPIC) continue;
-      const token = base58(`41${String(log.address ?? '').slice(-40)}`);
-      const from = base58(`41${topics[1]!.slice(-40)}`);
-      const to = base58(`41${topics[2]!.slice(-40)}`);
-      if (token === undefined || from === undefined || to === undefined || typeof log.data !== 'string') continue;
-      events.push({ index, token, from, to, amount: BigInt(`0x${log.data || '0'}`) });
-    }
-    return events;
+    return transferEventsOf(info);
+  }
+
+  async blockTransferEvents(blockNumber: bigint): Promise<Map<string, TransferEvent[]>> {
+    const infos = (await this.call('/walletsolidity/gettransactioninfobyblocknum', () =>
+      this.tronWeb.solidityNode.request('walletsolidity/gettransactioninfobyblocknum', { num: Number(blockNumber) }, 'post'),
+    )) as unknown;
+    // java-tron answers a JSON array (GetTransactionInfoByBlockNumServlet), empty for a block without transactions.
+    if (!Array.isArray(infos)) throw new ChainUnavailableError(`/walletsolidity/gettransactioninfobyblocknum: not a list for block ${blockNumber}`);
+    return new Map((infos as Array<Record<string, any>>).map((info) => [String(info.id), transferEventsOf(info)]));
   }
 
   async transactionStatus(txid: string): Promise<TransactionStatus> {

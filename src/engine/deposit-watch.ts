@@ -1,4 +1,4 @@
-import type { ChainBlock, ChainGateway } from '../chain/gateway.js';
+import type { ChainBlock, ChainGateway, TransferEvent } from '../chain/gateway.js';
 import type { DbHandle } from '../db/connect.js';
 import { USDT_CONTRACT } from '../domain/usdt.js';
 import type { Logger } from '../observability/logger.js';
@@ -6,18 +6,28 @@ import { creditChainDeposit, depositOwners, type ChainDeposit } from '../use-cas
 import type { BlockWatcher } from './block-follower.js';
 
 /**
- * Receipts read in one follower turn at most: at TronGrid's 10 requests a
- * second, a burst of USDT deposits holds the follower (and every order's
- * confirmation) for about 2 s a turn, not for the whole burst.
+ * Receipt requests made in one follower turn at most: at TronGrid's 10
+ * requests a second, a burst of USDT deposits holds the follower (and every
+ * order's confirmation) for about 2 s a turn, not for the whole burst.
  */
-const RECEIPTS_PER_TURN = 20;
+const RECEIPT_REQUESTS_PER_TURN = 20;
+
+/**
+ * From this many USDT deposits in one block, the block's receipts are read
+ * in one request (gettransactioninfobyblocknum) instead of one each: the
+ * answer holds every transaction of the block, so for a single deposit the
+ * receipt by id is the smaller read.
+ */
+const WHOLE_BLOCK_FROM = 2;
 
 /**
  * Finds, in the solidified blocks the follower reads, the payments to our
  * users' deposit addresses, and credits each once. TRX transfers are read
  * from the block itself. A USDT transfer to one of our addresses (a direct
  * transfer call, which the block shows) is confirmed by its receipt's
- * Transfer events: one request per such transfer, never one per block.
+ * Transfer events: one request for a block holding one such transfer, one
+ * for all of a block's receipts when it holds more, none for a block
+ * without.
  * Failed transactions are never credited (only SUCCESS in the block, and a
  * failed call emits no event).
  */
@@ -40,14 +50,26 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
     return { candidates, owners };
   }
 
-  /** As many blocks as need no more than RECEIPTS_PER_TURN receipts (at least one). */
-  async take(blocks: readonly ChainBlock[]): Promise<number> {
-    const { candidates, owners } = await this.candidates(blocks);
-    // Candidates come block by block, in order: the first block that would pass the cap is left out.
-    let receipts = 0;
+  /** The USDT transfers to deposit addresses whose receipts must be read, by block, in block order. */
+  private receiptsToRead(candidates: Awaited<ReturnType<DepositWatch['candidates']>>['candidates'], owners: Map<string, bigint>) {
+    const byBlock = new Map<ChainBlock, string[]>();
     for (const c of candidates) {
       if (c.payment.kind !== 'TRC20' || !owners.has(c.payment.to)) continue;
-      if (++receipts > RECEIPTS_PER_TURN) return Math.max(1, blocks.indexOf(c.block));
+      const txids = byBlock.get(c.block) ?? [];
+      txids.push(c.txid);
+      byBlock.set(c.block, txids);
+    }
+    return byBlock;
+  }
+
+  /** As many blocks as need no more than RECEIPT_REQUESTS_PER_TURN receipt requests (at least one). */
+  async take(blocks: readonly ChainBlock[]): Promise<number> {
+    const { candidates, owners } = await this.candidates(blocks);
+    // Block by block, in order: the first block that would pass the cap is left out.
+    let requests = 0;
+    for (const [block, txids] of this.receiptsToRead(candidates, owners)) {
+      requests += txids.length >= WHOLE_BLOCK_FROM ? 1 : txids.length;
+      if (requests > RECEIPT_REQUESTS_PER_TURN) return Math.max(1, blocks.indexOf(block));
     }
     return blocks.length;
   }
@@ -56,6 +78,10 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
   async find(blocks: readonly ChainBlock[]): Promise<ChainDeposit[]> {
     const { candidates, owners } = await this.candidates(blocks);
     if (candidates.length === 0) return [];
+    const wholeBlocks = new Map<ChainBlock, Map<string, TransferEvent[]>>();
+    for (const [block, txids] of this.receiptsToRead(candidates, owners)) {
+      if (txids.length >= WHOLE_BLOCK_FROM) wholeBlocks.set(block, await this.chain.blockTransferEvents(block.number));
+    }
     const found: ChainDeposit[] = [];
     for (const c of candidates) {
       if (!owners.has(c.payment.to)) continue;
@@ -64,7 +90,8 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
         found.push({ address: c.payment.to, currency: 'TRX', amount: c.payment.amount, eventIndex: 0, ...at });
         continue;
       }
-      for (const e of await this.chain.transferEvents(c.txid)) {
+      const events = wholeBlocks.get(c.block)?.get(c.txid) ?? (wholeBlocks.has(c.block) ? [] : await this.chain.transferEvents(c.txid));
+      for (const e of events) {
         if (e.token === USDT_CONTRACT && owners.has(e.to)) found.push({ address: e.to, currency: 'USDT', amount: e.amount, eventIndex: e.index, ...at });
       }
     }

@@ -128,3 +128,38 @@ test('a USDT transfer: the block shows the transfer call, and its receipt the Tr
   assert.equal(seen?.result, 'SUCCESS');
   assert.deepEqual(await chain.transferEvents(signed.txID), [{ index: 0, token: USDT, from: customer.address, to, amount: 12_345_678n }]);
 });
+
+test("two USDT transfers in one block: the block's receipts, read in one request, give each the events its own receipt gives", async () => {
+  const { TronWeb } = await import('tronweb');
+  const USDT = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
+  const sender = devnet.accounts.customers[1]!;
+  const tronWeb = new TronWeb({ fullHost: devnet.url, privateKey: sender.privateKey });
+  const txids: string[] = [];
+  for (const [to, amount] of [[devnet.accounts.customers[0]!.address, 1_000_001], [devnet.accounts.customers[2]!.address, 2_000_002]] as const) {
+    const { transaction } = await tronWeb.transactionBuilder.triggerSmartContract(USDT, 'transfer(address,uint256)', { feeLimit: 100_000_000 }, [
+      { type: 'address', value: to },
+      { type: 'uint256', value: amount },
+    ], sender.address);
+    const signed = await tronWeb.trx.sign(transaction, sender.privateKey);
+    assert.equal((await chain.broadcast(JSON.stringify(signed))).accepted, true);
+    txids.push(signed.txID);
+  }
+  const trx = await tronWeb.trx.sendTransaction(devnet.accounts.customers[0]!.address, 1_000_000);
+  await devnet.mine(1);
+  const solid = await chain.solidBlock();
+  const [block] = await chain.solidBlocks(solid.number, 1);
+  assert.deepEqual(new Set(block!.transactions.map((t) => t.txid)), new Set([...txids, trx.transaction.txID]), 'all three in one block');
+  const before = (await (await fetch(`${devnet.url}/devnet/calls`)).json()) as { by_path: Record<string, number> };
+  const events = await chain.blockTransferEvents(block!.number);
+  const after = (await (await fetch(`${devnet.url}/devnet/calls`)).json()) as { by_path: Record<string, number> };
+  const calls = (p: string) => (after.by_path[p] ?? 0) - (before.by_path[p] ?? 0);
+  assert.equal(calls('/walletsolidity/gettransactioninfobyblocknum'), 1, 'one request for the whole block');
+  assert.deepEqual([...events.keys()].sort(), [...txids, trx.transaction.txID].sort());
+  for (const txid of txids) assert.deepEqual(events.get(txid), await chain.transferEvents(txid));
+  assert.equal(events.get(txids[1]!)![0]!.amount, 2_000_002n);
+  assert.deepEqual(events.get(trx.transaction.txID), [], 'a TRX transfer emits no Transfer event');
+  await devnet.mine(2);
+  const empty = (await chain.solidBlock()).number;
+  assert.equal((await chain.solidBlocks(empty, 1))[0]!.transactions.length, 0);
+  assert.equal((await chain.blockTransferEvents(empty)).size, 0, 'a block without transactions: none');
+});
