@@ -90,7 +90,8 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
         found.push({ address: c.payment.to, currency: 'TRX', amount: c.payment.amount, eventIndex: 0, ...at });
         continue;
       }
-      const events = wholeBlocks.get(c.block)?.get(c.txid) ?? (wholeBlocks.has(c.block) ? [] : await this.chain.transferEvents(c.txid));
+      // A receipt the block's answer lacks (a node still indexing it) is asked for by id: never taken for no event.
+      const events = wholeBlocks.get(c.block)?.get(c.txid) ?? (await this.chain.transferEvents(c.txid));
       for (const e of events) {
         if (e.token === USDT_CONTRACT && owners.has(e.to)) found.push({ address: e.to, currency: 'USDT', amount: e.amount, eventIndex: e.index, ...at });
       }
