@@ -3,10 +3,10 @@
 // to that tenant's user and no other, and that tenant's receiver hears
 // deposit.credited with the transfer's txid.
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TronWeb } from 'tronweb';
-import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
+import { databasesOnDemand } from '../support/dialects.js';
 import { ADMIN_TOKEN } from '../support/app.js';
 import { TEST_XPUB } from '../support/deposit-keys.js';
 import { stackPerTest, until, type Stack } from '../support/stack.js';
@@ -15,14 +15,8 @@ import { readmeVerifier, startReceiver } from '../webhooks/receiver.js';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
 const startStack = stackPerTest();
-let pg: PostgresServer | undefined;
-after(() => pg?.stop());
+const databaseFor = databasesOnDemand();
 
-async function databaseFor(dialect: 'sqlite' | 'postgres'): Promise<{ databaseUrl?: string }> {
-  if (dialect === 'sqlite') return {};
-  pg ??= await startPostgres();
-  return { databaseUrl: await createDatabase(pg.url) };
-}
 
 /** Sends TRX from one of the devnet's customers, as a payer's wallet would; returns the txid. */
 async function sendTrx(s: Stack, to: string, sun: number): Promise<string> {

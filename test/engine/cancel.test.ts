@@ -3,27 +3,21 @@
 // reclaimed early through the journal and refunded by CANCEL_REFUND_POLICY,
 // and flash-rent orders, whose payment goes back on chain.
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TronWeb } from 'tronweb';
-import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
+import { databasesOnDemand } from '../support/dialects.js';
 import { ADMIN_TOKEN, ledgerViolations } from '../support/app.js';
 import { stackPerTest, until, waitForFollower, type Stack } from '../support/stack.js';
 
 const startTestStack = stackPerTest();
-let pg: PostgresServer | undefined;
-after(() => pg?.stop());
+const databaseFor = databasesOnDemand();
 
 const landed = (txs: any[]) => txs.filter((t) => t.status === 'included');
 const cancel = (s: Stack, id: string, headers: Record<string, string> = {}) => s.request({ method: 'POST', url: `/api/orders/${id}/cancel`, headers });
 const row = (s: Stack, id: string) => s.db.kysely.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const events = async (s: Stack, id: string) => (await s.request({ method: 'GET', url: `/api/orders/${id}/events` })).body.events;
 
-async function databaseFor(dialect: 'sqlite' | 'postgres'): Promise<{ databaseUrl?: string }> {
-  if (dialect === 'sqlite') return {};
-  pg ??= await startPostgres();
-  return { databaseUrl: await createDatabase(pg.url) };
-}
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   test(`[${dialect}] when 50 cancels race the worker claiming 50 pending orders, then each order is either cancelled and refunded once with nothing delegated, or delegated and not cancelled`, async () => {

@@ -29,6 +29,22 @@ export function describeEachDatabase(
 }
 
 /**
+ * For a file whose tests each name their dialect: `databaseFor(dialect)`
+ * gives the options for a fresh database (none on SQLite, where the stack
+ * makes its own file; a new database on PostgreSQL, whose server starts on
+ * first use and stops after the file's tests). Call it at the top level.
+ */
+export function databasesOnDemand(): (dialect: DialectName) => Promise<{ databaseUrl?: string }> {
+  let pg: PostgresServer | undefined;
+  after(() => pg?.stop());
+  return async (dialect) => {
+    if (dialect === 'sqlite') return {};
+    pg ??= await startPostgres();
+    return { databaseUrl: await createDatabase(pg.url) };
+  };
+}
+
+/**
  * Runs the same suite on every storage dialect: a fresh SQLite file, and a
  * fresh database on a real PostgreSQL server (one server per suite, started
  * and stopped here). `newApp` builds the app on an empty database.

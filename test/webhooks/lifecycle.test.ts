@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
+import { databasesOnDemand } from '../support/dialects.js';
 import { ADMIN_TOKEN, SEED_ADDRESS } from '../support/app.js';
 import { stackPerTest, until, type Stack } from '../support/stack.js';
 import { readmeVerifier, startReceiver, type Receiver } from './receiver.js';
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const startStack = stackPerTest();
-let pg: PostgresServer | undefined;
-after(() => pg?.stop());
+const databaseFor = databasesOnDemand();
 
-async function databaseFor(dialect: 'sqlite' | 'postgres'): Promise<{ databaseUrl?: string }> {
-  if (dialect === 'sqlite') return {};
-  pg ??= await startPostgres();
-  return { databaseUrl: await createDatabase(pg.url) };
-}
 
 /** A tenant with its key and signing secret, its receiver at `receiver`, and user 42 topped up. */
 async function tenantWithHook(s: Stack, receiver: Receiver) {
