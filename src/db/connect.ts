@@ -39,13 +39,15 @@ export function afterCommit(db: DbHandle, fn: () => void): void {
   else fn();
 }
 
-/** What a transaction asked to run once it has committed: gathered while it runs, run after its commit. */
-function commitHooks() {
+/**
+ * Runs a transaction (`run`, given the handle's afterCommit) and then what
+ * it asked to run once committed; nothing of that when it fails.
+ */
+async function withCommitHooks<T>(run: (afterCommit: (fn: () => void) => void) => Promise<T>): Promise<T> {
   const hooks: Array<() => void> = [];
-  return {
-    add: (fn: () => void) => void hooks.push(fn),
-    run: () => hooks.forEach((fn) => fn()),
-  };
+  const value = await run((fn) => void hooks.push(fn));
+  for (const fn of hooks) fn();
+  return value;
 }
 
 export interface Db extends DbHandle {
@@ -97,12 +99,7 @@ function openSqlite(url: string): Db {
   return {
     kysely,
     dialect: 'sqlite',
-    transaction: async (work) => {
-      const hooks = commitHooks();
-      const value = await groupCommit((trx) => work({ kysely: trx, dialect: 'sqlite', sqlite: raw, afterCommit: hooks.add }));
-      hooks.run();
-      return value;
-    },
+    transaction: (work) => withCommitHooks((afterCommit) => groupCommit((trx) => work({ kysely: trx, dialect: 'sqlite', sqlite: raw, afterCommit }))),
     close: () => kysely.destroy(),
   };
 }
@@ -124,12 +121,7 @@ function openPostgres(url: string): Db {
   return {
     kysely,
     dialect: 'postgres',
-    transaction: async (work) => {
-      const hooks = commitHooks();
-      const value = await kysely.transaction().execute((trx) => work({ kysely: trx, dialect: 'postgres', afterCommit: hooks.add }));
-      hooks.run();
-      return value;
-    },
+    transaction: (work) => withCommitHooks((afterCommit) => kysely.transaction().execute((trx) => work({ kysely: trx, dialect: 'postgres', afterCommit }))),
     close: () => kysely.destroy(),
   };
 }
