@@ -1,4 +1,4 @@
-import { CURRENCIES, type Currency } from '../domain/currency.js';
+import { byCurrency, type Currency } from '../domain/currency.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import type { Db, DbHandle } from './connect.js';
 import { insertOrder, insertOrderEvent, ORDER_COLUMNS, type NewOrder, type Order } from './orders.js';
@@ -96,7 +96,6 @@ function placeStatement(currency: Currency, alone: boolean): string {
     }`;
 }
 
-const byCurrency = <T>(make: (c: Currency) => T) => Object.fromEntries(CURRENCIES.map((c) => [c, make(c)])) as Record<Currency, T>;
 const placeInTransactionStatement = byCurrency((c) => prepared<Order>(placeStatement(c, false)));
 const placeAloneStatement = byCurrency((c) =>
   prepared<{ [K in keyof Order]: Order[K] | null } & { hooked: boolean; held: bigint | string | null }>(placeStatement(c, true)),

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import { DEFAULT_TENANT } from '../domain/tenant.js';
-import { CURRENCIES, type Currency } from '../domain/currency.js';
+import { byCurrency, type Currency } from '../domain/currency.js';
 import { WORKING_STATUSES } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
@@ -62,12 +62,10 @@ function addToBalance(db: DbHandle, id: bigint, currency: Currency, delta: bigin
 /** The users column holding the balance in `currency`. */
 export const balanceColumn = (currency: Currency) => (currency === 'TRX' ? 'balance_sun' : 'balance_micro_usdt');
 
-const debitStatements = Object.fromEntries(
-  CURRENCIES.map((currency) => {
-    const column = balanceColumn(currency);
-    return [currency, prepared<{ balance: bigint }>(`update users set ${column} = ${column} - ?, updated_at = $now where id = ? and ${column} >= ? returning ${column} as balance`)];
-  }),
-) as Record<Currency, ReturnType<typeof prepared<{ balance: bigint }>>>;
+const debitStatements = byCurrency((currency) => {
+  const column = balanceColumn(currency);
+  return prepared<{ balance: bigint }>(`update users set ${column} = ${column} - ?, updated_at = $now where id = ? and ${column} >= ? returning ${column} as balance`);
+});
 
 /** Takes `amount` (smallest unit of `currency`) from that balance unless it would go below zero. Returns the new balance, or undefined. */
 export async function debitBalance(db: DbHandle, id: bigint, currency: Currency, amount: bigint): Promise<bigint | undefined> {

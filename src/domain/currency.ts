@@ -7,6 +7,10 @@
 export const CURRENCIES = ['TRX', 'USDT'] as const;
 export type Currency = (typeof CURRENCIES)[number];
 
+/** One of something per currency, made by `make` (e.g. a statement for each balance column). */
+export const byCurrency = <T>(make: (currency: Currency) => T): Record<Currency, T> =>
+  Object.fromEntries(CURRENCIES.map((c) => [c, make(c)])) as Record<Currency, T>;
+
 export const isCurrency = (value: unknown): value is Currency => (CURRENCIES as readonly unknown[]).includes(value);
 
 /** The smallest unit's name, for messages and the API reference. */
