@@ -20,6 +20,8 @@ const RECEIPT_REQUESTS_PER_TURN = 20;
  */
 const WHOLE_BLOCK_FROM = 2;
 
+type Payment = NonNullable<ChainBlock['transactions'][number]['payment']>;
+
 /**
  * Finds, in the solidified blocks the follower reads, the payments to our
  * users' deposit addresses, and credits each once. TRX transfers are read
@@ -51,7 +53,7 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
   }
 
   /** The USDT transfers to deposit addresses whose receipts must be read, by block, in block order. */
-  private receiptsToRead(candidates: Awaited<ReturnType<DepositWatch['candidates']>>['candidates'], owners: Map<string, bigint>) {
+  private receiptsToRead(candidates: readonly { block: ChainBlock; txid: string; payment: Payment }[], owners: Map<string, bigint>) {
     const byBlock = new Map<ChainBlock, string[]>();
     for (const c of candidates) {
       if (c.payment.kind !== 'TRC20' || !owners.has(c.payment.to)) continue;
