@@ -57,7 +57,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.ok(active.expires_at);
       assert.ok(completed.reclaim_txid);
       assert.equal(new Set(receiver.received.map((r) => r.json.id)).size, 4, 'one id per event');
-      const log = await s.request({ method: 'GET', url: `/api/admin/webhooks/deliveries?tenant_id=${tenantId}`, headers: admin });
+      // The receiver has each body before its delivery is settled (the settle follows the answer): wait for the log.
+      const log = await until(
+        () => s.request({ method: 'GET', url: `/api/admin/webhooks/deliveries?tenant_id=${tenantId}`, headers: admin }),
+        (l) => l.body.deliveries.every((d: any) => d.status !== 'pending'),
+        'every delivery is settled',
+      );
       assert.deepEqual(log.body.deliveries.map((d: any) => [d.type, d.status]), [
         ['order.completed', 'delivered'],
         ['order.active', 'delivered'],
@@ -115,7 +120,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       assert.ok(BigInt(c.refunded) > 0n && BigInt(c.refunded) < BigInt(c.price), 'a pro-rata refund of the unused time');
       const verify = await readmeVerifier();
       for (const r of receiver.received) assert.ok(verify(secret, String(r.headers['joule-signature']), r.body), `${r.json.type} is signed`);
-      const log = await s.request({ method: 'GET', url: `/api/admin/webhooks/deliveries?tenant_id=${tenantId}`, headers: admin });
+      // The receiver has each body before its delivery is settled (the settle follows the answer): wait for the log.
+      const log = await until(
+        () => s.request({ method: 'GET', url: `/api/admin/webhooks/deliveries?tenant_id=${tenantId}`, headers: admin }),
+        (l) => l.body.deliveries.every((d: any) => d.status !== 'pending'),
+        'every delivery is settled',
+      );
       assert.ok(log.body.deliveries.every((d: any) => d.status === 'delivered'));
       assert.equal(log.body.deliveries.filter((d: any) => d.type === 'order.cancelled').length, 1);
       assert.equal(log.body.deliveries.filter((d: any) => d.type === 'order.completed').length, 0);
