@@ -20,9 +20,8 @@ import { databaseRateCounts } from './db/rate-limit-counts.js';
 import { startDevnet, type Devnet } from './devnet/index.js';
 import { USDT_TREASURY } from './domain/usdt.js';
 import { inlineDispatch, sweeperDispatch, type Dispatch } from './dispatch/dispatch.js';
-import { QueueDispatch } from './dispatch/queue-dispatch.js';
-import { RedisRateCounts } from './dispatch/redis-rate-counts.js';
 import { startEngine, type Engine } from './engine/engine.js';
+import type { JobHandler } from './dispatch/queue-worker.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { WebhookDeliveries } from './webhooks/webhook-deliveries.js';
 import { onWebhookWritten } from './db/webhook-outbox.js';
@@ -135,6 +134,16 @@ function usdtEstimateSender(config: Config, devnet: Devnet | undefined): string 
   return config.chain.usdtEstimateFrom ?? devnet?.accounts.customers[0]?.address ?? USDT_TREASURY;
 }
 
+/** The Redis side of background tasks: wake-ups, their consumer, and rate counts shared through Redis. */
+async function loadRedisParts() {
+  const [{ QueueDispatch }, { QueueWorker }, { RedisRateCounts }] = await Promise.all([
+    import('./dispatch/queue-dispatch.js'),
+    import('./dispatch/queue-worker.js'),
+    import('./dispatch/redis-rate-counts.js'),
+  ]);
+  return { QueueDispatch, QueueWorker, RedisRateCounts };
+}
+
 export async function createJoule(config: Config, opts: JouleOptions = {}): Promise<Joule> {
   if (config.role === 'devnet') throw new Error('role devnet runs the node simulator alone; it has no Joule to build');
   const log = opts.log ?? createLogger(config.logLevel);
@@ -152,8 +161,10 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
     let engine: Engine | undefined;
     // ENABLE_BACKGROUND_TASKS: wake-ups through Redis, connected in the background (never blocks start-up).
     // In `all`, an order Redis cannot take runs in this process; in `api`, a worker's sweeper finds it.
-    const producer = config.queue.enabled
-      ? new QueueDispatch(config.queue, log, config.role === 'all' ? (id) => engine?.runner.wake(id) : undefined)
+    // BullMQ and ioredis are loaded only then: about 30 MB a process without them does not hold.
+    const redis = config.queue.enabled ? await loadRedisParts() : undefined;
+    const producer = redis
+      ? new redis.QueueDispatch(config.queue, log, config.role === 'all' ? (id) => engine?.runner.wake(id) : undefined)
       : undefined;
     if (producer) {
       opened.push(() => producer.close());
@@ -177,10 +188,14 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
       const chain = nodeGateway(config, fullHost, log);
       node = chain;
       const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-      const queue = producer ? { config: config.queue, producer } : undefined;
+      const workerLog = log.child({ role: 'worker' });
+      const queue =
+        redis && producer
+          ? { config: config.queue, producer, consume: (handle: JobHandler, concurrency: number) => new redis.QueueWorker(db, handle, config.queue, concurrency, workerLog) }
+          : undefined;
       const deposits = config.deposits.xpub === undefined ? undefined : { minimums: config.deposits.minimums };
       if (config.flashRent) flashAddressSignable(config.flashRent.address, pools);
-      const started = startEngine({ db, chain, pools, config: config.engine, log: log.child({ role: 'worker' }), workerId, queue, deposits, flashRent: config.flashRent });
+      const started = startEngine({ db, chain, pools, config: config.engine, log: workerLog, workerId, queue, deposits, flashRent: config.flashRent });
       engine = started;
       opened.push(() => started.close());
       log.info({ workerId, pools: pools.map((p) => p.address), delegateLock: config.engine.delegateLock }, 'worker started');
@@ -203,7 +218,7 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
     let dispatch: Dispatch | undefined;
     if (serves) {
       // Rate limits are shared by every api process: through Redis with background tasks on, else the database.
-      const counts = config.queue.enabled ? new RedisRateCounts(config.queue, log) : databaseRateCounts(db);
+      const counts = redis ? new redis.RedisRateCounts(config.queue, log) : databaseRateCounts(db);
       const limiter = new RateLimiter(counts, log);
       opened.push(() => limiter.close());
       log.info(

@@ -1,6 +1,5 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { SchemaTooNewError } from './db/migrate.js';
-import { startBot } from './bot/start-bot.js';
 import { main as devnetMain } from './devnet/cli.js';
 import { createJoule } from './joule.js';
 import { createLogger } from './observability/logger.js';
@@ -22,6 +21,8 @@ async function run(config: Config): Promise<void> {
 
 async function runBot(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
+  // Only the bot role loads the Telegram client (about 20 MB a process that never uses it).
+  const { startBot } = await import('./bot/start-bot.js');
   const bot = await startBot(config.bot!, log);
   stopOnSignal(log, () => bot.close(), 'finishing the updates in hand');
 }

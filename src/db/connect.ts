@@ -1,8 +1,9 @@
 import { chmodSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import type pgModule from 'pg';
 import { createGroupCommit } from './group-commit.js';
 import { POSTGRES_STATEMENT_NAMES } from './prepared.js';
 import type { Database } from './schema.js';
@@ -105,6 +106,8 @@ function openSqlite(url: string): Db {
 }
 
 function openPostgres(url: string): Db {
+  // Loaded here, not at the top: a process on SQLite never holds the driver (about 15 MB).
+  const pg = createRequire(import.meta.url)('pg') as typeof pgModule;
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -131,7 +134,7 @@ function openPostgres(url: string): Db {
  * each time. The statements of prepared.ts are sent under their name instead,
  * so each connection prepares them once.
  */
-function prepareNamedStatements(client: pg.PoolClient): void {
+function prepareNamedStatements(client: pgModule.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
     const name = typeof text === 'string' ? POSTGRES_STATEMENT_NAMES.get(text) : undefined;

@@ -14,7 +14,7 @@ import { ReceiverMonitor } from './receiver-monitor.js';
 import { receiverCheck } from './receiver-check.js';
 import { receiverChanged } from '../db/saved-addresses.js';
 import type { QueueDispatch } from '../dispatch/queue-dispatch.js';
-import { QueueWorker, type JobHandler } from '../dispatch/queue-worker.js';
+import type { QueueWorker, JobHandler } from '../dispatch/queue-worker.js';
 import { Sweeper } from './sweeper.js';
 
 /** Queue deliveries run through the runner: one WORKER_CONCURRENCY bounds the worker. */
@@ -50,8 +50,11 @@ export function startEngine(opts: {
   config: EngineConfig;
   log: Logger;
   workerId: string;
-  /** Consume wake-ups and reclaim jobs from BullMQ; `producer` schedules the reclaims (closed by its owner). */
-  queue?: { config: QueueConfig; producer: QueueDispatch } | undefined;
+  /**
+   * Consume wake-ups and reclaim jobs from BullMQ (`consume` starts the
+   * consumer); `producer` schedules the reclaims (closed by its owner).
+   */
+  queue?: { config: QueueConfig; producer: QueueDispatch; consume: (handle: JobHandler, concurrency: number) => QueueWorker } | undefined;
   /** With DEPOSIT_XPUB: credit transfers to the users' deposit addresses, below these amounts only recorded. */
   deposits?: { minimums: { TRX: bigint; USDT: bigint } } | undefined;
   /** With FLASH_RENT_ADDRESS: orders paid by transfers to it, and refunds from it. */
@@ -107,7 +110,7 @@ export function startEngine(opts: {
   follower.start();
   const sweeper = new Sweeper(ctx, runner, config.sweepIntervalMs, 200, opts.queue?.config.sweepGraceMs ?? 0);
   sweeper.start();
-  const queueWorker = opts.queue ? new QueueWorker(ctx.db, queueJobHandler(runner), opts.queue.config, config.concurrency, ctx.log) : undefined;
+  const queueWorker = opts.queue?.consume(queueJobHandler(runner), config.concurrency);
   return {
     ctx,
     runner,
