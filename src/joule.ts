@@ -164,7 +164,7 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
     // BullMQ and ioredis are loaded only then: about 30 MB a process without them does not hold.
     const redis = config.queue.enabled ? await loadRedisParts() : undefined;
     const producer = redis
-      ? new redis.QueueDispatch(config.queue, log, config.role === 'all' ? (id) => engine?.runner.wake(id) : undefined)
+      ? new redis.QueueDispatch(config.queue, log, config.role === 'all' ? (id) => engine?.runner.offer(id) ?? false : undefined)
       : undefined;
     if (producer) {
       opened.push(() => producer.close());
@@ -227,7 +227,7 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
       );
       const guards = createGuards(resolveAdminToken(config, log), config, db, { limiter, perMin: config.http.rateLimitPerMin });
       const runner = engine?.runner;
-      dispatch = producer ?? (runner ? inlineDispatch((id) => runner.wake(id), log) : sweeperDispatch(log));
+      dispatch = producer ?? (runner ? inlineDispatch(runner, log) : sweeperDispatch(log));
       if (config.clientAuth === 'none') {
         log.warn({ host: config.host }, 'CLIENT_AUTH=none: client endpoints (orders, balances) answer anyone who reaches this port without a key');
       }

@@ -44,17 +44,27 @@ export interface DispatchStatus {
   recent: RecentDispatch[];
 }
 
-/** Embedded mode: run it in this process, now (`wake` hands it to the engine's runner). */
-export function inlineDispatch(wake: (orderId: string) => void, log: Logger): Dispatch {
+/**
+ * Embedded mode: run it in this process, now. `runner.offer` hands a new
+ * order to the engine's runner, and says false when the runner already holds
+ * as many as it keeps in memory: the order then waits for the sweeper, and
+ * the log says so.
+ */
+export function inlineDispatch(runner: { offer(orderId: string): boolean; wake(orderId: string): void }, log: Logger): Dispatch {
   const recent = new RecentDispatches();
   return {
     orderPlaced(orderId) {
+      if (!runner.offer(orderId)) {
+        metrics.dispatchPath.inc({ path: 'sweeper' });
+        recent.record(orderId, 'sweeper');
+        log.info({ orderId, path: 'sweeper', reason: 'runner full' }, 'runner full: order will be processed by the scheduled sweep');
+        return;
+      }
       metrics.dispatchPath.inc({ path: 'in-process' });
       recent.record(orderId, 'in-process');
       log.info({ orderId, path: 'in-process' }, 'order dispatched in-process');
-      wake(orderId);
     },
-    orderDue: wake,
+    orderDue: (orderId) => runner.wake(orderId),
     status: () => ({ mode: 'in-process', redis: null, queueDepth: null, recent: recent.list() }),
   };
 }

@@ -87,8 +87,11 @@ export class QueueDispatch implements Dispatch {
   constructor(
     private readonly config: QueueConfig,
     log: Logger,
-    /** When Redis cannot take the wake-up: run it in this process (role `all`), or leave it to a sweeper. */
-    private readonly fallback?: (orderId: string) => void,
+    /**
+     * When Redis cannot take the wake-up: run it in this process (role
+     * `all`; false when the runner is full), or leave it to a sweeper.
+     */
+    private readonly fallback?: (orderId: string) => boolean,
   ) {
     this.log = log.child({ redis: redactRedisUrl(config.redisUrl) });
     this.redis = producerConnection(config.redisUrl, config.commandTimeoutMs);
@@ -220,11 +223,10 @@ export class QueueDispatch implements Dispatch {
   }
 
   private unavailable(orderId: string, reason: string): void {
-    if (this.fallback) {
+    if (this.fallback?.(orderId)) {
       metrics.dispatchPath.inc({ path: 'in-process' });
       this.recent.record(orderId, 'in-process');
       this.log.info({ orderId, path: 'in-process', reason }, 'queue unavailable -> in-process');
-      this.fallback(orderId);
       return;
     }
     metrics.dispatchPath.inc({ path: 'sweeper' });

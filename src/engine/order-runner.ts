@@ -6,6 +6,14 @@ import type { EngineContext } from './context.js';
 const MAX_TIMER_MS = 60_000;
 
 /**
+ * New orders held in memory at most. Past it a new order waits in the
+ * database for the sweeper (which tops the runner up a batch at a time), so a
+ * backlog of any size costs the process no memory: under a sustained burst
+ * the list held every pending order's id.
+ */
+export const MAX_WAITING_NEW_ORDERS = 1_000;
+
+/**
  * Runs advanceOrder for woken orders in this process, a few at a time. An
  * order woken while it runs is run once more afterwards; an order that must
  * wait is woken again by a timer when its time comes (the sweeper is the
@@ -30,6 +38,7 @@ export class OrderRunner {
   constructor(
     private readonly ctx: EngineContext,
     private readonly concurrency = 8,
+    private readonly maxWaiting = MAX_WAITING_NEW_ORDERS,
   ) {}
 
   /** Asks for the order to be advanced soon. Cheap, idempotent, never throws. */
@@ -59,6 +68,18 @@ export class OrderRunner {
       else this.waiters.set(orderId, [resolve]);
       this.wake(orderId);
     });
+  }
+
+  /**
+   * A new order: woken like any other unless MAX_WAITING_NEW_ORDERS are
+   * already waiting, in which case it is left to the sweeper and this says
+   * false.
+   */
+  offer(orderId: string): boolean {
+    if (this.closed) return false;
+    if (this.queue.length >= this.maxWaiting && !this.queued.has(orderId) && !this.running.has(orderId)) return false;
+    this.wake(orderId);
+    return true;
   }
 
   /** Runs an order this worker already holds (claimed in a batch). */
