@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * TRON addresses in base58check: 25 bytes = 0x41 prefix + 20-byte account id
@@ -6,28 +6,34 @@ import { createHash } from 'node:crypto';
  * Anything else — other prefixes, bad checksums, look-alike Unicode — is refused.
  */
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-const INDEX = new Map([...ALPHABET].map((c, i) => [c, BigInt(i)]));
+/** Each ASCII character's base58 digit, -1 where it is not one. */
+const DIGIT = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
 
-function base58Decode(text: string): Uint8Array | null {
-  let n = 0n;
-  for (const ch of text) {
-    const digit = INDEX.get(ch);
-    if (digit === undefined) return null;
-    n = n * 58n + digit;
+/**
+ * The base58 number as exactly `size` big-endian bytes, or null when a
+ * character is not base58 (anything outside ASCII included) or the number
+ * does not fit. Byte arithmetic rather than BigInt: every order's receiver
+ * is decoded, and BigInt made this most of the address check's cost.
+ */
+function base58DecodeInto(text: string, size: number): Uint8Array | null {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    let carry = code < 128 ? DIGIT[code]! : -1;
+    if (carry < 0) return null;
+    for (let j = size - 1; j >= 0; j--) {
+      carry += out[j]! * 58;
+      out[j] = carry & 0xff;
+      carry >>>= 8;
+    }
+    if (carry !== 0) return null;
   }
-  const bytes: number[] = [];
-  while (n > 0n) {
-    bytes.unshift(Number(n & 0xffn));
-    n >>= 8n;
-  }
-  for (const ch of text) {
-    if (ch !== '1') break;
-    bytes.unshift(0);
-  }
-  return Uint8Array.from(bytes);
+  return out;
 }
 
-const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest();
+// The one-shot hash: createHash's object per call cost as much as the hashing.
+const sha256 = (data: Uint8Array): Buffer => hash('sha256', data, 'buffer');
 
 function base58Encode(bytes: Uint8Array): string {
   let n = 0n;
@@ -54,8 +60,8 @@ export function tronAddressFromAccountId(accountId: Uint8Array): string {
 /** Hex form ("41" + 40 hex) of a valid base58check TRON address, or null. */
 export function tronAddressToHex(address: string): string | null {
   if (typeof address !== 'string' || address.length !== 34 || address[0] !== 'T') return null;
-  const bytes = base58Decode(address);
-  if (!bytes || bytes.length !== 25 || bytes[0] !== 0x41) return null;
+  const bytes = base58DecodeInto(address, 25);
+  if (!bytes || bytes[0] !== 0x41) return null;
   const payload = bytes.subarray(0, 21);
   const checksum = sha256(sha256(payload)).subarray(0, 4);
   for (let i = 0; i < 4; i++) if (checksum[i] !== bytes[21 + i]) return null;

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTronAddress, tronAddressToHex } from '../../src/domain/address.js';
+import { randomBytes } from 'node:crypto';
+import { TronWeb } from 'tronweb';
+import { isTronAddress, tronAddressFromAccountId, tronAddressToHex } from '../../src/domain/address.js';
 
 test('the seed address and other real mainnet addresses are valid', () => {
   assert.equal(tronAddressToHex('TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t'), '41a614f803b6fd780986a42c78ec9c7f77e6ded13c');
@@ -26,5 +28,17 @@ test('wrong length, wrong prefix, base58-excluded and look-alike characters are 
     '41a614f803b6fd780986a42c78ec9c7f77e6ded13c',
   ]) {
     assert.equal(isTronAddress(bad), false, JSON.stringify(bad));
+  }
+});
+
+test('any account id round-trips, and agrees with TronWeb both ways', () => {
+  for (let i = 0; i < 300; i++) {
+    const id = randomBytes(20);
+    // The extremes too: leading zero bytes and all 0xff.
+    if (i === 0) id.fill(0);
+    if (i === 1) id.fill(0xff);
+    const address = tronAddressFromAccountId(id);
+    assert.equal(address, TronWeb.address.fromHex(`41${id.toString('hex')}`));
+    assert.equal(tronAddressToHex(address), `41${id.toString('hex')}`);
   }
 });
