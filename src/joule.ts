@@ -161,7 +161,7 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
     let engine: Engine | undefined;
     // ENABLE_BACKGROUND_TASKS: wake-ups through Redis, connected in the background (never blocks start-up).
     // In `all`, an order Redis cannot take runs in this process; in `api`, a worker's sweeper finds it.
-    // BullMQ and ioredis are loaded only then: about 30 MB a process without them does not hold.
+    // BullMQ and ioredis are loaded only then: a process without background tasks never holds them.
     const redis = config.queue.enabled ? await loadRedisParts() : undefined;
     const producer = redis
       ? new redis.QueueDispatch(config.queue, log, config.role === 'all' ? (id) => engine?.runner.offer(id) ?? false : undefined)

@@ -21,7 +21,7 @@ async function run(config: Config): Promise<void> {
 
 async function runBot(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
-  // Only the bot role loads the Telegram client (about 20 MB a process that never uses it).
+  // Only the bot role loads the Telegram client.
   const { startBot } = await import('./bot/start-bot.js');
   const bot = await startBot(config.bot!, log);
   stopOnSignal(log, () => bot.close(), 'finishing the updates in hand');

@@ -106,6 +106,28 @@ test('SQL, Redis and TronWeb each stay in their own room', () => {
   assert.deepEqual(broken, []);
 });
 
+/** What a file loads when it is loaded: its static imports, not `import type` and not `import()`. */
+function loadsAtOnce(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s+(?!type\s)[^'";]*?from\s+'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'/g)].map((m) => m[1] ?? m[2]!);
+}
+
+test('starting Joule loads no Redis, PostgreSQL or Telegram client: each comes by import() when its setting asks for it', () => {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of loadsAtOnce(file)) {
+      if (spec.startsWith('.')) visit(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+      else packages.add(spec);
+    }
+  };
+  visit(join(SRC, 'main.ts'));
+  assert.ok(packages.has('better-sqlite3') && packages.has('tronweb'), 'the walk follows main.ts to the database and the chain');
+  assert.deepEqual(['bullmq', 'ioredis', 'pg', 'grammy'].filter((p) => packages.has(p)), []);
+});
+
 test('only main.ts reads the process environment; everything else gets the validated configuration', () => {
   const readers = files.filter((f) => /process\.env\b/.test(readFileSync(f, 'utf8').replace(/\/\/.*|\/\*[\s\S]*?\*\//g, '')));
   assert.deepEqual(readers.map((f) => relative(ROOT, f)), ['src/main.ts']);

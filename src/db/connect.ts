@@ -106,7 +106,7 @@ function openSqlite(url: string): Db {
 }
 
 function openPostgres(url: string): Db {
-  // Loaded here, not at the top: a process on SQLite never holds the driver (about 15 MB).
+  // Loaded here, not at the top: a process on SQLite never holds the driver.
   const pg = createRequire(import.meta.url)('pg') as typeof pgModule;
   const pool = new pg.Pool({
     connectionString: url,
