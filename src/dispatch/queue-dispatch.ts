@@ -53,7 +53,10 @@ function bullJobsFor(jobs: readonly PendingJob[]) {
  * Jobs are not sent one by one: every wake-up and reclaim asked for during
  * one turn of the event loop goes to Redis in one round trip at the end of
  * that turn (`setImmediate`), the wake-ups as one job (bullJobsFor), so the
- * loop serving HTTP pays one round trip per turn, not one per order.
+ * loop serving HTTP pays one round trip per turn, not one per order. While a
+ * round trip is under way, what is asked for waits for its answer and goes
+ * in the next: a busier API sends bigger batches, not more of them (each
+ * job costs BullMQ and ioredis about as much CPU as a round trip).
  * The batch succeeds or fails as a whole: when it fails (timeout, lost
  * connection, an error answer), each of its orders takes the fallback path
  * and logs why, exactly as a failed single enqueue did; some of its jobs may
@@ -78,6 +81,8 @@ export class QueueDispatch implements Dispatch {
   /** Jobs asked for during this event-loop turn, sent together at its end. */
   private pending: PendingJob[] = [];
   private flushScheduled = false;
+  /** A round trip is under way: jobs asked for meanwhile wait for its answer. */
+  private sending = false;
 
   /** Between 'ready' and the first 'close' after it. */
   private connected = false;
@@ -171,16 +176,20 @@ export class QueueDispatch implements Dispatch {
 
   private enqueue(job: PendingJob): void {
     this.pending.push(job);
-    if (this.flushScheduled) return;
+    if (this.flushScheduled || this.sending) return;
     this.flushScheduled = true;
     setImmediate(() => this.flush());
   }
 
-  /** End of the turn: everything asked for during it, in as few round trips as MAX_BATCH allows. */
+  /**
+   * End of the turn, or the last round trip answered: everything asked for
+   * since, in as few round trips as MAX_BATCH allows.
+   */
   private flush(): void {
     this.flushScheduled = false;
     const jobs = this.pending;
     this.pending = [];
+    if (jobs.length === 0) return;
     // The state may have changed since the jobs were asked for (connection lost, breaker opened, closing).
     const queue = this.usable;
     if (!queue) {
@@ -188,7 +197,14 @@ export class QueueDispatch implements Dispatch {
       for (const job of jobs) this.notSent(job, reason);
       return;
     }
-    for (let i = 0; i < jobs.length; i += MAX_BATCH) void this.send(queue, jobs.slice(i, i + MAX_BATCH));
+    this.sending = true;
+    const trips: Array<Promise<void>> = [];
+    for (let i = 0; i < jobs.length; i += MAX_BATCH) trips.push(this.send(queue, jobs.slice(i, i + MAX_BATCH)));
+    // send() settles every outcome itself and never rejects.
+    void Promise.all(trips).then(() => {
+      this.sending = false;
+      if (!this.flushScheduled) this.flush();
+    });
   }
 
   private async send(queue: Queue, jobs: PendingJob[]): Promise<void> {
