@@ -114,6 +114,35 @@ describe('enqueues batched per event-loop turn', () => {
     }
   });
 
+  test('when orders are created one after another while a round trip is under way, then they wait for its answer and go together in the next', async () => {
+    const redis = await startRedis();
+    const { t } = await apiOn(redis);
+    try {
+      const before = await figures(t);
+      // Redis stops answering for a while, well within REDIS_COMMAND_TIMEOUT_MS: the first order's round trip waits.
+      await redis.freeze();
+      const ids: string[] = [];
+      for (let i = 1; i <= 5; i++) {
+        // Each its own request, answered before the next is sent: five turns of the event loop.
+        const res = await t.request({ method: 'POST', url: '/api/orders', payload: { user_id: i, energy_amount: 32_000, duration: '1h', receive_address: SEED_ADDRESS } });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        ids.push(res.body.id);
+        await sleep(20);
+      }
+      await redis.thaw();
+      await until('every order is queued', async () => (await figures(t)).queued - before.queued >= ids.length);
+      const after = await figures(t);
+      // The first order's round trip, then one more carrying the four created while it waited (not one per turn).
+      assert.equal(after.sentTrips - before.sentTrips, 2);
+      assert.equal(after.sentJobs - before.sentJobs, 5);
+      assert.equal(after.failedTrips - before.failedTrips, 0);
+    } finally {
+      await redis.thaw();
+      await t.close();
+      await redis.stop();
+    }
+  });
+
   test('when the round trip of a batch fails, then each of its orders goes to the sweeper with the reason, and the breaker counts one failure', async () => {
     const redis = await startRedis();
     const { t, logs } = await apiOn(redis);
