@@ -20,10 +20,12 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   'use-cases': ['domain', 'db'],
   chain: ['domain', 'config'],
   dispatch: ['domain', 'config', 'db', 'observability'],
-  engine: ['domain', 'config', 'db', 'use-cases', 'chain', 'dispatch', 'observability'],
+  // The turns of a background job (turn-loop.ts): a timer and nothing of Joule.
+  'turn-loop': [],
+  engine: ['domain', 'config', 'db', 'use-cases', 'chain', 'dispatch', 'observability', 'turn-loop'],
   api: ['domain', 'config', 'db', 'use-cases', 'dispatch', 'observability'],
   // Outbox delivery: reads and settles events in the database, signs and POSTs them.
-  webhooks: ['domain', 'config', 'db', 'observability'],
+  webhooks: ['domain', 'config', 'db', 'observability', 'turn-loop'],
   'admin-token': ['config', 'observability'],
   // The Telegram bot is a client of Joule's HTTP API: it shares pure domain rules (addresses, signatures), never the database or the engine.
   bot: ['domain', 'config', 'observability'],

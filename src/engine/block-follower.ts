@@ -6,6 +6,7 @@ import { makeOrdersDue } from '../db/order-leases.js';
 import { chargeBandwidth } from '../db/pool-snapshots.js';
 import { TX_BYTES } from '../domain/pool-fees.js';
 import type { DbHandle } from '../db/connect.js';
+import { TurnLoop } from '../turn-loop.js';
 import type { EngineContext } from './context.js';
 import { recordFee } from './journaled-transaction.js';
 
@@ -55,9 +56,7 @@ interface Sighting {
  * others stand by and take over when its lease runs out.
  */
 export class BlockFollower {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private closed = false;
+  private readonly loop: TurnLoop;
   private lastRead = -Infinity;
   private following = false;
 
@@ -67,26 +66,14 @@ export class BlockFollower {
     private readonly watchers: readonly BlockWatcher[] = [],
     /** Told when a refund of a flash payment settled: its payment is due again. */
     private readonly wakeRefunds: () => void = () => {},
-  ) {}
-
-  start(): void {
-    this.schedule(0);
+  ) {
+    this.loop = new TurnLoop(() => this.tick(), ctx.settings.confirmPollMs, (err) =>
+      ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'block follower could not read the chain; trying again next interval'),
+    );
   }
 
-  private schedule(ms: number): void {
-    if (this.closed) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.tick()
-        .catch((err: unknown) => {
-          this.ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'block follower could not read the chain; trying again next interval');
-          return this.ctx.settings.confirmPollMs;
-        })
-        .then((next) => {
-          this.running = undefined;
-          this.schedule(next);
-        });
-    }, ms);
+  start(): void {
+    this.loop.start();
   }
 
   /** One turn; returns when to take the next one. */
@@ -205,9 +192,7 @@ export class BlockFollower {
 
   /** Stops following and gives the cursor back, so another worker follows at once. */
   async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.close();
     await releaseCursor(this.ctx.db, this.ctx.workerId).catch(() => {});
   }
 }

@@ -6,6 +6,7 @@ import { findPoolSnapshot, snapshotCanPayFee } from '../db/pool-snapshots.js';
 import { refusedWith, type WaitReason } from '../domain/order-reasons.js';
 import { backoffMs } from '../domain/backoff.js';
 import { metrics } from '../observability/metrics.js';
+import { TurnLoop } from '../turn-loop.js';
 import type { EngineContext } from './context.js';
 import { LeaseLostError } from './errors.js';
 import { journalAndBroadcast, settle, type JournalHolder } from './journaled-transaction.js';
@@ -46,48 +47,33 @@ type RefundStep = { refunded: true } | { retryInMs: number; reason: WaitReason; 
  * settles.
  */
 export class FlashRefunds {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private closed = false;
-  private again = false;
+  private readonly loop: TurnLoop;
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly flash: FlashRentConfig,
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+  ) {
+    this.loop = new TurnLoop(() => this.tick(), intervalMs, (err) =>
+      ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'flash-rent refunds: turn failed; trying again next interval'),
+    );
+  }
 
   start(): void {
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Something settled: look now rather than at the next interval. */
   wake(): void {
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.loop.wake();
   }
 
-  private schedule(ms: number): void {
-    if (this.closed) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.tick()
-        .catch((err: unknown) => this.ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'flash-rent refunds: turn failed; trying again next interval'))
-        .then(() => {
-          this.running = undefined;
-          const soon = this.again;
-          this.again = false;
-          this.schedule(soon ? 0 : this.intervalMs);
-        });
-    }, ms);
-  }
-
-  /** One turn: every refund due now is worked once. */
-  async tick(): Promise<void> {
+  /** One turn: every refund due now is worked once; a full batch means more are waiting. */
+  async tick(): Promise<number | undefined> {
     const { db, workerId, settings } = this.ctx;
     const due = await claimDueRefunds(db, workerId, settings.leaseMs, BATCH);
     for (const p of due) await this.work(p);
-    if (due.length === BATCH) this.again = true;
+    return due.length === BATCH ? 0 : undefined;
   }
 
   private async work(p: FlashPayment): Promise<void> {
@@ -151,9 +137,7 @@ export class FlashRefunds {
     return { refunded: true };
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.timer);
-    await this.running;
+  close(): Promise<void> {
+    return this.loop.close();
   }
 }

@@ -1,4 +1,5 @@
 import { claimDueReceivers, recordReceiverFailure, saveReceiverEnergy } from '../db/saved-addresses.js';
+import { TurnLoop } from '../turn-loop.js';
 import type { EngineContext } from './context.js';
 
 /** Addresses read per turn at most: a burst of saves is spread over turns, never a burst of requests. */
@@ -13,42 +14,28 @@ const HOLD_MS = 30_000;
  * latest read and never asks the chain itself.
  */
 export class ReceiverMonitor {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private closed = false;
-  private again = false;
+  private readonly loop: TurnLoop;
 
   constructor(
     private readonly ctx: EngineContext,
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+  ) {
+    this.loop = new TurnLoop(() => this.tick(), intervalMs, (err) =>
+      ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'receiver energy: turn failed; trying again next interval'),
+    );
+  }
 
   start(): void {
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Something is due now: look without waiting for the interval. */
   wake(): void {
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.loop.wake();
   }
 
-  private schedule(ms: number): void {
-    if (this.closed) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.tick()
-        .catch((err: unknown) => this.ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'receiver energy: turn failed; trying again next interval'))
-        .then(() => {
-          this.running = undefined;
-          const soon = this.again;
-          this.again = false;
-          this.schedule(soon ? 0 : this.intervalMs);
-        });
-    }, ms);
-  }
-
-  async tick(): Promise<void> {
+  /** One turn: a few due addresses read; a full turn means more are waiting. */
+  async tick(): Promise<number | undefined> {
     const { db, chain } = this.ctx;
     const due = await claimDueReceivers(db, READS_PER_TURN, HOLD_MS);
     for (const { address } of due) {
@@ -58,12 +45,10 @@ export class ReceiverMonitor {
         await recordReceiverFailure(db, address, err instanceof Error ? err.message.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1[redacted]@') : String(err));
       }
     }
-    if (due.length === READS_PER_TURN) this.again = true;
+    return due.length === READS_PER_TURN ? 0 : undefined;
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.timer);
-    await this.running;
+  close(): Promise<void> {
+    return this.loop.close();
   }
 }

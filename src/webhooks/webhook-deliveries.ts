@@ -12,6 +12,7 @@ import {
 import { backoffMs } from '../domain/backoff.js';
 import { WEBHOOK_MAX_BACKOFF_MS, WEBHOOK_RETENTION_MS } from '../domain/webhook-events.js';
 import type { Logger } from '../observability/logger.js';
+import { TurnLoop } from '../turn-loop.js';
 import { postWebhook, type PostResult } from './post.js';
 import { signatureHeader } from '../domain/webhook-signature.js';
 
@@ -33,10 +34,7 @@ const PRUNE_BATCH = 1000;
  * delivery is at least once, and the event id tells repeats apart.
  */
 export class WebhookDeliveries {
-  private timer: NodeJS.Timeout | undefined;
-  private closed = false;
-  private ticking = false;
-  private again = false;
+  private readonly loop: TurnLoop;
   private readonly inFlight = new Map<string, number>();
   private total = 0;
   private readonly running = new Set<Promise<void>>();
@@ -49,42 +47,29 @@ export class WebhookDeliveries {
     private readonly config: WebhooksConfig,
     private readonly log: Logger,
     private readonly workerId: string,
-    private readonly intervalMs: number,
+    intervalMs: number,
   ) {
     this.perTenant = Math.max(1, Math.floor(config.concurrency / 4));
     // Longer than any request can take: a lease runs out only when its worker is gone.
     this.leaseMs = config.timeoutMs + 30_000;
+    this.loop = new TurnLoop(
+      async () => {
+        await this.tick();
+        await this.pruneNow();
+        return undefined;
+      },
+      intervalMs,
+      (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'webhook deliveries: turn failed; trying again next interval'),
+    );
   }
 
   start(): void {
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Look now rather than at the next interval. */
   wake(): void {
-    if (this.ticking) this.again = true;
-    else this.schedule(0);
-  }
-
-  private schedule(ms: number): void {
-    if (this.closed) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.turn(), ms);
-  }
-
-  private async turn(): Promise<void> {
-    this.ticking = true;
-    try {
-      await this.tick();
-      await this.pruneNow();
-    } catch (err) {
-      this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'webhook deliveries: turn failed; trying again next interval');
-    } finally {
-      this.ticking = false;
-      const soon = this.again;
-      this.again = false;
-      this.schedule(soon ? 0 : this.intervalMs);
-    }
+    this.loop.wake();
   }
 
   /** One turn: claims what the free slots allow, tenant by tenant, and starts each delivery. */
@@ -93,7 +78,7 @@ export class WebhookDeliveries {
     const tenants = await dueWebhookTenants(this.db, 100);
     for (const tenantId of tenants) {
       const free = Math.min(this.config.concurrency - this.total, this.perTenant - (this.inFlight.get(tenantId) ?? 0));
-      if (this.closed || this.config.concurrency - this.total <= 0) break;
+      if (this.loop.closed || this.config.concurrency - this.total <= 0) break;
       if (free <= 0) continue;
       const claimed = await claimDueWebhooks(this.db, tenantId, this.workerId, this.leaseMs, free);
       for (const event of claimed) this.start1(event);
@@ -172,9 +157,7 @@ export class WebhookDeliveries {
 
   /** Stops claiming; waits for the requests in flight (each ends within WEBHOOK_TIMEOUT_MS). */
   async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.timer);
-    while (this.ticking) await new Promise((r) => setTimeout(r, 10));
+    await this.loop.close();
     await Promise.all([...this.running]);
   }
 }
