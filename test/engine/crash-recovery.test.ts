@@ -275,7 +275,13 @@ describe('crash recovery with real worker processes', () => {
         assert.equal(completed.delegate_txid, journaled.txid);
         const rebroadcasts = resolved.filter((m) => m === 'in-doubt transaction re-broadcast').length;
         const refusedSends = resolved.filter((m) => m === 'node refused the re-broadcast; waiting for its expiration').length;
-        assert.equal(rebroadcasts > 0, point === 'after-sign');
+        // after-sign: nobody has seen it, so it must be sent again. after-record: the journal
+        // says it was accepted, so it is only waited for. after-broadcast: the journal says
+        // nothing was sent; the successor sends it again unless its follower saw it in a
+        // solidified block first (a race between two timers of the new process). Either way
+        // the node answers for the same transaction, and one delegation lands (below).
+        if (point === 'after-sign') assert.ok(rebroadcasts > 0, JSON.stringify(resolved));
+        if (point === 'after-record') assert.equal(rebroadcasts, 0, JSON.stringify(resolved));
         assert.deepEqual(
           rows.map((r) => [r.txid, r.status, r.broadcasts]),
           [[journaled.txid, 'confirmed', journaled.broadcasts + BigInt(rebroadcasts + refusedSends)]],
