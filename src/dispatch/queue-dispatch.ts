@@ -200,10 +200,11 @@ export class QueueDispatch implements Dispatch {
     this.sending = true;
     const trips: Array<Promise<void>> = [];
     for (let i = 0; i < jobs.length; i += MAX_BATCH) trips.push(this.send(queue, jobs.slice(i, i + MAX_BATCH)));
-    // send() settles every outcome itself and never rejects.
+    // send() settles every outcome itself and never rejects. Nothing was scheduled
+    // meanwhile (enqueue waits while sending): what came in goes now.
     void Promise.all(trips).then(() => {
       this.sending = false;
-      if (!this.flushScheduled) this.flush();
+      this.flush();
     });
   }
 
