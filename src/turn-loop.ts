@@ -17,7 +17,8 @@ export class TurnLoop {
     /** One turn; resolves to the wait before the next in ms, or undefined for the interval. */
     private readonly turn: () => Promise<number | undefined>,
     private readonly intervalMs: number,
-    private readonly failed: (err: unknown) => void,
+    /** Told the message of a turn that threw. */
+    private readonly failed: (message: string) => void,
   ) {}
 
   /** Closed: no turn starts any more (a turn under way may look, to stop early). */
@@ -41,7 +42,7 @@ export class TurnLoop {
     this.timer = setTimeout(() => {
       this.running = this.turn()
         .catch((err: unknown) => {
-          this.failed(err);
+          this.failed(err instanceof Error ? err.message : String(err));
           return undefined;
         })
         .then((next) => {

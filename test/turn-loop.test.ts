@@ -53,7 +53,7 @@ test('a turn that asks for 0 runs again at once; one that throws is reported and
       return undefined;
     },
     MINUTE,
-    (err) => seen.push((err as Error).message),
+    (message) => seen.push(message),
   );
   loop.start();
   await until('the turn asked for comes', () => turns === 2);

@@ -67,8 +67,8 @@ export class BlockFollower {
     /** Told when a refund of a flash payment settled: its payment is due again. */
     private readonly wakeRefunds: () => void = () => {},
   ) {
-    this.loop = new TurnLoop(() => this.tick(), ctx.settings.confirmPollMs, (err) =>
-      ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'block follower could not read the chain; trying again next interval'),
+    this.loop = new TurnLoop(() => this.tick(), ctx.settings.confirmPollMs, (message) =>
+      ctx.log.warn({ err: message }, 'block follower could not read the chain; trying again next interval'),
     );
   }
 

@@ -54,8 +54,8 @@ export class FlashRefunds {
     private readonly flash: FlashRentConfig,
     intervalMs: number,
   ) {
-    this.loop = new TurnLoop(() => this.tick(), intervalMs, (err) =>
-      ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'flash-rent refunds: turn failed; trying again next interval'),
+    this.loop = new TurnLoop(() => this.tick(), intervalMs, (message) =>
+      ctx.log.warn({ err: message }, 'flash-rent refunds: turn failed; trying again next interval'),
     );
   }
 

@@ -20,8 +20,8 @@ export class ReceiverMonitor {
     private readonly ctx: EngineContext,
     intervalMs: number,
   ) {
-    this.loop = new TurnLoop(() => this.tick(), intervalMs, (err) =>
-      ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'receiver energy: turn failed; trying again next interval'),
+    this.loop = new TurnLoop(() => this.tick(), intervalMs, (message) =>
+      ctx.log.warn({ err: message }, 'receiver energy: turn failed; trying again next interval'),
     );
   }
 

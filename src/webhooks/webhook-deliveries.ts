@@ -59,7 +59,7 @@ export class WebhookDeliveries {
         return undefined;
       },
       intervalMs,
-      (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'webhook deliveries: turn failed; trying again next interval'),
+      (message) => log.warn({ err: message }, 'webhook deliveries: turn failed; trying again next interval'),
     );
   }
 
