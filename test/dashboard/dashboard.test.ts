@@ -144,6 +144,25 @@ test('the overview shows dispatch health, recent paths and the delay chart; a re
   await context.close();
 });
 
+test('a link followed the moment the dashboard appears is not lost', async () => {
+  const page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+  await page.goto(`${base}/dashboard/`);
+  // The hash changes as soon as the navigation is in the page, before the browser paints it:
+  // the router must still hear of it (a test that sets the hash right after signing in did not).
+  await page.evaluate(() => {
+    new MutationObserver((_, observer) => {
+      if (!document.querySelector('header nav')) return;
+      observer.disconnect();
+      location.hash = '#/pools';
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  await page.locator('#token').fill(ADMIN_TOKEN);
+  await page.locator('button[type="submit"]').click();
+  await page.waitForFunction(() => location.hash === '#/pools');
+  await page.locator('header nav a.current', { hasText: 'Pools' }).waitFor({ timeout: 5000 });
+  await page.context().close();
+});
+
 test('orders narrow by status and receive address; users and a ledger go page by page', async () => {
   const page = await signedInPage(browser, base, ADMIN_TOKEN);
 

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 
 /**
  * Hash routes (#/orders, #/orders/<id>, #/flash, #/pools, #/users/<id>): the server
@@ -10,20 +10,22 @@ export interface Route {
   params: URLSearchParams;
 }
 
-function current(): Route {
-  const raw = location.hash.replace(/^#\/?/, '');
+function parse(hash: string): Route {
+  const raw = hash.replace(/^#\/?/, '');
   const [path = '', search = ''] = raw.split('?');
   return { path: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(search) };
 }
 
 export function useRoute(): Route {
-  const [route, setRoute] = useState(current);
+  const [hash, setHash] = useState(() => location.hash);
   useEffect(() => {
-    const on = () => setRoute(current());
+    const on = () => setHash(location.hash);
     addEventListener('hashchange', on);
+    // Effects run after the first paint: a hash changed before then fired its event to nobody.
+    on();
     return () => removeEventListener('hashchange', on);
   }, []);
-  return route;
+  return useMemo(() => parse(hash), [hash]);
 }
 
 export function href(path: string, params?: Record<string, string | undefined>): string {
