@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import type pgModule from 'pg';
+import { startBackgroundCheckpoints } from './background-checkpoints.js';
 import { createGroupCommit } from './group-commit.js';
 import { POSTGRES_STATEMENT_NAMES } from './prepared.js';
 import type { Database } from './schema.js';
@@ -97,11 +98,17 @@ function openSqlite(url: string): Db {
   raw.pragma('temp_store = MEMORY');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   const groupCommit = createGroupCommit(kysely, (text) => raw.exec(text));
+  // Checkpoints on a thread of their own: the commits on the event loop only append to the WAL.
+  const checkpoints = memory ? undefined : startBackgroundCheckpoints(path, raw);
   return {
     kysely,
     dialect: 'sqlite',
     transaction: (work) => withCommitHooks((afterCommit) => groupCommit((trx) => work({ kysely: trx, dialect: 'sqlite', sqlite: raw, afterCommit }))),
-    close: () => kysely.destroy(),
+    // The worker's connection first: the last one to close checkpoints the rest and removes the WAL.
+    close: async () => {
+      await checkpoints?.stop();
+      await kysely.destroy();
+    },
   };
 }
 

@@ -11,8 +11,9 @@ interface Pending {
 
 /**
  * Group commit for SQLite. SQLite has one writer, and on this kind of disk
- * the commit (appending the touched pages to the WAL, and the checkpoints
- * that follow) costs several times the statements themselves. So the
+ * the commit (appending the touched pages to the WAL; the checkpoints that
+ * follow run on a thread of their own, background-checkpoints.ts) costs
+ * several times the statements themselves. So the
  * transactions that arrive while one batch runs are run together in the next
  * batch: one BEGIN ... COMMIT, each unit of work inside its own SAVEPOINT.
  * A unit that throws is rolled back to its savepoint alone, so it still
