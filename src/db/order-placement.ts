@@ -2,6 +2,7 @@ import { byCurrency, type Currency } from '../domain/currency.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import type { Db, DbHandle } from './connect.js';
 import { insertOrder, insertOrderEvent, ORDER_COLUMNS, type NewOrder, type Order } from './orders.js';
+import { PlacementBatches } from './placement-batches.js';
 import { prepared } from './prepared.js';
 import { balanceColumn, balanceOf, debitBalance, findUser, recordLedgerEntry } from './users.js';
 import { recordOrderWebhook } from './webhook-outbox.js';
@@ -21,23 +22,30 @@ export type Placement = { order: Order } | { order?: undefined; balance: bigint 
  * commit shares with the orders placed beside it.
  *
  * PostgreSQL: every statement is a round trip, and each costs the server a
- * wake-up, so the four rows are one statement (data-modifying WITH clauses,
- * which PostgreSQL runs all or nothing) sent on its own, without BEGIN and
- * COMMIT. That statement writes nothing when the order's tenant has a
- * webhook URL, since order.created must then be written beside it: then the
- * same rows and the event are written in a transaction (three round trips
- * more, for tenants who asked for webhooks).
+ * wake-up, so the orders placed in one turn of the event loop are written in
+ * one statement, without BEGIN and COMMIT (placement-batches.ts). That
+ * statement writes nothing of an order whose tenant has a webhook URL, since
+ * order.created must then be written beside it: that order's rows and event
+ * are written in a transaction of its own (placeInTransactionStatement, and
+ * three round trips more, for tenants who asked for webhooks).
  */
 export async function placePaidOrder(db: Db, o: PaidOrder, actor: string): Promise<Placement> {
   if (db.dialect === 'postgres') {
-    const row = await placeAloneStatement[o.pay_currency].first(db, placeParams(o, actor));
-    if (row === undefined) throw new Error(`order ${o.id}: the placing statement returned no row`);
-    if (!row.hooked) {
-      const { hooked: _, held, ...order } = row;
-      return order.id === null ? { balance: held === null ? undefined : BigInt(held) } : { order: order as Order };
-    }
+    const placement = await batchesOf(db).place(o, actor);
+    if (!('hooked' in placement)) return placement;
   }
   return db.transaction((trx) => writePaidOrder(trx, o, actor));
+}
+
+const batches = new WeakMap<Db, PlacementBatches>();
+
+function batchesOf(db: Db): PlacementBatches {
+  let b = batches.get(db);
+  if (b === undefined) {
+    b = new PlacementBatches(db);
+    batches.set(db, b);
+  }
+  return b;
 }
 
 /** The same in the caller's transaction. */
@@ -59,22 +67,17 @@ async function writeStatementByStatement(db: DbHandle, o: PaidOrder, actor: stri
 }
 
 /**
- * The four rows in one PostgreSQL statement. Parameters: 1 price, 2 user,
- * 3 id, 4 tenant, 5 energy, 6 duration, 7 duration seconds, 8 receiver,
- * 9 currency, 10 rate, 11 idempotency key, 12 request hash, 13 actor ($n
- * where reused).
- * `alone`: sent without a transaction, so it writes nothing when the order's
- * tenant has a webhook URL, and answers one row either way: whether there is a hook,
- * the user's balance before, and the order's columns (null when not placed).
+ * The four rows in one PostgreSQL statement, in the caller's transaction.
+ * Parameters: 1 price, 2 user, 3 id, 4 tenant, 5 energy, 6 duration,
+ * 7 duration seconds, 8 receiver, 9 currency, 10 rate, 11 idempotency key,
+ * 12 request hash, 13 actor ($n where reused). Answers the order's row, or
+ * none when the balance does not cover the price.
  */
-function placeStatement(currency: Currency, alone: boolean): string {
+function placeStatement(currency: Currency): string {
   const column = balanceColumn(currency);
-  const hook = `hook as (
-      select 1 from tenants t where t.webhook_url is not null and t.id = $4::text
-    ), `;
-  return `with ${alone ? hook : ''}debit as (
+  return `with debit as (
       update users set ${column} = ${column} - ?::bigint, updated_at = $now
-      where id = ?::bigint and ${column} >= $1${alone ? ' and not exists (select 1 from hook)' : ''}
+      where id = ?::bigint and ${column} >= $1
       returning ${column} as balance
     ), placed as (
       insert into orders (id, user_id, tenant_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
@@ -88,18 +91,10 @@ function placeStatement(currency: Currency, alone: boolean): string {
       insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
       select $3, null, 'pending', 'created', ?, null, $now from debit
     )
-    ${
-      alone
-        ? `select exists (select 1 from hook) as hooked, (select ${column} from users where id = $2) as held, ${ORDER_COLUMNS}
-           from (select 1 as one) one left join placed on true`
-        : `select ${ORDER_COLUMNS} from placed`
-    }`;
+    select ${ORDER_COLUMNS} from placed`;
 }
 
-const placeInTransactionStatement = byCurrency((c) => prepared<Order>(placeStatement(c, false)));
-const placeAloneStatement = byCurrency((c) =>
-  prepared<{ [K in keyof Order]: Order[K] | null } & { hooked: boolean; held: bigint | string | null }>(placeStatement(c, true)),
-);
+const placeInTransactionStatement = byCurrency((c) => prepared<Order>(placeStatement(c)));
 
 const placeParams = (o: PaidOrder, actor: string) => [
   o.price_sun,

@@ -33,7 +33,7 @@ export type NewOrder = Pick<
  * not say `*`, or a column another Joule's migration adds would make its
  * cached plan fail ("cached plan must not change result type").
  */
-const ORDER_COLUMN_LIST = [
+export const ORDER_COLUMN_LIST = [
   'id',
   'user_id',
   'tenant_id',

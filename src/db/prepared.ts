@@ -18,6 +18,8 @@ import type { DbHandle, Dialect } from './connect.js';
 export interface PreparedStatement<Row> {
   /** The first row, or undefined. */
   first(db: DbHandle, params: readonly unknown[]): Promise<Row | undefined>;
+  /** Every row. */
+  all(db: DbHandle, params: readonly unknown[]): Promise<Row[]>;
   /** Runs it, for its effect only. */
   run(db: DbHandle, params: readonly unknown[]): Promise<void>;
 }
@@ -56,6 +58,10 @@ export function prepared<Row = Record<string, unknown>>(text: string): PreparedS
     async first(db, params) {
       if (db.sqlite === undefined) return (await viaKysely(db, params))[0];
       return onConnection(db.sqlite).get(...params) as Row | undefined;
+    },
+    async all(db, params) {
+      if (db.sqlite === undefined) return viaKysely(db, params);
+      return onConnection(db.sqlite).all(...params) as Row[];
     },
     async run(db, params) {
       if (db.sqlite === undefined) await viaKysely(db, params);

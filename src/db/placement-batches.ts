@@ -1,0 +1,193 @@
+import { byCurrency, type Currency } from '../domain/currency.js';
+import type { Db } from './connect.js';
+import type { PaidOrder, Placement } from './order-placement.js';
+import { ORDER_COLUMN_LIST, type Order } from './orders.js';
+import { prepared } from './prepared.js';
+import { balanceColumn } from './users.js';
+
+/** What placing an order alone decided: placed or refused (a Placement), or not written because its tenant has a webhook URL. */
+export type AlonePlacement = Placement | { hooked: true };
+
+/** Orders in one statement at most: bounds the statement's size and the rows one commit locks. */
+const MAX_BATCH = 256;
+
+/**
+ * Batch statements in flight at once per process, of the pool's ten
+ * connections: the rest stay free for reads, and for the transactions of
+ * orders whose tenant has a webhook URL.
+ */
+const MAX_IN_FLIGHT = 4;
+
+/**
+ * The orders of one batch in one PostgreSQL statement. Parameters: one array
+ * each, an element per order (`input` names them). Every order of a batch
+ * has its own user (PlacementBatches.take), so the debit's join touches each
+ * users row once. The users rows are locked first, in id order (`locked`), so
+ * that two batches sharing users, in this process or another, wait for each
+ * other instead of deadlocking. An order whose tenant has a webhook URL is
+ * not written (`hooked`): order.created must be written beside it, in a
+ * transaction of its own. Answers a row per order: whether it was hooked, its
+ * user's balance before, and the order's columns (null when not placed).
+ */
+function batchStatement(currency: Currency): string {
+  const column = balanceColumn(currency);
+  const placedColumns = ORDER_COLUMN_LIST.map((c) => `p.${c}`).join(', ');
+  return `with input as (
+      select * from unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[])
+        as i(id, user_id, tenant_id, energy_amount, duration, duration_seconds, receive_address, price_sun, rate_sun_per_energy_day, idempotency_key, request_hash, actor)
+    ), hooked as (
+      select i.id from input i join tenants t on t.id = i.tenant_id where t.webhook_url is not null
+    ), locked as materialized (
+      select u.id from users u where u.id in (select user_id from input) order by u.id for update
+    ), debit as (
+      update users u set ${column} = u.${column} - i.price_sun, updated_at = $now
+      from input i
+      where u.id = i.user_id and u.id in (select id from locked) and u.${column} >= i.price_sun
+        and i.id not in (select id from hooked)
+      returning i.id, u.${column} as balance
+    ), placed as (
+      insert into orders (id, user_id, tenant_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
+        rate_sun_per_energy_day, idempotency_key, request_hash, created_at, updated_at)
+      select i.id, i.user_id, i.tenant_id, 'pending', i.energy_amount, i.duration, i.duration_seconds, i.receive_address, '${currency}', i.price_sun,
+        i.rate_sun_per_energy_day, i.idempotency_key, i.request_hash, $now, $now
+      from input i join debit d on d.id = i.id
+      returning ${ORDER_COLUMN_LIST.join(', ')}
+    ), ledger as (
+      insert into ledger_entries (user_id, kind, currency, amount_sun, balance_after_sun, order_id, reference, created_at)
+      select i.user_id, 'order_debit', '${currency}', -i.price_sun, d.balance, i.id, null, $now from input i join debit d on d.id = i.id
+    ), event as (
+      insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
+      select i.id, null, 'pending', 'created', i.actor, null, $now from input i join debit d on d.id = i.id
+    )
+    select i.id as placing, exists (select 1 from hooked h where h.id = i.id) as hooked,
+      (select u.${column} from users u where u.id = i.user_id) as held, ${placedColumns}
+    from input i left join placed p on p.id = i.id`;
+}
+
+type BatchRow = { [K in keyof Order]: Order[K] | null } & { placing: string; hooked: boolean; held: bigint | null };
+
+const batchStatements = byCurrency((c) => prepared<BatchRow>(batchStatement(c)));
+
+const batchParams = (batch: readonly Waiting[]) => {
+  const each = (f: (o: PaidOrder) => unknown) => batch.map((w) => f(w.order));
+  const text = (n: bigint | number) => n.toString();
+  return [
+    each((o) => o.id),
+    each((o) => text(o.user_id)),
+    each((o) => o.tenant_id),
+    each((o) => text(o.energy_amount)),
+    each((o) => o.duration),
+    each((o) => text(o.duration_seconds)),
+    each((o) => o.receive_address),
+    each((o) => text(o.price_sun)),
+    each((o) => text(o.rate_sun_per_energy_day)),
+    each((o) => o.idempotency_key),
+    each((o) => o.request_hash),
+    batch.map((w) => w.actor),
+  ];
+};
+
+function placementOf(row: BatchRow): AlonePlacement {
+  if (row.hooked) return { hooked: true };
+  const { placing: _, hooked: __, held, ...order } = row;
+  return order.id === null ? { balance: held === null ? undefined : BigInt(held) } : { order: order as Order };
+}
+
+interface Waiting {
+  order: PaidOrder;
+  actor: string;
+  resolve(placement: AlonePlacement): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit for PostgreSQL. There a round trip, not the rows, is what an
+ * order costs most: the process's socket writes and the server's wake-up for
+ * each statement. So the orders that arrive in one turn of the event loop go
+ * in one statement (batchStatement), which PostgreSQL runs all or nothing,
+ * and while MAX_IN_FLIGHT batches run the next ones gather. A caller learns
+ * its outcome only once its batch has committed.
+ *
+ * When a batch's statement fails, nothing of it was written, and one order
+ * may be the cause (an idempotency key another request placed meanwhile):
+ * then each of its orders is sent again alone, and learns its own outcome.
+ */
+export class PlacementBatches {
+  private queue: Waiting[] = [];
+  private inFlight = 0;
+  /** The users with an order in a batch in flight: their next order waits for it. */
+  private readonly usersInFlight = new Set<bigint>();
+  private scheduled = false;
+
+  constructor(private readonly db: Db) {}
+
+  place(order: PaidOrder, actor: string): Promise<AlonePlacement> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ order, actor, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Sends what has gathered on the next turn, so that requests parsed together go together. */
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT || this.queue.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+        const batch = this.take();
+        // Every waiting order is of a user whose batch is in flight: they go when it is done.
+        if (batch.length === 0) return;
+        this.inFlight++;
+        for (const w of batch) this.usersInFlight.add(w.order.user_id);
+        void this.send(batch).finally(() => {
+          this.inFlight--;
+          for (const w of batch) this.usersInFlight.delete(w.order.user_id);
+          this.schedule();
+        });
+      }
+    });
+  }
+
+  /**
+   * The next batch, in arrival order: one order per user, and none of a user
+   * whose earlier order is in a batch in flight, so that a user's orders are
+   * placed in the order they came (the first can take the balance the next
+   * one needed); all in one currency, the balance column the statement debits.
+   */
+  private take(): Waiting[] {
+    let currency: Waiting['order']['pay_currency'] | undefined;
+    const batch: Waiting[] = [];
+    const rest: Waiting[] = [];
+    const users = new Set<bigint>();
+    for (const w of this.queue) {
+      const free = !users.has(w.order.user_id) && !this.usersInFlight.has(w.order.user_id);
+      // A user who waits keeps the user's later orders waiting too.
+      users.add(w.order.user_id);
+      if (free && batch.length < MAX_BATCH && (currency ??= w.order.pay_currency) === w.order.pay_currency) {
+        batch.push(w);
+      } else {
+        rest.push(w);
+      }
+    }
+    this.queue = rest;
+    return batch;
+  }
+
+  private async send(batch: Waiting[]): Promise<void> {
+    let rows: BatchRow[];
+    try {
+      rows = await batchStatements[batch[0]!.order.pay_currency].all(this.db, batchParams(batch));
+    } catch (err) {
+      if (batch.length === 1) batch[0]!.reject(err);
+      else await Promise.all(batch.map((w) => this.send([w])));
+      return;
+    }
+    const byId = new Map(rows.map((row) => [row.placing, row]));
+    for (const w of batch) {
+      const row = byId.get(w.order.id);
+      if (row === undefined) w.reject(new Error(`order ${w.order.id}: its batch's statement returned no row for it`));
+      else w.resolve(placementOf(row));
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { connect, type Db } from '../../src/db/connect.js';
+import { isUniqueViolation } from '../../src/db/errors.js';
+import { uuidv7 } from '../../src/db/ids.js';
+import { migrate } from '../../src/db/migrate.js';
+import { placePaidOrder, type PaidOrder, type Placement } from '../../src/db/order-placement.js';
+import { createTenantUser } from '../../src/db/tenants.js';
+import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
+
+const PRICE = 2_080_000n;
+
+function paid(userId: number | bigint, extra: Partial<PaidOrder> = {}): PaidOrder {
+  return {
+    id: uuidv7(),
+    user_id: BigInt(userId),
+    tenant_id: 'default',
+    status: 'pending',
+    energy_amount: 32_000n,
+    duration: '1h',
+    duration_seconds: 3600n,
+    receive_address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t',
+    pay_currency: 'TRX',
+    price_sun: PRICE,
+    rate_sun_per_energy_day: 65n,
+    idempotency_key: null,
+    request_hash: 'h',
+    ...extra,
+  };
+}
+
+async function fund(db: Db, users: number, balance: bigint): Promise<void> {
+  await sql`insert into users (id, balance_sun, created_at, updated_at) select g, ${balance}, 0, 0 from generate_series(1, ${users}::int) g`.execute(db.kysely);
+}
+
+/** The transactions that wrote the orders: rows written by one statement share its transaction id. */
+async function transactionsOf(db: Db, ids: readonly string[]): Promise<number> {
+  const { rows } = await sql<{ n: bigint }>`select count(distinct xmin::text) as n from orders where id = any(${ids}::text[])`.execute(db.kysely);
+  return Number(rows[0]!.n);
+}
+
+/** Every placed order has exactly its debit, ledger entry and first event; the balance went down by what was placed. */
+async function assertWrittenWhole(db: Db, userId: number | bigint, startBalance: bigint): Promise<void> {
+  const orders = await db.kysely.selectFrom('orders').select(['id', 'price_sun']).where('user_id', '=', BigInt(userId)).execute();
+  const ledger = await db.kysely.selectFrom('ledger_entries').select(['order_id', 'amount_sun']).where('user_id', '=', BigInt(userId)).execute();
+  const events = await db.kysely
+    .selectFrom('order_events')
+    .select('order_id')
+    .where('order_id', 'in', orders.length > 0 ? orders.map((o) => o.id) : [''])
+    .execute();
+  assert.deepEqual(ledger.map((l) => l.order_id).sort(), orders.map((o) => o.id).sort());
+  assert.deepEqual(events.map((e) => e.order_id).sort(), orders.map((o) => o.id).sort());
+  const user = await db.kysely.selectFrom('users').select('balance_sun').where('id', '=', BigInt(userId)).executeTakeFirstOrThrow();
+  assert.equal(user.balance_sun, startBalance - orders.reduce((sum, o) => sum + o.price_sun, 0n));
+}
+
+describe('orders placed together on PostgreSQL', () => {
+  let pg: PostgresServer;
+  let db: Db;
+  let url: string;
+  before(async () => {
+    pg = await startPostgres();
+  });
+  after(() => pg.stop());
+  beforeEach(async () => {
+    await db?.close();
+    url = await createDatabase(pg.url);
+    db = connect(url);
+    await migrate(db);
+  });
+  after(() => db?.close());
+
+  test('when fifty users order in the same moment, then the fifty orders commit in one statement, each whole', async () => {
+    await fund(db, 50, 10n * PRICE);
+    const orders = Array.from({ length: 50 }, (_, i) => paid(i + 1));
+    const placed = await Promise.all(orders.map((o) => placePaidOrder(db, o, 'api')));
+    assert.deepEqual(
+      placed.map((p) => p.order?.id),
+      orders.map((o) => o.id),
+    );
+    assert.equal(placed[7]!.order?.status, 'pending');
+    assert.equal(placed[7]!.order?.price_sun, PRICE);
+    assert.equal(await transactionsOf(db, orders.map((o) => o.id)), 1);
+    for (const u of [1, 25, 50]) await assertWrittenWhole(db, u, 10n * PRICE);
+  });
+
+  test("when one user's five orders arrive together and the balance covers three, then the first three are placed, in order, and the last two are refused with the balance left", async () => {
+    await fund(db, 1, 3n * PRICE + 5n);
+    const orders = Array.from({ length: 5 }, () => paid(1));
+    const placed: Placement[] = await Promise.all(orders.map((o) => placePaidOrder(db, o, 'api')));
+    assert.deepEqual(
+      placed.map((p) => (p.order === undefined ? `refused, balance ${p.balance}` : 'placed')),
+      ['placed', 'placed', 'placed', 'refused, balance 5', 'refused, balance 5'],
+    );
+    await assertWrittenWhole(db, 1, 3n * PRICE + 5n);
+  });
+
+  test('when one order of a batch reuses an idempotency key already placed, then it alone fails with the unique violation and the others are placed', async () => {
+    await fund(db, 10, 10n * PRICE);
+    assert.ok((await placePaidOrder(db, paid(1, { idempotency_key: 'k-1' }), 'api')).order);
+    const orders = Array.from({ length: 9 }, (_, i) => paid(i + 2, i === 4 ? { idempotency_key: 'k-1' } : {}));
+    const outcomes = await Promise.allSettled(orders.map((o) => placePaidOrder(db, o, 'api')));
+    assert.deepEqual(
+      outcomes.map((r) => (r.status === 'fulfilled' ? (r.value.order ? 'placed' : 'refused') : isUniqueViolation(r.reason) ? 'key taken' : String(r.reason))),
+      ['placed', 'placed', 'placed', 'placed', 'key taken', 'placed', 'placed', 'placed', 'placed'],
+    );
+    for (let u = 1; u <= 10; u++) await assertWrittenWhole(db, u, 10n * PRICE);
+    assert.equal((await db.kysely.selectFrom('orders').select('id').execute()).length, 9);
+  });
+
+  test('when an order of a tenant with a webhook URL is placed beside others, then it is written with its order.created and the others without', async () => {
+    await fund(db, 2, 10n * PRICE);
+    await db.kysely.insertInto('tenants').values({ id: 'hooked', name: 'hooked', created_at: 0n, updated_at: 0n }).execute();
+    await db.kysely.updateTable('tenants').set({ webhook_url: 'https://example.com/hook', signing_secret: 's' }).where('id', '=', 'hooked').execute();
+    const hookedUser = await createTenantUser(db, 'hooked', 7n);
+    await db.kysely.updateTable('users').set({ balance_sun: 10n * PRICE }).where('id', '=', hookedUser).execute();
+    const orders = [paid(1), paid(hookedUser, { tenant_id: 'hooked' }), paid(2)];
+    const placed = await Promise.all(orders.map((o) => placePaidOrder(db, o, 'api')));
+    assert.ok(placed.every((p) => p.order !== undefined));
+    const events = await db.kysely.selectFrom('webhook_events').select(['tenant_id', 'type']).execute();
+    assert.deepEqual(events, [{ tenant_id: 'hooked', type: 'order.created' }]);
+    for (const u of [1n, hookedUser, 2n]) await assertWrittenWhole(db, u, 10n * PRICE);
+  });
+
+  test('when two processes place orders of the same users at once, in opposite orders, then every order is placed and none deadlocked', async () => {
+    const users = 200;
+    await fund(db, users, 100n * PRICE);
+    const other = connect(url);
+    try {
+      const deadlocks = async () =>
+        Number((await sql<{ n: bigint }>`select deadlocks as n from pg_stat_database where datname = current_database()`.execute(db.kysely)).rows[0]!.n);
+      const before = await deadlocks();
+      for (let round = 0; round < 5; round++) {
+        const forward = Array.from({ length: users }, (_, i) => paid(i + 1));
+        const backward = Array.from({ length: users }, (_, i) => paid(users - i));
+        const placed = await Promise.all([...forward.map((o) => placePaidOrder(db, o, 'api')), ...backward.map((o) => placePaidOrder(other, o, 'api'))]);
+        assert.ok(placed.every((p) => p.order !== undefined));
+      }
+      // A deadlock is counted by the server process that broke it; give the statistics a moment to arrive.
+      await new Promise((r) => setTimeout(r, 1500));
+      await sql`select pg_stat_clear_snapshot()`.execute(db.kysely);
+      assert.equal((await deadlocks()) - before, 0);
+      for (const u of [1, 100, 200]) await assertWrittenWhole(db, u, 100n * PRICE);
+    } finally {
+      await other.close();
+    }
+  });
+});
