@@ -1,5 +1,5 @@
 import { byCurrency, type Currency } from '../domain/currency.js';
-import type { Db } from './connect.js';
+import type { Db, DbHandle } from './connect.js';
 import type { PaidOrder, Placement } from './order-placement.js';
 import { ORDER_COLUMN_LIST, type Order } from './orders.js';
 import { prepared } from './prepared.js';
@@ -20,13 +20,15 @@ const MAX_IN_FLIGHT = 4;
 
 /**
  * The orders of one batch in one PostgreSQL statement. Parameters: one array
- * each, an element per order (`input` names them). Every order of a batch
+ * each, an element per order (`input` names them), then whether to write
+ * the orders of tenants with a webhook URL too. Every order of a batch
  * has its own user (PlacementBatches.take), so the debit's join touches each
  * users row once. The users rows are locked first, in id order (`locked`), so
  * that two batches sharing users, in this process or another, wait for each
- * other instead of deadlocking. An order whose tenant has a webhook URL is
- * not written (`hooked`): order.created must be written beside it, in a
- * transaction of its own. Answers a row per order: whether it was hooked, its
+ * other instead of deadlocking. Sent alone, an order whose tenant has a
+ * webhook URL is not written (`hooked`): order.created must be written beside
+ * it, in a transaction of its own, which sends the same statement for that
+ * order with the last parameter true. Answers a row per order: whether it was hooked, its
  * user's balance before, and the order's columns (null when not placed).
  */
 function batchStatement(currency: Currency): string {
@@ -43,7 +45,7 @@ function batchStatement(currency: Currency): string {
       update users u set ${column} = u.${column} - i.price_sun, updated_at = $now
       from input i
       where u.id = i.user_id and u.id in (select id from locked) and u.${column} >= i.price_sun
-        and i.id not in (select id from hooked)
+        and (?::boolean or i.id not in (select id from hooked))
       returning i.id, u.${column} as balance
     ), placed as (
       insert into orders (id, user_id, tenant_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
@@ -59,7 +61,7 @@ function batchStatement(currency: Currency): string {
       insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
       select i.id, null, 'pending', 'created', i.actor, null, $now from input i join debit d on d.id = i.id
     )
-    select i.id as placing, exists (select 1 from hooked h where h.id = i.id) as hooked,
+    select i.id as placing, exists (select 1 from hooked h where h.id = i.id) and not $13 as hooked,
       (select u.${column} from users u where u.id = i.user_id) as held, ${placedColumns}
     from input i left join placed p on p.id = i.id`;
 }
@@ -68,7 +70,7 @@ type BatchRow = { [K in keyof Order]: Order[K] | null } & { placing: string; hoo
 
 const batchStatements = byCurrency((c) => prepared<BatchRow>(batchStatement(c)));
 
-const batchParams = (batch: readonly Waiting[]) => {
+const batchParams = (batch: ReadonlyArray<{ order: PaidOrder; actor: string }>, hooksWritten: boolean) => {
   const each = (f: (o: PaidOrder) => unknown) => batch.map((w) => f(w.order));
   const text = (n: bigint | number) => n.toString();
   return [
@@ -84,8 +86,20 @@ const batchParams = (batch: readonly Waiting[]) => {
     each((o) => o.idempotency_key),
     each((o) => o.request_hash),
     batch.map((w) => w.actor),
+    hooksWritten,
   ];
 };
+
+/**
+ * One order in the caller's transaction, whatever its tenant: the caller
+ * writes order.created beside it. Its row, or undefined when the balance does
+ * not cover the price.
+ */
+export async function placeInTransaction(db: DbHandle, order: PaidOrder, actor: string): Promise<Order | undefined> {
+  const [row] = await batchStatements[order.pay_currency].all(db, batchParams([{ order, actor }], true));
+  const placement = row === undefined ? undefined : placementOf(row);
+  return placement !== undefined && 'order' in placement ? placement.order : undefined;
+}
 
 function placementOf(row: BatchRow): AlonePlacement {
   if (row.hooked) return { hooked: true };
@@ -177,7 +191,7 @@ export class PlacementBatches {
   private async send(batch: Waiting[]): Promise<void> {
     let rows: BatchRow[];
     try {
-      rows = await batchStatements[batch[0]!.order.pay_currency].all(this.db, batchParams(batch));
+      rows = await batchStatements[batch[0]!.order.pay_currency].all(this.db, batchParams(batch, false));
     } catch (err) {
       if (batch.length === 1) batch[0]!.reject(err);
       else await Promise.all(batch.map((w) => this.send([w])));
