@@ -9,7 +9,7 @@
 // the three run (BENCH_ROUNDS, default 3); medians, with the machine's load.
 import pg from 'pg';
 import { createDatabase, startPostgres } from '../scripts/services/postgres.js';
-import { isMain, load, printTable, type LoadResult } from './lib/harness.js';
+import { cpuMs, isMain, load, printTable, processTreeCpuMs, type LoadResult } from './lib/harness.js';
 import { machineLine, median, startJouleProcess, startNodeScript, type BenchProcess } from './lib/processes.js';
 
 const USERS = 100_000;
@@ -31,21 +31,57 @@ async function seedJoule(url: string): Promise<void> {
 type Case = 'baseline' | 'joule' | 'joule × 2';
 const CASES: readonly Case[] = ['baseline', 'joule', 'joule × 2'];
 
-async function measure(c: Case, clusterUrl: string, seconds: number): Promise<LoadResult> {
+/** CPU per order placed (µs), over the measured run: the server processes, PostgreSQL's, and this process's load generator. */
+interface CpuPerOrder {
+  app: number;
+  postgres: number;
+  load: number;
+}
+
+type Measured = LoadResult & { cpu: CpuPerOrder };
+
+async function measure(c: Case, clusterUrl: string, postgresPid: number, seconds: number): Promise<Measured> {
   const databaseUrl = await createDatabase(clusterUrl);
   const servers: BenchProcess[] = [];
+  let started: { app: number; postgres: number; load: NodeJS.CpuUsage } | undefined;
+  const appCpuMs = () => servers.reduce((sum, s) => sum + cpuMs(s.child.pid ?? -1), 0);
+  // Called after each load's warm-up: the first call starts the count (for two loads, they start together).
+  const onMeasureStart = () => {
+    started ??= { app: appCpuMs(), postgres: processTreeCpuMs(postgresPid), load: process.cpuUsage() };
+  };
+  const withCpu = (r: LoadResult): Measured => {
+    const perOrder = (ms: number) => (ms * 1000) / Math.max(r.ok ?? 0, 1);
+    const load = process.cpuUsage(started!.load);
+    return {
+      ...r,
+      cpu: {
+        app: perOrder(appCpuMs() - started!.app),
+        postgres: perOrder(processTreeCpuMs(postgresPid) - started!.postgres),
+        load: perOrder((load.user + load.system) / 1000),
+      },
+    };
+  };
   try {
     if (c === 'baseline') {
       servers.push(await startNodeScript('bench/servers/baseline-server-pg.mjs', { DATABASE_URL: databaseUrl, BENCH_USERS: String(USERS) }));
-      return await load(servers[0]!.url, '/api/orders', order, { seconds });
+      return withCpu(await load(servers[0]!.url, '/api/orders', order, { seconds, onMeasureStart }));
     }
     // The first migrates the database; the second finds it migrated.
     servers.push(await startJouleProcess('api', { DATABASE_URL: databaseUrl }));
     await seedJoule(databaseUrl);
-    if (c === 'joule') return await load(servers[0]!.url, '/api/orders/', order, { seconds });
+    if (c === 'joule') return withCpu(await load(servers[0]!.url, '/api/orders/', order, { seconds, onMeasureStart }));
     servers.push(await startJouleProcess('api', { DATABASE_URL: databaseUrl }));
-    const [a, b] = await Promise.all(servers.map((s, k) => load(s.url, '/api/orders/', (i) => order(2 * i + k), { seconds, connections: 25 })));
-    return { rps: a!.rps + b!.rps, p50: Math.max(a!.p50, b!.p50), p99: Math.max(a!.p99, b!.p99), non2xx: a!.non2xx + b!.non2xx, errors: a!.errors + b!.errors };
+    const [a, b] = await Promise.all(
+      servers.map((s, k) => load(s.url, '/api/orders/', (i) => order(2 * i + k), { seconds, connections: 25, onMeasureStart })),
+    );
+    return withCpu({
+      rps: a!.rps + b!.rps,
+      ok: (a!.ok ?? 0) + (b!.ok ?? 0),
+      p50: Math.max(a!.p50, b!.p50),
+      p99: Math.max(a!.p99, b!.p99),
+      non2xx: a!.non2xx + b!.non2xx,
+      errors: a!.errors + b!.errors,
+    });
   } finally {
     for (const s of servers) await s.stop();
   }
@@ -56,13 +92,13 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
   const rounds = opts.rounds ?? Number(process.env.BENCH_ROUNDS ?? 3);
   console.log(`\n${machineLine()}`);
   const server = await startPostgres({ database: 'bench' });
-  const results = new Map<Case, LoadResult[]>(CASES.map((c) => [c, []]));
+  const results = new Map<Case, Measured[]>(CASES.map((c) => [c, []]));
   const ratio: number[] = [];
   const scaling: number[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
-      const round = new Map<Case, LoadResult>();
-      for (const c of r % 2 === 0 ? CASES : [...CASES].reverse()) round.set(c, await measure(c, server.url, seconds));
+      const round = new Map<Case, Measured>();
+      for (const c of r % 2 === 0 ? CASES : [...CASES].reverse()) round.set(c, await measure(c, server.url, server.pid, seconds));
       for (const [c, x] of round) results.get(c)!.push(x);
       ratio.push(round.get('joule')!.rps / round.get('baseline')!.rps);
       scaling.push(round.get('joule × 2')!.rps / round.get('joule')!.rps);
@@ -77,6 +113,15 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
       const xs = results.get(c)!;
       const r = c === 'joule' ? `${median(ratio).toFixed(2)} of baseline` : c === 'joule × 2' ? `${median(scaling).toFixed(2)} of one joule` : '';
       return [c, median(xs.map((x) => x.rps)).toFixed(0), median(xs.map((x) => x.p50)), median(xs.map((x) => x.p99)), xs.reduce((n, x) => n + x.non2xx + x.errors, 0), r, xs.map((x) => x.rps.toFixed(0)).join(' ')];
+    }),
+  );
+  printTable(
+    'CPU per order placed (µs, median of the rounds): where two cores went; the servers\' part is what another process or core would add',
+    ['server', 'server process(es)', 'PostgreSQL', 'load generator', 'all'],
+    CASES.map((c) => {
+      const xs = results.get(c)!;
+      const m = (f: (x: CpuPerOrder) => number) => median(xs.map((x) => f(x.cpu))).toFixed(0);
+      return [c, m((x) => x.app), m((x) => x.postgres), m((x) => x.load), m((x) => x.app + x.postgres + x.load)];
     }),
   );
   return { ratio: median(ratio), scaling: median(scaling) };

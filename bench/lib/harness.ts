@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -55,6 +55,33 @@ export function cpuMs(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks (USER_HZ, 100 on Linux)
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU time (ms) of a server that forks a process per connection, such as
+ * PostgreSQL: the parent's own, what its children that have exited used
+ * (cutime, cstime: the parent has waited for them), and what its live children
+ * have used. Read before and after a load, the difference holds every backend
+ * that ran in between, whether or not it is still there.
+ */
+export function processTreeCpuMs(pid: number): number {
+  const ticks = (fields: string[], ...at: number[]) => at.reduce((sum, i) => sum + Number(fields[i]), 0);
+  const statOf = (p: number | string) => readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  try {
+    let total = ticks(statOf(pid), 11, 12, 13, 14);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const fields = statOf(entry);
+        if (Number(fields[1]) === pid) total += ticks(fields, 11, 12);
+      } catch {
+        // It exited while we looked: its time is in the parent's cutime now, or will be.
+      }
+    }
+    return (total * 1000) / 100; // clock ticks (USER_HZ, 100 on Linux)
   } catch {
     return NaN;
   }
