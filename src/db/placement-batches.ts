@@ -1,12 +1,11 @@
 import { byCurrency, type Currency } from '../domain/currency.js';
-import type { Db, DbHandle } from './connect.js';
+import { orderEventType } from '../domain/webhook-events.js';
+import type { Db } from './connect.js';
 import type { PaidOrder, Placement } from './order-placement.js';
 import { ORDER_COLUMN_LIST, type Order } from './orders.js';
 import { prepared } from './prepared.js';
 import { balanceColumn } from './users.js';
-
-/** What placing an order alone decided: placed or refused (a Placement), or not written because its tenant has a webhook URL. */
-export type AlonePlacement = Placement | { hooked: true };
+import { recordOrderWebhooks } from './webhook-outbox.js';
 
 /** Orders in one statement at most: bounds the statement's size and the rows one commit locks. */
 const MAX_BATCH = 256;
@@ -27,8 +26,8 @@ const MAX_IN_FLIGHT = 4;
  * that two batches sharing users, in this process or another, wait for each
  * other instead of deadlocking. Sent alone, an order whose tenant has a
  * webhook URL is not written (`hooked`): order.created must be written beside
- * it, in a transaction of its own, which sends the same statement for that
- * order with the last parameter true. Answers a row per order: whether it was hooked, its
+ * it, so those orders go again in a transaction (PlacementBatches.sendHooked),
+ * the same statement with the last parameter true. Answers a row per order: whether it was hooked, its
  * user's balance before, and the order's columns (null when not placed).
  */
 function batchStatement(currency: Currency): string {
@@ -90,19 +89,10 @@ const batchParams = (batch: ReadonlyArray<{ order: PaidOrder; actor: string }>, 
   ];
 };
 
-/**
- * One order in the caller's transaction, whatever its tenant: the caller
- * writes order.created beside it. Its row, or undefined when the balance does
- * not cover the price.
- */
-export async function placeInTransaction(db: DbHandle, order: PaidOrder, actor: string): Promise<Order | undefined> {
-  const [row] = await batchStatements[order.pay_currency].all(db, batchParams([{ order, actor }], true));
-  const placement = row === undefined ? undefined : placementOf(row);
-  return placement !== undefined && 'order' in placement ? placement.order : undefined;
-}
+// The event an order's creation writes for its tenant's webhook.
+const CREATED = orderEventType('pending', 'created', null)!;
 
-function placementOf(row: BatchRow): AlonePlacement {
-  if (row.hooked) return { hooked: true };
+function placementOf(row: BatchRow): Placement {
   const { placing: _, hooked: __, held, ...order } = row;
   return order.id === null ? { balance: held === null ? undefined : BigInt(held) } : { order: order as Order };
 }
@@ -110,7 +100,7 @@ function placementOf(row: BatchRow): AlonePlacement {
 interface Waiting {
   order: PaidOrder;
   actor: string;
-  resolve(placement: AlonePlacement): void;
+  resolve(placement: Placement): void;
   reject(err: unknown): void;
 }
 
@@ -125,6 +115,8 @@ interface Waiting {
  * When a batch's statement fails, nothing of it was written, and one order
  * may be the cause (an idempotency key another request placed meanwhile):
  * then each of its orders is sent again alone, and learns its own outcome.
+ * The orders of tenants with a webhook URL take one round more: their rows
+ * and order.created in one transaction per batch.
  */
 export class PlacementBatches {
   private queue: Waiting[] = [];
@@ -135,7 +127,7 @@ export class PlacementBatches {
 
   constructor(private readonly db: Db) {}
 
-  place(order: PaidOrder, actor: string): Promise<AlonePlacement> {
+  place(order: PaidOrder, actor: string): Promise<Placement> {
     return new Promise((resolve, reject) => {
       this.queue.push({ order, actor, resolve, reject });
       this.schedule();
@@ -197,11 +189,43 @@ export class PlacementBatches {
       else await Promise.all(batch.map((w) => this.send([w])));
       return;
     }
-    const byId = new Map(rows.map((row) => [row.placing, row]));
-    for (const w of batch) {
-      const row = byId.get(w.order.id);
-      if (row === undefined) w.reject(new Error(`order ${w.order.id}: its batch's statement returned no row for it`));
+    const hooked: Waiting[] = [];
+    settle(batch, rows, (w, row) => {
+      if (row.hooked) hooked.push(w);
       else w.resolve(placementOf(row));
+    });
+    if (hooked.length > 0) await this.sendHooked(hooked);
+  }
+
+  /**
+   * The orders of tenants with a webhook URL, left unwritten by their batch:
+   * the same statement for them and their order.created, in one transaction
+   * (and, should it fail, each in one of its own).
+   */
+  private async sendHooked(batch: Waiting[]): Promise<void> {
+    let rows: BatchRow[];
+    try {
+      rows = await this.db.transaction(async (trx) => {
+        const written = await batchStatements[batch[0]!.order.pay_currency].all(trx, batchParams(batch, true));
+        const placed = written.map(placementOf).flatMap((p) => (p.order === undefined ? [] : [p.order]));
+        await recordOrderWebhooks(trx, placed, CREATED);
+        return written;
+      });
+    } catch (err) {
+      if (batch.length === 1) batch[0]!.reject(err);
+      else await Promise.all(batch.map((w) => this.sendHooked([w])));
+      return;
     }
+    settle(batch, rows, (w, row) => w.resolve(placementOf(row)));
+  }
+}
+
+/** Hands each waiting order its row of the statement's answer. */
+function settle(batch: readonly Waiting[], rows: readonly BatchRow[], each: (w: Waiting, row: BatchRow) => void): void {
+  const byId = new Map(rows.map((row) => [row.placing, row]));
+  for (const w of batch) {
+    const row = byId.get(w.order.id);
+    if (row === undefined) w.reject(new Error(`order ${w.order.id}: its batch's statement returned no row for it`));
+    else each(w, row);
   }
 }

@@ -72,10 +72,23 @@ const insertEventStatement = prepared(
    values (?, ?, ?, ?, $now, 'pending', $now, $now + ?, $now)`,
 );
 
-async function insertEvent(db: DbHandle, tenantId: string, type: WebhookEventType, data: Record<string, unknown>): Promise<string> {
+// PostgreSQL only: many events of one type in one statement (recordOrderWebhooks).
+const insertEventsStatement = prepared(
+  `insert into webhook_events (id, tenant_id, type, payload, created_at, status, next_attempt_at, deadline_at, updated_at)
+   select e.id, e.tenant_id, ?, e.payload, $now, 'pending', $now, $now + ?, $now
+   from unnest(?::text[], ?::text[], ?::text[]) as e(id, tenant_id, payload)`,
+);
+
+/** A new event's id and the body its deliveries send. */
+function eventBody(type: WebhookEventType, data: Record<string, unknown>): { id: string; payload: string } {
   const now = BigInt(Date.now());
   const id = uuidv7(Number(now));
-  await insertEventStatement.run(db, [id, tenantId, type, webhookBody({ id, type, createdAtMs: now, data }), BigInt(WEBHOOK_RETRY_WINDOW_MS)]);
+  return { id, payload: webhookBody({ id, type, createdAtMs: now, data }) };
+}
+
+async function insertEvent(db: DbHandle, tenantId: string, type: WebhookEventType, data: Record<string, unknown>): Promise<string> {
+  const { id, payload } = eventBody(type, data);
+  await insertEventStatement.run(db, [id, tenantId, type, payload, BigInt(WEBHOOK_RETRY_WINDOW_MS)]);
   afterCommit(db, announceWritten);
   return id;
 }
@@ -100,6 +113,35 @@ export async function recordOrderWebhook(db: DbHandle, orderOrId: Order | string
   if (order === undefined) throw new Error(`webhook ${type}: order ${String(orderOrId)} not found in its own transaction`);
   const owner = await webhookOwner(db, order.user_id);
   if (owner !== undefined) await insertEvent(db, owner.tenantId, type, orderWebhookData(order, owner));
+}
+
+/**
+ * The same for orders written together in one PostgreSQL transaction (orders
+ * placed together): whether the default tenant has a URL is asked once for
+ * all of them, and their events are written in one statement.
+ */
+export async function recordOrderWebhooks(db: DbHandle, orders: readonly Order[], type: WebhookEventType): Promise<void> {
+  let defaultOwner: Promise<Owner | undefined> | undefined;
+  const events: Array<{ id: string; tenantId: string; payload: string }> = [];
+  for (const order of orders) {
+    let owner: Owner | undefined;
+    if (order.user_id >= 0n) {
+      const tenant = await (defaultOwner ??= webhookOwner(db, 0n));
+      owner = tenant === undefined ? undefined : { ...tenant, externalId: order.user_id };
+    } else {
+      owner = await webhookOwner(db, order.user_id);
+    }
+    if (owner !== undefined) events.push({ tenantId: owner.tenantId, ...eventBody(type, orderWebhookData(order, owner)) });
+  }
+  if (events.length === 0) return;
+  await insertEventsStatement.run(db, [
+    type,
+    BigInt(WEBHOOK_RETRY_WINDOW_MS),
+    events.map((e) => e.id),
+    events.map((e) => e.tenantId),
+    events.map((e) => e.payload),
+  ]);
+  afterCommit(db, announceWritten);
 }
 
 /** In the transaction that credited a deposit: deposit.credited, when its tenant has a webhook URL. */

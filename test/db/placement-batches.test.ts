@@ -109,18 +109,47 @@ describe('orders placed together on PostgreSQL', () => {
     assert.equal((await db.kysely.selectFrom('orders').select('id').execute()).length, 9);
   });
 
-  test('when an order of a tenant with a webhook URL is placed beside others, then it is written with its order.created and the others without', async () => {
+  test("when orders of a tenant with a webhook URL arrive beside others, then they are written together with their order.created, one refused for its balance writes nothing, and the others have no event", async () => {
     await fund(db, 2, 10n * PRICE);
     await db.kysely.insertInto('tenants').values({ id: 'hooked', name: 'hooked', created_at: 0n, updated_at: 0n }).execute();
     await db.kysely.updateTable('tenants').set({ webhook_url: 'https://example.com/hook', signing_secret: 's' }).where('id', '=', 'hooked').execute();
-    const hookedUser = await createTenantUser(db, 'hooked', 7n);
-    await db.kysely.updateTable('users').set({ balance_sun: 10n * PRICE }).where('id', '=', hookedUser).execute();
-    const orders = [paid(1), paid(hookedUser, { tenant_id: 'hooked' }), paid(2)];
+    const hookedUsers: bigint[] = [];
+    for (let external = 1n; external <= 5n; external++) hookedUsers.push(await createTenantUser(db, 'hooked', external));
+    await db.kysely.updateTable('users').set({ balance_sun: 10n * PRICE }).where('id', 'in', hookedUsers.slice(0, 4)).execute();
+    await db.kysely.updateTable('users').set({ balance_sun: PRICE - 1n }).where('id', '=', hookedUsers[4]!).execute();
+    const orders = [paid(1), ...hookedUsers.map((u) => paid(u, { tenant_id: 'hooked' })), paid(2)];
+    const placed = await Promise.all(orders.map((o) => placePaidOrder(db, o, 'api')));
+    assert.deepEqual(
+      placed.map((p) => (p.order === undefined ? `refused, balance ${p.balance}` : 'placed')),
+      ['placed', 'placed', 'placed', 'placed', 'placed', `refused, balance ${PRICE - 1n}`, 'placed'],
+    );
+    const events = await db.kysely.selectFrom('webhook_events').select(['tenant_id', 'type', 'payload']).execute();
+    assert.deepEqual(
+      events.map((e) => [e.tenant_id, e.type, (JSON.parse(e.payload) as { data: { id: string } }).data.id]).sort(),
+      orders.slice(1, 5).map((o) => ['hooked', 'order.created', o.id]).sort(),
+    );
+    // The four hooked orders in one transaction, the two others in their batch's statement.
+    assert.equal(await transactionsOf(db, orders.slice(1, 5).map((o) => o.id)), 1);
+    assert.equal(await transactionsOf(db, [orders[0]!.id, orders[6]!.id]), 1);
+    for (const u of [1n, 2n, ...hookedUsers.slice(0, 4)]) await assertWrittenWhole(db, u, 10n * PRICE);
+    await assertWrittenWhole(db, hookedUsers[4]!, PRICE - 1n);
+  });
+
+  test("when the default tenant has a webhook URL and its users order together, then each order's order.created names that order and its own user", async () => {
+    await fund(db, 20, 10n * PRICE);
+    await db.kysely.updateTable('tenants').set({ webhook_url: 'https://example.com/hook', signing_secret: 's' }).where('id', '=', 'default').execute();
+    const orders = Array.from({ length: 20 }, (_, i) => paid(i + 1));
     const placed = await Promise.all(orders.map((o) => placePaidOrder(db, o, 'api')));
     assert.ok(placed.every((p) => p.order !== undefined));
-    const events = await db.kysely.selectFrom('webhook_events').select(['tenant_id', 'type']).execute();
-    assert.deepEqual(events, [{ tenant_id: 'hooked', type: 'order.created' }]);
-    for (const u of [1n, hookedUser, 2n]) await assertWrittenWhole(db, u, 10n * PRICE);
+    const events = await db.kysely.selectFrom('webhook_events').select(['tenant_id', 'type', 'payload']).execute();
+    assert.deepEqual(
+      events.map((e) => {
+        const { data } = JSON.parse(e.payload) as { data: { id: string; user_id: string } };
+        return `${e.tenant_id} ${e.type} ${data.id} user ${data.user_id}`;
+      }).sort(),
+      orders.map((o) => `default order.created ${o.id} user ${o.user_id}`).sort(),
+    );
+    assert.equal(await transactionsOf(db, orders.map((o) => o.id)), 1);
   });
 
   test('when two processes place orders of the same users at once, in opposite orders, then every order is placed and none deadlocked', async () => {
