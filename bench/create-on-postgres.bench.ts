@@ -4,9 +4,12 @@
 //                 Joule's; plain `node`, plain JS (bench/servers/baseline-server-pg.mjs)
 //   joule         `node dist/main.js api`, default settings but DATABASE_URL
 //   joule × 2     two such processes on the same database, 25 connections each
+//   joule, webhook URL  one process, the default tenant given a webhook URL,
+//                 so every order is written with its order.created event (an
+//                 integrator's setup; the events wait for a worker to deliver)
 // against one PostgreSQL server started for the run, a fresh database per
 // measurement with 100,000 funded users. Rounds alternate the order in which
-// the three run (BENCH_ROUNDS, default 3); medians, with the machine's load.
+// the cases run (BENCH_ROUNDS, default 3); medians, with the machine's load.
 import pg from 'pg';
 import { createDatabase, startPostgres } from '../scripts/services/postgres.js';
 import { cpuMs, isMain, load, printTable, processTreeCpuMs, type LoadResult } from './lib/harness.js';
@@ -16,20 +19,21 @@ const USERS = 100_000;
 const ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 const order = (i: number) => ({ user_id: (i % USERS) + 1, energy_amount: 32000, duration: '1h', receive_address: ADDRESS });
 
-async function seedJoule(url: string): Promise<void> {
+async function seedJoule(url: string, webhookUrl: boolean): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query('insert into users (id, balance_sun, created_at, updated_at) select g, 1000000000000, 0, 0 from generate_series(1, $1::int) g', [USERS]);
     await client.query(`insert into ledger_entries (user_id, kind, amount_sun, balance_after_sun, reference, created_at)
       select id, 'deposit', balance_sun, balance_sun, 'seed-' || id, 0 from users`);
+    if (webhookUrl) await client.query("update tenants set webhook_url = 'https://example.com/hook', signing_secret = 'bench' where id = 'default'");
   } finally {
     await client.end();
   }
 }
 
-type Case = 'baseline' | 'joule' | 'joule × 2';
-const CASES: readonly Case[] = ['baseline', 'joule', 'joule × 2'];
+type Case = 'baseline' | 'joule' | 'joule × 2' | 'joule, webhook URL';
+const CASES: readonly Case[] = ['baseline', 'joule', 'joule × 2', 'joule, webhook URL'];
 
 /** CPU per order placed (µs), over the measured run: the server processes, PostgreSQL's, and this process's load generator. */
 interface CpuPerOrder {
@@ -68,8 +72,8 @@ async function measure(c: Case, clusterUrl: string, postgresPid: number, seconds
     }
     // The first migrates the database; the second finds it migrated.
     servers.push(await startJouleProcess('api', { DATABASE_URL: databaseUrl }));
-    await seedJoule(databaseUrl);
-    if (c === 'joule') return withCpu(await load(servers[0]!.url, '/api/orders/', order, { seconds, onMeasureStart }));
+    await seedJoule(databaseUrl, c === 'joule, webhook URL');
+    if (c !== 'joule × 2') return withCpu(await load(servers[0]!.url, '/api/orders/', order, { seconds, onMeasureStart }));
     servers.push(await startJouleProcess('api', { DATABASE_URL: databaseUrl }));
     const [a, b] = await Promise.all(
       servers.map((s, k) => load(s.url, '/api/orders/', (i) => order(2 * i + k), { seconds, connections: 25, onMeasureStart })),
@@ -94,6 +98,7 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
   const server = await startPostgres({ database: 'bench' });
   const results = new Map<Case, Measured[]>(CASES.map((c) => [c, []]));
   const ratio: number[] = [];
+  const hookedRatio: number[] = [];
   const scaling: number[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
@@ -101,6 +106,7 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
       for (const c of r % 2 === 0 ? CASES : [...CASES].reverse()) round.set(c, await measure(c, server.url, server.pid, seconds));
       for (const [c, x] of round) results.get(c)!.push(x);
       ratio.push(round.get('joule')!.rps / round.get('baseline')!.rps);
+      hookedRatio.push(round.get('joule, webhook URL')!.rps / round.get('baseline')!.rps);
       scaling.push(round.get('joule × 2')!.rps / round.get('joule')!.rps);
     }
   } finally {
@@ -111,7 +117,12 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
     ['server', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'ratio', 'each round (orders/s)'],
     CASES.map((c) => {
       const xs = results.get(c)!;
-      const r = c === 'joule' ? `${median(ratio).toFixed(2)} of baseline` : c === 'joule × 2' ? `${median(scaling).toFixed(2)} of one joule` : '';
+      const r = {
+        baseline: '',
+        joule: `${median(ratio).toFixed(2)} of baseline`,
+        'joule × 2': `${median(scaling).toFixed(2)} of one joule`,
+        'joule, webhook URL': `${median(hookedRatio).toFixed(2)} of baseline`,
+      }[c];
       return [c, median(xs.map((x) => x.rps)).toFixed(0), median(xs.map((x) => x.p50)), median(xs.map((x) => x.p99)), xs.reduce((n, x) => n + x.non2xx + x.errors, 0), r, xs.map((x) => x.rps.toFixed(0)).join(' ')];
     }),
   );
