@@ -1,18 +1,27 @@
 import type { Db, DbHandle } from './connect.js';
-import { insertOrder, insertOrderEvent, type NewOrder, type Order } from './orders.js';
+import { findOrderByIdempotencyKey, insertOrder, insertOrderEvent, type NewOrder, type Order } from './orders.js';
 import { PlacementBatches } from './placement-batches.js';
 import { balanceOf, debitBalance, findUser, recordLedgerEntry } from './users.js';
 
 /** An order paid from its user's balance, as placing it writes it. */
 export type PaidOrder = NewOrder & { payment_txid?: undefined };
 
-/** Placed; or not, because the balance (undefined: no such user) does not cover the price, and nothing was written. */
-export type Placement = { order: Order } | { order?: undefined; balance: bigint | undefined };
+/**
+ * Placed; or not, and nothing was written: because an earlier order took its
+ * idempotency key (`existing`, that order), or because the balance
+ * (undefined: no such user) does not cover the price.
+ */
+export type Placement =
+  | { order: Order; existing?: undefined }
+  | { order?: undefined; existing: Order; balance?: undefined }
+  | { order?: undefined; existing?: undefined; balance: bigint | undefined };
 
 /**
  * Places a new order paid from a balance, all or nothing: the debit, the
  * order, its ledger entry, its first event and (when its tenant has a
- * webhook URL) order.created.
+ * webhook URL) order.created; unless an order with its idempotency key
+ * exists, which it answers instead (looked up in the same statement or
+ * transaction: a replay costs no round trip of its own).
  *
  * SQLite: each is a statement prepared once, run in a transaction that group
  * commit shares with the orders placed beside it.
@@ -39,6 +48,10 @@ function batchesOf(db: Db): PlacementBatches {
 
 /** The same in the caller's SQLite transaction. */
 async function writePaidOrder(db: DbHandle, o: PaidOrder, actor: string): Promise<Placement> {
+  if (o.idempotency_key !== null) {
+    const existing = await findOrderByIdempotencyKey(db, o.idempotency_key);
+    if (existing !== undefined) return { existing };
+  }
   const order = await writeStatementByStatement(db, o, actor);
   if (order !== undefined) return { order };
   const user = await findUser(db, o.user_id);

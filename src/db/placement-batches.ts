@@ -24,18 +24,25 @@ const MAX_IN_FLIGHT = 4;
  * has its own user (PlacementBatches.take), so the debit's join touches each
  * users row once. The users rows are locked first, in id order (`locked`), so
  * that two batches sharing users, in this process or another, wait for each
- * other instead of deadlocking. Sent alone, an order whose tenant has a
- * webhook URL is not written (`hooked`): order.created must be written beside
- * it, so those orders go again in a transaction (PlacementBatches.sendHooked),
- * the same statement with the last parameter true. Answers a row per order: whether it was hooked, its
- * user's balance before, and the order's columns (null when not placed).
+ * other instead of deadlocking. An order whose idempotency key an earlier
+ * order took (`found`) is not written: the answer is that order (`replay`).
+ * Sent alone, an order whose tenant has a webhook URL is not written
+ * (`hooked`): order.created must be written beside it, so those orders go
+ * again in a transaction (PlacementBatches.sendHooked), the same statement
+ * with the last parameter true. Answers a row per order: whether it was
+ * hooked or a replay, its user's balance before, and the columns of the order
+ * placed or found (null when neither).
  */
 function batchStatement(currency: Currency): string {
   const column = balanceColumn(currency);
-  const placedColumns = ORDER_COLUMN_LIST.map((c) => `p.${c}`).join(', ');
+  const answerColumns = ORDER_COLUMN_LIST.map((c) => `a.${c}`).join(', ');
   return `with input as (
       select * from unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[])
         as i(id, user_id, tenant_id, energy_amount, duration, duration_seconds, receive_address, price_sun, rate_sun_per_energy_day, idempotency_key, request_hash, actor)
+    ), found as (
+      select ${ORDER_COLUMN_LIST.join(', ')} from orders where idempotency_key in (select idempotency_key from input)
+    ), fresh as (
+      select i.id from input i where not exists (select 1 from found f where f.idempotency_key = i.idempotency_key)
     ), hooked as (
       select i.id from input i join tenants t on t.id = i.tenant_id where t.webhook_url is not null
     ), locked as materialized (
@@ -44,7 +51,7 @@ function batchStatement(currency: Currency): string {
       update users u set ${column} = u.${column} - i.price_sun, updated_at = $now
       from input i
       where u.id = i.user_id and u.id in (select id from locked) and u.${column} >= i.price_sun
-        and (?::boolean or i.id not in (select id from hooked))
+        and i.id in (select id from fresh) and (?::boolean or i.id not in (select id from hooked))
       returning i.id, u.${column} as balance
     ), placed as (
       insert into orders (id, user_id, tenant_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
@@ -59,13 +66,16 @@ function batchStatement(currency: Currency): string {
     ), event as (
       insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
       select i.id, null, 'pending', 'created', i.actor, null, $now from input i join debit d on d.id = i.id
+    ), answer as (
+      select ${ORDER_COLUMN_LIST.join(', ')} from placed union all select ${ORDER_COLUMN_LIST.join(', ')} from found
     )
-    select i.id as placing, exists (select 1 from hooked h where h.id = i.id) and not $13 as hooked,
-      (select u.${column} from users u where u.id = i.user_id) as held, ${placedColumns}
-    from input i left join placed p on p.id = i.id`;
+    select i.id as placing, i.id not in (select id from fresh) as replay,
+      exists (select 1 from hooked h where h.id = i.id) and i.id in (select id from fresh) and not $13 as hooked,
+      (select u.${column} from users u where u.id = i.user_id) as held, ${answerColumns}
+    from input i left join answer a on a.id = i.id or a.idempotency_key = i.idempotency_key`;
 }
 
-type BatchRow = { [K in keyof Order]: Order[K] | null } & { placing: string; hooked: boolean; held: bigint | null };
+type BatchRow = { [K in keyof Order]: Order[K] | null } & { placing: string; replay: boolean; hooked: boolean; held: bigint | null };
 
 const batchStatements = byCurrency((c) => prepared<BatchRow>(batchStatement(c)));
 
@@ -93,7 +103,8 @@ const batchParams = (batch: ReadonlyArray<{ order: PaidOrder; actor: string }>, 
 const CREATED = orderEventType('pending', 'created', null)!;
 
 function placementOf(row: BatchRow): Placement {
-  const { placing: _, hooked: __, held, ...order } = row;
+  const { placing: _, replay, hooked: __, held, ...order } = row;
+  if (replay) return { existing: order as Order };
   return order.id === null ? { balance: held === null ? undefined : BigInt(held) } : { order: order as Order };
 }
 

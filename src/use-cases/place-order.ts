@@ -54,7 +54,8 @@ function replayOrConflict(existing: Order, hash: string): PlaceOrderResult {
  */
 export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput): Promise<PlaceOrderResult> {
   const hash = requestHash(input);
-  if (input.idempotencyKey !== null) {
+  // With a user, placing looks the key up itself, in the statement that places the order.
+  if (input.idempotencyKey !== null && input.userId === null) {
     const existing = await findOrderByIdempotencyKey(db, input.idempotencyKey);
     if (existing) return replayOrConflict(existing, hash);
   }
@@ -85,6 +86,7 @@ export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput)
             },
             'api',
           );
+    if (placed.existing !== undefined) return replayOrConflict(placed.existing, hash);
     if (placed.order === undefined) {
       const held = placed.balance ?? 0n;
       throw new AppError(

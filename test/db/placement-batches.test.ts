@@ -96,17 +96,46 @@ describe('orders placed together on PostgreSQL', () => {
     await assertWrittenWhole(db, 1, 3n * PRICE + 5n);
   });
 
-  test('when one order of a batch reuses an idempotency key already placed, then it alone fails with the unique violation and the others are placed', async () => {
+  test('when an order of a batch reuses an idempotency key already placed, then the first order is its answer, even with the balance now short, and the batch is still one statement', async () => {
     await fund(db, 10, 10n * PRICE);
-    assert.ok((await placePaidOrder(db, paid(1, { idempotency_key: 'k-1' }), 'api')).order);
+    const first = (await placePaidOrder(db, paid(1, { idempotency_key: 'k-1' }), 'api')).order!;
+    await db.kysely.updateTable('users').set({ balance_sun: 0n }).where('id', '=', 6n).execute();
     const orders = Array.from({ length: 9 }, (_, i) => paid(i + 2, i === 4 ? { idempotency_key: 'k-1' } : {}));
-    const outcomes = await Promise.allSettled(orders.map((o) => placePaidOrder(db, o, 'api')));
+    const outcomes = await Promise.all(orders.map((o) => placePaidOrder(db, o, 'api')));
     assert.deepEqual(
-      outcomes.map((r) => (r.status === 'fulfilled' ? (r.value.order ? 'placed' : 'refused') : isUniqueViolation(r.reason) ? 'key taken' : String(r.reason))),
-      ['placed', 'placed', 'placed', 'placed', 'key taken', 'placed', 'placed', 'placed', 'placed'],
+      outcomes.map((p) => (p.existing !== undefined ? `replay of ${p.existing.id}` : p.order !== undefined ? 'placed' : 'refused')),
+      ['placed', 'placed', 'placed', 'placed', `replay of ${first.id}`, 'placed', 'placed', 'placed', 'placed'],
     );
-    for (let u = 1; u <= 10; u++) await assertWrittenWhole(db, u, 10n * PRICE);
+    assert.equal(outcomes[4]!.existing?.user_id, 1n);
+    const placedIds = orders.filter((_, i) => i !== 4).map((o) => o.id);
+    assert.equal(await transactionsOf(db, placedIds), 1);
+    for (let u = 1; u <= 10; u++) if (u !== 6) await assertWrittenWhole(db, u, 10n * PRICE);
+    await assertWrittenWhole(db, 6, 0n);
     assert.equal((await db.kysely.selectFrom('orders').select('id').execute()).length, 9);
+  });
+
+  test('when two orders of a batch bring the same new idempotency key, then one is placed, the other alone learns the key is taken (the first order, or the unique violation), and the rest are placed', async () => {
+    await fund(db, 6, 10n * PRICE);
+    const orders = Array.from({ length: 6 }, (_, i) => paid(i + 1, i === 1 || i === 3 ? { idempotency_key: 'k-2' } : {}));
+    const outcomes = await Promise.allSettled(orders.map((o) => placePaidOrder(db, o, 'api')));
+    const seen = outcomes.map((r) =>
+      r.status === 'rejected'
+        ? isUniqueViolation(r.reason)
+          ? 'key taken'
+          : String(r.reason)
+        : r.value.order
+          ? 'placed'
+          : r.value.existing
+            ? `replay of ${r.value.existing.id}`
+            : 'refused',
+    );
+    assert.deepEqual([seen[0], seen[2], seen[4], seen[5]], ['placed', 'placed', 'placed', 'placed']);
+    // Both run again alone, at once: the loser either finds the winner's order or collides with it.
+    const winner = seen[1] === 'placed' ? orders[1]! : orders[3]!;
+    const loser = seen[1] === 'placed' ? seen[3] : seen[1];
+    assert.ok(loser === 'key taken' || loser === `replay of ${winner.id}`, `the other order saw: ${loser}`);
+    for (let u = 1; u <= 6; u++) await assertWrittenWhole(db, u, 10n * PRICE);
+    assert.equal((await db.kysely.selectFrom('orders').select('id').execute()).length, 5);
   });
 
   test("when orders of a tenant with a webhook URL arrive beside others, then they are written together with their order.created, one refused for its balance writes nothing, and the others have no event", async () => {
