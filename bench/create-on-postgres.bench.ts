@@ -7,6 +7,9 @@
 //   joule, webhook URL  one process, the default tenant given a webhook URL,
 //                 so every order is written with its order.created event (an
 //                 integrator's setup; the events wait for a worker to deliver)
+//   joule, idempotency keys  one process, every order with a client_order_id
+//                 of its own, which Joule looks up as it places the order
+//                 (the baseline has no keys: this case is Joule against itself)
 // against one PostgreSQL server started for the run, a fresh database per
 // measurement with 100,000 funded users. Rounds alternate the order in which
 // the cases run (BENCH_ROUNDS, default 3); medians, with the machine's load.
@@ -18,6 +21,9 @@ import { machineLine, median, startJouleProcess, startNodeScript, type BenchProc
 const USERS = 100_000;
 const ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 const order = (i: number) => ({ user_id: (i % USERS) + 1, energy_amount: 32000, duration: '1h', receive_address: ADDRESS });
+// A key of its own for every order of the run (the measurement's database is fresh), as a bot or payment processor sends.
+const runKey = `${process.pid}-${Date.now()}`;
+const keyedOrder = (i: number) => ({ ...order(i), client_order_id: `bench-${runKey}-${i}` });
 
 async function seedJoule(url: string, webhookUrl: boolean): Promise<void> {
   const client = new pg.Client({ connectionString: url });
@@ -32,8 +38,8 @@ async function seedJoule(url: string, webhookUrl: boolean): Promise<void> {
   }
 }
 
-type Case = 'baseline' | 'joule' | 'joule × 2' | 'joule, webhook URL';
-const CASES: readonly Case[] = ['baseline', 'joule', 'joule × 2', 'joule, webhook URL'];
+type Case = 'baseline' | 'joule' | 'joule × 2' | 'joule, webhook URL' | 'joule, idempotency keys';
+const CASES: readonly Case[] = ['baseline', 'joule', 'joule × 2', 'joule, webhook URL', 'joule, idempotency keys'];
 
 /** CPU per order placed (µs), over the measured run: the server processes, PostgreSQL's, and this process's load generator. */
 interface CpuPerOrder {
@@ -73,7 +79,9 @@ async function measure(c: Case, clusterUrl: string, postgresPid: number, seconds
     // The first migrates the database; the second finds it migrated.
     servers.push(await startJouleProcess('api', { DATABASE_URL: databaseUrl }));
     await seedJoule(databaseUrl, c === 'joule, webhook URL');
-    if (c !== 'joule × 2') return withCpu(await load(servers[0]!.url, '/api/orders/', order, { seconds, onMeasureStart }));
+    if (c !== 'joule × 2') {
+      return withCpu(await load(servers[0]!.url, '/api/orders/', c === 'joule, idempotency keys' ? keyedOrder : order, { seconds, onMeasureStart }));
+    }
     servers.push(await startJouleProcess('api', { DATABASE_URL: databaseUrl }));
     const [a, b] = await Promise.all(
       servers.map((s, k) => load(s.url, '/api/orders/', (i) => order(2 * i + k), { seconds, connections: 25, onMeasureStart })),
@@ -99,6 +107,7 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
   const results = new Map<Case, Measured[]>(CASES.map((c) => [c, []]));
   const ratio: number[] = [];
   const hookedRatio: number[] = [];
+  const keyedRatio: number[] = [];
   const scaling: number[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
@@ -107,6 +116,7 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
       for (const [c, x] of round) results.get(c)!.push(x);
       ratio.push(round.get('joule')!.rps / round.get('baseline')!.rps);
       hookedRatio.push(round.get('joule, webhook URL')!.rps / round.get('baseline')!.rps);
+      keyedRatio.push(round.get('joule, idempotency keys')!.rps / round.get('joule')!.rps);
       scaling.push(round.get('joule × 2')!.rps / round.get('joule')!.rps);
     }
   } finally {
@@ -122,6 +132,7 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
         joule: `${median(ratio).toFixed(2)} of baseline`,
         'joule × 2': `${median(scaling).toFixed(2)} of one joule`,
         'joule, webhook URL': `${median(hookedRatio).toFixed(2)} of baseline`,
+        'joule, idempotency keys': `${median(keyedRatio).toFixed(2)} of joule`,
       }[c];
       return [c, median(xs.map((x) => x.rps)).toFixed(0), median(xs.map((x) => x.p50)), median(xs.map((x) => x.p99)), xs.reduce((n, x) => n + x.non2xx + x.errors, 0), r, xs.map((x) => x.rps.toFixed(0)).join(' ')];
     }),
