@@ -26,6 +26,10 @@ const MAX_IN_FLIGHT = 4;
  * that two batches sharing users, in this process or another, wait for each
  * other instead of deadlocking. An order whose idempotency key an earlier
  * order took (`found`) is not written: the answer is that order (`replay`).
+ * The key and the users rows are looked up order by order (LATERAL), which
+ * only an index seek can answer: as joins, a plan made while the tables were
+ * small scanned them whole for every batch, and a connection keeps its plan.
+ * Sorted before the LATERAL, the users are locked in id order.
  * Sent alone, an order whose tenant has a webhook URL is not written
  * (`hooked`): order.created must be written beside it, so those orders go
  * again in a transaction (PlacementBatches.sendHooked), the same statement
@@ -40,13 +44,17 @@ function batchStatement(currency: Currency): string {
       select * from unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[])
         as i(id, user_id, tenant_id, energy_amount, duration, duration_seconds, receive_address, price_sun, rate_sun_per_energy_day, idempotency_key, request_hash, actor)
     ), found as (
-      select ${ORDER_COLUMN_LIST.join(', ')} from orders where idempotency_key in (select idempotency_key from input)
+      select ${ORDER_COLUMN_LIST.map((c) => `o.${c}`).join(', ')}
+      from input i cross join lateral (
+        select ${ORDER_COLUMN_LIST.join(', ')} from orders where idempotency_key = i.idempotency_key limit 1
+      ) o
     ), fresh as (
       select i.id from input i where not exists (select 1 from found f where f.idempotency_key = i.idempotency_key)
     ), hooked as (
       select i.id from input i join tenants t on t.id = i.tenant_id where t.webhook_url is not null
     ), locked as materialized (
-      select u.id from users u where u.id in (select user_id from input) order by u.id for update
+      select u.id from (select user_id from input order by user_id) i
+      cross join lateral (select id from users where id = i.user_id for update) u
     ), debit as (
       update users u set ${column} = u.${column} - i.price_sun, updated_at = $now
       from input i
