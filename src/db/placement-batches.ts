@@ -11,31 +11,32 @@ import { recordOrderWebhooks } from './webhook-outbox.js';
 const MAX_BATCH = 256;
 
 /**
- * Batch statements in flight at once per process, of the pool's ten
- * connections: the rest stay free for reads, and for the transactions of
- * orders whose tenant has a webhook URL.
+ * Batches in flight at once per process, each holding one of the pool's ten
+ * connections at a time: the rest stay free for the process's other queries.
  */
 const MAX_IN_FLIGHT = 4;
 
 /**
- * The orders of one batch in one PostgreSQL statement. Parameters: one array
- * each, an element per order (`input` names them), then whether to write
- * the orders of tenants with a webhook URL too. Every order of a batch
- * has its own user (PlacementBatches.take), so the debit's join touches each
- * users row once. The users rows are locked first, in id order (`locked`), so
- * that two batches sharing users, in this process or another, wait for each
- * other instead of deadlocking. An order whose idempotency key an earlier
- * order took (`found`) is not written: the answer is that order (`replay`).
- * The key and the users rows are looked up order by order (LATERAL), which
- * only an index seek can answer: as joins, a plan made while the tables were
- * small scanned them whole for every batch, and a connection keeps its plan.
- * Sorted before the LATERAL, the users are locked in id order.
- * Sent alone, an order whose tenant has a webhook URL is not written
- * (`hooked`): order.created must be written beside it, so those orders go
- * again in a transaction (PlacementBatches.sendHooked), the same statement
- * with the last parameter true. Answers a row per order: whether it was
- * hooked or a replay, its user's balance before, and the columns of the order
- * placed or found (null when neither).
+ * The orders of one batch in one PostgreSQL statement, all or nothing.
+ * Parameters: an array per column of `input` (an element per order), then
+ * whether the caller writes order.created beside the orders it places.
+ *
+ * - `found`: an order whose idempotency key an earlier order took is not
+ *   written; its answer is that order (`replay`).
+ * - `locked`: the users rows are locked first, in id order, so that two
+ *   batches sharing users, in this process or another, wait for each other
+ *   instead of deadlocking. Every order of a batch has its own user
+ *   (PlacementBatches.take), so the debit's join touches each row once.
+ * - `hooked`: unless the caller writes order.created, an order whose tenant
+ *   has a webhook URL is not written (PlacementBatches.sendHooked sends those
+ *   again, in a transaction that writes their events).
+ * - `found` and `locked` look up order by order (LATERAL), which only an
+ *   index seek can answer: as joins, a plan made while the tables were small
+ *   scanned them whole for every batch, and a connection keeps its plan.
+ *
+ * Answers a row per order: whether it was hooked or a replay, its user's
+ * balance before, and the columns of the order placed or found (null when
+ * neither).
  */
 function batchStatement(currency: Currency): string {
   const column = balanceColumn(currency);
@@ -134,6 +135,8 @@ interface Waiting {
  * When a batch's statement fails, nothing of it was written, and one order
  * may be the cause (an idempotency key another request placed meanwhile):
  * then each of its orders is sent again alone, and learns its own outcome.
+ * They go again under the same order ids, so an order whose batch did commit,
+ * though its answer was lost with the connection, cannot be written twice.
  * The orders of tenants with a webhook URL take one round more: their rows
  * and order.created in one transaction per batch.
  */
