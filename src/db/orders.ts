@@ -112,8 +112,11 @@ export function findOrder(db: DbHandle, id: string): Promise<Order | undefined> 
   return db.kysely.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+// Asked in the transaction of every keyed order placed on SQLite: prepared once.
+const orderByIdempotencyKey = prepared<Order>(`select ${ORDER_COLUMNS} from orders where idempotency_key = ?`);
+
 export function findOrderByIdempotencyKey(db: DbHandle, key: string): Promise<Order | undefined> {
-  return db.kysely.selectFrom('orders').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+  return orderByIdempotencyKey.first(db, [key]);
 }
 
 export interface OrderFilter {
