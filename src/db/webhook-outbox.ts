@@ -57,7 +57,12 @@ const tenantUserHook = prepared<{ tenant_id: string; external_id: bigint }>(
    where tu.user_id = ? and t.webhook_url is not null`,
 );
 
-/** The tenant owning a users row, with its own id for the user, if that tenant has a webhook URL. */
+/**
+ * The tenant owning a users row, with its own id for the user, if that tenant
+ * has a webhook URL: the default tenant owns the rows of ids ≥ 0, a tenant
+ * its own users' (negative ids, tenant_users). webhookOwnersStatement asks
+ * the same for many rows at once.
+ */
 async function webhookOwner(db: DbHandle, userRow: bigint): Promise<Owner | undefined> {
   if (userRow >= 0n) {
     const t = await defaultTenantHook.first(db, [DEFAULT_TENANT]);
@@ -66,6 +71,16 @@ async function webhookOwner(db: DbHandle, userRow: bigint): Promise<Owner | unde
   const row = await tenantUserHook.first(db, [userRow]);
   return row === undefined ? undefined : { tenantId: row.tenant_id, externalId: BigInt(row.external_id) };
 }
+
+// PostgreSQL only: webhookOwner for many users rows in one statement (recordOrderWebhooks), the same rule.
+// LIMIT 1 keeps the LATERAL a seek per row: as a join it could be planned to read tenant_users whole.
+const webhookOwnersStatement = prepared<{ user_id: bigint; tenant_id: string; external_id: bigint }>(
+  `select u.user_id, t.id as tenant_id, case when u.user_id >= 0 then u.user_id else tu.external_id end as external_id
+   from unnest(?::bigint[]) as u(user_id)
+   left join lateral (select tenant_id, external_id from tenant_users where user_id = u.user_id limit 1) tu on true
+   join tenants t on t.id = case when u.user_id >= 0 then ? else tu.tenant_id end
+   where t.webhook_url is not null`,
+);
 
 const insertEventStatement = prepared(
   `insert into webhook_events (id, tenant_id, type, payload, created_at, status, next_attempt_at, deadline_at, updated_at)
@@ -117,20 +132,16 @@ export async function recordOrderWebhook(db: DbHandle, orderOrId: Order | string
 
 /**
  * The same for orders written together in one PostgreSQL transaction (orders
- * placed together): whether the default tenant has a URL is asked once for
- * all of them, and their events are written in one statement.
+ * placed together): their owners are looked up in one statement, and their
+ * events written in one more.
  */
 export async function recordOrderWebhooks(db: DbHandle, orders: readonly Order[], type: WebhookEventType): Promise<void> {
-  let defaultOwner: Promise<Owner | undefined> | undefined;
+  if (orders.length === 0) return;
+  const rows = await webhookOwnersStatement.all(db, [[...new Set(orders.map((o) => o.user_id.toString()))], DEFAULT_TENANT]);
+  const owners = new Map(rows.map((r) => [BigInt(r.user_id), { tenantId: r.tenant_id, externalId: BigInt(r.external_id) }]));
   const events: Array<{ id: string; tenantId: string; payload: string }> = [];
   for (const order of orders) {
-    let owner: Owner | undefined;
-    if (order.user_id >= 0n) {
-      const tenant = await (defaultOwner ??= webhookOwner(db, 0n));
-      owner = tenant === undefined ? undefined : { ...tenant, externalId: order.user_id };
-    } else {
-      owner = await webhookOwner(db, order.user_id);
-    }
+    const owner = owners.get(order.user_id);
     if (owner !== undefined) events.push({ tenantId: owner.tenantId, ...eventBody(type, orderWebhookData(order, owner)) });
   }
   if (events.length === 0) return;
