@@ -2,7 +2,7 @@ import { byCurrency, type Currency } from '../domain/currency.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import type { Db } from './connect.js';
 import type { PaidOrder, Placement } from './order-placement.js';
-import { ORDER_COLUMN_LIST, type Order } from './orders.js';
+import { ORDER_COLUMN_LIST, ORDER_COLUMNS, type Order } from './orders.js';
 import { prepared } from './prepared.js';
 import { balanceColumn } from './users.js';
 import { recordOrderWebhooks } from './webhook-outbox.js';
@@ -40,14 +40,15 @@ const MAX_IN_FLIGHT = 4;
  */
 function batchStatement(currency: Currency): string {
   const column = balanceColumn(currency);
-  const answerColumns = ORDER_COLUMN_LIST.map((c) => `a.${c}`).join(', ');
+  // An order's columns, named (never `*`: see ORDER_COLUMNS), of the row `alias` stands for.
+  const columnsOf = (alias: string) => ORDER_COLUMN_LIST.map((c) => `${alias}.${c}`).join(', ');
   return `with input as (
       select * from unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[])
         as i(id, user_id, tenant_id, energy_amount, duration, duration_seconds, receive_address, price_sun, rate_sun_per_energy_day, idempotency_key, request_hash, actor)
     ), found as (
-      select ${ORDER_COLUMN_LIST.map((c) => `o.${c}`).join(', ')}
+      select ${columnsOf('o')}
       from input i cross join lateral (
-        select ${ORDER_COLUMN_LIST.join(', ')} from orders where idempotency_key = i.idempotency_key limit 1
+        select ${ORDER_COLUMNS} from orders where idempotency_key = i.idempotency_key limit 1
       ) o
     ), fresh as (
       select i.id from input i where not exists (select 1 from found f where f.idempotency_key = i.idempotency_key)
@@ -68,7 +69,7 @@ function batchStatement(currency: Currency): string {
       select i.id, i.user_id, i.tenant_id, 'pending', i.energy_amount, i.duration, i.duration_seconds, i.receive_address, '${currency}', i.price_sun,
         i.rate_sun_per_energy_day, i.idempotency_key, i.request_hash, $now, $now
       from input i join debit d on d.id = i.id
-      returning ${ORDER_COLUMN_LIST.join(', ')}
+      returning ${ORDER_COLUMNS}
     ), ledger as (
       insert into ledger_entries (user_id, kind, currency, amount_sun, balance_after_sun, order_id, reference, created_at)
       select i.user_id, 'order_debit', '${currency}', -i.price_sun, d.balance, i.id, null, $now from input i join debit d on d.id = i.id
@@ -76,11 +77,11 @@ function batchStatement(currency: Currency): string {
       insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
       select i.id, null, 'pending', 'created', i.actor, null, $now from input i join debit d on d.id = i.id
     ), answer as (
-      select ${ORDER_COLUMN_LIST.join(', ')} from placed union all select ${ORDER_COLUMN_LIST.join(', ')} from found
+      select ${ORDER_COLUMNS} from placed union all select ${ORDER_COLUMNS} from found
     )
     select i.id as placing, i.id not in (select id from fresh) as replay,
       exists (select 1 from hooked h where h.id = i.id) and i.id in (select id from fresh) and not $13 as hooked,
-      (select u.${column} from users u where u.id = i.user_id) as held, ${answerColumns}
+      (select u.${column} from users u where u.id = i.user_id) as held, ${columnsOf('a')}
     from input i left join answer a on a.id = i.id or a.idempotency_key = i.idempotency_key`;
 }
 
