@@ -44,7 +44,7 @@ function rawRound(raw: Database.Database): number {
   const now = "cast(unixepoch('subsec') * 1000 as integer)";
   const debit = raw.prepare(`update users set balance_sun = balance_sun - ?, updated_at = ${now} where id = ? and balance_sun >= ? returning balance_sun`);
   const order = raw.prepare(`insert into orders (id, user_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
-    rate_sun_per_energy_day, idempotency_key, request_hash, created_at, updated_at) values (?, ?, 'pending', 32000, '1h', 3600, ?, 'TRX', ?, 65, null, ?, ${now}, ${now}) returning *`);
+    rate_sun_per_energy_day, idempotency_key, request_hash, created_at, updated_at) values (?, ?, 'pending', 32000, '1h', 3600, ?, 'TRX', ?, 65, null, ?, ${now}, ${now}) returning created_at`);
   const ledger = raw.prepare(`insert into ledger_entries (user_id, kind, currency, amount_sun, balance_after_sun, order_id, reference, created_at) values (?, 'order_debit', 'TRX', ?, ?, ?, null, ${now})`);
   const event = raw.prepare(`insert into order_events (order_id, from_status, to_status, reason, actor, detail, at) values (?, null, 'pending', 'created', 'api', null, ${now})`);
   const hook = raw.prepare("select id from tenants where id = 'default' and webhook_url is not null");

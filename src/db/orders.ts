@@ -80,11 +80,14 @@ export const ORDER_COLUMN_LIST = [
 const allOrderColumns: Exclude<keyof OrdersTable, (typeof ORDER_COLUMN_LIST)[number]> extends never ? true : never = true;
 export const ORDER_COLUMNS = allOrderColumns && ORDER_COLUMN_LIST.join(', ');
 
-// Once per order placed: prepared once, not built per call.
-const insertOrderStatement = prepared<Order>(
+// Once per order placed: prepared once, not built per call. It answers only
+// the database clock's now: the rest of the row is what was written and the
+// columns' defaults (insertedOrder), and reading forty columns back into an
+// object cost more than the insert's indexes (docs/BENCHMARKS.md).
+const insertOrderStatement = prepared<{ created_at: bigint }>(
   `insert into orders (id, user_id, tenant_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
      rate_sun_per_energy_day, idempotency_key, request_hash, payment_txid, created_at, updated_at)
-   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, $now, $now) returning ${ORDER_COLUMNS}`,
+   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, $now, $now) returning created_at`,
 );
 
 export async function insertOrder(db: DbHandle, o: NewOrder): Promise<Order> {
@@ -105,7 +108,58 @@ export async function insertOrder(db: DbHandle, o: NewOrder): Promise<Order> {
     o.payment_txid ?? null,
   ]);
   if (row === undefined) throw new Error(`order ${o.id}: the insert returned no row`);
-  return row;
+  return insertedOrder(o, BigInt(row.created_at));
+}
+
+/**
+ * The row a new order is once inserted: its own fields, the columns'
+ * defaults (migrations 001–015), created_at and updated_at the insert's now.
+ * Keys in column order, as a row read back has them.
+ */
+function insertedOrder(o: NewOrder, now: bigint): Order {
+  return {
+    id: o.id,
+    user_id: o.user_id,
+    tenant_id: o.tenant_id,
+    status: o.status,
+    energy_amount: o.energy_amount,
+    duration: o.duration,
+    duration_seconds: o.duration_seconds,
+    receive_address: o.receive_address,
+    pay_currency: o.pay_currency,
+    price_sun: o.price_sun,
+    rate_sun_per_energy_day: o.rate_sun_per_energy_day,
+    idempotency_key: o.idempotency_key,
+    request_hash: o.request_hash,
+    pool_address: null,
+    delegated_sun: null,
+    delivered_energy: null,
+    delegate_txid: null,
+    reclaim_txid: null,
+    lease_owner: null,
+    lease_until: null,
+    lease_version: 0n,
+    attempts: 0n,
+    next_attempt_at: null,
+    error_code: null,
+    error_message: null,
+    refunded_sun: null,
+    created_at: now,
+    updated_at: now,
+    delegated_at: null,
+    expires_at: null,
+    reclaimed_at: null,
+    completed_at: null,
+    failed_at: null,
+    delegate_tx_status: null,
+    reclaim_tx_status: null,
+    lock_blocks: null,
+    wait_reason: null,
+    reclaim_attempts: 0n,
+    payment_txid: o.payment_txid ?? null,
+    cancel_requested_at: null,
+    cancelled_at: null,
+  };
 }
 
 export function findOrder(db: DbHandle, id: string): Promise<Order | undefined> {
