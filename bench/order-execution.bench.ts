@@ -16,6 +16,11 @@
 //     chain_transactions row's created_at (signed and stored; the broadcast
 //     is the next call, with nothing in between)
 //   created -> active: orders.created_at to the delegating->active event
+//   created -> broadcast, floor at raw rate: what created -> broadcast would
+//     be if the orders, as they were created, went out first come first
+//     served at the baseline's own broadcast rate of the same round: the
+//     queue no engine on this machine could avoid when orders arrive faster
+//     than TronWeb alone can build, sign and broadcast them
 //
 // Baseline: a fresh devnet with the same settings; C concurrent loops build
 // (TronWeb, which reads the reference block from the node), sign and
@@ -64,6 +69,14 @@ export interface JouleRun {
   activePerSecond: number;
   createdToJournaled: Latency;
   createdToActive: Latency;
+  /**
+   * The floor of created -> broadcast: when each order would be broadcast if
+   * orders went out first come, first served, as fast as the raw TronWeb
+   * loops broadcast in the same round (and never before it was created).
+   * Those loops had the process to themselves, with no API placing orders
+   * beside them: no engine on this machine can do better.
+   */
+  createdToBroadcastFloor: Latency;
 }
 
 export type Sizes = 'same' | 'distinct';
@@ -105,7 +118,22 @@ async function pool(count: number, concurrency: number, job: (i: number) => Prom
   );
 }
 
-async function measureJoule(n: number, concurrency: number, workerConcurrency: number, maxRps: string, sizes: Sizes): Promise<JouleRun> {
+/** See JouleRun.createdToBroadcastFloor: `created` in ms, `perSecond` the raw broadcast rate. */
+function broadcastFloor(created: readonly number[], perSecond: number): Latency {
+  const sorted = [...created].sort((a, b) => a - b);
+  const gap = 1000 / perSecond;
+  let free = -Infinity;
+  return latency(
+    sorted.map((c) => {
+      free = Math.max(c, free + gap);
+      return free - c;
+    }),
+  );
+}
+
+type MeasuredJoule = Omit<JouleRun, 'createdToBroadcastFloor'> & { created: number[] };
+
+async function measureJoule(n: number, concurrency: number, workerConcurrency: number, maxRps: string, sizes: Sizes): Promise<MeasuredJoule> {
   const devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag: 1 });
   const s = await benchJoule(
     {
@@ -178,6 +206,7 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
       activePerSecond: Math.round((n / allActiveMs) * 10_000) / 10,
       createdToJournaled: latency(journaled.map((j) => Number(j.created_at) - created.get(j.order_id!)!)),
       createdToActive: latency(activated.map((e) => Number(e.at) - created.get(e.order_id)!)),
+      created: [...created.values()],
     };
   } finally {
     await s.close();
@@ -287,6 +316,7 @@ function print(title: string, baseline: Baseline, joule: Record<Sizes, JouleRun>
       ...(['same', 'distinct'] as const).flatMap((k) => [
         [`joule, ${k} sizes`, 'orders placed (API)', joule[k].placeMs, joule[k].placedPerSecond, '', '', ''],
         [`joule, ${k} sizes`, 'created -> delegation journaled', '', '', ...lat(joule[k].createdToJournaled)],
+        [`joule, ${k} sizes`, 'created -> broadcast, floor at raw rate', '', '', ...lat(joule[k].createdToBroadcastFloor)],
         [`joule, ${k} sizes`, 'created -> active', joule[k].allActiveMs, joule[k].activePerSecond, ...lat(joule[k].createdToActive)],
       ]),
     ],
@@ -305,7 +335,7 @@ export async function run(opts: { n?: number; concurrency?: number; workerConcur
   const joules: Array<Record<Sizes, JouleRun>> = [];
   const ratios: Array<Record<Sizes, number>> = [];
   for (let round = 0; round < rounds; round++) {
-    const got: { baseline?: Baseline; same?: JouleRun; distinct?: JouleRun } = {};
+    const got: { baseline?: Baseline; same?: MeasuredJoule; distinct?: MeasuredJoule } = {};
     const runs = [
       async () => {
         got.baseline = await measureBaseline(n, concurrency);
@@ -319,7 +349,11 @@ export async function run(opts: { n?: number; concurrency?: number; workerConcur
     ];
     // Rotated each round, so no side always runs first (or last) on a machine whose load drifts.
     for (let i = 0; i < runs.length; i++) await runs[(i + round) % runs.length]!();
-    const joule = { same: got.same!, distinct: got.distinct! };
+    const withFloor = ({ created, ...measured }: MeasuredJoule): JouleRun => ({
+      ...measured,
+      createdToBroadcastFloor: broadcastFloor(created, got.baseline!.broadcastPerSecond),
+    });
+    const joule = { same: withFloor(got.same!), distinct: withFloor(got.distinct!) };
     baselines.push(got.baseline!);
     joules.push(joule);
     ratios.push({
