@@ -1,32 +1,15 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { connect, type Db } from '../../src/db/connect.js';
-import { uuidv7 } from '../../src/db/ids.js';
 import { migrate } from '../../src/db/migrate.js';
 import { placePaidOrder, type PaidOrder } from '../../src/db/order-placement.js';
 import { insertFlashPayment } from '../../src/db/flash-payments.js';
 import { findOrder, insertOrder, type NewOrder } from '../../src/db/orders.js';
 import { describeEachDatabase } from '../support/dialects.js';
 import { freshSqlite } from '../support/app.js';
+import { paidOrder } from '../support/seed.js';
 
-function paid(extra: Partial<PaidOrder> = {}): PaidOrder {
-  return {
-    id: uuidv7(),
-    user_id: 1n,
-    tenant_id: 'default',
-    status: 'pending',
-    energy_amount: 32_000n,
-    duration: '1h',
-    duration_seconds: 3600n,
-    receive_address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t',
-    pay_currency: 'TRX',
-    price_sun: 2_080_000n,
-    rate_sun_per_energy_day: 65n,
-    idempotency_key: null,
-    request_hash: 'h',
-    ...extra,
-  };
-}
+const paid = (extra: Partial<PaidOrder> = {}) => paidOrder(1, extra);
 
 describeEachDatabase('the order a placement answers', (freshDatabase) => {
   let db: Db;

@@ -3,32 +3,13 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { connect, type Db } from '../../src/db/connect.js';
 import { isUniqueViolation } from '../../src/db/errors.js';
-import { uuidv7 } from '../../src/db/ids.js';
 import { migrate } from '../../src/db/migrate.js';
-import { placePaidOrder, type PaidOrder, type Placement } from '../../src/db/order-placement.js';
+import { placePaidOrder, type Placement } from '../../src/db/order-placement.js';
 import { createTenantUser } from '../../src/db/tenants.js';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
+import { paidOrder } from '../support/seed.js';
 
 const PRICE = 2_080_000n;
-
-function paid(userId: number | bigint, extra: Partial<PaidOrder> = {}): PaidOrder {
-  return {
-    id: uuidv7(),
-    user_id: BigInt(userId),
-    tenant_id: 'default',
-    status: 'pending',
-    energy_amount: 32_000n,
-    duration: '1h',
-    duration_seconds: 3600n,
-    receive_address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t',
-    pay_currency: 'TRX',
-    price_sun: PRICE,
-    rate_sun_per_energy_day: 65n,
-    idempotency_key: null,
-    request_hash: 'h',
-    ...extra,
-  };
-}
 
 async function fund(db: Db, users: number, balance: bigint): Promise<void> {
   await sql`insert into users (id, balance_sun, created_at, updated_at) select g, ${balance}, 0, 0 from generate_series(1, ${users}::int) g`.execute(db.kysely);
@@ -73,7 +54,7 @@ describe('orders placed together on PostgreSQL', () => {
 
   test('when fifty users order in the same moment, then the fifty orders commit in one statement, each whole', async () => {
     await fund(db, 50, 10n * PRICE);
-    const orders = Array.from({ length: 50 }, (_, i) => paid(i + 1));
+    const orders = Array.from({ length: 50 }, (_, i) => paidOrder(i + 1));
     const placed = await Promise.all(orders.map((o) => placePaidOrder(db, o, 'api')));
     assert.deepEqual(
       placed.map((p) => p.order?.id),
@@ -87,7 +68,7 @@ describe('orders placed together on PostgreSQL', () => {
 
   test("when one user's five orders arrive together and the balance covers three, then the first three are placed, in order, and the last two are refused with the balance left", async () => {
     await fund(db, 1, 3n * PRICE + 5n);
-    const orders = Array.from({ length: 5 }, () => paid(1));
+    const orders = Array.from({ length: 5 }, () => paidOrder(1));
     const placed: Placement[] = await Promise.all(orders.map((o) => placePaidOrder(db, o, 'api')));
     assert.deepEqual(
       placed.map((p) => (p.order === undefined ? `refused, balance ${p.balance}` : 'placed')),
@@ -98,9 +79,9 @@ describe('orders placed together on PostgreSQL', () => {
 
   test('when an order of a batch reuses an idempotency key already placed, then the first order is its answer, even with the balance now short, and the batch is still one statement', async () => {
     await fund(db, 10, 10n * PRICE);
-    const first = (await placePaidOrder(db, paid(1, { idempotency_key: 'k-1' }), 'api')).order!;
+    const first = (await placePaidOrder(db, paidOrder(1, { idempotency_key: 'k-1' }), 'api')).order!;
     await db.kysely.updateTable('users').set({ balance_sun: 0n }).where('id', '=', 6n).execute();
-    const orders = Array.from({ length: 9 }, (_, i) => paid(i + 2, i === 4 ? { idempotency_key: 'k-1' } : {}));
+    const orders = Array.from({ length: 9 }, (_, i) => paidOrder(i + 2, i === 4 ? { idempotency_key: 'k-1' } : {}));
     const outcomes = await Promise.all(orders.map((o) => placePaidOrder(db, o, 'api')));
     assert.deepEqual(
       outcomes.map((p) => (p.existing !== undefined ? `replay of ${p.existing.id}` : p.order !== undefined ? 'placed' : 'refused')),
@@ -116,7 +97,7 @@ describe('orders placed together on PostgreSQL', () => {
 
   test('when two orders of a batch bring the same new idempotency key, then one is placed, the other alone learns the key is taken (the first order, or the unique violation), and the rest are placed', async () => {
     await fund(db, 6, 10n * PRICE);
-    const orders = Array.from({ length: 6 }, (_, i) => paid(i + 1, i === 1 || i === 3 ? { idempotency_key: 'k-2' } : {}));
+    const orders = Array.from({ length: 6 }, (_, i) => paidOrder(i + 1, i === 1 || i === 3 ? { idempotency_key: 'k-2' } : {}));
     const outcomes = await Promise.allSettled(orders.map((o) => placePaidOrder(db, o, 'api')));
     const seen = outcomes.map((r) =>
       r.status === 'rejected'
@@ -146,7 +127,7 @@ describe('orders placed together on PostgreSQL', () => {
     for (let external = 1n; external <= 5n; external++) hookedUsers.push(await createTenantUser(db, 'hooked', external));
     await db.kysely.updateTable('users').set({ balance_sun: 10n * PRICE }).where('id', 'in', hookedUsers.slice(0, 4)).execute();
     await db.kysely.updateTable('users').set({ balance_sun: PRICE - 1n }).where('id', '=', hookedUsers[4]!).execute();
-    const orders = [paid(1), ...hookedUsers.map((u) => paid(u, { tenant_id: 'hooked' })), paid(2)];
+    const orders = [paidOrder(1), ...hookedUsers.map((u) => paidOrder(u, { tenant_id: 'hooked' })), paidOrder(2)];
     const placed = await Promise.all(orders.map((o) => placePaidOrder(db, o, 'api')));
     assert.deepEqual(
       placed.map((p) => (p.order === undefined ? `refused, balance ${p.balance}` : 'placed')),
@@ -176,7 +157,7 @@ describe('orders placed together on PostgreSQL', () => {
   test("when the default tenant has a webhook URL and its users order together, then each order's order.created names that order and its own user", async () => {
     await fund(db, 20, 10n * PRICE);
     await db.kysely.updateTable('tenants').set({ webhook_url: 'https://example.com/hook', signing_secret: 's' }).where('id', '=', 'default').execute();
-    const orders = Array.from({ length: 20 }, (_, i) => paid(i + 1));
+    const orders = Array.from({ length: 20 }, (_, i) => paidOrder(i + 1));
     const placed = await Promise.all(orders.map((o) => placePaidOrder(db, o, 'api')));
     assert.ok(placed.every((p) => p.order !== undefined));
     const events = await db.kysely.selectFrom('webhook_events').select(['tenant_id', 'type', 'payload']).execute();
@@ -199,8 +180,8 @@ describe('orders placed together on PostgreSQL', () => {
         Number((await sql<{ n: bigint }>`select deadlocks as n from pg_stat_database where datname = current_database()`.execute(db.kysely)).rows[0]!.n);
       const before = await deadlocks();
       for (let round = 0; round < 5; round++) {
-        const forward = Array.from({ length: users }, (_, i) => paid(i + 1));
-        const backward = Array.from({ length: users }, (_, i) => paid(users - i));
+        const forward = Array.from({ length: users }, (_, i) => paidOrder(i + 1));
+        const backward = Array.from({ length: users }, (_, i) => paidOrder(users - i));
         const placed = await Promise.all([...forward.map((o) => placePaidOrder(db, o, 'api')), ...backward.map((o) => placePaidOrder(other, o, 'api'))]);
         assert.ok(placed.every((p) => p.order !== undefined));
       }

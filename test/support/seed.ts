@@ -1,5 +1,6 @@
 import { uuidv7 } from '../../src/db/ids.js';
 import type { Db } from '../../src/db/connect.js';
+import type { PaidOrder } from '../../src/db/order-placement.js';
 import type { OrderStatus } from '../../src/domain/order-status.js';
 
 /**
@@ -66,4 +67,24 @@ export async function seedOrder(
     })
     .execute();
   return id;
+}
+
+/** A new order of 32,000 energy for 1h, paid from user `userId`'s balance, as placePaidOrder takes it. */
+export function paidOrder(userId: number | bigint, extra: Partial<PaidOrder> = {}): PaidOrder {
+  return {
+    id: uuidv7(),
+    user_id: BigInt(userId),
+    tenant_id: 'default',
+    status: 'pending',
+    energy_amount: 32_000n,
+    duration: '1h',
+    duration_seconds: 3600n,
+    receive_address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t',
+    pay_currency: 'TRX',
+    price_sun: 2_080_000n,
+    rate_sun_per_energy_day: 65n,
+    idempotency_key: null,
+    request_hash: 'h',
+    ...extra,
+  };
 }
