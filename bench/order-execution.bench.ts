@@ -32,6 +32,10 @@
 // block were the same transaction (same txID). The gateway now gives every
 // build its own creation timestamp, so both modes should be close.
 //
+// CPU ms each: the process's CPU time (every thread: API, engine, devnet,
+// the baseline's TronWeb loops) over the run, per order; steadier than
+// rates on a shared machine, and what a change to the engine's work moves.
+//
 // Request budget: the devnet is a node of the operator's own, with no quota,
 // as for the baseline's TronWeb, so Joule runs with TRON_MAX_RPS=unlimited,
 // what such an operator sets (`--max-rps 10`, the default whenever
@@ -67,6 +71,8 @@ export interface JouleRun {
   placedPerSecond: number;
   allActiveMs: number;
   activePerSecond: number;
+  /** CPU time of the whole process (API, engine, devnet, every thread) from the first order to the last active, per order. */
+  cpuMsPerOrder: number;
   createdToJournaled: Latency;
   createdToActive: Latency;
   /**
@@ -91,6 +97,8 @@ export interface ExecutionResult {
     includedPerSecond: number;
     allSolidMs: number;
     solidPerSecond: number;
+    /** The same for the baseline, first build to last solidified, per delegation. */
+    cpuMsPerOrder: number;
     startToBroadcast: Latency;
     startToIncluded: Latency;
     startToSolid: Latency;
@@ -107,6 +115,8 @@ function latency(values: number[]): Latency {
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
   return { p50: Math.round(at(50)), p99: Math.round(at(99)), max: Math.round(sorted.at(-1) ?? 0) };
 }
+
+const cpuMsPer = (cpu: NodeJS.CpuUsage, n: number) => Math.round(((cpu.user + cpu.system) / 1000 / n) * 100) / 100;
 
 /** Runs `count` jobs with `concurrency` loops. */
 async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
@@ -155,6 +165,7 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
     for (let u = 1; u <= USERS; u++) await s.deposit(u, 1_000_000_000_000n);
     const customers = devnet.accounts.customers.map((c) => c.address);
     const ids: string[] = new Array<string>(n);
+    const cpuAtStart = process.cpuUsage();
     const started = performance.now();
     await pool(n, concurrency, async (i) => {
       const res = await s.inject({
@@ -185,6 +196,7 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
       await sleep(20);
     }
     const allActiveMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuAtStart);
 
     const orders = await s.db.kysely.selectFrom('orders').select(['id', 'created_at']).execute();
     const created = new Map(orders.map((o) => [o.id, Number(o.created_at)]));
@@ -204,6 +216,7 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
       placedPerSecond: Math.round((n / placeMs) * 1000),
       allActiveMs: Math.round(allActiveMs),
       activePerSecond: Math.round((n / allActiveMs) * 10_000) / 10,
+      cpuMsPerOrder: cpuMsPer(cpu, n),
       createdToJournaled: latency(journaled.map((j) => Number(j.created_at) - created.get(j.order_id!)!)),
       createdToActive: latency(activated.map((e) => Number(e.at) - created.get(e.order_id)!)),
       created: [...created.values()],
@@ -235,11 +248,23 @@ async function measureBaseline(n: number, concurrency: number) {
     let broadcasting = true;
     let gaveUp = false;
     const admin = async (path: string) => (await (await fetch(`${devnet.url}/devnet${path}`)).json()) as any;
-    // Watches the devnet for inclusion and solidification of every transaction.
+    // Watches the devnet for inclusion and solidification of every transaction:
+    // its head and solid block every 10 ms, the list of included transactions
+    // only when one of them moved (it only changes when a block is made), so
+    // that watching costs the baseline's process no more than Joule's own
+    // count of active orders costs Joule's.
+    let seen = '';
     const watcher = (async () => {
       while (!gaveUp && (broadcasting || solidAt.size < txids.filter(Boolean).length - refused)) {
-        const [txs, status] = await Promise.all([admin('/transactions?status=included'), admin('/status')]);
+        const status = await admin('/status');
         const now = performance.now();
+        const blocks = `${status.head}/${status.solid}`;
+        if (blocks === seen) {
+          await sleep(10);
+          continue;
+        }
+        seen = blocks;
+        const txs = await admin('/transactions?status=included');
         for (const t of txs.transactions as any[]) {
           if (!includedAt.has(t.txID)) {
             includedAt.set(t.txID, now);
@@ -251,6 +276,7 @@ async function measureBaseline(n: number, concurrency: number) {
       }
     })();
 
+    const cpuAtStart = process.cpuUsage();
     const started = performance.now();
     await pool(n, concurrency, async (i) => {
       startAt[i] = performance.now();
@@ -274,6 +300,7 @@ async function measureBaseline(n: number, concurrency: number) {
       clearTimeout(timer);
       gaveUp = true;
     });
+    const cpu = process.cpuUsage(cpuAtStart);
     const allIncludedMs = Math.max(...includedAt.values()) - started;
     const allSolidMs = Math.max(...solidAt.values()) - started;
     const per = (ms: number) => Math.round((n / ms) * 10_000) / 10;
@@ -284,6 +311,7 @@ async function measureBaseline(n: number, concurrency: number) {
       includedPerSecond: per(allIncludedMs),
       allSolidMs: Math.round(allSolidMs),
       solidPerSecond: per(allSolidMs),
+      cpuMsPerOrder: cpuMsPer(cpu, n),
       startToBroadcast: latency(broadcastAt.map((b, i) => b - startAt[i]!)),
       startToIncluded: latency(txids.filter((t) => includedAt.has(t)).map((t) => includedAt.get(t)! - startAt[txids.indexOf(t)]!)),
       startToSolid: latency(txids.filter((t) => solidAt.has(t)).map((t) => solidAt.get(t)! - startAt[txids.indexOf(t)]!)),
@@ -308,16 +336,16 @@ function print(title: string, baseline: Baseline, joule: Record<Sizes, JouleRun>
   const lat = (l: Latency) => [l.p50, l.p99, l.max];
   printTable(
     title,
-    ['run', 'what', 'wall ms', 'per second', 'p50 ms', 'p99 ms', 'max ms'],
+    ['run', 'what', 'wall ms', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'CPU ms each'],
     [
-      ['baseline', 'start -> broadcast accepted', baseline.allBroadcastMs, baseline.broadcastPerSecond, ...lat(baseline.startToBroadcast)],
-      ['baseline', 'start -> included', baseline.allIncludedMs, baseline.includedPerSecond, ...lat(baseline.startToIncluded)],
-      ['baseline', 'start -> solidified', baseline.allSolidMs, baseline.solidPerSecond, ...lat(baseline.startToSolid)],
+      ['baseline', 'start -> broadcast accepted', baseline.allBroadcastMs, baseline.broadcastPerSecond, ...lat(baseline.startToBroadcast), ''],
+      ['baseline', 'start -> included', baseline.allIncludedMs, baseline.includedPerSecond, ...lat(baseline.startToIncluded), ''],
+      ['baseline', 'start -> solidified', baseline.allSolidMs, baseline.solidPerSecond, ...lat(baseline.startToSolid), baseline.cpuMsPerOrder],
       ...(['same', 'distinct'] as const).flatMap((k) => [
-        [`joule, ${k} sizes`, 'orders placed (API)', joule[k].placeMs, joule[k].placedPerSecond, '', '', ''],
-        [`joule, ${k} sizes`, 'created -> delegation journaled', '', '', ...lat(joule[k].createdToJournaled)],
-        [`joule, ${k} sizes`, 'created -> broadcast, floor at raw rate', '', '', ...lat(joule[k].createdToBroadcastFloor)],
-        [`joule, ${k} sizes`, 'created -> active', joule[k].allActiveMs, joule[k].activePerSecond, ...lat(joule[k].createdToActive)],
+        [`joule, ${k} sizes`, 'orders placed (API)', joule[k].placeMs, joule[k].placedPerSecond, '', '', '', ''],
+        [`joule, ${k} sizes`, 'created -> delegation journaled', '', '', ...lat(joule[k].createdToJournaled), ''],
+        [`joule, ${k} sizes`, 'created -> broadcast, floor at raw rate', '', '', ...lat(joule[k].createdToBroadcastFloor), ''],
+        [`joule, ${k} sizes`, 'created -> active', joule[k].allActiveMs, joule[k].activePerSecond, ...lat(joule[k].createdToActive), joule[k].cpuMsPerOrder],
       ]),
     ],
   );
