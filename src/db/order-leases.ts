@@ -26,6 +26,30 @@ function whereDue(dialect: Dialect) {
     and (status <> 'active' or expires_at <= ${now} or cancel_requested_at is not null)`;
 }
 
+/**
+ * How long until an order nobody holds becomes due (whereDue, read the other
+ * way round), in ms on the database clock; null when it is due already, held
+ * by someone (whose own retry time stands), finished, or unknown. For a
+ * claim that found it not yet due: a timer set on the event loop's clock,
+ * which lags behind under load, can fire a little before the database says
+ * the time has come, and must then be set again rather than dropped.
+ */
+export async function notYetDueInMs(db: DbHandle, orderId: string): Promise<number | null> {
+  const row = await db.kysely
+    .selectFrom('orders')
+    .select(['status', 'lease_until', 'next_attempt_at', 'expires_at', 'cancel_requested_at', dbNow(db.dialect).as('now')])
+    .where('id', '=', orderId)
+    .executeTakeFirst();
+  if (row === undefined || !(WORKING_STATUSES as readonly string[]).includes(row.status)) return null;
+  const now = BigInt(row.now);
+  if (row.lease_until !== null && BigInt(row.lease_until) >= now) return null;
+  const active = row.status === 'active';
+  if (active && row.cancel_requested_at !== null) return null;
+  let dueAt = row.next_attempt_at === null ? now : BigInt(row.next_attempt_at);
+  if (active && row.expires_at !== null && BigInt(row.expires_at) > dueAt) dueAt = BigInt(row.expires_at);
+  return dueAt > now ? Number(dueAt - now) : null;
+}
+
 /** Pending orders younger than `graceMs` are left out: with a queue, their wake-up is on its way. */
 function pastPendingGrace(dialect: Dialect, graceMs: number) {
   return sql<boolean>`(status <> 'pending' or created_at <= ${dbNow(dialect)} - ${BigInt(graceMs)})`;

@@ -1,6 +1,6 @@
 import { ChainUnavailableError } from '../chain/gateway.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { claimOrder, releaseOrder } from '../db/order-leases.js';
+import { claimOrder, notYetDueInMs, releaseOrder } from '../db/order-leases.js';
 import type { Order } from '../db/orders.js';
 import { backoffMs } from '../domain/backoff.js';
 import { RECLAIM_ALERT_AFTER, type WaitReason } from '../domain/order-reasons.js';
@@ -55,7 +55,7 @@ async function releaseAfterFailure(ctx: EngineContext, held: Order, reason: Wait
 export interface AdvanceResult {
   /** The order was not due, or another worker holds it. */
   claimed: boolean;
-  /** When to look at it again, if it is waiting. */
+  /** When to look at it again, if it is waiting (or, not claimed, when it will be due). */
   retryInMs: number | null;
   status: Order['status'] | null;
 }
@@ -68,7 +68,8 @@ export interface AdvanceResult {
  */
 export async function advanceOrder(ctx: EngineContext, orderId: string): Promise<AdvanceResult> {
   const held = await claimOrder(ctx.db, orderId, ctx.workerId, ctx.settings.leaseMs);
-  if (!held) return { claimed: false, retryInMs: null, status: null };
+  // Not due yet (woken early): look again when it is. Held by another worker, or done: theirs, or nothing.
+  if (!held) return { claimed: false, retryInMs: await notYetDueInMs(ctx.db, orderId), status: null };
   return advanceClaimed(ctx, held);
 }
 

@@ -3,6 +3,11 @@ import { after, before, test } from 'node:test';
 import { inlineDispatch } from '../../src/dispatch/dispatch.js';
 import { OrderRunner } from '../../src/engine/order-runner.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { sql } from 'kysely';
+import { dbNow } from '../../src/db/clock.js';
+import { findOrder } from '../../src/db/orders.js';
+import { DEFAULT_TENANT } from '../../src/domain/tenant.js';
+import { placeOrder } from '../../src/use-cases/place-order.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 // The runners here run nothing (concurrency 0): what they hold is what was offered.
@@ -49,4 +54,28 @@ test('when the runner is full, the in-process dispatch logs that the order waits
     ],
   );
   await runner.close();
+});
+
+test('when an order is woken a little before the database says it is due (a timer on a lagging clock), the runner looks again when it is due instead of leaving it to the sweeper', async () => {
+  // The sweeper is parked: only the runner can move the order.
+  const parked = await startStack({ env: { SWEEP_INTERVAL_MS: '3600000' } });
+  try {
+    await parked.deposit(1, 1_000_000_000n);
+    const { order } = await placeOrder(parked.db, { rates: parked.config.rates }, {
+      userId: 1n,
+      tenantId: DEFAULT_TENANT,
+      energyAmount: 32_000n,
+      duration: parked.config.durations.find((d) => d.text === '1h')!,
+      receiveAddress: parked.customer(0),
+      idempotencyKey: null,
+    });
+    await sql`update orders set next_attempt_at = ${dbNow(parked.db.dialect)} + 400 where id = ${order.id}`.execute(parked.db.kysely);
+    const early = await parked.engine.runner.advance(order.id);
+    assert.equal(early?.claimed, false, 'not due yet: the claim is refused');
+    assert.equal((await findOrder(parked.db, order.id))?.status, 'pending');
+    assert.ok(early.retryInMs !== null && early.retryInMs > 0 && early.retryInMs <= 400, `looks again in ${early.retryInMs} ms`);
+    await parked.waitFor(order.id, (o) => o.status === 'active', 15_000);
+  } finally {
+    await parked.close();
+  }
 });
