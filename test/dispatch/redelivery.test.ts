@@ -4,10 +4,8 @@ import { Queue, Worker } from 'bullmq';
 import { loadConfig } from '../../src/config.js';
 import { QueueWorker } from '../../src/dispatch/queue-worker.js';
 import { queueJobHandler } from '../../src/engine/engine.js';
-import { placeOrder } from '../../src/use-cases/place-order.js';
-import { DEFAULT_TENANT } from '../../src/domain/tenant.js';
 import { startRedis } from '../../scripts/services/redis.js';
-import { assertLedgerSound, startStack } from '../support/stack.js';
+import { assertLedgerSound, placeUndispatched, startStack } from '../support/stack.js';
 
 /**
  * BullMQ delivers at least once: a job whose lock runs out (a stall, a
@@ -38,14 +36,7 @@ test('when a job stalls and is redelivered, and duplicates arrive at once, then 
   let second: Worker | undefined;
   try {
     await s.deposit(1, 1_000_000_000n);
-    const { order } = await placeOrder(s.db, { rates: s.config.rates }, {
-      userId: 1n,
-      tenantId: DEFAULT_TENANT,
-      energyAmount: 32_000n,
-      duration: s.config.durations.find((d) => d.text === '2s')!,
-      receiveAddress: s.customer(0),
-      idempotencyKey: null,
-    });
+    const order = await placeUndispatched(s, '2s');
     await queue.add('wake', { orderId: order.id }, { jobId: order.id });
     await waitUntil(() => deliveries.length === 1);
     // The lock runs out; a second worker's stalled-job check takes the job back and runs it again.

@@ -6,9 +6,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { sql } from 'kysely';
 import { dbNow } from '../../src/db/clock.js';
 import { findOrder } from '../../src/db/orders.js';
-import { DEFAULT_TENANT } from '../../src/domain/tenant.js';
-import { placeOrder } from '../../src/use-cases/place-order.js';
-import { startStack, type Stack } from '../support/stack.js';
+import { placeUndispatched, startStack, type Stack } from '../support/stack.js';
 
 // The runners here run nothing (concurrency 0): what they hold is what was offered.
 let s: Stack;
@@ -61,14 +59,7 @@ test('when an order is woken a little before the database says it is due (a time
   const parked = await startStack({ env: { SWEEP_INTERVAL_MS: '3600000' } });
   try {
     await parked.deposit(1, 1_000_000_000n);
-    const { order } = await placeOrder(parked.db, { rates: parked.config.rates }, {
-      userId: 1n,
-      tenantId: DEFAULT_TENANT,
-      energyAmount: 32_000n,
-      duration: parked.config.durations.find((d) => d.text === '1h')!,
-      receiveAddress: parked.customer(0),
-      idempotencyKey: null,
-    });
+    const order = await placeUndispatched(parked, '1h');
     await sql`update orders set next_attempt_at = ${dbNow(parked.db.dialect)} + 400 where id = ${order.id}`.execute(parked.db.kysely);
     const early = await parked.engine.runner.advance(order.id);
     assert.equal(early?.claimed, false, 'not due yet: the claim is refused');

@@ -10,6 +10,9 @@ import { loadConfig, type EngineConfig } from '../../src/config.js';
 import { startEngine, type Engine } from '../../src/engine/engine.js';
 import { createJoule, type Joule } from '../../src/joule.js';
 import { createLogger } from '../../src/observability/logger.js';
+import type { Order } from '../../src/db/orders.js';
+import { DEFAULT_TENANT } from '../../src/domain/tenant.js';
+import { placeOrder } from '../../src/use-cases/place-order.js';
 import { ADMIN_TOKEN, createTestApp, freshSqlite, ledgerViolations, type TestApp } from './app.js';
 
 /**
@@ -140,6 +143,23 @@ export async function startStack(
 }
 
 /** The invariants every execution test ends with. */
+/**
+ * Places user 1's order of 32,000 energy to the first customer straight
+ * through the use case: written, but woken by nobody (no dispatch), so the
+ * test decides what moves it.
+ */
+export async function placeUndispatched(s: Stack, duration: string): Promise<Order> {
+  const { order } = await placeOrder(s.db, { rates: s.config.rates }, {
+    userId: 1n,
+    tenantId: DEFAULT_TENANT,
+    energyAmount: 32_000n,
+    duration: s.config.durations.find((d) => d.text === duration)!,
+    receiveAddress: s.customer(0),
+    idempotencyKey: null,
+  });
+  return order;
+}
+
 export async function assertLedgerSound(s: Stack): Promise<void> {
   assert.deepEqual(await ledgerViolations(s.db), []);
   const refunds = await s.db.kysely.selectFrom('ledger_entries').select(['order_id']).where('kind', '=', 'refund').execute();
