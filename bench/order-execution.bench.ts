@@ -4,7 +4,8 @@
 //
 // Joule: role `all` in this process, built by createJoule (API with in-process
 // dispatch, the engine, SQLite, a devnet with a block every 100 ms and a 1-block solidity
-// lag). N orders of 32,000 energy for 1h to the devnet's 3 customers are
+// lag; `--solidify-lag 19` is mainnet's, where a transaction waits 19 blocks for
+// the solidified view). N orders of 32,000 energy for 1h to the devnet's 3 customers are
 // placed by C concurrent clients (app.inject) as fast as the API takes them;
 // then we wait until every one is `active` (delegation confirmed on the
 // solidified view). Twice: all orders of the same size (as real traffic
@@ -73,6 +74,12 @@ export interface JouleRun {
   activePerSecond: number;
   /** CPU time of the whole process (API, engine, devnet, every thread) from the first order to the last active, per order. */
   cpuMsPerOrder: number;
+  /**
+   * Times an order was claimed from created to active (its lease_version):
+   * each claim is a run of its step, with the lease, journal look-up and
+   * release statements around it.
+   */
+  claimsPerOrder: number;
   createdToJournaled: Latency;
   createdToActive: Latency;
   /**
@@ -143,8 +150,8 @@ function broadcastFloor(created: readonly number[], perSecond: number): Latency 
 
 type MeasuredJoule = Omit<JouleRun, 'createdToBroadcastFloor'> & { created: number[] };
 
-async function measureJoule(n: number, concurrency: number, workerConcurrency: number, maxRps: string, sizes: Sizes): Promise<MeasuredJoule> {
-  const devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag: 1 });
+async function measureJoule(n: number, concurrency: number, workerConcurrency: number, maxRps: string, solidifyLag: number, sizes: Sizes): Promise<MeasuredJoule> {
+  const devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag });
   const s = await benchJoule(
     {
       JOULE_ROLE: 'all',
@@ -197,6 +204,10 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
     }
     const allActiveMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuAtStart);
+    const claims = await s.db.kysely
+      .selectFrom('orders')
+      .select((eb) => eb.fn.sum<bigint>('lease_version').as('n'))
+      .executeTakeFirstOrThrow();
 
     const orders = await s.db.kysely.selectFrom('orders').select(['id', 'created_at']).execute();
     const created = new Map(orders.map((o) => [o.id, Number(o.created_at)]));
@@ -217,6 +228,7 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
       allActiveMs: Math.round(allActiveMs),
       activePerSecond: Math.round((n / allActiveMs) * 10_000) / 10,
       cpuMsPerOrder: cpuMsPer(cpu, n),
+      claimsPerOrder: Math.round((Number(claims.n) / n) * 100) / 100,
       createdToJournaled: latency(journaled.map((j) => Number(j.created_at) - created.get(j.order_id!)!)),
       createdToActive: latency(activated.map((e) => Number(e.at) - created.get(e.order_id)!)),
       created: [...created.values()],
@@ -227,8 +239,8 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
   }
 }
 
-async function measureBaseline(n: number, concurrency: number) {
-  const devnet: Devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag: 1 });
+async function measureBaseline(n: number, concurrency: number, solidifyLag: number) {
+  const devnet: Devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag });
   try {
     const poolAccount = devnet.accounts.pools[0]!;
     const customers = devnet.accounts.customers.map((c) => c.address);
@@ -336,29 +348,32 @@ function print(title: string, baseline: Baseline, joule: Record<Sizes, JouleRun>
   const lat = (l: Latency) => [l.p50, l.p99, l.max];
   printTable(
     title,
-    ['run', 'what', 'wall ms', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'CPU ms each'],
+    ['run', 'what', 'wall ms', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'CPU ms each', 'claims each'],
     [
-      ['baseline', 'start -> broadcast accepted', baseline.allBroadcastMs, baseline.broadcastPerSecond, ...lat(baseline.startToBroadcast), ''],
-      ['baseline', 'start -> included', baseline.allIncludedMs, baseline.includedPerSecond, ...lat(baseline.startToIncluded), ''],
-      ['baseline', 'start -> solidified', baseline.allSolidMs, baseline.solidPerSecond, ...lat(baseline.startToSolid), baseline.cpuMsPerOrder],
+      ['baseline', 'start -> broadcast accepted', baseline.allBroadcastMs, baseline.broadcastPerSecond, ...lat(baseline.startToBroadcast), '', ''],
+      ['baseline', 'start -> included', baseline.allIncludedMs, baseline.includedPerSecond, ...lat(baseline.startToIncluded), '', ''],
+      ['baseline', 'start -> solidified', baseline.allSolidMs, baseline.solidPerSecond, ...lat(baseline.startToSolid), baseline.cpuMsPerOrder, ''],
       ...(['same', 'distinct'] as const).flatMap((k) => [
-        [`joule, ${k} sizes`, 'orders placed (API)', joule[k].placeMs, joule[k].placedPerSecond, '', '', '', ''],
-        [`joule, ${k} sizes`, 'created -> delegation journaled', '', '', ...lat(joule[k].createdToJournaled), ''],
-        [`joule, ${k} sizes`, 'created -> broadcast, floor at raw rate', '', '', ...lat(joule[k].createdToBroadcastFloor), ''],
-        [`joule, ${k} sizes`, 'created -> active', joule[k].allActiveMs, joule[k].activePerSecond, ...lat(joule[k].createdToActive), joule[k].cpuMsPerOrder],
+        [`joule, ${k} sizes`, 'orders placed (API)', joule[k].placeMs, joule[k].placedPerSecond, '', '', '', '', ''],
+        [`joule, ${k} sizes`, 'created -> delegation journaled', '', '', ...lat(joule[k].createdToJournaled), '', ''],
+        [`joule, ${k} sizes`, 'created -> broadcast, floor at raw rate', '', '', ...lat(joule[k].createdToBroadcastFloor), '', ''],
+        [`joule, ${k} sizes`, 'created -> active', joule[k].allActiveMs, joule[k].activePerSecond, ...lat(joule[k].createdToActive), joule[k].cpuMsPerOrder, joule[k].claimsPerOrder],
       ]),
     ],
   );
 }
 
-export async function run(opts: { n?: number; concurrency?: number; workerConcurrency?: number; rounds?: number; maxRps?: string } = {}): Promise<ExecutionResult> {
+export async function run(
+  opts: { n?: number; concurrency?: number; workerConcurrency?: number; rounds?: number; maxRps?: string; solidifyLag?: number } = {},
+): Promise<ExecutionResult> {
   const n = opts.n ?? Number(process.env.BENCH_ORDERS ?? 300);
   const concurrency = opts.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 8);
   const workerConcurrency = opts.workerConcurrency ?? Number(process.env.WORKER_CONCURRENCY ?? 8);
   const rounds = opts.rounds ?? Number(process.env.BENCH_ROUNDS ?? 3);
   const maxRps = opts.maxRps ?? process.env.TRON_MAX_RPS ?? 'unlimited';
+  const solidifyLag = opts.solidifyLag ?? Number(process.env.BENCH_SOLIDIFY_LAG ?? 1);
   console.log(machineLine());
-  const setting = `${n} orders (32,000 energy, 1h), ${concurrency} clients, engine concurrency ${workerConcurrency}, TRON_MAX_RPS ${maxRps}; devnet 100 ms blocks, solidity lag 1; node ${process.version}`;
+  const setting = `${n} orders (32,000 energy, 1h), ${concurrency} clients, engine concurrency ${workerConcurrency}, TRON_MAX_RPS ${maxRps}; devnet 100 ms blocks, solidity lag ${solidifyLag}; node ${process.version}`;
   const baselines: Baseline[] = [];
   const joules: Array<Record<Sizes, JouleRun>> = [];
   const ratios: Array<Record<Sizes, number>> = [];
@@ -366,13 +381,13 @@ export async function run(opts: { n?: number; concurrency?: number; workerConcur
     const got: { baseline?: Baseline; same?: MeasuredJoule; distinct?: MeasuredJoule } = {};
     const runs = [
       async () => {
-        got.baseline = await measureBaseline(n, concurrency);
+        got.baseline = await measureBaseline(n, concurrency, solidifyLag);
       },
       async () => {
-        got.same = await measureJoule(n, concurrency, workerConcurrency, maxRps, 'same');
+        got.same = await measureJoule(n, concurrency, workerConcurrency, maxRps, solidifyLag, 'same');
       },
       async () => {
-        got.distinct = await measureJoule(n, concurrency, workerConcurrency, maxRps, 'distinct');
+        got.distinct = await measureJoule(n, concurrency, workerConcurrency, maxRps, solidifyLag, 'distinct');
       },
     ];
     // Rotated each round, so no side always runs first (or last) on a machine whose load drifts.
@@ -419,7 +434,7 @@ export async function run(opts: { n?: number; concurrency?: number; workerConcur
 
 if (isMain(import.meta.url)) {
   const { values } = parseArgs({
-    options: { n: { type: 'string' }, concurrency: { type: 'string' }, 'worker-concurrency': { type: 'string' }, rounds: { type: 'string' }, 'max-rps': { type: 'string' } },
+    options: { n: { type: 'string' }, concurrency: { type: 'string' }, 'worker-concurrency': { type: 'string' }, rounds: { type: 'string' }, 'max-rps': { type: 'string' }, 'solidify-lag': { type: 'string' } },
   });
   await run({
     ...(values.n ? { n: Number(values.n) } : {}),
@@ -427,5 +442,6 @@ if (isMain(import.meta.url)) {
     ...(values['worker-concurrency'] ? { workerConcurrency: Number(values['worker-concurrency']) } : {}),
     ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
     ...(values['max-rps'] ? { maxRps: values['max-rps'] } : {}),
+    ...(values['solidify-lag'] ? { solidifyLag: Number(values['solidify-lag']) } : {}),
   });
 }
