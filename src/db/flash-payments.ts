@@ -1,6 +1,7 @@
 import { sql, type Selectable, type Updateable } from 'kysely';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
+import { retryOnRelease } from './order-leases.js';
 import type { FlashPaymentsTable } from './schema.js';
 
 export type FlashPayment = Selectable<FlashPaymentsTable>;
@@ -110,13 +111,21 @@ export function updateHeldPayment(
 }
 
 /** Gives a held payment back, to be looked at again after `retryInMs` (null: only when woken). Fenced. */
-export async function releasePayment(db: DbHandle, held: FlashPayment, retryInMs: number | null, waitReason: string | null, attempts: bigint): Promise<void> {
+export async function releasePayment(
+  db: DbHandle,
+  held: FlashPayment,
+  leaseMs: number,
+  retryInMs: number | null,
+  waitReason: string | null,
+  attempts: bigint,
+): Promise<void> {
   await db.kysely
     .updateTable('flash_payments')
     .set({
       lease_owner: null,
       lease_until: null,
-      next_attempt_at: retryInMs === null ? null : sql<bigint>`${dbNow(db.dialect)} + ${BigInt(retryInMs)}`,
+      // Made due while held (its refund settled): it stays due, as an order does.
+      next_attempt_at: retryOnRelease(db.dialect, leaseMs, retryInMs),
       wait_reason: waitReason,
       attempts,
     })

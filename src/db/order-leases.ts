@@ -122,14 +122,30 @@ export interface Release {
   reclaimAttempts?: bigint;
 }
 
+/**
+ * The retry time a release writes: `retryInMs` from now (or none), unless
+ * the row was made due while it was held (by makeOrdersDue or
+ * wakeCapacityWaiters: a retry time, now come, set since the lease was last
+ * taken or renewed). Then it stays due: the wake may carry news the step
+ * that just ran had not read (a transaction the follower settled after the
+ * step looked), and a step that waits for such a wake rather than polling
+ * must not lose it. The lease's start is read from the row: lease_until less
+ * the lease's length.
+ */
+export function retryOnRelease(dialect: Dialect, leaseMs: number, retryInMs: number | null) {
+  const now = dbNow(dialect);
+  const later = retryInMs === null ? sql<null>`null` : sql<bigint>`${now} + ${BigInt(retryInMs)}`;
+  return sql<bigint | null>`case when next_attempt_at >= lease_until - ${BigInt(leaseMs)} and next_attempt_at <= ${now} then next_attempt_at else ${later} end`;
+}
+
 /** Gives a held order back. Fenced: releasing a lease we no longer hold does nothing. */
-export async function releaseOrder(db: DbHandle, held: Order, r: Release): Promise<void> {
+export async function releaseOrder(db: DbHandle, held: Order, leaseMs: number, r: Release): Promise<void> {
   await db.kysely
     .updateTable('orders')
     .set({
       lease_owner: null,
       lease_until: null,
-      next_attempt_at: r.retryInMs === null ? null : sql<bigint>`${dbNow(db.dialect)} + ${BigInt(r.retryInMs)}`,
+      next_attempt_at: retryOnRelease(db.dialect, leaseMs, r.retryInMs),
       wait_reason: r.waitReason,
       ...(r.attempts === undefined ? {} : { attempts: r.attempts }),
       ...(r.reclaimAttempts === undefined ? {} : { reclaim_attempts: r.reclaimAttempts }),
@@ -141,8 +157,8 @@ export async function releaseOrder(db: DbHandle, held: Order, r: Release): Promi
 
 /**
  * Makes orders due now (their transaction settled: someone should look).
- * Leases are left alone: a worker holding one gives it back with its own
- * retry time, and is woken in its own process.
+ * Leases are left alone: a worker holding one gives it back due (see
+ * retryOnRelease), and is woken in its own process.
  */
 export async function makeOrdersDue(db: DbHandle, orderIds: readonly string[]): Promise<void> {
   if (orderIds.length === 0) return;

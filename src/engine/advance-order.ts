@@ -48,7 +48,7 @@ async function releaseAfterFailure(ctx: EngineContext, held: Order, reason: Wait
   if (alert) log.error({ attempts: Number(attempts), cause: reason }, 'ALERT: reclaim keeps failing; retrying with backoff');
   else log.info({ attempts: Number(attempts), reason, retryInMs }, 'will retry');
   const counted = reclaiming ? { reclaimAttempts: attempts } : { attempts };
-  await releaseOrder(ctx.db, held, { retryInMs, waitReason: alert ? 'reclaim_retrying' : reason, ...counted });
+  await releaseOrder(ctx.db, held, ctx.settings.leaseMs, { retryInMs, waitReason: alert ? 'reclaim_retrying' : reason, ...counted });
   return { claimed: true, retryInMs, status: held.status };
 }
 
@@ -92,12 +92,12 @@ export async function advanceClaimed(ctx: EngineContext, claimed: Order): Promis
       if ('done' in result) return { claimed: true, retryInMs: null, status: result.done.status };
       if (!result.wait.failed) {
         const { retryInMs, reason } = result.wait;
-        await releaseOrder(ctx.db, held, { retryInMs, waitReason: reason });
+        await releaseOrder(ctx.db, held, ctx.settings.leaseMs, { retryInMs, waitReason: reason });
         return { claimed: true, retryInMs, status: held.status };
       }
       return await releaseAfterFailure(ctx, held, result.wait.reason, result.wait.retryInMs, log);
     }
-    await releaseOrder(ctx.db, held, { retryInMs: 0, waitReason: held.wait_reason });
+    await releaseOrder(ctx.db, held, ctx.settings.leaseMs, { retryInMs: 0, waitReason: held.wait_reason });
     return { claimed: true, retryInMs: 0, status: held.status };
   } catch (err) {
     if (err instanceof LeaseLostError) {

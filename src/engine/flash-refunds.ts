@@ -89,7 +89,7 @@ export class FlashRefunds {
     if ('refunded' in step) return;
     const attempts = step.failed ? p.attempts + 1n : 0n;
     const retry = step.failed ? backoffMs(Number(p.attempts), step.retryInMs, MAX_BACKOFF_MS) : step.retryInMs;
-    await releasePayment(db, p, retry, step.reason, attempts);
+    await releasePayment(db, p, this.ctx.settings.leaseMs, retry, step.reason, attempts);
   }
 
   /** The journal algorithm for one refund (as journaledStep is for an order's delegation and reclaim). */

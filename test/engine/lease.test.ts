@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { findOrder } from '../../src/db/orders.js';
 import { LeaseLostError } from '../../src/engine/errors.js';
 import { failAndRefund } from '../../src/engine/fail-order.js';
-import { claimDueOrders, claimOrder, releaseOrder } from '../../src/db/order-leases.js';
+import { claimDueOrders, claimOrder, makeOrdersDue, releaseOrder } from '../../src/db/order-leases.js';
 import { renewLease } from '../../src/engine/lease.js';
 import { transition } from '../../src/engine/transition.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -62,7 +63,7 @@ describeEachDialect('claims, leases and fencing', (newApp) => {
       LeaseLostError,
     );
     await assert.rejects(failAndRefund({ db: t.db, log: createLogger('silent'), workerId: 'worker-a' }, first, 'no_pool_capacity', 'stale worker'), LeaseLostError);
-    await releaseOrder(t.db, first, { retryInMs: 60_000, waitReason: 'internal_error' });
+    await releaseOrder(t.db, first, 30_000, { retryInMs: 60_000, waitReason: 'internal_error' });
     const row = (await findOrder(t.db, orderId))!;
     assert.equal(row.status, 'pending');
     assert.equal(row.pool_address, null);
@@ -81,6 +82,24 @@ describeEachDialect('claims, leases and fencing', (newApp) => {
     await setRow({ lease_until: 0n });
     await claimOrder(t.db, orderId, 'worker-b', 30_000);
     await assert.rejects(renewLease(t.db, held, 60_000), LeaseLostError);
+  });
+
+  test('an order made due while it is held is given back due; otherwise it is given back with its retry time', async () => {
+    const held = (await claimOrder(t.db, orderId, 'worker-a', 30_000))!;
+    await sleep(5);
+    await makeOrdersDue(t.db, [orderId]); // the follower settled its transaction meanwhile
+    await releaseOrder(t.db, held, 30_000, { retryInMs: 60_000, waitReason: 'awaiting_confirmation' });
+    const woken = (await findOrder(t.db, orderId))!;
+    assert.ok(woken.next_attempt_at! <= held.lease_until!, 'due at the wake, not a minute on');
+    assert.equal(woken.wait_reason, 'awaiting_confirmation');
+    await sleep(5); // the next claim comes after the wake
+    assert.equal((await claimOrder(t.db, orderId, 'worker-a', 30_000))?.id, orderId, 'claimable at once');
+
+    const again = (await findOrder(t.db, orderId))!;
+    await releaseOrder(t.db, again, 30_000, { retryInMs: 60_000, waitReason: 'awaiting_confirmation' });
+    const waiting = (await findOrder(t.db, orderId))!;
+    assert.ok(waiting.next_attempt_at! >= again.lease_until! - 30_000n + 60_000n, 'no wake: a minute on');
+    assert.equal(await claimOrder(t.db, orderId, 'worker-a', 30_000), undefined);
   });
 
   test('only due orders are claimed: not while a retry time or the rental is ahead, never when terminal', async () => {
