@@ -1,4 +1,4 @@
-import type { Selectable, Updateable } from 'kysely';
+import { sql, type Selectable, type Updateable } from 'kysely';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import type { ChainTransactionsTable, ChainTxKind } from './schema.js';
@@ -147,13 +147,14 @@ export async function updateOpenChainTx(
 
 /** What the block follower needs of an open journal row. */
 export type OpenTransaction = Pick<ChainTransaction, 'txid' | 'order_id' | 'payment_txid' | 'kind' | 'pool_address' | 'amount_sun' | 'created_at'>;
+const OPEN_COLUMNS = ['txid', 'order_id', 'payment_txid', 'kind', 'pool_address', 'amount_sun', 'created_at'] as const;
 
 /** Which of these transaction ids are ours and still open. */
 export function openTransactionsAmong(db: DbHandle, txids: readonly string[]): Promise<OpenTransaction[]> {
   if (txids.length === 0) return Promise.resolve([]);
   return db.kysely
     .selectFrom('chain_transactions')
-    .select(['txid', 'order_id', 'payment_txid', 'kind', 'pool_address', 'amount_sun', 'created_at'])
+    .select(OPEN_COLUMNS)
     .where('txid', 'in', txids)
     .where('status', 'in', OPEN)
     .execute();
@@ -173,10 +174,27 @@ export async function anyOpenTransaction(db: DbHandle): Promise<boolean> {
 export function openPastExpiration(db: DbHandle, chainTime: bigint, since: bigint): Promise<OpenTransaction[]> {
   return db.kysely
     .selectFrom('chain_transactions')
-    .select(['txid', 'order_id', 'payment_txid', 'kind', 'pool_address', 'amount_sun', 'created_at'])
+    .select(OPEN_COLUMNS)
     .where('status', 'in', OPEN)
     .where('expiration', '<', chainTime)
     .where('created_at', '>=', since)
+    .execute();
+}
+
+/**
+ * Accepted rows the solidified chain has passed without them (expiration
+ * at most `upTo`), journaled since `since` and last sent at least `quietMs`
+ * ago (database clock): a node dropped them, and their holder should send
+ * them again while they can still land.
+ */
+export function acceptedPassedOver(db: DbHandle, upTo: bigint, since: bigint, quietMs: number): Promise<OpenTransaction[]> {
+  return db.kysely
+    .selectFrom('chain_transactions')
+    .select(OPEN_COLUMNS)
+    .where('status', '=', 'broadcast')
+    .where('expiration', '<=', upTo)
+    .where('created_at', '>=', since)
+    .where('updated_at', '<=', sql<bigint>`${dbNow(db.dialect)} - ${BigInt(quietMs)}`)
     .execute();
 }
 

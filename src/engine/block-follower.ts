@@ -1,6 +1,6 @@
 import { BLOCKS_PER_REQUEST, type ChainBlock } from '../chain/gateway.js';
 import { advanceCursor, createCursor, findCursor, holdCursor, releaseCursor, type ChainCursor } from '../db/chain-cursor.js';
-import { anyOpenTransaction, openPastExpiration, openTransactionsAmong, updateOpenChainTx, type OpenTransaction } from '../db/chain-transactions.js';
+import { acceptedPassedOver, anyOpenTransaction, openPastExpiration, openTransactionsAmong, updateOpenChainTx, type OpenTransaction } from '../db/chain-transactions.js';
 import { makePaymentsDue } from '../db/flash-payments.js';
 import { makeOrdersDue } from '../db/order-leases.js';
 import { chargeBandwidth } from '../db/pool-snapshots.js';
@@ -8,7 +8,7 @@ import { TX_BYTES } from '../domain/pool-fees.js';
 import type { DbHandle } from '../db/connect.js';
 import { TurnLoop } from '../turn-loop.js';
 import type { EngineContext } from './context.js';
-import { recordFee } from './journaled-transaction.js';
+import { passedOverUpTo, recordFee, resendGapMs } from './journaled-transaction.js';
 
 /** With nothing of ours in flight, the chain is read this many poll intervals apart (a minute on mainnet). */
 const IDLE_POLLS = 20;
@@ -48,7 +48,9 @@ interface Sighting {
  * solidified chain has passed the expiration of without them are marked
  * expired in the same database transaction that moves the cursor, so
  * whoever reads the cursor and then a row still open knows it is still in
- * the race. Confirmation costs one request per poll, however many
+ * the race. The holder of an accepted transaction waits for these wakes
+ * rather than looking on a timer, so the follower also wakes it when the
+ * chain passes the transaction over (dropped by a node: to be sent again). Confirmation costs one request per poll, however many
  * transactions are in flight: `getblockbylimitnext` on the solidified view
  * returns up to 100 blocks at once, so downtime is caught up in batches.
  *
@@ -136,10 +138,10 @@ export class BlockFollower {
     const watched = await Promise.all(this.watchers.map((w) => w.find(blocks)));
     const last = blocks.at(-1)!;
     const burnt = new Map<string, bigint>();
-    const { settledOrders, settledPayments } = await db.transaction(async (tx) => {
+    const { ordersToWake, paymentsToWake } = await db.transaction(async (tx) => {
       const orders = new Set<string>();
       const payments = new Set<string>();
-      const settledBy = (t: OpenTransaction) => {
+      const wakeHolder = (t: OpenTransaction) => {
         if (t.order_id !== null) orders.add(t.order_id);
         if (t.payment_txid !== null) payments.add(t.payment_txid);
       };
@@ -157,24 +159,27 @@ export class BlockFollower {
         if (!written) continue; // looked up by id and settled meanwhile
         // Our own transaction used the pool's bandwidth: the fee rules see it before the next read.
         burnt.set(s.tx.txid, await chargeBandwidth(tx, s.tx.pool_address, TX_BYTES, s.block.number));
-        settledBy(s.tx);
+        wakeHolder(s.tx);
       }
       for (const expired of await openPastExpiration(tx, last.timestamp, cursor.started_at)) {
-        if (await updateOpenChainTx(tx, expired.txid, { status: 'expired' })) settledBy(expired);
+        if (await updateOpenChainTx(tx, expired.txid, { status: 'expired' })) wakeHolder(expired);
       }
+      // Dropped by a node (accepted, yet passed over): their holders send them again. Nothing
+      // else wakes them: an accepted transaction's holder waits for the follower, not a timer.
+      for (const dropped of await acceptedPassedOver(tx, passedOverUpTo(last.timestamp), cursor.started_at, resendGapMs(this.ctx))) wakeHolder(dropped);
       await makeOrdersDue(tx, [...orders]);
       await makePaymentsDue(tx, [...payments]);
       for (const [i, w] of this.watchers.entries()) for (const id of (await w.apply(tx, watched[i])) ?? []) orders.add(id);
       if (!(await advanceCursor(tx, workerId, last))) throw new Error('the follower lost its lease; another worker follows now');
-      return { settledOrders: orders, settledPayments: payments };
+      return { ordersToWake: orders, paymentsToWake: payments };
     });
     for (const s of sightings) {
       const holder = s.tx.payment_txid !== null ? { paymentTxid: s.tx.payment_txid } : { orderId: s.tx.order_id! };
       recordFee(this.ctx, holder, s.tx, burnt.get(s.tx.txid) ?? 0n);
     }
     if (sightings.length > 0) this.ctx.log.debug({ settled: sightings.length, block: last.number.toString() }, 'transactions settled from solidified blocks');
-    for (const id of settledOrders) this.wake(id);
-    if (settledPayments.size > 0) this.wakeRefunds();
+    for (const id of ordersToWake) this.wake(id);
+    if (paymentsToWake.size > 0) this.wakeRefunds();
     for (const w of this.watchers) w.committed?.();
   }
 

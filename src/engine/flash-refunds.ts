@@ -103,7 +103,7 @@ export class FlashRefunds {
     if (journaled !== undefined) {
       const s = await settle(ctx, holder, journaled);
       if (s.kind === 'confirmed') return this.refunded(holder, journaled.txid);
-      if (s.kind === 'pending') return { retryInMs: poll, reason: 'awaiting_refund_confirmation', failed: false };
+      if (s.kind === 'pending') return { retryInMs: s.lookAgainInMs, reason: 'awaiting_refund_confirmation', failed: false };
       holder = s.holder;
     }
     const pool = ctx.pools.find((a) => a.address === flash.address);
@@ -111,12 +111,12 @@ export class FlashRefunds {
     // Nothing is signed for a transfer the address cannot pay the bandwidth of: the node would refuse it.
     if (!snapshotCanPayFee(await findPoolSnapshot(ctx.db, pool.address))) return { retryInMs: 5 * poll, reason: 'pool_cannot_pay_fee', failed: true };
     const signed = await ctx.chain.buildTransfer(pool, p.sender, p.refund_sun!);
-    const refusal = await journalAndBroadcast(ctx, holder, signed, { pool: pool.address, receiver: p.sender, amountSun: p.refund_sun!, lockBlocks: null });
-    if (refusal) {
-      metrics.broadcastRefusals.inc({ kind: 'refund', code: refusal.code, pool: pool.address });
-      return { retryInMs: 5 * poll, reason: refusedWith('refund_refused', refusal.code), failed: true };
+    const sent = await journalAndBroadcast(ctx, holder, signed, { pool: pool.address, receiver: p.sender, amountSun: p.refund_sun!, lockBlocks: null });
+    if ('refused' in sent) {
+      metrics.broadcastRefusals.inc({ kind: 'refund', code: sent.refused.code, pool: pool.address });
+      return { retryInMs: 5 * poll, reason: refusedWith('refund_refused', sent.refused.code), failed: true };
     }
-    return { retryInMs: poll, reason: 'awaiting_refund_confirmation', failed: false };
+    return { retryInMs: sent.lookAgainInMs, reason: 'awaiting_refund_confirmation', failed: false };
   }
 
   private async refunded(holder: JournalHolder<FlashPayment>, txid: string): Promise<RefundStep> {

@@ -69,19 +69,19 @@ export function journaledStep(status: JournaledStatus): StepFn {
       // In doubt, or settled by the follower since we last looked (the order's field follows).
       const s = await settle(ctx, orderHolder(ctx, held, status.kind), journaled);
       if (s.kind === 'confirmed') return status.confirmed(ctx, held, journaled.txid, { number: s.blockNumber, time: s.blockTime });
-      if (s.kind === 'pending') return wait(ctx.settings.confirmPollMs, status.awaiting);
+      if (s.kind === 'pending') return wait(s.lookAgainInMs, status.awaiting);
       held = s.holder.row;
     }
     const decided = await status.nextTransaction(ctx, held, journaled !== undefined);
     if (!('build' in decided)) return decided;
-    const refusal = await journalAndBroadcast(
+    const sent = await journalAndBroadcast(
       ctx,
       orderHolder(ctx, held, status.kind),
       decided.build.signed,
       decided.build.meta,
       status.kind === 'delegate' ? held.created_at : undefined,
     );
-    if (refusal) return status.refused(ctx, held, refusal);
-    return wait(ctx.settings.confirmPollMs, status.awaiting);
+    if ('refused' in sent) return status.refused(ctx, held, sent.refused);
+    return wait(sent.lookAgainInMs, status.awaiting);
   };
 }

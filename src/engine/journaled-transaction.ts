@@ -37,8 +37,8 @@ export interface JournalHolder<H> {
 export type Settlement<H> =
   /** In a solidified block with a successful result; `blockTime` is that block's timestamp. */
   | { kind: 'confirmed'; blockNumber: bigint | null; blockTime: bigint | null }
-  /** May still land: look again later. */
-  | { kind: 'pending' }
+  /** May still land: look again in `lookAgainInMs` (the follower wakes the holder sooner when the chain decides). */
+  | { kind: 'pending'; lookAgainInMs: number }
   /** Can never land (expired unseen, or failed on chain): a new one may be signed. `holder` is as now written. */
   | { kind: 'dead'; reason: string; holder: JournalHolder<H> };
 
@@ -48,8 +48,21 @@ export interface Refusal {
   message: string;
 }
 
+/** A first broadcast: refused for good (a new transaction may be signed), or on its way, to be looked at again. */
+export type BroadcastResult = { refused: Refusal } | { lookAgainInMs: number };
+
 /** A transaction in doubt (never accepted) is sent again at most once per this many polls. */
 const REBROADCAST_EVERY_POLLS = 3;
+/**
+ * An accepted transaction is not looked at on a timer while it waits: the
+ * block follower wakes its holder when the chain decides (confirmed, failed,
+ * expired) or passes it over (to be sent again). On mainnet the solidified
+ * view is 19 blocks behind, so looking once a block cost an order about 19
+ * claims, journal reads and releases per transaction for nothing. This many
+ * polls (a transaction's lifetime at mainnet's pace) is the backstop for a
+ * wake that never came.
+ */
+const ACCEPTED_BACKSTOP_POLLS = 20;
 /** Our transactions were sent about this long before their expiration (chain time). */
 const LIFETIME_MS = BigInt(TX_LIFETIME_MS);
 /**
@@ -62,6 +75,27 @@ const LIFETIME_MS = BigInt(TX_LIFETIME_MS);
 const DROPPED_AFTER_MS = 6_000n;
 
 const isOpen = (tx: ChainTransaction) => tx.status === 'signed' || tx.status === 'broadcast';
+
+/** The shortest gap between two sends of one transaction, in ms on the database clock. */
+export const resendGapMs = (ctx: EngineContext): number => REBROADCAST_EVERY_POLLS * ctx.settings.confirmPollMs;
+
+/**
+ * The latest expiration of an accepted transaction that the solidified chain,
+ * at `solidTime`, has passed by DROPPED_AFTER_MS without it: one the node
+ * dropped, to be sent again while it can still land.
+ */
+export const passedOverUpTo = (solidTime: bigint): bigint => solidTime + LIFETIME_MS - DROPPED_AFTER_MS;
+
+/**
+ * When a look at an open transaction could next do anything. Accepted: only
+ * the follower's wake (the backstop aside). In doubt: its next send, every
+ * few polls; the follower wakes the holder sooner if it lands.
+ */
+function lookAgainInMs(ctx: EngineContext, accepted: boolean, sinceLastSend: number): number {
+  const poll = ctx.settings.confirmPollMs;
+  if (accepted) return ACCEPTED_BACKSTOP_POLLS * poll;
+  return Math.max(poll, resendGapMs(ctx) - sinceLastSend);
+}
 
 /**
  * Resolves a journaled transaction from what the block follower has
@@ -80,8 +114,9 @@ export async function settle<H>(ctx: EngineContext, held: JournalHolder<H>, jour
   if (!isOpen(tx)) return settled(ctx, held, tx);
   if (cursor === undefined || tx.created_at < cursor.started_at) return lookUp(ctx, held, tx);
   if (cursor.block_time > tx.expiration) return settleAs(ctx, held, tx, { status: 'expired' });
-  await sendAgainIfDue(ctx, held, tx, cursor.block_time);
-  return { kind: 'pending' };
+  const sent = await sendAgainIfDue(ctx, held, tx, cursor.block_time);
+  const accepted = sent?.accepted ?? tx.status === 'broadcast';
+  return { kind: 'pending', lookAgainInMs: lookAgainInMs(ctx, accepted, sent ? 0 : Number(held.claimedAt - tx.updated_at)) };
 }
 
 /**
@@ -91,7 +126,7 @@ export async function settle<H>(ctx: EngineContext, held: JournalHolder<H>, jour
 async function settleAs<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTransaction, outcome: Pick<ChainTransaction, 'status'> & Partial<ChainTransaction>): Promise<Settlement<H>> {
   if (await updateOpenChainTx(ctx.db, tx.txid, outcome)) return settled(ctx, held, { ...tx, ...outcome });
   const now = await findChainTx(ctx.db, tx.txid);
-  return now === undefined || isOpen(now) ? { kind: 'pending' } : settled(ctx, held, now);
+  return now === undefined || isOpen(now) ? { kind: 'pending', lookAgainInMs: ctx.settings.confirmPollMs } : settled(ctx, held, now);
 }
 
 /** What the journal row says now that the chain has spoken; the holder's own field follows it. */
@@ -110,16 +145,18 @@ async function settled<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainT
  * Sends the same transaction again when that can help: never accepted (the
  * node answered in doubt, or a crash came before the answer was recorded),
  * every few polls; accepted but passed over by the solidified chain while
- * it can still land, once per few polls too.
+ * it can still land, once per few polls too. When it sent it, says whether
+ * a node has accepted it.
  */
-async function sendAgainIfDue<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTransaction, solidTime: bigint): Promise<void> {
+async function sendAgainIfDue<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTransaction, solidTime: bigint): Promise<{ accepted: boolean } | undefined> {
   const sinceLastSend = held.claimedAt - tx.updated_at;
-  if (tx.broadcasts > 0n && sinceLastSend < BigInt(REBROADCAST_EVERY_POLLS * ctx.settings.confirmPollMs)) return;
-  if (tx.status === 'broadcast' && solidTime < tx.expiration - LIFETIME_MS + DROPPED_AFTER_MS) return;
-  await resend(ctx, held, tx);
+  if (tx.broadcasts > 0n && sinceLastSend < BigInt(resendGapMs(ctx))) return undefined;
+  if (tx.status === 'broadcast' && tx.expiration > passedOverUpTo(solidTime)) return undefined;
+  return { accepted: await resend(ctx, held, tx) };
 }
 
-async function resend<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTransaction): Promise<void> {
+/** Sends a journaled transaction again; true when a node has accepted it (now, or before). */
+async function resend<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTransaction): Promise<boolean> {
   const { db, chain } = ctx;
   const log = ctx.log.child({ ...held.logKey, txid: tx.txid, kind: tx.kind });
   const outcome = await chain.broadcast(tx.signed_json);
@@ -127,12 +164,13 @@ async function resend<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTr
     await countBroadcast(db, tx.txid);
     if (tx.status === 'signed' && (await updateOpenChainTx(db, tx.txid, { status: 'broadcast' }))) await held.follow(db, { status: 'broadcast' });
     log.info({ broadcasts: Number(tx.broadcasts + 1n) }, 'in-doubt transaction re-broadcast');
-  } else {
-    // Even an answer that would prove a fresh transaction dead proves nothing here: the
-    // first copy may be in a block already (a validation error can be its own effect).
-    await countBroadcast(db, tx.txid, outcome);
-    log.warn({ code: outcome.code, message: outcome.message }, 'node refused the re-broadcast; waiting for its expiration');
+    return true;
   }
+  // Even an answer that would prove a fresh transaction dead proves nothing here: the
+  // first copy may be in a block already (a validation error can be its own effect).
+  await countBroadcast(db, tx.txid, outcome);
+  log.warn({ code: outcome.code, message: outcome.message }, 'node refused the re-broadcast; waiting for its expiration');
+  return tx.status === 'broadcast';
 }
 
 /**
@@ -155,7 +193,8 @@ async function lookUp<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTr
   if (status.state === 'unknown' && solid.timestamp > tx.expiration) return settleAs(ctx, held, tx, { status: 'expired' });
   // Not in the solidified view yet: sent again as ever, every few polls (it may have been dropped).
   if (status.state === 'unknown') await sendAgainIfDue(ctx, held, tx, tx.expiration);
-  return { kind: 'pending' };
+  // No follower reads the blocks this one may be in: nothing wakes the holder, it looks every poll.
+  return { kind: 'pending', lookAgainInMs: ctx.settings.confirmPollMs };
 }
 
 /** The pool had no bandwidth left for it and burnt TRX: watched, since a pool that keeps burning runs dry. */
@@ -179,7 +218,8 @@ export interface TransactionMeta {
  * transaction with the holder's txid), then broadcasts it and records what
  * the node said. A crash anywhere in here leaves a journal entry that
  * `settle` resolves. Returns the node's refusal of this first broadcast, if
- * it refused. `createdAt` (an order's), when given, times the broadcast delay.
+ * it refused, or when to look again. `createdAt` (an order's), when given,
+ * times the broadcast delay.
  */
 export async function journalAndBroadcast<H>(
   ctx: EngineContext,
@@ -187,7 +227,7 @@ export async function journalAndBroadcast<H>(
   signed: SignedTransaction,
   meta: TransactionMeta,
   createdAt?: bigint,
-): Promise<Refusal | undefined> {
+): Promise<BroadcastResult> {
   const { db, chain } = ctx;
   const kind = held.kind;
   const log = ctx.log.child({ ...held.logKey, txid: signed.txid, kind });
@@ -218,7 +258,7 @@ export async function journalAndBroadcast<H>(
     log.info('transaction broadcast');
     if (createdAt !== undefined) metrics.broadcastDelay.observe(secondsSince(createdAt));
     crashPoint(ctx, 'after-record');
-    return undefined;
+    return { lookAgainInMs: lookAgainInMs(ctx, true, 0) };
   }
   const refusal = outcome as { code: string; message: string };
   if (verdict === 'in_doubt') {
@@ -226,16 +266,17 @@ export async function journalAndBroadcast<H>(
     // the journal as signed; settle sends the same transaction again until its expiration.
     await countBroadcast(db, signed.txid, refusal);
     log.warn({ code: refusal.code, message: refusal.message }, 'node answered with a failure that does not prove the transaction dead; in doubt until its expiration');
-    return undefined;
+    return { lookAgainInMs: lookAgainInMs(ctx, false, 0) };
   }
   // Refused with an answer that proves it can never land (a check every node makes):
   // a new transaction may be signed. (A refused re-broadcast of an in-doubt one is
   // different: see settle.)
   await countBroadcast(db, signed.txid, refusal);
   if (!(await updateOpenChainTx(db, signed.txid, { status: 'failed' }))) {
-    return undefined; // settled by the follower meanwhile: the next look reads its outcome
+    // Settled by the follower meanwhile, which woke the holder: the next look reads its outcome.
+    return { lookAgainInMs: ctx.settings.confirmPollMs };
   }
   await holder.follow(db, { status: 'failed' });
   log.warn({ code: refusal.code, message: refusal.message }, 'node refused the transaction; it can never land');
-  return { code: refusal.code, message: refusal.message };
+  return { refused: { code: refusal.code, message: refusal.message } };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { listOrderTransactions } from '../../src/db/chain-transactions.js';
+import { findOrder } from '../../src/db/orders.js';
 import { stackPerTest } from '../support/stack.js';
 
 const startTestStack = stackPerTest();
@@ -45,6 +46,26 @@ test('when an accepted broadcast is dropped, then the same transaction is re-bro
   const { journal } = await orderThroughFault('drop', { count: 1 });
   assert.equal(journal.length, 1);
   assert.ok(journal[0]!.broadcasts >= 2n, 'sent at least twice');
+});
+
+test('when an accepted broadcast is dropped, then the block follower wakes the order to send it again, before its own timer would have looked', async () => {
+  // Blocks and polls of 1 s: the chain clock runs 3x, so a transaction lives 20 s, and the timer
+  // of an order whose transaction was accepted is 20 polls off.
+  const s = await startTestStack({ devnet: { blockIntervalMs: 1000, solidifyLag: 1 }, env: { CONFIRM_POLL_MS: '1000' } });
+  await s.deposit(1, 100_000_000n);
+  await s.devnetAdmin('POST', '/faults/drop', { count: 1 });
+  const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '1h', receive_address: s.customer() });
+  await s.waitFor(placed.id, (o) => o.delegate_tx_status === 'broadcast' && o.wait_reason === 'awaiting_confirmation');
+  const timer = (await findOrder(s.db, placed.id))!.next_attempt_at!;
+  await s.waitFor(placed.id, (o) => o.status === 'active', 30_000);
+  const journal = await listOrderTransactions(s.db, placed.id);
+  assert.deepEqual(
+    journal.map((j) => [j.status, j.broadcasts]),
+    [['confirmed', 2n]],
+    'the same transaction, sent again',
+  );
+  const [activated] = await s.db.kysely.selectFrom('order_events').select('at').where('order_id', '=', placed.id).where('to_status', '=', 'active').execute();
+  assert.ok(activated!.at < timer, `active ${Number(timer - activated!.at)} ms before the order's timer`);
 });
 
 test('when inclusion is slow, then the order waits for it (re-broadcasts are duplicates) and one delegation lands', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TronWeb } from 'tronweb';
+import { findOrder } from '../../src/db/orders.js';
 import { SEED_ADDRESS } from '../support/app.js';
 import { assertLedgerSound, stackPerTest, startStack } from '../support/stack.js';
 
@@ -216,4 +217,8 @@ test('on mainnet timing (3 s blocks, solidified 19 behind; the chain clock run 3
   assert.equal(order.delegate_tx_status, 'confirmed');
   const done = await s.waitFor(placed.id, (o) => o.status === 'completed', 60_000);
   assert.equal(done.reclaim_tx_status, 'confirmed');
+  // Each transaction waits ~20 blocks for the solidified view; the block follower wakes the order
+  // when it is there, so the order is not claimed and looked at once a block meanwhile.
+  const { lease_version: claims } = (await findOrder(s.db, placed.id))!;
+  assert.ok(claims <= 8n, `claimed ${claims} times from placed to completed (placing, confirming and the expiry, for two transactions)`);
 });
