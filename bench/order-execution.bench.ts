@@ -340,7 +340,11 @@ type Baseline = ExecutionResult['baseline'];
 function medianOf<T extends object>(runs: readonly T[]): T {
   const first = runs[0]!;
   return Object.fromEntries(
-    Object.entries(first).map(([k, v]) => [k, typeof v === 'number' ? median(runs.map((r) => (r as Record<string, number>)[k]!)) : medianOf(runs.map((r) => (r as Record<string, object>)[k]!))]),
+    Object.entries(first).map(([k, v]) => [
+      k,
+      // Two decimals: an even number of rounds averages the middle two.
+      typeof v === 'number' ? Math.round(median(runs.map((r) => (r as Record<string, number>)[k]!)) * 100) / 100 : medianOf(runs.map((r) => (r as Record<string, object>)[k]!)),
+    ]),
   ) as T;
 }
 
