@@ -50,9 +50,10 @@ interface Sighting {
  * whoever reads the cursor and then a row still open knows it is still in
  * the race. The holder of an accepted transaction waits for these wakes
  * rather than looking on a timer, so the follower also wakes it when the
- * chain passes the transaction over (dropped by a node: to be sent again). Confirmation costs one request per poll, however many
- * transactions are in flight: `getblockbylimitnext` on the solidified view
- * returns up to 100 blocks at once, so downtime is caught up in batches.
+ * chain passes the transaction over (dropped by a node: to be sent again).
+ * Confirmation costs one request per poll, however many transactions are in
+ * flight: `getblockbylimitnext` on the solidified view returns up to 100
+ * blocks at once, so downtime is caught up in batches.
  *
  * One follower at a time holds the cursor (a lease in the database); the
  * others stand by and take over when its lease runs out.

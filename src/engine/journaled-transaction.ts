@@ -114,9 +114,7 @@ export async function settle<H>(ctx: EngineContext, held: JournalHolder<H>, jour
   if (!isOpen(tx)) return settled(ctx, held, tx);
   if (cursor === undefined || tx.created_at < cursor.started_at) return lookUp(ctx, held, tx);
   if (cursor.block_time > tx.expiration) return settleAs(ctx, held, tx, { status: 'expired' });
-  const sent = await sendAgainIfDue(ctx, held, tx, cursor.block_time);
-  const accepted = sent?.accepted ?? tx.status === 'broadcast';
-  return { kind: 'pending', lookAgainInMs: lookAgainInMs(ctx, accepted, sent ? 0 : Number(held.claimedAt - tx.updated_at)) };
+  return { kind: 'pending', lookAgainInMs: await sendAgainIfDue(ctx, held, tx, cursor.block_time) };
 }
 
 /**
@@ -145,14 +143,16 @@ async function settled<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainT
  * Sends the same transaction again when that can help: never accepted (the
  * node answered in doubt, or a crash came before the answer was recorded),
  * every few polls; accepted but passed over by the solidified chain while
- * it can still land, once per few polls too. When it sent it, says whether
- * a node has accepted it.
+ * it can still land, once per few polls too. Returns when a look could next
+ * do anything (lookAgainInMs).
  */
-async function sendAgainIfDue<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTransaction, solidTime: bigint): Promise<{ accepted: boolean } | undefined> {
-  const sinceLastSend = held.claimedAt - tx.updated_at;
-  if (tx.broadcasts > 0n && sinceLastSend < BigInt(resendGapMs(ctx))) return undefined;
-  if (tx.status === 'broadcast' && tx.expiration > passedOverUpTo(solidTime)) return undefined;
-  return { accepted: await resend(ctx, held, tx) };
+async function sendAgainIfDue<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTransaction, solidTime: bigint): Promise<number> {
+  const sinceLastSend = Number(held.claimedAt - tx.updated_at);
+  const accepted = tx.status === 'broadcast';
+  const sentLately = tx.broadcasts > 0n && sinceLastSend < resendGapMs(ctx);
+  const stillExpected = accepted && tx.expiration > passedOverUpTo(solidTime);
+  if (sentLately || stillExpected) return lookAgainInMs(ctx, accepted, sinceLastSend);
+  return lookAgainInMs(ctx, await resend(ctx, held, tx), 0);
 }
 
 /** Sends a journaled transaction again; true when a node has accepted it (now, or before). */
@@ -192,8 +192,8 @@ async function lookUp<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTr
   }
   if (status.state === 'unknown' && solid.timestamp > tx.expiration) return settleAs(ctx, held, tx, { status: 'expired' });
   // Not in the solidified view yet: sent again as ever, every few polls (it may have been dropped).
+  // No follower reads the blocks this one may be in: nothing wakes the holder, so it looks every poll.
   if (status.state === 'unknown') await sendAgainIfDue(ctx, held, tx, tx.expiration);
-  // No follower reads the blocks this one may be in: nothing wakes the holder, it looks every poll.
   return { kind: 'pending', lookAgainInMs: ctx.settings.confirmPollMs };
 }
 
