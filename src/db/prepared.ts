@@ -32,6 +32,9 @@ export interface PreparedStatement<Row> {
  */
 export const POSTGRES_STATEMENT_NAMES = new Map<string, string>();
 
+/** The SQLite text of every prepared() statement, so their plans can be checked as PostgreSQL's are. */
+export const SQLITE_STATEMENT_TEXTS = new Set<string>();
+
 function textFor(text: string, dialect: Dialect): string {
   const withNow = text.replaceAll('$now', DB_NOW_SQL[dialect]);
   if (dialect === 'sqlite') return withNow;
@@ -42,6 +45,7 @@ function textFor(text: string, dialect: Dialect): string {
 export function prepared<Row = Record<string, unknown>>(text: string): PreparedStatement<Row> {
   const texts: Record<Dialect, string> = { sqlite: textFor(text, 'sqlite'), postgres: textFor(text, 'postgres') };
   if (!POSTGRES_STATEMENT_NAMES.has(texts.postgres)) POSTGRES_STATEMENT_NAMES.set(texts.postgres, `joule_${POSTGRES_STATEMENT_NAMES.size + 1}`);
+  SQLITE_STATEMENT_TEXTS.add(texts.sqlite);
   const statements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
   const onConnection = (conn: BetterSqlite3.Database) => {
     let stmt = statements.get(conn);

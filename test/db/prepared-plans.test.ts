@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { connect } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
-import { POSTGRES_STATEMENT_NAMES } from '../../src/db/prepared.js';
+import { POSTGRES_STATEMENT_NAMES, SQLITE_STATEMENT_TEXTS } from '../../src/db/prepared.js';
 import { createDatabase, startPostgres } from '../../scripts/services/postgres.js';
 
 /** The tables that grow with orders, users and chain traffic: a statement run on every order must never read one whole. */
@@ -24,20 +25,55 @@ const GROWING = [
   'saved_addresses',
 ];
 
-test('every statement kept prepared on PostgreSQL reads the growing tables by index, even with the plan made on an empty database', async () => {
-  // Every module of src/ that writes statements with prepared(): importing it registers them.
+/** Imports every module of src/ that writes statements with prepared(): importing it registers them. */
+async function registerEveryPreparedStatement(): Promise<void> {
   const srcDir = join(import.meta.dirname, '../../src');
   const modules = readdirSync(srcDir, { recursive: true, encoding: 'utf8' }).filter(
     (f) => f.endsWith('.ts') && /\bprepared(<[^>]*>)?\(/.test(readFileSync(join(srcDir, f), 'utf8')),
   );
   for (const f of modules) await import(join(srcDir, f));
   assert.ok(POSTGRES_STATEMENT_NAMES.size >= 10, `found ${POSTGRES_STATEMENT_NAMES.size} statements in ${modules.join(', ')}`);
+}
+
+test('every statement kept prepared on SQLite reads the growing tables by index; our locked rentals to a receiver only through the rentals under way', async () => {
+  await registerEveryPreparedStatement();
+  const dir = mkdtempSync(join(tmpdir(), 'joule-plans-'));
+  const db = connect(`sqlite:${join(dir, 'joule.db')}`);
+  try {
+    await migrate(db);
+    const scans: string[] = [];
+    const plans = new Map<string, string[]>();
+    // Statements with PostgreSQL's casts (`?::bigint[]`, unnest) are PostgreSQL's own batch forms, never run on SQLite.
+    for (const text of [...SQLITE_STATEMENT_TEXTS].filter((t) => !t.includes('::'))) {
+      const params = [...text.matchAll(/\?/g)].length;
+      const { rows } = await db.kysely.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${text}`, Array(params).fill(null)));
+      plans.set(text, rows.map((r) => r.detail));
+      for (const { detail } of rows) {
+        // SQLite says SCAN for a read of a whole table or index, SEARCH for a seek.
+        const scan = /^SCAN (\w+)/.exec(detail);
+        if (scan && GROWING.includes(scan[1]!)) scans.push(`${scan[1]} read whole by: ${text.replace(/\s+/g, ' ').slice(0, 160)}`);
+      }
+    }
+    assert.deepEqual(scans, []);
+    // Through orders_receiver it would read every order the receiver was ever sent.
+    const locked = [...plans].find(([text]) => text.includes('lock_blocks is not null') && text.includes('receive_address = ?'));
+    assert.ok(locked, 'the locked rentals statement is prepared');
+    assert.deepEqual(locked[1], ['SEARCH orders USING INDEX orders_locked_receiver (receive_address=?)']);
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('every statement kept prepared on PostgreSQL reads the growing tables by index, even with the plan made on an empty database', async () => {
+  await registerEveryPreparedStatement();
 
   const server = await startPostgres();
   const db = connect(await createDatabase(server.url));
   try {
     await migrate(db);
     const scans: string[] = [];
+    const plans = new Map<string, string[]>();
     await db.kysely.connection().execute(async (conn) => {
       // A connection keeps the plan it made for a named statement: force that plan, made on tables empty now.
       await sql`set plan_cache_mode = force_generic_plan`.execute(conn);
@@ -48,6 +84,7 @@ test('every statement kept prepared on PostgreSQL reads the growing tables by in
         await sql.raw(`prepare plan_${n} as ${text}`).execute(conn);
         const { rows } = await sql.raw<{ 'QUERY PLAN': string }>(`explain execute plan_${n}(${Array(params).fill('null').join(', ')})`).execute(conn);
         await sql.raw(`deallocate plan_${n}`).execute(conn);
+        plans.set(text, rows.map((r) => r['QUERY PLAN']));
         for (const { 'QUERY PLAN': line } of rows) {
           const seq = /Seq Scan on (\w+)/.exec(line);
           if (seq && GROWING.includes(seq[1]!)) scans.push(`${seq[1]} read whole by: ${text.replace(/\s+/g, ' ').slice(0, 160)}`);
@@ -56,6 +93,9 @@ test('every statement kept prepared on PostgreSQL reads the growing tables by in
       await sql`reset plan_cache_mode`.execute(conn);
     });
     assert.deepEqual(scans, []);
+    const locked = [...plans].find(([text]) => text.includes('lock_blocks is not null') && text.includes('receive_address = $1'));
+    assert.ok(locked, 'the locked rentals statement is prepared');
+    assert.ok(locked[1].some((line) => line.includes('orders_locked_receiver')), locked[1].join('\n'));
   } finally {
     await db.close();
     await server.stop();

@@ -16,6 +16,7 @@ import * as m013 from './013-rate-limits.js';
 import * as m014 from './014-finished-order-times.js';
 import * as m015 from './015-order-tenant.js';
 import * as m016 from './016-webhook-due-per-tenant.js';
+import * as m017 from './017-locked-rentals-by-receiver.js';
 
 export interface Migration {
   name: string;
@@ -40,4 +41,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '014-finished-order-times', up: m014.up },
   { name: '015-order-tenant', up: m015.up },
   { name: '016-webhook-due-per-tenant', up: m016.up },
+  { name: '017-locked-rentals-by-receiver', up: m017.up },
 ];
