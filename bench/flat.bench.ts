@@ -7,6 +7,9 @@
 //
 //   sweeper pass   Sweeper.sweep() of a worker built by createJoule on the
 //                  database (the pass its timer runs), median of 30
+//   pool choice    that worker's choosePool() for an order to the receiver
+//                  of a quarter of the finished orders (the reads the engine
+//                  makes to plan every order), median of 30
 //   GET ...        every request the dashboard polls, and GET /api/orders?
 //                  user_id= for the user with 1 in 20 orders and one with a
 //                  few recent ones, against `node dist/main.js api`, 10
@@ -23,6 +26,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
+import { choosePool } from '../src/engine/plan-delegation.js';
 import { benchJoule } from './lib/bench-joule.js';
 import { copyOf, DEFAULT_USERS, HEAVY_USER, RECEIVERS, templates, FEW_USER } from './lib/finished-orders.js';
 import { cpuMs, isMain, load, loadGet, printTable, type LoadResult } from './lib/harness.js';
@@ -64,6 +68,7 @@ interface Figures extends LoadResult {
 
 interface Round {
   sweepMs: number;
+  poolChoiceMs: number;
   gets: Map<string, Figures>;
   create: Figures;
 }
@@ -77,20 +82,29 @@ async function withCpu(pid: number, run: (onMeasureStart: () => void) => Promise
   return { ...r, cpuUs: ((cpuMs(pid) - start) * 1000) / Math.max(1, r.ok ?? 0) };
 }
 
-/** Median of 30 sweeper passes of an in-process worker (role `worker`, its own timer held back). */
-async function sweeperPass(databaseUrl: string): Promise<number> {
+/** Median wall time of 30 runs of `f`, after 3 to warm up. */
+async function medianOf30(f: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 3; i++) await f();
+  const times: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const started = performance.now();
+    await f();
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+/** Sweeper passes and pool choices of an in-process worker (role `worker`, its own timer held back). */
+async function workerPasses(databaseUrl: string): Promise<{ sweepMs: number; poolChoiceMs: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'joule-flat-worker-'));
   const worker = await benchJoule({ JOULE_ROLE: 'worker', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SWEEP_INTERVAL_MS: '3600000' }, { databaseUrl });
   try {
-    const sweeper = worker.engine!.sweeper;
-    for (let i = 0; i < 3; i++) await sweeper.sweep();
-    const times: number[] = [];
-    for (let i = 0; i < 30; i++) {
-      const started = performance.now();
-      await sweeper.sweep();
-      times.push(performance.now() - started);
-    }
-    return median(times);
+    const { sweeper, ctx } = worker.engine!;
+    const sweepMs = await medianOf30(() => sweeper.sweep());
+    // The newest order to the receiver, as if it were new: the pool choice reads what is under way, whatever it finds.
+    const order = await ctx.db.kysely.selectFrom('orders').selectAll().where('receive_address', '=', ADDRESS).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+    const poolChoiceMs = await medianOf30(() => choosePool(ctx, { ...order, status: 'pending' }, BigInt(Date.now())));
+    return { sweepMs, poolChoiceMs };
   } finally {
     await worker.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -101,7 +115,7 @@ async function measure(template: string, seconds: { get: number; create: number 
   const dir = mkdtempSync(join(tmpdir(), 'joule-flat-'));
   const db = copyOf(template, join(dir, 'joule.db'));
   try {
-    const sweepMs = await sweeperPass(`sqlite:${db.path}`);
+    const { sweepMs, poolChoiceMs } = await workerPasses(`sqlite:${db.path}`);
     const joule = await startJouleProcess('api', { DATABASE_URL: `sqlite:${db.path}`, LOG_LEVEL: 'warn' });
     try {
       const admin = { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` };
@@ -116,7 +130,7 @@ async function measure(template: string, seconds: { get: number; create: number 
         gets.set(name, r);
       }
       const create = await withCpu(pid, (onMeasureStart) => load(joule.url, '/api/orders/', (i) => order((i % DEFAULT_USERS) + 1), { seconds: seconds.create, onMeasureStart }));
-      return { sweepMs, gets, create };
+      return { sweepMs, poolChoiceMs, gets, create };
     } finally {
       await joule.stop();
     }
@@ -162,11 +176,15 @@ export async function run(opts: { rounds?: number } = {}) {
     ['measurement', 'empty req/s', 'full req/s', 'full/empty', 'empty CPU µs/req', 'full CPU µs/req', 'full/empty', 'p99 ms empty / full', 'each round, CPU µs/req: empty | full'],
     rows,
   );
-  const sweep = (name: DbName) => med(name, (x) => x.sweepMs);
-  console.log(
-    `sweeper pass (median of 30, wall time): empty ${sweep('empty').toFixed(2)} ms, full ${sweep('full').toFixed(2)} ms, full/empty ${(sweep('full') / sweep('empty')).toFixed(2)}; ` +
-      `each round ${results.empty.map((x) => x.sweepMs.toFixed(2)).join(' ')} | ${results.full.map((x) => x.sweepMs.toFixed(2)).join(' ')}`,
-  );
+  for (const [what, f] of [
+    ['sweeper pass', (x: Round) => x.sweepMs],
+    ['pool choice', (x: Round) => x.poolChoiceMs],
+  ] as const) {
+    console.log(
+      `${what} (median of 30, wall time): empty ${med('empty', f).toFixed(2)} ms, full ${med('full', f).toFixed(2)} ms, full/empty ${(med('full', f) / med('empty', f)).toFixed(2)}; ` +
+        `each round ${results.empty.map((x) => f(x).toFixed(2)).join(' ')} | ${results.full.map((x) => f(x).toFixed(2)).join(' ')}`,
+    );
+  }
   return results;
 }
 
