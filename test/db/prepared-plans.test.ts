@@ -35,7 +35,7 @@ async function registerEveryPreparedStatement(): Promise<void> {
   assert.ok(POSTGRES_STATEMENT_NAMES.size >= 10, `found ${POSTGRES_STATEMENT_NAMES.size} statements in ${modules.join(', ')}`);
 }
 
-test('every statement kept prepared on SQLite reads the growing tables by index; our locked rentals to a receiver only through the rentals under way', async () => {
+test('every statement kept prepared on SQLite reads the growing tables by index; locked rentals to a receiver and a user\'s open orders only through the orders under way', async () => {
   await registerEveryPreparedStatement();
   const dir = mkdtempSync(join(tmpdir(), 'joule-plans-'));
   const db = connect(`sqlite:${join(dir, 'joule.db')}`);
@@ -59,6 +59,10 @@ test('every statement kept prepared on SQLite reads the growing tables by index;
     const locked = [...plans].find(([text]) => text.includes('lock_blocks is not null') && text.includes('receive_address = ?'));
     assert.ok(locked, 'the locked rentals statement is prepared');
     assert.deepEqual(locked[1], ['SEARCH orders USING INDEX orders_locked_receiver (receive_address=?)']);
+    // Through orders_user, a deposit would sum every order the user ever placed, holding the one writer meanwhile.
+    const credits = [...plans].filter(([text]) => text.includes('sum(price_sun)'));
+    assert.equal(credits.length, 2, 'a deposit statement per currency');
+    for (const [, plan] of credits) assert.ok(plan.includes('SEARCH orders USING INDEX orders_user_open (user_id=? AND pay_currency=?)'), plan.join('\n'));
   } finally {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
@@ -96,6 +100,9 @@ test('every statement kept prepared on PostgreSQL reads the growing tables by in
     const locked = [...plans].find(([text]) => text.includes('lock_blocks is not null') && text.includes('receive_address = $1'));
     assert.ok(locked, 'the locked rentals statement is prepared');
     assert.ok(locked[1].some((line) => line.includes('orders_locked_receiver')), locked[1].join('\n'));
+    const credits = [...plans].filter(([text]) => text.includes('sum(price_sun)'));
+    assert.equal(credits.length, 2, 'a deposit statement per currency');
+    for (const [, plan] of credits) assert.ok(plan.some((line) => line.includes('orders_user_open')), plan.join('\n'));
   } finally {
     await db.close();
     await server.stop();

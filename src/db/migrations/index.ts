@@ -17,6 +17,7 @@ import * as m014 from './014-finished-order-times.js';
 import * as m015 from './015-order-tenant.js';
 import * as m016 from './016-webhook-due-per-tenant.js';
 import * as m017 from './017-locked-rentals-by-receiver.js';
+import * as m018 from './018-open-orders-by-user.js';
 
 export interface Migration {
   name: string;
@@ -42,4 +43,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '015-order-tenant', up: m015.up },
   { name: '016-webhook-due-per-tenant', up: m016.up },
   { name: '017-locked-rentals-by-receiver', up: m017.up },
+  { name: '018-open-orders-by-user', up: m018.up },
 ];
