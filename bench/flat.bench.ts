@@ -16,6 +16,9 @@
 //                  connections
 //   create         POST /api/orders/ against that process, 50 connections,
 //                  every request a different user
+//   deposit        POST /api/users/:id/deposits (admin) for the user with 1 in
+//                  20 orders, 10 connections: its ceiling check sums the
+//                  user's open orders
 //
 // Each measurement gets a fresh copy of its template. Rounds alternate which
 // database goes first (BENCH_ROUNDS, default 3); medians of the rounds, and
@@ -71,6 +74,7 @@ interface Round {
   poolChoiceMs: number;
   gets: Map<string, Figures>;
   create: Figures;
+  deposit: Figures;
 }
 
 /** Runs `run` (which calls onMeasureStart after its warm-up) and charges the server's CPU over the measured part to the answered requests. */
@@ -130,7 +134,11 @@ async function measure(template: string, seconds: { get: number; create: number 
         gets.set(name, r);
       }
       const create = await withCpu(pid, (onMeasureStart) => load(joule.url, '/api/orders/', (i) => order((i % DEFAULT_USERS) + 1), { seconds: seconds.create, onMeasureStart }));
-      return { sweepMs, poolChoiceMs, gets, create };
+      const deposit = await withCpu(pid, (onMeasureStart) =>
+        load(joule.url, `/api/users/${HEAVY_USER}/deposits`, (i) => ({ amount_sun: '1', reference: `flat-${i}` }), { seconds: seconds.get, connections: 10, headers: admin, onMeasureStart }),
+      );
+      if (deposit.non2xx > 0 || deposit.errors > 0) throw new Error(`deposits: ${deposit.non2xx} non-2xx, ${deposit.errors} errors`);
+      return { sweepMs, poolChoiceMs, gets, create, deposit };
     } finally {
       await joule.stop();
     }
@@ -170,6 +178,7 @@ export async function run(opts: { rounds?: number } = {}) {
     ]);
   };
   figures('create (POST /api/orders/)', (x) => x.create);
+  figures(`deposit (POST /api/users/${HEAVY_USER}/deposits)`, (x) => x.deposit);
   for (const [name] of GETS) figures(`GET ${name}`, (x) => x.gets.get(name)!);
   printTable(
     `Empty database vs ${orders} finished orders (SQLite), median of ${rounds} alternating rounds; GETs ${seconds.get} s at 10 connections, create ${seconds.create} s at 50`,
