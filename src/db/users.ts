@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { DEFAULT_TENANT } from '../domain/tenant.js';
 import { byCurrency, type Currency } from '../domain/currency.js';
 import { WORKING_STATUSES } from '../domain/order-status.js';
@@ -73,18 +73,6 @@ export async function debitBalance(db: DbHandle, id: bigint, currency: Currency,
   return (await debitStatements[currency].first(db, [amount, id, amount]))?.balance;
 }
 
-/**
- * Credits a deposit unless the balance in its currency, plus everything the
- * user's open orders paid in that currency may still refund, would pass
- * MAX_BALANCE_SUN (the same ceiling in either smallest unit). Keeping that
- * room is what lets every refund through (refundToBalance has no ceiling).
- * Returns the user's balances after it, or undefined when refused (or the
- * user does not exist).
- */
-export async function creditDeposit(db: DbHandle, id: bigint, currency: Currency, amount: bigint): Promise<Balances | undefined> {
-  return creditDepositStatements[currency].first(db, [amount, id, id, currency, MAX_BALANCE_SUN - amount]);
-}
-
 // The open orders are summed through orders_user_open (migration 018), which holds only those: the statuses are
 // literals so the database knows the index answers them, and the sum costs the user's open orders, not its history.
 const creditDepositStatements = byCurrency((currency) => {
@@ -96,6 +84,18 @@ const creditDepositStatements = byCurrency((currency) => {
      returning balance_sun, balance_micro_usdt`,
   );
 });
+
+/**
+ * Credits a deposit unless the balance in its currency, plus everything the
+ * user's open orders paid in that currency may still refund, would pass
+ * MAX_BALANCE_SUN (the same ceiling in either smallest unit). Keeping that
+ * room is what lets every refund through (refundToBalance has no ceiling).
+ * Returns the user's balances after it, or undefined when refused (or the
+ * user does not exist).
+ */
+export async function creditDeposit(db: DbHandle, id: bigint, currency: Currency, amount: bigint): Promise<Balances | undefined> {
+  return creditDepositStatements[currency].first(db, [amount, id, id, currency, MAX_BALANCE_SUN - amount]);
+}
 
 /**
  * Gives an order's price (or part of it) back to the balance it was paid
