@@ -1,21 +1,23 @@
 import { sql, type Selectable, type Updateable } from 'kysely';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
+import { prepared, preparedPerColumns } from './prepared.js';
 import type { ChainTransactionsTable, ChainTxKind } from './schema.js';
 
 export type ChainTransaction = Selectable<ChainTransactionsTable>;
 
 /** The newest journaled transaction of this kind for the order, if any. */
+/**
+ * The journal's look-ups on every step of an order are prepared once: an
+ * order makes about ten of these statements on its way to active, and
+ * Kysely's building of each cost more than SQLite's work on it.
+ */
+const latestStatement = prepared<ChainTransaction>(
+  'select * from chain_transactions where order_id = ? and kind = ? order by created_at desc, txid limit 1',
+);
+
 export function latestChainTx(db: DbHandle, orderId: string, kind: ChainTxKind): Promise<ChainTransaction | undefined> {
-  return db.kysely
-    .selectFrom('chain_transactions')
-    .selectAll()
-    .where('order_id', '=', orderId)
-    .where('kind', '=', kind)
-    .orderBy('created_at', 'desc')
-    .orderBy('txid')
-    .limit(1)
-    .executeTakeFirst();
+  return latestStatement.first(db, [orderId, kind]);
 }
 
 /** The newest refund journaled for this flash payment, if any. */
@@ -82,26 +84,19 @@ export interface NewChainTx {
   expiration: bigint;
 }
 
+const insertStatement = prepared(
+  `insert into chain_transactions (txid, order_id, payment_txid, kind, pool_address, receiver, amount_sun, lock_blocks, signed_json, expiration, status, created_at, updated_at)
+   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'signed', $now, $now)`,
+);
+
 export async function insertChainTx(db: DbHandle, t: NewChainTx): Promise<void> {
-  await db.kysely
-    .insertInto('chain_transactions')
-    .values({
-      txid: t.txid,
-      order_id: t.orderId,
-      payment_txid: t.paymentTxid,
-      kind: t.kind,
-      pool_address: t.poolAddress,
-      receiver: t.receiver,
-      amount_sun: t.amountSun,
-      lock_blocks: t.lockBlocks,
-      signed_json: t.signedJson,
-      expiration: t.expiration,
-      status: 'signed',
-      created_at: dbNow(db.dialect),
-      updated_at: dbNow(db.dialect),
-    })
-    .execute();
+  await insertStatement.run(db, [t.txid, t.orderId, t.paymentTxid, t.kind, t.poolAddress, t.receiver, t.amountSun, t.lockBlocks, t.signedJson, t.expiration]);
 }
+
+const countSendStatement = prepared('update chain_transactions set broadcasts = broadcasts + 1, updated_at = $now where txid = ?');
+const countRefusedSendStatement = prepared(
+  'update chain_transactions set broadcasts = broadcasts + 1, result_code = ?, result_message = ?, updated_at = $now where txid = ?',
+);
 
 /**
  * Counts one more send of the transaction, with the node's refusal if it
@@ -109,19 +104,16 @@ export async function insertChainTx(db: DbHandle, t: NewChainTx): Promise<void> 
  * (a duplicate the node may answer DUP_TRANSACTION_ERROR to) still happened.
  */
 export async function countBroadcast(db: DbHandle, txid: string, refusal?: { code: string; message: string }): Promise<void> {
-  await db.kysely
-    .updateTable('chain_transactions')
-    .set((eb) => ({
-      broadcasts: eb('broadcasts', '+', 1n),
-      ...(refusal === undefined ? {} : { result_code: refusal.code, result_message: refusal.message }),
-      updated_at: dbNow(db.dialect),
-    }))
-    .where('txid', '=', txid)
-    .execute();
+  if (refusal === undefined) await countSendStatement.run(db, [txid]);
+  else await countRefusedSendStatement.run(db, [refusal.code, refusal.message, txid]);
 }
 
 /** Journal rows whose outcome the chain has not told us yet. */
 const OPEN = ['signed', 'broadcast'] as const;
+
+const openRowUpdate = preparedPerColumns<{ txid: string }>(
+  (assignments) => `update chain_transactions set ${[...assignments, 'updated_at = $now'].join(', ')} where txid = ? and status in (${OPEN.map((s) => `'${s}'`).join(', ')}) returning txid`,
+);
 
 /**
  * Writes a journal row only while its outcome is still open. The order's
@@ -134,16 +126,18 @@ export async function updateOpenChainTx(
   txid: string,
   fields: Omit<Updateable<ChainTransactionsTable>, 'txid' | 'updated_at'>,
 ): Promise<boolean> {
-  const row = await db.kysely
-    .updateTable('chain_transactions')
-    .set({ ...fields, updated_at: dbNow(db.dialect) })
-    .where('txid', '=', txid)
-    .where('status', 'in', OPEN)
-    .returning('txid')
-    .executeTakeFirst();
+  const plain = openRowUpdate(fields);
+  const row = plain
+    ? await plain.statement.first(db, [...plain.values, txid])
+    : await db.kysely
+        .updateTable('chain_transactions')
+        .set({ ...fields, updated_at: dbNow(db.dialect) })
+        .where('txid', '=', txid)
+        .where('status', 'in', OPEN)
+        .returning('txid')
+        .executeTakeFirst();
   return row !== undefined;
 }
-
 
 /** What the block follower needs of an open journal row. */
 export type OpenTransaction = Pick<ChainTransaction, 'txid' | 'order_id' | 'payment_txid' | 'kind' | 'pool_address' | 'amount_sun' | 'created_at'>;
@@ -198,6 +192,8 @@ export function acceptedPassedOver(db: DbHandle, upTo: bigint, since: bigint, qu
     .execute();
 }
 
+const findStatement = prepared<ChainTransaction>('select * from chain_transactions where txid = ?');
+
 export function findChainTx(db: DbHandle, txid: string): Promise<ChainTransaction | undefined> {
-  return db.kysely.selectFrom('chain_transactions').selectAll().where('txid', '=', txid).executeTakeFirst();
+  return findStatement.first(db, [txid]);
 }

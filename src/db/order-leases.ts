@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import { WORKING_STATUSES } from '../domain/order-status.js';
-import { dbNow } from './clock.js';
+import { DB_NOW_SQL, dbNow } from './clock.js';
 import type { DbHandle, Dialect } from './connect.js';
 import type { Order } from './orders.js';
+import { prepared } from './prepared.js';
 
 /**
  * A worker's hold on an order: a lease on the database clock and a fencing
@@ -17,13 +18,16 @@ const leaseUntil = (dialect: Dialect, leaseMs: number) => sql<bigint>`${dbNow(di
  * expired one), its retry time has come, and — for an active rental — it
  * has expired. An active rental whose early cancel was asked for is due at
  * once, whatever retry time a worker that held it meanwhile gave it back with.
+ * Written as text (`$now`: the database clock) for the statements prepared
+ * once as well as those Kysely builds.
  */
+const DUE = `status in (${WORKING_STATUSES.map((s) => `'${s}'`).join(', ')})
+    and (lease_until is null or lease_until < $now)
+    and (next_attempt_at is null or next_attempt_at <= $now or (status = 'active' and cancel_requested_at is not null))
+    and (status <> 'active' or expires_at <= $now or cancel_requested_at is not null)`;
+
 function whereDue(dialect: Dialect) {
-  const now = dbNow(dialect);
-  return sql<boolean>`status in (${sql.join(WORKING_STATUSES.map((s) => sql.lit(s)))})
-    and (lease_until is null or lease_until < ${now})
-    and (next_attempt_at is null or next_attempt_at <= ${now} or (status = 'active' and cancel_requested_at is not null))
-    and (status <> 'active' or expires_at <= ${now} or cancel_requested_at is not null)`;
+  return sql<boolean>`${sql.raw(DUE.replaceAll('$now', DB_NOW_SQL[dialect]))}`;
 }
 
 /**
@@ -58,16 +62,15 @@ function pastPendingGrace(dialect: Dialect, graceMs: number) {
 /**
  * Claims a due order: a lease until now + leaseMs on the database clock, and
  * lease_version + 1. Returns undefined when the order is not due or someone
- * else holds it.
+ * else holds it. Run for every wake of an order: prepared once, as are the
+ * renewal and the release below.
  */
+const claimStatement = prepared<Order>(
+  `update orders set lease_owner = ?, lease_until = $now + ?, lease_version = lease_version + 1 where id = ? and ${DUE} returning *`,
+);
+
 export function claimOrder(db: DbHandle, orderId: string, owner: string, leaseMs: number): Promise<Order | undefined> {
-  return db.kysely
-    .updateTable('orders')
-    .set((eb) => ({ lease_owner: owner, lease_until: leaseUntil(db.dialect, leaseMs), lease_version: eb('lease_version', '+', 1n) }))
-    .where('id', '=', orderId)
-    .where(whereDue(db.dialect))
-    .returningAll()
-    .executeTakeFirst();
+  return claimStatement.first(db, [owner, BigInt(leaseMs), orderId]);
 }
 
 /**
@@ -102,15 +105,13 @@ export function claimDueOrders(db: DbHandle, owner: string, leaseMs: number, lim
     .execute();
 }
 
+const renewStatement = prepared<{ lease_until: bigint | null }>(
+  'update orders set lease_until = $now + ? where id = ? and lease_version = ? returning lease_until',
+);
+
 /** Extends a held lease; returns the new lease_until, or undefined when the lease was lost. */
 export async function renewLease(db: DbHandle, held: Order, leaseMs: number): Promise<bigint | undefined> {
-  const row = await db.kysely
-    .updateTable('orders')
-    .set({ lease_until: leaseUntil(db.dialect, leaseMs) })
-    .where('id', '=', held.id)
-    .where('lease_version', '=', held.lease_version)
-    .returning('lease_until')
-    .executeTakeFirst();
+  const row = await renewStatement.first(db, [BigInt(leaseMs), held.id, held.lease_version]);
   return row?.lease_until ?? undefined;
 }
 
@@ -132,27 +133,31 @@ export interface Release {
  * must not lose it. The lease's start is read from the row: lease_until less
  * the lease's length.
  */
+const RETRY_ON_RELEASE = 'case when next_attempt_at >= lease_until - ? and next_attempt_at <= $now then next_attempt_at else $now + ? end';
+
 export function retryOnRelease(dialect: Dialect, leaseMs: number, retryInMs: number | null) {
-  const now = dbNow(dialect);
-  const later = retryInMs === null ? sql<null>`null` : sql<bigint>`${now} + ${BigInt(retryInMs)}`;
-  return sql<bigint | null>`case when next_attempt_at >= lease_until - ${BigInt(leaseMs)} and next_attempt_at <= ${now} then next_attempt_at else ${later} end`;
+  const [lease, retry, end] = RETRY_ON_RELEASE.replaceAll('$now', DB_NOW_SQL[dialect]).split('?') as [string, string, string];
+  return sql<bigint | null>`${sql.raw(lease)}${BigInt(leaseMs)}${sql.raw(retry)}${retryInMs === null ? null : BigInt(retryInMs)}${sql.raw(end)}`;
 }
+
+/** Its parameters: retryOnRelease's two (the lease's length, the retry or null), the wait reason, the counts (null: left as they are). */
+const releaseStatement = prepared(
+  `update orders set lease_owner = null, lease_until = null, next_attempt_at = ${RETRY_ON_RELEASE},
+     wait_reason = ?, attempts = coalesce(?, attempts), reclaim_attempts = coalesce(?, reclaim_attempts)
+   where id = ? and lease_version = ?`,
+);
 
 /** Gives a held order back. Fenced: releasing a lease we no longer hold does nothing. */
 export async function releaseOrder(db: DbHandle, held: Order, leaseMs: number, r: Release): Promise<void> {
-  await db.kysely
-    .updateTable('orders')
-    .set({
-      lease_owner: null,
-      lease_until: null,
-      next_attempt_at: retryOnRelease(db.dialect, leaseMs, r.retryInMs),
-      wait_reason: r.waitReason,
-      ...(r.attempts === undefined ? {} : { attempts: r.attempts }),
-      ...(r.reclaimAttempts === undefined ? {} : { reclaim_attempts: r.reclaimAttempts }),
-    })
-    .where('id', '=', held.id)
-    .where('lease_version', '=', held.lease_version)
-    .execute();
+  await releaseStatement.run(db, [
+    BigInt(leaseMs),
+    r.retryInMs === null ? null : BigInt(r.retryInMs),
+    r.waitReason,
+    r.attempts ?? null,
+    r.reclaimAttempts ?? null,
+    held.id,
+    held.lease_version,
+  ]);
 }
 
 /**

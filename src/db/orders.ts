@@ -223,25 +223,23 @@ export function listOrderEvents(db: DbHandle, orderId: string): Promise<OrderEve
   return db.kysely.selectFrom('order_events').selectAll().where('order_id', '=', orderId).orderBy('id', 'asc').execute();
 }
 
+/** Read for every order the engine plans and reserves: prepared once. */
+const reservedOnPoolStatement = prepared<{ total: bigint | string }>(
+  "select coalesce(sum(delegated_sun), 0) as total from orders where pool_address = ? and status = 'delegating'",
+);
+const reservedByPoolStatement = prepared<{ pool_address: string | null; total: bigint | string }>(
+  "select pool_address, coalesce(sum(delegated_sun), 0) as total from orders where status = 'delegating' group by pool_address",
+);
+
 /** Sun reserved on a pool by orders whose delegation is not yet confirmed. */
 export async function reservedOnPool(db: DbHandle, pool: string): Promise<bigint> {
-  const row = await db.kysely
-    .selectFrom('orders')
-    .select(sql<bigint | string>`coalesce(sum(delegated_sun), 0)`.as('total'))
-    .where('pool_address', '=', pool)
-    .where('status', '=', 'delegating')
-    .executeTakeFirstOrThrow();
-  return BigInt(row.total);
+  const row = await reservedOnPoolStatement.first(db, [pool]);
+  return BigInt(row!.total);
 }
 
 /** What our unconfirmed delegations have reserved, by pool, in one statement (pools with none are absent). */
 export async function reservedByPool(db: DbHandle): Promise<Map<string, bigint>> {
-  const rows = await db.kysely
-    .selectFrom('orders')
-    .select(['pool_address', sql<bigint | string>`coalesce(sum(delegated_sun), 0)`.as('total')])
-    .where('status', '=', 'delegating')
-    .groupBy('pool_address')
-    .execute();
+  const rows = await reservedByPoolStatement.all(db, []);
   return new Map(rows.filter((r) => r.pool_address !== null).map((r) => [r.pool_address!, BigInt(r.total)]));
 }
 

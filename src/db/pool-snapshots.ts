@@ -1,7 +1,8 @@
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { bandwidthPayer, canPayFee, type FeeMeans } from '../domain/pool-fees.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
+import { prepared, preparedPerColumns } from './prepared.js';
 import type { PoolSnapshotsTable } from './schema.js';
 
 export type PoolSnapshot = Selectable<PoolSnapshotsTable>;
@@ -58,8 +59,10 @@ export async function recordPoolFailure(db: DbHandle, address: string, error: st
 }
 
 /** Every snapshot, by address. */
+const listStatement = prepared<PoolSnapshot>('select * from pool_snapshots order by address');
+
 export function listPoolSnapshots(db: DbHandle): Promise<PoolSnapshot[]> {
-  return db.kysely.selectFrom('pool_snapshots').selectAll().orderBy('address').execute();
+  return listStatement.all(db, []);
 }
 
 /**
@@ -79,10 +82,15 @@ export const feeMeansOf = (p: PoolSnapshot): FeeMeans => ({
   netUsed: p.net_used,
 });
 
+/** Read or written for every order the engine plans or settles: prepared once, as is moveOurStake. */
+const findStatement = prepared<PoolSnapshot>('select * from pool_snapshots where address = ?');
+
 /** One pool's snapshot, if a worker has written one. */
 export function findPoolSnapshot(db: DbHandle, address: string): Promise<PoolSnapshot | undefined> {
-  return db.kysely.selectFrom('pool_snapshots').selectAll().where('address', '=', address).executeTakeFirst();
+  return findStatement.first(db, [address]);
 }
+
+const bandwidthCharge = preparedPerColumns((assignments) => `update pool_snapshots set ${assignments.join(', ')} where address = ?`);
 
 /**
  * One of our transactions from this pool confirmed in `block`: charge its
@@ -97,19 +105,25 @@ export async function chargeBandwidth(db: DbHandle, address: string, bytes: bigi
   if (p === undefined || p.observed_at === null || (p.observed_block !== null && p.observed_block >= block)) return 0n;
   const payer = bandwidthPayer(feeMeansOf(p), bytes);
   const burnt = payer === 'burn' ? bytes * p.transaction_fee_sun : 0n;
-  await db.kysely
-    .updateTable('pool_snapshots')
-    .set(
-      payer === 'staked'
-        ? { net_used: p.net_used + bytes }
-        : payer === 'free'
-          ? { free_net_used: p.free_net_used + bytes }
-          : { balance_sun: p.balance_sun > burnt ? p.balance_sun - burnt : 0n },
-    )
-    .where('address', '=', address)
-    .execute();
+  const charged = bandwidthCharge(
+    payer === 'staked'
+      ? { net_used: p.net_used + bytes }
+      : payer === 'free'
+        ? { free_net_used: p.free_net_used + bytes }
+        : { balance_sun: p.balance_sun > burnt ? p.balance_sun - burnt : 0n },
+  )!;
+  await charged.statement.run(db, [...charged.values, address]);
   return burnt;
 }
+
+const moveStakeStatement = prepared(
+  `update pool_snapshots set
+     delegatable_sun = case when delegatable_sun > ? then delegatable_sun - ? else 0 end,
+     delegated_sun = case when delegated_sun + ? > 0 then delegated_sun + ? else 0 end,
+     energy_limit = case when energy_limit > ? then energy_limit - ? else 0 end,
+     updated_at = $now
+   where address = ? and observed_at is not null`,
+);
 
 /**
  * One of our delegations (`sun` > 0) or reclaims (`sun` < 0) from this pool
@@ -118,15 +132,5 @@ export async function chargeBandwidth(db: DbHandle, address: string, bytes: bigi
  * from the node replaces these figures.
  */
 export async function moveOurStake(db: DbHandle, address: string, sun: bigint, energy: bigint): Promise<void> {
-  await db.kysely
-    .updateTable('pool_snapshots')
-    .set({
-      delegatable_sun: sql<bigint>`case when delegatable_sun > ${sun} then delegatable_sun - ${sun} else 0 end`,
-      delegated_sun: sql<bigint>`case when delegated_sun + ${sun} > 0 then delegated_sun + ${sun} else 0 end`,
-      energy_limit: sql<bigint>`case when energy_limit > ${energy} then energy_limit - ${energy} else 0 end`,
-      updated_at: dbNow(db.dialect),
-    })
-    .where('address', '=', address)
-    .where('observed_at', 'is not', null)
-    .execute();
+  await moveStakeStatement.run(db, [sun, sun, sun, sun, energy, energy, address]);
 }

@@ -73,3 +73,47 @@ export function prepared<Row = Record<string, unknown>>(text: string): PreparedS
     },
   };
 }
+
+/** A value a statement binds as it is: a Kysely expression is not one. */
+type Plain = string | number | bigint | null;
+const isPlain = (v: unknown): v is Plain => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint';
+const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/** A statement for the columns given, and their values in the order its `?` come. */
+export interface PerColumns<Row> {
+  statement: PreparedStatement<Row>;
+  values: Plain[];
+}
+
+/**
+ * For an UPDATE whose SET list depends on the call (the fields a step
+ * writes): one prepared() statement per list of columns, made the first time
+ * that list comes and reused after. `text` writes the statement from the
+ * assignments (`column = ?`); its own `?` follow the SET's. A field whose
+ * value is undefined is not written (as Kysely leaves it out). Undefined
+ * when a value is a SQL expression rather than a plain value: the caller
+ * builds that statement with Kysely.
+ */
+export function preparedPerColumns<Row = Record<string, unknown>>(text: (assignments: string[]) => string): (set: Record<string, unknown>) => PerColumns<Row> | undefined {
+  const byColumns = new Map<string, PreparedStatement<Row>>();
+  return (set) => {
+    const columns: string[] = [];
+    const values: Plain[] = [];
+    for (const [column, value] of Object.entries(set)) {
+      if (value === undefined) continue;
+      if (!isPlain(value)) return undefined;
+      columns.push(column);
+      values.push(value);
+    }
+    const key = columns.join(',');
+    let statement = byColumns.get(key);
+    if (statement === undefined) {
+      // The names come from the code's own field lists, never from a request; checked all the same.
+      const wrong = columns.find((c) => !COLUMN_NAME.test(c));
+      if (wrong !== undefined) throw new Error(`not a column name: ${wrong}`);
+      statement = prepared<Row>(text(columns.map((c) => `${c} = ?`)));
+      byColumns.set(key, statement);
+    }
+    return { statement, values };
+  };
+}

@@ -86,7 +86,7 @@ test('every statement kept prepared on PostgreSQL reads the growing tables by in
         n++;
         const params = Math.max(0, ...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
         await sql.raw(`prepare plan_${n} as ${text}`).execute(conn);
-        const { rows } = await sql.raw<{ 'QUERY PLAN': string }>(`explain execute plan_${n}(${Array(params).fill('null').join(', ')})`).execute(conn);
+        const { rows } = await sql.raw<{ 'QUERY PLAN': string }>(`explain execute plan_${n}${params === 0 ? '' : `(${Array(params).fill('null').join(', ')})`}`).execute(conn);
         await sql.raw(`deallocate plan_${n}`).execute(conn);
         plans.set(text, rows.map((r) => r['QUERY PLAN']));
         for (const { 'QUERY PLAN': line } of rows) {
