@@ -1,11 +1,12 @@
 import { TX_LIFETIME_MS, type SignedTransaction } from '../chain/gateway.js';
 import { findCursor } from '../db/chain-cursor.js';
 import { countBroadcast, findChainTx, insertChainTx, updateOpenChainTx, type ChainTransaction } from '../db/chain-transactions.js';
-import type { DbHandle } from '../db/connect.js';
+import type { Db, DbHandle } from '../db/connect.js';
 import type { ChainTxKind, ChainTxStatus } from '../db/schema.js';
 import { judgeBroadcast } from '../domain/broadcast-answer.js';
 import { metrics, secondsSince } from '../observability/metrics.js';
 import { crashPoint, type EngineContext } from './context.js';
+import { LeaseLostError } from './errors.js';
 
 /**
  * Every chain side effect is journaled before it happens: build and sign,
@@ -205,6 +206,28 @@ export function recordFee(ctx: EngineContext, holder: JournalHolder<unknown>['lo
   ctx.log.info({ ...holder, txid: tx.txid, kind: tx.kind, netFeeSun: netFeeSun.toString(), pool: tx.pool_address }, "the pool burnt TRX for this transaction's bandwidth");
 }
 
+/**
+ * A node accepted the first send: the journal counts it and marks the row
+ * broadcast, and the holder's copy follows, in one commit rather than three.
+ * A holder whose lease was lost meanwhile writes nothing of its own, but the
+ * journal's record of the send still commits (the next holder reads it):
+ * the loss is thrown once it has.
+ */
+async function recordAccepted<H>(db: Db, holder: JournalHolder<H>, txid: string): Promise<void> {
+  let lost: LeaseLostError | undefined;
+  await db.transaction(async (tx) => {
+    await countBroadcast(tx, txid);
+    if (!(await updateOpenChainTx(tx, txid, { status: 'broadcast' }))) return;
+    try {
+      await holder.follow(tx, { status: 'broadcast' });
+    } catch (err) {
+      if (!(err instanceof LeaseLostError)) throw err;
+      lost = err;
+    }
+  });
+  if (lost) throw lost;
+}
+
 /** Who signs what: recorded beside the signed transaction. */
 export interface TransactionMeta {
   pool: string;
@@ -253,8 +276,7 @@ export async function journalAndBroadcast<H>(
   crashPoint(ctx, 'after-broadcast');
   const verdict = judgeBroadcast(outcome);
   if (verdict === 'accepted') {
-    await countBroadcast(db, signed.txid);
-    if (await updateOpenChainTx(db, signed.txid, { status: 'broadcast' })) await holder.follow(db, { status: 'broadcast' });
+    await recordAccepted(db, holder, signed.txid);
     log.info('transaction broadcast');
     if (createdAt !== undefined) metrics.broadcastDelay.observe(secondsSince(createdAt));
     crashPoint(ctx, 'after-record');
