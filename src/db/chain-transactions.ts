@@ -1,12 +1,11 @@
 import { sql, type Selectable, type Updateable } from 'kysely';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
-import { prepared, preparedPerColumns } from './prepared.js';
+import { literalList, prepared, preparedPerColumns } from './prepared.js';
 import type { ChainTransactionsTable, ChainTxKind } from './schema.js';
 
 export type ChainTransaction = Selectable<ChainTransactionsTable>;
 
-/** The newest journaled transaction of this kind for the order, if any. */
 /**
  * The journal's look-ups on every step of an order are prepared once: an
  * order makes about ten of these statements on its way to active, and
@@ -16,6 +15,7 @@ const latestStatement = prepared<ChainTransaction>(
   'select * from chain_transactions where order_id = ? and kind = ? order by created_at desc, txid limit 1',
 );
 
+/** The newest journaled transaction of this kind for the order, if any. */
 export function latestChainTx(db: DbHandle, orderId: string, kind: ChainTxKind): Promise<ChainTransaction | undefined> {
   return latestStatement.first(db, [orderId, kind]);
 }
@@ -112,7 +112,7 @@ export async function countBroadcast(db: DbHandle, txid: string, refusal?: { cod
 const OPEN = ['signed', 'broadcast'] as const;
 
 const openRowUpdate = preparedPerColumns<{ txid: string }>(
-  (assignments) => `update chain_transactions set ${[...assignments, 'updated_at = $now'].join(', ')} where txid = ? and status in (${OPEN.map((s) => `'${s}'`).join(', ')}) returning txid`,
+  (assignments) => `update chain_transactions set ${[...assignments, 'updated_at = $now'].join(', ')} where txid = ? and status in (${literalList(OPEN)}) returning txid`,
 );
 
 /**

@@ -3,7 +3,7 @@ import { WORKING_STATUSES } from '../domain/order-status.js';
 import { DB_NOW_SQL, dbNow } from './clock.js';
 import type { DbHandle, Dialect } from './connect.js';
 import type { Order } from './orders.js';
-import { prepared } from './prepared.js';
+import { literalList, prepared } from './prepared.js';
 
 /**
  * A worker's hold on an order: a lease on the database clock and a fencing
@@ -21,7 +21,7 @@ const leaseUntil = (dialect: Dialect, leaseMs: number) => sql<bigint>`${dbNow(di
  * Written as text (`$now`: the database clock) for the statements prepared
  * once as well as those Kysely builds.
  */
-const DUE = `status in (${WORKING_STATUSES.map((s) => `'${s}'`).join(', ')})
+const DUE = `status in (${literalList(WORKING_STATUSES)})
     and (lease_until is null or lease_until < $now)
     and (next_attempt_at is null or next_attempt_at <= $now or (status = 'active' and cancel_requested_at is not null))
     and (status <> 'active' or expires_at <= $now or cancel_requested_at is not null)`;

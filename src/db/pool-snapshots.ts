@@ -58,9 +58,9 @@ export async function recordPoolFailure(db: DbHandle, address: string, error: st
     .execute();
 }
 
-/** Every snapshot, by address. */
 const listStatement = prepared<PoolSnapshot>('select * from pool_snapshots order by address');
 
+/** Every snapshot, by address. */
 export function listPoolSnapshots(db: DbHandle): Promise<PoolSnapshot[]> {
   return listStatement.all(db, []);
 }

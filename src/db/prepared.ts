@@ -74,6 +74,17 @@ export function prepared<Row = Record<string, unknown>>(text: string): PreparedS
   };
 }
 
+/**
+ * Words of the code's own (statuses) as a list of SQL string literals, for a
+ * statement written once: `'a', 'b'`. A partial index's predicate must be
+ * repeated as literals for the database to know the index answers it.
+ */
+export function literalList(words: readonly string[]): string {
+  const wrong = words.find((w) => !/^[a-z_]+$/.test(w));
+  if (wrong !== undefined) throw new Error(`not a plain word: ${wrong}`);
+  return words.map((w) => `'${w}'`).join(', ');
+}
+
 /** A value a statement binds as it is: a Kysely expression is not one. */
 type Plain = string | number | bigint | null;
 const isPlain = (v: unknown): v is Plain => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint';

@@ -4,7 +4,7 @@ import { byCurrency, type Currency } from '../domain/currency.js';
 import { WORKING_STATUSES } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
-import { prepared } from './prepared.js';
+import { literalList, prepared } from './prepared.js';
 import type { LedgerEntriesTable, UsersTable } from './schema.js';
 
 export type User = Selectable<UsersTable>;
@@ -77,7 +77,7 @@ export async function debitBalance(db: DbHandle, id: bigint, currency: Currency,
 // literals so the database knows the index answers them, and the sum costs the user's open orders, not its history.
 const creditDepositStatements = byCurrency((currency) => {
   const column = balanceColumn(currency);
-  const open = REFUNDABLE_STATUSES.map((s) => `'${s}'`).join(', ');
+  const open = literalList(REFUNDABLE_STATUSES);
   return prepared<Balances>(
     `update users set ${column} = ${column} + ?, updated_at = $now
      where id = ? and ${column} + (select coalesce(sum(price_sun), 0) from orders where user_id = ? and pay_currency = ? and status in (${open})) <= ?
