@@ -1,4 +1,4 @@
-import type { UpdateObject } from 'kysely';
+import { sql, type UpdateObject } from 'kysely';
 import type { OrderStatus } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
@@ -16,18 +16,28 @@ export type OrderFields = Omit<UpdateObject<Database, 'orders'>, 'id' | 'status'
 const heldOrderUpdate = preparedPerColumns<Order>(
   (assignments) => `update orders set ${[...assignments, 'updated_at = $now'].join(', ')} where id = ? and status = ? and lease_version = ? returning *`,
 );
+/** The same, renewing the lease as well: its `?` (the lease's length) comes after the fields'. */
+const heldOrderUpdateRenewing = preparedPerColumns<Order>(
+  (assignments) =>
+    `update orders set ${[...assignments, 'lease_until = $now + ?', 'updated_at = $now'].join(', ')} where id = ? and status = ? and lease_version = ? returning *`,
+);
 
 /**
  * UPDATE … WHERE id, status and lease_version are still what the worker
  * holds: every write of an order in flight is fenced this way. Returns
  * undefined when the lease was lost (the caller's transaction rolls back).
+ * With `renewLeaseMs`, the same statement extends the lease to that long
+ * from now on the database clock, as a renewal would (order-leases.ts).
  */
-export function updateHeldOrder(db: DbHandle, held: Order, set: UpdateObject<Database, 'orders'>): Promise<Order | undefined> {
-  const plain = heldOrderUpdate({ ...set, updated_at: undefined });
-  if (plain) return plain.statement.first(db, [...plain.values, held.id, held.status, held.lease_version]);
+export function updateHeldOrder(db: DbHandle, held: Order, set: UpdateObject<Database, 'orders'>, renewLeaseMs?: number): Promise<Order | undefined> {
+  if (renewLeaseMs !== undefined && set.lease_until !== undefined) throw new Error('a renewing update cannot also set lease_until');
+  const renew = renewLeaseMs === undefined ? [] : [BigInt(renewLeaseMs)];
+  const plain = (renewLeaseMs === undefined ? heldOrderUpdate : heldOrderUpdateRenewing)({ ...set, updated_at: undefined });
+  if (plain) return plain.statement.first(db, [...plain.values, ...renew, held.id, held.status, held.lease_version]);
+  const lease = renewLeaseMs === undefined ? {} : { lease_until: sql<bigint>`${dbNow(db.dialect)} + ${BigInt(renewLeaseMs)}` };
   return db.kysely
     .updateTable('orders')
-    .set({ ...set, updated_at: dbNow(db.dialect) })
+    .set({ ...set, ...lease, updated_at: dbNow(db.dialect) })
     .where('id', '=', held.id)
     .where('status', '=', held.status)
     .where('lease_version', '=', held.lease_version)
@@ -44,10 +54,17 @@ export interface OrderEventInput {
 /**
  * A status change of a held order: the fenced UPDATE and its event row, in
  * the caller's transaction. Undefined when the lease was lost (no event is
- * written then).
+ * written then). `renewLeaseMs`: as updateHeldOrder's.
  */
-export async function moveHeldOrder(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields): Promise<Order | undefined> {
-  const row = await updateHeldOrder(db, held, { ...fields, status: to });
+export async function moveHeldOrder(
+  db: DbHandle,
+  held: Order,
+  to: OrderStatus,
+  event: OrderEventInput,
+  fields: OrderFields,
+  renewLeaseMs?: number,
+): Promise<Order | undefined> {
+  const row = await updateHeldOrder(db, held, { ...fields, status: to }, renewLeaseMs);
   if (!row) return undefined;
   const eventRow = {
     order_id: held.id,

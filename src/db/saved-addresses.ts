@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
+import { prepared } from './prepared.js';
 import type { ReceiverEnergyTable, SavedAddressesTable } from './schema.js';
 
 export type SavedAddress = Selectable<SavedAddressesTable>;
@@ -81,9 +82,15 @@ export async function wantFreshReads(db: DbHandle, addresses: readonly string[],
     .execute();
 }
 
-/** Energy we delegated or reclaimed changed this address's figures: read it again now, if it is a saved one. */
-export async function receiverChanged(db: DbHandle, address: string): Promise<void> {
-  await db.kysely.updateTable('receiver_energy').set({ due_at: dbNow(db.dialect) }).where('address', '=', address).execute();
+const receiverChangedStatement = prepared<{ address: string }>('update receiver_energy set due_at = $now where address = ? returning address');
+
+/**
+ * Energy we delegated or reclaimed changed this address's figures: read it
+ * again now, if it is a saved one (true then). Written in the transaction
+ * that moves the order, once an order, so prepared once.
+ */
+export async function receiverChanged(db: DbHandle, address: string): Promise<boolean> {
+  return (await receiverChangedStatement.first(db, [address])) !== undefined;
 }
 
 /**

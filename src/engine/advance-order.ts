@@ -79,13 +79,16 @@ export async function advanceClaimed(ctx: EngineContext, claimed: Order): Promis
   const orderId = held.id;
   const log = ctx.log.child({ orderId });
   try {
+    let fresh = true;
     for (let i = 0; i < MAX_STEPS; i++) {
       const step = stepFor(held);
       if (!step) return { claimed: true, retryInMs: null, status: held.status };
       // Each further step starts with a fresh lease (and a fresh `now` on the database clock).
-      if (i > 0) held = await renewLease(ctx.db, held, ctx.settings.leaseMs);
+      if (!fresh) held = await renewLease(ctx.db, held, ctx.settings.leaseMs);
       const result = await step(ctx, held);
       if ('next' in result) {
+        // A status change renews the lease in its own UPDATE (transition.ts); any other step's order is renewed here.
+        fresh = result.next.lease_until !== held.lease_until;
         held = result.next;
         continue;
       }

@@ -44,8 +44,8 @@ export interface EngineContext {
 export interface EngineHooks {
   /** The delegation is confirmed; `order.expires_at` is when its reclaim is due. */
   orderActive?(order: Order): void;
-  /** The rental is over: the energy is back on the pool (reclaimed, or found already reclaimed). */
-  orderCompleted?(order: Order): void;
+  /** Our delegation or reclaim changed a saved address's energy: its read is due now (committed). */
+  receiverEnergyMoved?(): void;
   /** A pool's snapshot should be read from the node again soon (`undefined`: every pool, e.g. none had room). */
   poolsNeedReading?(pool: string | undefined): void;
   /** A flash-rent payment is owed back: the refunds worker may look now. */

@@ -1,4 +1,5 @@
 import type { Order } from '../db/orders.js';
+import { receiverChanged } from '../db/saved-addresses.js';
 import { refusedWith, type FailureCode, type WaitReason } from '../domain/order-reasons.js';
 import { energyForSun } from '../domain/energy.js';
 import { metrics, secondsSince } from '../observability/metrics.js';
@@ -90,7 +91,7 @@ async function activate(ctx: EngineContext, held: Order, txid: string, block: Co
   // What the delegation is worth as it lands, recorded for the customer and the operator to see.
   const network = await networkTotals(ctx, now);
   const delivered = energyForSun(held.delegated_sun!, network.totalEnergyWeight, network.totalEnergyLimit);
-  const { active, refresh } = await ctx.db.transaction(async (tx) => {
+  const { active, receiverSaved, refresh } = await ctx.db.transaction(async (tx) => {
     const active = await transition(
       tx,
       held,
@@ -105,11 +106,15 @@ async function activate(ctx: EngineContext, held: Order, txid: string, block: Co
         error_code: null,
         error_message: null,
       },
+      ctx.settings.leaseMs,
     );
+    // A saved address's energy is read again, whatever happens to this process after the commit.
+    const receiverSaved = await receiverChanged(tx, held.receive_address);
     // No longer reserved by a delegating order: the pool's snapshot takes the stake off now.
-    return { active, ...(await followOurStake(tx, txid, 'delegated')) };
+    return { active, receiverSaved, ...(await followOurStake(tx, txid, 'delegated')) };
   });
   if (refresh) ctx.hooks?.poolsNeedReading?.(held.pool_address!);
+  if (receiverSaved) ctx.hooks?.receiverEnergyMoved?.();
   ctx.log.info({ orderId: held.id, txid, expiresAt: new Date(Number(active.expires_at)).toISOString() }, 'energy delegated');
   metrics.activeDelay.observe(secondsSince(active.created_at));
   ctx.hooks?.orderActive?.(active);

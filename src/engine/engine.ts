@@ -12,7 +12,6 @@ import { OrderRunner } from './order-runner.js';
 import { PoolMonitor } from './pool-monitor.js';
 import { ReceiverMonitor } from './receiver-monitor.js';
 import { receiverCheck } from './receiver-check.js';
-import { receiverChanged } from '../db/saved-addresses.js';
 import type { QueueDispatch } from '../dispatch/queue-dispatch.js';
 import type { QueueWorker, JobHandler } from '../dispatch/queue-worker.js';
 import { Sweeper } from './sweeper.js';
@@ -83,17 +82,9 @@ export function startEngine(opts: {
   };
   const poolMonitor = new PoolMonitor(ctx, config.poolRefreshMs);
   const receivers = new ReceiverMonitor(ctx, config.confirmPollMs);
-  // Our delegation or reclaim changed the receiver's energy: a saved address is read again.
-  const receiverMoved = (address: string) =>
-    void receiverChanged(ctx.db, address)
-      .then(() => receivers.wake())
-      .catch(() => {});
   ctx.hooks = {
-    orderActive(order) {
-      opts.queue?.producer.scheduleReclaim(order.id, Number(order.expires_at));
-      receiverMoved(order.receive_address);
-    },
-    orderCompleted: (order) => receiverMoved(order.receive_address),
+    orderActive: (order) => opts.queue?.producer.scheduleReclaim(order.id, Number(order.expires_at)),
+    receiverEnergyMoved: () => receivers.wake(),
     poolsNeedReading: (pool) => (pool === undefined ? poolMonitor.demandAll() : poolMonitor.refreshSoon(pool)),
   };
   poolMonitor.start();

@@ -84,6 +84,7 @@ export async function reservePool(ctx: EngineContext, held: Order, choice: PoolC
         detail: { pool: choice.pool.address, delegated_sun: choice.sun.toString(), lock_blocks: choice.lockBlocks?.toString() ?? null },
       },
       { pool_address: choice.pool.address, delegated_sun: choice.sun, lock_blocks: choice.lockBlocks, wait_reason: null },
+      ctx.settings.leaseMs,
     );
   });
 }

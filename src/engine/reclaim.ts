@@ -2,6 +2,7 @@ import type { DbHandle } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
 import { findPoolSnapshot, snapshotCanPayFee } from '../db/pool-snapshots.js';
 import { refundToBalance } from '../db/users.js';
+import { receiverChanged } from '../db/saved-addresses.js';
 import { earlyCancelRefund, type EarlyCancelRefund } from '../domain/cancel.js';
 import { refusedWith, type TransitionReason } from '../domain/order-reasons.js';
 import { metrics } from '../observability/metrics.js';
@@ -48,11 +49,11 @@ async function reclaimable(ctx: EngineContext, order: Order) {
 export const stepActive: StepFn = async (ctx, held) => {
   if (held.cancel_requested_at !== null) {
     const detail = { requested_at: new Date(Number(held.cancel_requested_at)).toISOString() };
-    return next(await transition(ctx.db, held, 'reclaiming', { reason: 'cancel_requested', actor: ctx.workerId, detail }, { wait_reason: null }));
+    return next(await transition(ctx.db, held, 'reclaiming', { reason: 'cancel_requested', actor: ctx.workerId, detail }, { wait_reason: null }, ctx.settings.leaseMs));
   }
   const now = claimedAt(held, ctx.settings.leaseMs);
   if (held.expires_at! > now) return wait(Number(held.expires_at! - now), null);
-  return next(await transition(ctx.db, held, 'reclaiming', { reason: 'rental_expired', actor: ctx.workerId }, { wait_reason: null }));
+  return next(await transition(ctx.db, held, 'reclaiming', { reason: 'rental_expired', actor: ctx.workerId }, { wait_reason: null }, ctx.settings.leaseMs));
 };
 
 /** How our reclaim landed, when it did: its txid and the block that holds it. */
@@ -66,7 +67,7 @@ async function complete(ctx: EngineContext, held: Order, reason: TransitionReaso
   const now = claimedAt(held, ctx.settings.leaseMs);
   const confirmed = held.reclaim_txid !== null && reason === 'reclaim_confirmed';
   const cancel = held.cancel_requested_at === null ? undefined : await cancelTerms(ctx, held, now, landed);
-  const { completed, refresh } = await ctx.db.transaction(async (tx) => {
+  const { completed, receiverSaved, refresh } = await ctx.db.transaction(async (tx) => {
     const refund = cancel === undefined ? undefined : await refundCancelled(ctx, tx, held, cancel.refund.refund);
     const completed = await transition(
       tx,
@@ -86,16 +87,17 @@ async function complete(ctx: EngineContext, held: Order, reason: TransitionReaso
         next_attempt_at: null,
       },
     );
+    const receiverSaved = await receiverChanged(tx, held.receive_address);
     // The stake is back on the pool: delegatable again (someone else's reclaim: ask the node).
-    return { completed, ...(confirmed ? await followOurStake(tx, held.reclaim_txid!, 'reclaimed') : { refresh: true }) };
+    return { completed, receiverSaved, ...(confirmed ? await followOurStake(tx, held.reclaim_txid!, 'reclaimed') : { refresh: true }) };
   });
   if (refresh) ctx.hooks?.poolsNeedReading?.(held.pool_address!);
+  if (receiverSaved) ctx.hooks?.receiverEnergyMoved?.();
   // The stake is back: orders waiting for room look again now instead of at their next retry.
   await wakeCapacityWaiters(ctx.db);
   if (cancel === undefined) ctx.log.info({ orderId: held.id, reason, ...detail }, 'energy reclaimed, order completed');
   else ctx.log.info({ orderId: held.id, reason, ...detail, refunded: completed.refunded_sun?.toString() ?? null, currency: held.pay_currency }, 'cancelled early: energy reclaimed and refunded');
   if (cancel !== undefined && held.payment_txid !== null && (completed.refunded_sun ?? 0n) > 0n) ctx.hooks?.flashRefundOwed?.();
-  ctx.hooks?.orderCompleted?.(completed);
   return done(completed);
 }
 

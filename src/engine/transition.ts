@@ -20,12 +20,22 @@ export async function updateHeld(db: DbHandle, held: Order, fields: OrderFields)
 /**
  * The only way an order changes status: one fenced UPDATE from the status we
  * hold to the next one the lifecycle allows, plus its event row, in the
- * caller's transaction.
+ * caller's transaction. A step whose next step follows at once passes
+ * `renewLeaseMs` (the lease's length): the same UPDATE renews the lease, and
+ * the worker needs no statement of its own to start the next step on a
+ * fresh lease and a fresh `now` (advance-order.ts).
  */
-export async function transition(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields = {}): Promise<Order> {
+export async function transition(
+  db: DbHandle,
+  held: Order,
+  to: OrderStatus,
+  event: OrderEventInput,
+  fields: OrderFields = {},
+  renewLeaseMs?: number,
+): Promise<Order> {
   if (!canTransition(held.status, to)) throw new Error(`illegal transition ${held.status} -> ${to}`);
   // Failures are counted per status: a new status starts from none.
-  const row = await moveHeldOrder(db, held, to, event, { attempts: 0n, reclaim_attempts: 0n, ...fields });
+  const row = await moveHeldOrder(db, held, to, event, { attempts: 0n, reclaim_attempts: 0n, ...fields }, renewLeaseMs);
   if (!row) throw new LeaseLostError(held.id);
   return row;
 }

@@ -84,6 +84,28 @@ describeEachDialect('claims, leases and fencing', (newApp) => {
     await assert.rejects(renewLease(t.db, held, 60_000), LeaseLostError);
   });
 
+  test('a status change the next step follows renews the lease in its own UPDATE; a lost lease gets neither', async () => {
+    const held = (await claimOrder(t.db, orderId, 'worker-a', 1000))!;
+    const moved = await t.db.transaction((tx) =>
+      transition(tx, held, 'delegating', { reason: 'pool_selected', actor: 'worker-a' }, { pool_address: 'Tpool' }, 60_000),
+    );
+    assert.equal(moved.status, 'delegating');
+    assert.equal(moved.lease_version, held.lease_version, 'a renewal, not a claim');
+    assert.ok(moved.lease_until! >= held.lease_until! + 50_000n, 'a minute from the change, not a second from the claim');
+    assert.equal((await findOrder(t.db, orderId))!.lease_until, moved.lease_until);
+
+    await setRow({ lease_until: 0n });
+    const theirs = (await claimOrder(t.db, orderId, 'worker-b', 30_000))!;
+    await assert.rejects(
+      t.db.transaction((tx) => transition(tx, moved, 'failed', { reason: 'no_pool_capacity', actor: 'worker-a' }, {}, 60_000)),
+      LeaseLostError,
+    );
+    const row = (await findOrder(t.db, orderId))!;
+    assert.equal(row.status, 'delegating');
+    assert.equal(row.lease_owner, 'worker-b');
+    assert.equal(row.lease_until, theirs.lease_until, "the other worker's lease stands");
+  });
+
   test('an order made due while it is held is given back due; otherwise it is given back with its retry time', async () => {
     const held = (await claimOrder(t.db, orderId, 'worker-a', 30_000))!;
     await sleep(5);
