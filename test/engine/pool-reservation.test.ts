@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, test } from 'node:test';
+import { claimOrder } from '../../src/db/order-leases.js';
+import { findOrder, reservedOnPool } from '../../src/db/orders.js';
+import type { EngineContext } from '../../src/engine/context.js';
+import { reservePool, type PoolChoice } from '../../src/engine/plan-delegation.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { describeEachDialect } from '../support/dialects.js';
+import { ledgerViolations, SEED_ADDRESS, type TestApp } from '../support/app.js';
+
+const POOL = 'TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy';
+
+describeEachDialect('reserving room on a pool', (newApp) => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await newApp();
+    await t.deposit(1, 1_000_000_000n);
+  });
+  afterEach(async () => {
+    assert.deepEqual(await ledgerViolations(t.db), []);
+    await t.close();
+  });
+
+  test('when twelve workers reserve at once on a pool with room for three, then exactly three orders get it and the rest are left as they were', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await t.request({ method: 'POST', url: '/api/orders', payload: { user_id: 1, energy_amount: 32000, duration: '1h', receive_address: SEED_ADDRESS } });
+      assert.equal(res.status, 201);
+      ids.push(res.body.id);
+    }
+    const held = await Promise.all(ids.map(async (id, i) => (await claimOrder(t.db, id, `worker-${i}`, 30_000))!));
+    const choice: PoolChoice = { pool: { address: POOL } as PoolChoice['pool'], sun: 1_000_000n, lockBlocks: null, delegatableSun: 3_000_000n };
+    const reserved = await Promise.all(
+      held.map((order, i) => {
+        const ctx = { db: t.db, workerId: `worker-${i}`, log: createLogger('silent'), settings: { leaseMs: 30_000 } } as unknown as EngineContext;
+        return reservePool(ctx, order, choice);
+      }),
+    );
+
+    const won = reserved.filter((o) => o !== undefined);
+    assert.equal(won.length, 3, 'as many as the room holds, no more');
+    assert.equal(await reservedOnPool(t.db, POOL), 3_000_000n);
+    for (const [i, id] of ids.entries()) {
+      const row = (await findOrder(t.db, id))!;
+      if (reserved[i] === undefined) {
+        assert.equal(row.status, 'pending');
+        assert.equal(row.pool_address, null);
+        assert.equal(row.delegated_sun, null);
+      } else {
+        assert.equal(row.status, 'delegating');
+        assert.equal(row.pool_address, POOL);
+      }
+    }
+    const selected = await t.db.kysely.selectFrom('order_events').select('order_id').where('reason', '=', 'pool_selected').execute();
+    assert.deepEqual(selected.map((e) => e.order_id).sort(), won.map((o) => o!.id).sort(), 'an event only for the orders that got room');
+  });
+});
