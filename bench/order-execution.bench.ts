@@ -36,6 +36,13 @@
 // CPU ms each: the process's CPU time (every thread: API, engine, devnet,
 // the baseline's TronWeb loops) over the run, per order; steadier than
 // rates on a shared machine, and what a change to the engine's work moves.
+// With PostgreSQL, its server's CPU (the postmaster and every backend) over
+// the same run is added to Joule's.
+//
+// Database: SQLite (a fresh file per run) by default; `--database postgres`
+// (BENCH_DATABASE) starts one PostgreSQL server for the benchmark (the test
+// suite's settings) and gives each of Joule's runs a fresh database on it,
+// as an operator with several workers runs Joule.
 //
 // Request budget: the devnet is a node of the operator's own, with no quota,
 // as for the baseline's TronWeb, so Joule runs with TRON_MAX_RPS=unlimited,
@@ -48,14 +55,16 @@
 // and the medians printed beside each round's figures.
 //
 //   node --import tsx bench/order-execution.bench.ts [--n 300] [--concurrency 8] [--worker-concurrency 8] [--rounds 3] [--max-rps unlimited]
+//     [--solidify-lag 1] [--database sqlite|postgres]
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TronWeb } from 'tronweb';
 import { startDevnet, type Devnet } from '../src/devnet/index.js';
 import { lockBlocksFor } from '../src/domain/energy.js';
 import { createLogger } from '../src/observability/logger.js';
+import { createDatabase, startPostgres } from '../scripts/services/postgres.js';
 import { benchJoule } from './lib/bench-joule.js';
-import { isMain, printTable } from './lib/harness.js';
+import { isMain, printTable, processTreeCpuMs } from './lib/harness.js';
 import { machineLine, median } from './lib/processes.js';
 
 const ENERGY = 32_000;
@@ -72,8 +81,14 @@ export interface JouleRun {
   placedPerSecond: number;
   allActiveMs: number;
   activePerSecond: number;
-  /** CPU time of the whole process (API, engine, devnet, every thread) from the first order to the last active, per order. */
+  /**
+   * CPU time of the whole process (API, engine, devnet, every thread) from
+   * the first order to the last active, per order; with PostgreSQL, plus its
+   * server's over the same time.
+   */
   cpuMsPerOrder: number;
+  /** Of which PostgreSQL's server (0 on SQLite, which runs in the process). */
+  databaseCpuMsPerOrder: number;
   /**
    * Times an order was claimed from created to active (its lease_version):
    * each claim is a run of its step, with the lease, journal look-up and
@@ -150,8 +165,13 @@ function broadcastFloor(created: readonly number[], perSecond: number): Latency 
 
 type MeasuredJoule = Omit<JouleRun, 'createdToBroadcastFloor'> & { created: number[] };
 
-async function measureJoule(n: number, concurrency: number, workerConcurrency: number, maxRps: string, solidifyLag: number, sizes: Sizes): Promise<MeasuredJoule> {
+/** Where Joule's runs keep their data: a fresh SQLite file each, or a fresh database each on one PostgreSQL server. */
+type Storage = { kind: 'sqlite' } | { kind: 'postgres'; clusterUrl: string; pid: number };
+
+async function measureJoule(n: number, concurrency: number, workerConcurrency: number, maxRps: string, solidifyLag: number, sizes: Sizes, storage: Storage): Promise<MeasuredJoule> {
   const devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag });
+  const databaseUrl = storage.kind === 'postgres' ? await createDatabase(storage.clusterUrl) : undefined;
+  const serverCpuMs = () => (storage.kind === 'postgres' ? processTreeCpuMs(storage.pid) : 0);
   const s = await benchJoule(
     {
       JOULE_ROLE: 'all',
@@ -166,13 +186,14 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
       MAX_ENERGY: '1000000000',
       TRON_MAX_RPS: maxRps,
     },
-    { log: createLogger('silent') },
+    { log: createLogger('silent'), ...(databaseUrl ? { databaseUrl } : {}) },
   );
   try {
     for (let u = 1; u <= USERS; u++) await s.deposit(u, 1_000_000_000_000n);
     const customers = devnet.accounts.customers.map((c) => c.address);
     const ids: string[] = new Array<string>(n);
     const cpuAtStart = process.cpuUsage();
+    const serverCpuAtStart = serverCpuMs();
     const started = performance.now();
     await pool(n, concurrency, async (i) => {
       const res = await s.inject({
@@ -204,6 +225,7 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
     }
     const allActiveMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuAtStart);
+    const serverCpu = serverCpuMs() - serverCpuAtStart;
     const claims = await s.db.kysely
       .selectFrom('orders')
       .select((eb) => eb.fn.sum<bigint>('lease_version').as('n'))
@@ -227,7 +249,8 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
       placedPerSecond: Math.round((n / placeMs) * 1000),
       allActiveMs: Math.round(allActiveMs),
       activePerSecond: Math.round((n / allActiveMs) * 10_000) / 10,
-      cpuMsPerOrder: cpuMsPer(cpu, n),
+      cpuMsPerOrder: Math.round((cpuMsPer(cpu, n) + serverCpu / n) * 100) / 100,
+      databaseCpuMsPerOrder: Math.round((serverCpu / n) * 100) / 100,
       claimsPerOrder: Math.round((Number(claims.n) / n) * 100) / 100,
       createdToJournaled: latency(journaled.map((j) => Number(j.created_at) - created.get(j.order_id!)!)),
       createdToActive: latency(activated.map((e) => Number(e.at) - created.get(e.order_id)!)),
@@ -352,23 +375,23 @@ function print(title: string, baseline: Baseline, joule: Record<Sizes, JouleRun>
   const lat = (l: Latency) => [l.p50, l.p99, l.max];
   printTable(
     title,
-    ['run', 'what', 'wall ms', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'CPU ms each', 'claims each'],
+    ['run', 'what', 'wall ms', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'CPU ms each', 'of which PostgreSQL', 'claims each'],
     [
-      ['baseline', 'start -> broadcast accepted', baseline.allBroadcastMs, baseline.broadcastPerSecond, ...lat(baseline.startToBroadcast), '', ''],
-      ['baseline', 'start -> included', baseline.allIncludedMs, baseline.includedPerSecond, ...lat(baseline.startToIncluded), '', ''],
-      ['baseline', 'start -> solidified', baseline.allSolidMs, baseline.solidPerSecond, ...lat(baseline.startToSolid), baseline.cpuMsPerOrder, ''],
+      ['baseline', 'start -> broadcast accepted', baseline.allBroadcastMs, baseline.broadcastPerSecond, ...lat(baseline.startToBroadcast), '', '', ''],
+      ['baseline', 'start -> included', baseline.allIncludedMs, baseline.includedPerSecond, ...lat(baseline.startToIncluded), '', '', ''],
+      ['baseline', 'start -> solidified', baseline.allSolidMs, baseline.solidPerSecond, ...lat(baseline.startToSolid), baseline.cpuMsPerOrder, '', ''],
       ...(['same', 'distinct'] as const).flatMap((k) => [
-        [`joule, ${k} sizes`, 'orders placed (API)', joule[k].placeMs, joule[k].placedPerSecond, '', '', '', '', ''],
-        [`joule, ${k} sizes`, 'created -> delegation journaled', '', '', ...lat(joule[k].createdToJournaled), '', ''],
-        [`joule, ${k} sizes`, 'created -> broadcast, floor at raw rate', '', '', ...lat(joule[k].createdToBroadcastFloor), '', ''],
-        [`joule, ${k} sizes`, 'created -> active', joule[k].allActiveMs, joule[k].activePerSecond, ...lat(joule[k].createdToActive), joule[k].cpuMsPerOrder, joule[k].claimsPerOrder],
+        [`joule, ${k} sizes`, 'orders placed (API)', joule[k].placeMs, joule[k].placedPerSecond, '', '', '', '', '', ''],
+        [`joule, ${k} sizes`, 'created -> delegation journaled', '', '', ...lat(joule[k].createdToJournaled), '', '', ''],
+        [`joule, ${k} sizes`, 'created -> broadcast, floor at raw rate', '', '', ...lat(joule[k].createdToBroadcastFloor), '', '', ''],
+        [`joule, ${k} sizes`, 'created -> active', joule[k].allActiveMs, joule[k].activePerSecond, ...lat(joule[k].createdToActive), joule[k].cpuMsPerOrder, joule[k].databaseCpuMsPerOrder || '', joule[k].claimsPerOrder],
       ]),
     ],
   );
 }
 
 export async function run(
-  opts: { n?: number; concurrency?: number; workerConcurrency?: number; rounds?: number; maxRps?: string; solidifyLag?: number } = {},
+  opts: { n?: number; concurrency?: number; workerConcurrency?: number; rounds?: number; maxRps?: string; solidifyLag?: number; database?: string } = {},
 ): Promise<ExecutionResult> {
   const n = opts.n ?? Number(process.env.BENCH_ORDERS ?? 300);
   const concurrency = opts.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -376,8 +399,22 @@ export async function run(
   const rounds = opts.rounds ?? Number(process.env.BENCH_ROUNDS ?? 3);
   const maxRps = opts.maxRps ?? process.env.TRON_MAX_RPS ?? 'unlimited';
   const solidifyLag = opts.solidifyLag ?? Number(process.env.BENCH_SOLIDIFY_LAG ?? 1);
+  const database = opts.database ?? process.env.BENCH_DATABASE ?? 'sqlite';
+  if (database !== 'sqlite' && database !== 'postgres') throw new Error(`--database: sqlite or postgres, not ${database}`);
   console.log(machineLine());
-  const setting = `${n} orders (32,000 energy, 1h), ${concurrency} clients, engine concurrency ${workerConcurrency}, TRON_MAX_RPS ${maxRps}; devnet 100 ms blocks, solidity lag ${solidifyLag}; node ${process.version}`;
+  const postgres = database === 'postgres' ? await startPostgres({ database: 'bench' }) : undefined;
+  try {
+    return await runRounds({ n, concurrency, workerConcurrency, rounds, maxRps, solidifyLag }, postgres ? { kind: 'postgres', clusterUrl: postgres.url, pid: postgres.pid } : { kind: 'sqlite' });
+  } finally {
+    await postgres?.stop();
+  }
+}
+
+async function runRounds(
+  { n, concurrency, workerConcurrency, rounds, maxRps, solidifyLag }: { n: number; concurrency: number; workerConcurrency: number; rounds: number; maxRps: string; solidifyLag: number },
+  storage: Storage,
+): Promise<ExecutionResult> {
+  const setting = `${n} orders (32,000 energy, 1h), ${concurrency} clients, engine concurrency ${workerConcurrency}, TRON_MAX_RPS ${maxRps}, ${storage.kind === 'postgres' ? 'PostgreSQL (its CPU counted in Joule\'s)' : 'SQLite'}; devnet 100 ms blocks, solidity lag ${solidifyLag}; node ${process.version}`;
   const baselines: Baseline[] = [];
   const joules: Array<Record<Sizes, JouleRun>> = [];
   const ratios: Array<Record<Sizes, number>> = [];
@@ -388,10 +425,10 @@ export async function run(
         got.baseline = await measureBaseline(n, concurrency, solidifyLag);
       },
       async () => {
-        got.same = await measureJoule(n, concurrency, workerConcurrency, maxRps, solidifyLag, 'same');
+        got.same = await measureJoule(n, concurrency, workerConcurrency, maxRps, solidifyLag, 'same', storage);
       },
       async () => {
-        got.distinct = await measureJoule(n, concurrency, workerConcurrency, maxRps, solidifyLag, 'distinct');
+        got.distinct = await measureJoule(n, concurrency, workerConcurrency, maxRps, solidifyLag, 'distinct', storage);
       },
     ];
     // Rotated each round, so no side always runs first (or last) on a machine whose load drifts.
@@ -438,7 +475,7 @@ export async function run(
 
 if (isMain(import.meta.url)) {
   const { values } = parseArgs({
-    options: { n: { type: 'string' }, concurrency: { type: 'string' }, 'worker-concurrency': { type: 'string' }, rounds: { type: 'string' }, 'max-rps': { type: 'string' }, 'solidify-lag': { type: 'string' } },
+    options: { n: { type: 'string' }, concurrency: { type: 'string' }, 'worker-concurrency': { type: 'string' }, rounds: { type: 'string' }, 'max-rps': { type: 'string' }, 'solidify-lag': { type: 'string' }, database: { type: 'string' } },
   });
   await run({
     ...(values.n ? { n: Number(values.n) } : {}),
@@ -447,5 +484,6 @@ if (isMain(import.meta.url)) {
     ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
     ...(values['max-rps'] ? { maxRps: values['max-rps'] } : {}),
     ...(values['solidify-lag'] ? { solidifyLag: Number(values['solidify-lag']) } : {}),
+    ...(values.database ? { database: values.database } : {}),
   });
 }
