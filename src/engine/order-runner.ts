@@ -89,6 +89,11 @@ export class OrderRunner {
     this.wake(held.id);
   }
 
+  /** Orders this runner will wake on a timer. */
+  get timed(): number {
+    return this.timers.size;
+  }
+
   get busy(): number {
     return this.active + this.urgent.length + this.queue.length;
   }
@@ -112,7 +117,10 @@ export class OrderRunner {
       const held = this.claimed.get(orderId);
       this.claimed.delete(orderId);
       result = held ? await advanceClaimed(this.ctx, held) : await advanceOrder(this.ctx, orderId);
+      // The run just made decides when to look again: a timer an earlier run set is obsolete
+      // (an accepted transaction's backstop would otherwise wake the order once it is active).
       if (result.retryInMs !== null) this.wakeIn(orderId, result.retryInMs);
+      else this.clearTimer(orderId);
     } catch (err) {
       this.ctx.log.error({ err, orderId }, 'order run failed; the sweeper will pick it up');
     } finally {
@@ -124,10 +132,10 @@ export class OrderRunner {
     }
   }
 
-  /** Wakes the order after `ms`; waits longer than a minute are left to the sweeper. */
+  /** Wakes the order after `ms` (instead of any wake set before); waits longer than a minute are left to the sweeper. */
   wakeIn(orderId: string, ms: number): void {
+    this.clearTimer(orderId);
     if (this.closed || ms > MAX_TIMER_MS) return;
-    clearTimeout(this.timers.get(orderId));
     this.timers.set(
       orderId,
       setTimeout(() => {
@@ -135,6 +143,11 @@ export class OrderRunner {
         this.wake(orderId, true);
       }, ms),
     );
+  }
+
+  private clearTimer(orderId: string): void {
+    clearTimeout(this.timers.get(orderId));
+    this.timers.delete(orderId);
   }
 
   /** Stops taking work and waits for what is running to finish. */

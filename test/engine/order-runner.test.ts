@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { inlineDispatch } from '../../src/dispatch/dispatch.js';
 import { OrderRunner } from '../../src/engine/order-runner.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { sql } from 'kysely';
 import { dbNow } from '../../src/db/clock.js';
 import { findOrder } from '../../src/db/orders.js';
-import { placeUndispatched, startStack, type Stack } from '../support/stack.js';
+import { placeUndispatched, startStack, until, type Stack } from '../support/stack.js';
 
 // The runners here run nothing (concurrency 0): what they hold is what was offered.
 let s: Stack;
@@ -68,5 +69,20 @@ test('when an order is woken a little before the database says it is due (a time
     await parked.waitFor(order.id, (o) => o.status === 'active', 15_000);
   } finally {
     await parked.close();
+  }
+});
+
+test("when an order goes active, the runner keeps no wake-up from its earlier waits: the accepted delegation's backstop would claim the rental for nothing", async () => {
+  const own = await startStack({ env: { SWEEP_INTERVAL_MS: '3600000' } });
+  try {
+    await own.deposit(1, 1_000_000_000n);
+    const order = await own.order({ user_id: 1, energy_amount: 32_000, duration: '1h', receive_address: own.customer(0) });
+    // Once its delegation was accepted, the order waited for the follower with a look-again backstop
+    // on a timer (20 polls: 2 s here); it goes active within a few blocks, long before that.
+    await until(() => findOrder(own.db, order.id), (o) => o?.status === 'active' && o.lease_owner === null, 'the order never went active and was released');
+    await sleep(50); // the run that released it has returned to the runner
+    assert.equal(own.engine.runner.timed, 0, 'the rental is due in an hour: nothing to wake before');
+  } finally {
+    await own.close();
   }
 });
