@@ -93,6 +93,7 @@ export async function advanceClaimed(ctx: EngineContext, claimed: Order): Promis
         continue;
       }
       if ('done' in result) return { claimed: true, retryInMs: null, status: result.done.status };
+      if ('released' in result) return { claimed: true, retryInMs: result.released.retryInMs, status: result.released.order.status };
       if (!result.wait.failed) {
         const { retryInMs, reason } = result.wait;
         await releaseOrder(ctx.db, held, ctx.settings.leaseMs, { retryInMs, waitReason: reason });

@@ -10,7 +10,7 @@ import { networkTotals } from './network-totals.js';
 import { followOurStake } from './pool-stake.js';
 import { claimedAt } from './lease.js';
 import { choosePool, reservePool } from './plan-delegation.js';
-import { done, next, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
+import { done, next, released, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
 import { transition } from './transition.js';
 
 /** How often an order waiting for pool capacity looks again. */
@@ -88,6 +88,11 @@ export const stepPending: StepFn = async (ctx, held) => {
 async function activate(ctx: EngineContext, held: Order, txid: string, block: ConfirmingBlock): Promise<Step> {
   const now = claimedAt(held, ctx.settings.leaseMs);
   const startsAt = block.time !== null && block.time < now ? block.time : now;
+  const expiresAt = startsAt + held.duration_seconds * 1000n;
+  // Nothing needs the order before its expiry (a cancel request makes it due at once, whoever holds
+  // it): the same UPDATE gives it back, due then, instead of a release of its own. With a cancel
+  // already asked for, or a rental already over, the active step runs now.
+  const giveBack = held.cancel_requested_at === null && expiresAt > now;
   // What the delegation is worth as it lands, recorded for the customer and the operator to see.
   const network = await networkTotals(ctx, now);
   const delivered = energyForSun(held.delegated_sun!, network.totalEnergyWeight, network.totalEnergyLimit);
@@ -101,12 +106,13 @@ async function activate(ctx: EngineContext, held: Order, txid: string, block: Co
         delegate_tx_status: 'confirmed',
         delivered_energy: delivered,
         delegated_at: startsAt,
-        expires_at: startsAt + held.duration_seconds * 1000n,
+        expires_at: expiresAt,
         wait_reason: null,
         error_code: null,
         error_message: null,
+        ...(giveBack ? { lease_owner: null, lease_until: null, next_attempt_at: expiresAt } : {}),
       },
-      ctx.settings.leaseMs,
+      giveBack ? undefined : ctx.settings.leaseMs,
     );
     // A saved address's energy is read again, whatever happens to this process after the commit.
     const receiverSaved = await receiverChanged(tx, held.receive_address);
@@ -118,7 +124,7 @@ async function activate(ctx: EngineContext, held: Order, txid: string, block: Co
   ctx.log.info({ orderId: held.id, txid, expiresAt: new Date(Number(active.expires_at)).toISOString() }, 'energy delegated');
   metrics.activeDelay.observe(secondsSince(active.created_at));
   ctx.hooks?.orderActive?.(active);
-  return next(active);
+  return giveBack ? released(active, Number(expiresAt - now)) : next(active);
 }
 
 /**

@@ -12,6 +12,11 @@ export type Step =
    * it counts as an attempt, and repeated ones back off further.
    */
   | { wait: { retryInMs: number; reason: WaitReason | null; failed: boolean } }
+  /**
+   * Nothing to do until later, and the step's own write already gave the
+   * order back (no lease, its retry time set): the worker releases nothing.
+   */
+  | { released: { order: Order; retryInMs: number } }
   /** Nothing left to do for this order (terminal, or moved on). */
   | { done: Order };
 
@@ -23,3 +28,4 @@ export const wait = (retryInMs: number, reason: WaitReason | null): Step => ({ w
 /** A wait after a failure: counted, and backed off from `baseMs` as failures repeat. */
 export const retryAfterFailure = (baseMs: number, reason: WaitReason): Step => ({ wait: { retryInMs: baseMs, reason, failed: true } });
 export const done = (order: Order): Step => ({ done: order });
+export const released = (order: Order, retryInMs: number): Step => ({ released: { order, retryInMs } });

@@ -79,8 +79,8 @@ test("when an order goes active, the runner keeps no wake-up from its earlier wa
     const order = await own.order({ user_id: 1, energy_amount: 32_000, duration: '1h', receive_address: own.customer(0) });
     // Once its delegation was accepted, the order waited for the follower with a look-again backstop
     // on a timer (20 polls: 2 s here); it goes active within a few blocks, long before that.
-    await until(() => findOrder(own.db, order.id), (o) => o?.status === 'active' && o.lease_owner === null, 'the order never went active and was released');
-    await sleep(50); // the run that released it has returned to the runner
+    await until(() => findOrder(own.db, order.id), (o) => o?.status === 'active' && o.lease_owner === null, 'the order never went active and was given back');
+    await sleep(50); // the run that gave it back has returned to the runner
     assert.equal(own.engine.runner.timed, 0, 'the rental is due in an hour: nothing to wake before');
   } finally {
     await own.close();
