@@ -12,15 +12,16 @@ export type OrderFields = Omit<UpdateObject<Database, 'orders'>, 'id' | 'status'
  * The fenced UPDATE of a held order, prepared once per list of fields
  * written: the engine writes an order three to five times on its way to
  * active, and Kysely's building of each cost more than SQLite's work on it.
+ * `also`: assignments of the statement's own after the fields' (their `?`
+ * come after the fields' values).
  */
-const heldOrderUpdate = preparedPerColumns<Order>(
-  (assignments) => `update orders set ${[...assignments, 'updated_at = $now'].join(', ')} where id = ? and status = ? and lease_version = ? returning *`,
-);
-/** The same, renewing the lease as well: its `?` (the lease's length) comes after the fields'. */
-const heldOrderUpdateRenewing = preparedPerColumns<Order>(
-  (assignments) =>
-    `update orders set ${[...assignments, 'lease_until = $now + ?', 'updated_at = $now'].join(', ')} where id = ? and status = ? and lease_version = ? returning *`,
-);
+const heldOrderUpdate = (also: string[]) =>
+  preparedPerColumns<Order>(
+    (assignments) => `update orders set ${[...assignments, ...also, 'updated_at = $now'].join(', ')} where id = ? and status = ? and lease_version = ? returning *`,
+  );
+const plainUpdate = heldOrderUpdate([]);
+/** The same, renewing the lease as well: its `?` is the lease's length. */
+const renewingUpdate = heldOrderUpdate(['lease_until = $now + ?']);
 
 /**
  * UPDATE … WHERE id, status and lease_version are still what the worker
@@ -32,9 +33,9 @@ const heldOrderUpdateRenewing = preparedPerColumns<Order>(
 export function updateHeldOrder(db: DbHandle, held: Order, set: UpdateObject<Database, 'orders'>, renewLeaseMs?: number): Promise<Order | undefined> {
   if (renewLeaseMs !== undefined && set.lease_until !== undefined) throw new Error('a renewing update cannot also set lease_until');
   const renew = renewLeaseMs === undefined ? [] : [BigInt(renewLeaseMs)];
-  const plain = (renewLeaseMs === undefined ? heldOrderUpdate : heldOrderUpdateRenewing)({ ...set, updated_at: undefined });
+  const plain = (renewLeaseMs === undefined ? plainUpdate : renewingUpdate)({ ...set, updated_at: undefined });
   if (plain) return plain.statement.first(db, [...plain.values, ...renew, held.id, held.status, held.lease_version]);
-  const lease = renewLeaseMs === undefined ? {} : { lease_until: sql<bigint>`${dbNow(db.dialect)} + ${BigInt(renewLeaseMs)}` };
+  const lease = renew.length === 0 ? {} : { lease_until: sql<bigint>`${dbNow(db.dialect)} + ${renew[0]}` };
   return db.kysely
     .updateTable('orders')
     .set({ ...set, ...lease, updated_at: dbNow(db.dialect) })
