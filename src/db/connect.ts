@@ -6,7 +6,7 @@ import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import type pgModule from 'pg';
 import { startBackgroundCheckpoints } from './background-checkpoints.js';
 import { createGroupCommit } from './group-commit.js';
-import { POSTGRES_STATEMENT_NAMES } from './prepared.js';
+import { adaptPostgresClient } from './postgres-client.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -126,26 +126,13 @@ function openPostgres(url: string): Db {
   });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  pool.on('connect', prepareNamedStatements);
+  pool.on('connect', (client) => adaptPostgresClient(pg, client));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     kysely,
     dialect: 'postgres',
     transaction: (work) => withCommitHooks((afterCommit) => kysely.transaction().execute((trx) => work({ kysely: trx, dialect: 'postgres', afterCommit }))),
     close: () => kysely.destroy(),
-  };
-}
-
-/**
- * Kysely sends every query as unnamed text, which PostgreSQL parses and plans
- * each time. The statements of prepared.ts are sent under their name instead,
- * so each connection prepares them once.
- */
-function prepareNamedStatements(client: pgModule.PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  (client as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
-    const name = typeof text === 'string' ? POSTGRES_STATEMENT_NAMES.get(text) : undefined;
-    return name === undefined ? query(text, values, ...rest) : query({ name, text, values }, ...rest);
   };
 }
 

@@ -1,0 +1,103 @@
+// A transaction on PostgreSQL sends its BEGIN with its first statement
+// (postgres-client.ts). What must hold all the same: the first statement is
+// inside the transaction (invisible to others, undone by a rollback, its
+// locks held to the end), a failure anywhere leaves nothing written and the
+// connection fit for the next transaction, and a transaction that sends
+// nothing costs nothing.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
+import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
+import { connect, type Db } from '../../src/db/connect.js';
+import { prepared } from '../../src/db/prepared.js';
+
+let pg: PostgresServer;
+let db: Db;
+/** A second pool of its own: what another process sees. */
+let other: Db;
+
+const insertNote = prepared('insert into notes (id, body) values (?, ?)');
+const countNotes = async (on: Db) => Number((await sql<{ n: string }>`select count(*) as n from notes`.execute(on.kysely)).rows[0]!.n);
+
+before(async () => {
+  pg = await startPostgres();
+  const url = await createDatabase(pg.url);
+  db = connect(url);
+  other = connect(url);
+  await sql`create table notes (id int primary key, body text not null)`.execute(db.kysely);
+});
+after(async () => {
+  await db?.close();
+  await other?.close();
+  await pg?.stop();
+});
+
+test('when a transaction has written its first row, then no one else sees it until the commit', async () => {
+  await sql`truncate notes`.execute(db.kysely);
+  let seenInside = -1;
+  await db.transaction(async (tx) => {
+    await insertNote.run(tx, [1, 'first']);
+    seenInside = await countNotes(other);
+  });
+  assert.equal(seenInside, 0, 'the first statement is inside the transaction');
+  assert.equal(await countNotes(other), 1, 'and seen once committed');
+});
+
+test('when a later statement fails, then the first statement’s row is undone and the next transaction works', async () => {
+  await sql`truncate notes`.execute(db.kysely);
+  await insertNote.run(db, [7, 'there before']);
+  await assert.rejects(
+    db.transaction(async (tx) => {
+      await insertNote.run(tx, [1, 'first']);
+      await insertNote.run(tx, [7, 'a duplicate']);
+    }),
+    /duplicate key/,
+    'the server’s own error reaches the caller',
+  );
+  assert.equal(await countNotes(other), 1, 'only the row from before');
+  await db.transaction((tx) => insertNote.run(tx, [2, 'next']));
+  assert.equal(await countNotes(other), 2);
+});
+
+test('when the first statement itself fails, then nothing is written and every connection of the pool still works', async () => {
+  await sql`truncate notes`.execute(db.kysely);
+  await insertNote.run(db, [7, 'there before']);
+  // More failed transactions than the pool has connections: each of them meets one.
+  for (let i = 0; i < 12; i++) {
+    await assert.rejects(db.transaction((tx) => insertNote.run(tx, [7, 'a duplicate'])), /duplicate key/);
+  }
+  const written = await Promise.all(Array.from({ length: 12 }, (_, i) => db.transaction((tx) => insertNote.run(tx, [100 + i, 'after']))));
+  assert.equal(written.length, 12);
+  assert.equal(await countNotes(other), 13);
+});
+
+test('when the first statement takes a transaction lock, then it is held until the commit', async () => {
+  const key = 424242;
+  const tryLock = async () => (await sql<{ got: boolean }>`select pg_try_advisory_xact_lock(${key}) as got`.execute(other.kysely)).rows[0]!.got;
+  let whileOpen: boolean | undefined;
+  await db.transaction(async (tx) => {
+    await sql`select pg_advisory_xact_lock(${key})`.execute(tx.kysely);
+    whileOpen = await tryLock();
+  });
+  assert.equal(whileOpen, false, 'another connection cannot take it while the transaction is open');
+  assert.equal(await tryLock(), true, 'and can once it committed');
+});
+
+test('when the first statement has no values, then it is still inside the transaction', async () => {
+  await sql`truncate notes`.execute(db.kysely);
+  await assert.rejects(
+    db.transaction(async (tx) => {
+      await sql`insert into notes (id, body) values (1, 'no values')`.execute(tx.kysely);
+      throw new Error('changed my mind');
+    }),
+    /changed my mind/,
+  );
+  assert.equal(await countNotes(other), 0, 'rolled back');
+});
+
+test('when a transaction sends nothing, then it commits and returns its value', async () => {
+  assert.equal(await db.transaction(async () => 'nothing to write'), 'nothing to write');
+  await assert.rejects(db.transaction(async () => Promise.reject(new Error('nothing sent'))), /nothing sent/);
+  await db.transaction((tx) => insertNote.run(tx, [500, 'after an empty one']));
+  assert.equal(Number((await sql<{ n: string }>`select count(*) as n from notes where id = 500`.execute(other.kysely)).rows[0]!.n), 1);
+});
