@@ -2,7 +2,7 @@ import { sql, type UpdateObject } from 'kysely';
 import type { OrderStatus } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
-import { insertOrderEvent, type Order } from './orders.js';
+import { insertOrderEvent, recordOrderEventWebhook, type Order } from './orders.js';
 import { preparedPerColumns } from './prepared.js';
 import type { Database } from './schema.js';
 
@@ -15,13 +15,37 @@ export type OrderFields = Omit<UpdateObject<Database, 'orders'>, 'id' | 'status'
  * `also`: assignments of the statement's own after the fields' (their `?`
  * come after the fields' values).
  */
-const heldOrderUpdate = (also: string[]) =>
-  preparedPerColumns<Order>(
-    (assignments) => `update orders set ${[...assignments, ...also, 'updated_at = $now'].join(', ')} where id = ? and status = ? and lease_version = ? returning *`,
-  );
+const fencedUpdate = (assignments: string[], also: string[]) =>
+  `update orders set ${[...assignments, ...also, 'updated_at = $now'].join(', ')} where id = ? and status = ? and lease_version = ? returning *`;
+const heldOrderUpdate = (also: string[]) => preparedPerColumns<Order>((assignments) => fencedUpdate(assignments, also));
 const plainUpdate = heldOrderUpdate([]);
 /** The same, renewing the lease as well: its `?` is the lease's length. */
 const renewingUpdate = heldOrderUpdate(['lease_until = $now + ?']);
+
+/**
+ * PostgreSQL only: a status change as one statement, the fenced UPDATE and
+ * its event row (written only if the UPDATE found the order), instead of two
+ * round trips. The event's `?` (from status, reason, actor, detail) follow
+ * the UPDATE's. SQLite, which runs statements in-process, keeps the two.
+ */
+const heldOrderMove = (also: string[]) =>
+  preparedPerColumns<Order>(
+    (assignments) => `with moved as (${fencedUpdate(assignments, also)}),
+      event as (
+        insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
+        select id, ?::text, status, ?::text, ?::text, ?::text, $now from moved
+      )
+      select * from moved`,
+  );
+const plainMove = heldOrderMove([]);
+const renewingMove = heldOrderMove(['lease_until = $now + ?']);
+
+/** The `?` a renewing statement adds (the lease's length); none for a plain one. */
+function renewal(set: UpdateObject<Database, 'orders'>, renewLeaseMs: number | undefined): bigint[] {
+  if (renewLeaseMs === undefined) return [];
+  if (set.lease_until !== undefined) throw new Error('a renewing update cannot also set lease_until');
+  return [BigInt(renewLeaseMs)];
+}
 
 /**
  * UPDATE … WHERE id, status and lease_version are still what the worker
@@ -31,8 +55,7 @@ const renewingUpdate = heldOrderUpdate(['lease_until = $now + ?']);
  * from now on the database clock, as a renewal would (order-leases.ts).
  */
 export function updateHeldOrder(db: DbHandle, held: Order, set: UpdateObject<Database, 'orders'>, renewLeaseMs?: number): Promise<Order | undefined> {
-  if (renewLeaseMs !== undefined && set.lease_until !== undefined) throw new Error('a renewing update cannot also set lease_until');
-  const renew = renewLeaseMs === undefined ? [] : [BigInt(renewLeaseMs)];
+  const renew = renewal(set, renewLeaseMs);
   const plain = (renewLeaseMs === undefined ? plainUpdate : renewingUpdate)({ ...set, updated_at: undefined });
   if (plain) return plain.statement.first(db, [...plain.values, ...renew, held.id, held.status, held.lease_version]);
   const lease = renew.length === 0 ? {} : { lease_until: sql<bigint>`${dbNow(db.dialect)} + ${renew[0]}` };
@@ -54,8 +77,9 @@ export interface OrderEventInput {
 
 /**
  * A status change of a held order: the fenced UPDATE and its event row, in
- * the caller's transaction. Undefined when the lease was lost (no event is
- * written then). `renewLeaseMs`: as updateHeldOrder's.
+ * the caller's transaction (on PostgreSQL one statement: heldOrderMove).
+ * Undefined when the lease was lost (no event is written then).
+ * `renewLeaseMs`: as updateHeldOrder's.
  */
 export async function moveHeldOrder(
   db: DbHandle,
@@ -65,8 +89,7 @@ export async function moveHeldOrder(
   fields: OrderFields,
   renewLeaseMs?: number,
 ): Promise<Order | undefined> {
-  const row = await updateHeldOrder(db, held, { ...fields, status: to }, renewLeaseMs);
-  if (!row) return undefined;
+  const set = { ...fields, status: to };
   const eventRow = {
     order_id: held.id,
     from_status: held.status,
@@ -75,6 +98,17 @@ export async function moveHeldOrder(
     actor: event.actor,
     detail: event.detail === undefined ? null : JSON.stringify(event.detail),
   };
+  const renew = renewal(set, renewLeaseMs);
+  const merged = db.dialect === 'postgres' ? (renew.length === 0 ? plainMove : renewingMove)({ ...set, updated_at: undefined }) : undefined;
+  if (merged !== undefined) {
+    const fence = [held.id, held.status, held.lease_version];
+    const row = await merged.statement.first(db, [...merged.values, ...renew, ...fence, eventRow.from_status, eventRow.reason, eventRow.actor, eventRow.detail]);
+    if (!row) return undefined;
+    await recordOrderEventWebhook(db, eventRow, row);
+    return row;
+  }
+  const row = await updateHeldOrder(db, held, set, renewLeaseMs);
+  if (!row) return undefined;
   // The row as this UPDATE left it, for the webhook event: no need to read it back.
   await insertOrderEvent(db, eventRow, row);
   return row;

@@ -195,16 +195,6 @@ export function listOrders(db: DbHandle, f: OrderFilter): Promise<Order[]> {
   return q.orderBy('id', 'desc').limit(f.limit).execute();
 }
 
-/**
- * Every status change of an order writes its event row here, in the
- * transaction of the change (after the order's own write); the changes a
- * tenant hears about by webhook are written to the outbox alongside.
- */
-/**
- * `order`: the order's row as it stands in this transaction, when the caller
- * has it (a new order): its webhook event is written from it instead of
- * reading it again.
- */
 /** An event's own fields; `at` is the database clock's now (detail: JSON text, or null). */
 export type NewOrderEvent = Omit<OrderEvent, 'id' | 'at'>;
 
@@ -213,8 +203,21 @@ const insertOrderEventStatement = prepared(
   'insert into order_events (order_id, from_status, to_status, reason, actor, detail, at) values (?, ?, ?, ?, ?, ?, $now)',
 );
 
+/**
+ * Every status change of an order writes its event row here, in the
+ * transaction of the change (after the order's own write); the changes a
+ * tenant hears about by webhook are written to the outbox alongside.
+ * `order`: the order's row as it stands in this transaction, when the caller
+ * has it (a new order): its webhook event is written from it instead of
+ * reading it again.
+ */
 export async function insertOrderEvent(db: DbHandle, event: NewOrderEvent, order?: Order): Promise<void> {
   await insertOrderEventStatement.run(db, [event.order_id, event.from_status, event.to_status, event.reason, event.actor, event.detail]);
+  await recordOrderEventWebhook(db, event, order);
+}
+
+/** The outbox's half of insertOrderEvent, for a caller whose own statement wrote the event row. */
+export async function recordOrderEventWebhook(db: DbHandle, event: Pick<NewOrderEvent, 'order_id' | 'from_status' | 'to_status' | 'reason'>, order?: Order): Promise<void> {
   const type = orderEventType(event.to_status, event.reason, event.from_status);
   if (type !== undefined) await recordOrderWebhook(db, order ?? event.order_id, type);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import { findOrder } from '../../src/db/orders.js';
+import { findOrder, listOrderEvents } from '../../src/db/orders.js';
 import { LeaseLostError } from '../../src/engine/errors.js';
 import { failAndRefund } from '../../src/engine/fail-order.js';
 import { claimDueOrders, claimOrder, makeOrdersDue, releaseOrder } from '../../src/db/order-leases.js';
@@ -87,12 +87,19 @@ describeEachDialect('claims, leases and fencing', (newApp) => {
   test('a status change the next step follows renews the lease in its own UPDATE; a lost lease gets neither', async () => {
     const held = (await claimOrder(t.db, orderId, 'worker-a', 1000))!;
     const moved = await t.db.transaction((tx) =>
-      transition(tx, held, 'delegating', { reason: 'pool_selected', actor: 'worker-a' }, { pool_address: 'Tpool' }, 60_000),
+      transition(tx, held, 'delegating', { reason: 'pool_selected', actor: 'worker-a', detail: { pool: 'Tpool' } }, { pool_address: 'Tpool' }, 60_000),
     );
     assert.equal(moved.status, 'delegating');
     assert.equal(moved.lease_version, held.lease_version, 'a renewal, not a claim');
     assert.ok(moved.lease_until! >= held.lease_until! + 50_000n, 'a minute from the change, not a second from the claim');
     assert.equal((await findOrder(t.db, orderId))!.lease_until, moved.lease_until);
+    const written = (await listOrderEvents(t.db, orderId)).at(-1)!;
+    assert.deepEqual(
+      { from: written.from_status, to: written.to_status, reason: written.reason, actor: written.actor, detail: written.detail },
+      { from: 'pending', to: 'delegating', reason: 'pool_selected', actor: 'worker-a', detail: '{"pool":"Tpool"}' },
+      'the change wrote its event',
+    );
+    const eventsBefore = await events();
 
     await setRow({ lease_until: 0n });
     const theirs = (await claimOrder(t.db, orderId, 'worker-b', 30_000))!;
@@ -104,6 +111,7 @@ describeEachDialect('claims, leases and fencing', (newApp) => {
     assert.equal(row.status, 'delegating');
     assert.equal(row.lease_owner, 'worker-b');
     assert.equal(row.lease_until, theirs.lease_until, "the other worker's lease stands");
+    assert.equal(await events(), eventsBefore, 'and no event of the change that did not happen');
   });
 
   test('an order made due while it is held is given back due; otherwise it is given back with its retry time', async () => {
