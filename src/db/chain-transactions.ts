@@ -111,6 +111,23 @@ export async function countBroadcast(db: DbHandle, txid: string, refusal?: { cod
 /** Journal rows whose outcome the chain has not told us yet. */
 const OPEN = ['signed', 'broadcast'] as const;
 
+const countAcceptedStatement = prepared<{ status: string }>(
+  `update chain_transactions set broadcasts = broadcasts + 1,
+     status = case when status in (${literalList(OPEN)}) then 'broadcast' else status end, updated_at = $now
+   where txid = ? returning status`,
+);
+
+/**
+ * A node accepted a send: counts it and, while the row's outcome is open,
+ * marks it broadcast, in one statement (countBroadcast then updateOpenChainTx
+ * in one). Returns whether the row was open (and so is broadcast now); a row
+ * the follower settled first keeps its outcome.
+ */
+export async function countAcceptedSend(db: DbHandle, txid: string): Promise<boolean> {
+  const row = await countAcceptedStatement.first(db, [txid]);
+  return row?.status === 'broadcast';
+}
+
 const openRowUpdate = preparedPerColumns<{ txid: string }>(
   (assignments) => `update chain_transactions set ${[...assignments, 'updated_at = $now'].join(', ')} where txid = ? and status in (${literalList(OPEN)}) returning txid`,
 );

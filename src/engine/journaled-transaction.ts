@@ -1,6 +1,6 @@
 import { TX_LIFETIME_MS, type SignedTransaction } from '../chain/gateway.js';
 import { findCursor } from '../db/chain-cursor.js';
-import { countBroadcast, findChainTx, insertChainTx, updateOpenChainTx, type ChainTransaction } from '../db/chain-transactions.js';
+import { countAcceptedSend, countBroadcast, findChainTx, insertChainTx, updateOpenChainTx, type ChainTransaction } from '../db/chain-transactions.js';
 import type { Db, DbHandle } from '../db/connect.js';
 import type { ChainTxKind, ChainTxStatus } from '../db/schema.js';
 import { judgeBroadcast } from '../domain/broadcast-answer.js';
@@ -162,8 +162,7 @@ async function resend<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTr
   const log = ctx.log.child({ ...held.logKey, txid: tx.txid, kind: tx.kind });
   const outcome = await chain.broadcast(tx.signed_json);
   if (outcome.accepted || judgeBroadcast(outcome) === 'accepted') {
-    await countBroadcast(db, tx.txid);
-    if (tx.status === 'signed' && (await updateOpenChainTx(db, tx.txid, { status: 'broadcast' }))) await held.follow(db, { status: 'broadcast' });
+    if ((await countAcceptedSend(db, tx.txid)) && tx.status === 'signed') await held.follow(db, { status: 'broadcast' });
     log.info({ broadcasts: Number(tx.broadcasts + 1n) }, 'in-doubt transaction re-broadcast');
     return true;
   }
@@ -216,8 +215,7 @@ export function recordFee(ctx: EngineContext, holder: JournalHolder<unknown>['lo
 async function recordAccepted<H>(db: Db, holder: JournalHolder<H>, txid: string): Promise<void> {
   let lost: LeaseLostError | undefined;
   await db.transaction(async (tx) => {
-    await countBroadcast(tx, txid);
-    if (!(await updateOpenChainTx(tx, txid, { status: 'broadcast' }))) return;
+    if (!(await countAcceptedSend(tx, txid))) return;
     try {
       await holder.follow(tx, { status: 'broadcast' });
     } catch (err) {
