@@ -5,7 +5,7 @@ import { energyForSun } from '../domain/energy.js';
 import { metrics, secondsSince } from '../observability/metrics.js';
 import type { EngineContext } from './context.js';
 import { failAndRefund } from './fail-order.js';
-import { journaledStep, type ConfirmingBlock } from './journaled-step.js';
+import { journaledStep, type Landed } from './journaled-step.js';
 import { networkTotals } from './network-totals.js';
 import { followOurStake } from './pool-stake.js';
 import { claimedAt } from './lease.js';
@@ -85,7 +85,9 @@ export const stepPending: StepFn = async (ctx, held) => {
  * than that sighting, which only matters when the node's clock runs ahead
  * of the database's (a devnet on a fast clock).
  */
-async function activate(ctx: EngineContext, held: Order, txid: string, block: ConfirmingBlock): Promise<Step> {
+async function activate(ctx: EngineContext, held: Order, landed: Landed): Promise<Step> {
+  const { txid } = landed.tx;
+  const { block } = landed;
   const now = claimedAt(held, ctx.settings.leaseMs);
   const startsAt = block.time !== null && block.time < now ? block.time : now;
   const expiresAt = startsAt + held.duration_seconds * 1000n;
@@ -117,7 +119,7 @@ async function activate(ctx: EngineContext, held: Order, txid: string, block: Co
     // A saved address's energy is read again, whatever happens to this process after the commit.
     const receiverSaved = await receiverChanged(tx, held.receive_address);
     // No longer reserved by a delegating order: the pool's snapshot takes the stake off now.
-    return { active, receiverSaved, ...(await followOurStake(tx, txid, 'delegated')) };
+    return { active, receiverSaved, ...(await followOurStake(tx, landed, 'delegated')) };
   });
   if (refresh) ctx.hooks?.poolsNeedReading?.(held.pool_address!);
   if (receiverSaved) ctx.hooks?.receiverEnergyMoved?.();

@@ -1,5 +1,5 @@
 import type { SignedTransaction } from '../chain/gateway.js';
-import { latestChainTx } from '../db/chain-transactions.js';
+import { latestChainTx, type ChainTransaction } from '../db/chain-transactions.js';
 import type { Order } from '../db/orders.js';
 import type { ChainTxKind } from '../db/schema.js';
 import type { WaitReason } from '../domain/order-reasons.js';
@@ -9,18 +9,20 @@ import { claimedAt } from './lease.js';
 import { wait, type Step, type StepFn } from './step.js';
 import { updateHeld } from './transition.js';
 
+const txidField = (kind: 'delegate' | 'reclaim') => (kind === 'delegate' ? 'delegate_txid' : 'reclaim_txid');
+const statusField = (kind: 'delegate' | 'reclaim') => (kind === 'delegate' ? 'delegate_tx_status' : 'reclaim_tx_status');
+
 /** An order as the holder of its delegation or its reclaim: its own txid and status fields follow the journal. */
 export function orderHolder(ctx: EngineContext, held: Order, kind: 'delegate' | 'reclaim'): JournalHolder<Order> {
-  const [txidField, statusField] = kind === 'delegate' ? (['delegate_txid', 'delegate_tx_status'] as const) : (['reclaim_txid', 'reclaim_tx_status'] as const);
   return {
     row: held,
     kind,
     logKey: { orderId: held.id },
     claimedAt: claimedAt(held, ctx.settings.leaseMs),
-    txStatus: held[statusField],
+    txStatus: held[statusField(kind)],
     link: { orderId: held.id, paymentTxid: null },
     async follow(db, { txid, status }) {
-      return orderHolder(ctx, await updateHeld(db, held, { ...(txid === undefined ? {} : { [txidField]: txid }), [statusField]: status }), kind);
+      return orderHolder(ctx, await updateHeld(db, held, { ...(txid === undefined ? {} : { [txidField(kind)]: txid }), [statusField(kind)]: status }), kind);
     },
   };
 }
@@ -29,6 +31,12 @@ export function orderHolder(ctx: EngineContext, held: Order, kind: 'delegate' | 
 export interface ConfirmingBlock {
   number: bigint | null;
   time: bigint | null;
+}
+
+/** Our transaction as it landed: its journal row (what it moved, from which pool) and the block that holds it. */
+export interface Landed {
+  tx: ChainTransaction;
+  block: ConfirmingBlock;
 }
 
 /** The next transaction to journal and broadcast. */
@@ -41,8 +49,8 @@ export interface JournaledStatus {
   kind: Exclude<ChainTxKind, 'refund'>;
   /** The wait reason while a transaction of ours is on its way. */
   awaiting: WaitReason;
-  /** Our transaction is on the solidified chain with a successful result, in `block`. */
-  confirmed(ctx: EngineContext, held: Order, txid: string, block: ConfirmingBlock): Promise<Step>;
+  /** Our transaction is on the solidified chain with a successful result. */
+  confirmed(ctx: EngineContext, held: Order, landed: Landed): Promise<Step>;
   /**
    * Nothing of ours can land any more (none was journaled yet, or the last
    * one is dead: `afterDead`): decide the order's fate, or build the next
@@ -61,14 +69,16 @@ export interface JournaledStatus {
  */
 export function journaledStep(status: JournaledStatus): StepFn {
   return async (ctx, held) => {
-    const journaled = await latestChainTx(ctx.db, held.id, status.kind);
+    // The order names its newest journaled transaction of the kind in the transaction that journals it
+    // (orderHolder's follow): an order that names none has none, and nothing to read.
+    const journaled = held[txidField(status.kind)] === null ? undefined : await latestChainTx(ctx.db, held.id, status.kind);
     if (journaled?.status === 'confirmed') {
-      return status.confirmed(ctx, held, journaled.txid, { number: journaled.block_number, time: journaled.confirmed_at });
+      return status.confirmed(ctx, held, { tx: journaled, block: { number: journaled.block_number, time: journaled.confirmed_at } });
     }
     if (journaled !== undefined) {
       // In doubt, or settled by the follower since we last looked (the order's field follows).
       const s = await settle(ctx, orderHolder(ctx, held, status.kind), journaled);
-      if (s.kind === 'confirmed') return status.confirmed(ctx, held, journaled.txid, { number: s.blockNumber, time: s.blockTime });
+      if (s.kind === 'confirmed') return status.confirmed(ctx, held, { tx: journaled, block: { number: s.blockNumber, time: s.blockTime } });
       if (s.kind === 'pending') return wait(s.lookAgainInMs, status.awaiting);
       held = s.holder.row;
     }

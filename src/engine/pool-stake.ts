@@ -1,7 +1,7 @@
 import type { DbHandle } from '../db/connect.js';
-import { findChainTx } from '../db/chain-transactions.js';
 import { findPoolSnapshot, moveOurStake } from '../db/pool-snapshots.js';
 import { energyForSun } from '../domain/energy.js';
+import type { Landed } from './journaled-step.js';
 
 /**
  * Keeps a pool's snapshot in step with our own confirmed delegations and
@@ -17,12 +17,11 @@ import { energyForSun } from '../domain/energy.js';
  * never a refused delegation), a reclaim is not added back, and the caller
  * asks the node for that pool again. Returns whether such a read is wanted.
  */
-export async function followOurStake(db: DbHandle, txid: string, direction: 'delegated' | 'reclaimed'): Promise<{ refresh: boolean }> {
-  const journaled = await findChainTx(db, txid);
-  if (journaled === undefined) return { refresh: true };
+export async function followOurStake(db: DbHandle, landed: Landed, direction: 'delegated' | 'reclaimed'): Promise<{ refresh: boolean }> {
+  const journaled = landed.tx;
   const snapshot = await findPoolSnapshot(db, journaled.pool_address);
   if (snapshot === undefined || snapshot.observed_at === null) return { refresh: true };
-  const block = journaled.block_number;
+  const block = landed.block.number;
   const seenUpTo = snapshot.observed_block;
   let seen: 'yes' | 'no' | 'maybe';
   if (block === null || seenUpTo === null) seen = snapshot.observed_at < journaled.created_at ? 'no' : 'maybe';

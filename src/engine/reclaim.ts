@@ -8,7 +8,7 @@ import { refusedWith, type TransitionReason } from '../domain/order-reasons.js';
 import { metrics } from '../observability/metrics.js';
 import type { EngineContext } from './context.js';
 import { oweFlashRefund } from '../use-cases/flash-payment.js';
-import { journaledStep, type ConfirmingBlock } from './journaled-step.js';
+import { journaledStep, type Landed } from './journaled-step.js';
 import { claimedAt } from './lease.js';
 import { done, next, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
 import { wakeCapacityWaiters } from '../db/order-leases.js';
@@ -56,16 +56,9 @@ export const stepActive: StepFn = async (ctx, held) => {
   return next(await transition(ctx.db, held, 'reclaiming', { reason: 'rental_expired', actor: ctx.workerId }, { wait_reason: null }, ctx.settings.leaseMs));
 };
 
-/** How our reclaim landed, when it did: its txid and the block that holds it. */
-interface Landed {
-  txid: string;
-  block: ConfirmingBlock;
-}
-
-/** reclaiming -> completed: the energy is back on the pool (an early cancel: refunded too). */
+/** reclaiming -> completed: the energy is back on the pool (an early cancel: refunded too). `landed`: our reclaim, when it is what brought it back. */
 async function complete(ctx: EngineContext, held: Order, reason: TransitionReason, detail: Record<string, unknown>, landed?: Landed): Promise<Step> {
   const now = claimedAt(held, ctx.settings.leaseMs);
-  const confirmed = held.reclaim_txid !== null && reason === 'reclaim_confirmed';
   const cancel = held.cancel_requested_at === null ? undefined : await cancelTerms(ctx, held, now, landed);
   const { completed, receiverSaved, refresh } = await ctx.db.transaction(async (tx) => {
     const refund = cancel === undefined ? undefined : await refundCancelled(ctx, tx, held, cancel.refund.refund);
@@ -77,7 +70,7 @@ async function complete(ctx: EngineContext, held: Order, reason: TransitionReaso
         ? { reason, actor: ctx.workerId, detail }
         : { reason: 'cancelled', actor: ctx.workerId, detail: { ...detail, reclaim: reason, ...cancelDetail(cancel.refund), ...refund.detail } },
       {
-        ...(confirmed ? { reclaim_tx_status: 'confirmed' as const } : {}),
+        ...(landed !== undefined ? { reclaim_tx_status: 'confirmed' as const } : {}),
         reclaimed_at: cancel?.reclaimedAt ?? now,
         completed_at: now,
         ...(refund === undefined ? {} : { cancelled_at: now, refunded_sun: refund.refundedSun }),
@@ -89,7 +82,7 @@ async function complete(ctx: EngineContext, held: Order, reason: TransitionReaso
     );
     const receiverSaved = await receiverChanged(tx, held.receive_address);
     // The stake is back on the pool: delegatable again (someone else's reclaim: ask the node).
-    return { completed, receiverSaved, ...(confirmed ? await followOurStake(tx, held.reclaim_txid!, 'reclaimed') : { refresh: true }) };
+    return { completed, receiverSaved, ...(landed !== undefined ? await followOurStake(tx, landed, 'reclaimed') : { refresh: true }) };
   });
   if (refresh) ctx.hooks?.poolsNeedReading?.(held.pool_address!);
   if (receiverSaved) ctx.hooks?.receiverEnergyMoved?.();
@@ -113,7 +106,7 @@ async function cancelTerms(ctx: EngineContext, held: Order, now: bigint, landed:
   const reclaimedAt = blockTime !== null && blockTime < now ? blockTime : now;
   let reclaimFeeSun = 0n;
   if (landed !== undefined && held.pay_currency === 'TRX' && ctx.settings.cancelRefundPolicy !== 'none') {
-    const receipt = await ctx.chain.transactionStatus(landed.txid);
+    const receipt = await ctx.chain.transactionStatus(landed.tx.txid);
     if (receipt.state === 'confirmed') reclaimFeeSun = receipt.netFeeSun;
   }
   const refund = earlyCancelRefund({
@@ -159,8 +152,8 @@ async function refundCancelled(ctx: EngineContext, tx: DbHandle, held: Order, am
 export const stepReclaiming: StepFn = journaledStep({
   kind: 'reclaim',
   awaiting: 'awaiting_reclaim_confirmation',
-  confirmed: (ctx, held, txid, block) =>
-    complete(ctx, held, 'reclaim_confirmed', block.number === null ? { txid } : { txid, block: block.number.toString() }, { txid, block }),
+  confirmed: (ctx, held, landed) =>
+    complete(ctx, held, 'reclaim_confirmed', landed.block.number === null ? { txid: landed.tx.txid } : { txid: landed.tx.txid, block: landed.block.number.toString() }, landed),
   async nextTransaction(ctx, held) {
     const r = await reclaimable(ctx, held);
     if (r.total === 0n) return complete(ctx, held, 'already_reclaimed', { note: 'the delegation was no longer on chain' });
