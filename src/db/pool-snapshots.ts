@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { bandwidthPayer, canPayFee, type FeeMeans } from '../domain/pool-fees.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
-import { prepared, preparedPerColumns } from './prepared.js';
+import { prepared } from './prepared.js';
 import type { PoolSnapshotsTable } from './schema.js';
 
 export type PoolSnapshot = Selectable<PoolSnapshotsTable>;
@@ -90,29 +90,48 @@ export function findPoolSnapshot(db: DbHandle, address: string): Promise<PoolSna
   return findStatement.first(db, [address]);
 }
 
-const bandwidthCharge = preparedPerColumns((assignments) => `update pool_snapshots set ${assignments.join(', ')} where address = ?`);
+const bandwidthChargeStatement = prepared('update pool_snapshots set net_used = ?, free_net_used = ?, balance_sun = ? where address = ?');
+
+/** One of our transactions confirmed: the pool that paid its bandwidth, its size, and its block. */
+export interface BandwidthUse {
+  address: string;
+  bytes: bigint;
+  block: bigint;
+}
 
 /**
- * One of our transactions from this pool confirmed in `block`: charge its
- * bandwidth to the snapshot as java-tron charged it (BandwidthProcessor),
- * unless the snapshot was read at or after that block (it shows it
- * already). Returns the sun burnt, as far as the snapshot can tell (no
- * bandwidth left for it: its size at the fee per byte). The next read from
- * the node replaces these figures; until then the fee rules see what we spent.
+ * Our transactions confirmed in the blocks just read, in chain order: each
+ * one's bandwidth charged to its pool's snapshot as java-tron charged it
+ * (BandwidthProcessor), unless the snapshot was read at or after its block
+ * (it shows it already). Each pool's snapshot is read once and written once,
+ * whatever the number of its transactions. Returns the sun each one burnt,
+ * as far as the snapshot can tell (no bandwidth left for it: its size at
+ * the fee per byte). The next read from the node replaces these figures;
+ * until then the fee rules see what we spent.
  */
-export async function chargeBandwidth(db: DbHandle, address: string, bytes: bigint, block: bigint): Promise<bigint> {
-  const p = await findPoolSnapshot(db, address);
-  if (p === undefined || p.observed_at === null || (p.observed_block !== null && p.observed_block >= block)) return 0n;
-  const payer = bandwidthPayer(feeMeansOf(p), bytes);
-  const burnt = payer === 'burn' ? bytes * p.transaction_fee_sun : 0n;
-  const charged = bandwidthCharge(
-    payer === 'staked'
-      ? { net_used: p.net_used + bytes }
-      : payer === 'free'
-        ? { free_net_used: p.free_net_used + bytes }
-        : { balance_sun: p.balance_sun > burnt ? p.balance_sun - burnt : 0n },
-  )!;
-  await charged.statement.run(db, [...charged.values, address]);
+export async function chargeBandwidth(db: DbHandle, uses: readonly BandwidthUse[]): Promise<bigint[]> {
+  const snapshots = new Map<string, PoolSnapshot | undefined>();
+  const charged = new Set<string>();
+  const burnt: bigint[] = [];
+  for (const use of uses) {
+    if (!snapshots.has(use.address)) snapshots.set(use.address, await findPoolSnapshot(db, use.address));
+    const p = snapshots.get(use.address);
+    if (p === undefined || p.observed_at === null || (p.observed_block !== null && p.observed_block >= use.block)) {
+      burnt.push(0n);
+      continue;
+    }
+    const payer = bandwidthPayer(feeMeansOf(p), use.bytes);
+    const fee = payer === 'burn' ? use.bytes * p.transaction_fee_sun : 0n;
+    if (payer === 'staked') p.net_used += use.bytes;
+    else if (payer === 'free') p.free_net_used += use.bytes;
+    else p.balance_sun = p.balance_sun > fee ? p.balance_sun - fee : 0n;
+    charged.add(use.address);
+    burnt.push(fee);
+  }
+  for (const address of charged) {
+    const p = snapshots.get(address)!;
+    await bandwidthChargeStatement.run(db, [p.net_used, p.free_net_used, p.balance_sun, address]);
+  }
   return burnt;
 }
 

@@ -147,6 +147,7 @@ export class BlockFollower {
         if (t.payment_txid !== null) payments.add(t.payment_txid);
       };
       burnt.clear();
+      const settled: Sighting[] = [];
       for (const [i, s] of sightings.entries()) {
         const receipt = receipts[i];
         const success = receipt?.success ?? s.result === 'SUCCESS';
@@ -158,10 +159,12 @@ export class BlockFollower {
             : { status: 'failed', block_number: s.block.number, result_message: receipt?.failure ?? s.result ?? 'failed on chain' },
         );
         if (!written) continue; // looked up by id and settled meanwhile
-        // Our own transaction used the pool's bandwidth: the fee rules see it before the next read.
-        burnt.set(s.tx.txid, await chargeBandwidth(tx, s.tx.pool_address, TX_BYTES, s.block.number));
+        settled.push(s);
         wakeHolder(s.tx);
       }
+      // Our own transactions used their pools' bandwidth: the fee rules see it before the next read.
+      const fees = await chargeBandwidth(tx, settled.map((s) => ({ address: s.tx.pool_address, bytes: TX_BYTES, block: s.block.number })));
+      for (const [i, s] of settled.entries()) burnt.set(s.tx.txid, fees[i]!);
       for (const expired of await openPastExpiration(tx, last.timestamp, cursor.started_at)) {
         if (await updateOpenChainTx(tx, expired.txid, { status: 'expired' })) wakeHolder(expired);
       }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
-import { listPoolSnapshots, recordPoolFailure, savePoolSnapshot, type PoolFigures } from '../../src/db/pool-snapshots.js';
+import { chargeBandwidth, listPoolSnapshots, recordPoolFailure, savePoolSnapshot, type PoolFigures } from '../../src/db/pool-snapshots.js';
 import { describeEachDialect } from '../support/dialects.js';
 import type { TestApp } from '../support/app.js';
 
@@ -49,5 +49,20 @@ describeEachDialect('pool snapshots', (newApp) => {
     assert.equal(rows[0]!.observed_at, null);
     assert.equal(rows[0]!.staked_sun, 0n);
     assert.equal(rows[0]!.error!.length, 500, 'a long error is cut');
+  });
+
+  test('when several of our transactions confirm in the blocks read at once, then each is charged in turn: staked bandwidth, then the free allowance, then TRX burnt', async () => {
+    // Staked bandwidth for one transaction of 300 bytes, the free allowance for one more, then burning at 1,000 sun a byte.
+    const fees = { balance_sun: 10_000_000n, net_limit: 500n, net_used: 100n, free_net_limit: 600n, free_net_used: 200n, transaction_fee_sun: 1000n, observed_block: 10n };
+    await savePoolSnapshot(t.db, 'TPoolB', { ...figures(5_000_000_000_000n), ...fees });
+    await savePoolSnapshot(t.db, 'TPoolC', { ...figures(5_000_000_000_000n), ...fees, observed_block: 20n });
+    const use = (address: string, block: bigint) => ({ address, bytes: 300n, block });
+    const burnt = await t.db.transaction((tx) =>
+      chargeBandwidth(tx, [use('TPoolB', 11n), use('TPoolC', 12n), use('TPoolB', 11n), use('TPoolB', 12n), use('TPoolB', 13n)]),
+    );
+    assert.deepEqual(burnt, [0n, 0n, 0n, 300_000n, 300_000n], 'staked, (already seen), free, burnt, burnt');
+    const [b, c] = await listPoolSnapshots(t.db);
+    assert.deepEqual([b!.net_used, b!.free_net_used, b!.balance_sun], [400n, 500n, 9_400_000n], 'every charge of the pool kept');
+    assert.deepEqual([c!.net_used, c!.free_net_used, c!.balance_sun], [100n, 200n, 10_000_000n], 'a read at or after the block already shows it');
   });
 });
