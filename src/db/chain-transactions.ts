@@ -84,13 +84,16 @@ export interface NewChainTx {
   expiration: bigint;
 }
 
-const insertStatement = prepared(
-  `insert into chain_transactions (txid, order_id, payment_txid, kind, pool_address, receiver, amount_sun, lock_blocks, signed_json, expiration, status, created_at, updated_at)
-   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'signed', $now, $now)`,
-);
+/** The columns a new journal row is written with, in the order of newChainTxValues; then status, created_at and updated_at. */
+export const NEW_CHAIN_TX_COLUMNS = 'txid, order_id, payment_txid, kind, pool_address, receiver, amount_sun, lock_blocks, signed_json, expiration, status, created_at, updated_at';
+
+/** A new journal row's values, in the order of NEW_CHAIN_TX_COLUMNS. */
+export const newChainTxValues = (t: NewChainTx) => [t.txid, t.orderId, t.paymentTxid, t.kind, t.poolAddress, t.receiver, t.amountSun, t.lockBlocks, t.signedJson, t.expiration];
+
+const insertStatement = prepared(`insert into chain_transactions (${NEW_CHAIN_TX_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'signed', $now, $now)`);
 
 export async function insertChainTx(db: DbHandle, t: NewChainTx): Promise<void> {
-  await insertStatement.run(db, [t.txid, t.orderId, t.paymentTxid, t.kind, t.poolAddress, t.receiver, t.amountSun, t.lockBlocks, t.signedJson, t.expiration]);
+  await insertStatement.run(db, newChainTxValues(t));
 }
 
 const countSendStatement = prepared('update chain_transactions set broadcasts = broadcasts + 1, updated_at = $now where txid = ?');
@@ -111,11 +114,11 @@ export async function countBroadcast(db: DbHandle, txid: string, refusal?: { cod
 /** Journal rows whose outcome the chain has not told us yet. */
 const OPEN = ['signed', 'broadcast'] as const;
 
-const countAcceptedStatement = prepared<{ status: string }>(
-  `update chain_transactions set broadcasts = broadcasts + 1,
+/** Counts an accepted send and marks the row broadcast while its outcome is open; its `?` is the txid. */
+export const COUNT_ACCEPTED_SEND = `update chain_transactions set broadcasts = broadcasts + 1,
      status = case when status in (${literalList(OPEN)}) then 'broadcast' else status end, updated_at = $now
-   where txid = ? returning status`,
-);
+   where txid = ? returning status`;
+const countAcceptedStatement = prepared<{ status: string }>(COUNT_ACCEPTED_SEND);
 
 /**
  * A node accepted a send: counts it and, while the row's outcome is open,

@@ -9,7 +9,7 @@ import { metrics } from '../observability/metrics.js';
 import { TurnLoop } from '../turn-loop.js';
 import type { EngineContext } from './context.js';
 import { LeaseLostError } from './errors.js';
-import { journalAndBroadcast, settle, type JournalHolder } from './journaled-transaction.js';
+import { followInTransaction, journalAndBroadcast, settle, type JournalHolder } from './journaled-transaction.js';
 
 /** Refunds claimed per turn. */
 const BATCH = 20;
@@ -20,6 +20,11 @@ const MAX_BACKOFF_MS = 10 * 60_000;
 
 /** A flash payment as the holder of its refund: its own refund_txid and refund_tx_status follow the journal. */
 function paymentHolder(ctx: EngineContext, held: FlashPayment, orderId: string | null): JournalHolder<FlashPayment> {
+  const follow: JournalHolder<FlashPayment>['follow'] = async (db, { txid, status }) => {
+    const row = await updateHeldPayment(db, held, { ...(txid === undefined ? {} : { refund_txid: txid }), refund_tx_status: status });
+    if (row === undefined) throw new LeaseLostError(held.txid);
+    return paymentHolder(ctx, row, orderId);
+  };
   return {
     row: held,
     kind: 'refund',
@@ -27,11 +32,8 @@ function paymentHolder(ctx: EngineContext, held: FlashPayment, orderId: string |
     claimedAt: held.lease_until! - BigInt(ctx.settings.leaseMs),
     txStatus: held.refund_tx_status,
     link: { orderId, paymentTxid: held.txid },
-    async follow(db, { txid, status }) {
-      const row = await updateHeldPayment(db, held, { ...(txid === undefined ? {} : { refund_txid: txid }), refund_tx_status: status });
-      if (row === undefined) throw new LeaseLostError(held.txid);
-      return paymentHolder(ctx, row, orderId);
-    },
+    follow,
+    ...followInTransaction(follow),
   };
 }
 

@@ -1,28 +1,38 @@
 import type { SignedTransaction } from '../chain/gateway.js';
 import { latestChainTx, type ChainTransaction } from '../db/chain-transactions.js';
+import { journalHeldOrderTx, ORDER_TX_FIELDS, recordHeldOrderAccepted } from '../db/order-journal.js';
 import type { Order } from '../db/orders.js';
 import type { ChainTxKind } from '../db/schema.js';
 import type { WaitReason } from '../domain/order-reasons.js';
 import type { EngineContext } from './context.js';
 import { journalAndBroadcast, settle, type JournalHolder, type Refusal, type TransactionMeta } from './journaled-transaction.js';
+import { LeaseLostError } from './errors.js';
 import { claimedAt } from './lease.js';
 import { wait, type Step, type StepFn } from './step.js';
 import { updateHeld } from './transition.js';
 
-const txidField = (kind: 'delegate' | 'reclaim') => (kind === 'delegate' ? 'delegate_txid' : 'reclaim_txid');
-const statusField = (kind: 'delegate' | 'reclaim') => (kind === 'delegate' ? 'delegate_tx_status' : 'reclaim_tx_status');
-
 /** An order as the holder of its delegation or its reclaim: its own txid and status fields follow the journal. */
 export function orderHolder(ctx: EngineContext, held: Order, kind: 'delegate' | 'reclaim'): JournalHolder<Order> {
+  const fields = ORDER_TX_FIELDS[kind];
   return {
     row: held,
     kind,
     logKey: { orderId: held.id },
     claimedAt: claimedAt(held, ctx.settings.leaseMs),
-    txStatus: held[statusField(kind)],
+    txStatus: held[fields.status],
     link: { orderId: held.id, paymentTxid: null },
     async follow(db, { txid, status }) {
-      return orderHolder(ctx, await updateHeld(db, held, { ...(txid === undefined ? {} : { [txidField(kind)]: txid }), [statusField(kind)]: status }), kind);
+      return orderHolder(ctx, await updateHeld(db, held, { ...(txid === undefined ? {} : { [fields.txid]: txid }), [fields.status]: status }), kind);
+    },
+    // The journal's writes with the order's copy in one (one statement on PostgreSQL: order-journal.ts).
+    async journal(db, row) {
+      const journaled = await journalHeldOrderTx(db, held, kind, row);
+      if (journaled === undefined) throw new LeaseLostError(held.id);
+      return orderHolder(ctx, journaled, kind);
+    },
+    async accepted(db, txid) {
+      const { open, followed } = await recordHeldOrderAccepted(db, held, kind, txid);
+      if (open && !followed) throw new LeaseLostError(held.id);
     },
   };
 }
@@ -71,7 +81,7 @@ export function journaledStep(status: JournaledStatus): StepFn {
   return async (ctx, held) => {
     // The order names its newest journaled transaction of the kind in the transaction that journals it
     // (orderHolder's follow): an order that names none has none, and nothing to read.
-    const journaled = held[txidField(status.kind)] === null ? undefined : await latestChainTx(ctx.db, held.id, status.kind);
+    const journaled = held[ORDER_TX_FIELDS[status.kind].txid] === null ? undefined : await latestChainTx(ctx.db, held.id, status.kind);
     if (journaled?.status === 'confirmed') {
       return status.confirmed(ctx, held, { tx: journaled, block: { number: journaled.block_number, time: journaled.confirmed_at } });
     }

@@ -1,6 +1,6 @@
 import { TX_LIFETIME_MS, type SignedTransaction } from '../chain/gateway.js';
 import { findCursor } from '../db/chain-cursor.js';
-import { countAcceptedSend, countBroadcast, findChainTx, insertChainTx, updateOpenChainTx, type ChainTransaction } from '../db/chain-transactions.js';
+import { countAcceptedSend, countBroadcast, findChainTx, insertChainTx, updateOpenChainTx, type ChainTransaction, type NewChainTx } from '../db/chain-transactions.js';
 import type { Db, DbHandle } from '../db/connect.js';
 import type { ChainTxKind, ChainTxStatus } from '../db/schema.js';
 import { judgeBroadcast } from '../domain/broadcast-answer.js';
@@ -33,6 +33,44 @@ export interface JournalHolder<H> {
   readonly link: { orderId: string | null; paymentTxid: string | null };
   /** Writes the holder's copy (and the txid, when it is new), fenced on its lease: the holder as now written. */
   follow(db: DbHandle, fields: { txid?: string; status: ChainTxStatus }): Promise<JournalHolder<H>>;
+  /**
+   * Journals a freshly signed transaction and writes the holder's copy of it
+   * (its txid, `signed`): both or neither. LeaseLostError when the lease was
+   * lost. (followInTransaction's, unless the holder's rows have a way of
+   * their own.)
+   */
+  journal(db: Db, row: NewChainTx): Promise<JournalHolder<H>>;
+  /**
+   * A node accepted the first send: the journal counts it and, while its
+   * outcome is open, marks it broadcast, and the holder's copy follows. The
+   * journal's record commits whatever happened to the lease; a lost lease is
+   * thrown once it has.
+   */
+  accepted(db: Db, txid: string): Promise<void>;
+}
+
+/** The journal's writes for a holder that has only `follow`: each a transaction of the journal's write and the holder's. */
+export function followInTransaction<H>(follow: JournalHolder<H>['follow']): Pick<JournalHolder<H>, 'journal' | 'accepted'> {
+  return {
+    journal: (db, row) =>
+      db.transaction(async (tx) => {
+        await insertChainTx(tx, row);
+        return follow(tx, { txid: row.txid, status: 'signed' });
+      }),
+    async accepted(db, txid) {
+      let lost: LeaseLostError | undefined;
+      await db.transaction(async (tx) => {
+        if (!(await countAcceptedSend(tx, txid))) return;
+        try {
+          await follow(tx, { status: 'broadcast' });
+        } catch (err) {
+          if (!(err instanceof LeaseLostError)) throw err;
+          lost = err;
+        }
+      });
+      if (lost) throw lost;
+    },
+  };
 }
 
 export type Settlement<H> =
@@ -205,27 +243,6 @@ export function recordFee(ctx: EngineContext, holder: JournalHolder<unknown>['lo
   ctx.log.info({ ...holder, txid: tx.txid, kind: tx.kind, netFeeSun: netFeeSun.toString(), pool: tx.pool_address }, "the pool burnt TRX for this transaction's bandwidth");
 }
 
-/**
- * A node accepted the first send: the journal counts it and marks the row
- * broadcast, and the holder's copy follows, in one commit rather than three.
- * A holder whose lease was lost meanwhile writes nothing of its own, but the
- * journal's record of the send still commits (the next holder reads it):
- * the loss is thrown once it has.
- */
-async function recordAccepted<H>(db: Db, holder: JournalHolder<H>, txid: string): Promise<void> {
-  let lost: LeaseLostError | undefined;
-  await db.transaction(async (tx) => {
-    if (!(await countAcceptedSend(tx, txid))) return;
-    try {
-      await holder.follow(tx, { status: 'broadcast' });
-    } catch (err) {
-      if (!(err instanceof LeaseLostError)) throw err;
-      lost = err;
-    }
-  });
-  if (lost) throw lost;
-}
-
 /** Who signs what: recorded beside the signed transaction. */
 export interface TransactionMeta {
   pool: string;
@@ -252,20 +269,17 @@ export async function journalAndBroadcast<H>(
   const { db, chain } = ctx;
   const kind = held.kind;
   const log = ctx.log.child({ ...held.logKey, txid: signed.txid, kind });
-  const holder = await db.transaction(async (tx) => {
-    await insertChainTx(tx, {
-      txid: signed.txid,
-      orderId: held.link.orderId,
-      paymentTxid: held.link.paymentTxid,
-      kind,
-      poolAddress: meta.pool,
-      receiver: meta.receiver,
-      amountSun: meta.amountSun,
-      lockBlocks: meta.lockBlocks,
-      signedJson: signed.json,
-      expiration: signed.expiration,
-    });
-    return held.follow(tx, { txid: signed.txid, status: 'signed' });
+  const holder = await held.journal(db, {
+    txid: signed.txid,
+    orderId: held.link.orderId,
+    paymentTxid: held.link.paymentTxid,
+    kind,
+    poolAddress: meta.pool,
+    receiver: meta.receiver,
+    amountSun: meta.amountSun,
+    lockBlocks: meta.lockBlocks,
+    signedJson: signed.json,
+    expiration: signed.expiration,
   });
   log.info({ amountSun: meta.amountSun.toString(), pool: meta.pool }, 'transaction signed and journaled');
   crashPoint(ctx, 'after-sign');
@@ -274,7 +288,7 @@ export async function journalAndBroadcast<H>(
   crashPoint(ctx, 'after-broadcast');
   const verdict = judgeBroadcast(outcome);
   if (verdict === 'accepted') {
-    await recordAccepted(db, holder, signed.txid);
+    await holder.accepted(db, signed.txid);
     log.info('transaction broadcast');
     if (createdAt !== undefined) metrics.broadcastDelay.observe(secondsSince(createdAt));
     crashPoint(ctx, 'after-record');

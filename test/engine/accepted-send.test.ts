@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { claimOrder } from '../../src/db/order-leases.js';
 import { findOrder } from '../../src/db/orders.js';
 import { findChainTx } from '../../src/db/chain-transactions.js';
@@ -9,47 +9,82 @@ import { orderHolder } from '../../src/engine/journaled-step.js';
 import { journalAndBroadcast, type JournalHolder } from '../../src/engine/journaled-transaction.js';
 import type { Order } from '../../src/db/orders.js';
 import { listPoolSnapshots } from '../../src/db/pool-snapshots.js';
+import { databasesOnDemand } from '../support/dialects.js';
 import { placeUndispatched, startStack, until, type Stack } from '../support/stack.js';
 
-// The sweeper stays out of the way: this test holds the order itself.
-let s: Stack;
-before(async () => {
-  s = await startStack({ env: { SWEEP_INTERVAL_MS: '600000' } });
-  await s.deposit(1, 100_000_000n);
-});
-after(() => s.close());
+const databaseFor = databasesOnDemand();
+const stacks: Stack[] = [];
+after(() => Promise.all(stacks.map((s) => s.close())));
 
-test('when another worker takes the order while the node accepts its delegation, then the journal still records the send and the first holder learns its lease is lost', async () => {
-  const ctx = s.engine.ctx;
-  await until(() => listPoolSnapshots(s.db), (pools) => pools.some((p) => p.observed_at !== null), 'the pools read');
-  const placed = await placeUndispatched(s, '1h');
-  const claimed = await claimOrder(s.db, placed.id, ctx.workerId, 60_000);
-  assert.ok(claimed, 'the order is claimed');
-  const planned = await stepPending(ctx, claimed);
-  assert.ok('next' in planned && planned.next.status === 'delegating', `a pool is reserved (${JSON.stringify(planned, (_, v) => (typeof v === 'bigint' ? String(v) : v))})`);
-  const held = planned.next;
-  const pool = ctx.pools.find((p) => p.address === held.pool_address)!;
-  const signed = await ctx.chain.buildDelegate(pool, held.receive_address, held.delegated_sun!, held.lock_blocks);
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  test(`[${dialect}] when another worker takes the order while the node accepts its delegation, then the journal still records the send and the first holder learns its lease is lost`, async () => {
+    // The sweeper stays out of the way: this test holds the order itself.
+    const s = await startStack({ ...(await databaseFor(dialect)), env: { SWEEP_INTERVAL_MS: '600000' } });
+    stacks.push(s);
+    await s.deposit(1, 100_000_000n);
+    const ctx = s.engine.ctx;
+    await until(() => listPoolSnapshots(s.db), (pools) => pools.some((p) => p.observed_at !== null), 'the pools read');
+    const placed = await placeUndispatched(s, '1h');
+    const claimed = await claimOrder(s.db, placed.id, ctx.workerId, 60_000);
+    assert.ok(claimed, 'the order is claimed');
+    const planned = await stepPending(ctx, claimed);
+    assert.ok('next' in planned && planned.next.status === 'delegating', `a pool is reserved (${JSON.stringify(planned, (_, v) => (typeof v === 'bigint' ? String(v) : v))})`);
+    const held = planned.next;
+    const pool = ctx.pools.find((p) => p.address === held.pool_address)!;
+    const signed = await ctx.chain.buildDelegate(pool, held.receive_address, held.delegated_sun!, held.lock_blocks);
 
-  // The holder's copy of "broadcast" is its last write: just before it, another worker claims the order.
-  const takenOverBeforeBroadcastCopy = (h: JournalHolder<Order>): JournalHolder<Order> => ({
-    ...h,
-    async follow(db, fields) {
-      if (fields.status === 'broadcast') {
+    // Recording the node's acceptance is the holder's last write: just before it, another worker claims the order.
+    const takenOverBeforeAcceptance = (h: JournalHolder<Order>): JournalHolder<Order> => ({
+      ...h,
+      async journal(db, row) {
+        return takenOverBeforeAcceptance(await h.journal(db, row));
+      },
+      async accepted(db, txid) {
         await db.kysely.updateTable('orders').set((eb) => ({ lease_owner: 'worker-b', lease_version: eb('lease_version', '+', 1n) })).where('id', '=', held.id).execute();
-      }
-      return takenOverBeforeBroadcastCopy(await h.follow(db, fields));
-    },
-  });
-  const meta = { pool: pool.address, receiver: held.receive_address, amountSun: held.delegated_sun!, lockBlocks: held.lock_blocks };
-  await assert.rejects(journalAndBroadcast(ctx, takenOverBeforeBroadcastCopy(orderHolder(ctx, held, 'delegate')), signed, meta), LeaseLostError);
+        return h.accepted(db, txid);
+      },
+    });
+    const meta = { pool: pool.address, receiver: held.receive_address, amountSun: held.delegated_sun!, lockBlocks: held.lock_blocks };
+    await assert.rejects(journalAndBroadcast(ctx, takenOverBeforeAcceptance(orderHolder(ctx, held, 'delegate')), signed, meta), LeaseLostError);
 
-  const journaled = await findChainTx(s.db, signed.txid);
-  assert.equal(journaled?.status, 'broadcast', 'the journal says the node accepted it');
-  assert.equal(journaled?.broadcasts, 1n, 'and counts the send');
-  const order = await findOrder(s.db, held.id);
-  assert.equal(order?.lease_owner, 'worker-b');
-  assert.equal(order?.delegate_txid, signed.txid, 'the journal entry is the order’s');
-  assert.equal(order?.delegate_tx_status, 'signed', 'the first holder wrote nothing after losing the lease');
-  assert.ok((await s.chainTxs('DelegateResourceContract')).some((t) => t.txID === signed.txid), 'the node has the delegation');
-});
+    const journaled = await findChainTx(s.db, signed.txid);
+    assert.equal(journaled?.status, 'broadcast', 'the journal says the node accepted it');
+    assert.equal(journaled?.broadcasts, 1n, 'and counts the send');
+    const order = await findOrder(s.db, held.id);
+    assert.equal(order?.lease_owner, 'worker-b');
+    assert.equal(order?.delegate_txid, signed.txid, 'the journal entry is the order’s');
+    assert.equal(order?.delegate_tx_status, 'signed', 'the first holder wrote nothing after losing the lease');
+    assert.ok((await s.chainTxs('DelegateResourceContract')).some((t) => t.txID === signed.txid), 'the node has the delegation');
+  });
+
+  test(`[${dialect}] when another worker takes the order just before its signed delegation is journaled, then neither the journal row nor the order's txid is written, and nothing is sent`, async () => {
+    const s = await startStack({ ...(await databaseFor(dialect)), env: { SWEEP_INTERVAL_MS: '600000' } });
+    stacks.push(s);
+    await s.deposit(1, 100_000_000n);
+    const ctx = s.engine.ctx;
+    await until(() => listPoolSnapshots(s.db), (pools) => pools.some((p) => p.observed_at !== null), 'the pools read');
+    const placed = await placeUndispatched(s, '1h');
+    const planned = await stepPending(ctx, (await claimOrder(s.db, placed.id, ctx.workerId, 60_000))!);
+    assert.ok('next' in planned && planned.next.status === 'delegating', 'a pool is reserved');
+    const held = planned.next;
+    const pool = ctx.pools.find((p) => p.address === held.pool_address)!;
+    const signed = await ctx.chain.buildDelegate(pool, held.receive_address, held.delegated_sun!, held.lock_blocks);
+    const holder = orderHolder(ctx, held, 'delegate');
+    const takenOverBeforeJournal: JournalHolder<Order> = {
+      ...holder,
+      async journal(db, row) {
+        await db.kysely.updateTable('orders').set((eb) => ({ lease_owner: 'worker-b', lease_version: eb('lease_version', '+', 1n) })).where('id', '=', held.id).execute();
+        return holder.journal(db, row);
+      },
+    };
+    const meta = { pool: pool.address, receiver: held.receive_address, amountSun: held.delegated_sun!, lockBlocks: held.lock_blocks };
+    await assert.rejects(journalAndBroadcast(ctx, takenOverBeforeJournal, signed, meta), LeaseLostError);
+
+    assert.equal(await findChainTx(s.db, signed.txid), undefined, 'no journal row');
+    const order = await findOrder(s.db, held.id);
+    assert.equal(order?.lease_owner, 'worker-b');
+    assert.equal(order?.delegate_txid, null, 'the order names no transaction');
+    assert.ok(!(await s.chainTxs('DelegateResourceContract')).some((t) => t.txID === signed.txid), 'the node never got it');
+  });
+
+}
