@@ -159,6 +159,56 @@ export async function updateOpenChainTx(
   return row !== undefined;
 }
 
+/** What a solidified block says of one of our open rows: in it, with a successful result or failed. */
+export interface BlockOutcome {
+  txid: string;
+  status: 'confirmed' | 'failed';
+  blockNumber: bigint;
+  blockTime: bigint;
+  /** A failure's message. */
+  failure: string | null;
+}
+
+// PostgreSQL only: the rows of one batch of blocks settled in one statement, each only while still open.
+const settleFromBlocksStatement = prepared<{ txid: string }>(
+  `update chain_transactions c set status = v.status, block_number = v.block_number,
+     confirmed_at = case when v.status = 'confirmed' then v.block_time else c.confirmed_at end,
+     result_message = case when v.status = 'failed' then v.failure else c.result_message end,
+     updated_at = $now
+   from unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[]) as v(txid, status, block_number, block_time, failure)
+   where c.txid = v.txid and c.status in (${literalList(OPEN)})
+   returning c.txid`,
+);
+
+/**
+ * Settles our rows from what solidified blocks say of them, each only while
+ * its outcome is open (updateOpenChainTx's rule: whoever comes second writes
+ * nothing): one statement for the whole batch on PostgreSQL. Returns the
+ * txids this write settled.
+ */
+export async function settleFromBlocks(db: DbHandle, outcomes: readonly BlockOutcome[]): Promise<Set<string>> {
+  if (outcomes.length === 0) return new Set();
+  if (db.dialect === 'postgres') {
+    const rows = await settleFromBlocksStatement.all(db, [
+      outcomes.map((o) => o.txid),
+      outcomes.map((o) => o.status),
+      outcomes.map((o) => o.blockNumber),
+      outcomes.map((o) => o.blockTime),
+      outcomes.map((o) => o.failure),
+    ]);
+    return new Set(rows.map((r) => r.txid));
+  }
+  const written = new Set<string>();
+  for (const o of outcomes) {
+    const fields =
+      o.status === 'confirmed'
+        ? { status: o.status, block_number: o.blockNumber, confirmed_at: o.blockTime }
+        : { status: o.status, block_number: o.blockNumber, result_message: o.failure };
+    if (await updateOpenChainTx(db, o.txid, fields)) written.add(o.txid);
+  }
+  return written;
+}
+
 /** What the block follower needs of an open journal row. */
 export type OpenTransaction = Pick<ChainTransaction, 'txid' | 'order_id' | 'payment_txid' | 'kind' | 'pool_address' | 'amount_sun' | 'created_at'>;
 const OPEN_COLUMNS = ['txid', 'order_id', 'payment_txid', 'kind', 'pool_address', 'amount_sun', 'created_at'] as const;

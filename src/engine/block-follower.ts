@@ -1,6 +1,6 @@
 import { BLOCKS_PER_REQUEST, type ChainBlock } from '../chain/gateway.js';
 import { advanceCursor, createCursor, findCursor, holdCursor, releaseCursor, type ChainCursor } from '../db/chain-cursor.js';
-import { acceptedPassedOver, anyOpenTransaction, openPastExpiration, openTransactionsAmong, updateOpenChainTx, type OpenTransaction } from '../db/chain-transactions.js';
+import { acceptedPassedOver, anyOpenTransaction, openPastExpiration, openTransactionsAmong, settleFromBlocks, updateOpenChainTx, type OpenTransaction } from '../db/chain-transactions.js';
 import { makePaymentsDue } from '../db/flash-payments.js';
 import { makeOrdersDue } from '../db/order-leases.js';
 import { chargeBandwidth } from '../db/pool-snapshots.js';
@@ -147,21 +147,23 @@ export class BlockFollower {
         if (t.payment_txid !== null) payments.add(t.payment_txid);
       };
       burnt.clear();
-      const settled: Sighting[] = [];
-      for (const [i, s] of sightings.entries()) {
-        const receipt = receipts[i];
-        const success = receipt?.success ?? s.result === 'SUCCESS';
-        const written = await updateOpenChainTx(
-          tx,
-          s.tx.txid,
-          success
-            ? { status: 'confirmed', block_number: s.block.number, confirmed_at: s.block.timestamp }
-            : { status: 'failed', block_number: s.block.number, result_message: receipt?.failure ?? s.result ?? 'failed on chain' },
-        );
-        if (!written) continue; // looked up by id and settled meanwhile
-        settled.push(s);
-        wakeHolder(s.tx);
-      }
+      const written = await settleFromBlocks(
+        tx,
+        sightings.map((s, i) => {
+          const receipt = receipts[i];
+          const success = receipt?.success ?? s.result === 'SUCCESS';
+          return {
+            txid: s.tx.txid,
+            status: success ? 'confirmed' : 'failed',
+            blockNumber: s.block.number,
+            blockTime: s.block.timestamp,
+            failure: success ? null : (receipt?.failure ?? s.result ?? 'failed on chain'),
+          };
+        }),
+      );
+      // A row not written was looked up by id and settled meanwhile.
+      const settled = sightings.filter((s) => written.has(s.tx.txid));
+      for (const s of settled) wakeHolder(s.tx);
       // Our own transactions used their pools' bandwidth: the fee rules see it before the next read.
       const fees = await chargeBandwidth(tx, settled.map((s) => ({ address: s.tx.pool_address, bytes: TX_BYTES, block: s.block.number })));
       for (const [i, s] of settled.entries()) burnt.set(s.tx.txid, fees[i]!);
