@@ -5,6 +5,7 @@ import type { DbHandle } from './connect.js';
 import { insertOrderEvent, recordOrderEventWebhook, type Order } from './orders.js';
 import { preparedPerColumns } from './prepared.js';
 import type { Database } from './schema.js';
+import { webhookOwnerJoins } from './webhook-outbox.js';
 
 export type OrderFields = Omit<UpdateObject<Database, 'orders'>, 'id' | 'status' | 'lease_version'>;
 
@@ -22,20 +23,25 @@ const plainUpdate = heldOrderUpdate([]);
 /** The same, renewing the lease as well: its `?` is the lease's length. */
 const renewingUpdate = heldOrderUpdate(['lease_until = $now + ?']);
 
+/** The order as a move wrote it, and its webhook owner (webhookOwnerJoins: null when it has no webhook URL). */
+type MovedRow = Order & { webhook_tenant_id: string | null; webhook_external_id: bigint | string | null };
+
 /**
  * PostgreSQL only: a status change as one statement, the fenced UPDATE and
  * its event row (written only if the UPDATE found the order), instead of two
- * round trips. The event's `?` (from status, reason, actor, detail) follow
- * the UPDATE's. SQLite, which runs statements in-process, keeps the two.
+ * round trips, answering with the order's webhook owner too, which the
+ * outbox would otherwise look up in a third. The event's `?` (from status,
+ * reason, actor, detail) follow the UPDATE's. SQLite, which runs statements
+ * in-process, keeps them apart.
  */
 const heldOrderMove = (also: string[]) =>
-  preparedPerColumns<Order>(
+  preparedPerColumns<MovedRow>(
     (assignments) => `with moved as (${fencedUpdate(assignments, also)}),
       event as (
         insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
         select id, ?::text, status, ?::text, ?::text, ?::text, $now from moved
       )
-      select * from moved`,
+      select moved.*, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id from moved ${webhookOwnerJoins('moved')}`,
   );
 const plainMove = heldOrderMove([]);
 const renewingMove = heldOrderMove(['lease_until = $now + ?']);
@@ -102,9 +108,10 @@ export async function moveHeldOrder(
   const merged = db.dialect === 'postgres' ? (renew.length === 0 ? plainMove : renewingMove)({ ...set, updated_at: undefined }) : undefined;
   if (merged !== undefined) {
     const fence = [held.id, held.status, held.lease_version];
-    const row = await merged.statement.first(db, [...merged.values, ...renew, ...fence, eventRow.from_status, eventRow.reason, eventRow.actor, eventRow.detail]);
-    if (!row) return undefined;
-    await recordOrderEventWebhook(db, eventRow, row);
+    const moved = await merged.statement.first(db, [...merged.values, ...renew, ...fence, eventRow.from_status, eventRow.reason, eventRow.actor, eventRow.detail]);
+    if (!moved) return undefined;
+    const { webhook_tenant_id: tenantId, webhook_external_id: externalId, ...row } = moved;
+    await recordOrderEventWebhook(db, eventRow, row, tenantId === null ? null : { tenantId, externalId: BigInt(externalId!) });
     return row;
   }
   const row = await updateHeldOrder(db, held, set, renewLeaseMs);

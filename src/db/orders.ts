@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { DEFAULT_TENANT } from '../domain/tenant.js';
+import { DEFAULT_TENANT, type Owner } from '../domain/tenant.js';
 import type { DbHandle } from './connect.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import { prepared } from './prepared.js';
@@ -216,10 +216,19 @@ export async function insertOrderEvent(db: DbHandle, event: NewOrderEvent, order
   await recordOrderEventWebhook(db, event, order);
 }
 
-/** The outbox's half of insertOrderEvent, for a caller whose own statement wrote the event row. */
-export async function recordOrderEventWebhook(db: DbHandle, event: Pick<NewOrderEvent, 'order_id' | 'from_status' | 'to_status' | 'reason'>, order?: Order): Promise<void> {
+/**
+ * The outbox's half of insertOrderEvent, for a caller whose own statement
+ * wrote the event row (and may have learnt the webhook owner: `owner`, as
+ * recordOrderWebhook takes it).
+ */
+export async function recordOrderEventWebhook(
+  db: DbHandle,
+  event: Pick<NewOrderEvent, 'order_id' | 'from_status' | 'to_status' | 'reason'>,
+  order?: Order,
+  owner?: Owner | null,
+): Promise<void> {
   const type = orderEventType(event.to_status, event.reason, event.from_status);
-  if (type !== undefined) await recordOrderWebhook(db, order ?? event.order_id, type);
+  if (type !== undefined) await recordOrderWebhook(db, order ?? event.order_id, type, owner);
 }
 
 export function listOrderEvents(db: DbHandle, orderId: string): Promise<OrderEvent[]> {

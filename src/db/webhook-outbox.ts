@@ -3,7 +3,7 @@ import { DEFAULT_TENANT, clientKey, type Owner } from '../domain/tenant.js';
 import { WEBHOOK_RETRY_WINDOW_MS, webhookBody, type WebhookDeliveryStatus, type WebhookEventType } from '../domain/webhook-events.js';
 import { dbNow } from './clock.js';
 import { afterCommit, type DbHandle } from './connect.js';
-import { prepared } from './prepared.js';
+import { literalList, prepared } from './prepared.js';
 import { uuidv7 } from './ids.js';
 import type { Order } from './orders.js';
 import type { WebhookAttemptsTable, WebhookEventsTable } from './schema.js';
@@ -72,14 +72,27 @@ async function webhookOwner(db: DbHandle, userRow: bigint): Promise<Owner | unde
   return row === undefined ? undefined : { tenantId: row.tenant_id, externalId: BigInt(row.external_id) };
 }
 
-// PostgreSQL only: webhookOwner for many users rows in one statement (recordOrderWebhooks), the same rule.
-// LIMIT 1 keeps the LATERAL a seek per row: as a join it could be planned to read tenant_users whole.
+/**
+ * PostgreSQL: webhookOwner's rule as joins, for the users row `${alias}.user_id`
+ * of the enclosing statement: `hook.tenant_id` is its owner when that tenant
+ * has a webhook URL (null otherwise), `hook.external_id` the tenant's own id
+ * for the user. For a statement that learns it along with what it writes,
+ * without a query of its own. (It names its joins `tu` and `hook`.) LIMIT 1
+ * keeps the LATERAL a seek per row: as a join it could be planned to read
+ * tenant_users whole.
+ */
+export const webhookOwnerJoins = (alias: string): string => `
+  left join lateral (select tenant_id, external_id from tenant_users where user_id = ${alias}.user_id limit 1) tu on true
+  left join lateral (
+    select t.id as tenant_id, case when ${alias}.user_id >= 0 then ${alias}.user_id else tu.external_id end as external_id
+    from tenants t
+    where t.id = case when ${alias}.user_id >= 0 then ${literalList([DEFAULT_TENANT])} else tu.tenant_id end and t.webhook_url is not null
+  ) hook on true`;
+
+// PostgreSQL only: webhookOwner for many users rows in one statement (recordOrderWebhooks).
 const webhookOwnersStatement = prepared<{ user_id: bigint; tenant_id: string; external_id: bigint }>(
-  `select u.user_id, t.id as tenant_id, case when u.user_id >= 0 then u.user_id else tu.external_id end as external_id
-   from unnest(?::bigint[]) as u(user_id)
-   left join lateral (select tenant_id, external_id from tenant_users where user_id = u.user_id limit 1) tu on true
-   join tenants t on t.id = case when u.user_id >= 0 then ? else tu.tenant_id end
-   where t.webhook_url is not null`,
+  `select u.user_id, hook.tenant_id, hook.external_id from unnest(?::bigint[]) as u(user_id) ${webhookOwnerJoins('u')}
+   where hook.tenant_id is not null`,
 );
 
 const insertEventStatement = prepared(
@@ -122,12 +135,16 @@ export function onWebhookWritten(listener: () => void): () => void {
   return () => writtenListeners.delete(listener);
 }
 
-/** In the transaction that changed the order (after the change): its event, when its tenant has a webhook URL. */
-export async function recordOrderWebhook(db: DbHandle, orderOrId: Order | string, type: WebhookEventType): Promise<void> {
+/**
+ * In the transaction that changed the order (after the change): its event,
+ * when its tenant has a webhook URL. `owner`: when the caller's statement
+ * already learnt it (webhookOwnerJoins), null for none; looked up otherwise.
+ */
+export async function recordOrderWebhook(db: DbHandle, orderOrId: Order | string, type: WebhookEventType, owner?: Owner | null): Promise<void> {
   const order = typeof orderOrId === 'string' ? await db.kysely.selectFrom('orders').selectAll().where('id', '=', orderOrId).executeTakeFirst() : orderOrId;
   if (order === undefined) throw new Error(`webhook ${type}: order ${String(orderOrId)} not found in its own transaction`);
-  const owner = await webhookOwner(db, order.user_id);
-  if (owner !== undefined) await insertEvent(db, owner.tenantId, type, orderWebhookData(order, owner));
+  const hook = owner === undefined ? await webhookOwner(db, order.user_id) : owner;
+  if (hook) await insertEvent(db, hook.tenantId, type, orderWebhookData(order, hook));
 }
 
 /**
@@ -137,7 +154,7 @@ export async function recordOrderWebhook(db: DbHandle, orderOrId: Order | string
  */
 export async function recordOrderWebhooks(db: DbHandle, orders: readonly Order[], type: WebhookEventType): Promise<void> {
   if (orders.length === 0) return;
-  const rows = await webhookOwnersStatement.all(db, [[...new Set(orders.map((o) => o.user_id.toString()))], DEFAULT_TENANT]);
+  const rows = await webhookOwnersStatement.all(db, [[...new Set(orders.map((o) => o.user_id.toString()))]]);
   const owners = new Map(rows.map((r) => [BigInt(r.user_id), { tenantId: r.tenant_id, externalId: BigInt(r.external_id) }]));
   const events: Array<{ id: string; tenantId: string; payload: string }> = [];
   for (const order of orders) {
