@@ -1,6 +1,7 @@
 import { COUNT_ACCEPTED_SEND, countAcceptedSend, insertChainTx, NEW_CHAIN_TX_COLUMNS, newChainTxValues, type NewChainTx } from './chain-transactions.js';
 import type { Db } from './connect.js';
 import { updateHeldOrder } from './order-writes.js';
+import { RETRY_ON_RELEASE } from './order-leases.js';
 import type { Order } from './orders.js';
 import { prepared } from './prepared.js';
 
@@ -58,39 +59,78 @@ export async function journalHeldOrderTx(db: Db, held: Order, kind: OrderTxKind,
   });
 }
 
-/** PostgreSQL: the send counted (its `?`: the txid), then the order's copy (its `?`: the fence), only if the row was open. */
+/**
+ * Gives the held order back in the same write, as releaseOrder would: no
+ * lease, a retry time `retryInMs` from now (RETRY_ON_RELEASE: unless it was
+ * made due while held), and its wait reason.
+ */
+export interface GiveBack {
+  leaseMs: number;
+  retryInMs: number;
+  waitReason: string;
+}
+
+/** The order's SET after the acceptance: its copy of the status, and with `giveBack`, the release (its `?`: RETRY_ON_RELEASE's two, the wait reason). */
+const acceptedSet = (kind: OrderTxKind, giveBack: boolean) =>
+  [
+    `${ORDER_TX_FIELDS[kind].status} = 'broadcast'`,
+    ...(giveBack ? ['lease_owner = null', 'lease_until = null', `next_attempt_at = ${RETRY_ON_RELEASE}`, 'wait_reason = ?'] : []),
+    'updated_at = $now',
+  ].join(', ');
+const giveBackValues = (g: GiveBack | undefined) => (g === undefined ? [] : [BigInt(g.leaseMs), BigInt(g.retryInMs), g.waitReason]);
+
+/** PostgreSQL: the send counted (its `?`: the txid), then the order's write (its SET's `?`, then the fence), only if the row was open. */
 const acceptedStatements = {
-  delegate: acceptedStatement('delegate'),
-  reclaim: acceptedStatement('reclaim'),
-};
-function acceptedStatement(kind: OrderTxKind) {
-  return prepared<{ journal_status: string | null; followed: boolean }>(
+  delegate: [acceptedStatement('delegate', false), acceptedStatement('delegate', true)],
+  reclaim: [acceptedStatement('reclaim', false), acceptedStatement('reclaim', true)],
+} as const;
+function acceptedStatement(kind: OrderTxKind, giveBack: boolean) {
+  return prepared<Order & { journal_status: string | null }>(
     `with sent as (${COUNT_ACCEPTED_SEND}), moved as (
-       update orders set ${ORDER_TX_FIELDS[kind].status} = 'broadcast', updated_at = $now ${FENCE}
+       update orders set ${acceptedSet(kind, giveBack)} ${FENCE}
          and exists (select 1 from sent where status = 'broadcast')
-       returning id
+       returning *
      )
-     select (select status from sent)::text as journal_status, exists (select 1 from moved) as followed`,
+     select (select status from sent)::text as journal_status, moved.* from (select 1) as one left join moved on true`,
   );
 }
+
+/** SQLite: the order's write after the acceptance, giving it back. */
+const acceptedGiveBackStatements = {
+  delegate: prepared<Order>(`update orders set ${acceptedSet('delegate', true)} ${FENCE} returning *`),
+  reclaim: prepared<Order>(`update orders set ${acceptedSet('reclaim', true)} ${FENCE} returning *`),
+};
 
 /**
  * A node accepted the first send of a held order's transaction: the
  * journal counts it and, while its outcome is open, marks it broadcast; the
- * order's copy follows then. The journal's record commits whatever happened
- * to the lease (the next holder reads it). `open`: whether the row was still
- * open (else the follower settled it first, and the order was not written);
- * `followed`: whether the order's copy was written (false with `open`: the
- * lease was lost).
+ * order's copy follows then (with `giveBack`, the same write gives the order
+ * back). The journal's record commits whatever happened to the lease (the
+ * next holder reads it). `open`: whether the row was still open (else the
+ * follower settled it first, and the order was not written); `order`: the
+ * order as written, undefined when it was not (with `open`: the lease was
+ * lost).
  */
-export async function recordHeldOrderAccepted(db: Db, held: Order, kind: OrderTxKind, txid: string): Promise<{ open: boolean; followed: boolean }> {
+export async function recordHeldOrderAccepted(
+  db: Db,
+  held: Order,
+  kind: OrderTxKind,
+  txid: string,
+  giveBack?: GiveBack,
+): Promise<{ open: boolean; order: Order | undefined }> {
+  const written = [...giveBackValues(giveBack), ...fence(held)];
   if (db.dialect === 'postgres') {
-    const row = await acceptedStatements[kind].first(db, [txid, ...fence(held)]);
-    return { open: row?.journal_status === 'broadcast', followed: row?.followed === true };
+    const row = await acceptedStatements[kind][giveBack === undefined ? 0 : 1].first(db, [txid, ...written]);
+    if (row === undefined) return { open: false, order: undefined };
+    const { journal_status: status, ...order } = row;
+    return { open: status === 'broadcast', order: order.id === null ? undefined : order };
   }
   return db.transaction(async (tx) => {
-    if (!(await countAcceptedSend(tx, txid))) return { open: false, followed: false };
-    const row = await updateHeldOrder(tx, held, { [ORDER_TX_FIELDS[kind].status]: 'broadcast' });
-    return { open: true, followed: row !== undefined };
+    if (!(await countAcceptedSend(tx, txid))) return { open: false, order: undefined };
+    const order =
+      giveBack === undefined
+        ? await updateHeldOrder(tx, held, { [ORDER_TX_FIELDS[kind].status]: 'broadcast' })
+        : await acceptedGiveBackStatements[kind].first(tx, written);
+    return { open: true, order };
   });
 }

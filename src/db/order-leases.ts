@@ -131,9 +131,9 @@ export interface Release {
  * that just ran had not read (a transaction the follower settled after the
  * step looked), and a step that waits for such a wake rather than polling
  * must not lose it. The lease's start is read from the row: lease_until less
- * the lease's length.
+ * the lease's length. Its two `?`: the lease's length, the retry (null: none).
  */
-const RETRY_ON_RELEASE = 'case when next_attempt_at >= lease_until - ? and next_attempt_at <= $now then next_attempt_at else $now + ? end';
+export const RETRY_ON_RELEASE = 'case when next_attempt_at >= lease_until - ? and next_attempt_at <= $now then next_attempt_at else $now + ? end';
 
 export function retryOnRelease(dialect: Dialect, leaseMs: number, retryInMs: number | null) {
   const [lease, retry, end] = RETRY_ON_RELEASE.replaceAll('$now', DB_NOW_SQL[dialect]).split('?') as [string, string, string];

@@ -8,7 +8,7 @@ import type { EngineContext } from './context.js';
 import { journalAndBroadcast, settle, type JournalHolder, type Refusal, type TransactionMeta } from './journaled-transaction.js';
 import { LeaseLostError } from './errors.js';
 import { claimedAt } from './lease.js';
-import { wait, type Step, type StepFn } from './step.js';
+import { released, wait, type Step, type StepFn } from './step.js';
 import { updateHeld } from './transition.js';
 
 /** An order as the holder of its delegation or its reclaim: its own txid and status fields follow the journal. */
@@ -30,9 +30,10 @@ export function orderHolder(ctx: EngineContext, held: Order, kind: 'delegate' | 
       if (journaled === undefined) throw new LeaseLostError(held.id);
       return orderHolder(ctx, journaled, kind);
     },
-    async accepted(db, txid) {
-      const { open, followed } = await recordHeldOrderAccepted(db, held, kind, txid);
-      if (open && !followed) throw new LeaseLostError(held.id);
+    async accepted(db, txid, giveBack) {
+      const { open, order } = await recordHeldOrderAccepted(db, held, kind, txid, giveBack);
+      if (open && order === undefined) throw new LeaseLostError(held.id);
+      return giveBack === undefined ? undefined : order;
     },
   };
 }
@@ -94,14 +95,13 @@ export function journaledStep(status: JournaledStatus): StepFn {
     }
     const decided = await status.nextTransaction(ctx, held, journaled !== undefined);
     if (!('build' in decided)) return decided;
-    const sent = await journalAndBroadcast(
-      ctx,
-      orderHolder(ctx, held, status.kind),
-      decided.build.signed,
-      decided.build.meta,
-      status.kind === 'delegate' ? held.created_at : undefined,
-    );
+    const sent = await journalAndBroadcast(ctx, orderHolder(ctx, held, status.kind), decided.build.signed, decided.build.meta, {
+      ...(status.kind === 'delegate' ? { createdAt: held.created_at } : {}),
+      giveBackAs: status.awaiting,
+    });
     if ('refused' in sent) return status.refused(ctx, held, sent.refused);
+    // Accepted: the write that recorded it gave the order back already, unless the follower settled the transaction first.
+    if (sent.givenBack !== undefined) return released(sent.givenBack, sent.lookAgainInMs);
     return wait(sent.lookAgainInMs, status.awaiting);
   };
 }

@@ -2,7 +2,9 @@ import { TX_LIFETIME_MS, type SignedTransaction } from '../chain/gateway.js';
 import { findCursor } from '../db/chain-cursor.js';
 import { countAcceptedSend, countBroadcast, findChainTx, insertChainTx, updateOpenChainTx, type ChainTransaction, type NewChainTx } from '../db/chain-transactions.js';
 import type { Db, DbHandle } from '../db/connect.js';
+import type { GiveBack } from '../db/order-journal.js';
 import type { ChainTxKind, ChainTxStatus } from '../db/schema.js';
+import type { WaitReason } from '../domain/order-reasons.js';
 import { judgeBroadcast } from '../domain/broadcast-answer.js';
 import { metrics, secondsSince } from '../observability/metrics.js';
 import { crashPoint, type EngineContext } from './context.js';
@@ -44,9 +46,10 @@ export interface JournalHolder<H> {
    * A node accepted the first send: the journal counts it and, while its
    * outcome is open, marks it broadcast, and the holder's copy follows. The
    * journal's record commits whatever happened to the lease; a lost lease is
-   * thrown once it has.
+   * thrown once it has. With `giveBack`, the holder's write may give it back
+   * as well: then the row as given back, else undefined (the caller releases).
    */
-  accepted(db: Db, txid: string): Promise<void>;
+  accepted(db: Db, txid: string, giveBack?: GiveBack): Promise<H | undefined>;
 }
 
 /** The journal's writes for a holder that has only `follow`: each a transaction of the journal's write and the holder's. */
@@ -69,6 +72,7 @@ export function followInTransaction<H>(follow: JournalHolder<H>['follow']): Pick
         }
       });
       if (lost) throw lost;
+      return undefined;
     },
   };
 }
@@ -87,8 +91,12 @@ export interface Refusal {
   message: string;
 }
 
-/** A first broadcast: refused for good (a new transaction may be signed), or on its way, to be looked at again. */
-export type BroadcastResult = { refused: Refusal } | { lookAgainInMs: number };
+/**
+ * A first broadcast: refused for good (a new transaction may be signed), or
+ * on its way, to be looked at again; `givenBack`: the holder as the write
+ * that recorded the acceptance gave it back (asked with `giveBackAs`).
+ */
+export type BroadcastResult<H> = { refused: Refusal } | { lookAgainInMs: number; givenBack?: H };
 
 /** A transaction in doubt (never accepted) is sent again at most once per this many polls. */
 const REBROADCAST_EVERY_POLLS = 3;
@@ -257,15 +265,18 @@ export interface TransactionMeta {
  * the node said. A crash anywhere in here leaves a journal entry that
  * `settle` resolves. Returns the node's refusal of this first broadcast, if
  * it refused, or when to look again. `createdAt` (an order's), when given,
- * times the broadcast delay.
+ * times the broadcast delay. `giveBackAs`: once accepted, the holder is to
+ * wait with this reason; the write that records the acceptance gives it back
+ * when it can (then `givenBack`).
  */
 export async function journalAndBroadcast<H>(
   ctx: EngineContext,
   held: JournalHolder<H>,
   signed: SignedTransaction,
   meta: TransactionMeta,
-  createdAt?: bigint,
-): Promise<BroadcastResult> {
+  opts: { createdAt?: bigint; giveBackAs?: WaitReason } = {},
+): Promise<BroadcastResult<H>> {
+  const { createdAt, giveBackAs } = opts;
   const { db, chain } = ctx;
   const kind = held.kind;
   const log = ctx.log.child({ ...held.logKey, txid: signed.txid, kind });
@@ -288,11 +299,13 @@ export async function journalAndBroadcast<H>(
   crashPoint(ctx, 'after-broadcast');
   const verdict = judgeBroadcast(outcome);
   if (verdict === 'accepted') {
-    await holder.accepted(db, signed.txid);
+    const retryInMs = lookAgainInMs(ctx, true, 0);
+    const giveBack = giveBackAs === undefined ? undefined : { leaseMs: ctx.settings.leaseMs, retryInMs, waitReason: giveBackAs };
+    const givenBack = await holder.accepted(db, signed.txid, giveBack);
     log.info('transaction broadcast');
     if (createdAt !== undefined) metrics.broadcastDelay.observe(secondsSince(createdAt));
     crashPoint(ctx, 'after-record');
-    return { lookAgainInMs: lookAgainInMs(ctx, true, 0) };
+    return givenBack === undefined ? { lookAgainInMs: retryInMs } : { lookAgainInMs: retryInMs, givenBack };
   }
   const refusal = outcome as { code: string; message: string };
   if (verdict === 'in_doubt') {

@@ -1,26 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { claimOrder } from '../../src/db/order-leases.js';
 import { findOrder } from '../../src/db/orders.js';
 import { findChainTx } from '../../src/db/chain-transactions.js';
-import { stepPending } from '../../src/engine/delegate.js';
+import { stepDelegating, stepPending } from '../../src/engine/delegate.js';
 import { LeaseLostError } from '../../src/engine/errors.js';
 import { orderHolder } from '../../src/engine/journaled-step.js';
 import { journalAndBroadcast, type JournalHolder } from '../../src/engine/journaled-transaction.js';
 import type { Order } from '../../src/db/orders.js';
 import { listPoolSnapshots } from '../../src/db/pool-snapshots.js';
 import { databasesOnDemand } from '../support/dialects.js';
-import { placeUndispatched, startStack, until, type Stack } from '../support/stack.js';
+import { placeUndispatched, startStack, until } from '../support/stack.js';
 
 const databaseFor = databasesOnDemand();
-const stacks: Stack[] = [];
-after(() => Promise.all(stacks.map((s) => s.close())));
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
-  test(`[${dialect}] when another worker takes the order while the node accepts its delegation, then the journal still records the send and the first holder learns its lease is lost`, async () => {
+  test(`[${dialect}] when another worker takes the order while the node accepts its delegation, then the journal still records the send and the first holder learns its lease is lost`, async (t: TestContext) => {
     // The sweeper stays out of the way: this test holds the order itself.
     const s = await startStack({ ...(await databaseFor(dialect)), env: { SWEEP_INTERVAL_MS: '600000' } });
-    stacks.push(s);
+    t.after(() => s.close());
     await s.deposit(1, 100_000_000n);
     const ctx = s.engine.ctx;
     await until(() => listPoolSnapshots(s.db), (pools) => pools.some((p) => p.observed_at !== null), 'the pools read');
@@ -57,9 +55,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     assert.ok((await s.chainTxs('DelegateResourceContract')).some((t) => t.txID === signed.txid), 'the node has the delegation');
   });
 
-  test(`[${dialect}] when another worker takes the order just before its signed delegation is journaled, then neither the journal row nor the order's txid is written, and nothing is sent`, async () => {
+  test(`[${dialect}] when another worker takes the order just before its signed delegation is journaled, then neither the journal row nor the order's txid is written, and nothing is sent`, async (t: TestContext) => {
     const s = await startStack({ ...(await databaseFor(dialect)), env: { SWEEP_INTERVAL_MS: '600000' } });
-    stacks.push(s);
+    t.after(() => s.close());
     await s.deposit(1, 100_000_000n);
     const ctx = s.engine.ctx;
     await until(() => listPoolSnapshots(s.db), (pools) => pools.some((p) => p.observed_at !== null), 'the pools read');
@@ -87,4 +85,28 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     assert.ok(!(await s.chainTxs('DelegateResourceContract')).some((t) => t.txID === signed.txid), 'the node never got it');
   });
 
+
+  test(`[${dialect}] when the node accepts the delegation, then the write that records it also gives the order back to wait for the chain`, async (t: TestContext) => {
+    const s = await startStack({ ...(await databaseFor(dialect)), env: { SWEEP_INTERVAL_MS: '600000' } });
+    t.after(() => s.close());
+    await s.deposit(1, 100_000_000n);
+    const ctx = s.engine.ctx;
+    await until(() => listPoolSnapshots(s.db), (pools) => pools.some((p) => p.observed_at !== null), 'the pools read');
+    const placed = await placeUndispatched(s, '1h');
+    const planned = await stepPending(ctx, (await claimOrder(s.db, placed.id, ctx.workerId, 60_000))!);
+    assert.ok('next' in planned && planned.next.status === 'delegating', 'a pool is reserved');
+
+    const step = await stepDelegating(ctx, planned.next);
+    assert.ok('released' in step, `the step gave the order back itself (${Object.keys(step).join()})`);
+    const order = (await findOrder(s.db, placed.id))!;
+    assert.equal(order.delegate_tx_status, 'broadcast');
+    assert.equal(order.lease_owner, null);
+    assert.equal(order.lease_until, null);
+    assert.equal(order.wait_reason, 'awaiting_confirmation');
+    assert.equal(order.lease_version, planned.next.lease_version, 'given back, not claimed again');
+    assert.equal((await findChainTx(s.db, order.delegate_txid!))?.status, 'broadcast');
+    // Due again at the backstop, or at once if the follower has seen it land meanwhile.
+    const now = BigInt(Date.now());
+    assert.ok(order.next_attempt_at !== null && order.next_attempt_at <= now + BigInt(step.released.retryInMs) + 1000n, `due by the backstop: ${order.next_attempt_at}`);
+  });
 }

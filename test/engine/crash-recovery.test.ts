@@ -206,7 +206,13 @@ describe('crash recovery with real worker processes', () => {
       assert.equal(order.delegate_txid, journaled.txid);
       assert.equal(order.delegate_tx_status, point === 'after-record' ? 'broadcast' : 'signed');
       assert.equal(order.reclaim_txid, null);
-      assert.ok(order.lease_owner !== null && order.lease_until !== null, 'the dead worker still holds the lease');
+      if (point === 'after-record') {
+        // The write that recorded the node's acceptance gave the order back, to wait for the chain.
+        assert.ok(order.lease_owner === null && order.lease_until === null, 'the order was given back with the acceptance');
+        assert.equal(order.wait_reason, 'awaiting_confirmation');
+      } else {
+        assert.ok(order.lease_owner !== null && order.lease_until !== null, 'the dead worker still holds the lease');
+      }
       assert.ok(s.devnet.accounts.pools.some((p) => p.address === order.pool_address));
       assert.equal(journaled.status, point === 'after-record' ? 'broadcast' : 'signed');
       assert.equal(journaled.broadcasts, point === 'after-record' ? 1n : 0n);
@@ -230,7 +236,7 @@ describe('crash recovery with real worker processes', () => {
         await waitForSolidPast(s, journaled.expiration, 1000);
       }
 
-      // 3. A clean worker takes over once the dead one's lease has run out.
+      // 3. A clean worker takes over once the dead one's lease has run out (after-record: once the follower wakes the order).
       const second = worker(s);
       if (resend) {
         // Not one block since the crash: it can still land. Time moves again once the successor has sent it.
