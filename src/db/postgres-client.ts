@@ -11,10 +11,9 @@ import { POSTGRES_STATEMENT_NAMES } from './prepared.js';
  *   which PostgreSQL would parse and plan each time.
  * - A transaction's BEGIN waits for the transaction's first statement and goes
  *   out in the same write, ahead of it, answered with it: one round trip fewer
- *   per transaction (the engine runs four for each order). Nothing can tell the
- *   difference: under READ COMMITTED each statement takes its own snapshot, and
- *   a BEGIN takes none. A transaction that sent nothing commits or rolls back
- *   without a word to the server.
+ *   per transaction. Nothing can tell the difference: under READ COMMITTED each
+ *   statement takes its own snapshot, and a BEGIN takes none. A transaction
+ *   that sent nothing commits or rolls back without a word to the server.
  */
 export function adaptPostgresClient(pg: typeof pgModule, client: pgModule.PoolClient): void {
   const send = client.query.bind(client) as (...args: unknown[]) => unknown;
@@ -38,6 +37,14 @@ export function adaptPostgresClient(pg: typeof pgModule, client: pgModule.PoolCl
     if (!beginPending) return send(config);
     // The transaction is open from here, whatever the statement's fate: its COMMIT or ROLLBACK goes to the server.
     beginPending = false;
+    const { parsedStatements } = (client as unknown as { connection: Wire }).connection;
+    // pg marks the query's statement as prepared at any parse completion while it runs, the BEGIN's too: with
+    // both parsed in one go, a statement whose own parse then failed would pass for prepared on this
+    // connection, and fail for good. So the first BEGIN of a connection goes with a statement that needs no
+    // parse (unnamed, or prepared already); before one that does, it goes alone.
+    if (parsedStatements[BEGIN_STATEMENT] === undefined && name !== undefined && parsedStatements[name] === undefined) {
+      return (send('begin') as Promise<unknown>).then(() => send(config));
+    }
     return new Promise((resolve, reject) => {
       send(new QueryAfterBegin(config, undefined, (err: Error | null, result: unknown) => (err ? reject(err) : resolve(result))));
     });

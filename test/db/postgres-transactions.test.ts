@@ -13,6 +13,7 @@ import { prepared } from '../../src/db/prepared.js';
 
 let pg: PostgresServer;
 let db: Db;
+let dbUrl: string;
 /** A second pool of its own: what another process sees. */
 let other: Db;
 
@@ -22,6 +23,7 @@ const countNotes = async (on: Db) => Number((await sql<{ n: string }>`select cou
 before(async () => {
   pg = await startPostgres();
   const url = await createDatabase(pg.url);
+  dbUrl = url;
   db = connect(url);
   other = connect(url);
   await sql`create table notes (id int primary key, body text not null)`.execute(db.kysely);
@@ -100,4 +102,17 @@ test('when a transaction sends nothing, then it commits and returns its value', 
   await assert.rejects(db.transaction(async () => Promise.reject(new Error('nothing sent'))), /nothing sent/);
   await db.transaction((tx) => insertNote.run(tx, [500, 'after an empty one']));
   assert.equal(Number((await sql<{ n: string }>`select count(*) as n from notes where id = 500`.execute(other.kysely)).rows[0]!.n), 1);
+});
+
+test('when a named statement first fails to parse inside a transaction, then it works on that connection once it can', async () => {
+  const fresh = connect(dbUrl);
+  try {
+    const late = prepared('select count(*) as n from late_notes');
+    // The table does not exist yet: the statement's parse fails, in the connection's first transaction.
+    await assert.rejects(fresh.transaction((tx) => late.first(tx, [])), /late_notes/);
+    await sql`create table late_notes (id int)`.execute(other.kysely);
+    for (let i = 0; i < 3; i++) assert.deepEqual(await fresh.transaction((tx) => late.first(tx, [])), { n: 0n });
+  } finally {
+    await fresh.close();
+  }
 });
