@@ -11,9 +11,9 @@ import { prepared } from './prepared.js';
  * journaled, and a node's acceptance of its first send. Each is atomic on
  * its own. On PostgreSQL each is one statement, the journal row's write and
  * the order's fenced UPDATE together: a statement commits by itself, so the
- * two cost one round trip instead of four (the transaction's BEGIN, both
- * writes, its COMMIT). SQLite runs the same writes as a transaction, which
- * costs no round trip.
+ * two cost one round trip instead of a transaction's three (both writes, the
+ * BEGIN riding with the first, and the COMMIT). SQLite runs the same writes
+ * as a transaction, which costs no round trip.
  */
 
 /** The order's fields that follow its transaction of a kind: its own copy of the journal's txid and status. */

@@ -260,8 +260,8 @@ export interface TransactionMeta {
 }
 
 /**
- * Journals a freshly signed transaction (fenced on our lease, in one
- * transaction with the holder's txid), then broadcasts it and records what
+ * Journals a freshly signed transaction (fenced on our lease, in one write
+ * with the holder's txid: holder.journal), then broadcasts it and records what
  * the node said. A crash anywhere in here leaves a journal entry that
  * `settle` resolves. Returns the node's refusal of this first broadcast, if
  * it refused, or when to look again. `createdAt` (an order's), when given,
