@@ -1,7 +1,7 @@
 import { COUNT_ACCEPTED_SEND, countAcceptedSend, insertChainTx, NEW_CHAIN_TX_COLUMNS, newChainTxValues, type NewChainTx } from './chain-transactions.js';
 import type { Db } from './connect.js';
-import { updateHeldOrder } from './order-writes.js';
-import { RETRY_ON_RELEASE } from './order-leases.js';
+import { RELEASE_SET } from './order-leases.js';
+import { HELD_FENCE, heldFence, updateHeldOrder } from './order-writes.js';
 import type { Order } from './orders.js';
 import { prepared } from './prepared.js';
 
@@ -24,9 +24,6 @@ export const ORDER_TX_FIELDS = {
 
 export type OrderTxKind = keyof typeof ORDER_TX_FIELDS;
 
-const FENCE = 'where id = ? and status = ? and lease_version = ?';
-const fence = (held: Order) => [held.id, held.status, held.lease_version];
-
 /** PostgreSQL: the order's copy (its `?`: txid, then the fence), then the journal row (its `?`: the row's values), only if the order was found. */
 const journalStatements = {
   delegate: journalStatement('delegate'),
@@ -36,7 +33,7 @@ function journalStatement(kind: OrderTxKind) {
   const copy = ORDER_TX_FIELDS[kind];
   return prepared<Order>(
     `with moved as (
-       update orders set ${copy.txid} = ?, ${copy.status} = 'signed', updated_at = $now ${FENCE} returning *
+       update orders set ${copy.txid} = ?, ${copy.status} = 'signed', updated_at = $now ${HELD_FENCE} returning *
      ), journaled as (
        insert into chain_transactions (${NEW_CHAIN_TX_COLUMNS})
        select ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::bigint, ?::text, ?::bigint, 'signed', $now, $now from moved
@@ -51,7 +48,7 @@ function journalStatement(kind: OrderTxKind) {
  * the lease was lost (nothing written); else the order as now written.
  */
 export async function journalHeldOrderTx(db: Db, held: Order, kind: OrderTxKind, t: NewChainTx): Promise<Order | undefined> {
-  if (db.dialect === 'postgres') return journalStatements[kind].first(db, [t.txid, ...fence(held), ...newChainTxValues(t)]);
+  if (db.dialect === 'postgres') return journalStatements[kind].first(db, [t.txid, ...heldFence(held), ...newChainTxValues(t)]);
   return db.transaction(async (tx) => {
     const row = await updateHeldOrder(tx, held, { [ORDER_TX_FIELDS[kind].txid]: t.txid, [ORDER_TX_FIELDS[kind].status]: 'signed' });
     if (row !== undefined) await insertChainTx(tx, t);
@@ -61,7 +58,7 @@ export async function journalHeldOrderTx(db: Db, held: Order, kind: OrderTxKind,
 
 /**
  * Gives the held order back in the same write, as releaseOrder would: no
- * lease, a retry time `retryInMs` from now (RETRY_ON_RELEASE: unless it was
+ * lease, a retry time `retryInMs` from now (RELEASE_SET: unless it was
  * made due while held), and its wait reason.
  */
 export interface GiveBack {
@@ -70,13 +67,9 @@ export interface GiveBack {
   waitReason: string;
 }
 
-/** The order's SET after the acceptance: its copy of the status, and with `giveBack`, the release (its `?`: RETRY_ON_RELEASE's two, the wait reason). */
+/** The order's SET after the acceptance: its copy of the status, and with `giveBack`, a release's (RELEASE_SET: its three `?`). */
 const acceptedSet = (kind: OrderTxKind, giveBack: boolean) =>
-  [
-    `${ORDER_TX_FIELDS[kind].status} = 'broadcast'`,
-    ...(giveBack ? ['lease_owner = null', 'lease_until = null', `next_attempt_at = ${RETRY_ON_RELEASE}`, 'wait_reason = ?'] : []),
-    'updated_at = $now',
-  ].join(', ');
+  [`${ORDER_TX_FIELDS[kind].status} = 'broadcast'`, ...(giveBack ? [RELEASE_SET] : []), 'updated_at = $now'].join(', ');
 const giveBackValues = (g: GiveBack | undefined) => (g === undefined ? [] : [BigInt(g.leaseMs), BigInt(g.retryInMs), g.waitReason]);
 
 /** PostgreSQL: the send counted (its `?`: the txid), then the order's write (its SET's `?`, then the fence), only if the row was open. */
@@ -87,7 +80,7 @@ const acceptedStatements = {
 function acceptedStatement(kind: OrderTxKind, giveBack: boolean) {
   return prepared<Order & { journal_status: string | null }>(
     `with sent as (${COUNT_ACCEPTED_SEND}), moved as (
-       update orders set ${acceptedSet(kind, giveBack)} ${FENCE}
+       update orders set ${acceptedSet(kind, giveBack)} ${HELD_FENCE}
          and exists (select 1 from sent where status = 'broadcast')
        returning *
      )
@@ -97,8 +90,8 @@ function acceptedStatement(kind: OrderTxKind, giveBack: boolean) {
 
 /** SQLite: the order's write after the acceptance, giving it back. */
 const acceptedGiveBackStatements = {
-  delegate: prepared<Order>(`update orders set ${acceptedSet('delegate', true)} ${FENCE} returning *`),
-  reclaim: prepared<Order>(`update orders set ${acceptedSet('reclaim', true)} ${FENCE} returning *`),
+  delegate: prepared<Order>(`update orders set ${acceptedSet('delegate', true)} ${HELD_FENCE} returning *`),
+  reclaim: prepared<Order>(`update orders set ${acceptedSet('reclaim', true)} ${HELD_FENCE} returning *`),
 };
 
 /**
@@ -118,7 +111,7 @@ export async function recordHeldOrderAccepted(
   txid: string,
   giveBack?: GiveBack,
 ): Promise<{ open: boolean; order: Order | undefined }> {
-  const written = [...giveBackValues(giveBack), ...fence(held)];
+  const written = [...giveBackValues(giveBack), ...heldFence(held)];
   if (db.dialect === 'postgres') {
     const row = await acceptedStatements[kind][giveBack === undefined ? 0 : 1].first(db, [txid, ...written]);
     if (row === undefined) return { open: false, order: undefined };

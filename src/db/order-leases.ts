@@ -133,17 +133,23 @@ export interface Release {
  * must not lose it. The lease's start is read from the row: lease_until less
  * the lease's length. Its two `?`: the lease's length, the retry (null: none).
  */
-export const RETRY_ON_RELEASE = 'case when next_attempt_at >= lease_until - ? and next_attempt_at <= $now then next_attempt_at else $now + ? end';
+const RETRY_ON_RELEASE = 'case when next_attempt_at >= lease_until - ? and next_attempt_at <= $now then next_attempt_at else $now + ? end';
 
 export function retryOnRelease(dialect: Dialect, leaseMs: number, retryInMs: number | null) {
   const [lease, retry, end] = RETRY_ON_RELEASE.replaceAll('$now', DB_NOW_SQL[dialect]).split('?') as [string, string, string];
   return sql<bigint | null>`${sql.raw(lease)}${BigInt(leaseMs)}${sql.raw(retry)}${retryInMs === null ? null : BigInt(retryInMs)}${sql.raw(end)}`;
 }
 
-/** Its parameters: retryOnRelease's two (the lease's length, the retry or null), the wait reason, the counts (null: left as they are). */
+/**
+ * What a release writes: no lease, the retry time (RETRY_ON_RELEASE), the
+ * wait reason. Its `?`: the lease's length, the retry (null: none), the wait
+ * reason. Also written by a step whose own write gives the order back.
+ */
+export const RELEASE_SET = `lease_owner = null, lease_until = null, next_attempt_at = ${RETRY_ON_RELEASE}, wait_reason = ?`;
+
+/** Its parameters: RELEASE_SET's three, the counts (null: left as they are). */
 const releaseStatement = prepared(
-  `update orders set lease_owner = null, lease_until = null, next_attempt_at = ${RETRY_ON_RELEASE},
-     wait_reason = ?, attempts = coalesce(?, attempts), reclaim_attempts = coalesce(?, reclaim_attempts)
+  `update orders set ${RELEASE_SET}, attempts = coalesce(?, attempts), reclaim_attempts = coalesce(?, reclaim_attempts)
    where id = ? and lease_version = ?`,
 );
 

@@ -16,8 +16,12 @@ export type OrderFields = Omit<UpdateObject<Database, 'orders'>, 'id' | 'status'
  * `also`: assignments of the statement's own after the fields' (their `?`
  * come after the fields' values).
  */
+/** The fence of every write to a held order (its `?`: heldFence's values): still in the status we read, and claimed by nobody since. */
+export const HELD_FENCE = 'where id = ? and status = ? and lease_version = ?';
+export const heldFence = (held: Order) => [held.id, held.status, held.lease_version];
+
 const fencedUpdate = (assignments: string[], also: string[]) =>
-  `update orders set ${[...assignments, ...also, 'updated_at = $now'].join(', ')} where id = ? and status = ? and lease_version = ? returning *`;
+  `update orders set ${[...assignments, ...also, 'updated_at = $now'].join(', ')} ${HELD_FENCE} returning *`;
 const heldOrderUpdate = (also: string[]) => preparedPerColumns<Order>((assignments) => fencedUpdate(assignments, also));
 const plainUpdate = heldOrderUpdate([]);
 /** The same, renewing the lease as well: its `?` is the lease's length. */
@@ -63,7 +67,7 @@ function renewal(set: UpdateObject<Database, 'orders'>, renewLeaseMs: number | u
 export function updateHeldOrder(db: DbHandle, held: Order, set: UpdateObject<Database, 'orders'>, renewLeaseMs?: number): Promise<Order | undefined> {
   const renew = renewal(set, renewLeaseMs);
   const plain = (renewLeaseMs === undefined ? plainUpdate : renewingUpdate)({ ...set, updated_at: undefined });
-  if (plain) return plain.statement.first(db, [...plain.values, ...renew, held.id, held.status, held.lease_version]);
+  if (plain) return plain.statement.first(db, [...plain.values, ...renew, ...heldFence(held)]);
   const lease = renew.length === 0 ? {} : { lease_until: sql<bigint>`${dbNow(db.dialect)} + ${renew[0]}` };
   return db.kysely
     .updateTable('orders')
@@ -107,8 +111,7 @@ export async function moveHeldOrder(
   const renew = renewal(set, renewLeaseMs);
   const merged = db.dialect === 'postgres' ? (renew.length === 0 ? plainMove : renewingMove)({ ...set, updated_at: undefined }) : undefined;
   if (merged !== undefined) {
-    const fence = [held.id, held.status, held.lease_version];
-    const moved = await merged.statement.first(db, [...merged.values, ...renew, ...fence, eventRow.from_status, eventRow.reason, eventRow.actor, eventRow.detail]);
+    const moved = await merged.statement.first(db, [...merged.values, ...renew, ...heldFence(held), eventRow.from_status, eventRow.reason, eventRow.actor, eventRow.detail]);
     if (!moved) return undefined;
     const { webhook_tenant_id: tenantId, webhook_external_id: externalId, ...row } = moved;
     await recordOrderEventWebhook(db, eventRow, row, tenantId === null ? null : { tenantId, externalId: BigInt(externalId!) });

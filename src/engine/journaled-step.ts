@@ -81,7 +81,7 @@ export interface JournaledStatus {
 export function journaledStep(status: JournaledStatus): StepFn {
   return async (ctx, held) => {
     // The order names its newest journaled transaction of the kind in the transaction that journals it
-    // (orderHolder's follow): an order that names none has none, and nothing to read.
+    // (orderHolder's journal): an order that names none has none, and nothing to read.
     const journaled = held[ORDER_TX_FIELDS[status.kind].txid] === null ? undefined : await latestChainTx(ctx.db, held.id, status.kind);
     if (journaled?.status === 'confirmed') {
       return status.confirmed(ctx, held, { tx: journaled, block: { number: journaled.block_number, time: journaled.confirmed_at } });
