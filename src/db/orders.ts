@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import { DEFAULT_TENANT, type Owner } from '../domain/tenant.js';
 import type { DbHandle } from './connect.js';
 import type { OrderStatus } from '../domain/order-status.js';
-import { prepared } from './prepared.js';
+import { prepared, preparedLock } from './prepared.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import { recordOrderWebhook } from './webhook-outbox.js';
 import type { OrderEventsTable, OrdersTable } from './schema.js';
@@ -275,6 +275,9 @@ export async function lockedRentalsByPool(db: DbHandle, receiver: string, except
   return new Map(rows.filter((r) => r.pool_address !== null).map((r) => [r.pool_address!, Number(r.n)]));
 }
 
+/** Goes out with the reservation's next statement, the sum it guards (preparedLock). */
+const poolLock = preparedLock('select pg_advisory_xact_lock(hashtext(?))');
+
 /**
  * Serialises reservations on one pool until the caller's transaction ends,
  * so two workers cannot both spend the same room: a transaction-scoped
@@ -282,7 +285,7 @@ export async function lockedRentalsByPool(db: DbHandle, receiver: string, except
  * serialises them.
  */
 export async function lockPoolReservations(db: DbHandle, pool: string): Promise<void> {
-  if (db.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${pool}))`.execute(db.kysely);
+  if (db.dialect === 'postgres') await poolLock.take(db, [pool]);
 }
 
 /** The order a flash-rent transfer paid for, if it became one. */

@@ -42,9 +42,47 @@ function textFor(text: string, dialect: Dialect): string {
   return withNow.replace(/\?/g, () => `$${++n}`);
 }
 
+/**
+ * PostgreSQL: the texts of the statements that only take a lock for the rest
+ * of the transaction (preparedLock), which a transaction sends with its next
+ * statement (postgres-client.ts).
+ */
+export const POSTGRES_SENT_WITH_NEXT = new Set<string>();
+
+/** Names a PostgreSQL text once, for every connection to prepare it under. */
+function nameOnPostgres(text: string): void {
+  if (!POSTGRES_STATEMENT_NAMES.has(text)) POSTGRES_STATEMENT_NAMES.set(text, `joule_${POSTGRES_STATEMENT_NAMES.size + 1}`);
+}
+
+/**
+ * PostgreSQL only: a statement that takes a lock until its transaction ends
+ * (`select pg_advisory_xact_lock(…)`) and answers nothing anyone reads.
+ * Inside a transaction it is not sent on its own: it goes out with the
+ * transaction's next statement, ahead of it, in the same write and the same
+ * answer (postgres-client.ts), a round trip fewer while the lock is held.
+ * The server still runs the two one after the other: the next statement
+ * starts once the lock is held, and its snapshot (READ COMMITTED: taken as
+ * it starts) sees all that was committed under the lock before. Its text
+ * must be one that cannot fail to parse (a built-in function's call), and
+ * one no other statement uses: the text is what marks it. So the caller
+ * holds the lock from its next statement: only what that statement and
+ * those after it do is guarded.
+ */
+export function preparedLock(text: string): { take(db: DbHandle, params: readonly (string | number | bigint)[]): Promise<void> } {
+  const postgres = textFor(text, 'postgres');
+  nameOnPostgres(postgres);
+  POSTGRES_SENT_WITH_NEXT.add(postgres);
+  return {
+    async take(db, params) {
+      if (db.dialect !== 'postgres') throw new Error('a lock statement is for PostgreSQL only');
+      await db.kysely.executeQuery(CompiledQuery.raw(postgres, [...params]));
+    },
+  };
+}
+
 export function prepared<Row = Record<string, unknown>>(text: string): PreparedStatement<Row> {
   const texts: Record<Dialect, string> = { sqlite: textFor(text, 'sqlite'), postgres: textFor(text, 'postgres') };
-  if (!POSTGRES_STATEMENT_NAMES.has(texts.postgres)) POSTGRES_STATEMENT_NAMES.set(texts.postgres, `joule_${POSTGRES_STATEMENT_NAMES.size + 1}`);
+  nameOnPostgres(texts.postgres);
   SQLITE_STATEMENT_TEXTS.add(texts.sqlite);
   const statements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
   const onConnection = (conn: BetterSqlite3.Database) => {

@@ -3,13 +3,15 @@
 // inside the transaction (invisible to others, undone by a rollback, its
 // locks held to the end), a failure anywhere leaves nothing written and the
 // connection fit for the next transaction, and a transaction that sends
-// nothing costs nothing.
+// nothing costs nothing. A lock statement (preparedLock) goes out with the
+// transaction's next statement: that statement must run with the lock held,
+// and see what was committed under it before.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 import { connect, type Db } from '../../src/db/connect.js';
-import { prepared } from '../../src/db/prepared.js';
+import { prepared, preparedLock } from '../../src/db/prepared.js';
 
 let pg: PostgresServer;
 let db: Db;
@@ -18,6 +20,9 @@ let dbUrl: string;
 let other: Db;
 
 const insertNote = prepared('insert into notes (id, body) values (?, ?)');
+// Its own text: a text is what makes a statement a lock sent with the next (the test above sends the plain one).
+const noteLock = preparedLock('select pg_advisory_xact_lock(?::bigint)');
+const countNotesStatement = prepared<{ n: bigint }>('select count(*) as n from notes');
 const countNotes = async (on: Db) => Number((await sql<{ n: string }>`select count(*) as n from notes`.execute(on.kysely)).rows[0]!.n);
 
 before(async () => {
@@ -112,6 +117,84 @@ test('when a named statement first fails to parse inside a transaction, then it 
     await assert.rejects(fresh.transaction((tx) => late.first(tx, [])), /late_notes/);
     await sql`create table late_notes (id int)`.execute(other.kysely);
     for (let i = 0; i < 3; i++) assert.deepEqual(await fresh.transaction((tx) => late.first(tx, [])), { n: 0n });
+  } finally {
+    await fresh.close();
+  }
+});
+
+const LOCK_KEY = 5150;
+const tryNoteLock = async () => (await sql<{ got: boolean }>`select pg_try_advisory_xact_lock(${LOCK_KEY}) as got`.execute(other.kysely)).rows[0]!.got;
+
+test('when a transaction takes a lock, then it is held from its next statement until the commit, and not after', async () => {
+  await sql`truncate notes`.execute(db.kysely);
+  let whileOpen: boolean | undefined;
+  await db.transaction(async (tx) => {
+    await noteLock.take(tx, [LOCK_KEY]);
+    await insertNote.run(tx, [1, 'under the lock']);
+    whileOpen = await tryNoteLock();
+  });
+  assert.equal(whileOpen, false, 'another connection cannot take it while the transaction is open');
+  assert.equal(await tryNoteLock(), true, 'and can once it committed');
+  assert.equal(await countNotes(other), 1);
+});
+
+test('when two transactions take the same lock, then the second one’s next statement sees what the first committed', async () => {
+  await sql`truncate notes`.execute(db.kysely);
+  let letFirstCommit!: () => void;
+  const firstMayCommit = new Promise<void>((resolve) => (letFirstCommit = resolve));
+  let firstHolds!: () => void;
+  const firstHolding = new Promise<void>((resolve) => (firstHolds = resolve));
+  const first = db.transaction(async (tx) => {
+    await noteLock.take(tx, [LOCK_KEY]);
+    await insertNote.run(tx, [1, 'written under the lock']);
+    firstHolds();
+    await firstMayCommit;
+  });
+  await firstHolding;
+  const second = other.transaction(async (tx) => {
+    await noteLock.take(tx, [LOCK_KEY]);
+    return (await countNotesStatement.first(tx, []))!.n;
+  });
+  // Long enough for the second transaction's statements to reach the server and wait at the lock.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  letFirstCommit();
+  await first;
+  assert.equal(await second, 1n, 'the count ran after the lock was granted, on a snapshot taken then');
+});
+
+test('when a lock is a transaction’s last word, then the transaction commits and leaves no lock behind', async () => {
+  await sql`truncate notes`.execute(db.kysely);
+  await db.transaction(async (tx) => {
+    await insertNote.run(tx, [1, 'before the lock']);
+    await noteLock.take(tx, [LOCK_KEY]);
+  });
+  assert.equal(await db.transaction((tx) => noteLock.take(tx, [LOCK_KEY])), undefined, 'a transaction of a lock alone');
+  assert.equal(await tryNoteLock(), true);
+  assert.equal(await countNotes(other), 1);
+  await noteLock.take(db, [LOCK_KEY]);
+  assert.equal(await tryNoteLock(), true, 'outside a transaction it is taken and let go at once');
+});
+
+test('when the statement after a connection’s first lock fails to parse, then both work on that connection once they can', async () => {
+  const fresh = connect(dbUrl);
+  try {
+    const late = prepared('select count(*) as n from later_notes');
+    await assert.rejects(
+      fresh.transaction(async (tx) => {
+        await noteLock.take(tx, [LOCK_KEY]);
+        return late.first(tx, []);
+      }),
+      /later_notes/,
+    );
+    await sql`create table later_notes (id int)`.execute(other.kysely);
+    for (let i = 0; i < 3; i++) {
+      const n = await fresh.transaction(async (tx) => {
+        await noteLock.take(tx, [LOCK_KEY]);
+        return late.first(tx, []);
+      });
+      assert.deepEqual(n, { n: 0n });
+    }
+    assert.equal(await tryNoteLock(), true);
   } finally {
     await fresh.close();
   }
