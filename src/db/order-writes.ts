@@ -3,7 +3,9 @@ import type { OrderStatus } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import { insertOrderEvent, recordOrderEventWebhook, type Order } from './orders.js';
+import { moveOurStake, STAKE_MOVE, stakeMoveValues, type StakeMove } from './pool-snapshots.js';
 import { preparedPerColumns } from './prepared.js';
+import { RECEIVER_CHANGED, receiverChanged } from './saved-addresses.js';
 import type { Database } from './schema.js';
 import { webhookOwnerJoins } from './webhook-outbox.js';
 
@@ -27,28 +29,62 @@ const plainUpdate = heldOrderUpdate([]);
 /** The same, renewing the lease as well: its `?` is the lease's length. */
 const renewingUpdate = heldOrderUpdate(['lease_until = $now + ?']);
 
-/** The order as a move wrote it, and its webhook owner (webhookOwnerJoins: null when it has no webhook URL). */
-type MovedRow = Order & { webhook_tenant_id: string | null; webhook_external_id: bigint | string | null };
+/**
+ * The order as a move wrote it, its webhook owner (webhookOwnerJoins: null
+ * when it has no webhook URL), and whether its receiver is a saved address
+ * (only when the move carries its energy).
+ */
+type MovedRow = Order & { webhook_tenant_id: string | null; webhook_external_id: bigint | string | null; receiver_saved?: boolean };
+
+/**
+ * What a status change moving the order's energy (its delegation landed or
+ * came back) writes beside the order, in the same statement on PostgreSQL:
+ * the receiver's figures, if a saved address, are due for a read now
+ * (receiverChanged), and with `stake`, the pool's snapshot moves it
+ * (moveOurStake).
+ */
+export interface EnergyMoved {
+  stake?: StakeMove;
+}
+
+/** The move's statements: with its energy or not, and with its stake move or not. */
+type MoveShape = 'order' | 'energy' | 'energy+stake';
 
 /**
  * PostgreSQL only: a status change as one statement, the fenced UPDATE and
  * its event row (written only if the UPDATE found the order), instead of two
  * round trips, answering with the order's webhook owner too, which the
  * outbox would otherwise look up in a third. The event's `?` (from status,
- * reason, actor, detail) follow the UPDATE's. SQLite, which runs statements
- * in-process, keeps them apart.
+ * reason, actor, detail) follow the UPDATE's; then, for a move of the
+ * order's energy, the receiver's (its address) and the stake's
+ * (stakeMoveValues), each written only if the order was. SQLite, which runs
+ * statements in-process, keeps them apart.
  */
-const heldOrderMove = (also: string[]) =>
+const heldOrderMove = (also: string[], shape: MoveShape) =>
   preparedPerColumns<MovedRow>(
     (assignments) => `with moved as (${fencedUpdate(assignments, also)}),
       event as (
         insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
         select id, ?::text, status, ?::text, ?::text, ?::text, $now from moved
-      )
-      select moved.*, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id from moved ${webhookOwnerJoins('moved')}`,
+      )${
+        shape === 'order'
+          ? ''
+          : `, touched as (${RECEIVER_CHANGED} and exists (select 1 from moved) returning address)${
+              shape === 'energy+stake' ? `, staked as (${STAKE_MOVE} and exists (select 1 from moved))` : ''
+            }`
+      }
+      select moved.*, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id${
+        shape === 'order' ? '' : ', exists (select 1 from touched) as receiver_saved'
+      } from moved ${webhookOwnerJoins('moved')}`,
   );
-const plainMove = heldOrderMove([]);
-const renewingMove = heldOrderMove(['lease_until = $now + ?']);
+const MOVES = {
+  plain: { order: heldOrderMove([], 'order'), energy: heldOrderMove([], 'energy'), 'energy+stake': heldOrderMove([], 'energy+stake') },
+  renewing: {
+    order: heldOrderMove(['lease_until = $now + ?'], 'order'),
+    energy: heldOrderMove(['lease_until = $now + ?'], 'energy'),
+    'energy+stake': heldOrderMove(['lease_until = $now + ?'], 'energy+stake'),
+  },
+};
 
 /** The `?` a renewing statement adds (the lease's length); none for a plain one. */
 function renewal(set: UpdateObject<Database, 'orders'>, renewLeaseMs: number | undefined): bigint[] {
@@ -85,11 +121,18 @@ export interface OrderEventInput {
   detail?: Record<string, unknown>;
 }
 
+/** A held order as its status change wrote it; `receiverSaved`: whether a move of its energy found its receiver saved. */
+export interface MovedOrder {
+  order: Order;
+  receiverSaved: boolean;
+}
+
 /**
  * A status change of a held order: the fenced UPDATE and its event row, in
- * the caller's transaction (on PostgreSQL one statement: heldOrderMove).
- * Undefined when the lease was lost (no event is written then).
- * `renewLeaseMs`: as updateHeldOrder's.
+ * the caller's transaction (on PostgreSQL one statement: heldOrderMove), and
+ * with `energy`, what the move of its energy writes beside it. Undefined
+ * when the lease was lost (nothing else is written then). `renewLeaseMs`: as
+ * updateHeldOrder's.
  */
 export async function moveHeldOrder(
   db: DbHandle,
@@ -98,7 +141,8 @@ export async function moveHeldOrder(
   event: OrderEventInput,
   fields: OrderFields,
   renewLeaseMs?: number,
-): Promise<Order | undefined> {
+  energy?: EnergyMoved,
+): Promise<MovedOrder | undefined> {
   const set = { ...fields, status: to };
   const eventRow = {
     order_id: held.id,
@@ -109,17 +153,31 @@ export async function moveHeldOrder(
     detail: event.detail === undefined ? null : JSON.stringify(event.detail),
   };
   const renew = renewal(set, renewLeaseMs);
-  const merged = db.dialect === 'postgres' ? (renew.length === 0 ? plainMove : renewingMove)({ ...set, updated_at: undefined }) : undefined;
+  const shape: MoveShape = energy === undefined ? 'order' : energy.stake === undefined ? 'energy' : 'energy+stake';
+  const merged = db.dialect === 'postgres' ? MOVES[renew.length === 0 ? 'plain' : 'renewing'][shape]({ ...set, updated_at: undefined }) : undefined;
   if (merged !== undefined) {
-    const moved = await merged.statement.first(db, [...merged.values, ...renew, ...heldFence(held), eventRow.from_status, eventRow.reason, eventRow.actor, eventRow.detail]);
+    const alongside = energy === undefined ? [] : [held.receive_address, ...(energy.stake === undefined ? [] : stakeMoveValues(energy.stake))];
+    const moved = await merged.statement.first(db, [
+      ...merged.values,
+      ...renew,
+      ...heldFence(held),
+      eventRow.from_status,
+      eventRow.reason,
+      eventRow.actor,
+      eventRow.detail,
+      ...alongside,
+    ]);
     if (!moved) return undefined;
-    const { webhook_tenant_id: tenantId, webhook_external_id: externalId, ...row } = moved;
-    await recordOrderEventWebhook(db, eventRow, row, tenantId === null ? null : { tenantId, externalId: BigInt(externalId!) });
-    return row;
+    const { webhook_tenant_id: tenantId, webhook_external_id: externalId, receiver_saved: receiverSaved, ...order } = moved;
+    await recordOrderEventWebhook(db, eventRow, order, tenantId === null ? null : { tenantId, externalId: BigInt(externalId!) });
+    return { order, receiverSaved: receiverSaved === true };
   }
-  const row = await updateHeldOrder(db, held, set, renewLeaseMs);
-  if (!row) return undefined;
+  const order = await updateHeldOrder(db, held, set, renewLeaseMs);
+  if (!order) return undefined;
   // The row as this UPDATE left it, for the webhook event: no need to read it back.
-  await insertOrderEvent(db, eventRow, row);
-  return row;
+  await insertOrderEvent(db, eventRow, order);
+  if (energy === undefined) return { order, receiverSaved: false };
+  const receiverSaved = await receiverChanged(db, held.receive_address);
+  if (energy.stake !== undefined) await moveOurStake(db, energy.stake);
+  return { order, receiverSaved };
 }

@@ -135,21 +135,29 @@ export async function chargeBandwidth(db: DbHandle, uses: readonly BandwidthUse[
   return burnt;
 }
 
-const moveStakeStatement = prepared(
-  `update pool_snapshots set
+/**
+ * One of our delegations (`sun` > 0) or reclaims (`sun` < 0) from a pool
+ * confirmed: its stake moves between delegatable and delegated, and the
+ * pool's own energy with it (`energy`, signed the same way).
+ */
+export interface StakeMove {
+  pool: string;
+  sun: bigint;
+  energy: bigint;
+}
+
+/** A stake move's update of a pool's snapshot (its `?`: stakeMoveValues), for a statement that writes more (order-writes.ts). */
+export const STAKE_MOVE = `update pool_snapshots set
      delegatable_sun = case when delegatable_sun > ? then delegatable_sun - ? else 0 end,
      delegated_sun = case when delegated_sun + ? > 0 then delegated_sun + ? else 0 end,
      energy_limit = case when energy_limit > ? then energy_limit - ? else 0 end,
      updated_at = $now
-   where address = ? and observed_at is not null`,
-);
+   where address = ? and observed_at is not null`;
+export const stakeMoveValues = (m: StakeMove) => [m.sun, m.sun, m.sun, m.sun, m.energy, m.energy, m.pool];
 
-/**
- * One of our delegations (`sun` > 0) or reclaims (`sun` < 0) from this pool
- * confirmed: its stake moved between delegatable and delegated, and the
- * pool's own energy with it (`energy`, signed the same way). The next read
- * from the node replaces these figures.
- */
-export async function moveOurStake(db: DbHandle, address: string, sun: bigint, energy: bigint): Promise<void> {
-  await moveStakeStatement.run(db, [sun, sun, sun, sun, energy, energy, address]);
+const moveStakeStatement = prepared(STAKE_MOVE);
+
+/** A stake move written to the pool's snapshot. The next read from the node replaces these figures. */
+export async function moveOurStake(db: DbHandle, move: StakeMove): Promise<void> {
+  await moveStakeStatement.run(db, stakeMoveValues(move));
 }

@@ -82,7 +82,9 @@ export async function wantFreshReads(db: DbHandle, addresses: readonly string[],
     .execute();
 }
 
-const receiverChangedStatement = prepared<{ address: string }>('update receiver_energy set due_at = $now where address = ? returning address');
+/** A receiver's figures due for a read now, if it is a saved address (its `?`: the address), for a statement that writes more (order-writes.ts). */
+export const RECEIVER_CHANGED = 'update receiver_energy set due_at = $now where address = ?';
+const receiverChangedStatement = prepared<{ address: string }>(`${RECEIVER_CHANGED} returning address`);
 
 /**
  * Energy we delegated or reclaimed changed this address's figures: read it

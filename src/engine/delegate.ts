@@ -1,5 +1,5 @@
 import type { Order } from '../db/orders.js';
-import { receiverChanged } from '../db/saved-addresses.js';
+import { findPoolSnapshot } from '../db/pool-snapshots.js';
 import { refusedWith, type FailureCode, type WaitReason } from '../domain/order-reasons.js';
 import { energyForSun } from '../domain/energy.js';
 import { metrics, secondsSince } from '../observability/metrics.js';
@@ -7,11 +7,11 @@ import type { EngineContext } from './context.js';
 import { failAndRefund } from './fail-order.js';
 import { journaledStep, type Landed } from './journaled-step.js';
 import { networkTotals } from './network-totals.js';
-import { followOurStake } from './pool-stake.js';
+import { ourStakeMove } from './pool-stake.js';
 import { claimedAt } from './lease.js';
 import { choosePool, reservePool } from './plan-delegation.js';
 import { done, next, released, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
-import { transition } from './transition.js';
+import { transitionMovingEnergy } from './transition.js';
 
 /** How often an order waiting for pool capacity looks again. */
 const CAPACITY_RETRY_MS = 2000;
@@ -99,7 +99,10 @@ async function activate(ctx: EngineContext, held: Order, landed: Landed): Promis
   const network = await networkTotals(ctx, now);
   const delivered = energyForSun(held.delegated_sun!, network.totalEnergyWeight, network.totalEnergyLimit);
   const { active, receiverSaved, refresh } = await ctx.db.transaction(async (tx) => {
-    const active = await transition(
+    // No longer reserved by a delegating order: the pool's snapshot takes the stake off now.
+    const stake = ourStakeMove(await findPoolSnapshot(tx, landed.tx.pool_address), landed, 'delegated');
+    // A saved address's energy is read again, whatever happens to this process after the commit.
+    const { order: active, receiverSaved } = await transitionMovingEnergy(
       tx,
       held,
       'active',
@@ -114,12 +117,10 @@ async function activate(ctx: EngineContext, held: Order, landed: Landed): Promis
         error_message: null,
         ...(giveBack ? { lease_owner: null, lease_until: null, next_attempt_at: expiresAt } : {}),
       },
+      { stake: stake.move },
       giveBack ? undefined : ctx.settings.leaseMs,
     );
-    // A saved address's energy is read again, whatever happens to this process after the commit.
-    const receiverSaved = await receiverChanged(tx, held.receive_address);
-    // No longer reserved by a delegating order: the pool's snapshot takes the stake off now.
-    return { active, receiverSaved, ...(await followOurStake(tx, landed, 'delegated')) };
+    return { active, receiverSaved, refresh: stake.refresh };
   });
   if (refresh) ctx.hooks?.poolsNeedReading?.(held.pool_address!);
   if (receiverSaved) ctx.hooks?.receiverEnergyMoved?.();

@@ -2,7 +2,6 @@ import type { DbHandle } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
 import { findPoolSnapshot, snapshotCanPayFee } from '../db/pool-snapshots.js';
 import { refundToBalance } from '../db/users.js';
-import { receiverChanged } from '../db/saved-addresses.js';
 import { earlyCancelRefund, type EarlyCancelRefund } from '../domain/cancel.js';
 import { refusedWith, type TransitionReason } from '../domain/order-reasons.js';
 import { metrics } from '../observability/metrics.js';
@@ -12,8 +11,8 @@ import { journaledStep, type Landed } from './journaled-step.js';
 import { claimedAt } from './lease.js';
 import { done, next, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
 import { wakeCapacityWaiters } from '../db/order-leases.js';
-import { followOurStake } from './pool-stake.js';
-import { transition } from './transition.js';
+import { ourStakeMove } from './pool-stake.js';
+import { transition, transitionMovingEnergy } from './transition.js';
 
 /** Longest single wait for a lock to run out; the order is looked at again after it. */
 const MAX_LOCK_WAIT_MS = 60_000;
@@ -62,7 +61,9 @@ async function complete(ctx: EngineContext, held: Order, reason: TransitionReaso
   const cancel = held.cancel_requested_at === null ? undefined : await cancelTerms(ctx, held, now, landed);
   const { completed, receiverSaved, refresh } = await ctx.db.transaction(async (tx) => {
     const refund = cancel === undefined ? undefined : await refundCancelled(ctx, tx, held, cancel.refund.refund);
-    const completed = await transition(
+    // The stake is back on the pool: delegatable again (someone else's reclaim: ask the node).
+    const stake = landed === undefined ? { refresh: true } : ourStakeMove(await findPoolSnapshot(tx, landed.tx.pool_address), landed, 'reclaimed');
+    const { order: completed, receiverSaved } = await transitionMovingEnergy(
       tx,
       held,
       'completed',
@@ -79,10 +80,9 @@ async function complete(ctx: EngineContext, held: Order, reason: TransitionReaso
         lease_until: null,
         next_attempt_at: null,
       },
+      { stake: stake.move },
     );
-    const receiverSaved = await receiverChanged(tx, held.receive_address);
-    // The stake is back on the pool: delegatable again (someone else's reclaim: ask the node).
-    return { completed, receiverSaved, ...(landed !== undefined ? await followOurStake(tx, landed, 'reclaimed') : { refresh: true }) };
+    return { completed, receiverSaved, refresh: stake.refresh };
   });
   if (refresh) ctx.hooks?.poolsNeedReading?.(held.pool_address!);
   if (receiverSaved) ctx.hooks?.receiverEnergyMoved?.();

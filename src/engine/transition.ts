@@ -1,5 +1,5 @@
 import type { DbHandle } from '../db/connect.js';
-import { moveHeldOrder, updateHeldOrder, type OrderEventInput, type OrderFields } from '../db/order-writes.js';
+import { moveHeldOrder, updateHeldOrder, type EnergyMoved, type MovedOrder, type OrderEventInput, type OrderFields } from '../db/order-writes.js';
 import type { Order } from '../db/orders.js';
 import { canTransition, type OrderStatus } from '../domain/order-status.js';
 import { LeaseLostError } from './errors.js';
@@ -33,9 +33,39 @@ export async function transition(
   fields: OrderFields = {},
   renewLeaseMs?: number,
 ): Promise<Order> {
+  return (await move(db, held, to, event, fields, renewLeaseMs)).order;
+}
+
+/**
+ * A transition that moves the order's energy: its delegation landed
+ * (→ active) or came back (→ completed). The same write has the receiver
+ * read again if it is a saved address (`receiverSaved` then), and moves
+ * `energy.stake` on the pool's snapshot (ourStakeMove).
+ */
+export function transitionMovingEnergy(
+  db: DbHandle,
+  held: Order,
+  to: OrderStatus,
+  event: OrderEventInput,
+  fields: OrderFields,
+  energy: EnergyMoved,
+  renewLeaseMs?: number,
+): Promise<MovedOrder> {
+  return move(db, held, to, event, fields, renewLeaseMs, energy);
+}
+
+async function move(
+  db: DbHandle,
+  held: Order,
+  to: OrderStatus,
+  event: OrderEventInput,
+  fields: OrderFields,
+  renewLeaseMs?: number,
+  energy?: EnergyMoved,
+): Promise<MovedOrder> {
   if (!canTransition(held.status, to)) throw new Error(`illegal transition ${held.status} -> ${to}`);
   // Failures are counted per status: a new status starts from none.
-  const row = await moveHeldOrder(db, held, to, event, { attempts: 0n, reclaim_attempts: 0n, ...fields }, renewLeaseMs);
-  if (!row) throw new LeaseLostError(held.id);
-  return row;
+  const moved = await moveHeldOrder(db, held, to, event, { attempts: 0n, reclaim_attempts: 0n, ...fields }, renewLeaseMs, energy);
+  if (!moved) throw new LeaseLostError(held.id);
+  return moved;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { TronWeb } from 'tronweb';
 import { tableCounts, type TestApp } from '../support/app.js';
-import { appPerTest, describeEachDialect } from '../support/dialects.js';
+import { appPerTest, databasesOnDemand, describeEachDialect } from '../support/dialects.js';
 import { stackPerTest, until } from '../support/stack.js';
 
 /** Distinct valid addresses, derived from small private keys. */
@@ -72,11 +72,13 @@ describeEachDialect('saved addresses', (newApp) => {
   });
 });
 
+const databaseFor = databasesOnDemand();
+
 describe('saved addresses with a worker and the devnet', () => {
   const startTestStack = stackPerTest();
 
-  test("each address shows its energy from a worker's read; renting energy to it shows up without a request per list", async () => {
-    const s = await startTestStack();
+  for (const dialect of ['sqlite', 'postgres'] as const) test(`each address shows its energy from a worker's read; renting energy to it shows up without a request per list [${dialect}]`, async () => {
+    const s = await startTestStack(await databaseFor(dialect));
     const customer = s.customer(0);
     const fresh = addressNo(500);
     assert.equal((await s.request({ method: 'POST', url: '/api/users/3/addresses', payload: { address: customer, label: 'me' } })).status, 201);

@@ -3,9 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
 import { listPoolSnapshots, type PoolSnapshot } from '../../src/db/pool-snapshots.js';
+import { databasesOnDemand } from '../support/dialects.js';
 import { type Stack, stackPerTest } from '../support/stack.js';
 
 const startTestStack = stackPerTest();
+const databaseFor = databasesOnDemand();
 
 /** Polls the pool snapshots until `until` holds. */
 async function snapshots(stack: Stack, until: (rows: PoolSnapshot[]) => boolean, timeoutMs = 10_000): Promise<PoolSnapshot[]> {
@@ -22,45 +24,47 @@ async function snapshots(stack: Stack, until: (rows: PoolSnapshot[]) => boolean,
 const row = (rows: PoolSnapshot[], address: string) => rows.find((r) => r.address === address)!;
 const allObserved = (count: number) => (rows: PoolSnapshot[]) => rows.length === count && rows.every((r) => r.observed_at !== null);
 
-test('when an order goes active and then completes, then its pool snapshot follows each from what Joule knows, without asking the node', async () => {
-  // One read at start; the snapshot moves after that only by our own confirmed transactions.
-  const s = await startTestStack({ env: { POOL_REFRESH_MS: '3600000' } });
-  const initial = await snapshots(s, allObserved(2));
-  for (const r of initial) {
-    assert.equal(r.staked_sun, 5_000_000_000_000n);
-    assert.equal(r.delegated_sun, 0n);
-    assert.equal(r.delegatable_sun, 5_000_000_000_000n);
-    assert.equal(r.total_energy_limit, 180_000_000_000n);
-    assert.ok(r.energy_limit > 46_000_000n && r.total_energy_weight > 19_000_000_000n);
-    assert.equal(r.error, null);
-  }
-  const poolReads = async () => ((await s.devnetAdmin('GET', '/calls')) as { by_path: Record<string, number> }).by_path['/wallet/getcandelegatedmaxsize'] ?? 0;
-  const readsBefore = await poolReads();
-  await s.deposit(1, 100_000_000n);
-  const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '5s', receive_address: s.customer() });
-  const active = await s.waitFor(placed.id, (o) => o.status === 'active');
-  const sun = BigInt(active.delegated_sun);
-  const before = row(initial, active.pool_address);
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  test(`when an order goes active and then completes, then its pool snapshot follows each from what Joule knows, without asking the node [${dialect}]`, async () => {
+    // One read at start; the snapshot moves after that only by our own confirmed transactions.
+    const s = await startTestStack({ ...(await databaseFor(dialect)), env: { POOL_REFRESH_MS: '3600000' } });
+    const initial = await snapshots(s, allObserved(2));
+    for (const r of initial) {
+      assert.equal(r.staked_sun, 5_000_000_000_000n);
+      assert.equal(r.delegated_sun, 0n);
+      assert.equal(r.delegatable_sun, 5_000_000_000_000n);
+      assert.equal(r.total_energy_limit, 180_000_000_000n);
+      assert.ok(r.energy_limit > 46_000_000n && r.total_energy_weight > 19_000_000_000n);
+      assert.equal(r.error, null);
+    }
+    const poolReads = async () => ((await s.devnetAdmin('GET', '/calls')) as { by_path: Record<string, number> }).by_path['/wallet/getcandelegatedmaxsize'] ?? 0;
+    const readsBefore = await poolReads();
+    await s.deposit(1, 100_000_000n);
+    const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '5s', receive_address: s.customer() });
+    const active = await s.waitFor(placed.id, (o) => o.status === 'active');
+    const sun = BigInt(active.delegated_sun);
+    const before = row(initial, active.pool_address);
 
-  const afterActive = row(await snapshots(s, (rows) => row(rows, active.pool_address).delegated_sun === sun, 3000), active.pool_address);
-  assert.equal(afterActive.delegatable_sun, before.delegatable_sun - sun);
-  assert.equal(afterActive.staked_sun, before.staked_sun, 'delegated stake is still staked');
-  assert.ok(afterActive.energy_limit < before.energy_limit, 'the pool keeps less energy for itself');
-  assert.ok(afterActive.net_used > before.net_used || afterActive.free_net_used > before.free_net_used, 'the delegation\'s bandwidth is charged');
-  assert.equal(afterActive.observed_at, before.observed_at, 'not read from the node again');
+    const afterActive = row(await snapshots(s, (rows) => row(rows, active.pool_address).delegated_sun === sun, 3000), active.pool_address);
+    assert.equal(afterActive.delegatable_sun, before.delegatable_sun - sun);
+    assert.equal(afterActive.staked_sun, before.staked_sun, 'delegated stake is still staked');
+    assert.ok(afterActive.energy_limit < before.energy_limit, 'the pool keeps less energy for itself');
+    assert.ok(afterActive.net_used > before.net_used || afterActive.free_net_used > before.free_net_used, 'the delegation\'s bandwidth is charged');
+    assert.equal(afterActive.observed_at, before.observed_at, 'not read from the node again');
 
-  await s.waitFor(placed.id, (o) => o.status === 'completed', 30_000);
-  const afterReclaim = row(await snapshots(s, (rows) => row(rows, active.pool_address).delegated_sun === 0n, 3000), active.pool_address);
-  assert.equal(afterReclaim.delegatable_sun, before.delegatable_sun);
-  assert.equal(afterReclaim.energy_limit, before.energy_limit);
-  assert.equal(await poolReads(), readsBefore, 'no pool was read from the node for either');
+    await s.waitFor(placed.id, (o) => o.status === 'completed', 30_000);
+    const afterReclaim = row(await snapshots(s, (rows) => row(rows, active.pool_address).delegated_sun === 0n, 3000), active.pool_address);
+    assert.equal(afterReclaim.delegatable_sun, before.delegatable_sun);
+    assert.equal(afterReclaim.energy_limit, before.energy_limit);
+    assert.equal(await poolReads(), readsBefore, 'no pool was read from the node for either');
 
-  // The node agrees with what was kept: a read now changes neither figure.
-  await s.engine.poolMonitor.refreshAll();
-  const reread = row(await snapshots(s, () => true), active.pool_address);
-  assert.equal(reread.delegatable_sun, afterReclaim.delegatable_sun);
-  assert.equal(reread.delegated_sun, 0n);
-});
+    // The node agrees with what was kept: a read now changes neither figure.
+    await s.engine.poolMonitor.refreshAll();
+    const reread = row(await snapshots(s, () => true), active.pool_address);
+    assert.equal(reread.delegatable_sun, afterReclaim.delegatable_sun);
+    assert.equal(reread.delegated_sun, 0n);
+  });
+}
 
 test('when a pool account does not exist on chain, then its error is recorded and retried, while the other pools and orders go on', async () => {
   const strangerKey = '11'.repeat(32);
