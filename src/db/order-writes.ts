@@ -2,7 +2,7 @@ import { sql, type UpdateObject } from 'kysely';
 import type { OrderStatus } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
-import { insertOrderEvent, recordOrderEventWebhook, type Order } from './orders.js';
+import { insertOrderEvent, recordOrderEventWebhook, RESERVED_ON_POOL, reservedOnPool, type Order } from './orders.js';
 import { moveOurStake, STAKE_MOVE, stakeMoveValues, type StakeMove } from './pool-snapshots.js';
 import { preparedPerColumns } from './prepared.js';
 import { RECEIVER_CHANGED, receiverChanged } from './saved-addresses.js';
@@ -11,30 +11,38 @@ import { webhookOwnerJoins } from './webhook-outbox.js';
 
 export type OrderFields = Omit<UpdateObject<Database, 'orders'>, 'id' | 'status' | 'lease_version'>;
 
+/** The fence of every write to a held order (its `?`: heldFence's values): still in the status we read, and claimed by nobody since. */
+export const HELD_FENCE = 'where id = ? and status = ? and lease_version = ?';
+export const heldFence = (held: Order) => [held.id, held.status, held.lease_version];
+
 /**
  * The fenced UPDATE of a held order, prepared once per list of fields
  * written: the engine writes an order three to five times on its way to
  * active, and Kysely's building of each cost more than SQLite's work on it.
  * `also`: assignments of the statement's own after the fields' (their `?`
- * come after the fields' values).
+ * come after the fields' values); `guard`: a condition after the fence's
+ * (its `?` after the fence's).
  */
-/** The fence of every write to a held order (its `?`: heldFence's values): still in the status we read, and claimed by nobody since. */
-export const HELD_FENCE = 'where id = ? and status = ? and lease_version = ?';
-export const heldFence = (held: Order) => [held.id, held.status, held.lease_version];
-
-const fencedUpdate = (assignments: string[], also: string[]) =>
-  `update orders set ${[...assignments, ...also, 'updated_at = $now'].join(', ')} ${HELD_FENCE} returning *`;
+const fencedUpdate = (assignments: string[], also: string[], guard = '') =>
+  `update orders set ${[...assignments, ...also, 'updated_at = $now'].join(', ')} ${HELD_FENCE}${guard} returning *`;
 const heldOrderUpdate = (also: string[]) => preparedPerColumns<Order>((assignments) => fencedUpdate(assignments, also));
 const plainUpdate = heldOrderUpdate([]);
 /** The same, renewing the lease as well: its `?` is the lease's length. */
-const renewingUpdate = heldOrderUpdate(['lease_until = $now + ?']);
+const RENEW = ['lease_until = $now + ?'];
+const renewingUpdate = heldOrderUpdate(RENEW);
 
 /**
- * The order as a move wrote it, its webhook owner (webhookOwnerJoins: null
- * when it has no webhook URL), and whether its receiver is a saved address
- * (only when the move carries its energy).
+ * The order as a move wrote it (every column null when it did not), its
+ * webhook owner (webhookOwnerJoins: null when it has no webhook URL),
+ * whether its receiver is a saved address (a move of its energy), and what
+ * the pool had reserved (a move that needs room).
  */
-type MovedRow = Order & { webhook_tenant_id: string | null; webhook_external_id: bigint | string | null; receiver_saved?: boolean };
+type MovedRow = Order & {
+  webhook_tenant_id: string | null;
+  webhook_external_id: bigint | string | null;
+  receiver_saved?: boolean;
+  reserved_on_pool?: bigint | string;
+};
 
 /**
  * What a status change moving the order's energy (its delegation landed or
@@ -47,44 +55,58 @@ export interface EnergyMoved {
   stake?: StakeMove;
 }
 
-/** The move's statements: with its energy or not, and with its stake move or not. */
-type MoveShape = 'order' | 'energy' | 'energy+stake';
+/**
+ * A move that spends room on a pool (pending → delegating): made only if
+ * what the pool's delegating orders have reserved, plus `sun`, is still
+ * within `delegatable` (reservedOnPool). The caller holds the pool's lock
+ * (lockPoolReservations), so the room cannot go between the sum and the move.
+ */
+export interface PoolRoom {
+  pool: string;
+  sun: bigint;
+  delegatable: bigint;
+}
+
+/** What a move writes beside the order, and so which statement it is. */
+type MoveShape = 'order' | 'energy' | 'energy+stake' | 'room';
 
 /**
  * PostgreSQL only: a status change as one statement, the fenced UPDATE and
  * its event row (written only if the UPDATE found the order), instead of two
  * round trips, answering with the order's webhook owner too, which the
- * outbox would otherwise look up in a third. The event's `?` (from status,
- * reason, actor, detail) follow the UPDATE's; then, for a move of the
+ * outbox would otherwise look up in a third. The `?` in order: the UPDATE's
+ * (a room's guard after the fence: the pool, then `sun` and `delegatable`),
+ * the event's (from status, reason, actor, detail), then for a move of the
  * order's energy, the receiver's (its address) and the stake's
  * (stakeMoveValues), each written only if the order was. SQLite, which runs
  * statements in-process, keeps them apart.
  */
 const heldOrderMove = (also: string[], shape: MoveShape) =>
-  preparedPerColumns<MovedRow>(
-    (assignments) => `with moved as (${fencedUpdate(assignments, also)}),
+  preparedPerColumns<MovedRow>((assignments) => {
+    const room = shape === 'room';
+    const energy = shape === 'energy' || shape === 'energy+stake';
+    return `with ${room ? `room as (${RESERVED_ON_POOL}), ` : ''}moved as (${fencedUpdate(assignments, also, room ? ' and (select total from room) + ? <= ?' : '')}),
       event as (
         insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
         select id, ?::text, status, ?::text, ?::text, ?::text, $now from moved
-      )${
-        shape === 'order'
-          ? ''
-          : `, touched as (${RECEIVER_CHANGED} and exists (select 1 from moved) returning address)${
-              shape === 'energy+stake' ? `, staked as (${STAKE_MOVE} and exists (select 1 from moved))` : ''
-            }`
+      )${energy ? `, touched as (${RECEIVER_CHANGED} and exists (select 1 from moved) returning address)` : ''}${
+        shape === 'energy+stake' ? `, staked as (${STAKE_MOVE} and exists (select 1 from moved))` : ''
       }
       select moved.*, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id${
-        shape === 'order' ? '' : ', exists (select 1 from touched) as receiver_saved'
-      } from moved ${webhookOwnerJoins('moved')}`,
-  );
-const MOVES = {
-  plain: { order: heldOrderMove([], 'order'), energy: heldOrderMove([], 'energy'), 'energy+stake': heldOrderMove([], 'energy+stake') },
-  renewing: {
-    order: heldOrderMove(['lease_until = $now + ?'], 'order'),
-    energy: heldOrderMove(['lease_until = $now + ?'], 'energy'),
-    'energy+stake': heldOrderMove(['lease_until = $now + ?'], 'energy+stake'),
-  },
-};
+        energy ? ', exists (select 1 from touched) as receiver_saved' : ''
+      }${room ? ', (select total from room) as reserved_on_pool' : ''}
+      from ${room ? '(select 1) as one left join moved on true' : 'moved'} ${webhookOwnerJoins('moved')}`;
+  });
+const moves = new Map<string, ReturnType<typeof heldOrderMove>>();
+function moveStatements(renew: boolean, shape: MoveShape) {
+  const key = `${renew}:${shape}`;
+  let family = moves.get(key);
+  if (family === undefined) {
+    family = heldOrderMove(renew ? RENEW : [], shape);
+    moves.set(key, family);
+  }
+  return family;
+}
 
 /** The `?` a renewing statement adds (the lease's length); none for a plain one. */
 function renewal(set: UpdateObject<Database, 'orders'>, renewLeaseMs: number | undefined): bigint[] {
@@ -127,12 +149,18 @@ export interface MovedOrder {
   receiverSaved: boolean;
 }
 
+/** What a move writes beside the order: `renewLeaseMs` as updateHeldOrder's, `energy` or `room` as described there. */
+export interface MoveOptions {
+  renewLeaseMs?: number | undefined;
+  energy?: EnergyMoved | undefined;
+  room?: PoolRoom | undefined;
+}
+
 /**
  * A status change of a held order: the fenced UPDATE and its event row, in
  * the caller's transaction (on PostgreSQL one statement: heldOrderMove), and
- * with `energy`, what the move of its energy writes beside it. Undefined
- * when the lease was lost (nothing else is written then). `renewLeaseMs`: as
- * updateHeldOrder's.
+ * what `options` add. Undefined when the lease was lost, `no_room` when a
+ * move that needs room found it gone (nothing is written then).
  */
 export async function moveHeldOrder(
   db: DbHandle,
@@ -140,9 +168,9 @@ export async function moveHeldOrder(
   to: OrderStatus,
   event: OrderEventInput,
   fields: OrderFields,
-  renewLeaseMs?: number,
-  energy?: EnergyMoved,
-): Promise<MovedOrder | undefined> {
+  { renewLeaseMs, energy, room }: MoveOptions = {},
+): Promise<MovedOrder | 'no_room' | undefined> {
+  if (energy !== undefined && room !== undefined) throw new Error('a move spends room or moves energy, not both');
   const set = { ...fields, status: to };
   const eventRow = {
     order_id: held.id,
@@ -153,25 +181,30 @@ export async function moveHeldOrder(
     detail: event.detail === undefined ? null : JSON.stringify(event.detail),
   };
   const renew = renewal(set, renewLeaseMs);
-  const shape: MoveShape = energy === undefined ? 'order' : energy.stake === undefined ? 'energy' : 'energy+stake';
-  const merged = db.dialect === 'postgres' ? MOVES[renew.length === 0 ? 'plain' : 'renewing'][shape]({ ...set, updated_at: undefined }) : undefined;
+  const shape: MoveShape = room !== undefined ? 'room' : energy === undefined ? 'order' : energy.stake === undefined ? 'energy' : 'energy+stake';
+  const merged = db.dialect === 'postgres' ? moveStatements(renew.length > 0, shape)({ ...set, updated_at: undefined }) : undefined;
   if (merged !== undefined) {
     const alongside = energy === undefined ? [] : [held.receive_address, ...(energy.stake === undefined ? [] : stakeMoveValues(energy.stake))];
     const moved = await merged.statement.first(db, [
+      ...(room === undefined ? [] : [room.pool]),
       ...merged.values,
       ...renew,
       ...heldFence(held),
+      ...(room === undefined ? [] : [room.sun, room.delegatable]),
       eventRow.from_status,
       eventRow.reason,
       eventRow.actor,
       eventRow.detail,
       ...alongside,
     ]);
-    if (!moved) return undefined;
-    const { webhook_tenant_id: tenantId, webhook_external_id: externalId, receiver_saved: receiverSaved, ...order } = moved;
+    if (moved === undefined || moved.id === null) {
+      return room !== undefined && BigInt(moved!.reserved_on_pool!) + room.sun > room.delegatable ? 'no_room' : undefined;
+    }
+    const { webhook_tenant_id: tenantId, webhook_external_id: externalId, receiver_saved: receiverSaved, reserved_on_pool: _, ...order } = moved;
     await recordOrderEventWebhook(db, eventRow, order, tenantId === null ? null : { tenantId, externalId: BigInt(externalId!) });
     return { order, receiverSaved: receiverSaved === true };
   }
+  if (room !== undefined && (await reservedOnPool(db, room.pool)) + room.sun > room.delegatable) return 'no_room';
   const order = await updateHeldOrder(db, held, set, renewLeaseMs);
   if (!order) return undefined;
   // The row as this UPDATE left it, for the webhook event: no need to read it back.

@@ -236,9 +236,9 @@ export function listOrderEvents(db: DbHandle, orderId: string): Promise<OrderEve
 }
 
 /** Read for every order the engine plans and reserves: prepared once. */
-const reservedOnPoolStatement = prepared<{ total: bigint | string }>(
-  "select coalesce(sum(delegated_sun), 0) as total from orders where pool_address = ? and status = 'delegating'",
-);
+/** What a pool's delegating orders have reserved (its `?`: the pool), as `total`: also a move's guard (order-writes.ts). */
+export const RESERVED_ON_POOL = "select coalesce(sum(delegated_sun), 0) as total from orders where pool_address = ? and status = 'delegating'";
+const reservedOnPoolStatement = prepared<{ total: bigint | string }>(RESERVED_ON_POOL);
 const reservedByPoolStatement = prepared<{ pool_address: string | null; total: bigint | string }>(
   "select pool_address, coalesce(sum(delegated_sun), 0) as total from orders where status = 'delegating' group by pool_address",
 );

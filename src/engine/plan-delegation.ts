@@ -1,10 +1,10 @@
 import type { PoolAccount } from '../chain/gateway.js';
-import { lockedRentalsByPool, lockPoolReservations, reservedByPool, reservedOnPool, type Order } from '../db/orders.js';
+import { lockedRentalsByPool, lockPoolReservations, reservedByPool, type Order } from '../db/orders.js';
 import { listPoolSnapshots, snapshotCanPayFee } from '../db/pool-snapshots.js';
 import { lockBlocksFor, sunForEnergy, withMargin } from '../domain/energy.js';
 import type { EngineContext } from './context.js';
 import { networkTotals } from './network-totals.js';
-import { transition } from './transition.js';
+import { transitionIfRoom } from './transition.js';
 
 export interface PoolChoice {
   pool: PoolAccount;
@@ -71,10 +71,9 @@ export async function choosePool(ctx: EngineContext, order: Order, now: bigint):
 export async function reservePool(ctx: EngineContext, held: Order, choice: PoolChoice): Promise<Order | undefined> {
   const { db } = ctx;
   return db.transaction(async (tx) => {
+    // On PostgreSQL the lock goes out with the move, which sums the room itself: one round trip and the COMMIT.
     await lockPoolReservations(tx, choice.pool.address);
-    const reserved = await reservedOnPool(tx, choice.pool.address);
-    if (reserved + choice.sun > choice.delegatableSun) return undefined;
-    return transition(
+    return transitionIfRoom(
       tx,
       held,
       'delegating',
@@ -84,6 +83,7 @@ export async function reservePool(ctx: EngineContext, held: Order, choice: PoolC
         detail: { pool: choice.pool.address, delegated_sun: choice.sun.toString(), lock_blocks: choice.lockBlocks?.toString() ?? null },
       },
       { pool_address: choice.pool.address, delegated_sun: choice.sun, lock_blocks: choice.lockBlocks, wait_reason: null },
+      { pool: choice.pool.address, sun: choice.sun, delegatable: choice.delegatableSun },
       ctx.settings.leaseMs,
     );
   });

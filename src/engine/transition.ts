@@ -1,5 +1,5 @@
 import type { DbHandle } from '../db/connect.js';
-import { moveHeldOrder, updateHeldOrder, type EnergyMoved, type MovedOrder, type OrderEventInput, type OrderFields } from '../db/order-writes.js';
+import { moveHeldOrder, updateHeldOrder, type EnergyMoved, type MovedOrder, type MoveOptions, type OrderEventInput, type OrderFields, type PoolRoom } from '../db/order-writes.js';
 import type { Order } from '../db/orders.js';
 import { canTransition, type OrderStatus } from '../domain/order-status.js';
 import { LeaseLostError } from './errors.js';
@@ -33,7 +33,7 @@ export async function transition(
   fields: OrderFields = {},
   renewLeaseMs?: number,
 ): Promise<Order> {
-  return (await move(db, held, to, event, fields, renewLeaseMs)).order;
+  return (await move(db, held, to, event, fields, { renewLeaseMs })).order;
 }
 
 /**
@@ -51,21 +51,32 @@ export function transitionMovingEnergy(
   energy: EnergyMoved,
   renewLeaseMs?: number,
 ): Promise<MovedOrder> {
-  return move(db, held, to, event, fields, renewLeaseMs, energy);
+  return move(db, held, to, event, fields, { renewLeaseMs, energy });
 }
 
-async function move(
+/**
+ * A transition that spends room on a pool, made only if the room is still
+ * there (PoolRoom: under the pool's lock). Undefined when it is gone.
+ */
+export async function transitionIfRoom(
   db: DbHandle,
   held: Order,
   to: OrderStatus,
   event: OrderEventInput,
   fields: OrderFields,
+  room: PoolRoom,
   renewLeaseMs?: number,
-  energy?: EnergyMoved,
-): Promise<MovedOrder> {
+): Promise<Order | undefined> {
+  return (await move(db, held, to, event, fields, { renewLeaseMs, room }))?.order;
+}
+
+async function move(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields, options: MoveOptions & { room: PoolRoom }): Promise<MovedOrder | undefined>;
+async function move(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields, options: MoveOptions & { room?: undefined }): Promise<MovedOrder>;
+async function move(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields, options: MoveOptions): Promise<MovedOrder | undefined> {
   if (!canTransition(held.status, to)) throw new Error(`illegal transition ${held.status} -> ${to}`);
   // Failures are counted per status: a new status starts from none.
-  const moved = await moveHeldOrder(db, held, to, event, { attempts: 0n, reclaim_attempts: 0n, ...fields }, renewLeaseMs, energy);
+  const moved = await moveHeldOrder(db, held, to, event, { attempts: 0n, reclaim_attempts: 0n, ...fields }, options);
+  if (moved === 'no_room') return undefined;
   if (!moved) throw new LeaseLostError(held.id);
   return moved;
 }

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, test } from 'node:test';
 import { claimOrder } from '../../src/db/order-leases.js';
 import { findOrder, reservedOnPool } from '../../src/db/orders.js';
 import type { EngineContext } from '../../src/engine/context.js';
+import { LeaseLostError } from '../../src/engine/errors.js';
 import { reservePool, type PoolChoice } from '../../src/engine/plan-delegation.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { describeEachDialect } from '../support/dialects.js';
@@ -53,5 +54,19 @@ describeEachDialect('reserving room on a pool', (newApp) => {
     }
     const selected = await t.db.kysely.selectFrom('order_events').select('order_id').where('reason', '=', 'pool_selected').execute();
     assert.deepEqual(selected.map((e) => e.order_id).sort(), won.map((o) => o!.id).sort(), 'an event only for the orders that got room');
+  });
+
+  test('when another worker took the order meanwhile, then the reservation says the lease is lost, not that the room is gone, and spends nothing', async () => {
+    const res = await t.request({ method: 'POST', url: '/api/orders', payload: { user_id: 1, energy_amount: 32000, duration: '1h', receive_address: SEED_ADDRESS } });
+    const held = (await claimOrder(t.db, res.body.id, 'worker-a', 30_000))!;
+    // What another worker's claim after an expired lease leaves: a new lease version.
+    await t.db.kysely.updateTable('orders').set({ lease_owner: 'worker-b', lease_version: held.lease_version + 1n }).where('id', '=', held.id).execute();
+    const ctx = { db: t.db, workerId: 'worker-a', log: createLogger('silent'), settings: { leaseMs: 30_000 } } as unknown as EngineContext;
+    const choice: PoolChoice = { pool: { address: POOL } as PoolChoice['pool'], sun: 1_000_000n, lockBlocks: null, delegatableSun: 3_000_000n };
+    await assert.rejects(reservePool(ctx, held, choice), LeaseLostError);
+    const row = (await findOrder(t.db, held.id))!;
+    assert.equal(row.status, 'pending');
+    assert.equal(row.lease_owner, 'worker-b');
+    assert.equal(await reservedOnPool(t.db, POOL), 0n);
   });
 });
