@@ -74,9 +74,10 @@ type MoveShape = 'order' | 'energy' | 'energy+stake' | 'room';
  * PostgreSQL only: a status change as one statement, the fenced UPDATE and
  * its event row (written only if the UPDATE found the order), instead of two
  * round trips, answering with the order's webhook owner too, which the
- * outbox would otherwise look up in a third. The `?` in order: the UPDATE's
- * (a room's guard after the fence: the pool, then `sun` and `delegatable`),
- * the event's (from status, reason, actor, detail), then for a move of the
+ * outbox would otherwise look up in a third. The `?` in order: for a move
+ * that needs room, the pool's (its sum comes first); the UPDATE's (the
+ * room's `sun` and `delegatable` after the fence's); the event's (from
+ * status, reason, actor, detail); then for a move of the
  * order's energy, the receiver's (its address) and the stake's
  * (stakeMoveValues), each written only if the order was. SQLite, which runs
  * statements in-process, keeps them apart.
