@@ -5,6 +5,7 @@ import type { OrderStatus } from '../domain/order-status.js';
 import { prepared, preparedLock } from './prepared.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import { recordOrderWebhook } from './webhook-outbox.js';
+import type { PoolSnapshot } from './pool-snapshots.js';
 import type { OrderEventsTable, OrdersTable } from './schema.js';
 
 export type Order = Selectable<OrdersTable>;
@@ -235,13 +236,15 @@ export function listOrderEvents(db: DbHandle, orderId: string): Promise<OrderEve
   return db.kysely.selectFrom('order_events').selectAll().where('order_id', '=', orderId).orderBy('id', 'asc').execute();
 }
 
-/** Read for every order the engine plans and reserves: prepared once. */
-/** What a pool's delegating orders have reserved (its `?`: the pool), as `total`: also a move's guard (order-writes.ts). */
+/**
+ * What a pool's delegating orders have reserved (its `?`: the pool), as
+ * `total`: read as the engine reserves, inside the status change's
+ * statement on PostgreSQL (order-writes.ts).
+ */
 export const RESERVED_ON_POOL = "select coalesce(sum(delegated_sun), 0) as total from orders where pool_address = ? and status = 'delegating'";
 const reservedOnPoolStatement = prepared<{ total: bigint | string }>(RESERVED_ON_POOL);
-const reservedByPoolStatement = prepared<{ pool_address: string | null; total: bigint | string }>(
-  "select pool_address, coalesce(sum(delegated_sun), 0) as total from orders where status = 'delegating' group by pool_address",
-);
+const RESERVED_BY_POOL = "select pool_address, coalesce(sum(delegated_sun), 0) as total from orders where status = 'delegating' group by pool_address";
+const reservedByPoolStatement = prepared<{ pool_address: string | null; total: bigint | string }>(RESERVED_BY_POOL);
 
 /** Sun reserved on a pool by orders whose delegation is not yet confirmed. */
 export async function reservedOnPool(db: DbHandle, pool: string): Promise<bigint> {
@@ -256,23 +259,50 @@ export async function reservedByPool(db: DbHandle): Promise<Map<string, bigint>>
 }
 
 /**
- * Our locked rentals to a receiver under way, by pool. Read through
+ * Our locked rentals to a receiver under way, by pool (its `?`: the
+ * receiver, and an order not to count). Read through
  * orders_locked_receiver (migration 017), which holds only rentals
  * delegating, active or reclaiming with a lock: the predicate is repeated
  * here word for word, as literals, so the database knows the index answers
  * it, and the read costs the receiver's rentals now, not every order it was
- * ever sent. Run for every order the engine plans: prepared once.
+ * ever sent.
  */
-const lockedRentalsStatement = prepared<{ pool_address: string | null; n: bigint }>(
-  `select pool_address, count(*) as n from orders
+const LOCKED_RENTALS_BY_POOL = `select pool_address, count(*) as n from orders
    where receive_address = ? and status in ('delegating', 'active', 'reclaiming') and lock_blocks is not null and id <> ?
-   group by pool_address`,
+   group by pool_address`;
+
+/** A pool's snapshot, and what our own orders hold on it. */
+export interface PoolStanding {
+  snapshot: PoolSnapshot;
+  /** Sun our delegating orders have reserved on it (reservedByPool). */
+  reservedSun: bigint;
+  /** Our locked rentals to the receiver asked about that it carries. */
+  lockedRentals: number;
+}
+
+/** Run for every order the engine plans: prepared once. */
+const poolStandingsStatement = prepared<PoolSnapshot & { reserved_sun: bigint | string; locked_rentals: bigint | number }>(
+  `select p.*, coalesce(r.total, 0) as reserved_sun, coalesce(l.n, 0) as locked_rentals
+   from pool_snapshots p
+   left join (${RESERVED_BY_POOL}) r on r.pool_address = p.address
+   left join (${LOCKED_RENTALS_BY_POOL}) l on l.pool_address = p.address
+   order by p.address`,
 );
 
-/** How many of our locked rentals to this receiver are delegated or being delegated, by pool (except `exceptOrder`). */
-export async function lockedRentalsByPool(db: DbHandle, receiver: string, exceptOrder: string): Promise<Map<string, number>> {
-  const rows = await lockedRentalsStatement.all(db, [receiver, exceptOrder]);
-  return new Map(rows.filter((r) => r.pool_address !== null).map((r) => [r.pool_address!, Number(r.n)]));
+/**
+ * What a pool choice reads, in one statement rather than three: every pool
+ * snapshot, by address, with the sun our delegating orders have reserved on
+ * it and, for `receiver` (null: none asked), how many of our locked rentals
+ * to it the pool carries besides `exceptOrder`'s. A pool our orders use but
+ * that has no snapshot is not listed: it has no room to offer.
+ */
+export async function listPoolStandings(db: DbHandle, receiver: string | null, exceptOrder: string): Promise<PoolStanding[]> {
+  const rows = await poolStandingsStatement.all(db, [receiver, exceptOrder]);
+  return rows.map(({ reserved_sun: reserved, locked_rentals: locked, ...snapshot }) => ({
+    snapshot,
+    reservedSun: BigInt(reserved),
+    lockedRentals: Number(locked),
+  }));
 }
 
 /** Goes out with the reservation's next statement, the sum it guards (preparedLock). */

@@ -1,6 +1,6 @@
 import type { PoolAccount } from '../chain/gateway.js';
-import { lockedRentalsByPool, lockPoolReservations, reservedByPool, type Order } from '../db/orders.js';
-import { listPoolSnapshots, snapshotCanPayFee } from '../db/pool-snapshots.js';
+import { listPoolStandings, lockPoolReservations, type Order } from '../db/orders.js';
+import { snapshotCanPayFee } from '../db/pool-snapshots.js';
 import { lockBlocksFor, sunForEnergy, withMargin } from '../domain/energy.js';
 import type { EngineContext } from './context.js';
 import { networkTotals } from './network-totals.js';
@@ -37,22 +37,21 @@ export async function choosePool(ctx: EngineContext, order: Order, now: bigint):
   const { db, pools, settings } = ctx;
   const candidates = pools.filter((p) => p.address !== order.receive_address);
   if (candidates.length === 0) return undefined;
-  const [params, snapshots, reserved, locked] = await Promise.all([
+  const [params, standings] = await Promise.all([
     ctx.chainParameters(),
-    listPoolSnapshots(db),
-    reservedByPool(db),
-    settings.delegateLock ? lockedRentalsByPool(db, order.receive_address, order.id) : new Map<string, number>(),
+    listPoolStandings(db, settings.delegateLock ? order.receive_address : null, order.id),
   ]);
-  const energy = await networkTotals(ctx, now, snapshots);
+  const energy = await networkTotals(ctx, now, standings.map((s) => s.snapshot));
   // The chain rounds the receiver's energy down from live totals, and other stakers joining during the
   // rental make each TRX worth less energy: stake for the ordered energy plus the margin.
   const sun = sunForEnergy(withMargin(order.energy_amount, settings.energyMarginBps), energy.totalEnergyWeight, energy.totalEnergyLimit);
   const wantedLock = settings.delegateLock ? lockBlocksFor(order.duration_seconds, params.maxDelegateLockPeriod) : null;
   const rooms = candidates.map((pool) => {
-    const snapshot = snapshots.find((p) => p.address === pool.address);
+    const standing = standings.find((s) => s.snapshot.address === pool.address);
+    const snapshot = standing?.snapshot;
     const delegatable = snapshot?.observed_at == null ? 0n : snapshot.delegatable_sun;
-    const free = delegatable - (reserved.get(pool.address) ?? 0n);
-    return { pool, delegatable, free, locked: locked.get(pool.address) ?? 0, paysFee: snapshotCanPayFee(snapshot) };
+    const free = delegatable - (standing?.reservedSun ?? 0n);
+    return { pool, delegatable, free, locked: standing?.lockedRentals ?? 0, paysFee: snapshotCanPayFee(snapshot) };
   });
   const fitting = rooms
     .filter((r) => r.free >= sun && r.paysFee)

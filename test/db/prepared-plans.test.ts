@@ -58,7 +58,9 @@ test('every statement kept prepared on SQLite reads the growing tables by index;
     // Through orders_receiver it would read every order the receiver was ever sent.
     const locked = [...plans].find(([text]) => text.includes('lock_blocks is not null') && text.includes('receive_address = ?'));
     assert.ok(locked, 'the locked rentals statement is prepared');
-    assert.deepEqual(locked[1], ['SEARCH orders USING INDEX orders_locked_receiver (receive_address=?)']);
+    // The pool choice's one statement reads them so, beside the reserved sums (by status) and the snapshots.
+    assert.ok(locked[1].includes('SEARCH orders USING INDEX orders_locked_receiver (receive_address=?)'), locked[1].join('\n'));
+    assert.deepEqual(locked[1].filter((line) => line.includes('orders_receiver')), [], locked[1].join('\n'));
     // Through orders_user, a deposit would sum every order the user ever placed, holding the one writer meanwhile.
     const credits = [...plans].filter(([text]) => text.includes('sum(price_sun)'));
     assert.equal(credits.length, 2, 'a deposit statement per currency');

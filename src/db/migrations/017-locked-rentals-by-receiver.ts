@@ -4,7 +4,7 @@ import type { Dialect } from '../connect.js';
 /**
  * Our locked rentals to a receiver, found among the rentals under way only.
  * Choosing a pool asks, for every order, which pools already hold a locked
- * rental to its receiver (db/orders.ts, lockedRentalsByPool). Through
+ * rental to its receiver (db/orders.ts, listPoolStandings). Through
  * orders_receiver that read every order the receiver was ever sent and
  * looked each one up: 65 ms an order for a receiver with 50,000 finished
  * orders, growing with its history, on the loop that plans every order.
