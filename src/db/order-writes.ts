@@ -27,8 +27,9 @@ const fencedUpdate = (assignments: string[], also: string[], guard = '') =>
   `update orders set ${[...assignments, ...also, 'updated_at = $now'].join(', ')} ${HELD_FENCE}${guard} returning *`;
 const heldOrderUpdate = (also: string[]) => preparedPerColumns<Order>((assignments) => fencedUpdate(assignments, also));
 const plainUpdate = heldOrderUpdate([]);
-/** The same, renewing the lease as well: its `?` is the lease's length. */
+/** A renewal of the lease, as an assignment of a write's own (its `?`: the lease's length). */
 const RENEW = ['lease_until = $now + ?'];
+/** The same update, renewing the lease as well. */
 const renewingUpdate = heldOrderUpdate(RENEW);
 
 /**
