@@ -6,6 +6,31 @@ import type { ChainTransactionsTable, ChainTxKind } from './schema.js';
 
 export type ChainTransaction = Selectable<ChainTransactionsTable>;
 
+/** Every column of chain_transactions, named, for a statement kept prepared (see ORDER_COLUMN_LIST). */
+export const CHAIN_TX_COLUMN_LIST = [
+  'txid',
+  'order_id',
+  'payment_txid',
+  'kind',
+  'pool_address',
+  'receiver',
+  'amount_sun',
+  'lock_blocks',
+  'signed_json',
+  'expiration',
+  'status',
+  'result_code',
+  'result_message',
+  'block_number',
+  'broadcasts',
+  'created_at',
+  'updated_at',
+  'confirmed_at',
+] as const satisfies ReadonlyArray<keyof ChainTransactionsTable>;
+// Fails to compile when chain_transactions gains a column this list does not name.
+const allChainTxColumns: Exclude<keyof ChainTransactionsTable, (typeof CHAIN_TX_COLUMN_LIST)[number]> extends never ? true : never = true;
+export const CHAIN_TX_COLUMNS = allChainTxColumns && CHAIN_TX_COLUMN_LIST.join(', ');
+
 /**
  * The journal's look-ups on every step of an order are prepared once: an
  * order makes about ten of these statements on its way to active, and

@@ -59,15 +59,16 @@ function pastPendingGrace(dialect: Dialect, graceMs: number) {
   return sql<boolean>`(status <> 'pending' or created_at <= ${dbNow(dialect)} - ${BigInt(graceMs)})`;
 }
 
+/** The UPDATE of a claim (its `?`: the owner, the lease's length, the order's id), for a statement that answers more (order-journal.ts). */
+export const CLAIM = `update orders set lease_owner = ?, lease_until = $now + ?, lease_version = lease_version + 1 where id = ? and ${DUE}`;
+
 /**
  * Claims a due order: a lease until now + leaseMs on the database clock, and
  * lease_version + 1. Returns undefined when the order is not due or someone
  * else holds it. Run for every wake of an order: prepared once, as are the
  * renewal and the release below.
  */
-const claimStatement = prepared<Order>(
-  `update orders set lease_owner = ?, lease_until = $now + ?, lease_version = lease_version + 1 where id = ? and ${DUE} returning *`,
-);
+const claimStatement = prepared<Order>(`${CLAIM} returning *`);
 
 export function claimOrder(db: DbHandle, orderId: string, owner: string, leaseMs: number): Promise<Order | undefined> {
   return claimStatement.first(db, [owner, BigInt(leaseMs), orderId]);

@@ -1,6 +1,7 @@
 import { ChainUnavailableError } from '../chain/gateway.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { claimOrder, notYetDueInMs, releaseOrder } from '../db/order-leases.js';
+import { claimOrderAndJournal, type ClaimedOrder } from '../db/order-journal.js';
+import { notYetDueInMs, releaseOrder } from '../db/order-leases.js';
 import type { Order } from '../db/orders.js';
 import { backoffMs } from '../domain/backoff.js';
 import { RECLAIM_ALERT_AFTER, type WaitReason } from '../domain/order-reasons.js';
@@ -67,14 +68,14 @@ export interface AdvanceResult {
  * any order id, any number of times, from any number of workers at once.
  */
 export async function advanceOrder(ctx: EngineContext, orderId: string): Promise<AdvanceResult> {
-  const held = await claimOrder(ctx.db, orderId, ctx.workerId, ctx.settings.leaseMs);
+  const claimed = await claimOrderAndJournal(ctx.db, orderId, ctx.workerId, ctx.settings.leaseMs);
   // Not due yet (woken early): look again when it is. Held by another worker, or done: theirs, or nothing.
-  if (!held) return { claimed: false, retryInMs: await notYetDueInMs(ctx.db, orderId), status: null };
-  return advanceClaimed(ctx, held);
+  if (!claimed) return { claimed: false, retryInMs: await notYetDueInMs(ctx.db, orderId), status: null };
+  return advanceClaimed(ctx, claimed.order, claimed);
 }
 
-/** The same, for an order this worker has already claimed (a sweeper's batch claim). */
-export async function advanceClaimed(ctx: EngineContext, claimed: Order): Promise<AdvanceResult> {
+/** The same, for an order this worker has already claimed (a sweeper's batch claim; `reads`: what the claim read beside it). */
+export async function advanceClaimed(ctx: EngineContext, claimed: Order, reads?: ClaimedOrder): Promise<AdvanceResult> {
   let held = claimed;
   const orderId = held.id;
   const log = ctx.log.child({ orderId });
@@ -85,7 +86,8 @@ export async function advanceClaimed(ctx: EngineContext, claimed: Order): Promis
       if (!step) return { claimed: true, retryInMs: null, status: held.status };
       // Each further step starts with a fresh lease (and a fresh `now` on the database clock).
       if (!fresh) held = await renewLease(ctx.db, held, ctx.settings.leaseMs);
-      const result = await step(ctx, held);
+      // What the claim read is the first step's: later ones start from what the steps before them wrote.
+      const result = await step(ctx, held, i === 0 ? reads : undefined);
       if ('next' in result) {
         // A status change renews the lease in its own UPDATE (transition.ts); any other step's order is renewed here.
         fresh = result.next.lease_until !== held.lease_until;

@@ -1,6 +1,6 @@
 import type { SignedTransaction } from '../chain/gateway.js';
 import { latestChainTx, type ChainTransaction } from '../db/chain-transactions.js';
-import { journalHeldOrderTx, ORDER_TX_FIELDS, recordHeldOrderAccepted } from '../db/order-journal.js';
+import { JOURNALED_KINDS, journalHeldOrderTx, ORDER_TX_FIELDS, recordHeldOrderAccepted, type ClaimedOrder } from '../db/order-journal.js';
 import type { Order } from '../db/orders.js';
 import type { ChainTxKind } from '../db/schema.js';
 import type { WaitReason } from '../domain/order-reasons.js';
@@ -72,6 +72,12 @@ export interface JournaledStatus {
   refused(ctx: EngineContext, held: Order, refusal: Refusal): Promise<Step>;
 }
 
+/** The journal row the claim read for this step (its status's kind: JOURNALED_KINDS), or undefined when it read none for it. */
+function readByClaim(held: Order, claimed: ClaimedOrder | undefined, kind: JournaledStatus['kind']): ChainTransaction | undefined {
+  if (claimed?.journal == null || claimed.order !== held) return undefined;
+  return (JOURNALED_KINDS as Partial<Record<Order['status'], string>>)[held.status] === kind ? claimed.journal : undefined;
+}
+
 /**
  * The journal algorithm, once for every status that waits on a chain
  * transaction: settle the journaled transaction if its outcome is in doubt;
@@ -79,10 +85,11 @@ export interface JournaledStatus {
  * So a second transaction is never signed while the first could still land.
  */
 export function journaledStep(status: JournaledStatus): StepFn {
-  return async (ctx, held) => {
+  return async (ctx, held, claimed) => {
     // The order names its newest journaled transaction of the kind in the transaction that journals it
-    // (orderHolder's journal): an order that names none has none, and nothing to read.
-    const journaled = held[ORDER_TX_FIELDS[status.kind].txid] === null ? undefined : await latestChainTx(ctx.db, held.id, status.kind);
+    // (orderHolder's journal): an order that names none has none, and nothing to read. The claim may have read it.
+    const named = held[ORDER_TX_FIELDS[status.kind].txid] !== null;
+    const journaled = named ? (readByClaim(held, claimed, status.kind) ?? (await latestChainTx(ctx.db, held.id, status.kind))) : undefined;
     if (journaled?.status === 'confirmed') {
       return status.confirmed(ctx, held, { tx: journaled, block: { number: journaled.block_number, time: journaled.confirmed_at } });
     }

@@ -1,3 +1,4 @@
+import type { ClaimedOrder } from '../db/order-journal.js';
 import type { Order } from '../db/orders.js';
 import type { WaitReason } from '../domain/order-reasons.js';
 import type { EngineContext } from './context.js';
@@ -20,8 +21,12 @@ export type Step =
   /** Nothing left to do for this order (terminal, or moved on). */
   | { done: Order };
 
-/** One status's step: what a worker holding the order does next. */
-export type StepFn = (ctx: EngineContext, held: Order) => Promise<Step>;
+/**
+ * One status's step: what a worker holding the order does next. `claimed`:
+ * what the claim read beside the order (ClaimedOrder), for the first step
+ * after it only.
+ */
+export type StepFn = (ctx: EngineContext, held: Order, claimed?: ClaimedOrder) => Promise<Step>;
 
 export const next = (order: Order): Step => ({ next: order });
 export const wait = (retryInMs: number, reason: WaitReason | null): Step => ({ wait: { retryInMs, reason, failed: false } });
