@@ -68,25 +68,7 @@ export type ChainTransactionView = Omit<ChainTransaction, 'signed_json'>;
 export function listOrderTransactions(db: DbHandle, orderId: string): Promise<ChainTransactionView[]> {
   return db.kysely
     .selectFrom('chain_transactions')
-    .select([
-      'txid',
-      'order_id',
-      'payment_txid',
-      'kind',
-      'pool_address',
-      'receiver',
-      'amount_sun',
-      'lock_blocks',
-      'expiration',
-      'status',
-      'result_code',
-      'result_message',
-      'block_number',
-      'broadcasts',
-      'created_at',
-      'updated_at',
-      'confirmed_at',
-    ])
+    .select(CHAIN_TX_COLUMN_LIST.filter((c): c is Exclude<typeof c, 'signed_json'> => c !== 'signed_json'))
     .where('order_id', '=', orderId)
     .orderBy('created_at')
     .orderBy('kind')
