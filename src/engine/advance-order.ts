@@ -71,12 +71,12 @@ export async function advanceOrder(ctx: EngineContext, orderId: string): Promise
   const claimed = await claimOrderAndJournal(ctx.db, orderId, ctx.workerId, ctx.settings.leaseMs);
   // Not due yet (woken early): look again when it is. Held by another worker, or done: theirs, or nothing.
   if (!claimed) return { claimed: false, retryInMs: await notYetDueInMs(ctx.db, orderId), status: null };
-  return advanceClaimed(ctx, claimed.order, claimed);
+  return advanceClaimed(ctx, claimed);
 }
 
-/** The same, for an order this worker has already claimed (a sweeper's batch claim; `reads`: what the claim read beside it). */
-export async function advanceClaimed(ctx: EngineContext, claimed: Order, reads?: ClaimedOrder): Promise<AdvanceResult> {
-  let held = claimed;
+/** The same, for an order this worker has already claimed (a sweeper's batch claim, which reads nothing beside the order). */
+export async function advanceClaimed(ctx: EngineContext, claimed: ClaimedOrder): Promise<AdvanceResult> {
+  let held = claimed.order;
   const orderId = held.id;
   const log = ctx.log.child({ orderId });
   try {
@@ -87,7 +87,7 @@ export async function advanceClaimed(ctx: EngineContext, claimed: Order, reads?:
       // Each further step starts with a fresh lease (and a fresh `now` on the database clock).
       if (!fresh) held = await renewLease(ctx.db, held, ctx.settings.leaseMs);
       // What the claim read is the first step's: later ones start from what the steps before them wrote.
-      const result = await step(ctx, held, i === 0 ? reads : undefined);
+      const result = await step(ctx, held, i === 0 ? claimed : undefined);
       if ('next' in result) {
         // A status change renews the lease in its own UPDATE (transition.ts); any other step's order is renewed here.
         fresh = result.next.lease_until !== held.lease_until;

@@ -116,7 +116,7 @@ export class OrderRunner {
     try {
       const held = this.claimed.get(orderId);
       this.claimed.delete(orderId);
-      result = held ? await advanceClaimed(this.ctx, held) : await advanceOrder(this.ctx, orderId);
+      result = held ? await advanceClaimed(this.ctx, { order: held }) : await advanceOrder(this.ctx, orderId);
       // The run just made decides when to look again: a timer an earlier run set is obsolete
       // (an accepted transaction's backstop would otherwise wake the order once it is active).
       if (result.retryInMs !== null) this.wakeIn(orderId, result.retryInMs);
