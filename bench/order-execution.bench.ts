@@ -57,8 +57,14 @@
 // in a cold process paid for compiling the code both share (TronWeb, the
 // devnet), and in round 1 that was always the baseline.
 //
+// A process that has been up: `--pause-s S` (BENCH_PAUSE_S) has each Joule
+// instance take a burst of N orders first, not counted, wait until they are
+// active, stay quiet S seconds, and only then measure a second burst (its
+// orders alone). Connections, prepared statements and their plans are then
+// those a long-running process would have after S quiet seconds.
+//
 //   node --import tsx bench/order-execution.bench.ts [--n 300] [--concurrency 8] [--worker-concurrency 8] [--rounds 3] [--max-rps unlimited]
-//     [--solidify-lag 1] [--database sqlite|postgres]
+//     [--solidify-lag 1] [--database sqlite|postgres] [--pause-s S]
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TronWeb } from 'tronweb';
@@ -171,7 +177,16 @@ type MeasuredJoule = Omit<JouleRun, 'createdToBroadcastFloor'> & { created: numb
 /** Where Joule's runs keep their data: a fresh SQLite file each, or a fresh database each on one PostgreSQL server. */
 type Storage = { kind: 'sqlite' } | { kind: 'postgres'; clusterUrl: string; pid: number };
 
-async function measureJoule(n: number, concurrency: number, workerConcurrency: number, maxRps: string, solidifyLag: number, sizes: Sizes, storage: Storage): Promise<MeasuredJoule> {
+async function measureJoule(
+  n: number,
+  concurrency: number,
+  workerConcurrency: number,
+  maxRps: string,
+  solidifyLag: number,
+  sizes: Sizes,
+  storage: Storage,
+  pauseS: number | null,
+): Promise<MeasuredJoule> {
   const devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag });
   const databaseUrl = storage.kind === 'postgres' ? await createDatabase(storage.clusterUrl) : undefined;
   const serverCpuMs = () => (storage.kind === 'postgres' ? processTreeCpuMs(storage.pid) : 0);
@@ -194,59 +209,73 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
   try {
     for (let u = 1; u <= USERS; u++) await s.deposit(u, 1_000_000_000_000n);
     const customers = devnet.accounts.customers.map((c) => c.address);
-    const ids: string[] = new Array<string>(n);
+    /** Places n orders as fast as the clients go; their ids. */
+    const placeBurst = async () => {
+      const ids: string[] = new Array<string>(n);
+      await pool(n, concurrency, async (i) => {
+        const res = await s.inject({
+          method: 'POST',
+          url: '/api/orders',
+          payload: {
+            user_id: (i % USERS) + 1,
+            energy_amount: sizes === 'same' ? ENERGY : ENERGY + 10 * i,
+            duration: '1h',
+            receive_address: customers[i % customers.length],
+          },
+        });
+        if (res.statusCode !== 201) throw new Error(`order ${i}: ${res.statusCode} ${res.body}`);
+        ids[i] = res.json<{ id: string }>().id;
+      });
+      return ids;
+    };
+    /** Waits until `count` orders of this instance are active (none failed). */
+    const allActive = async (count: number) => {
+      const deadline = Date.now() + 300_000;
+      for (;;) {
+        const row = await s.db.kysely
+          .selectFrom('orders')
+          .select((eb) => eb.fn.countAll<bigint>().as('n'))
+          .where('status', '=', 'active')
+          .executeTakeFirstOrThrow();
+        if (Number(row.n) >= count) return;
+        const stuck = await s.db.kysely.selectFrom('orders').select(['id', 'status', 'error_code']).where('status', '=', 'failed').execute();
+        if (stuck.length > 0) throw new Error(`orders failed: ${JSON.stringify(stuck.slice(0, 3))}`);
+        if (Date.now() > deadline) throw new Error(`only ${row.n} of ${count} orders active after 300 s`);
+        await sleep(20);
+      }
+    };
+    // An earlier burst, not counted, then a quiet pause: the measured burst finds the process as a
+    // long-running one would after that long with no orders.
+    const earlier = pauseS === null ? 0 : n;
+    if (pauseS !== null) {
+      await placeBurst();
+      await allActive(n);
+      await sleep(pauseS * 1000);
+    }
     const cpuAtStart = process.cpuUsage();
     const serverCpuAtStart = serverCpuMs();
     const started = performance.now();
-    await pool(n, concurrency, async (i) => {
-      const res = await s.inject({
-        method: 'POST',
-        url: '/api/orders',
-        payload: {
-          user_id: (i % USERS) + 1,
-          energy_amount: sizes === 'same' ? ENERGY : ENERGY + 10 * i,
-          duration: '1h',
-          receive_address: customers[i % customers.length],
-        },
-      });
-      if (res.statusCode !== 201) throw new Error(`order ${i}: ${res.statusCode} ${res.body}`);
-      ids[i] = res.json<{ id: string }>().id;
-    });
+    const ids = await placeBurst();
     const placeMs = performance.now() - started;
-    const deadline = Date.now() + 300_000;
-    for (;;) {
-      const row = await s.db.kysely
-        .selectFrom('orders')
-        .select((eb) => eb.fn.countAll<bigint>().as('n'))
-        .where('status', '=', 'active')
-        .executeTakeFirstOrThrow();
-      if (Number(row.n) >= n) break;
-      const stuck = await s.db.kysely.selectFrom('orders').select(['id', 'status', 'error_code']).where('status', '=', 'failed').execute();
-      if (stuck.length > 0) throw new Error(`orders failed: ${JSON.stringify(stuck.slice(0, 3))}`);
-      if (Date.now() > deadline) throw new Error(`only ${row.n} of ${n} orders active after 300 s`);
-      await sleep(20);
-    }
+    await allActive(earlier + n);
     const allActiveMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuAtStart);
     const serverCpu = serverCpuMs() - serverCpuAtStart;
-    const claims = await s.db.kysely
-      .selectFrom('orders')
-      .select((eb) => eb.fn.sum<bigint>('lease_version').as('n'))
-      .executeTakeFirstOrThrow();
-
-    const orders = await s.db.kysely.selectFrom('orders').select(['id', 'created_at']).execute();
+    // The measured burst's orders only (an earlier burst's are in the same tables).
+    const measured = new Set(ids);
+    const orders = (await s.db.kysely.selectFrom('orders').select(['id', 'created_at', 'lease_version']).execute()).filter((o) => measured.has(o.id));
+    const claims = orders.reduce((sum, o) => sum + Number(o.lease_version), 0);
     const created = new Map(orders.map((o) => [o.id, Number(o.created_at)]));
-    const journaled = await s.db.kysely.selectFrom('chain_transactions').select(['order_id', 'created_at']).where('kind', '=', 'delegate').execute();
-    const activated = await s.db.kysely
-      .selectFrom('order_events')
-      .select(['order_id', 'at'])
-      .where('from_status', '=', 'delegating')
-      .where('to_status', '=', 'active')
-      .execute();
+    const journaled = (
+      await s.db.kysely.selectFrom('chain_transactions').select(['order_id', 'created_at']).where('kind', '=', 'delegate').execute()
+    ).filter((j) => measured.has(j.order_id!));
+    const activated = (
+      await s.db.kysely.selectFrom('order_events').select(['order_id', 'at']).where('from_status', '=', 'delegating').where('to_status', '=', 'active').execute()
+    ).filter((e) => measured.has(e.order_id));
     const landed = ((await (await fetch(`${devnet.url}/devnet/transactions`)).json()) as { transactions: any[] }).transactions.filter(
       (t) => t.contractType === 'DelegateResourceContract' && t.status === 'included',
     );
-    if (landed.length !== n) throw new Error(`${landed.length} delegations landed for ${n} orders`);
+    if (landed.length !== earlier + n) throw new Error(`${landed.length} delegations landed for ${earlier + n} orders`);
     return {
       placeMs: Math.round(placeMs),
       placedPerSecond: Math.round((n / placeMs) * 1000),
@@ -254,7 +283,7 @@ async function measureJoule(n: number, concurrency: number, workerConcurrency: n
       activePerSecond: Math.round((n / allActiveMs) * 10_000) / 10,
       cpuMsPerOrder: Math.round((cpuMsPer(cpu, n) + serverCpu / n) * 100) / 100,
       databaseCpuMsPerOrder: Math.round((serverCpu / n) * 100) / 100,
-      claimsPerOrder: Math.round((Number(claims.n) / n) * 100) / 100,
+      claimsPerOrder: Math.round((claims / n) * 100) / 100,
       createdToJournaled: latency(journaled.map((j) => Number(j.created_at) - created.get(j.order_id!)!)),
       createdToActive: latency(activated.map((e) => Number(e.at) - created.get(e.order_id)!)),
       created: [...created.values()],
@@ -394,7 +423,7 @@ function print(title: string, baseline: Baseline, joule: Record<Sizes, JouleRun>
 }
 
 export async function run(
-  opts: { n?: number; concurrency?: number; workerConcurrency?: number; rounds?: number; maxRps?: string; solidifyLag?: number; database?: string } = {},
+  opts: { n?: number; concurrency?: number; workerConcurrency?: number; rounds?: number; maxRps?: string; solidifyLag?: number; database?: string; pauseS?: number } = {},
 ): Promise<ExecutionResult> {
   const n = opts.n ?? Number(process.env.BENCH_ORDERS ?? 300);
   const concurrency = opts.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -404,26 +433,36 @@ export async function run(
   const solidifyLag = opts.solidifyLag ?? Number(process.env.BENCH_SOLIDIFY_LAG ?? 1);
   const database = opts.database ?? process.env.BENCH_DATABASE ?? 'sqlite';
   if (database !== 'sqlite' && database !== 'postgres') throw new Error(`--database: sqlite or postgres, not ${database}`);
+  const pauseS = opts.pauseS ?? (process.env.BENCH_PAUSE_S === undefined ? null : Number(process.env.BENCH_PAUSE_S));
+  if (pauseS !== null && !(pauseS >= 0)) throw new Error(`--pause-s: seconds, not ${pauseS}`);
   console.log(machineLine());
   const postgres = database === 'postgres' ? await startPostgres({ database: 'bench' }) : undefined;
   try {
-    return await runRounds({ n, concurrency, workerConcurrency, rounds, maxRps, solidifyLag }, postgres ? { kind: 'postgres', clusterUrl: postgres.url, pid: postgres.pid } : { kind: 'sqlite' });
+    return await runRounds({ n, concurrency, workerConcurrency, rounds, maxRps, solidifyLag, pauseS }, postgres ? { kind: 'postgres', clusterUrl: postgres.url, pid: postgres.pid } : { kind: 'sqlite' });
   } finally {
     await postgres?.stop();
   }
 }
 
 async function runRounds(
-  { n, concurrency, workerConcurrency, rounds, maxRps, solidifyLag }: { n: number; concurrency: number; workerConcurrency: number; rounds: number; maxRps: string; solidifyLag: number },
+  {
+    n,
+    concurrency,
+    workerConcurrency,
+    rounds,
+    maxRps,
+    solidifyLag,
+    pauseS,
+  }: { n: number; concurrency: number; workerConcurrency: number; rounds: number; maxRps: string; solidifyLag: number; pauseS: number | null },
   storage: Storage,
 ): Promise<ExecutionResult> {
-  const setting = `${n} orders (32,000 energy, 1h), ${concurrency} clients, engine concurrency ${workerConcurrency}, TRON_MAX_RPS ${maxRps}, ${storage.kind === 'postgres' ? 'PostgreSQL (its CPU counted in Joule\'s)' : 'SQLite'}; devnet 100 ms blocks, solidity lag ${solidifyLag}; node ${process.version}`;
+  const setting = `${n} orders (32,000 energy, 1h), ${concurrency} clients, engine concurrency ${workerConcurrency}, TRON_MAX_RPS ${maxRps}, ${storage.kind === 'postgres' ? 'PostgreSQL (its CPU counted in Joule\'s)' : 'SQLite'}; devnet 100 ms blocks, solidity lag ${solidifyLag}${pauseS === null ? '' : `; Joule measured on its second burst, ${pauseS} s after its first`}; node ${process.version}`;
   const baselines: Baseline[] = [];
   const joules: Array<Record<Sizes, JouleRun>> = [];
   const ratios: Array<Record<Sizes, number>> = [];
   const warmUp = n;
   const warmBaseline = await measureBaseline(warmUp, concurrency, solidifyLag);
-  const warmJoule = await measureJoule(warmUp, concurrency, workerConcurrency, maxRps, solidifyLag, 'distinct', storage);
+  const warmJoule = await measureJoule(warmUp, concurrency, workerConcurrency, maxRps, solidifyLag, 'distinct', storage, null);
   console.log(
     `warm-up, not counted: ${warmUp} delegations by the baseline (${warmBaseline.solidPerSecond} solidified/s) and ${warmUp} orders by Joule (${warmJoule.activePerSecond} active/s)`,
   );
@@ -434,10 +473,10 @@ async function runRounds(
         got.baseline = await measureBaseline(n, concurrency, solidifyLag);
       },
       async () => {
-        got.same = await measureJoule(n, concurrency, workerConcurrency, maxRps, solidifyLag, 'same', storage);
+        got.same = await measureJoule(n, concurrency, workerConcurrency, maxRps, solidifyLag, 'same', storage, pauseS);
       },
       async () => {
-        got.distinct = await measureJoule(n, concurrency, workerConcurrency, maxRps, solidifyLag, 'distinct', storage);
+        got.distinct = await measureJoule(n, concurrency, workerConcurrency, maxRps, solidifyLag, 'distinct', storage, pauseS);
       },
     ];
     // Rotated each round, so no side always runs first (or last) on a machine whose load drifts.
@@ -484,7 +523,16 @@ async function runRounds(
 
 if (isMain(import.meta.url)) {
   const { values } = parseArgs({
-    options: { n: { type: 'string' }, concurrency: { type: 'string' }, 'worker-concurrency': { type: 'string' }, rounds: { type: 'string' }, 'max-rps': { type: 'string' }, 'solidify-lag': { type: 'string' }, database: { type: 'string' } },
+    options: {
+      n: { type: 'string' },
+      concurrency: { type: 'string' },
+      'worker-concurrency': { type: 'string' },
+      rounds: { type: 'string' },
+      'max-rps': { type: 'string' },
+      'solidify-lag': { type: 'string' },
+      database: { type: 'string' },
+      'pause-s': { type: 'string' },
+    },
   });
   await run({
     ...(values.n ? { n: Number(values.n) } : {}),
@@ -494,5 +542,6 @@ if (isMain(import.meta.url)) {
     ...(values['max-rps'] ? { maxRps: values['max-rps'] } : {}),
     ...(values['solidify-lag'] ? { solidifyLag: Number(values['solidify-lag']) } : {}),
     ...(values.database ? { database: values.database } : {}),
+    ...(values['pause-s'] ? { pauseS: Number(values['pause-s']) } : {}),
   });
 }
