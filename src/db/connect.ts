@@ -118,6 +118,13 @@ function openPostgres(url: string): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    // Connections are kept, not closed after pg's default 10 s idle: a new one costs the server a
+    // backend to start and warm, and every prepared statement parsed and planned again (PostgreSQL
+    // plans each afresh for its first five runs on a connection), which a burst of orders after a
+    // quiet spell would pay each time (docs/BENCHMARKS.md). Ten per process at most, as before.
+    idleTimeoutMillis: 0,
+    // Idle connections alone do not keep the process alive: it ends when its work does, as before.
+    allowExitOnIdle: true,
     types: {
       // int8 -> bigint, exact; every other type as pg parses it by default.
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
