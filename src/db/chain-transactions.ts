@@ -1,13 +1,14 @@
 import { sql, type Selectable, type Updateable } from 'kysely';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
+import { columnsOf, everyColumn } from './columns.js';
 import { literalList, prepared, preparedPerColumns } from './prepared.js';
 import type { ChainTransactionsTable, ChainTxKind } from './schema.js';
 
 export type ChainTransaction = Selectable<ChainTransactionsTable>;
 
-/** Every column of chain_transactions, named, for a statement kept prepared (see ORDER_COLUMN_LIST). */
-export const CHAIN_TX_COLUMN_LIST = [
+/** Every column of chain_transactions, named, for the statements PostgreSQL keeps prepared (columns.ts). */
+export const CHAIN_TX_COLUMN_LIST = everyColumn<ChainTransactionsTable>()([
   'txid',
   'order_id',
   'payment_txid',
@@ -26,10 +27,8 @@ export const CHAIN_TX_COLUMN_LIST = [
   'created_at',
   'updated_at',
   'confirmed_at',
-] as const satisfies ReadonlyArray<keyof ChainTransactionsTable>;
-// Fails to compile when chain_transactions gains a column this list does not name.
-const allChainTxColumns: Exclude<keyof ChainTransactionsTable, (typeof CHAIN_TX_COLUMN_LIST)[number]> extends never ? true : never = true;
-export const CHAIN_TX_COLUMNS = allChainTxColumns && CHAIN_TX_COLUMN_LIST.join(', ');
+]);
+export const CHAIN_TX_COLUMNS = columnsOf(CHAIN_TX_COLUMN_LIST);
 
 /**
  * The journal's look-ups on every step of an order are prepared once: an
@@ -37,7 +36,7 @@ export const CHAIN_TX_COLUMNS = allChainTxColumns && CHAIN_TX_COLUMN_LIST.join('
  * Kysely's building of each cost more than SQLite's work on it.
  */
 const latestStatement = prepared<ChainTransaction>(
-  'select * from chain_transactions where order_id = ? and kind = ? order by created_at desc, txid limit 1',
+  `select ${CHAIN_TX_COLUMNS} from chain_transactions where order_id = ? and kind = ? order by created_at desc, txid limit 1`,
 );
 
 /** The newest journaled transaction of this kind for the order, if any. */
@@ -269,7 +268,7 @@ export function acceptedPassedOver(db: DbHandle, upTo: bigint, since: bigint, qu
     .execute();
 }
 
-const findStatement = prepared<ChainTransaction>('select * from chain_transactions where txid = ?');
+const findStatement = prepared<ChainTransaction>(`select ${CHAIN_TX_COLUMNS} from chain_transactions where txid = ?`);
 
 export function findChainTx(db: DbHandle, txid: string): Promise<ChainTransaction | undefined> {
   return findStatement.first(db, [txid]);

@@ -13,6 +13,7 @@ import type { Db, DbHandle } from './connect.js';
 import { CLAIM, claimOrder, RELEASE_SET } from './order-leases.js';
 import { HELD_FENCE, heldFence, updateHeldOrder } from './order-writes.js';
 import { ORDER_COLUMN_LIST, ORDER_COLUMNS, type Order } from './orders.js';
+import { columnsOf } from './columns.js';
 import { prepared } from './prepared.js';
 
 /**
@@ -46,12 +47,12 @@ function journalStatement(kind: OrderTxKind) {
   const copy = ORDER_TX_FIELDS[kind];
   return prepared<Order>(
     `with moved as (
-       update orders set ${copy.txid} = ?, ${copy.status} = 'signed', updated_at = $now ${HELD_FENCE} returning *
+       update orders set ${copy.txid} = ?, ${copy.status} = 'signed', updated_at = $now ${HELD_FENCE} returning ${ORDER_COLUMNS}
      ), journaled as (
        insert into chain_transactions (${NEW_CHAIN_TX_COLUMNS})
        select ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::bigint, ?::text, ?::bigint, 'signed', $now, $now from moved
      )
-     select * from moved`,
+     select ${ORDER_COLUMNS} from moved`,
   );
 }
 
@@ -95,16 +96,16 @@ function acceptedStatement(kind: OrderTxKind, giveBack: boolean) {
     `with sent as (${COUNT_ACCEPTED_SEND}), moved as (
        update orders set ${acceptedSet(kind, giveBack)} ${HELD_FENCE}
          and exists (select 1 from sent where status = 'broadcast')
-       returning *
+       returning ${ORDER_COLUMNS}
      )
-     select (select status from sent)::text as journal_status, moved.* from (select 1) as one left join moved on true`,
+     select (select status from sent)::text as journal_status, ${columnsOf(ORDER_COLUMN_LIST, 'moved')} from (select 1) as one left join moved on true`,
   );
 }
 
 /** SQLite: the order's write after the acceptance, giving it back. */
 const acceptedGiveBackStatements = {
-  delegate: prepared<Order>(`update orders set ${acceptedSet('delegate', true)} ${HELD_FENCE} returning *`),
-  reclaim: prepared<Order>(`update orders set ${acceptedSet('reclaim', true)} ${HELD_FENCE} returning *`),
+  delegate: prepared<Order>(`update orders set ${acceptedSet('delegate', true)} ${HELD_FENCE} returning ${ORDER_COLUMNS}`),
+  reclaim: prepared<Order>(`update orders set ${acceptedSet('reclaim', true)} ${HELD_FENCE} returning ${ORDER_COLUMNS}`),
 };
 
 /**
@@ -161,7 +162,7 @@ export interface ClaimedOrder {
  */
 const claimWithJournalStatement = prepared<Record<string, unknown>>(
   `with claimed as (${CLAIM} returning ${ORDER_COLUMNS})
-   select claimed.*, ${CHAIN_TX_COLUMN_LIST.map((c) => `j.${c} as journal_${c}`).join(', ')}
+   select ${columnsOf(ORDER_COLUMN_LIST, 'claimed')}, ${CHAIN_TX_COLUMN_LIST.map((c) => `j.${c} as journal_${c}`).join(', ')}
    from claimed left join lateral (
      select ${CHAIN_TX_COLUMNS} from chain_transactions
      where order_id = claimed.id

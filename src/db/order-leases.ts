@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { WORKING_STATUSES } from '../domain/order-status.js';
 import { DB_NOW_SQL, dbNow } from './clock.js';
 import type { DbHandle, Dialect } from './connect.js';
-import type { Order } from './orders.js';
+import { ORDER_COLUMNS, type Order } from './orders.js';
 import { literalList, prepared } from './prepared.js';
 
 /**
@@ -68,7 +68,7 @@ export const CLAIM = `update orders set lease_owner = ?, lease_until = $now + ?,
  * else holds it. Run for every wake of an order: prepared once, as are the
  * renewal and the release below.
  */
-const claimStatement = prepared<Order>(`${CLAIM} returning *`);
+const claimStatement = prepared<Order>(`${CLAIM} returning ${ORDER_COLUMNS}`);
 
 export function claimOrder(db: DbHandle, orderId: string, owner: string, leaseMs: number): Promise<Order | undefined> {
   return claimStatement.first(db, [owner, BigInt(leaseMs), orderId]);

@@ -2,7 +2,8 @@ import { sql, type UpdateObject } from 'kysely';
 import type { OrderStatus } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
-import { insertOrderEvent, recordOrderEventWebhook, RESERVED_ON_POOL, reservedOnPool, type Order } from './orders.js';
+import { columnsOf } from './columns.js';
+import { insertOrderEvent, ORDER_COLUMN_LIST, ORDER_COLUMNS, recordOrderEventWebhook, RESERVED_ON_POOL, reservedOnPool, type Order } from './orders.js';
 import { moveOurStake, STAKE_MOVE, stakeMoveValues, type StakeMove } from './pool-snapshots.js';
 import { preparedPerColumns } from './prepared.js';
 import { RECEIVER_CHANGED, receiverChanged } from './saved-addresses.js';
@@ -24,7 +25,7 @@ export const heldFence = (held: Order) => [held.id, held.status, held.lease_vers
  * (its `?` after the fence's).
  */
 const fencedUpdate = (assignments: string[], also: string[], guard = '') =>
-  `update orders set ${[...assignments, ...also, 'updated_at = $now'].join(', ')} ${HELD_FENCE}${guard} returning *`;
+  `update orders set ${[...assignments, ...also, 'updated_at = $now'].join(', ')} ${HELD_FENCE}${guard} returning ${ORDER_COLUMNS}`;
 const heldOrderUpdate = (also: string[]) => preparedPerColumns<Order>((assignments) => fencedUpdate(assignments, also));
 const plainUpdate = heldOrderUpdate([]);
 /** A renewal of the lease, as an assignment of a write's own (its `?`: the lease's length). */
@@ -94,7 +95,7 @@ const heldOrderMove = (also: string[], shape: MoveShape) =>
       )${energy ? `, touched as (${RECEIVER_CHANGED} and exists (select 1 from moved) returning address)` : ''}${
         shape === 'energy+stake' ? `, staked as (${STAKE_MOVE} and exists (select 1 from moved))` : ''
       }
-      select moved.*, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id${
+      select ${columnsOf(ORDER_COLUMN_LIST, 'moved')}, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id${
         energy ? ', exists (select 1 from touched) as receiver_saved' : ''
       }${room ? ', (select total from room) as reserved_on_pool' : ''}
       from ${room ? '(select 1) as one left join moved on true' : 'moved'} ${webhookOwnerJoins('moved')}`;

@@ -2,10 +2,11 @@ import { sql, type Selectable } from 'kysely';
 import { DEFAULT_TENANT, type Owner } from '../domain/tenant.js';
 import type { DbHandle } from './connect.js';
 import type { OrderStatus } from '../domain/order-status.js';
+import { columnsOf, everyColumn } from './columns.js';
 import { prepared, preparedLock } from './prepared.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import { recordOrderWebhook } from './webhook-outbox.js';
-import type { PoolSnapshot } from './pool-snapshots.js';
+import { POOL_SNAPSHOT_COLUMN_LIST, type PoolSnapshot } from './pool-snapshots.js';
 import type { OrderEventsTable, OrdersTable } from './schema.js';
 
 export type Order = Selectable<OrdersTable>;
@@ -29,12 +30,8 @@ export type NewOrder = Pick<
   | 'request_hash'
 > & { payment_txid?: string | null };
 
-/**
- * Every column of orders, named: a statement PostgreSQL keeps prepared must
- * not say `*`, or a column another Joule's migration adds would make its
- * cached plan fail ("cached plan must not change result type").
- */
-export const ORDER_COLUMN_LIST = [
+/** Every column of orders, named, for the statements PostgreSQL keeps prepared (columns.ts). */
+export const ORDER_COLUMN_LIST = everyColumn<OrdersTable>()([
   'id',
   'user_id',
   'tenant_id',
@@ -76,10 +73,8 @@ export const ORDER_COLUMN_LIST = [
   'payment_txid',
   'cancel_requested_at',
   'cancelled_at',
-] as const satisfies ReadonlyArray<keyof OrdersTable>;
-// Fails to compile when orders gains a column this list does not name.
-const allOrderColumns: Exclude<keyof OrdersTable, (typeof ORDER_COLUMN_LIST)[number]> extends never ? true : never = true;
-export const ORDER_COLUMNS = allOrderColumns && ORDER_COLUMN_LIST.join(', ');
+]);
+export const ORDER_COLUMNS = columnsOf(ORDER_COLUMN_LIST);
 
 // Once per order placed: prepared once, not built per call. It answers only
 // the database clock's now: the rest of the row is what was written and the
@@ -282,7 +277,7 @@ export interface PoolStanding {
 
 /** Run for every order the engine plans: prepared once. */
 const poolStandingsStatement = prepared<PoolSnapshot & { reserved_sun: bigint | string; locked_rentals: bigint | number }>(
-  `select p.*, coalesce(r.total, 0) as reserved_sun, coalesce(l.n, 0) as locked_rentals
+  `select ${columnsOf(POOL_SNAPSHOT_COLUMN_LIST, 'p')}, coalesce(r.total, 0) as reserved_sun, coalesce(l.n, 0) as locked_rentals
    from pool_snapshots p
    left join (${RESERVED_BY_POOL}) r on r.pool_address = p.address
    left join (${LOCKED_RENTALS_BY_POOL}) l on l.pool_address = p.address

@@ -2,6 +2,7 @@ import { byCurrency, type Currency } from '../domain/currency.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import type { Db } from './connect.js';
 import type { PaidOrder, Placement } from './order-placement.js';
+import { columnsOf } from './columns.js';
 import { ORDER_COLUMN_LIST, ORDER_COLUMNS, type Order } from './orders.js';
 import { prepared } from './prepared.js';
 import { balanceColumn } from './users.js';
@@ -40,13 +41,11 @@ const MAX_IN_FLIGHT = 4;
  */
 function batchStatement(currency: Currency): string {
   const column = balanceColumn(currency);
-  // An order's columns, named (never `*`: see ORDER_COLUMNS), of the row `alias` stands for.
-  const columnsOf = (alias: string) => ORDER_COLUMN_LIST.map((c) => `${alias}.${c}`).join(', ');
   return `with input as (
       select * from unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[])
         as i(id, user_id, tenant_id, energy_amount, duration, duration_seconds, receive_address, price_sun, rate_sun_per_energy_day, idempotency_key, request_hash, actor)
     ), found as (
-      select ${columnsOf('o')}
+      select ${columnsOf(ORDER_COLUMN_LIST, 'o')}
       from input i cross join lateral (
         select ${ORDER_COLUMNS} from orders where idempotency_key = i.idempotency_key limit 1
       ) o
@@ -81,7 +80,7 @@ function batchStatement(currency: Currency): string {
     )
     select i.id as placing, i.id not in (select id from fresh) as replay,
       exists (select 1 from hooked h where h.id = i.id) and i.id in (select id from fresh) and not $13 as hooked,
-      (select u.${column} from users u where u.id = i.user_id) as held, ${columnsOf('a')}
+      (select u.${column} from users u where u.id = i.user_id) as held, ${columnsOf(ORDER_COLUMN_LIST, 'a')}
     from input i left join answer a on a.id = i.id or a.idempotency_key = i.idempotency_key`;
 }
 

@@ -2,10 +2,33 @@ import type { Selectable } from 'kysely';
 import { bandwidthPayer, canPayFee, type FeeMeans } from '../domain/pool-fees.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
+import { columnsOf, everyColumn } from './columns.js';
 import { prepared } from './prepared.js';
 import type { PoolSnapshotsTable } from './schema.js';
 
 export type PoolSnapshot = Selectable<PoolSnapshotsTable>;
+
+/** Every column of pool_snapshots, named, for the statements PostgreSQL keeps prepared (columns.ts). */
+export const POOL_SNAPSHOT_COLUMN_LIST = everyColumn<PoolSnapshotsTable>()([
+  'address',
+  'staked_sun',
+  'delegated_sun',
+  'delegatable_sun',
+  'energy_limit',
+  'total_energy_weight',
+  'total_energy_limit',
+  'balance_sun',
+  'free_net_limit',
+  'free_net_used',
+  'net_limit',
+  'net_used',
+  'transaction_fee_sun',
+  'observed_at',
+  'observed_block',
+  'error',
+  'updated_at',
+]);
+const POOL_SNAPSHOT_COLUMNS = columnsOf(POOL_SNAPSHOT_COLUMN_LIST);
 
 /** What one successful read of a pool account found. */
 export interface PoolFigures {
@@ -58,7 +81,7 @@ export async function recordPoolFailure(db: DbHandle, address: string, error: st
     .execute();
 }
 
-const listStatement = prepared<PoolSnapshot>('select * from pool_snapshots order by address');
+const listStatement = prepared<PoolSnapshot>(`select ${POOL_SNAPSHOT_COLUMNS} from pool_snapshots order by address`);
 
 /** Every snapshot, by address. */
 export function listPoolSnapshots(db: DbHandle): Promise<PoolSnapshot[]> {
@@ -83,7 +106,7 @@ export const feeMeansOf = (p: PoolSnapshot): FeeMeans => ({
 });
 
 /** Read or written for every order the engine plans or settles: prepared once, as is moveOurStake. */
-const findStatement = prepared<PoolSnapshot>('select * from pool_snapshots where address = ?');
+const findStatement = prepared<PoolSnapshot>(`select ${POOL_SNAPSHOT_COLUMNS} from pool_snapshots where address = ?`);
 
 /** One pool's snapshot, if a worker has written one. */
 export function findPoolSnapshot(db: DbHandle, address: string): Promise<PoolSnapshot | undefined> {

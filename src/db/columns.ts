@@ -1,0 +1,25 @@
+/**
+ * A table's columns, named one by one, for the statements PostgreSQL keeps
+ * prepared on each connection (prepared.ts). Such a statement never says
+ * `*` for a table's row: its plan is cached with the row's shape, so once
+ * another process's migration adds a column (the newer of two Joules
+ * sharing a database, during an upgrade), a statement that said `*` would
+ * fail on every connection that prepared it ("cached plan must not change
+ * result type") until the process restarts. A named list keeps answering
+ * what it always did.
+ */
+
+/**
+ * `list`, checked at compile time to name every column of `Table`: a column
+ * added to the table and not to the list is a type error naming it.
+ */
+export function everyColumn<Table>() {
+  return <const List extends ReadonlyArray<keyof Table & string>>(
+    list: List & (Exclude<keyof Table, List[number]> extends never ? unknown : { missing: Exclude<keyof Table, List[number]> }),
+  ): List => list;
+}
+
+/** The list as a statement's select list, each column of `alias` when given (`o.id, o.status`). */
+export function columnsOf(list: readonly string[], alias?: string): string {
+  return (alias === undefined ? list : list.map((c) => `${alias}.${c}`)).join(', ');
+}
