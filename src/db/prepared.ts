@@ -49,9 +49,24 @@ function textFor(text: string, dialect: Dialect): string {
  */
 export const POSTGRES_SENT_WITH_NEXT = new Set<string>();
 
-/** Names a PostgreSQL text once, for every connection to prepare it under. */
+/**
+ * A `*` standing for a row's columns (`select *`, `returning *`, `o.*`),
+ * except over unnest's columns, which the statement itself names.
+ */
+const ROW_STAR = /(?:\bselect\s+(?:distinct\s+)?|\breturning\s+|,\s*)(?:\w+\.)?\*(?!\s*from\s+unnest\()/i;
+
+/**
+ * Names a PostgreSQL text once, for every connection to prepare it under.
+ * Refuses one that says `*` for a row: a column another Joule's migration
+ * adds would fail its cached plan on every connection (columns.ts). Every
+ * statement is made as its module loads or on its first use, so a test that
+ * runs it finds out.
+ */
 function nameOnPostgres(text: string): void {
-  if (!POSTGRES_STATEMENT_NAMES.has(text)) POSTGRES_STATEMENT_NAMES.set(text, `joule_${POSTGRES_STATEMENT_NAMES.size + 1}`);
+  if (POSTGRES_STATEMENT_NAMES.has(text)) return;
+  const star = ROW_STAR.exec(text);
+  if (star !== null) throw new Error(`a prepared statement names its columns (columns.ts), not "${star[0].trim()}": ${text.replace(/\s+/g, ' ').slice(0, 120)}`);
+  POSTGRES_STATEMENT_NAMES.set(text, `joule_${POSTGRES_STATEMENT_NAMES.size + 1}`);
 }
 
 /**
