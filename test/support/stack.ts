@@ -33,7 +33,7 @@ export interface Stack extends TestApp {
   /** Every transaction the devnet accepted, optionally of one contract type. */
   chainTxs(contractType?: string): Promise<any[]>;
   customer(i?: number): string;
-  /** Every log line of the API and the engine, parsed (with `queue`; otherwise empty). */
+  /** Every log line of the API and the engine, parsed (with `queue`; otherwise its warnings and errors, unless TEST_LOG_LEVEL prints them). */
   logs: any[];
 }
 
@@ -87,7 +87,10 @@ export async function startStack(
       engine = worker.engine!;
     } else {
       // Role all: the API dispatches each new order to the engine in this process.
-      const log = createLogger(process.env.TEST_LOG_LEVEL === undefined ? 'silent' : (process.env.TEST_LOG_LEVEL as 'info'));
+      const log =
+        process.env.TEST_LOG_LEVEL === undefined
+          ? createLogger('warn', { write: (line: string) => void logs.push(JSON.parse(line)) })
+          : createLogger(process.env.TEST_LOG_LEVEL as 'info');
       t = await createTestApp({ databaseUrl, env: { ...env, JOULE_ROLE: 'all' }, log, workerId: 'test-worker' });
       engine = t.joule.engine!;
     }
