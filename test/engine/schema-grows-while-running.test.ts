@@ -3,7 +3,7 @@
 // schema while the others still run the old one. A process keeps its
 // connections, and on them the statements it prepared. So an older process
 // must go on placing, running and reporting orders after a newer one has
-// added columns to its tables, as every migration so far has done.
+// added columns to its tables, the change most migrations make.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { sql } from 'kysely';
