@@ -13,8 +13,16 @@
 // against one PostgreSQL server started for the run, a fresh database per
 // measurement with 100,000 funded users. Rounds alternate the order in which
 // the cases run (BENCH_ROUNDS, default 3); medians, with the machine's load.
+//
+// BENCH_CPU_LIMIT=<cores> caps every server process (the baseline's and each
+// Joule's) at that much CPU, as a container's CPU limit does
+// (bench/lib/cpu-limit.ts; root). On two cores shared with PostgreSQL and the
+// load generator, a second Joule process otherwise only takes CPU from the
+// first; capped, each brings its own budget, and "joule × 2" says whether
+// two processes place twice what one places when each has a core's share.
 import pg from 'pg';
 import { createDatabase, startPostgres } from '../scripts/services/postgres.js';
+import { cpuLimitFromEnv, limitCpu } from './lib/cpu-limit.js';
 import { cpuMs, isMain, load, printTable, processTreeCpuMs, type LoadResult } from './lib/harness.js';
 import { machineLine, median, startJouleProcess, startNodeScript, type BenchProcess } from './lib/processes.js';
 
@@ -50,14 +58,19 @@ interface CpuPerOrder {
 
 type Measured = LoadResult & { cpu: CpuPerOrder };
 
-async function measure(c: Case, clusterUrl: string, postgresPid: number, seconds: number): Promise<Measured> {
+async function measure(c: Case, clusterUrl: string, postgresPid: number, seconds: number, cpuLimit: number | null): Promise<Measured> {
   const databaseUrl = await createDatabase(clusterUrl);
   const servers: BenchProcess[] = [];
+  const uncaps: Array<() => void> = [];
   let started: { app: number; postgres: number; load: NodeJS.CpuUsage } | undefined;
   const appCpuMs = () => servers.reduce((sum, s) => sum + cpuMs(s.child.pid ?? -1), 0);
-  // Called after each load's warm-up: the first call starts the count (for two loads, they start together).
+  // Called after each load's warm-up: the first call starts the count (for two loads, they start together),
+  // and caps the servers at BENCH_CPU_LIMIT: start-up, migrations and the warm-up's compiling run free, as
+  // in a process that has been up a while.
   const onMeasureStart = () => {
-    started ??= { app: appCpuMs(), postgres: processTreeCpuMs(postgresPid), load: process.cpuUsage() };
+    if (started !== undefined) return;
+    if (cpuLimit !== null) for (const s of servers) uncaps.push(limitCpu(s.child.pid!, cpuLimit));
+    started = { app: appCpuMs(), postgres: processTreeCpuMs(postgresPid), load: process.cpuUsage() };
   };
   const withCpu = (r: LoadResult): Measured => {
     const perOrder = (ms: number) => (ms * 1000) / Math.max(r.ok ?? 0, 1);
@@ -96,12 +109,14 @@ async function measure(c: Case, clusterUrl: string, postgresPid: number, seconds
     });
   } finally {
     for (const s of servers) await s.stop();
+    for (const uncap of uncaps) uncap();
   }
 }
 
 export async function run(opts: { seconds?: number; rounds?: number } = {}) {
   const seconds = opts.seconds ?? Number(process.env.BENCH_SECONDS ?? 5);
   const rounds = opts.rounds ?? Number(process.env.BENCH_ROUNDS ?? 3);
+  const cpuLimit = cpuLimitFromEnv();
   console.log(`\n${machineLine()}`);
   const server = await startPostgres({ database: 'bench' });
   const results = new Map<Case, Measured[]>(CASES.map((c) => [c, []]));
@@ -112,7 +127,7 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
   try {
     for (let r = 0; r < rounds; r++) {
       const round = new Map<Case, Measured>();
-      for (const c of r % 2 === 0 ? CASES : [...CASES].reverse()) round.set(c, await measure(c, server.url, server.pid, seconds));
+      for (const c of r % 2 === 0 ? CASES : [...CASES].reverse()) round.set(c, await measure(c, server.url, server.pid, seconds, cpuLimit));
       for (const [c, x] of round) results.get(c)!.push(x);
       ratio.push(round.get('joule')!.rps / round.get('baseline')!.rps);
       hookedRatio.push(round.get('joule, webhook URL')!.rps / round.get('baseline')!.rps);
@@ -123,7 +138,7 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
     await server.stop();
   }
   printTable(
-    `Order creation on PostgreSQL, 50 connections, ${seconds} s per measurement, median of ${rounds} alternating rounds (Joule log level info, the default)`,
+    `Order creation on PostgreSQL, 50 connections, ${seconds} s per measurement, median of ${rounds} alternating rounds (Joule log level info, the default)${cpuLimit === null ? '' : `, every server process capped at ${cpuLimit} cores (BENCH_CPU_LIMIT)`}`,
     ['server', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'ratio', 'each round (orders/s)'],
     CASES.map((c) => {
       const xs = results.get(c)!;
