@@ -13,18 +13,29 @@ export const RECENT_DISPATCHES = 20;
 /**
  * The last few orders this process dispatched and the path each took, newest
  * first: a bounded list in memory, so reading it (GET /api/status) is no I/O.
+ * Recording is on every order's path and reading is rare, so a record is a
+ * write into a ring of slots and the times are written out as text on read.
  */
 export class RecentDispatches {
-  private readonly entries: RecentDispatch[] = [];
+  private readonly slots: Array<{ orderId: string; path: DispatchPath; atMs: number }> = [];
+  /** Where the next record goes, once every slot is taken. */
+  private next = 0;
 
   constructor(private readonly size = RECENT_DISPATCHES) {}
 
   record(orderId: string, path: DispatchPath): void {
-    this.entries.unshift({ orderId, path, at: new Date().toISOString() });
-    if (this.entries.length > this.size) this.entries.length = this.size;
+    const entry = { orderId, path, atMs: Date.now() };
+    if (this.slots.length < this.size) this.slots.push(entry);
+    else this.slots[this.next] = entry;
+    this.next = (this.next + 1) % this.size;
   }
 
   list(): RecentDispatch[] {
-    return this.entries.slice();
+    const newestFirst: RecentDispatch[] = [];
+    for (let i = 1; i <= this.slots.length; i++) {
+      const { orderId, path, atMs } = this.slots[(this.next - i + this.size) % this.size]!;
+      newestFirst.push({ orderId, path, at: new Date(atMs).toISOString() });
+    }
+    return newestFirst;
   }
 }
