@@ -5,7 +5,9 @@
 // is what lets a benchmark ask whether two processes place twice the orders
 // of one: each gets the same budget, and what is left over stays free for
 // the rest. Needs root (or a delegated cgroup); refused with a message
-// naming the setting otherwise.
+// naming the setting otherwise. The figures in docs/BENCHMARKS.md ran on
+// cgroup v1; the v2 branch writes the same quota to `cpu.max` and has not
+// been run on the machines they come from.
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
