@@ -99,7 +99,9 @@ const heldOrderMove = (also: string[], shape: MoveShape) =>
         energy ? ', exists (select 1 from touched) as receiver_saved' : ''
       }${room ? ', (select total from room) as reserved_on_pool' : ''}
       from ${room ? '(select 1) as one left join moved on true' : 'moved'} ${webhookOwnerJoins('moved')}`;
-  });
+    // The reservation (pending → delegating) writes nothing after its move and sends no webhook: its
+    // COMMIT goes with the statement, and the pool's lock is let go a round trip sooner.
+  }, { endsTransaction: shape === 'room' });
 const moves = new Map<string, ReturnType<typeof heldOrderMove>>();
 function moveStatements(renew: boolean, shape: MoveShape) {
   const key = `${renew}:${shape}`;

@@ -1,8 +1,8 @@
 import type pgModule from 'pg';
-import { POSTGRES_SENT_WITH_NEXT, POSTGRES_STATEMENT_NAMES } from './prepared.js';
+import { POSTGRES_ENDS_TRANSACTION, POSTGRES_SENT_WITH_NEXT, POSTGRES_STATEMENT_NAMES } from './prepared.js';
 
 /**
- * How each of the pool's connections sends what Kysely asks of it. Three
+ * How each of the pool's connections sends what Kysely asks of it. Four
  * changes to the driver's defaults, all about round trips (on two shared
  * cores, each one wakes a backend and costs both sides a system call):
  *
@@ -19,23 +19,36 @@ import { POSTGRES_SENT_WITH_NEXT, POSTGRES_STATEMENT_NAMES } from './prepared.js
  *   them in order, so that statement starts, and takes its snapshot, with
  *   the lock held; a transaction that ends before another statement never
  *   needed the lock, and sends neither.
+ * - A statement that ends its transaction (prepared(…, { endsTransaction }))
+ *   takes the transaction's COMMIT along, after it, in the same write: the
+ *   COMMIT runs only if the statement succeeded (the server skips the rest
+ *   of a write after an error), and the caller's own COMMIT then has nothing
+ *   left to send. Any statement after it in the same transaction is refused.
  */
 export function adaptPostgresClient(pg: typeof pgModule, client: pgModule.PoolClient): void {
   const send = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const QueryAfter = queryAfterClass(pg);
+  const QueryWith = queryWithClass(pg);
   let open = false;
   /** What goes out ahead of the open transaction's next statement: its BEGIN until sent, then any lock. */
   let ahead: Ahead[] = [];
+  /** The transaction's COMMIT went with its last statement: its own COMMIT or ROLLBACK sends nothing. */
+  let ended = false;
   (client as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
     // Kysely passes text and an array of values, and awaits the promise; anything else goes through as it came.
     if (typeof text !== 'string' || rest.length > 0 || (values !== undefined && !Array.isArray(values))) return send(text, values, ...rest);
     const command = values === undefined || values.length === 0 ? text.toLowerCase() : undefined;
     if (command === 'begin') {
-      if (open) return Promise.reject(new Error('a transaction is already open on this connection'));
+      if (open || ended) return Promise.reject(new Error('a transaction is already open on this connection'));
       open = true;
       ahead = [BEGIN];
       return Promise.resolve(emptyResult('BEGIN'));
     }
+    if (ended && (command === 'commit' || command === 'rollback')) {
+      // Committed already, with its last statement: which was written so that nothing after it needs undoing.
+      ended = false;
+      return Promise.resolve(emptyResult(command === 'commit' ? 'COMMIT' : 'ROLLBACK'));
+    }
+    if (ended) return Promise.reject(new Error('a statement after the one that ended its transaction (endsTransaction) would run outside it'));
     if (open && (command === 'commit' || command === 'rollback')) {
       const begun = !ahead.includes(BEGIN);
       open = false;
@@ -49,21 +62,34 @@ export function adaptPostgresClient(pg: typeof pgModule, client: pgModule.PoolCl
       return Promise.resolve(emptyResult('SELECT'));
     }
     const config = name === undefined ? { text, values } : { name, text, values };
-    if (ahead.length === 0) return send(config);
+    const commits = open && name !== undefined && POSTGRES_ENDS_TRANSACTION.has(text);
+    if (ahead.length === 0 && !commits) return send(config);
     // The transaction is open from here, whatever the statement's fate: its COMMIT or ROLLBACK goes to the server.
     const before = ahead;
     ahead = [];
+    const sendWith = (aheadOfIt: readonly Ahead[]) =>
+      new Promise((resolve, reject) => {
+        send(
+          new QueryWith(aheadOfIt, config, commits, (err: Error | null, result: unknown) => {
+            if (err) return reject(err);
+            // Not after a failure: then the transaction is still open on the server (or its COMMIT failed), and the ROLLBACK goes.
+            if (commits) {
+              open = false;
+              ended = true;
+            }
+            resolve(result);
+          }),
+        );
+      });
     const { parsedStatements } = (client as unknown as { connection: Wire }).connection;
     // pg marks the query's statement as prepared at any parse completion while it runs, those of the
     // statements ahead too: with all parsed in one go, a statement whose own parse then failed would pass
     // for prepared on this connection, and fail for good. So before a statement that needs a parse, the
     // statements ahead that need one too (a connection's first BEGIN, its first lock) go alone, in turn.
     if (name !== undefined && parsedStatements[name] === undefined && before.some((a) => parsedStatements[a.name] === undefined)) {
-      return before.reduce<Promise<unknown>>((sent, a) => sent.then(() => send(a === BEGIN ? 'begin' : a)), Promise.resolve()).then(() => send(config));
+      return before.reduce<Promise<unknown>>((sent, a) => sent.then(() => send(a === BEGIN ? 'begin' : a)), Promise.resolve()).then(() => sendWith([]));
     }
-    return new Promise((resolve, reject) => {
-      send(new QueryAfter(before, config, (err: Error | null, result: unknown) => (err ? reject(err) : resolve(result))));
-    });
+    return sendWith(before);
   };
 }
 
@@ -85,34 +111,42 @@ interface Wire {
   parsedStatements: Record<string, string>;
   parse(query: { text: string; name: string }): void;
   bind(config: { statement: string; values: Array<string | null> }): void;
-  execute(config: Record<string, never>): void;
+  execute(config: { portal?: string }): void;
+  sync(): void;
 }
 
 /**
  * A pg Query that writes other statements (parse once, bind, execute) ahead
- * of its own messages, before the one Sync that ends them all: the server
- * runs them in order and answers once ready. Their rows and completions come
- * first and are not the query's result; an error in any of them is its
- * error, and the server skips the rest. Always sent with the extended
- * protocol, which is what lets them share a Sync (pg sends a query without
- * values as a simple Query message otherwise, which would end with a Sync of
- * its own).
+ * of its own messages, and with `commits` the transaction's COMMIT after
+ * them, all before the one Sync that ends them: the server runs them in
+ * order and answers once ready. Only the query's own rows and completion are
+ * its result; an error in any of them is its error, and the server skips
+ * the rest up to the Sync (so a COMMIT after a failed statement never runs).
+ * Always sent with the extended protocol, which is what lets them share a
+ * Sync (pg sends a query without values as a simple Query message
+ * otherwise, which would end with a Sync of its own). The COMMIT goes as the
+ * unnamed statement: were it named and parsed once, a failure of the query
+ * before it would leave pg believing it prepared on this connection.
  */
-function queryAfterClass(pg: typeof pgModule) {
+function queryWithClass(pg: typeof pgModule) {
   const Query = (pg as unknown as { Query: new (...args: unknown[]) => object }).Query;
   const base = Query.prototype as {
     prepare(c: Wire): void;
+    _getRows(c: Wire, rows: unknown): void;
     handleDataRow(m: unknown): void;
     handleCommandComplete(m: unknown, c: Wire): void;
   };
-  return class QueryAfter extends Query {
+  return class QueryWith extends Query {
     readonly #ahead: readonly Ahead[];
-    #unanswered: number;
+    readonly #commits: boolean;
+    /** Completions answered so far: the statements ahead, then the query, then its COMMIT. */
+    #completed = 0;
+    declare portal: string | undefined;
 
-    constructor(ahead: readonly Ahead[], config: unknown, callback: unknown) {
+    constructor(ahead: readonly Ahead[], config: unknown, commits: boolean, callback: unknown) {
       super(config, undefined, callback);
       this.#ahead = ahead;
-      this.#unanswered = ahead.length;
+      this.#commits = commits;
     }
 
     requiresPreparation(): boolean {
@@ -131,13 +165,24 @@ function queryAfterClass(pg: typeof pgModule) {
       base.prepare.call(this, connection);
     }
 
+    /** pg's last step of prepare(): the query's Execute, then the Sync; the COMMIT goes between. */
+    _getRows(connection: Wire, rows: unknown): void {
+      if (!this.#commits || rows) return base._getRows.call(this, connection, rows);
+      connection.execute({ portal: this.portal });
+      connection.parse({ text: 'commit', name: '' });
+      connection.bind({ statement: '', values: [] });
+      connection.execute({});
+      connection.sync();
+    }
+
     handleDataRow(message: unknown): void {
-      if (this.#unanswered === 0) base.handleDataRow.call(this, message);
+      if (this.#completed === this.#ahead.length) base.handleDataRow.call(this, message);
     }
 
     handleCommandComplete(message: unknown, connection: Wire): void {
-      if (this.#unanswered > 0) this.#unanswered--;
-      else base.handleCommandComplete.call(this, message, connection);
+      const own = this.#completed === this.#ahead.length;
+      this.#completed++;
+      if (own) base.handleCommandComplete.call(this, message, connection);
     }
   };
 }

@@ -70,7 +70,7 @@ export async function choosePool(ctx: EngineContext, order: Order, now: bigint):
 export async function reservePool(ctx: EngineContext, held: Order, choice: PoolChoice): Promise<Order | undefined> {
   const { db } = ctx;
   return db.transaction(async (tx) => {
-    // On PostgreSQL the lock goes out with the move, which sums the room itself: one round trip and the COMMIT.
+    // On PostgreSQL the BEGIN, the lock, the move (which sums the room itself) and the COMMIT go in one round trip.
     await lockPoolReservations(tx, choice.pool.address);
     return transitionIfRoom(
       tx,

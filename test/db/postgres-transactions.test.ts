@@ -5,7 +5,9 @@
 // connection fit for the next transaction, and a transaction that sends
 // nothing costs nothing. A lock statement (preparedLock) goes out with the
 // transaction's next statement: that statement must run with the lock held,
-// and see what was committed under it before.
+// and see what was committed under it before. A statement that ends its
+// transaction (endsTransaction) takes the COMMIT along: what it wrote is
+// committed as it answers, only if it succeeded, and nothing may follow it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
@@ -23,6 +25,8 @@ const insertNote = prepared('insert into notes (id, body) values (?, ?)');
 // Its own text: a text is what makes a statement a lock sent with the next (the test above sends the plain one).
 const noteLock = preparedLock('select pg_advisory_xact_lock(?::bigint)');
 const countNotesStatement = prepared<{ n: bigint }>('select count(*) as n from notes');
+// Its own text (a trailing comment): a text is what makes a statement one that ends its transaction.
+const insertLastNote = prepared<{ id: number }>('insert into notes (id, body) values (?, ?) returning id -- last', { endsTransaction: true });
 const countNotes = async (on: Db) => Number((await sql<{ n: string }>`select count(*) as n from notes`.execute(on.kysely)).rows[0]!.n);
 
 before(async () => {
@@ -198,4 +202,76 @@ test('when the statement after a connection’s first lock fails to parse, then 
   } finally {
     await fresh.close();
   }
+});
+
+test('when a transaction’s last statement ends it, then its rows are committed and its locks let go as it answers', async () => {
+  await sql`truncate notes`.execute(db.kysely);
+  let seenAtTheAnswer = -1;
+  let lockFreeAtTheAnswer: boolean | undefined;
+  const id = await db.transaction(async (tx) => {
+    await noteLock.take(tx, [LOCK_KEY]);
+    await insertNote.run(tx, [1, 'before the last']);
+    const row = await insertLastNote.first(tx, [2, 'the last']);
+    seenAtTheAnswer = await countNotes(other);
+    lockFreeAtTheAnswer = await tryNoteLock();
+    return row!.id;
+  });
+  assert.equal(id, 2, 'the statement’s own answer reaches the caller');
+  assert.equal(seenAtTheAnswer, 2, 'both rows committed by the time the statement answered');
+  assert.equal(lockFreeAtTheAnswer, true, 'the lock went with the commit');
+  assert.equal(await countNotes(other), 2);
+  await db.transaction((tx) => insertNote.run(tx, [3, 'the connection goes on']));
+  assert.equal(await countNotes(other), 3);
+});
+
+test('when the statement that ends a transaction is its first, then BEGIN, lock, statement and COMMIT all hold', async () => {
+  await sql`truncate notes`.execute(db.kysely);
+  // More transactions than the pool has connections: every connection parses them once, then reuses them.
+  for (let i = 0; i < 12; i++) {
+    await db.transaction(async (tx) => {
+      await noteLock.take(tx, [LOCK_KEY]);
+      await insertLastNote.run(tx, [10 + i, 'alone']);
+    });
+  }
+  assert.equal(await countNotes(other), 12);
+  assert.equal(await tryNoteLock(), true, 'no lock left behind');
+});
+
+test('when the statement that ends a transaction fails, then nothing of the transaction is written and every connection still works', async () => {
+  await sql`truncate notes`.execute(db.kysely);
+  await insertNote.run(db, [7, 'there before']);
+  for (let i = 0; i < 12; i++) {
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await noteLock.take(tx, [LOCK_KEY]);
+        await insertNote.run(tx, [100 + i, 'undone with the rest']);
+        await insertLastNote.run(tx, [7, 'a duplicate']);
+      }),
+      /duplicate key/,
+    );
+  }
+  assert.equal(await countNotes(other), 1, 'only the row from before: the COMMIT never ran');
+  assert.equal(await tryNoteLock(), true, 'and the lock was let go by the rollback');
+  const written = await Promise.all(Array.from({ length: 12 }, (_, i) => db.transaction((tx) => insertLastNote.run(tx, [200 + i, 'after']))));
+  assert.equal(written.length, 12);
+  assert.equal(await countNotes(other), 13);
+});
+
+test('when a statement follows the one that ended its transaction, then it is refused and never runs', async () => {
+  await sql`truncate notes`.execute(db.kysely);
+  await assert.rejects(
+    db.transaction(async (tx) => {
+      await insertLastNote.run(tx, [1, 'the last']);
+      await insertNote.run(tx, [2, 'one too many']);
+    }),
+    /after the one that ended its transaction/,
+  );
+  const ids = (await sql<{ id: number }>`select id from notes order by id`.execute(other.kysely)).rows.map((r) => r.id);
+  assert.deepEqual(ids, [1], 'what the last statement wrote is committed; the statement after it is not run');
+  await db.transaction((tx) => insertNote.run(tx, [3, 'the connection goes on']));
+  assert.equal(await countNotes(other), 2);
+});
+
+test('when one text is made both ending its transaction and not, then it is refused', () => {
+  assert.throws(() => prepared('insert into notes (id, body) values (?, ?) returning id -- last'), /ending its transaction once and not the other time/);
 });
