@@ -83,6 +83,11 @@ type MoveShape = 'order' | 'energy' | 'energy+stake' | 'room';
  * order's energy, the receiver's (its address) and the stake's
  * (stakeMoveValues), each written only if the order was. SQLite, which runs
  * statements in-process, keeps them apart.
+ *
+ * The move that spends room is the reservation's last statement: its
+ * transaction writes nothing after it and `delegating` has no webhook event,
+ * so its COMMIT goes with it (endsTransaction) and the pool's lock is let go
+ * a round trip sooner.
  */
 const heldOrderMove = (also: string[], shape: MoveShape) =>
   preparedPerColumns<MovedRow>((assignments) => {
@@ -99,8 +104,6 @@ const heldOrderMove = (also: string[], shape: MoveShape) =>
         energy ? ', exists (select 1 from touched) as receiver_saved' : ''
       }${room ? ', (select total from room) as reserved_on_pool' : ''}
       from ${room ? '(select 1) as one left join moved on true' : 'moved'} ${webhookOwnerJoins('moved')}`;
-    // The reservation (pending → delegating) writes nothing after its move and sends no webhook: its
-    // COMMIT goes with the statement, and the pool's lock is let go a round trip sooner.
   }, { endsTransaction: shape === 'room' });
 const moves = new Map<string, ReturnType<typeof heldOrderMove>>();
 function moveStatements(renew: boolean, shape: MoveShape) {
