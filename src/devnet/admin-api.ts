@@ -183,7 +183,11 @@ export function handleAdmin(req: AdminRequest): unknown {
     }
     case 'GET /transactions': {
       const status = typeof params.status === 'string' ? params.status : undefined;
-      const txs = [...state.txs.values()].filter((t) => status === undefined || t.status === status);
+      // The settled ones from the history first (older), then those in memory. Pending and
+      // delayed ones are never settled: listing them reads nothing from disk.
+      const unsettled = status === 'pending' || status === 'delayed';
+      const settled = unsettled ? [] : [...(state.history?.transactions() ?? [])].filter((t) => !state.txs.has(t.txID));
+      const txs = [...settled, ...state.txs.values()].filter((t) => status === undefined || t.status === status);
       return { transactions: txs.map(txSummary) };
     }
     case 'GET /delegations':

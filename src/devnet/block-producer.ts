@@ -47,6 +47,7 @@ function includeDelayed(state: ChainState, number: number, timestamp: number, lo
     if (tx.expiration <= timestamp) {
       tx.status = 'failed';
       tx.failure = 'Transaction expired';
+      state.leftOutOfBlocks(tx);
       log(`delayed ${tx.txID} expired before block ${number}`);
       continue;
     }
@@ -57,6 +58,7 @@ function includeDelayed(state: ChainState, number: number, timestamp: number, lo
       if (!(err instanceof BroadcastError)) throw err;
       tx.status = 'failed';
       tx.failure = err.message;
+      state.leftOutOfBlocks(tx);
       log(`delayed ${tx.txID} failed at block ${number}: ${err.message}`);
     }
   }

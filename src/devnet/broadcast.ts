@@ -98,7 +98,7 @@ function checkTapos(state: ChainState, tx: DecodedTransaction): boolean {
   if (!/^[0-9a-f]{4}$/.test(tx.refBlockBytes) || !/^[0-9a-f]{16}$/.test(tx.refBlockHash)) return false;
   const low = Number.parseInt(tx.refBlockBytes, 16);
   const num = state.head - ((state.head - low + TAPOS_WINDOW) % TAPOS_WINDOW);
-  const block = num >= 0 ? state.blocks.get(num) : undefined;
+  const block = num >= 0 ? state.block(num) : undefined;
   return block !== undefined && block.id.slice(16, 32) === tx.refBlockHash;
 }
 
@@ -138,7 +138,7 @@ export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): 
   if (tx.expiration <= headTime || tx.expiration > headTime + MAX_EXPIRATION_WINDOW_MS) {
     return failure('TRANSACTION_EXPIRATION_ERROR', tx.txID, 'Transaction expired');
   }
-  const known = state.txs.get(tx.txID);
+  const known = state.transaction(tx.txID);
   if (known !== undefined && known.status !== 'dropped' && known.status !== 'failed') {
     return failure('DUP_TRANSACTION_ERROR', tx.txID, 'Dup transaction.');
   }
@@ -191,6 +191,7 @@ export async function broadcastTransaction(deps: BroadcastDeps, body: unknown): 
     }
   }
   state.txs.set(tx.txID, record);
+  if (record.status === 'dropped') state.leftOutOfBlocks(record);
   if (record.status === 'pending') state.pending.push(tx.txID);
   if (record.status === 'delayed') state.delayed.add(tx.txID);
   // java-tron relays a transaction after pooling it, and answers a failure when relaying fails.

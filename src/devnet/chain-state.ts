@@ -6,6 +6,7 @@ import { withAccountDefaults, type Account } from './account.js';
 import type { NetTotals } from './bandwidth.js';
 import { BLOCK_INTERVAL_MS, TOTAL_NET_LIMIT, TRX } from './constants.js';
 import type { EnergyTotals } from './energy.js';
+import type { HistoryStore } from './history-store.js';
 import { PENDING, VersionedMap, type VersionedMapData } from './versioned-map.js';
 
 /** One aggregate per (owner, receiver, locked?), as java-tron's DelegatedResourceStore keys V2 records. */
@@ -136,10 +137,21 @@ export interface ChainStateData {
   txs: TxRecord[];
 }
 
+/** What `ChainState.settled` found: entries for the history, and the last block it looked at. */
+export interface Settled {
+  blocks: BlockRecord[];
+  txs: TxRecord[];
+  through: number;
+}
+
 const TOTALS_KEY = 'totals';
 /** Blocks kept in memory: the TaPoS window plus slack; older empty blocks are forgotten. */
 const BLOCKS_KEPT = 70_000;
-/** Empty blocks written to the data file: enough for in-flight transactions' TaPoS. */
+/**
+ * Empty blocks written to the data file: enough for in-flight transactions' TaPoS.
+ * Also how far behind the head a block must be before it (with its transactions)
+ * may move to the history on disk: the engine's look-ups of what it just sent stay in memory.
+ */
 const BLOCKS_SAVED = 2_000;
 
 export function tokenKey(contract: string, holder: string): string {
@@ -156,8 +168,16 @@ export class ChainState {
   readonly totals: VersionedMap<NetworkTotals>;
   /** TRC20 balances (the built-in USDT), keyed by tokenKey. */
   readonly tokens: VersionedMap<bigint>;
+  /** Recent blocks; older ones with transactions are in `history`, older empty ones forgotten. */
   readonly blocks = new Map<number, BlockRecord>();
+  /** Transactions that may still change or be sent again; the settled ones are in `history`. */
   readonly txs = new Map<string, TxRecord>();
+  /** Settled blocks and transactions on disk (with a data file only: without one, all stay in memory). */
+  history: HistoryStore | undefined;
+  /** Transactions that failed or were dropped outside any block, kept in memory until they expire. */
+  private readonly blockless = new Set<string>();
+  /** Blocks up to this number have left memory for the history (or were empty). */
+  private settledThrough = -1;
   /** Accepted and applied, waiting for the next block. */
   pending: string[] = [];
   /** Accepted, held back by the delay fault until their block. */
@@ -183,8 +203,65 @@ export class ChainState {
         this.txs.set(tx.txID, tx);
         if (tx.status === 'pending') this.pending.push(tx.txID);
         if (tx.status === 'delayed') this.delayed.add(tx.txID);
+        if (tx.status === 'failed' || tx.status === 'dropped') this.blockless.add(tx.txID);
       }
+      // The history holds every settled block below the oldest the data file kept.
+      this.settledThrough = data.blocks.reduce((lowest, b) => Math.min(lowest, b.number), this.head) - 1;
     }
+  }
+
+  /** A transaction the node accepted, in memory or in the history. */
+  transaction(txID: string): TxRecord | undefined {
+    return this.txs.get(txID) ?? this.history?.transaction(txID);
+  }
+
+  /** A block of the chain, in memory or in the history; undefined for an old empty one, forgotten. */
+  block(num: number): BlockRecord | undefined {
+    return this.blocks.get(num) ?? this.history?.block(num);
+  }
+
+  /** Marks a transaction failed or dropped outside any block, so it leaves memory once expired. */
+  leftOutOfBlocks(tx: TxRecord): void {
+    this.blockless.add(tx.txID);
+  }
+
+  /**
+   * Blocks and transactions no one can change or send again: blocks at least
+   * BLOCKS_SAVED behind the head whose transactions have all expired (a
+   * re-broadcast is refused as expired before it is looked up), oldest first,
+   * and expired transactions that failed or were dropped outside any block.
+   * `forgetSettled` drops them from memory once the history holds them.
+   */
+  settled(): Settled {
+    const blocks: BlockRecord[] = [];
+    const txs: TxRecord[] = [];
+    const now = this.headBlock().timestamp;
+    let through = this.settledThrough;
+    for (let n = through + 1; n <= this.head - BLOCKS_SAVED; n++) {
+      const block = this.blocks.get(n);
+      if (block !== undefined && block.txIds.length > 0) {
+        const held = block.txIds.map((id) => this.txs.get(id)!);
+        // Expirations are up to a day ahead: a block waits for its last one, and the blocks after it wait too.
+        if (held.some((tx) => tx.expiration > now)) break;
+        blocks.push(block);
+        txs.push(...held);
+      }
+      through = n;
+    }
+    for (const txID of this.blockless) {
+      const tx = this.txs.get(txID);
+      if (tx !== undefined && tx.expiration <= now && (tx.status === 'failed' || tx.status === 'dropped')) txs.push(tx);
+    }
+    return { blocks, txs, through };
+  }
+
+  forgetSettled(settled: Settled): void {
+    for (const tx of settled.txs) {
+      this.txs.delete(tx.txID);
+      this.blockless.delete(tx.txID);
+    }
+    for (const block of settled.blocks) this.blocks.delete(block.number);
+    this.settledThrough = settled.through;
   }
 
   get solidBlock(): number {
@@ -352,14 +429,14 @@ export class ChainView {
 
   /** A transaction is visible in this view once a block at or below it includes it. */
   transaction(txID: string): TxRecord | undefined {
-    const tx = this.state.txs.get(txID);
+    const tx = this.state.transaction(txID);
     if (tx === undefined || tx.blockNumber === undefined || tx.blockNumber > this.block.number) return undefined;
     return tx;
   }
 
   blockByNumber(num: number): BlockRecord | undefined {
     if (num > this.block.number) return undefined;
-    return this.state.blocks.get(num);
+    return this.state.block(num);
   }
 
   blockById(id: string): BlockRecord | undefined {

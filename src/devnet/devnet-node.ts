@@ -11,7 +11,8 @@ import { FREE_NET_LIMIT, MAX_DELEGATE_LOCK_PERIOD, TRX } from './constants.js';
 import { currentEnergyUsage } from './energy.js';
 import { Faults } from './faults.js';
 import type { ResolvedGenesis } from './genesis.js';
-import { loadState, saveState } from './persistence.js';
+import { HistoryStore } from './history-store.js';
+import { historyFileOf, loadState, saveState } from './persistence.js';
 import { SignatureVerifier } from './signature-pool.js';
 import { USDT_HEX } from './trc20.js';
 
@@ -56,11 +57,18 @@ export class DevnetNode {
     };
     if (saved !== undefined) {
       this.state = new ChainState(config, saved.genesisTimestamp, saved);
-      this.log(`devnet state loaded: head ${this.state.head}, ${this.state.txs.size} transaction(s)`);
     } else {
       const timestamp = Date.now();
       this.state = new ChainState(config, timestamp);
       this.applyGenesis(options.genesis, timestamp);
+    }
+    if (options.dataFile !== undefined) {
+      // A history without its data file is of a chain that is gone: the genesis begins a new one.
+      this.state.history = new HistoryStore(historyFileOf(options.dataFile), this.state.genesisTimestamp, saved === undefined, this.log);
+    }
+    if (saved !== undefined) {
+      const settled = this.state.history?.transactionCount ?? 0;
+      this.log(`devnet state loaded: head ${this.state.head}, ${this.state.txs.size} recent and ${settled} settled transaction(s)`);
     }
   }
 
@@ -99,6 +107,7 @@ export class DevnetNode {
     for (let n = from; n <= this.state.head && !this.dirty; n++) {
       if ((this.state.blocks.get(n)?.txIds.length ?? 0) > 0) this.dirty = true;
     }
+    this.moveSettledToHistory();
     // Empty blocks are saved now and then, not each time: rewriting the whole
     // file every 3 s for nothing would cost more than the chain itself.
     if (this.dirty || Date.now() - this.savedAt > SAVE_EMPTY_EVERY_MS) this.save();
@@ -167,6 +176,22 @@ export class DevnetNode {
   async close(): Promise<void> {
     await this.verifier.close();
     this.save();
+    this.state.history?.close();
+  }
+
+  /**
+   * Settled blocks and transactions go to the history on disk, so that neither
+   * memory nor the data file rewritten after each block grows with the chain.
+   * Appended before the data file that no longer holds them is saved: a stop
+   * in between leaves them in both, never in neither.
+   */
+  private moveSettledToHistory(): void {
+    const history = this.state.history;
+    if (history === undefined) return;
+    const settled = this.state.settled();
+    history.append(settled.blocks, settled.txs);
+    this.state.forgetSettled(settled);
+    if (settled.blocks.length > 0 || settled.txs.length > 0) this.dirty = true;
   }
 
   save(): void {

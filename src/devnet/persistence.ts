@@ -19,6 +19,11 @@ export function loadState(file: string): ChainStateData | undefined {
   return parsed.state;
 }
 
+/** The settled blocks and transactions of the chain in `dataFile` (HistoryStore): beside it. */
+export function historyFileOf(dataFile: string): string {
+  return `${dataFile}.history`;
+}
+
 export function saveState(file: string, state: ChainStateData): void {
   // Its genesis holds private keys: owner-only, like every file of Joule's data directory.
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });

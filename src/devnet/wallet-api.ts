@@ -200,7 +200,7 @@ const readHandlers: Record<string, Handler> = {
   },
   gettransactioninfobyblocknum: (req) => {
     const b = req.view.blockByNumber(Number(parseInt64(req.params.num) ?? -1n));
-    return (b?.txIds ?? []).map((id) => transactionInfoJson(req.node.state.txs.get(id)!));
+    return (b?.txIds ?? []).map((id) => transactionInfoJson(req.node.state.transaction(id)!));
   },
   getchainparameters: chainParameters,
   getnodeinfo: (req) => ({

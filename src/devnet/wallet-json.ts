@@ -105,7 +105,7 @@ export function blockJson(req: WalletRequest, b: BlockRecord, detail: boolean): 
     },
   };
   if (detail && b.txIds.length > 0) {
-    json.transactions = b.txIds.map((id) => transactionJson(req.node.state.txs.get(id)!));
+    json.transactions = b.txIds.map((id) => transactionJson(req.node.state.transaction(id)!));
   }
   return json;
 }
