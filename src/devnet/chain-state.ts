@@ -5,6 +5,7 @@
 import { withAccountDefaults, type Account } from './account.js';
 import type { NetTotals } from './bandwidth.js';
 import { BLOCK_INTERVAL_MS, TOTAL_NET_LIMIT, TRX } from './constants.js';
+import { EmptyBlocks } from './empty-blocks.js';
 import type { EnergyTotals } from './energy.js';
 import type { HistoryStore } from './history-store.js';
 import { PENDING, VersionedMap, type VersionedMapData } from './versioned-map.js';
@@ -145,12 +146,13 @@ export interface Settled {
 }
 
 const TOTALS_KEY = 'totals';
-/** Blocks kept in memory: the TaPoS window plus slack; older empty blocks are forgotten. */
+/** Empty blocks answered: the TaPoS window plus slack; older ones are forgotten. */
 const BLOCKS_KEPT = 70_000;
 /**
- * Empty blocks written to the data file: enough for in-flight transactions' TaPoS.
- * Also how far behind the head a block must be before it (with its transactions)
- * may move to the history on disk: the engine's look-ups of what it just sent stay in memory.
+ * Recent blocks, kept as records (older empty ones are packed: EmptyBlocks) and
+ * written to the data file: enough for in-flight transactions' TaPoS. Also how
+ * far behind the head a block must be before it (with its transactions) may
+ * move to the history on disk: the engine's look-ups of what it just sent stay in memory.
  */
 const BLOCKS_SAVED = 2_000;
 
@@ -168,8 +170,10 @@ export class ChainState {
   readonly totals: VersionedMap<NetworkTotals>;
   /** TRC20 balances (the built-in USDT), keyed by tokenKey. */
   readonly tokens: VersionedMap<bigint>;
-  /** Recent blocks; older ones with transactions are in `history`, older empty ones forgotten. */
+  /** Recent blocks, and older ones with transactions not yet settled (in `history` once they are). */
   readonly blocks = new Map<number, BlockRecord>();
+  /** Older empty blocks, up to BLOCKS_KEPT behind the head. */
+  private readonly olderEmpty = new EmptyBlocks(BLOCKS_KEPT - BLOCKS_SAVED);
   /** Transactions that may still change or be sent again; the settled ones are in `history`. */
   readonly txs = new Map<string, TxRecord>();
   /** Settled blocks and transactions on disk (with a data file only: without one, all stay in memory). */
@@ -217,7 +221,7 @@ export class ChainState {
 
   /** A block of the chain, in memory or in the history; undefined for an old empty one, forgotten. */
   block(num: number): BlockRecord | undefined {
-    return this.blocks.get(num) ?? this.history?.block(num);
+    return this.blocks.get(num) ?? this.olderEmpty.get(num) ?? this.history?.block(num);
   }
 
   /** Marks a transaction failed or dropped outside any block, so it leaves memory once expired. */
@@ -334,10 +338,10 @@ export class ChainState {
     this.delegations.stamp(block.number, oldestReadable);
     this.totals.stamp(block.number, oldestReadable);
     this.tokens.stamp(block.number, oldestReadable);
-    const forget = block.number - BLOCKS_KEPT;
-    if (forget >= 0) {
-      const old = this.blocks.get(forget);
-      if (old !== undefined && old.txIds.length === 0) this.blocks.delete(forget);
+    const old = this.blocks.get(block.number - BLOCKS_SAVED);
+    if (old !== undefined && old.txIds.length === 0) {
+      this.olderEmpty.put(old);
+      this.blocks.delete(old.number);
     }
   }
 

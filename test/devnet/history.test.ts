@@ -139,3 +139,23 @@ test('when the data file is gone, then the history beside it is of another chain
     await second.close();
   }
 });
+
+test('when empty blocks are thousands behind the head, then each is answered as it was and TaPoS against one still works', async () => {
+  const devnet = await startDevnet({ blockIntervalMs: 0, solidifyLag: 1 });
+  try {
+    const pool = devnet.accounts.pools[0]!;
+    const tw = client(devnet, pool.privateKey);
+    await devnet.mine(5);
+    const ref = devnet.headNumber();
+    const asRecent = await tw.trx.getBlockByNumber(ref);
+    // A transaction naming that block for TaPoS, valid for three hours of chain time.
+    const unsigned = await tw.transactionBuilder.delegateResource(1_000_000, devnet.accounts.customers[0]!.address, 'ENERGY', pool.address, false);
+    const signed = await tw.trx.sign(await tw.transactionBuilder.extendExpiration(unsigned, 3 * 3_600));
+    await devnet.mine(3_000);
+    assert.deepEqual(await tw.trx.getBlockByNumber(ref), asRecent);
+    assert.deepEqual(await tw.trx.getBlockByNumber(ref + 1).then((b) => b.block_header.raw_data.parentHash), asRecent.blockID);
+    assert.equal((await broadcast(tw, signed)).result, true);
+  } finally {
+    await devnet.close();
+  }
+});
