@@ -4,13 +4,14 @@
 // JavaScript run by plain `node` (no TypeScript loader), the same in every
 // run: PORT to listen on, BENCH_USERS users funded.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 
-const db = new Database(join(mkdtempSync(join(tmpdir(), 'joule-baseline-')), 'base.db'));
+const dir = mkdtempSync(join(tmpdir(), 'joule-baseline-'));
+const db = new Database(join(dir, 'base.db'));
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 db.exec(`
@@ -35,4 +36,11 @@ const app = Fastify();
 app.post('/api/orders', async (req, reply) => reply.code(201).send(place(req.body)));
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 0) });
 process.stdout.write(`${JSON.stringify({ port: app.server.address().port })}\n`);
-process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+// The database goes with the process (after the measurement), as Joule's does in bench-joule.ts.
+process.on('SIGTERM', () =>
+  void app.close().then(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  }),
+);
