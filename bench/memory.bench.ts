@@ -5,33 +5,16 @@
 // (GET /api/status), so a peak can be told apart: JavaScript objects, or
 // native memory (SQLite's cache, buffers). The table shows them, and the
 // growth over the second half of the load, which is what "not growing" asks about.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
 import { copyOf, templates } from './lib/finished-orders.js';
 import { isMain, load, printTable } from './lib/harness.js';
-import { machineLine, startJouleProcess } from './lib/processes.js';
+import { heapMb, machineLine, rssMb, startJouleProcess } from './lib/processes.js';
 
 const USERS = 10_000;
 const ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
-}
-
-/** The JS heap in use, as the process itself reports it; NaN when the answer does not come (the process is busy). */
-async function heapMb(url: string): Promise<number> {
-  try {
-    const res = await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` }, signal: AbortSignal.timeout(2000) });
-    const body = (await res.json()) as { process: { heap_used_bytes: number } };
-    return body.process.heap_used_bytes / 1024 / 1024;
-  } catch {
-    return NaN;
-  }
-}
 
 export async function run() {
   const seconds = Number(process.env.BENCH_SECONDS ?? 60);

@@ -6,7 +6,7 @@
 // does not. Ready when GET /health (Joule) or the port (a baseline) answers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,4 +109,21 @@ export function median(values: readonly number[]): number {
 export function machineLine(): string {
   const [one, five] = loadavg();
   return `machine: ${cpus().length} cores, load average ${one!.toFixed(2)} (1 min) ${five!.toFixed(2)} (5 min), node ${process.version}`;
+}
+
+/** A process's resident memory, from /proc (Linux). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+/** The JS heap in use, as a Joule process reports it (GET /api/status); NaN when the answer does not come (the process is busy). */
+export async function heapMb(url: string): Promise<number> {
+  try {
+    const res = await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` }, signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { process: { heap_used_bytes: number } };
+    return body.process.heap_used_bytes / 1024 / 1024;
+  } catch {
+    return NaN;
+  }
 }

@@ -150,11 +150,16 @@ const TOTALS_KEY = 'totals';
 const BLOCKS_KEPT = 70_000;
 /**
  * Recent blocks, kept as records (older empty ones are packed: EmptyBlocks) and
- * written to the data file: enough for in-flight transactions' TaPoS. Also how
- * far behind the head a block must be before it (with its transactions) may
- * move to the history on disk: the engine's look-ups of what it just sent stay in memory.
+ * written to the data file: enough for in-flight transactions' TaPoS.
  */
 const BLOCKS_SAVED = 2_000;
+/**
+ * Blocks past the solidified head before a block with transactions may settle
+ * (move to the history): the look-ups of what was just sent, and of the
+ * blocks a follower reads as they solidify, stay in memory. Not more: what
+ * has not settled is rewritten with the data file after every block.
+ */
+const SETTLE_MARGIN = 20;
 
 export function tokenKey(contract: string, holder: string): string {
   return `${contract}:${holder}`;
@@ -231,7 +236,7 @@ export class ChainState {
 
   /**
    * Blocks and transactions no one can change or send again: blocks at least
-   * BLOCKS_SAVED behind the head whose transactions have all expired (a
+   * SETTLE_MARGIN behind the solidified head whose transactions have all expired (a
    * re-broadcast is refused as expired before it is looked up), oldest first,
    * and expired transactions that failed or were dropped outside any block.
    * `forgetSettled` drops them from memory once the history holds them.
@@ -241,7 +246,7 @@ export class ChainState {
     const txs: TxRecord[] = [];
     const now = this.headBlock().timestamp;
     let through = this.settledThrough;
-    for (let n = through + 1; n <= this.head - BLOCKS_SAVED; n++) {
+    for (let n = through + 1; n <= this.solidBlock - SETTLE_MARGIN; n++) {
       const block = this.blocks.get(n);
       if (block !== undefined && block.txIds.length > 0) {
         const held = block.txIds.map((id) => this.txs.get(id)!);

@@ -13,8 +13,10 @@ import { broadcast, client } from './tronweb-client.js';
 const dir = mkdtempSync(join(tmpdir(), 'devnet-history-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-// Blocks behind the head before a block may settle, plus enough for TronWeb's
-// 60 s expiration to pass (each block on request is 3 s of chain time).
+// Blocks enough for a transaction to settle (TronWeb's 60 s expiration, each
+// block on request being 3 s of chain time; the solidified head and a margin)
+// and for the data file's window of 2,000 recent blocks to be full, so that
+// its sizes compare.
 const SETTLE_BLOCKS = 2_100;
 
 async function delegate(devnet: Devnet, sun: number) {
@@ -67,6 +69,22 @@ test('when a transaction has settled, then the data file no longer holds it and 
     await second.mine(1);
   } finally {
     await second.close();
+  }
+});
+
+test('when a transaction expired and its block is solid a few dozen blocks back, then it has left the data file: a busy chain rewrites only its last minute', async () => {
+  const dataFile = join(dir, 'soon.json');
+  const devnet = await startDevnet({ blockIntervalMs: 0, solidifyLag: 19, dataFile });
+  try {
+    const { txid } = await delegate(devnet, 4_000_000);
+    await devnet.mine(30);
+    assert.ok(readFileSync(dataFile, 'utf8').includes(txid), 'not yet: its block is 10 blocks behind the solidified head, inside the margin of 20');
+    // Expired after 20 blocks (60 s); solid 19 blocks later; settled 20 blocks past that.
+    await devnet.mine(30);
+    assert.ok(!readFileSync(dataFile, 'utf8').includes(txid));
+    assert.ok(readFileSync(`${dataFile}.history`, 'utf8').includes(txid));
+  } finally {
+    await devnet.close();
   }
 });
 
