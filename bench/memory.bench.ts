@@ -8,10 +8,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { copyOf, templates } from './lib/finished-orders.js';
 import { isMain, load, printTable } from './lib/harness.js';
-import { heapMb, machineLine, rssMb, startJouleProcess } from './lib/processes.js';
+import { fundUsers, heapMb, machineLine, rssMb, startJouleProcess } from './lib/processes.js';
 
 const USERS = 10_000;
 const ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
@@ -26,13 +25,7 @@ export async function run() {
   console.log(flatOrders === undefined ? 'empty database' : `database of ${flatOrders} finished orders`);
   const joule = await startJouleProcess('all', copy ? { DATABASE_URL: `sqlite:${copy.path}` } : {});
   try {
-    if (!copy) {
-      const db = new Database(joule.databaseUrl.slice('sqlite:'.length));
-      db.pragma('busy_timeout = 10000');
-      db.exec(`with recursive ids(id) as (select 1 union all select id + 1 from ids where id < ${USERS})
-        insert into users (id, balance_sun, created_at, updated_at) select id, 1000000000000, 0, 0 from ids`);
-      db.close();
-    }
+    if (!copy) fundUsers(joule.databaseUrl, USERS);
     const pid = joule.child.pid!;
     const started = Date.now();
     const samples: Array<[number, number, number]> = [];

@@ -12,6 +12,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { BENCH_ADMIN_TOKEN } from './admin-token.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -125,5 +126,17 @@ export async function heapMb(url: string): Promise<number> {
     return body.process.heap_used_bytes / 1024 / 1024;
   } catch {
     return NaN;
+  }
+}
+
+/** Users 1..count, each with 1,000,000 TRX, written straight into a running SQLite process's database. */
+export function fundUsers(databaseUrl: string, count: number): void {
+  const db = new Database(databaseUrl.slice('sqlite:'.length));
+  try {
+    db.pragma('busy_timeout = 10000');
+    db.exec(`with recursive ids(id) as (select 1 union all select id + 1 from ids where id < ${count})
+      insert into users (id, balance_sun, created_at, updated_at) select id, 1000000000000, 0, 0 from ids`);
+  } finally {
+    db.close();
   }
 }

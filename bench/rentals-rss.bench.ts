@@ -6,23 +6,23 @@
 // time runs 30 times the wall clock), rentals of 10 s to the devnet's
 // customers, BENCH_RATE orders a second (default 40) for BENCH_SECONDS
 // (default 300). Each order is delegated, reclaimed at its expiry and
-// completed, so the devnet makes two transactions an order and, from 200 s
-// on (2,000 blocks), settles them into its history.
+// completed, so the devnet makes two transactions an order and, seconds
+// later (once expired, 20 blocks past the solidified head), settles them
+// into its history.
 //
 // Every 10 s: the process's RSS, its JS heap, the orders completed, and the
 // sizes of the devnet's data file and history. Printed: the table, and the
 // growth of RSS over the second half (what "not growing" asks about) beside
 // the orders completed over it.
 //
-//   npm run build && npm run bench -- rentals-memory
+//   npm run build && npm run bench -- rentals-rss
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import Database from 'better-sqlite3';
 import { loadGenesis, resolveGenesis } from '../src/devnet/genesis.js';
 import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
 import { isMain, printTable } from './lib/harness.js';
-import { heapMb, machineLine, rssMb, startJouleProcess } from './lib/processes.js';
+import { fundUsers, heapMb, machineLine, rssMb, startJouleProcess } from './lib/processes.js';
 
 const USERS = 1_000;
 const DURATION = '10s';
@@ -59,11 +59,7 @@ export async function run() {
   const dataFile = join(dirname(joule.databaseUrl.slice('sqlite:'.length)), 'devnet.json');
   const history = `${dataFile}.history`;
   try {
-    const db = new Database(joule.databaseUrl.slice('sqlite:'.length));
-    db.pragma('busy_timeout = 10000');
-    db.exec(`with recursive ids(id) as (select 1 union all select id + 1 from ids where id < ${USERS})
-      insert into users (id, balance_sun, created_at, updated_at) select id, 1000000000000, 0, 0 from ids`);
-    db.close();
+    fundUsers(joule.databaseUrl, USERS);
 
     const pid = joule.child.pid!;
     const started = Date.now();
