@@ -20,24 +20,14 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadGenesis, resolveGenesis } from '../src/devnet/genesis.js';
-import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
+import { historyFileOf } from '../src/devnet/persistence.js';
 import { isMain, printTable } from './lib/harness.js';
-import { fundUsers, heapMb, machineLine, rssMb, startJouleProcess } from './lib/processes.js';
+import { fundUsers, heapMbOf, jouleStatus, machineLine, rssMb, startJouleProcess } from './lib/processes.js';
 
 const USERS = 1_000;
 const DURATION = '10s';
 
 const sizeMb = (file: string) => (existsSync(file) ? statSync(file).size / 1e6 : 0);
-
-async function completed(url: string): Promise<number> {
-  try {
-    const res = await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` }, signal: AbortSignal.timeout(2000) });
-    const body = (await res.json()) as { orders: { by_status: Record<string, number> } };
-    return body.orders.by_status.completed ?? 0;
-  } catch {
-    return NaN;
-  }
-}
 
 interface Sample {
   second: number;
@@ -57,7 +47,7 @@ export async function run() {
     .map((a) => a.address);
   const joule = await startJouleProcess('all', { DEVNET_BLOCK_INTERVAL_MS: '100', ALLOWED_DURATIONS: `${DURATION},1h` });
   const dataFile = join(dirname(joule.databaseUrl.slice('sqlite:'.length)), 'devnet.json');
-  const history = `${dataFile}.history`;
+  const history = historyFileOf(dataFile);
   try {
     fundUsers(joule.databaseUrl, USERS);
 
@@ -65,11 +55,12 @@ export async function run() {
     const started = Date.now();
     const samples: Sample[] = [];
     const sample = async () => {
+      const status = await jouleStatus(joule.url);
       samples.push({
         second: Math.round((Date.now() - started) / 1000),
         rssMb: rssMb(pid),
-        heapMb: await heapMb(joule.url),
-        completed: await completed(joule.url),
+        heapMb: heapMbOf(status),
+        completed: status === undefined ? NaN : (status.orders.by_status.completed ?? 0),
         dataFileMb: sizeMb(dataFile),
         historyMb: sizeMb(history),
       });

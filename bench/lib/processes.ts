@@ -118,15 +118,28 @@ export function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
-/** The JS heap in use, as a Joule process reports it (GET /api/status); NaN when the answer does not come (the process is busy). */
-export async function heapMb(url: string): Promise<number> {
+/** What a Joule process's GET /api/status says, as far as the benchmarks read it. */
+export interface JouleStatus {
+  orders: { by_status: Record<string, number> };
+  process: { heap_used_bytes: number };
+}
+
+/** GET /api/status of a Joule process; undefined when the answer does not come within 2 s (the process is busy). */
+export async function jouleStatus(url: string): Promise<JouleStatus | undefined> {
   try {
     const res = await fetch(`${url}/api/status`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` }, signal: AbortSignal.timeout(2000) });
-    const body = (await res.json()) as { process: { heap_used_bytes: number } };
-    return body.process.heap_used_bytes / 1024 / 1024;
+    return (await res.json()) as JouleStatus;
   } catch {
-    return NaN;
+    return undefined;
   }
+}
+
+/** The JS heap in use, as the status reports it; NaN without one. */
+export const heapMbOf = (status: JouleStatus | undefined): number => (status === undefined ? NaN : status.process.heap_used_bytes / 1024 / 1024);
+
+/** The JS heap in use, as a Joule process reports it; NaN when the answer does not come. */
+export async function heapMb(url: string): Promise<number> {
+  return heapMbOf(await jouleStatus(url));
 }
 
 /** Users 1..count, each with 1,000,000 TRX, written straight into a running SQLite process's database. */
