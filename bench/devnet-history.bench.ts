@@ -83,17 +83,22 @@ interface Case {
   dataFileMb: number;
 }
 
-async function measure(history: number, onDisk: boolean, blocks: number): Promise<Case> {
-  const dir = mkdtempSync(join(tmpdir(), 'devnet-history-bench-'));
-  const dataFile = join(dir, 'devnet.json');
-  const node = new DevnetNode({
+/** A devnet of the built-in genesis at mainnet's lag, driven in-process (no HTTP, signatures on this thread). */
+function benchNode(dataFile?: string): DevnetNode {
+  return new DevnetNode({
     genesis: resolveGenesis(loadGenesis(undefined)),
     totalEnergyLimit: 180_000_000_000n,
     solidifyLag: 19,
-    dataFile,
+    ...(dataFile === undefined ? {} : { dataFile }),
     log: () => {},
     signatureThreads: 0,
   });
+}
+
+async function measure(history: number, onDisk: boolean, blocks: number): Promise<Case> {
+  const dir = mkdtempSync(join(tmpdir(), 'devnet-history-bench-'));
+  const dataFile = join(dir, 'devnet.json');
+  const node = benchNode(dataFile);
   const { state } = node;
   if (!onDisk) {
     state.history?.close();
@@ -147,13 +152,7 @@ const BLOCKS_ANSWERED = 70_000;
 /** MB held for the last 70,000 blocks: by a devnet, and as the Map of records the code before kept. */
 async function blocksMemory(): Promise<{ devnetMb: number; mapMb: number }> {
   const before = memoryMb();
-  const node = new DevnetNode({
-    genesis: resolveGenesis(loadGenesis(undefined)),
-    totalEnergyLimit: 180_000_000_000n,
-    solidifyLag: 19,
-    log: () => {},
-    signatureThreads: 0,
-  });
+  const node = benchNode();
   try {
     produceBlocks(node.state, BLOCKS_ANSWERED, () => {});
     const devnetMb = memoryMb() - before;
