@@ -30,6 +30,18 @@ async function delegate(devnet: Devnet, sun: number) {
   return { tw, signed, txid: out.txid };
 }
 
+/** A devnet on `dataFile` sends one delegation, mines `blocks` and closes; the delegation's txid. */
+async function sendAndStop(dataFile: string, sun: number, blocks: number): Promise<string> {
+  const devnet = await startDevnet({ blockIntervalMs: 0, solidifyLag: 1, dataFile });
+  try {
+    const { txid } = await delegate(devnet, sun);
+    await devnet.mine(blocks);
+    return txid;
+  } finally {
+    await devnet.close();
+  }
+}
+
 test('when a transaction has settled, then the data file no longer holds it and the node still answers it, across a restart', async () => {
   const dataFile = join(dir, 'chain.json');
   const history = `${dataFile}.history`;
@@ -109,14 +121,7 @@ test('when the data file stops growing with settled transactions, then each bloc
 
 test('when the process stopped inside an append, then the torn entry is cut off and the rest is answered', async () => {
   const dataFile = join(dir, 'torn.json');
-  const first = await startDevnet({ blockIntervalMs: 0, solidifyLag: 1, dataFile });
-  let txid: string;
-  try {
-    txid = (await delegate(first, 3_000_000)).txid;
-    await first.mine(SETTLE_BLOCKS + 1);
-  } finally {
-    await first.close();
-  }
+  const txid = await sendAndStop(dataFile, 3_000_000, SETTLE_BLOCKS + 1);
   const history = `${dataFile}.history`;
   const whole = statSync(history).size;
   appendFileSync(history, 'T 00ff {"txID":"00ff","tx":{');
@@ -136,14 +141,7 @@ test('when the process stopped inside an append, then the torn entry is cut off 
 
 test('when the data file is gone, then the history beside it is of another chain and none of it is answered', async () => {
   const dataFile = join(dir, 'gone.json');
-  const first = await startDevnet({ blockIntervalMs: 0, solidifyLag: 1, dataFile });
-  let txid: string;
-  try {
-    txid = (await delegate(first, 3_000_000)).txid;
-    await first.mine(SETTLE_BLOCKS);
-  } finally {
-    await first.close();
-  }
+  const txid = await sendAndStop(dataFile, 3_000_000, SETTLE_BLOCKS);
   assert.ok(readFileSync(`${dataFile}.history`, 'utf8').includes(txid));
   rmSync(dataFile);
 
