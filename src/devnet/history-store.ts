@@ -8,7 +8,7 @@
 // devnet-history`; in an `all` process the API and the engine share that loop). A java-tron node keeps
 // its history on disk, in its block and transaction stores, and answers for
 // any of it; so does the devnet now, from this file, holding in memory only
-// where each entry starts.
+// where each entry starts (`ExtentIndex`: about 40 bytes a transaction).
 //
 // One line per entry: `T <txID> <json>` or `B <number> <json>`, after a
 // header line naming the chain (its genesis timestamp), so that a history
@@ -18,15 +18,11 @@
 import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BlockRecord, TxRecord } from './chain-state.js';
+import { ExtentIndex, hashOfNumber, hashOfString } from './extent-index.js';
 import { decodeState, encodeState } from './json-wire.js';
 
 const FORMAT = 1;
 const READ_CHUNK = 1 << 20;
-
-interface Extent {
-  offset: number;
-  length: number;
-}
 
 interface Header {
   history: number;
@@ -34,10 +30,11 @@ interface Header {
 }
 
 export class HistoryStore {
-  private readonly txs = new Map<string, Extent>();
-  private readonly blocks = new Map<number, Extent>();
+  private readonly txs = new ExtentIndex();
+  private readonly blocks = new ExtentIndex();
   private fd: number;
   private size: number;
+  private headerLength = 0;
 
   /**
    * Opens the history of the chain born at `genesisTimestamp`, or begins one.
@@ -63,6 +60,7 @@ export class HistoryStore {
     if (this.size === 0) {
       ftruncateSync(this.fd, 0);
       this.write(Buffer.from(header));
+      this.headerLength = this.size;
     }
   }
 
@@ -71,18 +69,32 @@ export class HistoryStore {
   }
 
   transaction(txID: string): TxRecord | undefined {
-    const extent = this.txs.get(txID);
-    return extent === undefined ? undefined : this.read<TxRecord>(extent);
+    const [a, b] = hashOfString(txID);
+    const extent = this.txs.get(a, b, this.namesTx(txID));
+    return extent === undefined ? undefined : this.read<TxRecord>(extent.offset, extent.length);
   }
 
   block(num: number): BlockRecord | undefined {
-    const extent = this.blocks.get(num);
-    return extent === undefined ? undefined : this.read<BlockRecord>(extent);
+    // The pair is exact only for whole numbers: NaN would read as block 0.
+    if (!Number.isSafeInteger(num) || num < 0) return undefined;
+    const [a, b] = hashOfNumber(num);
+    const extent = this.blocks.get(a, b, always);
+    return extent === undefined ? undefined : this.read<BlockRecord>(extent.offset, extent.length);
   }
 
-  /** Every transaction in the history, oldest first (for the admin API's listing). */
-  *transactions(): IterableIterator<TxRecord> {
-    for (const extent of this.txs.values()) yield this.read<TxRecord>(extent);
+  /**
+   * Every transaction in the history, oldest first (for the admin API's
+   * listing): one pass over the file. An entry written twice keeps its first
+   * place and its last copy.
+   */
+  transactions(): TxRecord[] {
+    const byId = new Map<string, TxRecord>();
+    this.eachLine((line, offset) => {
+      if (line[0] !== T) return;
+      const txID = keyOf(line, offset, this.file);
+      byId.set(txID, decodeState<TxRecord>(line.toString('utf8', txID.length + 3)));
+    });
+    return [...byId.values()];
   }
 
   /** Appends blocks and transactions in one write; when it throws, none is indexed. */
@@ -105,9 +117,7 @@ export class HistoryStore {
     let offset = start;
     for (const { key, bytes } of lines) {
       // Without its newline.
-      const extent = { offset, length: bytes.length - 1 };
-      if (typeof key === 'number') this.blocks.set(key, extent);
-      else this.txs.set(key, extent);
+      this.indexEntry(key, offset, bytes.length - 1);
       offset += bytes.length;
     }
   }
@@ -124,17 +134,39 @@ export class HistoryStore {
     this.size += bytes.length;
   }
 
-  private read<T>(extent: Extent): T {
-    const buffer = Buffer.allocUnsafe(extent.length);
+  private indexEntry(key: string | number, offset: number, length: number): void {
+    if (typeof key === 'number') {
+      const [a, b] = hashOfNumber(key);
+      this.blocks.set(a, b, offset, length, always);
+    } else {
+      const [a, b] = hashOfString(key);
+      this.txs.set(a, b, offset, length, this.namesTx(key));
+    }
+  }
+
+  /** Whether the entry at a place in the file is the transaction `txID` (its line begins `T <txID> `). */
+  private namesTx(txID: string): (offset: number, length: number) => boolean {
+    return (offset, length) => {
+      const head = this.bytesAt(offset, Math.min(length, txID.length + 3));
+      return head.length === txID.length + 3 && head.toString('latin1', 2, txID.length + 2) === txID && head[txID.length + 2] === SPACE;
+    };
+  }
+
+  private bytesAt(offset: number, length: number): Buffer {
+    const buffer = Buffer.allocUnsafe(length);
     let done = 0;
-    while (done < extent.length) {
-      const n = readSync(this.fd, buffer, done, extent.length - done, extent.offset + done);
-      if (n === 0) throw new Error(`devnet history ${this.file} ends inside an entry at byte ${extent.offset}`);
+    while (done < length) {
+      const n = readSync(this.fd, buffer, done, length - done, offset + done);
+      if (n === 0) throw new Error(`devnet history ${this.file} ends inside an entry at byte ${offset}`);
       done += n;
     }
-    const text = buffer.toString('utf8');
+    return buffer;
+  }
+
+  private read<T>(offset: number, length: number): T {
+    const line = this.bytesAt(offset, length);
     // `T <txID> ` or `B <number> `: the JSON starts after the second space.
-    return decodeState<T>(text.slice(text.indexOf(' ', 2) + 1));
+    return decodeState<T>(line.toString('utf8', line.indexOf(SPACE, 2) + 1));
   }
 
   /**
@@ -146,9 +178,24 @@ export class HistoryStore {
     const first = Buffer.alloc(headerBytes.length);
     readSync(this.fd, first, 0, first.length, 0);
     if (!first.equals(headerBytes)) return false;
+    this.headerLength = headerBytes.length;
+    const end = this.eachLine((line, offset) => {
+      if (line[0] !== T && line[0] !== B) throw new Error(`devnet history ${this.file} has an unreadable entry at byte ${offset}`);
+      const key = keyOf(line, offset, this.file);
+      this.indexEntry(line[0] === T ? key : Number(key), offset, line.length);
+    });
+    if (end < this.size) {
+      ftruncateSync(this.fd, end);
+      this.size = end;
+    }
+    return true;
+  }
+
+  /** Calls `visit` with every whole line after the header, in order, and where it starts; answers where the last whole line ends. */
+  private eachLine(visit: (line: Buffer, offset: number) => void): number {
     const chunk = Buffer.allocUnsafe(READ_CHUNK);
     // Where the line being read starts, and its bytes read so far (a line can span chunks).
-    let lineStart = headerBytes.length;
+    let lineStart = this.headerLength;
     let pending: Buffer = Buffer.alloc(0);
     for (let position = lineStart; position < this.size; ) {
       const n = readSync(this.fd, chunk, 0, Math.min(READ_CHUNK, this.size - position), position);
@@ -156,28 +203,28 @@ export class HistoryStore {
       position += n;
       const data = Buffer.concat([pending, chunk.subarray(0, n)]);
       let from = 0;
-      for (let newline = data.indexOf(10); newline >= 0; newline = data.indexOf(10, from)) {
-        this.indexLine(data.subarray(from, newline), lineStart);
+      for (let newline = data.indexOf(NEWLINE); newline >= 0; newline = data.indexOf(NEWLINE, from)) {
+        visit(data.subarray(from, newline), lineStart);
         lineStart += newline + 1 - from;
         from = newline + 1;
       }
       // Copied: `chunk` is overwritten by the next read.
       pending = Buffer.from(data.subarray(from));
     }
-    if (lineStart < this.size) {
-      ftruncateSync(this.fd, lineStart);
-      this.size = lineStart;
-    }
-    return true;
+    return lineStart;
   }
+}
 
-  private indexLine(line: Buffer, offset: number): void {
-    const keyEnd = line.indexOf(32, 2);
-    if (keyEnd < 0) throw new Error(`devnet history ${this.file} has an unreadable entry at byte ${offset}`);
-    const key = line.toString('latin1', 2, keyEnd);
-    const extent = { offset, length: line.length };
-    if (line[0] === 84 /* T */) this.txs.set(key, extent);
-    else if (line[0] === 66 /* B */) this.blocks.set(Number(key), extent);
-    else throw new Error(`devnet history ${this.file} has an unreadable entry at byte ${offset}`);
-  }
+const T = 0x54;
+const B = 0x42;
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+
+const always = () => true;
+
+/** The key of a line `T <txID> <json>` or `B <number> <json>`. */
+function keyOf(line: Buffer, offset: number, file: string): string {
+  const keyEnd = line.indexOf(SPACE, 2);
+  if (keyEnd < 0) throw new Error(`devnet history ${file} has an unreadable entry at byte ${offset}`);
+  return line.toString('latin1', 2, keyEnd);
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { startDevnet, type Devnet } from '../../src/devnet/index.js';
-import { broadcast, client } from './tronweb-client.js';
+import { admin, broadcast, client } from './tronweb-client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'devnet-history-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -134,6 +134,30 @@ test('when the process stopped inside an append, then the torn entry is cut off 
     await delegate(second, 1_000_000);
     await second.mine(SETTLE_BLOCKS);
     assert.ok(statSync(history).size > whole, 'appends continue after the cut');
+  } finally {
+    await second.close();
+  }
+});
+
+test('when an entry was written twice (the process stopped before the data file that no longer holds it was saved), then it is answered and listed once', async () => {
+  const dataFile = join(dir, 'twice.json');
+  const txid = await sendAndStop(dataFile, 3_000_000, SETTLE_BLOCKS);
+  const history = `${dataFile}.history`;
+  const line = readFileSync(history, 'utf8').split('\n').find((l) => l.startsWith(`T ${txid} `));
+  assert.ok(line !== undefined);
+  // The next run appends it again, after entries of its own.
+  const other = await sendAndStop(dataFile, 2_000_000, SETTLE_BLOCKS);
+  appendFileSync(history, `${line}\n`);
+
+  const second = await startDevnet({ blockIntervalMs: 0, solidifyLag: 1, dataFile });
+  try {
+    const tw = client(second, second.accounts.pools[0]!.privateKey);
+    assert.equal((await tw.trx.getTransactionInfo(txid)).id, txid);
+    assert.equal((await tw.trx.getTransaction(other)).txID, other);
+    const { transactions } = await admin(second, 'GET', '/transactions');
+    const ids = transactions.map((t: { txID: string }) => t.txID);
+    assert.equal(ids.filter((id: string) => id === txid).length, 1, 'listed once');
+    assert.deepEqual(ids.filter((id: string) => id === txid || id === other), [txid, other], 'oldest first');
   } finally {
     await second.close();
   }
