@@ -10,12 +10,16 @@
 // transaction (the block, then the save), the JS heap in use after a full
 // collection, and the data file's size.
 //
+// Then the memory of the history's index, which grows with the chain: the
+// packed index (`ExtentIndex`) for N transactions, beside the baseline of the
+// code before, a Map of the same txIDs to { offset, length } objects.
+//
 // Then the memory a devnet holds for the last 70,000 blocks (empty: what a
 // day on the default profile's block a second makes), beside the baseline of
 // the code before, which held each as a record in a Map: the same records,
 // made by the same devnet, copied into one.
 //
-//   npm run bench -- devnet-history   (BENCH_HISTORY=0,10000,50000  BENCH_BLOCKS=30)
+//   npm run bench -- devnet-history   (BENCH_HISTORY=0,10000,50000  BENCH_BLOCKS=30  BENCH_INDEX=100000,1000000)
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +28,7 @@ import { runInNewContext } from 'node:vm';
 import { produceBlocks } from '../src/devnet/block-producer.js';
 import type { BlockRecord, TxRecord } from '../src/devnet/chain-state.js';
 import { DevnetNode } from '../src/devnet/devnet-node.js';
+import { ExtentIndex, hashOfString } from '../src/devnet/extent-index.js';
 import { loadGenesis, resolveGenesis } from '../src/devnet/genesis.js';
 import { isMain, printTable } from './lib/harness.js';
 
@@ -79,7 +84,8 @@ interface Case {
   history: number;
   mode: 'history file' | 'baseline (all in memory)';
   blockMs: number;
-  heapMb: number;
+  /** Heap in use plus array buffers (the packed index and blocks), after a collection. */
+  memoryMb: number;
   dataFileMb: number;
 }
 
@@ -126,12 +132,11 @@ async function measure(history: number, onDisk: boolean, blocks: number): Promis
       times.push(performance.now() - started);
     }
     times.sort((a, b) => a - b);
-    gc();
     return {
       history,
       mode: onDisk ? 'history file' : 'baseline (all in memory)',
       blockMs: times[Math.floor(times.length / 2)]!,
-      heapMb: process.memoryUsage().heapUsed / 1e6,
+      memoryMb: await memoryMb(),
       dataFileMb: statSync(dataFile).size / 1e6,
     };
   } finally {
@@ -140,29 +145,52 @@ async function measure(history: number, onDisk: boolean, blocks: number): Promis
   }
 }
 
-/** Heap in use plus array buffers, after a full collection. */
-function memoryMb(): number {
+/**
+ * Heap in use plus array buffers, after full collections: a buffer's memory
+ * is given back after the collection that finds it unreachable, so twice,
+ * with a turn of the event loop between.
+ */
+async function memoryMb(): Promise<number> {
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
   gc();
   const m = process.memoryUsage();
   return (m.heapUsed + m.arrayBuffers) / 1e6;
+}
+
+/** MB held by the index of `count` settled transactions: packed, and as the Map the code before kept. */
+async function indexMemory(count: number): Promise<{ packedMb: number; arraysMb: number; mapMb: number }> {
+  // Made afresh in each: the Map holds its key strings, the packed index only their hashes.
+  const txID = (i: number) => i.toString(16).padStart(64, '0');
+  // Where each entry would start: one line of about 1.4 KB a transaction, as in the history file.
+  const LINE = 1_400;
+  const start = await memoryMb();
+  const packed = new ExtentIndex();
+  for (let i = 0; i < count; i++) packed.set(...hashOfString(txID(i)), i * LINE, LINE, () => false);
+  const packedMb = (await memoryMb()) - start;
+  const map = new Map<string, { offset: number; length: number }>();
+  for (let i = 0; i < count; i++) map.set(txID(i), { offset: i * LINE, length: LINE });
+  const mapMb = (await memoryMb()) - start - packedMb;
+  if (packed.size !== count || map.size !== count) throw new Error(`${packed.size} and ${map.size} entries, not ${count}`);
+  return { packedMb, arraysMb: packed.bytes / 1e6, mapMb };
 }
 
 const BLOCKS_ANSWERED = 70_000;
 
 /** MB held for the last 70,000 blocks: by a devnet, and as the Map of records the code before kept. */
 async function blocksMemory(): Promise<{ devnetMb: number; mapMb: number }> {
-  const before = memoryMb();
+  const before = await memoryMb();
   const node = benchNode();
   try {
     produceBlocks(node.state, BLOCKS_ANSWERED, () => {});
-    const devnetMb = memoryMb() - before;
+    const devnetMb = (await memoryMb()) - before;
     const map = new Map<number, BlockRecord>();
     const head = node.state.head;
     for (let n = head - BLOCKS_ANSWERED + 1; n <= head; n++) {
       const b = node.state.block(n)!;
       map.set(n, { number: b.number, id: b.id, parentId: b.parentId, timestamp: b.timestamp, txIds: [] });
     }
-    const mapMb = memoryMb() - before - devnetMb;
+    const mapMb = (await memoryMb()) - before - devnetMb;
     if (map.size !== BLOCKS_ANSWERED) throw new Error(`${map.size} blocks answered`);
     return { devnetMb, mapMb };
   } finally {
@@ -189,16 +217,27 @@ export async function run(): Promise<Case[]> {
   const baselineAt = (history: number) => cases.find((c) => c.mode !== 'history file' && c.history === history)!;
   printTable(
     'block with one transaction, then the save (median wall ms)',
-    ['H settled', 'mode', 'block ms', `vs H=${sizes[0]}`, 'vs baseline', 'heap MB', 'data file MB'],
+    ['H settled', 'mode', 'block ms', `vs H=${sizes[0]}`, 'vs baseline', 'heap + buffers MB', 'data file MB'],
     cases.map((c) => [
       c.history,
       c.mode,
       c.blockMs.toFixed(2),
       (c.blockMs / empty(c.mode)!.blockMs).toFixed(2),
       (c.blockMs / baselineAt(c.history).blockMs).toFixed(2),
-      c.heapMb.toFixed(1),
+      c.memoryMb.toFixed(1),
       c.dataFileMb.toFixed(2),
     ]),
+  );
+  const indexSizes = (process.env.BENCH_INDEX ?? '100000,1000000').split(',').map(Number);
+  const indexRows: Array<Array<string | number>> = [];
+  for (const n of indexSizes) {
+    const { packedMb, arraysMb, mapMb } = await indexMemory(n);
+    indexRows.push([n, packedMb.toFixed(2), arraysMb.toFixed(2), mapMb.toFixed(2), (packedMb / mapMb).toFixed(2), ((packedMb * 1e6) / n).toFixed(0)]);
+  }
+  printTable(
+    "the history's index of N transactions: heap and array buffers after a collection",
+    ['N', 'packed MB', '(its arrays)', 'baseline: Map MB', 'packed ÷ Map', 'packed bytes a transaction'],
+    indexRows,
   );
   const packed = await blocksMemory();
   printTable(
