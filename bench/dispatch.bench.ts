@@ -4,8 +4,12 @@
 // ENABLE_BACKGROUND_TASKS=false; plus a comparator doing what the replaced
 // system did: PING Redis, then enqueue, inside the request. Ratios are
 // against Joule with Redis up, and Redis up against background tasks off
-// (issue 17 goal 3: within 5 %). Then creation -> delegation broadcast through
-// the queue (API + worker + devnet in this process), p50 and p99.
+// (issue 17 goal 3: within 5 %). Then the same two side by side: both servers
+// up at once, loaded in alternating slices (BENCH_PAIRS pairs, default 10,
+// BENCH_PAIRED_SECONDS on each in all, default 10; bench/lib/paired.ts), so
+// that the machine's drift falls on both alike. Then creation -> delegation
+// broadcast through the queue (API + worker + devnet in this process), p50
+// and p99.
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
@@ -14,7 +18,9 @@ import { startRedis, type RedisServer } from '../scripts/services/redis.js';
 import { startDevnet } from '../src/devnet/index.js';
 import { createLogger } from '../src/observability/logger.js';
 import { benchJoule } from './lib/bench-joule.js';
-import { cpuMs, isMain, load, printTable, startServer, type LoadResult } from './lib/harness.js';
+import { cpuMs, isMain, load, printTable, startServer, type LoadResult, type Server } from './lib/harness.js';
+import { paired } from './lib/paired.js';
+import { median } from './lib/processes.js';
 
 const USERS = 100_000;
 const ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
@@ -91,6 +97,33 @@ async function creation(c: Case, seconds: number): Promise<Run> {
   }
 }
 
+/**
+ * Redis up beside background tasks off, both servers up at once and loaded
+ * in turn: CPU per order (up: the API and redis-server) and orders a second,
+ * with each pair's up ÷ off ratio of CPU per order.
+ */
+async function upBesideOff(pairs: number, seconds: number) {
+  const redis = await startRedis();
+  const env = (dispatch: Case['dispatch'], url: string) => ({ BENCH_USERS: String(USERS), BENCH_DISPATCH: dispatch, REDIS_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' });
+  const servers: Server[] = [];
+  try {
+    servers.push(await startServer('bench/servers/dispatch-server.ts', env('queue', redis.url)));
+    servers.push(await startServer('bench/servers/dispatch-server.ts', env('off', 'redis://127.0.0.1:1')));
+    const [upServer, offServer] = servers as [Server, Server];
+    // Each side numbers its orders on across its slices: every order of a side goes to a different user.
+    const side = (server: Server, cpu: () => number) => {
+      let next = 0;
+      return { url: server.url, body: () => order(next++), cpuMs: cpu };
+    };
+    const up = side(upServer, () => cpuMs(upServer.pid) + cpuMs(redis.pid));
+    const off = side(offServer, () => cpuMs(offServer.pid));
+    return await paired(off, up, pairs, seconds, (s, secs) => load(s.url, '/api/orders', s.body, { seconds: secs, warmupSeconds: 0 }));
+  } finally {
+    for (const server of servers) await server.stop();
+    await redis.stop();
+  }
+}
+
 /** Created -> delegation journaled and broadcast, through Redis and a BullMQ worker, on the devnet. */
 async function createdToBroadcast(n: number): Promise<{ p50: number; p99: number; queued: number }> {
   const redis = await startRedis();
@@ -153,7 +186,6 @@ export async function run(opts: { seconds?: number } = {}) {
   const runs = new Map<string, Run[]>(cases.map((c) => [c.name, []]));
   // Every other round runs the cases in reverse, so no case always follows the same one.
   for (let r = 0; r < rounds; r++) for (const c of r % 2 === 0 ? cases : [...cases].reverse()) runs.get(c.name)!.push(await creation(c, seconds));
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const [name, rs] of runs) {
     results.set(name, { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), non2xx: Math.max(...rs.map((r) => r.non2xx)), errors: Math.max(...rs.map((r) => r.errors)), apiCpuUs: median(rs.map((r) => r.apiCpuUs)), redisCpuUs: median(rs.map((r) => r.redisCpuUs)) });
   }
@@ -190,7 +222,25 @@ export async function run(opts: { seconds?: number } = {}) {
         `ratios of the medians: orders/s ${(bUp.rps / bOff.rps).toFixed(2)}, CPU per order ${(cpuOf(bUp) / bOff.apiCpuUs).toFixed(2)}`,
     );
   }
-  if (process.env.BENCH_SKIP_LATENCY === '1') return { results };
+  const pairs = Number(process.env.BENCH_PAIRS ?? 10);
+  const pairedSeconds = Number(process.env.BENCH_PAIRED_SECONDS ?? 10);
+  const side = await upBesideOff(pairs, pairedSeconds);
+  if (side.a.non2xx + side.a.errors + side.b.non2xx + side.b.errors > 0) throw new Error('side by side: orders refused or failed');
+  const rpsRatio = side.b.rps / side.a.rps;
+  const cpuRatio = side.b.cpuUs / side.a.cpuUs;
+  printTable(
+    `Redis up beside background tasks off: both up at once, ${pairs} pairs of alternating slices, ${pairedSeconds} s on each in all, 50 connections`,
+    ['case', 'orders/s', 'p99 ms (median of the slices)', 'CPU µs/order (API + redis-server)'],
+    [
+      ['joule, background tasks off', side.a.rps.toFixed(0), side.a.p99, side.a.cpuUs.toFixed(0)],
+      ['joule, Redis up', side.b.rps.toFixed(0), side.b.p99, side.b.cpuUs.toFixed(0)],
+    ],
+  );
+  console.log(
+    `side by side, Redis up / off: orders/s ${rpsRatio.toFixed(2)}, CPU per order ${cpuRatio.toFixed(2)}; ` +
+      `each pair's CPU ratio ${side.ratios.map((r) => r.toFixed(2)).join(', ')} (median ${median(side.ratios).toFixed(2)})`,
+  );
+  if (process.env.BENCH_SKIP_LATENCY === '1') return { results, side };
   const n = Number(process.env.BENCH_ORDERS ?? 40);
   const lat = await createdToBroadcast(n);
   printTable(`Created -> delegation signed, journaled and broadcast, through Redis + BullMQ worker (${n} orders, 20/s, devnet)`, ['p50 ms', 'p99 ms'], [[lat.p50, lat.p99]]);

@@ -20,11 +20,19 @@
 //                  20 orders, 10 connections: its ceiling check sums the
 //                  user's open orders
 //
-// Each measurement gets a fresh copy of its template. Rounds alternate which
-// database goes first (BENCH_ROUNDS, default 3); medians of the rounds, and
-// full/empty ratios. Besides requests a second, the server process's CPU
-// time per request (from /proc): on a shared machine throughput swings with
-// the neighbours' load, CPU per request much less. `npm run build` first.
+// Each round gets a fresh copy of each template and an `api` process on each,
+// both up through the round. Every request is measured on the two in turn,
+// in BENCH_PAIRS (default 4) pairs of slices, which goes first alternating:
+// BENCH_SECONDS on each database in all, after a warm-up of each. Measured
+// one database after the other, seconds or minutes apart, the ratio of a
+// page moved by ±20–30 % from run to run with this machine's neighbours;
+// slices side by side put that drift on both alike. Rounds (BENCH_ROUNDS,
+// default 3) alternate which database's worker passes go first. Reported:
+// medians of the rounds, full/empty ratios, and the median and range of
+// each pair's full/empty ratio. Besides requests a second, the server
+// process's CPU time per request (from /proc): on a shared machine
+// throughput swings with the neighbours' load, CPU per request much less.
+// `npm run build` first.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +41,7 @@ import { choosePool } from '../src/engine/plan-delegation.js';
 import { benchJoule } from './lib/bench-joule.js';
 import { copyOf, DEFAULT_USERS, HEAVY_USER, RECEIVERS, templates, FEW_USER } from './lib/finished-orders.js';
 import { cpuMs, isMain, load, loadGet, printTable, type LoadResult } from './lib/harness.js';
+import { paired, type Figures, type PairedSide } from './lib/paired.js';
 import { machineLine, median, startJouleProcess } from './lib/processes.js';
 
 const ADDRESS = RECEIVERS[0]!;
@@ -64,26 +73,12 @@ const GETS: ReadonlyArray<[string, string]> = [
 
 type DbName = 'empty' | 'full';
 
-/** A load run, and the server's CPU time per answered request in µs. */
-interface Figures extends LoadResult {
-  cpuUs: number;
-}
-
 interface Round {
   sweepMs: number;
   poolChoiceMs: number;
   gets: Map<string, Figures>;
   create: Figures;
   deposit: Figures;
-}
-
-/** Runs `run` (which calls onMeasureStart after its warm-up) and charges the server's CPU over the measured part to the answered requests. */
-async function withCpu(pid: number, run: (onMeasureStart: () => void) => Promise<LoadResult>): Promise<Figures> {
-  let start = NaN;
-  const r = await run(() => {
-    start = cpuMs(pid);
-  });
-  return { ...r, cpuUs: ((cpuMs(pid) - start) * 1000) / Math.max(1, r.ok ?? 0) };
 }
 
 /** Median wall time of 30 runs of `f`, after 3 to warm up. */
@@ -115,35 +110,72 @@ async function workerPasses(databaseUrl: string): Promise<{ sweepMs: number; poo
   }
 }
 
-async function measure(template: string, seconds: { get: number; create: number }): Promise<Round> {
+/** One database's side of a round: its `api` process, with an order placed on it before measuring. */
+interface Side extends PairedSide {
+  name: DbName;
+  url: string;
+  orderId: string;
+  /** Numbers each side's creations and deposits apart, across the slices. */
+  next: number;
+}
+
+/**
+ * One round: a fresh copy of each template, their worker passes (the
+ * database named first goes first), then an `api` process on each, both up
+ * through the round, and every request measured on the two in alternating
+ * slices (`paired`). Each pair's ratios go into `ratios`, by measurement.
+ */
+async function measureRound(
+  t: Record<DbName, string>,
+  first: DbName,
+  seconds: { get: number; create: number },
+  pairs: number,
+  ratios: Map<string, number[]>,
+): Promise<Record<DbName, Round>> {
   const dir = mkdtempSync(join(tmpdir(), 'joule-flat-'));
-  const db = copyOf(template, join(dir, 'joule.db'));
+  const names: DbName[] = first === 'empty' ? ['empty', 'full'] : ['full', 'empty'];
+  const dbs = { empty: copyOf(t.empty, join(dir, 'empty.db')), full: copyOf(t.full, join(dir, 'full.db')) };
+  const started: Array<{ stop(): Promise<void> }> = [];
   try {
-    const { sweepMs, poolChoiceMs } = await workerPasses(`sqlite:${db.path}`);
-    const joule = await startJouleProcess('api', { DATABASE_URL: `sqlite:${db.path}`, LOG_LEVEL: 'warn' });
-    try {
-      const admin = { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` };
+    const passes = {} as Record<DbName, { sweepMs: number; poolChoiceMs: number }>;
+    for (const name of names) passes[name] = await workerPasses(`sqlite:${dbs[name].path}`);
+    const sides = {} as Record<DbName, Side>;
+    for (const name of names) {
+      const joule = await startJouleProcess('api', { DATABASE_URL: `sqlite:${dbs[name].path}`, LOG_LEVEL: 'warn' });
+      started.push(joule);
       const made = await fetch(`${joule.url}/api/orders/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order(HEAVY_USER)) });
       if (made.status !== 201) throw new Error(`placing an order: ${made.status} ${await made.text()}`);
       const { id } = (await made.json()) as { id: string };
       const pid = joule.child.pid!;
-      const gets = new Map<string, Figures>();
-      for (const [name, path] of GETS) {
-        const r = await withCpu(pid, (onMeasureStart) => loadGet(joule.url, path.replace(':order', id), admin, { seconds: seconds.get, onMeasureStart }));
-        if (r.non2xx > 0 || r.errors > 0) throw new Error(`${path}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-        gets.set(name, r);
-      }
-      const create = await withCpu(pid, (onMeasureStart) => load(joule.url, '/api/orders/', (i) => order((i % DEFAULT_USERS) + 1), { seconds: seconds.create, onMeasureStart }));
-      const deposit = await withCpu(pid, (onMeasureStart) =>
-        load(joule.url, `/api/users/${HEAVY_USER}/deposits`, (i) => ({ amount_sun: '1', reference: `flat-${i}` }), { seconds: seconds.get, connections: 10, headers: admin, onMeasureStart }),
-      );
-      if (deposit.non2xx > 0 || deposit.errors > 0) throw new Error(`deposits: ${deposit.non2xx} non-2xx, ${deposit.errors} errors`);
-      return { sweepMs, poolChoiceMs, gets, create, deposit };
-    } finally {
-      await joule.stop();
+      sides[name] = { name, url: joule.url, cpuMs: () => cpuMs(pid), orderId: id, next: 0 };
     }
+    const admin = { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` };
+    const round = { empty: { ...passes.empty, gets: new Map() }, full: { ...passes.full, gets: new Map() } } as Record<DbName, Round>;
+    const measured = async (what: string, secs: number, run: (side: Side, seconds: number) => Promise<LoadResult>): Promise<Record<DbName, Figures>> => {
+      const { a, b, ratios: each } = await paired(sides.empty, sides.full, pairs, secs, run);
+      const figures = { empty: a, full: b };
+      for (const name of names) {
+        if (figures[name].non2xx > 0 || figures[name].errors > 0) throw new Error(`${what} on the ${name} database: ${figures[name].non2xx} non-2xx, ${figures[name].errors} errors`);
+      }
+      ratios.set(what, [...(ratios.get(what) ?? []), ...each]);
+      return figures;
+    };
+    for (const [name, path] of GETS) {
+      const figures = await measured(name, seconds.get, (side, secs) => loadGet(side.url, path.replace(':order', side.orderId), admin, { seconds: secs, warmupSeconds: 0 }));
+      for (const db of names) round[db].gets.set(name, figures[db]);
+    }
+    const create = await measured('create', seconds.create, (side, secs) =>
+      load(side.url, '/api/orders/', () => order((side.next++ % DEFAULT_USERS) + 1), { seconds: secs, warmupSeconds: 0 }),
+    );
+    const deposit = await measured('deposit', seconds.get, (side, secs) =>
+      load(side.url, `/api/users/${HEAVY_USER}/deposits`, () => ({ amount_sun: '1', reference: `flat-${side.next++}` }), { seconds: secs, warmupSeconds: 0, connections: 10, headers: admin }),
+    );
+    for (const db of names) Object.assign(round[db], { create: create[db], deposit: deposit[db] });
+    return round;
   } finally {
-    db.remove();
+    for (const joule of started) await joule.stop();
+    dbs.empty.remove();
+    dbs.full.remove();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -155,16 +187,19 @@ export async function run(opts: { rounds?: number } = {}) {
   console.log(`\n${machineLine()}`);
   const t = await templates(orders);
   console.log(t.seedSeconds === undefined ? `${orders} finished orders: template from an earlier run` : `${orders} finished orders seeded in ${t.seedSeconds.toFixed(0)} s`);
+  const pairs = Number(process.env.BENCH_PAIRS ?? 4);
   const results: Record<DbName, Round[]> = { empty: [], full: [] };
+  const ratios = new Map<string, number[]>();
   for (let r = 0; r < rounds; r++) {
-    const order: DbName[] = r % 2 === 0 ? ['empty', 'full'] : ['full', 'empty'];
-    for (const name of order) results[name].push(await measure(name === 'empty' ? t.empty : t.full, seconds));
+    const round = await measureRound(t, r % 2 === 0 ? 'empty' : 'full', seconds, pairs, ratios);
+    results.empty.push(round.empty);
+    results.full.push(round.full);
   }
   const rows: Array<Array<string | number>> = [];
   const med = (name: DbName, f: (x: Round) => number) => median(results[name].map(f));
-  const each = (name: DbName, f: (x: Round) => number) => results[name].map((x) => f(x).toFixed(0)).join(' ');
-  const figures = (what: string, f: (x: Round) => Figures) => {
+  const figures = (what: string, key: string, f: (x: Round) => Figures) => {
     const [rps, cpu, p99] = [(x: Round) => f(x).rps, (x: Round) => f(x).cpuUs, (x: Round) => f(x).p99];
+    const pairRatios = ratios.get(key)!;
     rows.push([
       what,
       med('empty', rps).toFixed(0),
@@ -173,16 +208,18 @@ export async function run(opts: { rounds?: number } = {}) {
       med('empty', cpu).toFixed(0),
       med('full', cpu).toFixed(0),
       (med('full', cpu) / med('empty', cpu)).toFixed(2),
+      median(pairRatios).toFixed(2),
+      `${Math.min(...pairRatios).toFixed(2)}–${Math.max(...pairRatios).toFixed(2)}`,
       `${med('empty', p99)} / ${med('full', p99)}`,
-      `${each('empty', cpu)} | ${each('full', cpu)}`,
     ]);
   };
-  figures('create (POST /api/orders/)', (x) => x.create);
-  figures(`deposit (POST /api/users/${HEAVY_USER}/deposits)`, (x) => x.deposit);
-  for (const [name] of GETS) figures(`GET ${name}`, (x) => x.gets.get(name)!);
+  figures('create (POST /api/orders/)', 'create', (x) => x.create);
+  figures(`deposit (POST /api/users/${HEAVY_USER}/deposits)`, 'deposit', (x) => x.deposit);
+  for (const [name] of GETS) figures(`GET ${name}`, name, (x) => x.gets.get(name)!);
   printTable(
-    `Empty database vs ${orders} finished orders (SQLite), median of ${rounds} alternating rounds; GETs ${seconds.get} s at 10 connections, create ${seconds.create} s at 50`,
-    ['measurement', 'empty req/s', 'full req/s', 'full/empty', 'empty CPU µs/req', 'full CPU µs/req', 'full/empty', 'p99 ms empty / full', 'each round, CPU µs/req: empty | full'],
+    `Empty database vs ${orders} finished orders (SQLite), ${rounds} rounds of ${pairs} alternating pairs of slices; ` +
+      `GETs ${seconds.get} s a database at 10 connections, create ${seconds.create} s at 50; CPU µs per request of each server process`,
+    ['measurement', 'empty req/s', 'full req/s', 'full/empty', 'empty CPU µs/req', 'full CPU µs/req', 'full/empty', 'pairs: full/empty CPU (median)', 'pairs: range', 'p99 ms empty / full'],
     rows,
   );
   for (const [what, f] of [

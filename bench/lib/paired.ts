@@ -1,0 +1,75 @@
+// Two servers measured side by side, in alternating slices. Measured one
+// after the other, seconds or minutes apart, a ratio of two servers' CPU per
+// request moved by ±20–30 % from run to run on this shared machine, with the
+// neighbours' load. Both up at once, each loaded in turn for a slice (which
+// goes first alternating from pair to pair), the drift falls on both alike,
+// and each pair gives a ratio of its own.
+import type { LoadResult } from './harness.js';
+import { median } from './processes.js';
+
+/** A load's figures, with the CPU its server spent per answered request (µs). */
+export type Figures = LoadResult & { cpuUs: number };
+
+export interface PairedSide {
+  /** CPU time (ms) the side's server processes have used so far. */
+  cpuMs(): number;
+}
+
+/**
+ * Loads `a` and `b` in turn, `pairs` times, `seconds` in all on each, after a
+ * warm-up of a second on each (uncounted). Each side's figures over its
+ * slices (requests a second over the time the slices took; p50 and p99:
+ * the slices' medians), and each pair's ratio of CPU per request, b ÷ a.
+ */
+export async function paired<S extends PairedSide>(
+  a: S,
+  b: S,
+  pairs: number,
+  seconds: number,
+  run: (side: S, seconds: number) => Promise<LoadResult>,
+): Promise<{ a: Figures; b: Figures; ratios: number[] }> {
+  for (const side of [a, b]) await run(side, 1);
+  // Each slice's CPU is counted from its start to the start of the side's next
+  // slice (the last: to a reading after the others), so that what a server
+  // finishes after its load stops (the last batch's commit, a queued flush)
+  // is its own slice's, not lost in the other side's.
+  const slices = new Map<S, Array<{ load: LoadResult; cpuFrom: number; ms: number }>>([
+    [a, []],
+    [b, []],
+  ]);
+  for (let p = 0; p < pairs; p++) {
+    for (const side of p % 2 === 0 ? [a, b] : [b, a]) {
+      const cpuFrom = side.cpuMs();
+      const started = performance.now();
+      const load = await run(side, seconds / pairs);
+      slices.get(side)!.push({ load, cpuFrom, ms: performance.now() - started });
+    }
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  // A load runs on to its next whole-second sample: each slice's requests a second are over the time it took.
+  const figures = new Map<S, Array<Figures & { ms: number }>>();
+  for (const side of [a, b]) {
+    const end = side.cpuMs();
+    const all = slices.get(side)!;
+    figures.set(
+      side,
+      all.map(({ load, cpuFrom, ms }, i) => ({ ...load, ms, cpuUs: (((all[i + 1]?.cpuFrom ?? end) - cpuFrom) * 1000) / Math.max(1, load.ok ?? 0) })),
+    );
+  }
+  const ratios = figures.get(b)!.map((f, i) => f.cpuUs / figures.get(a)![i]!.cpuUs);
+  const over = (side: S): Figures => {
+    const all = figures.get(side)!;
+    const sum = (f: (x: Figures & { ms: number }) => number) => all.reduce((total, x) => total + f(x), 0);
+    const ok = sum((f) => f.ok ?? 0);
+    return {
+      rps: ok / (sum((f) => f.ms) / 1000),
+      ok,
+      p50: median(all.map((f) => f.p50)),
+      p99: median(all.map((f) => f.p99)),
+      non2xx: sum((f) => f.non2xx),
+      errors: sum((f) => f.errors),
+      cpuUs: sum((f) => f.cpuUs * (f.ok ?? 0)) / Math.max(1, ok),
+    };
+  };
+  return { a: over(a), b: over(b), ratios };
+}
