@@ -29,11 +29,8 @@ export async function paired<S extends PairedSide>(
   run: (side: S, seconds: number) => Promise<LoadResult>,
 ): Promise<{ a: Figures; b: Figures; ratios: number[] }> {
   for (const side of [a, b]) await run(side, 1);
-  // Each slice's CPU is counted from its start to the start of the side's next
-  // slice (the last: to a reading after the others), so that what a server
-  // finishes after its load stops (the last batch's commit, a queued flush)
-  // is its own slice's, not lost in the other side's.
-  const slices = new Map<S, Array<{ load: LoadResult; cpuFrom: number; ms: number }>>([
+  await settle();
+  const slices = new Map<S, Array<Figures & { ms: number }>>([
     [a, []],
     [b, []],
   ]);
@@ -42,23 +39,16 @@ export async function paired<S extends PairedSide>(
       const cpuFrom = side.cpuMs();
       const started = performance.now();
       const load = await run(side, seconds / pairs);
-      slices.get(side)!.push({ load, cpuFrom, ms: performance.now() - started });
+      // A load runs on to its next whole-second sample: requests a second are over the time it took.
+      const ms = performance.now() - started;
+      // What a server finishes after its load stops (the last batch's commit, a queued flush) is its slice's.
+      await settle();
+      slices.get(side)!.push({ ...load, ms, cpuUs: ((side.cpuMs() - cpuFrom) * 1000) / Math.max(1, load.ok ?? 0) });
     }
   }
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  // A load runs on to its next whole-second sample: each slice's requests a second are over the time it took.
-  const figures = new Map<S, Array<Figures & { ms: number }>>();
-  for (const side of [a, b]) {
-    const end = side.cpuMs();
-    const all = slices.get(side)!;
-    figures.set(
-      side,
-      all.map(({ load, cpuFrom, ms }, i) => ({ ...load, ms, cpuUs: (((all[i + 1]?.cpuFrom ?? end) - cpuFrom) * 1000) / Math.max(1, load.ok ?? 0) })),
-    );
-  }
-  const ratios = figures.get(b)!.map((f, i) => f.cpuUs / figures.get(a)![i]!.cpuUs);
+  const ratios = slices.get(b)!.map((f, i) => f.cpuUs / slices.get(a)![i]!.cpuUs);
   const over = (side: S): Figures => {
-    const all = figures.get(side)!;
+    const all = slices.get(side)!;
     const sum = (f: (x: Figures & { ms: number }) => number) => all.reduce((total, x) => total + f(x), 0);
     const ok = sum((f) => f.ok ?? 0);
     return {
@@ -72,4 +62,9 @@ export async function paired<S extends PairedSide>(
     };
   };
   return { a: over(a), b: over(b), ratios };
+}
+
+/** A pause after a slice, for the server to finish what its load left (a quarter of a second). */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 250));
 }
