@@ -187,6 +187,7 @@ test('background tasks are off by default, and their settings are validated by n
     [{ REDIS_COMMAND_TIMEOUT_MS: '0' }, 'REDIS_COMMAND_TIMEOUT_MS'],
     [{ REDIS_BREAKER_THRESHOLD: 'x' }, 'REDIS_BREAKER_THRESHOLD'],
     [{ REDIS_BREAKER_OPEN_MS: '1' }, 'REDIS_BREAKER_OPEN_MS'],
+    [{ REDIS_ENQUEUE_GAP_MS: '1001' }, 'REDIS_ENQUEUE_GAP_MS'],
     [{ SWEEP_GRACE_MS: '-5' }, 'SWEEP_GRACE_MS'],
     [{ QUEUE_STUCK_AFTER_MS: '10' }, 'QUEUE_STUCK_AFTER_MS'],
     [{ METRICS_PUBLIC: 'perhaps' }, 'METRICS_PUBLIC'],

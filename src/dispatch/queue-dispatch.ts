@@ -56,7 +56,13 @@ function bullJobsFor(jobs: readonly PendingJob[]) {
  * loop serving HTTP pays one round trip per turn, not one per order. While a
  * round trip is under way, what is asked for waits for its answer and goes
  * in the next: a busier API sends bigger batches, not more of them (each
- * job costs BullMQ and ioredis about as much CPU as a round trip).
+ * job costs BullMQ and ioredis about as much CPU as a round trip). Nor does
+ * it send more than one round trip per REDIS_ENQUEUE_GAP_MS (10 ms): each
+ * costs the API's loop a fifth of a millisecond or so whatever it carries,
+ * which at thousands of orders a second made Redis up cost 12–15 % more CPU
+ * per order than background tasks off; with the gap, 5–7 %
+ * (docs/BENCHMARKS.md). A busy API's wake-up reaches a worker up to that
+ * much later; an idle one's goes at the end of its turn, as before.
  * The batch succeeds or fails as a whole: when it fails (timeout, lost
  * connection, an error answer), each of its orders takes the fallback path
  * and logs why, exactly as a failed single enqueue did; some of its jobs may
@@ -83,6 +89,8 @@ export class QueueDispatch implements Dispatch {
   private flushScheduled = false;
   /** A round trip is under way: jobs asked for meanwhile wait for its answer. */
   private sending = false;
+  /** When the last round trip was sent (performance.now()). */
+  private lastSentAt = -Infinity;
 
   /** Between 'ready' and the first 'close' after it. */
   private connected = false;
@@ -176,14 +184,24 @@ export class QueueDispatch implements Dispatch {
 
   private enqueue(job: PendingJob): void {
     this.pending.push(job);
-    if (this.flushScheduled || this.sending) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    if (!this.sending) this.scheduleFlush();
   }
 
   /**
-   * End of the turn, or the last round trip answered: everything asked for
-   * since, in as few round trips as MAX_BATCH allows.
+   * At the end of this turn, or once REDIS_ENQUEUE_GAP_MS has passed since the
+   * last round trip was sent, whichever is later.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    const wait = this.lastSentAt + this.config.enqueueGapMs - performance.now();
+    if (wait > 0) setTimeout(() => this.flush(), wait);
+    else setImmediate(() => this.flush());
+  }
+
+  /**
+   * End of the turn, or the gap after the last round trip: everything asked
+   * for since, in as few round trips as MAX_BATCH allows.
    */
   private flush(): void {
     this.flushScheduled = false;
@@ -198,13 +216,14 @@ export class QueueDispatch implements Dispatch {
       return;
     }
     this.sending = true;
+    this.lastSentAt = performance.now();
     const trips: Array<Promise<void>> = [];
     for (let i = 0; i < jobs.length; i += MAX_BATCH) trips.push(this.send(queue, jobs.slice(i, i + MAX_BATCH)));
     // send() settles every outcome itself and never rejects. Nothing was scheduled
-    // meanwhile (enqueue waits while sending): what came in goes now.
+    // meanwhile (enqueue waits while sending): what came in goes next, once the gap has passed.
     void Promise.all(trips).then(() => {
       this.sending = false;
-      this.flush();
+      if (this.pending.length > 0) this.scheduleFlush();
     });
   }
 

@@ -17,10 +17,10 @@ import { QUEUE_ENV } from './helpers.js';
  */
 const N = 40;
 
-async function apiOn(redis: RedisServer): Promise<{ t: TestApp; logs: any[] }> {
+async function apiOn(redis: RedisServer, env: Record<string, string> = {}): Promise<{ t: TestApp; logs: any[] }> {
   const logs: any[] = [];
   const log = createLogger('debug', { write: (line: string) => void logs.push(JSON.parse(line)) });
-  const t = await createTestApp({ env: { ...QUEUE_ENV, ENABLE_BACKGROUND_TASKS: 'true', REDIS_URL: redis.url }, log });
+  const t = await createTestApp({ env: { ...QUEUE_ENV, ENABLE_BACKGROUND_TASKS: 'true', REDIS_URL: redis.url, ...env }, log });
   for (let i = 1; i <= N; i++) await t.deposit(i, 1_000_000_000n);
   const deadline = Date.now() + 10_000;
   while ((await status(t)).redis?.up !== true) {
@@ -138,6 +138,37 @@ describe('enqueues batched per event-loop turn', () => {
       assert.equal(after.failedTrips - before.failedTrips, 0);
     } finally {
       await redis.thaw();
+      await t.close();
+      await redis.stop();
+    }
+  });
+
+  test('when orders come one after another sooner than REDIS_ENQUEUE_GAP_MS after a round trip, then they wait for the gap and go together; an idle process sends at once', async () => {
+    const redis = await startRedis();
+    const GAP_MS = 1000;
+    const { t } = await apiOn(redis, { REDIS_ENQUEUE_GAP_MS: String(GAP_MS) });
+    try {
+      const before = await figures(t);
+      const place = async (i: number) => {
+        const res = await t.request({ method: 'POST', url: '/api/orders', payload: { user_id: i, energy_amount: 32_000, duration: '1h', receive_address: SEED_ADDRESS } });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+      };
+      // Idle: the first order's wake-up goes at the end of its turn, not after a gap.
+      const placed = performance.now();
+      await place(1);
+      await until('the first order is queued', async () => (await figures(t)).queued - before.queued >= 1);
+      assert.ok(performance.now() - placed < GAP_MS / 2, 'an idle process does not hold a wake-up back');
+      // Four more, each its own request answered before the next: four turns, all within the gap.
+      for (let i = 2; i <= 5; i++) await place(i);
+      const meanwhile = await figures(t);
+      assert.equal(meanwhile.queued - before.queued, 1, 'the four wait for the gap');
+      assert.equal(meanwhile.sentTrips - before.sentTrips, 1);
+      await until('every order is queued', async () => (await figures(t)).queued - before.queued >= 5);
+      const after = await figures(t);
+      assert.equal(after.sentTrips - before.sentTrips, 2, 'the first order, then the four together');
+      assert.equal(after.sentJobs - before.sentJobs, 5);
+      assert.equal(after.sweeper - before.sweeper, 0);
+    } finally {
       await t.close();
       await redis.stop();
     }
