@@ -19,6 +19,11 @@
 // alternate within each round (on first in even rounds); the ratio is on /
 // off. Where the limiter counts is read from the process's own log line.
 //
+// Then "side by side": the real process and the baseline both up at once,
+// every request a different user, loaded in turn in BENCH_PAIRS (default 10)
+// pairs of slices, twice BENCH_SECONDS on each in all (bench/lib/paired.ts):
+// the machine's drift falls on both alike, and each pair gives a ratio.
+//
 // BENCH_MODES: comma-separated parts of mode names to run only those
 // (e.g. BENCH_MODES="rate limit"); all of them by default.
 import { readFileSync } from 'node:fs';
@@ -27,7 +32,8 @@ import Database from 'better-sqlite3';
 import { SYNC_MS } from '../src/api/rate-limiter.js';
 import { MAX_RATE_LIMIT } from '../src/config.js';
 import { summariseCpuProfile } from './lib/cpu-profile.js';
-import { isMain, load, printTable, startServer, type LoadResult } from './lib/harness.js';
+import { cpuMs, isMain, load, printTable, startServer, type LoadResult } from './lib/harness.js';
+import { paired } from './lib/paired.js';
 import { machineLine, median, startJouleProcess, startNodeScript } from './lib/processes.js';
 
 const USERS = 100_000;
@@ -138,6 +144,33 @@ async function limiterOnOff(level: Record<string, string>, seconds: number, roun
   return median(ratios);
 }
 
+/**
+ * The real process beside the baseline, both up at once (every request a
+ * different user): orders a second and p99 of each, and each pair's Joule ÷
+ * baseline ratios.
+ */
+async function sideBySide(level: Record<string, string>, seconds: number, pairs: number) {
+  const baseline = await startNodeScript('bench/servers/baseline-server.mjs', { BENCH_USERS: String(USERS) });
+  try {
+    const joule = await startJouleProcess('api', level);
+    try {
+      seedSqlite(joule.databaseUrl, USERS);
+      // Each side numbers its orders on across its slices: every order of a side goes to a different user.
+      const side = (url: string, path: string, pid: number) => {
+        let next = 0;
+        return { url, path, body: () => order((next++ % USERS) + 1), cpuMs: () => cpuMs(pid) };
+      };
+      return await paired(side(baseline.url, '/api/orders', baseline.child.pid!), side(joule.url, '/api/orders/', joule.child.pid!), pairs, seconds, (s, secs) =>
+        load(s.url, s.path, s.body, { seconds: secs, warmupSeconds: 0 }),
+      );
+    } finally {
+      await joule.stop();
+    }
+  } finally {
+    await baseline.stop();
+  }
+}
+
 /** Whether BENCH_MODES (comma-separated parts of names) selects this mode; all when unset. */
 function selected(mode: string): boolean {
   const wanted = process.env.BENCH_MODES?.split(',').map((m) => m.trim().toLowerCase()).filter((m) => m !== '');
@@ -186,6 +219,24 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
     );
   }
   if (selected('rate limit on vs off')) summary['rate limit on vs off'] = { ratio: await limiterOnOff(level, seconds, rounds) };
+  if (selected('side by side')) {
+    const pairs = Number(process.env.BENCH_PAIRS ?? 10);
+    const r = await sideBySide(level, seconds * 2, pairs);
+    if (r.a.non2xx + r.a.errors + r.b.non2xx + r.b.errors > 0) throw new Error('side by side: refused or failed orders');
+    printTable(
+      `Order creation side by side, different users: both servers up at once, ${pairs} pairs of alternating slices, ${seconds * 2} s on each in all, 50 connections`,
+      ['server', 'orders/s', 'p50 ms (median of the slices)', 'p99 ms (median of the slices)', 'CPU µs/order'],
+      [
+        ['baseline', r.a.rps.toFixed(0), r.a.p50, r.a.p99, r.a.cpuUs.toFixed(0)],
+        ['joule', r.b.rps.toFixed(0), r.b.p50, r.b.p99, r.b.cpuUs.toFixed(0)],
+      ],
+    );
+    console.log(
+      `side by side, joule ÷ baseline: orders/s ${(r.b.rps / r.a.rps).toFixed(2)} (each pair ${r.rpsRatios.map((x) => x.toFixed(2)).join(', ')}; median ${median(r.rpsRatios).toFixed(2)}), ` +
+        `CPU per order ${(r.b.cpuUs / r.a.cpuUs).toFixed(2)} (median of pairs ${median(r.ratios).toFixed(2)})`,
+    );
+    summary['side by side'] = { ratio: median(r.rpsRatios), p99: r.b.p99 };
+  }
   if (process.env.BENCH_PROFILE === '1') {
     const dir = `${process.env.TMPDIR ?? '/tmp'}/joule-cpu-${Date.now()}`;
     await measure('joule', { ...level }, (i) => order((i % USERS) + 1), seconds, {}, dir);

@@ -19,7 +19,8 @@ export interface PairedSide {
  * Loads `a` and `b` in turn, `pairs` times, `seconds` in all on each, after a
  * warm-up of a second on each (uncounted). Each side's figures over its
  * slices (requests a second over the time the slices took; p50 and p99:
- * the slices' medians), and each pair's ratio of CPU per request, b ÷ a.
+ * the slices' medians), and each pair's ratios, b ÷ a: of CPU per request,
+ * and of requests a second.
  */
 export async function paired<S extends PairedSide>(
   a: S,
@@ -27,7 +28,7 @@ export async function paired<S extends PairedSide>(
   pairs: number,
   seconds: number,
   run: (side: S, seconds: number) => Promise<LoadResult>,
-): Promise<{ a: Figures; b: Figures; ratios: number[] }> {
+): Promise<{ a: Figures; b: Figures; ratios: number[]; rpsRatios: number[] }> {
   for (const side of [a, b]) await run(side, 1);
   await settle();
   const slices = new Map<S, Array<Figures & { ms: number }>>([
@@ -47,6 +48,8 @@ export async function paired<S extends PairedSide>(
     }
   }
   const ratios = slices.get(b)!.map((f, i) => f.cpuUs / slices.get(a)![i]!.cpuUs);
+  const rate = (f: Figures & { ms: number }) => (f.ok ?? 0) / f.ms;
+  const rpsRatios = slices.get(b)!.map((f, i) => rate(f) / rate(slices.get(a)![i]!));
   const over = (side: S): Figures => {
     const all = slices.get(side)!;
     const sum = (f: (x: Figures & { ms: number }) => number) => all.reduce((total, x) => total + f(x), 0);
@@ -61,7 +64,7 @@ export async function paired<S extends PairedSide>(
       cpuUs: sum((f) => f.cpuUs * (f.ok ?? 0)) / Math.max(1, ok),
     };
   };
-  return { a: over(a), b: over(b), ratios };
+  return { a: over(a), b: over(b), ratios, rpsRatios };
 }
 
 /** A pause after a slice, for the server to finish what its load left (a quarter of a second). */
