@@ -59,8 +59,8 @@ function bullJobsFor(jobs: readonly PendingJob[]) {
  * job costs BullMQ and ioredis about as much CPU as a round trip). Nor does
  * it send more than one round trip per REDIS_ENQUEUE_GAP_MS (10 ms): each
  * costs the API's loop a fifth of a millisecond or so whatever it carries,
- * which at thousands of orders a second made Redis up cost 12–15 % more CPU
- * per order than background tasks off; with the gap, 5–7 %
+ * which at thousands of orders a second made Redis up cost 11–17 % more CPU
+ * per order than background tasks off; with the gap, 4–9 %
  * (docs/BENCHMARKS.md). A busy API's wake-up reaches a worker up to that
  * much later; an idle one's goes at the end of its turn, as before.
  * The batch succeeds or fails as a whole: when it fails (timeout, lost
