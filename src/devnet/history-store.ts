@@ -8,7 +8,7 @@
 // devnet-history`; in an `all` process the API and the engine share that loop). A java-tron node keeps
 // its history on disk, in its block and transaction stores, and answers for
 // any of it; so does the devnet now, from this file, holding in memory only
-// where each entry starts (`ExtentIndex`: about 40 bytes a transaction).
+// where each entry starts (`ExtentIndex`: 27–53 bytes a transaction).
 //
 // One line per entry: `T <txID> <json>` or `B <number> <json>`, after a
 // header line naming the chain (its genesis timestamp), so that a history
@@ -91,8 +91,7 @@ export class HistoryStore {
     const byId = new Map<string, TxRecord>();
     this.eachLine((line, offset) => {
       if (line[0] !== T) return;
-      const txID = keyOf(line, offset, this.file);
-      byId.set(txID, decodeState<TxRecord>(line.toString('utf8', txID.length + 3)));
+      byId.set(keyOf(line, offset, this.file), jsonOf<TxRecord>(line));
     });
     return [...byId.values()];
   }
@@ -164,9 +163,7 @@ export class HistoryStore {
   }
 
   private read<T>(offset: number, length: number): T {
-    const line = this.bytesAt(offset, length);
-    // `T <txID> ` or `B <number> `: the JSON starts after the second space.
-    return decodeState<T>(line.toString('utf8', line.indexOf(SPACE, 2) + 1));
+    return jsonOf<T>(this.bytesAt(offset, length));
   }
 
   /**
@@ -201,7 +198,7 @@ export class HistoryStore {
       const n = readSync(this.fd, chunk, 0, Math.min(READ_CHUNK, this.size - position), position);
       if (n === 0) break;
       position += n;
-      const data = Buffer.concat([pending, chunk.subarray(0, n)]);
+      const data = pending.length > 0 ? Buffer.concat([pending, chunk.subarray(0, n)]) : chunk.subarray(0, n);
       let from = 0;
       for (let newline = data.indexOf(NEWLINE); newline >= 0; newline = data.indexOf(NEWLINE, from)) {
         visit(data.subarray(from, newline), lineStart);
@@ -221,6 +218,11 @@ const SPACE = 0x20;
 const NEWLINE = 0x0a;
 
 const always = () => true;
+
+/** The entry of a line: `T <txID> ` or `B <number> `, then its JSON after the second space. */
+function jsonOf<T>(line: Buffer): T {
+  return decodeState<T>(line.toString('utf8', line.indexOf(SPACE, 2) + 1));
+}
 
 /** The key of a line `T <txID> <json>` or `B <number> <json>`. */
 function keyOf(line: Buffer, offset: number, file: string): string {
