@@ -19,7 +19,7 @@ import { startDevnet } from '../src/devnet/index.js';
 import { createLogger } from '../src/observability/logger.js';
 import { benchJoule } from './lib/bench-joule.js';
 import { cpuMs, isMain, load, printTable, startServer, type LoadResult, type Server } from './lib/harness.js';
-import { paired } from './lib/paired.js';
+import { paired, postingSide, postSlice } from './lib/paired.js';
 import { median } from './lib/processes.js';
 
 const USERS = 100_000;
@@ -110,14 +110,9 @@ async function upBesideOff(pairs: number, seconds: number) {
     servers.push(await startServer('bench/servers/dispatch-server.ts', env('queue', redis.url)));
     servers.push(await startServer('bench/servers/dispatch-server.ts', env('off', 'redis://127.0.0.1:1')));
     const [upServer, offServer] = servers as [Server, Server];
-    // Each side numbers its orders on across its slices: every order of a side goes to a different user.
-    const side = (server: Server, cpu: () => number) => {
-      let next = 0;
-      return { url: server.url, body: () => order(next++), cpuMs: cpu };
-    };
-    const up = side(upServer, () => cpuMs(upServer.pid) + cpuMs(redis.pid));
-    const off = side(offServer, () => cpuMs(offServer.pid));
-    return await paired(off, up, pairs, seconds, (s, secs) => load(s.url, '/api/orders', s.body, { seconds: secs, warmupSeconds: 0 }));
+    const up = postingSide(upServer.url, '/api/orders', order, () => cpuMs(upServer.pid) + cpuMs(redis.pid));
+    const off = postingSide(offServer.url, '/api/orders', order, () => cpuMs(offServer.pid));
+    return await paired(off, up, pairs, seconds, postSlice);
   } finally {
     for (const server of servers) await server.stop();
     await redis.stop();

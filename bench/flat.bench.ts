@@ -112,7 +112,6 @@ async function workerPasses(databaseUrl: string): Promise<{ sweepMs: number; poo
 
 /** One database's side of a round: its `api` process, with an order placed on it before measuring. */
 interface Side extends PairedSide {
-  name: DbName;
   url: string;
   orderId: string;
   /** Numbers each side's creations and deposits apart, across the slices. */
@@ -147,7 +146,7 @@ async function measureRound(
       if (made.status !== 201) throw new Error(`placing an order: ${made.status} ${await made.text()}`);
       const { id } = (await made.json()) as { id: string };
       const pid = joule.child.pid!;
-      sides[name] = { name, url: joule.url, cpuMs: () => cpuMs(pid), orderId: id, next: 0 };
+      sides[name] = { url: joule.url, cpuMs: () => cpuMs(pid), orderId: id, next: 0 };
     }
     const admin = { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` };
     const round = { empty: { ...passes.empty, gets: new Map() }, full: { ...passes.full, gets: new Map() } } as Record<DbName, Round>;

@@ -33,7 +33,7 @@ import { SYNC_MS } from '../src/api/rate-limiter.js';
 import { MAX_RATE_LIMIT } from '../src/config.js';
 import { summariseCpuProfile } from './lib/cpu-profile.js';
 import { cpuMs, isMain, load, printTable, startServer, type LoadResult } from './lib/harness.js';
-import { paired } from './lib/paired.js';
+import { paired, postingSide, postSlice } from './lib/paired.js';
 import { machineLine, median, startJouleProcess, startNodeScript } from './lib/processes.js';
 
 const USERS = 100_000;
@@ -155,13 +155,14 @@ async function sideBySide(level: Record<string, string>, seconds: number, pairs:
     const joule = await startJouleProcess('api', level);
     try {
       seedSqlite(joule.databaseUrl, USERS);
-      // Each side numbers its orders on across its slices: every order of a side goes to a different user.
-      const side = (url: string, path: string, pid: number) => {
-        let next = 0;
-        return { url, path, body: () => order((next++ % USERS) + 1), cpuMs: () => cpuMs(pid) };
-      };
-      return await paired(side(baseline.url, '/api/orders', baseline.child.pid!), side(joule.url, '/api/orders/', joule.child.pid!), pairs, seconds, (s, secs) =>
-        load(s.url, s.path, s.body, { seconds: secs, warmupSeconds: 0 }),
+      const user = (n: number) => order((n % USERS) + 1);
+      const [baselinePid, joulePid] = [baseline.child.pid!, joule.child.pid!];
+      return await paired(
+        postingSide(baseline.url, '/api/orders', user, () => cpuMs(baselinePid)),
+        postingSide(joule.url, '/api/orders/', user, () => cpuMs(joulePid)),
+        pairs,
+        seconds,
+        postSlice,
       );
     } finally {
       await joule.stop();

@@ -4,7 +4,7 @@
 // neighbours' load. Both up at once, each loaded in turn for a slice (which
 // goes first alternating from pair to pair), the drift falls on both alike,
 // and each pair gives a ratio of its own.
-import type { LoadResult } from './harness.js';
+import { load, type LoadResult } from './harness.js';
 import { median } from './processes.js';
 
 /** A load's figures, with the CPU its server spent per answered request (µs). */
@@ -65,6 +65,21 @@ export async function paired<S extends PairedSide>(
     };
   };
   return { a: over(a), b: over(b), ratios, rpsRatios };
+}
+
+/**
+ * A side that posts a new body on every request, numbered on across its
+ * slices (a load's own count starts again at each slice), so that every
+ * order of a side goes to a different user.
+ */
+export function postingSide<T extends object>(url: string, path: string, body: (n: number) => T, cpuMs: () => number) {
+  let next = 0;
+  return { url, path, body: () => body(next++), cpuMs };
+}
+
+/** Loads a posting side for a slice, after no warm-up of its own (paired warms up both). */
+export function postSlice(side: ReturnType<typeof postingSide>, seconds: number): Promise<LoadResult> {
+  return load(side.url, side.path, side.body, { seconds, warmupSeconds: 0 });
 }
 
 /** A pause after a slice, for the server to finish what its load left (a quarter of a second). */
