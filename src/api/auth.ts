@@ -1,11 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash as digestOf, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isLoopbackHost, type ClientAuth } from '../config.js';
 import type { DbHandle } from '../db/connect.js';
 import { touchApiKey } from '../db/tenants.js';
 import { AppError } from '../domain/errors.js';
 import { defaultTenant, type TenantContext } from '../domain/tenant.js';
-import { liveKey } from '../use-cases/tenants.js';
+import { keyHash, liveKey } from '../use-cases/tenants.js';
 import type { RateDecision, RateLimiter } from './rate-limiter.js';
 
 /** How long a database key's answer is kept by this process: a revoked key stops working within this (at once in the process that revoked it). */
@@ -22,7 +22,7 @@ interface CachedKey {
   until: number;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
+const digest = (s: string) => digestOf('sha256', s, 'buffer');
 
 /**
  * Compares a presented credential (its digest) with every accepted one in
@@ -108,7 +108,7 @@ export function createGuards(
 
   async function databaseKey(presented: string): Promise<CachedKey['found']> {
     if (db === undefined) return null;
-    const hash = createHash('sha256').update(presented).digest('hex');
+    const hash = keyHash(presented);
     const now = performance.now();
     const cached = cache.get(hash);
     if (cached !== undefined && cached.until > now) return cached.found;

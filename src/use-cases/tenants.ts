@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash as digestOf, randomBytes } from 'node:crypto';
 import type { Db, DbHandle } from '../db/connect.js';
 import { uuidv7 } from '../db/ids.js';
 import type { Order } from '../db/orders.js';
@@ -20,8 +20,8 @@ import { invalid, notFound } from '../domain/errors.js';
 import { checkWebhookUrl, setWebhook } from './webhooks.js';
 import { clientKey, DEFAULT_TENANT, type Owner } from '../domain/tenant.js';
 
-/** What an API key is stored as: its sha256, hex. */
-export const keyHash = (key: string) => createHash('sha256').update(key).digest('hex');
+/** What an API key is stored as: its sha256, hex. One-shot: every request with a key hashes it to find it (api/auth.ts). */
+export const keyHash = (key: string) => digestOf('sha256', key, 'hex');
 
 /** A new secret: `jk_` and 32 random bytes in hex (what to tell keys apart by is its first 11 characters). */
 function newKey(): { key: string; hash: string; prefix: string } {
