@@ -21,8 +21,25 @@ const SCALAR_TYPES = new Set(['string', 'integer', 'number', 'boolean']);
  */
 export const Nullable = <T extends TSchema>(t: T): TUnion<[T, TNull]> =>
   typeof t.type === 'string' && SCALAR_TYPES.has(t.type)
-    ? (Type.Unsafe<Static<T> | null>({ ...t, [Kind]: 'Unsafe', type: [t.type, 'null'] }) as unknown as TUnion<[T, TNull]>)
+    ? (Type.Unsafe<Static<T> | null>({
+        ...t,
+        [Kind]: 'Unsafe',
+        type: [t.type, 'null'],
+        ...(Array.isArray(t.enum) ? { enum: [...(t.enum as unknown[]), null] } : {}),
+      }) as unknown as TUnion<[T, TNull]>)
     : Type.Union([t, Type.Null()]);
+
+/**
+ * One of a list of the code's own words (statuses, kinds, currencies), as
+ * `{type: "string", enum}`. The serialiser writes it as the string it is; a
+ * union of literals (anyOf) made it run the validator to find the member,
+ * and a null one (an order's tx statuses until it has a transaction) first
+ * failed every member, building the validator's errors, on every answer.
+ * Requests are checked the same, and a wrong value is named with the
+ * accepted ones (errors.ts).
+ */
+export const Words = <T extends string>(words: readonly T[], options: { description?: string } = {}) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...words], ...options });
 const Sun = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description });
 /** A moment as ISO 8601, or null when it has not happened. */
 export const Time = (description: string) => Nullable(Type.String({ format: 'date-time', description }));
@@ -48,10 +65,10 @@ export const ErrorBody = Type.Object(
   { $id: 'Error' },
 );
 
-export const CurrencySchema = Type.Union(
-  CURRENCIES.map((c) => Type.Literal(c)),
-  { description: 'TRX (amounts in sun, 10^-6 TRX) or USDT (amounts in micro-USDT, 10^-6 USDT)' },
-);
+/** A currency, described for the field that takes or shows it. */
+export const currencyField = (description: string) => Words(CURRENCIES, { description });
+
+export const CurrencySchema = currencyField('TRX (amounts in sun, 10^-6 TRX) or USDT (amounts in micro-USDT, 10^-6 USDT)');
 
 /** An amount in the smallest unit of the currency beside it. */
 const Amount = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description: `${description}, in the smallest unit of the currency (sun or micro-USDT)` });
@@ -73,11 +90,11 @@ export const ClientOrderId = Type.String({
   description: 'your own id for this order; a replay with the same id returns the first order',
 });
 
-export const TxStatus = Type.Union(CHAIN_TX_STATUSES.map((st) => Type.Literal(st)), {
+export const TxStatus = Words(CHAIN_TX_STATUSES, {
   description: 'signed (journaled), broadcast (accepted by the node), confirmed (solidified), failed, expired',
 });
 
-export const OrderStatusSchema = Type.Union(ORDER_STATUSES.map((s) => Type.Literal(s)));
+export const OrderStatusSchema = Words(ORDER_STATUSES);
 
 export const OrderBody = Type.Object(
   {
@@ -154,7 +171,7 @@ export const OrderEventBody = Type.Object({
 
 export const LedgerEntryBody = Type.Object({
   id: Type.String(),
-  kind: Type.Union(LEDGER_KINDS.map((k) => Type.Literal(k))),
+  kind: Words(LEDGER_KINDS),
   currency: CurrencySchema,
   amount: Amount('signed: deposits and refunds positive, order debits negative'),
   balance_after: Amount("the balance in this entry's currency right after it"),
@@ -221,7 +238,7 @@ export const PoolBody = Type.Object(
 export const ChainTransactionBody = Type.Object(
   {
     txid: Type.String(),
-    kind: Type.Union(CHAIN_TX_KINDS.map((k) => Type.Literal(k)), { description: 'delegate (DelegateResourceContract) or reclaim (UnDelegateResourceContract)' }),
+    kind: Words(CHAIN_TX_KINDS, { description: 'delegate (DelegateResourceContract) or reclaim (UnDelegateResourceContract)' }),
     status: TxStatus,
     pool_address: Type.String(),
     receiver: Type.String(),
@@ -277,12 +294,11 @@ export const ReadyBody = Type.Object({
   database: Type.String({ description: 'the dialect that answered: sqlite or postgres' }),
 });
 
-export const DispatchPathSchema = Type.Union(
-  DISPATCH_PATHS.map((p) => Type.Literal(p)),
-  { description: 'in-process (run right after its commit), queue (a Redis wake-up) or sweeper (found in the database by a worker)' },
-);
+export const DispatchPathSchema = Words(DISPATCH_PATHS, {
+  description: 'in-process (run right after its commit), queue (a Redis wake-up) or sweeper (found in the database by a worker)',
+});
 
-export const BreakerStateSchema = Type.Union(BREAKER_STATES.map((s) => Type.Literal(s)));
+export const BreakerStateSchema = Words(BREAKER_STATES);
 
 /** A count for each of `keys`, every one present (typed by hand: TypeBox's Record over a union built from a list types as {}). */
 const CountsBy = <K extends string>(keys: readonly K[], description: string) =>

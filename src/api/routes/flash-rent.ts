@@ -4,7 +4,7 @@ import { findOrderByPaymentTxid } from '../../db/orders.js';
 import { sunToTrx } from '../../domain/amounts.js';
 import { notFound } from '../../domain/errors.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody, Nullable } from '../schemas.js';
+import { ErrorBody, Nullable, Words } from '../schemas.js';
 import type { TypedApp } from '../typed-app.js';
 import { iso } from '../views.js';
 
@@ -35,7 +35,7 @@ export const FlashPaymentBody = Type.Object(
     amount_sun: Sun('what was paid'),
     block_number: Type.Integer(),
     block_time: Type.String({ format: 'date-time' }),
-    status: Type.Union(FLASH_PAYMENT_STATUSES.map((s) => Type.Literal(s)), {
+    status: Words(FLASH_PAYMENT_STATUSES, {
       description: 'ordered: it paid order_id; refunding: being given back on chain; refunded: given back (refund_txid); kept: too small to give back',
     }),
     order_id: Nullable(Type.String({ description: 'the order it paid for' })),

@@ -13,7 +13,7 @@ import { maySee, ownersFor, tenantIn, userRowFor } from '../tenant-scope.js';
 import type { ApiContext } from '../context.js';
 import {
   ClientOrderId,
-  CurrencySchema,
+  currencyField,
   ErrorBody,
   Limit,
   OrderBody,
@@ -23,6 +23,7 @@ import {
   OrderTransactionsBody,
   UserIdInput,
   UserIdParam,
+  Words,
 } from '../schemas.js';
 import { chainTransactionView, orderEventView, orderView } from '../views.js';
 import { userIdOf } from '../user-id.js';
@@ -51,13 +52,11 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
         maximum: Number(config.maxEnergy),
         description: `energy to rent, ${config.minEnergy}..${config.maxEnergy}`,
       }),
-      duration: Type.Union(config.durations.map((d) => Type.Literal(d.text)), { description: 'rental length' }),
+      duration: Words(config.durations.map((d) => d.text), { description: 'rental length' }),
       receive_address: Type.String({ description: 'TRON address (base58check) that receives the energy' }),
       client_order_id: Type.Optional(ClientOrderId),
       pay_currency: Type.Optional(
-        Type.Union(CurrencySchema.anyOf, {
-          description: 'the balance to pay from: TRX (the default, priced by PRICE_TABLE) or USDT (priced by PRICE_TABLE_USDT, when set)',
-        }),
+        currencyField('the balance to pay from: TRX (the default, priced by PRICE_TABLE) or USDT (priced by PRICE_TABLE_USDT, when set)'),
       ),
     },
     { additionalProperties: false },

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { sunToTrx } from '../../domain/amounts.js';
 import { billedDays, PRICE_FORMULA, priceTableFor, quote } from '../../domain/pricing.js';
 import type { ApiContext } from '../context.js';
-import { CurrencySchema, ErrorBody, Int64, Nullable } from '../schemas.js';
+import { CurrencySchema, currencyField, ErrorBody, Int64, Nullable, Words } from '../schemas.js';
 import type { TypedApp } from '../typed-app.js';
 
 const DurationPrice = Type.Object({
@@ -66,8 +66,8 @@ export function priceRoutes(app: TypedApp, ctx: ApiContext): void {
   const QuoteQuery = Type.Object(
     {
       energy_amount: Type.Integer({ minimum: Number(config.minEnergy), maximum: Number(config.maxEnergy) }),
-      duration: Type.Union(config.durations.map((d) => Type.Literal(d.text))),
-      pay_currency: Type.Optional(Type.Union(CurrencySchema.anyOf, { description: 'TRX (the default) or USDT' })),
+      duration: Words(config.durations.map((d) => d.text)),
+      pay_currency: Type.Optional(currencyField('TRX (the default) or USDT')),
     },
     { additionalProperties: false },
   );

@@ -12,7 +12,7 @@ import { CHAIN_REFERENCE_PREFIX, chainDepositsBehind } from '../../use-cases/cha
 import { deposit } from '../../use-cases/deposit.js';
 import { depositAddressFor } from '../../use-cases/deposit-address.js';
 import type { ApiContext } from '../context.js';
-import { CurrencySchema, DepositAddressBody, ErrorBody, Int64, LedgerEntryBody, LedgerPageBody, Limit, UserBody, UserIdParam, UserPageBody } from '../schemas.js';
+import { CurrencySchema, currencyField, DepositAddressBody, ErrorBody, Int64, LedgerEntryBody, LedgerPageBody, Limit, UserBody, UserIdParam, UserPageBody } from '../schemas.js';
 import { userIdOf } from '../user-id.js';
 import { ledgerEntryView, userView } from '../views.js';
 import type { TypedApp } from '../typed-app.js';
@@ -150,7 +150,7 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
     });
   const DepositBody = Type.Object(
     {
-      currency: Type.Optional(Type.Union(CurrencySchema.anyOf, { description: 'what to credit: TRX (the default) or USDT' })),
+      currency: Type.Optional(currencyField('what to credit: TRX (the default) or USDT')),
       amount: Type.Optional(AmountInput('amount to credit in the smallest unit of currency: sun (1 TRX = 1000000) or micro-USDT (1 USDT = 1000000)')),
       amount_sun: Type.Optional(AmountInput('compatibility: amount for a TRX deposit, in sun (1 TRX = 1000000 sun); send amount or amount_sun')),
       reference: Type.String({

@@ -5,7 +5,7 @@ import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '../../domain/web
 import { WEBHOOK_URL_MAX_LENGTH } from '../../domain/webhook-url.js';
 import { redeliver, rotateSigningSecret, setWebhook } from '../../use-cases/webhooks.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody, Limit, Nullable, Time } from '../schemas.js';
+import { ErrorBody, Limit, Nullable, Time, Words } from '../schemas.js';
 import type { TypedApp } from '../typed-app.js';
 import { iso } from '../views.js';
 
@@ -27,8 +27,8 @@ const DeliveryBody = Type.Object(
   {
     id: Type.String({ description: 'the event id: the payload\'s id and the Joule-Event-Id header, the same at every attempt' }),
     tenant_id: Type.String(),
-    type: Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t))),
-    status: Type.Union(WEBHOOK_DELIVERY_STATUSES.map((s) => Type.Literal(s)), { description: 'pending: to be sent (again); delivered: a 2xx came back; failed: none within 24 h, given up' }),
+    type: Words(WEBHOOK_EVENT_TYPES),
+    status: Words(WEBHOOK_DELIVERY_STATUSES, { description: 'pending: to be sent (again); delivered: a 2xx came back; failed: none within 24 h, given up' }),
     attempts: Type.Integer({ description: 'requests made since the event (or its last redelivery)' }),
     created_at: Type.String({ format: 'date-time' }),
     next_attempt_at: Time('when a pending delivery is tried next'),
@@ -135,8 +135,8 @@ export function webhookRoutes(app: TypedApp, ctx: ApiContext): void {
         querystring: Type.Object(
           {
             tenant_id: Type.Optional(Type.String({ maxLength: 64 })),
-            status: Type.Optional(Type.Union(WEBHOOK_DELIVERY_STATUSES.map((s) => Type.Literal(s)))),
-            type: Type.Optional(Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)))),
+            status: Type.Optional(Words(WEBHOOK_DELIVERY_STATUSES)),
+            type: Type.Optional(Words(WEBHOOK_EVENT_TYPES)),
             before: Type.Optional(Type.String({ maxLength: 64, description: 'next_before of the previous page' })),
             limit: Type.Optional(Limit),
           },
