@@ -18,7 +18,17 @@ import type { ChainTransactionBody, DelayReportBody, LedgerEntryBody, OrderBody,
  * typed by its schema, so a field the schema lacks (which the serialiser
  * would silently drop) does not compile.
  */
-export const iso = (ms: bigint) => new Date(Number(ms)).toISOString();
+// The last moment written, and its text: toISOString is most of a view's cost, and an
+// order's created_at and updated_at are one moment, as often are the orders of one commit.
+let lastMs: bigint | undefined;
+let lastIso = '';
+export const iso = (ms: bigint): string => {
+  if (ms !== lastMs) {
+    lastIso = new Date(Number(ms)).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+};
 const isoOrNull = (ms: bigint | null) => (ms === null ? null : iso(ms));
 const str = (n: bigint | null) => (n === null ? null : n.toString());
 
