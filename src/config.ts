@@ -240,7 +240,8 @@ export interface EngineConfig {
   /**
    * How often the block follower reads the solidified chain while our
    * transactions are in flight (a block interval by default), and how long
-   * reads of the head are shared; also the unit of retry backoff.
+   * reads of the head are shared, and a receiver's refusal stands
+   * (engine/receiver-check.ts); also the unit of retry backoff.
    */
   confirmPollMs: number;
   sweepIntervalMs: number;

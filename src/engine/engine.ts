@@ -64,7 +64,7 @@ export function startEngine(opts: {
     db: opts.db,
     chain: opts.chain,
     chainParameters: chainParameterCache(opts.chain),
-    receiverAccount: receiverCheck(opts.chain),
+    receiverAccount: receiverCheck(opts.chain, { refusalMs: config.confirmPollMs }),
     pools: opts.pools,
     log: opts.log,
     workerId: opts.workerId,
