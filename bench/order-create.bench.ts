@@ -24,6 +24,11 @@
 // pairs of slices, twice BENCH_SECONDS on each in all (bench/lib/paired.ts):
 // the machine's drift falls on both alike, and each pair gives a ratio.
 //
+// BENCH_BEFORE=<folder holding another checkout of Joule, built, with its
+// node_modules>: side by side then pairs that code's real process with this
+// one's instead of the baseline with this one: a change's own effect, with
+// the machine's drift falling on both alike.
+//
 // BENCH_MODES: comma-separated parts of mode names to run only those
 // (e.g. BENCH_MODES="rate limit"); all of them by default.
 import { readFileSync } from 'node:fs';
@@ -149,16 +154,24 @@ async function limiterOnOff(level: Record<string, string>, seconds: number, roun
  * different user): orders a second and p99 of each, and each pair's Joule ÷
  * baseline ratios.
  */
-async function sideBySide(level: Record<string, string>, seconds: number, pairs: number) {
-  const baseline = await startNodeScript('bench/servers/baseline-server.mjs', { BENCH_USERS: String(USERS) });
+/** The side compared with this Joule: the baseline, or the real process of another checkout (BENCH_BEFORE). */
+async function startOtherSide(level: Record<string, string>, before: string | undefined) {
+  if (before === undefined) return { server: await startNodeScript('bench/servers/baseline-server.mjs', { BENCH_USERS: String(USERS) }), path: '/api/orders' };
+  const server = await startJouleProcess('api', level, [], before);
+  seedSqlite(server.databaseUrl, USERS);
+  return { server, path: '/api/orders/' };
+}
+
+async function sideBySide(level: Record<string, string>, seconds: number, pairs: number, before: string | undefined) {
+  const other = await startOtherSide(level, before);
   try {
     const joule = await startJouleProcess('api', level);
     try {
       seedSqlite(joule.databaseUrl, USERS);
       const user = (n: number) => order((n % USERS) + 1);
-      const [baselinePid, joulePid] = [baseline.child.pid!, joule.child.pid!];
+      const [otherPid, joulePid] = [other.server.child.pid!, joule.child.pid!];
       return await paired(
-        postingSide(baseline.url, '/api/orders', user, () => cpuMs(baselinePid)),
+        postingSide(other.server.url, other.path, user, () => cpuMs(otherPid)),
         postingSide(joule.url, '/api/orders/', user, () => cpuMs(joulePid)),
         pairs,
         seconds,
@@ -168,7 +181,7 @@ async function sideBySide(level: Record<string, string>, seconds: number, pairs:
       await joule.stop();
     }
   } finally {
-    await baseline.stop();
+    await other.server.stop();
   }
 }
 
@@ -222,21 +235,23 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
   if (selected('rate limit on vs off')) summary['rate limit on vs off'] = { ratio: await limiterOnOff(level, seconds, rounds) };
   if (selected('side by side')) {
     const pairs = Number(process.env.BENCH_PAIRS ?? 10);
-    const r = await sideBySide(level, seconds * 2, pairs);
+    const before = process.env.BENCH_BEFORE;
+    const otherName = before === undefined ? 'baseline' : 'BENCH_BEFORE';
+    const r = await sideBySide(level, seconds * 2, pairs, before);
     if (r.a.non2xx + r.a.errors + r.b.non2xx + r.b.errors > 0) throw new Error('side by side: refused or failed orders');
     printTable(
       `Order creation side by side, different users: both servers up at once, ${pairs} pairs of alternating slices, ${seconds * 2} s on each in all, 50 connections`,
       ['server', 'orders/s', 'p50 ms (median of the slices)', 'p99 ms (median of the slices)', 'CPU µs/order'],
       [
-        ['baseline', r.a.rps.toFixed(0), r.a.p50, r.a.p99, r.a.cpuUs.toFixed(0)],
-        ['joule', r.b.rps.toFixed(0), r.b.p50, r.b.p99, r.b.cpuUs.toFixed(0)],
+        [otherName, r.a.rps.toFixed(0), r.a.p50, r.a.p99, r.a.cpuUs.toFixed(1)],
+        ['joule', r.b.rps.toFixed(0), r.b.p50, r.b.p99, r.b.cpuUs.toFixed(1)],
       ],
     );
     console.log(
-      `side by side, joule ÷ baseline: orders/s ${(r.b.rps / r.a.rps).toFixed(2)} (each pair ${r.rpsRatios.map((x) => x.toFixed(2)).join(', ')}; median ${median(r.rpsRatios).toFixed(2)}), ` +
+      `side by side, joule ÷ ${otherName}: orders/s ${(r.b.rps / r.a.rps).toFixed(2)} (each pair ${r.rpsRatios.map((x) => x.toFixed(2)).join(', ')}; median ${median(r.rpsRatios).toFixed(2)}), ` +
         `CPU per order ${(r.b.cpuUs / r.a.cpuUs).toFixed(2)} (median of pairs ${median(r.ratios).toFixed(2)})`,
     );
-    summary['side by side'] = { ratio: median(r.rpsRatios), p99: r.b.p99 };
+    summary[before === undefined ? 'side by side' : 'side by side, joule ÷ BENCH_BEFORE'] = { ratio: median(r.rpsRatios), p99: r.b.p99 };
   }
   if (process.env.BENCH_PROFILE === '1') {
     const dir = `${process.env.TMPDIR ?? '/tmp'}/joule-cpu-${Date.now()}`;

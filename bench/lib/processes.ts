@@ -47,10 +47,10 @@ async function whenAnswering(url: string, child: ChildProcess, what: string): Pr
   throw new Error(`${what} did not answer within 60 s`);
 }
 
-function startProcess(args: string[], env: Record<string, string>, what: string): { child: ChildProcess; dir: string } {
+function startProcess(args: string[], env: Record<string, string>, what: string, cwd = ROOT): { child: ChildProcess; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'joule-bench-proc-'));
   const log = openSync(join(dir, 'out.log'), 'a');
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
   child.on('error', (err) => console.error(`${what}: ${err.message}`));
   return { child, dir };
 }
@@ -69,12 +69,24 @@ function stopper(child: ChildProcess, dir: string): () => Promise<void> {
  * `node dist/main.js <role>` on a fresh SQLite file (unless DATABASE_URL is
  * given), with the benchmarks' admin token; `nodeArgs` go to node itself
  * (--cpu-prof). `npm run build` must have run (the bench runner does).
+ * `root`: another checkout of Joule to run instead (BENCH_BEFORE), built,
+ * with its node_modules.
  */
-export async function startJouleProcess(role: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<BenchProcess & { databaseUrl: string }> {
+export async function startJouleProcess(
+  role: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+  root = ROOT,
+): Promise<BenchProcess & { databaseUrl: string }> {
   const port = await freePort();
   const dirEnv = mkdtempSync(join(tmpdir(), 'joule-bench-db-'));
   const databaseUrl = env.DATABASE_URL ?? `sqlite:${join(dirEnv, 'joule.db')}`;
-  const { child, dir } = startProcess([...nodeArgs, 'dist/main.js', role], { ADMIN_TOKEN: BENCH_ADMIN_TOKEN, PORT: String(port), DATA_DIR: dirEnv, DATABASE_URL: databaseUrl, ...env }, `joule ${role}`);
+  const { child, dir } = startProcess(
+    [...nodeArgs, 'dist/main.js', role],
+    { ADMIN_TOKEN: BENCH_ADMIN_TOKEN, PORT: String(port), DATA_DIR: dirEnv, DATABASE_URL: databaseUrl, ...env },
+    `joule ${role}`,
+    root,
+  );
   const url = `http://127.0.0.1:${port}`;
   await whenAnswering(`${url}/health`, child, `joule ${role}`);
   const stop = stopper(child, dir);
