@@ -5,12 +5,14 @@
 // (GET /api/status), so a peak can be told apart: JavaScript objects, or
 // native memory (SQLite's cache, buffers). The table shows them, and the
 // growth over the second half of the load, which is what "not growing" asks about.
+// At the end, where the orders stand and the requests to the node they cost.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyOf, templates } from './lib/finished-orders.js';
 import { isMain, load, printTable } from './lib/harness.js';
-import { fundUsers, heapMb, machineLine, rssMb, startJouleProcess } from './lib/processes.js';
+import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
+import { fundUsers, heapMb, jouleStatus, machineLine, rssMb, startJouleProcess } from './lib/processes.js';
 
 const USERS = 10_000;
 const ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
@@ -48,6 +50,12 @@ export async function run() {
       samples.map(([t, mb, heap]) => [t, mb.toFixed(0), heap.toFixed(0)]),
     );
     console.log(`max ${Math.max(...samples.map(([, mb]) => mb)).toFixed(0)} MB; growth over the second half ${growth.toFixed(0)} MB`);
+    // What the engine did meanwhile: ADDRESS is a contract on the devnet, so every order it takes fails at the
+    // receiver check, with a refund; and what that cost in requests to the node.
+    const byStatus = (await jouleStatus(joule.url))?.orders.by_status ?? {};
+    const metrics = await (await fetch(`${joule.url}/metrics`, { headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } })).text();
+    const accountReads = /^joule_chain_calls_total\{endpoint="\/wallet\/getaccount"\} (\d+)/m.exec(metrics)?.[1] ?? '0';
+    console.log(`at the end: ${byStatus.pending ?? 0} pending, ${byStatus.failed ?? 0} failed (receiver is a contract); getaccount requests to the node: ${accountReads}`);
   } finally {
     await joule.stop();
     copy?.remove();
