@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { TronWeb } from 'tronweb';
 import { isTronAddress, tronAddressFromAccountId, tronAddressToHex } from '../../src/domain/address.js';
 
@@ -41,4 +41,25 @@ test('any account id round-trips, and agrees with TronWeb both ways', () => {
     assert.equal(address, TronWeb.address.fromHex(`41${id.toString('hex')}`));
     assert.equal(tronAddressToHex(address), `41${id.toString('hex')}`);
   }
+});
+
+test('a base58check text whose first byte is not 0x41 is refused, even when it starts with T and its checksum holds', () => {
+  const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+  const encode = (bytes: Uint8Array) => {
+    let n = BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
+    let text = '';
+    for (; n > 0n; n /= 58n) text = ALPHABET[Number(n % 58n)] + text;
+    return text;
+  };
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest();
+  let startingWithT = 0;
+  for (const prefix of [0x40, 0x42]) {
+    for (let i = 0; i < 50; i++) {
+      const payload = Buffer.concat([Buffer.of(prefix), randomBytes(20)]);
+      const text = encode(Buffer.concat([payload, sha(sha(payload)).subarray(0, 4)]));
+      if (text.length === 34 && text[0] === 'T') startingWithT++;
+      assert.equal(tronAddressToHex(text), null, text);
+    }
+  }
+  assert.ok(startingWithT > 0, 'some of them read as T addresses');
 });
