@@ -14,10 +14,10 @@ const SCALAR_TYPES = new Set(['string', 'integer', 'number', 'boolean']);
 
 /**
  * A value or null: one definition for every route's schema. A scalar becomes
- * `type: [T, "null"]`, which the serialiser writes by looking at the value;
- * an `anyOf` made it run the validator on every nullable field of every
- * answer (an order has twenty), half the cost of writing an order. Anything
- * else (objects, literal unions) stays a union.
+ * `type: [T, "null"]` (a list of Words gets null among its values), which
+ * the serialiser writes by looking at the value; an `anyOf` made it run the
+ * validator on every nullable field of every answer (an order has twenty),
+ * half the cost of writing an order. Anything else (objects) stays a union.
  */
 export const Nullable = <T extends TSchema>(t: T): TUnion<[T, TNull]> =>
   typeof t.type === 'string' && SCALAR_TYPES.has(t.type)
@@ -40,6 +40,7 @@ export const Nullable = <T extends TSchema>(t: T): TUnion<[T, TNull]> =>
  */
 export const Words = <T extends string>(words: readonly T[], options: { description?: string } = {}) =>
   Type.Unsafe<T>({ type: 'string', enum: [...words], ...options });
+
 const Sun = (description: string) => Type.String({ pattern: '^-?[0-9]+$', description });
 /** A moment as ISO 8601, or null when it has not happened. */
 export const Time = (description: string) => Nullable(Type.String({ format: 'date-time', description }));
