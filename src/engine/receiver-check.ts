@@ -1,6 +1,9 @@
 import type { AccountInfo, ChainGateway } from '../chain/gateway.js';
 
-/** Receivers remembered at most, of each kind (the least recently used go first). */
+/**
+ * Receivers remembered at most, of each kind: activated ones (the least
+ * recently used go first) and refusals (the earliest heard go first).
+ */
 const MAX_KNOWN = 10_000;
 
 export interface ReceiverCheckOptions {
@@ -37,7 +40,7 @@ export function receiverCheck(chain: ChainGateway, options: ReceiverCheckOptions
   const known = new Set<string>();
   const refused = new Map<string, { account: AccountInfo; until: number }>();
   const asking = new Map<string, Promise<AccountInfo>>();
-  // Least recently used first out: a Set or a Map keeps insertion order.
+  // The first inserted goes first: a Set or a Map keeps insertion order (an activated receiver is re-inserted on each use).
   const remember = <K>(kept: Set<K> | Map<K, unknown>) => {
     if (kept.size > maxKnown) kept.delete(kept.keys().next().value as K);
   };

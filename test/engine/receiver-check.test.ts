@@ -71,7 +71,7 @@ test('with no refusal time, a refusal is asked again every time', async () => {
   assert.equal(accountReads() - before, 2);
 });
 
-test('past the bound, the least recently used receiver is forgotten, of either kind', async () => {
+test('past the bound, the oldest receiver of either kind is forgotten (an activated one: the least recently used)', async () => {
   const check = receiverCheck(chain, { refusalMs: BLOCK_MS, maxKnown: 1 });
   const [a, b] = devnet.accounts.customers.map((c) => c.address);
   await check(a!);
