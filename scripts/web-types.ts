@@ -7,8 +7,8 @@
  *
  * test/web/types-generated.test.ts fails while the checked-in file differs.
  * The schemas are JSON Schema; this emits TypeScript for the part of it they
- * use (objects, strings, numbers, booleans, null, literals, unions, arrays,
- * records) and refuses anything else rather than guess.
+ * use (objects, strings, numbers, booleans, null, literals, unions, lists of
+ * words, arrays, records) and refuses anything else rather than guess.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -56,6 +56,8 @@ interface Schema {
   type?: string | string[];
   description?: string;
   const?: unknown;
+  /** A list of words (schemas.ts's Words), with null among them when Nullable. */
+  enum?: unknown[];
   anyOf?: Schema[];
   items?: Schema;
   properties?: Record<string, Schema>;
@@ -66,7 +68,7 @@ interface Schema {
 
 /** Keywords that only constrain or document a value: they change nothing in its TypeScript type. */
 const NO_TYPE_KEYWORDS = new Set(['$id', 'description', 'format', 'pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'default', 'title', 'examples']);
-const TYPE_KEYWORDS = new Set(['type', 'const', 'anyOf', 'items', 'properties', 'required', 'patternProperties', 'additionalProperties']);
+const TYPE_KEYWORDS = new Set(['type', 'const', 'enum', 'anyOf', 'items', 'properties', 'required', 'patternProperties', 'additionalProperties']);
 
 const literal = (value: unknown): string => {
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -100,6 +102,12 @@ class Emitter {
       if (!NO_TYPE_KEYWORDS.has(k) && !TYPE_KEYWORDS.has(k)) throw new Error(`web-types: the keyword "${k}" has no TypeScript counterpart here: ${JSON.stringify(schema)}`);
     }
     if (schema.anyOf) return schema.anyOf.map((s) => this.type(s, pad)).join(' | ');
+    if (schema.enum) {
+      // A nullable copy of a named list is that name or null, as a union with null was.
+      const words = schema.enum.filter((w) => w !== null);
+      const own = (byName ? this.namedList(words) : undefined) ?? words.map(literal).join(' | ');
+      return words.length < schema.enum.length ? `${own} | null` : own;
+    }
     if (Array.isArray(schema.type)) return schema.type.map((type) => this.type({ ...schema, type }, pad, false)).join(' | ');
     if ('const' in schema) return literal(schema.const);
     switch (schema.type) {
@@ -155,7 +163,7 @@ class Emitter {
     const keys = properties.map(([k]) => k).sort();
     if ((schema.required ?? []).length !== keys.length) return undefined;
     for (const [named, name] of this.names) {
-      const members = named.anyOf?.map((m) => m.const);
+      const members = named.anyOf?.map((m) => m.const) ?? named.enum;
       if (members && members.every((m) => typeof m === 'string') && JSON.stringify([...(members as string[])].sort()) === JSON.stringify(keys)) {
         return `Record<${name}, ${this.type(values[0]!, '')}>`;
       }
@@ -163,9 +171,16 @@ class Emitter {
     return undefined;
   }
 
+  /** The name of the named list of exactly these words, in this order, if there is one. */
+  private namedList(words: readonly unknown[]): string | undefined {
+    for (const [named, name] of this.names) if (named.enum && JSON.stringify(named.enum) === JSON.stringify(words)) return name;
+    return undefined;
+  }
+
   /** A property's description, or that of the non-null member of a nullable one; not a named type's: that is written once, on the type. */
   private description(schema: Schema): string | undefined {
     if (this.names.has(schema)) return undefined;
+    if (schema.enum && this.namedList(schema.enum.filter((w) => w !== null)) !== undefined) return undefined;
     if (schema.description) return schema.description;
     return schema.anyOf?.find((m) => m.description && !this.names.has(m))?.description;
   }

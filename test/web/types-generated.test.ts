@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Type } from '@sinclair/typebox';
 import { renderWebTypes, WEB_TYPES_FILE } from '../../scripts/web-types.js';
+import { Nullable, Words } from '../../src/api/schemas.js';
 
 test('web/src/types.ts is what the API schemas generate', () => {
   const expected = renderWebTypes().split('\n');
@@ -47,4 +48,16 @@ test('the emitter writes optional fields, quoted keys, maps and literals, and re
   );
   assert.throws(() => renderWebTypes([['Either', Type.Object({ x: { oneOf: [Type.String(), Type.Null()] } as never })]]), /"oneOf" has no TypeScript counterpart/);
   assert.throws(() => renderWebTypes([['Bigint', Type.BigInt()]]), /cannot write this schema/);
+});
+
+test('a list of words is a union of its literals, named where it is declared, and a nullable copy of a named one is that name or null', () => {
+  const Level = Words(['low', 'high'], { description: 'how full' });
+  const source = renderWebTypes([
+    ['Level', Level],
+    ['Gauge', Type.Object({ level: Level, last: Nullable(Level), mode: Words(['a', "it's"], { description: 'the mode' }), either: Nullable(Words(['x', 'y'])) })],
+    ['Counts', Type.Object({ by_level: Type.Record(Type.Union([Type.Literal('low'), Type.Literal('high')]), Type.Integer()) })],
+  ]);
+  assert.match(source, /\/\*\* how full \*\/\nexport type Level = 'low' \| 'high';/);
+  assert.match(source, /export interface Gauge \{\n  level: Level;\n  last: Level \| null;\n  \/\*\* the mode \*\/\n  mode: 'a' \| 'it\\'s';\n  either: 'x' \| 'y' \| null;\n\}/);
+  assert.match(source, /by_level: Record<Level, number>;/);
 });
