@@ -149,11 +149,6 @@ async function limiterOnOff(level: Record<string, string>, seconds: number, roun
   return median(ratios);
 }
 
-/**
- * The real process beside the baseline, both up at once (every request a
- * different user): orders a second and p99 of each, and each pair's Joule ÷
- * baseline ratios.
- */
 /** The side compared with this Joule: the baseline, or the real process of another checkout (BENCH_BEFORE). */
 async function startOtherSide(level: Record<string, string>, before: string | undefined) {
   if (before === undefined) return { server: await startNodeScript('bench/servers/baseline-server.mjs', { BENCH_USERS: String(USERS) }), path: '/api/orders' };
@@ -162,6 +157,11 @@ async function startOtherSide(level: Record<string, string>, before: string | un
   return { server, path: '/api/orders/' };
 }
 
+/**
+ * The real process beside the other side (the baseline, or BENCH_BEFORE's),
+ * both up at once, every request a different user: orders a second and p99
+ * of each, and each pair's Joule ÷ other ratios.
+ */
 async function sideBySide(level: Record<string, string>, seconds: number, pairs: number, before: string | undefined) {
   const other = await startOtherSide(level, before);
   try {
