@@ -33,7 +33,9 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   devnet: [],
   // The composition root wires every room; main.ts only starts it (or the devnet).
   joule: ['domain', 'config', 'db', 'observability', 'use-cases', 'chain', 'dispatch', 'engine', 'api', 'admin-token', 'devnet', 'webhooks'],
-  main: ['config', 'db', 'devnet', 'joule', 'bot', 'observability'],
+  // V8's heap growing factor, set by main.ts for every role: nothing of Joule.
+  'heap-growth': [],
+  main: ['config', 'db', 'devnet', 'joule', 'bot', 'observability', 'heap-growth'],
 };
 
 /** Packages only one room may use: SQL stays in db/, Redis in dispatch/, TronWeb in chain/ (and the devnet's own). */
