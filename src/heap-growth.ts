@@ -11,8 +11,8 @@ import { setFlagsFromString } from 'node:v8';
  * soon after: at 4 times, an `all` process placing 6,800 orders a second was
  * still rising at 230 MB of RSS after a minute and peaked at 264 MB before
  * its first full collection took it back to 185. At 1.5 times it collects
- * every few seconds instead and stays at about 190 MB from the start, for the
- * same orders a second (docs/BENCHMARKS.md, "Memory under load").
+ * sooner and stays at 190–200 MB throughout, for the same orders a second
+ * (docs/BENCHMARKS.md, "Memory under load").
  *
  * It is not a cap: when live objects need more room the heap still grows, up
  * to Node's own limit; only the garbage kept between collections is bounded.
