@@ -1,10 +1,12 @@
 // Joule as the benchmarks run it: built by createJoule (the composition root
-// `npm start` uses) on a fresh SQLite file, with the benchmarks' one admin token.
+// `npm start` uses) on a fresh SQLite file, with the benchmarks' one admin token,
+// in a process whose heap grows as main.ts has Joule's grow.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../../src/config.js';
+import { applyHeapGrowth } from '../../src/heap-growth.js';
 import { createJoule, type Joule } from '../../src/joule.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { BENCH_ADMIN_TOKEN } from './admin-token.js';
@@ -23,6 +25,7 @@ export interface BenchJoule extends Joule {
 let references = 0;
 
 export async function benchJoule(env: Record<string, string>, opts: { log?: Logger; databaseUrl?: string; workerId?: string } = {}): Promise<BenchJoule> {
+  applyHeapGrowth();
   const dir = opts.databaseUrl === undefined ? mkdtempSync(join(tmpdir(), 'joule-bench-')) : undefined;
   const databaseUrl = opts.databaseUrl ?? `sqlite:${join(dir!, 'joule.db')}`;
   const config = loadConfig({ DATABASE_URL: databaseUrl, ADMIN_TOKEN: BENCH_ADMIN_TOKEN, HOST: '127.0.0.1', PORT: '0', ...env });
