@@ -1,5 +1,6 @@
 import { Kind, Type, type IntegerOptions, type Static, type TSchema, type TUnion, type TNull } from '@sinclair/typebox';
 import { CURRENCIES } from '../domain/currency.js';
+import type { Duration } from '../domain/durations.js';
 import { ORDER_STATUSES } from '../domain/order-status.js';
 import { CHAIN_TX_KINDS, CHAIN_TX_STATUSES, LEDGER_KINDS } from '../db/schema.js';
 import { BREAKER_STATES } from '../dispatch/circuit-breaker.js';
@@ -68,6 +69,10 @@ export const ErrorBody = Type.Object(
 
 /** A currency, described for the field that takes or shows it. */
 export const currencyField = (description: string) => Words(CURRENCIES, { description });
+
+/** One of the rental lengths this Joule offers (ALLOWED_DURATIONS), as its text: "1h", "1d". */
+export const durationField = (durations: readonly Duration[], options: { description?: string } = {}) =>
+  Words(durations.map((d) => d.text), options);
 
 export const CurrencySchema = currencyField('TRX (amounts in sun, 10^-6 TRX) or USDT (amounts in micro-USDT, 10^-6 USDT)');
 

@@ -5,7 +5,7 @@ import { AppError, invalid } from '../../domain/errors.js';
 import { priceTableFor, quote } from '../../domain/pricing.js';
 import { USDT_CONTRACT } from '../../domain/usdt.js';
 import type { ApiContext } from '../context.js';
-import { ErrorBody, Int64, Nullable, Words } from '../schemas.js';
+import { durationField, ErrorBody, Int64, Nullable } from '../schemas.js';
 import type { TypedApp } from '../typed-app.js';
 
 
@@ -32,7 +32,7 @@ export function estimateRoutes(app: TypedApp, ctx: ApiContext): void {
   const EstimateQuery = Type.Object(
     {
       to: Type.String({ maxLength: 64, description: 'TRON address (base58check) the USDT would be sent to' }),
-      duration: Type.Optional(Words(config.durations.map((d) => d.text), { description: 'price this rental length only; default: every allowed one' })),
+      duration: Type.Optional(durationField(config.durations, { description: 'price this rental length only; default: every allowed one' })),
     },
     { additionalProperties: false },
   );

@@ -14,6 +14,7 @@ import type { ApiContext } from '../context.js';
 import {
   ClientOrderId,
   currencyField,
+  durationField,
   ErrorBody,
   Limit,
   OrderBody,
@@ -23,7 +24,6 @@ import {
   OrderTransactionsBody,
   UserIdInput,
   UserIdParam,
-  Words,
 } from '../schemas.js';
 import { chainTransactionView, orderEventView, orderView } from '../views.js';
 import { userIdOf } from '../user-id.js';
@@ -52,7 +52,7 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
         maximum: Number(config.maxEnergy),
         description: `energy to rent, ${config.minEnergy}..${config.maxEnergy}`,
       }),
-      duration: Words(config.durations.map((d) => d.text), { description: 'rental length' }),
+      duration: durationField(config.durations, { description: 'rental length' }),
       receive_address: Type.String({ description: 'TRON address (base58check) that receives the energy' }),
       client_order_id: Type.Optional(ClientOrderId),
       pay_currency: Type.Optional(

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { sunToTrx } from '../../domain/amounts.js';
 import { billedDays, PRICE_FORMULA, priceTableFor, quote } from '../../domain/pricing.js';
 import type { ApiContext } from '../context.js';
-import { CurrencySchema, currencyField, ErrorBody, Int64, Nullable, Words } from '../schemas.js';
+import { CurrencySchema, currencyField, durationField, ErrorBody, Int64, Nullable } from '../schemas.js';
 import type { TypedApp } from '../typed-app.js';
 
 const DurationPrice = Type.Object({
@@ -66,7 +66,7 @@ export function priceRoutes(app: TypedApp, ctx: ApiContext): void {
   const QuoteQuery = Type.Object(
     {
       energy_amount: Type.Integer({ minimum: Number(config.minEnergy), maximum: Number(config.maxEnergy) }),
-      duration: Words(config.durations.map((d) => d.text)),
+      duration: durationField(config.durations),
       pay_currency: Type.Optional(currencyField('TRX (the default) or USDT')),
     },
     { additionalProperties: false },
