@@ -41,7 +41,7 @@ export function receiverCheck(chain: ChainGateway, options: ReceiverCheckOptions
   const refused = new Map<string, { account: AccountInfo; until: number }>();
   const asking = new Map<string, Promise<AccountInfo>>();
   // The first inserted goes first: a Set or a Map keeps insertion order (an activated receiver is re-inserted on each use).
-  const remember = <K>(kept: Set<K> | Map<K, unknown>) => {
+  const forgetOldestPastBound = <K>(kept: Set<K> | Map<K, unknown>) => {
     if (kept.size > maxKnown) kept.delete(kept.keys().next().value as K);
   };
   return (address) => {
@@ -62,10 +62,10 @@ export function receiverCheck(chain: ChainGateway, options: ReceiverCheckOptions
         .then((account) => {
           if (account.exists && !account.isContract) {
             known.add(address);
-            remember(known);
+            forgetOldestPastBound(known);
           } else if (refusalMs > 0) {
             refused.set(address, { account, until: now() + refusalMs });
-            remember(refused);
+            forgetOldestPastBound(refused);
           }
           return account;
         })
