@@ -70,6 +70,9 @@ interface Schema {
 const NO_TYPE_KEYWORDS = new Set(['$id', 'description', 'format', 'pattern', 'minimum', 'maximum', 'minLength', 'maxLength', 'default', 'title', 'examples']);
 const TYPE_KEYWORDS = new Set(['type', 'const', 'enum', 'anyOf', 'items', 'properties', 'required', 'patternProperties', 'additionalProperties']);
 
+/** A list of words' own words: without the null that Nullable adds. */
+const wordsOf = (schema: Schema): unknown[] => (schema.enum ?? []).filter((w) => w !== null);
+
 const literal = (value: unknown): string => {
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
@@ -104,7 +107,7 @@ class Emitter {
     if (schema.anyOf) return schema.anyOf.map((s) => this.type(s, pad)).join(' | ');
     if (schema.enum) {
       // A nullable copy of a named list is that name or null, as a union with null was.
-      const words = schema.enum.filter((w) => w !== null);
+      const words = wordsOf(schema);
       const own = (byName ? this.namedList(words) : undefined) ?? words.map(literal).join(' | ');
       return words.length < schema.enum.length ? `${own} | null` : own;
     }
@@ -180,7 +183,7 @@ class Emitter {
   /** A property's description, or that of the non-null member of a nullable one; not a named type's: that is written once, on the type. */
   private description(schema: Schema): string | undefined {
     if (this.names.has(schema)) return undefined;
-    if (schema.enum && this.namedList(schema.enum.filter((w) => w !== null)) !== undefined) return undefined;
+    if (schema.enum && this.namedList(wordsOf(schema)) !== undefined) return undefined;
     if (schema.description) return schema.description;
     return schema.anyOf?.find((m) => m.description && !this.names.has(m))?.description;
   }
