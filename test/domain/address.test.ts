@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createHash, randomBytes } from 'node:crypto';
-import { TronWeb } from 'tronweb';
+import { randomBytes } from 'node:crypto';
+import { TronWeb, utils } from 'tronweb';
 import { isTronAddress, tronAddressFromAccountId, tronAddressToHex } from '../../src/domain/address.js';
 
 test('the seed address and other real mainnet addresses are valid', () => {
@@ -44,19 +44,11 @@ test('any account id round-trips, and agrees with TronWeb both ways', () => {
 });
 
 test('a base58check text whose first byte is not 0x41 is refused, even when it starts with T and its checksum holds', () => {
-  const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-  const encode = (bytes: Uint8Array) => {
-    let n = BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
-    let text = '';
-    for (; n > 0n; n /= 58n) text = ALPHABET[Number(n % 58n)] + text;
-    return text;
-  };
-  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest();
   let startingWithT = 0;
   for (const prefix of [0x40, 0x42]) {
     for (let i = 0; i < 50; i++) {
-      const payload = Buffer.concat([Buffer.of(prefix), randomBytes(20)]);
-      const text = encode(Buffer.concat([payload, sha(sha(payload)).subarray(0, 4)]));
+      // TronWeb writes any 21 bytes as base58check, checksum and all.
+      const text = utils.crypto.getBase58CheckAddress([prefix, ...randomBytes(20)]);
       if (text.length === 34 && text[0] === 'T') startingWithT++;
       assert.equal(tronAddressToHex(text), null, text);
     }
