@@ -28,6 +28,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     await s.deposit(1, 100_000_000n);
     const ctx = s.engine.ctx;
     await until(() => listPoolSnapshots(s.db), (pools) => pools.some((p) => p.observed_at !== null), 'the pools read');
+    // This test claims and steps the order itself. The engine's runner would also claim it whenever the follower wakes
+    // it, and win it in the moment between a give-back and the test's claim: with the runner closed, the follower's
+    // wake-ups go nowhere, and the follower still confirms the delegation.
+    await s.engine.runner.close();
     const placed = await placeUndispatched(s, '1h');
     const claim = () => claimOrderAndJournal(s.db, placed.id, ctx.workerId, 60_000);
 
@@ -52,8 +56,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     if (dialect === 'postgres') assert.deepEqual(woken.journal, journaled, 'the journal row, column for column');
     else assert.equal(woken.journal, undefined, 'SQLite: the step reads it itself');
 
-    // Confirmed by the follower (the order still held here, so no worker takes it meanwhile): the claim
-    // reads it so, and the step activates the order from it.
+    // Confirmed by the follower: the claim reads it so, and the step activates the order from it.
     await until(() => latestChainTx(s.db, placed.id, 'delegate'), (tx) => tx?.status === 'confirmed', 'the delegation confirmed');
     await giveBack(s.db, placed.id);
     const confirmed = await claim();
