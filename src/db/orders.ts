@@ -3,7 +3,7 @@ import { DEFAULT_TENANT, type Owner } from '../domain/tenant.js';
 import type { DbHandle } from './connect.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import { columnsOf, everyColumn } from './columns.js';
-import { prepared, preparedLock } from './prepared.js';
+import { jsonRows, jsonValues, prepared, preparedLock } from './prepared.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import { recordOrderWebhook } from './webhook-outbox.js';
 import { POOL_SNAPSHOT_COLUMN_LIST, type PoolSnapshot } from './pool-snapshots.js';
@@ -76,35 +76,57 @@ export const ORDER_COLUMN_LIST = everyColumn<OrdersTable>()([
 ]);
 export const ORDER_COLUMNS = columnsOf(ORDER_COLUMN_LIST);
 
+/** The columns a new order's own fields go to (insertedValues). */
+const INSERTED_COLUMNS = `id, user_id, tenant_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
+  rate_sun_per_energy_day, idempotency_key, request_hash, payment_txid`;
+
 // Once per order placed: prepared once, not built per call. It answers only
 // the database clock's now: the rest of the row is what was written and the
 // columns' defaults (insertedOrder), and reading forty columns back into an
 // object cost more than the insert's indexes (docs/BENCHMARKS.md).
 const insertOrderStatement = prepared<{ created_at: bigint }>(
-  `insert into orders (id, user_id, tenant_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
-     rate_sun_per_energy_day, idempotency_key, request_hash, payment_txid, created_at, updated_at)
+  `insert into orders (${INSERTED_COLUMNS}, created_at, updated_at)
    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, $now, $now) returning created_at`,
 );
 
+/** A new order's values, in the order of INSERTED_COLUMNS. */
+const insertedValues = (o: NewOrder) => [
+  o.id,
+  o.user_id,
+  o.tenant_id,
+  o.status,
+  o.energy_amount,
+  o.duration,
+  o.duration_seconds,
+  o.receive_address,
+  o.pay_currency,
+  o.price_sun,
+  o.rate_sun_per_energy_day,
+  o.idempotency_key,
+  o.request_hash,
+  o.payment_txid ?? null,
+];
+
 export async function insertOrder(db: DbHandle, o: NewOrder): Promise<Order> {
-  const row = await insertOrderStatement.first(db, [
-    o.id,
-    o.user_id,
-    o.tenant_id,
-    o.status,
-    o.energy_amount,
-    o.duration,
-    o.duration_seconds,
-    o.receive_address,
-    o.pay_currency,
-    o.price_sun,
-    o.rate_sun_per_energy_day,
-    o.idempotency_key,
-    o.request_hash,
-    o.payment_txid ?? null,
-  ]);
+  const row = await insertOrderStatement.first(db, insertedValues(o));
   if (row === undefined) throw new Error(`order ${o.id}: the insert returned no row`);
   return insertedOrder(o, BigInt(row.created_at));
+}
+
+// SQLite only: the orders placed together in one turn (sqlite-placement-batches.ts), one row each of the JSON bound.
+const insertOrdersStatement = prepared(
+  `insert into orders (${INSERTED_COLUMNS}, created_at, updated_at) select ${jsonValues(14)}, ?, ? from json_each(?) r`,
+  { only: 'sqlite' },
+);
+
+/**
+ * SQLite: many new orders in one statement, all created at `now` (the
+ * database clock's, read by the caller in the same transaction). Answers
+ * their rows, in the same order.
+ */
+export async function insertOrders(db: DbHandle, orders: readonly NewOrder[], now: bigint): Promise<Order[]> {
+  await insertOrdersStatement.run(db, [now, now, jsonRows(orders.map(insertedValues))]);
+  return orders.map((o) => insertedOrder(o, now));
 }
 
 /**
@@ -169,6 +191,17 @@ export function findOrderByIdempotencyKey(db: DbHandle, key: string): Promise<Or
   return orderByIdempotencyKey.first(db, [key]);
 }
 
+// SQLite only: the keyed orders of one turn's placements asked at once.
+const ordersByIdempotencyKeys = prepared<Order>(
+  `select ${ORDER_COLUMNS} from orders where idempotency_key in (select r.value from json_each(?) r)`,
+  { only: 'sqlite' },
+);
+
+/** SQLite: the orders holding any of these idempotency keys. */
+export function findOrdersByIdempotencyKeys(db: DbHandle, keys: readonly string[]): Promise<Order[]> {
+  return ordersByIdempotencyKeys.all(db, [JSON.stringify(keys)]);
+}
+
 export interface OrderFilter {
   userId?: bigint | undefined;
   /** Orders of this tenant (placed by its keys, for its users). */
@@ -198,6 +231,22 @@ export type NewOrderEvent = Omit<OrderEvent, 'id' | 'at'>;
 const insertOrderEventStatement = prepared(
   'insert into order_events (order_id, from_status, to_status, reason, actor, detail, at) values (?, ?, ?, ?, ?, ?, $now)',
 );
+
+// SQLite only: many events in one statement, one row each of the JSON bound.
+const insertOrderEventsStatement = prepared(
+  `insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
+   select ${jsonValues(6)}, ? from json_each(?) r`,
+  { only: 'sqlite' },
+);
+
+/**
+ * SQLite: many event rows in one statement, all at `now`; their webhooks are
+ * the caller's (recordOrderWebhooks).
+ */
+export async function insertOrderEvents(db: DbHandle, events: readonly NewOrderEvent[], now: bigint): Promise<void> {
+  const rows = events.map((e) => [e.order_id, e.from_status, e.to_status, e.reason, e.actor, e.detail]);
+  await insertOrderEventsStatement.run(db, [now, jsonRows(rows)]);
+}
 
 /**
  * Every status change of an order writes its event row here, in the

@@ -5,6 +5,7 @@ import type { PaidOrder, Placement } from './order-placement.js';
 import { columnsOf } from './columns.js';
 import { ORDER_COLUMN_LIST, ORDER_COLUMNS, type Order } from './orders.js';
 import { prepared } from './prepared.js';
+import { PlacementQueue, type Waiting } from './placement-queue.js';
 import { balanceColumn } from './users.js';
 import { recordOrderWebhooks } from './webhook-outbox.js';
 
@@ -117,13 +118,6 @@ function placementOf(row: BatchRow): Placement {
   return order.id === null ? { balance: held === null ? undefined : BigInt(held) } : { order: order as Order };
 }
 
-interface Waiting {
-  order: PaidOrder;
-  actor: string;
-  resolve(placement: Placement): void;
-  reject(err: unknown): void;
-}
-
 /**
  * Group commit for PostgreSQL. There a round trip, not the rows, is what an
  * order costs most: the process's socket writes and the server's wake-up for
@@ -140,41 +134,20 @@ interface Waiting {
  * The orders of tenants with a webhook URL take one round more: their rows
  * and order.created in one transaction per batch.
  */
-export class PlacementBatches {
-  private queue: Waiting[] = [];
-  private inFlight = 0;
+export class PlacementBatches extends PlacementQueue {
   /** The users with an order in a batch in flight: their next order waits for it. */
   private readonly usersInFlight = new Set<bigint>();
-  private scheduled = false;
 
-  constructor(private readonly db: Db) {}
-
-  place(order: PaidOrder, actor: string): Promise<Placement> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ order, actor, resolve, reject });
-      this.schedule();
-    });
+  constructor(db: Db) {
+    super(db, MAX_IN_FLIGHT);
   }
 
-  /** Sends what has gathered on the next turn, so that requests parsed together go together. */
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT || this.queue.length === 0) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
-        const batch = this.take();
-        // Every waiting order is of a user whose batch is in flight: they go when it is done.
-        if (batch.length === 0) return;
-        this.inFlight++;
-        for (const w of batch) this.usersInFlight.add(w.order.user_id);
-        void this.send(batch).finally(() => {
-          this.inFlight--;
-          for (const w of batch) this.usersInFlight.delete(w.order.user_id);
-          this.schedule();
-        });
-      }
-    });
+  protected override started(batch: readonly Waiting[]): void {
+    for (const w of batch) this.usersInFlight.add(w.order.user_id);
+  }
+
+  protected override finished(batch: readonly Waiting[]): void {
+    for (const w of batch) this.usersInFlight.delete(w.order.user_id);
   }
 
   /**
@@ -183,7 +156,7 @@ export class PlacementBatches {
    * placed in the order they came (the first can take the balance the next
    * one needed); all in one currency, the balance column the statement debits.
    */
-  private take(): Waiting[] {
+  protected take(): Waiting[] {
     let currency: Waiting['order']['pay_currency'] | undefined;
     const batch: Waiting[] = [];
     const rest: Waiting[] = [];
@@ -202,7 +175,7 @@ export class PlacementBatches {
     return batch;
   }
 
-  private async send(batch: Waiting[]): Promise<void> {
+  protected async send(batch: Waiting[]): Promise<void> {
     let rows: BatchRow[];
     try {
       rows = await batchStatements[batch[0]!.order.pay_currency].all(this.db, batchParams(batch, false));

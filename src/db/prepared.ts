@@ -64,6 +64,12 @@ export interface PreparedOptions {
    * commits in-process, is unchanged.
    */
   endsTransaction?: boolean;
+  /**
+   * The one dialect the text is written for (SQLite's `json_each`, say): it
+   * is registered and prepared for that dialect only, and run on the other
+   * it throws.
+   */
+  only?: Dialect;
 }
 
 /**
@@ -115,12 +121,18 @@ export function preparedLock(text: string): { take(db: DbHandle, params: readonl
 export function prepared<Row = Record<string, unknown>>(text: string, options: PreparedOptions = {}): PreparedStatement<Row> {
   const texts: Record<Dialect, string> = { sqlite: textFor(text, 'sqlite'), postgres: textFor(text, 'postgres') };
   const ends = options.endsTransaction === true;
-  if (POSTGRES_STATEMENT_NAMES.has(texts.postgres) && POSTGRES_ENDS_TRANSACTION.has(texts.postgres) !== ends) {
-    throw new Error(`one text made twice, ending its transaction once and not the other time: ${texts.postgres.replace(/\s+/g, ' ').slice(0, 120)}`);
+  const only = options.only;
+  if (only !== 'sqlite') {
+    if (POSTGRES_STATEMENT_NAMES.has(texts.postgres) && POSTGRES_ENDS_TRANSACTION.has(texts.postgres) !== ends) {
+      throw new Error(`one text made twice, ending its transaction once and not the other time: ${texts.postgres.replace(/\s+/g, ' ').slice(0, 120)}`);
+    }
+    nameOnPostgres(texts.postgres);
+    if (ends) POSTGRES_ENDS_TRANSACTION.add(texts.postgres);
   }
-  nameOnPostgres(texts.postgres);
-  if (ends) POSTGRES_ENDS_TRANSACTION.add(texts.postgres);
-  SQLITE_STATEMENT_TEXTS.add(texts.sqlite);
+  if (only !== 'postgres') SQLITE_STATEMENT_TEXTS.add(texts.sqlite);
+  const check = (db: DbHandle) => {
+    if (only !== undefined && db.dialect !== only) throw new Error(`a statement written for ${only} only, run on ${db.dialect}: ${text.replace(/\s+/g, ' ').slice(0, 120)}`);
+  };
   const statements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
   const onConnection = (conn: BetterSqlite3.Database) => {
     let stmt = statements.get(conn);
@@ -135,14 +147,17 @@ export function prepared<Row = Record<string, unknown>>(text: string, options: P
 
   return {
     async first(db, params) {
+      check(db);
       if (db.sqlite === undefined) return (await viaKysely(db, params))[0];
       return onConnection(db.sqlite).get(...params) as Row | undefined;
     },
     async all(db, params) {
+      check(db);
       if (db.sqlite === undefined) return viaKysely(db, params);
       return onConnection(db.sqlite).all(...params) as Row[];
     },
     async run(db, params) {
+      check(db);
       if (db.sqlite === undefined) await viaKysely(db, params);
       else onConnection(db.sqlite).run(...params);
     },
@@ -161,9 +176,23 @@ export function literalList(words: readonly string[]): string {
 }
 
 /** A value a statement binds as it is: a Kysely expression is not one. */
-type Plain = string | number | bigint | null;
+export type Plain = string | number | bigint | null;
 const isPlain = (v: unknown): v is Plain => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint';
 const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * Rows as one JSON text, for a SQLite statement that writes or reads many
+ * rows at once through `json_each(?)` (`r.value ->> 0` is a row's first
+ * value). A bigint goes as a JSON integer, which SQLite reads back as the
+ * same 64-bit integer: amounts stay exact.
+ */
+export function jsonRows(rows: ReadonlyArray<readonly Plain[]>): string {
+  const value = (v: Plain) => (v === null ? 'null' : typeof v === 'bigint' ? v.toString() : JSON.stringify(v));
+  return `[${rows.map((row) => `[${row.map(value).join(',')}]`).join(',')}]`;
+}
+
+/** The first `n` values of a row of jsonRows, as a statement reading `json_each(?) r` selects them. */
+export const jsonValues = (n: number): string => Array.from({ length: n }, (_, i) => `r.value ->> ${i}`).join(', ');
 
 /** A statement for the columns given, and their values in the order its `?` come. */
 export interface PerColumns<Row> {

@@ -4,7 +4,7 @@ import { byCurrency, type Currency } from '../domain/currency.js';
 import { WORKING_STATUSES } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
-import { literalList, prepared } from './prepared.js';
+import { jsonRows, jsonValues, literalList, prepared } from './prepared.js';
 import type { LedgerEntriesTable, UsersTable } from './schema.js';
 
 export type User = Selectable<UsersTable>;
@@ -62,15 +62,29 @@ function addToBalance(db: DbHandle, id: bigint, currency: Currency, delta: bigin
 /** The users column holding the balance in `currency`. */
 export const balanceColumn = (currency: Currency) => (currency === 'TRX' ? 'balance_sun' : 'balance_micro_usdt');
 
-const debitStatements = byCurrency((currency) => {
-  const column = balanceColumn(currency);
-  return prepared<{ balance: bigint }>(`update users set ${column} = ${column} - ?, updated_at = $now where id = ? and ${column} >= ? returning ${column} as balance`);
+// SQLite only: the users of one turn's placements, read and debited at once (sqlite-placement-batches.ts).
+const balancesOfUsers = prepared<Balances & { id: bigint }>('select id, balance_sun, balance_micro_usdt from users where id in (select r.value from json_each(?) r)', {
+  only: 'sqlite',
 });
+const debitUsers = prepared(
+  `update users set balance_sun = balance_sun - (r.value ->> 1), balance_micro_usdt = balance_micro_usdt - (r.value ->> 2), updated_at = ?
+   from json_each(?) r where users.id = r.value ->> 0`,
+  { only: 'sqlite' },
+);
 
-/** Takes `amount` (smallest unit of `currency`) from that balance unless it would go below zero. Returns the new balance, or undefined. */
-export async function debitBalance(db: DbHandle, id: bigint, currency: Currency, amount: bigint): Promise<bigint | undefined> {
-  // Once per order placed: a statement prepared once, not built per call.
-  return (await debitStatements[currency].first(db, [amount, id, amount]))?.balance;
+/** SQLite: the balances of these users (those that exist), in the caller's transaction. */
+export function readBalances(db: DbHandle, ids: readonly bigint[]): Promise<Array<Balances & { id: bigint }>> {
+  return balancesOfUsers.all(db, [`[${ids.join(',')}]`]);
+}
+
+/**
+ * SQLite: takes from each user's balances what the caller has worked out
+ * they cover, from readBalances in the same transaction (SQLite's one
+ * writer: nothing changes them in between). The balances' CHECK constraints
+ * still refuse one going below zero.
+ */
+export async function debitBalances(db: DbHandle, debits: ReadonlyArray<{ id: bigint; sun: bigint; microUsdt: bigint }>, now: bigint): Promise<void> {
+  await debitUsers.run(db, [now, jsonRows(debits.map((d) => [d.id, d.sun, d.microUsdt]))]);
 }
 
 // The open orders are summed through orders_user_open (migration 018), which holds only those: the statuses are
@@ -154,6 +168,19 @@ const recordLedger = prepared(
 /** The same, when the caller does not need the row back (the order path: one less row to read; prepared once). */
 export async function recordLedgerEntry(db: DbHandle, e: NewLedgerEntry): Promise<void> {
   await recordLedger.run(db, [e.userId, e.kind, e.currency, e.amountSun, e.balanceAfterSun, e.orderId ?? null, e.reference ?? null]);
+}
+
+// SQLite only: many entries in one statement, one row each of the JSON bound.
+const recordLedgers = prepared(
+  `insert into ledger_entries (user_id, kind, currency, amount_sun, balance_after_sun, order_id, reference, created_at)
+   select ${jsonValues(7)}, ? from json_each(?) r`,
+  { only: 'sqlite' },
+);
+
+/** SQLite: many entries in one statement, all at `now`. */
+export async function recordLedgerEntries(db: DbHandle, entries: readonly NewLedgerEntry[], now: bigint): Promise<void> {
+  const rows = entries.map((e) => [e.userId, e.kind, e.currency, e.amountSun, e.balanceAfterSun, e.orderId ?? null, e.reference ?? null]);
+  await recordLedgers.run(db, [now, jsonRows(rows)]);
 }
 
 function ledgerInsert(db: DbHandle, e: NewLedgerEntry) {

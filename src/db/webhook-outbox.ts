@@ -89,7 +89,7 @@ export const webhookOwnerJoins = (alias: string): string => `
     where t.id = case when ${alias}.user_id >= 0 then ${literalList([DEFAULT_TENANT])} else tu.tenant_id end and t.webhook_url is not null
   ) hook on true`;
 
-// PostgreSQL only: webhookOwner for many users rows in one statement (recordOrderWebhooks).
+// PostgreSQL only: webhookOwner for many users rows in one statement (webhookOwners).
 const webhookOwnersStatement = prepared<{ user_id: bigint; tenant_id: string; external_id: bigint }>(
   `select u.user_id, hook.tenant_id, hook.external_id from unnest(?::bigint[]) as u(user_id) ${webhookOwnerJoins('u')}
    where hook.tenant_id is not null`,
@@ -148,28 +148,54 @@ export async function recordOrderWebhook(db: DbHandle, orderOrId: Order | string
 }
 
 /**
- * The same for orders written together in one PostgreSQL transaction (orders
- * placed together): their owners are looked up in one statement, and their
- * events written in one more.
+ * The same for orders written together in one transaction (orders placed
+ * together). PostgreSQL: their owners are looked up in one statement, and
+ * their events written in one more. SQLite, in-process: an owner per user,
+ * the default tenant's asked once for all its users, and an event per order
+ * heard of.
  */
 export async function recordOrderWebhooks(db: DbHandle, orders: readonly Order[], type: WebhookEventType): Promise<void> {
   if (orders.length === 0) return;
-  const rows = await webhookOwnersStatement.all(db, [[...new Set(orders.map((o) => o.user_id.toString()))]]);
-  const owners = new Map(rows.map((r) => [BigInt(r.user_id), { tenantId: r.tenant_id, externalId: BigInt(r.external_id) }]));
+  const owners = await webhookOwners(db, orders.map((o) => o.user_id));
   const events: Array<{ id: string; tenantId: string; payload: string }> = [];
   for (const order of orders) {
     const owner = owners.get(order.user_id);
     if (owner !== undefined) events.push({ tenantId: owner.tenantId, ...eventBody(type, orderWebhookData(order, owner)) });
   }
   if (events.length === 0) return;
-  await insertEventsStatement.run(db, [
-    type,
-    BigInt(WEBHOOK_RETRY_WINDOW_MS),
-    events.map((e) => e.id),
-    events.map((e) => e.tenantId),
-    events.map((e) => e.payload),
-  ]);
+  if (db.dialect === 'postgres') {
+    await insertEventsStatement.run(db, [
+      type,
+      BigInt(WEBHOOK_RETRY_WINDOW_MS),
+      events.map((e) => e.id),
+      events.map((e) => e.tenantId),
+      events.map((e) => e.payload),
+    ]);
+  } else {
+    for (const e of events) await insertEventStatement.run(db, [e.id, e.tenantId, type, e.payload, BigInt(WEBHOOK_RETRY_WINDOW_MS)]);
+  }
   afterCommit(db, announceWritten);
+}
+
+/** webhookOwner for many users rows: those whose tenant has a webhook URL. */
+async function webhookOwners(db: DbHandle, userRows: readonly bigint[]): Promise<Map<bigint, Owner>> {
+  const distinct = [...new Set(userRows)];
+  if (db.dialect === 'postgres') {
+    const rows = await webhookOwnersStatement.all(db, [distinct.map(String)]);
+    return new Map(rows.map((r) => [BigInt(r.user_id), { tenantId: r.tenant_id, externalId: BigInt(r.external_id) }]));
+  }
+  const owners = new Map<bigint, Owner>();
+  let defaultHooked: boolean | undefined;
+  for (const row of distinct) {
+    if (row >= 0n) {
+      defaultHooked ??= (await defaultTenantHook.first(db, [DEFAULT_TENANT])) !== undefined;
+      if (defaultHooked) owners.set(row, { tenantId: DEFAULT_TENANT, externalId: row });
+    } else {
+      const owner = await webhookOwner(db, row);
+      if (owner !== undefined) owners.set(row, owner);
+    }
+  }
+  return owners;
 }
 
 /** In the transaction that credited a deposit: deposit.credited, when its tenant has a webhook URL. */

@@ -5,11 +5,9 @@ import { connect, type Db } from '../../src/db/connect.js';
 import { isUniqueViolation } from '../../src/db/errors.js';
 import { migrate } from '../../src/db/migrate.js';
 import { placePaidOrder, type Placement } from '../../src/db/order-placement.js';
-import { createTenantUser } from '../../src/db/tenants.js';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
+import { assertWrittenWhole, hookedTenantUsers, PRICE, webhookEventsWritten } from '../support/placements.js';
 import { paidOrder } from '../support/seed.js';
-
-const PRICE = 2_080_000n;
 
 async function fund(db: Db, users: number, balance: bigint): Promise<void> {
   await sql`insert into users (id, balance_sun, created_at, updated_at) select g, ${balance}, 0, 0 from generate_series(1, ${users}::int) g`.execute(db.kysely);
@@ -19,21 +17,6 @@ async function fund(db: Db, users: number, balance: bigint): Promise<void> {
 async function transactionsOf(db: Db, ids: readonly string[]): Promise<number> {
   const { rows } = await sql<{ n: bigint }>`select count(distinct xmin::text) as n from orders where id = any(${ids}::text[])`.execute(db.kysely);
   return Number(rows[0]!.n);
-}
-
-/** Every placed order has exactly its debit, ledger entry and first event; the balance went down by what was placed. */
-async function assertWrittenWhole(db: Db, userId: number | bigint, startBalance: bigint): Promise<void> {
-  const orders = await db.kysely.selectFrom('orders').select(['id', 'price_sun']).where('user_id', '=', BigInt(userId)).execute();
-  const ledger = await db.kysely.selectFrom('ledger_entries').select(['order_id', 'amount_sun']).where('user_id', '=', BigInt(userId)).execute();
-  const events = await db.kysely
-    .selectFrom('order_events')
-    .select('order_id')
-    .where('order_id', 'in', orders.length > 0 ? orders.map((o) => o.id) : [''])
-    .execute();
-  assert.deepEqual(ledger.map((l) => l.order_id).sort(), orders.map((o) => o.id).sort());
-  assert.deepEqual(events.map((e) => e.order_id).sort(), orders.map((o) => o.id).sort());
-  const user = await db.kysely.selectFrom('users').select('balance_sun').where('id', '=', BigInt(userId)).executeTakeFirstOrThrow();
-  assert.equal(user.balance_sun, startBalance - orders.reduce((sum, o) => sum + o.price_sun, 0n));
 }
 
 describe('orders placed together on PostgreSQL', () => {
@@ -121,10 +104,7 @@ describe('orders placed together on PostgreSQL', () => {
 
   test("when orders of a tenant with a webhook URL arrive beside others, then they are written together with their order.created, one refused for its balance writes nothing, and the others have no event", async () => {
     await fund(db, 2, 10n * PRICE);
-    await db.kysely.insertInto('tenants').values({ id: 'hooked', name: 'hooked', created_at: 0n, updated_at: 0n }).execute();
-    await db.kysely.updateTable('tenants').set({ webhook_url: 'https://example.com/hook', signing_secret: 's' }).where('id', '=', 'hooked').execute();
-    const hookedUsers: bigint[] = [];
-    for (let external = 1n; external <= 5n; external++) hookedUsers.push(await createTenantUser(db, 'hooked', external));
+    const hookedUsers = await hookedTenantUsers(db, 5);
     await db.kysely.updateTable('users').set({ balance_sun: 10n * PRICE }).where('id', 'in', hookedUsers.slice(0, 4)).execute();
     await db.kysely.updateTable('users').set({ balance_sun: PRICE - 1n }).where('id', '=', hookedUsers[4]!).execute();
     const orders = [paidOrder(1), ...hookedUsers.map((u) => paidOrder(u, { tenant_id: 'hooked' })), paidOrder(2)];
@@ -133,18 +113,12 @@ describe('orders placed together on PostgreSQL', () => {
       placed.map((p) => (p.order === undefined ? `refused, balance ${p.balance}` : 'placed')),
       ['placed', 'placed', 'placed', 'placed', 'placed', `refused, balance ${PRICE - 1n}`, 'placed'],
     );
-    const events = await db.kysely.selectFrom('webhook_events').select(['tenant_id', 'type', 'payload']).execute();
     // Each names its order and the tenant's own id for its user (external ids 1 to 4).
     assert.deepEqual(
-      events
-        .map((e) => {
-          const { data } = JSON.parse(e.payload) as { data: { id: string; user_id: string | number } };
-          return [e.tenant_id, e.type, data.id, String(data.user_id)];
-        })
-        .sort(),
+      await webhookEventsWritten(db),
       orders
         .slice(1, 5)
-        .map((o, k) => ['hooked', 'order.created', o.id, String(k + 1)])
+        .map((o, k) => `hooked order.created ${o.id} user ${k + 1}`)
         .sort(),
     );
     // The four hooked orders in one transaction, the two others in their batch's statement.
@@ -160,14 +134,7 @@ describe('orders placed together on PostgreSQL', () => {
     const orders = Array.from({ length: 20 }, (_, i) => paidOrder(i + 1));
     const placed = await Promise.all(orders.map((o) => placePaidOrder(db, o, 'api')));
     assert.ok(placed.every((p) => p.order !== undefined));
-    const events = await db.kysely.selectFrom('webhook_events').select(['tenant_id', 'type', 'payload']).execute();
-    assert.deepEqual(
-      events.map((e) => {
-        const { data } = JSON.parse(e.payload) as { data: { id: string; user_id: string } };
-        return `${e.tenant_id} ${e.type} ${data.id} user ${data.user_id}`;
-      }).sort(),
-      orders.map((o) => `default order.created ${o.id} user ${o.user_id}`).sort(),
-    );
+    assert.deepEqual(await webhookEventsWritten(db), orders.map((o) => `default order.created ${o.id} user ${o.user_id}`).sort());
     assert.equal(await transactionsOf(db, orders.map((o) => o.id)), 1);
   });
 
