@@ -57,6 +57,23 @@ describe('orders placed together on SQLite', () => {
     );
   });
 
+  test('when a balance is past 2^53 sun, then the debit and the ledger entry are exact to the sun', async () => {
+    const huge = 10n ** 18n + 7n;
+    await fund(db, 2, huge);
+    const placed = await Promise.all([paidOrder(1), paidOrder(2, { price_sun: 2n ** 53n + 3n })].map((o) => placePaidOrder(db, o, 'api')));
+    assert.deepEqual(placed.map(outcome), ['placed', 'placed']);
+    const entries = await db.kysely.selectFrom('ledger_entries').select(['user_id', 'amount_sun', 'balance_after_sun']).orderBy('id').execute();
+    assert.deepEqual(
+      entries.map((e) => [e.user_id, e.amount_sun, e.balance_after_sun]),
+      [
+        [1n, -PRICE, huge - PRICE],
+        [2n, -(2n ** 53n + 3n), huge - 2n ** 53n - 3n],
+      ],
+    );
+    await assertWrittenWhole(db, 1, huge);
+    await assertWrittenWhole(db, 2, huge);
+  });
+
   test("when one user's orders in TRX and in USDT arrive together, then each is paid from its own balance", async () => {
     await fund(db, 1, PRICE, 3_000_000n);
     const orders = [paidOrder(1), paidOrder(1, { pay_currency: 'USDT', price_sun: 2_000_000n }), paidOrder(1, { pay_currency: 'USDT', price_sun: 2_000_000n }), paidOrder(1)];
