@@ -4,7 +4,7 @@ import type { PaidOrder, Placement } from './order-placement.js';
 import { findOrdersByIdempotencyKeys, insertOrderEvents, insertOrders, type Order } from './orders.js';
 import { PlacementQueue, type Waiting } from './placement-queue.js';
 import { prepared } from './prepared.js';
-import { debitBalances, readBalances, recordLedgerEntries, type NewLedgerEntry } from './users.js';
+import { debitBalances, readBalances, recordLedgerEntries, type Balances, type NewLedgerEntry } from './users.js';
 import { recordOrderWebhooks } from './webhook-outbox.js';
 
 /** Orders written by one unit at most: bounds the JSON a statement binds and the time one unit holds the writer. */
@@ -35,7 +35,9 @@ type Decision = { placed: number } | { existing: Order } | { replayOf: number } 
  * CHECK constraints would still refuse one going below zero.
  *
  * When the unit throws, the group commit has rolled it back whole: each of
- * its orders is then sent again alone and learns its own outcome.
+ * its orders is then sent again alone and learns its own outcome, in arrival
+ * order and before the next unit, so a user's orders still go in the order
+ * they came.
  */
 export class SqlitePlacementBatches extends PlacementQueue {
   /**
@@ -65,16 +67,37 @@ export class SqlitePlacementBatches extends PlacementQueue {
 }
 
 /** The batch's orders, written as serial placement would write them one by one (see SqlitePlacementBatches). */
-async function writePlacements(db: DbHandle, batch: ReadonlyArray<{ order: PaidOrder; actor: string }>): Promise<Placement[]> {
+async function writePlacements(db: DbHandle, batch: readonly Placing[]): Promise<Placement[]> {
   const keys = batch.flatMap((w) => (w.order.idempotency_key === null ? [] : [w.order.idempotency_key]));
-  const taken = new Map<string, Decision>();
-  if (keys.length > 0) for (const o of await findOrdersByIdempotencyKeys(db, keys)) taken.set(o.idempotency_key!, { existing: o });
-  const balances = new Map<bigint, Record<Currency, bigint>>();
-  for (const u of await readBalances(db, [...new Set(batch.map((w) => w.order.user_id))])) {
-    balances.set(u.id, { TRX: u.balance_sun, USDT: u.balance_micro_usdt });
-  }
+  const keyed = keys.length === 0 ? [] : await findOrdersByIdempotencyKeys(db, keys);
+  const balances = await readBalances(db, [...new Set(batch.map((w) => w.order.user_id))]);
+  const { decisions, written } = decide(batch, keyed, balances);
+  const orders = written.length === 0 ? [] : await writePlaced(db, written);
+  return decisions.map((d): Placement => {
+    if ('placed' in d) return { order: orders[d.placed]! };
+    if ('replayOf' in d) return { existing: orders[d.replayOf]! };
+    if ('existing' in d) return { existing: d.existing };
+    return { balance: d.balance };
+  });
+}
 
-  const written: Array<{ order: PaidOrder; actor: string; balanceAfter: bigint }> = [];
+type Placing = { order: PaidOrder; actor: string };
+type Written = Placing & { balanceAfter: bigint };
+
+/**
+ * Each order in arrival order: answered with the order that holds its
+ * idempotency key (found in the database, or placed earlier in the batch),
+ * refused when the user is unknown or what the user's earlier orders left
+ * does not cover it, placed otherwise.
+ */
+function decide(
+  batch: readonly Placing[],
+  keyed: readonly Order[],
+  users: ReadonlyArray<Balances & { id: bigint }>,
+): { decisions: Decision[]; written: Written[] } {
+  const taken = new Map<string, Decision>(keyed.map((o) => [o.idempotency_key!, { existing: o }]));
+  const balances = new Map(users.map((u): [bigint, Record<Currency, bigint>] => [u.id, { TRX: u.balance_sun, USDT: u.balance_micro_usdt }]));
+  const written: Written[] = [];
   const decisions = batch.map(({ order, actor }): Decision => {
     const key = order.idempotency_key;
     const earlier = key === null ? undefined : taken.get(key);
@@ -87,43 +110,38 @@ async function writePlacements(db: DbHandle, batch: ReadonlyArray<{ order: PaidO
     if (key !== null) taken.set(key, placed);
     return placed;
   });
+  return { decisions, written };
+}
 
-  let orders: Order[] = [];
-  if (written.length > 0) {
-    const now = (await dbNow.first(db, []))!.now;
-    const debits = new Map<bigint, { id: bigint; sun: bigint; microUsdt: bigint }>();
-    for (const { order } of written) {
-      const d = debits.get(order.user_id) ?? { id: order.user_id, sun: 0n, microUsdt: 0n };
-      if (order.pay_currency === 'TRX') d.sun += order.price_sun;
-      else d.microUsdt += order.price_sun;
-      debits.set(order.user_id, d);
-    }
-    await debitBalances(db, [...debits.values()], now);
-    orders = await insertOrders(
-      db,
-      written.map((w) => w.order),
-      now,
-    );
-    const entries = written.map(
-      (w): NewLedgerEntry => ({
-        userId: w.order.user_id,
-        kind: 'order_debit',
-        currency: w.order.pay_currency,
-        amountSun: -w.order.price_sun,
-        balanceAfterSun: w.balanceAfter,
-        orderId: w.order.id,
-      }),
-    );
-    await recordLedgerEntries(db, entries, now);
-    const events = written.map((w) => ({ order_id: w.order.id, from_status: null, to_status: 'pending' as const, reason: 'created', actor: w.actor, detail: null }));
-    await insertOrderEvents(db, events, now);
-    await recordOrderWebhooks(db, orders, 'order.created');
+/** The placed orders' debits, rows, ledger entries, first events and order.created, at one moment of the database clock. */
+async function writePlaced(db: DbHandle, written: readonly Written[]): Promise<Order[]> {
+  const now = (await dbNow.first(db, []))!.now;
+  const debits = new Map<bigint, { id: bigint; sun: bigint; microUsdt: bigint }>();
+  for (const { order } of written) {
+    const d = debits.get(order.user_id) ?? { id: order.user_id, sun: 0n, microUsdt: 0n };
+    if (order.pay_currency === 'TRX') d.sun += order.price_sun;
+    else d.microUsdt += order.price_sun;
+    debits.set(order.user_id, d);
   }
-
-  return decisions.map((d): Placement => {
-    if ('placed' in d) return { order: orders[d.placed]! };
-    if ('replayOf' in d) return { existing: orders[d.replayOf]! };
-    if ('existing' in d) return { existing: d.existing };
-    return { balance: d.balance };
-  });
+  await debitBalances(db, [...debits.values()], now);
+  const orders = await insertOrders(
+    db,
+    written.map((w) => w.order),
+    now,
+  );
+  const entries = written.map(
+    (w): NewLedgerEntry => ({
+      userId: w.order.user_id,
+      kind: 'order_debit',
+      currency: w.order.pay_currency,
+      amountSun: -w.order.price_sun,
+      balanceAfterSun: w.balanceAfter,
+      orderId: w.order.id,
+    }),
+  );
+  await recordLedgerEntries(db, entries, now);
+  const events = written.map((w) => ({ order_id: w.order.id, from_status: null, to_status: 'pending' as const, reason: 'created', actor: w.actor, detail: null }));
+  await insertOrderEvents(db, events, now);
+  await recordOrderWebhooks(db, orders, 'order.created');
+  return orders;
 }
