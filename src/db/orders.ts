@@ -3,7 +3,7 @@ import { DEFAULT_TENANT, type Owner } from '../domain/tenant.js';
 import type { DbHandle } from './connect.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import { columnsOf, everyColumn } from './columns.js';
-import { jsonRows, jsonValues, prepared, preparedLock } from './prepared.js';
+import { prepared, preparedLock, preparedRows } from './prepared.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import { recordOrderWebhook } from './webhook-outbox.js';
 import { POOL_SNAPSHOT_COLUMN_LIST, type PoolSnapshot } from './pool-snapshots.js';
@@ -113,11 +113,8 @@ export async function insertOrder(db: DbHandle, o: NewOrder): Promise<Order> {
   return insertedOrder(o, BigInt(row.created_at));
 }
 
-// SQLite only: the orders placed together in one turn (sqlite-placement-batches.ts), one row each of the JSON bound.
-const insertOrdersStatement = prepared(
-  `insert into orders (${INSERTED_COLUMNS}, created_at, updated_at) select ${jsonValues(14)}, ?, ? from json_each(?) r`,
-  { only: 'sqlite' },
-);
+// SQLite only: the orders placed together in one turn (sqlite-placement-batches.ts); then created_at and updated_at.
+const insertOrdersStatement = preparedRows((values) => `insert into orders (${INSERTED_COLUMNS}, created_at, updated_at) values ${values}`, 16);
 
 /**
  * SQLite: many new orders in one statement, all created at `now` (the
@@ -125,7 +122,10 @@ const insertOrdersStatement = prepared(
  * their rows, in the same order.
  */
 export async function insertOrders(db: DbHandle, orders: readonly NewOrder[], now: bigint): Promise<Order[]> {
-  await insertOrdersStatement.run(db, [now, now, jsonRows(orders.map(insertedValues))]);
+  await insertOrdersStatement.run(
+    db,
+    orders.map((o) => [...insertedValues(o), now, now]),
+  );
   return orders.map((o) => insertedOrder(o, now));
 }
 
@@ -232,20 +232,18 @@ const insertOrderEventStatement = prepared(
   'insert into order_events (order_id, from_status, to_status, reason, actor, detail, at) values (?, ?, ?, ?, ?, ?, $now)',
 );
 
-// SQLite only: many events in one statement, one row each of the JSON bound.
-const insertOrderEventsStatement = prepared(
-  `insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
-   select ${jsonValues(6)}, ? from json_each(?) r`,
-  { only: 'sqlite' },
-);
+// SQLite only: many events at once.
+const insertOrderEventsStatement = preparedRows((values) => `insert into order_events (order_id, from_status, to_status, reason, actor, detail, at) values ${values}`, 7);
 
 /**
  * SQLite: many event rows in one statement, all at `now`; their webhooks are
  * the caller's (recordOrderWebhooks).
  */
 export async function insertOrderEvents(db: DbHandle, events: readonly NewOrderEvent[], now: bigint): Promise<void> {
-  const rows = events.map((e) => [e.order_id, e.from_status, e.to_status, e.reason, e.actor, e.detail]);
-  await insertOrderEventsStatement.run(db, [now, jsonRows(rows)]);
+  await insertOrderEventsStatement.run(
+    db,
+    events.map((e) => [e.order_id, e.from_status, e.to_status, e.reason, e.actor, e.detail, now]),
+  );
 }
 
 /**

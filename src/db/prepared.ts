@@ -199,8 +199,33 @@ export function jsonRows(rows: ReadonlyArray<readonly Plain[]>): string {
   return JSON.stringify(rows.map((row) => row.map(exact)));
 }
 
-/** The first `n` values of a row of jsonRows, as a statement reading `json_each(?) r` selects them. */
-export const jsonValues = (n: number): string => Array.from({ length: n }, (_, i) => `r.value ->> ${i}`).join(', ');
+/** Rows one statement of preparedRows writes at most. */
+const MAX_ROWS_A_STATEMENT = 256;
+
+/**
+ * SQLite only: an INSERT of many rows, their values bound as the parameters
+ * of a multi-row VALUES list (`text` writes the statement around that list;
+ * each row has `width` values). Bound parameters cost SQLite less than
+ * reading the same values out of a JSON text (docs/BENCHMARKS.md). The rows
+ * go in chunks whose sizes are powers of two (25 rows: 16, 8 and 1), so at
+ * most nine statements per text are ever prepared, each once per connection.
+ */
+export function preparedRows(text: (values: string) => string, width: number): { run(db: DbHandle, rows: ReadonlyArray<readonly Plain[]>): Promise<void> } {
+  const row = `(${Array(width).fill('?').join(', ')})`;
+  const bySize: PreparedStatement<unknown>[] = [];
+  for (let size = 1; size <= MAX_ROWS_A_STATEMENT; size *= 2) bySize.push(prepared(text(Array(size).fill(row).join(', ')), { only: 'sqlite' }));
+  return {
+    async run(db, rows) {
+      const wrong = rows.find((r) => r.length !== width);
+      if (wrong !== undefined) throw new Error(`a row of ${wrong.length} values for a statement of ${width}`);
+      let at = 0;
+      for (let k = bySize.length - 1; k >= 0; k--) {
+        const size = 2 ** k;
+        for (; rows.length - at >= size; at += size) await bySize[k]!.run(db, rows.slice(at, at + size).flat());
+      }
+    },
+  };
+}
 
 /** A statement for the columns given, and their values in the order its `?` come. */
 export interface PerColumns<Row> {

@@ -4,7 +4,7 @@ import { byCurrency, type Currency } from '../domain/currency.js';
 import { WORKING_STATUSES } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
-import { jsonRows, jsonValues, literalList, prepared } from './prepared.js';
+import { jsonRows, literalList, prepared, preparedRows } from './prepared.js';
 import type { LedgerEntriesTable, UsersTable } from './schema.js';
 
 export type User = Selectable<UsersTable>;
@@ -170,17 +170,18 @@ export async function recordLedgerEntry(db: DbHandle, e: NewLedgerEntry): Promis
   await recordLedger.run(db, [e.userId, e.kind, e.currency, e.amountSun, e.balanceAfterSun, e.orderId ?? null, e.reference ?? null]);
 }
 
-// SQLite only: many entries in one statement, one row each of the JSON bound.
-const recordLedgers = prepared(
-  `insert into ledger_entries (user_id, kind, currency, amount_sun, balance_after_sun, order_id, reference, created_at)
-   select ${jsonValues(7)}, ? from json_each(?) r`,
-  { only: 'sqlite' },
+// SQLite only: many entries at once.
+const recordLedgers = preparedRows(
+  (values) => `insert into ledger_entries (user_id, kind, currency, amount_sun, balance_after_sun, order_id, reference, created_at) values ${values}`,
+  8,
 );
 
-/** SQLite: many entries in one statement, all at `now`. */
+/** SQLite: many entries at once, all at `now`. */
 export async function recordLedgerEntries(db: DbHandle, entries: readonly NewLedgerEntry[], now: bigint): Promise<void> {
-  const rows = entries.map((e) => [e.userId, e.kind, e.currency, e.amountSun, e.balanceAfterSun, e.orderId ?? null, e.reference ?? null]);
-  await recordLedgers.run(db, [now, jsonRows(rows)]);
+  await recordLedgers.run(
+    db,
+    entries.map((e) => [e.userId, e.kind, e.currency, e.amountSun, e.balanceAfterSun, e.orderId ?? null, e.reference ?? null, now]),
+  );
 }
 
 function ledgerInsert(db: DbHandle, e: NewLedgerEntry) {

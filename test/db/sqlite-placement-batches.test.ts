@@ -43,6 +43,17 @@ describe('orders placed together on SQLite', () => {
     for (const u of [1, 25, 50]) await assertWrittenWhole(db, u, 10n * PRICE);
   });
 
+  test('when 300 users order in the same moment, then every order is written whole, past what one unit or one statement takes', async () => {
+    await fund(db, 300, 10n * PRICE);
+    const orders = Array.from({ length: 300 }, (_, i) => paidOrder(i + 1));
+    const placed = await Promise.all(orders.map((o) => placePaidOrder(db, o, 'api')));
+    assert.ok(placed.every((p, i) => p.order?.id === orders[i]!.id));
+    const count = async (table: 'orders' | 'ledger_entries' | 'order_events') =>
+      Number((await db.kysely.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    assert.deepEqual([await count('orders'), await count('ledger_entries'), await count('order_events')], [300, 300, 300]);
+    for (const u of [1, 256, 257, 300]) await assertWrittenWhole(db, u, 10n * PRICE);
+  });
+
   test("when one user's five orders arrive together and the balance covers three, then the first three are placed, in order, and the last two are refused with the balance left", async () => {
     await fund(db, 1, 3n * PRICE + 5n);
     const orders = Array.from({ length: 5 }, () => paidOrder(1));
