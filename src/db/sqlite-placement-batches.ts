@@ -23,7 +23,8 @@ type Decision = { placed: number } | { existing: Order } | { replayOf: number } 
  * together they were about half of the API's CPU per order
  * (docs/BENCHMARKS.md). So the orders placed in one turn of the event loop
  * are written by one unit of the group commit, in one statement per table:
- * the rows go in as one JSON text (`json_each`).
+ * the new rows as the parameters of a multi-row VALUES (preparedRows), the
+ * users' balances read and debited through one JSON text (`json_each`).
  *
  * The unit decides in JavaScript what serial placement would have: the
  * balances are read at its start and each order, in arrival order, is placed
