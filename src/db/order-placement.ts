@@ -1,6 +1,7 @@
 import type { Db } from './connect.js';
 import type { NewOrder, Order } from './orders.js';
 import { PlacementBatches } from './placement-batches.js';
+import type { PlacementQueue } from './placement-queue.js';
 import { SqlitePlacementBatches } from './sqlite-placement-batches.js';
 
 /** An order paid from its user's balance, as placing it writes it. */
@@ -33,9 +34,9 @@ export function placePaidOrder(db: Db, o: PaidOrder, actor: string): Promise<Pla
   return batchesOf(db).place(o, actor);
 }
 
-const batches = new WeakMap<Db, { place(o: PaidOrder, actor: string): Promise<Placement> }>();
+const batches = new WeakMap<Db, PlacementQueue>();
 
-function batchesOf(db: Db) {
+function batchesOf(db: Db): PlacementQueue {
   let b = batches.get(db);
   if (b === undefined) {
     b = db.dialect === 'postgres' ? new PlacementBatches(db) : new SqlitePlacementBatches(db);

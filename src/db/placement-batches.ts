@@ -175,21 +175,19 @@ export class PlacementBatches extends PlacementQueue {
     return batch;
   }
 
-  protected async send(batch: Waiting[]): Promise<void> {
-    let rows: BatchRow[];
-    try {
-      rows = await batchStatements[batch[0]!.order.pay_currency].all(this.db, batchParams(batch, false));
-    } catch (err) {
-      if (batch.length === 1) batch[0]!.reject(err);
-      else await Promise.all(batch.map((w) => this.send([w])));
-      return;
-    }
-    const hooked: Waiting[] = [];
-    settle(batch, rows, (w, row) => {
-      if (row.hooked) hooked.push(w);
-      else w.resolve(placementOf(row));
-    });
-    if (hooked.length > 0) await this.sendHooked(hooked);
+  protected send(batch: Waiting[]): Promise<void> {
+    return this.writeOrEachAlone(
+      batch,
+      (b) => batchStatements[b[0]!.order.pay_currency].all(this.db, batchParams(b, false)),
+      async (b, rows) => {
+        const hooked: Waiting[] = [];
+        settle(b, rows, (w, row) => {
+          if (row.hooked) hooked.push(w);
+          else w.resolve(placementOf(row));
+        });
+        if (hooked.length > 0) await this.sendHooked(hooked);
+      },
+    );
   }
 
   /**
@@ -197,21 +195,18 @@ export class PlacementBatches extends PlacementQueue {
    * the same statement for them and their order.created, in one transaction
    * (and, should it fail, each in one of its own).
    */
-  private async sendHooked(batch: Waiting[]): Promise<void> {
-    let rows: BatchRow[];
-    try {
-      rows = await this.db.transaction(async (trx) => {
-        const written = await batchStatements[batch[0]!.order.pay_currency].all(trx, batchParams(batch, true));
-        const placed = written.map(placementOf).flatMap((p) => (p.order === undefined ? [] : [p.order]));
-        await recordOrderWebhooks(trx, placed, CREATED);
-        return written;
-      });
-    } catch (err) {
-      if (batch.length === 1) batch[0]!.reject(err);
-      else await Promise.all(batch.map((w) => this.sendHooked([w])));
-      return;
-    }
-    settle(batch, rows, (w, row) => w.resolve(placementOf(row)));
+  private sendHooked(batch: Waiting[]): Promise<void> {
+    return this.writeOrEachAlone(
+      batch,
+      (b) =>
+        this.db.transaction(async (trx) => {
+          const written = await batchStatements[b[0]!.order.pay_currency].all(trx, batchParams(b, true));
+          const placed = written.map(placementOf).flatMap((p) => (p.order === undefined ? [] : [p.order]));
+          await recordOrderWebhooks(trx, placed, CREATED);
+          return written;
+        }),
+      (b, rows) => settle(b, rows, (w, row) => w.resolve(placementOf(row))),
+    );
   }
 }
 

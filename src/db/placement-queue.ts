@@ -39,6 +39,28 @@ export abstract class PlacementQueue {
   /** Writes a batch and settles each of its orders; never throws. */
   protected abstract send(batch: Waiting[]): Promise<void>;
 
+  /**
+   * Writes a batch (`write`) and hands its outcome to `settle`. When the
+   * write fails, nothing of it was written, and one order may be the cause:
+   * each order is then written again alone, the same way, and learns its own
+   * outcome (an order alone that fails is rejected with the error).
+   */
+  protected async writeOrEachAlone<T>(
+    batch: Waiting[],
+    write: (batch: Waiting[]) => Promise<T>,
+    settle: (batch: Waiting[], written: T) => void | Promise<void>,
+  ): Promise<void> {
+    let written: T;
+    try {
+      written = await write(batch);
+    } catch (err) {
+      if (batch.length === 1) batch[0]!.reject(err);
+      else await Promise.all(batch.map((w) => this.writeOrEachAlone([w], write, settle)));
+      return;
+    }
+    await settle(batch, written);
+  }
+
   /** A batch goes out (started) and has settled (finished): for a dialect that keeps track of what is in flight. */
   protected started(_batch: readonly Waiting[]): void {}
   protected finished(_batch: readonly Waiting[]): void {}

@@ -54,16 +54,12 @@ export class SqlitePlacementBatches extends PlacementQueue {
     return this.queue.splice(0, MAX_BATCH);
   }
 
-  protected async send(batch: Waiting[]): Promise<void> {
-    let placements: Placement[];
-    try {
-      placements = await this.db.transaction((trx) => writePlacements(trx, batch));
-    } catch (err) {
-      if (batch.length === 1) batch[0]!.reject(err);
-      else await Promise.all(batch.map((w) => this.send([w])));
-      return;
-    }
-    batch.forEach((w, i) => w.resolve(placements[i]!));
+  protected send(batch: Waiting[]): Promise<void> {
+    return this.writeOrEachAlone(
+      batch,
+      (b) => this.db.transaction((trx) => writePlacements(trx, b)),
+      (b, placements) => b.forEach((w, i) => w.resolve(placements[i]!)),
+    );
   }
 }
 
