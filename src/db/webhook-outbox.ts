@@ -114,9 +114,14 @@ function eventBody(type: WebhookEventType, data: Record<string, unknown>): { id:
   return { id, payload: webhookBody({ id, type, createdAtMs: now, data }) };
 }
 
+/** One event's row, its body already made (eventBody). */
+function insertEventRow(db: DbHandle, type: WebhookEventType, e: { id: string; tenantId: string; payload: string }): Promise<void> {
+  return insertEventStatement.run(db, [e.id, e.tenantId, type, e.payload, BigInt(WEBHOOK_RETRY_WINDOW_MS)]);
+}
+
 async function insertEvent(db: DbHandle, tenantId: string, type: WebhookEventType, data: Record<string, unknown>): Promise<string> {
   const { id, payload } = eventBody(type, data);
-  await insertEventStatement.run(db, [id, tenantId, type, payload, BigInt(WEBHOOK_RETRY_WINDOW_MS)]);
+  await insertEventRow(db, type, { id, tenantId, payload });
   afterCommit(db, announceWritten);
   return id;
 }
@@ -172,7 +177,7 @@ export async function recordOrderWebhooks(db: DbHandle, orders: readonly Order[]
       events.map((e) => e.payload),
     ]);
   } else {
-    for (const e of events) await insertEventStatement.run(db, [e.id, e.tenantId, type, e.payload, BigInt(WEBHOOK_RETRY_WINDOW_MS)]);
+    for (const e of events) await insertEventRow(db, type, e);
   }
   afterCommit(db, announceWritten);
 }
