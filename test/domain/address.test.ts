@@ -55,3 +55,18 @@ test('a base58check text whose first byte is not 0x41 is refused, even when it s
   }
   assert.ok(startingWithT > 0, 'some of them read as T addresses');
 });
+
+test('on valid addresses and on each of them with one character changed, the verdict is TronWeb’s', () => {
+  const alphabet = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+  let refused = 0;
+  for (let i = 0; i < 200; i++) {
+    const address = tronAddressFromAccountId(randomBytes(20));
+    const at = 1 + (i % 33);
+    const changed = address.slice(0, at) + alphabet[(alphabet.indexOf(address[at]!) + 1 + i) % 58] + address.slice(at + 1);
+    for (const text of [address, changed]) {
+      assert.equal(isTronAddress(text), TronWeb.isAddress(text), text);
+      if (!isTronAddress(text)) refused++;
+    }
+  }
+  assert.ok(refused >= 190, `most one-character changes break the checksum (${refused} of 200 refused)`);
+});
