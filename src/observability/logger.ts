@@ -57,22 +57,35 @@ export function redactSecrets(fields: Fields): Fields {
   return censorNamed(fields, SECRET_NAMES, oneLevelDown);
 }
 
+/** How long a line may be held before it is written, and how much may be held. */
+const HOLD_MS = 10;
+const HOLD_CHARS = 64 * 1024;
+/** pino's number for warn: a warning or worse is written at once. */
+const WARN = 40;
+
 /**
- * The lines logged in one turn of the event loop, written together at its
- * end: one write for the fifty orders a group commit answers at once, where
- * a write per line cost a system call per line. Still synchronous (a write
- * never waits on another turn), and whatever is held is written when the
- * process exits, however it exits short of being killed.
+ * Log lines held briefly and written together. Under load a turn of the
+ * event loop answers only a few orders, so a write at the end of each turn
+ * still cost about a system call an order. Lines go out:
+ *  - HOLD_MS after the first one held, or as soon as 64 KiB are held;
+ *  - at once for a warning or worse, with whatever is held before it, so the
+ *    last words before a crash are not left in memory;
+ *  - when the process exits, however it exits short of being killed.
+ * Writes stay synchronous: a line never waits behind another turn's write.
  */
-const live = new Set<WeakRef<LinesOfATurn>>();
+const live = new Set<WeakRef<HeldLines>>();
 // One listener for every destination (tests build many): what each holds is written at exit.
 process.on('exit', () => {
   for (const ref of live) ref.deref()?.flushSync();
 });
 
-class LinesOfATurn implements pino.DestinationStream {
+class HeldLines implements pino.DestinationStream {
+  // pino then tells each line's level (lastLevel) before writing it.
+  readonly [pino.symbols.needsMetadataGsym] = true;
+  lastLevel = 0;
   private held: string[] = [];
-  private scheduled = false;
+  private heldChars = 0;
+  private timer: NodeJS.Timeout | undefined;
   private readonly flush = () => this.flushSync();
 
   constructor(private readonly out: pino.DestinationStream) {
@@ -81,17 +94,21 @@ class LinesOfATurn implements pino.DestinationStream {
 
   write(line: string): void {
     this.held.push(line);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flush);
-    }
+    this.heldChars += line.length;
+    if (this.lastLevel >= WARN || this.heldChars >= HOLD_CHARS) this.flushSync();
+    // Unreferenced: held lines never keep the process up; exit writes them.
+    else if (this.timer === undefined) this.timer = setTimeout(this.flush, HOLD_MS).unref();
   }
 
   flushSync(): void {
-    this.scheduled = false;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     if (this.held.length === 0) return;
     const text = this.held.length === 1 ? this.held[0]! : this.held.join('');
     this.held = [];
+    this.heldChars = 0;
     this.out.write(text);
   }
 }
@@ -99,7 +116,7 @@ class LinesOfATurn implements pino.DestinationStream {
 /** Where log lines go: a file descriptor (1, stdout, by default) or a file path. */
 export function logDestination(dest: number | string = 1): pino.DestinationStream {
   // sonic-boom in sync mode: it retries a full pipe (EAGAIN) and partial writes itself.
-  return new LinesOfATurn(pino.destination({ dest, sync: true }));
+  return new HeldLines(pino.destination({ dest, sync: true }));
 }
 
 export function createLogger(level: LogLevel, destination: pino.DestinationStream = logDestination()): Logger {
