@@ -1,4 +1,4 @@
-import { sha256Short } from './sha256-short.js';
+import { sha256 } from './sha256.js';
 
 /**
  * TRON addresses in base58check: 25 bytes = 0x41 prefix + 20-byte account id
@@ -42,8 +42,8 @@ function base58DecodeInto(text: string, size: number): Uint8Array | null {
   return out;
 }
 
-/** Double SHA-256, the base58check checksum's hash: both fit one block (see sha256-short.ts). */
-const checksumHash = (payload: Uint8Array): Uint8Array => sha256Short(sha256Short(payload));
+/** Double SHA-256, the base58check checksum's hash. */
+const checksumHash = (payload: Uint8Array): Uint8Array => sha256(sha256(payload));
 
 function base58Encode(bytes: Uint8Array): string {
   let n = 0n;

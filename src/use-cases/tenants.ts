@@ -4,7 +4,6 @@ import { uuidv7 } from '../db/ids.js';
 import type { Order } from '../db/orders.js';
 import {
   createTenantUser,
-  findLiveKeyByHash,
   findTenant,
   findTenantUser,
   insertApiKey,
@@ -20,8 +19,8 @@ import { invalid, notFound } from '../domain/errors.js';
 import { checkWebhookUrl, setWebhook } from './webhooks.js';
 import { clientKey, DEFAULT_TENANT, type Owner } from '../domain/tenant.js';
 
-/** What an API key is stored as: its sha256, hex. One-shot: every request with a key hashes it to find it (api/auth.ts). */
-export const keyHash = (key: string) => digestOf('sha256', key, 'hex');
+/** What an API key is stored as: its sha256, hex (api/auth.ts looks a presented key up by it). */
+const keyHash = (key: string) => digestOf('sha256', key, 'hex');
 
 /** A new secret: `jk_` and 32 random bytes in hex (what to tell keys apart by is its first 11 characters). */
 function newKey(): { key: string; hash: string; prefix: string } {
@@ -87,11 +86,6 @@ export async function revokeKey(db: Db, id: string): Promise<ApiKey> {
   const apiKey = await revokeApiKey(db, id);
   if (apiKey === undefined) throw notFound('API key');
   return apiKey;
-}
-
-/** The live key a client presented, with its tenant. */
-export function liveKey(db: DbHandle, presented: string): Promise<ApiKey | undefined> {
-  return findLiveKeyByHash(db, keyHash(presented));
 }
 
 /**
