@@ -48,11 +48,23 @@ function presentedCredential(request: FastifyRequest): string | undefined {
 const unauthorized = (message: string) => new AppError('unauthorized', 401, message);
 
 /** The host a request names (Host header, port and IPv6 brackets off), or undefined. */
-function requestedHost(request: FastifyRequest): string | undefined {
-  const host = request.headers.host;
+function requestedHost(host: string | undefined): string | undefined {
   if (typeof host !== 'string' || host === '') return undefined;
   const m = /^(\[[^\]]*\]|[^:]*)(?::\d*)?$/.exec(host.trim());
   return m?.[1];
+}
+
+/** The last Host header read, and whether it names this machine: a client sends the same one every time. */
+let lastHost: string | undefined;
+let lastHostIsLoopback = false;
+
+function addressedToLoopback(header: string | undefined): boolean {
+  if (header !== lastHost) {
+    const host = requestedHost(header);
+    lastHostIsLoopback = host !== undefined && isLoopbackHost(host);
+    lastHost = header;
+  }
+  return lastHostIsLoopback;
 }
 
 /**
@@ -61,8 +73,7 @@ function requestedHost(request: FastifyRequest): string | undefined {
  * sends its own name as Host, and is turned away.
  */
 function assertLoopbackHost(request: FastifyRequest): void {
-  const host = requestedHost(request);
-  if (host !== undefined && isLoopbackHost(host)) return;
+  if (addressedToLoopback(request.headers.host)) return;
   throw new AppError(
     'host_not_allowed',
     421,

@@ -76,7 +76,9 @@ export function edgeServerOptions(http: HttpConfig): Partial<FastifyServerOption
 const hasNul = (value: unknown): boolean => {
   if (typeof value === 'string') return value.includes('\u0000');
   if (Array.isArray(value)) return value.some(hasNul);
-  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || hasNul(v));
+  if (value === null || typeof value !== 'object') return false;
+  // Own keys, without an array of entries made for every body.
+  for (const key of Object.keys(value)) if (key.includes('\u0000') || hasNul((value as Record<string, unknown>)[key])) return true;
   return false;
 };
 
@@ -84,7 +86,9 @@ const hasNul = (value: unknown): boolean => {
  * Hooks of the edge: the connection cap, Host required (answered in the
  * documented shape, where Node would send an empty 400), a bogus Expect
  * answered likewise, NUL refused everywhere, and headers every API answer
- * carries.
+ * carries. Every request runs them, so they take Fastify's callback form: an
+ * async hook costs a promise and a turn of the microtask queue each. A hook
+ * that answers does not call `done`.
  */
 export function registerEdge(app: FastifyInstance, http: HttpConfig): void {
   app.server.maxConnections = http.maxConnections;
@@ -93,27 +97,24 @@ export function registerEdge(app: FastifyInstance, http: HttpConfig): void {
     res.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
     res.end(body);
   });
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     if (request.raw.httpVersion === '1.1' && !request.headers.host) {
-      return reply.code(400).send({ error: { code: 'missing_host', message: 'an HTTP/1.1 request needs a Host header' } });
-    }
-    if (/%00/.test(request.url)) {
-      return reply.code(400).send({ error: { code: 'invalid_character', message: 'the request URL contains a NUL character (%00)' } });
-    }
-    return undefined;
+      void reply.code(400).send({ error: { code: 'missing_host', message: 'an HTTP/1.1 request needs a Host header' } });
+    } else if (request.url.includes('%00')) {
+      void reply.code(400).send({ error: { code: 'invalid_character', message: 'the request URL contains a NUL character (%00)' } });
+    } else done();
   });
-  app.addHook('preValidation', async (request, reply) => {
+  app.addHook('preValidation', (request, reply, done) => {
     if (hasNul(request.body) || hasNul(request.params) || hasNul(request.query)) {
-      return reply.code(400).send({ error: { code: 'invalid_character', message: 'a value contains a NUL character (\\u0000), which no field accepts' } });
-    }
-    return undefined;
+      void reply.code(400).send({ error: { code: 'invalid_character', message: 'a value contains a NUL character (\\u0000), which no field accepts' } });
+    } else done();
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     // Balances and orders change by the second and are nobody's to keep; the dashboard's own
     // hashed assets set their long cache before this runs.
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    return payload;
+    done(null, payload);
   });
 }
 
@@ -143,17 +144,19 @@ const EXPENSIVE_READS = new Set([
 export function registerReadGate(app: FastifyInstance, max: number): void {
   let inFlight = 0;
   let startedThisTurn = 0;
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'GET' || !EXPENSIVE_READS.has(request.routeOptions.url ?? '')) return undefined;
+  // Callback form, as the edge's hooks (registerEdge).
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.method !== 'GET' || !EXPENSIVE_READS.has(request.routeOptions.url ?? '')) return done();
     if (inFlight >= max || startedThisTurn >= max) {
       reply.header('retry-after', '1');
-      return reply.code(503).send({ error: { code: 'overloaded', message: `more than ${max} list reads at once; retry after 1 s` } });
+      void reply.code(503).send({ error: { code: 'overloaded', message: `more than ${max} list reads at once; retry after 1 s` } });
+      return;
     }
     if (startedThisTurn++ === 0) setImmediate(() => (startedThisTurn = 0));
     inFlight++;
     // 'close' comes once whether the answer was sent or the client went away.
     reply.raw.once('close', () => inFlight--);
-    return undefined;
+    done();
   });
 }
 
