@@ -86,7 +86,7 @@ class HeldLines implements pino.DestinationStream {
   private held: string[] = [];
   private heldChars = 0;
   private timer: NodeJS.Timeout | undefined;
-  private readonly flush = () => this.flushSync();
+  private readonly whenHeldLongEnough = () => this.flushSync();
 
   constructor(private readonly out: pino.DestinationStream) {
     live.add(new WeakRef(this));
@@ -97,7 +97,13 @@ class HeldLines implements pino.DestinationStream {
     this.heldChars += line.length;
     if (this.lastLevel >= WARN || this.heldChars >= HOLD_CHARS) this.flushSync();
     // Unreferenced: held lines never keep the process up; exit writes them.
-    else if (this.timer === undefined) this.timer = setTimeout(this.flush, HOLD_MS).unref();
+    else if (this.timer === undefined) this.timer = setTimeout(this.whenHeldLongEnough, HOLD_MS).unref();
+  }
+
+  /** pino's `logger.flush(cb)`: what is held is written, then `cb` is called. */
+  flush(cb?: (err?: Error) => void): void {
+    this.flushSync();
+    cb?.();
   }
 
   flushSync(): void {

@@ -46,6 +46,14 @@ test('a warning is written at once, after the lines held before it; so is an err
   assert.deepEqual(messages(read(path)), ['first', 'second', 'a warning', 'an error']);
 });
 
+test('logger.flush writes what is held, then calls back', async (t) => {
+  const path = join(inTempDir(t), 'out.log');
+  const log = createLogger('info', logDestination(path));
+  log.info('held');
+  await new Promise<void>((resolve, reject) => log.flush((err) => (err ? reject(err) : resolve())));
+  assert.deepEqual(messages(read(path)), ['held']);
+});
+
 test('more than the hold’s worth of text is written without waiting for the hold', (t) => {
   const path = join(inTempDir(t), 'out.log');
   const log = createLogger('info', logDestination(path));
