@@ -34,7 +34,7 @@ export const metrics = {
   }),
   enqueueBatches: new Histogram({
     name: 'joule_queue_enqueue_batch_size',
-    help: 'Jobs per enqueue round trip to Redis (one addBulk per event-loop turn), by outcome: sent, or failed (each of its orders then took the fallback path)',
+    help: 'Wake-ups and reclaims per enqueue round trip to Redis (at most one round trip per REDIS_ENQUEUE_GAP_MS, its wake-ups in one job), by outcome: sent, or failed (each of its orders then took the fallback path)',
     labelNames: ['outcome'],
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
     registers: [registry],
