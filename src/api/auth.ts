@@ -1,10 +1,11 @@
-import { hash as digestOf, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isLoopbackHost, type ClientAuth } from '../config.js';
 import type { DbHandle } from '../db/connect.js';
 import { findLiveKeyByHash, touchApiKey } from '../db/tenants.js';
 import { AppError } from '../domain/errors.js';
 import { defaultTenant, type TenantContext } from '../domain/tenant.js';
+import { keyHash } from '../use-cases/tenants.js';
 import type { RateDecision, RateLimiter } from './rate-limiter.js';
 
 /** How long a database key's answer is kept by this process: a revoked key stops working within this (at once in the process that revoked it). */
@@ -22,11 +23,12 @@ interface CachedKey {
 }
 
 /**
- * A credential's SHA-256, the form it is compared in (its hex is how a key is
- * stored). Hashed to hex, then read back: node:crypto's one-shot hash costs
- * about a microsecond more for a Buffer than for a string.
+ * A credential's SHA-256 as bytes, the form it is compared in, from its hex
+ * (keyHash, how a key is stored): node:crypto's one-shot hash costs about a
+ * microsecond more answering a Buffer than a string.
  */
-const digest = (s: string): Buffer => Buffer.from(digestOf('sha256', s, 'hex'), 'hex');
+const digestOfHash = (hash: string): Buffer => Buffer.from(hash, 'hex');
+const digest = (s: string): Buffer => digestOfHash(keyHash(s));
 
 /**
  * Compares a presented credential (its digest) with every accepted one in
@@ -169,15 +171,16 @@ export function createGuards(
     async client(request, reply) {
       const presented = presentedCredential(request);
       if (presented !== undefined && presented !== '') {
-        const p = digest(presented);
+        const hash = keyHash(presented);
+        const p = digestOfHash(hash);
         // The admin token is never limited.
         if (matchesAny(p, admin)) {
           tenants.set(request, { ...defaultTenant, admin: true });
           return;
         }
         // An API_KEYS key is counted by (half) its hash: the key itself is never stored.
-        if (matchesAny(p, clients)) return limit(reply, `env:${p.toString('hex', 0, 16)}`, limits?.perMin ?? Infinity);
-        const key = await databaseKey(p.toString('hex'));
+        if (matchesAny(p, clients)) return limit(reply, `env:${hash.slice(0, 32)}`, limits?.perMin ?? Infinity);
+        const key = await databaseKey(hash);
         if (key === null) throw unauthorized('invalid API key');
         tenants.set(request, { tenantId: key.tenantId, keyId: key.keyId, admin: false });
         used(key.keyId);

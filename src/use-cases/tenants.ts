@@ -19,8 +19,8 @@ import { invalid, notFound } from '../domain/errors.js';
 import { checkWebhookUrl, setWebhook } from './webhooks.js';
 import { clientKey, DEFAULT_TENANT, type Owner } from '../domain/tenant.js';
 
-/** What an API key is stored as: its sha256, hex (api/auth.ts looks a presented key up by it). */
-const keyHash = (key: string) => digestOf('sha256', key, 'hex');
+/** What an API key is stored as: its sha256, hex (api/auth.ts hashes every credential presented so). */
+export const keyHash = (key: string) => digestOf('sha256', key, 'hex');
 
 /** A new secret: `jk_` and 32 random bytes in hex (what to tell keys apart by is its first 11 characters). */
 function newKey(): { key: string; hash: string; prefix: string } {
