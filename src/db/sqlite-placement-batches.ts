@@ -7,7 +7,7 @@ import { prepared } from './prepared.js';
 import { debitBalances, readBalances, recordLedgerEntries, type Balances, type NewLedgerEntry } from './users.js';
 import { recordOrderWebhooks } from './webhook-outbox.js';
 
-/** Orders written by one unit at most: bounds the JSON a statement binds and the time one unit holds the writer. */
+/** Orders written by one unit at most: bounds the rows a statement binds (preparedRows takes 256), the balances' JSON and the time one unit holds the writer. */
 const MAX_BATCH = 256;
 
 const dbNow = prepared<{ now: bigint }>('select $now as now', { only: 'sqlite' });

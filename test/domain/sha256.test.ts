@@ -32,4 +32,3 @@ test('a hash of a hash, as a checksum takes it, agrees with node:crypto, and the
     assert.equal(hex(out), nodeSha256(hash('sha256', payload, 'buffer')));
   }
 });
-
