@@ -15,31 +15,49 @@ const DEPTH_POLL_MS = 2000;
 /** Jobs are ids only; the database holds everything else. */
 const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true, attempts: 1 } as const;
 
-/** Most jobs one round trip carries; a busier event-loop turn is sent in several, concurrently. */
+/** Most wake-ups and reclaims one round trip carries; a busier event-loop turn is sent in several, concurrently. */
 export const MAX_BATCH = 500;
 
-/** A wake-up or a reclaim waiting for the end of the event-loop turn. */
-interface PendingJob {
-  name: 'wake' | 'reclaim';
+/** A reclaim waiting for the end of the event-loop turn: a delayed job of its own. */
+export interface PendingReclaim {
   orderId: string;
-  /** A reclaim's: its own job id and delay. */
-  opts?: { jobId: string; delay: number };
+  jobId: string;
+  delay: number;
+}
+
+/** What one round trip carries. */
+export interface Trip {
+  wakes: string[];
+  reclaims: PendingReclaim[];
 }
 
 /**
- * The BullMQ jobs that carry a turn's wake-ups and reclaims: all the
- * wake-ups in one job (`orderIds`), each reclaim a delayed job of its own.
- * A job per order cost Redis a script run and the API about as much CPU as
- * placing the order in SQLite; a job per turn costs next to nothing. Nothing
- * relied on a wake-up's job id: the worker's claim in the database is what
- * makes a duplicate or a redelivery harmless.
+ * The BullMQ jobs that carry a trip: all the wake-ups in one job
+ * (`orderIds`), each reclaim a delayed job of its own. A job per order cost
+ * Redis a script run and the API about as much CPU as placing the order in
+ * SQLite; a job per turn costs next to nothing. Nothing relied on a
+ * wake-up's job id: the worker's claim in the database is what makes a
+ * duplicate or a redelivery harmless.
  */
-function bullJobsFor(jobs: readonly PendingJob[]) {
-  const wake = jobs.filter((j) => j.name === 'wake').map((j) => j.orderId);
+function bullJobsFor({ wakes, reclaims }: Trip) {
   return [
-    ...(wake.length === 0 ? [] : [{ name: 'wake', data: { orderIds: wake }, opts: JOB_OPTIONS }]),
-    ...jobs.filter((j) => j.name === 'reclaim').map((j) => ({ name: j.name, data: { orderId: j.orderId }, opts: { ...JOB_OPTIONS, ...j.opts } })),
+    ...(wakes.length === 0 ? [] : [{ name: 'wake', data: { orderIds: wakes }, opts: JOB_OPTIONS }]),
+    ...reclaims.map((r) => ({ name: 'reclaim', data: { orderId: r.orderId }, opts: { ...JOB_OPTIONS, jobId: r.jobId, delay: r.delay } })),
   ];
+}
+
+/** The wake-ups first, then the reclaims, at most MAX_BATCH in a trip. */
+export function tripsFor(wakes: string[], reclaims: PendingReclaim[]): Trip[] {
+  if (wakes.length + reclaims.length <= MAX_BATCH) return [{ wakes, reclaims }];
+  const trips: Trip[] = [];
+  let w = 0;
+  let r = 0;
+  while (w < wakes.length || r < reclaims.length) {
+    const takeWakes = Math.min(MAX_BATCH, wakes.length - w);
+    const takeReclaims = Math.min(MAX_BATCH - takeWakes, reclaims.length - r);
+    trips.push({ wakes: wakes.slice(w, (w += takeWakes)), reclaims: reclaims.slice(r, (r += takeReclaims)) });
+  }
+  return trips;
 }
 
 /**
@@ -84,8 +102,14 @@ export class QueueDispatch implements Dispatch {
   private closed = false;
   private readonly log: Logger;
   private readonly recent = new RecentDispatches();
-  /** Jobs asked for during this event-loop turn, sent together at its end. */
-  private pending: PendingJob[] = [];
+  /**
+   * Wake-ups (order ids) and reclaims asked for during this event-loop turn,
+   * sent together at its end. An order's own share of the work is this push:
+   * its metric, its place in the recent list and its log line's fields are
+   * settled once per trip (docs/BENCHMARKS.md).
+   */
+  private wakes: string[] = [];
+  private reclaims: PendingReclaim[] = [];
   private flushScheduled = false;
   /** A round trip is under way: jobs asked for meanwhile wait for its answer. */
   private sending = false;
@@ -163,7 +187,8 @@ export class QueueDispatch implements Dispatch {
       this.unavailable(orderId, this.unusableReason());
       return;
     }
-    this.enqueue({ name: 'wake', orderId });
+    this.wakes.push(orderId);
+    if (!this.sending) this.scheduleFlush();
   }
 
   /** In role `all` the worker beside us looks now; otherwise the sweeper finds the order (it is due in the database). */
@@ -175,16 +200,12 @@ export class QueueDispatch implements Dispatch {
   scheduleReclaim(orderId: string, expiresAtMs: number): void {
     if (!this.usable) return;
     const delay = Math.max(0, expiresAtMs - Date.now());
-    this.enqueue({ name: 'reclaim', orderId, opts: { jobId: `reclaim-${orderId}`, delay } });
+    this.reclaims.push({ orderId, jobId: `reclaim-${orderId}`, delay });
+    if (!this.sending) this.scheduleFlush();
   }
 
   private unusableReason(): string {
     return this.closed ? 'closed' : this.redis.status !== 'ready' ? `redis ${this.redis.status}` : this.queueBroken ? 'queue not initialised' : `breaker ${this.breaker.state}`;
-  }
-
-  private enqueue(job: PendingJob): void {
-    this.pending.push(job);
-    if (!this.sending) this.scheduleFlush();
   }
 
   /**
@@ -205,57 +226,53 @@ export class QueueDispatch implements Dispatch {
    */
   private flush(): void {
     this.flushScheduled = false;
-    const jobs = this.pending;
-    this.pending = [];
-    if (jobs.length === 0) return;
+    const { wakes, reclaims } = this;
+    if (wakes.length === 0 && reclaims.length === 0) return;
+    this.wakes = [];
+    this.reclaims = [];
     // The state may have changed since the jobs were asked for (connection lost, breaker opened, closing).
     const queue = this.usable;
     if (!queue) {
-      const reason = this.unusableReason();
-      for (const job of jobs) this.notSent(job, reason);
+      this.notSent({ wakes, reclaims }, this.unusableReason());
       return;
     }
     this.sending = true;
     this.lastSentAt = performance.now();
-    const trips: Array<Promise<void>> = [];
-    for (let i = 0; i < jobs.length; i += MAX_BATCH) trips.push(this.send(queue, jobs.slice(i, i + MAX_BATCH)));
     // send() settles every outcome itself and never rejects. Nothing was scheduled
-    // meanwhile (enqueue waits while sending): what came in goes next, once the gap has passed.
-    void Promise.all(trips).then(() => {
+    // meanwhile (a wake-up waits while sending): what came in goes next, once the gap has passed.
+    void Promise.all(tripsFor(wakes, reclaims).map((trip) => this.send(queue, trip))).then(() => {
       this.sending = false;
-      if (this.pending.length > 0) this.scheduleFlush();
+      if (this.wakes.length > 0 || this.reclaims.length > 0) this.scheduleFlush();
     });
   }
 
-  private async send(queue: Queue, jobs: PendingJob[]): Promise<void> {
+  private async send(queue: Queue, trip: Trip): Promise<void> {
+    const size = trip.wakes.length + trip.reclaims.length;
     try {
-      const bullJobs = bullJobsFor(jobs);
+      const bullJobs = bullJobsFor(trip);
       // A lone job goes by `add`: an ioredis pipeline costs about as much CPU to set up as a job (it copies every script BullMQ defines).
       const only = bullJobs.length === 1 ? bullJobs[0]! : undefined;
       await within<unknown>(only ? queue.add(only.name, only.data, only.opts) : queue.addBulk(bullJobs), this.config.commandTimeoutMs);
     } catch (err) {
       this.breaker.failure();
-      metrics.enqueueBatches.observe({ outcome: 'failed' }, jobs.length);
-      const reason = err instanceof Error ? err.message : String(err);
-      for (const job of jobs) this.notSent(job, reason);
+      metrics.enqueueBatches.observe({ outcome: 'failed' }, size);
+      this.notSent(trip, err instanceof Error ? err.message : String(err));
       return;
     }
     this.breaker.success();
-    metrics.enqueueBatches.observe({ outcome: 'sent' }, jobs.length);
-    for (const job of jobs) {
-      if (job.name === 'reclaim') {
-        this.log.debug({ orderId: job.orderId, delay: job.opts?.delay }, 'reclaim scheduled');
-        continue;
-      }
-      metrics.dispatchPath.inc({ path: 'queue' });
-      this.recent.record(job.orderId, 'queue');
-      this.log.info({ orderId: job.orderId, path: 'queue', batch: jobs.length }, 'queued');
-    }
+    metrics.enqueueBatches.observe({ outcome: 'sent' }, size);
+    for (const r of trip.reclaims) this.log.debug({ orderId: r.orderId, delay: r.delay }, 'reclaim scheduled');
+    if (trip.wakes.length === 0) return;
+    metrics.dispatchPath.inc({ path: 'queue' }, trip.wakes.length);
+    this.recent.recordAll(trip.wakes, 'queue');
+    // Each order still has its line; what they share is bound once for the trip.
+    const queued = this.log.child({ path: 'queue', batch: size });
+    for (const orderId of trip.wakes) queued.info({ orderId }, 'queued');
   }
 
-  private notSent(job: PendingJob, reason: string): void {
-    if (job.name === 'reclaim') this.log.debug({ orderId: job.orderId, err: reason }, 'reclaim not scheduled; the sweeper will find it');
-    else this.unavailable(job.orderId, reason);
+  private notSent({ wakes, reclaims }: Trip, reason: string): void {
+    for (const orderId of wakes) this.unavailable(orderId, reason);
+    for (const r of reclaims) this.log.debug({ orderId: r.orderId, err: reason }, 'reclaim not scheduled; the sweeper will find it');
   }
 
   private unavailable(orderId: string, reason: string): void {

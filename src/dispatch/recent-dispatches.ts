@@ -24,7 +24,17 @@ export class RecentDispatches {
   constructor(private readonly size = RECENT_DISPATCHES) {}
 
   record(orderId: string, path: DispatchPath): void {
-    const entry = { orderId, path, atMs: Date.now() };
+    this.put(orderId, path, Date.now());
+  }
+
+  /** Orders dispatched together, in order: only the last `size` of them can show, so only those are written. */
+  recordAll(orderIds: readonly string[], path: DispatchPath): void {
+    const atMs = Date.now();
+    for (let i = Math.max(0, orderIds.length - this.size); i < orderIds.length; i++) this.put(orderIds[i]!, path, atMs);
+  }
+
+  private put(orderId: string, path: DispatchPath, atMs: number): void {
+    const entry = { orderId, path, atMs };
     if (this.slots.length < this.size) this.slots.push(entry);
     else this.slots[this.next] = entry;
     this.next = (this.next + 1) % this.size;
