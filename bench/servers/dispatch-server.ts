@@ -3,12 +3,12 @@
 //   queue            ENABLE_BACKGROUND_TASKS=true: the guarded, off-request-path wake-up
 //   off              ENABLE_BACKGROUND_TASKS=false: nothing touches Redis (a worker's sweeper finds the order)
 //   ping-in-request  the replaced system's shape: PING Redis, then enqueue, INSIDE the request
-// Prints {"port":N} on its first stdout line.
+// Prints {"port":N} on its first stdout line; logs go to fd 2 through Joule's own
+// destination (logDestination), as the real process's do.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import pino from 'pino';
 import { QUEUE_NAME } from '../../src/dispatch/redis-connection.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { createLogger, logDestination } from '../../src/observability/logger.js';
 import { benchJoule, serve } from '../lib/bench-joule.js';
 import { seedUsers } from './seed.js';
 
@@ -17,7 +17,8 @@ const level = (process.env.LOG_LEVEL ?? 'info') as 'info';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const joule = await benchJoule(
   { JOULE_ROLE: 'api', LOG_LEVEL: level, ENABLE_BACKGROUND_TASKS: mode === 'queue' ? 'true' : 'false', REDIS_URL: redisUrl },
-  { log: createLogger(level, pino.destination({ fd: 2, sync: false })) },
+  // Joule's own destination, as the real process logs (lines held briefly), on fd 2: stdout carries the port.
+  { log: createLogger(level, logDestination(2)) },
 );
 await seedUsers(joule.db.kysely, Number(process.env.BENCH_USERS ?? 100_000));
 
