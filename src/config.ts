@@ -539,7 +539,7 @@ function parseQueue(env: Env): QueueConfig {
     commandTimeoutMs: ms(env, 'REDIS_COMMAND_TIMEOUT_MS', 500, 10, 60_000),
     breakerThreshold: ms(env, 'REDIS_BREAKER_THRESHOLD', 3, 1, 1000),
     breakerOpenMs: ms(env, 'REDIS_BREAKER_OPEN_MS', 2000, 50, 600_000),
-    enqueueGapMs: ms(env, 'REDIS_ENQUEUE_GAP_MS', 10, 0, 1000),
+    enqueueGapMs: ms(env, 'REDIS_ENQUEUE_GAP_MS', 50, 0, 1000),
     sweepGraceMs: ms(env, 'SWEEP_GRACE_MS', 5000, 0, 3_600_000),
     stuckAfterMs: ms(env, 'QUEUE_STUCK_AFTER_MS', 60_000, 1000, 86_400_000),
   };

@@ -75,12 +75,13 @@ export function tripsFor(wakes: string[], reclaims: PendingReclaim[]): Trip[] {
  * round trip is under way, what is asked for waits for its answer and goes
  * in the next: a busier API sends bigger batches, not more of them (each
  * job costs BullMQ and ioredis about as much CPU as a round trip). Nor does
- * it send more than one round trip per REDIS_ENQUEUE_GAP_MS (10 ms): each
- * costs the API's loop a fifth of a millisecond or so whatever it carries,
- * which at thousands of orders a second made Redis up cost 11–17 % more CPU
- * per order than background tasks off; with the gap, 4–9 %
- * (docs/BENCHMARKS.md). A busy API's wake-up reaches a worker up to that
- * much later; an idle one's goes at the end of its turn, as before.
+ * it send more than one round trip per REDIS_ENQUEUE_GAP_MS (50 ms): each
+ * costs the API's loop a few tenths of a millisecond under load whatever it
+ * carries, so at thousands of orders a second the pace of round trips is
+ * what Redis costs an order: a round trip every 50 ms cost the API 3–8 %
+ * less CPU an order than one every 10 ms (docs/BENCHMARKS.md). A busy API's
+ * wake-up reaches a worker up to that much later (a rental waits seconds
+ * for its block); an idle one's goes at the end of its turn.
  * The batch succeeds or fails as a whole: when it fails (timeout, lost
  * connection, an error answer), each of its orders takes the fallback path
  * and logs why, exactly as a failed single enqueue did; some of its jobs may
