@@ -7,7 +7,8 @@
 // (issue 17 goal 3: within 5 %). Then the same two side by side: both servers
 // up at once, loaded in alternating slices (BENCH_PAIRS pairs, default 10,
 // BENCH_PAIRED_SECONDS on each in all, default 10; bench/lib/paired.ts), so
-// that the machine's drift falls on both alike. Then creation -> delegation
+// that the machine's drift falls on both alike; with BENCH_BEFORE, that
+// checkout's Redis up beside this one's too. Then creation -> delegation
 // broadcast through the queue (API + worker + devnet in this process), p50
 // and p99.
 import { loadavg } from 'node:os';
@@ -97,25 +98,35 @@ async function creation(c: Case, seconds: number): Promise<Run> {
   }
 }
 
+/** One side of a side-by-side run: how its server dispatches, and from which checkout. */
+interface Side {
+  dispatch: 'queue' | 'off';
+  /** Another checkout of Joule (BENCH_BEFORE). */
+  root?: string;
+}
+
 /**
- * Redis up beside background tasks off, both servers up at once and loaded
- * in turn: CPU per order (up: the API and redis-server) and orders a second,
- * with each pair's up ÷ off ratio of CPU per order.
+ * Two servers up at once and loaded in turn (bench/lib/paired.ts): CPU per
+ * order (a side with Redis: its API and its own redis-server) and orders a
+ * second, with each pair's second ÷ first ratio of CPU per order.
  */
-async function upBesideOff(pairs: number, seconds: number) {
-  const redis = await startRedis();
-  const env = (dispatch: Case['dispatch'], url: string) => ({ BENCH_USERS: String(USERS), BENCH_DISPATCH: dispatch, REDIS_URL: url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' });
+async function besideEachOther(first: Side, second: Side, pairs: number, seconds: number) {
+  const redises: RedisServer[] = [];
   const servers: Server[] = [];
   try {
-    servers.push(await startServer('bench/servers/dispatch-server.ts', env('queue', redis.url)));
-    servers.push(await startServer('bench/servers/dispatch-server.ts', env('off', 'redis://127.0.0.1:1')));
-    const [upServer, offServer] = servers as [Server, Server];
-    const up = postingSide(upServer.url, '/api/orders', order, () => cpuMs(upServer.pid) + cpuMs(redis.pid));
-    const off = postingSide(offServer.url, '/api/orders', order, () => cpuMs(offServer.pid));
-    return await paired(off, up, pairs, seconds, postSlice);
+    const sides = [];
+    for (const side of [first, second]) {
+      const redis = side.dispatch === 'queue' ? await startRedis() : undefined;
+      if (redis) redises.push(redis);
+      const env = { BENCH_USERS: String(USERS), BENCH_DISPATCH: side.dispatch, REDIS_URL: redis?.url ?? 'redis://127.0.0.1:1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+      const server = await startServer('bench/servers/dispatch-server.ts', env, side.root);
+      servers.push(server);
+      sides.push(postingSide(server.url, '/api/orders', order, () => cpuMs(server.pid) + (redis ? cpuMs(redis.pid) : 0)));
+    }
+    return await paired(sides[0]!, sides[1]!, pairs, seconds, postSlice);
   } finally {
     for (const server of servers) await server.stop();
-    await redis.stop();
+    for (const redis of redises) await redis.stop();
   }
 }
 
@@ -221,7 +232,7 @@ export async function run(opts: { seconds?: number } = {}) {
   }
   const pairs = Number(process.env.BENCH_PAIRS ?? 10);
   const pairedSeconds = Number(process.env.BENCH_PAIRED_SECONDS ?? 10);
-  const side = await upBesideOff(pairs, pairedSeconds);
+  const side = await besideEachOther({ dispatch: 'off' }, { dispatch: 'queue' }, pairs, pairedSeconds);
   if (side.a.non2xx + side.a.errors + side.b.non2xx + side.b.errors > 0) throw new Error('side by side: orders refused or failed');
   const rpsRatio = side.b.rps / side.a.rps;
   const cpuRatio = side.b.cpuUs / side.a.cpuUs;
@@ -237,6 +248,15 @@ export async function run(opts: { seconds?: number } = {}) {
     `side by side, Redis up / off: orders/s ${rpsRatio.toFixed(2)}, CPU per order ${cpuRatio.toFixed(2)}; ` +
       `each pair's CPU ratio ${side.ratios.map((r) => r.toFixed(2)).join(', ')} (median ${median(side.ratios).toFixed(2)})`,
   );
+  if (before) {
+    // The code before and this one, both with Redis up, side by side: a change of a few per cent shows here where rounds minutes apart cannot see it.
+    const vs = await besideEachOther({ dispatch: 'queue', root: before }, { dispatch: 'queue' }, pairs, pairedSeconds);
+    if (vs.a.non2xx + vs.a.errors + vs.b.non2xx + vs.b.errors > 0) throw new Error('side by side with BENCH_BEFORE: orders refused or failed');
+    console.log(
+      `side by side, Redis up, this / BENCH_BEFORE: orders/s ${(vs.b.rps / vs.a.rps).toFixed(2)}, CPU per order (API + redis-server) ${(vs.b.cpuUs / vs.a.cpuUs).toFixed(2)} ` +
+        `(${vs.b.cpuUs.toFixed(0)} against ${vs.a.cpuUs.toFixed(0)} µs); each pair's CPU ratio ${vs.ratios.map((r) => r.toFixed(2)).join(', ')} (median ${median(vs.ratios).toFixed(2)})`,
+    );
+  }
   if (process.env.BENCH_SKIP_LATENCY === '1') return { results, side };
   const n = Number(process.env.BENCH_ORDERS ?? 40);
   const lat = await createdToBroadcast(n);
