@@ -60,6 +60,14 @@ if (before) {
   );
 }
 
+/** What bench/servers/dispatch-server.ts is started with. */
+const serverEnv = (dispatch: Case['dispatch'], redisUrl: string) => ({
+  BENCH_USERS: String(USERS),
+  BENCH_DISPATCH: dispatch,
+  REDIS_URL: redisUrl,
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+});
+
 /** A run's figures, with the CPU the API process and redis-server spent per order created. */
 type Run = LoadResult & { apiCpuUs: number; redisCpuUs: number };
 
@@ -72,12 +80,7 @@ async function creation(c: Case, seconds: number): Promise<Run> {
   } else if (c.redis === 'refused') {
     url = `redis://127.0.0.1:${await freePort()}`;
   }
-  const server = await startServer('bench/servers/dispatch-server.ts', {
-    BENCH_USERS: String(USERS),
-    BENCH_DISPATCH: c.dispatch,
-    REDIS_URL: url,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-  }, c.root);
+  const server = await startServer('bench/servers/dispatch-server.ts', serverEnv(c.dispatch, url), c.root);
   try {
     if (c.redis === 'frozen') await redis!.freeze();
     let api0 = 0;
@@ -118,8 +121,7 @@ async function besideEachOther(first: Side, second: Side, pairs: number, seconds
     for (const side of [first, second]) {
       const redis = side.dispatch === 'queue' ? await startRedis() : undefined;
       if (redis) redises.push(redis);
-      const env = { BENCH_USERS: String(USERS), BENCH_DISPATCH: side.dispatch, REDIS_URL: redis?.url ?? 'redis://127.0.0.1:1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
-      const server = await startServer('bench/servers/dispatch-server.ts', env, side.root);
+      const server = await startServer('bench/servers/dispatch-server.ts', serverEnv(side.dispatch, redis?.url ?? 'redis://127.0.0.1:1'), side.root);
       servers.push(server);
       sides.push(postingSide(server.url, '/api/orders', order, () => cpuMs(server.pid) + (redis ? cpuMs(redis.pid) : 0)));
     }

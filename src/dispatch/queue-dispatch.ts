@@ -189,7 +189,7 @@ export class QueueDispatch implements Dispatch {
       return;
     }
     this.wakes.push(orderId);
-    if (!this.sending) this.scheduleFlush();
+    this.asked();
   }
 
   /** In role `all` the worker beside us looks now; otherwise the sweeper finds the order (it is due in the database). */
@@ -202,11 +202,16 @@ export class QueueDispatch implements Dispatch {
     if (!this.usable) return;
     const delay = Math.max(0, expiresAtMs - Date.now());
     this.reclaims.push({ orderId, jobId: `reclaim-${orderId}`, delay });
-    if (!this.sending) this.scheduleFlush();
+    this.asked();
   }
 
   private unusableReason(): string {
     return this.closed ? 'closed' : this.redis.status !== 'ready' ? `redis ${this.redis.status}` : this.queueBroken ? 'queue not initialised' : `breaker ${this.breaker.state}`;
+  }
+
+  /** Something was asked for: it goes with the next round trip, scheduled now unless one is under way (its answer schedules the next). */
+  private asked(): void {
+    if (!this.sending) this.scheduleFlush();
   }
 
   /**
