@@ -50,6 +50,13 @@
 // TRON_FULL_HOST is set, measures the budget instead: at a block every 100 ms
 // the block follower alone asks 10 times a second).
 //
+// The database on a core of its own: `--database-core` (BENCH_DATABASE_CORE=1,
+// PostgreSQL only) puts PostgreSQL's server on the machine's last core and
+// this process on the others, for the baseline's runs as for Joule's
+// (bench/lib/cpu-pin.ts): as when the database has a host of its own, its
+// backends no longer take turns with Joule's event loop, and both sides
+// have the same cores for their process.
+//
 // Rounds: the machines are shared, so the three runs (baseline, same sizes,
 // distinct sizes) are repeated --rounds times, their order rotated each round,
 // and the medians printed beside each round's figures. A warm-up of each side
@@ -64,7 +71,7 @@
 // those a long-running process would have after S quiet seconds.
 //
 //   node --import tsx bench/order-execution.bench.ts [--n 300] [--concurrency 8] [--worker-concurrency 8] [--rounds 3] [--max-rps unlimited]
-//     [--solidify-lag 1] [--database sqlite|postgres] [--pause-s S]
+//     [--solidify-lag 1] [--database sqlite|postgres] [--pause-s S] [--database-core]
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TronWeb } from 'tronweb';
@@ -73,6 +80,7 @@ import { lockBlocksFor } from '../src/domain/energy.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createDatabase, startPostgres } from '../scripts/services/postgres.js';
 import { benchJoule } from './lib/bench-joule.js';
+import { databaseOnItsOwnCore } from './lib/cpu-pin.js';
 import { isMain, printTable, processTreeCpuMs } from './lib/harness.js';
 import { machineLine, median } from './lib/processes.js';
 
@@ -423,7 +431,17 @@ function print(title: string, baseline: Baseline, joule: Record<Sizes, JouleRun>
 }
 
 export async function run(
-  opts: { n?: number; concurrency?: number; workerConcurrency?: number; rounds?: number; maxRps?: string; solidifyLag?: number; database?: string; pauseS?: number } = {},
+  opts: {
+    n?: number;
+    concurrency?: number;
+    workerConcurrency?: number;
+    rounds?: number;
+    maxRps?: string;
+    solidifyLag?: number;
+    database?: string;
+    pauseS?: number;
+    databaseCore?: boolean;
+  } = {},
 ): Promise<ExecutionResult> {
   const n = opts.n ?? Number(process.env.BENCH_ORDERS ?? 300);
   const concurrency = opts.concurrency ?? Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -435,10 +453,16 @@ export async function run(
   if (database !== 'sqlite' && database !== 'postgres') throw new Error(`--database: sqlite or postgres, not ${database}`);
   const pauseS = opts.pauseS ?? (process.env.BENCH_PAUSE_S === undefined ? null : Number(process.env.BENCH_PAUSE_S));
   if (pauseS !== null && !(pauseS >= 0)) throw new Error(`--pause-s: seconds, not ${pauseS}`);
+  const databaseCore = opts.databaseCore ?? process.env.BENCH_DATABASE_CORE === '1';
+  if (databaseCore && database !== 'postgres') throw new Error('--database-core: only with --database postgres (SQLite runs inside the process)');
   console.log(machineLine());
   const postgres = database === 'postgres' ? await startPostgres({ database: 'bench' }) : undefined;
   try {
-    return await runRounds({ n, concurrency, workerConcurrency, rounds, maxRps, solidifyLag, pauseS }, postgres ? { kind: 'postgres', clusterUrl: postgres.url, pid: postgres.pid } : { kind: 'sqlite' });
+    const cores = databaseCore ? databaseOnItsOwnCore(postgres!.pid) : null;
+    return await runRounds(
+      { n, concurrency, workerConcurrency, rounds, maxRps, solidifyLag, pauseS, cores },
+      postgres ? { kind: 'postgres', clusterUrl: postgres.url, pid: postgres.pid } : { kind: 'sqlite' },
+    );
   } finally {
     await postgres?.stop();
   }
@@ -453,10 +477,11 @@ async function runRounds(
     maxRps,
     solidifyLag,
     pauseS,
-  }: { n: number; concurrency: number; workerConcurrency: number; rounds: number; maxRps: string; solidifyLag: number; pauseS: number | null },
+    cores,
+  }: { n: number; concurrency: number; workerConcurrency: number; rounds: number; maxRps: string; solidifyLag: number; pauseS: number | null; cores: string | null },
   storage: Storage,
 ): Promise<ExecutionResult> {
-  const setting = `${n} orders (32,000 energy, 1h), ${concurrency} clients, engine concurrency ${workerConcurrency}, TRON_MAX_RPS ${maxRps}, ${storage.kind === 'postgres' ? 'PostgreSQL (its CPU counted in Joule\'s)' : 'SQLite'}; devnet 100 ms blocks, solidity lag ${solidifyLag}${pauseS === null ? '' : `; Joule measured on its second burst, ${pauseS} s after its first`}; node ${process.version}`;
+  const setting = `${n} orders (32,000 energy, 1h), ${concurrency} clients, engine concurrency ${workerConcurrency}, TRON_MAX_RPS ${maxRps}, ${storage.kind === 'postgres' ? 'PostgreSQL (its CPU counted in Joule\'s)' : 'SQLite'}; devnet 100 ms blocks, solidity lag ${solidifyLag}${pauseS === null ? '' : `; Joule measured on its second burst, ${pauseS} s after its first`}${cores === null ? '' : `; ${cores}`}; node ${process.version}`;
   const baselines: Baseline[] = [];
   const joules: Array<Record<Sizes, JouleRun>> = [];
   const ratios: Array<Record<Sizes, number>> = [];
@@ -532,6 +557,7 @@ if (isMain(import.meta.url)) {
       'solidify-lag': { type: 'string' },
       database: { type: 'string' },
       'pause-s': { type: 'string' },
+      'database-core': { type: 'boolean' },
     },
   });
   await run({
@@ -543,5 +569,6 @@ if (isMain(import.meta.url)) {
     ...(values['solidify-lag'] ? { solidifyLag: Number(values['solidify-lag']) } : {}),
     ...(values.database ? { database: values.database } : {}),
     ...(values['pause-s'] ? { pauseS: Number(values['pause-s']) } : {}),
+    ...(values['database-core'] ? { databaseCore: true } : {}),
   });
 }
