@@ -8,7 +8,7 @@ import { moveOurStake, STAKE_MOVE, stakeMoveValues, type StakeMove } from './poo
 import { preparedPerColumns } from './prepared.js';
 import { RECEIVER_CHANGED, receiverChanged } from './saved-addresses.js';
 import type { Database } from './schema.js';
-import { webhookOwnerJoins } from './webhook-outbox.js';
+import { WEBHOOK_OWNER_OF_USER, webhookOwnerJoins } from './webhook-outbox.js';
 
 export type OrderFields = Omit<UpdateObject<Database, 'orders'>, 'id' | 'status' | 'lease_version'>;
 
@@ -44,6 +44,8 @@ type MovedRow = Order & {
   webhook_external_id: bigint | string | null;
   receiver_saved?: boolean;
   reserved_on_pool?: bigint | string;
+  /** A move that commits with its statement (`last`): whether the order's tenant has a webhook URL (and so nothing was written). */
+  hooked?: boolean;
 };
 
 /**
@@ -88,12 +90,19 @@ type MoveShape = 'order' | 'energy' | 'energy+stake' | 'room';
  * transaction writes nothing after it and `delegating` has no webhook event,
  * so its COMMIT goes with it (endsTransaction) and the pool's lock is let go
  * a round trip sooner.
+ *
+ * `last`: a move that is its transaction's only write (MoveOptions.last).
+ * Its COMMIT goes with it too, and since an event for a webhook would have
+ * to be written after it, it is made only if the order's tenant has no
+ * webhook URL (`owner`, its `?` the users row, first of all): the answer
+ * says `hooked` when that kept it from being made.
  */
-const heldOrderMove = (also: string[], shape: MoveShape) =>
+const heldOrderMove = (also: string[], shape: MoveShape, last: boolean) =>
   preparedPerColumns<MovedRow>((assignments) => {
     const room = shape === 'room';
     const energy = shape === 'energy' || shape === 'energy+stake';
-    return `with ${room ? `room as (${RESERVED_ON_POOL}), ` : ''}moved as (${fencedUpdate(assignments, also, room ? ' and (select total from room) + ? <= ?' : '')}),
+    const guard = room ? ' and (select total from room) + ? <= ?' : last ? ' and not exists (select 1 from owner)' : '';
+    return `with ${last ? `owner as (${WEBHOOK_OWNER_OF_USER}), ` : ''}${room ? `room as (${RESERVED_ON_POOL}), ` : ''}moved as (${fencedUpdate(assignments, also, guard)}),
       event as (
         insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
         select id, ?::text, status, ?::text, ?::text, ?::text, $now from moved
@@ -102,19 +111,27 @@ const heldOrderMove = (also: string[], shape: MoveShape) =>
       }
       select ${columnsOf(ORDER_COLUMN_LIST, 'moved')}, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id${
         energy ? ', exists (select 1 from touched) as receiver_saved' : ''
-      }${room ? ', (select total from room) as reserved_on_pool' : ''}
-      from ${room ? '(select 1) as one left join moved on true' : 'moved'} ${webhookOwnerJoins('moved')}`;
-  }, { endsTransaction: shape === 'room' });
+      }${room ? ', (select total from room) as reserved_on_pool' : ''}${last ? ', exists (select 1 from owner) as hooked' : ''}
+      from ${room || last ? '(select 1) as one left join moved on true' : 'moved'} ${webhookOwnerJoins('moved')}`;
+  }, { endsTransaction: shape === 'room' || last });
 const moves = new Map<string, ReturnType<typeof heldOrderMove>>();
-function moveStatements(renew: boolean, shape: MoveShape) {
-  const key = `${renew}:${shape}`;
+function moveStatements(renew: boolean, shape: MoveShape, last: boolean) {
+  const key = `${renew}:${shape}:${last}`;
   let family = moves.get(key);
   if (family === undefined) {
-    family = heldOrderMove(renew ? RENEW : [], shape);
+    family = heldOrderMove(renew ? RENEW : [], shape, last);
     moves.set(key, family);
   }
   return family;
 }
+
+/**
+ * The tenants whose orders' last moves found a webhook URL: a move asked to
+ * be its transaction's last (MoveOptions.last) goes the ordinary way for
+ * them, its event after it, instead of being refused first. Only a guess
+ * (the statement checks); learnt from every move's answer on PostgreSQL.
+ */
+const hookedTenants = new Set<string>();
 
 /** The `?` a renewing statement adds (the lease's length); none for a plain one. */
 function renewal(set: UpdateObject<Database, 'orders'>, renewLeaseMs: number | undefined): bigint[] {
@@ -157,11 +174,20 @@ export interface MovedOrder {
   receiverSaved: boolean;
 }
 
-/** What a move writes beside the order: `renewLeaseMs` as updateHeldOrder's, `energy` or `room` as described there. */
+/**
+ * What a move writes beside the order: `renewLeaseMs` as updateHeldOrder's,
+ * `energy` or `room` as described there. `last`: the move is its
+ * transaction's only write (what the transaction ran before it only read):
+ * on PostgreSQL its COMMIT then goes with it, a round trip fewer, unless
+ * its order's tenant has a webhook URL, whose event has to be written after
+ * it. Then nothing is written and the move answers `hooked`: the
+ * transaction has ended, and the caller runs it again without `last`.
+ */
 export interface MoveOptions {
   renewLeaseMs?: number | undefined;
   energy?: EnergyMoved | undefined;
   room?: PoolRoom | undefined;
+  last?: boolean | undefined;
 }
 
 /**
@@ -176,9 +202,11 @@ export async function moveHeldOrder(
   to: OrderStatus,
   event: OrderEventInput,
   fields: OrderFields,
-  { renewLeaseMs, energy, room }: MoveOptions = {},
-): Promise<MovedOrder | 'no_room' | undefined> {
+  { renewLeaseMs, energy, room, last }: MoveOptions = {},
+): Promise<MovedOrder | 'no_room' | 'hooked' | undefined> {
   if (energy !== undefined && room !== undefined) throw new Error('a move spends room or moves energy, not both');
+  // A move that spends room ends its transaction already; one for a tenant known to have a webhook URL goes the ordinary way.
+  const commits = last === true && room === undefined && !hookedTenants.has(held.tenant_id);
   const set = { ...fields, status: to };
   const eventRow = {
     order_id: held.id,
@@ -190,10 +218,11 @@ export async function moveHeldOrder(
   };
   const renew = renewal(set, renewLeaseMs);
   const shape: MoveShape = room !== undefined ? 'room' : energy === undefined ? 'order' : energy.stake === undefined ? 'energy' : 'energy+stake';
-  const merged = db.dialect === 'postgres' ? moveStatements(renew.length > 0, shape)({ ...set, updated_at: undefined }) : undefined;
+  const merged = db.dialect === 'postgres' ? moveStatements(renew.length > 0, shape, commits)({ ...set, updated_at: undefined }) : undefined;
   if (merged !== undefined) {
     const alongside = energy === undefined ? [] : [held.receive_address, ...(energy.stake === undefined ? [] : stakeMoveValues(energy.stake))];
     const moved = await merged.statement.first(db, [
+      ...(commits ? [held.user_id] : []),
       ...(room === undefined ? [] : [room.pool]),
       ...merged.values,
       ...renew,
@@ -206,9 +235,15 @@ export async function moveHeldOrder(
       ...alongside,
     ]);
     if (moved === undefined || moved.id === null) {
+      if (moved?.hooked === true) {
+        hookedTenants.add(held.tenant_id);
+        return 'hooked';
+      }
       return room !== undefined && BigInt(moved!.reserved_on_pool!) + room.sun > room.delegatable ? 'no_room' : undefined;
     }
-    const { webhook_tenant_id: tenantId, webhook_external_id: externalId, receiver_saved: receiverSaved, reserved_on_pool: _, ...order } = moved;
+    const { webhook_tenant_id: tenantId, webhook_external_id: externalId, receiver_saved: receiverSaved, reserved_on_pool: _, hooked: __, ...order } = moved;
+    if (tenantId === null) hookedTenants.delete(held.tenant_id);
+    else hookedTenants.add(held.tenant_id);
     await recordOrderEventWebhook(db, eventRow, order, tenantId === null ? null : { tenantId, externalId: BigInt(externalId!) });
     return { order, receiverSaved: receiverSaved === true };
   }

@@ -89,6 +89,13 @@ export const webhookOwnerJoins = (alias: string): string => `
     where t.id = case when ${alias}.user_id >= 0 then ${literalList([DEFAULT_TENANT])} else tu.tenant_id end and t.webhook_url is not null
   ) hook on true`;
 
+/**
+ * A users row's webhook owner, if its tenant has a webhook URL, as a
+ * statement (its `?`: the users row) that a larger statement can use as a
+ * CTE: no row when none.
+ */
+export const WEBHOOK_OWNER_OF_USER = `select hook.tenant_id from (select ?::bigint as user_id) w ${webhookOwnerJoins('w')} where hook.tenant_id is not null`;
+
 // PostgreSQL only: webhookOwner for many users rows in one statement (webhookOwners).
 const webhookOwnersStatement = prepared<{ user_id: bigint; tenant_id: string; external_id: bigint }>(
   `select u.user_id, hook.tenant_id, hook.external_id from unnest(?::bigint[]) as u(user_id) ${webhookOwnerJoins('u')}

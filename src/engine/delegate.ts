@@ -11,7 +11,7 @@ import { ourStakeMove } from './pool-stake.js';
 import { claimedAt } from './lease.js';
 import { choosePool, reservePool } from './plan-delegation.js';
 import { done, next, released, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
-import { transitionMovingEnergy } from './transition.js';
+import { onlyWriteMovingEnergy, transitionMovingEnergy, transitionMovingEnergyLast } from './transition.js';
 
 /** How often an order waiting for pool capacity looks again. */
 const CAPACITY_RETRY_MS = 2000;
@@ -98,11 +98,12 @@ async function activate(ctx: EngineContext, held: Order, landed: Landed): Promis
   // What the delegation is worth as it lands, recorded for the customer and the operator to see.
   const network = await networkTotals(ctx, now);
   const delivered = energyForSun(held.delegated_sun!, network.totalEnergyWeight, network.totalEnergyLimit);
-  const { active, receiverSaved, refresh } = await ctx.db.transaction(async (tx) => {
+  // The move is the transaction's only write: on PostgreSQL its COMMIT goes with it.
+  const { active, receiverSaved, refresh } = await onlyWriteMovingEnergy(ctx.db, async (tx, last) => {
     // No longer reserved by a delegating order: the pool's snapshot takes the stake off now.
     const stake = ourStakeMove(await findPoolSnapshot(tx, landed.tx.pool_address), landed, 'delegated');
     // A saved address's energy is read again, whatever happens to this process after the commit.
-    const { order: active, receiverSaved } = await transitionMovingEnergy(
+    const moved = await (last ? transitionMovingEnergyLast : transitionMovingEnergy)(
       tx,
       held,
       'active',
@@ -120,7 +121,7 @@ async function activate(ctx: EngineContext, held: Order, landed: Landed): Promis
       { stake: stake.move },
       giveBack ? undefined : ctx.settings.leaseMs,
     );
-    return { active, receiverSaved, refresh: stake.refresh };
+    return moved === 'hooked' ? moved : { active: moved.order, receiverSaved: moved.receiverSaved, refresh: stake.refresh };
   });
   if (refresh) ctx.hooks?.poolsNeedReading?.(held.pool_address!);
   if (receiverSaved) ctx.hooks?.receiverEnergyMoved?.();

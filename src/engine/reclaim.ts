@@ -12,7 +12,7 @@ import { claimedAt } from './lease.js';
 import { done, next, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
 import { wakeCapacityWaiters } from '../db/order-leases.js';
 import { ourStakeMove } from './pool-stake.js';
-import { transition, transitionMovingEnergy } from './transition.js';
+import { onlyWriteMovingEnergy, transition, transitionMovingEnergy, transitionMovingEnergyLast } from './transition.js';
 
 /** Longest single wait for a lock to run out; the order is looked at again after it. */
 const MAX_LOCK_WAIT_MS = 60_000;
@@ -59,11 +59,12 @@ export const stepActive: StepFn = async (ctx, held) => {
 async function complete(ctx: EngineContext, held: Order, reason: TransitionReason, detail: Record<string, unknown>, landed?: Landed): Promise<Step> {
   const now = claimedAt(held, ctx.settings.leaseMs);
   const cancel = held.cancel_requested_at === null ? undefined : await cancelTerms(ctx, held, now, landed);
-  const { completed, receiverSaved, refresh } = await ctx.db.transaction(async (tx) => {
+  // Without a refund, the move is the transaction's only write: on PostgreSQL its COMMIT goes with it.
+  const { completed, receiverSaved, refresh } = await onlyWriteMovingEnergy(ctx.db, async (tx, last) => {
     const refund = cancel === undefined ? undefined : await refundCancelled(ctx, tx, held, cancel.refund.refund);
     // The stake is back on the pool: delegatable again (someone else's reclaim: ask the node).
     const stake = landed === undefined ? { refresh: true } : ourStakeMove(await findPoolSnapshot(tx, landed.tx.pool_address), landed, 'reclaimed');
-    const { order: completed, receiverSaved } = await transitionMovingEnergy(
+    const moved = await (last && refund === undefined ? transitionMovingEnergyLast : transitionMovingEnergy)(
       tx,
       held,
       'completed',
@@ -82,7 +83,7 @@ async function complete(ctx: EngineContext, held: Order, reason: TransitionReaso
       },
       { stake: stake.move },
     );
-    return { completed, receiverSaved, refresh: stake.refresh };
+    return moved === 'hooked' ? moved : { completed: moved.order, receiverSaved: moved.receiverSaved, refresh: stake.refresh };
   });
   if (refresh) ctx.hooks?.poolsNeedReading?.(held.pool_address!);
   if (receiverSaved) ctx.hooks?.receiverEnergyMoved?.();

@@ -1,4 +1,4 @@
-import type { DbHandle } from '../db/connect.js';
+import type { Db, DbHandle } from '../db/connect.js';
 import { moveHeldOrder, updateHeldOrder, type EnergyMoved, type MovedOrder, type MoveOptions, type OrderEventInput, type OrderFields, type PoolRoom } from '../db/order-writes.js';
 import type { Order } from '../db/orders.js';
 import { canTransition, type OrderStatus } from '../domain/order-status.js';
@@ -55,6 +55,42 @@ export function transitionMovingEnergy(
 }
 
 /**
+ * transitionMovingEnergy as its transaction's only write, what the
+ * transaction ran before it having only read (MoveOptions.last): on
+ * PostgreSQL the transaction's COMMIT goes with it. `hooked` when the
+ * order's tenant has a webhook URL: nothing was written and the
+ * transaction has ended; the caller runs it again with
+ * transitionMovingEnergy, which writes the event after the move.
+ */
+export function transitionMovingEnergyLast(
+  db: DbHandle,
+  held: Order,
+  to: OrderStatus,
+  event: OrderEventInput,
+  fields: OrderFields,
+  energy: EnergyMoved,
+  renewLeaseMs?: number,
+): Promise<MovedOrder | 'hooked'> {
+  return move(db, held, to, event, fields, { renewLeaseMs, energy, last: true });
+}
+
+/**
+ * A transaction whose only write is a transitionMovingEnergy, at its end
+ * (`work` is told `last`: move with transitionMovingEnergyLast when true,
+ * transitionMovingEnergy when false, and answer what the move answered when
+ * `hooked`). On PostgreSQL its COMMIT then goes with the move. When the
+ * move answers `hooked`, the transaction runs once more, the ordinary way,
+ * and writes the webhook's event after the move.
+ */
+export async function onlyWriteMovingEnergy<T>(db: Db, work: (tx: DbHandle, last: boolean) => Promise<T | 'hooked'>): Promise<T> {
+  const first = await db.transaction((tx) => work(tx, true));
+  if (first !== 'hooked') return first;
+  const again = await db.transaction((tx) => work(tx, false));
+  if (again === 'hooked') throw new Error('a transaction whose move was not its last answered hooked');
+  return again;
+}
+
+/**
  * A transition that spends room on a pool, made only if the room is still
  * there (PoolRoom: under the pool's lock). Undefined when it is gone.
  */
@@ -71,8 +107,16 @@ export async function transitionIfRoom(
 }
 
 async function move(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields, options: MoveOptions & { room: PoolRoom }): Promise<MovedOrder | undefined>;
+async function move(
+  db: DbHandle,
+  held: Order,
+  to: OrderStatus,
+  event: OrderEventInput,
+  fields: OrderFields,
+  options: MoveOptions & { room?: undefined; last: true },
+): Promise<MovedOrder | 'hooked'>;
 async function move(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields, options: MoveOptions & { room?: undefined }): Promise<MovedOrder>;
-async function move(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields, options: MoveOptions): Promise<MovedOrder | undefined> {
+async function move(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields, options: MoveOptions): Promise<MovedOrder | 'hooked' | undefined> {
   if (!canTransition(held.status, to)) throw new Error(`illegal transition ${held.status} -> ${to}`);
   // Failures are counted per status: a new status starts from none.
   const moved = await moveHeldOrder(db, held, to, event, { attempts: 0n, reclaim_attempts: 0n, ...fields }, options);
