@@ -126,10 +126,11 @@ function moveStatements(renew: boolean, shape: MoveShape, last: boolean) {
 }
 
 /**
- * The tenants whose orders' last moves found a webhook URL: a move asked to
- * be its transaction's last (MoveOptions.last) goes the ordinary way for
- * them, its event after it, instead of being refused first. Only a guess
- * (the statement checks); learnt from every move's answer on PostgreSQL.
+ * The tenants whose orders' latest status changes found a webhook URL: a
+ * move asked to be its transaction's last (MoveOptions.last) goes the
+ * ordinary way for them, its event after it, instead of being refused
+ * first. Only a guess, for the one database a process serves (the
+ * statement itself checks); learnt from every move's answer on PostgreSQL.
  */
 const hookedTenants = new Set<string>();
 
