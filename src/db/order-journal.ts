@@ -14,6 +14,7 @@ import { CLAIM, claimOrder, RELEASE_SET } from './order-leases.js';
 import { HELD_FENCE, heldFence, updateHeldOrder } from './order-writes.js';
 import { ORDER_COLUMN_LIST, ORDER_COLUMNS, type Order } from './orders.js';
 import { columnsOf } from './columns.js';
+import { POOL_SNAPSHOT_COLUMN_LIST, type PoolSnapshot } from './pool-snapshots.js';
 import { prepared } from './prepared.js';
 
 /**
@@ -146,11 +147,15 @@ export async function recordHeldOrderAccepted(
  * A claimed order, and what the claim read beside it: `journal`, the newest
  * transaction of the kind its status follows (JOURNALED_KINDS), null when
  * the order names none; undefined when the claim did not read it (SQLite,
- * where the step's own read costs no round trip).
+ * where the step's own read costs no round trip). `poolSnapshot`, when that
+ * transaction is confirmed: the snapshot of the pool it moved stake on,
+ * which the step's status change reads first (null when the pool has none),
+ * undefined when the claim did not read it.
  */
 export interface ClaimedOrder {
   order: Order;
   journal?: ChainTransaction | null;
+  poolSnapshot?: PoolSnapshot | null;
 }
 
 /**
@@ -158,18 +163,27 @@ export interface ClaimedOrder {
  * newest journaled transaction, which the step woken for a delegating or
  * reclaiming order reads first: a round trip fewer on every such wake. The
  * claim's own snapshot reads it; only the lease holder journals, and the
- * claim has just made this worker the holder.
+ * claim has just made this worker the holder. When that transaction is
+ * confirmed, the step's next write is the status change that moves its
+ * stake on the pool's snapshot, decided from the snapshot as read just
+ * before (ourStakeMove): the claim reads that too, a round trip before the
+ * status change, as the step's own read was (each statement reads what is
+ * committed as it starts, in a transaction or not).
  */
 const claimWithJournalStatement = prepared<Record<string, unknown>>(
   `with claimed as (${CLAIM} returning ${ORDER_COLUMNS})
-   select ${columnsOf(ORDER_COLUMN_LIST, 'claimed')}, ${CHAIN_TX_COLUMN_LIST.map((c) => `j.${c} as journal_${c}`).join(', ')}
+   select ${columnsOf(ORDER_COLUMN_LIST, 'claimed')}, ${CHAIN_TX_COLUMN_LIST.map((c) => `j.${c} as journal_${c}`).join(', ')},
+     ${POOL_SNAPSHOT_COLUMN_LIST.map((c) => `s.${c} as snapshot_${c}`).join(', ')}
    from claimed left join lateral (
      select ${CHAIN_TX_COLUMNS} from chain_transactions
      where order_id = claimed.id
        and kind = (case claimed.status ${Object.entries(JOURNALED_KINDS).map(([status, kind]) => `when '${status}' then '${kind}'`).join(' ')} end)::text
        and (case claimed.status ${Object.entries(JOURNALED_KINDS).map(([status, kind]) => `when '${status}' then claimed.${ORDER_TX_FIELDS[kind].txid}`).join(' ')} end) is not null
      order by created_at desc, txid limit 1
-   ) j on true`,
+   ) j on true
+   left join lateral (
+     select ${columnsOf(POOL_SNAPSHOT_COLUMN_LIST)} from pool_snapshots where address = j.pool_address and j.status = 'confirmed'
+   ) s on true`,
 );
 
 /** claimOrder, and on PostgreSQL the journal row its step reads first, in the same statement (ClaimedOrder). */
@@ -182,5 +196,8 @@ export async function claimOrderAndJournal(db: DbHandle, orderId: string, owner:
   if (row === undefined) return undefined;
   const order = Object.fromEntries(ORDER_COLUMN_LIST.map((c) => [c, row[c]])) as Order;
   const journal = Object.fromEntries(CHAIN_TX_COLUMN_LIST.map((c) => [c, row[`journal_${c}`]])) as ChainTransaction;
-  return { order, journal: journal.txid === null ? null : journal };
+  if (journal.txid === null) return { order, journal: null };
+  if (journal.status !== 'confirmed') return { order, journal };
+  const snapshot = Object.fromEntries(POOL_SNAPSHOT_COLUMN_LIST.map((c) => [c, row[`snapshot_${c}`]])) as PoolSnapshot;
+  return { order, journal, poolSnapshot: snapshot.address === null ? null : snapshot };
 }

@@ -1,5 +1,4 @@
 import type { Order } from '../db/orders.js';
-import { findPoolSnapshot } from '../db/pool-snapshots.js';
 import { refusedWith, type FailureCode, type WaitReason } from '../domain/order-reasons.js';
 import { energyForSun } from '../domain/energy.js';
 import { metrics, secondsSince } from '../observability/metrics.js';
@@ -7,7 +6,7 @@ import type { EngineContext } from './context.js';
 import { failAndRefund } from './fail-order.js';
 import { journaledStep, type Landed } from './journaled-step.js';
 import { networkTotals } from './network-totals.js';
-import { ourStakeMove } from './pool-stake.js';
+import { landedPoolSnapshot, ourStakeMove } from './pool-stake.js';
 import { claimedAt } from './lease.js';
 import { choosePool, reservePool } from './plan-delegation.js';
 import { done, next, released, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
@@ -101,7 +100,7 @@ async function activate(ctx: EngineContext, held: Order, landed: Landed): Promis
   // The move is the transaction's only write: on PostgreSQL its COMMIT goes with it.
   const { active, receiverSaved, refresh } = await onlyWriteMovingEnergy(ctx.db, async (tx, last) => {
     // No longer reserved by a delegating order: the pool's snapshot takes the stake off now.
-    const stake = ourStakeMove(await findPoolSnapshot(tx, landed.tx.pool_address), landed, 'delegated');
+    const stake = ourStakeMove(await landedPoolSnapshot(tx, landed), landed, 'delegated');
     // A saved address's energy is read again, whatever happens to this process after the commit.
     const moved = await (last ? transitionMovingEnergyLast : transitionMovingEnergy)(
       tx,

@@ -2,6 +2,7 @@ import type { SignedTransaction } from '../chain/gateway.js';
 import { latestChainTx, type ChainTransaction } from '../db/chain-transactions.js';
 import { JOURNALED_KINDS, journalHeldOrderTx, ORDER_TX_FIELDS, recordHeldOrderAccepted, type ClaimedOrder } from '../db/order-journal.js';
 import type { Order } from '../db/orders.js';
+import type { PoolSnapshot } from '../db/pool-snapshots.js';
 import type { ChainTxKind } from '../db/schema.js';
 import type { WaitReason } from '../domain/order-reasons.js';
 import type { EngineContext } from './context.js';
@@ -44,10 +45,15 @@ export interface ConfirmingBlock {
   time: bigint | null;
 }
 
-/** Our transaction as it landed: its journal row (what it moved, from which pool) and the block that holds it. */
+/**
+ * Our transaction as it landed: its journal row (what it moved, from which
+ * pool) and the block that holds it; `poolSnapshot`, that pool's snapshot
+ * when the claim read it with the row (ClaimedOrder), null for none.
+ */
 export interface Landed {
   tx: ChainTransaction;
   block: ConfirmingBlock;
+  poolSnapshot?: PoolSnapshot | null;
 }
 
 /** The next transaction to journal and broadcast. */
@@ -89,9 +95,11 @@ export function journaledStep(status: JournaledStatus): StepFn {
     // The order names its newest journaled transaction of the kind in the transaction that journals it
     // (orderHolder's journal): an order that names none has none, and nothing to read. The claim may have read it.
     const named = held[ORDER_TX_FIELDS[status.kind].txid] !== null;
-    const journaled = named ? (readByClaim(held, claimed, status.kind) ?? (await latestChainTx(ctx.db, held.id, status.kind))) : undefined;
+    const byClaim = named ? readByClaim(held, claimed, status.kind) : undefined;
+    const journaled = named ? (byClaim ?? (await latestChainTx(ctx.db, held.id, status.kind))) : undefined;
     if (journaled?.status === 'confirmed') {
-      return status.confirmed(ctx, held, { tx: journaled, block: { number: journaled.block_number, time: journaled.confirmed_at } });
+      const block = { number: journaled.block_number, time: journaled.confirmed_at };
+      return status.confirmed(ctx, held, byClaim === undefined ? { tx: journaled, block } : { tx: journaled, block, poolSnapshot: claimed!.poolSnapshot });
     }
     if (journaled !== undefined) {
       // In doubt, or settled by the follower since we last looked (the order's field follows).

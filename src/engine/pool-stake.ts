@@ -1,13 +1,27 @@
-import type { PoolSnapshot, StakeMove } from '../db/pool-snapshots.js';
+import type { DbHandle } from '../db/connect.js';
+import { findPoolSnapshot, type PoolSnapshot, type StakeMove } from '../db/pool-snapshots.js';
 import { energyForSun } from '../domain/energy.js';
 import type { Landed } from './journaled-step.js';
+
+/**
+ * The snapshot of the pool our landed transaction moved stake on, for
+ * ourStakeMove just before the status change: as the claim read it with the
+ * transaction's journal row (Landed.poolSnapshot: a round trip before, as a
+ * read of its own would be), or read now. `fromClaim` false when something
+ * slower than a round trip (a node's answer) came between the claim and
+ * the status change: then it is read now.
+ */
+export async function landedPoolSnapshot(db: DbHandle, landed: Landed, fromClaim = true): Promise<PoolSnapshot | undefined> {
+  if (fromClaim && landed.poolSnapshot !== undefined) return landed.poolSnapshot ?? undefined;
+  return findPoolSnapshot(db, landed.tx.pool_address);
+}
 
 /**
  * Keeps a pool's snapshot in step with our own confirmed delegations and
  * reclaims, from what we know instead of a read from the node: what the
  * order's move to active or completed writes to the pool's snapshot beside
- * it (moveHeldOrder's stake), given the snapshot as it reads in the same
- * transaction. A stake is counted as reserved while its order delegates,
+ * it (moveHeldOrder's stake), given the snapshot as it read just before
+ * (landedPoolSnapshot). A stake is counted as reserved while its order delegates,
  * then here, once.
  *
  * The snapshot records the head block it was read at. Our transaction's

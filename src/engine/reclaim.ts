@@ -11,7 +11,7 @@ import { journaledStep, type Landed } from './journaled-step.js';
 import { claimedAt } from './lease.js';
 import { done, next, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
 import { wakeCapacityWaiters } from '../db/order-leases.js';
-import { ourStakeMove } from './pool-stake.js';
+import { landedPoolSnapshot, ourStakeMove } from './pool-stake.js';
 import { onlyWriteMovingEnergy, transition, transitionMovingEnergy, transitionMovingEnergyLast } from './transition.js';
 
 /** Longest single wait for a lock to run out; the order is looked at again after it. */
@@ -63,7 +63,8 @@ async function complete(ctx: EngineContext, held: Order, reason: TransitionReaso
   const { completed, receiverSaved, refresh } = await onlyWriteMovingEnergy(ctx.db, async (tx, last) => {
     const refund = cancel === undefined ? undefined : await refundCancelled(ctx, tx, held, cancel.refund.refund);
     // The stake is back on the pool: delegatable again (someone else's reclaim: ask the node).
-    const stake = landed === undefined ? { refresh: true } : ourStakeMove(await findPoolSnapshot(tx, landed.tx.pool_address), landed, 'reclaimed');
+    // (An early cancel asked the node for the reclaim's fee since the claim: the snapshot is read again.)
+    const stake = landed === undefined ? { refresh: true } : ourStakeMove(await landedPoolSnapshot(tx, landed, cancel === undefined), landed, 'reclaimed');
     const moved = await (last && refund === undefined ? transitionMovingEnergyLast : transitionMovingEnergy)(
       tx,
       held,

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import { test, type TestContext } from 'node:test';
 import { latestChainTx } from '../../src/db/chain-transactions.js';
 import type { DbHandle } from '../../src/db/connect.js';
 import { claimOrderAndJournal } from '../../src/db/order-journal.js';
 import { findOrder } from '../../src/db/orders.js';
-import { listPoolSnapshots } from '../../src/db/pool-snapshots.js';
+import { findPoolSnapshot, listPoolSnapshots } from '../../src/db/pool-snapshots.js';
 import { stepDelegating, stepPending } from '../../src/engine/delegate.js';
 import type { Step } from '../../src/engine/step.js';
 import { databasesOnDemand } from '../support/dialects.js';
@@ -22,7 +23,7 @@ const held = (step: Step) => {
 };
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
-  test(`[${dialect}] when a delegating order is claimed, then it is claimed as claimOrder would, and on PostgreSQL its newest delegation comes with it as the journal holds it`, async (t: TestContext) => {
+  test(`[${dialect}] when a delegating order is claimed, then it is claimed as claimOrder would, and on PostgreSQL its newest delegation comes with it as the journal holds it, and once confirmed its pool's snapshot`, async (t: TestContext) => {
     const s = await startStack({ ...(await databaseFor(dialect)), env: { SWEEP_INTERVAL_MS: '600000' } });
     t.after(() => s.close());
     await s.deposit(1, 100_000_000n);
@@ -55,13 +56,26 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     assert.ok(journaled, 'the delegation is journaled');
     if (dialect === 'postgres') assert.deepEqual(woken.journal, journaled, 'the journal row, column for column');
     else assert.equal(woken.journal, undefined, 'SQLite: the step reads it itself');
+    assert.equal(woken.poolSnapshot, undefined, 'not confirmed yet: the pool is not read');
 
     // Confirmed by the follower: the claim reads it so, and the step activates the order from it.
     await until(() => latestChainTx(s.db, placed.id, 'delegate'), (tx) => tx?.status === 'confirmed', 'the delegation confirmed');
     await giveBack(s.db, placed.id);
+    // The pools' reader and the follower's bandwidth charge may write the snapshot meanwhile: the claim's is the one before or after it.
+    const before = await findPoolSnapshot(s.db, journaled.pool_address);
     const confirmed = await claim();
+    const after = await findPoolSnapshot(s.db, journaled.pool_address);
     assert.ok(confirmed);
-    if (dialect === 'postgres') assert.equal(confirmed.journal?.status, 'confirmed');
+    assert.ok(before && after, 'the pool has a snapshot');
+    if (dialect === 'postgres') {
+      assert.equal(confirmed.journal?.status, 'confirmed');
+      assert.ok(
+        isDeepStrictEqual(confirmed.poolSnapshot, before) || isDeepStrictEqual(confirmed.poolSnapshot, after),
+        'the snapshot of the pool the delegation came from, column for column',
+      );
+    } else {
+      assert.equal(confirmed.poolSnapshot, undefined);
+    }
     const activated = await stepDelegating(ctx, confirmed.order, confirmed);
     assert.ok('released' in activated, 'the activation gives the order back until its expiry');
     assert.equal(activated.released.order.status, 'active');
