@@ -10,7 +10,7 @@ import { landedPoolSnapshot, ourStakeMove } from './pool-stake.js';
 import { claimedAt } from './lease.js';
 import { choosePool, reservePool } from './plan-delegation.js';
 import { done, next, released, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
-import { onlyWriteMovingEnergy, transitionMovingEnergy, transitionMovingEnergyLast } from './transition.js';
+import { onlyWriteMovingEnergy } from './transition.js';
 
 /** How often an order waiting for pool capacity looks again. */
 const CAPACITY_RETRY_MS = 2000;
@@ -98,11 +98,11 @@ async function activate(ctx: EngineContext, held: Order, landed: Landed): Promis
   const network = await networkTotals(ctx, now);
   const delivered = energyForSun(held.delegated_sun!, network.totalEnergyWeight, network.totalEnergyLimit);
   // The move is the transaction's only write: on PostgreSQL its COMMIT goes with it.
-  const { active, receiverSaved, refresh } = await onlyWriteMovingEnergy(ctx.db, async (tx, last) => {
+  const { active, receiverSaved, refresh } = await onlyWriteMovingEnergy(ctx.db, async (tx, moveEnergy) => {
     // No longer reserved by a delegating order: the pool's snapshot takes the stake off now.
     const stake = ourStakeMove(await landedPoolSnapshot(tx, landed), landed, 'delegated');
     // A saved address's energy is read again, whatever happens to this process after the commit.
-    const moved = await (last ? transitionMovingEnergyLast : transitionMovingEnergy)(
+    const moved = await moveEnergy(
       tx,
       held,
       'active',

@@ -12,7 +12,7 @@ import { claimedAt } from './lease.js';
 import { done, next, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
 import { wakeCapacityWaiters } from '../db/order-leases.js';
 import { landedPoolSnapshot, ourStakeMove } from './pool-stake.js';
-import { onlyWriteMovingEnergy, transition, transitionMovingEnergy, transitionMovingEnergyLast } from './transition.js';
+import { onlyWriteMovingEnergy, transition, transitionMovingEnergy } from './transition.js';
 
 /** Longest single wait for a lock to run out; the order is looked at again after it. */
 const MAX_LOCK_WAIT_MS = 60_000;
@@ -60,12 +60,12 @@ async function complete(ctx: EngineContext, held: Order, reason: TransitionReaso
   const now = claimedAt(held, ctx.settings.leaseMs);
   const cancel = held.cancel_requested_at === null ? undefined : await cancelTerms(ctx, held, now, landed);
   // Without a refund, the move is the transaction's only write: on PostgreSQL its COMMIT goes with it.
-  const { completed, receiverSaved, refresh } = await onlyWriteMovingEnergy(ctx.db, async (tx, last) => {
+  const { completed, receiverSaved, refresh } = await onlyWriteMovingEnergy(ctx.db, async (tx, moveEnergy) => {
     const refund = cancel === undefined ? undefined : await refundCancelled(ctx, tx, held, cancel.refund.refund);
     // The stake is back on the pool: delegatable again (someone else's reclaim: ask the node).
     // (An early cancel asked the node for the reclaim's fee since the claim: the snapshot is read again.)
     const stake = landed === undefined ? { refresh: true } : ourStakeMove(await landedPoolSnapshot(tx, landed, cancel === undefined), landed, 'reclaimed');
-    const moved = await (last && refund === undefined ? transitionMovingEnergyLast : transitionMovingEnergy)(
+    const moved = await (refund === undefined ? moveEnergy : transitionMovingEnergy)(
       tx,
       held,
       'completed',

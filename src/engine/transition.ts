@@ -54,38 +54,31 @@ export function transitionMovingEnergy(
   return move(db, held, to, event, fields, { renewLeaseMs, energy });
 }
 
+/** A move of the order's energy, as transitionMovingEnergy makes it; given by onlyWriteMovingEnergy, it may answer `hooked`. */
+export type MoveEnergy = (...args: Parameters<typeof transitionMovingEnergy>) => Promise<MovedOrder | 'hooked'>;
+
 /**
  * transitionMovingEnergy as its transaction's only write, what the
  * transaction ran before it having only read (MoveOptions.last): on
  * PostgreSQL the transaction's COMMIT goes with it. `hooked` when the
  * order's tenant has a webhook URL: nothing was written and the
- * transaction has ended; the caller runs it again with
- * transitionMovingEnergy, which writes the event after the move.
+ * transaction has ended.
  */
-export function transitionMovingEnergyLast(
-  db: DbHandle,
-  held: Order,
-  to: OrderStatus,
-  event: OrderEventInput,
-  fields: OrderFields,
-  energy: EnergyMoved,
-  renewLeaseMs?: number,
-): Promise<MovedOrder | 'hooked'> {
-  return move(db, held, to, event, fields, { renewLeaseMs, energy, last: true });
-}
+const lastMovingEnergy: MoveEnergy = (db, held, to, event, fields, energy, renewLeaseMs) => move(db, held, to, event, fields, { renewLeaseMs, energy, last: true });
 
 /**
- * A transaction whose only write is a transitionMovingEnergy, at its end
- * (`work` is told `last`: move with transitionMovingEnergyLast when true,
- * transitionMovingEnergy when false, and answer what the move answered when
- * `hooked`). On PostgreSQL its COMMIT then goes with the move. When the
- * move answers `hooked`, the transaction runs once more, the ordinary way,
- * and writes the webhook's event after the move.
+ * A transaction whose only write is a move of the order's energy, at its
+ * end: `work` makes it with the `moveEnergy` it is given, and answers what
+ * the move answered when `hooked`. The first run's move is the transaction's
+ * last statement (on PostgreSQL its COMMIT goes with it); when it answers
+ * `hooked`, the transaction runs once more with transitionMovingEnergy,
+ * which writes the webhook's event after the move. A transaction that has
+ * written something before the move makes it with transitionMovingEnergy.
  */
-export async function onlyWriteMovingEnergy<T>(db: Db, work: (tx: DbHandle, last: boolean) => Promise<T | 'hooked'>): Promise<T> {
-  const first = await db.transaction((tx) => work(tx, true));
+export async function onlyWriteMovingEnergy<T>(db: Db, work: (tx: DbHandle, moveEnergy: MoveEnergy) => Promise<T | 'hooked'>): Promise<T> {
+  const first = await db.transaction((tx) => work(tx, lastMovingEnergy));
   if (first !== 'hooked') return first;
-  const again = await db.transaction((tx) => work(tx, false));
+  const again = await db.transaction((tx) => work(tx, transitionMovingEnergy));
   if (again === 'hooked') throw new Error('a transaction whose move was not its last answered hooked');
   return again;
 }

@@ -12,12 +12,10 @@ import { afterEach, beforeEach, test } from 'node:test';
 import { sql } from 'kysely';
 import { claimOrder } from '../../src/db/order-leases.js';
 import { findOrder, type Order } from '../../src/db/orders.js';
-import type { EngineContext } from '../../src/engine/context.js';
 import { reservePool, type PoolChoice } from '../../src/engine/plan-delegation.js';
-import { onlyWriteMovingEnergy, transitionMovingEnergy, transitionMovingEnergyLast } from '../../src/engine/transition.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { onlyWriteMovingEnergy } from '../../src/engine/transition.js';
 import { describeEachDialect } from '../support/dialects.js';
-import { ledgerViolations, SEED_ADDRESS, type TestApp } from '../support/app.js';
+import { heldOrderContext, ledgerViolations, SEED_ADDRESS, type TestApp } from '../support/app.js';
 
 const POOL = 'TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy';
 
@@ -37,7 +35,7 @@ describeEachDialect('a status change that is its transaction’s only write', (n
     const res = await t.request({ method: 'POST', url: '/api/orders', payload: { user_id: 1, energy_amount: 32000, duration: '1h', receive_address: SEED_ADDRESS } });
     assert.equal(res.status, 201);
     const claimed = (await claimOrder(t.db, res.body.id, 'worker-a', 30_000))!;
-    const ctx = { db: t.db, workerId: 'worker-a', log: createLogger('silent'), settings: { leaseMs: 30_000 } } as unknown as EngineContext;
+    const ctx = heldOrderContext(t.db, 'worker-a');
     const choice: PoolChoice = { pool: { address: POOL } as PoolChoice['pool'], sun: 1_000_000n, lockBlocks: null, delegatableSun: 100_000_000n };
     const held = await reservePool(ctx, claimed, choice);
     assert.equal(held?.status, 'delegating');
@@ -48,9 +46,9 @@ describeEachDialect('a status change that is its transaction’s only write', (n
   async function activate(held: Order) {
     let runs = 0;
     let statusAtAnswer: string | undefined;
-    const active = await onlyWriteMovingEnergy(t.db, async (tx, last) => {
+    const active = await onlyWriteMovingEnergy(t.db, async (tx, moveEnergy) => {
       runs++;
-      const moved = await (last ? transitionMovingEnergyLast : transitionMovingEnergy)(
+      const moved = await moveEnergy(
         tx,
         held,
         'active',

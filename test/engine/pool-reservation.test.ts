@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { claimOrder } from '../../src/db/order-leases.js';
 import { findOrder, reservedOnPool } from '../../src/db/orders.js';
-import type { EngineContext } from '../../src/engine/context.js';
 import { LeaseLostError } from '../../src/engine/errors.js';
 import { reservePool, type PoolChoice } from '../../src/engine/plan-delegation.js';
-import { createLogger } from '../../src/observability/logger.js';
 import { describeEachDialect } from '../support/dialects.js';
-import { ledgerViolations, SEED_ADDRESS, type TestApp } from '../support/app.js';
+import { heldOrderContext, ledgerViolations, SEED_ADDRESS, type TestApp } from '../support/app.js';
 
 const POOL = 'TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy';
 
@@ -33,8 +31,7 @@ describeEachDialect('reserving room on a pool', (newApp) => {
     const choice: PoolChoice = { pool: { address: POOL } as PoolChoice['pool'], sun: 1_000_000n, lockBlocks: null, delegatableSun: 3_000_000n };
     const reserved = await Promise.all(
       held.map((order, i) => {
-        const ctx = { db: t.db, workerId: `worker-${i}`, log: createLogger('silent'), settings: { leaseMs: 30_000 } } as unknown as EngineContext;
-        return reservePool(ctx, order, choice);
+        return reservePool(heldOrderContext(t.db, `worker-${i}`), order, choice);
       }),
     );
 
@@ -61,7 +58,7 @@ describeEachDialect('reserving room on a pool', (newApp) => {
     const held = (await claimOrder(t.db, res.body.id, 'worker-a', 30_000))!;
     // What another worker's claim after an expired lease leaves: a new lease version.
     await t.db.kysely.updateTable('orders').set({ lease_owner: 'worker-b', lease_version: held.lease_version + 1n }).where('id', '=', held.id).execute();
-    const ctx = { db: t.db, workerId: 'worker-a', log: createLogger('silent'), settings: { leaseMs: 30_000 } } as unknown as EngineContext;
+    const ctx = heldOrderContext(t.db, 'worker-a');
     const choice: PoolChoice = { pool: { address: POOL } as PoolChoice['pool'], sun: 1_000_000n, lockBlocks: null, delegatableSun: 3_000_000n };
     await assert.rejects(reservePool(ctx, held, choice), LeaseLostError);
     const row = (await findOrder(t.db, held.id))!;

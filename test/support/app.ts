@@ -5,12 +5,22 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { sql } from 'kysely';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Db } from '../../src/db/connect.js';
+import type { EngineContext } from '../../src/engine/context.js';
 import { createJoule, type Joule } from '../../src/joule.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 /** The seed's own example address: the USDT contract on mainnet. */
 export const SEED_ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
+
+/**
+ * The engine's context as far as reserving a pool and a held order's status
+ * changes use it (the database, the worker's name, a lease of 30 s, a
+ * silent log): for tests that run those steps by hand.
+ */
+export function heldOrderContext(db: Db, workerId: string): EngineContext {
+  return { db, workerId, log: createLogger('silent'), settings: { leaseMs: 30_000 } } as unknown as EngineContext;
+}
 
 export interface TestApp {
   app: FastifyInstance;
