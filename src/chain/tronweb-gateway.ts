@@ -1,4 +1,4 @@
-import { providers, TronWeb } from 'tronweb';
+import { providers, TronWeb, utils as tronUtils } from 'tronweb';
 import {
   AccountNotFoundError,
   BLOCKS_PER_REQUEST,
@@ -27,7 +27,11 @@ import { readUsdtTransferAnswer, usdtTransferCall, type UsdtTransferSimulation, 
 /** A JSON integer from the node as bigint (TronWeb parses them as numbers; ours stay below 2^53). */
 const big = (v: unknown): bigint => (typeof v === 'number' || typeof v === 'string' ? BigInt(v) : 0n);
 
-type Tx = { txID: string; raw_data: { expiration: number }; signature?: string[] };
+type Tx = {
+  txID: string;
+  raw_data: { expiration: number; contract: Array<{ parameter: { value: { owner_address?: string } } }> };
+  signature?: string[];
+};
 
 interface BlockHeader {
   ref_block_bytes: string;
@@ -172,6 +176,8 @@ export class TronWebGateway implements ChainGateway, UsdtTransferSimulator {
   private readonly network: SharedRead<'network', NetworkEnergy>;
   /** The account whose getaccountresource reports the network totals next (any account does). */
   private networkProbe = '';
+  /** Each pool's hex address, once its key was checked to sign for it (signingOwner). */
+  private readonly owners = new WeakMap<PoolAccount, string>();
 
   constructor(fullHost: string, opts: TronWebGatewayOptions) {
     const headers = opts.apiKey ? { 'TRON-PRO-API-KEY': opts.apiKey } : {};
@@ -266,11 +272,40 @@ export class TronWebGateway implements ChainGateway, UsdtTransferSimulator {
     return { activated, energyLimit: big(r.EnergyLimit), energyUsed: big(r.EnergyUsed) };
   }
 
-  private async sign(pool: PoolAccount, tx: Tx): Promise<SignedTransaction> {
-    const signed = (pool.permissionId === undefined
-      ? await this.tronWeb.trx.sign(tx as never, pool.privateKey)
-      : await this.tronWeb.trx.multiSign(tx as never, pool.privateKey, pool.permissionId)) as unknown as Tx;
+  /**
+   * Signs a transaction this gateway has just built from its own arguments
+   * (TronWeb's builder, in this process: its txID is the hash of its raw
+   * data). TronWeb's trx.sign first derives the key's address, to check it
+   * owns the transaction: an elliptic-curve multiplication, half of what a
+   * signature costs (docs/BENCHMARKS.md). So that check is made once for each
+   * pool (signingOwner), and each transaction's owner is compared with it.
+   * What trx.sign and multiSign do next is kept: txCheck (the txID is the
+   * raw data's hash), then the signature.
+   */
+  private sign(pool: PoolAccount, tx: Tx): SignedTransaction {
+    const owner = tx.raw_data.contract[0]?.parameter.value.owner_address;
+    if (owner !== this.signingOwner(pool)) throw new Error(`a transaction owned by ${String(owner)} given to the key of pool ${pool.address} to sign`);
+    if (!tronUtils.transaction.txCheck(tx as never)) throw new Error('a transaction whose txID is not the hash of its raw data');
+    const signed = tronUtils.crypto.signTransaction(pool.privateKey, tx as never) as unknown as Tx;
     return { txid: signed.txID, json: JSON.stringify(signed), expiration: BigInt(signed.raw_data.expiration) };
+  }
+
+  /**
+   * The hex address whose transactions the pool's key signs: the pool's own.
+   * A key of the pool's own (no permission id) must derive the pool's
+   * address, as trx.sign checks on every call; a permission key signs for the
+   * account it was given to, which the node checks against the permission.
+   */
+  private signingOwner(pool: PoolAccount): string {
+    let owner = this.owners.get(pool);
+    if (owner === undefined) {
+      if (pool.permissionId === undefined && TronWebGateway.addressOf(pool.privateKey) !== pool.address) {
+        throw new Error(`the key given for pool ${pool.address} is not that account's key (and no permission id says it signs for it)`);
+      }
+      owner = TronWeb.address.toHex(pool.address).toLowerCase();
+      this.owners.set(pool, owner);
+    }
+    return owner;
   }
 
   /**

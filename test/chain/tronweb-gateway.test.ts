@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { TronWeb } from 'tronweb';
 import { AccountNotFoundError, ChainUnavailableError } from '../../src/chain/gateway.js';
 import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
 import { startDevnet, type Devnet } from '../../src/devnet/index.js';
@@ -25,6 +26,21 @@ test('two identical delegations built on one block get different txids, and both
   assert.equal((await chain.transactionStatus(a.txid)).state, 'confirmed');
   assert.equal((await chain.transactionStatus(b.txid)).state, 'confirmed');
   assert.equal((await chain.delegation(pool.address, receiver)).lockedSun, 10_000_000n);
+});
+
+test("the gateway signs what TronWeb's trx.sign signs, byte for byte, and refuses a key that is not the pool's own", async () => {
+  const pool = devnet.accounts.pools[0]!;
+  const account = { address: pool.address, privateKey: pool.privateKey, permissionId: undefined };
+  const signed = await chain.buildDelegate(account, devnet.accounts.customers[2]!.address, 1_000_000n, null);
+  const { signature, ...unsigned } = JSON.parse(signed.json) as { signature: string[]; txID: string };
+  const tronWeb = new TronWeb({ fullHost: devnet.url });
+  const byTronWeb = (await tronWeb.trx.sign(unsigned as never, pool.privateKey)) as unknown as { signature: string[]; txID: string };
+  assert.deepEqual(signature, byTronWeb.signature);
+  assert.equal(signed.txid, byTronWeb.txID);
+
+  // Another account's key, with no permission id to say it signs for this pool: nothing is signed (trx.sign refused it too).
+  const wrongKey = { address: pool.address, privateKey: devnet.accounts.customers[2]!.privateKey, permissionId: undefined };
+  await assert.rejects(chain.buildDelegate(wrongKey, devnet.accounts.customers[2]!.address, 1_000_000n, null), /is not that account's key/);
 });
 
 test('the gateway reads what TronWeb reads, in bigint: network totals, room, accounts, blocks', async () => {
