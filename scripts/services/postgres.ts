@@ -32,6 +32,8 @@ export interface PostgresServer {
 export interface StartPostgresOptions {
   /** Name of the database created for the returned url (default "test"). */
   database?: string;
+  /** More lines for postgresql.conf (`name = value`), after the test server's own. */
+  settings?: readonly string[];
 }
 
 const SUPERUSER = 'postgres';
@@ -52,7 +54,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     await run(owner, dir, join(bin, 'initdb'), [
       '-D', data, '-U', SUPERUSER, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions',
     ]);
-    appendFileSync(data + '/postgresql.conf', serverSettings(dir));
+    appendFileSync(data + '/postgresql.conf', serverSettings(dir) + (options.settings ?? []).map((line) => `${line}\n`).join(''));
     writeFileSync(data + '/pg_hba.conf', 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
 
     for (let attempt = 1; ; attempt++) {

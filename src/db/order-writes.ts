@@ -8,7 +8,7 @@ import { moveOurStake, STAKE_MOVE, stakeMoveValues, type StakeMove } from './poo
 import { preparedPerColumns } from './prepared.js';
 import { RECEIVER_CHANGED, receiverChanged } from './saved-addresses.js';
 import type { Database } from './schema.js';
-import { WEBHOOK_OWNER_OF_USER, webhookOwnerJoins } from './webhook-outbox.js';
+import { hookedTenants, WEBHOOK_OWNER_OF_USER, webhookOwnerJoins } from './webhook-outbox.js';
 
 export type OrderFields = Omit<UpdateObject<Database, 'orders'>, 'id' | 'status' | 'lease_version'>;
 
@@ -125,14 +125,6 @@ function moveStatements(renew: boolean, shape: MoveShape, last: boolean) {
   return family;
 }
 
-/**
- * The tenants whose orders' latest status changes found a webhook URL: a
- * move asked to be its transaction's last (MoveOptions.last) goes the
- * ordinary way for them, its event after it, instead of being refused
- * first. Only a guess, for the one database a process serves (the
- * statement itself checks); learnt from every move's answer on PostgreSQL.
- */
-const hookedTenants = new Set<string>();
 
 /** The `?` a renewing statement adds (the lease's length); none for a plain one. */
 function renewal(set: UpdateObject<Database, 'orders'>, renewLeaseMs: number | undefined): bigint[] {

@@ -1,4 +1,5 @@
 import { byCurrency, type Currency } from '../domain/currency.js';
+import type { Owner } from '../domain/tenant.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import type { Db } from './connect.js';
 import type { PaidOrder, Placement } from './order-placement.js';
@@ -7,7 +8,7 @@ import { ORDER_COLUMN_LIST, ORDER_COLUMNS, type Order } from './orders.js';
 import { prepared } from './prepared.js';
 import { PlacementQueue, type Waiting } from './placement-queue.js';
 import { balanceColumn } from './users.js';
-import { recordOrderWebhooks } from './webhook-outbox.js';
+import { hookedTenants, recordOwnedOrderWebhooks, webhookOwnerJoins } from './webhook-outbox.js';
 
 /** Orders in one statement at most: bounds the statement's size and the rows one commit locks. */
 const MAX_BATCH = 256;
@@ -29,9 +30,11 @@ const MAX_IN_FLIGHT = 4;
  *   batches sharing users, in this process or another, wait for each other
  *   instead of deadlocking. Every order of a batch has its own user
  *   (PlacementBatches.take), so the debit's join touches each row once.
- * - `hooked`: unless the caller writes order.created, an order whose tenant
- *   has a webhook URL is not written (PlacementBatches.sendHooked sends those
- *   again, in a transaction that writes their events).
+ * - `hooked`: unless the caller writes order.created (`hooksWritten`), an
+ *   order whose tenant has a webhook URL is not written
+ *   (PlacementBatches.sendHooked sends those again, in a transaction that
+ *   writes their events). With `hooksWritten` every row also answers its
+ *   user's webhook owner (webhookOwnerJoins), for those events.
  * - `found` and `locked` look up order by order (LATERAL), which only an
  *   index seek can answer: as joins, a plan made while the tables were small
  *   scanned them whole for every batch, and a connection keeps its plan.
@@ -40,7 +43,7 @@ const MAX_IN_FLIGHT = 4;
  * balance before, and the columns of the order placed or found (null when
  * neither).
  */
-function batchStatement(currency: Currency): string {
+function batchStatement(currency: Currency, hooksWritten: boolean): string {
   const column = balanceColumn(currency);
   return `with input as (
       select * from unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[])
@@ -61,7 +64,7 @@ function batchStatement(currency: Currency): string {
       update users u set ${column} = u.${column} - i.price_sun, updated_at = $now
       from input i
       where u.id = i.user_id and u.id in (select id from locked) and u.${column} >= i.price_sun
-        and i.id in (select id from fresh) and (?::boolean or i.id not in (select id from hooked))
+        and i.id in (select id from fresh)${hooksWritten ? '' : ' and i.id not in (select id from hooked)'}
       returning i.id, u.${column} as balance
     ), placed as (
       insert into orders (id, user_id, tenant_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,
@@ -80,16 +83,30 @@ function batchStatement(currency: Currency): string {
       select ${ORDER_COLUMNS} from placed union all select ${ORDER_COLUMNS} from found
     )
     select i.id as placing, i.id not in (select id from fresh) as replay,
-      exists (select 1 from hooked h where h.id = i.id) and i.id in (select id from fresh) and not $13 as hooked,
+      ${hooksWritten ? 'false' : 'exists (select 1 from hooked h where h.id = i.id) and i.id in (select id from fresh)'} as hooked,
       (select u.${column} from users u where u.id = i.user_id) as held, ${columnsOf(ORDER_COLUMN_LIST, 'a')}
-    from input i left join answer a on a.id = i.id or a.idempotency_key = i.idempotency_key`;
+      ${hooksWritten ? ', hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id' : ''}
+    from input i left join answer a on a.id = i.id or a.idempotency_key = i.idempotency_key
+    ${hooksWritten ? webhookOwnerJoins('i') : ''}`;
 }
 
-type BatchRow = { [K in keyof Order]: Order[K] | null } & { placing: string; replay: boolean; hooked: boolean; held: bigint | null };
+type BatchRow = { [K in keyof Order]: Order[K] | null } & {
+  placing: string;
+  replay: boolean;
+  hooked: boolean;
+  held: bigint | null;
+  /** With hooks written: the user's webhook owner, null when its tenant has no webhook URL. */
+  webhook_tenant_id?: string | null;
+  webhook_external_id?: bigint | string | null;
+};
 
-const batchStatements = byCurrency((c) => prepared<BatchRow>(batchStatement(c)));
+/** The batch's statement by currency, without the events (`plain`) and with them (`hooked`). */
+const batchStatements = {
+  plain: byCurrency((c) => prepared<BatchRow>(batchStatement(c, false))),
+  hooked: byCurrency((c) => prepared<BatchRow>(batchStatement(c, true))),
+};
 
-const batchParams = (batch: ReadonlyArray<{ order: PaidOrder; actor: string }>, hooksWritten: boolean) => {
+const batchParams = (batch: ReadonlyArray<{ order: PaidOrder; actor: string }>) => {
   const each = (f: (o: PaidOrder) => unknown) => batch.map((w) => f(w.order));
   const text = (n: bigint | number) => n.toString();
   return [
@@ -105,7 +122,6 @@ const batchParams = (batch: ReadonlyArray<{ order: PaidOrder; actor: string }>, 
     each((o) => o.idempotency_key),
     each((o) => o.request_hash),
     batch.map((w) => w.actor),
-    hooksWritten,
   ];
 };
 
@@ -113,7 +129,7 @@ const batchParams = (batch: ReadonlyArray<{ order: PaidOrder; actor: string }>, 
 const CREATED = orderEventType('pending', 'created', null)!;
 
 function placementOf(row: BatchRow): Placement {
-  const { placing: _, replay, hooked: __, held, ...order } = row;
+  const { placing: _, replay, hooked: __, held, webhook_tenant_id: ___, webhook_external_id: ____, ...order } = row;
   if (replay) return { existing: order as Order };
   return order.id === null ? { balance: held === null ? undefined : BigInt(held) } : { order: order as Order };
 }
@@ -175,34 +191,55 @@ export class PlacementBatches extends PlacementQueue {
     return batch;
   }
 
-  protected send(batch: Waiting[]): Promise<void> {
+  /** The orders of tenants known to have a webhook URL (hookedTenants) go the way that writes their events at once. */
+  protected async send(batch: Waiting[]): Promise<void> {
+    const known = batch.filter((w) => hookedTenants.has(w.order.tenant_id));
+    if (known.length === 0) return this.sendPlain(batch);
+    const plain = batch.filter((w) => !hookedTenants.has(w.order.tenant_id));
+    await Promise.all([plain.length > 0 ? this.sendPlain(plain) : undefined, this.sendHooked(known)]);
+  }
+
+  /** The batch's statement alone; the orders it leaves unwritten for their webhook go on to sendHooked. */
+  private sendPlain(batch: Waiting[]): Promise<void> {
     return this.writeOrEachAlone(
       batch,
-      (b) => batchStatements[b[0]!.order.pay_currency].all(this.db, batchParams(b, false)),
+      (b) => batchStatements.plain[b[0]!.order.pay_currency].all(this.db, batchParams(b)),
       async (b, rows) => {
         const hooked: Waiting[] = [];
         settle(b, rows, (w, row) => {
           if (row.hooked) hooked.push(w);
           else w.resolve(placementOf(row));
         });
+        for (const w of hooked) hookedTenants.add(w.order.tenant_id);
         if (hooked.length > 0) await this.sendHooked(hooked);
       },
     );
   }
 
   /**
-   * The orders of tenants with a webhook URL, left unwritten by their batch:
-   * the same statement for them and their order.created, in one transaction
-   * (and, should it fail, each in one of its own).
+   * Orders of tenants with a webhook URL: the statement that writes them and
+   * answers their users' webhook owners, then their order.created, which
+   * takes the COMMIT along: one transaction, two round trips (and, should it
+   * fail, each order in one of its own).
    */
   private sendHooked(batch: Waiting[]): Promise<void> {
     return this.writeOrEachAlone(
       batch,
       (b) =>
         this.db.transaction(async (trx) => {
-          const written = await batchStatements[b[0]!.order.pay_currency].all(trx, batchParams(b, true));
-          const placed = written.map(placementOf).flatMap((p) => (p.order === undefined ? [] : [p.order]));
-          await recordOrderWebhooks(trx, placed, CREATED);
+          const written = await batchStatements.hooked[b[0]!.order.pay_currency].all(trx, batchParams(b));
+          const owned: Array<{ order: Order; owner: Owner }> = [];
+          for (const row of written) {
+            const { order } = placementOf(row);
+            if (order === undefined) continue;
+            if (row.webhook_tenant_id == null) {
+              hookedTenants.delete(order.tenant_id);
+            } else {
+              hookedTenants.add(order.tenant_id);
+              owned.push({ order, owner: { tenantId: row.webhook_tenant_id, externalId: BigInt(row.webhook_external_id!) } });
+            }
+          }
+          await recordOwnedOrderWebhooks(trx, owned, CREATED, { last: true });
           return written;
         }),
       (b, rows) => settle(b, rows, (w, row) => w.resolve(placementOf(row))),

@@ -24,7 +24,8 @@ describe('orders placed together on PostgreSQL', () => {
   let db: Db;
   let url: string;
   before(async () => {
-    pg = await startPostgres();
+    // pg_stat_statements: how many times each statement ran, for the test that counts the batch's statements.
+    pg = await startPostgres({ settings: ["shared_preload_libraries = 'pg_stat_statements'"] });
   });
   after(() => pg.stop());
   beforeEach(async () => {
@@ -136,6 +137,42 @@ describe('orders placed together on PostgreSQL', () => {
     assert.ok(placed.every((p) => p.order !== undefined));
     assert.deepEqual(await webhookEventsWritten(db), orders.map((o) => `default order.created ${o.id} user ${o.user_id}`).sort());
     assert.equal(await transactionsOf(db, orders.map((o) => o.id)), 1);
+  });
+
+  test("when a tenant's orders find its webhook URL, then its next batches go straight to the transaction that writes their events, until an order finds the URL gone", async () => {
+    // A tenant of this test's own: the process's guess (hookedTenants) outlives each test's database.
+    const tenant = `learnt_${Date.now()}`;
+    const users = await hookedTenantUsers(db, 8, tenant);
+    await db.kysely.updateTable('users').set({ balance_sun: 10n * PRICE }).where('id', 'in', users).execute();
+    await sql`create extension if not exists pg_stat_statements`.execute(db.kysely);
+    // The runs of the batch's statement in this database: without the events (`plain`), and with them.
+    const runs = async () => {
+      const { rows } = await sql<{ events: boolean; calls: string }>`
+        select query like '%webhook_tenant_id%' as events, sum(calls)::text as calls from pg_stat_statements
+        where dbid = (select oid from pg_database where datname = current_database()) and query like 'with input as%'
+        group by 1`.execute(db.kysely);
+      return { plain: Number(rows.find((r) => !r.events)?.calls ?? 0), hooked: Number(rows.find((r) => r.events)?.calls ?? 0) };
+    };
+    const placeTwo = async (from: number) => {
+      const before = await runs();
+      const placed = await Promise.all(users.slice(from, from + 2).map((u) => placePaidOrder(db, paidOrder(u, { tenant_id: tenant }), 'api')));
+      assert.ok(placed.every((p) => p.order !== undefined));
+      const after = await runs();
+      return `${after.plain - before.plain} plain, ${after.hooked - before.hooked} with events`;
+    };
+    const events = async () => (await webhookEventsWritten(db)).filter((e) => e.startsWith(`${tenant} order.created`)).length;
+
+    assert.equal(await placeTwo(0), '1 plain, 1 with events', 'not yet known: the batch statement leaves them unwritten, then their own transaction writes them');
+    assert.equal(await events(), 2);
+    assert.equal(await placeTwo(2), '0 plain, 1 with events', 'known: straight to their transaction');
+    assert.equal(await events(), 4);
+    await db.kysely.updateTable('tenants').set({ webhook_url: null }).where('id', '=', tenant).execute();
+    assert.equal(await placeTwo(4), '0 plain, 1 with events', 'still believed hooked: written that way, with no event');
+    assert.equal(await events(), 4);
+    await db.kysely.updateTable('tenants').set({ webhook_url: 'https://example.com/hook' }).where('id', '=', tenant).execute();
+    assert.equal(await placeTwo(6), '1 plain, 1 with events', 'learnt that the URL was gone: the batch statement first again');
+    assert.equal(await events(), 6);
+    for (const u of users) await assertWrittenWhole(db, u, 10n * PRICE);
   });
 
   test('when two processes place orders of the same users at once, in opposite orders, then every order is placed and none deadlocked', async () => {

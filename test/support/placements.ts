@@ -26,14 +26,14 @@ export async function assertWrittenWhole(db: Db, userId: number | bigint, startS
 }
 
 /**
- * A tenant `hooked` with a webhook URL and `count` users of its own
- * (external ids 1 to count), with no balance yet: their users rows' ids.
+ * A tenant (`hooked` unless named) with a webhook URL and `count` users of
+ * its own (external ids 1 to count), with no balance yet: their users rows' ids.
  */
-export async function hookedTenantUsers(db: Db, count: number): Promise<bigint[]> {
-  await db.kysely.insertInto('tenants').values({ id: 'hooked', name: 'hooked', created_at: 0n, updated_at: 0n }).execute();
-  await db.kysely.updateTable('tenants').set({ webhook_url: 'https://example.com/hook', signing_secret: 's' }).where('id', '=', 'hooked').execute();
+export async function hookedTenantUsers(db: Db, count: number, tenantId = 'hooked'): Promise<bigint[]> {
+  await db.kysely.insertInto('tenants').values({ id: tenantId, name: tenantId, created_at: 0n, updated_at: 0n }).execute();
+  await db.kysely.updateTable('tenants').set({ webhook_url: 'https://example.com/hook', signing_secret: 's' }).where('id', '=', tenantId).execute();
   const users: bigint[] = [];
-  for (let external = 1n; external <= BigInt(count); external++) users.push(await createTenantUser(db, 'hooked', external));
+  for (let external = 1n; external <= BigInt(count); external++) users.push(await createTenantUser(db, tenantId, external));
   return users;
 }
 
