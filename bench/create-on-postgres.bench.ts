@@ -10,6 +10,11 @@
 //   joule, idempotency keys  one process, every order with a client_order_id
 //                 of its own, which Joule looks up as it places the order
 //                 (the baseline has no keys: this case is Joule against itself)
+//   joule, a tenant's users  one process, every order sent with an API key
+//                 of a tenant of its own (issued by the admin API), for that
+//                 tenant's users (their ids mapped to users rows of their own,
+//                 as an integrator's are); no rate limit (RATE_LIMIT_PER_MIN=0).
+//                 Against Joule with the default tenant's users
 // against one PostgreSQL server started for the run, a fresh database per
 // measurement with 100,000 funded users. Rounds alternate the order in which
 // the cases run (BENCH_ROUNDS, default 3); medians, with the machine's load.
@@ -21,6 +26,7 @@
 // first; capped, each brings its own budget, and "joule × 2" says whether
 // two processes place twice what one places when each has a core's share.
 import pg from 'pg';
+import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
 import { createDatabase, startPostgres } from '../scripts/services/postgres.js';
 import { cpuLimitFromEnv, limitCpu } from './lib/cpu-limit.js';
 import { cpuMs, isMain, load, printTable, processTreeCpuMs, type LoadResult } from './lib/harness.js';
@@ -46,8 +52,34 @@ async function seedJoule(url: string, webhookUrl: boolean): Promise<void> {
   }
 }
 
-type Case = 'baseline' | 'joule' | 'joule × 2' | 'joule, webhook URL' | 'joule, idempotency keys';
-const CASES: readonly Case[] = ['baseline', 'joule', 'joule × 2', 'joule, webhook URL', 'joule, idempotency keys'];
+/**
+ * A tenant of the run's own, with an API key, and USERS users of its own
+ * (external ids 1..USERS, users rows -1..-USERS), each with 1,000,000 TRX:
+ * the key to send.
+ */
+async function seedTenant(serverUrl: string, databaseUrl: string): Promise<string> {
+  const res = await fetch(`${serverUrl}/api/admin/api-keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench integrator' }),
+  });
+  if (res.status !== 201) throw new Error(`issuing a key: ${res.status} ${await res.text()}`);
+  const { key, tenant_id: tenantId } = (await res.json()) as { key: string; tenant_id: string };
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('insert into users (id, balance_sun, created_at, updated_at) select -g, 1000000000000, 0, 0 from generate_series(1, $1::int) g', [USERS]);
+    await client.query('insert into tenant_users (tenant_id, external_id, user_id, created_at) select $1, g, -g, 0 from generate_series(1, $2::int) g', [tenantId, USERS]);
+    await client.query(`insert into ledger_entries (user_id, kind, amount_sun, balance_after_sun, reference, created_at)
+      select id, 'deposit', balance_sun, balance_sun, 'tenant-seed' || id, 0 from users where id < 0`);
+  } finally {
+    await client.end();
+  }
+  return key;
+}
+
+type Case = 'baseline' | 'joule' | 'joule × 2' | 'joule, webhook URL' | 'joule, idempotency keys' | "joule, a tenant's users";
+const CASES: readonly Case[] = ['baseline', 'joule', 'joule × 2', 'joule, webhook URL', 'joule, idempotency keys', "joule, a tenant's users"];
 
 /** CPU per order placed (µs), over the measured run: the server processes, PostgreSQL's, and this process's load generator. */
 interface CpuPerOrder {
@@ -90,8 +122,12 @@ async function measure(c: Case, clusterUrl: string, postgresPid: number, seconds
       return withCpu(await load(servers[0]!.url, '/api/orders', order, { seconds, onMeasureStart }));
     }
     // The first migrates the database; the second finds it migrated.
-    servers.push(await startJouleProcess('api', { DATABASE_URL: databaseUrl }));
+    servers.push(await startJouleProcess('api', { DATABASE_URL: databaseUrl, ...(c === "joule, a tenant's users" ? { RATE_LIMIT_PER_MIN: '0' } : {}) }));
     await seedJoule(databaseUrl, c === 'joule, webhook URL');
+    if (c === "joule, a tenant's users") {
+      const key = await seedTenant(servers[0]!.url, databaseUrl);
+      return withCpu(await load(servers[0]!.url, '/api/orders/', order, { seconds, onMeasureStart, headers: { authorization: `Bearer ${key}` } }));
+    }
     if (c !== 'joule × 2') {
       return withCpu(await load(servers[0]!.url, '/api/orders/', c === 'joule, idempotency keys' ? keyedOrder : order, { seconds, onMeasureStart }));
     }
@@ -123,6 +159,7 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
   const ratio: number[] = [];
   const hookedRatio: number[] = [];
   const keyedRatio: number[] = [];
+  const tenantRatio: number[] = [];
   const scaling: number[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
@@ -132,6 +169,7 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
       ratio.push(round.get('joule')!.rps / round.get('baseline')!.rps);
       hookedRatio.push(round.get('joule, webhook URL')!.rps / round.get('baseline')!.rps);
       keyedRatio.push(round.get('joule, idempotency keys')!.rps / round.get('joule')!.rps);
+      tenantRatio.push(round.get("joule, a tenant's users")!.rps / round.get('joule')!.rps);
       scaling.push(round.get('joule × 2')!.rps / round.get('joule')!.rps);
     }
   } finally {
@@ -148,6 +186,7 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
         'joule × 2': `${median(scaling).toFixed(2)} of one joule`,
         'joule, webhook URL': `${median(hookedRatio).toFixed(2)} of baseline`,
         'joule, idempotency keys': `${median(keyedRatio).toFixed(2)} of joule`,
+        "joule, a tenant's users": `${median(tenantRatio).toFixed(2)} of joule`,
       }[c];
       return [c, median(xs.map((x) => x.rps)).toFixed(0), median(xs.map((x) => x.p50)), median(xs.map((x) => x.p99)), xs.reduce((n, x) => n + x.non2xx + x.errors, 0), r, xs.map((x) => x.rps.toFixed(0)).join(' ')];
     }),

@@ -104,6 +104,19 @@ export async function findTenantUser(db: DbHandle, tenantId: string, externalId:
   return row?.user_id;
 }
 
+/** findTenantUser for many tenants' users in one statement: the rows of those that have one. */
+export async function findTenantUsers(
+  db: DbHandle,
+  users: ReadonlyArray<{ tenantId: string; externalId: bigint }>,
+): Promise<Array<{ tenant_id: string; external_id: bigint; user_id: bigint }>> {
+  if (users.length === 0) return [];
+  return db.kysely
+    .selectFrom('tenant_users')
+    .select(['tenant_id', 'external_id', 'user_id'])
+    .where((eb) => eb(eb.refTuple('tenant_id', 'external_id'), 'in', users.map((u) => eb.tuple(u.tenantId, u.externalId))))
+    .execute();
+}
+
 /** Whose these (below-zero) users rows are: tenant and the tenant's own id. */
 export async function tenantUsersOf(db: DbHandle, userIds: readonly bigint[]): Promise<Map<bigint, Owner>> {
   const out = new Map<bigint, Owner>();

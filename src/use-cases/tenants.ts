@@ -5,7 +5,7 @@ import type { Order } from '../db/orders.js';
 import {
   createTenantUser,
   findTenant,
-  findTenantUser,
+  findTenantUsers,
   insertApiKey,
   insertTenant,
   revokeApiKey,
@@ -88,6 +88,77 @@ export async function revokeKey(db: Db, id: string): Promise<ApiKey> {
   return apiKey;
 }
 
+/** Tenant users' rows a process remembers per database at most: about 150 bytes each. */
+const MAX_REMEMBERED_USERS = 50_000;
+
+/** Tenants' users looked up in one statement at most (two parameters each). */
+const MAX_LOOKUP = 500;
+
+/**
+ * The users rows of tenants' users, per database. An order of a tenant's
+ * user needs its row before it is placed: looked up one by one, each order
+ * waited a round trip of its own, and the orders of one turn reached
+ * placement in turns of their own, in small batches (a tenant's orders
+ * were placed at less than half the default tenant's rate on PostgreSQL;
+ * docs/BENCHMARKS.md). So the users asked for in one turn of the event loop
+ * are looked up together, in one statement, and their orders go on
+ * together. A row never changes once given (nothing updates or deletes
+ * tenant_users), so the rows found are remembered; a user not found is
+ * not, as another process may give it a row at any moment.
+ */
+interface Waiting {
+  resolve(row: bigint | undefined): void;
+  reject(err: unknown): void;
+}
+
+class TenantUserRows {
+  private readonly remembered = new Map<string, bigint>();
+  private asked = new Map<string, { tenantId: string; externalId: bigint; waiting: Waiting[] }>();
+
+  constructor(private readonly db: Db) {}
+
+  find(tenantId: string, externalId: bigint): Promise<bigint | undefined> {
+    // The id's digits end at the first space: one key per tenant and user, whatever the tenant's id holds.
+    const key = `${externalId} ${tenantId}`;
+    const known = this.remembered.get(key);
+    if (known !== undefined) return Promise.resolve(known);
+    return new Promise((resolve, reject) => {
+      const entry = this.asked.get(key);
+      if (entry !== undefined) entry.waiting.push({ resolve, reject });
+      else {
+        if (this.asked.size === 0) setImmediate(() => void this.lookUp());
+        this.asked.set(key, { tenantId, externalId, waiting: [{ resolve, reject }] });
+      }
+    });
+  }
+
+  remember(tenantId: string, externalId: bigint, row: bigint): void {
+    if (this.remembered.size >= MAX_REMEMBERED_USERS) this.remembered.clear();
+    this.remembered.set(`${externalId} ${tenantId}`, row);
+  }
+
+  private async lookUp(): Promise<void> {
+    const asked = [...this.asked.values()];
+    this.asked = new Map();
+    for (let at = 0; at < asked.length; at += MAX_LOOKUP) {
+      const part = asked.slice(at, at + MAX_LOOKUP);
+      try {
+        const rows = await findTenantUsers(this.db, part);
+        const found = new Map(rows.map((r) => [`${BigInt(r.external_id)} ${r.tenant_id}`, BigInt(r.user_id)]));
+        for (const { tenantId, externalId, waiting } of part) {
+          const row = found.get(`${externalId} ${tenantId}`);
+          if (row !== undefined) this.remember(tenantId, externalId, row);
+          for (const w of waiting) w.resolve(row);
+        }
+      } catch (err) {
+        for (const { waiting } of part) for (const w of waiting) w.reject(err);
+      }
+    }
+  }
+}
+
+const tenantUserRows = new WeakMap<Db, TenantUserRows>();
+
 /**
  * The users row that holds a tenant's user: for the default tenant, the
  * row with the client's own id (as before tenants); for another, the row
@@ -95,8 +166,13 @@ export async function revokeKey(db: Db, id: string): Promise<ApiKey> {
  */
 export async function userRowOf(db: Db, tenantId: string, externalId: bigint, create: boolean): Promise<bigint | undefined> {
   if (tenantId === DEFAULT_TENANT) return externalId;
-  if (!create) return findTenantUser(db, tenantId, externalId);
-  return createTenantUser(db, tenantId, externalId);
+  let rows = tenantUserRows.get(db);
+  if (rows === undefined) tenantUserRows.set(db, (rows = new TenantUserRows(db)));
+  const found = await rows.find(tenantId, externalId);
+  if (found !== undefined || !create) return found;
+  const made = await createTenantUser(db, tenantId, externalId);
+  rows.remember(tenantId, externalId, made);
+  return made;
 }
 
 /** Whose a users row is: the default tenant's own ids are at zero and above, the others' below. */
