@@ -1,7 +1,6 @@
 import { hash as digestOf, randomBytes } from 'node:crypto';
-import type { Db, DbHandle } from '../db/connect.js';
+import type { Db } from '../db/connect.js';
 import { uuidv7 } from '../db/ids.js';
-import type { Order } from '../db/orders.js';
 import {
   createTenantUser,
   findTenant,
@@ -94,6 +93,12 @@ const MAX_REMEMBERED_USERS = 50_000;
 /** Tenants' users looked up in one statement at most (two parameters each). */
 const MAX_LOOKUP = 500;
 
+/** An order's request waiting for its user's row. */
+interface Waiting {
+  resolve(row: bigint | undefined): void;
+  reject(err: unknown): void;
+}
+
 /**
  * The users rows of tenants' users, per database. An order of a tenant's
  * user needs its row before it is placed: looked up one by one, each order
@@ -103,16 +108,15 @@ const MAX_LOOKUP = 500;
  * docs/BENCHMARKS.md). So the users asked for in one turn of the event loop
  * are looked up together, in one statement, and their orders go on
  * together. A row never changes once given (nothing updates or deletes
- * tenant_users), so the rows found are remembered; a user not found is
- * not, as another process may give it a row at any moment.
+ * tenant_users), so the rows found are remembered, both ways: a tenant's
+ * poll of its order's status then costs no look-up of whose the order is
+ * (ownersOf). A user not found is not remembered, as another process may
+ * give it a row at any moment.
  */
-interface Waiting {
-  resolve(row: bigint | undefined): void;
-  reject(err: unknown): void;
-}
-
 class TenantUserRows {
   private readonly remembered = new Map<string, bigint>();
+  /** The same rows' owners, read the other way. */
+  private readonly owners = new Map<bigint, Owner>();
   private asked = new Map<string, { tenantId: string; externalId: bigint; waiting: Waiting[] }>();
 
   constructor(private readonly db: Db) {}
@@ -133,8 +137,16 @@ class TenantUserRows {
   }
 
   remember(tenantId: string, externalId: bigint, row: bigint): void {
-    if (this.remembered.size >= MAX_REMEMBERED_USERS) this.remembered.clear();
+    if (this.remembered.size >= MAX_REMEMBERED_USERS) {
+      this.remembered.clear();
+      this.owners.clear();
+    }
     this.remembered.set(`${externalId} ${tenantId}`, row);
+    this.owners.set(row, { tenantId, externalId });
+  }
+
+  ownerOf(row: bigint): Owner | undefined {
+    return this.owners.get(row);
   }
 
   private async lookUp(): Promise<void> {
@@ -159,6 +171,12 @@ class TenantUserRows {
 
 const tenantUserRows = new WeakMap<Db, TenantUserRows>();
 
+function tenantUserRowsOf(db: Db): TenantUserRows {
+  let rows = tenantUserRows.get(db);
+  if (rows === undefined) tenantUserRows.set(db, (rows = new TenantUserRows(db)));
+  return rows;
+}
+
 /**
  * The users row that holds a tenant's user: for the default tenant, the
  * row with the client's own id (as before tenants); for another, the row
@@ -166,8 +184,7 @@ const tenantUserRows = new WeakMap<Db, TenantUserRows>();
  */
 export async function userRowOf(db: Db, tenantId: string, externalId: bigint, create: boolean): Promise<bigint | undefined> {
   if (tenantId === DEFAULT_TENANT) return externalId;
-  let rows = tenantUserRows.get(db);
-  if (rows === undefined) tenantUserRows.set(db, (rows = new TenantUserRows(db)));
+  const rows = tenantUserRowsOf(db);
   const found = await rows.find(tenantId, externalId);
   if (found !== undefined || !create) return found;
   const made = await createTenantUser(db, tenantId, externalId);
@@ -175,18 +192,20 @@ export async function userRowOf(db: Db, tenantId: string, externalId: bigint, cr
   return made;
 }
 
-/** Whose a users row is: the default tenant's own ids are at zero and above, the others' below. */
-export async function ownersOf(db: DbHandle, userRows: readonly bigint[]): Promise<Map<bigint, Owner>> {
+/**
+ * Whose a users row is: the default tenant's own ids are at zero and above,
+ * the others' below, looked up unless remembered (TenantUserRows).
+ */
+export async function ownersOf(db: Db, userRows: readonly bigint[]): Promise<Map<bigint, Owner>> {
+  const rows = tenantUserRowsOf(db);
   const out = new Map<bigint, Owner>();
-  const mapped = [...new Set(userRows.filter((id) => id < 0n))];
-  const owners = await tenantUsersOf(db, mapped);
-  for (const id of userRows) out.set(id, id >= 0n ? { tenantId: DEFAULT_TENANT, externalId: id } : (owners.get(id) ?? { tenantId: '', externalId: id }));
+  const unknown = [...new Set(userRows.filter((id) => id < 0n && rows.ownerOf(id) === undefined))];
+  const looked = await tenantUsersOf(db, unknown);
+  for (const [row, owner] of looked) rows.remember(owner.tenantId, owner.externalId, row);
+  for (const id of userRows) {
+    out.set(id, id >= 0n ? { tenantId: DEFAULT_TENANT, externalId: id } : (rows.ownerOf(id) ?? looked.get(id) ?? { tenantId: '', externalId: id }));
+  }
   return out;
-}
-
-/** Whether the tenant may see the order: its user is the tenant's. */
-export async function orderIsTenants(db: DbHandle, tenantId: string, order: Pick<Order, 'user_id'>): Promise<boolean> {
-  return (await ownersOf(db, [order.user_id])).get(order.user_id)!.tenantId === tenantId;
 }
 
 /**

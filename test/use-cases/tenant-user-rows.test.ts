@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 import { connect, type Db } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
-import { userRowOf } from '../../src/use-cases/tenants.js';
+import { ownersOf, userRowOf } from '../../src/use-cases/tenants.js';
 
 let pg: PostgresServer;
 let db: Db;
@@ -33,14 +33,15 @@ after(async () => {
   await pg?.stop();
 });
 
-/** The runs of the tenant user look-up in this database. */
-async function lookUps(): Promise<number> {
+/** The runs of statements that read tenant_users in this database (`select "user_id", …` the owners', `select "tenant_id", …` the rows'). */
+async function reads(of: 'rows' | 'owners' = 'rows'): Promise<number> {
   const { rows } = await sql<{ calls: string }>`
     select coalesce(sum(calls), 0)::text as calls from pg_stat_statements
     where dbid = (select oid from pg_database where datname = current_database())
-      and query like 'select "tenant_id", "external_id", "user_id" from "tenant_users"%'`.execute(db.kysely);
+      and query like ${of === 'rows' ? 'select "tenant_id", "external_id", "user_id" from "tenant_users"%' : 'select "user_id", "tenant_id", "external_id" from "tenant_users"%'}`.execute(db.kysely);
   return Number(rows[0]!.calls);
 }
+const lookUps = () => reads('rows');
 
 test("the rows asked for in one turn are looked up in one statement, each answered its own, of two tenants, and none for a user without one", async () => {
   await db.kysely.insertInto('tenants').values({ id: 'shop', name: 'shop', created_at: 0n, updated_at: 0n }).execute();
@@ -77,4 +78,18 @@ test("a tenant user's row, once found, is answered without a look-up; one not fo
   await db.kysely.insertInto('tenants').values({ id: 'wallet', name: 'wallet', created_at: 0n, updated_at: 0n }).execute();
   assert.equal(await userRowOf(db, 'wallet', 7n, false), undefined);
   assert.equal(await userRowOf(db, 'default', 7n, false), 7n);
+});
+
+test("whose a users row is, once read or once its row was found, is answered without a look-up", async () => {
+  const polled = (await userRowOf(other, 'bot', 201n, true))!;
+  const start = await reads('owners');
+  assert.deepEqual((await ownersOf(db, [polled, 5n])).get(polled), { tenantId: 'bot', externalId: 201n });
+  assert.deepEqual((await ownersOf(db, [polled])).get(polled), { tenantId: 'bot', externalId: 201n });
+  assert.equal((await reads('owners')) - start, 1, 'read once, then remembered');
+  // A row this process found for an order is known the other way too.
+  const ordered = (await userRowOf(other, 'bot', 202n, true))!;
+  assert.equal(await userRowOf(db, 'bot', 202n, false), ordered);
+  assert.deepEqual((await ownersOf(db, [ordered])).get(ordered), { tenantId: 'bot', externalId: 202n });
+  assert.deepEqual((await ownersOf(db, [5n])).get(5n), { tenantId: 'default', externalId: 5n });
+  assert.equal((await reads('owners')) - start, 1);
 });
