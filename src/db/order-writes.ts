@@ -125,7 +125,6 @@ function moveStatements(renew: boolean, shape: MoveShape, last: boolean) {
   return family;
 }
 
-
 /** The `?` a renewing statement adds (the lease's length); none for a plain one. */
 function renewal(set: UpdateObject<Database, 'orders'>, renewLeaseMs: number | undefined): bigint[] {
   if (renewLeaseMs === undefined) return [];

@@ -193,10 +193,10 @@ export class PlacementBatches extends PlacementQueue {
 
   /** The orders of tenants known to have a webhook URL (hookedTenants) go the way that writes their events at once. */
   protected async send(batch: Waiting[]): Promise<void> {
-    const known = batch.filter((w) => hookedTenants.has(w.order.tenant_id));
-    if (known.length === 0) return this.sendPlain(batch);
-    const plain = batch.filter((w) => !hookedTenants.has(w.order.tenant_id));
-    await Promise.all([plain.length > 0 ? this.sendPlain(plain) : undefined, this.sendHooked(known)]);
+    const known: Waiting[] = [];
+    const plain: Waiting[] = [];
+    for (const w of batch) (hookedTenants.has(w.order.tenant_id) ? known : plain).push(w);
+    await Promise.all([plain.length > 0 ? this.sendPlain(plain) : undefined, known.length > 0 ? this.sendHooked(known) : undefined]);
   }
 
   /** The batch's statement alone; the orders it leaves unwritten for their webhook go on to sendHooked. */

@@ -87,11 +87,14 @@ export async function revokeKey(db: Db, id: string): Promise<ApiKey> {
   return apiKey;
 }
 
-/** Tenant users' rows a process remembers per database at most: about 150 bytes each. */
+/** Tenant users' rows a process remembers per database at most: about 220 bytes each, kept both ways. */
 const MAX_REMEMBERED_USERS = 50_000;
 
 /** Tenants' users looked up in one statement at most (two parameters each). */
 const MAX_LOOKUP = 500;
+
+/** A tenant's user as TenantUserRows keys it: the id's digits end at the first space, whatever the tenant's id holds. */
+const userKey = (tenantId: string, externalId: bigint): string => `${externalId} ${tenantId}`;
 
 /** An order's request waiting for its user's row. */
 interface Waiting {
@@ -122,8 +125,7 @@ class TenantUserRows {
   constructor(private readonly db: Db) {}
 
   find(tenantId: string, externalId: bigint): Promise<bigint | undefined> {
-    // The id's digits end at the first space: one key per tenant and user, whatever the tenant's id holds.
-    const key = `${externalId} ${tenantId}`;
+    const key = userKey(tenantId, externalId);
     const known = this.remembered.get(key);
     if (known !== undefined) return Promise.resolve(known);
     return new Promise((resolve, reject) => {
@@ -141,7 +143,7 @@ class TenantUserRows {
       this.remembered.clear();
       this.owners.clear();
     }
-    this.remembered.set(`${externalId} ${tenantId}`, row);
+    this.remembered.set(userKey(tenantId, externalId), row);
     this.owners.set(row, { tenantId, externalId });
   }
 
@@ -156,9 +158,9 @@ class TenantUserRows {
       const part = asked.slice(at, at + MAX_LOOKUP);
       try {
         const rows = await findTenantUsers(this.db, part);
-        const found = new Map(rows.map((r) => [`${BigInt(r.external_id)} ${r.tenant_id}`, BigInt(r.user_id)]));
+        const found = new Map(rows.map((r) => [userKey(r.tenant_id, BigInt(r.external_id)), BigInt(r.user_id)]));
         for (const { tenantId, externalId, waiting } of part) {
-          const row = found.get(`${externalId} ${tenantId}`);
+          const row = found.get(userKey(tenantId, externalId));
           if (row !== undefined) this.remember(tenantId, externalId, row);
           for (const w of waiting) w.resolve(row);
         }
