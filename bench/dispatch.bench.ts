@@ -8,7 +8,8 @@
 // up at once, loaded in alternating slices (BENCH_PAIRS pairs, default 10,
 // BENCH_PAIRED_SECONDS on each in all, default 10; bench/lib/paired.ts), so
 // that the machine's drift falls on both alike; with BENCH_BEFORE, that
-// checkout's Redis up beside this one's too. Then creation -> delegation
+// checkout's Redis up beside this one's too. The side by side prints the
+// API's read and write system calls an order (its sends to Redis among them). Then creation -> delegation
 // broadcast through the queue (API + worker + devnet in this process), p50
 // and p99.
 import { loadavg } from 'node:os';
@@ -19,7 +20,7 @@ import { startRedis, type RedisServer } from '../scripts/services/redis.js';
 import { startDevnet } from '../src/devnet/index.js';
 import { createLogger } from '../src/observability/logger.js';
 import { benchJoule } from './lib/bench-joule.js';
-import { cpuMs, isMain, load, printTable, startServer, type LoadResult, type Server } from './lib/harness.js';
+import { cpuMs, ioColumns, ioCounts, isMain, load, printTable, startServer, type LoadResult, type Server } from './lib/harness.js';
 import { paired, postingSide, postSlice } from './lib/paired.js';
 import { median } from './lib/processes.js';
 
@@ -123,7 +124,7 @@ async function besideEachOther(first: Side, second: Side, pairs: number, seconds
       if (redis) redises.push(redis);
       const server = await startServer('bench/servers/dispatch-server.ts', serverEnv(side.dispatch, redis?.url ?? 'redis://127.0.0.1:1'), side.root);
       servers.push(server);
-      sides.push(postingSide(server.url, '/api/orders', order, () => cpuMs(server.pid) + (redis ? cpuMs(redis.pid) : 0)));
+      sides.push(postingSide(server.url, '/api/orders', order, () => cpuMs(server.pid) + (redis ? cpuMs(redis.pid) : 0), () => ioCounts(server.pid)));
     }
     return await paired(sides[0]!, sides[1]!, pairs, seconds, postSlice);
   } finally {
@@ -240,10 +241,10 @@ export async function run(opts: { seconds?: number } = {}) {
   const cpuRatio = side.b.cpuUs / side.a.cpuUs;
   printTable(
     `Redis up beside background tasks off: both up at once, ${pairs} pairs of alternating slices, ${pairedSeconds} s on each in all, 50 connections`,
-    ['case', 'orders/s', 'p99 ms (median of the slices)', 'CPU µs/order (API + redis-server)'],
+    ['case', 'orders/s', 'p99 ms (median of the slices)', 'CPU µs/order (API + redis-server)', "API's read, write calls/order", "API's bytes written/order"],
     [
-      ['joule, background tasks off', side.a.rps.toFixed(0), side.a.p99, side.a.cpuUs.toFixed(0)],
-      ['joule, Redis up', side.b.rps.toFixed(0), side.b.p99, side.b.cpuUs.toFixed(0)],
+      ['joule, background tasks off', side.a.rps.toFixed(0), side.a.p99, side.a.cpuUs.toFixed(0), ...ioColumns(side.a.io)],
+      ['joule, Redis up', side.b.rps.toFixed(0), side.b.p99, side.b.cpuUs.toFixed(0), ...ioColumns(side.b.io)],
     ],
   );
   console.log(

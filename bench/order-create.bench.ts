@@ -22,7 +22,10 @@
 // Then "side by side": the real process and the baseline both up at once,
 // every request a different user, loaded in turn in BENCH_PAIRS (default 10)
 // pairs of slices, twice BENCH_SECONDS on each in all (bench/lib/paired.ts):
-// the machine's drift falls on both alike, and each pair gives a ratio.
+// the machine's drift falls on both alike, and each pair gives a ratio. Each
+// side's read and write system calls an order and bytes written an order are
+// printed beside its CPU: they do not change with the machine, and say why a
+// ratio does when a system call costs more on one day than another.
 //
 // BENCH_BEFORE=<folder holding another checkout of Joule, built, with its
 // node_modules>: side by side then pairs that code's real process with this
@@ -37,7 +40,7 @@ import Database from 'better-sqlite3';
 import { SYNC_MS } from '../src/api/rate-limiter.js';
 import { MAX_RATE_LIMIT } from '../src/config.js';
 import { summariseCpuProfile } from './lib/cpu-profile.js';
-import { cpuMs, isMain, load, printTable, startServer, type LoadResult } from './lib/harness.js';
+import { cpuMs, ioColumns, ioCounts, isMain, load, printTable, startServer, type LoadResult } from './lib/harness.js';
 import { paired, postingSide, postSlice } from './lib/paired.js';
 import { machineLine, median, startJouleProcess, startNodeScript } from './lib/processes.js';
 
@@ -171,8 +174,8 @@ async function sideBySide(level: Record<string, string>, seconds: number, pairs:
       const user = (n: number) => order((n % USERS) + 1);
       const [otherPid, joulePid] = [other.server.child.pid!, joule.child.pid!];
       return await paired(
-        postingSide(other.server.url, other.path, user, () => cpuMs(otherPid)),
-        postingSide(joule.url, '/api/orders/', user, () => cpuMs(joulePid)),
+        postingSide(other.server.url, other.path, user, () => cpuMs(otherPid), () => ioCounts(otherPid)),
+        postingSide(joule.url, '/api/orders/', user, () => cpuMs(joulePid), () => ioCounts(joulePid)),
         pairs,
         seconds,
         postSlice,
@@ -241,10 +244,10 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
     if (r.a.non2xx + r.a.errors + r.b.non2xx + r.b.errors > 0) throw new Error('side by side: refused or failed orders');
     printTable(
       `Order creation side by side, different users: both servers up at once, ${pairs} pairs of alternating slices, ${seconds * 2} s on each in all, 50 connections`,
-      ['server', 'orders/s', 'p50 ms (median of the slices)', 'p99 ms (median of the slices)', 'CPU µs/order'],
+      ['server', 'orders/s', 'p50 ms (median of the slices)', 'p99 ms (median of the slices)', 'CPU µs/order', 'read, write calls/order', 'bytes written/order'],
       [
-        [otherName, r.a.rps.toFixed(0), r.a.p50, r.a.p99, r.a.cpuUs.toFixed(1)],
-        ['joule', r.b.rps.toFixed(0), r.b.p50, r.b.p99, r.b.cpuUs.toFixed(1)],
+        [otherName, r.a.rps.toFixed(0), r.a.p50, r.a.p99, r.a.cpuUs.toFixed(1), ...ioColumns(r.a.io)],
+        ['joule', r.b.rps.toFixed(0), r.b.p50, r.b.p99, r.b.cpuUs.toFixed(1), ...ioColumns(r.b.io)],
       ],
     );
     console.log(

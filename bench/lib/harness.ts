@@ -61,6 +61,39 @@ export function cpuMs(pid: number): number {
 }
 
 /**
+ * A process's read and write system calls so far (every thread's), and the
+ * bytes its writes handed the kernel: /proc/<pid>/io's syscr, syscw and wchar
+ * (Linux; undefined elsewhere). A request's share of these is the same on a
+ * fast machine and a slow one, which its CPU time is not: where a system
+ * call costs more (a busier host, a slower disk), the server that makes
+ * fewer of them an order pulls ahead.
+ */
+export interface IoCounts {
+  reads: number;
+  writes: number;
+  bytesWritten: number;
+}
+
+export function ioCounts(pid: number): IoCounts | undefined {
+  try {
+    const fields = new Map(
+      readFileSync(`/proc/${pid}/io`, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(': ') as [string, string]),
+    );
+    return { reads: Number(fields.get('syscr')), writes: Number(fields.get('syscw')), bytesWritten: Number(fields.get('wchar')) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A side's read and write calls an order and its bytes written an order (Figures' io), as two table cells. */
+export function ioColumns(io: IoCounts | undefined): string[] {
+  return io === undefined ? ['-', '-'] : [`${io.reads.toFixed(2)}, ${io.writes.toFixed(2)}`, io.bytesWritten.toFixed(0)];
+}
+
+/**
  * CPU time (ms) of a server that forks a process per connection, such as
  * PostgreSQL: the parent's own, what its children that have exited used
  * (cutime, cstime: the parent has waited for them), and what its live children
