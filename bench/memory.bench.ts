@@ -6,7 +6,13 @@
 // native memory (SQLite's cache, buffers). The table shows them, and the
 // growth over the second half of the load, which is what "not growing" asks about.
 // At the end, where the orders stand and the requests to the node they cost.
+//
+// BENCH_TENANT_USERS=N: the orders come from an integrator instead, with its
+// API key, for N users of its own (ids 1..N of the tenant, tenant_users
+// rows), no rate limit: the process then remembers those users' rows
+// (TenantUserRows, up to 50,000), and the peak holds them.
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyOf, templates } from './lib/finished-orders.js';
@@ -17,17 +23,46 @@ import { fundUsers, heapMb, jouleStatus, machineLine, rssMb, startJouleProcess }
 const USERS = 10_000;
 const ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 
+/**
+ * An integrator's API key, issued by the admin endpoint, and `count` users of
+ * its own, each with a users row (ids -1..-count) funded: its key.
+ */
+async function seedTenantUsers(url: string, databaseUrl: string, count: number): Promise<string> {
+  const res = await fetch(`${url}/api/admin/api-keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench integrator' }),
+  });
+  if (res.status !== 201) throw new Error(`issuing a key: ${res.status} ${await res.text()}`);
+  const { key, tenant_id: tenantId } = (await res.json()) as { key: string; tenant_id: string };
+  const db = new Database(databaseUrl.slice('sqlite:'.length));
+  try {
+    db.pragma('busy_timeout = 10000');
+    db.exec(`with recursive ids(id) as (select 1 union all select id + 1 from ids where id < ${count})
+      insert into users (id, balance_sun, created_at, updated_at) select -id, 1000000000000, 0, 0 from ids`);
+    db.prepare('insert into tenant_users (tenant_id, external_id, user_id, created_at) select ?, -id, id, 0 from users where id < 0').run(tenantId);
+  } finally {
+    db.close();
+  }
+  return key;
+}
+
 export async function run() {
   const seconds = Number(process.env.BENCH_SECONDS ?? 60);
+  const tenantUsers = process.env.BENCH_TENANT_USERS === undefined ? undefined : Number(process.env.BENCH_TENANT_USERS);
+  if (tenantUsers !== undefined && !(Number.isInteger(tenantUsers) && tenantUsers > 0)) throw new Error(`BENCH_TENANT_USERS: a count of users, not ${process.env.BENCH_TENANT_USERS}`);
   console.log(`\n${machineLine()}`);
   // BENCH_FLAT_ORDERS: on a copy of bench/flat.bench.ts's full database (its users are funded already).
   const flatOrders = process.env.BENCH_FLAT_ORDERS === undefined ? undefined : Number(process.env.BENCH_FLAT_ORDERS);
   const dir = mkdtempSync(join(tmpdir(), 'joule-memory-'));
   const copy = flatOrders === undefined ? undefined : copyOf((await templates(flatOrders)).full, join(dir, 'joule.db'));
   console.log(flatOrders === undefined ? 'empty database' : `database of ${flatOrders} finished orders`);
-  const joule = await startJouleProcess('all', copy ? { DATABASE_URL: `sqlite:${copy.path}` } : {});
+  if (tenantUsers !== undefined) console.log(`orders of ${tenantUsers} users of an integrator, with its API key`);
+  const joule = await startJouleProcess('all', { ...(copy ? { DATABASE_URL: `sqlite:${copy.path}` } : {}), ...(tenantUsers === undefined ? {} : { RATE_LIMIT_PER_MIN: '0' }) });
   try {
     if (!copy) fundUsers(joule.databaseUrl, USERS);
+    const headers: Record<string, string> = tenantUsers === undefined ? {} : { authorization: `Bearer ${await seedTenantUsers(joule.url, joule.databaseUrl, tenantUsers)}` };
+    const userCount = tenantUsers ?? USERS;
     const pid = joule.child.pid!;
     const started = Date.now();
     const samples: Array<[number, number, number]> = [];
@@ -38,7 +73,7 @@ export async function run() {
     };
     await sample();
     const timer = setInterval(() => void sample(), 5000);
-    const result = await load(joule.url, '/api/orders/', (i) => ({ user_id: (i % USERS) + 1, energy_amount: 32000, duration: '1h', receive_address: ADDRESS }), { seconds, warmupSeconds: 0 });
+    const result = await load(joule.url, '/api/orders/', (i) => ({ user_id: (i % userCount) + 1, energy_amount: 32000, duration: '1h', receive_address: ADDRESS }), { seconds, warmupSeconds: 0, headers });
     clearInterval(timer);
     await sample();
     samples.sort((a, b) => a[0] - b[0]);
