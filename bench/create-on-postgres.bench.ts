@@ -26,7 +26,7 @@
 // first; capped, each brings its own budget, and "joule × 2" says whether
 // two processes place twice what one places when each has a core's share.
 import pg from 'pg';
-import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
+import { issueTenantKey } from './lib/admin-token.js';
 import { createDatabase, startPostgres } from '../scripts/services/postgres.js';
 import { cpuLimitFromEnv, limitCpu } from './lib/cpu-limit.js';
 import { cpuMs, isMain, load, printTable, processTreeCpuMs, type LoadResult } from './lib/harness.js';
@@ -58,13 +58,7 @@ async function seedJoule(url: string, webhookUrl: boolean): Promise<void> {
  * the key to send.
  */
 async function seedTenant(serverUrl: string, databaseUrl: string): Promise<string> {
-  const res = await fetch(`${serverUrl}/api/admin/api-keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench integrator' }),
-  });
-  if (res.status !== 201) throw new Error(`issuing a key: ${res.status} ${await res.text()}`);
-  const { key, tenant_id: tenantId } = (await res.json()) as { key: string; tenant_id: string };
+  const { key, tenantId } = await issueTenantKey(serverUrl, 'bench integrator');
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {

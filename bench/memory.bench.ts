@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyOf, templates } from './lib/finished-orders.js';
 import { isMain, load, printTable } from './lib/harness.js';
-import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
+import { BENCH_ADMIN_TOKEN, issueTenantKey } from './lib/admin-token.js';
 import { fundUsers, heapMb, jouleStatus, machineLine, rssMb, startJouleProcess } from './lib/processes.js';
 
 const USERS = 10_000;
@@ -28,13 +28,7 @@ const ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
  * its own, each with a users row (ids -1..-count) funded: its key.
  */
 async function seedTenantUsers(url: string, databaseUrl: string, count: number): Promise<string> {
-  const res = await fetch(`${url}/api/admin/api-keys`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench integrator' }),
-  });
-  if (res.status !== 201) throw new Error(`issuing a key: ${res.status} ${await res.text()}`);
-  const { key, tenant_id: tenantId } = (await res.json()) as { key: string; tenant_id: string };
+  const { key, tenantId } = await issueTenantKey(url, 'bench integrator');
   const db = new Database(databaseUrl.slice('sqlite:'.length));
   try {
     db.pragma('busy_timeout = 10000');
