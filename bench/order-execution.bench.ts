@@ -81,7 +81,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { createDatabase, startPostgres } from '../scripts/services/postgres.js';
 import { benchJoule } from './lib/bench-joule.js';
 import { databaseOnItsOwnCore } from './lib/cpu-pin.js';
-import { isMain, printTable, processTreeCpuMs } from './lib/harness.js';
+import { ioCounts, isMain, printTable, processTreeCpuMs } from './lib/harness.js';
 import { machineLine, median } from './lib/processes.js';
 
 const ENERGY = 32_000;
@@ -106,6 +106,13 @@ export interface JouleRun {
   cpuMsPerOrder: number;
   /** Of which PostgreSQL's server (0 on SQLite, which runs in the process). */
   databaseCpuMsPerOrder: number;
+  /**
+   * The process's write system calls over the same time, per order (ioCounts:
+   * PostgreSQL's statements, SQLite's WAL, both ends of the devnet's HTTP,
+   * the benchmark's own polling; NaN where /proc cannot tell). A count the
+   * machine's speed does not move, as it moves CPU time.
+   */
+  writesPerOrder: number;
   /**
    * Times an order was claimed from created to active (its lease_version):
    * each claim is a run of its step, with the lease, journal look-up and
@@ -138,6 +145,8 @@ export interface ExecutionResult {
     solidPerSecond: number;
     /** The same for the baseline, first build to last solidified, per delegation. */
     cpuMsPerOrder: number;
+    /** Write system calls, the same way (JouleRun.writesPerOrder). */
+    writesPerOrder: number;
     startToBroadcast: Latency;
     startToIncluded: Latency;
     startToSolid: Latency;
@@ -156,6 +165,10 @@ function latency(values: number[]): Latency {
 }
 
 const cpuMsPer = (cpu: NodeJS.CpuUsage, n: number) => Math.round(((cpu.user + cpu.system) / 1000 / n) * 100) / 100;
+
+/** This process's write system calls so far (ioCounts; NaN where /proc cannot tell). */
+const writesSoFar = () => ioCounts(process.pid)?.writes ?? NaN;
+const writesPer = (from: number, n: number) => Math.round(((writesSoFar() - from) / n) * 100) / 100;
 
 /** Runs `count` jobs with `concurrency` loops. */
 async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
@@ -261,6 +274,7 @@ async function measureJoule(
       await sleep(pauseS * 1000);
     }
     const cpuAtStart = process.cpuUsage();
+    const writesAtStart = writesSoFar();
     const serverCpuAtStart = serverCpuMs();
     const started = performance.now();
     const ids = await placeBurst();
@@ -268,6 +282,7 @@ async function measureJoule(
     await allActive(earlier + n);
     const allActiveMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuAtStart);
+    const writesPerOrder = writesPer(writesAtStart, n);
     const serverCpu = serverCpuMs() - serverCpuAtStart;
     // The measured burst's orders only (an earlier burst's are in the same tables).
     const measured = new Set(ids);
@@ -291,6 +306,7 @@ async function measureJoule(
       activePerSecond: Math.round((n / allActiveMs) * 10_000) / 10,
       cpuMsPerOrder: Math.round((cpuMsPer(cpu, n) + serverCpu / n) * 100) / 100,
       databaseCpuMsPerOrder: Math.round((serverCpu / n) * 100) / 100,
+      writesPerOrder,
       claimsPerOrder: Math.round((claims / n) * 100) / 100,
       createdToJournaled: latency(journaled.map((j) => Number(j.created_at) - created.get(j.order_id!)!)),
       createdToActive: latency(activated.map((e) => Number(e.at) - created.get(e.order_id)!)),
@@ -352,6 +368,7 @@ async function measureBaseline(n: number, concurrency: number, solidifyLag: numb
     })();
 
     const cpuAtStart = process.cpuUsage();
+    const writesAtStart = writesSoFar();
     const started = performance.now();
     await pool(n, concurrency, async (i) => {
       startAt[i] = performance.now();
@@ -376,6 +393,7 @@ async function measureBaseline(n: number, concurrency: number, solidifyLag: numb
       gaveUp = true;
     });
     const cpu = process.cpuUsage(cpuAtStart);
+    const writesPerOrder = writesPer(writesAtStart, n);
     const allIncludedMs = Math.max(...includedAt.values()) - started;
     const allSolidMs = Math.max(...solidAt.values()) - started;
     const per = (ms: number) => Math.round((n / ms) * 10_000) / 10;
@@ -387,6 +405,7 @@ async function measureBaseline(n: number, concurrency: number, solidifyLag: numb
       allSolidMs: Math.round(allSolidMs),
       solidPerSecond: per(allSolidMs),
       cpuMsPerOrder: cpuMsPer(cpu, n),
+      writesPerOrder,
       startToBroadcast: latency(broadcastAt.map((b, i) => b - startAt[i]!)),
       startToIncluded: latency(txids.filter((t) => includedAt.has(t)).map((t) => includedAt.get(t)! - startAt[txids.indexOf(t)]!)),
       startToSolid: latency(txids.filter((t) => solidAt.has(t)).map((t) => solidAt.get(t)! - startAt[txids.indexOf(t)]!)),
@@ -415,16 +434,26 @@ function print(title: string, baseline: Baseline, joule: Record<Sizes, JouleRun>
   const lat = (l: Latency) => [l.p50, l.p99, l.max];
   printTable(
     title,
-    ['run', 'what', 'wall ms', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'CPU ms each', 'of which PostgreSQL', 'claims each'],
+    ['run', 'what', 'wall ms', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'CPU ms each', 'of which PostgreSQL', 'write calls each', 'claims each'],
     [
-      ['baseline', 'start -> broadcast accepted', baseline.allBroadcastMs, baseline.broadcastPerSecond, ...lat(baseline.startToBroadcast), '', '', ''],
-      ['baseline', 'start -> included', baseline.allIncludedMs, baseline.includedPerSecond, ...lat(baseline.startToIncluded), '', '', ''],
-      ['baseline', 'start -> solidified', baseline.allSolidMs, baseline.solidPerSecond, ...lat(baseline.startToSolid), baseline.cpuMsPerOrder, '', ''],
+      ['baseline', 'start -> broadcast accepted', baseline.allBroadcastMs, baseline.broadcastPerSecond, ...lat(baseline.startToBroadcast), '', '', '', ''],
+      ['baseline', 'start -> included', baseline.allIncludedMs, baseline.includedPerSecond, ...lat(baseline.startToIncluded), '', '', '', ''],
+      ['baseline', 'start -> solidified', baseline.allSolidMs, baseline.solidPerSecond, ...lat(baseline.startToSolid), baseline.cpuMsPerOrder, '', baseline.writesPerOrder, ''],
       ...(['same', 'distinct'] as const).flatMap((k) => [
-        [`joule, ${k} sizes`, 'orders placed (API)', joule[k].placeMs, joule[k].placedPerSecond, '', '', '', '', '', ''],
-        [`joule, ${k} sizes`, 'created -> delegation journaled', '', '', ...lat(joule[k].createdToJournaled), '', '', ''],
-        [`joule, ${k} sizes`, 'created -> broadcast, floor at raw rate', '', '', ...lat(joule[k].createdToBroadcastFloor), '', '', ''],
-        [`joule, ${k} sizes`, 'created -> active', joule[k].allActiveMs, joule[k].activePerSecond, ...lat(joule[k].createdToActive), joule[k].cpuMsPerOrder, joule[k].databaseCpuMsPerOrder || '', joule[k].claimsPerOrder],
+        [`joule, ${k} sizes`, 'orders placed (API)', joule[k].placeMs, joule[k].placedPerSecond, '', '', '', '', '', '', ''],
+        [`joule, ${k} sizes`, 'created -> delegation journaled', '', '', ...lat(joule[k].createdToJournaled), '', '', '', ''],
+        [`joule, ${k} sizes`, 'created -> broadcast, floor at raw rate', '', '', ...lat(joule[k].createdToBroadcastFloor), '', '', '', ''],
+        [
+          `joule, ${k} sizes`,
+          'created -> active',
+          joule[k].allActiveMs,
+          joule[k].activePerSecond,
+          ...lat(joule[k].createdToActive),
+          joule[k].cpuMsPerOrder,
+          joule[k].databaseCpuMsPerOrder || '',
+          joule[k].writesPerOrder,
+          joule[k].claimsPerOrder,
+        ],
       ]),
     ],
   );
