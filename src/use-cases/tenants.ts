@@ -158,7 +158,7 @@ class TenantUserRows {
       const part = asked.slice(at, at + MAX_LOOKUP);
       try {
         const rows = await findTenantUsers(this.db, part);
-        const found = new Map(rows.map((r) => [userKey(r.tenant_id, BigInt(r.external_id)), BigInt(r.user_id)]));
+        const found = new Map(rows.map((r) => [userKey(r.tenant_id, r.external_id), r.user_id]));
         for (const { tenantId, externalId, waiting } of part) {
           const row = found.get(userKey(tenantId, externalId));
           if (row !== undefined) this.remember(tenantId, externalId, row);
