@@ -59,7 +59,7 @@ export interface OrdersTable {
   price_sun: bigint;
   rate_sun_per_energy_day: bigint;
   idempotency_key: string | null;
-  /** sha256 of the canonical request, to tell a replay from a conflicting reuse of a key. */
+  /** sha256 of the canonical request, to tell a replay from a conflicting reuse of a key; '' for an order placed without a key, which nothing replays (older such orders hold a hash, never read). */
   request_hash: string;
   pool_address: string | null;
   delegated_sun: bigint | null;

@@ -29,6 +29,9 @@ export interface PlaceOrderResult {
   created: boolean;
 }
 
+/** orders.request_hash of an order placed without an idempotency key: nothing will ever be compared with it. */
+export const NO_REQUEST_HASH = '';
+
 function requestHash(i: PlaceOrderInput): string {
   // A TRX order hashes as it did before orders had a currency, so that keys used then still replay.
   const currency = (i.payCurrency ?? 'TRX') === 'TRX' ? '' : `|${i.payCurrency}`;
@@ -52,7 +55,9 @@ function replayOrConflict(existing: Order, hash: string): PlaceOrderResult {
  * the first order; a reuse of the key for another request is a conflict.
  */
 export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput): Promise<PlaceOrderResult> {
-  const hash = requestHash(input);
+  // Only a key is ever replayed, so only a keyed order's request is hashed: an
+  // order without one stores NO_REQUEST_HASH, and a sha256 an order is saved.
+  const hash = input.idempotencyKey === null ? NO_REQUEST_HASH : requestHash(input);
   // With a user, placing looks the key up itself, in the statement that places the order.
   if (input.idempotencyKey !== null && input.userId === null) {
     const existing = await findOrderByIdempotencyKey(db, input.idempotencyKey);

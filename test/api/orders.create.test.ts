@@ -89,6 +89,19 @@ describeEachDialect('POST /api/orders', (newApp) => {
     assert.equal((await t.request({ method: 'GET', url: '/api/users/999888' })).body.balance_sun, '97920000');
   });
 
+  test('only a keyed order stores its request hash; a key used after a keyless order of the same body still places and replays', async () => {
+    await t.deposit(999888, 100_000_000n);
+    const keyless = await create(ORDER);
+    const keyed = await create(ORDER, { 'idempotency-key': 'after-keyless' });
+    const replay = await create(ORDER, { 'idempotency-key': 'after-keyless' });
+    assert.deepEqual([keyless.status, keyed.status, replay.status], [201, 201, 200]);
+    assert.equal(replay.body.id, keyed.body.id);
+    const hashes = await t.db.kysely.selectFrom('orders').select(['id', 'request_hash']).execute();
+    const hashOf = new Map(hashes.map((r) => [r.id, r.request_hash]));
+    assert.equal(hashOf.get(keyless.body.id), '');
+    assert.match(hashOf.get(keyed.body.id) ?? '', /^[0-9a-f]{64}$/);
+  });
+
   test('when a key is reused with a different body, then 409 idempotency_conflict and nothing is written', async () => {
     await t.deposit(999888, 100_000_000n);
     await create({ ...ORDER, client_order_id: 'k1' });
