@@ -3,6 +3,7 @@ import { DEFAULT_TENANT, type Owner } from '../domain/tenant.js';
 import type { DbHandle } from './connect.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import { columnsOf, everyColumn } from './columns.js';
+import { newestFirst, type Match } from './newest-first.js';
 import { prepared, preparedLock, preparedRows } from './prepared.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import { recordOrderWebhook } from './webhook-outbox.js';
@@ -213,15 +214,22 @@ export interface OrderFilter {
   limit: number;
 }
 
-/** Newest first. */
+/**
+ * Newest first. The page is read from the index of the narrowest filter
+ * given (newestFirst): a user's, a receiver's, a status's, then a tenant's,
+ * each indexed with the id; the other filters are checked on its rows.
+ */
 export function listOrders(db: DbHandle, f: OrderFilter): Promise<Order[]> {
+  const byNarrowness: Array<readonly [string, string | bigint | undefined]> = [
+    ['user_id', f.userId],
+    ['receive_address', f.receiveAddress],
+    ['status', f.status],
+    ['tenant_id', f.tenantId],
+  ];
+  const [narrowest, ...others] = byNarrowness.filter((filter): filter is Match => filter[1] !== undefined);
   let q = db.kysely.selectFrom('orders').selectAll();
-  if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
-  if (f.tenantId !== undefined) q = q.where('tenant_id', '=', f.tenantId);
-  if (f.status !== undefined) q = q.where('status', '=', f.status);
-  if (f.receiveAddress !== undefined) q = q.where('receive_address', '=', f.receiveAddress);
   if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId);
-  return q.orderBy('id', 'desc').limit(f.limit).execute();
+  return (narrowest === undefined ? q.orderBy('id', 'desc') : newestFirst(db.dialect, q, narrowest, others)).limit(f.limit).execute();
 }
 
 /** An event's own fields; `at` is the database clock's now (detail: JSON text, or null). */

@@ -4,6 +4,7 @@ import { byCurrency, type Currency } from '../domain/currency.js';
 import { WORKING_STATUSES } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
+import { newestFirst } from './newest-first.js';
 import { jsonRows, literalList, prepared, preparedRows } from './prepared.js';
 import type { LedgerEntriesTable, UsersTable } from './schema.js';
 
@@ -215,9 +216,10 @@ export function listLedger(
   limit: number,
   beforeId?: bigint,
 ): Promise<LedgerEntry[]> {
-  let q = db.kysely.selectFrom('ledger_entries').selectAll().where('user_id', '=', userId);
+  let q = db.kysely.selectFrom('ledger_entries').selectAll();
   if (beforeId !== undefined) q = q.where('id', '<', beforeId);
-  return q.orderBy('id', 'desc').limit(limit).execute();
+  // From the (user_id, id) index, however the user's entries lie among everyone else's.
+  return newestFirst(db.dialect, q, ['user_id', userId]).limit(limit).execute();
 }
 
 /**

@@ -3,6 +3,7 @@ import { DEFAULT_TENANT, clientKey, type Owner } from '../domain/tenant.js';
 import { WEBHOOK_RETRY_WINDOW_MS, webhookBody, type WebhookDeliveryStatus, type WebhookEventType } from '../domain/webhook-events.js';
 import { dbNow } from './clock.js';
 import { afterCommit, type DbHandle } from './connect.js';
+import { newestFirst, type Match } from './newest-first.js';
 import { literalList, prepared } from './prepared.js';
 import { uuidv7 } from './ids.js';
 import type { Order } from './orders.js';
@@ -400,11 +401,17 @@ export interface DeliveryFilter {
 
 export function listWebhookEvents(db: DbHandle, f: DeliveryFilter): Promise<WebhookEvent[]> {
   let q = db.kysely.selectFrom('webhook_events').selectAll();
-  if (f.tenantId !== undefined) q = q.where('tenant_id', '=', f.tenantId);
-  if (f.status !== undefined) q = q.where('status', '=', f.status);
-  if (f.type !== undefined) q = q.where('type', '=', f.type);
   if (f.before !== undefined) q = q.where('id', '<', f.before);
-  return q.orderBy('id', 'desc').limit(f.limit).execute();
+  if (f.tenantId === undefined) {
+    if (f.status !== undefined) q = q.where('status', '=', f.status);
+    if (f.type !== undefined) q = q.where('type', '=', f.type);
+    return q.orderBy('id', 'desc').limit(f.limit).execute();
+  }
+  // A tenant's from its (tenant_id, id) index, however its events lie among other tenants'.
+  const also: Match[] = [];
+  if (f.status !== undefined) also.push(['status', f.status]);
+  if (f.type !== undefined) also.push(['type', f.type]);
+  return newestFirst(db.dialect, q, ['tenant_id', f.tenantId], also).limit(f.limit).execute();
 }
 
 export function findWebhookEvent(db: DbHandle, id: string): Promise<WebhookEvent | undefined> {
