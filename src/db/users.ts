@@ -15,8 +15,11 @@ export function findUser(db: DbHandle, id: bigint): Promise<User | undefined> {
   return db.kysely.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** By id, ascending; `afterId` is the keyset cursor (the last id of the previous page). */
-/** Users by id (with `tenantId`, that tenant's only: the default tenant's rows are at zero and above, another's mapped in tenant_users). */
+/**
+ * Users by id, ascending; `afterId` is the keyset cursor (the last id of the
+ * previous page). With `tenantId`, that tenant's only: the default tenant's
+ * rows are at zero and above, another's mapped in tenant_users.
+ */
 export function listUsers(db: DbHandle, limit: number, afterId?: bigint, tenantId?: string): Promise<User[]> {
   let q = db.kysely.selectFrom('users').selectAll();
   if (afterId !== undefined) q = q.where('id', '>', afterId);
