@@ -32,15 +32,25 @@
 // each pair's full/empty ratio. Besides requests a second, the server
 // process's CPU time per request (from /proc): on a shared machine
 // throughput swings with the neighbours' load, CPU per request much less.
+//
+// PostgreSQL: BENCH_DATABASE=postgres (or `--database postgres`) starts one
+// server for the run (the test suite's settings), copies the two SQLite
+// templates' rows into databases Joule's migrations made
+// (bench/lib/finished-orders-postgres.ts), and gives each round a fresh copy
+// of each. The CPU per request is then the `api` process's plus the
+// server's over the same slice: a poll's cost is mostly the server's.
 // `npm run build` first.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_ADMIN_TOKEN } from './lib/admin-token.js';
 import { choosePool } from '../src/engine/plan-delegation.js';
 import { benchJoule } from './lib/bench-joule.js';
 import { copyOf, DEFAULT_USERS, HEAVY_USER, RECEIVERS, templates, FEW_USER } from './lib/finished-orders.js';
-import { cpuMs, isMain, load, loadGet, printTable, type LoadResult } from './lib/harness.js';
+import { copyOfDatabase, postgresTemplates } from './lib/finished-orders-postgres.js';
+import { cpuMs, isMain, load, loadGet, printTable, processTreeCpuMs, type LoadResult } from './lib/harness.js';
+import { startPostgres } from '../scripts/services/postgres.js';
 import { paired, type Figures, type PairedSide } from './lib/paired.js';
 import { machineLine, median, startJouleProcess } from './lib/processes.js';
 
@@ -72,6 +82,27 @@ const GETS: ReadonlyArray<[string, string]> = [
 ];
 
 type DbName = 'empty' | 'full';
+
+/**
+ * Where a round's databases come from: copies of the SQLite template files,
+ * or copies of the template databases on one PostgreSQL server (whose
+ * CPU each side's figures then include).
+ */
+type Storage =
+  | { kind: 'sqlite'; templates: Record<DbName, string> }
+  | { kind: 'postgres'; templates: Record<DbName, string>; clusterUrl: string; serverPid: number };
+
+/** A round's copy of one template: the DATABASE_URL to give Joule, and its removal. */
+interface Copy {
+  url: string;
+  remove(): void | Promise<void>;
+}
+
+async function copyFor(storage: Storage, name: DbName, dir: string, round: number): Promise<Copy> {
+  if (storage.kind === 'postgres') return copyOfDatabase(storage.clusterUrl, storage.templates[name], `flat_round${round}_${name}`);
+  const copy = copyOf(storage.templates[name], join(dir, `${name}.db`));
+  return { url: `sqlite:${copy.path}`, remove: copy.remove };
+}
 
 interface Round {
   sweepMs: number;
@@ -125,7 +156,8 @@ interface Side extends PairedSide {
  * slices (`paired`). Each pair's ratios go into `ratios`, by measurement.
  */
 async function measureRound(
-  t: Record<DbName, string>,
+  storage: Storage,
+  roundIndex: number,
   first: DbName,
   seconds: { get: number; create: number },
   pairs: number,
@@ -133,20 +165,23 @@ async function measureRound(
 ): Promise<Record<DbName, Round>> {
   const dir = mkdtempSync(join(tmpdir(), 'joule-flat-'));
   const names: DbName[] = first === 'empty' ? ['empty', 'full'] : ['full', 'empty'];
-  const dbs = { empty: copyOf(t.empty, join(dir, 'empty.db')), full: copyOf(t.full, join(dir, 'full.db')) };
+  const dbs = {} as Record<DbName, Copy>;
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
+    for (const name of names) dbs[name] = await copyFor(storage, name, dir, roundIndex);
     const passes = {} as Record<DbName, { sweepMs: number; poolChoiceMs: number }>;
-    for (const name of names) passes[name] = await workerPasses(`sqlite:${dbs[name].path}`);
+    for (const name of names) passes[name] = await workerPasses(dbs[name].url);
     const sides = {} as Record<DbName, Side>;
     for (const name of names) {
-      const joule = await startJouleProcess('api', { DATABASE_URL: `sqlite:${dbs[name].path}`, LOG_LEVEL: 'warn' });
+      const joule = await startJouleProcess('api', { DATABASE_URL: dbs[name].url, LOG_LEVEL: 'warn' });
       started.push(joule);
       const made = await fetch(`${joule.url}/api/orders/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order(HEAVY_USER)) });
       if (made.status !== 201) throw new Error(`placing an order: ${made.status} ${await made.text()}`);
       const { id } = (await made.json()) as { id: string };
       const pid = joule.child.pid!;
-      sides[name] = { url: joule.url, cpuMs: () => cpuMs(pid), orderId: id, next: 0 };
+      // On PostgreSQL the server's CPU over a slice is the loaded side's: the other side is idle then.
+      const serverCpuMs = storage.kind === 'postgres' ? () => processTreeCpuMs(storage.serverPid) : () => 0;
+      sides[name] = { url: joule.url, cpuMs: () => cpuMs(pid) + serverCpuMs(), orderId: id, next: 0 };
     }
     const admin = { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` };
     const round = { empty: { ...passes.empty, gets: new Map() }, full: { ...passes.full, gets: new Map() } } as Record<DbName, Round>;
@@ -173,13 +208,14 @@ async function measureRound(
     return round;
   } finally {
     for (const joule of started) await joule.stop();
-    dbs.empty.remove();
-    dbs.full.remove();
+    for (const name of names) await dbs[name]?.remove();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-export async function run(opts: { rounds?: number } = {}) {
+export async function run(opts: { rounds?: number; database?: string } = {}) {
+  const database = opts.database ?? process.env.BENCH_DATABASE ?? 'sqlite';
+  if (database !== 'sqlite' && database !== 'postgres') throw new Error(`--database: sqlite or postgres, not ${database}`);
   const rounds = opts.rounds ?? Number(process.env.BENCH_ROUNDS ?? 3);
   const seconds = { get: Number(process.env.BENCH_SECONDS ?? 2), create: Number(process.env.BENCH_CREATE_SECONDS ?? 5) };
   const orders = Number(process.env.BENCH_FLAT_ORDERS ?? 1_000_000);
@@ -189,10 +225,21 @@ export async function run(opts: { rounds?: number } = {}) {
   const pairs = Number(process.env.BENCH_PAIRS ?? 4);
   const results: Record<DbName, Round[]> = { empty: [], full: [] };
   const ratios = new Map<string, number[]>();
-  for (let r = 0; r < rounds; r++) {
-    const round = await measureRound(t, r % 2 === 0 ? 'empty' : 'full', seconds, pairs, ratios);
-    results.empty.push(round.empty);
-    results.full.push(round.full);
+  const postgres = database === 'postgres' ? await startPostgres({ database: 'bench' }) : undefined;
+  try {
+    let storage: Storage = { kind: 'sqlite', templates: t };
+    if (postgres !== undefined) {
+      const copied = await postgresTemplates(t, postgres.url);
+      console.log(`copied into PostgreSQL: ${copied.rows.toLocaleString('en')} rows of the full template in ${copied.seconds.toFixed(0)} s`);
+      storage = { kind: 'postgres', templates: copied, clusterUrl: postgres.url, serverPid: postgres.pid };
+    }
+    for (let r = 0; r < rounds; r++) {
+      const round = await measureRound(storage, r, r % 2 === 0 ? 'empty' : 'full', seconds, pairs, ratios);
+      results.empty.push(round.empty);
+      results.full.push(round.full);
+    }
+  } finally {
+    await postgres?.stop();
   }
   const rows: Array<Array<string | number>> = [];
   const med = (name: DbName, f: (x: Round) => number) => median(results[name].map(f));
@@ -216,8 +263,9 @@ export async function run(opts: { rounds?: number } = {}) {
   figures(`deposit (POST /api/users/${HEAVY_USER}/deposits)`, 'deposit', (x) => x.deposit);
   for (const [name] of GETS) figures(`GET ${name}`, name, (x) => x.gets.get(name)!);
   printTable(
-    `Empty database vs ${orders} finished orders (SQLite), ${rounds} rounds of ${pairs} alternating pairs of slices; ` +
-      `GETs ${seconds.get} s a database at 10 connections, create ${seconds.create} s at 50; CPU µs per request of each server process`,
+    `Empty database vs ${orders} finished orders (${database === 'postgres' ? 'PostgreSQL' : 'SQLite'}), ${rounds} rounds of ${pairs} alternating pairs of slices; ` +
+      `GETs ${seconds.get} s a database at 10 connections, create ${seconds.create} s at 50; CPU µs per request of each server process` +
+      (database === 'postgres' ? ' and the PostgreSQL server' : ''),
     ['measurement', 'empty req/s', 'full req/s', 'full/empty', 'empty CPU µs/req', 'full CPU µs/req', 'full/empty', 'pairs: full/empty CPU (median)', 'pairs: range', 'p99 ms empty / full'],
     rows,
   );
@@ -233,4 +281,7 @@ export async function run(opts: { rounds?: number } = {}) {
   return results;
 }
 
-if (isMain(import.meta.url)) await run();
+if (isMain(import.meta.url)) {
+  const { values } = parseArgs({ options: { database: { type: 'string' }, rounds: { type: 'string' } } });
+  await run({ database: values.database, rounds: values.rounds === undefined ? undefined : Number(values.rounds) });
+}
