@@ -39,6 +39,9 @@
 // (bench/lib/finished-orders-postgres.ts), and gives each round a fresh copy
 // of each. The CPU per request is then the `api` process's plus the
 // server's over the same slice: a poll's cost is mostly the server's.
+// BENCH_PG_SETTINGS adds lines to the server's postgresql.conf, separated by
+// `;` (`shared_buffers = '1GB'`, say: the test settings keep PostgreSQL's
+// default of 128 MB).
 // `npm run build` first.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -225,7 +228,10 @@ export async function run(opts: { rounds?: number; database?: string } = {}) {
   const pairs = Number(process.env.BENCH_PAIRS ?? 4);
   const results: Record<DbName, Round[]> = { empty: [], full: [] };
   const ratios = new Map<string, number[]>();
-  const postgres = database === 'postgres' ? await startPostgres({ database: 'bench' }) : undefined;
+  const settings = (process.env.BENCH_PG_SETTINGS ?? '').split(';').map((line) => line.trim()).filter((line) => line !== '');
+  if (settings.length > 0 && database !== 'postgres') throw new Error('BENCH_PG_SETTINGS: only with --database postgres');
+  const postgres = database === 'postgres' ? await startPostgres({ database: 'bench', settings }) : undefined;
+  if (settings.length > 0) console.log(`PostgreSQL settings added: ${settings.join('; ')}`);
   try {
     let storage: Storage = { kind: 'sqlite', templates: t };
     if (postgres !== undefined) {
