@@ -25,9 +25,8 @@
 // load generator, a second Joule process otherwise only takes CPU from the
 // first; capped, each brings its own budget, and "joule × 2" says whether
 // two processes place twice what one places when each has a core's share.
-import pg from 'pg';
 import { issueTenantKey } from './lib/admin-token.js';
-import { createDatabase, startPostgres } from '../scripts/services/postgres.js';
+import { createDatabase, startPostgres, withClient } from '../scripts/services/postgres.js';
 import { cpuLimitFromEnv, limitCpu } from './lib/cpu-limit.js';
 import { cpuMs, isMain, load, printTable, processTreeCpuMs, type LoadResult } from './lib/harness.js';
 import { machineLine, median, startJouleProcess, startNodeScript, type BenchProcess } from './lib/processes.js';
@@ -40,16 +39,12 @@ const runKey = `${process.pid}-${Date.now()}`;
 const keyedOrder = (i: number) => ({ ...order(i), client_order_id: `bench-${runKey}-${i}` });
 
 async function seedJoule(url: string, webhookUrl: boolean): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+  await withClient(url, async (client) => {
     await client.query('insert into users (id, balance_sun, created_at, updated_at) select g, 1000000000000, 0, 0 from generate_series(1, $1::int) g', [USERS]);
     await client.query(`insert into ledger_entries (user_id, kind, amount_sun, balance_after_sun, reference, created_at)
       select id, 'deposit', balance_sun, balance_sun, 'seed-' || id, 0 from users`);
     if (webhookUrl) await client.query("update tenants set webhook_url = 'https://example.com/hook', signing_secret = 'bench' where id = 'default'");
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /**
@@ -59,16 +54,12 @@ async function seedJoule(url: string, webhookUrl: boolean): Promise<void> {
  */
 async function seedTenant(serverUrl: string, databaseUrl: string): Promise<string> {
   const { key, tenantId } = await issueTenantKey(serverUrl, 'bench integrator');
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
+  await withClient(databaseUrl, async (client) => {
     await client.query('insert into users (id, balance_sun, created_at, updated_at) select -g, 1000000000000, 0, 0 from generate_series(1, $1::int) g', [USERS]);
     await client.query('insert into tenant_users (tenant_id, external_id, user_id, created_at) select $1, g, -g, 0 from generate_series(1, $2::int) g', [tenantId, USERS]);
     await client.query(`insert into ledger_entries (user_id, kind, amount_sun, balance_after_sun, reference, created_at)
       select id, 'deposit', balance_sun, balance_sun, 'tenant-seed' || id, 0 from users where id < 0`);
-  } finally {
-    await client.end();
-  }
+  });
   return key;
 }
 

@@ -13,10 +13,9 @@
 // have left a database that has run for a month: statistics for the
 // planner, and the visibility map that index-only scans read.
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { connect } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
-import { createDatabase } from '../../scripts/services/postgres.js';
+import { createDatabase, withClient } from '../../scripts/services/postgres.js';
 
 /** Rows sent in one INSERT; each batch is one JSON text of that many rows. */
 const BATCH = 5_000;
@@ -28,17 +27,6 @@ const BIG_TABLES = ['orders', 'order_events', 'ledger_entries', 'chain_transacti
 export interface PostgresCopy {
   url: string;
   remove(): Promise<void>;
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Every table of the SQLite file but SQLite's own and the migrations' record, with its columns. */
@@ -133,11 +121,8 @@ export async function postgresTemplates(sqlite: { empty: string; full: string },
 
 /** A fresh copy of template database `template`, named `name`, on the server at `clusterUrl`. */
 export async function copyOfDatabase(clusterUrl: string, template: string, name: string): Promise<PostgresCopy> {
-  await withClient(clusterUrl, (client) => client.query(`create database "${name}" template "${template}"`));
-  const url = new URL(clusterUrl);
-  url.pathname = `/${name}`;
   return {
-    url: url.toString(),
+    url: await createDatabase(clusterUrl, name, template),
     remove: () => withClient(clusterUrl, (client) => client.query(`drop database if exists "${name}" with (force)`)).then(() => undefined),
   };
 }

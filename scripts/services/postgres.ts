@@ -100,20 +100,27 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
 }
 
-/**
- * Creates database `name` (default: a random unique name) in the cluster `url`
- * points at, and returns a url to it. Cheap: use one per test file or per test.
- */
-export async function createDatabase(url: string, name: string = uniqueName()): Promise<string> {
-  checkName(name);
+/** Runs `work` on a connection of its own to `url`, closed after. */
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => {});
   await client.connect();
   try {
-    await client.query(`create database "${name}"`);
+    return await work(client);
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Creates database `name` (default: a random unique name) in the cluster `url`
+ * points at, and returns a url to it. Cheap: use one per test file or per test.
+ * `template`: a database of the cluster to copy (no one may be connected to it).
+ */
+export async function createDatabase(url: string, name: string = uniqueName(), template?: string): Promise<string> {
+  checkName(name);
+  if (template !== undefined) checkName(template);
+  await withClient(url, (client) => client.query(`create database "${name}"${template === undefined ? '' : ` template "${template}"`}`));
   const next = new URL(url);
   next.pathname = `/${name}`;
   return next.toString();

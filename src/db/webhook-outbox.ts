@@ -402,16 +402,13 @@ export interface DeliveryFilter {
 export function listWebhookEvents(db: DbHandle, f: DeliveryFilter): Promise<WebhookEvent[]> {
   let q = db.kysely.selectFrom('webhook_events').selectAll();
   if (f.before !== undefined) q = q.where('id', '<', f.before);
-  if (f.tenantId === undefined) {
-    if (f.status !== undefined) q = q.where('status', '=', f.status);
-    if (f.type !== undefined) q = q.where('type', '=', f.type);
-    return q.orderBy('id', 'desc').limit(f.limit).execute();
-  }
-  // A tenant's from its (tenant_id, id) index, however its events lie among other tenants'.
   const also: Match[] = [];
   if (f.status !== undefined) also.push(['status', f.status]);
   if (f.type !== undefined) also.push(['type', f.type]);
-  return newestFirst(db.dialect, q, ['tenant_id', f.tenantId], also).limit(f.limit).execute();
+  // A tenant's from its (tenant_id, id) index, however its events lie among other tenants'.
+  if (f.tenantId !== undefined) return newestFirst(db.dialect, q, ['tenant_id', f.tenantId], also).limit(f.limit).execute();
+  for (const [column, value] of also) q = q.where(sql.ref(column), '=', value);
+  return q.orderBy('id', 'desc').limit(f.limit).execute();
 }
 
 export function findWebhookEvent(db: DbHandle, id: string): Promise<WebhookEvent | undefined> {

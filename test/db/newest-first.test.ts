@@ -85,13 +85,14 @@ test("a user's ledger page, with every other user's entries newer than theirs, r
 test("a user's orders and the failed ones, alone or with the tenant named: the newest first, a few pages each", async () => {
   const newest = (n: number) => Array.from({ length: n }, (_, i) => (OLD - i).toString(16).padStart(12, '0'));
   for (const filter of [{ userId: 1n }, { userId: 1n, tenantId: 'default' }, { status: 'failed' as const }, { status: 'failed' as const, tenantId: 'default' }]) {
+    const label = JSON.stringify(filter, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
     const { result, pages } = await pagesRead('orders', () => listOrders(db, { ...filter, limit: 51 }));
     assert.deepEqual(
       result.map((o) => o.id),
       newest(51),
-      JSON.stringify(filter, (_, v) => (typeof v === 'bigint' ? v.toString() : v)),
+      label,
     );
-    assert.ok(pages < FEW, `${JSON.stringify(filter, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}: read ${pages} pages`);
+    assert.ok(pages < FEW, `${label}: read ${pages} pages`);
   }
 });
 
