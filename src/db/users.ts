@@ -18,14 +18,30 @@ export function findUser(db: DbHandle, id: bigint): Promise<User | undefined> {
 /**
  * Users by id, ascending; `afterId` is the keyset cursor (the last id of the
  * previous page). With `tenantId`, that tenant's only: the default tenant's
- * rows are at zero and above, another's mapped in tenant_users.
+ * rows are at zero and above; another's are mapped in tenant_users, walked
+ * in its (tenant_id, user_id) index so that a page reads its own rows
+ * however many users the tenant has.
  */
 export function listUsers(db: DbHandle, limit: number, afterId?: bigint, tenantId?: string): Promise<User[]> {
-  let q = db.kysely.selectFrom('users').selectAll();
-  if (afterId !== undefined) q = q.where('id', '>', afterId);
-  if (tenantId === DEFAULT_TENANT) q = q.where('id', '>=', 0n);
-  else if (tenantId !== undefined) q = q.where('id', 'in', (eb) => eb.selectFrom('tenant_users').select('user_id').where('tenant_id', '=', tenantId));
-  return q.orderBy('id', 'asc').limit(limit).execute();
+  if (tenantId === undefined || tenantId === DEFAULT_TENANT) {
+    let q = db.kysely.selectFrom('users').selectAll();
+    if (afterId !== undefined) q = q.where('id', '>', afterId);
+    if (tenantId === DEFAULT_TENANT) q = q.where('id', '>=', 0n);
+    return q.orderBy('id', 'asc').limit(limit).execute();
+  }
+  // The page's ids first, then their rows: joined whole, PostgreSQL merges
+  // with the users index walked from its start. On PostgreSQL the tenant is
+  // a range of one value ordered on, as in newestFirst: with an equality the
+  // planner may walk tenant_users by user id from the cursor and keep the
+  // tenant's. SQLite needs the equality to start its walk at the cursor.
+  let ids = db.kysely.selectFrom('tenant_users').select('user_id');
+  ids =
+    db.dialect === 'sqlite'
+      ? ids.where('tenant_id', '=', tenantId)
+      : ids.where('tenant_id', '>=', tenantId).where('tenant_id', '<=', tenantId).orderBy('tenant_id', 'asc');
+  if (afterId !== undefined) ids = ids.where('user_id', '>', afterId);
+  const page = ids.orderBy('user_id', 'asc').limit(limit).as('page');
+  return db.kysely.selectFrom(page).innerJoin('users', 'users.id', 'page.user_id').selectAll('users').orderBy('page.user_id', 'asc').execute();
 }
 
 /** The user's balance in `currency`, in its smallest unit. */
