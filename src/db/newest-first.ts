@@ -19,10 +19,7 @@ export type Match = readonly [column: string, value: string | bigint];
  * ledger page took 23 times the CPU (docs/BENCHMARKS.md, "Flat on
  * PostgreSQL").
  *
- * So on PostgreSQL the page is ordered by the index's own columns, and only
- * that index gives the order. The match is written as a range of one value:
- * an equality would let the planner drop the column from the order (it is
- * constant), and the primary key would qualify again.
+ * So the page is read with `holding` below, by the (column, id) index.
  *
  * SQLite already reads an equality and `order by id` from the (column, id)
  * index. But without statistics it takes any equality's index as good as
@@ -35,13 +32,29 @@ export function newestFirst<DB, TB extends keyof DB, O>(
   by: Match,
   also: readonly Match[] = [],
 ): SelectQueryBuilder<DB, TB, O> {
-  const [column, value] = by;
+  for (const [other, wanted] of also) q = q.where(dialect === 'sqlite' ? sql`+${sql.ref(other)}` : sql.ref(other), '=', wanted);
+  return holding(dialect, q, by, 'desc').orderBy(sql.ref('id'), 'desc');
+}
+
+/**
+ * `q` kept to the rows whose column holds its value, and ordered first on
+ * that column, so that an index starting with it is what PostgreSQL reads
+ * them from; the caller orders on the index's next column after this.
+ *
+ * On PostgreSQL the match is written as a range of one value: an equality
+ * would let the planner drop the column from the order (it is constant), and
+ * an index that only gives the order of the next column (the primary key, a
+ * user-id index) would qualify again. SQLite keeps the equality: it seeks the
+ * index to the value and the next column's bound together (a page's cursor),
+ * where a range would have it walk every row of the value up to the cursor.
+ */
+export function holding<DB, TB extends keyof DB, O>(
+  dialect: Dialect,
+  q: SelectQueryBuilder<DB, TB, O>,
+  [column, value]: Match,
+  direction: 'asc' | 'desc',
+): SelectQueryBuilder<DB, TB, O> {
   const ref = sql.ref(column);
-  const id = sql.ref('id');
-  if (dialect === 'sqlite') {
-    for (const [other, wanted] of also) q = q.where(sql`+${sql.ref(other)}`, '=', wanted);
-    return q.where(ref, '=', value).orderBy(id, 'desc');
-  }
-  for (const [other, wanted] of also) q = q.where(sql.ref(other), '=', wanted);
-  return q.where(ref, '>=', value).where(ref, '<=', value).orderBy(ref, 'desc').orderBy(id, 'desc');
+  if (dialect === 'sqlite') return q.where(ref, '=', value);
+  return q.where(ref, '>=', value).where(ref, '<=', value).orderBy(ref, direction);
 }

@@ -4,7 +4,7 @@ import { byCurrency, type Currency } from '../domain/currency.js';
 import { WORKING_STATUSES } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
-import { newestFirst } from './newest-first.js';
+import { holding, newestFirst } from './newest-first.js';
 import { jsonRows, literalList, prepared, preparedRows } from './prepared.js';
 import type { LedgerEntriesTable, UsersTable } from './schema.js';
 
@@ -30,15 +30,10 @@ export function listUsers(db: DbHandle, limit: number, afterId?: bigint, tenantI
     return q.orderBy('id', 'asc').limit(limit).execute();
   }
   // The page's ids first, then their rows: joined whole, PostgreSQL merges
-  // with the users index walked from its start. On PostgreSQL the tenant is
-  // a range of one value ordered on, as in newestFirst: with an equality the
-  // planner may walk tenant_users by user id from the cursor and keep the
-  // tenant's. SQLite needs the equality to start its walk at the cursor.
-  let ids = db.kysely.selectFrom('tenant_users').select('user_id');
-  ids =
-    db.dialect === 'sqlite'
-      ? ids.where('tenant_id', '=', tenantId)
-      : ids.where('tenant_id', '>=', tenantId).where('tenant_id', '<=', tenantId).orderBy('tenant_id', 'asc');
+  // with the users index walked from its start. The tenant is matched with
+  // `holding`: with a plain equality, PostgreSQL may walk tenant_users by
+  // user id from the cursor and keep the tenant's rows.
+  let ids = holding(db.dialect, db.kysely.selectFrom('tenant_users').select('user_id'), ['tenant_id', tenantId], 'asc');
   if (afterId !== undefined) ids = ids.where('user_id', '>', afterId);
   const page = ids.orderBy('user_id', 'asc').limit(limit).as('page');
   return db.kysely.selectFrom(page).innerJoin('users', 'users.id', 'page.user_id').selectAll('users').orderBy('page.user_id', 'asc').execute();
