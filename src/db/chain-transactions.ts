@@ -2,7 +2,7 @@ import { sql, type Selectable, type Updateable } from 'kysely';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import { columnsOf, everyColumn } from './columns.js';
-import { literalList, prepared, preparedPerColumns } from './prepared.js';
+import { literalList, prepared, preparedPerColumns, unnestArrays } from './prepared.js';
 import type { ChainTransactionsTable, ChainTxKind } from './schema.js';
 
 export type ChainTransaction = Selectable<ChainTransactionsTable>;
@@ -181,7 +181,7 @@ const settleFromBlocksStatement = prepared<{ txid: string }>(
      confirmed_at = case when v.status = 'confirmed' then v.block_time else c.confirmed_at end,
      result_message = case when v.status = 'failed' then v.failure else c.result_message end,
      updated_at = $now
-   from unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[]) as v(txid, status, block_number, block_time, failure)
+   from ${unnestArrays('text', 'text', 'bigint', 'bigint', 'text')} as v(txid, status, block_number, block_time, failure)
    where c.txid = v.txid and c.status in (${literalList(OPEN)})
    returning c.txid`,
 );

@@ -5,7 +5,7 @@ import type { Db } from './connect.js';
 import type { PaidOrder, Placement } from './order-placement.js';
 import { columnsOf } from './columns.js';
 import { ORDER_COLUMN_LIST, ORDER_COLUMNS, type Order } from './orders.js';
-import { prepared } from './prepared.js';
+import { prepared, unnestArrays } from './prepared.js';
 import { PlacementQueue, type Waiting } from './placement-queue.js';
 import { balanceColumn } from './users.js';
 import { hookedTenants, recordOwnedOrderWebhooks, webhookOwnerJoins } from './webhook-outbox.js';
@@ -46,7 +46,7 @@ const MAX_IN_FLIGHT = 4;
 function batchStatement(currency: Currency, hooksWritten: boolean): string {
   const column = balanceColumn(currency);
   return `with input as (
-      select * from unnest(?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[])
+      select * from ${unnestArrays('text', 'bigint', 'text', 'bigint', 'text', 'bigint', 'text', 'bigint', 'bigint', 'text', 'text', 'text')}
         as i(id, user_id, tenant_id, energy_amount, duration, duration_seconds, receive_address, price_sun, rate_sun_per_energy_day, idempotency_key, request_hash, actor)
     ), found as (
       select ${columnsOf(ORDER_COLUMN_LIST, 'o')}

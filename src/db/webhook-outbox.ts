@@ -4,7 +4,7 @@ import { WEBHOOK_RETRY_WINDOW_MS, webhookBody, type WebhookDeliveryStatus, type 
 import { dbNow } from './clock.js';
 import { afterCommit, type DbHandle } from './connect.js';
 import { newestFirst, type Match } from './newest-first.js';
-import { literalList, prepared } from './prepared.js';
+import { literalList, prepared, unnestArrays } from './prepared.js';
 import { uuidv7 } from './ids.js';
 import type { Order } from './orders.js';
 import type { WebhookAttemptsTable, WebhookEventsTable } from './schema.js';
@@ -110,7 +110,7 @@ export const WEBHOOK_OWNER_OF_USER = `select hook.tenant_id from (select ?::bigi
 
 // PostgreSQL only: webhookOwner for many users rows in one statement (webhookOwners).
 const webhookOwnersStatement = prepared<{ user_id: bigint; tenant_id: string; external_id: bigint }>(
-  `select u.user_id, hook.tenant_id, hook.external_id from unnest(?::bigint[]) as u(user_id) ${webhookOwnerJoins('u')}
+  `select u.user_id, hook.tenant_id, hook.external_id from ${unnestArrays('bigint')} as u(user_id) ${webhookOwnerJoins('u')}
    where hook.tenant_id is not null`,
 );
 
@@ -122,7 +122,7 @@ const insertEventStatement = prepared(
 // PostgreSQL only: many events of one type in one statement (recordOwnedOrderWebhooks).
 const INSERT_EVENTS = `insert into webhook_events (id, tenant_id, type, payload, created_at, status, next_attempt_at, deadline_at, updated_at)
    select e.id, e.tenant_id, ?, e.payload, $now, 'pending', $now, $now + ?, $now
-   from unnest(?::text[], ?::text[], ?::text[]) as e(id, tenant_id, payload)`;
+   from ${unnestArrays('text', 'text', 'text')} as e(id, tenant_id, payload)`;
 const insertEventsStatement = prepared(INSERT_EVENTS);
 // The same as its transaction's last statement (a text of its own: the text is what marks it).
 const insertEventsLastStatement = prepared(`${INSERT_EVENTS} -- last`, { endsTransaction: true });

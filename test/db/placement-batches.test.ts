@@ -24,8 +24,8 @@ describe('orders placed together on PostgreSQL', () => {
   let db: Db;
   let url: string;
   before(async () => {
-    // pg_stat_statements: how many times each statement ran, for the test that counts the batch's statements.
-    pg = await startPostgres({ settings: ["shared_preload_libraries = 'pg_stat_statements'"] });
+    // pg_stat_statements: how many times each statement ran and was planned, for the tests that count them.
+    pg = await startPostgres({ settings: ["shared_preload_libraries = 'pg_stat_statements'", 'pg_stat_statements.track_planning = on'] });
   });
   after(() => pg.stop());
   beforeEach(async () => {
@@ -173,6 +173,39 @@ describe('orders placed together on PostgreSQL', () => {
     assert.equal(await placeTwo(6), '1 plain, 1 with events', 'learnt that the URL was gone: the batch statement first again');
     assert.equal(await events(), 6);
     for (const u of users) await assertWrittenWhole(db, u, 10n * PRICE);
+  });
+
+  test('when orders come one at a time, with and without a webhook URL, then their statements are planned once per connection, not for each order', async () => {
+    const tenant = `planned_${Date.now()}`;
+    const hooked = await hookedTenantUsers(db, 40, tenant);
+    await db.kysely.updateTable('users').set({ balance_sun: 10n * PRICE }).where('id', 'in', hooked).execute();
+    await fund(db, 40, 10n * PRICE);
+    await sql`create extension if not exists pg_stat_statements`.execute(db.kysely);
+    // The statements over arrays (unnest) that placed them: the batch's, and order.created's for the tenant's orders.
+    const counts = async () => {
+      const { rows } = await sql<{ calls: string; plans: string }>`
+        select coalesce(sum(calls), 0)::text as calls, coalesce(sum(plans), 0)::text as plans from pg_stat_statements
+        where dbid = (select oid from pg_database where datname = current_database()) and query like '%unnest(%'`.execute(db.kysely);
+      return { calls: Number(rows[0]!.calls), plans: Number(rows[0]!.plans) };
+    };
+    const placeAlone = async (users: readonly bigint[], tenantId?: string) => {
+      for (const u of users) {
+        const placed = await placePaidOrder(db, paidOrder(u, tenantId === undefined ? {} : { tenant_id: tenantId }), 'api');
+        assert.ok(placed.order !== undefined);
+      }
+    };
+    const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => BigInt(from + i + 1));
+    // A connection plans a named statement for its values at its first five runs, then keeps a generic plan.
+    await placeAlone(ids(0, 10));
+    await placeAlone(hooked.slice(0, 10), tenant);
+    const before = await counts();
+    await placeAlone(ids(10, 40));
+    await placeAlone(hooked.slice(10, 40), tenant);
+    const after = await counts();
+    // 30 plain orders one statement each; 30 of the tenant's, each its batch's statement and its events'.
+    assert.equal(after.calls - before.calls, 90);
+    assert.equal(after.plans - before.plans, 0, `planned again for their values: ${after.plans - before.plans} plans in ${after.calls - before.calls} runs`);
+    for (const u of [1n, 40n, hooked[0]!, hooked[39]!]) await assertWrittenWhole(db, u, 10n * PRICE);
   });
 
   test('when two processes place orders of the same users at once, in opposite orders, then every order is placed and none deadlocked', async () => {
