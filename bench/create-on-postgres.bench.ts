@@ -15,6 +15,11 @@
 //                 tenant's users (their ids mapped to users rows of their own,
 //                 as an integrator's are); no rate limit (RATE_LIMIT_PER_MIN=0).
 //                 Against Joule with the default tenant's users
+//   baseline, one client / joule, one client  the baseline and one Joule
+//                 process with a single connection sending an order at a
+//                 time, as a bot's orders mostly come: each order's own
+//                 latency and what the server spends on it, with no batch to
+//                 share its statement
 // against one PostgreSQL server started for the run, a fresh database per
 // measurement with 100,000 funded users. Rounds alternate the order in which
 // the cases run (BENCH_ROUNDS, default 3); medians, with the machine's load.
@@ -63,8 +68,25 @@ async function seedTenant(serverUrl: string, databaseUrl: string): Promise<strin
   return key;
 }
 
-type Case = 'baseline' | 'joule' | 'joule × 2' | 'joule, webhook URL' | 'joule, idempotency keys' | "joule, a tenant's users";
-const CASES: readonly Case[] = ['baseline', 'joule', 'joule × 2', 'joule, webhook URL', 'joule, idempotency keys', "joule, a tenant's users"];
+type Case =
+  | 'baseline'
+  | 'joule'
+  | 'joule × 2'
+  | 'joule, webhook URL'
+  | 'joule, idempotency keys'
+  | "joule, a tenant's users"
+  | 'baseline, one client'
+  | 'joule, one client';
+const CASES: readonly Case[] = [
+  'baseline',
+  'joule',
+  'joule × 2',
+  'joule, webhook URL',
+  'joule, idempotency keys',
+  "joule, a tenant's users",
+  'baseline, one client',
+  'joule, one client',
+];
 
 /** CPU per order placed (µs), over the measured run: the server processes, PostgreSQL's, and this process's load generator. */
 interface CpuPerOrder {
@@ -102,9 +124,10 @@ async function measure(c: Case, clusterUrl: string, postgresPid: number, seconds
     };
   };
   try {
-    if (c === 'baseline') {
+    const connections = c.endsWith('one client') ? 1 : undefined;
+    if (c.startsWith('baseline')) {
       servers.push(await startNodeScript('bench/servers/baseline-server-pg.mjs', { DATABASE_URL: databaseUrl, BENCH_USERS: String(USERS) }));
-      return withCpu(await load(servers[0]!.url, '/api/orders', order, { seconds, onMeasureStart }));
+      return withCpu(await load(servers[0]!.url, '/api/orders', order, { seconds, onMeasureStart, connections }));
     }
     // The first migrates the database; the second finds it migrated.
     servers.push(await startJouleProcess('api', { DATABASE_URL: databaseUrl, ...(c === "joule, a tenant's users" ? { RATE_LIMIT_PER_MIN: '0' } : {}) }));
@@ -114,7 +137,7 @@ async function measure(c: Case, clusterUrl: string, postgresPid: number, seconds
       return withCpu(await load(servers[0]!.url, '/api/orders/', order, { seconds, onMeasureStart, headers: { authorization: `Bearer ${key}` } }));
     }
     if (c !== 'joule × 2') {
-      return withCpu(await load(servers[0]!.url, '/api/orders/', c === 'joule, idempotency keys' ? keyedOrder : order, { seconds, onMeasureStart }));
+      return withCpu(await load(servers[0]!.url, '/api/orders/', c === 'joule, idempotency keys' ? keyedOrder : order, { seconds, onMeasureStart, connections }));
     }
     servers.push(await startJouleProcess('api', { DATABASE_URL: databaseUrl }));
     const [a, b] = await Promise.all(
@@ -146,6 +169,7 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
   const keyedRatio: number[] = [];
   const tenantRatio: number[] = [];
   const scaling: number[] = [];
+  const oneClientRatio: number[] = [];
   try {
     for (let r = 0; r < rounds; r++) {
       const round = new Map<Case, Measured>();
@@ -156,12 +180,13 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
       keyedRatio.push(round.get('joule, idempotency keys')!.rps / round.get('joule')!.rps);
       tenantRatio.push(round.get("joule, a tenant's users")!.rps / round.get('joule')!.rps);
       scaling.push(round.get('joule × 2')!.rps / round.get('joule')!.rps);
+      oneClientRatio.push(round.get('joule, one client')!.rps / round.get('baseline, one client')!.rps);
     }
   } finally {
     await server.stop();
   }
   printTable(
-    `Order creation on PostgreSQL, 50 connections, ${seconds} s per measurement, median of ${rounds} alternating rounds (Joule log level info, the default)${cpuLimit === null ? '' : `, every server process capped at ${cpuLimit} cores (BENCH_CPU_LIMIT)`}`,
+    `Order creation on PostgreSQL, 50 connections (one for the "one client" cases), ${seconds} s per measurement, median of ${rounds} alternating rounds (Joule log level info, the default)${cpuLimit === null ? '' : `, every server process capped at ${cpuLimit} cores (BENCH_CPU_LIMIT)`}`,
     ['server', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'ratio', 'each round (orders/s)'],
     CASES.map((c) => {
       const xs = results.get(c)!;
@@ -172,6 +197,8 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
         'joule, webhook URL': `${median(hookedRatio).toFixed(2)} of baseline`,
         'joule, idempotency keys': `${median(keyedRatio).toFixed(2)} of joule`,
         "joule, a tenant's users": `${median(tenantRatio).toFixed(2)} of joule`,
+        'baseline, one client': '',
+        'joule, one client': `${median(oneClientRatio).toFixed(2)} of baseline, one client`,
       }[c];
       return [c, median(xs.map((x) => x.rps)).toFixed(0), median(xs.map((x) => x.p50)), median(xs.map((x) => x.p99)), xs.reduce((n, x) => n + x.non2xx + x.errors, 0), r, xs.map((x) => x.rps.toFixed(0)).join(' ')];
     }),
@@ -185,7 +212,7 @@ export async function run(opts: { seconds?: number; rounds?: number } = {}) {
       return [c, m((x) => x.app), m((x) => x.postgres), m((x) => x.load), m((x) => x.app + x.postgres + x.load)];
     }),
   );
-  return { ratio: median(ratio), scaling: median(scaling) };
+  return { ratio: median(ratio), scaling: median(scaling), oneClient: median(oneClientRatio) };
 }
 
 if (isMain(import.meta.url)) await run();
