@@ -8,6 +8,7 @@ import { placePaidOrder, type Placement } from '../../src/db/order-placement.js'
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 import { assertWrittenWhole, hookedTenantUsers, PRICE, webhookEventsWritten } from '../support/placements.js';
 import { paidOrder } from '../support/seed.js';
+import { statementRuns } from '../support/statement-runs.js';
 
 async function fund(db: Db, users: number, balance: bigint): Promise<void> {
   await sql`insert into users (id, balance_sun, created_at, updated_at) select g, ${balance}, 0, 0 from generate_series(1, ${users}::int) g`.execute(db.kysely);
@@ -182,12 +183,7 @@ describe('orders placed together on PostgreSQL', () => {
     await fund(db, 40, 10n * PRICE);
     await sql`create extension if not exists pg_stat_statements`.execute(db.kysely);
     // The statements over arrays (unnest) that placed them: the batch's, and order.created's for the tenant's orders.
-    const counts = async () => {
-      const { rows } = await sql<{ calls: string; plans: string }>`
-        select coalesce(sum(calls), 0)::text as calls, coalesce(sum(plans), 0)::text as plans from pg_stat_statements
-        where dbid = (select oid from pg_database where datname = current_database()) and query like '%unnest(%'`.execute(db.kysely);
-      return { calls: Number(rows[0]!.calls), plans: Number(rows[0]!.plans) };
-    };
+    const counts = () => statementRuns(db, '%unnest(%');
     const placeAlone = async (users: readonly bigint[], tenantId?: string) => {
       for (const u of users) {
         const placed = await placePaidOrder(db, paidOrder(u, tenantId === undefined ? {} : { tenant_id: tenantId }), 'api');

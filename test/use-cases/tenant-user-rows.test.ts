@@ -11,6 +11,7 @@ import { createDatabase, startPostgres, type PostgresServer } from '../../script
 import { connect, type Db } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 import { ownersOf, userRowOf } from '../../src/use-cases/tenants.js';
+import { statementRuns } from '../support/statement-runs.js';
 
 let pg: PostgresServer;
 let db: Db;
@@ -35,11 +36,8 @@ after(async () => {
 
 /** The runs of statements that read tenant_users in this database (`select "user_id", …` the owners', `select "tenant_id", …` the rows'). */
 async function reads(of: 'rows' | 'owners' = 'rows'): Promise<number> {
-  const { rows } = await sql<{ calls: string }>`
-    select coalesce(sum(calls), 0)::text as calls from pg_stat_statements
-    where dbid = (select oid from pg_database where datname = current_database())
-      and query like ${of === 'rows' ? 'select "tenant_id", "external_id", "user_id" from "tenant_users"%' : 'select "user_id", "tenant_id", "external_id" from "tenant_users"%'}`.execute(db.kysely);
-  return Number(rows[0]!.calls);
+  const like = of === 'rows' ? 'select "tenant_id", "external_id", "user_id" from "tenant_users"%' : 'select "user_id", "tenant_id", "external_id" from "tenant_users"%';
+  return (await statementRuns(db, like)).calls;
 }
 const lookUps = () => reads('rows');
 
