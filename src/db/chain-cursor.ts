@@ -1,6 +1,8 @@
 import { sql, type Selectable } from 'kysely';
 import { dbNow } from './clock.js';
+import { columnsOf, everyColumn } from './columns.js';
 import type { DbHandle } from './connect.js';
+import { prepared } from './prepared.js';
 import type { ChainCursorsTable } from './schema.js';
 
 export type ChainCursor = Selectable<ChainCursorsTable>;
@@ -14,6 +16,16 @@ export function findCursor(db: DbHandle, name = SOLID_CURSOR): Promise<ChainCurs
   return db.kysely.selectFrom('chain_cursors').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
+const CURSOR_COLUMNS = columnsOf(
+  everyColumn<ChainCursorsTable>()(['name', 'block_number', 'block_time', 'started_at', 'lease_owner', 'lease_until', 'updated_at']),
+);
+
+/** Run at every tick of the follower, so prepared once (as preparedClaim's polls are). Its `?`: the owner, the lease's length, the cursor, the owner. */
+const holdStatement = prepared<ChainCursor>(
+  `update chain_cursors set lease_owner = ?, lease_until = $now + ? where name = ? and (lease_owner = ? or lease_until is null or lease_until < $now)
+    returning ${CURSOR_COLUMNS}`,
+);
+
 /**
  * Takes or keeps the right to follow: the lease is ours when nobody holds
  * it, when it ran out, or when we hold it already (then it is extended).
@@ -21,14 +33,7 @@ export function findCursor(db: DbHandle, name = SOLID_CURSOR): Promise<ChainCurs
  * follows, or when there is no cursor yet.
  */
 export function holdCursor(db: DbHandle, owner: string, leaseMs: number, name = SOLID_CURSOR): Promise<ChainCursor | undefined> {
-  const now = dbNow(db.dialect);
-  return db.kysely
-    .updateTable('chain_cursors')
-    .set({ lease_owner: owner, lease_until: leaseUntil(db, leaseMs) })
-    .where('name', '=', name)
-    .where((eb) => eb.or([eb('lease_owner', '=', owner), eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-    .returningAll()
-    .executeTakeFirst();
+  return holdStatement.first(db, [owner, BigInt(leaseMs), name, owner]);
 }
 
 /**

@@ -230,10 +230,16 @@ export function openTransactionsAmong(db: DbHandle, txids: readonly string[]): P
     .execute();
 }
 
+/**
+ * Asked once a block whatever is in flight, so prepared once (as preparedClaim's
+ * polls are). Ordered as chain_tx_status_expiration is, so that even a plan
+ * made while the table was empty reads that index, not the whole table.
+ */
+const anyOpenStatement = prepared<{ txid: string }>(`select txid from chain_transactions where status in (${literalList(OPEN)}) order by status, expiration limit 1`);
+
 /** Whether any transaction of ours is in flight (the follower reads the chain once a block while there is). */
 export async function anyOpenTransaction(db: DbHandle): Promise<boolean> {
-  const row = await db.kysely.selectFrom('chain_transactions').select('txid').where('status', 'in', OPEN).limit(1).executeTakeFirst();
-  return row !== undefined;
+  return (await anyOpenStatement.first(db, [])) !== undefined;
 }
 
 /**

@@ -1,6 +1,8 @@
-import { sql, type Selectable, type Updateable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import { dbNow } from './clock.js';
+import { columnsOf, everyColumn } from './columns.js';
 import type { DbHandle } from './connect.js';
+import { preparedClaim, TAKE_LEASE } from './due-claims.js';
 import { retryOnRelease } from './order-leases.js';
 import type { FlashPaymentsTable } from './schema.js';
 
@@ -63,36 +65,44 @@ export async function markRefundDue(db: DbHandle, txid: string, reason: string, 
   return row !== undefined;
 }
 
-const leaseUntil = (db: DbHandle, leaseMs: number) => sql<bigint>`${dbNow(db.dialect)} + ${BigInt(leaseMs)}`;
-
 /** A refund is due when it is owed, nobody holds it, and its retry time has come. */
-function whereDue(db: DbHandle) {
-  const now = dbNow(db.dialect);
-  return sql<boolean>`refund_status = 'due'
-    and (lease_until is null or lease_until < ${now})
-    and (next_attempt_at is null or next_attempt_at <= ${now})`;
-}
+const DUE = `refund_status = 'due'
+    and (lease_until is null or lease_until < $now)
+    and (next_attempt_at is null or next_attempt_at <= $now)`;
 
-/**
- * Claims up to `limit` due refunds, oldest first, each with a lease and a
- * version bump (as orders are claimed, candidates picked once in a
- * materialized CTE: see claimDueOrders).
- */
+const FLASH_PAYMENT_COLUMNS = columnsOf(
+  everyColumn<FlashPaymentsTable>()([
+    'txid',
+    'sender',
+    'memo',
+    'amount_sun',
+    'block_number',
+    'block_time',
+    'refund_status',
+    'refund_reason',
+    'refund_sun',
+    'refund_txid',
+    'refund_tx_status',
+    'lease_owner',
+    'lease_until',
+    'lease_version',
+    'attempts',
+    'next_attempt_at',
+    'wait_reason',
+    'created_at',
+    'updated_at',
+  ]),
+);
+
+/** Its `?`: the limit; the owner, the lease's length. */
+const claimDueStatement = preparedClaim<FlashPayment>(
+  `select txid from flash_payments where ${DUE} order by next_attempt_at limit ?`,
+  `update flash_payments set ${TAKE_LEASE} where txid in (select txid from due) and ${DUE} returning ${FLASH_PAYMENT_COLUMNS}`,
+);
+
+/** Claims up to `limit` due refunds, oldest first, each with a lease and a version bump, as orders are claimed (preparedClaim). */
 export function claimDueRefunds(db: DbHandle, owner: string, leaseMs: number, limit: number): Promise<FlashPayment[]> {
-  return db.kysely
-    .with(
-      (cte) => cte('due').materialized(),
-      (qb) => {
-        const due = qb.selectFrom('flash_payments').select('txid').where(whereDue(db)).orderBy('next_attempt_at').limit(limit);
-        return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-      },
-    )
-    .updateTable('flash_payments')
-    .set((eb) => ({ lease_owner: owner, lease_until: leaseUntil(db, leaseMs), lease_version: eb('lease_version', '+', 1n) }))
-    .where('txid', 'in', (eb) => eb.selectFrom('due').select('txid'))
-    .where(whereDue(db))
-    .returningAll()
-    .execute();
+  return claimDueStatement.all(db, [limit, owner, BigInt(leaseMs)]);
 }
 
 /** Writes a payment we hold, fenced on its lease; undefined when the lease was lost. */

@@ -3,6 +3,7 @@ import { WORKING_STATUSES } from '../domain/order-status.js';
 import { DB_NOW_SQL, dbNow } from './clock.js';
 import type { DbHandle, Dialect } from './connect.js';
 import { ORDER_COLUMNS, type Order } from './orders.js';
+import { preparedClaim, TAKE_LEASE } from './due-claims.js';
 import { literalList, prepared } from './prepared.js';
 
 /**
@@ -11,27 +12,21 @@ import { literalList, prepared } from './prepared.js';
  * someone else holds or moved the order.
  */
 
-const leaseUntil = (dialect: Dialect, leaseMs: number) => sql<bigint>`${dbNow(dialect)} + ${BigInt(leaseMs)}`;
-
 /**
  * An order is due when it has work left, nobody holds it (no lease, or an
  * expired one), its retry time has come, and — for an active rental — it
  * has expired. An active rental whose early cancel was asked for is due at
  * once, whatever retry time a worker that held it meanwhile gave it back with.
  * Written as text (`$now`: the database clock) for the statements prepared
- * once as well as those Kysely builds.
+ * once.
  */
 const DUE = `status in (${literalList(WORKING_STATUSES)})
     and (lease_until is null or lease_until < $now)
     and (next_attempt_at is null or next_attempt_at <= $now or (status = 'active' and cancel_requested_at is not null))
     and (status <> 'active' or expires_at <= $now or cancel_requested_at is not null)`;
 
-function whereDue(dialect: Dialect) {
-  return sql<boolean>`${sql.raw(DUE.replaceAll('$now', DB_NOW_SQL[dialect]))}`;
-}
-
 /**
- * How long until an order nobody holds becomes due (whereDue, read the other
+ * How long until an order nobody holds becomes due (DUE, read the other
  * way round), in ms on the database clock; null when it is due already, held
  * by someone (whose own retry time stands), finished, or unknown. For a
  * claim that found it not yet due: a timer set on the event loop's clock,
@@ -54,13 +49,8 @@ export async function notYetDueInMs(db: DbHandle, orderId: string): Promise<numb
   return dueAt > now ? Number(dueAt - now) : null;
 }
 
-/** Pending orders younger than `graceMs` are left out: with a queue, their wake-up is on its way. */
-function pastPendingGrace(dialect: Dialect, graceMs: number) {
-  return sql<boolean>`(status <> 'pending' or created_at <= ${dbNow(dialect)} - ${BigInt(graceMs)})`;
-}
-
 /** The UPDATE of a claim (its `?`: the owner, the lease's length, the order's id), for a statement that answers more (order-journal.ts). */
-export const CLAIM = `update orders set lease_owner = ?, lease_until = $now + ?, lease_version = lease_version + 1 where id = ? and ${DUE}`;
+export const CLAIM = `update orders set ${TAKE_LEASE} where id = ? and ${DUE}`;
 
 /**
  * Claims a due order: a lease until now + leaseMs on the database clock, and
@@ -74,36 +64,27 @@ export function claimOrder(db: DbHandle, orderId: string, owner: string, leaseMs
   return claimStatement.first(db, [owner, BigInt(leaseMs), orderId]);
 }
 
+/** The claim's UPDATE of the candidates (its `?`: the owner, the lease's length). */
+const CLAIM_DUE = `update orders set ${TAKE_LEASE} where id in (select id from due) and ${DUE} returning ${ORDER_COLUMNS}`;
+/** Due orders, oldest first (its `?`: the limit). */
+const claimDueStatement = preparedClaim<Order>(`select id from orders where ${DUE} order by id limit ?`, CLAIM_DUE);
+/** The same, leaving out pending orders younger than a grace (its `?`: the grace, then the limit). */
+const claimDuePastGraceStatement = preparedClaim<Order>(
+  `select id from orders where ${DUE} and (status <> 'pending' or created_at <= $now - ?) order by id limit ?`,
+  CLAIM_DUE,
+);
+
 /**
  * Claims up to `limit` due orders, oldest first, in one statement, each with
- * the same lease and version bump as claimOrder. On PostgreSQL the
- * candidates are locked with FOR UPDATE SKIP LOCKED, so sweepers running at
- * once take different rows instead of waiting on each other; SQLite has one
- * writer, so there the statement is atomic as it stands.
- *
- * The candidates are picked once, in a materialized CTE. Written as
- * `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`, PostgreSQL may plan a
- * nested loop that runs the subquery again for every row it looks at; each
- * run skips the rows the statement has just taken and returns the next
- * ones, so the statement took every due row, whatever the limit.
+ * the same lease and version bump as claimOrder (preparedClaim). Pending
+ * orders younger than `pendingGraceMs` are left out: with a queue, their
+ * wake-up is on its way.
  */
 export function claimDueOrders(db: DbHandle, owner: string, leaseMs: number, limit: number, pendingGraceMs = 0): Promise<Order[]> {
-  return db.kysely
-    .with(
-      (cte) => cte('due').materialized(),
-      (qb) => {
-        let due = qb.selectFrom('orders').select('id').where(whereDue(db.dialect));
-        if (pendingGraceMs > 0) due = due.where(pastPendingGrace(db.dialect, pendingGraceMs));
-        due = due.orderBy('id').limit(limit);
-        return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-      },
-    )
-    .updateTable('orders')
-    .set((eb) => ({ lease_owner: owner, lease_until: leaseUntil(db.dialect, leaseMs), lease_version: eb('lease_version', '+', 1n) }))
-    .where('id', 'in', (eb) => eb.selectFrom('due').select('id'))
-    .where(whereDue(db.dialect))
-    .returningAll()
-    .execute();
+  const claim = [owner, BigInt(leaseMs)];
+  return pendingGraceMs > 0
+    ? claimDuePastGraceStatement.all(db, [BigInt(pendingGraceMs), limit, ...claim])
+    : claimDueStatement.all(db, [limit, ...claim]);
 }
 
 const renewStatement = prepared<{ lease_until: bigint | null }>(

@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
+import { preparedClaim } from './due-claims.js';
 import { prepared } from './prepared.js';
 import type { ReceiverEnergyTable, SavedAddressesTable } from './schema.js';
 
@@ -95,28 +96,19 @@ export async function receiverChanged(db: DbHandle, address: string): Promise<bo
   return (await receiverChangedStatement.first(db, [address])) !== undefined;
 }
 
+/** Its `?`: the limit; the hold. */
+const claimDueStatement = preparedClaim<{ address: string }>(
+  'select address from receiver_energy where due_at <= $now order by due_at limit ?',
+  'update receiver_energy set due_at = $now + ? where address in (select address from due) and due_at <= $now returning address',
+);
+
 /**
  * Claims up to `limit` addresses due for a read: their due time moves
  * `holdMs` ahead, so another worker does not read them meanwhile (and a
- * read that fails is tried again then). Candidates are picked once, in a
- * materialized CTE (see claimDueOrders).
+ * read that fails is tried again then). See preparedClaim.
  */
 export function claimDueReceivers(db: DbHandle, limit: number, holdMs: number): Promise<{ address: string }[]> {
-  const now = dbNow(db.dialect);
-  return db.kysely
-    .with(
-      (cte) => cte('due').materialized(),
-      (qb) => {
-        const due = qb.selectFrom('receiver_energy').select('address').where('due_at', '<=', now).orderBy('due_at').limit(limit);
-        return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-      },
-    )
-    .updateTable('receiver_energy')
-    .set({ due_at: sql<bigint>`${now} + ${BigInt(holdMs)}` })
-    .where('address', 'in', (eb) => eb.selectFrom('due').select('address'))
-    .where('due_at', '<=', now)
-    .returning('address')
-    .execute();
+  return claimDueStatement.all(db, [limit, BigInt(holdMs)]);
 }
 
 export async function saveReceiverEnergy(db: DbHandle, address: string, read: { activated: boolean; energyLimit: bigint; energyUsed: bigint }): Promise<void> {

@@ -2,7 +2,9 @@ import { sql, type Selectable } from 'kysely';
 import { DEFAULT_TENANT, clientKey, type Owner } from '../domain/tenant.js';
 import { WEBHOOK_RETRY_WINDOW_MS, webhookBody, type WebhookDeliveryStatus, type WebhookEventType } from '../domain/webhook-events.js';
 import { dbNow } from './clock.js';
+import { columnsOf, everyColumn } from './columns.js';
 import { afterCommit, type DbHandle } from './connect.js';
+import { preparedClaim, TAKE_LEASE } from './due-claims.js';
 import { newestFirst, type Match } from './newest-first.js';
 import { literalList, prepared, unnestArrays } from './prepared.js';
 import { uuidv7 } from './ids.js';
@@ -286,10 +288,36 @@ export function findTenantWebhook(db: DbHandle, tenantId: string): Promise<{ web
 
 // --- delivery: claims fenced on a lease, as orders are ---
 
-function whereDue(db: DbHandle) {
-  const now = dbNow(db.dialect);
-  return sql<boolean>`status = 'pending' and next_attempt_at <= ${now} and (lease_until is null or lease_until < ${now})`;
-}
+/** A delivery is due when it is pending, its retry time has come, and nobody holds it. */
+const DUE = "status = 'pending' and next_attempt_at <= $now and (lease_until is null or lease_until < $now)";
+
+const WEBHOOK_EVENT_COLUMNS = columnsOf(
+  everyColumn<WebhookEventsTable>()([
+    'id',
+    'tenant_id',
+    'type',
+    'payload',
+    'created_at',
+    'status',
+    'attempts',
+    'next_attempt_at',
+    'deadline_at',
+    'lease_owner',
+    'lease_until',
+    'lease_version',
+    'last_attempt_at',
+    'last_status_code',
+    'last_error',
+    'last_duration_ms',
+    'delivered_at',
+    'updated_at',
+  ]),
+);
+
+/** Its `?`: the limit. Polled whether or not anything is due, so prepared once (see preparedClaim). */
+const dueTenantsStatement = prepared<{ tenant_id: string }>(`select tenant_id from (select t.id as tenant_id, (select e.next_attempt_at from webhook_events e
+    where e.tenant_id = t.id and ${DUE} order by e.next_attempt_at limit 1) as first from tenants t) due
+  where first is not null order by first limit ?`);
 
 /**
  * Tenants with deliveries due, the longest-waiting first: each tenant's
@@ -298,37 +326,18 @@ function whereDue(db: DbHandle) {
  * the number of tenants, not of events waiting.
  */
 export async function dueWebhookTenants(db: DbHandle, limit: number): Promise<string[]> {
-  const oldestDue = sql<bigint | null>`(select e.next_attempt_at from webhook_events e
-    where e.tenant_id = t.id and ${whereDue(db)} order by e.next_attempt_at limit 1)`;
-  const { rows } = await sql<{ tenant_id: string }>`select tenant_id from (select t.id as tenant_id, ${oldestDue} as first from tenants t) due
-    where first is not null order by first limit ${limit}`.execute(db.kysely);
-  return rows.map((r) => r.tenant_id);
+  return (await dueTenantsStatement.all(db, [limit])).map((r) => r.tenant_id);
 }
 
-/**
- * Claims up to `limit` due deliveries of one tenant, oldest first, each with
- * a lease and a version bump. The candidates are picked once, in a
- * materialized CTE (see claimDueOrders for why not `IN (subquery)`).
- */
+/** Its `?`: the tenant, the limit; the owner, the lease's length. */
+const claimDueStatement = preparedClaim<WebhookEvent>(
+  `select id from webhook_events where tenant_id = ? and ${DUE} order by next_attempt_at, id limit ?`,
+  `update webhook_events set ${TAKE_LEASE} where id in (select id from due) and ${DUE} returning ${WEBHOOK_EVENT_COLUMNS}`,
+);
+
+/** Claims up to `limit` due deliveries of one tenant, oldest first, each with a lease and a version bump (preparedClaim). */
 export function claimDueWebhooks(db: DbHandle, tenantId: string, owner: string, leaseMs: number, limit: number): Promise<WebhookEvent[]> {
-  return db.kysely
-    .with(
-      (cte) => cte('due').materialized(),
-      (qb) => {
-        const due = qb.selectFrom('webhook_events').select('id').where('tenant_id', '=', tenantId).where(whereDue(db)).orderBy('next_attempt_at').orderBy('id').limit(limit);
-        return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-      },
-    )
-    .updateTable('webhook_events')
-    .set((eb) => ({
-      lease_owner: owner,
-      lease_until: sql<bigint>`${dbNow(db.dialect)} + ${BigInt(leaseMs)}`,
-      lease_version: eb('lease_version', '+', 1n),
-    }))
-    .where('id', 'in', (eb) => eb.selectFrom('due').select('id'))
-    .where(whereDue(db))
-    .returningAll()
-    .execute();
+  return claimDueStatement.all(db, [tenantId, limit, owner, BigInt(leaseMs)]);
 }
 
 export interface AttemptOutcome {
