@@ -2,7 +2,7 @@ import { sql, type Selectable, type Updateable } from 'kysely';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import { columnsOf, everyColumn } from './columns.js';
-import { literalList, prepared, preparedPerColumns, unnestArrays } from './prepared.js';
+import { literalList, prepared, preparedPerColumns, preparedPerDialect, unnestArrays, wordsParameter } from './prepared.js';
 import type { ChainTransactionsTable, ChainTxKind } from './schema.js';
 
 export type ChainTransaction = Selectable<ChainTransactionsTable>;
@@ -219,15 +219,18 @@ export async function settleFromBlocks(db: DbHandle, outcomes: readonly BlockOut
 export type OpenTransaction = Pick<ChainTransaction, 'txid' | 'order_id' | 'payment_txid' | 'kind' | 'pool_address' | 'amount_sun' | 'created_at'>;
 const OPEN_COLUMNS = ['txid', 'order_id', 'payment_txid', 'kind', 'pool_address', 'amount_sun', 'created_at'] as const;
 
+// Which of a block's transaction ids are ours and still open, the ids as one parameter: built by
+// Kysely, a block's hundreds of ids made a text of their own, parsed and planned at every block.
+const openAmongStatement = preparedPerDialect<OpenTransaction>({
+  postgres: `select ${columnsOf(OPEN_COLUMNS, 'c')} from ${unnestArrays('text')} as w(txid) join chain_transactions c on c.txid = w.txid
+     where c.status in (${literalList(OPEN)})`,
+  sqlite: `select ${columnsOf(OPEN_COLUMNS)} from chain_transactions where txid in (select r.value from json_each(?) r) and status in (${literalList(OPEN)})`,
+});
+
 /** Which of these transaction ids are ours and still open. */
 export function openTransactionsAmong(db: DbHandle, txids: readonly string[]): Promise<OpenTransaction[]> {
   if (txids.length === 0) return Promise.resolve([]);
-  return db.kysely
-    .selectFrom('chain_transactions')
-    .select(OPEN_COLUMNS)
-    .where('txid', 'in', txids)
-    .where('status', 'in', OPEN)
-    .execute();
+  return openAmongStatement.all(db, [wordsParameter(db, txids)]);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { prepared, type PreparedStatement } from './prepared.js';
+import { preparedPerDialect, type PreparedStatement } from './prepared.js';
 
 /** A claim's assignments to a row it leases (its `?`: the owner, the lease's length on the database clock). */
 export const TAKE_LEASE = 'lease_owner = ?, lease_until = $now + ?, lease_version = lease_version + 1';
@@ -26,11 +26,8 @@ export const TAKE_LEASE = 'lease_owner = ?, lease_until = $now + ?, lease_versio
  * connection plans it once.
  */
 export function preparedClaim<Row>(pick: string, claim: string): PreparedStatement<Row> {
-  const onPostgres = prepared<Row>(`with due as materialized (${pick} for update skip locked) ${claim}`, { only: 'postgres' });
-  const onSqlite = prepared<Row>(`with due as materialized (${pick}) ${claim}`, { only: 'sqlite' });
-  return {
-    first: (db, params) => (db.dialect === 'postgres' ? onPostgres : onSqlite).first(db, params),
-    all: (db, params) => (db.dialect === 'postgres' ? onPostgres : onSqlite).all(db, params),
-    run: (db, params) => (db.dialect === 'postgres' ? onPostgres : onSqlite).run(db, params),
-  };
+  return preparedPerDialect<Row>({
+    postgres: `with due as materialized (${pick} for update skip locked) ${claim}`,
+    sqlite: `with due as materialized (${pick}) ${claim}`,
+  });
 }

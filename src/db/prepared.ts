@@ -192,6 +192,29 @@ export function literalList(words: readonly string[]): string {
  */
 export const unnestArrays = (...types: string[]): string => `unnest(${types.map((type) => `(select ?::${type}[])`).join(', ')})`;
 
+/**
+ * One statement written for each dialect (PostgreSQL's arrays, SQLite's
+ * `json_each`), each prepared for its own only, run as the database asks.
+ */
+export function preparedPerDialect<Row = Record<string, unknown>>(
+  texts: Record<Dialect, string>,
+  options: Omit<PreparedOptions, 'only'> = {},
+): PreparedStatement<Row> {
+  const of: Record<Dialect, PreparedStatement<Row>> = {
+    postgres: prepared<Row>(texts.postgres, { ...options, only: 'postgres' }),
+    sqlite: prepared<Row>(texts.sqlite, { ...options, only: 'sqlite' }),
+  };
+  return {
+    first: (db, params) => of[db.dialect].first(db, params),
+    all: (db, params) => of[db.dialect].all(db, params),
+    run: (db, params) => of[db.dialect].run(db, params),
+  };
+}
+
+/** A list of words as one parameter of a preparedPerDialect statement: an array on PostgreSQL (unnestArrays), JSON text on SQLite (`json_each(?)`). */
+export const wordsParameter = (db: DbHandle, words: readonly string[]): readonly string[] | string =>
+  db.dialect === 'postgres' ? words : JSON.stringify(words);
+
 /** A value a statement binds as it is: a Kysely expression is not one. */
 export type Plain = string | number | bigint | null;
 const isPlain = (v: unknown): v is Plain => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint';

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { createCursor, holdCursor } from '../../src/db/chain-cursor.js';
-import { anyOpenTransaction } from '../../src/db/chain-transactions.js';
+import { anyOpenTransaction, openTransactionsAmong } from '../../src/db/chain-transactions.js';
 import { connect, type Db } from '../../src/db/connect.js';
 import { claimDueRefunds } from '../../src/db/flash-payments.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -84,5 +85,28 @@ describe('polls on PostgreSQL', () => {
     const after = await statementRuns(db, POLLS[0]!.like);
     assert.deepEqual(claimed, placed, 'oldest first, each once');
     assert.deepEqual({ runs: after.calls - before.calls, plans: after.plans - before.plans }, { runs: 8, plans: 0 });
+  });
+
+  test("when blocks of any size are settled, then the look-up of our open transactions among their ids is planned once, not for each block's number of ids", async () => {
+    await sql`insert into users (id, balance_sun, created_at, updated_at) values (2, ${100n * PRICE}, 0, 0)`.execute(db.kysely);
+    const orders: string[] = [];
+    for (let i = 0; i < 3; i++) orders.push((await placePaidOrder(db, paidOrder(2), 'api')).order!.id);
+    const ours = orders.map(() => randomBytes(32).toString('hex'));
+    for (const [i, txid] of ours.entries()) {
+      await sql`insert into chain_transactions (txid, order_id, kind, pool_address, receiver, amount_sun, signed_json, expiration, status, created_at, updated_at)
+        values (${txid}, ${orders[i]}, 'delegate', 'TPool', 'TReceiver', 1000000, '{}', 0, ${i === 2 ? 'confirmed' : 'broadcast'}, 0, 0)`.execute(db.kysely);
+    }
+    const lookUps = () => statementRuns(db, '% as w(txid) join chain_transactions c %');
+    const settle = async (size: number) => {
+      const block = [...Array.from({ length: size }, () => randomBytes(32).toString('hex')), ...ours];
+      const open = await openTransactionsAmong(db, block);
+      // The third is settled already: only the two in flight are ours to settle.
+      assert.deepEqual(open.map((t) => t.txid).sort(), ours.slice(0, 2).sort());
+    };
+    for (const size of [0, 1, 2, 3, 4, 5]) await settle(size);
+    const before = await lookUps();
+    for (const size of [1, 7, 40, 250, 2, 1000]) await settle(size);
+    const after = await lookUps();
+    assert.deepEqual({ runs: after.calls - before.calls, plans: after.plans - before.plans }, { runs: 6, plans: 0 });
   });
 });
