@@ -196,13 +196,10 @@ export const unnestArrays = (...types: string[]): string => `unnest(${types.map(
  * One statement written for each dialect (PostgreSQL's arrays, SQLite's
  * `json_each`), each prepared for its own only, run as the database asks.
  */
-export function preparedPerDialect<Row = Record<string, unknown>>(
-  texts: Record<Dialect, string>,
-  options: Omit<PreparedOptions, 'only'> = {},
-): PreparedStatement<Row> {
+export function preparedPerDialect<Row = Record<string, unknown>>(texts: Record<Dialect, string>): PreparedStatement<Row> {
   const of: Record<Dialect, PreparedStatement<Row>> = {
-    postgres: prepared<Row>(texts.postgres, { ...options, only: 'postgres' }),
-    sqlite: prepared<Row>(texts.sqlite, { ...options, only: 'sqlite' }),
+    postgres: prepared<Row>(texts.postgres, { only: 'postgres' }),
+    sqlite: prepared<Row>(texts.sqlite, { only: 'sqlite' }),
   };
   return {
     first: (db, params) => of[db.dialect].first(db, params),
