@@ -227,10 +227,11 @@ const openAmongStatement = preparedPerDialect<OpenTransaction>({
   sqlite: `select ${columnsOf(OPEN_COLUMNS)} from chain_transactions where txid in (select r.value from json_each(?) r) and status in (${literalList(OPEN)})`,
 });
 
-/** Which of these transaction ids are ours and still open. */
+/** Which of these transaction ids are ours and still open (each once, however often it is named). */
 export function openTransactionsAmong(db: DbHandle, txids: readonly string[]): Promise<OpenTransaction[]> {
   if (txids.length === 0) return Promise.resolve([]);
-  return openAmongStatement.all(db, [wordsParameter(db, txids)]);
+  // Deduplicated here: PostgreSQL's statement joins the ids, so an id named twice would answer twice.
+  return openAmongStatement.all(db, [wordsParameter(db, [...new Set(txids)])]);
 }
 
 /**
