@@ -24,10 +24,17 @@ import { POSTGRES_ENDS_TRANSACTION, POSTGRES_SENT_WITH_NEXT, POSTGRES_STATEMENT_
  *   COMMIT runs only if the statement succeeded (the server skips the rest
  *   of a write after an error), and the caller's own COMMIT then has nothing
  *   left to send. Any statement after it in the same transaction is refused.
+ * - A named statement's columns are asked for once per connection. pg asks
+ *   the server to describe them at every run (a Describe, answered with a
+ *   RowDescription naming each column and its type: 1,283 bytes for an
+ *   order's 41 columns), though a prepared statement's columns cannot change
+ *   under it: PostgreSQL refuses to run it if they would ("cached plan must
+ *   not change result type"). The first run's description is kept, and the
+ *   later runs' rows are read with it.
  */
 export function adaptPostgresClient(pg: typeof pgModule, client: pgModule.PoolClient): void {
   const send = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const QueryWith = queryWithClass(pg);
+  const QueryWith = queryWithClass(pg, new Map());
   let open = false;
   /** What goes out ahead of the open transaction's next statement: its BEGIN until sent, then any lock. */
   let ahead: Ahead[] = [];
@@ -63,7 +70,7 @@ export function adaptPostgresClient(pg: typeof pgModule, client: pgModule.PoolCl
     }
     const config = name === undefined ? { text, values } : { name, text, values };
     const commits = open && name !== undefined && POSTGRES_ENDS_TRANSACTION.has(text);
-    if (ahead.length === 0 && !commits) return send(config);
+    if (name === undefined && ahead.length === 0) return send(config);
     // The transaction is open from here, whatever the statement's fate: its COMMIT or ROLLBACK goes to the server.
     const before = ahead;
     ahead = [];
@@ -109,8 +116,8 @@ const BEGIN: Ahead = { name: 'joule_begin', text: 'begin', values: [] };
 /** pg's connection, as much of it as a query writes to (pg types it as internal). */
 interface Wire {
   parsedStatements: Record<string, string>;
-  parse(query: { text: string; name: string }): void;
-  bind(config: { statement: string; values: Array<string | null> }): void;
+  parse(query: { text: string; name: string; types?: unknown }): void;
+  bind(config: { statement: string; values: unknown[]; portal?: string | undefined; binary?: unknown; valueMapper?: unknown }): void;
   execute(config: { portal?: string }): void;
   sync(): void;
 }
@@ -127,14 +134,21 @@ interface Wire {
  * otherwise, which would end with a Sync of its own). The COMMIT goes as the
  * unnamed statement: were it named and parsed once, a failure of the query
  * before it would leave pg believing it prepared on this connection.
+ *
+ * A named query is described only at its first run on the connection
+ * (`described`, the connection's: each statement's RowDescription, or null
+ * for one that returns no rows); later runs read their rows with that.
  */
-function queryWithClass(pg: typeof pgModule) {
+function queryWithClass(pg: typeof pgModule, described: Map<string, RowDescription | null>) {
   const Query = (pg as unknown as { Query: new (...args: unknown[]) => object }).Query;
+  const { prepareValue } = (pg as unknown as { utils: { prepareValue: unknown } }).utils;
   const base = Query.prototype as {
     prepare(c: Wire): void;
     _getRows(c: Wire, rows: unknown): void;
+    handleRowDescription(m: RowDescription): void;
     handleDataRow(m: unknown): void;
     handleCommandComplete(m: unknown, c: Wire): void;
+    handleError(e: unknown, c: Wire): void;
   };
   return class QueryWith extends Query {
     readonly #ahead: readonly Ahead[];
@@ -142,6 +156,12 @@ function queryWithClass(pg: typeof pgModule) {
     /** Completions answered so far: the statements ahead, then the query, then its COMMIT. */
     #completed = 0;
     declare portal: string | undefined;
+    declare name: string | undefined;
+    declare text: string;
+    declare types: unknown;
+    declare values: unknown[];
+    declare binary: unknown;
+    declare rows: unknown;
 
     constructor(ahead: readonly Ahead[], config: unknown, commits: boolean, callback: unknown) {
       super(config, undefined, callback);
@@ -162,7 +182,22 @@ function queryWithClass(pg: typeof pgModule) {
         connection.bind({ statement: a.name, values: a.values.map((v) => (v === null ? null : String(v))) });
         connection.execute({});
       }
-      base.prepare.call(this, connection);
+      const description = this.name === undefined ? undefined : described.get(this.name);
+      if (description === undefined) return base.prepare.call(this, connection);
+      // pg's prepare() without the Describe: a statement parsed on this connection before, so no parse either.
+      try {
+        connection.bind({ portal: this.portal, statement: this.name!, values: this.values, binary: this.binary, valueMapper: prepareValue });
+      } catch (err) {
+        // As pg's prepare() answers a value it cannot write.
+        return this.handleError(err, connection);
+      }
+      if (description !== null) base.handleRowDescription.call(this, description);
+      this._getRows(connection, this.rows);
+    }
+
+    handleRowDescription(message: RowDescription): void {
+      if (this.name !== undefined) described.set(this.name, message);
+      base.handleRowDescription.call(this, message);
     }
 
     /** pg's last step of prepare(): the query's Execute, then the Sync; the COMMIT goes between. */
@@ -182,7 +217,21 @@ function queryWithClass(pg: typeof pgModule) {
     handleCommandComplete(message: unknown, connection: Wire): void {
       const own = this.#completed === this.#ahead.length;
       this.#completed++;
-      if (own) base.handleCommandComplete.call(this, message, connection);
+      if (!own) return;
+      // Described, and no RowDescription came: the statement returns no rows (the server answered NoData).
+      if (this.name !== undefined && !described.has(this.name)) described.set(this.name, null);
+      base.handleCommandComplete.call(this, message, connection);
+    }
+
+    handleError(err: unknown, connection: Wire): void {
+      // Whatever failed, the next run describes its statement again rather than trust what was kept.
+      if (this.name !== undefined) described.delete(this.name);
+      base.handleError.call(this, err, connection);
     }
   };
+}
+
+/** pg's RowDescription message: its columns' names and types, which pg reads the rows with. */
+interface RowDescription {
+  fields: unknown[];
 }
