@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { sql } from 'kysely';
 import type pgModule from 'pg';
 import { startPostgres } from '../scripts/services/postgres.js';
-import { connect } from '../src/db/connect.js';
+import { connect, postgresTypes } from '../src/db/connect.js';
 import { migrate } from '../src/db/migrate.js';
 import { placePaidOrder } from '../src/db/order-placement.js';
 import { ORDER_COLUMNS } from '../src/db/orders.js';
@@ -28,10 +28,7 @@ const pg = createRequire(import.meta.url)('pg') as typeof pgModule;
 const TEXT = `update orders set updated_at = updated_at + 1 where id = $1 returning ${ORDER_COLUMNS}`;
 prepared(TEXT, { only: 'postgres' });
 
-const INT8_OID = 20;
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser,
-};
+const types = postgresTypes(pg);
 
 interface PerRun {
   wallUs: number;

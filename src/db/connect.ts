@@ -125,11 +125,7 @@ function openPostgres(url: string): Db {
     idleTimeoutMillis: 0,
     // Idle connections alone do not keep the process alive: it ends when its work does, as before.
     allowExitOnIdle: true,
-    types: {
-      // int8 -> bigint, exact; every other type as pg parses it by default.
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-    },
+    types: postgresTypes(pg),
   });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
@@ -140,6 +136,14 @@ function openPostgres(url: string): Db {
     dialect: 'postgres',
     transaction: (work) => withCommitHooks((afterCommit) => kysely.transaction().execute((trx) => work({ kysely: trx, dialect: 'postgres', afterCommit }))),
     close: () => kysely.destroy(),
+  };
+}
+
+/** How the pool's connections read values: int8 as bigint, exact; every other type as pg parses it by default. */
+export function postgresTypes(pg: typeof pgModule): { getTypeParser: typeof pgModule.types.getTypeParser } {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
 }
 

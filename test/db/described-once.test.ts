@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type pgModule from 'pg';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
-import { connect, type Db } from '../../src/db/connect.js';
+import { connect, postgresTypes, type Db } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 import { placePaidOrder } from '../../src/db/order-placement.js';
 import { ORDER_COLUMNS, type Order } from '../../src/db/orders.js';
@@ -51,10 +51,7 @@ describe('kept statements described once per connection', () => {
     for (let i = 0; i < 2; i++) await placePaidOrder(db, paidOrder(1), 'api');
     userId = 1n;
     // A connection as the pool makes them (connect.ts): int8 as bigint, and adapted.
-    client = new pg.Client({
-      connectionString: url,
-      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => BigInt(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
-    });
+    client = new pg.Client({ connectionString: url, types: postgresTypes(pg) });
     await client.connect();
     adaptPostgresClient(pg, client as unknown as pgModule.PoolClient);
   });
