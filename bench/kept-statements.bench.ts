@@ -15,7 +15,7 @@ import { startPostgres } from '../scripts/services/postgres.js';
 import { connect, postgresTypes } from '../src/db/connect.js';
 import { migrate } from '../src/db/migrate.js';
 import { placePaidOrder } from '../src/db/order-placement.js';
-import { ORDER_COLUMNS } from '../src/db/orders.js';
+import { ORDER_COLUMN_LIST, ORDER_COLUMNS } from '../src/db/orders.js';
 import { adaptPostgresClient } from '../src/db/postgres-client.js';
 import { prepared } from '../src/db/prepared.js';
 import { isMain, printTable, processTreeCpuMs } from './lib/harness.js';
@@ -74,7 +74,7 @@ export async function run(opts: { rounds?: number; runs?: number } = {}) {
     const med = (side: keyof typeof sides, k: keyof PerRun) => median(got[side].map((x) => x[k]));
     const ratio = (k: keyof PerRun) => median(got.joule.map((x, i) => x[k] / got.pg[i]![k]));
     printTable(
-      `A kept statement's run (an order's UPDATE returning its ${ORDER_COLUMNS.split(',').length} columns), one connection, ${runs} runs a side, median of ${rounds} alternating rounds; node ${process.version}`,
+      `A kept statement's run (an order's UPDATE returning its ${ORDER_COLUMN_LIST.length} columns), one connection, ${runs} runs a side, median of ${rounds} alternating rounds; node ${process.version}`,
       ['connection', 'wall µs a run', 'process CPU µs a run', 'server CPU µs a run'],
       [
         ['pg as it comes (Describe at every run)', med('pg', 'wallUs').toFixed(1), med('pg', 'clientUs').toFixed(1), med('pg', 'serverUs').toFixed(1)],

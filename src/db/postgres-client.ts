@@ -116,7 +116,7 @@ const BEGIN: Ahead = { name: 'joule_begin', text: 'begin', values: [] };
 /** pg's connection, as much of it as a query writes to (pg types it as internal). */
 interface Wire {
   parsedStatements: Record<string, string>;
-  parse(query: { text: string; name: string; types?: unknown }): void;
+  parse(query: { text: string; name: string }): void;
   bind(config: { statement: string; values: unknown[]; portal?: string | undefined; binary?: unknown; valueMapper?: unknown }): void;
   execute(config: { portal?: string }): void;
   sync(): void;
@@ -157,8 +157,6 @@ function queryWithClass(pg: typeof pgModule, described: Map<string, RowDescripti
     #completed = 0;
     declare portal: string | undefined;
     declare name: string | undefined;
-    declare text: string;
-    declare types: unknown;
     declare values: unknown[];
     declare binary: unknown;
     declare rows: unknown;
