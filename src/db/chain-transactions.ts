@@ -91,12 +91,21 @@ export interface NewChainTx {
 }
 
 /** The columns a new journal row is written with, in the order of newChainTxValues; then status, created_at and updated_at. */
-export const NEW_CHAIN_TX_COLUMNS = 'txid, order_id, payment_txid, kind, pool_address, receiver, amount_sun, lock_blocks, signed_json, expiration, status, created_at, updated_at';
+const NEW_CHAIN_TX_COLUMNS = 'txid, order_id, payment_txid, kind, pool_address, receiver, amount_sun, lock_blocks, signed_json, expiration, status, created_at, updated_at';
 
 /** A new journal row's values, in the order of NEW_CHAIN_TX_COLUMNS. */
 export const newChainTxValues = (t: NewChainTx) => [t.txid, t.orderId, t.paymentTxid, t.kind, t.poolAddress, t.receiver, t.amountSun, t.lockBlocks, t.signedJson, t.expiration];
 
 const insertStatement = prepared(`insert into chain_transactions (${NEW_CHAIN_TX_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'signed', $now, $now)`);
+
+/**
+ * PostgreSQL: a new journal row (its `?`: newChainTxValues), written by a
+ * statement's CTE only if `source` (the CTE of the holder's fenced write)
+ * has a row: the journal and the holder's copy of it, both or neither.
+ */
+export const journalRowIf = (source: string) =>
+  `insert into chain_transactions (${NEW_CHAIN_TX_COLUMNS})
+   select ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::bigint, ?::text, ?::bigint, 'signed', $now, $now from ${source}`;
 
 export async function insertChainTx(db: DbHandle, t: NewChainTx): Promise<void> {
   await insertStatement.run(db, newChainTxValues(t));

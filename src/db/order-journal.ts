@@ -4,7 +4,7 @@ import {
   COUNT_ACCEPTED_SEND,
   countAcceptedSend,
   insertChainTx,
-  NEW_CHAIN_TX_COLUMNS,
+  journalRowIf,
   newChainTxValues,
   type ChainTransaction,
   type NewChainTx,
@@ -49,10 +49,7 @@ function journalStatement(kind: OrderTxKind) {
   return prepared<Order>(
     `with moved as (
        update orders set ${copy.txid} = ?, ${copy.status} = 'signed', updated_at = $now ${HELD_FENCE} returning ${ORDER_COLUMNS}
-     ), journaled as (
-       insert into chain_transactions (${NEW_CHAIN_TX_COLUMNS})
-       select ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::bigint, ?::text, ?::bigint, 'signed', $now, $now from moved
-     )
+     ), journaled as (${journalRowIf('moved')})
      select ${ORDER_COLUMNS} from moved`,
   );
 }

@@ -1,5 +1,6 @@
 import { sql, type UpdateObject } from 'kysely';
 import type { OrderStatus } from '../domain/order-status.js';
+import { insertChainTx, journalRowIf, newChainTxValues, type NewChainTx } from './chain-transactions.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import { columnsOf } from './columns.js';
@@ -72,7 +73,7 @@ export interface PoolRoom {
 }
 
 /** What a move writes beside the order, and so which statement it is. */
-type MoveShape = 'order' | 'energy' | 'energy+stake' | 'room';
+type MoveShape = 'order' | 'energy' | 'energy+stake' | 'room' | 'room+journal';
 
 /**
  * PostgreSQL only: a status change as one statement, the fenced UPDATE and
@@ -89,7 +90,9 @@ type MoveShape = 'order' | 'energy' | 'energy+stake' | 'room';
  * The move that spends room is the reservation's last statement: its
  * transaction writes nothing after it and `delegating` has no webhook event,
  * so its COMMIT goes with it (endsTransaction) and the pool's lock is let go
- * a round trip sooner.
+ * a round trip sooner. With `journal` it also journals the delegation
+ * signed for that room (journalRowIf, its `?` after the event's), written
+ * only if the order was.
  *
  * `last`: a move that is its transaction's only write (MoveOptions.last).
  * Its COMMIT goes with it too, and since an event for a webhook would have
@@ -99,21 +102,23 @@ type MoveShape = 'order' | 'energy' | 'energy+stake' | 'room';
  */
 const heldOrderMove = (also: string[], shape: MoveShape, last: boolean) =>
   preparedPerColumns<MovedRow>((assignments) => {
-    const room = shape === 'room';
+    const room = shape === 'room' || shape === 'room+journal';
     const energy = shape === 'energy' || shape === 'energy+stake';
     const guard = room ? ' and (select total from room) + ? <= ?' : last ? ' and not exists (select 1 from owner)' : '';
     return `with ${last ? `owner as (${WEBHOOK_OWNER_OF_USER}), ` : ''}${room ? `room as (${RESERVED_ON_POOL}), ` : ''}moved as (${fencedUpdate(assignments, also, guard)}),
       event as (
         insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
         select id, ?::text, status, ?::text, ?::text, ?::text, $now from moved
-      )${energy ? `, touched as (${RECEIVER_CHANGED} and exists (select 1 from moved) returning address)` : ''}${
+      )${shape === 'room+journal' ? `, journaled as (${journalRowIf('moved')})` : ''}${
+        energy ? `, touched as (${RECEIVER_CHANGED} and exists (select 1 from moved) returning address)` : ''
+      }${
         shape === 'energy+stake' ? `, staked as (${STAKE_MOVE} and exists (select 1 from moved))` : ''
       }
       select ${columnsOf(ORDER_COLUMN_LIST, 'moved')}, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id${
         energy ? ', exists (select 1 from touched) as receiver_saved' : ''
       }${room ? ', (select total from room) as reserved_on_pool' : ''}${last ? ', exists (select 1 from owner) as hooked' : ''}
       from ${room || last ? '(select 1) as one left join moved on true' : 'moved'} ${webhookOwnerJoins('moved')}`;
-  }, { endsTransaction: shape === 'room' || last });
+  }, { endsTransaction: shape === 'room' || shape === 'room+journal' || last });
 const moves = new Map<string, ReturnType<typeof heldOrderMove>>();
 function moveStatements(renew: boolean, shape: MoveShape, last: boolean) {
   const key = `${renew}:${shape}:${last}`;
@@ -179,6 +184,8 @@ export interface MoveOptions {
   renewLeaseMs?: number | undefined;
   energy?: EnergyMoved | undefined;
   room?: PoolRoom | undefined;
+  /** With `room` only: the transaction signed for that room, journaled by the same write (both or neither). */
+  journal?: NewChainTx | undefined;
   last?: boolean | undefined;
 }
 
@@ -194,9 +201,10 @@ export async function moveHeldOrder(
   to: OrderStatus,
   event: OrderEventInput,
   fields: OrderFields,
-  { renewLeaseMs, energy, room, last }: MoveOptions = {},
+  { renewLeaseMs, energy, room, journal, last }: MoveOptions = {},
 ): Promise<MovedOrder | 'no_room' | 'hooked' | undefined> {
   if (energy !== undefined && room !== undefined) throw new Error('a move spends room or moves energy, not both');
+  if (journal !== undefined && room === undefined) throw new Error('a move journals only the transaction signed for the room it spends');
   // A move that spends room ends its transaction already; one for a tenant known to have a webhook URL goes the ordinary way.
   const commits = last === true && room === undefined && !hookedTenants.has(held.tenant_id);
   const set = { ...fields, status: to };
@@ -209,7 +217,8 @@ export async function moveHeldOrder(
     detail: event.detail === undefined ? null : JSON.stringify(event.detail),
   };
   const renew = renewal(set, renewLeaseMs);
-  const shape: MoveShape = room !== undefined ? 'room' : energy === undefined ? 'order' : energy.stake === undefined ? 'energy' : 'energy+stake';
+  const shape: MoveShape =
+    room !== undefined ? (journal === undefined ? 'room' : 'room+journal') : energy === undefined ? 'order' : energy.stake === undefined ? 'energy' : 'energy+stake';
   const merged = db.dialect === 'postgres' ? moveStatements(renew.length > 0, shape, commits)({ ...set, updated_at: undefined }) : undefined;
   if (merged !== undefined) {
     const alongside = energy === undefined ? [] : [held.receive_address, ...(energy.stake === undefined ? [] : stakeMoveValues(energy.stake))];
@@ -224,6 +233,7 @@ export async function moveHeldOrder(
       eventRow.reason,
       eventRow.actor,
       eventRow.detail,
+      ...(journal === undefined ? [] : newChainTxValues(journal)),
       ...alongside,
     ]);
     if (moved === undefined || moved.id === null) {
@@ -244,6 +254,7 @@ export async function moveHeldOrder(
   if (!order) return undefined;
   // The row as this UPDATE left it, for the webhook event: no need to read it back.
   await insertOrderEvent(db, eventRow, order);
+  if (journal !== undefined) await insertChainTx(db, journal);
   if (energy === undefined) return { order, receiverSaved: false };
   const receiverSaved = await receiverChanged(db, held.receive_address);
   if (energy.stake !== undefined) await moveOurStake(db, energy.stake);

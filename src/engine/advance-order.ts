@@ -13,7 +13,7 @@ import { stepDelegating, stepPending } from './delegate.js';
 import { LeaseLostError } from './errors.js';
 import { renewLease } from './lease.js';
 import { stepActive, stepReclaiming } from './reclaim.js';
-import type { StepFn } from './step.js';
+import type { StepFn, Unsent } from './step.js';
 
 /** Longest retry backoff after a failed step. */
 const MAX_BACKOFF_MS = 60_000;
@@ -81,17 +81,19 @@ export async function advanceClaimed(ctx: EngineContext, claimed: ClaimedOrder):
   const log = ctx.log.child({ orderId });
   try {
     let fresh = true;
+    let unsent: Unsent | undefined;
     for (let i = 0; i < MAX_STEPS; i++) {
       const step = stepFor(held);
       if (!step) return { claimed: true, retryInMs: null, status: held.status };
       // Each further step starts with a fresh lease (and a fresh `now` on the database clock).
       if (!fresh) held = await renewLease(ctx.db, held, ctx.settings.leaseMs);
       // What the claim read is the first step's: later ones start from what the steps before them wrote.
-      const result = await step(ctx, held, i === 0 ? claimed : undefined);
+      const result = await step(ctx, held, i === 0 ? claimed : undefined, unsent);
       if ('next' in result) {
         // A status change renews the lease in its own UPDATE (transition.ts); any other step's order is renewed here.
         fresh = result.next.lease_until !== held.lease_until;
         held = result.next;
+        unsent = result.unsent;
         continue;
       }
       if ('done' in result) return { claimed: true, retryInMs: null, status: result.done.status };

@@ -1,3 +1,4 @@
+import type { PoolAccount } from '../chain/gateway.js';
 import type { Order } from '../db/orders.js';
 import { refusedWith, type FailureCode, type WaitReason } from '../domain/order-reasons.js';
 import { energyForSun } from '../domain/energy.js';
@@ -9,7 +10,7 @@ import { networkTotals } from './network-totals.js';
 import { landedPoolSnapshot, ourStakeMove } from './pool-stake.js';
 import { claimedAt } from './lease.js';
 import { choosePool, reservePool } from './plan-delegation.js';
-import { done, next, released, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
+import { done, next, released, retryAfterFailure, wait, type Step, type StepFn, type Unsent } from './step.js';
 import { onlyWriteMovingEnergy } from './transition.js';
 
 /** How often an order waiting for pool capacity looks again. */
@@ -73,9 +74,19 @@ export const stepPending: StepFn = async (ctx, held) => {
     ctx.hooks?.poolsNeedReading?.(undefined);
     return waitOrGiveUp(ctx, held, 'waiting_for_pool_capacity', noCapacity(ctx));
   }
-  const reserved = await reservePool(ctx, held, choice);
-  return reserved ? next(reserved) : wait(0, 'waiting_for_pool_capacity');
+  // Signed before the reservation, which journals it in its own write: the delegation exists exactly
+  // when its room is spent, a write and a round trip fewer an order. Had the room gone meanwhile,
+  // nothing is written, and the signature, never sent, is dropped.
+  const delegation = await signDelegation(ctx, held, choice.pool, choice.sun, choice.lockBlocks);
+  const reserved = await reservePool(ctx, held, choice, delegation);
+  return reserved ? next(reserved, delegation) : wait(0, 'waiting_for_pool_capacity');
 };
+
+/** The delegation of `sun` from `pool` to the order's receiver, signed, and what the journal records beside it. */
+async function signDelegation(ctx: EngineContext, held: Order, pool: PoolAccount, sun: bigint, lockBlocks: bigint | null): Promise<Unsent> {
+  const signed = await ctx.chain.buildDelegate(pool, held.receive_address, sun, lockBlocks);
+  return { signed, meta: { pool: pool.address, receiver: held.receive_address, amountSun: sun, lockBlocks } };
+}
 
 /**
  * delegating -> active. The rental runs from the block that holds the
@@ -143,13 +154,13 @@ export const stepDelegating: StepFn = journaledStep({
     const pool = ctx.pools.find((p) => p.address === held.pool_address);
     if (!pool) return fail(ctx, held, { code: 'pool_removed', message: `pool ${held.pool_address} is no longer configured` });
     const sun = held.delegated_sun!;
-    // The first signature follows the reservation, which has just checked the room; after a
-    // transaction died, the room may have gone meanwhile.
+    // The first signature went with the reservation (stepPending), which had just checked the
+    // room. Here a transaction died (or an order was reserved without one, by an earlier
+    // version): the room may have gone meanwhile.
     if (afterDead && (await ctx.chain.delegatableSun(pool.address)) < sun) {
       return waitOrGiveUp(ctx, held, 'waiting_for_pool_capacity', noCapacity(ctx));
     }
-    const signed = await ctx.chain.buildDelegate(pool, held.receive_address, sun, held.lock_blocks);
-    return { build: { signed, meta: { pool: pool.address, receiver: held.receive_address, amountSun: sun, lockBlocks: held.lock_blocks } } };
+    return { build: await signDelegation(ctx, held, pool, sun, held.lock_blocks) };
   },
   refused: (ctx, held, refusal) => {
     metrics.broadcastRefusals.inc({ kind: 'delegate', code: refusal.code, pool: held.pool_address ?? '' });

@@ -6,10 +6,10 @@ import type { PoolSnapshot } from '../db/pool-snapshots.js';
 import type { ChainTxKind } from '../db/schema.js';
 import type { WaitReason } from '../domain/order-reasons.js';
 import type { EngineContext } from './context.js';
-import { journalAndBroadcast, settle, type JournalHolder, type Refusal, type TransactionMeta } from './journaled-transaction.js';
+import { firstBroadcast, journalRow, settle, type JournalHolder, type Refusal, type TransactionMeta } from './journaled-transaction.js';
 import { LeaseLostError } from './errors.js';
 import { claimedAt } from './lease.js';
-import { released, wait, type Step, type StepFn } from './step.js';
+import { released, wait, type Step, type StepFn, type Unsent } from './step.js';
 import { updateHeld } from './transition.js';
 
 /** An order as the holder of its delegation or its reclaim: its own txid and status fields follow the journal. */
@@ -58,7 +58,7 @@ export interface Landed {
 
 /** The next transaction to journal and broadcast. */
 export interface Build {
-  build: { signed: SignedTransaction; meta: TransactionMeta };
+  build: Unsent;
 }
 
 /** What a status that moves the order by one chain transaction (delegating, reclaiming) decides. */
@@ -91,7 +91,9 @@ function readByClaim(held: Order, claimed: ClaimedOrder | undefined, kind: Journ
  * So a second transaction is never signed while the first could still land.
  */
 export function journaledStep(status: JournaledStatus): StepFn {
-  return async (ctx, held, claimed) => {
+  return async (ctx, held, claimed, unsent) => {
+    // The step before journaled this transaction with the order's status change: nothing else of the kind can exist.
+    if (unsent !== undefined) return sendFirst(ctx, status, orderHolder(ctx, held, status.kind), unsent);
     // The order names its newest journaled transaction of the kind in the transaction that journals it
     // (orderHolder's journal): an order that names none has none, and nothing to read. The claim may have read it.
     const named = held[ORDER_TX_FIELDS[status.kind].txid] !== null;
@@ -110,13 +112,22 @@ export function journaledStep(status: JournaledStatus): StepFn {
     }
     const decided = await status.nextTransaction(ctx, held, journaled !== undefined);
     if (!('build' in decided)) return decided;
-    const sent = await journalAndBroadcast(ctx, orderHolder(ctx, held, status.kind), decided.build.signed, decided.build.meta, {
-      ...(status.kind === 'delegate' ? { createdAt: held.created_at } : {}),
-      giveBackAs: status.awaiting,
-    });
-    if ('refused' in sent) return status.refused(ctx, held, sent.refused);
-    // Accepted: the write that recorded it gave the order back already, unless the follower settled the transaction first.
-    if (sent.givenBack !== undefined) return released(sent.givenBack, sent.lookAgainInMs);
-    return wait(sent.lookAgainInMs, status.awaiting);
+    const { signed, meta } = decided.build;
+    const holding = orderHolder(ctx, held, status.kind);
+    const holder = await holding.journal(ctx.db, journalRow(holding.link, status.kind, signed, meta));
+    return sendFirst(ctx, status, holder, decided.build);
   };
+}
+
+/** The first send of a transaction just journaled (`holder`: the order as the journal's write left it), and what its status makes of the answer. */
+async function sendFirst(ctx: EngineContext, status: JournaledStatus, holder: JournalHolder<Order>, { signed, meta }: Unsent): Promise<Step> {
+  const held = holder.row;
+  const sent = await firstBroadcast(ctx, holder, signed, meta, {
+    ...(status.kind === 'delegate' ? { createdAt: held.created_at } : {}),
+    giveBackAs: status.awaiting,
+  });
+  if ('refused' in sent) return status.refused(ctx, held, sent.refused);
+  // Accepted: the write that recorded it gave the order back already, unless the follower settled the transaction first.
+  if (sent.givenBack !== undefined) return released(sent.givenBack, sent.lookAgainInMs);
+  return wait(sent.lookAgainInMs, status.awaiting);
 }

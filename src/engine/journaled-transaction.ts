@@ -259,31 +259,12 @@ export interface TransactionMeta {
   lockBlocks: bigint | null;
 }
 
-/**
- * Journals a freshly signed transaction (fenced on our lease, in one write
- * with the holder's txid: holder.journal), then broadcasts it and records what
- * the node said. A crash anywhere in here leaves a journal entry that
- * `settle` resolves. Returns the node's refusal of this first broadcast, if
- * it refused, or when to look again. `createdAt` (an order's), when given,
- * times the broadcast delay. `giveBackAs`: once accepted, the holder is to
- * wait with this reason; the write that records the acceptance gives it back
- * when it can (then `givenBack`).
- */
-export async function journalAndBroadcast<H>(
-  ctx: EngineContext,
-  held: JournalHolder<H>,
-  signed: SignedTransaction,
-  meta: TransactionMeta,
-  opts: { createdAt?: bigint; giveBackAs?: WaitReason } = {},
-): Promise<BroadcastResult<H>> {
-  const { createdAt, giveBackAs } = opts;
-  const { db, chain } = ctx;
-  const kind = held.kind;
-  const log = ctx.log.child({ ...held.logKey, txid: signed.txid, kind });
-  const holder = await held.journal(db, {
+/** The journal row of a transaction signed for `link` (what it belongs to). */
+export function journalRow(link: JournalHolder<unknown>['link'], kind: ChainTxKind, signed: SignedTransaction, meta: TransactionMeta): NewChainTx {
+  return {
     txid: signed.txid,
-    orderId: held.link.orderId,
-    paymentTxid: held.link.paymentTxid,
+    orderId: link.orderId,
+    paymentTxid: link.paymentTxid,
     kind,
     poolAddress: meta.pool,
     receiver: meta.receiver,
@@ -291,7 +272,51 @@ export async function journalAndBroadcast<H>(
     lockBlocks: meta.lockBlocks,
     signedJson: signed.json,
     expiration: signed.expiration,
-  });
+  };
+}
+
+/** Options of a first broadcast (firstBroadcast). */
+export interface FirstBroadcastOptions {
+  createdAt?: bigint;
+  giveBackAs?: WaitReason;
+}
+
+/**
+ * Journals a freshly signed transaction (fenced on our lease, in one write
+ * with the holder's txid: holder.journal), then sends it (firstBroadcast).
+ */
+export async function journalAndBroadcast<H>(
+  ctx: EngineContext,
+  held: JournalHolder<H>,
+  signed: SignedTransaction,
+  meta: TransactionMeta,
+  opts: FirstBroadcastOptions = {},
+): Promise<BroadcastResult<H>> {
+  const holder = await held.journal(ctx.db, journalRow(held.link, held.kind, signed, meta));
+  return firstBroadcast(ctx, holder, signed, meta, opts);
+}
+
+/**
+ * The first send of a transaction just journaled, `holder` as the journal's
+ * write left it (its txid, `signed`), and the record of what the node said.
+ * A crash anywhere in here leaves a journal entry that `settle` resolves.
+ * Returns the node's refusal of this first broadcast, if it refused, or
+ * when to look again. `createdAt` (an order's), when given, times the
+ * broadcast delay. `giveBackAs`: once accepted, the holder is to wait with
+ * this reason; the write that records the acceptance gives it back when it
+ * can (then `givenBack`).
+ */
+export async function firstBroadcast<H>(
+  ctx: EngineContext,
+  holder: JournalHolder<H>,
+  signed: SignedTransaction,
+  meta: TransactionMeta,
+  opts: FirstBroadcastOptions = {},
+): Promise<BroadcastResult<H>> {
+  const { createdAt, giveBackAs } = opts;
+  const { db, chain } = ctx;
+  const kind = holder.kind;
+  const log = ctx.log.child({ ...holder.logKey, txid: signed.txid, kind });
   log.info({ amountSun: meta.amountSun.toString(), pool: meta.pool }, 'transaction signed and journaled');
   crashPoint(ctx, 'after-sign');
 

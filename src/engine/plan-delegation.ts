@@ -3,7 +3,9 @@ import { listPoolStandings, lockPoolReservations, type Order } from '../db/order
 import { snapshotCanPayFee } from '../db/pool-snapshots.js';
 import { lockBlocksFor, sunForEnergy, withMargin } from '../domain/energy.js';
 import type { EngineContext } from './context.js';
+import { journalRow } from './journaled-transaction.js';
 import { networkTotals } from './network-totals.js';
+import type { Unsent } from './step.js';
 import { transitionIfRoom } from './transition.js';
 
 export interface PoolChoice {
@@ -65,10 +67,13 @@ export async function choosePool(ctx: EngineContext, order: Order, now: bigint):
  * pending -> delegating, reserving the stake on the chosen pool. The room is
  * checked again inside the transaction (under a per-pool lock on PostgreSQL;
  * SQLite has one writer), so two workers cannot both spend the same room.
- * Returns undefined when the room went to someone else meanwhile.
+ * `delegation`: the delegation signed for that room, journaled (with the
+ * order's copy of its txid) by the same write, or not at all. Returns
+ * undefined when the room went to someone else meanwhile.
  */
-export async function reservePool(ctx: EngineContext, held: Order, choice: PoolChoice): Promise<Order | undefined> {
+export async function reservePool(ctx: EngineContext, held: Order, choice: PoolChoice, delegation?: Unsent): Promise<Order | undefined> {
   const { db } = ctx;
+  const journal = delegation === undefined ? undefined : journalRow({ orderId: held.id, paymentTxid: null }, 'delegate', delegation.signed, delegation.meta);
   return db.transaction(async (tx) => {
     // On PostgreSQL the BEGIN, the lock, the move (which sums the room itself) and the COMMIT go in one round trip.
     await lockPoolReservations(tx, choice.pool.address);
@@ -81,9 +86,16 @@ export async function reservePool(ctx: EngineContext, held: Order, choice: PoolC
         actor: ctx.workerId,
         detail: { pool: choice.pool.address, delegated_sun: choice.sun.toString(), lock_blocks: choice.lockBlocks?.toString() ?? null },
       },
-      { pool_address: choice.pool.address, delegated_sun: choice.sun, lock_blocks: choice.lockBlocks, wait_reason: null },
+      {
+        pool_address: choice.pool.address,
+        delegated_sun: choice.sun,
+        lock_blocks: choice.lockBlocks,
+        wait_reason: null,
+        ...(journal === undefined ? {} : { delegate_txid: journal.txid, delegate_tx_status: 'signed' as const }),
+      },
       { pool: choice.pool.address, sun: choice.sun, delegatable: choice.delegatableSun },
       ctx.settings.leaseMs,
+      journal,
     );
   });
 }

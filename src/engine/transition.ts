@@ -1,3 +1,4 @@
+import type { NewChainTx } from '../db/chain-transactions.js';
 import type { Db, DbHandle } from '../db/connect.js';
 import { moveHeldOrder, updateHeldOrder, type EnergyMoved, type MovedOrder, type MoveOptions, type OrderEventInput, type OrderFields, type PoolRoom } from '../db/order-writes.js';
 import type { Order } from '../db/orders.js';
@@ -86,6 +87,8 @@ export async function onlyWriteMovingEnergy<T>(db: Db, work: (tx: DbHandle, move
 /**
  * A transition that spends room on a pool, made only if the room is still
  * there (PoolRoom: under the pool's lock). Undefined when it is gone.
+ * `journal`: the transaction signed for that room, journaled by the same
+ * write, so that it exists exactly when the move does.
  */
 export async function transitionIfRoom(
   db: DbHandle,
@@ -95,8 +98,9 @@ export async function transitionIfRoom(
   fields: OrderFields,
   room: PoolRoom,
   renewLeaseMs?: number,
+  journal?: NewChainTx,
 ): Promise<Order | undefined> {
-  return (await move(db, held, to, event, fields, { renewLeaseMs, room }))?.order;
+  return (await move(db, held, to, event, fields, { renewLeaseMs, room, journal }))?.order;
 }
 
 async function move(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields, options: MoveOptions & { room: PoolRoom }): Promise<MovedOrder | undefined>;

@@ -4,6 +4,8 @@ import { claimOrder } from '../../src/db/order-leases.js';
 import { findOrder } from '../../src/db/orders.js';
 import { findChainTx } from '../../src/db/chain-transactions.js';
 import { stepDelegating, stepPending } from '../../src/engine/delegate.js';
+import { claimedAt } from '../../src/engine/lease.js';
+import { choosePool, reservePool } from '../../src/engine/plan-delegation.js';
 import { LeaseLostError } from '../../src/engine/errors.js';
 import { orderHolder } from '../../src/engine/journaled-step.js';
 import { journalAndBroadcast, type JournalHolder } from '../../src/engine/journaled-transaction.js';
@@ -21,10 +23,9 @@ const takeOver = (db: DbHandle, orderId: string) =>
 
 /**
  * A stack whose sweeper stays out of the way (the test holds the order
- * itself), with one order claimed by this worker and its pool reserved
- * (delegating): what the delegating step starts from.
+ * itself), with one order placed and claimed by this worker (pending).
  */
-async function reservedOrder(t: TestContext, dialect: 'sqlite' | 'postgres') {
+async function claimedOrder(t: TestContext, dialect: 'sqlite' | 'postgres') {
   const s = await startStack({ ...(await databaseFor(dialect)), env: { SWEEP_INTERVAL_MS: '600000' } });
   t.after(() => s.close());
   await s.deposit(1, 100_000_000n);
@@ -33,9 +34,23 @@ async function reservedOrder(t: TestContext, dialect: 'sqlite' | 'postgres') {
   const placed = await placeUndispatched(s, '1h');
   const claimed = await claimOrder(s.db, placed.id, ctx.workerId, 60_000);
   assert.ok(claimed, 'the order is claimed');
-  const planned = await stepPending(ctx, claimed);
-  assert.ok('next' in planned && planned.next.status === 'delegating', `a pool is reserved (${JSON.stringify(planned, (_, v) => (typeof v === 'bigint' ? String(v) : v))})`);
-  const held = planned.next;
+  return { s, ctx, claimed };
+}
+
+const shown = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? String(x) : x));
+
+/**
+ * The order's pool reserved (delegating) with nothing journaled: what the
+ * delegating step starts from once a transaction died (it signs the next
+ * one and journals it on its own), or for an order an earlier version
+ * reserved.
+ */
+async function reservedOrder(t: TestContext, dialect: 'sqlite' | 'postgres') {
+  const { s, ctx, claimed } = await claimedOrder(t, dialect);
+  const choice = await choosePool(ctx, claimed, claimedAt(claimed, ctx.settings.leaseMs));
+  assert.ok(choice, 'a pool has room');
+  const held = await reservePool(ctx, claimed, choice);
+  assert.ok(held?.status === 'delegating' && held.delegate_txid === null, `a pool is reserved, nothing journaled (${shown(held)})`);
   const pool = ctx.pools.find((p) => p.address === held.pool_address)!;
   const meta = { pool: pool.address, receiver: held.receive_address, amountSun: held.delegated_sun!, lockBlocks: held.lock_blocks };
   return { s, ctx, held, meta, sign: () => ctx.chain.buildDelegate(pool, held.receive_address, held.delegated_sun!, held.lock_blocks) };
@@ -89,11 +104,63 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     assert.ok(!(await s.chainTxs('DelegateResourceContract')).some((t) => t.txID === signed.txid), 'the node never got it');
   });
 
-  test(`[${dialect}] when the node accepts the delegation, then the write that records it also gives the order back to wait for the chain`, async (t: TestContext) => {
-    const { s, ctx, held } = await reservedOrder(t, dialect);
+  test(`[${dialect}] when a pending order is planned, then its delegation is signed and journaled by the reservation itself, and sent only by the step after it`, async (t: TestContext) => {
+    const { s, ctx, claimed } = await claimedOrder(t, dialect);
 
-    const step = await stepDelegating(ctx, held);
+    const planned = await stepPending(ctx, claimed);
+    assert.ok('next' in planned && planned.unsent !== undefined, `reserved, with a delegation to send (${shown(planned)})`);
+    const held = planned.next;
+    const { signed, meta } = planned.unsent;
+    assert.deepEqual([held.status, held.delegate_txid, held.delegate_tx_status], ['delegating', signed.txid, 'signed'], 'the order names its delegation');
+    assert.deepEqual([meta.pool, meta.receiver, meta.amountSun, meta.lockBlocks], [held.pool_address, held.receive_address, held.delegated_sun, held.lock_blocks]);
+    const journaled = await findChainTx(s.db, signed.txid);
+    assert.deepEqual(
+      [journaled?.order_id, journaled?.status, journaled?.broadcasts, journaled?.pool_address, journaled?.amount_sun, journaled?.signed_json],
+      [held.id, 'signed', 0n, held.pool_address, held.delegated_sun, signed.json],
+      'journaled as signed, not sent',
+    );
+    assert.ok(!(await s.chainTxs('DelegateResourceContract')).some((tx) => tx.txID === signed.txid), 'the node has not got it yet');
+    const moves = await s.db.kysely.selectFrom('order_events').select(['to_status', 'reason']).where('order_id', '=', held.id).where('from_status', '=', 'pending').execute();
+    assert.deepEqual(moves, [{ to_status: 'delegating', reason: 'pool_selected' }], 'one move out of pending, with its event');
+  });
+
+  test(`[${dialect}] when another worker takes the order while its delegation is being signed, then the reservation writes nothing: no room spent, no journal row, nothing sent`, async (t: TestContext) => {
+    const { s, ctx, claimed } = await claimedOrder(t, dialect);
+    let signedTxid: string | undefined;
+    // The chain as the step sees it, but the order is taken over as soon as the delegation is signed.
+    const chain = new Proxy(ctx.chain, {
+      get(target, prop) {
+        if (prop === 'buildDelegate') {
+          return async (...args: Parameters<typeof target.buildDelegate>) => {
+            const signed = await target.buildDelegate(...args);
+            signedTxid = signed.txid;
+            await takeOver(s.db, claimed.id);
+            return signed;
+          };
+        }
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+
+    await assert.rejects(stepPending({ ...ctx, chain }, claimed), LeaseLostError);
+
+    assert.ok(signedTxid, 'a delegation was signed');
+    assert.equal(await findChainTx(s.db, signedTxid), undefined, 'no journal row');
+    const order = (await findOrder(s.db, claimed.id))!;
+    assert.deepEqual([order.status, order.lease_owner, order.pool_address, order.delegate_txid], ['pending', 'worker-b', null, null], 'the order is as the other worker took it');
+    assert.ok(!(await s.chainTxs('DelegateResourceContract')).some((tx) => tx.txID === signedTxid), 'the node never got it');
+  });
+
+  test(`[${dialect}] when the node accepts the delegation, then the write that records it also gives the order back to wait for the chain`, async (t: TestContext) => {
+    const { s, ctx, claimed } = await claimedOrder(t, dialect);
+    const planned = await stepPending(ctx, claimed);
+    assert.ok('next' in planned && planned.unsent !== undefined, `reserved, with a delegation to send (${shown(planned)})`);
+    const held = planned.next;
+
+    const step = await stepDelegating(ctx, held, undefined, planned.unsent);
     assert.ok('released' in step, `the step gave the order back itself (${Object.keys(step).join()})`);
+    assert.ok((await s.chainTxs('DelegateResourceContract')).some((tx) => tx.txID === planned.unsent!.signed.txid), 'the node has the delegation the reservation journaled');
     const order = (await findOrder(s.db, held.id))!;
     assert.equal(order.delegate_tx_status, 'broadcast');
     assert.equal(order.lease_owner, null);
