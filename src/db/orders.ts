@@ -1,5 +1,5 @@
-import { sql, type Selectable } from 'kysely';
-import { DEFAULT_TENANT, type Owner } from '../domain/tenant.js';
+import type { Selectable } from 'kysely';
+import type { Owner } from '../domain/tenant.js';
 import type { DbHandle } from './connect.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import { columnsOf, everyColumn } from './columns.js';

@@ -1,4 +1,3 @@
-import type { SignedTransaction } from '../chain/gateway.js';
 import { latestChainTx, type ChainTransaction } from '../db/chain-transactions.js';
 import { JOURNALED_KINDS, journalHeldOrderTx, ORDER_TX_FIELDS, recordHeldOrderAccepted, type ClaimedOrder } from '../db/order-journal.js';
 import type { Order } from '../db/orders.js';
@@ -6,7 +5,7 @@ import type { PoolSnapshot } from '../db/pool-snapshots.js';
 import type { ChainTxKind } from '../db/schema.js';
 import type { WaitReason } from '../domain/order-reasons.js';
 import type { EngineContext } from './context.js';
-import { firstBroadcast, journalRow, settle, type JournalHolder, type Refusal, type TransactionMeta } from './journaled-transaction.js';
+import { firstBroadcast, journalRow, settle, type JournalHolder, type Refusal } from './journaled-transaction.js';
 import { LeaseLostError } from './errors.js';
 import { claimedAt } from './lease.js';
 import { released, wait, type Step, type StepFn, type Unsent } from './step.js';
