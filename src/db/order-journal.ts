@@ -12,7 +12,7 @@ import {
 import type { Db, DbHandle } from './connect.js';
 import { CLAIM, claimOrder, RELEASE_SET } from './order-leases.js';
 import { HELD_FENCE, heldFence, updateHeldOrder } from './order-writes.js';
-import { ORDER_COLUMN_LIST, ORDER_COLUMNS, type Order } from './orders.js';
+import { ORDER_COLUMN_LIST, ORDER_COLUMNS, poolStanding, poolStandingsOf, type Order, type PoolStanding, type PoolStandingRow } from './orders.js';
 import { columnsOf } from './columns.js';
 import { POOL_SNAPSHOT_COLUMN_LIST, type PoolSnapshot } from './pool-snapshots.js';
 import { prepared } from './prepared.js';
@@ -153,7 +153,12 @@ export interface ClaimedOrder {
   order: Order;
   journal?: ChainTransaction | null;
   poolSnapshot?: PoolSnapshot | null;
+  /** A pending order: what its pool choice reads (listPoolStandings), read by the claim; undefined when the claim did not. */
+  standings?: PoolStanding[];
 }
+
+/** What the pool standings add to a snapshot's columns (PoolStandingRow). */
+const STANDING_COLUMNS = ['reserved_sun', 'locked_rentals'] as const;
 
 /**
  * PostgreSQL: claimOrder's claim (its `?`), answering with the order's
@@ -165,12 +170,21 @@ export interface ClaimedOrder {
  * stake on the pool's snapshot, decided from the snapshot as read just
  * before (ourStakeMove): the claim reads that too, a round trip before the
  * status change, as the step's own read was (each statement reads what is
- * committed as it starts, in a transaction or not).
+ * committed as it starts, in a transaction or not). A pending order's step
+ * reads the pool standings first (listPoolStandings): the claim reads them
+ * too, a row per pool (its last `?`: whether to count locked rentals to
+ * the order's receiver). Its reservation checks the room again, under the
+ * pool's lock, as it did after the step's own read. `offset 0` keeps that
+ * subquery from being merged into the join, where its condition on the
+ * order's status would only filter its rows once read: kept apart, the
+ * condition is checked before it runs, and the claim of an order of
+ * another status reads none of it.
  */
 const claimWithJournalStatement = prepared<Record<string, unknown>>(
   `with claimed as (${CLAIM} returning ${ORDER_COLUMNS})
    select ${columnsOf(ORDER_COLUMN_LIST, 'claimed')}, ${CHAIN_TX_COLUMN_LIST.map((c) => `j.${c} as journal_${c}`).join(', ')},
-     ${POOL_SNAPSHOT_COLUMN_LIST.map((c) => `s.${c} as snapshot_${c}`).join(', ')}
+     ${POOL_SNAPSHOT_COLUMN_LIST.map((c) => `s.${c} as snapshot_${c}`).join(', ')},
+     ${[...POOL_SNAPSHOT_COLUMN_LIST, ...STANDING_COLUMNS].map((c) => `st.${c} as standing_${c}`).join(', ')}
    from claimed left join lateral (
      select ${CHAIN_TX_COLUMNS} from chain_transactions
      where order_id = claimed.id
@@ -180,18 +194,41 @@ const claimWithJournalStatement = prepared<Record<string, unknown>>(
    ) j on true
    left join lateral (
      select ${columnsOf(POOL_SNAPSHOT_COLUMN_LIST)} from pool_snapshots where address = j.pool_address and j.status = 'confirmed'
-   ) s on true`,
+   ) s on true
+   left join lateral (
+     ${poolStandingsOf('(case when ?::boolean then claimed.receive_address end)', 'claimed.id')}
+     where claimed.status = 'pending' offset 0
+   ) st on true
+   order by st.address`,
 );
 
-/** claimOrder, and on PostgreSQL the journal row its step reads first, in the same statement (ClaimedOrder). */
-export async function claimOrderAndJournal(db: DbHandle, orderId: string, owner: string, leaseMs: number): Promise<ClaimedOrder | undefined> {
+/**
+ * claimOrder, and on PostgreSQL what its first step reads first, in the
+ * same statement (ClaimedOrder): the journal row, or a pending order's pool
+ * standings (`lockedRentalsToReceiver`: counting our locked rentals to its
+ * receiver, as the pool choice does with DELEGATE_LOCK on).
+ */
+export async function claimOrderAndJournal(
+  db: DbHandle,
+  orderId: string,
+  owner: string,
+  leaseMs: number,
+  lockedRentalsToReceiver: boolean,
+): Promise<ClaimedOrder | undefined> {
   if (db.dialect !== 'postgres') {
     const order = await claimOrder(db, orderId, owner, leaseMs);
     return order === undefined ? undefined : { order };
   }
-  const row = await claimWithJournalStatement.first(db, [owner, BigInt(leaseMs), orderId]);
+  const rows = await claimWithJournalStatement.all(db, [owner, BigInt(leaseMs), orderId, lockedRentalsToReceiver]);
+  const row = rows[0];
   if (row === undefined) return undefined;
   const order = Object.fromEntries(ORDER_COLUMN_LIST.map((c) => [c, row[c]])) as Order;
+  if (order.status === 'pending') {
+    const standings = rows
+      .filter((r) => r.standing_address !== null)
+      .map((r) => poolStanding(Object.fromEntries([...POOL_SNAPSHOT_COLUMN_LIST, ...STANDING_COLUMNS].map((c) => [c, r[`standing_${c}`]])) as PoolStandingRow));
+    return { order, journal: null, standings };
+  }
   const journal = Object.fromEntries(CHAIN_TX_COLUMN_LIST.map((c) => [c, row[`journal_${c}`]])) as ChainTransaction;
   if (journal.txid === null) return { order, journal: null };
   if (journal.status !== 'confirmed') return { order, journal };

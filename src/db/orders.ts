@@ -309,16 +309,16 @@ export async function reservedByPool(db: DbHandle): Promise<Map<string, bigint>>
 }
 
 /**
- * Our locked rentals to a receiver under way, by pool (its `?`: the
- * receiver, and an order not to count). Read through
- * orders_locked_receiver (migration 017), which holds only rentals
- * delegating, active or reclaiming with a lock: the predicate is repeated
- * here word for word, as literals, so the database knows the index answers
- * it, and the read costs the receiver's rentals now, not every order it was
- * ever sent.
+ * Our locked rentals to a receiver under way, by pool (`receiver` and
+ * `exceptOrder`, an order not to count: SQL, a `?` or a column of the
+ * statement it goes in). Read through orders_locked_receiver (migration
+ * 017), which holds only rentals delegating, active or reclaiming with a
+ * lock: the predicate is repeated here word for word, as literals, so the
+ * database knows the index answers it, and the read costs the receiver's
+ * rentals now, not every order it was ever sent.
  */
-const LOCKED_RENTALS_BY_POOL = `select pool_address, count(*) as n from orders
-   where receive_address = ? and status in ('delegating', 'active', 'reclaiming') and lock_blocks is not null and id <> ?
+const lockedRentalsByPool = (receiver: string, exceptOrder: string) => `select pool_address, count(*) as n from orders
+   where receive_address = ${receiver} and status in ('delegating', 'active', 'reclaiming') and lock_blocks is not null and id <> ${exceptOrder}
    group by pool_address`;
 
 /** A pool's snapshot, and what our own orders hold on it. */
@@ -330,14 +330,31 @@ export interface PoolStanding {
   lockedRentals: number;
 }
 
-/** Run for every order the engine plans: prepared once. */
-const poolStandingsStatement = prepared<PoolSnapshot & { reserved_sun: bigint | string; locked_rentals: bigint | number }>(
+/** A row of the pool choice's read (poolStandingsOf). */
+export type PoolStandingRow = PoolSnapshot & { reserved_sun: bigint | string; locked_rentals: bigint | number };
+
+/**
+ * The pool choice's read (listPoolStandings) for `receiver` and
+ * `exceptOrder` as SQL (lockedRentalsByPool's), its rows PoolStandingRow:
+ * written once, also read by the claim of a pending order
+ * (claimOrderAndJournal).
+ */
+export const poolStandingsOf = (receiver: string, exceptOrder: string) =>
   `select ${columnsOf(POOL_SNAPSHOT_COLUMN_LIST, 'p')}, coalesce(r.total, 0) as reserved_sun, coalesce(l.n, 0) as locked_rentals
    from pool_snapshots p
    left join (${RESERVED_BY_POOL}) r on r.pool_address = p.address
-   left join (${LOCKED_RENTALS_BY_POOL}) l on l.pool_address = p.address
-   order by p.address`,
-);
+   left join (${lockedRentalsByPool(receiver, exceptOrder)}) l on l.pool_address = p.address`;
+
+/** A row of that read as the pool choice takes it. */
+export const poolStanding = ({ reserved_sun: reserved, locked_rentals: locked, ...snapshot }: PoolStandingRow): PoolStanding => ({
+  snapshot,
+  reservedSun: BigInt(reserved),
+  lockedRentals: Number(locked),
+});
+
+/** Run for every order the engine plans: prepared once. */
+const poolStandingsStatement = prepared<PoolStandingRow>(`${poolStandingsOf('?', '?')}
+   order by p.address`);
 
 /**
  * What a pool choice reads, in one statement rather than three: every pool
@@ -347,12 +364,7 @@ const poolStandingsStatement = prepared<PoolSnapshot & { reserved_sun: bigint | 
  * that has no snapshot is not listed: it has no room to offer.
  */
 export async function listPoolStandings(db: DbHandle, receiver: string | null, exceptOrder: string): Promise<PoolStanding[]> {
-  const rows = await poolStandingsStatement.all(db, [receiver, exceptOrder]);
-  return rows.map(({ reserved_sun: reserved, locked_rentals: locked, ...snapshot }) => ({
-    snapshot,
-    reservedSun: BigInt(reserved),
-    lockedRentals: Number(locked),
-  }));
+  return (await poolStandingsStatement.all(db, [receiver, exceptOrder])).map(poolStanding);
 }
 
 /** Goes out with the reservation's next statement, the sum it guards (preparedLock). */

@@ -68,7 +68,7 @@ export interface AdvanceResult {
  * any order id, any number of times, from any number of workers at once.
  */
 export async function advanceOrder(ctx: EngineContext, orderId: string): Promise<AdvanceResult> {
-  const claimed = await claimOrderAndJournal(ctx.db, orderId, ctx.workerId, ctx.settings.leaseMs);
+  const claimed = await claimOrderAndJournal(ctx.db, orderId, ctx.workerId, ctx.settings.leaseMs, ctx.settings.delegateLock);
   // Not due yet (woken early): look again when it is. Held by another worker, or done: theirs, or nothing.
   if (!claimed) return { claimed: false, retryInMs: await notYetDueInMs(ctx.db, orderId), status: null };
   return advanceClaimed(ctx, claimed);

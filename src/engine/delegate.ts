@@ -63,12 +63,13 @@ const noCapacity = (ctx: EngineContext): Failure => ({
  * choose a pool, reserve its stake. Waiting for capacity costs no request:
  * the pools' snapshots and our reservations are in the database.
  */
-export const stepPending: StepFn = async (ctx, held) => {
+export const stepPending: StepFn = async (ctx, held, claimed) => {
   if (held.wait_reason !== 'waiting_for_pool_capacity') {
     const problem = await receiverProblem(ctx, held);
     if (problem) return fail(ctx, held, problem);
   }
-  const choice = await choosePool(ctx, held, claimedAt(held, ctx.settings.leaseMs));
+  // On PostgreSQL the claim read the pools' standings with the order: the choice needs no read of its own.
+  const choice = await choosePool(ctx, held, claimedAt(held, ctx.settings.leaseMs), claimed?.order === held ? claimed.standings : undefined);
   if (!choice) {
     // The snapshots may be behind the chain (a reclaim by hand, stake added): ask the node, at its own pace.
     ctx.hooks?.poolsNeedReading?.(undefined);

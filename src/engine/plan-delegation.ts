@@ -1,5 +1,5 @@
 import type { PoolAccount } from '../chain/gateway.js';
-import { listPoolStandings, lockPoolReservations, type Order } from '../db/orders.js';
+import { listPoolStandings, lockPoolReservations, type Order, type PoolStanding } from '../db/orders.js';
 import { snapshotCanPayFee } from '../db/pool-snapshots.js';
 import { lockBlocksFor, sunForEnergy, withMargin } from '../domain/energy.js';
 import type { EngineContext } from './context.js';
@@ -33,15 +33,16 @@ export interface PoolChoice {
  * while an unlocked delegation is kept apart from the locked one and is
  * reclaimed at its own end. A lock only protects the receiver from the
  * pool's owner, which is Joule itself.
- * Returns undefined when no pool has room now.
+ * `read`: the standings as the order's claim read them (ClaimedOrder), if it
+ * did. Returns undefined when no pool has room now.
  */
-export async function choosePool(ctx: EngineContext, order: Order, now: bigint): Promise<PoolChoice | undefined> {
+export async function choosePool(ctx: EngineContext, order: Order, now: bigint, read?: PoolStanding[]): Promise<PoolChoice | undefined> {
   const { db, pools, settings } = ctx;
   const candidates = pools.filter((p) => p.address !== order.receive_address);
   if (candidates.length === 0) return undefined;
   const [params, standings] = await Promise.all([
     ctx.chainParameters(),
-    listPoolStandings(db, settings.delegateLock ? order.receive_address : null, order.id),
+    read ?? listPoolStandings(db, settings.delegateLock ? order.receive_address : null, order.id),
   ]);
   const energy = await networkTotals(ctx, now, standings.map((s) => s.snapshot));
   // The chain rounds the receiver's energy down from live totals, and other stakers joining during the

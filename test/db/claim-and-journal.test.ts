@@ -34,7 +34,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     // wake-ups go nowhere, and the follower still confirms the delegation.
     await s.engine.runner.close();
     const placed = await placeUndispatched(s, '1h');
-    const claim = () => claimOrderAndJournal(s.db, placed.id, ctx.workerId, 60_000);
+    const claim = () => claimOrderAndJournal(s.db, placed.id, ctx.workerId, 60_000, ctx.settings.delegateLock);
 
     // Pending: nothing journaled, nothing to read.
     const first = await claim();
@@ -44,8 +44,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     assert.equal(await claim(), undefined, 'held: a second claim takes nothing');
 
     // Delegating, its delegation journaled and sent: the next claim reads it.
-    const delegating = held(await stepPending(ctx, first.order));
-    const sent = await stepDelegating(ctx, delegating);
+    const planned = await stepPending(ctx, first.order, first);
+    const delegating = held(planned);
+    const sent = await stepDelegating(ctx, delegating, undefined, 'next' in planned ? planned.unsent : undefined);
     assert.ok(!('next' in sent), 'the delegation is sent and the order waits for it');
     await giveBack(s.db, placed.id);
     const woken = await claim();

@@ -3,6 +3,7 @@
 // to the order's receiver, not counting the order itself.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
+import { claimOrderAndJournal } from '../../src/db/order-journal.js';
 import { listPoolStandings } from '../../src/db/orders.js';
 import { savePoolSnapshot } from '../../src/db/pool-snapshots.js';
 import { describeEachDialect } from '../support/dialects.js';
@@ -43,6 +44,27 @@ describeEachDialect('pool standings', (newApp) => {
       ['TPoolThree', 0n, 0, 40_000_000n],
       ['TPoolTwo', 0n, 1, 40_000_000n],
     ]);
+  });
+
+  test('when a pending order is claimed, then on PostgreSQL the claim reads the same standings with it, counting locked rentals only when asked; another status\'s claim reads none', async () => {
+    const expected = await listPoolStandings(t.db, SEED_ADDRESS, ids[4]!);
+    const claimed = await claimOrderAndJournal(t.db, ids[4]!, 'worker-a', 30_000, true);
+    assert.equal(claimed?.order.status, 'pending');
+    if (t.db.dialect === 'sqlite') {
+      assert.equal(claimed.standings, undefined, 'SQLite: the step reads them itself, in-process');
+      return;
+    }
+    assert.deepEqual(claimed.standings, expected, 'the pool choice reads these, snapshot for snapshot');
+    await t.db.kysely.updateTable('orders').set({ lease_owner: null, lease_until: null }).where('id', '=', ids[4]!).execute();
+    const unlocked = await claimOrderAndJournal(t.db, ids[4]!, 'worker-a', 30_000, false);
+    assert.deepEqual(view(unlocked!.standings!), [
+      ['TPoolOne', 3_000_000n, 0, 40_000_000n],
+      ['TPoolThree', 0n, 0, 40_000_000n],
+      ['TPoolTwo', 0n, 0, 40_000_000n],
+    ]);
+    const delegating = await claimOrderAndJournal(t.db, ids[1]!, 'worker-a', 30_000, true);
+    assert.equal(delegating?.order.status, 'delegating');
+    assert.equal(delegating.standings, undefined, 'read only for a pending order');
   });
 
   test('when the order itself holds a locked rental there, or no receiver is asked about, then no lock is counted for it', async () => {
