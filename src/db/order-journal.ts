@@ -157,8 +157,8 @@ export interface ClaimedOrder {
   standings?: PoolStanding[];
 }
 
-/** What the pool standings add to a snapshot's columns (PoolStandingRow). */
-const STANDING_COLUMNS = ['reserved_sun', 'locked_rentals'] as const;
+/** A pool standing's columns (PoolStandingRow): the snapshot's, and what our orders hold on it. */
+const STANDING_COLUMNS = [...POOL_SNAPSHOT_COLUMN_LIST, 'reserved_sun', 'locked_rentals'];
 
 /**
  * PostgreSQL: claimOrder's claim (its `?`), answering with the order's
@@ -184,7 +184,7 @@ const claimWithJournalStatement = prepared<Record<string, unknown>>(
   `with claimed as (${CLAIM} returning ${ORDER_COLUMNS})
    select ${columnsOf(ORDER_COLUMN_LIST, 'claimed')}, ${CHAIN_TX_COLUMN_LIST.map((c) => `j.${c} as journal_${c}`).join(', ')},
      ${POOL_SNAPSHOT_COLUMN_LIST.map((c) => `s.${c} as snapshot_${c}`).join(', ')},
-     ${[...POOL_SNAPSHOT_COLUMN_LIST, ...STANDING_COLUMNS].map((c) => `st.${c} as standing_${c}`).join(', ')}
+     ${STANDING_COLUMNS.map((c) => `st.${c} as standing_${c}`).join(', ')}
    from claimed left join lateral (
      select ${CHAIN_TX_COLUMNS} from chain_transactions
      where order_id = claimed.id
@@ -226,7 +226,7 @@ export async function claimOrderAndJournal(
   if (order.status === 'pending') {
     const standings = rows
       .filter((r) => r.standing_address !== null)
-      .map((r) => poolStanding(Object.fromEntries([...POOL_SNAPSHOT_COLUMN_LIST, ...STANDING_COLUMNS].map((c) => [c, r[`standing_${c}`]])) as PoolStandingRow));
+      .map((r) => poolStanding(Object.fromEntries(STANDING_COLUMNS.map((c) => [c, r[`standing_${c}`]])) as PoolStandingRow));
     return { order, journal: null, standings };
   }
   const journal = Object.fromEntries(CHAIN_TX_COLUMN_LIST.map((c) => [c, row[`journal_${c}`]])) as ChainTransaction;

@@ -100,10 +100,10 @@ type MoveShape = 'order' | 'energy' | 'energy+stake' | 'room' | 'room+journal';
  * webhook URL (`owner`, its `?` the users row, first of all): the answer
  * says `hooked` when that kept it from being made.
  */
-const heldOrderMove = (also: string[], shape: MoveShape, last: boolean) =>
-  preparedPerColumns<MovedRow>((assignments) => {
-    const room = shape === 'room' || shape === 'room+journal';
-    const energy = shape === 'energy' || shape === 'energy+stake';
+const heldOrderMove = (also: string[], shape: MoveShape, last: boolean) => {
+  const room = shape === 'room' || shape === 'room+journal';
+  const energy = shape === 'energy' || shape === 'energy+stake';
+  return preparedPerColumns<MovedRow>((assignments) => {
     const guard = room ? ' and (select total from room) + ? <= ?' : last ? ' and not exists (select 1 from owner)' : '';
     return `with ${last ? `owner as (${WEBHOOK_OWNER_OF_USER}), ` : ''}${room ? `room as (${RESERVED_ON_POOL}), ` : ''}moved as (${fencedUpdate(assignments, also, guard)}),
       event as (
@@ -118,7 +118,8 @@ const heldOrderMove = (also: string[], shape: MoveShape, last: boolean) =>
         energy ? ', exists (select 1 from touched) as receiver_saved' : ''
       }${room ? ', (select total from room) as reserved_on_pool' : ''}${last ? ', exists (select 1 from owner) as hooked' : ''}
       from ${room || last ? '(select 1) as one left join moved on true' : 'moved'} ${webhookOwnerJoins('moved')}`;
-  }, { endsTransaction: shape === 'room' || shape === 'room+journal' || last });
+  }, { endsTransaction: room || last });
+};
 const moves = new Map<string, ReturnType<typeof heldOrderMove>>();
 function moveStatements(renew: boolean, shape: MoveShape, last: boolean) {
   const key = `${renew}:${shape}:${last}`;
