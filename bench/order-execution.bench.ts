@@ -39,6 +39,14 @@
 // With PostgreSQL, its server's CPU (the postmaster and every backend) over
 // the same run is added to Joule's.
 //
+// Loop ran / waited ms each: the process's main thread, where the API, the
+// engine, the devnet and the baseline's loops all run, per order: time on a
+// core, and time it was ready to run but waited for one (Linux's schedstat).
+// Neither side's throughput can pass one over their sum. On SQLite the
+// wait is small; with PostgreSQL on the same cores it is where the server's
+// backends took the loop's core (its wake-ups put a backend on the core of
+// the process that wrote to it).
+//
 // Database: SQLite (a fresh file per run) by default; `--database postgres`
 // (BENCH_DATABASE) starts one PostgreSQL server for the benchmark (the test
 // suite's settings) and gives each of Joule's runs a fresh database on it,
@@ -81,7 +89,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { createDatabase, startPostgres } from '../scripts/services/postgres.js';
 import { benchJoule } from './lib/bench-joule.js';
 import { databaseOnItsOwnCore } from './lib/cpu-pin.js';
-import { ioCounts, isMain, printTable, processTreeCpuMs } from './lib/harness.js';
+import { ioCounts, isMain, mainThreadMs, printTable, processTreeCpuMs } from './lib/harness.js';
 import { machineLine, median } from './lib/processes.js';
 
 const ENERGY = 32_000;
@@ -113,6 +121,8 @@ export interface JouleRun {
    * machine's speed does not move, as it moves CPU time.
    */
   writesPerOrder: number;
+  /** The event loop's thread over the same time, per order (MainThread). */
+  mainThread: MainThread;
   /**
    * Times an order was claimed from created to active (its lease_version):
    * each claim is a run of its step, with the lease, journal look-up and
@@ -131,6 +141,23 @@ export interface JouleRun {
   createdToBroadcastFloor: Latency;
 }
 
+/**
+ * The process's main thread, where the API, the engine, the devnet (and the
+ * baseline's TronWeb loops) all run, per order: ms it ran on a core, and ms
+ * it was ready to run but waited for one (mainThreadMs; NaN where /proc
+ * cannot tell). Whatever shares the machine's cores with the process, such
+ * as PostgreSQL's backends, shows in the second.
+ */
+export interface MainThread {
+  ran: number;
+  waited: number;
+}
+
+const mainThreadSince = (start: MainThread, n: number): MainThread => {
+  const now = mainThreadMs();
+  return { ran: Math.round(((now.ran - start.ran) / n) * 100) / 100, waited: Math.round(((now.waited - start.waited) / n) * 100) / 100 };
+};
+
 export type Sizes = 'same' | 'distinct';
 
 export interface ExecutionResult {
@@ -147,6 +174,8 @@ export interface ExecutionResult {
     cpuMsPerOrder: number;
     /** Write system calls, the same way (JouleRun.writesPerOrder). */
     writesPerOrder: number;
+    /** The main thread, the same way (JouleRun.mainThread). */
+    mainThread: MainThread;
     startToBroadcast: Latency;
     startToIncluded: Latency;
     startToSolid: Latency;
@@ -275,6 +304,7 @@ async function measureJoule(
     }
     const cpuAtStart = process.cpuUsage();
     const writesAtStart = writesSoFar();
+    const mainThreadAtStart = mainThreadMs();
     const serverCpuAtStart = serverCpuMs();
     const started = performance.now();
     const ids = await placeBurst();
@@ -283,6 +313,7 @@ async function measureJoule(
     const allActiveMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuAtStart);
     const writesPerOrder = writesPer(writesAtStart, n);
+    const mainThread = mainThreadSince(mainThreadAtStart, n);
     const serverCpu = serverCpuMs() - serverCpuAtStart;
     // The measured burst's orders only (an earlier burst's are in the same tables).
     const measured = new Set(ids);
@@ -307,6 +338,7 @@ async function measureJoule(
       cpuMsPerOrder: Math.round((cpuMsPer(cpu, n) + serverCpu / n) * 100) / 100,
       databaseCpuMsPerOrder: Math.round((serverCpu / n) * 100) / 100,
       writesPerOrder,
+      mainThread,
       claimsPerOrder: Math.round((claims / n) * 100) / 100,
       createdToJournaled: latency(journaled.map((j) => Number(j.created_at) - created.get(j.order_id!)!)),
       createdToActive: latency(activated.map((e) => Number(e.at) - created.get(e.order_id)!)),
@@ -369,6 +401,7 @@ async function measureBaseline(n: number, concurrency: number, solidifyLag: numb
 
     const cpuAtStart = process.cpuUsage();
     const writesAtStart = writesSoFar();
+    const mainThreadAtStart = mainThreadMs();
     const started = performance.now();
     await pool(n, concurrency, async (i) => {
       startAt[i] = performance.now();
@@ -394,6 +427,7 @@ async function measureBaseline(n: number, concurrency: number, solidifyLag: numb
     });
     const cpu = process.cpuUsage(cpuAtStart);
     const writesPerOrder = writesPer(writesAtStart, n);
+    const mainThread = mainThreadSince(mainThreadAtStart, n);
     const allIncludedMs = Math.max(...includedAt.values()) - started;
     const allSolidMs = Math.max(...solidAt.values()) - started;
     const per = (ms: number) => Math.round((n / ms) * 10_000) / 10;
@@ -406,6 +440,7 @@ async function measureBaseline(n: number, concurrency: number, solidifyLag: numb
       solidPerSecond: per(allSolidMs),
       cpuMsPerOrder: cpuMsPer(cpu, n),
       writesPerOrder,
+      mainThread,
       startToBroadcast: latency(broadcastAt.map((b, i) => b - startAt[i]!)),
       startToIncluded: latency(txids.filter((t) => includedAt.has(t)).map((t) => includedAt.get(t)! - startAt[txids.indexOf(t)]!)),
       startToSolid: latency(txids.filter((t) => solidAt.has(t)).map((t) => solidAt.get(t)! - startAt[txids.indexOf(t)]!)),
@@ -432,17 +467,18 @@ function medianOf<T extends object>(runs: readonly T[]): T {
 
 function print(title: string, baseline: Baseline, joule: Record<Sizes, JouleRun>): void {
   const lat = (l: Latency) => [l.p50, l.p99, l.max];
+  const loop = (m: MainThread) => `${m.ran} / ${m.waited}`;
   printTable(
     title,
-    ['run', 'what', 'wall ms', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'CPU ms each', 'of which PostgreSQL', 'write calls each', 'claims each'],
+    ['run', 'what', 'wall ms', 'per second', 'p50 ms', 'p99 ms', 'max ms', 'CPU ms each', 'of which PostgreSQL', 'write calls each', 'loop ran / waited ms each', 'claims each'],
     [
-      ['baseline', 'start -> broadcast accepted', baseline.allBroadcastMs, baseline.broadcastPerSecond, ...lat(baseline.startToBroadcast), '', '', '', ''],
-      ['baseline', 'start -> included', baseline.allIncludedMs, baseline.includedPerSecond, ...lat(baseline.startToIncluded), '', '', '', ''],
-      ['baseline', 'start -> solidified', baseline.allSolidMs, baseline.solidPerSecond, ...lat(baseline.startToSolid), baseline.cpuMsPerOrder, '', baseline.writesPerOrder, ''],
+      ['baseline', 'start -> broadcast accepted', baseline.allBroadcastMs, baseline.broadcastPerSecond, ...lat(baseline.startToBroadcast), '', '', '', '', ''],
+      ['baseline', 'start -> included', baseline.allIncludedMs, baseline.includedPerSecond, ...lat(baseline.startToIncluded), '', '', '', '', ''],
+      ['baseline', 'start -> solidified', baseline.allSolidMs, baseline.solidPerSecond, ...lat(baseline.startToSolid), baseline.cpuMsPerOrder, '', baseline.writesPerOrder, loop(baseline.mainThread), ''],
       ...(['same', 'distinct'] as const).flatMap((k) => [
-        [`joule, ${k} sizes`, 'orders placed (API)', joule[k].placeMs, joule[k].placedPerSecond, '', '', '', '', '', '', ''],
-        [`joule, ${k} sizes`, 'created -> delegation journaled', '', '', ...lat(joule[k].createdToJournaled), '', '', '', ''],
-        [`joule, ${k} sizes`, 'created -> broadcast, floor at raw rate', '', '', ...lat(joule[k].createdToBroadcastFloor), '', '', '', ''],
+        [`joule, ${k} sizes`, 'orders placed (API)', joule[k].placeMs, joule[k].placedPerSecond, '', '', '', '', '', '', '', ''],
+        [`joule, ${k} sizes`, 'created -> delegation journaled', '', '', ...lat(joule[k].createdToJournaled), '', '', '', '', ''],
+        [`joule, ${k} sizes`, 'created -> broadcast, floor at raw rate', '', '', ...lat(joule[k].createdToBroadcastFloor), '', '', '', '', ''],
         [
           `joule, ${k} sizes`,
           'created -> active',
@@ -452,6 +488,7 @@ function print(title: string, baseline: Baseline, joule: Record<Sizes, JouleRun>
           joule[k].cpuMsPerOrder,
           joule[k].databaseCpuMsPerOrder || '',
           joule[k].writesPerOrder,
+          loop(joule[k].mainThread),
           joule[k].claimsPerOrder,
         ],
       ]),

@@ -94,6 +94,23 @@ export function ioColumns(io: IoCounts | undefined): string[] {
 }
 
 /**
+ * This process's main thread, the one its event loop runs on: how long it
+ * has run on a core so far, and how long it was runnable but waited for
+ * one, in ms (/proc/self/task/<pid>/schedstat, Linux with schedstats; NaN
+ * elsewhere). Everything an event loop serves queues behind it, so time it
+ * waits while another process has its core is lost to all of them, though
+ * it is not CPU time of its own.
+ */
+export function mainThreadMs(): { ran: number; waited: number } {
+  try {
+    const [ran, waited] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { ran: ran! / 1e6, waited: waited! / 1e6 };
+  } catch {
+    return { ran: NaN, waited: NaN };
+  }
+}
+
+/**
  * CPU time (ms) of a server that forks a process per connection, such as
  * PostgreSQL: the parent's own, what its children that have exited used
  * (cutime, cstime: the parent has waited for them), and what its live children
