@@ -6,10 +6,14 @@
 // same run:
 //
 //   sweeper pass   Sweeper.sweep() of a worker built by createJoule on the
-//                  database (the pass its timer runs), median of 30
+//                  database (the pass its timer runs)
 //   pool choice    that worker's choosePool() for an order to the receiver
 //                  of a quarter of the finished orders (the reads the engine
-//                  makes to plan every order), median of 30
+//                  makes to plan every order)
+//                  (both with a worker on each database, up at once: 10
+//                  runs of each to warm up, then 30 pairs, one run on each
+//                  database, which goes first alternating; the median a
+//                  database, and of each pair's full/empty)
 //   GET ...        every request the dashboard polls, and GET /api/orders?
 //                  user_id= for the user with 1 in 20 orders and one with a
 //                  few recent ones, against `node dist/main.js api`, 10
@@ -27,7 +31,7 @@
 // one database after the other, seconds or minutes apart, the ratio of a
 // page moved by ±20–30 % from run to run with this machine's neighbours;
 // slices side by side put that drift on both alike. Rounds (BENCH_ROUNDS,
-// default 3) alternate which database's worker passes go first. Reported:
+// default 3) alternate which database is copied and served first. Reported:
 // medians of the rounds, full/empty ratios, and the median and range of
 // each pair's full/empty ratio. Besides requests a second, the server
 // process's CPU time per request (from /proc): on a shared machine
@@ -127,32 +131,69 @@ interface Round {
   deposit: Figures;
 }
 
-/** Median wall time of 30 runs of `f`, after 3 to warm up. */
-async function medianOf30(f: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 3; i++) await f();
-  const times: number[] = [];
-  for (let i = 0; i < 30; i++) {
-    const started = performance.now();
-    await f();
-    times.push(performance.now() - started);
+/** Runs a pass of each side before measuring any: a connection plans a kept statement at its first five runs. */
+const WARM_UP_PASSES = 10;
+/** Pairs of passes measured, one on each database, which goes first alternating. */
+const PASS_PAIRS = 30;
+
+/**
+ * Wall time of `f` on the two databases side by side: after WARM_UP_PASSES
+ * of each, PASS_PAIRS pairs of runs, the empty one first in every other
+ * pair. Measured one database after the other, a pass's median moved with
+ * whatever else the machine did in those seconds, and its ratio with it:
+ * two passes a moment apart see the same neighbours.
+ */
+async function pairedPasses(f: Record<DbName, () => Promise<unknown>>): Promise<Record<DbName, number> & { pairs: number[] }> {
+  for (const name of ['empty', 'full'] as const) for (let i = 0; i < WARM_UP_PASSES; i++) await f[name]();
+  const times: Record<DbName, number[]> = { empty: [], full: [] };
+  const pairs: number[] = [];
+  for (let i = 0; i < PASS_PAIRS; i++) {
+    const took = {} as Record<DbName, number>;
+    for (const name of i % 2 === 0 ? (['empty', 'full'] as const) : (['full', 'empty'] as const)) {
+      const started = performance.now();
+      await f[name]();
+      took[name] = performance.now() - started;
+      times[name].push(took[name]);
+    }
+    pairs.push(took.full / took.empty);
   }
-  return median(times);
+  return { empty: median(times.empty), full: median(times.full), pairs };
 }
 
-/** Sweeper passes and pool choices of an in-process worker (role `worker`, its own timer held back). */
-async function workerPasses(databaseUrl: string): Promise<{ sweepMs: number; poolChoiceMs: number }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'joule-flat-worker-'));
-  const worker = await benchJoule({ JOULE_ROLE: 'worker', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SWEEP_INTERVAL_MS: '3600000' }, { databaseUrl });
+/** What the worker passes measured, a median a database, and each pair's full/empty. */
+type Passes = Record<DbName, { sweepMs: number; poolChoiceMs: number }> & { sweepPairs: number[]; poolChoicePairs: number[] };
+
+/**
+ * Sweeper passes and pool choices of an in-process worker on each database
+ * (role `worker`, its own timer held back), both up at once and measured
+ * side by side (pairedPasses).
+ */
+async function workerPasses(urls: Record<DbName, string>): Promise<Passes> {
+  const workers: Array<{ close(): Promise<void>; dataDir: string }> = [];
   try {
-    const { sweeper, ctx } = worker.engine!;
-    const sweepMs = await medianOf30(() => sweeper.sweep());
-    // The newest order to the receiver, as if it were new: the pool choice reads what is under way, whatever it finds.
-    const order = await ctx.db.kysely.selectFrom('orders').selectAll().where('receive_address', '=', ADDRESS).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
-    const poolChoiceMs = await medianOf30(() => choosePool(ctx, { ...order, status: 'pending' }, BigInt(Date.now())));
-    return { sweepMs, poolChoiceMs };
+    const passes = {} as Record<DbName, { sweep: () => Promise<unknown>; choose: () => Promise<unknown> }>;
+    for (const name of ['empty', 'full'] as const) {
+      const dataDir = mkdtempSync(join(tmpdir(), 'joule-flat-worker-'));
+      const worker = await benchJoule({ JOULE_ROLE: 'worker', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SWEEP_INTERVAL_MS: '3600000' }, { databaseUrl: urls[name] });
+      workers.push({ close: () => worker.close(), dataDir });
+      const { sweeper, ctx } = worker.engine!;
+      // The newest order to the receiver, as if it were new: the pool choice reads what is under way, whatever it finds.
+      const order = await ctx.db.kysely.selectFrom('orders').selectAll().where('receive_address', '=', ADDRESS).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+      passes[name] = { sweep: () => sweeper.sweep(), choose: () => choosePool(ctx, { ...order, status: 'pending' }, BigInt(Date.now())) };
+    }
+    const sweep = await pairedPasses({ empty: passes.empty.sweep, full: passes.full.sweep });
+    const choice = await pairedPasses({ empty: passes.empty.choose, full: passes.full.choose });
+    return {
+      empty: { sweepMs: sweep.empty, poolChoiceMs: choice.empty },
+      full: { sweepMs: sweep.full, poolChoiceMs: choice.full },
+      sweepPairs: sweep.pairs,
+      poolChoicePairs: choice.pairs,
+    };
   } finally {
-    await worker.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const worker of workers) {
+      await worker.close();
+      rmSync(worker.dataDir, { recursive: true, force: true });
+    }
   }
 }
 
@@ -165,10 +206,11 @@ interface Side extends PairedSide {
 }
 
 /**
- * One round: a fresh copy of each template, their worker passes (the
- * database named first goes first), then an `api` process on each, both up
- * through the round, and every request measured on the two in alternating
- * slices (`paired`). Each pair's ratios go into `ratios`, by measurement.
+ * One round: a fresh copy of each template (the database named first
+ * first), their worker passes side by side (workerPasses), then an `api`
+ * process on each, both up through the round, and every request measured
+ * on the two in alternating slices (`paired`). Each pair's ratios go
+ * into `ratios`, by measurement.
  */
 async function measureRound(
   storage: Storage,
@@ -184,8 +226,9 @@ async function measureRound(
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
     for (const name of names) dbs[name] = await copyFor(storage, name, dir, roundIndex);
-    const passes = {} as Record<DbName, { sweepMs: number; poolChoiceMs: number }>;
-    for (const name of names) passes[name] = await workerPasses(dbs[name].url);
+    const passes = await workerPasses({ empty: dbs.empty.url, full: dbs.full.url });
+    ratios.set('sweeper pass', [...(ratios.get('sweeper pass') ?? []), ...passes.sweepPairs]);
+    ratios.set('pool choice', [...(ratios.get('pool choice') ?? []), ...passes.poolChoicePairs]);
     const sides = {} as Record<DbName, Side>;
     for (const name of names) {
       const joule = await startJouleProcess('api', { DATABASE_URL: dbs[name].url, LOG_LEVEL: 'warn' });
@@ -296,9 +339,10 @@ export async function run(opts: { rounds?: number; database?: string } = {}) {
     ['sweeper pass', (x: Round) => x.sweepMs],
     ['pool choice', (x: Round) => x.poolChoiceMs],
   ] as const) {
+    const pairRatios = ratios.get(what)!;
     console.log(
-      `${what} (median of 30, wall time): empty ${med('empty', f).toFixed(2)} ms, full ${med('full', f).toFixed(2)} ms, full/empty ${(med('full', f) / med('empty', f)).toFixed(2)}; ` +
-        `each round ${results.empty.map((x) => f(x).toFixed(2)).join(' ')} | ${results.full.map((x) => f(x).toFixed(2)).join(' ')}`,
+      `${what} (median of ${PASS_PAIRS} side by side, wall time): empty ${med('empty', f).toFixed(2)} ms, full ${med('full', f).toFixed(2)} ms, full/empty ${(med('full', f) / med('empty', f)).toFixed(2)}; ` +
+        `pairs: full/empty median ${median(pairRatios).toFixed(2)}; each round ${results.empty.map((x) => f(x).toFixed(2)).join(' ')} | ${results.full.map((x) => f(x).toFixed(2)).join(' ')}`,
     );
   }
   return results;
