@@ -131,7 +131,7 @@ interface Round {
   deposit: Figures;
 }
 
-/** Runs a pass of each side before measuring any: a connection plans a kept statement at its first five runs. */
+/** Runs on each side before any is measured: a connection plans a kept statement at its first five runs. */
 const WARM_UP_PASSES = 10;
 /** Pairs of passes measured, one on each database, which goes first alternating. */
 const PASS_PAIRS = 30;

@@ -44,8 +44,8 @@
 // core, and time it was ready to run but waited for one (Linux's schedstat).
 // Neither side's throughput can pass one over their sum. On SQLite the
 // wait is small; with PostgreSQL on the same cores it is where the server's
-// backends took the loop's core (its wake-ups put a backend on the core of
-// the process that wrote to it).
+// backends took the loop's core (a CPU profile finds the loop taken off it
+// in the socket writes that wake them).
 //
 // Database: SQLite (a fresh file per run) by default; `--database postgres`
 // (BENCH_DATABASE) starts one PostgreSQL server for the benchmark (the test
