@@ -30,7 +30,10 @@ import { POSTGRES_ENDS_TRANSACTION, POSTGRES_SENT_WITH_NEXT, POSTGRES_STATEMENT_
  *   order's 41 columns), though a prepared statement's columns cannot change
  *   under it: PostgreSQL refuses to run it if they would ("cached plan must
  *   not change result type"). The first run's description is kept, and the
- *   later runs' rows are read with it.
+ *   later runs' rows are read with it, and with the column parsers pg built
+ *   from it at that run: pg builds them again from every description it is
+ *   handed, a parser looked up and a property set for each of an order's
+ *   41 columns.
  */
 export function adaptPostgresClient(pg: typeof pgModule, client: pgModule.PoolClient): void {
   const send = client.query.bind(client) as (...args: unknown[]) => unknown;
@@ -136,10 +139,11 @@ interface Wire {
  * before it would leave pg believing it prepared on this connection.
  *
  * A named query is described only at its first run on the connection
- * (`described`, the connection's: each statement's RowDescription, or null
- * for one that returns no rows); later runs read their rows with that.
+ * (`described`, the connection's: each statement's RowDescription and what
+ * pg built from it to read rows with, or null for one that returns no
+ * rows); later runs read their rows with that.
  */
-function queryWithClass(pg: typeof pgModule, described: Map<string, RowDescription | null>) {
+function queryWithClass(pg: typeof pgModule, described: Map<string, Described | null>) {
   const Query = (pg as unknown as { Query: new (...args: unknown[]) => object }).Query;
   const { prepareValue } = (pg as unknown as { utils: { prepareValue: unknown } }).utils;
   const base = Query.prototype as {
@@ -147,6 +151,7 @@ function queryWithClass(pg: typeof pgModule, described: Map<string, RowDescripti
     _getRows(c: Wire, rows: unknown): void;
     handleRowDescription(m: RowDescription): void;
     handleDataRow(m: unknown): void;
+    listeners(event: string): unknown[];
     handleCommandComplete(m: unknown, c: Wire): void;
     handleError(e: unknown, c: Wire): void;
   };
@@ -160,6 +165,9 @@ function queryWithClass(pg: typeof pgModule, described: Map<string, RowDescripti
     declare values: unknown[];
     declare binary: unknown;
     declare rows: unknown;
+    declare callback: unknown;
+    declare _result: ResultFields;
+    declare _accumulateRows: unknown;
 
     constructor(ahead: readonly Ahead[], config: unknown, commits: boolean, callback: unknown) {
       super(config, undefined, callback);
@@ -189,13 +197,25 @@ function queryWithClass(pg: typeof pgModule, described: Map<string, RowDescripti
         // As pg's prepare() answers a value it cannot write.
         return this.handleError(err, connection);
       }
-      if (description !== null) base.handleRowDescription.call(this, description);
+      if (description !== null) this.#readRowsWith(description);
       this._getRows(connection, this.rows);
     }
 
     handleRowDescription(message: RowDescription): void {
-      if (this.name !== undefined) described.set(this.name, message);
       base.handleRowDescription.call(this, message);
+      const { _parsers: parsers, _prebuiltEmptyResultObject: emptyRow } = this._result;
+      if (this.name !== undefined) described.set(this.name, { fields: message.fields, parsers, emptyRow });
+    }
+
+    /**
+     * pg's handleRowDescription for a statement described before: what its
+     * Result's addFields would build again from the same description. Its
+     * check for a second result set has nothing to do before a query's
+     * first, and a Result reads these three without changing them.
+     */
+    #readRowsWith({ fields, parsers, emptyRow }: Described): void {
+      Object.assign(this._result, { fields, _parsers: parsers, _prebuiltEmptyResultObject: emptyRow });
+      this._accumulateRows = this.callback || !base.listeners.call(this, 'row').length;
     }
 
     /** pg's last step of prepare(): the query's Execute, then the Sync; the COMMIT goes between. */
@@ -232,4 +252,18 @@ function queryWithClass(pg: typeof pgModule, described: Map<string, RowDescripti
 /** pg's RowDescription message: its columns' names and types, which pg reads the rows with. */
 interface RowDescription {
   fields: unknown[];
+}
+
+/** What pg's Result reads rows with, built by its addFields from a RowDescription. */
+interface ResultFields {
+  fields: unknown[];
+  _parsers: unknown[] | undefined;
+  _prebuiltEmptyResultObject: object | null;
+}
+
+/** A kept statement's columns, and what pg built from them to read its rows. */
+interface Described {
+  fields: unknown[];
+  parsers: ResultFields['_parsers'];
+  emptyRow: ResultFields['_prebuiltEmptyResultObject'];
 }

@@ -42,6 +42,8 @@ describe('kept statements described once per connection', () => {
   let db: Db;
   let client: pgModule.Client;
   let userId: bigint;
+  /** Column parsers looked up by the connection's reads so far (pg builds a row reader from a description with them). */
+  let parserLookups = 0;
   before(async () => {
     server = await startPostgres();
     const url = await createDatabase(server.url);
@@ -50,8 +52,15 @@ describe('kept statements described once per connection', () => {
     await sql`insert into users (id, balance_sun, created_at, updated_at) values (1, ${10n * PRICE}, 0, 0)`.execute(db.kysely);
     for (let i = 0; i < 2; i++) await placePaidOrder(db, paidOrder(1), 'api');
     userId = 1n;
-    // A connection as the pool makes them (connect.ts): int8 as bigint, and adapted.
-    client = new pg.Client({ connectionString: url, types: postgresTypes(pg) });
+    // A connection as the pool makes them (connect.ts): int8 as bigint, and adapted; its parser look-ups counted.
+    const types = postgresTypes(pg);
+    const counted: typeof types = {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        parserLookups++;
+        return types.getTypeParser(oid, format);
+      }) as typeof types.getTypeParser,
+    };
+    client = new pg.Client({ connectionString: url, types: counted });
     await client.connect();
     adaptPostgresClient(pg, client as unknown as pgModule.PoolClient);
   });
@@ -88,6 +97,22 @@ describe('kept statements described once per connection', () => {
       later.map((run) => run.result.fields.map((f) => f.name)),
       later.map(() => first!.result.fields.map((f) => f.name)),
     );
+  });
+
+  test('when a kept statement runs again on its connection, then its rows are read with the parsers built at its first run', async () => {
+    const first = (await client.query(ORDERS_OF_USER, [userId])) as unknown as pgModule.QueryResult<Order>;
+    const before = parserLookups;
+    const later: Array<pgModule.QueryResult<Order>> = [];
+    for (let i = 0; i < 3; i++) later.push((await client.query(ORDERS_OF_USER, [userId])) as unknown as pgModule.QueryResult<Order>);
+    assert.equal(parserLookups - before, 0, 'later runs look up no parser');
+    for (const run of later) assert.deepEqual(run.rows, first.rows);
+    assert.equal(later[2]!.rows[0]!.price_sun, PRICE, 'int8 still read as bigint');
+    assert.equal(later[2]!.rows[0]!.delegate_tx_status, null);
+    // The same text with a space more is not kept: it is described at every run, and its parsers looked up each time.
+    const lookedUp = parserLookups;
+    const unkept = await client.query(`${ORDERS_OF_USER} `, [userId]);
+    assert.equal(parserLookups - lookedUp, unkept.fields.length);
+    assert.deepEqual(unkept.rows, first.rows);
   });
 
   test('when a run of a kept statement fails, then the next run is described again and reads its rows right', async () => {
