@@ -23,3 +23,20 @@ export function everyColumn<Table>() {
 export function columnsOf(list: readonly string[], alias?: string): string {
   return (alias === undefined ? list : list.map((c) => `${alias}.${c}`)).join(', ');
 }
+
+/**
+ * A reader of `list`'s columns out of a statement's row, as a row of their
+ * own (each read from `prefix` and its name: `journal_txid` for `txid`),
+ * leaving out whatever else the statement answered beside them. A loop
+ * over the list: an object rest or Object.fromEntries copying an order's
+ * 41 columns took 10 and 6 µs against about 1, on the path every order
+ * takes several times.
+ */
+export function columnReader<Row>(list: readonly string[], prefix = ''): (row: Record<string, unknown>) => Row {
+  const sources = list.map((column) => [column, prefix + column] as const);
+  return (row) => {
+    const picked: Record<string, unknown> = {};
+    for (const [column, source] of sources) picked[column] = row[source];
+    return picked as Row;
+  };
+}

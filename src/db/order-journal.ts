@@ -12,8 +12,8 @@ import {
 import type { Db, DbHandle } from './connect.js';
 import { CLAIM, claimOrder, RELEASE_SET } from './order-leases.js';
 import { HELD_FENCE, heldFence, updateHeldOrder } from './order-writes.js';
-import { ORDER_COLUMN_LIST, ORDER_COLUMNS, poolStanding, poolStandingsOf, type Order, type PoolStanding, type PoolStandingRow } from './orders.js';
-import { columnsOf } from './columns.js';
+import { ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, poolStanding, poolStandingsOf, type Order, type PoolStanding, type PoolStandingRow } from './orders.js';
+import { columnReader, columnsOf } from './columns.js';
 import { POOL_SNAPSHOT_COLUMN_LIST, type PoolSnapshot } from './pool-snapshots.js';
 import { prepared } from './prepared.js';
 
@@ -127,8 +127,8 @@ export async function recordHeldOrderAccepted(
   if (db.dialect === 'postgres') {
     const row = await acceptedStatements[kind][giveBack === undefined ? 0 : 1].first(db, [txid, ...written]);
     if (row === undefined) return { open: false, order: undefined };
-    const { journal_status: status, ...order } = row;
-    return { open: status === 'broadcast', order: order.id === null ? undefined : order };
+    const order = orderOf(row);
+    return { open: row.journal_status === 'broadcast', order: order.id === null ? undefined : order };
   }
   return db.transaction(async (tx) => {
     if (!(await countAcceptedSend(tx, txid))) return { open: false, order: undefined };
@@ -159,6 +159,10 @@ export interface ClaimedOrder {
 
 /** A pool standing's columns (PoolStandingRow): the snapshot's, and what our orders hold on it. */
 const STANDING_COLUMNS = [...POOL_SNAPSHOT_COLUMN_LIST, 'reserved_sun', 'locked_rentals'];
+/** What the claim's statement answers beside the order, each under its prefix. */
+const standingOf = columnReader<PoolStandingRow>(STANDING_COLUMNS, 'standing_');
+const journalOf = columnReader<ChainTransaction>(CHAIN_TX_COLUMN_LIST, 'journal_');
+const snapshotOf = columnReader<PoolSnapshot>(POOL_SNAPSHOT_COLUMN_LIST, 'snapshot_');
 
 /**
  * PostgreSQL: claimOrder's claim (its `?`), answering with the order's
@@ -222,16 +226,14 @@ export async function claimOrderAndJournal(
   const rows = await claimWithJournalStatement.all(db, [owner, BigInt(leaseMs), orderId, lockedRentalsToReceiver]);
   const row = rows[0];
   if (row === undefined) return undefined;
-  const order = Object.fromEntries(ORDER_COLUMN_LIST.map((c) => [c, row[c]])) as Order;
+  const order = orderOf(row);
   if (order.status === 'pending') {
-    const standings = rows
-      .filter((r) => r.standing_address !== null)
-      .map((r) => poolStanding(Object.fromEntries(STANDING_COLUMNS.map((c) => [c, r[`standing_${c}`]])) as PoolStandingRow));
+    const standings = rows.filter((r) => r.standing_address !== null).map((r) => poolStanding(standingOf(r)));
     return { order, journal: null, standings };
   }
-  const journal = Object.fromEntries(CHAIN_TX_COLUMN_LIST.map((c) => [c, row[`journal_${c}`]])) as ChainTransaction;
+  const journal = journalOf(row);
   if (journal.txid === null) return { order, journal: null };
   if (journal.status !== 'confirmed') return { order, journal };
-  const snapshot = Object.fromEntries(POOL_SNAPSHOT_COLUMN_LIST.map((c) => [c, row[`snapshot_${c}`]])) as PoolSnapshot;
+  const snapshot = snapshotOf(row);
   return { order, journal, poolSnapshot: snapshot.address === null ? null : snapshot };
 }

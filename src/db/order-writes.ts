@@ -4,7 +4,7 @@ import { insertChainTx, journalRowIf, newChainTxValues, type NewChainTx } from '
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import { columnsOf } from './columns.js';
-import { insertOrderEvent, ORDER_COLUMN_LIST, ORDER_COLUMNS, recordOrderEventWebhook, RESERVED_ON_POOL, reservedOnPool, type Order } from './orders.js';
+import { insertOrderEvent, ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, recordOrderEventWebhook, RESERVED_ON_POOL, reservedOnPool, type Order } from './orders.js';
 import { moveOurStake, STAKE_MOVE, stakeMoveValues, type StakeMove } from './pool-snapshots.js';
 import { preparedPerColumns } from './prepared.js';
 import { RECEIVER_CHANGED, receiverChanged } from './saved-addresses.js';
@@ -244,7 +244,8 @@ export async function moveHeldOrder(
       }
       return room !== undefined && BigInt(moved!.reserved_on_pool!) + room.sun > room.delegatable ? 'no_room' : undefined;
     }
-    const { webhook_tenant_id: tenantId, webhook_external_id: externalId, receiver_saved: receiverSaved, reserved_on_pool: _, hooked: __, ...order } = moved;
+    const { webhook_tenant_id: tenantId, webhook_external_id: externalId, receiver_saved: receiverSaved } = moved;
+    const order = orderOf(moved);
     if (tenantId === null) hookedTenants.delete(held.tenant_id);
     else hookedTenants.add(held.tenant_id);
     await recordOrderEventWebhook(db, eventRow, order, tenantId === null ? null : { tenantId, externalId: BigInt(externalId!) });

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Owner } from '../domain/tenant.js';
 import type { DbHandle } from './connect.js';
 import type { OrderStatus } from '../domain/order-status.js';
-import { columnsOf, everyColumn } from './columns.js';
+import { columnReader, columnsOf, everyColumn } from './columns.js';
 import { newestFirst, type Match } from './newest-first.js';
 import { prepared, preparedLock, preparedRows } from './prepared.js';
 import { orderEventType } from '../domain/webhook-events.js';
@@ -76,6 +76,8 @@ export const ORDER_COLUMN_LIST = everyColumn<OrdersTable>()([
   'cancelled_at',
 ]);
 export const ORDER_COLUMNS = columnsOf(ORDER_COLUMN_LIST);
+/** An order out of a statement's row that answered more beside it (columnReader). */
+export const orderOf = columnReader<Order>(ORDER_COLUMN_LIST);
 
 /** The columns a new order's own fields go to (insertedValues). */
 const INSERTED_COLUMNS = `id, user_id, tenant_id, status, energy_amount, duration, duration_seconds, receive_address, pay_currency, price_sun,

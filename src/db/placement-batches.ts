@@ -4,7 +4,7 @@ import { orderEventType } from '../domain/webhook-events.js';
 import type { Db } from './connect.js';
 import type { PaidOrder, Placement } from './order-placement.js';
 import { columnsOf } from './columns.js';
-import { ORDER_COLUMN_LIST, ORDER_COLUMNS, type Order } from './orders.js';
+import { ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, type Order } from './orders.js';
 import { prepared, unnestArrays } from './prepared.js';
 import { PlacementQueue, type Waiting } from './placement-queue.js';
 import { balanceColumn } from './users.js';
@@ -129,9 +129,10 @@ const batchParams = (batch: ReadonlyArray<{ order: PaidOrder; actor: string }>) 
 const CREATED = orderEventType('pending', 'created', null)!;
 
 function placementOf(row: BatchRow): Placement {
-  const { placing: _, replay, hooked: __, held, webhook_tenant_id: ___, webhook_external_id: ____, ...order } = row;
-  if (replay) return { existing: order as Order };
-  return order.id === null ? { balance: held === null ? undefined : BigInt(held) } : { order: order as Order };
+  const { replay, held } = row;
+  const order = orderOf(row);
+  if (replay) return { existing: order };
+  return order.id === null ? { balance: held === null ? undefined : BigInt(held) } : { order };
 }
 
 /**
