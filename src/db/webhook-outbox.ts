@@ -116,23 +116,15 @@ const webhookOwnersStatement = prepared<{ user_id: bigint; tenant_id: string; ex
    where hook.tenant_id is not null`,
 );
 
-/**
- * The database clock read once for a new event's times (its `?` none), so
- * that its retry window is exactly WEBHOOK_RETRY_WINDOW_MS from its
- * creation: PostgreSQL's `$now` reads the clock again wherever it is
- * written, and two reads a statement apart can fall in two milliseconds.
- */
-const NOW_ONCE = '(select $now as now) clock';
-
 const insertEventStatement = prepared(
   `insert into webhook_events (id, tenant_id, type, payload, created_at, status, next_attempt_at, deadline_at, updated_at)
-   select ?, ?, ?, ?, clock.now, 'pending', clock.now, clock.now + ?, clock.now from ${NOW_ONCE}`,
+   values (?, ?, ?, ?, $now, 'pending', $now, $now + ?, $now)`,
 );
 
 // PostgreSQL only: many events of one type in one statement (recordOwnedOrderWebhooks).
 const INSERT_EVENTS = `insert into webhook_events (id, tenant_id, type, payload, created_at, status, next_attempt_at, deadline_at, updated_at)
-   select e.id, e.tenant_id, ?, e.payload, clock.now, 'pending', clock.now, clock.now + ?, clock.now
-   from ${unnestArrays('text', 'text', 'text')} as e(id, tenant_id, payload), ${NOW_ONCE}`;
+   select e.id, e.tenant_id, ?, e.payload, $now, 'pending', $now, $now + ?, $now
+   from ${unnestArrays('text', 'text', 'text')} as e(id, tenant_id, payload)`;
 const insertEventsStatement = prepared(INSERT_EVENTS);
 // The same as its transaction's last statement (a text of its own: the text is what marks it).
 const insertEventsLastStatement = prepared(`${INSERT_EVENTS} -- last`, { endsTransaction: true });
