@@ -40,3 +40,19 @@ export function columnReader<Row>(list: readonly string[], prefix = ''): (row: R
     return picked as Row;
   };
 }
+
+/**
+ * Another row answered beside a statement's own (a join's), each of
+ * `list`'s columns of `alias` under `prefix` and its name (`j.txid as
+ * journal_txid`): `select` for the statement's select list, and `read` to
+ * take that row back out of the statement's rows. One list and one prefix
+ * make both: a prefix written twice that did not match would read nulls,
+ * without an error.
+ */
+export function prefixedColumns<Row>(
+  list: readonly string[],
+  alias: string,
+  prefix: string,
+): { select: string; read: (row: Record<string, unknown>) => Row } {
+  return { select: list.map((c) => `${alias}.${c} as ${prefix}${c}`).join(', '), read: columnReader<Row>(list, prefix) };
+}

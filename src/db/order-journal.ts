@@ -13,7 +13,7 @@ import type { Db, DbHandle } from './connect.js';
 import { CLAIM, claimOrder, RELEASE_SET } from './order-leases.js';
 import { HELD_FENCE, heldFence, updateHeldOrder } from './order-writes.js';
 import { ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, poolStanding, poolStandingsOf, type Order, type PoolStanding, type PoolStandingRow } from './orders.js';
-import { columnReader, columnsOf } from './columns.js';
+import { columnsOf, prefixedColumns } from './columns.js';
 import { POOL_SNAPSHOT_COLUMN_LIST, type PoolSnapshot } from './pool-snapshots.js';
 import { prepared } from './prepared.js';
 
@@ -159,10 +159,10 @@ export interface ClaimedOrder {
 
 /** A pool standing's columns (PoolStandingRow): the snapshot's, and what our orders hold on it. */
 const STANDING_COLUMNS = [...POOL_SNAPSHOT_COLUMN_LIST, 'reserved_sun', 'locked_rentals'];
-/** What the claim's statement answers beside the order, each under its prefix. */
-const standingOf = columnReader<PoolStandingRow>(STANDING_COLUMNS, 'standing_');
-const journalOf = columnReader<ChainTransaction>(CHAIN_TX_COLUMN_LIST, 'journal_');
-const snapshotOf = columnReader<PoolSnapshot>(POOL_SNAPSHOT_COLUMN_LIST, 'snapshot_');
+/** What the claim's statement answers beside the order, each row under a prefix of its own. */
+const journalColumns = prefixedColumns<ChainTransaction>(CHAIN_TX_COLUMN_LIST, 'j', 'journal_');
+const snapshotColumns = prefixedColumns<PoolSnapshot>(POOL_SNAPSHOT_COLUMN_LIST, 's', 'snapshot_');
+const standingColumns = prefixedColumns<PoolStandingRow>(STANDING_COLUMNS, 'st', 'standing_');
 
 /**
  * PostgreSQL: claimOrder's claim (its `?`), answering with the order's
@@ -186,9 +186,7 @@ const snapshotOf = columnReader<PoolSnapshot>(POOL_SNAPSHOT_COLUMN_LIST, 'snapsh
  */
 const claimWithJournalStatement = prepared<Record<string, unknown>>(
   `with claimed as (${CLAIM} returning ${ORDER_COLUMNS})
-   select ${columnsOf(ORDER_COLUMN_LIST, 'claimed')}, ${CHAIN_TX_COLUMN_LIST.map((c) => `j.${c} as journal_${c}`).join(', ')},
-     ${POOL_SNAPSHOT_COLUMN_LIST.map((c) => `s.${c} as snapshot_${c}`).join(', ')},
-     ${STANDING_COLUMNS.map((c) => `st.${c} as standing_${c}`).join(', ')}
+   select ${columnsOf(ORDER_COLUMN_LIST, 'claimed')}, ${journalColumns.select}, ${snapshotColumns.select}, ${standingColumns.select}
    from claimed left join lateral (
      select ${CHAIN_TX_COLUMNS} from chain_transactions
      where order_id = claimed.id
@@ -228,12 +226,12 @@ export async function claimOrderAndJournal(
   if (row === undefined) return undefined;
   const order = orderOf(row);
   if (order.status === 'pending') {
-    const standings = rows.filter((r) => r.standing_address !== null).map((r) => poolStanding(standingOf(r)));
+    const standings = rows.map(standingColumns.read).filter((standing) => standing.address !== null).map(poolStanding);
     return { order, journal: null, standings };
   }
-  const journal = journalOf(row);
+  const journal = journalColumns.read(row);
   if (journal.txid === null) return { order, journal: null };
   if (journal.status !== 'confirmed') return { order, journal };
-  const snapshot = snapshotOf(row);
+  const snapshot = snapshotColumns.read(row);
   return { order, journal, poolSnapshot: snapshot.address === null ? null : snapshot };
 }
