@@ -224,11 +224,12 @@ async function measureRound(
   const names: DbName[] = first === 'empty' ? ['empty', 'full'] : ['full', 'empty'];
   const dbs = {} as Record<DbName, Copy>;
   const started: Array<{ stop(): Promise<void> }> = [];
+  const addRatios = (what: string, more: number[]) => ratios.set(what, [...(ratios.get(what) ?? []), ...more]);
   try {
     for (const name of names) dbs[name] = await copyFor(storage, name, dir, roundIndex);
     const passes = await workerPasses({ empty: dbs.empty.url, full: dbs.full.url });
-    ratios.set('sweeper pass', [...(ratios.get('sweeper pass') ?? []), ...passes.sweepPairs]);
-    ratios.set('pool choice', [...(ratios.get('pool choice') ?? []), ...passes.poolChoicePairs]);
+    addRatios('sweeper pass', passes.sweepPairs);
+    addRatios('pool choice', passes.poolChoicePairs);
     const sides = {} as Record<DbName, Side>;
     for (const name of names) {
       const joule = await startJouleProcess('api', { DATABASE_URL: dbs[name].url, LOG_LEVEL: 'warn' });
@@ -249,7 +250,7 @@ async function measureRound(
       for (const name of names) {
         if (figures[name].non2xx > 0 || figures[name].errors > 0) throw new Error(`${what} on the ${name} database: ${figures[name].non2xx} non-2xx, ${figures[name].errors} errors`);
       }
-      ratios.set(what, [...(ratios.get(what) ?? []), ...each]);
+      addRatios(what, each);
       return figures;
     };
     for (const [name, path] of GETS) {
