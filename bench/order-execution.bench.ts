@@ -37,7 +37,11 @@
 // the baseline's TronWeb loops) over the run, per order; steadier than
 // rates on a shared machine, and what a change to the engine's work moves.
 // With PostgreSQL, its server's CPU (the postmaster and every backend) over
-// the same run is added to Joule's.
+// the same run is added to Joule's. The CPU ratio, the baseline's CPU each
+// over Joule's, is what the ratio of rates would be if both sides were
+// bound by the machine's cores alone. It moves from round to round as the
+// rates do (a contended core does less in a millisecond), but it says
+// whether a side's rate was bound by its CPU or by waiting.
 //
 // Loop ran / waited ms each: the process's main thread, where the API, the
 // engine, the devnet and the baseline's loops all run, per order: time on a
@@ -185,6 +189,8 @@ export interface ExecutionResult {
   ratioSolid: Record<Sizes, number>;
   /** Joule orders active per second / raw delegations included per second. */
   ratioIncluded: Record<Sizes, number>;
+  /** The baseline's CPU each / Joule's (its database's included): the ratio of rates were both bound by CPU alone. */
+  cpuRatio: Record<Sizes, number>;
 }
 
 function latency(values: number[]): Latency {
@@ -551,6 +557,7 @@ async function runRounds(
   const baselines: Baseline[] = [];
   const joules: Array<Record<Sizes, JouleRun>> = [];
   const ratios: Array<Record<Sizes, number>> = [];
+  const cpuRatios: Array<Record<Sizes, number>> = [];
   const warmUp = n;
   const warmBaseline = await measureBaseline(warmUp, concurrency, solidifyLag);
   const warmJoule = await measureJoule(warmUp, concurrency, workerConcurrency, maxRps, solidifyLag, 'distinct', storage, null);
@@ -583,8 +590,11 @@ async function runRounds(
       same: Math.round((joule.same.activePerSecond / got.baseline!.solidPerSecond) * 100) / 100,
       distinct: Math.round((joule.distinct.activePerSecond / got.baseline!.solidPerSecond) * 100) / 100,
     });
+    const cpuRatio = (k: Sizes) => Math.round((got.baseline!.cpuMsPerOrder / joule[k].cpuMsPerOrder) * 100) / 100;
+    cpuRatios.push({ same: cpuRatio('same'), distinct: cpuRatio('distinct') });
     print(`Round ${round + 1} of ${rounds}: ${setting}`, got.baseline!, joule);
     console.log(`ratio Joule active/s ÷ raw solidified/s: same sizes ${ratios.at(-1)!.same}, distinct sizes ${ratios.at(-1)!.distinct}`);
+    console.log(`CPU ratio, raw CPU each ÷ Joule's: same sizes ${cpuRatios.at(-1)!.same}, distinct sizes ${cpuRatios.at(-1)!.distinct}`);
     console.log(machineLine());
   }
   const baseline = medianOf(baselines);
@@ -594,6 +604,7 @@ async function runRounds(
     joule,
     baseline,
     ratioSolid: medianOf(ratios),
+    cpuRatio: medianOf(cpuRatios),
     ratioIncluded: medianOf(
       joules.map((j, i) => ({
         same: Math.round((j.same.activePerSecond / baselines[i]!.includedPerSecond) * 100) / 100,
@@ -606,6 +617,7 @@ async function runRounds(
     console.log(
       `ratio Joule (${k} sizes) active/s ÷ raw solidified/s, median of the rounds' own: ${result.ratioSolid[k]} (rounds: ${ratios.map((r) => r[k]).join(', ')}); ÷ raw included/s: ${result.ratioIncluded[k]}`,
     );
+    console.log(`CPU ratio (${k} sizes), raw CPU each ÷ Joule's, median of the rounds' own: ${result.cpuRatio[k]} (rounds: ${cpuRatios.map((r) => r[k]).join(', ')})`);
   }
   const refused = baselines.reduce((sum, b) => sum + b.refused, 0);
   if (refused > 0) console.log(`baseline: ${refused} broadcasts refused over the rounds`);
