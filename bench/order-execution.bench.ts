@@ -157,10 +157,16 @@ export interface MainThread {
   waited: number;
 }
 
+/** Rounded to two decimals, as every figure per order and every ratio is printed. */
+const hundredths = (x: number) => Math.round(x * 100) / 100;
+
 const mainThreadSince = (start: MainThread, n: number): MainThread => {
   const now = mainThreadMs();
-  return { ran: Math.round(((now.ran - start.ran) / n) * 100) / 100, waited: Math.round(((now.waited - start.waited) / n) * 100) / 100 };
+  return { ran: hundredths((now.ran - start.ran) / n), waited: hundredths((now.waited - start.waited) / n) };
 };
+
+/** A ratio for each size of order, `of(k)` the unrounded one. */
+const bySizes = (of: (k: Sizes) => number): Record<Sizes, number> => ({ same: hundredths(of('same')), distinct: hundredths(of('distinct')) });
 
 export type Sizes = 'same' | 'distinct';
 
@@ -199,11 +205,11 @@ function latency(values: number[]): Latency {
   return { p50: Math.round(at(50)), p99: Math.round(at(99)), max: Math.round(sorted.at(-1) ?? 0) };
 }
 
-const cpuMsPer = (cpu: NodeJS.CpuUsage, n: number) => Math.round(((cpu.user + cpu.system) / 1000 / n) * 100) / 100;
+const cpuMsPer = (cpu: NodeJS.CpuUsage, n: number) => hundredths((cpu.user + cpu.system) / 1000 / n);
 
 /** This process's write system calls so far (ioCounts; NaN where /proc cannot tell). */
 const writesSoFar = () => ioCounts(process.pid)?.writes ?? NaN;
-const writesPer = (from: number, n: number) => Math.round(((writesSoFar() - from) / n) * 100) / 100;
+const writesPer = (from: number, n: number) => hundredths((writesSoFar() - from) / n);
 
 /** Runs `count` jobs with `concurrency` loops. */
 async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<void> {
@@ -341,11 +347,11 @@ async function measureJoule(
       placedPerSecond: Math.round((n / placeMs) * 1000),
       allActiveMs: Math.round(allActiveMs),
       activePerSecond: Math.round((n / allActiveMs) * 10_000) / 10,
-      cpuMsPerOrder: Math.round((cpuMsPer(cpu, n) + serverCpu / n) * 100) / 100,
-      databaseCpuMsPerOrder: Math.round((serverCpu / n) * 100) / 100,
+      cpuMsPerOrder: hundredths(cpuMsPer(cpu, n) + serverCpu / n),
+      databaseCpuMsPerOrder: hundredths(serverCpu / n),
       writesPerOrder,
       mainThread,
-      claimsPerOrder: Math.round((claims / n) * 100) / 100,
+      claimsPerOrder: hundredths(claims / n),
       createdToJournaled: latency(journaled.map((j) => Number(j.created_at) - created.get(j.order_id!)!)),
       createdToActive: latency(activated.map((e) => Number(e.at) - created.get(e.order_id)!)),
       created: [...created.values()],
@@ -466,7 +472,7 @@ function medianOf<T extends object>(runs: readonly T[]): T {
     Object.entries(first).map(([k, v]) => [
       k,
       // Two decimals: an even number of rounds averages the middle two.
-      typeof v === 'number' ? Math.round(median(runs.map((r) => (r as Record<string, number>)[k]!)) * 100) / 100 : medianOf(runs.map((r) => (r as Record<string, object>)[k]!)),
+      typeof v === 'number' ? hundredths(median(runs.map((r) => (r as Record<string, number>)[k]!))) : medianOf(runs.map((r) => (r as Record<string, object>)[k]!)),
     ]),
   ) as T;
 }
@@ -586,12 +592,8 @@ async function runRounds(
     const joule = { same: withFloor(got.same!), distinct: withFloor(got.distinct!) };
     baselines.push(got.baseline!);
     joules.push(joule);
-    ratios.push({
-      same: Math.round((joule.same.activePerSecond / got.baseline!.solidPerSecond) * 100) / 100,
-      distinct: Math.round((joule.distinct.activePerSecond / got.baseline!.solidPerSecond) * 100) / 100,
-    });
-    const cpuRatio = (k: Sizes) => Math.round((got.baseline!.cpuMsPerOrder / joule[k].cpuMsPerOrder) * 100) / 100;
-    cpuRatios.push({ same: cpuRatio('same'), distinct: cpuRatio('distinct') });
+    ratios.push(bySizes((k) => joule[k].activePerSecond / got.baseline!.solidPerSecond));
+    cpuRatios.push(bySizes((k) => got.baseline!.cpuMsPerOrder / joule[k].cpuMsPerOrder));
     print(`Round ${round + 1} of ${rounds}: ${setting}`, got.baseline!, joule);
     console.log(`ratio Joule active/s ÷ raw solidified/s: same sizes ${ratios.at(-1)!.same}, distinct sizes ${ratios.at(-1)!.distinct}`);
     console.log(`CPU ratio, raw CPU each ÷ Joule's: same sizes ${cpuRatios.at(-1)!.same}, distinct sizes ${cpuRatios.at(-1)!.distinct}`);
@@ -605,12 +607,7 @@ async function runRounds(
     baseline,
     ratioSolid: medianOf(ratios),
     cpuRatio: medianOf(cpuRatios),
-    ratioIncluded: medianOf(
-      joules.map((j, i) => ({
-        same: Math.round((j.same.activePerSecond / baselines[i]!.includedPerSecond) * 100) / 100,
-        distinct: Math.round((j.distinct.activePerSecond / baselines[i]!.includedPerSecond) * 100) / 100,
-      })),
-    ),
+    ratioIncluded: medianOf(joules.map((j, i) => bySizes((k) => j[k].activePerSecond / baselines[i]!.includedPerSecond))),
   };
   print(`Medians of ${rounds} rounds: ${setting}`, baseline, joule);
   for (const k of ['same', 'distinct'] as const) {
