@@ -1,8 +1,8 @@
 import type { PoolAccount } from '../chain/gateway.js';
 import type { Order } from '../db/orders.js';
 import { refusedWith, type FailureCode, type WaitReason } from '../domain/order-reasons.js';
-import { energyForSun } from '../domain/energy.js';
-import { metrics, secondsSince } from '../observability/metrics.js';
+import { metrics } from '../observability/metrics.js';
+import { activated, activationOf } from './activation.js';
 import type { EngineContext } from './context.js';
 import { failAndRefund } from './fail-order.js';
 import { journaledStep, type Landed } from './journaled-step.js';
@@ -90,27 +90,19 @@ async function signDelegation(ctx: EngineContext, held: Order, pool: PoolAccount
 }
 
 /**
- * delegating -> active. The rental runs from the block that holds the
- * delegation, not from when we saw it solidified (a minute later on
- * mainnet): the customer pays for no time they did not have. Never later
- * than that sighting, which only matters when the node's clock runs ahead
- * of the database's (a devnet on a fast clock).
+ * delegating -> active, by the order's holder (activationOf decides what the
+ * move writes). The block follower makes most of these moves itself, for the
+ * delegations of a block it settles (landed-delegations.ts); this is the way
+ * for an order it found held, or whose landing it did not see.
  */
 async function activate(ctx: EngineContext, held: Order, landed: Landed): Promise<Step> {
-  const { txid } = landed.tx;
-  const { block } = landed;
   const now = claimedAt(held, ctx.settings.leaseMs);
-  const startsAt = block.time !== null && block.time < now ? block.time : now;
-  const expiresAt = startsAt + held.duration_seconds * 1000n;
+  const activation = activationOf(ctx, held, landed, now, await networkTotals(ctx, now));
   // Nothing needs the order before its expiry (a cancel request makes it due at once, whoever holds
-  // it): the same UPDATE gives it back, due then, instead of a release of its own. With a cancel
-  // already asked for, or a rental already over, the active step runs now.
-  const giveBack = held.cancel_requested_at === null && expiresAt > now;
-  // What the delegation is worth as it lands, recorded for the customer and the operator to see.
-  const network = await networkTotals(ctx, now);
-  const delivered = energyForSun(held.delegated_sun!, network.totalEnergyWeight, network.totalEnergyLimit);
+  // it): the same UPDATE gives it back, due then, instead of a release of its own.
+  const { giveBack, expiresAt } = activation;
   // The move is the transaction's only write: on PostgreSQL its COMMIT goes with it.
-  const { active, receiverSaved, refresh } = await onlyWriteMovingEnergy(ctx.db, async (tx, moveEnergy) => {
+  const { active, receiverSaved, refreshPool } = await onlyWriteMovingEnergy(ctx.db, async (tx, moveEnergy) => {
     // No longer reserved by a delegating order: the pool's snapshot takes the stake off now.
     const stake = ourStakeMove(await landedPoolSnapshot(tx, landed), landed, 'delegated');
     // A saved address's energy is read again, whatever happens to this process after the commit.
@@ -118,27 +110,14 @@ async function activate(ctx: EngineContext, held: Order, landed: Landed): Promis
       tx,
       held,
       'active',
-      { reason: 'delegation_confirmed', actor: ctx.workerId, detail: { txid, block: block.number?.toString() ?? null, delivered_energy: delivered.toString() } },
-      {
-        delegate_tx_status: 'confirmed',
-        delivered_energy: delivered,
-        delegated_at: startsAt,
-        expires_at: expiresAt,
-        wait_reason: null,
-        error_code: null,
-        error_message: null,
-        ...(giveBack ? { lease_owner: null, lease_until: null, next_attempt_at: expiresAt } : {}),
-      },
+      activation.event,
+      { ...activation.fields, ...(giveBack ? { lease_owner: null, lease_until: null, next_attempt_at: expiresAt } : {}) },
       { stake: stake.move },
       giveBack ? undefined : ctx.settings.leaseMs,
     );
-    return moved === 'hooked' ? moved : { active: moved.order, receiverSaved: moved.receiverSaved, refresh: stake.refresh };
+    return moved === 'hooked' ? moved : { active: moved.order, receiverSaved: moved.receiverSaved, refreshPool: stake.refresh };
   });
-  if (refresh) ctx.hooks?.poolsNeedReading?.(held.pool_address!);
-  if (receiverSaved) ctx.hooks?.receiverEnergyMoved?.();
-  ctx.log.info({ orderId: held.id, txid, expiresAt: new Date(Number(active.expires_at)).toISOString() }, 'energy delegated');
-  metrics.activeDelay.observe(secondsSince(active.created_at));
-  ctx.hooks?.orderActive?.(active);
+  activated(ctx, active, landed.tx.txid, { receiverSaved, refreshPool });
   return giveBack ? released(active, Number(expiresAt - now)) : next(active);
 }
 
