@@ -2,9 +2,10 @@ import { sql } from 'kysely';
 import { WORKING_STATUSES } from '../domain/order-status.js';
 import { DB_NOW_SQL, dbNow } from './clock.js';
 import type { DbHandle, Dialect } from './connect.js';
-import { ORDER_COLUMNS, type Order } from './orders.js';
+import { ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, type Order } from './orders.js';
+import { columnsOf } from './columns.js';
 import { preparedClaim, TAKE_LEASE } from './due-claims.js';
-import { literalList, prepared } from './prepared.js';
+import { jsonRows, literalList, prepared, preparedPerDialect, unnestArrays } from './prepared.js';
 
 /**
  * A worker's hold on an order: a lease on the database clock and a fencing
@@ -85,6 +86,34 @@ export function claimDueOrders(db: DbHandle, owner: string, leaseMs: number, lim
   return pendingGraceMs > 0
     ? claimDuePastGraceStatement.all(db, [BigInt(pendingGraceMs), limit, ...claim])
     : claimDueStatement.all(db, [limit, ...claim]);
+}
+
+/** Among orders named with a txid (its `?`: the pairs), those delegating on that transaction that nobody holds. */
+const UNHELD_ON_THEIR_DELEGATION = `o.delegate_txid = l.txid and o.status = 'delegating' and (o.lease_until is null or o.lease_until < $now)`;
+const unheldLandedStatement = preparedPerDialect<Record<string, unknown>>({
+  // SKIP LOCKED: a row another statement is writing is its holder's (a claim, a release), never waited for.
+  postgres: `select ${columnsOf(ORDER_COLUMN_LIST, 'o')}, $now as db_now from ${unnestArrays('text', 'text')} as l(id, txid)
+    join orders o on o.id = l.id where ${UNHELD_ON_THEIR_DELEGATION} order by o.id for update of o skip locked`,
+  sqlite: `select ${columnsOf(ORDER_COLUMN_LIST, 'o')}, $now as db_now from (select r.value ->> 0 as id, r.value ->> 1 as txid from json_each(?) r) as l
+    join orders o on o.id = l.id where ${UNHELD_ON_THEIR_DELEGATION} order by o.id`,
+});
+
+/**
+ * Of orders whose delegation has just landed (each named with the txid of
+ * that delegation), those still delegating on it that nobody holds, read
+ * in the caller's transaction and kept from every other writer until it
+ * ends: on PostgreSQL their rows are locked (one another statement is
+ * writing is skipped, left to its holder), on SQLite the transaction is
+ * the only writer. So a write fenced on what this read (heldFence) cannot
+ * be fenced out: the caller moves them as their holder would, without a
+ * lease of its own. `now`: the database clock as the read was made.
+ */
+export async function unheldOnLandedDelegations(db: DbHandle, landed: ReadonlyArray<{ orderId: string; txid: string }>): Promise<{ orders: Order[]; now: bigint }> {
+  if (landed.length === 0) return { orders: [], now: 0n };
+  const params =
+    db.dialect === 'postgres' ? [landed.map((l) => l.orderId), landed.map((l) => l.txid)] : [jsonRows(landed.map((l) => [l.orderId, l.txid]))];
+  const rows = await unheldLandedStatement.all(db, params);
+  return { orders: rows.map(orderOf), now: rows.length === 0 ? 0n : BigInt(rows[0]!.db_now as bigint) };
 }
 
 const renewStatement = prepared<{ lease_until: bigint | null }>(

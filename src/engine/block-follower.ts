@@ -9,6 +9,7 @@ import type { DbHandle } from '../db/connect.js';
 import { TurnLoop } from '../turn-loop.js';
 import type { EngineContext } from './context.js';
 import { passedOverUpTo, recordFee, resendGapMs } from './journaled-transaction.js';
+import { activateLandedDelegations, type LandedDelegation } from './landed-delegations.js';
 
 /** With nothing of ours in flight, the chain is read this many poll intervals apart (a minute on mainnet). */
 const IDLE_POLLS = 20;
@@ -33,6 +34,14 @@ export interface BlockWatcher<T = unknown> {
   committed?(): void;
 }
 
+/** How the follower wakes the orders whose transactions it settled (the runner's wakes). */
+export interface OrderWakes {
+  /** Due now: its holder reads what was settled. */
+  wake(orderId: string): void;
+  /** Due in `ms` (the follower moved it to active, due at its expiry): instead of any wake set before. */
+  wakeIn(orderId: string, ms: number): void;
+}
+
 /** What a block said about one of our transactions. */
 interface Sighting {
   tx: OpenTransaction;
@@ -44,7 +53,10 @@ interface Sighting {
 /**
  * Reads each new solidified block once, for the whole cluster, and settles
  * every journaled transaction of ours found in it: confirmed (or failed)
- * with its block, and the orders made due and woken. Transactions the
+ * with its block, and the orders made due and woken. The orders of our
+ * delegations confirmed are moved to active right after, in one
+ * transaction for the batch, unless someone holds them (landed-delegations.ts):
+ * a claim and a commit fewer each. Transactions the
  * solidified chain has passed the expiration of without them are marked
  * expired in the same database transaction that moves the cursor, so
  * whoever reads the cursor and then a row still open knows it is still in
@@ -65,7 +77,7 @@ export class BlockFollower {
 
   constructor(
     private readonly ctx: EngineContext,
-    private readonly wake: (orderId: string) => void,
+    private readonly orders: OrderWakes,
     private readonly watchers: readonly BlockWatcher[] = [],
     /** Told when a refund of a flash payment settled: its payment is due again. */
     private readonly wakeRefunds: () => void = () => {},
@@ -138,8 +150,19 @@ export class BlockFollower {
     const receipts = await Promise.all(sightings.map((s) => this.receiptIfNeeded(s)));
     const watched = await Promise.all(this.watchers.map((w) => w.find(blocks)));
     const last = blocks.at(-1)!;
+    const outcomes = sightings.map((s, i) => {
+      const receipt = receipts[i];
+      const success = receipt?.success ?? s.result === 'SUCCESS';
+      return {
+        txid: s.tx.txid,
+        status: success ? ('confirmed' as const) : ('failed' as const),
+        blockNumber: s.block.number,
+        blockTime: s.block.timestamp,
+        failure: success ? null : (receipt?.failure ?? s.result ?? 'failed on chain'),
+      };
+    });
     const burnt = new Map<string, bigint>();
-    const { ordersToWake, paymentsToWake } = await db.transaction(async (tx) => {
+    const { ordersToWake, paymentsToWake, landings } = await db.transaction(async (tx) => {
       const orders = new Set<string>();
       const payments = new Set<string>();
       const wakeHolder = (t: OpenTransaction) => {
@@ -147,23 +170,16 @@ export class BlockFollower {
         if (t.payment_txid !== null) payments.add(t.payment_txid);
       };
       burnt.clear();
-      const written = await settleFromBlocks(
-        tx,
-        sightings.map((s, i) => {
-          const receipt = receipts[i];
-          const success = receipt?.success ?? s.result === 'SUCCESS';
-          return {
-            txid: s.tx.txid,
-            status: success ? 'confirmed' : 'failed',
-            blockNumber: s.block.number,
-            blockTime: s.block.timestamp,
-            failure: success ? null : (receipt?.failure ?? s.result ?? 'failed on chain'),
-          };
-        }),
-      );
+      const written = await settleFromBlocks(tx, outcomes);
       // A row not written was looked up by id and settled meanwhile.
       const settled = sightings.filter((s) => written.has(s.tx.txid));
       for (const s of settled) wakeHolder(s.tx);
+      // Orders' delegations confirmed here: activated after the commit (activate).
+      const landings: LandedDelegation[] = [];
+      for (const [i, s] of sightings.entries()) {
+        if (!written.has(s.tx.txid) || outcomes[i]!.status !== 'confirmed' || s.tx.kind !== 'delegate' || s.tx.order_id === null) continue;
+        landings.push({ orderId: s.tx.order_id, tx: s.tx, block: { number: s.block.number, time: s.block.timestamp } });
+      }
       // Our own transactions used their pools' bandwidth: the fee rules see it before the next read.
       const fees = await chargeBandwidth(tx, settled.map((s) => ({ address: s.tx.pool_address, bytes: TX_BYTES, block: s.block.number })));
       for (const [i, s] of settled.entries()) burnt.set(s.tx.txid, fees[i]!);
@@ -177,16 +193,36 @@ export class BlockFollower {
       await makePaymentsDue(tx, [...payments]);
       for (const [i, w] of this.watchers.entries()) for (const id of (await w.apply(tx, watched[i])) ?? []) orders.add(id);
       if (!(await advanceCursor(tx, workerId, last))) throw new Error('the follower lost its lease; another worker follows now');
-      return { ordersToWake: orders, paymentsToWake: payments };
+      return { ordersToWake: orders, paymentsToWake: payments, landings };
     });
     for (const s of sightings) {
       const holder = s.tx.payment_txid !== null ? { paymentTxid: s.tx.payment_txid } : { orderId: s.tx.order_id! };
       recordFee(this.ctx, holder, s.tx, burnt.get(s.tx.txid) ?? 0n);
     }
     if (sightings.length > 0) this.ctx.log.debug({ settled: sightings.length, block: last.number.toString() }, 'transactions settled from solidified blocks');
-    for (const id of ordersToWake) this.wake(id);
+    const activated = await this.activate(landings);
+    for (const id of ordersToWake) {
+      const dueInMs = activated.get(id);
+      if (dueInMs === undefined || dueInMs === 0) this.orders.wake(id);
+      else this.orders.wakeIn(id, dueInMs);
+    }
     if (paymentsToWake.size > 0) this.wakeRefunds();
     for (const w of this.watchers) w.committed?.();
+  }
+
+  /**
+   * The orders of the delegations just confirmed that nobody holds, moved to
+   * active here (landed-delegations.ts), each with when it is due next. If
+   * that fails, none was: every order is woken, and its holder activates it.
+   */
+  private async activate(landings: readonly LandedDelegation[]): Promise<Map<string, number>> {
+    try {
+      const activated = await activateLandedDelegations(this.ctx, landings);
+      return new Map(activated.map((a) => [a.order.id, a.dueInMs]));
+    } catch (err) {
+      this.ctx.log.warn({ err, orders: landings.length }, 'could not activate the confirmed delegations; their orders are woken to do it');
+      return new Map();
+    }
   }
 
   /**

@@ -97,7 +97,8 @@ export function startEngine(opts: {
   const watchers: BlockWatcher[] = [];
   if (opts.deposits) watchers.push(new DepositWatch(ctx.db, ctx.chain, opts.deposits.minimums, ctx.log) as BlockWatcher);
   if (opts.flashRent) watchers.push(new FlashWatch(opts.flashRent, ctx.log, () => refunds?.wake()) as BlockWatcher);
-  const follower = new BlockFollower(ctx, (orderId) => runner.wake(orderId, true), watchers, () => refunds?.wake());
+  const wakes = { wake: (orderId: string) => runner.wake(orderId, true), wakeIn: (orderId: string, ms: number) => runner.wakeIn(orderId, ms) };
+  const follower = new BlockFollower(ctx, wakes, watchers, () => refunds?.wake());
   follower.start();
   const sweeper = new Sweeper(ctx, runner, config.sweepIntervalMs, 200, opts.queue?.config.sweepGraceMs ?? 0);
   sweeper.start();

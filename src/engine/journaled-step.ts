@@ -44,13 +44,16 @@ export interface ConfirmingBlock {
   time: bigint | null;
 }
 
+/** What the journal row of a landed transaction tells: what it moved, from which pool, since when journaled. */
+export type LandedTransaction = Pick<ChainTransaction, 'txid' | 'pool_address' | 'amount_sun' | 'created_at'>;
+
 /**
  * Our transaction as it landed: its journal row (what it moved, from which
  * pool) and the block that holds it; `poolSnapshot`, that pool's snapshot
  * when the claim read it with the row (ClaimedOrder), null for none.
  */
 export interface Landed {
-  tx: ChainTransaction;
+  tx: LandedTransaction;
   block: ConfirmingBlock;
   poolSnapshot?: PoolSnapshot | null;
 }

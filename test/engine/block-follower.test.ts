@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { advanceCursor, findCursor, holdCursor } from '../../src/db/chain-cursor.js';
 import { listOrderTransactions } from '../../src/db/chain-transactions.js';
+import { claimOrder, makeOrdersDue, releaseOrder } from '../../src/db/order-leases.js';
+import { findOrder } from '../../src/db/orders.js';
 import { describeEachDatabase } from '../support/dialects.js';
 import { stackPerTest, startWorker } from '../support/stack.js';
 
@@ -98,5 +100,57 @@ describeEachDatabase('the block follower\'s cursor', (freshDatabase) => {
     assert.equal(await advanceCursor(s.db, 'second', next), false, 'the second may no longer move the cursor');
     assert.equal(await advanceCursor(s.db, 'third', next), true);
     assert.equal((await findCursor(s.db))!.block_number, next.number);
+  });
+});
+
+describeEachDatabase('activation by the block follower', (freshDatabase) => {
+  test('when a block confirms the delegations of orders nobody holds, then the follower moves them to active itself, without claiming them; an order held as its delegation lands is left to its holder, which activates it once it has it', async () => {
+    const databaseUrl = await freshDatabase();
+    // Blocks only on request; an accepted delegation's backstop (20 polls) well after the block.
+    const s = await startTestStack({
+      ...(databaseUrl === undefined ? {} : { databaseUrl }),
+      devnet: { blockIntervalMs: 0, solidifyLag: 1 },
+      env: { CONFIRM_POLL_MS: '500' },
+    });
+    await s.devnetAdmin('POST', '/mine', { blocks: 2 });
+    await s.deposit(1, 1_000_000_000n);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await s.order({ user_id: 1, energy_amount: 32_000, duration: '1h', receive_address: s.customer(i) })).id);
+    for (const id of ids) await s.waitFor(id, (o) => o.status === 'delegating' && o.delegate_tx_status === 'broadcast');
+    // Another worker holds the third as its delegation lands.
+    const heldId = ids[2]!;
+    const held = await s.db.transaction(async (tx) => {
+      await makeOrdersDue(tx, [heldId]);
+      return claimOrder(tx, heldId, 'another-worker', 60_000);
+    });
+    assert.ok(held, 'the other worker holds the third order');
+    const before = await Promise.all(ids.map(async (id) => (await findOrder(s.db, id))!));
+
+    await s.devnetAdmin('POST', '/mine', { blocks: 2 });
+    for (const [i, id] of ids.slice(0, 2).entries()) {
+      const shown = await s.waitFor(id, (o) => o.status === 'active');
+      const row = (await findOrder(s.db, id))!;
+      assert.equal(row.lease_version, before[i]!.lease_version, 'activated without a claim');
+      assert.equal(row.lease_owner, null, 'given back');
+      assert.equal(row.next_attempt_at, row.expires_at, 'due at its expiry');
+      assert.equal(row.expires_at! - row.delegated_at!, 3_600_000n, 'an hour from its block');
+      assert.equal(row.delegate_tx_status, 'confirmed');
+      assert.ok(row.delivered_energy! >= 32_000n, `${row.delivered_energy} energy delivered`);
+      const events = await s.db.kysely.selectFrom('order_events').select(['from_status', 'reason', 'actor', 'detail']).where('order_id', '=', id).where('to_status', '=', 'active').execute();
+      assert.equal(events.length, 1);
+      assert.deepEqual([events[0]!.from_status, events[0]!.reason, events[0]!.actor], ['delegating', 'delegation_confirmed', 'test-worker']);
+      assert.equal(JSON.parse(events[0]!.detail!).txid, shown.delegate_txid);
+    }
+    const stillHeld = (await findOrder(s.db, heldId))!;
+    assert.deepEqual([stillHeld.status, stillHeld.lease_owner], ['delegating', 'another-worker'], 'left to its holder');
+
+    // The other worker gives it back, due now: the engine claims it and activates it as its holder.
+    await releaseOrder(s.db, held, 60_000, { retryInMs: 0, waitReason: null });
+    await s.waitFor(heldId, (o) => o.status === 'active');
+    const row = (await findOrder(s.db, heldId))!;
+    assert.ok(row.lease_version > held.lease_version, 'claimed by the engine');
+    const events = await s.db.kysely.selectFrom('order_events').select(['reason']).where('order_id', '=', heldId).where('to_status', '=', 'active').execute();
+    assert.deepEqual(events.map((e) => e.reason), ['delegation_confirmed']);
+    for (const id of ids) assert.equal((await listOrderTransactions(s.db, id)).length, 1, 'one delegation each');
   });
 });
