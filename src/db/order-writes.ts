@@ -6,10 +6,12 @@ import type { DbHandle } from './connect.js';
 import { columnsOf } from './columns.js';
 import { insertOrderEvent, ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, recordOrderEventWebhook, RESERVED_ON_POOL, reservedOnPool, type Order } from './orders.js';
 import { moveOurStake, STAKE_MOVE, stakeMoveValues, type StakeMove } from './pool-snapshots.js';
-import { preparedPerColumns } from './prepared.js';
-import { RECEIVER_CHANGED, receiverChanged } from './saved-addresses.js';
+import { isPlain, prepared, preparedPerColumns, unnestArrays } from './prepared.js';
+import { RECEIVER_CHANGED, receiverChanged, receiversChanged } from './saved-addresses.js';
 import type { Database } from './schema.js';
-import { hookedTenants, WEBHOOK_OWNER_OF_USER, webhookOwnerJoins } from './webhook-outbox.js';
+import { hookedTenants, recordOwnedOrderWebhooks, WEBHOOK_OWNER_OF_USER, webhookOwnerJoins } from './webhook-outbox.js';
+import { orderEventType } from '../domain/webhook-events.js';
+import type { Owner } from '../domain/tenant.js';
 
 export type OrderFields = Omit<UpdateObject<Database, 'orders'>, 'id' | 'status' | 'lease_version'>;
 
@@ -261,4 +263,121 @@ export async function moveHeldOrder(
   const receiverSaved = await receiverChanged(db, held.receive_address);
   if (energy.stake !== undefined) await moveOurStake(db, energy.stake);
   return { order, receiverSaved };
+}
+
+/** One held order's part of moveHeldOrdersMovingEnergy: its status change as moveHeldOrder takes one, and its energy moved. */
+export interface HeldEnergyMove {
+  held: Order;
+  event: OrderEventInput;
+  /** Plain values only; every move of one call writes the same columns. */
+  fields: OrderFields;
+  stake?: StakeMove | undefined;
+}
+
+/** A JSON row of a move's fence and fields, its amounts exact (as text, which PostgreSQL reads into the column's type). */
+const moveJson = (moves: readonly HeldEnergyMove[]) =>
+  JSON.stringify(
+    moves.map((m) => ({ id: m.held.id, status: m.held.status, lease_version: m.held.lease_version, ...m.fields })),
+    (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
+  );
+
+/**
+ * PostgreSQL: the status changes of many held orders as one statement,
+ * each as heldOrderMove makes one: its fenced UPDATE (the fence and the
+ * fields from its own row of JSON, read as `orders` types its columns), its
+ * event row, its webhook owner. Its `?`: the JSON rows, the new status, the
+ * old status, the events' arrays (order, reason, actor, detail). A
+ * statement per list of columns written, prepared once.
+ */
+const togetherStatements = new Map<string, ReturnType<typeof prepared<MovedRow>>>();
+function togetherStatement(columns: readonly string[]) {
+  const key = columns.join(',');
+  let statement = togetherStatements.get(key);
+  if (statement === undefined) {
+    statement = prepared<MovedRow>(
+      `with l as (select ${columnsOf(['id', 'status', 'lease_version', ...columns])} from json_populate_recordset(null::orders, (select ?::json))),
+       moved as (
+         update orders o set status = ?::text, ${columns.map((c) => `${c} = l.${c}`).join(', ')}, updated_at = $now
+         from l where o.id = l.id and o.status = l.status and o.lease_version = l.lease_version
+         returning ${columnsOf(ORDER_COLUMN_LIST, 'o')}
+       ),
+       event as (
+         insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
+         select moved.id, ?::text, moved.status, e.reason, e.actor, e.detail, $now
+         from moved join ${unnestArrays('text', 'text', 'text', 'text')} as e(order_id, reason, actor, detail) on e.order_id = moved.id
+       )
+       select ${columnsOf(ORDER_COLUMN_LIST, 'moved')}, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id
+       from moved ${webhookOwnerJoins('moved')}`,
+    );
+    togetherStatements.set(key, statement);
+  }
+  return statement;
+}
+
+/**
+ * Many held orders moved from one status to `to` at once, each as
+ * moveHeldOrder moves one with `energy` (the fenced UPDATE, its event and
+ * webhook event, the receiver read again if saved, the stake moved on the
+ * pool's snapshot), in the caller's transaction. On PostgreSQL the orders,
+ * their events and their webhook owners are one statement, the stake one
+ * statement a pool (the moves on a pool summed: one status change moves
+ * every order's stake the same way, so the snapshot's floors at zero clamp
+ * the sum as they would each move), the
+ * receivers one, the webhook events one: a few statements however many
+ * orders, where each order was one of its own, planned and run alone. On
+ * SQLite, in-process, one at a time. The orders written, in the order
+ * given; undefined for one whose lease was lost.
+ */
+export async function moveHeldOrdersMovingEnergy(db: DbHandle, to: OrderStatus, moves: readonly HeldEnergyMove[]): Promise<Array<MovedOrder | undefined>> {
+  if (db.dialect !== 'postgres' || moves.length === 0) {
+    const out: Array<MovedOrder | undefined> = [];
+    for (const m of moves) {
+      const moved = await moveHeldOrder(db, m.held, to, m.event, m.fields, { energy: { stake: m.stake } });
+      out.push(moved === 'no_room' || moved === 'hooked' ? undefined : moved);
+    }
+    return out;
+  }
+  const columns = Object.keys(moves[0]!.fields).filter((c) => moves[0]!.fields[c as keyof OrderFields] !== undefined);
+  const from = moves[0]!.held.status;
+  for (const m of moves) {
+    const own = Object.entries(m.fields).filter(([, v]) => v !== undefined);
+    if (m.held.status !== from || own.length !== columns.length || m.event.reason !== moves[0]!.event.reason || own.some(([c, v]) => !columns.includes(c) || !isPlain(v))) {
+      throw new Error('moves made together start from one status, for one reason, and write the same columns, as plain values');
+    }
+  }
+  const rows = await togetherStatement(columns).all(db, [
+    moveJson(moves),
+    to,
+    from,
+    moves.map((m) => m.held.id),
+    moves.map((m) => m.event.reason),
+    moves.map((m) => m.event.actor),
+    moves.map((m) => (m.event.detail === undefined ? null : JSON.stringify(m.event.detail))),
+  ]);
+  const written = new Map(rows.map((row) => [row.id, row]));
+  const kept = moves.filter((m) => written.has(m.held.id));
+  // The pool's stake, summed over its orders' moves.
+  const stakes = new Map<string, StakeMove>();
+  for (const { stake } of kept) {
+    if (stake === undefined) continue;
+    const sum = stakes.get(stake.pool);
+    stakes.set(stake.pool, sum === undefined ? { ...stake } : { pool: stake.pool, sun: sum.sun + stake.sun, energy: sum.energy + stake.energy });
+  }
+  for (const stake of stakes.values()) await moveOurStake(db, stake);
+  const saved = await receiversChanged(db, [...new Set(kept.map((m) => m.held.receive_address))]);
+  const owned: Array<{ order: Order; owner: Owner }> = [];
+  const out = moves.map((m) => {
+    const row = written.get(m.held.id);
+    if (row === undefined) return undefined;
+    const order = orderOf(row);
+    if (row.webhook_tenant_id === null) hookedTenants.delete(order.tenant_id);
+    else {
+      hookedTenants.add(order.tenant_id);
+      owned.push({ order, owner: { tenantId: row.webhook_tenant_id, externalId: BigInt(row.webhook_external_id!) } });
+    }
+    return { order, receiverSaved: saved.has(order.receive_address) };
+  });
+  const type = orderEventType(to, moves[0]!.event.reason, from);
+  if (type !== undefined) await recordOwnedOrderWebhooks(db, owned, type);
+  return out;
 }

@@ -214,7 +214,7 @@ export const wordsParameter = (db: DbHandle, words: readonly string[]): readonly
 
 /** A value a statement binds as it is: a Kysely expression is not one. */
 export type Plain = string | number | bigint | null;
-const isPlain = (v: unknown): v is Plain => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint';
+export const isPlain = (v: unknown): v is Plain => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint';
 const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);

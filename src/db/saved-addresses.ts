@@ -2,7 +2,7 @@ import { sql, type Selectable } from 'kysely';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import { preparedClaim } from './due-claims.js';
-import { prepared } from './prepared.js';
+import { prepared, unnestArrays } from './prepared.js';
 import type { ReceiverEnergyTable, SavedAddressesTable } from './schema.js';
 
 export type SavedAddress = Selectable<SavedAddressesTable>;
@@ -94,6 +94,22 @@ const receiverChangedStatement = prepared<{ address: string }>(`${RECEIVER_CHANG
  */
 export async function receiverChanged(db: DbHandle, address: string): Promise<boolean> {
   return (await receiverChangedStatement.first(db, [address])) !== undefined;
+}
+
+// PostgreSQL: receiverChanged for many addresses at once (its `?`: their array).
+const receiversChangedStatement = prepared<{ address: string }>(
+  `update receiver_energy set due_at = $now where address in (select r.address from ${unnestArrays('text')} as r(address)) returning address`,
+);
+
+/** receiverChanged for many addresses: those that are saved (one statement on PostgreSQL). */
+export async function receiversChanged(db: DbHandle, addresses: readonly string[]): Promise<Set<string>> {
+  if (addresses.length === 0) return new Set();
+  if (db.dialect !== 'postgres') {
+    const saved = new Set<string>();
+    for (const address of addresses) if (await receiverChanged(db, address)) saved.add(address);
+    return saved;
+  }
+  return new Set((await receiversChangedStatement.all(db, [addresses])).map((r) => r.address));
 }
 
 /** Its `?`: the limit; the hold. */

@@ -6,7 +6,7 @@ import type { EngineContext } from './context.js';
 import type { Landed } from './journaled-step.js';
 import { totalsFromSnapshots } from './network-totals.js';
 import { ourStakeMove } from './pool-stake.js';
-import { transitionMovingEnergy } from './transition.js';
+import { transitionMovingEnergyTogether } from './transition.js';
 
 /** A delegation of an order's that the block follower has just settled as confirmed. */
 export interface LandedDelegation extends Landed {
@@ -25,9 +25,10 @@ export interface ActivatedHere {
  * woken (delegate.ts's activate), without a claim and a transaction of its
  * own for each. On PostgreSQL an order woken to be activated cost a claim
  * and a move, each a statement its server plans and commits alone; here a
- * block's orders share one read and one commit. Each order is given back
- * by its move: due at its expiry, or at once when its active step has work
- * now (a cancel asked for, a rental already over).
+ * block's orders share one read, one move (transitionMovingEnergyTogether)
+ * and one commit. Each order is given back by its move: due at its expiry,
+ * or at once when its active step has work now (a cancel asked for, a
+ * rental already over).
  *
  * An order someone holds (or is writing) is left out, to be woken as
  * before: its holder activates it. So is every order when no pool's
@@ -48,23 +49,27 @@ export async function activateLandedDelegations(ctx: EngineContext, landings: re
     const network = totalsFromSnapshots(ctx, now, snapshots);
     if (network === undefined) return [];
     const byPool = new Map(snapshots.map((p) => [p.address, p]));
-    const out = [];
-    for (const held of orders) {
+    const planned = orders.map((held) => {
       const landing = landed.get(held.id)!;
       const stake = ourStakeMove(byPool.get(landing.tx.pool_address), landing, 'delegated');
       const activation = activationOf(ctx, held, landing, now, network);
       const dueAt = activation.giveBack ? activation.expiresAt : now;
-      const { order, receiverSaved } = await transitionMovingEnergy(
-        tx,
+      return { held, landing, stake, activation, dueAt };
+    });
+    const moved = await transitionMovingEnergyTogether(
+      tx,
+      'active',
+      planned.map(({ held, stake, activation, dueAt }) => ({
         held,
-        'active',
-        activation.event,
-        { ...activation.fields, lease_owner: null, lease_until: null, next_attempt_at: dueAt },
-        { stake: stake.move },
-      );
-      out.push({ order, txid: landing.tx.txid, receiverSaved, refreshPool: stake.refresh, dueInMs: Number(dueAt - now) });
-    }
-    return out;
+        event: activation.event,
+        fields: { ...activation.fields, lease_owner: null, lease_until: null, next_attempt_at: dueAt },
+        stake: stake.move,
+      })),
+    );
+    return moved.map(({ order, receiverSaved }, i) => {
+      const { landing, stake, dueAt } = planned[i]!;
+      return { order, txid: landing.tx.txid, receiverSaved, refreshPool: stake.refresh, dueInMs: Number(dueAt - now) };
+    });
   });
   for (const m of moved) activated(ctx, m.order, m.txid, m);
   return moved.map(({ order, dueInMs }) => ({ order, dueInMs }));

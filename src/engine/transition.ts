@@ -1,6 +1,17 @@
 import type { NewChainTx } from '../db/chain-transactions.js';
 import type { Db, DbHandle } from '../db/connect.js';
-import { moveHeldOrder, updateHeldOrder, type EnergyMoved, type MovedOrder, type MoveOptions, type OrderEventInput, type OrderFields, type PoolRoom } from '../db/order-writes.js';
+import {
+  moveHeldOrder,
+  moveHeldOrdersMovingEnergy,
+  updateHeldOrder,
+  type EnergyMoved,
+  type HeldEnergyMove,
+  type MovedOrder,
+  type MoveOptions,
+  type OrderEventInput,
+  type OrderFields,
+  type PoolRoom,
+} from '../db/order-writes.js';
 import type { Order } from '../db/orders.js';
 import { canTransition, type OrderStatus } from '../domain/order-status.js';
 import { LeaseLostError } from './errors.js';
@@ -53,6 +64,27 @@ export function transitionMovingEnergy(
   renewLeaseMs?: number,
 ): Promise<MovedOrder> {
   return move(db, held, to, event, fields, { renewLeaseMs, energy });
+}
+
+/**
+ * transitionMovingEnergy for many held orders at once, each given back or
+ * kept as its own fields say (no lease renewed), in the caller's
+ * transaction: on PostgreSQL a few statements for them all
+ * (moveHeldOrdersMovingEnergy). Throws LeaseLostError, and the
+ * transaction rolls back, if any order's lease was lost.
+ */
+export async function transitionMovingEnergyTogether(db: DbHandle, to: OrderStatus, moves: readonly HeldEnergyMove[]): Promise<MovedOrder[]> {
+  for (const { held } of moves) if (!canTransition(held.status, to)) throw new Error(`illegal transition ${held.status} -> ${to}`);
+  // Failures are counted per status: a new status starts from none.
+  const moved = await moveHeldOrdersMovingEnergy(
+    db,
+    to,
+    moves.map((m) => ({ ...m, fields: { attempts: 0n, reclaim_attempts: 0n, ...m.fields } })),
+  );
+  return moved.map((m, i) => {
+    if (m === undefined) throw new LeaseLostError(moves[i]!.held.id);
+    return m;
+  });
 }
 
 /** A move of the order's energy, as transitionMovingEnergy makes it; given by onlyWriteMovingEnergy, it may answer `hooked`. */

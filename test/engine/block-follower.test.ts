@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { advanceCursor, findCursor, holdCursor } from '../../src/db/chain-cursor.js';
 import { listOrderTransactions } from '../../src/db/chain-transactions.js';
 import { claimOrder, makeOrdersDue, releaseOrder } from '../../src/db/order-leases.js';
 import { findOrder } from '../../src/db/orders.js';
+import { setTenantWebhook } from '../../src/db/webhook-outbox.js';
+import { DEFAULT_TENANT } from '../../src/domain/tenant.js';
+import { startReceiver } from '../webhooks/receiver.js';
 import { describeEachDatabase } from '../support/dialects.js';
-import { stackPerTest, startWorker } from '../support/stack.js';
+import { stackPerTest, startWorker, until } from '../support/stack.js';
 
 const startTestStack = stackPerTest();
 
@@ -110,8 +113,11 @@ describeEachDatabase('activation by the block follower', (freshDatabase) => {
     const s = await startTestStack({
       ...(databaseUrl === undefined ? {} : { databaseUrl }),
       devnet: { blockIntervalMs: 0, solidifyLag: 1 },
-      env: { CONFIRM_POLL_MS: '500' },
+      env: { CONFIRM_POLL_MS: '500', WEBHOOK_ALLOW_PRIVATE: 'true' },
     });
+    const receiver = await startReceiver();
+    after(() => receiver.close());
+    await setTenantWebhook(s.db, DEFAULT_TENANT, receiver.url, 'whsec_test');
     await s.devnetAdmin('POST', '/mine', { blocks: 2 });
     await s.deposit(1, 1_000_000_000n);
     const ids: string[] = [];
@@ -152,5 +158,13 @@ describeEachDatabase('activation by the block follower', (freshDatabase) => {
     const events = await s.db.kysely.selectFrom('order_events').select(['reason']).where('order_id', '=', heldId).where('to_status', '=', 'active').execute();
     assert.deepEqual(events.map((e) => e.reason), ['delegation_confirmed']);
     for (const id of ids) assert.equal((await listOrderTransactions(s.db, id)).length, 1, 'one delegation each');
+    // The operator's receiver hears each order go active once, the order as it was moved.
+    const heard = async () => receiver.received.filter((r) => r.json.type === 'order.active').map((r) => r.json.data);
+    const active = await until(heard, (list) => list.length >= 3, 'the receiver hears every activation', 10_000);
+    assert.deepEqual(active.map((o) => o.id).sort(), [...ids].sort(), 'once each');
+    for (const o of active) {
+      const row = (await findOrder(s.db, o.id))!;
+      assert.deepEqual([o.status, o.delegate_txid, o.expires_at], ['active', row.delegate_txid, new Date(Number(row.expires_at)).toISOString()]);
+    }
   });
 });
