@@ -47,7 +47,10 @@ export async function activateLandedDelegations(ctx: EngineContext, landings: re
     const snapshots = await listPoolSnapshots(tx);
     // Not fresh enough: the node is not asked while these rows are held. Their holders activate them.
     const network = totalsFromSnapshots(ctx, now, snapshots);
-    if (network === undefined) return [];
+    if (network === undefined) {
+      ctx.log.debug({ orders: orders.length }, 'no pool snapshot fresh enough to price the energy; the orders are left to their holders');
+      return [];
+    }
     const byPool = new Map(snapshots.map((p) => [p.address, p]));
     const planned = orders.map((held) => {
       const landing = landed.get(held.id)!;
