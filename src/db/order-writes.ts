@@ -6,7 +6,7 @@ import type { DbHandle } from './connect.js';
 import { columnsOf } from './columns.js';
 import { insertOrderEvent, ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, recordOrderEventWebhook, RESERVED_ON_POOL, reservedOnPool, type Order } from './orders.js';
 import { moveOurStake, STAKE_MOVE, stakeMoveValues, type StakeMove } from './pool-snapshots.js';
-import { isPlain, prepared, preparedPerColumns, unnestArrays } from './prepared.js';
+import { preparedPerColumns, unnestArrays } from './prepared.js';
 import { RECEIVER_CHANGED, receiverChanged, receiversChanged } from './saved-addresses.js';
 import type { Database } from './schema.js';
 import { hookedTenants, recordOwnedOrderWebhooks, WEBHOOK_OWNER_OF_USER, webhookOwnerJoins } from './webhook-outbox.js';
@@ -286,33 +286,25 @@ const moveJson = (moves: readonly HeldEnergyMove[]) =>
  * each as heldOrderMove makes one: its fenced UPDATE (the fence and the
  * fields from its own row of JSON, read as `orders` types its columns), its
  * event row, its webhook owner. Its `?`: the JSON rows, the new status, the
- * old status, the events' arrays (order, reason, actor, detail). A
- * statement per list of columns written, prepared once.
+ * old status, the events' arrays (order, reason, actor, detail). One
+ * statement per list of columns written (preparedPerColumns; the values it
+ * lines up for a SET of `?` are not used: each order's are in the JSON).
  */
-const togetherStatements = new Map<string, ReturnType<typeof prepared<MovedRow>>>();
-function togetherStatement(columns: readonly string[]) {
-  const key = columns.join(',');
-  let statement = togetherStatements.get(key);
-  if (statement === undefined) {
-    statement = prepared<MovedRow>(
-      `with l as (select ${columnsOf(['id', 'status', 'lease_version', ...columns])} from json_populate_recordset(null::orders, (select ?::json))),
-       moved as (
-         update orders o set status = ?::text, ${columns.map((c) => `${c} = l.${c}`).join(', ')}, updated_at = $now
-         from l where o.id = l.id and o.status = l.status and o.lease_version = l.lease_version
-         returning ${columnsOf(ORDER_COLUMN_LIST, 'o')}
-       ),
-       event as (
-         insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
-         select moved.id, ?::text, moved.status, e.reason, e.actor, e.detail, $now
-         from moved join ${unnestArrays('text', 'text', 'text', 'text')} as e(order_id, reason, actor, detail) on e.order_id = moved.id
-       )
-       select ${columnsOf(ORDER_COLUMN_LIST, 'moved')}, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id
-       from moved ${webhookOwnerJoins('moved')}`,
-    );
-    togetherStatements.set(key, statement);
-  }
-  return statement;
-}
+const togetherStatement = preparedPerColumns<MovedRow>(
+  (_, columns) => `with l as (select ${columnsOf(['id', 'status', 'lease_version', ...columns])} from json_populate_recordset(null::orders, (select ?::json))),
+     moved as (
+       update orders o set status = ?::text, ${columns.map((c) => `${c} = l.${c}`).join(', ')}, updated_at = $now
+       from l where o.id = l.id and o.status = l.status and o.lease_version = l.lease_version
+       returning ${columnsOf(ORDER_COLUMN_LIST, 'o')}
+     ),
+     event as (
+       insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
+       select moved.id, ?::text, moved.status, e.reason, e.actor, e.detail, $now
+       from moved join ${unnestArrays('text', 'text', 'text', 'text')} as e(order_id, reason, actor, detail) on e.order_id = moved.id
+     )
+     select ${columnsOf(ORDER_COLUMN_LIST, 'moved')}, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id
+     from moved ${webhookOwnerJoins('moved')}`,
+);
 
 /**
  * Many held orders moved from one status to `to` at once, each as
@@ -322,11 +314,11 @@ function togetherStatement(columns: readonly string[]) {
  * their events and their webhook owners are one statement, the stake one
  * statement a pool (the moves on a pool summed: one status change moves
  * every order's stake the same way, so the snapshot's floors at zero clamp
- * the sum as they would each move), the
- * receivers one, the webhook events one: a few statements however many
- * orders, where each order was one of its own, planned and run alone. On
- * SQLite, in-process, one at a time. The orders written, in the order
- * given; undefined for one whose lease was lost.
+ * the sum as they would each move), the receivers one, the webhook events
+ * one: a few statements however many orders, where each order was one of
+ * its own, planned and run alone. On SQLite, in-process, one at a time.
+ * The orders written, in the order given; undefined for one whose lease
+ * was lost.
  */
 export async function moveHeldOrdersMovingEnergy(db: DbHandle, to: OrderStatus, moves: readonly HeldEnergyMove[]): Promise<Array<MovedOrder | undefined>> {
   if (db.dialect !== 'postgres' || moves.length === 0) {
@@ -337,15 +329,15 @@ export async function moveHeldOrdersMovingEnergy(db: DbHandle, to: OrderStatus, 
     }
     return out;
   }
-  const columns = Object.keys(moves[0]!.fields).filter((c) => moves[0]!.fields[c as keyof OrderFields] !== undefined);
-  const from = moves[0]!.held.status;
-  for (const m of moves) {
-    const own = Object.entries(m.fields).filter(([, v]) => v !== undefined);
-    if (m.held.status !== from || own.length !== columns.length || m.event.reason !== moves[0]!.event.reason || own.some(([c, v]) => !columns.includes(c) || !isPlain(v))) {
-      throw new Error('moves made together start from one status, for one reason, and write the same columns, as plain values');
-    }
+  const [first] = moves as [HeldEnergyMove, ...HeldEnergyMove[]];
+  const from = first.held.status;
+  // The statement is made per list of columns: the same statement for every move is the same columns, all plain.
+  const together = togetherStatement(first.fields);
+  const unlike = (m: HeldEnergyMove) => togetherStatement(m.fields)?.statement !== together?.statement || m.held.status !== from || m.event.reason !== first.event.reason;
+  if (together === undefined || moves.some(unlike)) {
+    throw new Error('moves made together start from one status, for one reason, and write the same columns, as plain values');
   }
-  const rows = await togetherStatement(columns).all(db, [
+  const rows = await together.statement.all(db, [
     moveJson(moves),
     to,
     from,
@@ -377,7 +369,7 @@ export async function moveHeldOrdersMovingEnergy(db: DbHandle, to: OrderStatus, 
     }
     return { order, receiverSaved: saved.has(order.receive_address) };
   });
-  const type = orderEventType(to, moves[0]!.event.reason, from);
+  const type = orderEventType(to, first.event.reason, from);
   if (type !== undefined) await recordOwnedOrderWebhooks(db, owned, type);
   return out;
 }

@@ -214,7 +214,7 @@ export const wordsParameter = (db: DbHandle, words: readonly string[]): readonly
 
 /** A value a statement binds as it is: a Kysely expression is not one. */
 export type Plain = string | number | bigint | null;
-export const isPlain = (v: unknown): v is Plain => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint';
+const isPlain = (v: unknown): v is Plain => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint';
 const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -274,13 +274,14 @@ export interface PerColumns<Row> {
  * For an UPDATE whose SET list depends on the call (the fields a step
  * writes): one prepared() statement per list of columns, made the first time
  * that list comes and reused after. `text` writes the statement from the
- * assignments (`column = ?`); its own `?` follow the SET's. A field whose
+ * assignments (`column = ?`), or from the columns' names when it takes
+ * their values otherwise; its own `?` follow the SET's. A field whose
  * value is undefined is not written (as Kysely leaves it out). Undefined
  * when a value is a SQL expression rather than a plain value: the caller
  * builds that statement with Kysely.
  */
 export function preparedPerColumns<Row = Record<string, unknown>>(
-  text: (assignments: string[]) => string,
+  text: (assignments: string[], columns: string[]) => string,
   options: PreparedOptions = {},
 ): (set: Record<string, unknown>) => PerColumns<Row> | undefined {
   const byColumns = new Map<string, PreparedStatement<Row>>();
@@ -299,7 +300,7 @@ export function preparedPerColumns<Row = Record<string, unknown>>(
       // The names come from the code's own field lists, never from a request; checked all the same.
       const wrong = columns.find((c) => !COLUMN_NAME.test(c));
       if (wrong !== undefined) throw new Error(`not a column name: ${wrong}`);
-      statement = prepared<Row>(text(columns.map((c) => `${c} = ?`)), options);
+      statement = prepared<Row>(text(columns.map((c) => `${c} = ?`), columns), options);
       byColumns.set(key, statement);
     }
     return { statement, values };
