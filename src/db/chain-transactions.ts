@@ -128,12 +128,13 @@ export async function countBroadcast(db: DbHandle, txid: string, refusal?: { cod
 
 /** Journal rows whose outcome the chain has not told us yet. */
 const OPEN = ['signed', 'broadcast'] as const;
+/** A journal row whose outcome is open, as SQL (a row's `status` column). */
+export const OPEN_STATUS = `status in (${literalList(OPEN)})`;
 
-/** Counts an accepted send and marks the row broadcast while its outcome is open; its `?` is the txid. */
-export const COUNT_ACCEPTED_SEND = `update chain_transactions set broadcasts = broadcasts + 1,
-     status = case when status in (${literalList(OPEN)}) then 'broadcast' else status end, updated_at = $now
-   where txid = ? returning status`;
-const countAcceptedStatement = prepared<{ status: string }>(COUNT_ACCEPTED_SEND);
+/** An accepted send's SET: counted and, while the row's outcome is open, marked broadcast. */
+export const ACCEPTED_SEND_SET = `broadcasts = broadcasts + 1,
+     status = case when status in (${literalList(OPEN)}) then 'broadcast' else status end, updated_at = $now`;
+const countAcceptedStatement = prepared<{ status: string }>(`update chain_transactions set ${ACCEPTED_SEND_SET} where txid = ? returning status`);
 
 /**
  * A node accepted a send: counts it and, while the row's outcome is open,

@@ -1,8 +1,6 @@
 import {
   CHAIN_TX_COLUMN_LIST,
   CHAIN_TX_COLUMNS,
-  COUNT_ACCEPTED_SEND,
-  countAcceptedSend,
   insertChainTx,
   journalRowIf,
   newChainTxValues,
@@ -10,7 +8,7 @@ import {
   type NewChainTx,
 } from './chain-transactions.js';
 import type { Db, DbHandle } from './connect.js';
-import { CLAIM, claimOrder, RELEASE_SET } from './order-leases.js';
+import { CLAIM, claimOrder } from './order-leases.js';
 import { HELD_FENCE, heldFence, updateHeldOrder } from './order-writes.js';
 import { ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, poolStanding, poolStandingsOf, type Order, type PoolStanding, type PoolStandingRow } from './orders.js';
 import { columnsOf, prefixedColumns } from './columns.js';
@@ -18,14 +16,14 @@ import { POOL_SNAPSHOT_COLUMN_LIST, type PoolSnapshot } from './pool-snapshots.j
 import { prepared } from './prepared.js';
 
 /**
- * The journal's two writes that go with a held order's own copy of its
+ * The journal's write that goes with a held order's own copy of its
  * transaction (its txid and status fields for the kind): a new transaction
- * journaled, and a node's acceptance of its first send. Each is atomic on
- * its own. On PostgreSQL each is one statement, the journal row's write and
- * the order's fenced UPDATE together: a statement commits by itself, so the
- * two cost one round trip instead of a transaction's three (both writes, the
- * BEGIN riding with the first, and the COMMIT). SQLite runs the same writes
- * as a transaction, which costs no round trip.
+ * journaled, atomic. On PostgreSQL it is one statement, the journal row's
+ * write and the order's fenced UPDATE together: a statement commits by
+ * itself, so the two cost one round trip instead of a transaction's three
+ * (both writes, the BEGIN riding with the first, and the COMMIT). SQLite
+ * runs the same writes as a transaction, which costs no round trip. (A
+ * node's acceptance of its first send: accepted-sends.ts.)
  */
 
 /** The order's fields that follow its transaction of a kind: its own copy of the journal's txid and status. */
@@ -65,78 +63,6 @@ export async function journalHeldOrderTx(db: Db, held: Order, kind: OrderTxKind,
     const row = await updateHeldOrder(tx, held, { [ORDER_TX_FIELDS[kind].txid]: t.txid, [ORDER_TX_FIELDS[kind].status]: 'signed' });
     if (row !== undefined) await insertChainTx(tx, t);
     return row;
-  });
-}
-
-/**
- * Gives the held order back in the same write, as releaseOrder would: no
- * lease, a retry time `retryInMs` from now (RELEASE_SET: unless it was
- * made due while held), and its wait reason.
- */
-export interface GiveBack {
-  leaseMs: number;
-  retryInMs: number;
-  waitReason: string;
-}
-
-/** The order's SET after the acceptance: its copy of the status, and with `giveBack`, a release's (RELEASE_SET: its three `?`). */
-const acceptedSet = (kind: OrderTxKind, giveBack: boolean) =>
-  [`${ORDER_TX_FIELDS[kind].status} = 'broadcast'`, ...(giveBack ? [RELEASE_SET] : []), 'updated_at = $now'].join(', ');
-const giveBackValues = (g: GiveBack | undefined) => (g === undefined ? [] : [BigInt(g.leaseMs), BigInt(g.retryInMs), g.waitReason]);
-
-/** PostgreSQL: the send counted (its `?`: the txid), then the order's write (its SET's `?`, then the fence), only if the row was open. */
-const acceptedStatements = {
-  delegate: [acceptedStatement('delegate', false), acceptedStatement('delegate', true)],
-  reclaim: [acceptedStatement('reclaim', false), acceptedStatement('reclaim', true)],
-} as const;
-function acceptedStatement(kind: OrderTxKind, giveBack: boolean) {
-  return prepared<Order & { journal_status: string | null }>(
-    `with sent as (${COUNT_ACCEPTED_SEND}), moved as (
-       update orders set ${acceptedSet(kind, giveBack)} ${HELD_FENCE}
-         and exists (select 1 from sent where status = 'broadcast')
-       returning ${ORDER_COLUMNS}
-     )
-     select (select status from sent)::text as journal_status, ${columnsOf(ORDER_COLUMN_LIST, 'moved')} from (select 1) as one left join moved on true`,
-  );
-}
-
-/** SQLite: the order's write after the acceptance, giving it back. */
-const acceptedGiveBackStatements = {
-  delegate: prepared<Order>(`update orders set ${acceptedSet('delegate', true)} ${HELD_FENCE} returning ${ORDER_COLUMNS}`),
-  reclaim: prepared<Order>(`update orders set ${acceptedSet('reclaim', true)} ${HELD_FENCE} returning ${ORDER_COLUMNS}`),
-};
-
-/**
- * A node accepted the first send of a held order's transaction: the
- * journal counts it and, while its outcome is open, marks it broadcast; the
- * order's copy follows then (with `giveBack`, the same write gives the order
- * back). The journal's record commits whatever happened to the lease (the
- * next holder reads it). `open`: whether the row was still open (else the
- * follower settled it first, and the order was not written); `order`: the
- * order as written, undefined when it was not (with `open`: the lease was
- * lost).
- */
-export async function recordHeldOrderAccepted(
-  db: Db,
-  held: Order,
-  kind: OrderTxKind,
-  txid: string,
-  giveBack?: GiveBack,
-): Promise<{ open: boolean; order: Order | undefined }> {
-  const written = [...giveBackValues(giveBack), ...heldFence(held)];
-  if (db.dialect === 'postgres') {
-    const row = await acceptedStatements[kind][giveBack === undefined ? 0 : 1].first(db, [txid, ...written]);
-    if (row === undefined) return { open: false, order: undefined };
-    const order = orderOf(row);
-    return { open: row.journal_status === 'broadcast', order: order.id === null ? undefined : order };
-  }
-  return db.transaction(async (tx) => {
-    if (!(await countAcceptedSend(tx, txid))) return { open: false, order: undefined };
-    const order =
-      giveBack === undefined
-        ? await updateHeldOrder(tx, held, { [ORDER_TX_FIELDS[kind].status]: 'broadcast' })
-        : await acceptedGiveBackStatements[kind].first(tx, written);
-    return { open: true, order };
   });
 }
 

@@ -1,5 +1,6 @@
 import { latestChainTx, type ChainTransaction } from '../db/chain-transactions.js';
-import { JOURNALED_KINDS, journalHeldOrderTx, ORDER_TX_FIELDS, recordHeldOrderAccepted, type ClaimedOrder } from '../db/order-journal.js';
+import { recordHeldOrderAccepted } from '../db/accepted-sends.js';
+import { JOURNALED_KINDS, journalHeldOrderTx, ORDER_TX_FIELDS, type ClaimedOrder } from '../db/order-journal.js';
 import type { Order } from '../db/orders.js';
 import type { PoolSnapshot } from '../db/pool-snapshots.js';
 import type { ChainTxKind } from '../db/schema.js';

@@ -2,7 +2,7 @@ import { TX_LIFETIME_MS, type SignedTransaction } from '../chain/gateway.js';
 import { findCursor } from '../db/chain-cursor.js';
 import { countAcceptedSend, countBroadcast, findChainTx, insertChainTx, updateOpenChainTx, type ChainTransaction, type NewChainTx } from '../db/chain-transactions.js';
 import type { Db, DbHandle } from '../db/connect.js';
-import type { GiveBack } from '../db/order-journal.js';
+import type { GiveBack } from '../db/accepted-sends.js';
 import type { ChainTxKind, ChainTxStatus } from '../db/schema.js';
 import type { WaitReason } from '../domain/order-reasons.js';
 import { judgeBroadcast } from '../domain/broadcast-answer.js';
