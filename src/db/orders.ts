@@ -4,7 +4,7 @@ import type { DbHandle } from './connect.js';
 import type { OrderStatus } from '../domain/order-status.js';
 import { columnReader, columnsOf, everyColumn } from './columns.js';
 import { newestFirst, type Match } from './newest-first.js';
-import { prepared, preparedLock, preparedRows } from './prepared.js';
+import { prepared, preparedLock, preparedRows, unnestArrays } from './prepared.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import { recordOrderWebhook } from './webhook-outbox.js';
 import { POOL_SNAPSHOT_COLUMN_LIST, type PoolSnapshot } from './pool-snapshots.js';
@@ -367,6 +367,32 @@ const poolStandingsStatement = prepared<PoolStandingRow>(`${poolStandingsOf('?',
  */
 export async function listPoolStandings(db: DbHandle, receiver: string | null, exceptOrder: string): Promise<PoolStanding[]> {
   return (await poolStandingsStatement.all(db, [receiver, exceptOrder])).map(poolStanding);
+}
+
+/**
+ * PostgreSQL: listPoolStandings for many orders at once (its `?`: an array
+ * of receivers, null for none, and one of the orders not to count), a row
+ * per order and pool, each order's in the pools' order. The snapshots and
+ * the reserved sums are read once for all; the locked rentals, for each
+ * order's receiver.
+ */
+const poolStandingsForEachStatement = prepared<PoolStandingRow & { for_order: string }>(
+  `with q as (select * from ${unnestArrays('text', 'text')} as q(receiver, except_order)),
+     r as materialized (${RESERVED_BY_POOL})
+   select q.except_order as for_order, ${columnsOf(POOL_SNAPSHOT_COLUMN_LIST, 'p')},
+     coalesce(r.total, 0) as reserved_sun, coalesce(l.n, 0) as locked_rentals
+   from q cross join pool_snapshots p
+   left join r on r.pool_address = p.address
+   left join lateral (${lockedRentalsByPool('q.receiver', 'q.except_order')}) l on l.pool_address = p.address
+   order by q.except_order, p.address`,
+);
+
+/** listPoolStandings for each of `asks` in one statement (PostgreSQL only): the standings by the order asked for. */
+export async function listPoolStandingsForEach(db: DbHandle, asks: ReadonlyArray<{ receiver: string | null; exceptOrder: string }>): Promise<Map<string, PoolStanding[]>> {
+  const rows = await poolStandingsForEachStatement.all(db, [asks.map((a) => a.receiver), asks.map((a) => a.exceptOrder)]);
+  const byOrder = new Map<string, PoolStanding[]>(asks.map((a) => [a.exceptOrder, []]));
+  for (const { for_order: order, ...row } of rows) byOrder.get(order)?.push(poolStanding(row));
+  return byOrder;
 }
 
 /** Goes out with the reservation's next statement, the sum it guards (preparedLock). */

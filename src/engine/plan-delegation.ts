@@ -1,5 +1,6 @@
 import type { PoolAccount } from '../chain/gateway.js';
-import { listPoolStandings, lockPoolReservations, type Order, type PoolStanding } from '../db/orders.js';
+import { lockPoolReservations, type Order, type PoolStanding } from '../db/orders.js';
+import { readPoolStandings } from '../db/pool-standings-reads.js';
 import { snapshotCanPayFee } from '../db/pool-snapshots.js';
 import { lockBlocksFor, sunForEnergy, withMargin } from '../domain/energy.js';
 import type { EngineContext } from './context.js';
@@ -42,7 +43,7 @@ export async function choosePool(ctx: EngineContext, order: Order, now: bigint, 
   if (candidates.length === 0) return undefined;
   const [params, standings] = await Promise.all([
     ctx.chainParameters(),
-    read ?? listPoolStandings(db, settings.delegateLock ? order.receive_address : null, order.id),
+    read ?? readPoolStandings(db, settings.delegateLock ? order.receive_address : null, order.id),
   ]);
   const energy = await networkTotals(ctx, now, standings.map((s) => s.snapshot));
   // The chain rounds the receiver's energy down from live totals, and other stakers joining during the

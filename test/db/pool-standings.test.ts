@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import { claimOrderAndJournal } from '../../src/db/order-journal.js';
 import { listPoolStandings } from '../../src/db/orders.js';
+import { readPoolStandings } from '../../src/db/pool-standings-reads.js';
 import { savePoolSnapshot } from '../../src/db/pool-snapshots.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { SEED_ADDRESS, type TestApp } from '../support/app.js';
@@ -76,6 +77,28 @@ describeEachDialect('pool standings', (newApp) => {
     assert.deepEqual(
       (await listPoolStandings(t.db, null, ids[4]!)).map((r) => r.lockedRentals),
       [0, 0, 0],
+    );
+  });
+
+  test('when several orders choose at once, then each reads the standings it would read alone (on PostgreSQL in one statement): its own receiver\'s locks, not counting itself', async () => {
+    const asks = [
+      [SEED_ADDRESS, ids[4]!],
+      [SEED_ADDRESS, ids[0]!],
+      [null, ids[3]!],
+      ['TNobodyRentsHere', ids[2]!],
+    ] as const;
+    const alone = [];
+    for (const [receiver, order] of asks) alone.push(view(await listPoolStandings(t.db, receiver, order)));
+    const together = await Promise.all(asks.map(([receiver, order]) => readPoolStandings(t.db, receiver, order)));
+    assert.deepEqual(together.map(view), alone);
+    assert.deepEqual(
+      together.map((rows) => rows.map((r) => r.lockedRentals)),
+      [
+        [1, 0, 1],
+        [0, 0, 1],
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
     );
   });
 });
