@@ -107,6 +107,29 @@ export const journalRowIf = (source: string) =>
   `insert into chain_transactions (${NEW_CHAIN_TX_COLUMNS})
    select ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::bigint, ?::text, ?::bigint, 'signed', $now, $now from ${source}`;
 
+/** The columns of newChainTxValues, in their order (NEW_CHAIN_TX_COLUMNS' first ten). */
+const NEW_CHAIN_TX_VALUE_COLUMNS = NEW_CHAIN_TX_COLUMNS.split(', ').slice(0, 10);
+/** The types of newChainTxValues, in their order. */
+const NEW_CHAIN_TX_TYPES = ['text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'bigint', 'text', 'bigint'];
+
+/**
+ * PostgreSQL: new journal rows for the orders `source` (the CTE of the
+ * holders' fenced write) has a row for (its `?`: newChainTxArrays), each
+ * written only if its order was: the journal and each holder's copy, both
+ * or neither.
+ */
+export const journalRowsIf = (source: string) =>
+  `insert into chain_transactions (${NEW_CHAIN_TX_COLUMNS})
+   select ${columnsOf(NEW_CHAIN_TX_VALUE_COLUMNS, 'j')}, 'signed', $now, $now
+   from ${unnestArrays(...NEW_CHAIN_TX_TYPES)} as j(${NEW_CHAIN_TX_VALUE_COLUMNS.join(', ')})
+   where j.order_id in (select id from ${source})`;
+
+/** journalRowsIf's arrays: newChainTxValues, a column at a time. */
+export const newChainTxArrays = (rows: readonly NewChainTx[]): unknown[][] => {
+  const values = rows.map(newChainTxValues);
+  return NEW_CHAIN_TX_TYPES.map((_, i) => values.map((v) => v[i]));
+};
+
 export async function insertChainTx(db: DbHandle, t: NewChainTx): Promise<void> {
   await insertStatement.run(db, newChainTxValues(t));
 }

@@ -1,6 +1,6 @@
 import { sql, type UpdateObject } from 'kysely';
 import type { OrderStatus } from '../domain/order-status.js';
-import { insertChainTx, journalRowIf, newChainTxValues, type NewChainTx } from './chain-transactions.js';
+import { insertChainTx, journalRowIf, journalRowsIf, newChainTxArrays, newChainTxValues, type NewChainTx } from './chain-transactions.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import { columnsOf } from './columns.js';
@@ -372,4 +372,86 @@ export async function moveHeldOrdersMovingEnergy(db: DbHandle, to: OrderStatus, 
   const type = orderEventType(to, first.event.reason, from);
   if (type !== undefined) await recordOwnedOrderWebhooks(db, owned, type);
   return out;
+}
+
+/** One held order's part of reserveHeldOrdersTogether: its move to `delegating` as moveHeldOrder takes one with room, and the delegation signed for it. */
+export interface HeldReservation {
+  held: Order;
+  event: OrderEventInput;
+  /** Plain values only, the room's sun as `delegated_sun`; every reservation of one call writes the same columns. */
+  fields: OrderFields;
+  journal: NewChainTx;
+}
+
+/**
+ * PostgreSQL: the reservations of many held orders on one pool as one
+ * statement, each as heldOrderMove makes one with room and journal: its
+ * fenced UPDATE renewing the lease (the fence and the fields from its own
+ * row of JSON), its event row, its journal row. All or none as to room:
+ * made only if what the pool's delegating orders have reserved, plus every
+ * order's `delegated_sun`, is within `delegatable`; `fits` says whether it
+ * was. Its `?`: the pool, the JSON rows, `delegatable`, the new status, the
+ * lease's length, the old status, the events' arrays (order, reason,
+ * actor, detail), the journal's (newChainTxArrays). The reservation's last
+ * statement: its COMMIT goes with it.
+ */
+const reservingStatement = preparedPerColumns<Order & { fits: boolean }>(
+  (_, columns) => `with room as (${RESERVED_ON_POOL}),
+     l as (select ${columnsOf(['id', 'status', 'lease_version', ...columns])} from json_populate_recordset(null::orders, (select ?::json))),
+     fits as (select (select total from room) + (select coalesce(sum(delegated_sun), 0) from l) <= ?::bigint as ok),
+     moved as (
+       update orders o set status = ?::text, ${columns.map((c) => `${c} = l.${c}`).join(', ')}, lease_until = $now + ?, updated_at = $now
+       from l where o.id = l.id and o.status = l.status and o.lease_version = l.lease_version and (select ok from fits)
+       returning ${columnsOf(ORDER_COLUMN_LIST, 'o')}
+     ),
+     event as (
+       insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
+       select moved.id, ?::text, moved.status, e.reason, e.actor, e.detail, $now
+       from moved join ${unnestArrays('text', 'text', 'text', 'text')} as e(order_id, reason, actor, detail) on e.order_id = moved.id
+     ),
+     journaled as (${journalRowsIf('moved')})
+     select (select ok from fits) as fits, ${columnsOf(ORDER_COLUMN_LIST, 'moved')} from (select 1) as one left join moved on true`,
+  { endsTransaction: true },
+);
+
+/**
+ * Many held orders' reservations of room on one pool at once (PostgreSQL
+ * only), in the caller's transaction, which holds the pool's lock
+ * (lockPoolReservations) and ends with it: each as moveHeldOrder moves one
+ * to `to` with `room` and `journal`, renewing its lease. `no_room` when the
+ * pool had no room for them all: nothing is written then. Else the orders
+ * written, in the order given; undefined for one whose lease was lost.
+ * `to`'s status change has no webhook event (a reservation's has none).
+ */
+export async function reserveHeldOrdersTogether(
+  db: DbHandle,
+  to: OrderStatus,
+  room: Pick<PoolRoom, 'pool' | 'delegatable'>,
+  reservations: readonly HeldReservation[],
+  renewLeaseMs: number,
+): Promise<Array<Order | undefined> | 'no_room'> {
+  const [first] = reservations as [HeldReservation, ...HeldReservation[]];
+  const from = first.held.status;
+  const together = reservingStatement(first.fields);
+  const unlike = (r: HeldReservation) =>
+    reservingStatement(r.fields)?.statement !== together?.statement || r.held.status !== from || r.fields.delegated_sun === undefined;
+  if (db.dialect !== 'postgres' || together === undefined || reservations.some(unlike) || orderEventType(to, first.event.reason, from) !== undefined) {
+    throw new Error('reservations made together, on PostgreSQL, start from one status, write the same columns as plain values, the room among them, and have no webhook event');
+  }
+  const rows = await together.statement.all(db, [
+    room.pool,
+    moveJson(reservations),
+    room.delegatable,
+    to,
+    BigInt(renewLeaseMs),
+    from,
+    reservations.map((r) => r.held.id),
+    reservations.map((r) => r.event.reason),
+    reservations.map((r) => r.event.actor),
+    reservations.map((r) => (r.event.detail === undefined ? null : JSON.stringify(r.event.detail))),
+    ...newChainTxArrays(reservations.map((r) => r.journal)),
+  ]);
+  if (rows[0]?.fits !== true) return 'no_room';
+  const written = new Map(rows.filter((row) => row.id !== null).map((row) => [row.id, orderOf(row)]));
+  return reservations.map((r) => written.get(r.held.id));
 }

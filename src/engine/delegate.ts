@@ -9,7 +9,8 @@ import { journaledStep, type Landed } from './journaled-step.js';
 import { networkTotals } from './network-totals.js';
 import { landedPoolSnapshot, ourStakeMove } from './pool-stake.js';
 import { claimedAt } from './lease.js';
-import { choosePool, reservePool } from './plan-delegation.js';
+import { choosePool } from './plan-delegation.js';
+import { reserveRoom } from './pool-reservations.js';
 import { done, next, released, retryAfterFailure, wait, type Step, type StepFn, type Unsent } from './step.js';
 import { onlyWriteMovingEnergy } from './transition.js';
 
@@ -79,7 +80,7 @@ export const stepPending: StepFn = async (ctx, held, claimed) => {
   // when its room is spent, a write and a round trip fewer an order. Had the room gone meanwhile,
   // nothing is written, and the signature, never sent, is dropped.
   const delegation = await signDelegation(ctx, held, choice.pool, choice.sun, choice.lockBlocks);
-  const reserved = await reservePool(ctx, held, choice, delegation);
+  const reserved = await reserveRoom(ctx, held, choice, delegation);
   return reserved ? next(reserved, delegation) : wait(0, 'waiting_for_pool_capacity');
 };
 

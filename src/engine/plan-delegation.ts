@@ -5,9 +5,10 @@ import { snapshotCanPayFee } from '../db/pool-snapshots.js';
 import { lockBlocksFor, sunForEnergy, withMargin } from '../domain/energy.js';
 import type { EngineContext } from './context.js';
 import { journalRow } from './journaled-transaction.js';
+import { LeaseLostError } from './errors.js';
 import { networkTotals } from './network-totals.js';
 import type { Unsent } from './step.js';
-import { transitionIfRoom } from './transition.js';
+import { transitionIfRoom, transitionIfRoomTogether } from './transition.js';
 
 export interface PoolChoice {
   pool: PoolAccount;
@@ -65,6 +66,24 @@ export async function choosePool(ctx: EngineContext, order: Order, now: bigint, 
   return { pool: best.pool, sun, lockBlocks: best.locked > 0 ? null : wantedLock, delegatableSun: best.delegatable };
 }
 
+/** What a reservation writes: the order's move to `delegating` (its event and fields) and the journal row of the delegation signed for the room. */
+function reservationOf(ctx: EngineContext, held: Order, choice: PoolChoice, delegation?: Unsent) {
+  const journal = delegation === undefined ? undefined : journalRow({ orderId: held.id, paymentTxid: null }, 'delegate', delegation.signed, delegation.meta);
+  const event = {
+    reason: 'pool_selected',
+    actor: ctx.workerId,
+    detail: { pool: choice.pool.address, delegated_sun: choice.sun.toString(), lock_blocks: choice.lockBlocks?.toString() ?? null },
+  };
+  const fields = {
+    pool_address: choice.pool.address,
+    delegated_sun: choice.sun,
+    lock_blocks: choice.lockBlocks,
+    wait_reason: null,
+    ...(journal === undefined ? {} : { delegate_txid: journal.txid, delegate_tx_status: 'signed' as const }),
+  };
+  return { held, event, fields, journal };
+}
+
 /**
  * pending -> delegating, reserving the stake on the chosen pool. The room is
  * checked again inside the transaction (under a per-pool lock on PostgreSQL;
@@ -74,30 +93,48 @@ export async function choosePool(ctx: EngineContext, order: Order, now: bigint, 
  * undefined when the room went to someone else meanwhile.
  */
 export async function reservePool(ctx: EngineContext, held: Order, choice: PoolChoice, delegation?: Unsent): Promise<Order | undefined> {
-  const { db } = ctx;
-  const journal = delegation === undefined ? undefined : journalRow({ orderId: held.id, paymentTxid: null }, 'delegate', delegation.signed, delegation.meta);
-  return db.transaction(async (tx) => {
+  const { event, fields, journal } = reservationOf(ctx, held, choice, delegation);
+  return ctx.db.transaction(async (tx) => {
     // On PostgreSQL the BEGIN, the lock, the move (which sums the room itself) and the COMMIT go in one round trip.
     await lockPoolReservations(tx, choice.pool.address);
     return transitionIfRoom(
       tx,
       held,
       'delegating',
-      {
-        reason: 'pool_selected',
-        actor: ctx.workerId,
-        detail: { pool: choice.pool.address, delegated_sun: choice.sun.toString(), lock_blocks: choice.lockBlocks?.toString() ?? null },
-      },
-      {
-        pool_address: choice.pool.address,
-        delegated_sun: choice.sun,
-        lock_blocks: choice.lockBlocks,
-        wait_reason: null,
-        ...(journal === undefined ? {} : { delegate_txid: journal.txid, delegate_tx_status: 'signed' as const }),
-      },
+      event,
+      fields,
       { pool: choice.pool.address, sun: choice.sun, delegatable: choice.delegatableSun },
       ctx.settings.leaseMs,
       journal,
     );
   });
+}
+
+/** An order's reservation as reservePoolTogether takes it: the order, its choice, the delegation signed for the room. */
+export interface Reserving {
+  held: Order;
+  choice: PoolChoice;
+  delegation: Unsent;
+}
+
+/**
+ * reservePool for many orders that chose one pool (PostgreSQL), in one
+ * transaction under the pool's lock, one statement for their moves, events
+ * and journal rows (transitionIfRoomTogether), made only if the pool has
+ * room for them all: undefined when it has not (nothing written). Else
+ * each order as written, or the LeaseLostError of one whose lease was lost.
+ */
+export async function reservePoolTogether(ctx: EngineContext, reservations: readonly Reserving[]): Promise<Array<Order | LeaseLostError> | undefined> {
+  const pool = reservations[0]!.choice.pool.address;
+  // The room each choice read may differ by a snapshot read between them: the least is taken.
+  const delegatable = reservations.reduce((least, r) => (r.choice.delegatableSun < least ? r.choice.delegatableSun : least), reservations[0]!.choice.delegatableSun);
+  const written = reservations.map((r) => {
+    const { event, fields, journal } = reservationOf(ctx, r.held, r.choice, r.delegation);
+    return { held: r.held, event, fields, journal: journal! };
+  });
+  const moved = await ctx.db.transaction(async (tx) => {
+    await lockPoolReservations(tx, pool);
+    return transitionIfRoomTogether(tx, 'delegating', { pool, delegatable }, written, ctx.settings.leaseMs);
+  });
+  return moved?.map((order, i) => order ?? new LeaseLostError(reservations[i]!.held.id));
 }

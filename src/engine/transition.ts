@@ -3,9 +3,11 @@ import type { Db, DbHandle } from '../db/connect.js';
 import {
   moveHeldOrder,
   moveHeldOrdersMovingEnergy,
+  reserveHeldOrdersTogether,
   updateHeldOrder,
   type EnergyMoved,
   type HeldEnergyMove,
+  type HeldReservation,
   type MovedOrder,
   type MoveOptions,
   type OrderEventInput,
@@ -133,6 +135,28 @@ export async function transitionIfRoom(
   journal?: NewChainTx,
 ): Promise<Order | undefined> {
   return (await move(db, held, to, event, fields, { renewLeaseMs, room, journal }))?.order;
+}
+
+/**
+ * transitionIfRoom for many held orders on one pool at once (PostgreSQL:
+ * reserveHeldOrdersTogether), each with the transaction signed for its
+ * room, in the caller's transaction, which holds the pool's lock and ends
+ * with it. Undefined when the pool had no room for them all (nothing
+ * written); else each order as written, undefined for one whose lease was
+ * lost (its room not spent, its transaction not journaled).
+ */
+export async function transitionIfRoomTogether(
+  db: DbHandle,
+  to: OrderStatus,
+  room: Pick<PoolRoom, 'pool' | 'delegatable'>,
+  reservations: readonly HeldReservation[],
+  renewLeaseMs: number,
+): Promise<Array<Order | undefined> | undefined> {
+  for (const { held } of reservations) if (!canTransition(held.status, to)) throw new Error(`illegal transition ${held.status} -> ${to}`);
+  // Failures are counted per status: a new status starts from none.
+  const counted = reservations.map((r) => ({ ...r, fields: { attempts: 0n, reclaim_attempts: 0n, ...r.fields } }));
+  const moved = await reserveHeldOrdersTogether(db, to, room, counted, renewLeaseMs);
+  return moved === 'no_room' ? undefined : moved;
 }
 
 async function move(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields, options: MoveOptions & { room: PoolRoom }): Promise<MovedOrder | undefined>;

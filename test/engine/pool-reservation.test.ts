@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, test } from 'node:test';
-import { findChainTx } from '../../src/db/chain-transactions.js';
+import { findChainTx, insertChainTx } from '../../src/db/chain-transactions.js';
+import { isUniqueViolation } from '../../src/db/errors.js';
 import { claimOrder } from '../../src/db/order-leases.js';
 import { findOrder, reservedOnPool } from '../../src/db/orders.js';
 import { LeaseLostError } from '../../src/engine/errors.js';
 import { reservePool, type PoolChoice } from '../../src/engine/plan-delegation.js';
+import { reserveRoom } from '../../src/engine/pool-reservations.js';
 import type { Unsent } from '../../src/engine/step.js';
 import { describeEachDialect } from '../support/dialects.js';
 import { heldOrderContext, ledgerViolations, SEED_ADDRESS, type TestApp } from '../support/app.js';
@@ -87,4 +89,104 @@ describeEachDialect('reserving room on a pool', (newApp) => {
     assert.equal(await reservedOnPool(t.db, POOL), 0n);
     assert.equal(await findChainTx(t.db, txidOf(held.id)), undefined, 'nothing journaled');
   });
+
+  /** `n` orders placed and claimed by one worker, and a choice of POOL with `room` sun of room, a million sun each. */
+  async function heldByOneWorker(n: number, room: bigint) {
+    const held = [];
+    for (let i = 0; i < n; i++) {
+      const res = await t.request({ method: 'POST', url: '/api/orders', payload: { user_id: 1, energy_amount: 32000, duration: '1h', receive_address: SEED_ADDRESS } });
+      assert.equal(res.status, 201);
+      held.push((await claimOrder(t.db, res.body.id, 'worker-a', 30_000))!);
+    }
+    const choice: PoolChoice = { pool: { address: POOL } as PoolChoice['pool'], sun: 1_000_000n, lockBlocks: null, delegatableSun: room };
+    return { held, choice, ctx: heldOrderContext(t.db, 'worker-a') };
+  }
+
+  test('when one worker reserves for several orders on one pool at once, then each is moved and journaled as if alone (on PostgreSQL together), its lease renewed', async () => {
+    const { held, choice, ctx } = await heldByOneWorker(5, 5_000_000n);
+    const reserved = await Promise.all(held.map((order) => reserveRoom(ctx, order, choice, delegation(order.id))));
+
+    assert.equal(await reservedOnPool(t.db, POOL), 5_000_000n);
+    for (const [i, order] of held.entries()) {
+      const row = (await findOrder(t.db, order.id))!;
+      assert.deepEqual([row.status, row.pool_address, row.delegated_sun, row.delegate_txid, row.delegate_tx_status], ['delegating', POOL, 1_000_000n, txidOf(order.id), 'signed']);
+      assert.equal(row.lease_version, order.lease_version, 'still held by the worker');
+      assert.ok(row.lease_until! > order.lease_until! - 1000n && row.attempts === 0n, 'its lease renewed by the move');
+      assert.deepEqual(reserved[i], row, 'the reservation answers the order as written');
+      const journaled = await findChainTx(t.db, txidOf(order.id));
+      assert.deepEqual([journaled?.order_id, journaled?.status, journaled?.amount_sun, journaled?.signed_json], [order.id, 'signed', 1_000_000n, delegation(order.id).signed.json]);
+    }
+    const events = await t.db.kysely.selectFrom('order_events').select(['order_id', 'from_status', 'to_status', 'actor', 'detail']).where('reason', '=', 'pool_selected').execute();
+    assert.deepEqual(
+      events.map((e) => [e.order_id, e.from_status, e.to_status, e.actor, JSON.parse(e.detail!)]).sort(),
+      held.map((o) => [o.id, 'pending', 'delegating', 'worker-a', { pool: POOL, delegated_sun: '1000000', lock_blocks: null }]).sort(),
+      'one event an order',
+    );
+  });
+
+  test('when one worker reserves for six orders at once on a pool with room for four, then the first four get it and the other two are left as they were, nothing journaled for them', async () => {
+    const { held, choice, ctx } = await heldByOneWorker(6, 4_000_000n);
+    const reserved = await Promise.all(held.map((order) => reserveRoom(ctx, order, choice, delegation(order.id))));
+
+    assert.deepEqual(
+      reserved.map((o) => o?.status),
+      ['delegating', 'delegating', 'delegating', 'delegating', undefined, undefined],
+    );
+    assert.equal(await reservedOnPool(t.db, POOL), 4_000_000n);
+    for (const order of held.slice(4)) {
+      const row = (await findOrder(t.db, order.id))!;
+      assert.deepEqual([row.status, row.pool_address, row.delegate_txid], ['pending', null, null]);
+      assert.equal(await findChainTx(t.db, txidOf(order.id)), undefined);
+    }
+    assert.equal((await t.db.kysely.selectFrom('chain_transactions').select('txid').execute()).length, 4);
+    // One more alone: no room, said as no room (not as a lost lease).
+    assert.equal(await reserveRoom(ctx, held[4]!, choice, delegation(held[4]!.id)), undefined);
+  });
+
+  test('when another worker took one of several orders reserved at once, then that one learns its lease is lost and the others are reserved', async () => {
+    const { held, choice, ctx } = await heldByOneWorker(4, 10_000_000n);
+    const taken = held[2]!;
+    await t.db.kysely.updateTable('orders').set({ lease_owner: 'worker-b', lease_version: taken.lease_version + 1n }).where('id', '=', taken.id).execute();
+    const outcomes = await Promise.allSettled(held.map((order) => reserveRoom(ctx, order, choice, delegation(order.id))));
+
+    assert.deepEqual(
+      outcomes.map((o) => (o.status === 'fulfilled' ? o.value?.status : (o.reason as Error).constructor.name)),
+      ['delegating', 'delegating', 'LeaseLostError', 'delegating'],
+    );
+    const row = (await findOrder(t.db, taken.id))!;
+    assert.deepEqual([row.status, row.lease_owner, row.delegate_txid], ['pending', 'worker-b', null]);
+    assert.equal(await findChainTx(t.db, txidOf(taken.id)), undefined, 'nothing journaled for it');
+    assert.equal(await reservedOnPool(t.db, POOL), 3_000_000n, 'its room not spent');
+  });
+
+  test('when one of several orders reserved at once signed a transaction whose id is already journaled, then that one fails with the clash and nothing of it is written, and the others are reserved', async () => {
+    const { held, choice, ctx } = await heldByOneWorker(4, 10_000_000n);
+    const clashing = held[1]!;
+    // Another order journaled a byte-identical transaction first.
+    await insertChainTx(t.db, { ...delegationRow(held[3]!.id), txid: txidOf(clashing.id) });
+    const outcomes = await Promise.allSettled(held.map((order) => reserveRoom(ctx, order, choice, delegation(order.id))));
+
+    assert.deepEqual(
+      outcomes.map((o) => (o.status === 'fulfilled' ? o.value?.status : isUniqueViolation(o.reason) ? 'clash' : String(o.reason))),
+      ['delegating', 'clash', 'delegating', 'delegating'],
+    );
+    const row = (await findOrder(t.db, clashing.id))!;
+    assert.deepEqual([row.status, row.delegate_txid, row.lease_owner], ['pending', null, 'worker-a'], 'left as it was, still held');
+    assert.equal(await reservedOnPool(t.db, POOL), 3_000_000n, 'its room not spent');
+    assert.equal((await findChainTx(t.db, txidOf(clashing.id)))?.order_id, held[3]!.id, 'the journal row is the other order’s');
+  });
+});
+
+/** A journal row for an order's delegation, as the reservation writes it. */
+const delegationRow = (orderId: string) => ({
+  txid: txidOf(orderId),
+  orderId,
+  paymentTxid: null,
+  kind: 'delegate' as const,
+  poolAddress: POOL,
+  receiver: SEED_ADDRESS,
+  amountSun: 1_000_000n,
+  lockBlocks: null,
+  signedJson: JSON.stringify({ txID: txidOf(orderId) }),
+  expiration: 1_900_000_000_000n,
 });
