@@ -6,7 +6,7 @@
 // does not. Ready when GET /health (Joule) or the port (a baseline) answers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,12 +65,33 @@ function stopper(child: ChildProcess, dir: string): () => Promise<void> {
   };
 }
 
+/** Checkouts whose build was found current in this run. */
+const currentBuilds = new Set<string>();
+
+/**
+ * A benchmark of the real process measures `dist`: a build older than the
+ * source would measure other code than the checkout's, with nothing to
+ * show it. So it is refused, naming the first newer source file.
+ */
+function assertBuildCurrent(root: string): void {
+  if (currentBuilds.has(root)) return;
+  const built = join(root, 'dist', 'main.js');
+  if (!existsSync(built)) throw new Error(`${built} is missing: run npm run build in ${root}`);
+  const builtAt = statSync(built).mtimeMs;
+  const src = join(root, 'src');
+  const newer = readdirSync(src, { recursive: true })
+    .map(String)
+    .find((file) => statSync(join(src, file)).mtimeMs > builtAt);
+  if (newer !== undefined) throw new Error(`${built} is older than src/${newer}: run npm run build in ${root}`);
+  currentBuilds.add(root);
+}
+
 /**
  * `node dist/main.js <role>` on a fresh SQLite file (unless DATABASE_URL is
  * given), with the benchmarks' admin token; `nodeArgs` go to node itself
- * (--cpu-prof). `npm run build` must have run (the bench runner does).
- * `root`: another checkout of Joule to run instead (BENCH_BEFORE), built,
- * with its node_modules.
+ * (--cpu-prof). `npm run build` must have run since the source last
+ * changed (assertBuildCurrent). `root`: another checkout of Joule to run
+ * instead (BENCH_BEFORE), built, with its node_modules.
  */
 export async function startJouleProcess(
   role: string,
@@ -78,6 +99,7 @@ export async function startJouleProcess(
   nodeArgs: string[] = [],
   root = ROOT,
 ): Promise<BenchProcess & { databaseUrl: string }> {
+  assertBuildCurrent(root);
   const port = await freePort();
   const dirEnv = mkdtempSync(join(tmpdir(), 'joule-bench-db-'));
   const databaseUrl = env.DATABASE_URL ?? `sqlite:${join(dirEnv, 'joule.db')}`;
