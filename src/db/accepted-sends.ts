@@ -104,20 +104,7 @@ class AcceptanceBatches extends TurnBatches<Acceptance> {
 
   /** The oldest acceptance's key, each txid once (a second send of one would be counted once): the rest wait for the next batch. */
   protected take(): Acceptance[] {
-    const key = batchKey(this.queue[0]!);
-    const batch: Acceptance[] = [];
-    const rest: Acceptance[] = [];
-    const txids = new Set<string>();
-    for (const a of this.queue) {
-      if (batch.length < MAX_BATCH && !txids.has(a.txid) && batchKey(a) === key) {
-        batch.push(a);
-        txids.add(a.txid);
-      } else {
-        rest.push(a);
-      }
-    }
-    this.queue = rest;
-    return batch;
+    return this.takeAlike(batchKey, (a) => a.txid, MAX_BATCH);
   }
 
   /**

@@ -27,6 +27,28 @@ export abstract class TurnBatches<W extends Settling<never>> {
   /** The next batch, taken out of the queue; empty when every waiting caller must wait for a batch in flight. */
   protected abstract take(): W[];
 
+  /**
+   * A take() for batches of one kind: the oldest waiting caller's `kind`,
+   * every caller of that kind in arrival order, each `id` once, at most
+   * `max`; the rest wait for a later batch.
+   */
+  protected takeAlike(kind: (w: W) => string, id: (w: W) => string, max: number): W[] {
+    const wanted = kind(this.queue[0]!);
+    const batch: W[] = [];
+    const rest: W[] = [];
+    const ids = new Set<string>();
+    for (const w of this.queue) {
+      if (batch.length < max && kind(w) === wanted && !ids.has(id(w))) {
+        batch.push(w);
+        ids.add(id(w));
+      } else {
+        rest.push(w);
+      }
+    }
+    this.queue = rest;
+    return batch;
+  }
+
   /** Writes a batch and settles each of its callers; never throws. */
   protected abstract send(batch: W[]): Promise<void>;
 

@@ -34,20 +34,11 @@ class PoolReservations extends TurnBatches<Waiting> {
 
   /** The oldest reservation's pool, each order once. */
   protected take(): Waiting[] {
-    const pool = this.queue[0]!.choice.pool.address;
-    const batch: Waiting[] = [];
-    const rest: Waiting[] = [];
-    const orders = new Set<string>();
-    for (const w of this.queue) {
-      if (batch.length < MAX_BATCH && w.choice.pool.address === pool && !orders.has(w.held.id)) {
-        batch.push(w);
-        orders.add(w.held.id);
-      } else {
-        rest.push(w);
-      }
-    }
-    this.queue = rest;
-    return batch;
+    return this.takeAlike(
+      (w) => w.choice.pool.address,
+      (w) => w.held.id,
+      MAX_BATCH,
+    );
   }
 
   protected send(batch: Waiting[]): Promise<void> {
