@@ -6,7 +6,7 @@ import type { DbHandle } from './connect.js';
 import { columnsOf } from './columns.js';
 import { insertOrderEvent, ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, recordOrderEventWebhook, RESERVED_ON_POOL, reservedOnPool, type Order } from './orders.js';
 import { moveOurStake, STAKE_MOVE, stakeMoveValues, type StakeMove } from './pool-snapshots.js';
-import { preparedPerColumns, unnestArrays } from './prepared.js';
+import { preparedPerColumns, unnestArrays, type PerColumns } from './prepared.js';
 import { RECEIVER_CHANGED, receiverChanged, receiversChanged } from './saved-addresses.js';
 import type { Database } from './schema.js';
 import { hookedTenants, recordOwnedOrderWebhooks, WEBHOOK_OWNER_OF_USER, webhookOwnerJoins } from './webhook-outbox.js';
@@ -282,26 +282,62 @@ const moveJson = (moves: readonly HeldEnergyMove[]) =>
   );
 
 /**
- * PostgreSQL: the status changes of many held orders as one statement,
- * each as heldOrderMove makes one: its fenced UPDATE (the fence and the
- * fields from its own row of JSON, read as `orders` types its columns), its
- * event row, its webhook owner. Its `?`: the JSON rows, the new status, the
- * old status, the events' arrays (order, reason, actor, detail). One
- * statement per list of columns written (preparedPerColumns; the values it
- * lines up for a SET of `?` are not used: each order's are in the JSON).
+ * PostgreSQL, for a statement that moves many held orders at once: `l`,
+ * each order's fence and fields from its own row of JSON, read as `orders`
+ * types its columns (its `?`: the JSON rows, moveJson).
  */
-const togetherStatement = preparedPerColumns<MovedRow>(
-  (_, columns) => `with l as (select ${columnsOf(['id', 'status', 'lease_version', ...columns])} from json_populate_recordset(null::orders, (select ?::json))),
-     moved as (
-       update orders o set status = ?::text, ${columns.map((c) => `${c} = l.${c}`).join(', ')}, updated_at = $now
-       from l where o.id = l.id and o.status = l.status and o.lease_version = l.lease_version
+const movesFromJson = (columns: readonly string[]) =>
+  `l as (select ${columnsOf(['id', 'status', 'lease_version', ...columns])} from json_populate_recordset(null::orders, (select ?::json)))`;
+
+/**
+ * Then `moved`, each order's fenced UPDATE from its row of `l` (`also`:
+ * assignments of the statement's own; `guard`: a condition after the
+ * fence's), and `event`, its event row. Their `?`: the new status,
+ * `also`'s, `guard`'s, the old status, the events' arrays (eventArrays).
+ */
+const movedWithEvents = (columns: readonly string[], also: readonly string[] = [], guard = '') => `moved as (
+       update orders o set ${['status = ?::text', ...columns.map((c) => `${c} = l.${c}`), ...also, 'updated_at = $now'].join(', ')}
+       from l where o.id = l.id and o.status = l.status and o.lease_version = l.lease_version${guard}
        returning ${columnsOf(ORDER_COLUMN_LIST, 'o')}
      ),
      event as (
        insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
        select moved.id, ?::text, moved.status, e.reason, e.actor, e.detail, $now
        from moved join ${unnestArrays('text', 'text', 'text', 'text')} as e(order_id, reason, actor, detail) on e.order_id = moved.id
-     )
+     )`;
+
+/** movedWithEvents' arrays of the events: each order's id, reason, actor, detail. */
+const eventArrays = (moves: ReadonlyArray<{ held: Order; event: OrderEventInput }>) => [
+  moves.map((m) => m.held.id),
+  moves.map((m) => m.event.reason),
+  moves.map((m) => m.event.actor),
+  moves.map((m) => (m.event.detail === undefined ? null : JSON.stringify(m.event.detail))),
+];
+
+/**
+ * The statement `family` makes for every one of `moves`, or undefined when
+ * they would need more than one: each family makes one statement per list
+ * of columns written (preparedPerColumns; the values it lines up for a SET
+ * of `?` are not used: each order's are in the JSON), and the moves must
+ * also start from one status.
+ */
+function oneStatementFor<Row>(
+  family: (set: Record<string, unknown>) => PerColumns<Row> | undefined,
+  moves: ReadonlyArray<{ held: Order; fields: OrderFields }>,
+): PerColumns<Row> | undefined {
+  const [first] = moves as [{ held: Order; fields: OrderFields }];
+  const together = family(first.fields);
+  if (together === undefined) return undefined;
+  return moves.every((m) => m.held.status === first.held.status && family(m.fields)?.statement === together.statement) ? together : undefined;
+}
+
+/**
+ * PostgreSQL: the status changes of many held orders as one statement,
+ * each as heldOrderMove makes one: its fenced UPDATE, its event row, its
+ * webhook owner. Its `?`: the JSON rows, then movedWithEvents'.
+ */
+const togetherStatement = preparedPerColumns<MovedRow>(
+  (_, columns) => `with ${movesFromJson(columns)}, ${movedWithEvents(columns)}
      select ${columnsOf(ORDER_COLUMN_LIST, 'moved')}, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id
      from moved ${webhookOwnerJoins('moved')}`,
 );
@@ -331,21 +367,11 @@ export async function moveHeldOrdersMovingEnergy(db: DbHandle, to: OrderStatus, 
   }
   const [first] = moves as [HeldEnergyMove, ...HeldEnergyMove[]];
   const from = first.held.status;
-  // The statement is made per list of columns: the same statement for every move is the same columns, all plain.
-  const together = togetherStatement(first.fields);
-  const unlike = (m: HeldEnergyMove) => togetherStatement(m.fields)?.statement !== together?.statement || m.held.status !== from || m.event.reason !== first.event.reason;
-  if (together === undefined || moves.some(unlike)) {
+  const together = oneStatementFor(togetherStatement, moves);
+  if (together === undefined || moves.some((m) => m.event.reason !== first.event.reason)) {
     throw new Error('moves made together start from one status, for one reason, and write the same columns, as plain values');
   }
-  const rows = await together.statement.all(db, [
-    moveJson(moves),
-    to,
-    from,
-    moves.map((m) => m.held.id),
-    moves.map((m) => m.event.reason),
-    moves.map((m) => m.event.actor),
-    moves.map((m) => (m.event.detail === undefined ? null : JSON.stringify(m.event.detail))),
-  ]);
+  const rows = await together.statement.all(db, [moveJson(moves), to, from, ...eventArrays(moves)]);
   const written = new Map(rows.map((row) => [row.id, row]));
   const kept = moves.filter((m) => written.has(m.held.id));
   // The pool's stake, summed over its orders' moves.
@@ -396,19 +422,9 @@ export interface HeldReservation {
  * statement: its COMMIT goes with it.
  */
 const reservingStatement = preparedPerColumns<Order & { fits: boolean }>(
-  (_, columns) => `with room as (${RESERVED_ON_POOL}),
-     l as (select ${columnsOf(['id', 'status', 'lease_version', ...columns])} from json_populate_recordset(null::orders, (select ?::json))),
+  (_, columns) => `with room as (${RESERVED_ON_POOL}), ${movesFromJson(columns)},
      fits as (select (select total from room) + (select coalesce(sum(delegated_sun), 0) from l) <= ?::bigint as ok),
-     moved as (
-       update orders o set status = ?::text, ${columns.map((c) => `${c} = l.${c}`).join(', ')}, lease_until = $now + ?, updated_at = $now
-       from l where o.id = l.id and o.status = l.status and o.lease_version = l.lease_version and (select ok from fits)
-       returning ${columnsOf(ORDER_COLUMN_LIST, 'o')}
-     ),
-     event as (
-       insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
-       select moved.id, ?::text, moved.status, e.reason, e.actor, e.detail, $now
-       from moved join ${unnestArrays('text', 'text', 'text', 'text')} as e(order_id, reason, actor, detail) on e.order_id = moved.id
-     ),
+     ${movedWithEvents(columns, ['lease_until = $now + ?'], ' and (select ok from fits)')},
      journaled as (${journalRowsIf('moved')})
      select (select ok from fits) as fits, ${columnsOf(ORDER_COLUMN_LIST, 'moved')} from (select 1) as one left join moved on true`,
   { endsTransaction: true },
@@ -432,10 +448,9 @@ export async function reserveHeldOrdersTogether(
 ): Promise<Array<Order | undefined> | 'no_room'> {
   const [first] = reservations as [HeldReservation, ...HeldReservation[]];
   const from = first.held.status;
-  const together = reservingStatement(first.fields);
-  const unlike = (r: HeldReservation) =>
-    reservingStatement(r.fields)?.statement !== together?.statement || r.held.status !== from || r.fields.delegated_sun === undefined;
-  if (db.dialect !== 'postgres' || together === undefined || reservations.some(unlike) || orderEventType(to, first.event.reason, from) !== undefined) {
+  const together = oneStatementFor(reservingStatement, reservations);
+  const roomless = reservations.some((r) => r.fields.delegated_sun === undefined);
+  if (db.dialect !== 'postgres' || together === undefined || roomless || orderEventType(to, first.event.reason, from) !== undefined) {
     throw new Error('reservations made together, on PostgreSQL, start from one status, write the same columns as plain values, the room among them, and have no webhook event');
   }
   const rows = await together.statement.all(db, [
@@ -445,10 +460,7 @@ export async function reserveHeldOrdersTogether(
     to,
     BigInt(renewLeaseMs),
     from,
-    reservations.map((r) => r.held.id),
-    reservations.map((r) => r.event.reason),
-    reservations.map((r) => r.event.actor),
-    reservations.map((r) => (r.event.detail === undefined ? null : JSON.stringify(r.event.detail))),
+    ...eventArrays(reservations),
     ...newChainTxArrays(reservations.map((r) => r.journal)),
   ]);
   if (rows[0]?.fits !== true) return 'no_room';
