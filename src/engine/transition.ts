@@ -76,13 +76,7 @@ export function transitionMovingEnergy(
  * transaction rolls back, if any order's lease was lost.
  */
 export async function transitionMovingEnergyTogether(db: DbHandle, to: OrderStatus, moves: readonly HeldEnergyMove[]): Promise<MovedOrder[]> {
-  for (const { held } of moves) if (!canTransition(held.status, to)) throw new Error(`illegal transition ${held.status} -> ${to}`);
-  // Failures are counted per status: a new status starts from none.
-  const moved = await moveHeldOrdersMovingEnergy(
-    db,
-    to,
-    moves.map((m) => ({ ...m, fields: { attempts: 0n, reclaim_attempts: 0n, ...m.fields } })),
-  );
+  const moved = await moveHeldOrdersMovingEnergy(db, to, moves.map((m) => ({ ...m, fields: newStatusFields(m.held, to, m.fields) })));
   return moved.map((m, i) => {
     if (m === undefined) throw new LeaseLostError(moves[i]!.held.id);
     return m;
@@ -152,11 +146,15 @@ export async function transitionIfRoomTogether(
   reservations: readonly HeldReservation[],
   renewLeaseMs: number,
 ): Promise<Array<Order | undefined> | undefined> {
-  for (const { held } of reservations) if (!canTransition(held.status, to)) throw new Error(`illegal transition ${held.status} -> ${to}`);
-  // Failures are counted per status: a new status starts from none.
-  const counted = reservations.map((r) => ({ ...r, fields: { attempts: 0n, reclaim_attempts: 0n, ...r.fields } }));
+  const counted = reservations.map((r) => ({ ...r, fields: newStatusFields(r.held, to, r.fields) }));
   const moved = await reserveHeldOrdersTogether(db, to, room, counted, renewLeaseMs);
   return moved === 'no_room' ? undefined : moved;
+}
+
+/** What a status change writes besides `fields`, once it is known to be one the lifecycle allows: failures are counted per status, and a new status starts from none. */
+function newStatusFields(held: Order, to: OrderStatus, fields: OrderFields): OrderFields {
+  if (!canTransition(held.status, to)) throw new Error(`illegal transition ${held.status} -> ${to}`);
+  return { attempts: 0n, reclaim_attempts: 0n, ...fields };
 }
 
 async function move(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields, options: MoveOptions & { room: PoolRoom }): Promise<MovedOrder | undefined>;
@@ -170,9 +168,7 @@ async function move(
 ): Promise<MovedOrder | 'hooked'>;
 async function move(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields, options: MoveOptions & { room?: undefined }): Promise<MovedOrder>;
 async function move(db: DbHandle, held: Order, to: OrderStatus, event: OrderEventInput, fields: OrderFields, options: MoveOptions): Promise<MovedOrder | 'hooked' | undefined> {
-  if (!canTransition(held.status, to)) throw new Error(`illegal transition ${held.status} -> ${to}`);
-  // Failures are counted per status: a new status starts from none.
-  const moved = await moveHeldOrder(db, held, to, event, { attempts: 0n, reclaim_attempts: 0n, ...fields }, options);
+  const moved = await moveHeldOrder(db, held, to, event, newStatusFields(held, to, fields), options);
   if (moved === 'no_room') return undefined;
   if (!moved) throw new LeaseLostError(held.id);
   return moved;
