@@ -189,7 +189,10 @@ export class BlockFollower {
       // Dropped by a node (accepted, yet passed over): their holders send them again. Nothing
       // else wakes them: an accepted transaction's holder waits for the follower, not a timer.
       for (const dropped of await acceptedPassedOver(tx, passedOverUpTo(last.timestamp), cursor.started_at, resendGapMs(this.ctx))) wakeHolder(dropped);
-      await makeOrdersDue(tx, [...orders]);
+      // A landed delegation's order is not made due here: the sweepers would claim it between
+      // this commit and its activation below. It is made due after, if it was not activated.
+      const landed = new Set(landings.map((l) => l.orderId));
+      await makeOrdersDue(tx, [...orders].filter((id) => !landed.has(id)));
       await makePaymentsDue(tx, [...payments]);
       for (const [i, w] of this.watchers.entries()) for (const id of (await w.apply(tx, watched[i])) ?? []) orders.add(id);
       if (!(await advanceCursor(tx, workerId, last))) throw new Error('the follower lost its lease; another worker follows now');
@@ -201,6 +204,7 @@ export class BlockFollower {
     }
     if (sightings.length > 0) this.ctx.log.debug({ settled: sightings.length, block: last.number.toString() }, 'transactions settled from solidified blocks');
     const activated = await this.activate(landings);
+    await this.leaveToHolders(landings.filter((l) => !activated.has(l.orderId)));
     for (const id of ordersToWake) {
       const dueInMs = activated.get(id);
       if (dueInMs === undefined || dueInMs === 0) this.orders.wake(id);
@@ -223,6 +227,19 @@ export class BlockFollower {
       this.ctx.log.warn({ err, orders: landings.length }, 'could not activate the confirmed delegations; their orders are woken to do it');
       return new Map();
     }
+  }
+
+  /**
+   * The orders of confirmed delegations not activated here, made due so that
+   * their holders (woken next) activate them. Should this write fail, or the
+   * process stop before it, each is looked at when its backstop comes
+   * (journaled-transaction.ts's ACCEPTED_BACKSTOP_POLLS): late, never lost.
+   */
+  private async leaveToHolders(landings: readonly LandedDelegation[]): Promise<void> {
+    if (landings.length === 0) return;
+    await makeOrdersDue(this.ctx.db, landings.map((l) => l.orderId)).catch((err: unknown) =>
+      this.ctx.log.warn({ err, orders: landings.length }, 'could not make the orders of confirmed delegations due; their backstops will'),
+    );
   }
 
   /**

@@ -109,11 +109,12 @@ describeEachDatabase('the block follower\'s cursor', (freshDatabase) => {
 describeEachDatabase('activation by the block follower', (freshDatabase) => {
   test('when a block confirms the delegations of orders nobody holds, then the follower moves them to active itself, without claiming them; an order held as its delegation lands is left to its holder, which activates it once it has it', async () => {
     const databaseUrl = await freshDatabase();
-    // Blocks only on request; an accepted delegation's backstop (20 polls) well after the block.
+    // Blocks only on request; an accepted delegation's backstop (20 polls) well after the block; a
+    // sweep every 50 ms, so that an order made due before the follower activates it is claimed.
     const s = await startTestStack({
       ...(databaseUrl === undefined ? {} : { databaseUrl }),
       devnet: { blockIntervalMs: 0, solidifyLag: 1 },
-      env: { CONFIRM_POLL_MS: '500', WEBHOOK_ALLOW_PRIVATE: 'true' },
+      env: { CONFIRM_POLL_MS: '500', SWEEP_INTERVAL_MS: '50', WEBHOOK_ALLOW_PRIVATE: 'true' },
     });
     const receiver = await startReceiver();
     after(() => receiver.close());
@@ -150,8 +151,9 @@ describeEachDatabase('activation by the block follower', (freshDatabase) => {
     const stillHeld = (await findOrder(s.db, heldId))!;
     assert.deepEqual([stillHeld.status, stillHeld.lease_owner], ['delegating', 'another-worker'], 'left to its holder');
 
-    // The other worker gives it back, due now: the engine claims it and activates it as its holder.
-    await releaseOrder(s.db, held, 60_000, { retryInMs: 0, waitReason: null });
+    // The other worker gives it back meaning to look in a minute; the follower made it due while it
+    // was held, so it stays due (retryOnRelease): the engine claims it and activates it as its holder.
+    await releaseOrder(s.db, held, 60_000, { retryInMs: 60_000, waitReason: null });
     await s.waitFor(heldId, (o) => o.status === 'active');
     const row = (await findOrder(s.db, heldId))!;
     assert.ok(row.lease_version > held.lease_version, 'claimed by the engine');
