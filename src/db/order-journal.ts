@@ -8,9 +8,9 @@ import {
   type NewChainTx,
 } from './chain-transactions.js';
 import type { Db, DbHandle } from './connect.js';
-import { CLAIM, claimOrder } from './order-leases.js';
+import { CLAIM, CLAIM_MANY, claimOrder } from './order-leases.js';
 import { HELD_FENCE, heldFence, updateHeldOrder } from './order-writes.js';
-import { ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, poolStanding, poolStandingsOf, type Order, type PoolStanding, type PoolStandingRow } from './orders.js';
+import { ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, poolStanding, poolStandingsOf, RESERVED_BY_POOL, type Order, type PoolStanding, type PoolStandingRow } from './orders.js';
 import { columnsOf, prefixedColumns } from './columns.js';
 import { POOL_SNAPSHOT_COLUMN_LIST, type PoolSnapshot } from './pool-snapshots.js';
 import { prepared } from './prepared.js';
@@ -111,7 +111,38 @@ const standingColumns = prefixedColumns<PoolStandingRow>(STANDING_COLUMNS, 'st',
  * another status reads none of it.
  */
 const claimWithJournalStatement = prepared<Record<string, unknown>>(
-  `with claimed as (${CLAIM} returning ${ORDER_COLUMNS})
+  claimAnswering(CLAIM, poolStandingsOf('(case when ?::boolean then claimed.receive_address end)', 'claimed.id')),
+);
+
+/**
+ * PostgreSQL: the claims of many orders woken together (woken-claims.ts),
+ * each answered as claimWithJournalStatement answers one. Its `?`: the
+ * owner, the lease's length, an array of the orders' ids, whether to count
+ * locked rentals to each one's receiver. The reserved sums are read once
+ * (materialized, and only when a pending order was claimed), the locked
+ * rentals for each order's receiver. The orders are found by their primary
+ * key, so their rows are locked in the ids' order, as any other batch of
+ * claims locks them.
+ */
+const claimManyWithJournalStatement = prepared<Record<string, unknown>>(
+  claimAnswering(
+    CLAIM_MANY,
+    poolStandingsOf('(case when ?::boolean then claimed.receive_address end)', 'claimed.id', 'reserved'),
+    `reserved as materialized (${RESERVED_BY_POOL}), `,
+  ),
+);
+
+/**
+ * A claim (`claim`, an UPDATE of orders without its RETURNING) answering
+ * with each order it claimed (`claimed`) what its first step reads first:
+ * the newest journaled transaction of a delegating or reclaiming order,
+ * that transaction's pool snapshot once it is confirmed, and a pending
+ * order's pool standings (`standings`, their SQL for the order `claimed`).
+ * `ctes`: common table expressions the standings read, each followed by a
+ * comma. Rows by order, then by pool.
+ */
+function claimAnswering(claim: string, standings: string, ctes = ''): string {
+  return `with ${ctes}claimed as (${claim} returning ${ORDER_COLUMNS})
    select ${columnsOf(ORDER_COLUMN_LIST, 'claimed')}, ${journalColumns.select}, ${snapshotColumns.select}, ${standingColumns.select}
    from claimed left join lateral (
      select ${CHAIN_TX_COLUMNS} from chain_transactions
@@ -124,11 +155,11 @@ const claimWithJournalStatement = prepared<Record<string, unknown>>(
      select ${columnsOf(POOL_SNAPSHOT_COLUMN_LIST)} from pool_snapshots where address = j.pool_address and j.status = 'confirmed'
    ) s on true
    left join lateral (
-     ${poolStandingsOf('(case when ?::boolean then claimed.receive_address end)', 'claimed.id')}
+     ${standings}
      where claimed.status = 'pending' offset 0
    ) st on true
-   order by st.address`,
-);
+   order by claimed.id, st.address`;
+}
 
 /**
  * claimOrder, and on PostgreSQL what its first step reads first, in the
@@ -148,8 +179,35 @@ export async function claimOrderAndJournal(
     return order === undefined ? undefined : { order };
   }
   const rows = await claimWithJournalStatement.all(db, [owner, BigInt(leaseMs), orderId, lockedRentalsToReceiver]);
-  const row = rows[0];
-  if (row === undefined) return undefined;
+  return rows.length === 0 ? undefined : claimedOf(rows);
+}
+
+/**
+ * PostgreSQL: claimOrderAndJournal for each of `orderIds` (each once), in
+ * one statement: the orders claimed, by id (an order not due, or held by
+ * someone else, is absent).
+ */
+export async function claimOrdersAndJournals(
+  db: DbHandle,
+  orderIds: readonly string[],
+  owner: string,
+  leaseMs: number,
+  lockedRentalsToReceiver: boolean,
+): Promise<Map<string, ClaimedOrder>> {
+  const rows = await claimManyWithJournalStatement.all(db, [owner, BigInt(leaseMs), orderIds, lockedRentalsToReceiver]);
+  const byOrder = new Map<string, Record<string, unknown>[]>();
+  for (const row of rows) {
+    const id = row.id as string;
+    const own = byOrder.get(id);
+    if (own === undefined) byOrder.set(id, [row]);
+    else own.push(row);
+  }
+  return new Map([...byOrder].map(([id, own]) => [id, claimedOf(own)]));
+}
+
+/** An order as claimAnswering's rows for it tell it: the order, and what its first step reads. */
+function claimedOf(rows: readonly Record<string, unknown>[]): ClaimedOrder {
+  const row = rows[0]!;
   const order = orderOf(row);
   if (order.status === 'pending') {
     const standings = rows.map(standingColumns.read).filter((standing) => standing.address !== null).map(poolStanding);

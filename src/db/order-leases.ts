@@ -52,6 +52,8 @@ export async function notYetDueInMs(db: DbHandle, orderId: string): Promise<numb
 
 /** The UPDATE of a claim (its `?`: the owner, the lease's length, the order's id), for a statement that answers more (order-journal.ts). */
 export const CLAIM = `update orders set ${TAKE_LEASE} where id = ? and ${DUE}`;
+/** The same for many orders (its `?`: the owner, the lease's length, an array of the orders' ids). */
+export const CLAIM_MANY = `update orders set ${TAKE_LEASE} where id = any(?::text[]) and ${DUE}`;
 
 /**
  * Claims a due order: a lease until now + leaseMs on the database clock, and

@@ -295,7 +295,8 @@ export function listOrderEvents(db: DbHandle, orderId: string): Promise<OrderEve
  */
 export const RESERVED_ON_POOL = "select coalesce(sum(delegated_sun), 0) as total from orders where pool_address = ? and status = 'delegating'";
 const reservedOnPoolStatement = prepared<{ total: bigint | string }>(RESERVED_ON_POOL);
-const RESERVED_BY_POOL = "select pool_address, coalesce(sum(delegated_sun), 0) as total from orders where status = 'delegating' group by pool_address";
+/** What our unconfirmed delegations have reserved, by pool (also read as a materialized CTE by statements that read it for many orders). */
+export const RESERVED_BY_POOL = "select pool_address, coalesce(sum(delegated_sun), 0) as total from orders where status = 'delegating' group by pool_address";
 const reservedByPoolStatement = prepared<{ pool_address: string | null; total: bigint | string }>(RESERVED_BY_POOL);
 
 /** Sun reserved on a pool by orders whose delegation is not yet confirmed. */
@@ -339,12 +340,13 @@ export type PoolStandingRow = PoolSnapshot & { reserved_sun: bigint | string; lo
  * The pool choice's read (listPoolStandings) for `receiver` and
  * `exceptOrder` as SQL (lockedRentalsByPool's), its rows PoolStandingRow:
  * written once, also read by the claim of a pending order
- * (claimOrderAndJournal).
+ * (claimOrderAndJournal). `reserved`: where the reserved sums come from (a
+ * CTE's name, for a statement that reads them once for many orders).
  */
-export const poolStandingsOf = (receiver: string, exceptOrder: string) =>
+export const poolStandingsOf = (receiver: string, exceptOrder: string, reserved = `(${RESERVED_BY_POOL})`) =>
   `select ${columnsOf(POOL_SNAPSHOT_COLUMN_LIST, 'p')}, coalesce(r.total, 0) as reserved_sun, coalesce(l.n, 0) as locked_rentals
    from pool_snapshots p
-   left join (${RESERVED_BY_POOL}) r on r.pool_address = p.address
+   left join ${reserved} r on r.pool_address = p.address
    left join (${lockedRentalsByPool(receiver, exceptOrder)}) l on l.pool_address = p.address`;
 
 /** A row of that read as the pool choice takes it. */

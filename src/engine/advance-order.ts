@@ -1,6 +1,7 @@
 import { ChainUnavailableError } from '../chain/gateway.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { claimOrderAndJournal, type ClaimedOrder } from '../db/order-journal.js';
+import type { ClaimedOrder } from '../db/order-journal.js';
+import { claimWokenOrder } from '../db/woken-claims.js';
 import { notYetDueInMs, releaseOrder } from '../db/order-leases.js';
 import type { Order } from '../db/orders.js';
 import { backoffMs } from '../domain/backoff.js';
@@ -68,7 +69,7 @@ export interface AdvanceResult {
  * any order id, any number of times, from any number of workers at once.
  */
 export async function advanceOrder(ctx: EngineContext, orderId: string): Promise<AdvanceResult> {
-  const claimed = await claimOrderAndJournal(ctx.db, orderId, ctx.workerId, ctx.settings.leaseMs, ctx.settings.delegateLock);
+  const claimed = await claimWokenOrder(ctx.db, orderId, ctx.workerId, ctx.settings.leaseMs, ctx.settings.delegateLock);
   // Not due yet (woken early): look again when it is. Held by another worker, or done: theirs, or nothing.
   if (!claimed) return { claimed: false, retryInMs: await notYetDueInMs(ctx.db, orderId), status: null };
   return advanceClaimed(ctx, claimed);
