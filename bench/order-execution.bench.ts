@@ -56,6 +56,12 @@
 // suite's settings) and gives each of Joule's runs a fresh database on it,
 // as an operator with several workers runs Joule.
 //
+// Dispatch: in-process by default; `--redis` (BENCH_REDIS=1) starts one
+// redis-server and runs each Joule with REDIS_URL and ENABLE_BACKGROUND_TASKS,
+// as an operator with Redis does: each order a queue job, each job's order
+// claimed on its own wake, the sweeper leaving young orders to their jobs
+// (redis-server's CPU is not counted in Joule's).
+//
 // Request budget: the devnet is a node of the operator's own, with no quota,
 // as for the baseline's TronWeb, so Joule runs with TRON_MAX_RPS=unlimited,
 // what such an operator sets (`--max-rps 10`, the default whenever
@@ -83,7 +89,7 @@
 // those a long-running process would have after S quiet seconds.
 //
 //   node --import tsx bench/order-execution.bench.ts [--n 300] [--concurrency 8] [--worker-concurrency 8] [--rounds 3] [--max-rps unlimited]
-//     [--solidify-lag 1] [--database sqlite|postgres] [--pause-s S] [--database-core]
+//     [--solidify-lag 1] [--database sqlite|postgres] [--pause-s S] [--database-core] [--redis]
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TronWeb } from 'tronweb';
@@ -91,6 +97,7 @@ import { startDevnet, type Devnet } from '../src/devnet/index.js';
 import { lockBlocksFor } from '../src/domain/energy.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createDatabase, startPostgres } from '../scripts/services/postgres.js';
+import { redisCommand, startRedis } from '../scripts/services/redis.js';
 import { benchJoule } from './lib/bench-joule.js';
 import { databaseOnItsOwnCore } from './lib/cpu-pin.js';
 import { ioCounts, isMain, mainThreadMs, printTable, processTreeCpuMs } from './lib/harness.js';
@@ -237,7 +244,8 @@ function broadcastFloor(created: readonly number[], perSecond: number): Latency 
 type MeasuredJoule = Omit<JouleRun, 'createdToBroadcastFloor'> & { created: number[] };
 
 /** Where Joule's runs keep their data: a fresh SQLite file each, or a fresh database each on one PostgreSQL server. */
-type Storage = { kind: 'sqlite' } | { kind: 'postgres'; clusterUrl: string; pid: number };
+/** What each Joule instance runs on: its database, and with `--redis` the Redis it dispatches through. */
+type Storage = ({ kind: 'sqlite' } | { kind: 'postgres'; clusterUrl: string; pid: number }) & { redis?: { url: string; port: number } };
 
 async function measureJoule(
   n: number,
@@ -252,6 +260,8 @@ async function measureJoule(
   const devnet = await startDevnet({ blockIntervalMs: 100, solidifyLag });
   const databaseUrl = storage.kind === 'postgres' ? await createDatabase(storage.clusterUrl) : undefined;
   const serverCpuMs = () => (storage.kind === 'postgres' ? processTreeCpuMs(storage.pid) : 0);
+  // Each instance starts on an empty Redis: no job of the one before is left for it.
+  if (storage.redis) await redisCommand(storage.redis.port, ['FLUSHALL']);
   const s = await benchJoule(
     {
       JOULE_ROLE: 'all',
@@ -265,6 +275,7 @@ async function measureJoule(
       CHAIN_TIMEOUT_MS: '1500',
       MAX_ENERGY: '1000000000',
       TRON_MAX_RPS: maxRps,
+      ...(storage.redis ? { REDIS_URL: storage.redis.url, ENABLE_BACKGROUND_TASKS: 'true' } : {}),
     },
     { log: createLogger('silent'), ...(databaseUrl ? { databaseUrl } : {}) },
   );
@@ -519,6 +530,7 @@ export async function run(
     database?: string;
     pauseS?: number;
     databaseCore?: boolean;
+    redis?: boolean;
   } = {},
 ): Promise<ExecutionResult> {
   const n = opts.n ?? Number(process.env.BENCH_ORDERS ?? 300);
@@ -533,16 +545,20 @@ export async function run(
   if (pauseS !== null && !(pauseS >= 0)) throw new Error(`--pause-s: seconds, not ${pauseS}`);
   const databaseCore = opts.databaseCore ?? process.env.BENCH_DATABASE_CORE === '1';
   if (databaseCore && database !== 'postgres') throw new Error('--database-core: only with --database postgres (SQLite runs inside the process)');
+  const redis = opts.redis ?? process.env.BENCH_REDIS === '1';
   console.log(machineLine());
   const postgres = database === 'postgres' ? await startPostgres({ database: 'bench' }) : undefined;
+  const redisServer = redis ? await startRedis() : undefined;
   try {
     const cores = databaseCore ? databaseOnItsOwnCore(postgres!.pid) : null;
+    const dispatch = redisServer ? { redis: { url: redisServer.url, port: redisServer.port } } : {};
     return await runRounds(
       { n, concurrency, workerConcurrency, rounds, maxRps, solidifyLag, pauseS, cores },
-      postgres ? { kind: 'postgres', clusterUrl: postgres.url, pid: postgres.pid } : { kind: 'sqlite' },
+      postgres ? { kind: 'postgres', clusterUrl: postgres.url, pid: postgres.pid, ...dispatch } : { kind: 'sqlite', ...dispatch },
     );
   } finally {
     await postgres?.stop();
+    await redisServer?.stop();
   }
 }
 
@@ -559,7 +575,7 @@ async function runRounds(
   }: { n: number; concurrency: number; workerConcurrency: number; rounds: number; maxRps: string; solidifyLag: number; pauseS: number | null; cores: string | null },
   storage: Storage,
 ): Promise<ExecutionResult> {
-  const setting = `${n} orders (32,000 energy, 1h), ${concurrency} clients, engine concurrency ${workerConcurrency}, TRON_MAX_RPS ${maxRps}, ${storage.kind === 'postgres' ? 'PostgreSQL (its CPU counted in Joule\'s)' : 'SQLite'}; devnet 100 ms blocks, solidity lag ${solidifyLag}${pauseS === null ? '' : `; Joule measured on its second burst, ${pauseS} s after its first`}${cores === null ? '' : `; ${cores}`}; node ${process.version}`;
+  const setting = `${n} orders (32,000 energy, 1h), ${concurrency} clients, engine concurrency ${workerConcurrency}, TRON_MAX_RPS ${maxRps}, ${storage.kind === 'postgres' ? 'PostgreSQL (its CPU counted in Joule\'s)' : 'SQLite'}${storage.redis ? ', dispatched through Redis' : ''}; devnet 100 ms blocks, solidity lag ${solidifyLag}${pauseS === null ? '' : `; Joule measured on its second burst, ${pauseS} s after its first`}${cores === null ? '' : `; ${cores}`}; node ${process.version}`;
   const baselines: Baseline[] = [];
   const joules: Array<Record<Sizes, JouleRun>> = [];
   const ratios: Array<Record<Sizes, number>> = [];
@@ -633,6 +649,7 @@ if (isMain(import.meta.url)) {
       database: { type: 'string' },
       'pause-s': { type: 'string' },
       'database-core': { type: 'boolean' },
+      redis: { type: 'boolean' },
     },
   });
   await run({
@@ -645,5 +662,6 @@ if (isMain(import.meta.url)) {
     ...(values.database ? { database: values.database } : {}),
     ...(values['pause-s'] ? { pauseS: Number(values['pause-s']) } : {}),
     ...(values['database-core'] ? { databaseCore: true } : {}),
+    ...(values.redis ? { redis: true } : {}),
   });
 }
