@@ -120,9 +120,10 @@ const claimWithJournalStatement = prepared<Record<string, unknown>>(
  * owner, the lease's length, an array of the orders' ids, whether to count
  * locked rentals to each one's receiver. The reserved sums are read once
  * (materialized, and only when a pending order was claimed), the locked
- * rentals for each order's receiver. The orders are found by their primary
- * key, so their rows are locked in the ids' order, as any other batch of
- * claims locks them.
+ * rentals for each order's receiver. Each row is claimed as CLAIM claims
+ * it, waiting for a writer of it to finish; should two batches that share
+ * orders deadlock, PostgreSQL fails one, and woken-claims.ts claims its
+ * orders again one at a time.
  */
 const claimManyWithJournalStatement = prepared<Record<string, unknown>>(
   claimAnswering(
