@@ -40,7 +40,7 @@ class ClaimBatches extends TurnBatches<Claim> {
     return new Promise((resolve, reject) => this.enqueue({ orderId, owner, leaseMs, lockedRentalsToReceiver, resolve, reject }));
   }
 
-  /** Each order once: a second wake of one in the same turn waits for the next batch, and finds it held, as it would have alone. */
+  /** Each order once: a second wake of one in the same turn goes in another batch, which may run at the same time; one of the two claims it and the other finds it held, as two claims alone would. */
   protected take(): Claim[] {
     return this.takeAlike(batchKey, (c) => c.orderId, MAX_BATCH);
   }

@@ -42,7 +42,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     const woken = [pending!, heldElsewhere!, delegating!, notDue!, alsoPending!, pending!].map((o) => o.id);
     const claimAll = () => Promise.all(woken.map((id) => claimWokenOrder(s.db, id, ctx.workerId, 60_000, ctx.settings.delegateLock)));
-    const together = await claimAll();
+    // The two wakes of one order go in two batches, which may run at once: one of them claims it.
+    const woke = await claimAll();
+    assert.equal([woke[0], woke[5]].filter((c) => c !== undefined).length, 1, 'the order woken twice is claimed once');
+    // Laid out as claims made one after the other would answer: the first wake's claim, the second's nothing.
+    const together = [woke[0] ?? woke[5], ...woke.slice(1, 5), undefined];
     assert.deepEqual(
       together.map((c) => c?.order.lease_owner),
       [ctx.workerId, undefined, ctx.workerId, undefined, ctx.workerId, undefined],
