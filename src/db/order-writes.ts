@@ -4,7 +4,7 @@ import { insertChainTx, journalRowIf, journalRowsIf, newChainTxArrays, newChainT
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import { columnsOf } from './columns.js';
-import { insertOrderEvent, ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, recordOrderEventWebhook, RESERVED_ON_POOL, reservedOnPool, type Order } from './orders.js';
+import { insertOrderEvent, ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, recordOrderEventWebhook, ROOM_ON_POOL, roomOnPool, type Order } from './orders.js';
 import { moveOurStake, STAKE_MOVE, stakeMoveValues, type StakeMove } from './pool-snapshots.js';
 import { preparedPerColumns, unnestArrays, type PerColumns } from './prepared.js';
 import { RECEIVER_CHANGED, receiverChanged, receiversChanged } from './saved-addresses.js';
@@ -40,13 +40,14 @@ const renewingUpdate = heldOrderUpdate(RENEW);
  * The order as a move wrote it (every column null when it did not), its
  * webhook owner (webhookOwnerJoins: null when it has no webhook URL),
  * whether its receiver is a saved address (a move of its energy), and what
- * the pool had reserved (a move that needs room).
+ * the pool had reserved and could delegate (a move that needs room).
  */
 type MovedRow = Order & {
   webhook_tenant_id: string | null;
   webhook_external_id: bigint | string | null;
   receiver_saved?: boolean;
   reserved_on_pool?: bigint | string;
+  delegatable_on_pool?: bigint | string;
   /** A move that commits with its statement (`last`): whether the order's tenant has a webhook URL (and so nothing was written). */
   hooked?: boolean;
 };
@@ -65,13 +66,14 @@ export interface EnergyMoved {
 /**
  * A move that spends room on a pool (pending → delegating): made only if
  * what the pool's delegating orders have reserved, plus `sun`, is still
- * within `delegatable` (reservedOnPool). The caller holds the pool's lock
- * (lockPoolReservations), so the room cannot go between the sum and the move.
+ * within what its snapshot says it can delegate, both read by the move
+ * (ROOM_ON_POOL), not taken from the earlier read that chose the pool. The
+ * caller holds the pool's lock (lockPoolReservations), so the room cannot go
+ * between the read and the move.
  */
 export interface PoolRoom {
   pool: string;
   sun: bigint;
-  delegatable: bigint;
 }
 
 /** What a move writes beside the order, and so which statement it is. */
@@ -106,8 +108,8 @@ const heldOrderMove = (also: string[], shape: MoveShape, last: boolean) => {
   const room = shape === 'room' || shape === 'room+journal';
   const energy = shape === 'energy' || shape === 'energy+stake';
   return preparedPerColumns<MovedRow>((assignments) => {
-    const guard = room ? ' and (select total from room) + ? <= ?' : last ? ' and not exists (select 1 from owner)' : '';
-    return `with ${last ? `owner as (${WEBHOOK_OWNER_OF_USER}), ` : ''}${room ? `room as (${RESERVED_ON_POOL}), ` : ''}moved as (${fencedUpdate(assignments, also, guard)}),
+    const guard = room ? ' and (select total from room) + ? <= (select delegatable from room)' : last ? ' and not exists (select 1 from owner)' : '';
+    return `with ${last ? `owner as (${WEBHOOK_OWNER_OF_USER}), ` : ''}${room ? `room as (${ROOM_ON_POOL}), ` : ''}moved as (${fencedUpdate(assignments, also, guard)}),
       event as (
         insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
         select id, ?::text, status, ?::text, ?::text, ?::text, $now from moved
@@ -118,7 +120,7 @@ const heldOrderMove = (also: string[], shape: MoveShape, last: boolean) => {
       }
       select ${columnsOf(ORDER_COLUMN_LIST, 'moved')}, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id${
         energy ? ', exists (select 1 from touched) as receiver_saved' : ''
-      }${room ? ', (select total from room) as reserved_on_pool' : ''}${last ? ', exists (select 1 from owner) as hooked' : ''}
+      }${room ? ', (select total from room) as reserved_on_pool, (select delegatable from room) as delegatable_on_pool' : ''}${last ? ', exists (select 1 from owner) as hooked' : ''}
       from ${room || last ? '(select 1) as one left join moved on true' : 'moved'} ${webhookOwnerJoins('moved')}`;
   }, { endsTransaction: room || last });
 };
@@ -231,7 +233,7 @@ export async function moveHeldOrder(
       ...merged.values,
       ...renew,
       ...heldFence(held),
-      ...(room === undefined ? [] : [room.sun, room.delegatable]),
+      ...(room === undefined ? [] : [room.sun]),
       eventRow.from_status,
       eventRow.reason,
       eventRow.actor,
@@ -244,7 +246,7 @@ export async function moveHeldOrder(
         hookedTenants.add(held.tenant_id);
         return 'hooked';
       }
-      return room !== undefined && BigInt(moved!.reserved_on_pool!) + room.sun > room.delegatable ? 'no_room' : undefined;
+      return room !== undefined && BigInt(moved!.reserved_on_pool!) + room.sun > BigInt(moved!.delegatable_on_pool!) ? 'no_room' : undefined;
     }
     const { webhook_tenant_id: tenantId, webhook_external_id: externalId, receiver_saved: receiverSaved } = moved;
     const order = orderOf(moved);
@@ -253,7 +255,10 @@ export async function moveHeldOrder(
     await recordOrderEventWebhook(db, eventRow, order, tenantId === null ? null : { tenantId, externalId: BigInt(externalId!) });
     return { order, receiverSaved: receiverSaved === true };
   }
-  if (room !== undefined && (await reservedOnPool(db, room.pool)) + room.sun > room.delegatable) return 'no_room';
+  if (room !== undefined) {
+    const { reserved, delegatable } = await roomOnPool(db, room.pool);
+    if (reserved + room.sun > delegatable) return 'no_room';
+  }
   const order = await updateHeldOrder(db, held, set, renewLeaseMs);
   if (!order) return undefined;
   // The row as this UPDATE left it, for the webhook event: no need to read it back.
@@ -415,15 +420,16 @@ export interface HeldReservation {
  * fenced UPDATE renewing the lease (the fence and the fields from its own
  * row of JSON), its event row, its journal row. All or none as to room:
  * made only if what the pool's delegating orders have reserved, plus every
- * order's `delegated_sun`, is within `delegatable`; `fits` says whether it
- * was. Its `?`: the pool, the JSON rows, `delegatable`, the new status, the
+ * order's `delegated_sun`, is within what the pool's snapshot says it can
+ * delegate, both read by the statement (ROOM_ON_POOL); `fits` says whether
+ * it was. Its `?`: the pool, the JSON rows, the new status, the
  * lease's length, the old status, the events' arrays (order, reason,
  * actor, detail), the journal's (newChainTxArrays). The reservation's last
  * statement: its COMMIT goes with it.
  */
 const reservingStatement = preparedPerColumns<Order & { fits: boolean }>(
-  (_, columns) => `with room as (${RESERVED_ON_POOL}), ${movesFromJson(columns)},
-     fits as (select (select total from room) + (select coalesce(sum(delegated_sun), 0) from l) <= ?::bigint as ok),
+  (_, columns) => `with room as (${ROOM_ON_POOL}), ${movesFromJson(columns)},
+     fits as (select (select total from room) + (select coalesce(sum(delegated_sun), 0) from l) <= (select delegatable from room) as ok),
      ${movedWithEvents(columns, ['lease_until = $now + ?'], ' and (select ok from fits)')},
      journaled as (${journalRowsIf('moved')})
      select (select ok from fits) as fits, ${columnsOf(ORDER_COLUMN_LIST, 'moved')} from (select 1) as one left join moved on true`,
@@ -434,7 +440,7 @@ const reservingStatement = preparedPerColumns<Order & { fits: boolean }>(
  * Many held orders' reservations of room on one pool at once (PostgreSQL
  * only), in the caller's transaction, which holds the pool's lock
  * (lockPoolReservations) and ends with it: each as moveHeldOrder moves one
- * to `to` with `room` and `journal`, renewing its lease. `no_room` when the
+ * to `to` with room on `pool` and `journal`, renewing its lease. `no_room` when the
  * pool had no room for them all: nothing is written then. Else the orders
  * written, in the order given; undefined for one whose lease was lost.
  * `to`'s status change has no webhook event (a reservation's has none).
@@ -442,7 +448,7 @@ const reservingStatement = preparedPerColumns<Order & { fits: boolean }>(
 export async function reserveHeldOrdersTogether(
   db: DbHandle,
   to: OrderStatus,
-  room: Pick<PoolRoom, 'pool' | 'delegatable'>,
+  pool: string,
   reservations: readonly HeldReservation[],
   renewLeaseMs: number,
 ): Promise<Array<Order | undefined> | 'no_room'> {
@@ -454,9 +460,8 @@ export async function reserveHeldOrdersTogether(
     throw new Error('reservations made together, on PostgreSQL, start from one status, write the same columns as plain values, the room among them, and have no webhook event');
   }
   const rows = await together.statement.all(db, [
-    room.pool,
+    pool,
     moveJson(reservations),
-    room.delegatable,
     to,
     BigInt(renewLeaseMs),
     from,

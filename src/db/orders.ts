@@ -289,20 +289,29 @@ export function listOrderEvents(db: DbHandle, orderId: string): Promise<OrderEve
 }
 
 /**
- * What a pool's delegating orders have reserved (its `?`: the pool), as
- * `total`: read as the engine reserves, inside the status change's
- * statement on PostgreSQL (order-writes.ts).
+ * A pool's room as a reservation checks it (its `?`: the pool): `total`, what
+ * its delegating orders have reserved, and `delegatable`, what its snapshot
+ * says it can delegate (0 until the pool was first read). Read inside the
+ * reservation's statement on PostgreSQL (order-writes.ts), in its
+ * transaction on SQLite, under the pool's lock either way. Both figures come
+ * from one snapshot of the database because a confirmed delegation takes
+ * its stake off both in one write: its order leaves `delegating` and the
+ * pool's snapshot lowers `delegatable_sun` (STAKE_MOVE). Read apart, a
+ * confirmation between the two reads would count that stake as free twice.
  */
-export const RESERVED_ON_POOL = "select coalesce(sum(delegated_sun), 0) as total from orders where pool_address = ? and status = 'delegating'";
-const reservedOnPoolStatement = prepared<{ total: bigint | string }>(RESERVED_ON_POOL);
+export const ROOM_ON_POOL = `select
+     (select coalesce(sum(delegated_sun), 0) from orders where pool_address = p.address and status = 'delegating') as total,
+     coalesce((select delegatable_sun from pool_snapshots where address = p.address and observed_at is not null), 0) as delegatable
+   from (select cast(? as text) as address) as p`;
+const roomOnPoolStatement = prepared<{ total: bigint | string; delegatable: bigint | string }>(ROOM_ON_POOL);
 /** What our unconfirmed delegations have reserved, by pool (also read as a materialized CTE by statements that read it for many orders). */
 export const RESERVED_BY_POOL = "select pool_address, coalesce(sum(delegated_sun), 0) as total from orders where status = 'delegating' group by pool_address";
 const reservedByPoolStatement = prepared<{ pool_address: string | null; total: bigint | string }>(RESERVED_BY_POOL);
 
-/** Sun reserved on a pool by orders whose delegation is not yet confirmed. */
-export async function reservedOnPool(db: DbHandle, pool: string): Promise<bigint> {
-  const row = await reservedOnPoolStatement.first(db, [pool]);
-  return BigInt(row!.total);
+/** A pool's room as a reservation checks it (ROOM_ON_POOL): the sun our unconfirmed delegations reserved on it, and what its snapshot says it can delegate. */
+export async function roomOnPool(db: DbHandle, pool: string): Promise<{ reserved: bigint; delegatable: bigint }> {
+  const row = (await roomOnPoolStatement.first(db, [pool]))!;
+  return { reserved: BigInt(row.total), delegatable: BigInt(row.delegatable) };
 }
 
 /** What our unconfirmed delegations have reserved, by pool, in one statement (pools with none are absent). */

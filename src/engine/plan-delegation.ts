@@ -14,8 +14,6 @@ export interface PoolChoice {
   pool: PoolAccount;
   sun: bigint;
   lockBlocks: bigint | null;
-  /** What the pool's snapshot says it can delegate, for the reservation check. */
-  delegatableSun: bigint;
 }
 
 /**
@@ -63,7 +61,7 @@ export async function choosePool(ctx: EngineContext, order: Order, now: bigint, 
     .sort((a, b) => Number(a.locked > 0) - Number(b.locked > 0) || (b.free > a.free ? 1 : b.free < a.free ? -1 : 0));
   const best = fitting[0];
   if (!best) return undefined;
-  return { pool: best.pool, sun, lockBlocks: best.locked > 0 ? null : wantedLock, delegatableSun: best.delegatable };
+  return { pool: best.pool, sun, lockBlocks: best.locked > 0 ? null : wantedLock };
 }
 
 /** What a reservation writes: the order's move to `delegating` (its event and fields) and the journal row of the delegation signed for the room. */
@@ -86,8 +84,11 @@ function reservationOf(ctx: EngineContext, held: Order, choice: PoolChoice, dele
 
 /**
  * pending -> delegating, reserving the stake on the chosen pool. The room is
- * checked again inside the transaction (under a per-pool lock on PostgreSQL;
- * SQLite has one writer), so two workers cannot both spend the same room.
+ * read again inside the transaction (under a per-pool lock on PostgreSQL;
+ * SQLite has one writer), so two workers cannot both spend the same room,
+ * and as it is then (PoolRoom), not as the choice read it: a delegation
+ * confirmed meanwhile has left both the reserved sum and the pool's
+ * delegatable figure.
  * `delegation`: the delegation signed for that room, journaled (with the
  * order's copy of its txid) by the same write, or not at all. Returns
  * undefined when the room went to someone else meanwhile.
@@ -103,7 +104,7 @@ export async function reservePool(ctx: EngineContext, held: Order, choice: PoolC
       'delegating',
       event,
       fields,
-      { pool: choice.pool.address, sun: choice.sun, delegatable: choice.delegatableSun },
+      { pool: choice.pool.address, sun: choice.sun },
       ctx.settings.leaseMs,
       journal,
     );
@@ -126,15 +127,13 @@ export interface Reserving {
  */
 export async function reservePoolTogether(ctx: EngineContext, reservations: readonly Reserving[]): Promise<Array<Order | LeaseLostError> | undefined> {
   const pool = reservations[0]!.choice.pool.address;
-  // The room each choice read may differ by a snapshot read between them: the least is taken.
-  const delegatable = reservations.reduce((least, r) => (r.choice.delegatableSun < least ? r.choice.delegatableSun : least), reservations[0]!.choice.delegatableSun);
   const written = reservations.map((r) => {
     const { event, fields, journal } = reservationOf(ctx, r.held, r.choice, r.delegation);
     return { held: r.held, event, fields, journal: journal! };
   });
   const moved = await ctx.db.transaction(async (tx) => {
     await lockPoolReservations(tx, pool);
-    return transitionIfRoomTogether(tx, 'delegating', { pool, delegatable }, written, ctx.settings.leaseMs);
+    return transitionIfRoomTogether(tx, 'delegating', pool, written, ctx.settings.leaseMs);
   });
   return moved?.map((order, i) => order ?? new LeaseLostError(reservations[i]!.held.id));
 }

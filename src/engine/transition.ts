@@ -132,7 +132,7 @@ export async function transitionIfRoom(
 }
 
 /**
- * transitionIfRoom for many held orders on one pool at once (PostgreSQL:
+ * transitionIfRoom for many held orders on `pool` at once (PostgreSQL:
  * reserveHeldOrdersTogether), each with the transaction signed for its
  * room, in the caller's transaction, which holds the pool's lock and ends
  * with it. Undefined when the pool had no room for them all (nothing
@@ -142,12 +142,12 @@ export async function transitionIfRoom(
 export async function transitionIfRoomTogether(
   db: DbHandle,
   to: OrderStatus,
-  room: Pick<PoolRoom, 'pool' | 'delegatable'>,
+  pool: string,
   reservations: readonly HeldReservation[],
   renewLeaseMs: number,
 ): Promise<Array<Order | undefined> | undefined> {
   const counted = reservations.map((r) => ({ ...r, fields: newStatusFields(r.held, to, r.fields) }));
-  const moved = await reserveHeldOrdersTogether(db, to, room, counted, renewLeaseMs);
+  const moved = await reserveHeldOrdersTogether(db, to, pool, counted, renewLeaseMs);
   return moved === 'no_room' ? undefined : moved;
 }
 

@@ -15,7 +15,7 @@ import { findOrder, type Order } from '../../src/db/orders.js';
 import { reservePool, type PoolChoice } from '../../src/engine/plan-delegation.js';
 import { onlyWriteMovingEnergy } from '../../src/engine/transition.js';
 import { describeEachDialect } from '../support/dialects.js';
-import { heldOrderContext, ledgerViolations, SEED_ADDRESS, type TestApp } from '../support/app.js';
+import { heldOrderContext, ledgerViolations, poolWithRoom, SEED_ADDRESS, type TestApp } from '../support/app.js';
 
 const POOL = 'TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy';
 
@@ -36,7 +36,8 @@ describeEachDialect('a status change that is its transaction’s only write', (n
     assert.equal(res.status, 201);
     const claimed = (await claimOrder(t.db, res.body.id, 'worker-a', 30_000))!;
     const ctx = heldOrderContext(t.db, 'worker-a');
-    const choice: PoolChoice = { pool: { address: POOL } as PoolChoice['pool'], sun: 1_000_000n, lockBlocks: null, delegatableSun: 100_000_000n };
+    await poolWithRoom(t.db, POOL, 100_000_000n);
+    const choice: PoolChoice = { pool: { address: POOL } as PoolChoice['pool'], sun: 1_000_000n, lockBlocks: null };
     const held = await reservePool(ctx, claimed, choice);
     assert.equal(held?.status, 'delegating');
     return held!;

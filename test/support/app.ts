@@ -5,6 +5,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { sql } from 'kysely';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Db } from '../../src/db/connect.js';
+import { savePoolSnapshot } from '../../src/db/pool-snapshots.js';
 import type { EngineContext } from '../../src/engine/context.js';
 import { createJoule, type Joule } from '../../src/joule.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
@@ -20,6 +21,22 @@ export const SEED_ADDRESS = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
  */
 export function heldOrderContext(db: Db, workerId: string): EngineContext {
   return { db, workerId, log: createLogger('silent'), settings: { leaseMs: 30_000 } } as unknown as EngineContext;
+}
+
+/**
+ * A pool as a read from the node leaves it, able to delegate
+ * `delegatableSun`: the room a reservation checks (and nothing else a test
+ * of the reservation needs: no energy, no fees).
+ */
+export async function poolWithRoom(db: Db, address: string, delegatableSun: bigint): Promise<void> {
+  await savePoolSnapshot(db, address, {
+    staked_sun: delegatableSun,
+    delegated_sun: 0n,
+    delegatable_sun: delegatableSun,
+    energy_limit: 0n,
+    total_energy_weight: 1n,
+    total_energy_limit: 1n,
+  });
 }
 
 export interface TestApp {
