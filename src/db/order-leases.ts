@@ -4,6 +4,7 @@ import { DB_NOW_SQL, dbNow } from './clock.js';
 import type { DbHandle, Dialect } from './connect.js';
 import { ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, type Order } from './orders.js';
 import { columnsOf } from './columns.js';
+import { HELD_FENCE, heldFence } from './order-writes.js';
 import { preparedClaim, TAKE_LEASE } from './due-claims.js';
 import { jsonRows, literalList, prepared, preparedPerDialect, unnestArrays } from './prepared.js';
 
@@ -118,13 +119,14 @@ export async function unheldOnLandedDelegations(db: DbHandle, landed: ReadonlyAr
   return { orders: rows.map(orderOf), now: rows.length === 0 ? 0n : BigInt(rows[0]!.db_now as bigint) };
 }
 
-const renewStatement = prepared<{ lease_until: bigint | null }>(
-  'update orders set lease_until = $now + ? where id = ? and lease_version = ? returning lease_until',
-);
+// Renewals and releases are fenced as every other write of a held order (HELD_FENCE): on the status
+// too, not the version alone. The block follower moves an order whose lease ran out without a claim
+// (unheldOnLandedDelegations), so the version alone would let its stalled holder write it after.
+const renewStatement = prepared<{ lease_until: bigint | null }>(`update orders set lease_until = $now + ? ${HELD_FENCE} returning lease_until`);
 
 /** Extends a held lease; returns the new lease_until, or undefined when the lease was lost. */
 export async function renewLease(db: DbHandle, held: Order, leaseMs: number): Promise<bigint | undefined> {
-  const row = await renewStatement.first(db, [BigInt(leaseMs), held.id, held.lease_version]);
+  const row = await renewStatement.first(db, [BigInt(leaseMs), ...heldFence(held)]);
   return row?.lease_until ?? undefined;
 }
 
@@ -163,7 +165,7 @@ export const RELEASE_SET = `lease_owner = null, lease_until = null, next_attempt
 /** Its parameters: RELEASE_SET's three, the counts (null: left as they are). */
 const releaseStatement = prepared(
   `update orders set ${RELEASE_SET}, attempts = coalesce(?, attempts), reclaim_attempts = coalesce(?, reclaim_attempts)
-   where id = ? and lease_version = ?`,
+   ${HELD_FENCE}`,
 );
 
 /** Gives a held order back. Fenced: releasing a lease we no longer hold does nothing. */
@@ -174,8 +176,7 @@ export async function releaseOrder(db: DbHandle, held: Order, leaseMs: number, r
     r.waitReason,
     r.attempts ?? null,
     r.reclaimAttempts ?? null,
-    held.id,
-    held.lease_version,
+    ...heldFence(held),
   ]);
 }
 

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { findOrder, listOrderEvents } from '../../src/db/orders.js';
 import { LeaseLostError } from '../../src/engine/errors.js';
 import { failAndRefund } from '../../src/engine/fail-order.js';
-import { claimDueOrders, claimOrder, makeOrdersDue, releaseOrder } from '../../src/db/order-leases.js';
+import { claimDueOrders, claimOrder, makeOrdersDue, releaseOrder, unheldOnLandedDelegations } from '../../src/db/order-leases.js';
 import { renewLease } from '../../src/engine/lease.js';
 import { transition } from '../../src/engine/transition.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -72,6 +72,40 @@ describeEachDialect('claims, leases and fencing', (newApp) => {
     assert.equal(row.refunded_sun, null);
     assert.equal(await events(), eventsBefore, 'no event row from a fenced-off write');
     assert.equal((await t.request({ method: 'GET', url: '/api/users/1' })).body.balance_sun, String(100_000_000 - 2_080_000));
+  });
+
+  test('when a lease expires and the block follower activates the order without a claim, then the first holder can neither give it back nor renew its lease', async () => {
+    const claimed = (await claimOrder(t.db, orderId, 'worker-a', 30_000))!;
+    const txid = 'ab'.repeat(32);
+    const delegating = await t.db.transaction((tx) =>
+      transition(tx, claimed, 'delegating', { reason: 'pool_selected', actor: 'worker-a' }, { pool_address: 'Tpool', delegated_sun: 1_000_000n, delegate_txid: txid }, 30_000),
+    );
+    await setRow({ lease_until: 0n }); // the lease ran out (a stalled worker)
+    // The follower: its delegation landed and nobody holds it, so it is moved to active as its holder
+    // would, with no claim of its own, and given back due at its expiry.
+    const expiresAt = 4_000_000_000_000n;
+    const active = await t.db.transaction(async (tx) => {
+      const { orders } = await unheldOnLandedDelegations(tx, [{ orderId, txid }]);
+      assert.equal(orders.length, 1, 'nobody holds it');
+      return transition(
+        tx,
+        orders[0]!,
+        'active',
+        { reason: 'delegation_confirmed', actor: 'follower' },
+        { delegate_tx_status: 'confirmed', expires_at: expiresAt, lease_owner: null, lease_until: null, next_attempt_at: expiresAt },
+      );
+    });
+    assert.equal(active.status, 'active');
+
+    // worker-a wakes up and gives back, or renews, the order it held as delegating.
+    await releaseOrder(t.db, delegating, 30_000, { retryInMs: 1_000, waitReason: 'awaiting_confirmation', attempts: 3n });
+    await assert.rejects(renewLease(t.db, delegating, 30_000), LeaseLostError);
+    const row = (await findOrder(t.db, orderId))!;
+    assert.deepEqual(
+      [row.status, row.next_attempt_at, row.wait_reason, row.attempts, row.lease_owner, row.lease_until],
+      ['active', expiresAt, active.wait_reason, active.attempts, null, null],
+      'due at its expiry and claimable then, as the follower left it',
+    );
   });
 
   test('a held lease can be renewed; a lost one cannot', async () => {
