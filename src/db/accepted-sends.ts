@@ -110,7 +110,10 @@ class AcceptanceBatches extends TurnBatches<Acceptance> {
   /**
    * Nothing in one acceptance can fail the statement (its values are typed,
    * it breaks no constraint): a failure is the connection's or the
-   * server's, and each order's step learns it as it learned its own write's.
+   * server's, a deadlock with another transaction writing the same rows
+   * among them (the follower settling a block). Each order's step learns
+   * it as it learned its own write's: it is looked at again later, and its
+   * transaction, sent but not marked so, is settled from the chain then.
    */
   protected async send(batch: Acceptance[]): Promise<void> {
     const { kind, giveBack } = batch[0]!;
