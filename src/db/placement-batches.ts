@@ -25,7 +25,10 @@ const MAX_IN_FLIGHT = 4;
  * whether the caller writes order.created beside the orders it places.
  *
  * - `found`: an order whose idempotency key an earlier order took is not
- *   written; its answer is that order (`replay`).
+ *   written; its answer is that order (`replay`). Only such an order is
+ *   answered by its key: two fresh orders of one batch may bring the same
+ *   new key (two users of one tenant), and one of them that is not placed
+ *   (its balance short) must not be answered with the other's order.
  * - `locked`: the users rows are locked first, in id order, so that two
  *   batches sharing users, in this process or another, wait for each other
  *   instead of deadlocking. Every order of a batch has its own user
@@ -86,7 +89,7 @@ function batchStatement(currency: Currency, hooksWritten: boolean): string {
       ${hooksWritten ? 'false' : 'exists (select 1 from hooked h where h.id = i.id) and i.id in (select id from fresh)'} as hooked,
       (select u.${column} from users u where u.id = i.user_id) as held, ${columnsOf(ORDER_COLUMN_LIST, 'a')}
       ${hooksWritten ? ', hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id' : ''}
-    from input i left join answer a on a.id = i.id or a.idempotency_key = i.idempotency_key
+    from input i left join answer a on a.id = i.id or (i.id not in (select id from fresh) and a.idempotency_key = i.idempotency_key)
     ${hooksWritten ? webhookOwnerJoins('i') : ''}`;
 }
 

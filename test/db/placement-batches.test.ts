@@ -104,6 +104,32 @@ describe('orders placed together on PostgreSQL', () => {
     assert.equal((await db.kysely.selectFrom('orders').select('id').execute()).length, 5);
   });
 
+  test('when two users of a batch bring the same new idempotency key and one cannot pay, then the other is placed, and the one who cannot is refused for its balance, not answered with the other user’s order', async () => {
+    await fund(db, 4, 10n * PRICE);
+    await db.kysely.updateTable('users').set({ balance_sun: 0n }).where('id', '=', 2n).execute();
+    const orders = Array.from({ length: 4 }, (_, i) => paidOrder(i + 1, i === 1 || i === 3 ? { idempotency_key: 'k-3' } : {}));
+    const outcomes = await Promise.all(orders.map((o) => placePaidOrder(db, o, 'api')));
+    assert.deepEqual(
+      outcomes.map((p) => [p.order?.user_id ?? null, p.existing?.user_id ?? null, 'balance' in p ? p.balance : null]),
+      [
+        [1n, null, null],
+        [null, null, 0n],
+        [3n, null, null],
+        [4n, null, null],
+      ],
+      'each answered with its own order, or its own balance',
+    );
+    assert.equal(await transactionsOf(db, [orders[0]!.id, orders[2]!.id, orders[3]!.id]), 1, 'one statement');
+    assert.deepEqual(
+      (await db.kysely.selectFrom('orders').select(['user_id', 'idempotency_key']).orderBy('user_id').execute()).map((o) => [o.user_id, o.idempotency_key]),
+      [
+        [1n, null],
+        [3n, null],
+        [4n, 'k-3'],
+      ],
+    );
+  });
+
   test("when orders of a tenant with a webhook URL arrive beside others, then they are written together with their order.created, one refused for its balance writes nothing, and the others have no event", async () => {
     await fund(db, 2, 10n * PRICE);
     const hookedUsers = await hookedTenantUsers(db, 5);
