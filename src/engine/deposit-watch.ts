@@ -31,7 +31,9 @@ type Payment = NonNullable<ChainBlock['transactions'][number]['payment']>;
  * for all of a block's receipts when it holds more, none for a block
  * without.
  * Failed transactions are never credited (only SUCCESS in the block, and a
- * failed call emits no event).
+ * failed call emits no event), nor transfers of nothing: a deposit of 0
+ * would fail its row's check inside the follower's transaction, and stop
+ * the follower at that block for good.
  */
 export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
   constructor(
@@ -45,7 +47,7 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
   private async candidates(blocks: readonly ChainBlock[]) {
     const candidates = blocks.flatMap((block) =>
       block.transactions
-        .filter((t) => t.result === 'SUCCESS' && t.payment !== undefined && (t.payment.kind === 'TRX' || t.payment.token === USDT_CONTRACT))
+        .filter((t) => t.result === 'SUCCESS' && t.payment !== undefined && t.payment.amount > 0n && (t.payment.kind === 'TRX' || t.payment.token === USDT_CONTRACT))
         .map((t) => ({ block, txid: t.txid, payment: t.payment! })),
     );
     const owners = candidates.length === 0 ? new Map<string, bigint>() : await depositOwners(this.db, [...new Set(candidates.map((c) => c.payment.to))]);
@@ -95,7 +97,8 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
       // A receipt the block's answer lacks (a node still indexing it) is asked for by id: never taken for no event.
       const events = wholeBlocks.get(c.block)?.get(c.txid) ?? (await this.chain.transferEvents(c.txid));
       for (const e of events) {
-        if (e.token === USDT_CONTRACT && owners.has(e.to)) found.push({ address: e.to, currency: 'USDT', amount: e.amount, eventIndex: e.index, ...at });
+        // A transfer of nothing pays nothing: anyone can send one to any address, holding no USDT at all.
+        if (e.token === USDT_CONTRACT && owners.has(e.to) && e.amount > 0n) found.push({ address: e.to, currency: 'USDT', amount: e.amount, eventIndex: e.index, ...at });
       }
     }
     return found;

@@ -72,7 +72,9 @@ async function depositsEndToEnd(databaseUrl: string | undefined) {
   await s.devnetAdmin('POST', '/mine', { blocks: 1 });
   await until(() => balances(s, 7), (b) => b.trx === 5_000_000n, 'the TRX deposit is credited once solidified');
 
-  // USDT, and a transfer below the minimum (recorded, not credited), in one block.
+  // USDT, and a transfer below the minimum (recorded, not credited), in one block; and a transfer of
+  // no USDT at all, which anyone can send to any address: it pays nothing and stops nothing.
+  await sendUsdt(s, 1, address, 0);
   const usdtTx = await sendUsdt(s, 1, address, 25_000_000);
   const smallTxid = (await payer.tronWeb.trx.sendTransaction(address, 400_000)).transaction.txID;
   await s.devnetAdmin('POST', '/mine', { blocks: 2 });
