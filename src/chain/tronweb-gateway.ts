@@ -63,7 +63,10 @@ export function paymentOf(t: Record<string, any>): Payment | undefined {
   const contract = t.raw_data?.contract?.[0];
   const value = contract?.parameter?.value ?? {};
   const memoHex = typeof t.raw_data?.data === 'string' ? (t.raw_data.data as string) : undefined;
-  const memo = memoHex && /^[0-9a-fA-F]*$/.test(memoHex) && memoHex.length > 0 ? Buffer.from(memoHex, 'hex').toString('utf8') : undefined;
+  // A memo's NUL bytes become U+FFFD, as invalid UTF-8 does: PostgreSQL's text cannot hold NUL, and a
+  // payment whose row could not be written would stop the block follower at its block for good.
+  const memo =
+    memoHex && /^[0-9a-fA-F]*$/.test(memoHex) && memoHex.length > 0 ? Buffer.from(memoHex, 'hex').toString('utf8').replaceAll('\u0000', '\uFFFD') : undefined;
   if (contract?.type === 'TransferContract') {
     const from = base58(value.owner_address);
     const to = base58(value.to_address);

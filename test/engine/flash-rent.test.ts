@@ -101,7 +101,8 @@ describeEachDatabase('flash rent', (freshDatabase) => {
     const payer = s.customer(2);
     const before = await balanceOf(s, payer);
     const odd = await pay(s, 2, flash, 4n * TRX);
-    const typo = await pay(s, 2, flash, 3n * TRX, 'TXYZ-not-an-address');
+    // A NUL in the memo too, which PostgreSQL's text cannot hold.
+    const typo = await pay(s, 2, flash, 3n * TRX, 'TXYZ-not-\u0000-an-address');
     for (const txid of [odd, typo]) {
       const p = await until(() => paymentRow(s, txid), (row) => row?.refund_status === 'refunded', `payment ${txid} was never refunded`);
       assert.equal(await orderPaidBy(s, txid), undefined, 'no order');
@@ -109,6 +110,7 @@ describeEachDatabase('flash rent', (freshDatabase) => {
     }
     assert.equal((await paymentRow(s, odd))!.refund_reason, 'flash_amount_not_listed');
     assert.equal((await paymentRow(s, typo))!.refund_reason, 'flash_memo_not_an_address');
+    assert.equal((await paymentRow(s, typo))!.memo, 'TXYZ-not-\uFFFD-an-address', 'kept as read, its NUL replaced');
     assert.equal((await paymentRow(s, odd))!.refund_sun, 4n * TRX - FEE);
     const asked = await s.request({ method: 'GET', url: `/api/flash-rent/payments/${odd}` });
     assert.equal(asked.body.status, 'refunded');
