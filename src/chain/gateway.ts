@@ -143,7 +143,12 @@ export interface ChainGateway {
   /** A TRX transfer from the pool (a flash-rent refund), signed by the pool's own key. */
   buildTransfer(pool: PoolAccount, to: string, sun: bigint): Promise<SignedTransaction>;
   broadcast(signedJson: string): Promise<BroadcastOutcome>;
-  /** The TRC20 Transfer events a solidified transaction emitted, in log order (none if it failed or is unknown). */
+  /**
+   * The TRC20 Transfer events a solidified transaction emitted, in log order
+   * (none if it failed). ChainUnavailableError when the node does not know
+   * its receipt: a solidified transaction has one, so the node is behind or
+   * keeps no receipts, and an answer of none would be taken for no event.
+   */
   transferEvents(txid: string): Promise<TransferEvent[]>;
   /**
    * The same for every transaction of a solidified block, by txid, in one

@@ -365,6 +365,9 @@ export class TronWebGateway implements ChainGateway, UsdtTransferSimulator {
 
   async transferEvents(txid: string): Promise<TransferEvent[]> {
     const info = (await this.call('/walletsolidity/gettransactioninfobyid', () => this.tronWeb.trx.getTransactionInfo(txid))) as Record<string, any>;
+    // java-tron answers {} for an id it has no receipt of (GetTransactionInfoByIdServlet): a node behind
+    // the one that served the block (a provider's load balancer), or one that keeps no receipts.
+    if (info.id !== txid) throw new ChainUnavailableError(`/walletsolidity/gettransactioninfobyid: no receipt of ${txid} on this node yet`);
     return transferEventsOf(info);
   }
 

@@ -145,6 +145,11 @@ test('a USDT transfer: the block shows the transfer call, and its receipt the Tr
   assert.deepEqual(await chain.transferEvents(signed.txID), [{ index: 0, token: USDT, from: customer.address, to, amount: 12_345_678n }]);
 });
 
+test('a receipt the node does not know (behind the node that served the block, or keeping none) is said to be unavailable, not taken for no Transfer event', async () => {
+  const unknown = 'cd'.repeat(32);
+  await assert.rejects(chain.transferEvents(unknown), (err: unknown) => err instanceof ChainUnavailableError && /no receipt/.test((err as Error).message));
+});
+
 test("two USDT transfers in one block: the block's receipts, read in one request, give each the events its own receipt gives", async () => {
   const { TronWeb } = await import('tronweb');
   const USDT = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
