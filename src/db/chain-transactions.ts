@@ -30,33 +30,6 @@ export const CHAIN_TX_COLUMN_LIST = everyColumn<ChainTransactionsTable>()([
 ]);
 export const CHAIN_TX_COLUMNS = columnsOf(CHAIN_TX_COLUMN_LIST);
 
-/**
- * The journal's look-ups on every step of an order are prepared once: an
- * order makes about ten of these statements on its way to active, and
- * Kysely's building of each cost more than SQLite's work on it.
- */
-const latestStatement = prepared<ChainTransaction>(
-  `select ${CHAIN_TX_COLUMNS} from chain_transactions where order_id = ? and kind = ? order by created_at desc, txid limit 1`,
-);
-
-/** The newest journaled transaction of this kind for the order, if any. */
-export function latestChainTx(db: DbHandle, orderId: string, kind: ChainTxKind): Promise<ChainTransaction | undefined> {
-  return latestStatement.first(db, [orderId, kind]);
-}
-
-/** The newest refund journaled for this flash payment, if any. */
-export function latestRefundTx(db: DbHandle, paymentTxid: string): Promise<ChainTransaction | undefined> {
-  return db.kysely
-    .selectFrom('chain_transactions')
-    .selectAll()
-    .where('payment_txid', '=', paymentTxid)
-    .where('kind', '=', 'refund')
-    .orderBy('created_at', 'desc')
-    .orderBy('txid')
-    .limit(1)
-    .executeTakeFirst();
-}
-
 /** A journal row as people may see it: everything but the signed transaction. */
 export type ChainTransactionView = Omit<ChainTransaction, 'signed_json'>;
 
@@ -311,8 +284,14 @@ export function acceptedPassedOver(db: DbHandle, upTo: bigint, since: bigint, qu
     .execute();
 }
 
+/**
+ * Prepared once: the journal's look-up on every step of an order (the row
+ * it names), about ten of these statements on its way to active, and
+ * Kysely's building of each cost more than SQLite's work on it.
+ */
 const findStatement = prepared<ChainTransaction>(`select ${CHAIN_TX_COLUMNS} from chain_transactions where txid = ?`);
 
+/** A journal row by its txid: an order's or a payment's newest is the one it names (its delegate_txid, reclaim_txid, refund_txid). */
 export function findChainTx(db: DbHandle, txid: string): Promise<ChainTransaction | undefined> {
   return findStatement.first(db, [txid]);
 }

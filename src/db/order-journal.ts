@@ -136,7 +136,8 @@ const claimManyWithJournalStatement = prepared<Record<string, unknown>>(
 /**
  * A claim (`claim`, an UPDATE of orders without its RETURNING) answering
  * with each order it claimed (`claimed`) what its first step reads first:
- * the newest journaled transaction of a delegating or reclaiming order,
+ * the newest journaled transaction of a delegating or reclaiming order (the
+ * one the order names: see journaledStep),
  * that transaction's pool snapshot once it is confirmed, and a pending
  * order's pool standings (`standings`, their SQL for the order `claimed`).
  * `ctes`: common table expressions the standings read, each followed by a
@@ -147,10 +148,8 @@ function claimAnswering(claim: string, standings: string, ctes = ''): string {
    select ${columnsOf(ORDER_COLUMN_LIST, 'claimed')}, ${journalColumns.select}, ${snapshotColumns.select}, ${standingColumns.select}
    from claimed left join lateral (
      select ${CHAIN_TX_COLUMNS} from chain_transactions
-     where order_id = claimed.id
-       and kind = (case claimed.status ${Object.entries(JOURNALED_KINDS).map(([status, kind]) => `when '${status}' then '${kind}'`).join(' ')} end)::text
-       and (case claimed.status ${Object.entries(JOURNALED_KINDS).map(([status, kind]) => `when '${status}' then claimed.${ORDER_TX_FIELDS[kind].txid}`).join(' ')} end) is not null
-     order by created_at desc, txid limit 1
+     where txid = (case claimed.status ${Object.entries(JOURNALED_KINDS).map(([status, kind]) => `when '${status}' then claimed.${ORDER_TX_FIELDS[kind].txid}`).join(' ')} end)
+       and order_id = claimed.id
    ) j on true
    left join lateral (
      select ${columnsOf(POOL_SNAPSHOT_COLUMN_LIST)} from pool_snapshots where address = j.pool_address and j.status = 'confirmed'

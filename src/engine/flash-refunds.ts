@@ -1,5 +1,5 @@
 import type { FlashRentConfig } from '../config.js';
-import { latestRefundTx } from '../db/chain-transactions.js';
+import { findChainTx } from '../db/chain-transactions.js';
 import { claimDueRefunds, releasePayment, updateHeldPayment, type FlashPayment } from '../db/flash-payments.js';
 import { findOrderByPaymentTxid } from '../db/orders.js';
 import { findPoolSnapshot, snapshotCanPayFee } from '../db/pool-snapshots.js';
@@ -100,7 +100,9 @@ export class FlashRefunds {
     const poll = ctx.settings.confirmPollMs;
     const orderId = (await findOrderByPaymentTxid(ctx.db, p.txid))?.id ?? null;
     let holder = paymentHolder(ctx, p, orderId);
-    const journaled = await latestRefundTx(ctx.db, p.txid);
+    // The payment names its newest refund in the transaction that journals it (paymentHolder's follow): read by that name,
+    // not as the row journaled last by the clock (journaledStep says why).
+    const journaled = p.refund_txid === null ? undefined : await findChainTx(ctx.db, p.refund_txid);
     if (journaled?.status === 'confirmed') return this.refunded(holder, journaled.txid);
     if (journaled !== undefined) {
       const s = await settle(ctx, holder, journaled);

@@ -1,4 +1,4 @@
-import { latestChainTx, type ChainTransaction } from '../db/chain-transactions.js';
+import { findChainTx, type ChainTransaction } from '../db/chain-transactions.js';
 import { recordHeldOrderAccepted } from '../db/accepted-sends.js';
 import { JOURNALED_KINDS, journalHeldOrderTx, ORDER_TX_FIELDS, type ClaimedOrder } from '../db/order-journal.js';
 import type { Order } from '../db/orders.js';
@@ -99,9 +99,12 @@ export function journaledStep(status: JournaledStatus): StepFn {
     if (unsent !== undefined) return sendFirst(ctx, status, orderHolder(ctx, held, status.kind), unsent);
     // The order names its newest journaled transaction of the kind in the transaction that journals it
     // (orderHolder's journal): an order that names none has none, and nothing to read. The claim may have read it.
-    const named = held[ORDER_TX_FIELDS[status.kind].txid] !== null;
-    const byClaim = named ? readByClaim(held, claimed, status.kind) : undefined;
-    const journaled = named ? (byClaim ?? (await latestChainTx(ctx.db, held.id, status.kind))) : undefined;
+    // Read by that name, never as the row journaled last by the clock: a clock stepped back between two
+    // journalings would make an older, dead transaction look newest, and a third be signed while the
+    // second can still land.
+    const named = held[ORDER_TX_FIELDS[status.kind].txid];
+    const byClaim = named !== null ? readByClaim(held, claimed, status.kind) : undefined;
+    const journaled = named !== null ? (byClaim ?? (await findChainTx(ctx.db, named))) : undefined;
     if (journaled?.status === 'confirmed') {
       const block = { number: journaled.block_number, time: journaled.confirmed_at };
       return status.confirmed(ctx, held, byClaim === undefined ? { tx: journaled, block } : { tx: journaled, block, poolSnapshot: claimed!.poolSnapshot });

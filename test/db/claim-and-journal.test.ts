@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { test, type TestContext } from 'node:test';
-import { latestChainTx } from '../../src/db/chain-transactions.js';
+import { findChainTx, insertChainTx } from '../../src/db/chain-transactions.js';
 import type { DbHandle } from '../../src/db/connect.js';
 import { claimOrderAndJournal } from '../../src/db/order-journal.js';
 import { findOrder } from '../../src/db/orders.js';
@@ -53,14 +53,14 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     assert.ok(woken, 'the order is claimed again');
     assert.equal(woken.order.status, 'delegating');
     assert.deepEqual(woken.order, await findOrder(s.db, placed.id));
-    const journaled = await latestChainTx(s.db, placed.id, 'delegate');
+    const journaled = await findChainTx(s.db, woken.order.delegate_txid!);
     assert.ok(journaled, 'the delegation is journaled');
     if (dialect === 'postgres') assert.deepEqual(woken.journal, journaled, 'the journal row, column for column');
     else assert.equal(woken.journal, undefined, 'SQLite: the step reads it itself');
     assert.equal(woken.poolSnapshot, undefined, 'not confirmed yet: the pool is not read');
 
     // Confirmed by the follower: the claim reads it so, and the step activates the order from it.
-    await until(() => latestChainTx(s.db, placed.id, 'delegate'), (tx) => tx?.status === 'confirmed', 'the delegation confirmed');
+    await until(() => findChainTx(s.db, journaled.txid), (tx) => tx?.status === 'confirmed', 'the delegation confirmed');
     await giveBack(s.db, placed.id);
     // The pools' reader and the follower's bandwidth charge may write the snapshot meanwhile: the claim's is the one before or after it.
     const before = await findPoolSnapshot(s.db, journaled.pool_address);
@@ -81,5 +81,47 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     assert.ok('released' in activated, 'the activation gives the order back until its expiry');
     assert.equal(activated.released.order.status, 'active');
     assert.equal((await findOrder(s.db, placed.id))?.status, 'active');
+  });
+
+  test(`[${dialect}] when the database clock stepped back between an order's two delegations, then its step reads the one the order names, not the one journaled at the later time, and signs no third`, async (t: TestContext) => {
+    const s = await startStack({ ...(await databaseFor(dialect)), env: { SWEEP_INTERVAL_MS: '600000' } });
+    t.after(() => s.close());
+    await s.deposit(1, 100_000_000n);
+    const ctx = s.engine.ctx;
+    await until(() => listPoolSnapshots(s.db), (pools) => pools.some((p) => p.observed_at !== null), 'the pools read');
+    await s.engine.runner.close();
+    const placed = await placeUndispatched(s, '1h');
+    const claim = () => claimOrderAndJournal(s.db, placed.id, ctx.workerId, 60_000, ctx.settings.delegateLock);
+    const first = (await claim())!;
+    const planned = await stepPending(ctx, first.order, first);
+    const delegating = held(planned);
+    await stepDelegating(ctx, delegating, undefined, 'next' in planned ? planned.unsent : undefined);
+    const named = (await findOrder(s.db, placed.id))!.delegate_txid!;
+    const sent = (await findChainTx(s.db, named))!;
+    // An earlier delegation of the order, expired, journaled (as the clock read then) after the one
+    // now in flight: what the journal holds when the database's clock stepped back in between.
+    const earlier = 'ee'.repeat(32);
+    await insertChainTx(s.db, {
+      txid: earlier,
+      orderId: placed.id,
+      paymentTxid: null,
+      kind: 'delegate',
+      poolAddress: sent.pool_address,
+      receiver: sent.receiver,
+      amountSun: sent.amount_sun,
+      lockBlocks: sent.lock_blocks,
+      signedJson: JSON.stringify({ txID: earlier }),
+      expiration: sent.expiration,
+    });
+    await s.db.kysely.updateTable('chain_transactions').set({ status: 'expired', created_at: sent.created_at + 60_000n }).where('txid', '=', earlier).execute();
+
+    await giveBack(s.db, placed.id);
+    const woken = (await claim())!;
+    if (dialect === 'postgres') assert.equal(woken.journal?.txid, named, 'the claim reads the named delegation');
+    await stepDelegating(ctx, woken.order, woken);
+    const order = (await findOrder(s.db, placed.id))!;
+    assert.equal(order.delegate_txid, named, 'still the delegation in flight');
+    const journal = await s.db.kysely.selectFrom('chain_transactions').select('txid').where('order_id', '=', placed.id).execute();
+    assert.deepEqual(journal.map((r) => r.txid).sort(), [earlier, named].sort(), 'no third delegation signed');
   });
 }
