@@ -45,6 +45,8 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {
     let done = false;
+    // Declared before finish: the refusals below finish before any request (and timer) exists.
+    let timer: NodeJS.Timeout | undefined;
     const finish = (statusCode: number | null, error: string | null) => {
       if (done) return;
       done = true;
@@ -64,6 +66,7 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       ...(opts.allowPrivate ? {} : { lookup: publicOnlyLookup() }),
     };
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') return finish(null, `${target.protocol} is not http: or https:`);
     const req = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, options, (res) => {
       let read = 0;
       res.on('data', (chunk: Buffer) => {
@@ -74,7 +77,7 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       res.on('close', () => finish(res.statusCode ?? null, null));
       res.on('end', () => finish(res.statusCode ?? null, null));
     });
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       finish(null, `no answer within ${opts.timeoutMs} ms`);
       req.destroy();
     }, opts.timeoutMs);

@@ -256,4 +256,19 @@ describeEachDialect('webhook delivery to a real receiver', (newApp) => {
     assert.equal(event!.status, 'pending');
     assert.equal(r.received.length, 0);
   });
+
+  test('when a webhook URL names a private address itself (set while WEBHOOK_ALLOW_PRIVATE was true), nothing is sent and the attempt says why, as for a name that resolves to one', async () => {
+    const r = await receiver();
+    const a = await issue('literal', r.url);
+    assert.match(r.url, /^http:\/\/127\.0\.0\.1:/);
+    await topUp(a.tenant_id, 'x');
+    deliveries({ allowPrivate: false });
+    const [event] = await until(() => eventsOf(a.tenant_id), (e) => e[0]?.last_error != null, 'the attempt is recorded');
+    assert.equal(event!.last_error, '127.0.0.1 is a private address');
+    assert.equal(event!.status, 'pending', 'retried later, until its window passes');
+    assert.equal(r.received.length, 0);
+    const attempts = await t.db.kysely.selectFrom('webhook_attempts').select('error').where('event_id', '=', event!.id).execute();
+    assert.ok(attempts.length >= 1, 'the attempt is in the delivery log');
+    assert.deepEqual(new Set(attempts.map((x) => x.error)), new Set(['127.0.0.1 is a private address']), 'each attempt says why');
+  });
 });
