@@ -545,9 +545,13 @@ function parseQueue(env: Env): QueueConfig {
   };
 }
 
-/** REDIS_URL without its password, for logs. */
+/**
+ * REDIS_URL without its password, for logs. The credentials run to the last
+ * `@` before the host, as the URL parsers (and so the Redis client) read
+ * them: a password may hold an `@` of its own.
+ */
 export function redactRedisUrl(url: string): string {
-  return url.replace(/^(rediss?:\/\/)([^@/]*)@/, (_m, scheme: string, auth: string) => `${scheme}${auth.includes(':') ? `${auth.split(':')[0]}:[redacted]` : '[redacted]'}@`);
+  return url.replace(/^(rediss?:\/\/)([^/?#]*)@/, (_m, scheme: string, auth: string) => `${scheme}${auth.includes(':') ? `${auth.split(':')[0]}:[redacted]` : '[redacted]'}@`);
 }
 
 function parseRole(env: Env, argv: readonly string[]): Role {

@@ -201,6 +201,10 @@ test('a Redis password never reaches a log line', () => {
   assert.equal(redactRedisUrl('redis://:s3cret@db.example:6379/0'), 'redis://:[redacted]@db.example:6379/0');
   assert.equal(redactRedisUrl('rediss://joule:s3cret@db.example:6380'), 'rediss://joule:[redacted]@db.example:6380');
   assert.equal(redactRedisUrl('redis://localhost:6379'), 'redis://localhost:6379');
+  // An @ in the password: the URL parsers, and so the client, take the credentials to the last @.
+  assert.equal(redactRedisUrl('redis://:p@ss@db.example:6379'), 'redis://:[redacted]@db.example:6379');
+  assert.equal(new URL('redis://:p@ss@db.example:6379').hostname, 'db.example');
+  assert.equal(redactRedisUrl('redis://joule:a@b@c@db.example:6379/0'), 'redis://joule:[redacted]@db.example:6379/0');
 });
 
 test('client endpoints are never open to the network by accident: loopback without keys, keys on any other HOST, none only when said', () => {
