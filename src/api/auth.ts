@@ -40,9 +40,20 @@ function matchesAny(p: Buffer, accepted: readonly Buffer[]): boolean {
   return ok;
 }
 
+/**
+ * The credential a request presents: Authorization's Bearer value (the
+ * scheme's name in any case, as HTTP allows), else X-API-Key. An
+ * Authorization header of another scheme is presented as it is, and so
+ * refused as no key of ours: a client that meant to present a key is never
+ * taken for one that presented none (which, without keys, would speak for
+ * the default tenant).
+ */
 function presentedCredential(request: FastifyRequest): string | undefined {
   const auth = request.headers.authorization;
-  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice('Bearer '.length).trim();
+  if (typeof auth === 'string' && auth.trim() !== '') {
+    const bearer = /^bearer[ \t]+(.*)$/i.exec(auth.trim());
+    return bearer ? bearer[1]!.trim() : auth.trim();
+  }
   const key = request.headers['x-api-key'];
   return typeof key === 'string' ? key.trim() : undefined;
 }

@@ -31,6 +31,35 @@ test('without API_KEYS, client endpoints answer only requests addressed to this 
   }
 });
 
+test('a key is read from Authorization whatever the case of its scheme, and an Authorization of another scheme is refused, never taken for no key (which, without keys, is the default tenant)', async () => {
+  const t = await createTestApp();
+  try {
+    const admin = { authorization: `bearer ${ADMIN_TOKEN}` };
+    const issued = await t.request({ method: 'POST', url: '/api/admin/api-keys', headers: admin, payload: { name: 'a bot' } });
+    assert.equal(issued.status, 201, 'the admin token, its scheme in lower case');
+    const { key, tenant_id: tenantId } = issued.body as { key: string; tenant_id: string };
+    const topUp = await t.request({ method: 'POST', url: '/api/users/1/deposits', headers: admin, payload: { amount_sun: '100000000', reference: 'r1', tenant_id: tenantId } });
+    assert.equal(topUp.status, 201);
+    await t.deposit(1, 100_000_000n);
+    const balance = async (headers: Record<string, string>) => (await t.request({ method: 'GET', url: '/api/users/1', headers })).body.balance_sun;
+
+    const placed = await t.request({ method: 'POST', url: '/api/orders', headers: { authorization: `BEARER ${key}` }, payload: ORDER });
+    assert.equal(placed.status, 201);
+    assert.equal(await balance({ 'x-api-key': key }), String(100_000_000 - 2_080_000), "the tenant's user paid");
+    assert.equal(await balance({}), '100000000', "the default tenant's user 1 did not");
+
+    const before = await tableCounts(t.db);
+    for (const authorization of [`Token ${key}`, `Basic ${Buffer.from(`x:${key}`).toString('base64')}`]) {
+      const res = await t.request({ method: 'POST', url: '/api/orders', headers: { authorization }, payload: ORDER });
+      assert.equal(res.status, 401, authorization.split(' ')[0]);
+      assert.equal(res.body.error.code, 'unauthorized');
+    }
+    assert.deepEqual(await tableCounts(t.db), before, 'nothing written for anyone');
+  } finally {
+    await t.close();
+  }
+});
+
 test('with API_KEYS, any Host is served, and only with a key', async () => {
   const t = await createTestApp({ env: { API_KEYS: 'client-key-000000001' } });
   try {
