@@ -146,6 +146,19 @@ test('a NUL anywhere in a body is refused with 400 and writes nothing', async ()
   assert.deepEqual(await tableCounts(t.db), before);
 });
 
+test('a body of arrays nested thousands deep, or a NUL deep inside one, is a 400 like any body of the wrong shape, never a 500', async () => {
+  const before = await tableCounts(t.db);
+  for (const [body, code] of [
+    ['['.repeat(6000) + ']'.repeat(6000), 'invalid_request'],
+    ['{"a":' + '['.repeat(6000) + '"\\u0000"' + ']'.repeat(6000) + '}', 'invalid_character'],
+  ] as const) {
+    const res = await t.request({ method: 'POST', url: '/api/orders', headers: { 'content-type': 'application/json' }, payload: body });
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.equal(res.body.error.code, code);
+  }
+  assert.deepEqual(await tableCounts(t.db), before);
+});
+
 test('a pile-up of list reads past HTTP_MAX_CONCURRENT_READS is shed at once with 503 overloaded and Retry-After; creation is never shed', async () => {
   // On PostgreSQL reads overlap (its answers are asynchronous), so the in-flight bound is what sheds
   // here; on SQLite the bound per event-loop turn does (bench/order-list.bench.ts shows it).
