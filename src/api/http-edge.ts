@@ -162,7 +162,8 @@ export function registerReadGate(app: FastifyInstance, max: number): void {
   let startedThisTurn = 0;
   // Callback form, as the edge's hooks (registerEdge).
   app.addHook('onRequest', (request, reply, done) => {
-    if (request.method !== 'GET' || !EXPENSIVE_READS.has(request.routeOptions.url ?? '')) return done();
+    // HEAD too: Fastify answers it with the GET route's handler, the same read.
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || !EXPENSIVE_READS.has(request.routeOptions.url ?? '')) return done();
     if (inFlight >= max || startedThisTurn >= max) {
       reply.header('retry-after', '1');
       void reply.code(503).send({ error: { code: 'overloaded', message: `more than ${max} list reads at once; retry after 1 s` } });
