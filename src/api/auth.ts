@@ -86,12 +86,28 @@ function addressedToLoopback(header: string | undefined): boolean {
  * sends its own name as Host, and is turned away.
  */
 function assertLoopbackHost(request: FastifyRequest): void {
-  if (addressedToLoopback(request.headers.host)) return;
-  throw new AppError(
-    'host_not_allowed',
-    421,
-    `without API_KEYS, client endpoints answer only requests addressed to this machine (Host: localhost or 127.0.0.1), not ${JSON.stringify(request.headers.host ?? '')}; set API_KEYS to serve other hosts`,
-  );
+  if (!addressedToLoopback(request.headers.host)) {
+    throw new AppError(
+      'host_not_allowed',
+      421,
+      `without API_KEYS, client endpoints answer only requests addressed to this machine (Host: localhost or 127.0.0.1), not ${JSON.stringify(request.headers.host ?? '')}; set API_KEYS to serve other hosts`,
+    );
+  }
+  // A page of another site open in a browser on this machine sends this machine's name as Host too
+  // (a cancel needs no body, a deposit address only a GET): its browser says where it comes from.
+  if (request.headers['sec-fetch-site'] === 'cross-site' || fromAnotherSite(request.headers.origin)) {
+    throw new AppError('cross_site_request', 403, 'without API_KEYS, client endpoints answer no request a page of another site makes; set API_KEYS to serve other sites');
+  }
+}
+
+/** An Origin header that names no loopback host (or `null`, an opaque origin): a page of another site made the request. */
+function fromAnotherSite(origin: string | undefined): boolean {
+  if (origin === undefined) return false;
+  try {
+    return !isLoopbackHost(new URL(origin).hostname);
+  } catch {
+    return true;
+  }
 }
 
 export interface Guards {

@@ -31,6 +31,33 @@ test('without API_KEYS, client endpoints answer only requests addressed to this 
   }
 });
 
+test('without API_KEYS, a request a page of another site makes from a browser on this machine is turned away, though it names this machine as Host, and nothing is written', async () => {
+  const t = await createTestApp();
+  try {
+    await t.deposit(1, 100_000_000n);
+    const placed = await t.request({ method: 'POST', url: '/api/orders', headers: { host: 'localhost:8002', origin: 'http://localhost:8002' }, payload: ORDER });
+    assert.equal(placed.status, 201, 'a page of this machine (the dashboard, a local tool) is served');
+    const before = await tableCounts(t.db);
+    const host = { host: '127.0.0.1:8002' };
+    const attempts = [
+      // fetch(…, { method: 'POST', mode: 'no-cors' }): Origin names the page's site.
+      { method: 'POST' as const, url: `/api/orders/${placed.body.id}/cancel`, headers: { ...host, origin: 'https://evil.example' } },
+      // <img src=…>: no Origin, but the browser says the request is cross-site.
+      { method: 'GET' as const, url: '/api/users/2/deposit-address', headers: { ...host, 'sec-fetch-site': 'cross-site' } },
+      // A sandboxed frame or a file: page: an opaque origin.
+      { method: 'POST' as const, url: '/api/orders', headers: { ...host, origin: 'null' }, payload: ORDER },
+    ];
+    for (const a of attempts) {
+      const res = await t.request(a);
+      assert.equal(res.status, 403, a.url);
+      assert.equal(res.body.error.code, 'cross_site_request');
+    }
+    assert.deepEqual(await tableCounts(t.db), before, 'nothing written, nothing cancelled');
+  } finally {
+    await t.close();
+  }
+});
+
 test('a key is read from Authorization whatever the case of its scheme, and an Authorization of another scheme is refused, never taken for no key (which, without keys, is the default tenant)', async () => {
   const t = await createTestApp();
   try {
