@@ -22,19 +22,28 @@ const held = (step: Step) => {
   return step.next;
 };
 
+/**
+ * A stack whose pools are read, and an order placed on it that the test
+ * claims and steps itself (`claim`). The engine's runner would also claim it
+ * whenever the follower wakes it, and win it in the moment between a
+ * give-back and the test's claim: with the runner closed, the follower's
+ * wake-ups go nowhere, and the follower still confirms the delegation.
+ */
+async function orderSteppedByHand(t: TestContext, dialect: 'sqlite' | 'postgres') {
+  const s = await startStack({ ...(await databaseFor(dialect)), env: { SWEEP_INTERVAL_MS: '600000' } });
+  t.after(() => s.close());
+  await s.deposit(1, 100_000_000n);
+  const ctx = s.engine.ctx;
+  await until(() => listPoolSnapshots(s.db), (pools) => pools.some((p) => p.observed_at !== null), 'the pools read');
+  await s.engine.runner.close();
+  const placed = await placeUndispatched(s, '1h');
+  const claim = () => claimOrderAndJournal(s.db, placed.id, ctx.workerId, 60_000, ctx.settings.delegateLock);
+  return { s, ctx, placed, claim };
+}
+
 for (const dialect of ['sqlite', 'postgres'] as const) {
   test(`[${dialect}] when a delegating order is claimed, then it is claimed as claimOrder would, and on PostgreSQL its newest delegation comes with it as the journal holds it, and once confirmed its pool's snapshot`, async (t: TestContext) => {
-    const s = await startStack({ ...(await databaseFor(dialect)), env: { SWEEP_INTERVAL_MS: '600000' } });
-    t.after(() => s.close());
-    await s.deposit(1, 100_000_000n);
-    const ctx = s.engine.ctx;
-    await until(() => listPoolSnapshots(s.db), (pools) => pools.some((p) => p.observed_at !== null), 'the pools read');
-    // This test claims and steps the order itself. The engine's runner would also claim it whenever the follower wakes
-    // it, and win it in the moment between a give-back and the test's claim: with the runner closed, the follower's
-    // wake-ups go nowhere, and the follower still confirms the delegation.
-    await s.engine.runner.close();
-    const placed = await placeUndispatched(s, '1h');
-    const claim = () => claimOrderAndJournal(s.db, placed.id, ctx.workerId, 60_000, ctx.settings.delegateLock);
+    const { s, ctx, placed, claim } = await orderSteppedByHand(t, dialect);
 
     // Pending: nothing journaled, nothing to read.
     const first = await claim();
@@ -84,14 +93,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
   });
 
   test(`[${dialect}] when the database clock stepped back between an order's two delegations, then its step reads the one the order names, not the one journaled at the later time, and signs no third`, async (t: TestContext) => {
-    const s = await startStack({ ...(await databaseFor(dialect)), env: { SWEEP_INTERVAL_MS: '600000' } });
-    t.after(() => s.close());
-    await s.deposit(1, 100_000_000n);
-    const ctx = s.engine.ctx;
-    await until(() => listPoolSnapshots(s.db), (pools) => pools.some((p) => p.observed_at !== null), 'the pools read');
-    await s.engine.runner.close();
-    const placed = await placeUndispatched(s, '1h');
-    const claim = () => claimOrderAndJournal(s.db, placed.id, ctx.workerId, 60_000, ctx.settings.delegateLock);
+    const { s, ctx, placed, claim } = await orderSteppedByHand(t, dialect);
     const first = (await claim())!;
     const planned = await stepPending(ctx, first.order, first);
     const delegating = held(planned);
