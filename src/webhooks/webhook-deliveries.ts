@@ -40,6 +40,9 @@ export class WebhookDeliveries {
   private readonly running = new Set<Promise<void>>();
   private lastPrune = 0;
   private readonly perTenant: number;
+  /** When each tenant was last given a slot (a count of slots given): the least lately served idle tenant goes first. */
+  private readonly lastServed = new Map<string, number>();
+  private served = 0;
   private readonly leaseMs: number;
 
   constructor(
@@ -72,12 +75,23 @@ export class WebhookDeliveries {
     this.loop.wake();
   }
 
-  /** One turn: claims what the free slots allow, tenant by tenant, and starts each delivery. */
+  /**
+   * One turn: claims what the free slots allow, tenant by tenant, and starts
+   * each delivery. First a slot for each tenant with nothing in flight, the
+   * one served least lately first, then more, up to its share, for the
+   * longest-waiting. A tenant whose receiver hangs holds each slot for a
+   * timeout, and its retries keep its oldest event due: served
+   * longest-waiting first alone, every slot such tenants free would go back
+   * to them, and four of them (four shares) would keep every other tenant's
+   * events waiting for as long as they have any.
+   */
   async tick(): Promise<void> {
     if (this.total >= this.config.concurrency) return;
     const tenants = await dueWebhookTenants(this.db, 100);
-    for (const tenantId of tenants) {
-      const free = Math.min(this.config.concurrency - this.total, this.perTenant - (this.inFlight.get(tenantId) ?? 0));
+    const served = (tenantId: string) => this.lastServed.get(tenantId) ?? -1;
+    const idle = tenants.filter((tenantId) => !this.inFlight.has(tenantId)).sort((x, y) => served(x) - served(y));
+    for (const [tenantId, upTo] of [...idle.map((t) => [t, 1] as const), ...tenants.map((t) => [t, this.perTenant] as const)]) {
+      const free = Math.min(this.config.concurrency - this.total, upTo - (this.inFlight.get(tenantId) ?? 0));
       if (this.loop.closed || this.config.concurrency - this.total <= 0) break;
       if (free <= 0) continue;
       const claimed = await claimDueWebhooks(this.db, tenantId, this.workerId, this.leaseMs, free);
@@ -86,6 +100,7 @@ export class WebhookDeliveries {
   }
 
   private start1(event: WebhookEvent): void {
+    this.lastServed.set(event.tenant_id, ++this.served);
     this.total++;
     this.inFlight.set(event.tenant_id, (this.inFlight.get(event.tenant_id) ?? 0) + 1);
     const run = this.deliver(event)

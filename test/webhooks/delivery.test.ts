@@ -244,6 +244,23 @@ describeEachDialect('webhook delivery to a real receiver', (newApp) => {
     assert.ok(timedOut.every((x) => x.status === 'pending'), 'and are retried later');
   });
 
+  test("when four tenants' receivers hang, with retries always due, every slot they free is not theirs again first: a fifth tenant's event is delivered within a timeout", async () => {
+    const dead = await receiver(() => 'hang');
+    const alive = await receiver(() => 204);
+    const slow = [];
+    for (let i = 0; i < 4; i++) slow.push(await issue(`slow shop ${i}`, dead.url));
+    for (const [i, a] of slow.entries()) for (let j = 0; j < 3; j++) await topUp(a.tenant_id, `s${i}-${j}`);
+    // Four slots, one a tenant: the four hanging tenants fill them, and their retries are due again at once.
+    deliveries({ timeoutMs: 1000, concurrency: 4 });
+    await until(async () => dead.received.length, (n) => n >= 8, 'the hanging receivers have timed out once each at least');
+    const b = await issue('quick shop', alive.url);
+    await topUp(b.tenant_id, 'b-0');
+    const sent = Date.now();
+    await until(() => eventsOf(b.tenant_id), (e) => e.length === 1 && e[0]!.status === 'delivered', "the fifth tenant's event is delivered", 5000);
+    // The next slot a timeout frees is its: about one timeout (a second); served longest-waiting first, about three.
+    assert.ok(Date.now() - sent < 2000, `delivered in ${Date.now() - sent} ms: within the next slot a timeout frees`);
+  });
+
   test('when a webhook URL resolves to a private address at delivery time, nothing is sent and the attempt says why', async () => {
     const r = await receiver();
     const a = await issue('rebinding', r.url);
