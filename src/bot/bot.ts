@@ -77,6 +77,13 @@ export class JouleBot {
     bot.use(async (ctx, next) => {
       const userId = ctx.from?.id;
       if (userId === undefined) return;
+      // Private chats only. In a group, one chat's messages and buttons are everyone's: another member
+      // could press a button of someone's /orders, and drafts and awaited input are kept per chat, not
+      // per person; anonymous admins all speak as one user.
+      if (ctx.chat !== undefined && ctx.chat.type !== 'private') {
+        if (ctx.callbackQuery) await ctx.answerCallbackQuery();
+        return;
+      }
       const verdict = this.limiter.take(userId, Date.now());
       if (verdict === 'allowed') return next();
       if (verdict === 'refused-first') {
@@ -435,6 +442,16 @@ export class JouleBot {
   private async cancelOrder(ctx: Context, orderId: string): Promise<void> {
     const lang = this.langOf(ctx);
     try {
+      // The bot's key sees every order of its tenant: the button's order must be this user's own.
+      // (Its data comes from the client, and an old message's buttons outlive the chat it was in.)
+      const asked = await this.deps.joule.order(orderId).catch((err: unknown) => {
+        if (err instanceof JouleRefused && err.code === 'not_found') return undefined;
+        throw err;
+      });
+      if (asked === undefined || asked.user_id !== ctx.from!.id) {
+        await this.say(ctx, t(lang, 'orders.cancel_refused', { id: shortId(orderId), reason: t(lang, 'cancel.not_yours') }));
+        return await this.showOrders(ctx);
+      }
       const order = await this.deps.joule.cancel(orderId);
       await this.say(ctx, t(lang, 'orders.cancelled', { id: shortId(order.id), status: statusLabel(lang, order.status) }));
       await this.deps.watches.orderSeen(order);

@@ -106,6 +106,7 @@ const en = {
   'cancel.locked': 'the delegation is locked on chain for a while yet',
   'cancel.rental_ended': 'the rental has ended already',
   'cancel.reclaiming': 'its energy is being reclaimed already',
+  'cancel.not_yours': 'it is not one of your orders',
   'cancel.completed': 'it is completed',
   'cancel.failed': 'it failed (and was refunded)',
 
@@ -225,6 +226,7 @@ const zh: Record<MessageKey, string> = {
   'cancel.locked': '代理在链上仍处于锁定期',
   'cancel.rental_ended': '租期已结束',
   'cancel.reclaiming': '能量正在回收中',
+  'cancel.not_yours': '这不是您的订单',
   'cancel.completed': '订单已完成',
   'cancel.failed': '订单已失败（已退款）',
 

@@ -252,6 +252,27 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     assert.equal(BigInt(user.balance_sun), 50_000_000n - BigInt(orders[0].price), 'charged once');
   });
 
+  test("a cancel button carrying another user's order (data a client can forge, or an old message's) cancels nothing, and says it is not theirs", async () => {
+    const dave = telegram.user({ id: 1011, firstName: 'Dave', languageCode: 'en' });
+    const eve = telegram.user({ id: 1012, firstName: 'Eve', languageCode: 'en' });
+    await fund(dave.id, 50);
+    const placed = await fetch(`${jouleUrl}/api/orders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${botKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: dave.id, energy_amount: 65_000, duration: '1h', receive_address: stack.customer(1) }),
+    });
+    assert.equal(placed.status, 201);
+    const daves = ((await placed.json()) as { id: string }).id;
+    await eve.send('/orders');
+    const list = await eve.waitForText('Your last orders');
+    await eve.pressData(list.messageId, `oc:${daves}`);
+    await eve.waitForText(`Order ${daves.slice(0, 8)} cannot be cancelled now: it is not one of your orders.`);
+    const [order] = await ordersOf(dave.id);
+    assert.equal(order.id, daves);
+    assert.equal(order.cancel_requested_at ?? null, null, "Dave's order was not asked to cancel");
+    assert.notEqual(order.status, 'cancelled');
+  });
+
   test('an update Telegram delivers twice to the webhook places one order; one without the secret token is refused', async () => {
     const bot = await runBot({ TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram', TELEGRAM_WEBHOOK_SECRET: 'webhook-secret-0123456789' });
     const dave = 1005;
