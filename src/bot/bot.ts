@@ -354,16 +354,43 @@ export class JouleBot {
       );
       this.deps.log.info({ order_id: order.id, user_id: ctx.from!.id, status: order.status }, 'bot: order placed');
       this.drafts.delete(chatId);
-      await this.edit(chatId, message.message_id, orderScreen(lang, order));
-      this.deps.watches.watchOrder(order, { chatId, messageId: message.message_id, lang });
+      // Placed and paid: from here no failure may reach the guard, which would say nothing was charged.
+      const at = await this.showPlaced(ctx, chatId, message.message_id, orderScreen(lang, order));
+      if (at !== undefined) this.deps.watches.watchOrder(order, { chatId, messageId: at, lang });
     } catch (err) {
       if (err instanceof JouleRefused && err.code === 'insufficient_balance') return this.showShortfall(ctx, err.details);
+      // Joule failed inside: the key makes pressing Confirm again safe, whatever it did.
+      if (err instanceof JouleRefused && err.status >= 500 && err.code !== 'overloaded') {
+        this.deps.log.warn({ code: err.code, status: err.status }, 'bot: order request failed inside Joule');
+        return this.say(ctx, t(lang, 'error.unsure'));
+      }
       // No answer: it may have been placed. The key makes pressing Confirm again safe, so say exactly that.
       if (err instanceof JouleUnreachable && err.mayHaveArrived) {
         this.deps.log.warn({ err: err.message }, 'bot: order request unanswered');
         return this.say(ctx, t(lang, 'error.unsure'));
       }
       throw err;
+    }
+  }
+
+  /**
+   * A placed order shown on its confirmation message, or in a new message
+   * when that cannot be edited (Telegram busy, the message gone); the
+   * message's id, or undefined when neither could be sent (logged: the
+   * order stands, and /orders shows it).
+   */
+  private async showPlaced(ctx: Context, chatId: number, messageId: number, screen: Screen): Promise<number | undefined> {
+    try {
+      await this.edit(chatId, messageId, screen);
+      return messageId;
+    } catch (err) {
+      this.deps.log.warn({ err: this.safe(err) }, 'bot: the confirmation could not be edited; the order goes in a new message');
+    }
+    try {
+      return await this.show(ctx, screen, true);
+    } catch (err) {
+      this.deps.log.warn({ err: this.safe(err) }, 'bot: the placed order could not be shown');
+      return undefined;
     }
   }
 

@@ -273,6 +273,26 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     assert.notEqual(order.status, 'cancelled');
   });
 
+  test('when the confirmation cannot be edited after the order is placed, the order is shown in a new message, never as nothing charged', async () => {
+    const fay = telegram.user({ id: 1013, firstName: 'Fay', languageCode: 'en' });
+    await fund(fay.id, 50);
+    await fay.send('/rent');
+    const card = await fay.waitForText('Cost:');
+    await fay.press(card, 'Another address');
+    await fay.waitForText('Send the TRON address');
+    await fay.send(stack.customer(1));
+    await fay.press(await fay.waitFor((m) => m.text.includes(`Receiver: ${stack.customer(1)}`), 'the card'), 'BUY');
+    const confirm = await fay.waitForText('paid from your balance?');
+    const data = confirm.buttons.find((b) => b.text.includes('Confirm'))!.data;
+    // The user deletes the confirmation as Confirm is pressed: the edit after the order fails.
+    telegram.deleted.add(confirm.messageId);
+    await fay.pressData(confirm.messageId, data);
+    const [order] = await until(() => ordersOf(fay.id), (o) => o.length === 1, 'the order');
+    const shown = await fay.waitForText(`Order ${order.id.slice(0, 8)}`);
+    assert.notEqual(shown.messageId, confirm.messageId, 'a new message');
+    assert.ok(!fay.messages().some((m) => m.text.includes('Nothing was charged')), fay.transcript());
+  });
+
   test('an update Telegram delivers twice to the webhook places one order; one without the secret token is refused', async () => {
     const bot = await runBot({ TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram', TELEGRAM_WEBHOOK_SECRET: 'webhook-secret-0123456789' });
     const dave = 1005;

@@ -48,6 +48,8 @@ export interface Telegram {
   apiRoot: string;
   server: EmulatorServer;
   photos: SentPhoto[];
+  /** Messages deleted as far as edits go: an edit of one is answered as Telegram answers it (400, not found). */
+  deleted: Set<number>;
   user(opts: { id: number; firstName?: string; languageCode?: string }): TelegramUser;
   close(): Promise<void>;
 }
@@ -94,6 +96,7 @@ export async function startTelegram(): Promise<Telegram> {
   await server.start();
   const photos: SentPhoto[] = [];
   const calls: BotCall[] = [];
+  const deleted = new Set<number>();
   let photoMessageId = 1_000_000;
   const front: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -115,6 +118,11 @@ export async function startTelegram(): Promise<Telegram> {
       const method = req.url?.split('/').at(-1) ?? '';
       if (['sendMessage', 'editMessageText'].includes(method) && String(req.headers['content-type']).includes('json')) {
         const call = JSON.parse(body.toString()) as { chat_id: number; message_id?: number; text: string; reply_markup?: { inline_keyboard?: Array<Array<{ text: string }>> } };
+        if (method === 'editMessageText' && call.message_id !== undefined && deleted.has(call.message_id)) {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ok: false, error_code: 400, description: 'Bad Request: message to edit not found' }));
+          return;
+        }
         calls.push({
           time: Date.now(),
           method,
@@ -138,6 +146,7 @@ export async function startTelegram(): Promise<Telegram> {
     apiRoot,
     server,
     photos,
+    deleted,
     calls,
     user: (opts) => new TelegramUser(server, calls, opts),
     async close() {
