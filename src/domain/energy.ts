@@ -6,14 +6,20 @@ export const MIN_DELEGATION_SUN = SUN_PER_TRX;
 /**
  * TRX (in sun) to stake-delegate so that the receiver gains at least `energy`.
  * A staked TRX yields TotalEnergyLimit / TotalEnergyWeight energy, so
- *   trx = ceil(energy * TotalEnergyWeight / TotalEnergyLimit), at least 1 TRX.
- * TotalEnergyWeight is in whole TRX; rounding up to whole TRX never undershoots.
+ *   trx = ceil(energy * TotalEnergyWeight / TotalEnergyLimit), at least 1 TRX,
+ * and one TRX more where the chain's own arithmetic would fall short of it:
+ * java-tron multiplies the stake by that ratio as a double and truncates
+ * (EnergyProcessor, calculateGlobalEnergyLimitV2), so where trx × ratio is
+ * a whole number exactly, the double can land just below it, one energy
+ * short (19,240,000,000 and 180,000,000,000: 6,734 TRX give 62,999 energy,
+ * not 63,000).
  */
 export function sunForEnergy(energy: bigint, totalEnergyWeight: bigint, totalEnergyLimit: bigint): bigint {
   if (energy <= 0n || totalEnergyWeight <= 0n || totalEnergyLimit <= 0n) {
     throw new RangeError('energy and the network totals must be positive');
   }
-  const trx = (energy * totalEnergyWeight + totalEnergyLimit - 1n) / totalEnergyLimit;
+  let trx = (energy * totalEnergyWeight + totalEnergyLimit - 1n) / totalEnergyLimit;
+  if (Math.trunc(Number(trx) * (Number(totalEnergyLimit) / Number(totalEnergyWeight))) < Number(energy)) trx += 1n;
   const sun = trx * SUN_PER_TRX;
   return sun < MIN_DELEGATION_SUN ? MIN_DELEGATION_SUN : sun;
 }

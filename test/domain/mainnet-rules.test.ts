@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { judgeBroadcast } from '../../src/domain/broadcast-answer.js';
 import { energyForSun, lockBlocksFor, sunForEnergy, withMargin } from '../../src/domain/energy.js';
 import { canPayFee, transactionsPayable } from '../../src/domain/pool-fees.js';
+import { energyFromStake } from '../../src/devnet/energy.js';
 
 test('a broadcast is dead only on an answer that proves it can never land; anything else is in doubt', () => {
   for (const code of ['SIGERROR', 'CONTRACT_VALIDATE_ERROR', 'CONTRACT_EXE_ERROR', 'BANDWITH_ERROR', 'TAPOS_ERROR', 'TOO_BIG_TRANSACTION_ERROR', 'TRANSACTION_EXPIRATION_ERROR']) {
@@ -32,6 +33,18 @@ test('the margin adds stake, and the energy a stake gives is rounded down as the
   assert.ok(energyForSun(sun, weight, limit) >= 65_325n);
   // A 1 % heavier network: the 0.5 % margin no longer covers it.
   assert.ok(energyForSun(sun, (weight * 101n) / 100n, limit) < 65_000n);
+});
+
+test("the stake sized for an amount of energy gives at least that much by the chain's own arithmetic (a double, truncated), even where the exact quotient is whole", () => {
+  const totals = { totalEnergyWeight: 19_240_000_000n, totalEnergyLimit: 180_000_000_000n };
+  // 63,000 energy is 6,734 TRX exactly, which the chain turns into 62,999.
+  assert.equal(energyFromStake(6_734_000_000n, totals), 62_999n);
+  assert.equal(sunForEnergy(63_000n, totals.totalEnergyWeight, totals.totalEnergyLimit), 6_735_000_000n);
+  let short = 0;
+  for (let energy = 1n; energy <= 300_000n; energy += 7n) {
+    if (energyFromStake(sunForEnergy(energy, totals.totalEnergyWeight, totals.totalEnergyLimit), totals) < energy) short++;
+  }
+  assert.equal(short, 0, 'no amount falls short');
 });
 
 test('a pool pays a transaction from staked bandwidth, else free bandwidth, else TRX at the fee per byte', () => {
