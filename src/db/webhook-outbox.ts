@@ -23,7 +23,7 @@ export type WebhookAttempt = Selectable<WebhookAttemptsTable>;
 
 const iso = (ms: bigint | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
-/** What a receiver learns of an order: the fields a client needs, under the tenant's own user id. */
+/** What a receiver learns of an order: the fields a client needs, as the API's order view names them, under the tenant's own user id. */
 export function orderWebhookData(o: Order, owner: Owner): Record<string, unknown> {
   return {
     id: o.id,
@@ -43,7 +43,10 @@ export function orderWebhookData(o: Order, owner: Owner): Record<string, unknown
     delivered_energy: o.delivered_energy,
     error_code: o.error_code,
     error_message: o.error_message,
+    // Why a working order waits, and what was given back, named as the API's order view names them.
+    wait_reason: o.wait_reason,
     refunded: o.refunded_sun === null ? null : o.refunded_sun.toString(),
+    refunded_sun: o.refunded_sun === null || o.pay_currency !== 'TRX' ? null : o.refunded_sun.toString(),
     created_at: iso(o.created_at),
     delegated_at: iso(o.delegated_at),
     expires_at: iso(o.expires_at),
