@@ -39,10 +39,19 @@ interface BalanceWatch {
 
 /** A balance screen is watched this long after it was shown. */
 const BALANCE_WATCH_MS = 30 * 60_000;
+/** An order a webhook told of before its message was watched is kept this long, and no more than this many. */
+const EARLY_NEWS_MS = 60_000;
+const EARLY_NEWS_MAX = 1000;
 
 export class Watches {
   private readonly orders = new Map<string, OrderWatch>();
   private readonly balances = new Map<number, BalanceWatch>();
+  /**
+   * Orders a webhook told of while nobody watched them yet, by id: an order
+   * can fail (a receiver the chain refuses) before its message is shown and
+   * watched, and its one webhook would be lost until the next read.
+   */
+  private readonly early = new Map<string, { order: OrderView; at: number }>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
@@ -72,6 +81,10 @@ export class Watches {
   watchOrder(order: OrderView, at: { chatId: number; messageId: number; lang: Language }): void {
     if (isFinal(order.status)) return;
     this.orders.set(order.id, { ...at, shown: orderScreen(at.lang, order).text });
+    const news = this.early.get(order.id);
+    if (news === undefined) return;
+    this.early.delete(order.id);
+    this.orderSeen(news.order).catch((err: unknown) => this.log.warn({ err: String(err) }, 'bot: could not show an order’s news'));
   }
 
   watchBalance(at: { chatId: number; messageId: number; lang: Language; userId: number; depositAddress: string | undefined; balances: UserBalances }): void {
@@ -86,12 +99,26 @@ export class Watches {
   /** An order as a webhook or a read says it is now: its message is edited if it changed. */
   async orderSeen(order: OrderView): Promise<void> {
     const watch = this.orders.get(order.id);
-    if (!watch) return;
+    if (!watch) {
+      this.keepEarly(order);
+      return;
+    }
     if (isFinal(order.status)) this.orders.delete(order.id);
     const screen = orderScreen(watch.lang, order);
     if (screen.text === watch.shown) return;
     watch.shown = screen.text;
     await this.sink.edit(watch.chatId, watch.messageId, screen);
+  }
+
+  /** An order's news with no watch yet: kept for EARLY_NEWS_MS, the oldest let go first past EARLY_NEWS_MAX. */
+  private keepEarly(order: OrderView): void {
+    const now = Date.now();
+    for (const [id, news] of this.early) {
+      if (now - news.at <= EARLY_NEWS_MS && this.early.size < EARLY_NEWS_MAX) break;
+      this.early.delete(id);
+    }
+    this.early.delete(order.id);
+    this.early.set(order.id, { order, at: now });
   }
 
   /** A deposit was credited to `userId` (a webhook said so): its balance screen is read again now. */

@@ -382,6 +382,13 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
       assert.equal(forged.status, 401);
       await new Promise((r) => setTimeout(r, 300));
       assert.ok(gina.messages().find((m) => m.messageId === placed.messageId)!.text.includes('Status: ✅ active'), 'a forged event changes nothing');
+
+      // An order that fails: the webhook alone carries its reason and its refund to the message.
+      await gina.send('/rent');
+      const next = await gina.waitFor((m) => m.text.includes('Cost:') && m.messageId !== card.messageId, 'a new card');
+      await gina.pressData(next.messageId, 'ok:65000:1h:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t');
+      const failed = await gina.waitFor((m) => m.messageId === next.messageId && m.text.includes('Status: ❌ failed') && m.text.includes('Refunded:'), 'the failure and its refund, from the webhook', 30_000);
+      assert.match(failed.text, /Why: the receiver is a contract/);
     } finally {
       await admin('PUT', `/api/admin/tenants/${tenantId}/webhook`, { url: null });
       await bot.close();
