@@ -345,8 +345,9 @@ export class JouleBot {
     const message = ctx.callbackQuery?.message;
     if (wanted === undefined || message === undefined) return this.say(ctx, t(lang, 'rent.expired'));
     const chatId = ctx.chat!.id;
-    // The confirmation message and what it confirms: the same tap, delivered again or made twice, is one order.
-    const key = `tg:${chatId}:${message.message_id}:${wanted.energy}:${wanted.duration}:${wanted.receiver}`;
+    // The confirmation message, its showing and what it confirms: the same tap, delivered again or made
+    // twice, is one order; a second order confirmed on the same message (after ⬅ Menu) is another.
+    const key = `tg:${chatId}:${message.message_id}:${wanted.energy}:${wanted.duration}:${wanted.receiver}${wanted.shown === undefined ? '' : `:${wanted.shown}`}`;
     try {
       const order = await this.deps.joule.placeOrder(
         { userId: ctx.from!.id, energyAmount: wanted.energy, duration: wanted.duration, receiveAddress: wanted.receiver },

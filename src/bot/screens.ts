@@ -76,17 +76,31 @@ export function rentCard(lang: Language, draft: RentDraft, options: { durations:
 }
 
 /** `ok:<energy>:<duration>:<address>`: the order to place, whatever the bot remembers (a restart forgets drafts). */
-export const confirmData = (d: { energy: number; duration: string; receiver: string }) => `ok:${d.energy}:${d.duration}:${d.receiver}`;
+/**
+ * The Confirm button's data: the order, and which showing of a confirmation
+ * it is (`shown`, a few base-36 characters), so that a second order
+ * confirmed on the same message is a new order, while the same button
+ * pressed twice, or its update delivered again after a restart, is the
+ * same one. Left out when it would pass Telegram's 64 bytes.
+ */
+export const confirmData = (d: { energy: number; duration: string; receiver: string; shown?: string }) => {
+  const order = `ok:${d.energy}:${d.duration}:${d.receiver}`;
+  return d.shown !== undefined && Buffer.byteLength(order) + 1 + d.shown.length <= 64 ? `${order}:${d.shown}` : order;
+};
 
-export function parseConfirmData(data: string): { energy: number; duration: string; receiver: string } | undefined {
-  const m = /^ok:([0-9]{1,15}):([0-9]{1,6}[smhd]):(T[1-9A-HJ-NP-Za-km-z]{33})$/.exec(data);
-  return m ? { energy: Number(m[1]), duration: m[2]!, receiver: m[3]! } : undefined;
+export function parseConfirmData(data: string): { energy: number; duration: string; receiver: string; shown?: string } | undefined {
+  const m = /^ok:([0-9]{1,15}):([0-9]{1,6}[smhd]):(T[1-9A-HJ-NP-Za-km-z]{33})(?::([0-9a-z]{1,8}))?$/.exec(data);
+  if (!m) return undefined;
+  return { energy: Number(m[1]), duration: m[2]!, receiver: m[3]!, ...(m[4] === undefined ? {} : { shown: m[4] }) };
 }
 
-export function confirmScreen(lang: Language, draft: RentDraft & { receiver: string }, costTrx: string): Screen {
+/** A showing of a confirmation: the time in tenths of a second, base 36 (its last six characters). */
+export const confirmationShown = (now: number = Date.now()): string => Math.floor(now / 100).toString(36).slice(-6);
+
+export function confirmScreen(lang: Language, draft: RentDraft & { receiver: string }, costTrx: string, shown = confirmationShown()): Screen {
   return {
     text: t(lang, 'rent.confirm', { energy: energyText(draft.energy), duration: draft.duration, address: draft.receiver, cost: costTrx }),
-    keyboard: rows([button(t(lang, 'rent.confirm_yes'), confirmData(draft)), button(t(lang, 'rent.confirm_back'), 'rk')]),
+    keyboard: rows([button(t(lang, 'rent.confirm_yes'), confirmData({ ...draft, shown })), button(t(lang, 'rent.confirm_back'), 'rk')]),
   };
 }
 

@@ -293,6 +293,33 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     assert.ok(!fay.messages().some((m) => m.text.includes('Nothing was charged')), fay.transcript());
   });
 
+  test('a second order confirmed on the same message, after ⬅ Menu, is a second order, not the first one shown again', async () => {
+    const ivy = telegram.user({ id: 1014, firstName: 'Ivy', languageCode: 'en' });
+    await fund(ivy.id, 50);
+    // A saved address: the card's receiver from the start, so every step stays on one message.
+    const saved = await fetch(`${jouleUrl}/api/users/${ivy.id}/addresses`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${botKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ address: stack.customer(1), label: 'Main' }),
+    });
+    assert.equal(saved.status, 201);
+    await ivy.send('/rent');
+    const card = await ivy.waitFor((m) => m.text.includes(`Receiver: ${stack.customer(1)}`), 'the card with the saved receiver');
+    const confirmAndPlace = async () => {
+      await ivy.press(await ivy.waitFor((m) => m.messageId === card.messageId && m.text.includes('Cost:'), 'the card'), 'BUY');
+      await ivy.press(await ivy.waitFor((m) => m.messageId === card.messageId && m.text.includes('paid from your balance?'), 'the confirmation'), 'Confirm');
+    };
+    await confirmAndPlace();
+    const [first] = await until(() => ordersOf(ivy.id), (o) => o.length === 1, 'the first order');
+    const shown = await ivy.waitFor((m) => m.messageId === card.messageId && m.text.includes(`Order ${first.id.slice(0, 8)}`), 'the first order');
+    await ivy.press(shown, 'Menu');
+    await ivy.press(await ivy.waitFor((m) => m.messageId === card.messageId && m.buttons.some((b) => b.text.includes('Rent energy')), 'the menu in its place'), 'Rent energy');
+    await confirmAndPlace();
+    const orders = await until(() => ordersOf(ivy.id), (o) => o.length === 2, 'a second order');
+    const second = orders.find((o) => o.id !== first.id)!;
+    await ivy.waitFor((m) => m.messageId === card.messageId && m.text.includes(`Order ${second.id.slice(0, 8)}`), 'the second order shown');
+  });
+
   test('an update Telegram delivers twice to the webhook places one order; one without the secret token is refused', async () => {
     const bot = await runBot({ TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram', TELEGRAM_WEBHOOK_SECRET: 'webhook-secret-0123456789' });
     const dave = 1005;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { energyShort, energyText, parseEnergyInput } from '../../src/bot/format.js';
-import { confirmData, parseConfirmData } from '../../src/bot/screens.js';
+import { confirmationShown, confirmData, parseConfirmData } from '../../src/bot/screens.js';
 
 test('what people type for an amount of energy is read as they mean it, and nothing else is', () => {
   const read: Array<[string, number | undefined]> = [
@@ -25,10 +25,18 @@ test('what people type for an amount of energy is read as they mean it, and noth
 });
 
 test('the confirmation button carries the whole order within Telegram’s 64 bytes, and only a well-formed one is read back', () => {
-  const order = { energy: 10_000_000, duration: '14d', receiver: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t' };
+  const order = { energy: 10_000_000, duration: '14d', receiver: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', shown: confirmationShown(Date.UTC(2026, 11, 7)) };
   const data = confirmData(order);
   assert.ok(Buffer.byteLength(data) <= 64, data);
   assert.deepEqual(parseConfirmData(data), order);
+  assert.equal(order.shown.length, 6);
+  assert.notEqual(confirmationShown(Date.UTC(2026, 11, 7) + 100), order.shown, 'another showing a tenth of a second later');
+  // An amount too long for the showing as well: the order alone, as before.
+  const huge = { ...order, energy: 999_999_999_999_999, duration: '999999d' };
+  assert.equal(confirmData(huge), `ok:999999999999999:999999d:${order.receiver}`);
+  assert.ok(Buffer.byteLength(confirmData(huge)) <= 64);
+  const { shown: _, ...withoutShowing } = order;
+  assert.deepEqual(parseConfirmData(confirmData(withoutShowing)), withoutShowing);
   assert.equal(parseConfirmData('ok:65000:1h:not-an-address'), undefined);
   assert.equal(parseConfirmData('ok:65000:forever:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t'), undefined);
 });
