@@ -91,6 +91,18 @@ function writeTranscript(name: string, user: TelegramUser): void {
 
 const newest = (user: TelegramUser): BotMessage => user.messages().at(-1)!;
 
+/** A user rents 65K for 1h to a typed address, up to the confirmation: its message and its Confirm button's data. */
+async function confirmationTo(user: TelegramUser, address: string): Promise<{ confirm: BotMessage; data: string }> {
+  await user.send('/rent');
+  const card = await user.waitForText('Cost:');
+  await user.press(card, 'Another address');
+  await user.waitForText('Send the TRON address');
+  await user.send(address);
+  await user.press(await user.waitFor((m) => m.text.includes(`Receiver: ${address}`), 'the card'), 'BUY');
+  const confirm = await user.waitForText('paid from your balance?');
+  return { confirm, data: confirm.buttons.find((b) => b.text.includes('Confirm'))!.data };
+}
+
 describe('the Telegram bot, against a Bot API server and a real Joule', () => {
   test('a user saves an address, rents 65K for 1h to it, and sees the status message reach active with the delegation txid', async () => {
     const alice = telegram.user({ id: 1001, firstName: 'Alice', languageCode: 'en' });
@@ -232,14 +244,7 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
   test('the same confirmation delivered twice, or tapped twice, places one order', async () => {
     const carol = telegram.user({ id: 1004, firstName: 'Carol', languageCode: 'en' });
     await fund(carol.id, 50);
-    await carol.send('/rent');
-    const card = await carol.waitForText('Cost:');
-    await carol.press(card, 'Another address');
-    await carol.waitForText('Send the TRON address');
-    await carol.send(stack.customer(1));
-    await carol.press(await carol.waitFor((m) => m.text.includes(`Receiver: ${stack.customer(1)}`), 'the card'), 'BUY');
-    const confirm = await carol.waitForText('paid from your balance?');
-    const data = confirm.buttons.find((b) => b.text.includes('Confirm'))!.data;
+    const { confirm, data } = await confirmationTo(carol, stack.customer(1));
     await carol.pressData(confirm.messageId, data);
     await carol.pressData(confirm.messageId, data);
     await carol.waitFor((m) => m.messageId === confirm.messageId && m.text.includes('Order '), 'the order on the confirmation message');
@@ -276,14 +281,7 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
   test('when the confirmation cannot be edited after the order is placed, the order is shown in a new message, never as nothing charged', async () => {
     const fay = telegram.user({ id: 1013, firstName: 'Fay', languageCode: 'en' });
     await fund(fay.id, 50);
-    await fay.send('/rent');
-    const card = await fay.waitForText('Cost:');
-    await fay.press(card, 'Another address');
-    await fay.waitForText('Send the TRON address');
-    await fay.send(stack.customer(1));
-    await fay.press(await fay.waitFor((m) => m.text.includes(`Receiver: ${stack.customer(1)}`), 'the card'), 'BUY');
-    const confirm = await fay.waitForText('paid from your balance?');
-    const data = confirm.buttons.find((b) => b.text.includes('Confirm'))!.data;
+    const { confirm, data } = await confirmationTo(fay, stack.customer(1));
     // The user deletes the confirmation as Confirm is pressed: the edit after the order fails.
     telegram.deleted.add(confirm.messageId);
     await fay.pressData(confirm.messageId, data);
