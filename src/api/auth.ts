@@ -49,10 +49,10 @@ function matchesAny(p: Buffer, accepted: readonly Buffer[]): boolean {
  * the default tenant).
  */
 function presentedCredential(request: FastifyRequest): string | undefined {
-  const auth = request.headers.authorization;
-  if (typeof auth === 'string' && auth.trim() !== '') {
-    const bearer = /^bearer[ \t]+(.*)$/i.exec(auth.trim());
-    return bearer ? bearer[1]!.trim() : auth.trim();
+  const auth = request.headers.authorization?.trim();
+  if (auth) {
+    const bearer = /^bearer[ \t]+(.*)$/i.exec(auth);
+    return bearer ? bearer[1]!.trim() : auth;
   }
   const key = request.headers['x-api-key'];
   return typeof key === 'string' ? key.trim() : undefined;

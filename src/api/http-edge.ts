@@ -82,7 +82,8 @@ const hasNul = (root: unknown): boolean => {
   if (typeof root === 'string') return root.includes('\u0000');
   if (root === null || typeof root !== 'object') return false;
   const stack: unknown[] = [root];
-  for (let value = stack.pop(); value !== undefined || stack.length > 0; value = stack.pop()) {
+  while (stack.length > 0) {
+    const value = stack.pop();
     if (typeof value === 'string') {
       if (value.includes('\u0000')) return true;
     } else if (Array.isArray(value)) {
