@@ -54,6 +54,8 @@ export class JouleBot {
   private readonly awaiting = new Map<number, Awaiting>();
   private readonly limiter: UserLimiter;
   private prices: { table: PriceTable; at: number } | undefined;
+  /** The last edit asked for of each message being edited, by `chatId:messageId`, settled either way. */
+  private readonly editing = new Map<string, Promise<void>>();
 
   constructor(
     readonly bot: Bot,
@@ -161,6 +163,8 @@ export class JouleBot {
   private async show(ctx: Context, screen: Screen, fresh = false): Promise<number> {
     const message = ctx.callbackQuery?.message;
     if (!fresh && message !== undefined && ctx.chat !== undefined) {
+      // Before the edit is asked for: no order's or balance's news may edit this message back after it.
+      this.deps.watches.leave(ctx.chat.id, message.message_id);
       await this.edit(ctx.chat.id, message.message_id, screen);
       return message.message_id;
     }
@@ -168,7 +172,24 @@ export class JouleBot {
     return sent.message_id;
   }
 
+  /**
+   * Edits a message. Edits of one message are made one after another, in the
+   * order they were asked for: a watch's news asked for just before the user's
+   * tap must not land after the screen the tap shows.
+   */
   async edit(chatId: number, messageId: number, screen: Screen): Promise<void> {
+    const key = `${chatId}:${messageId}`;
+    const edit = (this.editing.get(key) ?? Promise.resolve()).then(() => this.editNow(chatId, messageId, screen));
+    const settled = edit.catch(() => undefined);
+    this.editing.set(key, settled);
+    try {
+      await edit;
+    } finally {
+      if (this.editing.get(key) === settled) this.editing.delete(key);
+    }
+  }
+
+  private async editNow(chatId: number, messageId: number, screen: Screen): Promise<void> {
     try {
       await this.bot.api.editMessageText(chatId, messageId, screen.text, { reply_markup: screen.keyboard });
     } catch (err) {

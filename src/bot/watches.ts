@@ -29,7 +29,8 @@ interface OrderWatch {
 
 interface BalanceWatch {
   chatId: number;
-  messageId: number;
+  /** Undefined once the message shows another screen: a credit is then only told, in a message of its own. */
+  messageId: number | undefined;
   lang: Language;
   userId: number;
   depositAddress: string | undefined;
@@ -46,6 +47,8 @@ const EARLY_NEWS_MAX = 1000;
 export class Watches {
   private readonly orders = new Map<string, OrderWatch>();
   private readonly balances = new Map<number, BalanceWatch>();
+  /** What each watched message shows, by `chatId:messageId`: an order's id, or a balance's user. */
+  private readonly shownOn = new Map<string, { order: string } | { balanceOf: number }>();
   /**
    * Orders a webhook told of while nobody watched them yet, by id: an order
    * can fail (a receiver the chain refuses) before its message is shown and
@@ -79,8 +82,11 @@ export class Watches {
 
   /** Follow an order whose message `order` was just rendered into. */
   watchOrder(order: OrderView, at: { chatId: number; messageId: number; lang: Language }): void {
+    this.leave(at.chatId, at.messageId);
+    this.unwatchOrder(order.id);
     if (isFinal(order.status)) return;
     this.orders.set(order.id, { ...at, shown: orderScreen(at.lang, order).text });
+    this.shownOn.set(messageKey(at.chatId, at.messageId), { order: order.id });
     const news = this.early.get(order.id);
     if (news === undefined) return;
     this.early.delete(order.id);
@@ -88,7 +94,28 @@ export class Watches {
   }
 
   watchBalance(at: { chatId: number; messageId: number; lang: Language; userId: number; depositAddress: string | undefined; balances: UserBalances }): void {
+    this.leave(at.chatId, at.messageId);
+    this.unwatchBalance(at.userId);
     this.balances.set(at.userId, { ...at, until: Date.now() + BALANCE_WATCH_MS });
+    this.shownOn.set(messageKey(at.chatId, at.messageId), { balanceOf: at.userId });
+  }
+
+  /**
+   * The message is about to show another screen (the user pressed one of its
+   * buttons): no news may edit it back. The order it showed is no longer
+   * followed (My orders shows it); a balance's credit is still told, in a
+   * message of its own.
+   */
+  leave(chatId: number, messageId: number): void {
+    const key = messageKey(chatId, messageId);
+    const shown = this.shownOn.get(key);
+    if (shown === undefined) return;
+    this.shownOn.delete(key);
+    if ('order' in shown) this.unwatchOrder(shown.order);
+    else {
+      const watch = this.balances.get(shown.balanceOf);
+      if (watch !== undefined) watch.messageId = undefined;
+    }
   }
 
   /** Whether this message is the balance screen being watched for the user (a Refresh, not a new screen). */
@@ -103,11 +130,25 @@ export class Watches {
       this.keepEarly(order);
       return;
     }
-    if (isFinal(order.status)) this.orders.delete(order.id);
+    if (isFinal(order.status)) this.unwatchOrder(order.id);
     const screen = orderScreen(watch.lang, order);
     if (screen.text === watch.shown) return;
     watch.shown = screen.text;
     await this.sink.edit(watch.chatId, watch.messageId, screen);
+  }
+
+  private unwatchOrder(id: string): void {
+    const watch = this.orders.get(id);
+    if (watch === undefined) return;
+    this.orders.delete(id);
+    this.shownOn.delete(messageKey(watch.chatId, watch.messageId));
+  }
+
+  private unwatchBalance(userId: number): void {
+    const watch = this.balances.get(userId);
+    if (watch === undefined) return;
+    this.balances.delete(userId);
+    if (watch.messageId !== undefined) this.shownOn.delete(messageKey(watch.chatId, watch.messageId));
   }
 
   /** An order's news with no watch yet: kept for EARLY_NEWS_MS, the oldest let go first past EARLY_NEWS_MAX. */
@@ -144,7 +185,7 @@ export class Watches {
         await this.orderSeen(await this.joule.order(id));
       } catch (err) {
         // The order is gone for this key (a revoked or rotated key answers 401 for all): stop following it.
-        if (err instanceof JouleRefused && err.status === 404) this.orders.delete(id);
+        if (err instanceof JouleRefused && err.status === 404) this.unwatchOrder(id);
         this.log.warn({ order_id: id, err: (err as Error).message }, 'bot: could not read a watched order');
       }
     }
@@ -152,7 +193,7 @@ export class Watches {
     for (const watch of [...this.balances.values()]) {
       if (this.closed) return;
       if (now > watch.until) {
-        this.balances.delete(watch.userId);
+        this.unwatchBalance(watch.userId);
         continue;
       }
       try {
@@ -168,10 +209,13 @@ export class Watches {
     const before = watch.balances;
     if (now.balance_sun === before.balance_sun && now.balance_micro_usdt === before.balance_micro_usdt) return;
     watch.balances = now;
-    await this.sink.edit(watch.chatId, watch.messageId, balanceScreen(watch.lang, now, watch.depositAddress));
+    // Read after the balance came: the user may have left the screen meanwhile.
+    if (watch.messageId !== undefined) await this.sink.edit(watch.chatId, watch.messageId, balanceScreen(watch.lang, now, watch.depositAddress));
     const trxIn = BigInt(now.balance_sun) - BigInt(before.balance_sun);
     const usdtIn = BigInt(now.balance_micro_usdt) - BigInt(before.balance_micro_usdt);
     if (trxIn > 0n) await this.sink.send(watch.chatId, t(watch.lang, 'balance.credited', { amount: trxOf(trxIn), currency: 'TRX' }));
     if (usdtIn > 0n) await this.sink.send(watch.chatId, t(watch.lang, 'balance.credited', { amount: trxOf(usdtIn), currency: 'USDT' }));
   }
 }
+
+const messageKey = (chatId: number, messageId: number): string => `${chatId}:${messageId}`;

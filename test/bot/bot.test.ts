@@ -318,6 +318,30 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     await ivy.waitFor((m) => m.messageId === card.messageId && m.text.includes(`Order ${second.id.slice(0, 8)}`), 'the second order shown');
   });
 
+  test('a screen the user moved to is never overwritten by the order or the balance the message showed before; a deposit is still told', async () => {
+    const joy = telegram.user({ id: 1015, firstName: 'Joy', languageCode: 'en' });
+    await fund(joy.id, 50);
+    const { confirm, data } = await confirmationTo(joy, stack.customer(1));
+    await joy.pressData(confirm.messageId, data);
+    const [order] = await until(() => ordersOf(joy.id), (o) => o.length === 1, 'the order');
+    const placed = await joy.waitFor((m) => m.messageId === confirm.messageId && m.text.includes(`Order ${order.id.slice(0, 8)}`), 'the order on the confirmation');
+    assert.doesNotMatch(placed.text, /active/, 'the order is still on its way when the user leaves it');
+    await joy.press(placed, 'Menu');
+    const menu = await joy.waitFor((m) => m.messageId === confirm.messageId && m.text.includes('Welcome, Joy!'), 'the menu in its place');
+    await until(() => ordersOf(joy.id), (o) => o[0].status === 'active', 'the order active');
+    // Several of the bot's reads of its watched orders (one each 200 ms) after the order moved.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(joy.messages().find((m) => m.messageId === menu.messageId)!.text, menu.text, joy.transcript());
+
+    await joy.send('/balance');
+    const balance = await joy.waitForText('Top up by sending TRX or USDT');
+    await joy.press(balance, 'Menu');
+    const second = await joy.waitFor((m) => m.messageId === balance.messageId && m.text.includes('Welcome, Joy!'), 'the menu in the balance’s place');
+    await fund(joy.id, 7);
+    await joy.waitForText('Deposit credited: +7 TRX.');
+    assert.equal(joy.messages().find((m) => m.messageId === second.messageId)!.text, second.text, joy.transcript());
+  });
+
   test('an update Telegram delivers twice to the webhook places one order; one without the secret token is refused', async () => {
     const bot = await runBot({ TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram', TELEGRAM_WEBHOOK_SECRET: 'webhook-secret-0123456789' });
     const dave = 1005;
