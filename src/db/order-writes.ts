@@ -4,7 +4,7 @@ import { insertChainTx, journalRowIf, journalRowsIf, newChainTxArrays, newChainT
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import { columnsOf } from './columns.js';
-import { insertOrderEvent, ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, recordOrderEventWebhook, ROOM_ON_POOL, roomOnPool, type Order } from './orders.js';
+import { insertOrderEvent, ORDER_COLUMN_LIST, ORDER_COLUMNS, orderOf, recordOrderEventWebhook, lockedRentalOn, ROOM_ON_POOL, roomOf, roomOnPool, type Order, type RoomOnPool } from './orders.js';
 import { moveOurStake, STAKE_MOVE, stakeMoveValues, type StakeMove } from './pool-snapshots.js';
 import { preparedPerColumns, unnestArrays, type PerColumns } from './prepared.js';
 import { RECEIVER_CHANGED, receiverChanged, receiversChanged } from './saved-addresses.js';
@@ -40,14 +40,16 @@ const renewingUpdate = heldOrderUpdate(RENEW);
  * The order as a move wrote it (every column null when it did not), its
  * webhook owner (webhookOwnerJoins: null when it has no webhook URL),
  * whether its receiver is a saved address (a move of its energy), and what
- * the pool had reserved and could delegate (a move that needs room).
+ * the pool had reserved and could delegate, and whether it carries a
+ * locked rental to the receiver (a move that needs room: ROOM_ON_POOL's).
  */
 type MovedRow = Order & {
   webhook_tenant_id: string | null;
   webhook_external_id: bigint | string | null;
   receiver_saved?: boolean;
-  reserved_on_pool?: bigint | string;
-  delegatable_on_pool?: bigint | string;
+  room_total?: bigint | string;
+  room_delegatable?: bigint | string;
+  room_locked?: boolean;
   /** A move that commits with its statement (`last`): whether the order's tenant has a webhook URL (and so nothing was written). */
   hooked?: boolean;
 };
@@ -66,15 +68,21 @@ export interface EnergyMoved {
 /**
  * A move that spends room on a pool (pending → delegating): made only if
  * what the pool's delegating orders have reserved, plus `sun`, is still
- * within what its snapshot says it can delegate, both read by the move
- * (ROOM_ON_POOL), not taken from the earlier read that chose the pool. The
- * caller holds the pool's lock (lockPoolReservations), so the room cannot go
- * between the read and the move.
+ * within what its snapshot says it can delegate, and, for a locked
+ * delegation, the pool carries no locked rental of ours to `lockedTo` yet,
+ * all read by the move (ROOM_ON_POOL), not taken from the earlier read that
+ * chose the pool. The caller holds the pool's lock (lockPoolReservations),
+ * so the room cannot go between the read and the move.
  */
 export interface PoolRoom {
   pool: string;
   sun: bigint;
+  /** The receiver of a locked delegation; null for an unlocked one. */
+  lockedTo: string | null;
 }
+
+/** Whether `room` takes `sun` more (for a locked delegation, `room` was read for its receiver). */
+const fits = (room: RoomOnPool, sun: bigint): boolean => !room.locked && room.reserved + sun <= room.delegatable;
 
 /** What a move writes beside the order, and so which statement it is. */
 type MoveShape = 'order' | 'energy' | 'energy+stake' | 'room' | 'room+journal';
@@ -84,8 +92,8 @@ type MoveShape = 'order' | 'energy' | 'energy+stake' | 'room' | 'room+journal';
  * its event row (written only if the UPDATE found the order), instead of two
  * round trips, answering with the order's webhook owner too, which the
  * outbox would otherwise look up in a third. The `?` in order: for a move
- * that needs room, the pool's (its sum comes first); the UPDATE's (the
- * room's `sun` and `delegatable` after the fence's); the event's (from
+ * that needs room, ROOM_ON_POOL's (the pool, the locked delegation's
+ * receiver) first; the UPDATE's (the room's `sun` after the fence's); the event's (from
  * status, reason, actor, detail); then for a move of the
  * order's energy, the receiver's (its address) and the stake's
  * (stakeMoveValues), each written only if the order was. SQLite, which runs
@@ -108,7 +116,7 @@ const heldOrderMove = (also: string[], shape: MoveShape, last: boolean) => {
   const room = shape === 'room' || shape === 'room+journal';
   const energy = shape === 'energy' || shape === 'energy+stake';
   return preparedPerColumns<MovedRow>((assignments) => {
-    const guard = room ? ' and (select total from room) + ? <= (select delegatable from room)' : last ? ' and not exists (select 1 from owner)' : '';
+    const guard = room ? ' and (select total from room) + ? <= (select delegatable from room) and not (select locked from room)' : last ? ' and not exists (select 1 from owner)' : '';
     return `with ${last ? `owner as (${WEBHOOK_OWNER_OF_USER}), ` : ''}${room ? `room as (${ROOM_ON_POOL}), ` : ''}moved as (${fencedUpdate(assignments, also, guard)}),
       event as (
         insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
@@ -120,7 +128,7 @@ const heldOrderMove = (also: string[], shape: MoveShape, last: boolean) => {
       }
       select ${columnsOf(ORDER_COLUMN_LIST, 'moved')}, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id${
         energy ? ', exists (select 1 from touched) as receiver_saved' : ''
-      }${room ? ', (select total from room) as reserved_on_pool, (select delegatable from room) as delegatable_on_pool' : ''}${last ? ', exists (select 1 from owner) as hooked' : ''}
+      }${room ? ', (select total from room) as room_total, (select delegatable from room) as room_delegatable, (select locked from room) as room_locked' : ''}${last ? ', exists (select 1 from owner) as hooked' : ''}
       from ${room || last ? '(select 1) as one left join moved on true' : 'moved'} ${webhookOwnerJoins('moved')}`;
   }, { endsTransaction: room || last });
 };
@@ -229,7 +237,7 @@ export async function moveHeldOrder(
     const alongside = energy === undefined ? [] : [held.receive_address, ...(energy.stake === undefined ? [] : stakeMoveValues(energy.stake))];
     const moved = await merged.statement.first(db, [
       ...(commits ? [held.user_id] : []),
-      ...(room === undefined ? [] : [room.pool]),
+      ...(room === undefined ? [] : [room.pool, room.lockedTo]),
       ...merged.values,
       ...renew,
       ...heldFence(held),
@@ -246,7 +254,8 @@ export async function moveHeldOrder(
         hookedTenants.add(held.tenant_id);
         return 'hooked';
       }
-      return room !== undefined && BigInt(moved!.reserved_on_pool!) + room.sun > BigInt(moved!.delegatable_on_pool!) ? 'no_room' : undefined;
+      const { room_total: total, room_delegatable: delegatable, room_locked: locked } = moved!;
+      return room !== undefined && !fits(roomOf({ total: total!, delegatable: delegatable!, locked: locked! }), room.sun) ? 'no_room' : undefined;
     }
     const { webhook_tenant_id: tenantId, webhook_external_id: externalId, receiver_saved: receiverSaved } = moved;
     const order = orderOf(moved);
@@ -255,10 +264,7 @@ export async function moveHeldOrder(
     await recordOrderEventWebhook(db, eventRow, order, tenantId === null ? null : { tenantId, externalId: BigInt(externalId!) });
     return { order, receiverSaved: receiverSaved === true };
   }
-  if (room !== undefined) {
-    const { reserved, delegatable } = await roomOnPool(db, room.pool);
-    if (reserved + room.sun > delegatable) return 'no_room';
-  }
+  if (room !== undefined && !fits(await roomOnPool(db, room.pool, room.lockedTo), room.sun)) return 'no_room';
   const order = await updateHeldOrder(db, held, set, renewLeaseMs);
   if (!order) return undefined;
   // The row as this UPDATE left it, for the webhook event: no need to read it back.
@@ -421,15 +427,20 @@ export interface HeldReservation {
  * row of JSON), its event row, its journal row. All or none as to room:
  * made only if what the pool's delegating orders have reserved, plus every
  * order's `delegated_sun`, is within what the pool's snapshot says it can
- * delegate, both read by the statement (ROOM_ON_POOL); `fits` says whether
- * it was. Its `?`: the pool, the JSON rows, the new status, the
+ * delegate, both read by the statement (ROOM_ON_POOL), and if no locked
+ * delegation among them goes to a receiver the pool carries a locked rental
+ * of ours to, or another of them locked to as well (PoolRoom's `lockedTo`);
+ * `fits` says whether it was. Its `?`: the pool, the JSON rows, the new status, the
  * lease's length, the old status, the events' arrays (order, reason,
  * actor, detail), the journal's (newChainTxArrays). The reservation's last
  * statement: its COMMIT goes with it.
  */
 const reservingStatement = preparedPerColumns<Order & { fits: boolean }>(
   (_, columns) => `with room as (${ROOM_ON_POOL}), ${movesFromJson(columns)},
-     fits as (select (select total from room) + (select coalesce(sum(delegated_sun), 0) from l) <= (select delegatable from room) as ok),
+     locking as (select l.id, o.receive_address from l join orders o on o.id = l.id where l.lock_blocks is not null),
+     fits as (select (select total from room) + (select coalesce(sum(delegated_sun), 0) from l) <= (select delegatable from room)
+       and not exists (select 1 from locking k where exists (${lockedRentalOn('k.receive_address', '(select address from room)')}))
+       and (select count(*) from locking) = (select count(distinct receive_address) from locking) as ok),
      ${movedWithEvents(columns, ['lease_until = $now + ?'], ' and (select ok from fits)')},
      journaled as (${journalRowsIf('moved')})
      select (select ok from fits) as fits, ${columnsOf(ORDER_COLUMN_LIST, 'moved')} from (select 1) as one left join moved on true`,
@@ -455,12 +466,13 @@ export async function reserveHeldOrdersTogether(
   const [first] = reservations as [HeldReservation, ...HeldReservation[]];
   const from = first.held.status;
   const together = oneStatementFor(reservingStatement, reservations);
-  const roomless = reservations.some((r) => r.fields.delegated_sun === undefined);
+  const roomless = reservations.some((r) => r.fields.delegated_sun === undefined || r.fields.lock_blocks === undefined);
   if (db.dialect !== 'postgres' || together === undefined || roomless || orderEventType(to, first.event.reason, from) !== undefined) {
-    throw new Error('reservations made together, on PostgreSQL, start from one status, write the same columns as plain values, the room among them, and have no webhook event');
+    throw new Error('reservations made together, on PostgreSQL, start from one status, write the same columns as plain values, the room and the lock among them, and have no webhook event');
   }
   const rows = await together.statement.all(db, [
     pool,
+    null,
     moveJson(reservations),
     to,
     BigInt(renewLeaseMs),

@@ -289,29 +289,64 @@ export function listOrderEvents(db: DbHandle, orderId: string): Promise<OrderEve
 }
 
 /**
- * A pool's room as a reservation checks it (its `?`: the pool): `total`, what
- * its delegating orders have reserved, and `delegatable`, what its snapshot
- * says it can delegate (0 until the pool was first read). Read inside the
- * reservation's statement on PostgreSQL (order-writes.ts), in its
+ * A rental of ours under way with a lock: the predicate of the partial index
+ * orders_locked_receiver (migration 017), word for word, as literals, so the
+ * database knows the index answers a read that repeats it.
+ */
+const LOCKED_RENTAL_UNDER_WAY = "status in ('delegating', 'active', 'reclaiming') and lock_blocks is not null";
+
+/** A locked rental of ours under way from `pool` to `receiver` (SQL: a `?` or a column each), for an `exists`. */
+export const lockedRentalOn = (receiver: string, pool: string) =>
+  `select 1 from orders where receive_address = ${receiver} and pool_address = ${pool} and ${LOCKED_RENTAL_UNDER_WAY}`;
+
+/**
+ * A pool's room as a reservation checks it (its `?`: the pool, then the
+ * receiver of a locked delegation, null for an unlocked one): `total`, what
+ * its delegating orders have reserved, `delegatable`, what its snapshot says
+ * it can delegate (0 until the pool was first read), and `locked`, whether
+ * it carries a locked rental of ours to that receiver already. Read inside
+ * the reservation's statement on PostgreSQL (order-writes.ts), in its
  * transaction on SQLite, under the pool's lock either way. Both figures come
  * from one snapshot of the database because a confirmed delegation takes
  * its stake off both in one write: its order leaves `delegating` and the
  * pool's snapshot lowers `delegatable_sun` (STAKE_MOVE). Read apart, a
  * confirmation between the two reads would count that stake as free twice.
+ * `locked` is checked here as well as by the pool choice because two orders
+ * to one receiver chosen at once both see no lock: a second locked
+ * delegation from one pool to one receiver restarts the pair's lock (the
+ * first rental's reclaim then waits for the second's end) or, shorter than
+ * what is left of it, is refused by the chain.
  */
-export const ROOM_ON_POOL = `select
+export const ROOM_ON_POOL = `select p.address,
      (select coalesce(sum(delegated_sun), 0) from orders where pool_address = p.address and status = 'delegating') as total,
-     coalesce((select delegatable_sun from pool_snapshots where address = p.address and observed_at is not null), 0) as delegatable
-   from (select cast(? as text) as address) as p`;
-const roomOnPoolStatement = prepared<{ total: bigint | string; delegatable: bigint | string }>(ROOM_ON_POOL);
+     coalesce((select delegatable_sun from pool_snapshots where address = p.address and observed_at is not null), 0) as delegatable,
+     exists (${lockedRentalOn('p.receiver', 'p.address')}) as locked
+   from (select cast(? as text) as address, cast(? as text) as receiver) as p`;
+const roomOnPoolStatement = prepared<{ total: bigint | string; delegatable: bigint | string; locked: boolean | bigint }>(ROOM_ON_POOL);
 /** What our unconfirmed delegations have reserved, by pool (also read as a materialized CTE by statements that read it for many orders). */
 export const RESERVED_BY_POOL = "select pool_address, coalesce(sum(delegated_sun), 0) as total from orders where status = 'delegating' group by pool_address";
 const reservedByPoolStatement = prepared<{ pool_address: string | null; total: bigint | string }>(RESERVED_BY_POOL);
 
-/** A pool's room as a reservation checks it (ROOM_ON_POOL): the sun our unconfirmed delegations reserved on it, and what its snapshot says it can delegate. */
-export async function roomOnPool(db: DbHandle, pool: string): Promise<{ reserved: bigint; delegatable: bigint }> {
-  const row = (await roomOnPoolStatement.first(db, [pool]))!;
-  return { reserved: BigInt(row.total), delegatable: BigInt(row.delegatable) };
+/** A pool's room as it reads on PostgreSQL and SQLite alike. */
+export interface RoomOnPool {
+  /** The sun our unconfirmed delegations reserved on it. */
+  reserved: bigint;
+  /** What its snapshot says it can delegate. */
+  delegatable: bigint;
+  /** Whether it carries a locked rental of ours to the receiver asked about. */
+  locked: boolean;
+}
+
+/** A row of ROOM_ON_POOL's columns, as either dialect answers them (SQLite's `exists` is an integer). */
+export const roomOf = (row: { total: bigint | string; delegatable: bigint | string; locked: boolean | bigint }): RoomOnPool => ({
+  reserved: BigInt(row.total),
+  delegatable: BigInt(row.delegatable),
+  locked: row.locked === true || row.locked === 1n,
+});
+
+/** A pool's room as a reservation checks it (ROOM_ON_POOL); `lockedTo`: the receiver of a locked delegation, to ask whether one is there already. */
+export async function roomOnPool(db: DbHandle, pool: string, lockedTo: string | null = null): Promise<RoomOnPool> {
+  return roomOf((await roomOnPoolStatement.first(db, [pool, lockedTo]))!);
 }
 
 /** What our unconfirmed delegations have reserved, by pool, in one statement (pools with none are absent). */
@@ -324,13 +359,11 @@ export async function reservedByPool(db: DbHandle): Promise<Map<string, bigint>>
  * Our locked rentals to a receiver under way, by pool (`receiver` and
  * `exceptOrder`, an order not to count: SQL, a `?` or a column of the
  * statement it goes in). Read through orders_locked_receiver (migration
- * 017), which holds only rentals delegating, active or reclaiming with a
- * lock: the predicate is repeated here word for word, as literals, so the
- * database knows the index answers it, and the read costs the receiver's
- * rentals now, not every order it was ever sent.
+ * 017), which holds only rentals under way with a lock, so the read costs
+ * the receiver's rentals now, not every order it was ever sent.
  */
 const lockedRentalsByPool = (receiver: string, exceptOrder: string) => `select pool_address, count(*) as n from orders
-   where receive_address = ${receiver} and status in ('delegating', 'active', 'reclaiming') and lock_blocks is not null and id <> ${exceptOrder}
+   where receive_address = ${receiver} and ${LOCKED_RENTAL_UNDER_WAY} and id <> ${exceptOrder}
    group by pool_address`;
 
 /** A pool's snapshot, and what our own orders hold on it. */

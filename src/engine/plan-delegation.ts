@@ -104,7 +104,7 @@ export async function reservePool(ctx: EngineContext, held: Order, choice: PoolC
       'delegating',
       event,
       fields,
-      { pool: choice.pool.address, sun: choice.sun },
+      { pool: choice.pool.address, sun: choice.sun, lockedTo: choice.lockBlocks === null ? null : held.receive_address },
       ctx.settings.leaseMs,
       journal,
     );

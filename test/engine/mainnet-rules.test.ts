@@ -49,6 +49,26 @@ test('when a long rental holds a lock on the one pool, then a shorter rental to 
 });
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
+  test(`[${dialect}] when rentals to one receiver are placed at once on the one pool, then one of them is locked and the others go unlocked beside it, each reclaimed at its own end`, async () => {
+    let databaseUrl: string | undefined;
+    if (dialect === 'postgres') {
+      pg ??= await startPostgres();
+      databaseUrl = await createDatabase(pg.url);
+    }
+    const s = await startTestStack({ poolCount: 1, ...(databaseUrl ? { databaseUrl } : {}) });
+    await s.deposit(1, 1_000_000_000n);
+    const durations = ['1h', '2s', '5s', '1h'];
+    const placed = await Promise.all(durations.map((duration) => s.order({ user_id: 1, energy_amount: 32000, duration, receive_address: s.customer() })));
+    const active = await Promise.all(placed.map((o) => s.waitFor(o.id, (x) => x.status === 'active' || x.status === 'completed' || x.status === 'failed', 30_000)));
+    assert.deepEqual(active.map((o) => o.status === 'failed' ? `failed: ${o.failure_reason}` : 'delegated'), durations.map(() => 'delegated'));
+    assert.equal(active.filter((o) => o.lock_blocks !== null).length, 1, `one locked rental to the receiver: ${JSON.stringify(active.map((o) => o.lock_blocks))}`);
+    for (const [i, duration] of durations.entries()) {
+      if (duration === '1h') continue;
+      const done = await s.waitFor(placed[i]!.id, (o) => o.status === 'completed', 30_000);
+      assert.equal(done.reclaim_tx_status, 'confirmed', `the ${duration} rental reclaimed at its own end`);
+    }
+  });
+
   test(`[${dialect}] when a pool cannot pay for a transaction, then no order is planned on it; its reclaim waits with pool_cannot_pay_fee, raises reclaim_retrying, and completes once the pool is funded`, async () => {
     let databaseUrl: string | undefined;
     if (dialect === 'postgres') {

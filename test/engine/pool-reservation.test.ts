@@ -179,6 +179,51 @@ describeEachDialect('reserving room on a pool', (newApp) => {
     assert.equal(await reservePool(ctx, held[2]!, choice, delegation(held[2]!.id)), undefined);
   });
 
+  /** Orders to `receivers` (one each), placed and claimed by one worker. */
+  async function heldTo(receivers: string[]) {
+    const held = [];
+    for (const receiver of receivers) {
+      const res = await t.request({ method: 'POST', url: '/api/orders', payload: { user_id: 1, energy_amount: 32000, duration: '1h', receive_address: receiver } });
+      assert.equal(res.status, 201);
+      held.push((await claimOrder(t.db, res.body.id, 'worker-a', 30_000))!);
+    }
+    return held;
+  }
+  const locked: PoolChoice = { pool: { address: POOL } as PoolChoice['pool'], sun: 1_000_000n, lockBlocks: 1200n };
+  const unlocked: PoolChoice = { ...locked, lockBlocks: null };
+
+  test('when two orders to one receiver chose the pool with a lock at once, then one reserves its locked delegation and the other is refused, nothing written for it: a second lock would restart the first one’s or be refused by the chain', async () => {
+    await poolWithRoom(t.db, POOL, 10_000_000n);
+    const held = await heldTo([SEED_ADDRESS, SEED_ADDRESS]);
+    const reserved = await Promise.all(held.map((order, i) => reservePool(heldOrderContext(t.db, `worker-${i}`), order, locked, delegation(order.id))));
+
+    assert.equal(reserved.filter((o) => o !== undefined).length, 1, 'one locked rental to the receiver on the pool');
+    const refused = held[reserved.findIndex((o) => o === undefined)]!;
+    const row = (await findOrder(t.db, refused.id))!;
+    assert.deepEqual([row.status, row.pool_address, row.lock_blocks, row.delegate_txid], ['pending', null, null, null]);
+    assert.equal(await findChainTx(t.db, txidOf(refused.id)), undefined, 'nothing journaled');
+    assert.equal(await reservedOnPool(), 1_000_000n, 'its room not spent');
+    // Chosen again, as the pool choice then sees the locked rental: unlocked, beside it.
+    const beside = await reservePool(heldOrderContext(t.db, 'worker-a'), refused, unlocked, delegation(refused.id));
+    assert.deepEqual([beside?.status, beside?.lock_blocks], ['delegating', null]);
+  });
+
+  test('when orders reserved at once on a pool include two locked ones to one receiver, then the second of those two is refused and the rest are reserved', async () => {
+    await poolWithRoom(t.db, POOL, 10_000_000n);
+    const other = 'TU137pdAowDb8JTqX8Q1ZHUMZPid2Mk7j6';
+    const held = await heldTo([SEED_ADDRESS, other, SEED_ADDRESS, SEED_ADDRESS]);
+    const ctx = heldOrderContext(t.db, 'worker-a');
+    const choices = [locked, locked, locked, unlocked];
+    const reserved = await Promise.all(held.map((order, i) => reserveRoom(ctx, order, choices[i]!, delegation(order.id))));
+
+    assert.deepEqual(
+      reserved.map((o) => (o === undefined ? undefined : [o.status, o.lock_blocks])),
+      [['delegating', 1200n], ['delegating', 1200n], undefined, ['delegating', null]],
+    );
+    assert.equal(await findChainTx(t.db, txidOf(held[2]!.id)), undefined, 'nothing journaled for the refused one');
+    assert.equal(await reservedOnPool(), 3_000_000n);
+  });
+
   test('when another worker took one of several orders reserved at once, then that one learns its lease is lost and the others are reserved', async () => {
     await poolWithRoom(t.db, POOL, 10_000_000n);
     const { held, choice, ctx } = await heldByOneWorker(4);
