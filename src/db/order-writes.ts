@@ -254,8 +254,9 @@ export async function moveHeldOrder(
         hookedTenants.add(held.tenant_id);
         return 'hooked';
       }
+      if (room === undefined) return undefined;
       const { room_total: total, room_delegatable: delegatable, room_locked: locked } = moved!;
-      return room !== undefined && !fits(roomOf({ total: total!, delegatable: delegatable!, locked: locked! }), room.sun) ? 'no_room' : undefined;
+      return fits(roomOf({ total: total!, delegatable: delegatable!, locked: locked! }), room.sun) ? undefined : 'no_room';
     }
     const { webhook_tenant_id: tenantId, webhook_external_id: externalId, receiver_saved: receiverSaved } = moved;
     const order = orderOf(moved);

@@ -51,6 +51,8 @@ export const refusedWith = (prefix: RefusalPrefix, nodeCode: string): WaitReason
 export const TRANSITION_REASONS = [
   'created',
   'pool_selected',
+  /** delegating -> pending: the pool cannot delegate the reserved stake any more (moved outside Joule), nothing of ours on the way; the order chooses again. */
+  'pool_short',
   'delegation_confirmed',
   'rental_expired',
   'reclaim_confirmed',

@@ -6,6 +6,7 @@
  *
  *   pending -> delegating -> active -> reclaiming -> completed
  *   pending | delegating -> failed (refunded)
+ *   delegating -> pending (the pool cannot delegate the stake any more, nothing of ours can land: chosen again)
  *   pending -> cancelled (refunded; use-cases/cancel-order.ts)
  *
  * An active order cancelled early is reclaimed through the same steps
@@ -25,7 +26,7 @@ export type FinishedStatus = (typeof FINISHED_STATUSES)[number];
 
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   pending: ['delegating', 'failed', 'cancelled'],
-  delegating: ['active', 'failed'],
+  delegating: ['active', 'failed', 'pending'],
   active: ['reclaiming'],
   reclaiming: ['completed'],
   completed: [],

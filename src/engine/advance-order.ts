@@ -14,10 +14,8 @@ import { stepDelegating, stepPending } from './delegate.js';
 import { LeaseLostError } from './errors.js';
 import { renewLease } from './lease.js';
 import { stepActive, stepReclaiming } from './reclaim.js';
-import type { StepFn, Unsent } from './step.js';
+import { MAX_BACKOFF_MS, type StepFn, type Unsent } from './step.js';
 
-/** Longest retry backoff after a failed step. */
-const MAX_BACKOFF_MS = 60_000;
 /** Steps one claim may take before giving the order back (a guard against a loop). */
 const MAX_STEPS = 8;
 

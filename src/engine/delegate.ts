@@ -1,5 +1,6 @@
 import type { PoolAccount } from '../chain/gateway.js';
 import type { Order } from '../db/orders.js';
+import { backoffMs } from '../domain/backoff.js';
 import { refusedWith, type FailureCode, type WaitReason } from '../domain/order-reasons.js';
 import { metrics } from '../observability/metrics.js';
 import { activated, activationOf } from './activation.js';
@@ -11,8 +12,8 @@ import { landedPoolSnapshot, ourStakeMove } from './pool-stake.js';
 import { claimedAt } from './lease.js';
 import { choosePool } from './plan-delegation.js';
 import { reserveRoom } from './pool-reservations.js';
-import { done, next, released, retryAfterFailure, wait, type Step, type StepFn, type Unsent } from './step.js';
-import { onlyWriteMovingEnergy } from './transition.js';
+import { done, MAX_BACKOFF_MS, next, released, retryAfterFailure, wait, type Step, type StepFn, type Unsent } from './step.js';
+import { onlyWriteMovingEnergy, transition } from './transition.js';
 
 /** How often an order waiting for pool capacity looks again. */
 const CAPACITY_RETRY_MS = 2000;
@@ -84,6 +85,41 @@ export const stepPending: StepFn = async (ctx, held, claimed) => {
   return reserved ? next(reserved, delegation) : wait(0, 'waiting_for_pool_capacity');
 };
 
+/**
+ * delegating -> pending, the reservation given back: the node says the pool
+ * cannot delegate the reserved stake any more (it went elsewhere, outside
+ * Joule, after the pool's snapshot was read) and nothing of ours can land.
+ * Waiting on this pool would let the order fail though another has room;
+ * the order chooses again once the pool has been read again (asked for
+ * here). The same write gives it back, its failed attempts counted on (a
+ * status change would clear them) so a pool that keeps refusing is not
+ * tried on a tight loop.
+ */
+async function chooseAgain(ctx: EngineContext, held: Order, delegatable: bigint): Promise<Step> {
+  ctx.hooks?.poolsNeedReading?.(held.pool_address!);
+  const attempts = held.attempts + 1n;
+  const retryInMs = backoffMs(Number(attempts), CAPACITY_RETRY_MS, MAX_BACKOFF_MS);
+  const event = {
+    reason: 'pool_short',
+    actor: ctx.workerId,
+    detail: { pool: held.pool_address, delegated_sun: held.delegated_sun!.toString(), delegatable_sun: delegatable.toString() },
+  };
+  const pending = await transition(ctx.db, held, 'pending', event, {
+    pool_address: null,
+    delegated_sun: null,
+    lock_blocks: null,
+    delegate_txid: null,
+    delegate_tx_status: null,
+    wait_reason: 'waiting_for_pool_capacity',
+    attempts,
+    lease_owner: null,
+    lease_until: null,
+    next_attempt_at: claimedAt(held, ctx.settings.leaseMs) + BigInt(retryInMs),
+  });
+  ctx.log.warn({ orderId: held.id, pool: held.pool_address, delegatable_sun: delegatable.toString(), retryInMs }, 'the pool cannot delegate the reserved stake any more; choosing again');
+  return released(pending, retryInMs);
+}
+
 /** The delegation of `sun` from `pool` to the order's receiver, signed, and what the journal records beside it. */
 async function signDelegation(ctx: EngineContext, held: Order, pool: PoolAccount, sun: bigint, lockBlocks: bigint | null): Promise<Unsent> {
   const signed = await ctx.chain.buildDelegate(pool, held.receive_address, sun, lockBlocks);
@@ -138,8 +174,9 @@ export const stepDelegating: StepFn = journaledStep({
     // The first signature went with the reservation (stepPending), which had just checked the
     // room. Here a transaction died (or an order was reserved without one, by an earlier
     // version): the room may have gone meanwhile.
-    if (afterDead && (await ctx.chain.delegatableSun(pool.address)) < sun) {
-      return waitOrGiveUp(ctx, held, 'waiting_for_pool_capacity', noCapacity(ctx));
+    if (afterDead) {
+      const delegatable = await ctx.chain.delegatableSun(pool.address);
+      if (delegatable < sun) return chooseAgain(ctx, held, delegatable);
     }
     return { build: await signDelegation(ctx, held, pool, sun, held.lock_blocks) };
   },

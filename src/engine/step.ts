@@ -14,6 +14,9 @@ export interface Unsent {
   meta: TransactionMeta;
 }
 
+/** Longest retry backoff after a failed step. */
+export const MAX_BACKOFF_MS = 60_000;
+
 /** What one step of an order's execution decided. */
 export type Step =
   /** Progress made: run the next step now (`unsent`: with the first send of what this step journaled). */
