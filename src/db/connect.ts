@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import type pgModule from 'pg';
 import { startBackgroundCheckpoints } from './background-checkpoints.js';
 import { createGroupCommit } from './group-commit.js';
+import { WalSync } from './wal-sync.js';
 import { adaptPostgresClient } from './postgres-client.js';
 import type { Database } from './schema.js';
 
@@ -58,6 +59,13 @@ export interface Db extends DbHandle {
    * concurrent callers share one commit (see group-commit.ts).
    */
   transaction<T>(work: TransactionWork<T>): Promise<T>;
+  /**
+   * Resolves once every commit made before the call survives a crash of the
+   * machine, not only of the process: called before a journaled transaction
+   * is first broadcast. PostgreSQL's commit is that already (its default
+   * synchronous_commit); SQLite's WAL is flushed (wal-sync.ts).
+   */
+  durable(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -90,7 +98,8 @@ function openSqlite(url: string): Db {
   if (!memory) chmodSync(path, 0o600);
   raw.defaultSafeIntegers(true);
   raw.pragma('journal_mode = WAL');
-  // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last commits.
+  // WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last commits,
+  // unless made durable() first (wal-sync.ts): what is about to be broadcast is.
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
@@ -100,12 +109,15 @@ function openSqlite(url: string): Db {
   const groupCommit = createGroupCommit(kysely, (text) => raw.exec(text));
   // Checkpoints on a thread of their own: the commits on the event loop only append to the WAL.
   const checkpoints = memory ? undefined : startBackgroundCheckpoints(path, raw);
+  const walSync = memory ? undefined : new WalSync(`${path}-wal`);
   return {
     kysely,
     dialect: 'sqlite',
+    durable: () => walSync?.sync() ?? Promise.resolve(),
     transaction: (work) => withCommitHooks((afterCommit) => groupCommit((trx) => work({ kysely: trx, dialect: 'sqlite', sqlite: raw, afterCommit }))),
     // The worker's connection first: the last one to close checkpoints the rest and removes the WAL.
     close: async () => {
+      await walSync?.close();
       await checkpoints?.stop();
       await kysely.destroy();
     },
@@ -135,6 +147,7 @@ function openPostgres(url: string): Db {
     kysely,
     dialect: 'postgres',
     transaction: (work) => withCommitHooks((afterCommit) => kysely.transaction().execute((trx) => work({ kysely: trx, dialect: 'postgres', afterCommit }))),
+    durable: () => Promise.resolve(),
     close: () => kysely.destroy(),
   };
 }

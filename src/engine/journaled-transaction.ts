@@ -206,6 +206,8 @@ async function sendAgainIfDue<H>(ctx: EngineContext, held: JournalHolder<H>, tx:
 async function resend<H>(ctx: EngineContext, held: JournalHolder<H>, tx: ChainTransaction): Promise<boolean> {
   const { db, chain } = ctx;
   const log = ctx.log.child({ ...held.logKey, txid: tx.txid, kind: tx.kind });
+  // As before a first send (firstBroadcast): this one may be the first, if a crash came before it.
+  await db.durable();
   const outcome = await chain.broadcast(tx.signed_json);
   if (outcome.accepted || judgeBroadcast(outcome) === 'accepted') {
     if ((await countAcceptedSend(db, tx.txid)) && tx.status === 'signed') await held.follow(db, { status: 'broadcast' });
@@ -319,7 +321,9 @@ export async function firstBroadcast<H>(
   const log = ctx.log.child({ ...holder.logKey, txid: signed.txid, kind });
   log.info({ amountSun: meta.amountSun.toString(), pool: meta.pool }, 'transaction signed and journaled');
   crashPoint(ctx, 'after-sign');
-
+  // The journal row on disk before the network has the transaction: lost with the machine after the
+  // broadcast, it would be signed again on restart, and both could land.
+  await db.durable();
   const outcome = await chain.broadcast(signed.json);
   crashPoint(ctx, 'after-broadcast');
   const verdict = judgeBroadcast(outcome);

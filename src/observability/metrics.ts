@@ -39,6 +39,11 @@ export const metrics = {
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
     registers: [registry],
   }),
+  walSyncs: new Counter({
+    name: 'joule_db_wal_syncs_total',
+    help: 'SQLite: flushes of the write-ahead log to disk before a first broadcast (one flush serves every commit made before it)',
+    registers: [registry],
+  }),
   chainErrors: new Counter({
     name: 'joule_chain_errors_total',
     help: 'Chain calls that failed because the node was unavailable (retried with backoff)',

@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import { TronWeb } from 'tronweb';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 import { findOrder } from '../../src/db/orders.js';
-import { ADMIN_TOKEN, SEED_ADDRESS } from '../support/app.js';
+import { ADMIN_TOKEN, SEED_ADDRESS, walSyncs } from '../support/app.js';
 import { assertLedgerSound, stackPerTest, startStack, until } from '../support/stack.js';
 
 const startTestStack = stackPerTest();
@@ -15,6 +15,7 @@ const landed = (txs: any[]) => txs.filter((t) => t.status === 'included');
 test('when an order is placed, then energy is delegated, confirmed, reclaimed at expiry, and the order completes', async () => {
   const s = await startTestStack();
   await s.deposit(1, 100_000_000n);
+  const flushed = await walSyncs();
   const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
   assert.equal(placed.status, 'pending');
 
@@ -37,6 +38,8 @@ test('when an order is placed, then energy is delegated, confirmed, reclaimed at
   assert.match(completed.reclaim_txid, /^[0-9a-f]{64}$/);
   assert.ok(completed.completed_at !== null && completed.reclaimed_at !== null);
   assert.ok(Date.parse(completed.reclaimed_at) >= Date.parse(active.expires_at));
+  // The delegation and the reclaim were each on disk before the node had them (SQLite's WAL flushed).
+  assert.ok((await walSyncs()) >= flushed + 2, `WAL flushes: ${(await walSyncs()) - flushed}`);
 
   const events = (await s.request({ method: 'GET', url: `/api/orders/${placed.id}/events` })).body.events;
   assert.deepEqual(

@@ -9,6 +9,7 @@ import { savePoolSnapshot } from '../../src/db/pool-snapshots.js';
 import type { EngineContext } from '../../src/engine/context.js';
 import { createJoule, type Joule } from '../../src/joule.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
+import { registry } from '../../src/observability/metrics.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 /** The seed's own example address: the USDT contract on mainnet. */
@@ -54,6 +55,12 @@ export interface TestApp {
 let depositCounter = 0;
 
 /** A SQLite database in a new temporary folder, and how to remove it. */
+/** joule_db_wal_syncs_total as /metrics shows it: this process's flushes of SQLite's WAL before a broadcast. */
+export async function walSyncs(): Promise<number> {
+  const metric = await registry.getSingleMetricAsString('joule_db_wal_syncs_total');
+  return Number(/^joule_db_wal_syncs_total (\d+)$/m.exec(metric)?.[1] ?? 'NaN');
+}
+
 export function freshSqlite(): { url: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'joule-test-'));
   return { url: `sqlite:${join(dir, 'joule.db')}`, remove: () => rmSync(dir, { recursive: true, force: true }) };
