@@ -3,6 +3,8 @@
 // and type as they would in Telegram, and the tests read what the bot shows.
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TronWeb } from 'tronweb';
@@ -442,6 +444,49 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
       await admin('PUT', `/api/admin/tenants/${tenantId}/webhook`, { url: null });
       await bot.close();
       await news.close();
+    }
+  });
+
+  test('a chat whose answer is slow in coming holds up no other chat', async () => {
+    // In front of Joule: every request about user 1201 waits 6 s; the rest go straight through.
+    let slowAsked = false;
+    const front = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const slow = /\/users\/1201(\/|\?|$)/.test(req.url!);
+        if (slow) {
+          slowAsked = true;
+          await new Promise((r) => setTimeout(r, 6000));
+        }
+        const answer = await fetch(`${jouleUrl}${req.url}`, {
+          method: req.method,
+          headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => ['authorization', 'content-type', 'idempotency-key'].includes(k))) as Record<string, string>,
+          ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+        });
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const lanes = await startTelegram();
+    const bot = await startBot(
+      loadConfig({ JOULE_ROLE: 'bot', TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: lanes.apiRoot, JOULE_API_URL: `http://127.0.0.1:${(front.address() as AddressInfo).port}`, JOULE_API_KEY: botKey }).bot!,
+      botLog(),
+    );
+    try {
+      const slow = lanes.user({ id: 1201, firstName: 'Sol', languageCode: 'en' });
+      const quick = lanes.user({ id: 1202, firstName: 'Quin', languageCode: 'en' });
+      await slow.send('/start');
+      await until(async () => slowAsked, (asked) => asked, 'the slow chat’s request at Joule');
+      await quick.send('/start');
+      await quick.waitForText('Welcome, Quin!');
+      assert.ok(!slow.messages().some((m) => m.text.includes('Welcome, Sol!')), 'the quick chat answered while the slow one still waits');
+      await slow.waitForText('Welcome, Sol!');
+    } finally {
+      await bot.close();
+      await lanes.close();
+      front.closeAllConnections();
+      await new Promise((resolve) => front.close(resolve));
     }
   });
 
