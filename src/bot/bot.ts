@@ -283,6 +283,7 @@ export class JouleBot {
         this.drafts.delete(ctx.chat!.id);
         return void (await this.show(ctx, { text: t(lang, 'rent.closed'), keyboard: { inline_keyboard: [] } }));
       case 'ok':
+      case 'ou':
         return this.placeOrder(ctx, data);
       case 'bal':
         return this.showBalance(ctx, false);
@@ -356,8 +357,21 @@ export class JouleBot {
       await ctx.answerCallbackQuery({ text: t(lang, 'rent.need_receiver'), show_alert: true });
       return;
     }
-    const quote = await this.deps.joule.quote(draft.energy, draft.duration);
-    await this.show(ctx, confirmScreen(lang, { ...draft, receiver: draft.receiver }, quote.price_decimal));
+    const [quote, usdt] = await Promise.all([this.deps.joule.quote(draft.energy, draft.duration), this.usdtQuote(ctx.from!.id, draft)]);
+    await this.show(ctx, confirmScreen(lang, { ...draft, receiver: draft.receiver }, quote.price_decimal, undefined, usdt));
+  }
+
+  /** The draft's cost in USDT, when the user has USDT to pay with and Joule prices orders in it; else undefined. */
+  private async usdtQuote(userId: number, draft: RentDraft): Promise<string | undefined> {
+    const balances = await this.deps.joule.balances(userId);
+    if (BigInt(balances.balance_micro_usdt) <= 0n) return undefined;
+    try {
+      return (await this.deps.joule.quote(draft.energy, draft.duration, 'USDT')).price_decimal;
+    } catch (err) {
+      // USDT not accepted (no PRICE_TABLE_USDT): TRX only, as before.
+      if (err instanceof JouleRefused && err.status < 500) return undefined;
+      throw err;
+    }
   }
 
   private async placeOrder(ctx: Context, data: string): Promise<void> {
@@ -368,10 +382,11 @@ export class JouleBot {
     const chatId = ctx.chat!.id;
     // The confirmation message, its showing and what it confirms: the same tap, delivered again or made
     // twice, is one order; a second order confirmed on the same message (after ⬅ Menu) is another.
-    const key = `tg:${chatId}:${message.message_id}:${wanted.energy}:${wanted.duration}:${wanted.receiver}${wanted.shown === undefined ? '' : `:${wanted.shown}`}`;
+    // Paid in USDT, the key says so (a TRX order's key is as it always was).
+    const key = `tg:${chatId}:${message.message_id}:${wanted.energy}:${wanted.duration}:${wanted.receiver}${wanted.shown === undefined ? '' : `:${wanted.shown}`}${wanted.currency === 'USDT' ? ':usdt' : ''}`;
     try {
       const order = await this.deps.joule.placeOrder(
-        { userId: ctx.from!.id, energyAmount: wanted.energy, duration: wanted.duration, receiveAddress: wanted.receiver },
+        { userId: ctx.from!.id, energyAmount: wanted.energy, duration: wanted.duration, receiveAddress: wanted.receiver, payCurrency: wanted.currency },
         key,
       );
       this.deps.log.info({ order_id: order.id, user_id: ctx.from!.id, status: order.status }, 'bot: order placed');
@@ -421,9 +436,11 @@ export class JouleBot {
     const lang = this.langOf(ctx);
     const price = BigInt(String(details.price_sun ?? details.price ?? '0'));
     const balance = BigInt(String(details.balance_sun ?? details.balance ?? '0'));
+    // TRX in sun, USDT in micro-USDT: both six decimals.
+    const currency = details.currency === 'USDT' ? 'USDT' : 'TRX';
     const draft = await this.draftOf(ctx);
     await this.showCard(ctx, draft);
-    await this.say(ctx, t(lang, 'balance.short', { balance: trxOf(balance), cost: trxOf(price), missing: trxOf(price - balance) }));
+    await this.say(ctx, t(lang, 'balance.short', { balance: trxOf(balance), cost: trxOf(price), missing: trxOf(price - balance), currency }));
     await this.showBalance(ctx, true);
   }
 

@@ -43,6 +43,8 @@ const en = {
   'rent.need_receiver': 'Choose who receives the energy first.',
   'rent.confirm': 'Rent {energy} energy for {duration} to\n{address}\nfor {cost} TRX, paid from your balance?',
   'rent.confirm_yes': '✅ Confirm',
+  'rent.confirm_either': 'Rent {energy} energy for {duration} to\n{address}\nfor {cost} TRX or {cost_usdt} USDT, paid from your balance?',
+  'rent.pay_in': '✅ Pay {cost} {currency}',
   'rent.confirm_back': '⬅ Change',
   'rent.expired': 'This card is out of date. /start to begin again.',
 
@@ -80,7 +82,7 @@ const en = {
   'balance.refresh': '🔄 Refresh',
   'balance.credited': '✅ Deposit credited: +{amount} {currency}.',
   'balance.qr_caption': 'Your deposit address: {address}',
-  'balance.short': '💳 Your balance is {balance} TRX; this order costs {cost} TRX. Pay {missing} TRX more and press BUY again.',
+  'balance.short': '💳 Your balance is {balance} {currency}; this order costs {cost} {currency}. Pay {missing} {currency} more and press BUY again.',
 
   'addresses.title': '📒 Saved addresses ({count}/{limit})',
   'addresses.none': 'No saved addresses yet.',
@@ -163,6 +165,8 @@ const zh: Record<MessageKey, string> = {
   'rent.need_receiver': '请先选择接收能量的地址。',
   'rent.confirm': '租用 {energy} 能量，时长 {duration}，接收地址\n{address}\n费用 {cost} TRX，从您的余额扣除，确认吗？',
   'rent.confirm_yes': '✅ 确认',
+  'rent.confirm_either': '租用 {energy} 能量，时长 {duration}，接收地址\n{address}\n费用 {cost} TRX 或 {cost_usdt} USDT，从您的余额扣除，确认吗？',
+  'rent.pay_in': '✅ 支付 {cost} {currency}',
   'rent.confirm_back': '⬅ 修改',
   'rent.expired': '此卡片已过期。发送 /start 重新开始。',
 
@@ -200,7 +204,7 @@ const zh: Record<MessageKey, string> = {
   'balance.refresh': '🔄 刷新',
   'balance.credited': '✅ 充值已到账：+{amount} {currency}。',
   'balance.qr_caption': '您的充值地址：{address}',
-  'balance.short': '💳 您的余额为 {balance} TRX，此订单需要 {cost} TRX。请再充值 {missing} TRX，然后再次点击购买。',
+  'balance.short': '💳 您的余额为 {balance} {currency}，此订单需要 {cost} {currency}。请再充值 {missing} {currency}，然后再次点击购买。',
 
   'addresses.title': '📒 已保存的地址（{count}/{limit}）',
   'addresses.none': '还没有保存的地址。',

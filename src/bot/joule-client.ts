@@ -110,14 +110,20 @@ export class JouleClient {
     return this.call('GET', '/api/prices');
   }
 
-  quote(energyAmount: number, duration: string): Promise<Quote> {
-    return this.call('GET', '/api/prices/quote', { query: { energy_amount: energyAmount, duration } });
+  quote(energyAmount: number, duration: string, payCurrency: 'TRX' | 'USDT' = 'TRX'): Promise<Quote> {
+    return this.call('GET', '/api/prices/quote', { query: { energy_amount: energyAmount, duration, ...(payCurrency === 'TRX' ? {} : { pay_currency: payCurrency }) } });
   }
 
   /** 201 a new order, 200 the one this key already placed: the same either way. */
-  placeOrder(order: { userId: number; energyAmount: number; duration: string; receiveAddress: string }, idempotencyKey: string): Promise<OrderView> {
+  placeOrder(order: { userId: number; energyAmount: number; duration: string; receiveAddress: string; payCurrency?: 'TRX' | 'USDT' }, idempotencyKey: string): Promise<OrderView> {
     return this.call('POST', '/api/orders', {
-      body: { user_id: order.userId, energy_amount: order.energyAmount, duration: order.duration, receive_address: order.receiveAddress },
+      body: {
+        user_id: order.userId,
+        energy_amount: order.energyAmount,
+        duration: order.duration,
+        receive_address: order.receiveAddress,
+        ...(order.payCurrency === undefined || order.payCurrency === 'TRX' ? {} : { pay_currency: order.payCurrency }),
+      },
       headers: { 'idempotency-key': idempotencyKey },
     });
   }

@@ -7,7 +7,8 @@
  *   m  menu          lang  switch language
  *   rent  the card   rd:<duration>  re:<energy>  rr:<address>  rc custom energy
  *   ra type an address   rb BUY   rx close   rk back to the card
- *   ok:<energy>:<duration>:<address>  confirm (the order is in the button itself)
+ *   ok:<energy>:<duration>:<address>[:<shown>]  confirm, paid in TRX (the order is in the button itself)
+ *   ou:…  the same, paid in USDT
  *   bal balance   adr addresses   adA add   adD:<address> delete
  *   ord orders    oc:<order id> cancel
  */
@@ -75,7 +76,6 @@ export function rentCard(lang: Language, draft: RentDraft, options: { durations:
   };
 }
 
-/** `ok:<energy>:<duration>:<address>`: the order to place, whatever the bot remembers (a restart forgets drafts). */
 /**
  * The Confirm button's data: the order, and which showing of a confirmation
  * it is (`shown`, a few base-36 characters), so that a second order
@@ -83,24 +83,44 @@ export function rentCard(lang: Language, draft: RentDraft, options: { durations:
  * pressed twice, or its update delivered again after a restart, is the
  * same one. Left out when it would pass Telegram's 64 bytes.
  */
-export const confirmData = (d: { energy: number; duration: string; receiver: string; shown?: string }) => {
-  const order = `ok:${d.energy}:${d.duration}:${d.receiver}`;
+export const confirmData = (d: { energy: number; duration: string; receiver: string; shown?: string; currency?: PayCurrency }) => {
+  const order = `${d.currency === 'USDT' ? 'ou' : 'ok'}:${d.energy}:${d.duration}:${d.receiver}`;
   return d.shown !== undefined && Buffer.byteLength(order) + 1 + d.shown.length <= 64 ? `${order}:${d.shown}` : order;
 };
 
-export function parseConfirmData(data: string): { energy: number; duration: string; receiver: string; shown?: string } | undefined {
-  const m = /^ok:([0-9]{1,15}):([0-9]{1,6}[smhd]):(T[1-9A-HJ-NP-Za-km-z]{33})(?::([0-9a-z]{1,8}))?$/.exec(data);
+/** What a Confirm button pays in. */
+export type PayCurrency = 'TRX' | 'USDT';
+
+/** The order a Confirm button's data (confirmData) holds, `ok:` paid in TRX and `ou:` in USDT, the order is in the button itself: a restart forgets drafts. */
+export function parseConfirmData(data: string): { energy: number; duration: string; receiver: string; currency: PayCurrency; shown?: string } | undefined {
+  const m = /^o([ku]):([0-9]{1,15}):([0-9]{1,6}[smhd]):(T[1-9A-HJ-NP-Za-km-z]{33})(?::([0-9a-z]{1,8}))?$/.exec(data);
   if (!m) return undefined;
-  return { energy: Number(m[1]), duration: m[2]!, receiver: m[3]!, ...(m[4] === undefined ? {} : { shown: m[4] }) };
+  return { energy: Number(m[2]), duration: m[3]!, receiver: m[4]!, currency: m[1] === 'u' ? 'USDT' : 'TRX', ...(m[5] === undefined ? {} : { shown: m[5] }) };
 }
 
 /** A showing of a confirmation: the time in tenths of a second, base 36 (its last six characters). */
 export const confirmationShown = (now: number = Date.now()): string => Math.floor(now / 100).toString(36).slice(-6);
 
-export function confirmScreen(lang: Language, draft: RentDraft & { receiver: string }, costTrx: string, shown = confirmationShown()): Screen {
+/**
+ * The confirmation of a draft: its cost in TRX, and in USDT too when the
+ * user has USDT to pay with and Joule prices orders in it (`costUsdt`), with
+ * a button for each.
+ */
+export function confirmScreen(lang: Language, draft: RentDraft & { receiver: string }, costTrx: string, shown = confirmationShown(), costUsdt?: string): Screen {
+  const what = { energy: energyText(draft.energy), duration: draft.duration, address: draft.receiver, cost: costTrx };
+  const back = button(t(lang, 'rent.confirm_back'), 'rk');
+  if (costUsdt === undefined) {
+    return { text: t(lang, 'rent.confirm', what), keyboard: rows([button(t(lang, 'rent.confirm_yes'), confirmData({ ...draft, shown })), back]) };
+  }
   return {
-    text: t(lang, 'rent.confirm', { energy: energyText(draft.energy), duration: draft.duration, address: draft.receiver, cost: costTrx }),
-    keyboard: rows([button(t(lang, 'rent.confirm_yes'), confirmData({ ...draft, shown })), button(t(lang, 'rent.confirm_back'), 'rk')]),
+    text: t(lang, 'rent.confirm_either', { ...what, cost_usdt: costUsdt }),
+    keyboard: rows(
+      [
+        button(t(lang, 'rent.pay_in', { cost: costTrx, currency: 'TRX' }), confirmData({ ...draft, shown })),
+        button(t(lang, 'rent.pay_in', { cost: costUsdt, currency: 'USDT' }), confirmData({ ...draft, shown, currency: 'USDT' })),
+      ],
+      [back],
+    ),
   };
 }
 

@@ -68,7 +68,7 @@ const pool = () => stack.devnet.accounts.pools[0]!.address;
 
 before(async () => {
   stack = await startStack({
-    env: { DEPOSIT_XPUB: TEST_XPUB, PORT: '0', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_BASE_MS: '100' },
+    env: { DEPOSIT_XPUB: TEST_XPUB, PORT: '0', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_BASE_MS: '100', PRICE_TABLE_USDT: '2s:20,5s:21,10s:22,1h:19' },
     envFor: (devnet) => ({ USDT_ESTIMATE_FROM: devnet.accounts.customers[0]!.address }),
   });
   jouleUrl = (await stack.joule.listen())!;
@@ -102,7 +102,8 @@ async function confirmationTo(user: TelegramUser, address: string): Promise<{ co
   await user.send(address);
   await user.press(await user.waitFor((m) => m.text.includes(`Receiver: ${address}`), 'the card'), 'BUY');
   const confirm = await user.waitForText('paid from your balance?');
-  return { confirm, data: confirm.buttons.find((b) => b.text.includes('Confirm'))!.data };
+  // Its Confirm button, or with USDT to pay with, the one that pays in TRX.
+  return { confirm, data: confirm.buttons.find((b) => b.text.includes('Confirm') || b.text.includes('TRX'))!.data };
 }
 
 describe('the Telegram bot, against a Bot API server and a real Joule', () => {
@@ -342,6 +343,30 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     await fund(joy.id, 7);
     await joy.waitForText('Deposit credited: +7 TRX.');
     assert.equal(joy.messages().find((m) => m.messageId === second.messageId)!.text, second.text, joy.transcript());
+  });
+
+  test('a user holding USDT is offered to pay in it, and the order is paid in USDT from their USDT balance; TRX alone, the confirmation is as before', async () => {
+    const uma = telegram.user({ id: 1016, firstName: 'Uma', languageCode: 'en' });
+    await admin('POST', `/api/users/${uma.id}/deposits`, { amount: '5000000', currency: 'USDT', reference: `usdt-${uma.id}`, tenant_id: tenantId });
+    const { confirm } = await confirmationTo(uma, stack.customer(1));
+    // 65,000 energy for 1h at 19 micro-USDT an energy a day: 0.051458 USDT (rounded up to the micro-USDT).
+    const usdtQuote = (await (await fetch(`${jouleUrl}/api/prices/quote?energy_amount=65000&duration=1h&pay_currency=USDT`)).json()) as { price_decimal: string };
+    assert.match(confirm.text, new RegExp(`or ${usdtQuote.price_decimal.replace('.', '\\.')} USDT, paid from your balance\\?`));
+    assert.deepEqual(confirm.buttons.map((b) => b.text), ['✅ Pay 4.225 TRX', `✅ Pay ${usdtQuote.price_decimal} USDT`, '⬅ Change']);
+    await uma.press(confirm, 'USDT');
+    const [order] = await until(() => ordersOf(uma.id), (o) => o.length === 1, 'the order');
+    assert.equal(order.pay_currency, 'USDT');
+    await uma.waitFor((m) => m.messageId === confirm.messageId && m.text.includes(`Order ${order.id.slice(0, 8)}`), 'the order shown');
+    const user = await admin('GET', `/api/users/${uma.id}?tenant_id=${tenantId}`);
+    assert.equal(BigInt(user.balance_micro_usdt), 5_000_000n - BigInt(order.price), 'paid from the USDT balance');
+    assert.equal(user.balance_sun, '0');
+
+    // A user with TRX only: one Confirm, in TRX, as before.
+    const tom = telegram.user({ id: 1017, firstName: 'Tom', languageCode: 'en' });
+    await fund(tom.id, 50);
+    const trxOnly = await confirmationTo(tom, stack.customer(1));
+    assert.deepEqual(trxOnly.confirm.buttons.map((b) => b.text), ['✅ Confirm', '⬅ Change']);
+    assert.match(trxOnly.confirm.text, /for 4\.225 TRX, paid from your balance\?/);
   });
 
   test('an update Telegram delivers twice to the webhook places one order; one without the secret token is refused', async () => {

@@ -25,7 +25,7 @@ test('what people type for an amount of energy is read as they mean it, and noth
 });
 
 test('the confirmation button carries the whole order within Telegram’s 64 bytes, and only a well-formed one is read back', () => {
-  const order = { energy: 10_000_000, duration: '14d', receiver: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', shown: confirmationShown(Date.UTC(2026, 11, 7)) };
+  const order = { energy: 10_000_000, duration: '14d', receiver: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', currency: 'TRX' as const, shown: confirmationShown(Date.UTC(2026, 11, 7)) };
   const data = confirmData(order);
   assert.ok(Buffer.byteLength(data) <= 64, data);
   assert.deepEqual(parseConfirmData(data), order);
@@ -37,6 +37,11 @@ test('the confirmation button carries the whole order within Telegram’s 64 byt
   assert.ok(Buffer.byteLength(confirmData(huge)) <= 64);
   const { shown: _, ...withoutShowing } = order;
   assert.deepEqual(parseConfirmData(confirmData(withoutShowing)), withoutShowing);
+  // Paid in USDT: the same order under its own prefix, read back as USDT, never as TRX.
+  const inUsdt = { ...order, currency: 'USDT' as const };
+  assert.ok(confirmData(inUsdt).startsWith('ou:') && Buffer.byteLength(confirmData(inUsdt)) <= 64);
+  assert.deepEqual(parseConfirmData(confirmData(inUsdt)), inUsdt);
+  assert.equal(parseConfirmData('ox:65000:1h:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t'), undefined);
   assert.equal(parseConfirmData('ok:65000:1h:not-an-address'), undefined);
   assert.equal(parseConfirmData('ok:65000:forever:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t'), undefined);
 });
