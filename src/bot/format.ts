@@ -19,8 +19,11 @@ export function energyShort(amount: number): string {
 export function parseEnergyInput(text: string): number | undefined {
   const m = /^([0-9]+(?:\.[0-9]+)?)\s*([km]?)$/i.exec(text.trim().replace(/[\s,_]/g, ''));
   if (!m) return undefined;
-  const scale = { '': 1, k: 1000, m: 1_000_000 }[m[2]!.toLowerCase() as '' | 'k' | 'm'];
-  const value = Number(m[1]) * scale;
+  // Exactly, in decimal: 1.005m is 1,005,000, which floating point makes 1,004,999.9999999999.
+  const zeros = { '': 0, k: 3, m: 6 }[m[2]!.toLowerCase() as '' | 'k' | 'm'];
+  const [whole, fraction = ''] = m[1]!.split('.') as [string, string?];
+  if (fraction.replace(/0+$/, '').length > zeros) return undefined;
+  const value = Number(BigInt(whole + fraction.padEnd(zeros, '0').slice(0, zeros)));
   return Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
