@@ -382,8 +382,9 @@ export class JouleBot {
     const chatId = ctx.chat!.id;
     // The confirmation message, its showing and what it confirms: the same tap, delivered again or made
     // twice, is one order; a second order confirmed on the same message (after ⬅ Menu) is another.
-    // Paid in USDT, the key says so (a TRX order's key is as it always was).
-    const key = `tg:${chatId}:${message.message_id}:${wanted.energy}:${wanted.duration}:${wanted.receiver}${wanted.shown === undefined ? '' : `:${wanted.shown}`}${wanted.currency === 'USDT' ? ':usdt' : ''}`;
+    // Both currencies' buttons share the key: a tap on one after the other is the same confirmation,
+    // which Joule refuses to place again in the other currency (idempotency_conflict).
+    const key = `tg:${chatId}:${message.message_id}:${wanted.energy}:${wanted.duration}:${wanted.receiver}${wanted.shown === undefined ? '' : `:${wanted.shown}`}`;
     try {
       const order = await this.deps.joule.placeOrder(
         { userId: ctx.from!.id, energyAmount: wanted.energy, duration: wanted.duration, receiveAddress: wanted.receiver, payCurrency: wanted.currency },
@@ -396,6 +397,7 @@ export class JouleBot {
       if (at !== undefined) this.deps.watches.watchOrder(order, { chatId, messageId: at, lang });
     } catch (err) {
       if (err instanceof JouleRefused && err.code === 'insufficient_balance') return this.showShortfall(ctx, err.details);
+      if (err instanceof JouleRefused && err.code === 'idempotency_conflict') return this.say(ctx, t(lang, 'rent.already_confirmed'));
       // Joule failed inside: the key makes pressing Confirm again safe, whatever it did.
       if (err instanceof JouleRefused && err.status >= 500 && err.code !== 'overloaded') {
         this.deps.log.warn({ code: err.code, status: err.status }, 'bot: order request failed inside Joule');

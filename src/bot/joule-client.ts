@@ -48,6 +48,8 @@ export interface OrderView {
   wait_reason: string | null;
   error_code: string | null;
   error_message: string | null;
+  /** What was refunded, in the order's pay_currency's smallest unit (sun, micro-USDT). */
+  refunded: string | null;
   refunded_sun: string | null;
   expires_at: string | null;
   created_at: string;

@@ -153,7 +153,8 @@ export function orderScreen(lang: Language, order: OrderView): Screen {
     lines.push(t(lang, 'order.waiting', { reason: reasonText(lang, order.wait_reason) }));
   }
   if (order.status === 'failed' && order.error_code) lines.push(t(lang, 'order.reason', { reason: reasonText(lang, order.error_code) }));
-  if (order.refunded_sun && BigInt(order.refunded_sun) > 0n) lines.push(t(lang, 'order.refunded', { trx: trxOf(order.refunded_sun) }));
+  // In what the order was paid in (sun or micro-USDT: six decimals either way).
+  if (order.refunded && BigInt(order.refunded) > 0n) lines.push(t(lang, 'order.refunded', { amount: trxOf(order.refunded), currency: order.pay_currency }));
   return { text: lines.join('\n'), keyboard: rows(backToMenu(lang)) };
 }
 

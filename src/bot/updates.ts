@@ -7,7 +7,12 @@
  * the bot goes on polling meanwhile. The offset stays below the oldest update
  * still being handled, so Telegram answers the polls with it again at once:
  * those are not handled twice, and with nothing new the next poll waits for
- * a handler to finish or 500 ms. Failures back off from 1 s to a minute, and
+ * a handler to finish or 500 ms. A poll answers 100 updates at most: when
+ * all 100 are ones already started, the ones behind them could not be read
+ * until the oldest is done, so the offset then moves past everything
+ * started (those, if the bot dies before they are done, are not delivered
+ * again: their orders' keys would have made that safe, but a tap can be
+ * lost). Failures back off from 1 s to a minute, and
  * a server that answers an empty poll at once (a test server, a proxy that
  * drops the wait) is not asked again for 250 ms: never a tight loop against
  * Telegram.
@@ -31,6 +36,8 @@ export type UpdateHandler = (update: Update) => Promise<void>;
 
 /** Updates being handled at once, at most: past this the bot polls for no more until some are done. */
 const MAX_IN_FLIGHT = 256;
+/** Updates a poll answers at most (Telegram's own limit). */
+const POLL_LIMIT = 100;
 /** With updates in flight and nothing new, the next poll waits this long at most (or for one to be done). */
 const IN_FLIGHT_POLL_MS = 500;
 
@@ -44,6 +51,8 @@ export class UpdateLanes {
   /** Updates handled above the offset (an older one is still in flight): Telegram sends them again until it moves. */
   private readonly handled = new Set<number>();
   private next = 0;
+  /** Confirmed past updates still in flight (skipPast): the offset never goes below it. */
+  private floor = 0;
   private wake: (() => void) | undefined;
 
   constructor(private readonly handle: UpdateHandler) {}
@@ -56,7 +65,12 @@ export class UpdateLanes {
   get offset(): number {
     let lowest = this.next;
     for (const id of this.inFlight) lowest = Math.min(lowest, id);
-    return lowest;
+    return Math.max(lowest, this.floor);
+  }
+
+  /** Lets Telegram forget every update started, done or not: the polls can then read past them. */
+  skipPast(): void {
+    this.floor = this.next;
   }
 
   /** Starts each update not started before on its chat's lane; how many were new. */
@@ -138,10 +152,12 @@ export class LongPolling {
       try {
         // With updates in flight Telegram answers at once (it sends them again): no long wait asked.
         const wait = lanes.busy > 0 ? 0 : POLL_WAIT_S;
-        const updates = await this.bot.api.getUpdates({ offset: lanes.offset, timeout: wait, allowed_updates: [...ALLOWED_UPDATES] }, signal as Parameters<Bot["api"]["getUpdates"]>[1]);
+        const updates = await this.bot.api.getUpdates({ offset: lanes.offset, limit: POLL_LIMIT, timeout: wait, allowed_updates: [...ALLOWED_UPDATES] }, signal as Parameters<Bot["api"]["getUpdates"]>[1]);
         backoffMs = 1000;
         const fresh = lanes.start(updates);
-        if (fresh === 0 && lanes.busy > 0) await lanes.oneDone(IN_FLIGHT_POLL_MS, signal);
+        // A full answer of updates all started: what comes behind them can only be read past them.
+        if (fresh === 0 && updates.length >= POLL_LIMIT) lanes.skipPast();
+        else if (fresh === 0 && lanes.busy > 0) await lanes.oneDone(IN_FLIGHT_POLL_MS, signal);
         else if (fresh === 0 && performance.now() - asked < EMPTY_POLL_PAUSE_MS) {
           await sleep(EMPTY_POLL_PAUSE_MS, undefined, { signal }).catch(() => undefined);
         }

@@ -149,6 +149,8 @@ export class Watches {
     if (watch === undefined) return;
     this.balances.delete(userId);
     if (watch.messageId !== undefined) this.shownOn.delete(messageKey(watch.chatId, watch.messageId));
+    // A poll under way may hold it still: it must edit nothing.
+    watch.messageId = undefined;
   }
 
   /** An order's news with no watch yet: kept for EARLY_NEWS_MS, the oldest let go first past EARLY_NEWS_MAX. */
@@ -192,6 +194,8 @@ export class Watches {
     const now = Date.now();
     for (const watch of [...this.balances.values()]) {
       if (this.closed) return;
+      // Replaced meanwhile (a new balance screen): the new watch tells the news.
+      if (this.balances.get(watch.userId) !== watch) continue;
       if (now > watch.until) {
         this.unwatchBalance(watch.userId);
         continue;

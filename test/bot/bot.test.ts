@@ -353,6 +353,7 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     const usdtQuote = (await (await fetch(`${jouleUrl}/api/prices/quote?energy_amount=65000&duration=1h&pay_currency=USDT`)).json()) as { price_decimal: string };
     assert.match(confirm.text, new RegExp(`or ${usdtQuote.price_decimal.replace('.', '\\.')} USDT, paid from your balance\\?`));
     assert.deepEqual(confirm.buttons.map((b) => b.text), ['✅ Pay 4.225 TRX', `✅ Pay ${usdtQuote.price_decimal} USDT`, '⬅ Change']);
+    const payInTrx = confirm.buttons.find((b) => b.text.includes('TRX'))!.data;
     await uma.press(confirm, 'USDT');
     const [order] = await until(() => ordersOf(uma.id), (o) => o.length === 1, 'the order');
     assert.equal(order.pay_currency, 'USDT');
@@ -360,6 +361,17 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     const user = await admin('GET', `/api/users/${uma.id}?tenant_id=${tenantId}`);
     assert.equal(BigInt(user.balance_micro_usdt), 5_000_000n - BigInt(order.price), 'paid from the USDT balance');
     assert.equal(user.balance_sun, '0');
+    // The same confirmation's other button, tapped after (a second tap, an old update): no second order.
+    await uma.pressData(confirm.messageId, payInTrx);
+    await uma.waitForText('This confirmation already placed an order');
+    assert.equal((await ordersOf(uma.id)).length, 1, 'one order for the one confirmation');
+
+    // A USDT order that fails is refunded in USDT, and its message says so.
+    const contract = await confirmationTo(uma, 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t');
+    await uma.press(contract.confirm, 'USDT');
+    const failed = await uma.waitFor((m) => m.messageId === contract.confirm.messageId && m.text.includes('Status: ❌ failed') && m.text.includes('Refunded:'), 'the failed USDT order', 30_000);
+    const refunded = (await ordersOf(uma.id)).find((o) => o.id !== order.id)!;
+    assert.match(failed.text, new RegExp(`Refunded: ${(Number(refunded.price) / 1e6).toString().replace('.', '\\.')} USDT to your balance\\.`));
 
     // A user with TRX only: one Confirm, in TRX, as before.
     const tom = telegram.user({ id: 1017, firstName: 'Tom', languageCode: 'en' });
