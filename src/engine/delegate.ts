@@ -91,9 +91,9 @@ export const stepPending: StepFn = async (ctx, held, claimed) => {
  * Joule, after the pool's snapshot was read) and nothing of ours can land.
  * Waiting on this pool would let the order fail though another has room;
  * the order chooses again once the pool has been read again (asked for
- * here). The same write gives it back, its failed attempts counted on (a
- * status change would clear them) so a pool that keeps refusing is not
- * tried on a tight loop.
+ * here). The same write gives it back, the wait backed off from its failed
+ * attempts so far and counted as one more (a status change would clear
+ * them), so the pool's read comes first.
  */
 async function chooseAgain(ctx: EngineContext, held: Order, delegatable: bigint): Promise<Step> {
   ctx.hooks?.poolsNeedReading?.(held.pool_address!);
