@@ -147,7 +147,7 @@ async function loadRedisParts() {
 export async function createJoule(config: Config, opts: JouleOptions = {}): Promise<Joule> {
   if (config.role === 'devnet') throw new Error('role devnet runs the node simulator alone; it has no Joule to build');
   const log = opts.log ?? createLogger(config.logLevel);
-  const db = connect(config.databaseUrl);
+  const db = connect(config.databaseUrl, { onWalFlush: () => metrics.walSyncs.inc() });
   const opened: Array<() => Promise<void>> = [() => db.close()];
   const closeOpened = async () => {
     for (const close of opened.splice(0).reverse()) await close();

@@ -88,7 +88,13 @@ function withStatementCache(db: BetterSqlite3.Database, size = 256) {
   };
 }
 
-function openSqlite(url: string): Db {
+/** What the database tells the process as it goes. */
+export interface DbObservers {
+  /** SQLite: the WAL was flushed to disk (Db.durable). */
+  onWalFlush?: () => void;
+}
+
+function openSqlite(url: string, observers: DbObservers): Db {
   const path = url.slice('sqlite:'.length);
   const memory = path === ':memory:';
   if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true, mode: 0o700 });
@@ -109,7 +115,7 @@ function openSqlite(url: string): Db {
   const groupCommit = createGroupCommit(kysely, (text) => raw.exec(text));
   // Checkpoints on a thread of their own: the commits on the event loop only append to the WAL.
   const checkpoints = memory ? undefined : startBackgroundCheckpoints(path, raw);
-  const walSync = memory ? undefined : new WalSync(`${path}-wal`);
+  const walSync = memory ? undefined : new WalSync(`${path}-wal`, observers.onWalFlush);
   return {
     kysely,
     dialect: 'sqlite',
@@ -161,8 +167,8 @@ export function postgresTypes(pg: typeof pgModule): { getTypeParser: typeof pgMo
 }
 
 /** Opens the database named by DATABASE_URL: `sqlite:<path>` or `postgres://…`. */
-export function connect(url: string): Db {
-  return url.startsWith('sqlite:') ? openSqlite(url) : openPostgres(url);
+export function connect(url: string, observers: DbObservers = {}): Db {
+  return url.startsWith('sqlite:') ? openSqlite(url, observers) : openPostgres(url);
 }
 
 /** Readiness: the database answers a trivial query (throws otherwise). */

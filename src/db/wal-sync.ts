@@ -18,7 +18,6 @@
  * made meanwhile shares that next one.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { metrics } from '../observability/metrics.js';
 
 export class WalSync {
   private file: Promise<FileHandle> | undefined;
@@ -26,7 +25,11 @@ export class WalSync {
   private next: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly walPath: string) {}
+  /** `onFlush`: told after each flush (the process's metrics count them). */
+  constructor(
+    private readonly walPath: string,
+    private readonly onFlush: () => void = () => undefined,
+  ) {}
 
   /** Resolves once every commit made before the call is on disk. */
   sync(): Promise<void> {
@@ -65,6 +68,6 @@ export class WalSync {
       throw err;
     });
     await file.datasync();
-    metrics.walSyncs.inc();
+    this.onFlush();
   }
 }
