@@ -1,4 +1,4 @@
-import { BLOCKS_PER_REQUEST, type ChainBlock } from '../chain/gateway.js';
+import { BLOCKS_PER_REQUEST, ChainUnavailableError, type ChainBlock } from '../chain/gateway.js';
 import { advanceCursor, createCursor, findCursor, holdCursor, releaseCursor, type ChainCursor } from '../db/chain-cursor.js';
 import { acceptedPassedOver, anyOpenTransaction, openPastExpiration, openTransactionsAmong, settleFromBlocks, updateOpenChainTx, type OpenTransaction } from '../db/chain-transactions.js';
 import { makePaymentsDue } from '../db/flash-payments.js';
@@ -152,7 +152,10 @@ export class BlockFollower {
     const last = blocks.at(-1)!;
     const outcomes = sightings.map((s, i) => {
       const receipt = receipts[i];
-      const success = receipt?.success ?? s.result === 'SUCCESS';
+      const success = outcomeOf(s.result, receipt);
+      // Neither the block nor the node can say yet (a node behind the one that served the block):
+      // read the blocks again next turn. Taken for a failure, it would be signed a second time.
+      if (success === undefined) throw new ChainUnavailableError(`no result for ${s.tx.txid} in its block, and the node has no receipt of it yet`);
       return {
         txid: s.tx.txid,
         status: success ? ('confirmed' as const) : ('failed' as const),
@@ -259,4 +262,14 @@ export class BlockFollower {
     await this.loop.close();
     await releaseCursor(this.ctx.db, this.ctx.workerId).catch(() => {});
   }
+}
+
+/**
+ * Whether a transaction found in a solidified block succeeded: its result
+ * code in the block (`SUCCESS`, or a failure's code), else its receipt;
+ * undefined when neither says (no code in the block, no receipt yet).
+ */
+export function outcomeOf(result: string | undefined, receipt: { success: boolean } | undefined): boolean | undefined {
+  if (receipt !== undefined) return receipt.success;
+  return result === undefined ? undefined : result === 'SUCCESS';
 }

@@ -4,6 +4,7 @@ import { advanceCursor, findCursor, holdCursor } from '../../src/db/chain-cursor
 import { listOrderTransactions } from '../../src/db/chain-transactions.js';
 import { claimOrder, makeOrdersDue, releaseOrder } from '../../src/db/order-leases.js';
 import { findOrder } from '../../src/db/orders.js';
+import { outcomeOf } from '../../src/engine/block-follower.js';
 import { setTenantWebhook } from '../../src/db/webhook-outbox.js';
 import { DEFAULT_TENANT } from '../../src/domain/tenant.js';
 import { startReceiver } from '../webhooks/receiver.js';
@@ -169,4 +170,13 @@ describeEachDatabase('activation by the block follower', (freshDatabase) => {
       assert.deepEqual([o.status, o.delegate_txid, o.expires_at], ['active', row.delegate_txid, new Date(Number(row.expires_at)).toISOString()]);
     }
   });
+});
+
+test('a transaction in a solidified block is settled by its result code, else its receipt, and left open when neither says', () => {
+  assert.equal(outcomeOf('SUCCESS', undefined), true);
+  assert.equal(outcomeOf('OUT_OF_ENERGY', undefined), false, 'the block says it failed');
+  assert.equal(outcomeOf(undefined, { success: true }), true);
+  assert.equal(outcomeOf('REVERT', { success: false }), false);
+  // No code in the block and no receipt from the node yet: not a failure (a failure would be signed again).
+  assert.equal(outcomeOf(undefined, undefined), undefined);
 });
