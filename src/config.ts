@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { isTronAddress } from './domain/address.js';
-import type { Currency } from './domain/currency.js';
+import { MAX_BALANCE, type Currency } from './domain/currency.js';
 import { CANCEL_REFUND_POLICIES, type CancelRefundPolicy } from './domain/cancel.js';
 import { parseAccountXpub, XpubError } from './domain/deposit-address.js';
 import { parseDuration, type Duration } from './domain/durations.js';
+import { billedDays } from './domain/pricing.js';
 import { FlashTableError, parseFlashTable, type FlashOffer, type FlashRentTerms } from './domain/flash-rent.js';
 
 /**
@@ -330,10 +331,24 @@ function parseRateTable(name: string, raw: string, durations: readonly Duration[
   return table;
 }
 
-function parseRates(env: Env, durations: readonly Duration[]): Map<string, bigint> {
+function parseRates(env: Env, durations: readonly Duration[], maxEnergy: bigint): Map<string, bigint> {
   const fallback = integer(env, 'PRICE_SUN_PER_ENERGY_DAY', DEFAULT_RATE, 1n, 1_000_000n);
   const table = parseRateTable('PRICE_TABLE', text(env, 'PRICE_TABLE', DEFAULT_PRICE_TABLE), durations, 'sun', env.PRICE_TABLE === undefined);
-  return new Map(durations.map((d) => [d.text, table.get(d.text) ?? fallback]));
+  const rates = new Map(durations.map((d) => [d.text, table.get(d.text) ?? fallback]));
+  return pricesFit(env.PRICE_TABLE === undefined ? 'PRICE_SUN_PER_ENERGY_DAY' : 'PRICE_TABLE', rates, durations, maxEnergy);
+}
+
+/**
+ * The table, if the largest order (MAX_ENERGY for each duration) is priced
+ * within what a balance can hold (MAX_BALANCE): a larger price could never
+ * be paid, and would not fit the database's integers.
+ */
+function pricesFit(name: string, rates: Map<string, bigint>, durations: readonly Duration[], maxEnergy: bigint): Map<string, bigint> {
+  for (const d of durations) {
+    const price = maxEnergy * rates.get(d.text)! * billedDays(d.seconds);
+    if (price > MAX_BALANCE) throw new ConfigError(name, `MAX_ENERGY (${maxEnergy}) for ${d.text} would cost ${price}, past the most a balance can hold (${MAX_BALANCE}): lower the rate or MAX_ENERGY`);
+  }
+  return rates;
 }
 
 /**
@@ -342,13 +357,13 @@ function parseRates(env: Env, durations: readonly Duration[]): Map<string, bigin
  * and no fallback rate: a USDT price is the operator's decision, made for
  * every allowed duration, or USDT orders are refused.
  */
-function parseUsdtRates(env: Env, durations: readonly Duration[]): Map<string, bigint> | undefined {
+function parseUsdtRates(env: Env, durations: readonly Duration[], maxEnergy: bigint): Map<string, bigint> | undefined {
   const raw = env.PRICE_TABLE_USDT?.trim();
   if (!raw) return undefined;
   const table = parseRateTable('PRICE_TABLE_USDT', raw, durations, 'micro-USDT', false);
   const missing = durations.filter((d) => !table.has(d.text)).map((d) => d.text);
   if (missing.length > 0) throw new ConfigError('PRICE_TABLE_USDT', `has no rate for ${missing.join(', ')} (every duration of ALLOWED_DURATIONS needs one)`);
-  return table;
+  return pricesFit('PRICE_TABLE_USDT', table, durations, maxEnergy);
 }
 
 function parseFlashRent(env: Env, durations: readonly Duration[], energyRange: { min: bigint; max: bigint }): FlashRentConfig | undefined {
@@ -644,8 +659,8 @@ export function loadConfig(env: Env, argv: readonly string[] = []): Config {
     minEnergy,
     maxEnergy,
     durations,
-    rates: parseRates(env, durations),
-    ratesUsdt: parseUsdtRates(env, durations),
+    rates: parseRates(env, durations, maxEnergy),
+    ratesUsdt: parseUsdtRates(env, durations, maxEnergy),
     deposits: parseDeposits(env),
     flashRent: parseFlashRent(env, durations, { min: minEnergy, max: maxEnergy }),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),

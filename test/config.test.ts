@@ -98,6 +98,10 @@ test('every bad value names its variable', () => {
     [{ ALLOWED_DURATIONS: '1h,60m' }, 'ALLOWED_DURATIONS'],
     [{ PRICE_TABLE: '2h:50' }, 'PRICE_TABLE'],
     [{ PRICE_TABLE: '1h:50,1h:60' }, 'PRICE_TABLE'],
+    // The largest order would cost more than a balance can hold (10^12 energy x 10^6 sun x 30 days).
+    [{ MAX_ENERGY: '1000000000000', PRICE_TABLE: '30d:1000000' }, 'PRICE_TABLE'],
+    [{ MAX_ENERGY: '1000000000000', PRICE_SUN_PER_ENERGY_DAY: '1000000', ALLOWED_DURATIONS: '29d' }, 'PRICE_SUN_PER_ENERGY_DAY'],
+    [{ MAX_ENERGY: '1000000000000', ALLOWED_DURATIONS: '1h', PRICE_TABLE: '1h:65', PRICE_TABLE_USDT: '1h:9999999' }, 'PRICE_TABLE_USDT'],
     [{ API_KEYS: ' , ' }, 'API_KEYS'],
     [{ API_KEYS: 'short-key' }, 'API_KEYS'],
     [{ HOST: '0.0.0.0' }, 'API_KEYS'],

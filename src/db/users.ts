@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { DEFAULT_TENANT } from '../domain/tenant.js';
-import { byCurrency, type Currency } from '../domain/currency.js';
+import { byCurrency, MAX_BALANCE, type Currency } from '../domain/currency.js';
 import { WORKING_STATUSES } from '../domain/order-status.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
@@ -52,11 +52,8 @@ export async function ensureUser(db: DbHandle, id: bigint): Promise<void> {
     .execute();
 }
 
-/**
- * Highest balance deposits may bring a user to, counting what the user's open
- * orders may still refund: far below int64, so no sum of entries can overflow.
- */
-export const MAX_BALANCE_SUN = 1_000_000_000_000_000_000n;
+/** Highest balance deposits may bring a user to (domain/currency.ts's MAX_BALANCE). */
+export const MAX_BALANCE_SUN = MAX_BALANCE;
 
 /** Orders whose price may still come back to the balance (a failure or a cancel refunds it). */
 const REFUNDABLE_STATUSES = WORKING_STATUSES;

@@ -15,3 +15,10 @@ export const isCurrency = (value: unknown): value is Currency => (CURRENCIES as 
 
 /** The smallest unit's name, for messages and the API reference. */
 export const SMALLEST_UNIT: Readonly<Record<Currency, string>> = { TRX: 'sun', USDT: 'micro-USDT' };
+
+/**
+ * Highest balance deposits may bring a user to, in the currency's smallest
+ * unit, counting what the user's open orders may still refund: far below
+ * int64, so no sum of entries can overflow. No price may pass it either.
+ */
+export const MAX_BALANCE = 1_000_000_000_000_000_000n;
