@@ -31,19 +31,27 @@ export interface DepositResult {
   created: boolean;
 }
 
+const referenceTaken = (existing: LedgerEntry) =>
+  conflict('idempotency_conflict', 'this deposit reference was already used for a different deposit', { entry_id: existing.id.toString() });
+
 async function replayOrConflict(db: Db, existing: LedgerEntry, input: DepositInput): Promise<DepositResult> {
-  if (existing.user_id !== input.userId || existing.amount_sun !== input.amount || existing.currency !== input.currency) {
-    throw conflict('idempotency_conflict', 'this deposit reference was already used for a different deposit', {
-      entry_id: existing.id.toString(),
-    });
-  }
+  if (existing.user_id !== input.userId || existing.amount_sun !== input.amount || existing.currency !== input.currency) throw referenceTaken(existing);
   const user = await findUser(db, input.userId);
   return { entry: existing, balances: { balance_sun: user?.balance_sun ?? 0n, balance_micro_usdt: user?.balance_micro_usdt ?? 0n }, created: false };
 }
 
-/** Credits a user's prepaid balance in one currency once per reference, creating the user on first deposit. */
-export async function deposit(db: Db, input: DepositInput): Promise<DepositResult> {
-  const existing = await findDepositByReference(db, input.reference);
+/**
+ * Credits a user's prepaid balance in one currency once per reference,
+ * creating the user on first deposit. `userId` may be a user still to be
+ * made (a tenant's new user, `newUser`): made only once the reference is
+ * known to be free, so a refused deposit leaves no user behind.
+ */
+export async function deposit(db: Db, input: Omit<DepositInput, 'userId'> & { userId: bigint | undefined; newUser: () => Promise<bigint> }): Promise<DepositResult>;
+export async function deposit(db: Db, input: DepositInput): Promise<DepositResult>;
+export async function deposit(db: Db, wanted: Omit<DepositInput, 'userId'> & { userId: bigint | undefined; newUser?: () => Promise<bigint> }): Promise<DepositResult> {
+  const existing = await findDepositByReference(db, wanted.reference);
+  if (existing && wanted.userId === undefined) throw referenceTaken(existing);
+  const input = { ...wanted, userId: wanted.userId ?? (await wanted.newUser!()) };
   if (existing) return replayOrConflict(db, existing, input);
   try {
     return await db.transaction(async (trx) => {

@@ -134,6 +134,17 @@ describeEachDialect('tenants and API keys', (newApp) => {
     assert.deepEqual(await tableCounts(t.db), before);
   });
 
+  test("a deposit refused for a reference another user's deposit took makes no user of the tenant: nothing is written", async () => {
+    const a = await issue('A');
+    assert.equal((await topUp(a.tenant_id, 1, 5_000_000, 'top-up-1')).status, 201);
+    const before = await tableCounts(t.db);
+    const refused = await topUp(a.tenant_id, 999, 5_000_000, 'top-up-1');
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error.code, 'idempotency_conflict');
+    assert.deepEqual(await tableCounts(t.db), before);
+    assert.equal((await t.request({ method: 'GET', url: '/api/users/999', headers: as(a.key) })).status, 404, 'no such user of the tenant');
+  });
+
   test('a rotated key works at once and its old secret no more; a revoked key is refused; a key records its last use', async () => {
     const a = await issue('A');
     assert.equal((await t.request({ method: 'GET', url: '/api/orders', headers: as(a.key) })).status, 200);

@@ -206,8 +206,13 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
       }
       const tenantId = body.tenant_id ?? DEFAULT_TENANT;
       if (tenantId !== DEFAULT_TENANT && (await findTenant(ctx.db, tenantId)) === undefined) throw notFound('tenant');
-      const row = (await userRowOf(ctx.db, tenantId, userId, true))!;
-      const result = await deposit(ctx.db, { userId: row, currency, amount, reference: scopedKey(tenantId, body.reference) });
+      const result = await deposit(ctx.db, {
+        userId: await userRowOf(ctx.db, tenantId, userId, false),
+        newUser: async () => (await userRowOf(ctx.db, tenantId, userId, true))!,
+        currency,
+        amount,
+        reference: scopedKey(tenantId, body.reference),
+      });
       if (result.created) {
         request.log.info({ tenant: tenantId, userId: userId.toString(), currency, amount: amount.toString(), entryId: result.entry.id.toString() }, 'deposit credited');
       }
