@@ -7,6 +7,7 @@ import type { Order, OrderEvent } from '../db/orders.js';
 import { feeMeansOf, type PoolSnapshot } from '../db/pool-snapshots.js';
 import { bandwidthLeft, RUNNING_DRY_BELOW, transactionsPayable } from '../domain/pool-fees.js';
 import { sunToTrx } from '../domain/amounts.js';
+import { refundFields } from '../domain/currency.js';
 import { clientKey } from '../use-cases/tenants.js';
 import type { Owner } from '../domain/tenant.js';
 import { durationHours } from '../domain/durations.js';
@@ -70,8 +71,7 @@ export function orderView(o: Order, owner: Owner): Static<typeof OrderBody> {
     reclaim_attempts: o.reclaim_attempts,
     error_code: o.error_code,
     error_message: o.error_message,
-    refunded: str(o.refunded_sun),
-    refunded_sun: trx ? str(o.refunded_sun) : null,
+    ...refundFields(o.refunded_sun, o.pay_currency),
     created_at: iso(o.created_at),
     updated_at: iso(o.updated_at),
     delegated_at: isoOrNull(o.delegated_at),

@@ -1,4 +1,5 @@
 import { sql, type Selectable } from 'kysely';
+import { refundFields } from '../domain/currency.js';
 import { DEFAULT_TENANT, clientKey, type Owner } from '../domain/tenant.js';
 import { WEBHOOK_RETRY_WINDOW_MS, webhookBody, type WebhookDeliveryStatus, type WebhookEventType } from '../domain/webhook-events.js';
 import { dbNow } from './clock.js';
@@ -45,8 +46,7 @@ export function orderWebhookData(o: Order, owner: Owner): Record<string, unknown
     error_message: o.error_message,
     // Why a working order waits, and what was given back, named as the API's order view names them.
     wait_reason: o.wait_reason,
-    refunded: o.refunded_sun === null ? null : o.refunded_sun.toString(),
-    refunded_sun: o.refunded_sun === null || o.pay_currency !== 'TRX' ? null : o.refunded_sun.toString(),
+    ...refundFields(o.refunded_sun, o.pay_currency),
     created_at: iso(o.created_at),
     delegated_at: iso(o.delegated_at),
     expires_at: iso(o.expires_at),

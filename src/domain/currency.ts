@@ -22,3 +22,14 @@ export const SMALLEST_UNIT: Readonly<Record<Currency, string>> = { TRX: 'sun', U
  * int64, so no sum of entries can overflow. No price may pass it either.
  */
 export const MAX_BALANCE = 1_000_000_000_000_000_000n;
+
+/**
+ * What an order gave back, as the API's order view and the webhooks' order
+ * data both name it: `refunded` in the order's own currency's smallest unit,
+ * `refunded_sun` (its older name, which says sun) only for an order paid in
+ * TRX.
+ */
+export const refundFields = (refunded: bigint | null, payCurrency: string): { refunded: string | null; refunded_sun: string | null } => ({
+  refunded: refunded === null ? null : refunded.toString(),
+  refunded_sun: refunded === null || payCurrency !== 'TRX' ? null : refunded.toString(),
+});
