@@ -7,6 +7,13 @@
  * webhooks the reads go on ten times slower, as a safety net for an event
  * lost on the way. Watches live in this process: a restarted bot stops
  * editing old messages (/start and "My orders" show the truth again).
+ *
+ * The reads share the bot's key, and its requests a minute, with every
+ * user's taps: an active rental, which nothing moves before its end but a
+ * cancel (which the bot itself makes and shows), is read again only then,
+ * and a round reads READS_PER_ROUND orders at most, those read longest ago
+ * first. So a bot with many rentals under way does not spend its key's
+ * limit on reads that find nothing new, and leaves its users "busy".
  */
 import type { Logger } from '../observability/logger.js';
 import { trxOf } from './format.js';
@@ -25,6 +32,8 @@ interface OrderWatch {
   messageId: number;
   lang: Language;
   shown: string;
+  /** When to read it next (epoch ms): at once while it moves, at its end while it is active. */
+  readAt: number;
 }
 
 interface BalanceWatch {
@@ -43,6 +52,11 @@ const BALANCE_WATCH_MS = 30 * 60_000;
 /** An order a webhook told of before its message was watched is kept this long, and no more than this many. */
 const EARLY_NEWS_MS = 60_000;
 const EARLY_NEWS_MAX = 1000;
+/** Orders read in one round of polling at most. */
+const READS_PER_ROUND = 20;
+
+/** When an order as just seen is next worth reading: an active rental at its end, anything else at once. */
+const readAtOf = (order: OrderView): number => (order.status === 'active' && order.expires_at !== null ? Date.parse(order.expires_at) : 0);
 
 export class Watches {
   private readonly orders = new Map<string, OrderWatch>();
@@ -85,7 +99,7 @@ export class Watches {
     this.leave(at.chatId, at.messageId);
     this.unwatchOrder(order.id);
     if (isFinal(order.status)) return;
-    this.orders.set(order.id, { ...at, shown: orderScreen(at.lang, order).text });
+    this.orders.set(order.id, { ...at, shown: orderScreen(at.lang, order).text, readAt: readAtOf(order) });
     this.shownOn.set(messageKey(at.chatId, at.messageId), { order: order.id });
     const news = this.early.get(order.id);
     if (news === undefined) return;
@@ -131,6 +145,7 @@ export class Watches {
       return;
     }
     if (isFinal(order.status)) this.unwatchOrder(order.id);
+    watch.readAt = readAtOf(order);
     const screen = orderScreen(watch.lang, order);
     if (screen.text === watch.shown) return;
     watch.shown = screen.text;
@@ -181,8 +196,15 @@ export class Watches {
   }
 
   private async poll(): Promise<void> {
-    for (const id of [...this.orders.keys()]) {
+    const now = Date.now();
+    const due = [...this.orders.entries()].filter(([, w]) => w.readAt <= now);
+    // The ones read longest ago first: a Map keeps the order of insertion, and each read puts its order last.
+    for (const [id, watch] of due.slice(0, READS_PER_ROUND)) {
       if (this.closed) return;
+      // Let go meanwhile (the user left its message, a read before this one ended it): not read again.
+      if (this.orders.get(id) !== watch) continue;
+      this.orders.delete(id);
+      this.orders.set(id, watch);
       try {
         await this.orderSeen(await this.joule.order(id));
       } catch (err) {
@@ -191,7 +213,6 @@ export class Watches {
         this.log.warn({ order_id: id, err: (err as Error).message }, 'bot: could not read a watched order');
       }
     }
-    const now = Date.now();
     for (const watch of [...this.balances.values()]) {
       if (this.closed) return;
       // Replaced meanwhile (a new balance screen): the new watch tells the news.

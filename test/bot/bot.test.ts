@@ -93,6 +93,35 @@ function writeTranscript(name: string, user: TelegramUser): void {
 
 const newest = (user: TelegramUser): BotMessage => user.messages().at(-1)!;
 
+/**
+ * An HTTP server in front of Joule that sees each request the bot makes
+ * (`seen`, awaited before it goes on: a test may hold it up) and passes it
+ * on. Its url, and close().
+ */
+async function jouleFront(seen: (method: string, url: string) => Promise<void> | void): Promise<{ url: string; close(): Promise<void> }> {
+  const front = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      await seen(req.method!, req.url!);
+      const answer = await fetch(`${jouleUrl}${req.url}`, {
+        method: req.method,
+        headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => ['authorization', 'content-type', 'idempotency-key'].includes(k))) as Record<string, string>,
+        ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+      });
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()));
+    });
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+    async close() {
+      front.closeAllConnections();
+      await new Promise((resolve) => front.close(resolve));
+    },
+  };
+}
+
 /** A user rents 65K for 1h to a typed address, up to the confirmation: its message and its Confirm button's data. */
 async function confirmationTo(user: TelegramUser, address: string): Promise<{ confirm: BotMessage; data: string }> {
   await user.send('/rent');
@@ -487,27 +516,14 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
   test('a chat whose answer is slow in coming holds up no other chat', async () => {
     // In front of Joule: every request about user 1201 waits 6 s; the rest go straight through.
     let slowAsked = false;
-    const front = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', async () => {
-        const slow = /\/users\/1201(\/|\?|$)/.test(req.url!);
-        if (slow) {
-          slowAsked = true;
-          await new Promise((r) => setTimeout(r, 6000));
-        }
-        const answer = await fetch(`${jouleUrl}${req.url}`, {
-          method: req.method,
-          headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => ['authorization', 'content-type', 'idempotency-key'].includes(k))) as Record<string, string>,
-          ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
-        });
-        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()));
-      });
+    const front = await jouleFront(async (_method, url) => {
+      if (!/\/users\/1201(\/|\?|$)/.test(url)) return;
+      slowAsked = true;
+      await new Promise((r) => setTimeout(r, 6000));
     });
-    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
     const lanes = await startTelegram();
     const bot = await startBot(
-      loadConfig({ JOULE_ROLE: 'bot', TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: lanes.apiRoot, JOULE_API_URL: `http://127.0.0.1:${(front.address() as AddressInfo).port}`, JOULE_API_KEY: botKey }).bot!,
+      loadConfig({ JOULE_ROLE: 'bot', TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: lanes.apiRoot, JOULE_API_URL: front.url, JOULE_API_KEY: botKey }).bot!,
       botLog(),
     );
     try {
@@ -522,8 +538,38 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     } finally {
       await bot.close();
       await lanes.close();
-      front.closeAllConnections();
-      await new Promise((resolve) => front.close(resolve));
+      await front.close();
+    }
+  });
+
+  test("rentals under way do not spend the bot's key on reads that find nothing new, which would leave its users told the service is busy", async () => {
+    const orderReads: number[] = [];
+    const front = await jouleFront((method, url) => {
+      if (method === 'GET' && /^\/api\/orders\/[^/?]+$/.test(url)) orderReads.push(Date.now());
+    });
+    const own = await startTelegram();
+    const bot = await startBot(
+      loadConfig({ JOULE_ROLE: 'bot', TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: own.apiRoot, JOULE_API_URL: front.url, JOULE_API_KEY: botKey, BOT_STATUS_POLL_MS: '200' }).bot!,
+      botLog(),
+    );
+    try {
+      const rita = own.user({ id: 1301, firstName: 'Rita', languageCode: 'en' });
+      await fund(rita.id, 50);
+      for (let i = 0; i < 3; i++) {
+        const { confirm, data } = await confirmationTo(rita, stack.customer(i));
+        await rita.pressData(confirm.messageId, data);
+        await rita.waitFor((m) => m.messageId === confirm.messageId && m.text.includes('Status: ✅ active'), `rental ${i + 1} active`, 30_000);
+      }
+      // Three one-hour rentals active for three seconds: read every 200 ms each, 45 reads of the key's 600 a
+      // minute, for nothing (a bot with 40 rentals under way would spend all of them).
+      const from = Date.now();
+      await new Promise((r) => setTimeout(r, 3000));
+      const reads = orderReads.filter((t) => t >= from).length;
+      assert.ok(reads <= 3, `${reads} reads of active rentals in 3 s`);
+    } finally {
+      await bot.close();
+      await own.close();
+      await front.close();
     }
   });
 
