@@ -134,7 +134,8 @@ export class BlockFollower {
     if (out.length === 0 && blocks.length > 0) {
       this.ctx.log.error(
         { cursor: cursor.block_number.toString(), first: blocks[0]!.number.toString() },
-        'the node does not serve the blocks after the follower\'s cursor; transactions in flight will expire and be signed again',
+        // Said as it is: nothing in flight can be settled, nor declared expired, until those blocks are read.
+        'the node does not serve the blocks after the follower\'s cursor; nothing in flight is settled until it does: point TRON_FULL_HOST at a node that keeps them',
       );
     }
     return out;
