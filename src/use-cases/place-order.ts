@@ -32,11 +32,27 @@ export interface PlaceOrderResult {
 /** orders.request_hash of an order placed without an idempotency key: nothing will ever be compared with it. */
 export const NO_REQUEST_HASH = '';
 
-function requestHash(i: PlaceOrderInput): string {
+/** What a keyed order's request is compared by: the fields that make it this order. */
+export type OrderRequest = Pick<PlaceOrderInput, 'userId' | 'energyAmount' | 'receiveAddress' | 'payCurrency'> & { durationText: string };
+
+function requestHash(i: Omit<OrderRequest, 'durationText'>, durationText: string): string {
   // A TRX order hashes as it did before orders had a currency, so that keys used then still replay.
   const currency = (i.payCurrency ?? 'TRX') === 'TRX' ? '' : `|${i.payCurrency}`;
   // The one-shot hash: a createHash object per order cost more than the hashing (as in domain/address.ts).
-  return digestOf('sha256', `${i.userId}|${i.energyAmount}|${i.duration.text}|${i.receiveAddress}${currency}`, 'hex');
+  return digestOf('sha256', `${i.userId}|${i.energyAmount}|${durationText}|${i.receiveAddress}${currency}`, 'hex');
+}
+
+/**
+ * The order an earlier request with this key placed, when `request` is that
+ * same request; else undefined. For a keyed request refused before placing:
+ * its order may have been placed under the settings of its first try (a
+ * duration since withdrawn, a maximum since lowered), and a retry must get
+ * that order back, as it would have a moment before, not a refusal that
+ * reads as "no order was placed".
+ */
+export async function earlierOrderFor(db: Db, idempotencyKey: string, request: OrderRequest): Promise<Order | undefined> {
+  const existing = await findOrderByIdempotencyKey(db, idempotencyKey);
+  return existing !== undefined && existing.request_hash === requestHash(request, request.durationText) ? existing : undefined;
 }
 
 function replayOrConflict(existing: Order, hash: string): PlaceOrderResult {
@@ -57,7 +73,7 @@ function replayOrConflict(existing: Order, hash: string): PlaceOrderResult {
 export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput): Promise<PlaceOrderResult> {
   // Only a key is ever replayed, so only a keyed order's request is hashed: an
   // order without one stores NO_REQUEST_HASH, and a sha256 an order is saved.
-  const hash = input.idempotencyKey === null ? NO_REQUEST_HASH : requestHash(input);
+  const hash = input.idempotencyKey === null ? NO_REQUEST_HASH : requestHash(input, input.duration.text);
   // With a user, placing looks the key up itself, in the statement that places the order.
   if (input.idempotencyKey !== null && input.userId === null) {
     const existing = await findOrderByIdempotencyKey(db, input.idempotencyKey);

@@ -1,12 +1,14 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { isTronAddress } from '../../domain/address.js';
-import { invalid, notFound } from '../../domain/errors.js';
+import { parsePositiveInt64 } from '../../domain/amounts.js';
+import { isCurrency } from '../../domain/currency.js';
+import { AppError, invalid, notFound } from '../../domain/errors.js';
 import { listOrderTransactions } from '../../db/chain-transactions.js';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { findOrder, listOrderEvents, listOrders, type Order } from '../../db/orders.js';
 import { DEFAULT_TENANT } from '../../domain/tenant.js';
 import { cancelOrder } from '../../use-cases/cancel-order.js';
-import { placeOrder } from '../../use-cases/place-order.js';
+import { earlierOrderFor, placeOrder } from '../../use-cases/place-order.js';
 import { scopedKey, userRowOf } from '../../use-cases/tenants.js';
 import { tenantOf } from '../auth.js';
 import { maySee, ownersFor, tenantIn, userRowFor } from '../tenant-scope.js';
@@ -34,6 +36,18 @@ const OrderId = Type.String({
   description: 'an order id as Joule gave it out: a lowercase UUID such as 01a225b2-a38b-759c-bca9-ef16383fb40e',
 });
 const IDEMPOTENCY_KEY_RE = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * An order request refused for what it asks (the schema, the settings, a
+ * field's form): a keyed retry of a placed order may replay instead. Not a
+ * conflict, whose key already names another order, nor a failure of ours.
+ */
+function isRefusal(err: unknown): boolean {
+  if (err instanceof AppError) return err.status >= 400 && err.status < 500 && err.code !== 'idempotency_conflict';
+  return (err as FastifyError | undefined)?.validation !== undefined;
+}
+
+const refusalCode = (err: unknown): string => (err instanceof AppError ? err.code : 'schema');
 
 export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
   /** The order, if the request's tenant may see it: another tenant's is a 404 too, so ids cannot be probed. */
@@ -70,52 +84,99 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
         summary: 'Create an order',
         description:
           'Prices the order, debits the prepaid balance and queues the delegation, all or nothing. ' +
-          'An Idempotency-Key header (or client_order_id) makes retries safe: the same key and body return the first order (200); ' +
+          'An Idempotency-Key header (or client_order_id) makes retries safe: the same key and body return the first order (200), ' +
+          'even after the operator has changed the durations, limits or currencies it was placed under; ' +
           'the same key with another body is 409 idempotency_conflict.',
         tags: ['orders'],
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
         body: CreateOrder,
         response: { 200: OrderBody, 201: OrderBody, '4xx': ErrorBody },
       },
+      attachValidation: true,
     },
     async (request, reply) => {
-      const body = request.body;
-      const userId = userIdOf(body.user_id);
-      if (!isTronAddress(body.receive_address)) {
-        throw invalid('invalid_address', 'receive_address is not a TRON address (base58check, 34 characters, starting with T)');
-      }
-      const header = request.headers['idempotency-key'];
-      if (header !== undefined && (typeof header !== 'string' || !IDEMPOTENCY_KEY_RE.test(header))) {
-        throw invalid('invalid_idempotency_key', 'Idempotency-Key must be 1 to 128 printable ASCII characters');
-      }
-      if (header !== undefined && body.client_order_id !== undefined && header !== body.client_order_id) {
-        throw invalid('idempotency_key_mismatch', 'Idempotency-Key and client_order_id differ; send one, or the same in both');
-      }
-      const duration = config.durations.find((d) => d.text === body.duration)!;
-      const tenantId = tenantIn(request);
-      // A user the tenant has never had has nothing to pay with: no row is made for a refusal.
-      const userRow = (await userRowFor(ctx, request, userId, false)) ?? null;
-      const { order, created } = await placeOrder(ctx.db, ctx.config, {
-        userId: userRow,
-        tenantId,
-        energyAmount: BigInt(body.energy_amount),
-        duration,
-        receiveAddress: body.receive_address,
-        payCurrency: body.pay_currency ?? 'TRX',
-        idempotencyKey: scopedKey(tenantId, header ?? body.client_order_id ?? null),
-      });
-      if (created) {
+      try {
+        // The schema's refusal waits until here (attachValidation), so that a keyed retry can still replay.
+        if (request.validationError) throw request.validationError;
+        return await place(request.body, request, reply);
+      } catch (err) {
+        const earlier = isRefusal(err) ? await earlierOrderOf(request) : undefined;
+        if (earlier === undefined) throw err;
+        const tenantId = tenantIn(request);
         request.log.info(
-          { orderId: order.id, tenant: tenantId, userId: userId.toString(), price: order.price_sun.toString(), currency: order.pay_currency },
-          'order created',
+          { orderId: earlier.order.id, tenant: tenantId, userId: earlier.userId.toString(), refusedNow: refusalCode(err) },
+          'order replayed for idempotency key (the request would be refused under the settings of today)',
         );
-        ctx.dispatch.orderPlaced(order.id);
-      } else {
-        request.log.info({ orderId: order.id, tenant: tenantId, userId: userId.toString() }, 'order replayed for idempotency key');
+        return reply.code(200).send(orderView(earlier.order, { tenantId, externalId: earlier.userId }));
       }
-      return reply.code(created ? 201 : 200).send(orderView(order, { tenantId, externalId: userId }));
     },
   );
+
+  async function place(body: Static<typeof CreateOrder>, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const userId = userIdOf(body.user_id);
+    if (!isTronAddress(body.receive_address)) {
+      throw invalid('invalid_address', 'receive_address is not a TRON address (base58check, 34 characters, starting with T)');
+    }
+    const header = request.headers['idempotency-key'];
+    if (header !== undefined && (typeof header !== 'string' || !IDEMPOTENCY_KEY_RE.test(header))) {
+      throw invalid('invalid_idempotency_key', 'Idempotency-Key must be 1 to 128 printable ASCII characters');
+    }
+    if (header !== undefined && body.client_order_id !== undefined && header !== body.client_order_id) {
+      throw invalid('idempotency_key_mismatch', 'Idempotency-Key and client_order_id differ; send one, or the same in both');
+    }
+    const duration = config.durations.find((d) => d.text === body.duration)!;
+    const tenantId = tenantIn(request);
+    // A user the tenant has never had has nothing to pay with: no row is made for a refusal.
+    const userRow = (await userRowFor(ctx, request, userId, false)) ?? null;
+    const { order, created } = await placeOrder(ctx.db, ctx.config, {
+      userId: userRow,
+      tenantId,
+      energyAmount: BigInt(body.energy_amount),
+      duration,
+      receiveAddress: body.receive_address,
+      payCurrency: body.pay_currency ?? 'TRX',
+      idempotencyKey: scopedKey(tenantId, header ?? body.client_order_id ?? null),
+    });
+    if (created) {
+      request.log.info(
+        { orderId: order.id, tenant: tenantId, userId: userId.toString(), price: order.price_sun.toString(), currency: order.pay_currency },
+        'order created',
+      );
+      ctx.dispatch.orderPlaced(order.id);
+    } else {
+      request.log.info({ orderId: order.id, tenant: tenantId, userId: userId.toString() }, 'order replayed for idempotency key');
+    }
+    return reply.code(created ? 201 : 200).send(orderView(order, { tenantId, externalId: userId }));
+  }
+
+  /**
+   * For a keyed request refused before it placed anything: the order its key
+   * placed, when the request is the one that placed it (earlierOrderFor).
+   * Read from the body as sent, since the refusal may be the schema's.
+   */
+  async function earlierOrderOf(request: FastifyRequest): Promise<{ order: Order; userId: bigint } | undefined> {
+    const body = request.body as Record<string, unknown> | null | undefined;
+    if (typeof body !== 'object' || body === null) return undefined;
+    const header = request.headers['idempotency-key'];
+    const inBody = body.client_order_id;
+    if (header !== undefined && (typeof header !== 'string' || (inBody !== undefined && inBody !== header))) return undefined;
+    const key = header ?? inBody;
+    const userId = parsePositiveInt64(body.user_id);
+    const { energy_amount: energy, duration, receive_address: address, pay_currency: currency = 'TRX' } = body;
+    if (typeof key !== 'string' || userId === null || !Number.isSafeInteger(energy) || typeof duration !== 'string') return undefined;
+    if (typeof address !== 'string' || !isCurrency(currency)) return undefined;
+    const tenantId = tenantIn(request);
+    const userRow = await userRowFor(ctx, request, userId, false);
+    if (userRow === undefined) return undefined;
+    const order = await earlierOrderFor(ctx.db, scopedKey(tenantId, key), {
+      userId: userRow,
+      energyAmount: BigInt(energy as number),
+      durationText: duration,
+      receiveAddress: address,
+      payCurrency: currency,
+    });
+    return order && { order, userId };
+  }
 
   app.get(
     '/api/orders/:order_id',
