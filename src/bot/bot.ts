@@ -29,7 +29,7 @@ import {
   type Screen,
 } from './screens.js';
 import { UserLimiter } from './user-limiter.js';
-import type { Watches } from './watches.js';
+import { messageKey, type Watches } from './watches.js';
 
 /** What the user is asked to type next in a chat. */
 type Awaiting = 'energy' | 'address' | 'save-address';
@@ -178,7 +178,7 @@ export class JouleBot {
    * tap must not land after the screen the tap shows.
    */
   async edit(chatId: number, messageId: number, screen: Screen): Promise<void> {
-    const key = `${chatId}:${messageId}`;
+    const key = messageKey(chatId, messageId);
     const edit = (this.editing.get(key) ?? Promise.resolve()).then(() => this.editNow(chatId, messageId, screen));
     const settled = edit.catch(() => undefined);
     this.editing.set(key, settled);

@@ -145,7 +145,7 @@ export class Watches {
       return;
     }
     if (isFinal(order.status)) this.unwatchOrder(order.id);
-    watch.readAt = readAtOf(order);
+    else watch.readAt = readAtOf(order);
     const screen = orderScreen(watch.lang, order);
     if (screen.text === watch.shown) return;
     watch.shown = screen.text;
@@ -243,4 +243,5 @@ export class Watches {
   }
 }
 
-const messageKey = (chatId: number, messageId: number): string => `${chatId}:${messageId}`;
+/** One message of one chat, as a map's key: what watches follow and edits queue on. */
+export const messageKey = (chatId: number, messageId: number): string => `${chatId}:${messageId}`;

@@ -40,18 +40,23 @@ async function replayOrConflict(db: Db, existing: LedgerEntry, input: DepositInp
   return { entry: existing, balances: { balance_sun: user?.balance_sun ?? 0n, balance_micro_usdt: user?.balance_micro_usdt ?? 0n }, created: false };
 }
 
+/** A deposit asked for: the user's row, or none yet and how to make it. */
+export type DepositRequest = Omit<DepositInput, 'userId'> & {
+  /** The users row credited; undefined: a user the tenant has never had. */
+  userId: bigint | undefined;
+  /** Makes that user's row; called only once the reference is known to be free. */
+  newUser: () => Promise<bigint>;
+};
+
 /**
  * Credits a user's prepaid balance in one currency once per reference,
- * creating the user on first deposit. `userId` may be a user still to be
- * made (a tenant's new user, `newUser`): made only once the reference is
- * known to be free, so a refused deposit leaves no user behind.
+ * creating the user on first deposit: made only once the reference is known
+ * to be free, so a refused deposit leaves no user behind.
  */
-export async function deposit(db: Db, input: Omit<DepositInput, 'userId'> & { userId: bigint | undefined; newUser: () => Promise<bigint> }): Promise<DepositResult>;
-export async function deposit(db: Db, input: DepositInput): Promise<DepositResult>;
-export async function deposit(db: Db, wanted: Omit<DepositInput, 'userId'> & { userId: bigint | undefined; newUser?: () => Promise<bigint> }): Promise<DepositResult> {
+export async function deposit(db: Db, wanted: DepositRequest): Promise<DepositResult> {
   const existing = await findDepositByReference(db, wanted.reference);
   if (existing && wanted.userId === undefined) throw referenceTaken(existing);
-  const input = { ...wanted, userId: wanted.userId ?? (await wanted.newUser!()) };
+  const input = { ...wanted, userId: wanted.userId ?? (await wanted.newUser()) };
   if (existing) return replayOrConflict(db, existing, input);
   try {
     return await db.transaction(async (trx) => {
