@@ -232,7 +232,12 @@ export const PoolBody = Type.Object(
     transactions_payable: Int64({
       description: 'about how many more delegations or reclaims the pool can pay for (bandwidth left, then TRX to burn at the chain fee per byte)',
     }),
-    running_dry: Type.Boolean({ description: 'fewer than 20 transactions payable: give the pool TRX or staked bandwidth' }),
+    transactions_owed: Int64({
+      description:
+        'transactions our orders on the pool will still make: a delegation and a reclaim for each order delegating, a reclaim for each rental under way (read live from the database). ' +
+        'A new rental is planned on the pool only while transactions_payable covers these and its own two',
+    }),
+    running_dry: Type.Boolean({ description: 'fewer than 20 transactions payable beyond transactions_owed: give the pool TRX or staked bandwidth' }),
     retired: Type.Boolean({
       description:
         'true when no worker has read this pool for 5 x POOL_REFRESH_MS (at least a minute): it is most likely no longer configured; its figures are left out of totals',

@@ -3,7 +3,7 @@ import type { LedgerEntry, User } from '../db/users.js';
 import type { ChainDepositRow } from '../db/chain-deposits.js';
 import type { ChainTransactionView } from '../db/chain-transactions.js';
 import type { DelayReport } from '../db/order-delays.js';
-import type { Order, OrderEvent } from '../db/orders.js';
+import type { HeldOnPool, Order, OrderEvent } from '../db/orders.js';
 import { feeMeansOf, type PoolSnapshot } from '../db/pool-snapshots.js';
 import { bandwidthLeft, RUNNING_DRY_BELOW, transactionsPayable } from '../domain/pool-fees.js';
 import { sunToTrx } from '../domain/amounts.js';
@@ -128,7 +128,8 @@ export function userView(u: User, owner: Owner): Static<typeof UserBody> {
   };
 }
 
-export function poolView(p: PoolSnapshot, reservedSun: bigint, retired: boolean): Static<typeof PoolBody> {
+export function poolView(p: PoolSnapshot, held: HeldOnPool, retired: boolean): Static<typeof PoolBody> {
+  const { reservedSun } = held;
   const c = poolCapacity({
     delegatableSun: p.delegatable_sun,
     totalEnergyWeight: p.total_energy_weight,
@@ -150,13 +151,13 @@ export function poolView(p: PoolSnapshot, reservedSun: bigint, retired: boolean)
     observed_at: isoOrNull(p.observed_at),
     error: p.error,
     updated_at: iso(p.updated_at),
-    ...feeView(p),
+    ...feeView(p, held.owedTransactions),
     retired,
   };
 }
 
-/** How the pool pays transaction fees, from its snapshot. */
-function feeView(p: PoolSnapshot) {
+/** How the pool pays transaction fees, from its snapshot, and what our orders on it still owe (`owed`). */
+function feeView(p: PoolSnapshot, owed: bigint) {
   const means = feeMeansOf(p);
   const payable = transactionsPayable(means, p.transaction_fee_sun);
   const { free, staked } = bandwidthLeft(means);
@@ -165,8 +166,9 @@ function feeView(p: PoolSnapshot) {
     free_bandwidth_left: free,
     staked_bandwidth_left: staked,
     transactions_payable: payable,
-    // Only once a read succeeded: an unread pool is not known to be dry.
-    running_dry: p.observed_at !== null && payable < RUNNING_DRY_BELOW,
+    transactions_owed: owed,
+    // Only once a read succeeded: an unread pool is not known to be dry. What is owed is spoken for already.
+    running_dry: p.observed_at !== null && payable < owed + RUNNING_DRY_BELOW,
   };
 }
 

@@ -84,7 +84,7 @@ export interface ClaimedOrder {
 }
 
 /** A pool standing's columns (PoolStandingRow): the snapshot's, and what our orders hold on it. */
-const STANDING_COLUMNS = [...POOL_SNAPSHOT_COLUMN_LIST, 'reserved_sun', 'locked_rentals'];
+const STANDING_COLUMNS = [...POOL_SNAPSHOT_COLUMN_LIST, 'reserved_sun', 'owed_transactions', 'locked_rentals'];
 /** What the claim's statement answers beside the order, each row under a prefix of its own. */
 const journalColumns = prefixedColumns<ChainTransaction>(CHAIN_TX_COLUMN_LIST, 'j', 'journal_');
 const snapshotColumns = prefixedColumns<PoolSnapshot>(POOL_SNAPSHOT_COLUMN_LIST, 's', 'snapshot_');

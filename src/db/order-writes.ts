@@ -1,5 +1,6 @@
 import { sql, type UpdateObject } from 'kysely';
 import type { OrderStatus } from '../domain/order-status.js';
+import { RENTAL_TRANSACTIONS } from '../domain/pool-fees.js';
 import { insertChainTx, journalRowIf, journalRowsIf, newChainTxArrays, newChainTxValues, type NewChainTx } from './chain-transactions.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
@@ -50,6 +51,8 @@ type MovedRow = Order & {
   room_total?: bigint | string;
   room_delegatable?: bigint | string;
   room_locked?: boolean;
+  room_owed?: bigint | string;
+  room_payable?: bigint | string | null;
   /** A move that commits with its statement (`last`): whether the order's tenant has a webhook URL (and so nothing was written). */
   hooked?: boolean;
 };
@@ -81,8 +84,17 @@ export interface PoolRoom {
   lockedTo: string | null;
 }
 
-/** Whether `room` takes `sun` more (for a locked delegation, `room` was read for its receiver). */
-const fits = (room: RoomOnPool, sun: bigint): boolean => !room.locked && room.reserved + sun <= room.delegatable;
+/**
+ * Whether `room` takes `count` more rentals of `sun` in all (for a locked
+ * delegation, `room` was read for its receiver): stake for them, and the
+ * means to pay their transactions besides those owed (canTakeRental).
+ */
+const fits = (room: RoomOnPool, sun: bigint, count = 1n): boolean =>
+  !room.locked && room.reserved + sun <= room.delegatable && (room.payable === null || room.owed + RENTAL_TRANSACTIONS * count <= room.payable);
+
+/** fits, in SQL over ROOM_ON_POOL's row (`room`), for `count` rentals (SQL) whose stake was added to `total` already. */
+const feesFit = (count: string) =>
+  `((select payable from room) is null or (select owed from room) + ${RENTAL_TRANSACTIONS} * ${count} <= (select payable from room))`;
 
 /** What a move writes beside the order, and so which statement it is. */
 type MoveShape = 'order' | 'energy' | 'energy+stake' | 'room' | 'room+journal';
@@ -116,7 +128,11 @@ const heldOrderMove = (also: string[], shape: MoveShape, last: boolean) => {
   const room = shape === 'room' || shape === 'room+journal';
   const energy = shape === 'energy' || shape === 'energy+stake';
   return preparedPerColumns<MovedRow>((assignments) => {
-    const guard = room ? ' and (select total from room) + ? <= (select delegatable from room) and not (select locked from room)' : last ? ' and not exists (select 1 from owner)' : '';
+    const guard = room
+      ? ` and (select total from room) + ? <= (select delegatable from room) and not (select locked from room) and ${feesFit('1')}`
+      : last
+        ? ' and not exists (select 1 from owner)'
+        : '';
     return `with ${last ? `owner as (${WEBHOOK_OWNER_OF_USER}), ` : ''}${room ? `room as (${ROOM_ON_POOL}), ` : ''}moved as (${fencedUpdate(assignments, also, guard)}),
       event as (
         insert into order_events (order_id, from_status, to_status, reason, actor, detail, at)
@@ -128,7 +144,7 @@ const heldOrderMove = (also: string[], shape: MoveShape, last: boolean) => {
       }
       select ${columnsOf(ORDER_COLUMN_LIST, 'moved')}, hook.tenant_id as webhook_tenant_id, hook.external_id as webhook_external_id${
         energy ? ', exists (select 1 from touched) as receiver_saved' : ''
-      }${room ? ', (select total from room) as room_total, (select delegatable from room) as room_delegatable, (select locked from room) as room_locked' : ''}${last ? ', exists (select 1 from owner) as hooked' : ''}
+      }${room ? ', (select total from room) as room_total, (select delegatable from room) as room_delegatable, (select locked from room) as room_locked, (select owed from room) as room_owed, (select payable from room) as room_payable' : ''}${last ? ', exists (select 1 from owner) as hooked' : ''}
       from ${room || last ? '(select 1) as one left join moved on true' : 'moved'} ${webhookOwnerJoins('moved')}`;
   }, { endsTransaction: room || last });
 };
@@ -255,8 +271,8 @@ export async function moveHeldOrder(
         return 'hooked';
       }
       if (room === undefined) return undefined;
-      const { room_total: total, room_delegatable: delegatable, room_locked: locked } = moved!;
-      return fits(roomOf({ total: total!, delegatable: delegatable!, locked: locked! }), room.sun) ? undefined : 'no_room';
+      const { room_total: total, room_delegatable: delegatable, room_locked: locked, room_owed: owed, room_payable: payable } = moved!;
+      return fits(roomOf({ total: total!, delegatable: delegatable!, locked: locked!, owed: owed!, payable: payable ?? null }), room.sun) ? undefined : 'no_room';
     }
     const { webhook_tenant_id: tenantId, webhook_external_id: externalId, receiver_saved: receiverSaved } = moved;
     const order = orderOf(moved);
@@ -441,7 +457,8 @@ const reservingStatement = preparedPerColumns<Order & { fits: boolean }>(
      locking as (select l.id, o.receive_address from l join orders o on o.id = l.id where l.lock_blocks is not null),
      fits as (select (select total from room) + (select coalesce(sum(delegated_sun), 0) from l) <= (select delegatable from room)
        and not exists (select 1 from locking k where exists (${lockedRentalOn('k.receive_address', '(select address from room)')}))
-       and (select count(*) from locking) = (select count(distinct receive_address) from locking) as ok),
+       and (select count(*) from locking) = (select count(distinct receive_address) from locking)
+       and ${feesFit('(select count(*) from l)')} as ok),
      ${movedWithEvents(columns, ['lease_until = $now + ?'], ' and (select ok from fits)')},
      journaled as (${journalRowsIf('moved')})
      select (select ok from fits) as fits, ${columnsOf(ORDER_COLUMN_LIST, 'moved')} from (select 1) as one left join moved on true`,

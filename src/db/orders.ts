@@ -7,7 +7,7 @@ import { newestFirst, type Match } from './newest-first.js';
 import { prepared, preparedLock, preparedRows, unnestArrays } from './prepared.js';
 import { orderEventType } from '../domain/webhook-events.js';
 import { recordOrderWebhook } from './webhook-outbox.js';
-import { POOL_SNAPSHOT_COLUMN_LIST, type PoolSnapshot } from './pool-snapshots.js';
+import { POOL_SNAPSHOT_COLUMN_LIST, TRANSACTIONS_PAYABLE, type PoolSnapshot } from './pool-snapshots.js';
 import type { OrderEventsTable, OrdersTable } from './schema.js';
 
 export type Order = Selectable<OrdersTable>;
@@ -289,11 +289,31 @@ export function listOrderEvents(db: DbHandle, orderId: string): Promise<OrderEve
 }
 
 /**
- * A rental of ours under way with a lock: the predicate of the partial index
- * orders_locked_receiver (migration 017), word for word, as literals, so the
- * database knows the index answers a read that repeats it.
+ * A rental of ours under way on its pool, from its delegation to its
+ * reclaim: the predicate of the partial index orders_under_way_by_pool
+ * (migration 021), word for word, as literals, so the database knows the
+ * index answers a read that repeats it.
  */
-const LOCKED_RENTAL_UNDER_WAY = "status in ('delegating', 'active', 'reclaiming') and lock_blocks is not null";
+const UNDER_WAY = "status in ('delegating', 'active', 'reclaiming')";
+
+/**
+ * Over a pool's rentals under way (orders as `o`, joined to the pool where
+ * o.${UNDER_WAY}, so that a pool with none is one row of nulls): the sun its
+ * delegating ones reserved, and the transactions they all still owe it
+ * (canTakeRental's `owed`): RENTAL_TRANSACTIONS for each delegating (its
+ * delegation is charged to the pool's snapshot once confirmed), a reclaim
+ * for each active or reclaiming. Read through the join, the pool's rentals
+ * come from orders_under_way_by_pool alone; grouped over orders, SQLite would
+ * read each one's row through orders_status.
+ */
+const HELD_ON_POOL = `coalesce(sum(case when o.status = 'delegating' then o.delegated_sun end), 0) as total,
+     count(o.pool_address) + count(case when o.status = 'delegating' then 1 end) as owed`;
+
+/**
+ * A rental of ours under way with a lock: the predicate of the partial index
+ * orders_locked_receiver (migration 017), word for word, as UNDER_WAY's.
+ */
+const LOCKED_RENTAL_UNDER_WAY = `${UNDER_WAY} and lock_blocks is not null`;
 
 /** A locked rental of ours under way from `pool` to `receiver` (SQL: a `?` or a column each), for an `exists`. */
 export const lockedRentalOn = (receiver: string, pool: string) =>
@@ -303,8 +323,11 @@ export const lockedRentalOn = (receiver: string, pool: string) =>
  * A pool's room as a reservation checks it (its `?`: the pool, then the
  * receiver of a locked delegation, null for an unlocked one): `total`, what
  * its delegating orders have reserved, `delegatable`, what its snapshot says
- * it can delegate (0 until the pool was first read), and `locked`, whether
- * it carries a locked rental of ours to that receiver already. Read inside
+ * it can delegate (0 until the pool was first read), `locked`, whether it
+ * carries a locked rental of ours to that receiver already, and `owed` and
+ * `payable`, the transactions our orders on it still owe and those its
+ * snapshot can pay for (null: not read yet, or a chain that burns nothing).
+ * Read inside
  * the reservation's statement on PostgreSQL (order-writes.ts), in its
  * transaction on SQLite, under the pool's lock either way. Both figures come
  * from one snapshot of the database because a confirmed delegation takes
@@ -315,17 +338,27 @@ export const lockedRentalOn = (receiver: string, pool: string) =>
  * to one receiver chosen at once both see no lock: a second locked
  * delegation from one pool to one receiver restarts the pair's lock (the
  * first rental's reclaim then waits for the second's end) or, shorter than
- * what is left of it, is refused by the chain.
+ * what is left of it, is refused by the chain. `owed` is checked here for
+ * the same reason: orders chosen at once each see the pool pay for theirs.
  */
-export const ROOM_ON_POOL = `select p.address,
-     (select coalesce(sum(delegated_sun), 0) from orders where pool_address = p.address and status = 'delegating') as total,
+export const ROOM_ON_POOL = `select p.address, ${HELD_ON_POOL},
      coalesce((select delegatable_sun from pool_snapshots where address = p.address and observed_at is not null), 0) as delegatable,
+     (select ${TRANSACTIONS_PAYABLE} from pool_snapshots where address = p.address and observed_at is not null) as payable,
      exists (${lockedRentalOn('p.receiver', 'p.address')}) as locked
-   from (select cast(? as text) as address, cast(? as text) as receiver) as p`;
-const roomOnPoolStatement = prepared<{ total: bigint | string; delegatable: bigint | string; locked: boolean | bigint }>(ROOM_ON_POOL);
-/** What our unconfirmed delegations have reserved, by pool (also read as a materialized CTE by statements that read it for many orders). */
-export const RESERVED_BY_POOL = "select pool_address, coalesce(sum(delegated_sun), 0) as total from orders where status = 'delegating' group by pool_address";
-const reservedByPoolStatement = prepared<{ pool_address: string | null; total: bigint | string }>(RESERVED_BY_POOL);
+   from (select cast(? as text) as address, cast(? as text) as receiver) as p
+   left join orders o on o.pool_address = p.address and o.${UNDER_WAY}
+   group by p.address, p.receiver`;
+type RoomRow = { total: bigint | string; owed: bigint | string; delegatable: bigint | string; payable: bigint | string | null; locked: boolean | bigint };
+const roomOnPoolStatement = prepared<RoomRow>(ROOM_ON_POOL);
+/**
+ * What our unconfirmed delegations have reserved, and the transactions our
+ * rentals under way still owe, by pool with a snapshot (also read as a
+ * materialized CTE by statements that read it for many orders).
+ */
+export const RESERVED_BY_POOL = `select p.address as pool_address, ${HELD_ON_POOL}
+   from pool_snapshots p left join orders o on o.pool_address = p.address and o.${UNDER_WAY}
+   group by p.address`;
+const reservedByPoolStatement = prepared<{ pool_address: string | null; total: bigint | string; owed: bigint | string }>(RESERVED_BY_POOL);
 
 /** A pool's room as it reads on PostgreSQL and SQLite alike. */
 export interface RoomOnPool {
@@ -335,13 +368,19 @@ export interface RoomOnPool {
   delegatable: bigint;
   /** Whether it carries a locked rental of ours to the receiver asked about. */
   locked: boolean;
+  /** The transactions our orders on it still owe (canTakeRental's `owed`). */
+  owed: bigint;
+  /** The transactions its snapshot can pay for; null: no limit known (not read yet, or no fee burnt). */
+  payable: bigint | null;
 }
 
 /** A row of ROOM_ON_POOL's columns, as either dialect answers them (SQLite's `exists` is an integer). */
-export const roomOf = (row: { total: bigint | string; delegatable: bigint | string; locked: boolean | bigint }): RoomOnPool => ({
+export const roomOf = (row: RoomRow): RoomOnPool => ({
   reserved: BigInt(row.total),
   delegatable: BigInt(row.delegatable),
   locked: row.locked === true || row.locked === 1n,
+  owed: BigInt(row.owed),
+  payable: row.payable === null ? null : BigInt(row.payable),
 });
 
 /** A pool's room as a reservation checks it (ROOM_ON_POOL); `lockedTo`: the receiver of a locked delegation, to ask whether one is there already. */
@@ -349,10 +388,18 @@ export async function roomOnPool(db: DbHandle, pool: string, lockedTo: string | 
   return roomOf((await roomOnPoolStatement.first(db, [pool, lockedTo]))!);
 }
 
-/** What our unconfirmed delegations have reserved, by pool, in one statement (pools with none are absent). */
-export async function reservedByPool(db: DbHandle): Promise<Map<string, bigint>> {
+/** What our orders hold on a pool: the sun their unconfirmed delegations reserved, the transactions they still owe it. */
+export interface HeldOnPool {
+  reservedSun: bigint;
+  owedTransactions: bigint;
+}
+
+/** What our orders hold on each pool with a snapshot, in one statement. */
+export async function heldByPool(db: DbHandle): Promise<Map<string, HeldOnPool>> {
   const rows = await reservedByPoolStatement.all(db, []);
-  return new Map(rows.filter((r) => r.pool_address !== null).map((r) => [r.pool_address!, BigInt(r.total)]));
+  return new Map(
+    rows.filter((r) => r.pool_address !== null).map((r) => [r.pool_address!, { reservedSun: BigInt(r.total), owedTransactions: BigInt(r.owed) }]),
+  );
 }
 
 /**
@@ -369,14 +416,16 @@ const lockedRentalsByPool = (receiver: string, exceptOrder: string) => `select p
 /** A pool's snapshot, and what our own orders hold on it. */
 export interface PoolStanding {
   snapshot: PoolSnapshot;
-  /** Sun our delegating orders have reserved on it (reservedByPool). */
+  /** Sun our delegating orders have reserved on it (heldByPool). */
   reservedSun: bigint;
+  /** The transactions our orders on it still owe (heldByPool). */
+  owedTransactions: bigint;
   /** Our locked rentals to the receiver asked about that it carries. */
   lockedRentals: number;
 }
 
 /** A row of the pool choice's read (poolStandingsOf). */
-export type PoolStandingRow = PoolSnapshot & { reserved_sun: bigint | string; locked_rentals: bigint | number };
+export type PoolStandingRow = PoolSnapshot & { reserved_sun: bigint | string; owed_transactions: bigint | string; locked_rentals: bigint | number };
 
 /**
  * The pool choice's read (listPoolStandings) for `receiver` and
@@ -386,15 +435,16 @@ export type PoolStandingRow = PoolSnapshot & { reserved_sun: bigint | string; lo
  * CTE's name, for a statement that reads them once for many orders).
  */
 export const poolStandingsOf = (receiver: string, exceptOrder: string, reserved = `(${RESERVED_BY_POOL})`) =>
-  `select ${columnsOf(POOL_SNAPSHOT_COLUMN_LIST, 'p')}, coalesce(r.total, 0) as reserved_sun, coalesce(l.n, 0) as locked_rentals
+  `select ${columnsOf(POOL_SNAPSHOT_COLUMN_LIST, 'p')}, coalesce(r.total, 0) as reserved_sun, coalesce(r.owed, 0) as owed_transactions, coalesce(l.n, 0) as locked_rentals
    from pool_snapshots p
    left join ${reserved} r on r.pool_address = p.address
    left join (${lockedRentalsByPool(receiver, exceptOrder)}) l on l.pool_address = p.address`;
 
 /** A row of that read as the pool choice takes it. */
-export const poolStanding = ({ reserved_sun: reserved, locked_rentals: locked, ...snapshot }: PoolStandingRow): PoolStanding => ({
+export const poolStanding = ({ reserved_sun: reserved, owed_transactions: owed, locked_rentals: locked, ...snapshot }: PoolStandingRow): PoolStanding => ({
   snapshot,
   reservedSun: BigInt(reserved),
+  owedTransactions: BigInt(owed),
   lockedRentals: Number(locked),
 });
 
@@ -424,7 +474,7 @@ const poolStandingsForEachStatement = prepared<PoolStandingRow & { for_order: st
   `with q as (select * from ${unnestArrays('text', 'text')} as q(receiver, except_order)),
      r as materialized (${RESERVED_BY_POOL})
    select q.except_order as for_order, ${columnsOf(POOL_SNAPSHOT_COLUMN_LIST, 'p')},
-     coalesce(r.total, 0) as reserved_sun, coalesce(l.n, 0) as locked_rentals
+     coalesce(r.total, 0) as reserved_sun, coalesce(r.owed, 0) as owed_transactions, coalesce(l.n, 0) as locked_rentals
    from q cross join pool_snapshots p
    left join r on r.pool_address = p.address
    left join lateral (${lockedRentalsByPool('q.receiver', 'q.except_order')}) l on l.pool_address = p.address

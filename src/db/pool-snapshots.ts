@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { bandwidthPayer, canPayFee, type FeeMeans } from '../domain/pool-fees.js';
+import { bandwidthPayer, canPayFee, canTakeRental, TX_BYTES, type FeeMeans } from '../domain/pool-fees.js';
 import { dbNow } from './clock.js';
 import type { DbHandle } from './connect.js';
 import { columnsOf, everyColumn } from './columns.js';
@@ -95,6 +95,25 @@ export function listPoolSnapshots(db: DbHandle): Promise<PoolSnapshot[]> {
  */
 export const snapshotCanPayFee = (p: PoolSnapshot | undefined): boolean =>
   p === undefined || p.observed_at === null || canPayFee(feeMeansOf(p), p.transaction_fee_sun);
+
+/**
+ * Whether a new rental may be planned on the pool (canTakeRental), as its
+ * last snapshot says, `owed`: the transactions our orders on it will still
+ * make (RESERVED_BY_POOL's `owed`). No successful read yet: let the node decide.
+ */
+export const snapshotCanTakeRental = (p: PoolSnapshot | undefined, owed: bigint): boolean =>
+  p === undefined || p.observed_at === null || canTakeRental(feeMeansOf(p), p.transaction_fee_sun, owed);
+
+/**
+ * transactionsPayable in SQL, over a pool_snapshots row's columns: null
+ * where the chain burns nothing (canPayFor refuses nothing there). Integer
+ * division on both dialects, as the rule's bigints divide.
+ */
+export const TRANSACTIONS_PAYABLE = `case when transaction_fee_sun > 0 then
+     (case when net_limit > net_used then net_limit - net_used else 0 end) / ${TX_BYTES}
+     + (case when free_net_limit > free_net_used then free_net_limit - free_net_used else 0 end) / ${TX_BYTES}
+     + balance_sun / (${TX_BYTES} * transaction_fee_sun)
+   end`;
 
 /** A snapshot's fee columns as the fee rules read them. */
 export const feeMeansOf = (p: PoolSnapshot): FeeMeans => ({

@@ -1,7 +1,7 @@
 import type { PoolAccount } from '../chain/gateway.js';
 import { lockPoolReservations, type Order, type PoolStanding } from '../db/orders.js';
 import { readPoolStandings } from '../db/pool-standings-reads.js';
-import { snapshotCanPayFee } from '../db/pool-snapshots.js';
+import { snapshotCanTakeRental } from '../db/pool-snapshots.js';
 import { lockBlocksFor, sunForEnergy, withMargin } from '../domain/energy.js';
 import type { EngineContext } from './context.js';
 import { journalRow } from './journaled-transaction.js';
@@ -22,8 +22,9 @@ export interface PoolChoice {
  * snapshot says it can delegate (read from the node, then kept in step with
  * our own confirmed delegations and reclaims) minus what our unconfirmed
  * delegations have already reserved; a pool whose snapshot shows it cannot
- * pay the transaction's bandwidth (no bandwidth left, too little TRX to
- * burn) or that has never been read is passed over.
+ * pay the rental's two transactions' bandwidth besides the transactions our
+ * orders on it still owe (canTakeRental: no bandwidth left, too little TRX
+ * to burn) or that has never been read is passed over.
  *
  * Locks: a pool with none of our locked rentals to this receiver comes first,
  * and the delegation is locked for the rental (as far as the chain allows).
@@ -54,7 +55,7 @@ export async function choosePool(ctx: EngineContext, order: Order, now: bigint, 
     const snapshot = standing?.snapshot;
     const delegatable = snapshot?.observed_at == null ? 0n : snapshot.delegatable_sun;
     const free = delegatable - (standing?.reservedSun ?? 0n);
-    return { pool, delegatable, free, locked: standing?.lockedRentals ?? 0, paysFee: snapshotCanPayFee(snapshot) };
+    return { pool, delegatable, free, locked: standing?.lockedRentals ?? 0, paysFee: snapshotCanTakeRental(snapshot, standing?.owedTransactions ?? 0n) };
   });
   const fitting = rooms
     .filter((r) => r.free >= sun && r.paysFee)

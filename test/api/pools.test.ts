@@ -49,6 +49,8 @@ describeEachDialect('GET /api/pools', (newApp) => {
     await seedOrder(t.db, { status: 'delegating', createdAt: now, poolAddress: 'TPoolB', delegatedSun: 3_423_000_000n });
     await seedOrder(t.db, { status: 'delegating', createdAt: now, poolAddress: 'TPoolB', delegatedSun: 1_000_000n });
     await seedOrder(t.db, { status: 'active', createdAt: now, poolAddress: 'TPoolB', delegatedSun: 1_000_000_000n, delegatedAt: now });
+    await seedOrder(t.db, { status: 'reclaiming', createdAt: now, poolAddress: 'TPoolB', delegatedSun: 2_000_000n, delegatedAt: now });
+    await seedOrder(t.db, { status: 'completed', createdAt: now, poolAddress: 'TPoolB', delegatedSun: 3_000_000n, delegatedAt: now });
     await seedOrder(t.db, { status: 'pending', createdAt: now });
     await seedOrder(t.db, { status: 'delegating', createdAt: now, poolAddress: 'TPoolA', delegatedSun: 20_000_000n });
 
@@ -78,6 +80,7 @@ describeEachDialect('GET /api/pools', (newApp) => {
         free_bandwidth_left: 600,
         staked_bandwidth_left: 0,
         transactions_payable: 3335, // 600 free bytes: 2; 1,000 TRX at 300 bytes x 1,000 sun: 3,333
+        transactions_owed: 6, // two delegating: a delegation and a reclaim each; one active and one reclaiming: a reclaim each
         running_dry: false,
         retired: false,
       },

@@ -105,3 +105,46 @@ async function cannotPay(s: Stack): Promise<void> {
   assert.equal(completed.reclaim_tx_status, 'confirmed');
   assert.equal(landed(await s.chainTxs('UnDelegateResourceContract')).length, 1);
 }
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  test(`[${dialect}] when a pool can pay for only a few transactions, then it takes only the rentals whose reclaims it can still pay: every one delegated is reclaimed at its end, the others wait for the pool to be funded`, async () => {
+    let databaseUrl: string | undefined;
+    if (dialect === 'postgres') {
+      pg ??= await startPostgres();
+      databaseUrl = await createDatabase(pg.url);
+    }
+    const s = await startTestStack({ poolCount: 1, env: { POOL_REFRESH_MS: '300' }, ...(databaseUrl ? { databaseUrl } : {}) });
+    await s.deposit(1, 1_000_000_000n);
+    const pool = s.devnet.accounts.pools[0]!.address;
+    // No bandwidth left, and TRX to burn for five transactions of 300 bytes at 1,000 sun a byte.
+    await drain(s, pool);
+    await s.devnetAdmin('POST', '/accounts/set-balance', { address: pool, balance_sun: String(5 * 300 * 1000) });
+    const read = await poolSeen(s, pool, (p) => p.balance_sun === '1500000');
+    assert.equal(read.transactions_payable, 5);
+
+    // Four rentals at once: one pays its delegation and its reclaim, so two fit (a third only if the pool's
+    // bandwidth recovered a transaction's worth meanwhile); before, all four were delegated and three reclaims
+    // could not be paid.
+    const placed = await Promise.all([0, 1, 2, 3].map(() => s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() })));
+    const isDelegated = (o: any) => o.delegate_tx_status !== null;
+    const until = Date.now() + 20_000;
+    let seen: any[] = [];
+    while (Date.now() < until) {
+      seen = await Promise.all(placed.map(async (o) => (await s.request({ method: 'GET', url: `/api/orders/${o.id}` })).body));
+      if (seen.filter(isDelegated).length >= 2 && seen.filter(isDelegated).every((o) => o.status === 'completed')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const delegated = seen.filter(isDelegated);
+    assert.ok(delegated.length >= 2 && delegated.length <= 3, `two rentals taken (three at most): ${JSON.stringify(seen.map((o) => [o.status, o.wait_reason]))}`);
+    for (const o of delegated) {
+      assert.equal(o.status, 'completed', `reclaimed at its end: ${JSON.stringify([o.status, o.wait_reason, o.reclaim_attempts])}`);
+      assert.equal(o.reclaim_attempts, 0, 'its reclaim was paid the first time');
+    }
+    for (const o of seen.filter((x) => !isDelegated(x))) assert.equal(o.status, 'pending', 'the others wait for a pool');
+    assert.equal(landed(await s.chainTxs('UnDelegateResourceContract')).length, delegated.length);
+
+    // Funded, the pool takes the others.
+    await s.devnetAdmin('POST', '/accounts/set-balance', { address: pool, balance_sun: '100000000' });
+    for (const o of placed) assert.equal((await s.waitFor(o.id, (x) => x.status === 'completed', 60_000)).reclaim_tx_status, 'confirmed');
+  });
+}

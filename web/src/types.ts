@@ -157,7 +157,9 @@ export interface Pool {
   staked_bandwidth_left: number;
   /** about how many more delegations or reclaims the pool can pay for (bandwidth left, then TRX to burn at the chain fee per byte) */
   transactions_payable: number;
-  /** fewer than 20 transactions payable: give the pool TRX or staked bandwidth */
+  /** transactions our orders on the pool will still make: a delegation and a reclaim for each order delegating, a reclaim for each rental under way (read live from the database). A new rental is planned on the pool only while transactions_payable covers these and its own two */
+  transactions_owed: number;
+  /** fewer than 20 transactions payable beyond transactions_owed: give the pool TRX or staked bandwidth */
   running_dry: boolean;
   /** true when no worker has read this pool for 5 x POOL_REFRESH_MS (at least a minute): it is most likely no longer configured; its figures are left out of totals */
   retired: boolean;

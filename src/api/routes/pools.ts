@@ -1,4 +1,4 @@
-import { reservedByPool } from '../../db/orders.js';
+import { heldByPool, type HeldOnPool } from '../../db/orders.js';
 import { listPoolSnapshots } from '../../db/pool-snapshots.js';
 import type { ApiContext } from '../context.js';
 import { ErrorBody, PoolListBody } from '../schemas.js';
@@ -12,6 +12,8 @@ import type { TypedApp } from '../typed-app.js';
  */
 /** How long a snapshot may go unread before its pool is shown retired. */
 export const retireAfterMs = (poolRefreshMs: number): number => Math.max(5 * poolRefreshMs, 60_000);
+
+const NOTHING_HELD: HeldOnPool = { reservedSun: 0n, owedTransactions: 0n };
 
 export function poolRoutes(app: TypedApp, ctx: ApiContext): void {
   app.get(
@@ -30,10 +32,10 @@ export function poolRoutes(app: TypedApp, ctx: ApiContext): void {
     },
     async () => {
       const snapshots = await listPoolSnapshots(ctx.db);
-      const reserved = await reservedByPool(ctx.db);
+      const held = await heldByPool(ctx.db);
       // A pool no worker reads any more (taken out of POOL_PRIVATE_KEYS) keeps its row; it is shown retired.
       const retiredBefore = BigInt(Date.now() - retireAfterMs(ctx.config.engine.poolRefreshMs));
-      return { pools: snapshots.map((p) => poolView(p, reserved.get(p.address) ?? 0n, p.updated_at < retiredBefore)) };
+      return { pools: snapshots.map((p) => poolView(p, held.get(p.address) ?? NOTHING_HELD, p.updated_at < retiredBefore)) };
     },
   );
 }

@@ -20,6 +20,7 @@ import * as m017 from './017-locked-rentals-by-receiver.js';
 import * as m018 from './018-open-orders-by-user.js';
 import * as m019 from './019-deposits-by-ledger-entry.js';
 import * as m020 from './020-tenant-users-by-user.js';
+import * as m021 from './021-rentals-under-way-by-pool.js';
 
 export interface Migration {
   name: string;
@@ -48,4 +49,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '018-open-orders-by-user', up: m018.up },
   { name: '019-deposits-by-ledger-entry', up: m019.up },
   { name: '020-tenant-users-by-user', up: m020.up },
+  { name: '021-rentals-under-way-by-pool', up: m021.up },
 ];

@@ -74,7 +74,7 @@ export function Pools() {
                           {t('pools.bandwidth', { free: count(p.free_bandwidth_left), staked: count(p.staked_bandwidth_left) })}
                           {p.running_dry && (
                             <div class="bad small" data-running-dry title={t('pools.bandwidthHint')}>
-                              {t('pools.runningDry', { n: count(p.transactions_payable) })}
+                              {t('pools.runningDry', { n: count(Math.max(0, p.transactions_payable - p.transactions_owed)) })}
                             </div>
                           )}
                         </td>
