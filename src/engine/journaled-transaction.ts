@@ -348,11 +348,20 @@ export async function firstBroadcast<H>(
   // a new transaction may be signed. (A refused re-broadcast of an in-doubt one is
   // different: see settle.)
   await countBroadcast(db, signed.txid, refusal);
-  if (!(await updateOpenChainTx(db, signed.txid, { status: 'failed' }))) {
+  // The refusal proves this copy dead only while it is the only one. A holder whose send was held up
+  // past its lease (a rate limit's pause) may have been replaced by a worker that sent the same
+  // transaction, which landed: this copy's refusal can then be that one's own effect (its stake or
+  // bandwidth spent, its expiration passed). So the row fails only with the holder's fenced write, in
+  // one transaction: a holder that lost its lease writes neither (LeaseLostError).
+  const failed = await db.transaction(async (tx) => {
+    if (!(await updateOpenChainTx(tx, signed.txid, { status: 'failed' }))) return false;
+    await holder.follow(tx, { status: 'failed' });
+    return true;
+  });
+  if (!failed) {
     // Settled by the follower meanwhile, which woke the holder: the next look reads its outcome.
     return { lookAgainInMs: ctx.settings.confirmPollMs };
   }
-  await holder.follow(db, { status: 'failed' });
   log.warn({ code: refusal.code, message: refusal.message }, 'node refused the transaction; it can never land');
   return { refused: { code: refusal.code, message: refusal.message } };
 }

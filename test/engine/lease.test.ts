@@ -7,10 +7,15 @@ import { LeaseLostError } from '../../src/engine/errors.js';
 import { failAndRefund } from '../../src/engine/fail-order.js';
 import { claimDueOrders, claimOrder, makeOrdersDue, releaseOrder, unheldOnLandedDelegations } from '../../src/db/order-leases.js';
 import { renewLease } from '../../src/engine/lease.js';
+import { countAcceptedSend, findChainTx } from '../../src/db/chain-transactions.js';
+import type { BroadcastOutcome } from '../../src/chain/gateway.js';
+import type { EngineContext } from '../../src/engine/context.js';
+import { orderHolder } from '../../src/engine/journaled-step.js';
+import { firstBroadcast, journalRow } from '../../src/engine/journaled-transaction.js';
 import { transition } from '../../src/engine/transition.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { describeEachDialect } from '../support/dialects.js';
-import { ledgerViolations, SEED_ADDRESS, type TestApp } from '../support/app.js';
+import { heldOrderContext, ledgerViolations, SEED_ADDRESS, type TestApp } from '../support/app.js';
 
 describeEachDialect('claims, leases and fencing', (newApp) => {
   let t: TestApp;
@@ -106,6 +111,35 @@ describeEachDialect('claims, leases and fencing', (newApp) => {
       ['active', expiresAt, active.wait_reason, active.attempts, null, null],
       'due at its expiry and claimable then, as the follower left it',
     );
+  });
+
+  test('when a first broadcast is held up past the lease and another worker sends the same transaction, then the stale copy\'s refusal fails nothing', async () => {
+    const claimed = (await claimOrder(t.db, orderId, 'worker-a', 30_000))!;
+    const delegating = await t.db.transaction((tx) =>
+      transition(tx, claimed, 'delegating', { reason: 'pool_selected', actor: 'worker-a' }, { pool_address: 'Tpool', delegated_sun: 1_000_000n }, 30_000),
+    );
+    const signed = { txid: 'cd'.repeat(32), json: '{"txID":"cd"}', expiration: 4_000_000_000_000n };
+    const meta = { pool: 'Tpool', receiver: SEED_ADDRESS, amountSun: 1_000_000n, lockBlocks: null };
+    const ctxOf = (workerId: string, broadcast: () => Promise<BroadcastOutcome>) =>
+      ({ ...heldOrderContext(t.db, workerId), settings: { leaseMs: 30_000, confirmPollMs: 1_000 }, chain: { broadcast } }) as unknown as EngineContext;
+    const holderA = await orderHolder(ctxOf('worker-a', async () => ({ accepted: true })), delegating, 'delegate').journal(
+      t.db,
+      journalRow({ orderId, paymentTxid: null }, 'delegate', signed, meta),
+    );
+    // worker-a's send waits (a rate limit's pause) past its lease; worker-b claims the order, sends the same
+    // transaction and a node accepts it. Then worker-a's copy reaches a node that never saw it, after the first
+    // copy spent the pool's stake: refused as invalid.
+    const stale = ctxOf('worker-a', async () => {
+      await setRow({ lease_until: 0n });
+      assert.ok(await claimOrder(t.db, orderId, 'worker-b', 30_000), 'worker-b holds it');
+      assert.equal(await countAcceptedSend(t.db, signed.txid), true);
+      return { accepted: false, code: 'CONTRACT_VALIDATE_ERROR', message: 'delegateBalance must be less than or equal to available FreezeV2 balance' };
+    });
+    await assert.rejects(firstBroadcast(stale, holderA, signed, meta), LeaseLostError);
+    const row = (await findChainTx(t.db, signed.txid))!;
+    assert.equal(row.status, 'broadcast', 'still open: it may land, and nothing new is signed while it can');
+    const order = (await findOrder(t.db, orderId))!;
+    assert.deepEqual([order.delegate_tx_status, order.lease_owner], ['signed', 'worker-b']);
   });
 
   test('a held lease can be renewed; a lost one cannot', async () => {
