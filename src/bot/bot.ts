@@ -449,11 +449,16 @@ export class JouleBot {
   private async showBalance(ctx: Context, fresh: boolean): Promise<void> {
     const userId = ctx.from!.id;
     const lang = this.langOf(ctx);
-    const [balances, depositAddress] = await Promise.all([this.deps.joule.balances(userId), this.deps.joule.depositAddress(userId)]);
+    const [balances, depositAddress, newest] = await Promise.all([
+      this.deps.joule.balances(userId),
+      this.deps.joule.depositAddress(userId),
+      this.deps.joule.ledger(userId, 1),
+    ]);
     const pressedRefresh = !fresh && ctx.callbackQuery?.message !== undefined && this.deps.watches.watchesBalance(userId, ctx.callbackQuery.message.message_id);
     const messageId = await this.show(ctx, balanceScreen(lang, balances, depositAddress), fresh);
     if (depositAddress !== undefined && !pressedRefresh) await this.sendQr(ctx, depositAddress);
-    this.deps.watches.watchBalance({ chatId: ctx.chat!.id, messageId, lang, userId, depositAddress, balances });
+    const ledgerSeen = newest[0] === undefined ? 0n : BigInt(newest[0].id);
+    this.deps.watches.watchBalance({ chatId: ctx.chat!.id, messageId, lang, userId, depositAddress, balances, ledgerSeen });
   }
 
   private async sendQr(ctx: Context, address: string): Promise<void> {

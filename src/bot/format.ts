@@ -32,8 +32,12 @@ export function shortAddress(address: string): string {
   return address.length > 14 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
 }
 
-/** An order's id as the bot shows it: its first 8 characters. */
-export const shortId = (id: string): string => id.slice(0, 8);
+/**
+ * An order's id as the bot shows it: its last 8 characters. Its first ones
+ * are its time (a UUIDv7's milliseconds), the same for every order placed
+ * within a minute or so; its last ones are random.
+ */
+export const shortId = (id: string): string => id.slice(-8);
 
 /** TRX from a sun string, exactly. */
 export const trxOf = (sun: string | bigint): string => sunToTrx(BigInt(sun));

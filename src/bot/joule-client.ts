@@ -52,6 +52,8 @@ export interface OrderView {
   refunded: string | null;
   refunded_sun: string | null;
   expires_at: string | null;
+  /** Set once a cancel was asked for: an active rental then ends early. */
+  cancel_requested_at: string | null;
   created_at: string;
 }
 
@@ -72,6 +74,15 @@ export interface UserBalances {
   balance_trx: string;
   balance_micro_usdt: string;
   balance_usdt: string;
+}
+
+/** A ledger entry as GET /api/users/:id/ledger answers it: only the fields the bot reads. */
+export interface LedgerEntryView {
+  id: string;
+  kind: string;
+  currency: string;
+  /** Signed, in the currency's smallest unit. */
+  amount: string;
 }
 
 export interface SavedAddress {
@@ -149,6 +160,16 @@ export class JouleClient {
       return await this.call('GET', `/api/users/${userId}`);
     } catch (err) {
       if (err instanceof JouleRefused && err.code === 'not_found') return { balance_sun: '0', balance_trx: '0', balance_micro_usdt: '0', balance_usdt: '0' };
+      throw err;
+    }
+  }
+
+  /** The user's newest ledger entries, newest first; none for a user with no row yet. */
+  async ledger(userId: number, limit: number): Promise<LedgerEntryView[]> {
+    try {
+      return (await this.call<{ entries: LedgerEntryView[] }>('GET', `/api/users/${userId}/ledger`, { query: { limit } })).entries;
+    } catch (err) {
+      if (err instanceof JouleRefused && err.code === 'not_found') return [];
       throw err;
     }
   }

@@ -44,6 +44,8 @@ interface BalanceWatch {
   userId: number;
   depositAddress: string | undefined;
   balances: UserBalances;
+  /** The newest ledger entry when the balance was shown (its id; 0 for none): a credit is told from the deposits after it. */
+  ledgerSeen: bigint;
   until: number;
 }
 
@@ -54,9 +56,12 @@ const EARLY_NEWS_MS = 60_000;
 const EARLY_NEWS_MAX = 1000;
 /** Orders read in one round of polling at most. */
 const READS_PER_ROUND = 20;
+/** Ledger entries read to tell what came in since the balance was shown: more than enough between two reads. */
+const LEDGER_READ = 50;
 
-/** When an order as just seen is next worth reading: an active rental at its end, anything else at once. */
-const readAtOf = (order: OrderView): number => (order.status === 'active' && order.expires_at !== null ? Date.parse(order.expires_at) : 0);
+/** When an order as just seen is next worth reading: an active rental at its end (unless a cancel ends it sooner), anything else at once. */
+const readAtOf = (order: OrderView): number =>
+  order.status === 'active' && order.expires_at !== null && order.cancel_requested_at == null ? Date.parse(order.expires_at) : 0;
 
 export class Watches {
   private readonly orders = new Map<string, OrderWatch>();
@@ -107,7 +112,15 @@ export class Watches {
     this.orderSeen(news.order).catch((err: unknown) => this.log.warn({ err: String(err) }, 'bot: could not show an order’s news'));
   }
 
-  watchBalance(at: { chatId: number; messageId: number; lang: Language; userId: number; depositAddress: string | undefined; balances: UserBalances }): void {
+  watchBalance(at: {
+    chatId: number;
+    messageId: number;
+    lang: Language;
+    userId: number;
+    depositAddress: string | undefined;
+    balances: UserBalances;
+    ledgerSeen: bigint;
+  }): void {
     this.leave(at.chatId, at.messageId);
     this.unwatchBalance(at.userId);
     this.balances.set(at.userId, { ...at, until: Date.now() + BALANCE_WATCH_MS });
@@ -236,10 +249,16 @@ export class Watches {
     watch.balances = now;
     // Read after the balance came: the user may have left the screen meanwhile.
     if (watch.messageId !== undefined) await this.sink.edit(watch.chatId, watch.messageId, balanceScreen(watch.lang, now, watch.depositAddress));
-    const trxIn = BigInt(now.balance_sun) - BigInt(before.balance_sun);
-    const usdtIn = BigInt(now.balance_micro_usdt) - BigInt(before.balance_micro_usdt);
-    if (trxIn > 0n) await this.sink.send(watch.chatId, t(watch.lang, 'balance.credited', { amount: trxOf(trxIn), currency: 'TRX' }));
-    if (usdtIn > 0n) await this.sink.send(watch.chatId, t(watch.lang, 'balance.credited', { amount: trxOf(usdtIn), currency: 'USDT' }));
+    // A balance also rises by a refund (an order failed or cancelled), and a deposit beside an order may
+    // leave it lower: only deposits are told, each at its own amount, whatever else moved the balance
+    // between two reads. The entries after the last one seen are taken at once, synchronously after the
+    // read, so that two reads at the same time do not both tell them.
+    const fresh = (await this.joule.ledger(watch.userId, LEDGER_READ)).filter((e) => BigInt(e.id) > watch.ledgerSeen);
+    for (const e of fresh) if (BigInt(e.id) > watch.ledgerSeen) watch.ledgerSeen = BigInt(e.id);
+    for (const currency of ['TRX', 'USDT'] as const) {
+      const credited = fresh.filter((e) => e.kind === 'deposit' && e.currency === currency).reduce((sum, e) => sum + BigInt(e.amount), 0n);
+      if (credited > 0n) await this.sink.send(watch.chatId, t(watch.lang, 'balance.credited', { amount: trxOf(credited), currency }));
+    }
   }
 }
 

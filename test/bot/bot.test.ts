@@ -177,9 +177,9 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     // The last orders, and a cancel answered as Joule answers it.
     await alice.send('/orders');
     const orders = await alice.waitForText('Your last orders');
-    assert.match(orders.text, new RegExp(`${order.id.slice(0, 8)} ✅ active · 65,000 · 1h`));
-    await alice.press(orders, `Cancel ${order.id.slice(0, 8)}`);
-    const cancel = await alice.waitForText(new RegExp(`Order ${order.id.slice(0, 8)}(: | cannot be cancelled now: the delegation is locked)`));
+    assert.match(orders.text, new RegExp(`${order.id.slice(-8)} ✅ active · 65,000 · 1h`));
+    await alice.press(orders, `Cancel ${order.id.slice(-8)}`);
+    const cancel = await alice.waitForText(new RegExp(`Order ${order.id.slice(-8)}(: | cannot be cancelled now: the delegation is locked)`));
     const after = (await ordersOf(alice.id))[0];
     if (cancel.text.includes('cannot be cancelled')) assert.equal(after.cancel_requested_at ?? null, null, cancel.text);
     else assert.ok(after.cancel_requested_at || after.status === 'cancelled', cancel.text);
@@ -262,6 +262,9 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
   test('an order to a contract fails with the reason Joule gives, in the user’s words, and is refunded', async () => {
     const hal = telegram.user({ id: 1010, firstName: 'Hal', languageCode: 'en' });
     await fund(hal.id, 20);
+    // The balance screen shown first is watched: the refund must not be told as a deposit.
+    await hal.send('/balance');
+    await hal.waitForText('Top up by sending TRX or USDT');
     await hal.send('/rent');
     const card = await hal.waitForText('Cost:');
     // The USDT token contract: a valid address that cannot use energy.
@@ -271,6 +274,50 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     assert.equal(order.error_code, 'receiver_is_contract');
     assert.match(failed.text, /Why: the receiver is a contract, which cannot use rented energy/);
     assert.match(failed.text, new RegExp(`Refunded: ${(Number(order.price) / 1e6).toString().replace('.', '\\.')} TRX to your balance\\.`));
+    // Several of the bot's reads of the watched balance (one each 200 ms) after the refund; then a deposit, told at its own amount.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await fund(hal.id, 5);
+    await hal.waitForText('Deposit credited: +5 TRX.');
+    assert.deepEqual(hal.messages().filter((m) => m.text.includes('Deposit credited')).map((m) => m.text), ['✅ Deposit credited: +5 TRX.'], hal.transcript());
+  });
+
+  test('an active rental cancelled from My orders shows on its own message as ended early and refunded, not as active until its end', async () => {
+    // A bot and a key of its own: three rentals' reads would take the shared key's requests from the tests after.
+    const own = await startTelegram();
+    const key = (await admin('POST', '/api/admin/api-keys', { name: 'cancel test bot', tenant_id: tenantId })).key;
+    const bot = await startBot(
+      loadConfig({ JOULE_ROLE: 'bot', TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: own.apiRoot, JOULE_API_URL: jouleUrl, JOULE_API_KEY: key, BOT_STATUS_POLL_MS: '200' }).bot!,
+      botLog(),
+    );
+    try {
+      const kim = own.user({ id: 1021, firstName: 'Kim', languageCode: 'en' });
+      await fund(kim.id, 100);
+      const receiver = stack.customer(2);
+      // A rental is cancelled early only unlocked: the rentals to one receiver go unlocked once each pool holds a locked one.
+      let unlocked: { order: any; message: BotMessage } | undefined;
+      for (let i = 0; i < stack.devnet.accounts.pools.length + 1 && unlocked === undefined; i++) {
+        const { confirm, data } = await confirmationTo(kim, receiver);
+        await kim.pressData(confirm.messageId, data);
+        const message = await kim.waitFor((m) => m.messageId === confirm.messageId && m.text.includes('Status: ✅ active'), 'the rental active', 30_000);
+        const [order] = await ordersOf(kim.id);
+        if (order.lock_blocks === null) unlocked = { order, message };
+      }
+      assert.ok(unlocked, 'a rental went unlocked');
+      await kim.send('/orders');
+      await kim.press(await kim.waitForText('Your last orders'), `Cancel ${unlocked.order.id.slice(-8)}`);
+      await kim.waitForText(`Order ${unlocked.order.id.slice(-8)}: `);
+      const shown = await kim.waitFor(
+        (m) => m.messageId === unlocked!.message.messageId && m.text.includes('Status: 🏁 completed') && m.text.includes('Refunded:'),
+        'the rental’s message shows it ended, and the refund',
+        30_000,
+      );
+      assert.match(shown.text, new RegExp(`Order ${unlocked.order.id.slice(-8)}`));
+      const [after] = (await ordersOf(kim.id)).filter((o) => o.id === unlocked!.order.id);
+      assert.ok(after.cancel_requested_at, 'the rental shown is the one cancelled');
+    } finally {
+      await bot.close();
+      await own.close();
+    }
   });
 
   test('the same confirmation delivered twice, or tapped twice, places one order', async () => {
@@ -303,7 +350,7 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     await eve.send('/orders');
     const list = await eve.waitForText('Your last orders');
     await eve.pressData(list.messageId, `oc:${daves}`);
-    await eve.waitForText(`Order ${daves.slice(0, 8)} cannot be cancelled now: it is not one of your orders.`);
+    await eve.waitForText(`Order ${daves.slice(-8)} cannot be cancelled now: it is not one of your orders.`);
     const [order] = await ordersOf(dave.id);
     assert.equal(order.id, daves);
     assert.equal(order.cancel_requested_at ?? null, null, "Dave's order was not asked to cancel");
@@ -318,7 +365,7 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     telegram.deleted.add(confirm.messageId);
     await fay.pressData(confirm.messageId, data);
     const [order] = await until(() => ordersOf(fay.id), (o) => o.length === 1, 'the order');
-    const shown = await fay.waitForText(`Order ${order.id.slice(0, 8)}`);
+    const shown = await fay.waitForText(`Order ${order.id.slice(-8)}`);
     assert.notEqual(shown.messageId, confirm.messageId, 'a new message');
     assert.ok(!fay.messages().some((m) => m.text.includes('Nothing was charged')), fay.transcript());
   });
@@ -341,13 +388,13 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     };
     await confirmAndPlace();
     const [first] = await until(() => ordersOf(ivy.id), (o) => o.length === 1, 'the first order');
-    const shown = await ivy.waitFor((m) => m.messageId === card.messageId && m.text.includes(`Order ${first.id.slice(0, 8)}`), 'the first order');
+    const shown = await ivy.waitFor((m) => m.messageId === card.messageId && m.text.includes(`Order ${first.id.slice(-8)}`), 'the first order');
     await ivy.press(shown, 'Menu');
     await ivy.press(await ivy.waitFor((m) => m.messageId === card.messageId && m.buttons.some((b) => b.text.includes('Rent energy')), 'the menu in its place'), 'Rent energy');
     await confirmAndPlace();
     const orders = await until(() => ordersOf(ivy.id), (o) => o.length === 2, 'a second order');
     const second = orders.find((o) => o.id !== first.id)!;
-    await ivy.waitFor((m) => m.messageId === card.messageId && m.text.includes(`Order ${second.id.slice(0, 8)}`), 'the second order shown');
+    await ivy.waitFor((m) => m.messageId === card.messageId && m.text.includes(`Order ${second.id.slice(-8)}`), 'the second order shown');
   });
 
   test('a screen the user moved to is never overwritten by the order or the balance the message showed before; a deposit is still told', async () => {
@@ -356,7 +403,7 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     const { confirm, data } = await confirmationTo(joy, stack.customer(1));
     await joy.pressData(confirm.messageId, data);
     const [order] = await until(() => ordersOf(joy.id), (o) => o.length === 1, 'the order');
-    const placed = await joy.waitFor((m) => m.messageId === confirm.messageId && m.text.includes(`Order ${order.id.slice(0, 8)}`), 'the order on the confirmation');
+    const placed = await joy.waitFor((m) => m.messageId === confirm.messageId && m.text.includes(`Order ${order.id.slice(-8)}`), 'the order on the confirmation');
     assert.doesNotMatch(placed.text, /active/, 'the order is still on its way when the user leaves it');
     await joy.press(placed, 'Menu');
     const menu = await joy.waitFor((m) => m.messageId === confirm.messageId && m.text.includes('Welcome, Joy!'), 'the menu in its place');
@@ -386,7 +433,7 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     await uma.press(confirm, 'USDT');
     const [order] = await until(() => ordersOf(uma.id), (o) => o.length === 1, 'the order');
     assert.equal(order.pay_currency, 'USDT');
-    await uma.waitFor((m) => m.messageId === confirm.messageId && m.text.includes(`Order ${order.id.slice(0, 8)}`), 'the order shown');
+    await uma.waitFor((m) => m.messageId === confirm.messageId && m.text.includes(`Order ${order.id.slice(-8)}`), 'the order shown');
     const user = await admin('GET', `/api/users/${uma.id}?tenant_id=${tenantId}`);
     assert.equal(BigInt(user.balance_micro_usdt), 5_000_000n - BigInt(order.price), 'paid from the USDT balance');
     assert.equal(user.balance_sun, '0');
@@ -548,8 +595,10 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
       if (method === 'GET' && /^\/api\/orders\/[^/?]+$/.test(url)) orderReads.push(Date.now());
     });
     const own = await startTelegram();
+    // A key of its own: the reads it counts are its bot's alone, and the tests before cannot have spent its requests.
+    const key = (await admin('POST', '/api/admin/api-keys', { name: 'reads test bot', tenant_id: tenantId })).key;
     const bot = await startBot(
-      loadConfig({ JOULE_ROLE: 'bot', TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: own.apiRoot, JOULE_API_URL: front.url, JOULE_API_KEY: botKey, BOT_STATUS_POLL_MS: '200' }).bot!,
+      loadConfig({ JOULE_ROLE: 'bot', TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: own.apiRoot, JOULE_API_URL: front.url, JOULE_API_KEY: key, BOT_STATUS_POLL_MS: '200' }).bot!,
       botLog(),
     );
     try {
@@ -607,7 +656,7 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
         botLog(),
       );
       const operator = ops.user({ id: 4343, firstName: 'Op', languageCode: 'en' });
-      const alert = await operator.waitForText(`Reclaim keeps failing for order ${id.slice(0, 8)}`);
+      const alert = await operator.waitForText(`Reclaim keeps failing for order ${id.slice(-8)}`);
       assert.match(alert.text, /retried 7 times/);
       await new Promise((r) => setTimeout(r, 600));
       assert.equal(operator.messages().filter((m) => m.text.includes('Reclaim keeps failing')).length, 1, 'once, not at every check');
