@@ -127,10 +127,28 @@ export async function tenantUsersOf(db: DbHandle, userIds: readonly bigint[]): P
 }
 
 /**
- * Gives a non-default tenant's user its users row: the next id below every
- * one given so far. Two first calls at once for different users may pick the
- * same id: the loser's insert fails on the unique id and it picks again; two
- * for the same user: the loser reads the winner's.
+ * A non-default tenant's user's users row, made in the caller's
+ * transaction: the next id below every one given so far. A transaction
+ * made at the same time may pick the same id, or make the same user: then
+ * one of the two fails on a unique key, all of it rolled back.
+ */
+export async function insertTenantUser(tx: DbHandle, tenantId: string, externalId: bigint): Promise<bigint> {
+  const { lowest } = await tx.kysely
+    .selectFrom('tenant_users')
+    .select((eb) => eb.fn.min<bigint>('user_id').as('lowest'))
+    .executeTakeFirstOrThrow();
+  const userId = (lowest === null ? 0n : BigInt(lowest)) - 1n;
+  const now = dbNow(tx.dialect);
+  await tx.kysely.insertInto('users').values({ id: userId, balance_sun: 0n, created_at: now, updated_at: now }).execute();
+  await tx.kysely.insertInto('tenant_users').values({ tenant_id: tenantId, external_id: externalId, user_id: userId, created_at: now }).execute();
+  return userId;
+}
+
+/**
+ * Gives a non-default tenant's user its users row (insertTenantUser). Two
+ * first calls at once for different users may pick the same id: the loser's
+ * insert fails on the unique id and it picks again; two for the same user:
+ * the loser reads the winner's.
  */
 export async function createTenantUser(db: Db, tenantId: string, externalId: bigint): Promise<bigint> {
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -138,17 +156,7 @@ export async function createTenantUser(db: Db, tenantId: string, externalId: big
     if (existing !== undefined) return existing;
     try {
       // Both rows or neither: a lost race leaves nothing behind.
-      return await db.transaction(async (tx) => {
-        const { lowest } = await tx.kysely
-          .selectFrom('tenant_users')
-          .select((eb) => eb.fn.min<bigint>('user_id').as('lowest'))
-          .executeTakeFirstOrThrow();
-        const userId = (lowest === null ? 0n : BigInt(lowest)) - 1n;
-        const now = dbNow(tx.dialect);
-        await tx.kysely.insertInto('users').values({ id: userId, balance_sun: 0n, created_at: now, updated_at: now }).execute();
-        await tx.kysely.insertInto('tenant_users').values({ tenant_id: tenantId, external_id: externalId, user_id: userId, created_at: now }).execute();
-        return userId;
-      });
+      return await db.transaction((tx) => insertTenantUser(tx, tenantId, externalId));
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
     }

@@ -1,4 +1,4 @@
-import type { Db } from '../db/connect.js';
+import type { Db, DbHandle } from '../db/connect.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { recordDepositWebhook } from '../db/webhook-outbox.js';
 import {
@@ -40,51 +40,70 @@ async function replayOrConflict(db: Db, existing: LedgerEntry, input: DepositInp
   return { entry: existing, balances: { balance_sun: user?.balance_sun ?? 0n, balance_micro_usdt: user?.balance_micro_usdt ?? 0n }, created: false };
 }
 
-/** A deposit asked for: the user's row, or none yet and how to make it. */
+/** A deposit asked for: how to find the user's row, and how to make it when there is none yet. */
 export type DepositRequest = Omit<DepositInput, 'userId'> & {
-  /** The users row credited; undefined: a user the tenant has never had. */
-  userId: bigint | undefined;
-  /** Makes that user's row; called only once the reference is known to be free. */
-  newUser: () => Promise<bigint>;
+  /** The users row credited; undefined: a user the tenant has never had. Asked again after a race. */
+  userRow: () => Promise<bigint | undefined>;
+  /** Makes that user's row in the deposit's own transaction, so that a refused deposit leaves none. */
+  newUser: (tx: DbHandle) => Promise<bigint>;
 };
+
+/** Tries of a deposit whose new user raced another transaction making users (a unique key lost). */
+const USER_RACE_TRIES = 100;
 
 /**
  * Credits a user's prepaid balance in one currency once per reference,
- * creating the user on first deposit: made only once the reference is known
- * to be free, so a refused deposit leaves no user behind.
+ * creating the user on first deposit, in the same transaction: a deposit
+ * refused (its reference taken, even by a deposit made at the same moment)
+ * leaves no user behind.
  */
 export async function deposit(db: Db, wanted: DepositRequest): Promise<DepositResult> {
-  const existing = await findDepositByReference(db, wanted.reference);
-  if (existing && wanted.userId === undefined) throw referenceTaken(existing);
-  const input = { ...wanted, userId: wanted.userId ?? (await wanted.newUser()) };
-  if (existing) return replayOrConflict(db, existing, input);
-  try {
-    return await db.transaction(async (trx) => {
-      await ensureUser(trx, input.userId);
-      const balances = await creditDeposit(trx, input.userId, input.currency, input.amount);
-      if (balances === undefined) {
-        throw new AppError(
-          'balance_limit_exceeded',
-          422,
-          `this deposit would take the ${input.currency} balance, with what the user's open orders may still refund, past ${MAX_BALANCE_SUN} ${SMALLEST_UNIT[input.currency]}`,
-        );
-      }
-      const entry = await insertLedgerEntry(trx, {
-        userId: input.userId,
-        kind: 'deposit',
-        currency: input.currency,
-        amountSun: input.amount,
-        balanceAfterSun: balanceOf(balances, input.currency),
-        reference: input.reference,
-      });
-      await recordDepositWebhook(trx, entry);
-      return { entry, balances, created: true };
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) {
-      const raced = await findDepositByReference(db, input.reference);
-      if (raced) return replayOrConflict(db, raced, input);
+  for (let attempt = 1; ; attempt++) {
+    const existing = await findDepositByReference(db, wanted.reference);
+    const userId = await wanted.userRow();
+    if (existing) {
+      if (userId === undefined) throw referenceTaken(existing);
+      return replayOrConflict(db, existing, { ...wanted, userId });
     }
-    throw err;
+    try {
+      return await creditOnce(db, wanted, userId);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // The reference was taken meanwhile: its deposit stands, and this one is its replay or a conflict.
+      const raced = await findDepositByReference(db, wanted.reference);
+      if (raced) {
+        const now = userId ?? (await wanted.userRow());
+        if (now === undefined) throw referenceTaken(raced);
+        return replayOrConflict(db, raced, { ...wanted, userId: now });
+      }
+      // The new user's row raced another one made at the same moment: all rolled back, tried again.
+      if (userId !== undefined || attempt >= USER_RACE_TRIES) throw err;
+    }
   }
+}
+
+/** The deposit's transaction: the user made if it has no row (`userId` undefined), the balance credited, the entry and its webhook written. */
+function creditOnce(db: Db, wanted: DepositRequest, known: bigint | undefined): Promise<DepositResult> {
+  return db.transaction(async (trx) => {
+    const input = { ...wanted, userId: known ?? (await wanted.newUser(trx)) };
+    await ensureUser(trx, input.userId);
+    const balances = await creditDeposit(trx, input.userId, input.currency, input.amount);
+    if (balances === undefined) {
+      throw new AppError(
+        'balance_limit_exceeded',
+        422,
+        `this deposit would take the ${input.currency} balance, with what the user's open orders may still refund, past ${MAX_BALANCE_SUN} ${SMALLEST_UNIT[input.currency]}`,
+      );
+    }
+    const entry = await insertLedgerEntry(trx, {
+      userId: input.userId,
+      kind: 'deposit',
+      currency: input.currency,
+      amountSun: input.amount,
+      balanceAfterSun: balanceOf(balances, input.currency),
+      reference: input.reference,
+    });
+    await recordDepositWebhook(trx, entry);
+    return { entry, balances, created: true };
+  });
 }

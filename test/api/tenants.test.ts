@@ -145,6 +145,21 @@ describeEachDialect('tenants and API keys', (newApp) => {
     assert.equal((await t.request({ method: 'GET', url: '/api/users/999', headers: as(a.key) })).status, 404, 'no such user of the tenant');
   });
 
+  test('deposits of one reference to new users of a tenant at the same moment: one is credited, the others refused, and no refused one leaves a user', async () => {
+    const a = await issue('A');
+    const before = await tableCounts(t.db);
+    const users = [21, 22, 23, 24, 25, 26];
+    const answers = await Promise.all(users.map((u) => topUp(a.tenant_id, u, 5_000_000, 'same-moment')));
+    assert.deepEqual(answers.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409], JSON.stringify(answers.map((r) => r.body)));
+    const credited = users[answers.findIndex((r) => r.status === 201)]!;
+    for (const u of users) {
+      const read = await t.request({ method: 'GET', url: `/api/users/${u}`, headers: as(a.key) });
+      assert.equal(read.status, u === credited ? 200 : 404, `user ${u}`);
+    }
+    const after = await tableCounts(t.db);
+    assert.deepEqual([after.users! - before.users!, after.ledger_entries! - before.ledger_entries!], [1n, 1n], 'one user and one entry written');
+  });
+
   test('a rotated key works at once and its old secret no more; a revoked key is refused; a key records its last use', async () => {
     const a = await issue('A');
     assert.equal((await t.request({ method: 'GET', url: '/api/orders', headers: as(a.key) })).status, 200);

@@ -3,7 +3,7 @@ import { INT64_MAX, parsePositiveInt64 } from '../../domain/amounts.js';
 import { CURRENCIES, SMALLEST_UNIT } from '../../domain/currency.js';
 import { parseAccountXpub } from '../../domain/deposit-address.js';
 import { AppError, invalid, notFound } from '../../domain/errors.js';
-import { findTenant } from '../../db/tenants.js';
+import { findTenant, insertTenantUser } from '../../db/tenants.js';
 import { findUser, listLedger, listUsers } from '../../db/users.js';
 import { DEFAULT_TENANT } from '../../domain/tenant.js';
 import { scopedKey, userRowOf } from '../../use-cases/tenants.js';
@@ -207,8 +207,9 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
       const tenantId = body.tenant_id ?? DEFAULT_TENANT;
       if (tenantId !== DEFAULT_TENANT && (await findTenant(ctx.db, tenantId)) === undefined) throw notFound('tenant');
       const result = await deposit(ctx.db, {
-        userId: await userRowOf(ctx.db, tenantId, userId, false),
-        newUser: async () => (await userRowOf(ctx.db, tenantId, userId, true))!,
+        userRow: () => userRowOf(ctx.db, tenantId, userId, false),
+        // The default tenant's users are their own rows (ensureUser makes them); another's get one of theirs.
+        newUser: (tx) => (tenantId === DEFAULT_TENANT ? Promise.resolve(userId) : insertTenantUser(tx, tenantId, userId)),
         currency,
         amount,
         reference: scopedKey(tenantId, body.reference),
