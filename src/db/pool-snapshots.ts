@@ -188,6 +188,23 @@ export interface StakeMove {
   energy: bigint;
 }
 
+const lowerDelegatableStatement = prepared(
+  'update pool_snapshots set delegatable_sun = ?, updated_at = $now where address = ? and observed_at is not null and delegatable_sun > ?',
+);
+
+/**
+ * A node said just now that the pool can delegate no more than `sun`
+ * (getcandelegatedmaxsize, read by an order its delegation was refused on):
+ * its snapshot says so too, until the pool's next full read. The next
+ * choice then sees the pool as the node does, whether or not that read
+ * comes soon (a rate limit may hold it up), and does not reserve the same
+ * room again. Only ever lowered: a figure read before our own delegations
+ * landed may be the higher one.
+ */
+export async function lowerDelegatable(db: DbHandle, address: string, sun: bigint): Promise<void> {
+  await lowerDelegatableStatement.run(db, [sun, address, sun]);
+}
+
 /** A stake move's update of a pool's snapshot (its `?`: stakeMoveValues), for a statement that writes more (order-writes.ts). */
 export const STAKE_MOVE = `update pool_snapshots set
      delegatable_sun = case when delegatable_sun > ? then delegatable_sun - ? else 0 end,

@@ -1,5 +1,6 @@
 import type { PoolAccount } from '../chain/gateway.js';
 import type { Order } from '../db/orders.js';
+import { lowerDelegatable } from '../db/pool-snapshots.js';
 import { backoffMs } from '../domain/backoff.js';
 import { refusedWith, type FailureCode, type WaitReason } from '../domain/order-reasons.js';
 import { metrics } from '../observability/metrics.js';
@@ -90,12 +91,15 @@ export const stepPending: StepFn = async (ctx, held, claimed) => {
  * cannot delegate the reserved stake any more (it went elsewhere, outside
  * Joule, after the pool's snapshot was read) and nothing of ours can land.
  * Waiting on this pool would let the order fail though another has room;
- * the order chooses again once the pool has been read again (asked for
- * here). The same write gives it back, the wait backed off from its failed
+ * the order chooses again, with the pool's snapshot lowered to what the
+ * node said (lowerDelegatable), and the pool read again (asked for here). The same write gives it back, the wait backed off from its failed
  * attempts so far and counted as one more (a status change would clear
  * them), so the pool's read comes first.
  */
 async function chooseAgain(ctx: EngineContext, held: Order, delegatable: bigint): Promise<Step> {
+  // The snapshot first: had the pool's read been held up, the next choice would pick it again, and its
+  // delegation be refused again, until the order timed out.
+  await lowerDelegatable(ctx.db, held.pool_address!, delegatable);
   ctx.hooks?.poolsNeedReading?.(held.pool_address!);
   const attempts = held.attempts + 1n;
   const retryInMs = backoffMs(Number(attempts), CAPACITY_RETRY_MS, MAX_BACKOFF_MS);

@@ -153,6 +153,38 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
   });
 }
 
+test('when the pool an order reserved on has delegated its stake elsewhere and its read is held up (a rate limit), then the order is not refused there again and again: it is served by another pool', async () => {
+  const s = await startTestStack({ poolCount: 2, env: { POOL_REFRESH_MS: '3600000', DELEGATE_LOCK: 'false' } });
+  await s.deposit(9, 100_000_000_000n);
+  const [first, second] = s.devnet.accounts.pools;
+  await until(
+    async () => (await s.request({ method: 'GET', url: '/api/pools', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).body.pools,
+    (pools: any[]) => pools.length === 2 && pools.every((p) => p.observed_at !== null),
+    'both pools read',
+  );
+  const tw = new TronWeb({ fullHost: s.devnet.url, privateKey: first!.privateKey });
+  const max = BigInt((await tw.trx.getCanDelegatedMaxSize(first!.address, 'ENERGY')).max_size ?? 0);
+  const away = await tw.trx.sendRawTransaction(await tw.trx.sign(await tw.transactionBuilder.delegateResource(Number((max * 9n) / 10n), s.customer(2), 'ENERGY', first!.address)));
+  assert.equal((away as any).result, true);
+  // Every read of a pool's resources from now on is held up, as a node's rate limit holds them.
+  await s.devnetAdmin('POST', '/faults/hang', { pathPrefix: '/wallet/getaccountresource', ms: 10_000 });
+
+  const placed = await s.order({ user_id: 9, energy_amount: 30_000_000, duration: '1h', receive_address: s.customer() });
+  const active = await s.waitFor(placed.id, (o) => o.status === 'active' || o.status === 'failed', 30_000);
+  await s.devnetAdmin('DELETE', '/faults');
+  assert.equal(active.status, 'active', `${active.error_code}: ${active.error_message}`);
+  assert.equal(active.pool_address, second!.address, 'served by the pool that has the stake');
+  const journal = (await s.request({ method: 'GET', url: `/api/orders/${placed.id}/transactions` })).body.transactions;
+  assert.deepEqual(
+    journal.map((t: any) => [t.pool_address, t.status]),
+    [
+      [first!.address, 'failed'],
+      [second!.address, 'confirmed'],
+    ],
+    'refused once on the first pool, never signed there again',
+  );
+});
+
 test('when two large orders each need most of a pool, then they are served by different pools', async () => {
   const s = await startTestStack();
   await s.deposit(5, 100_000_000_000n);
