@@ -44,8 +44,11 @@ interface BalanceWatch {
   userId: number;
   depositAddress: string | undefined;
   balances: UserBalances;
-  /** The newest ledger entry when the balance was shown (its id; 0 for none): a credit is told from the deposits after it. */
-  ledgerSeen: bigint;
+  /**
+   * The newest ledger entry when the balance was shown (its id; 0 for none): a credit is told from the
+   * deposits after it. Undefined when that read failed: the first change then only learns it.
+   */
+  ledgerSeen: bigint | undefined;
   until: number;
 }
 
@@ -119,7 +122,7 @@ export class Watches {
     userId: number;
     depositAddress: string | undefined;
     balances: UserBalances;
-    ledgerSeen: bigint;
+    ledgerSeen: bigint | undefined;
   }): void {
     this.leave(at.chatId, at.messageId);
     this.unwatchBalance(at.userId);
@@ -246,15 +249,17 @@ export class Watches {
     const now = await this.joule.balances(watch.userId);
     const before = watch.balances;
     if (now.balance_sun === before.balance_sun && now.balance_micro_usdt === before.balance_micro_usdt) return;
+    // A balance also rises by a refund (an order failed or cancelled), and a deposit beside an order may
+    // leave it lower: only deposits are told, each at its own amount, whatever else moved the balance
+    // between two reads. Read before anything is written: should it fail, the next read tries again.
+    const entries = await this.joule.ledger(watch.userId, LEDGER_READ);
+    // From here on synchronously, so that two reads at the same time do not both tell the same entries.
+    const seen = watch.ledgerSeen;
+    const fresh = seen === undefined ? [] : entries.filter((e) => BigInt(e.id) > seen);
+    for (const e of entries) if (watch.ledgerSeen === undefined || BigInt(e.id) > watch.ledgerSeen) watch.ledgerSeen = BigInt(e.id);
     watch.balances = now;
     // Read after the balance came: the user may have left the screen meanwhile.
     if (watch.messageId !== undefined) await this.sink.edit(watch.chatId, watch.messageId, balanceScreen(watch.lang, now, watch.depositAddress));
-    // A balance also rises by a refund (an order failed or cancelled), and a deposit beside an order may
-    // leave it lower: only deposits are told, each at its own amount, whatever else moved the balance
-    // between two reads. The entries after the last one seen are taken at once, synchronously after the
-    // read, so that two reads at the same time do not both tell them.
-    const fresh = (await this.joule.ledger(watch.userId, LEDGER_READ)).filter((e) => BigInt(e.id) > watch.ledgerSeen);
-    for (const e of fresh) if (BigInt(e.id) > watch.ledgerSeen) watch.ledgerSeen = BigInt(e.id);
     for (const currency of ['TRX', 'USDT'] as const) {
       const credited = fresh.filter((e) => e.kind === 'deposit' && e.currency === currency).reduce((sum, e) => sum + BigInt(e.amount), 0n);
       if (credited > 0n) await this.sink.send(watch.chatId, t(watch.lang, 'balance.credited', { amount: trxOf(credited), currency }));
