@@ -189,7 +189,8 @@ export interface StakeMove {
 }
 
 const lowerDelegatableStatement = prepared(
-  'update pool_snapshots set delegatable_sun = ?, updated_at = $now where address = ? and observed_at is not null and delegatable_sun > ?',
+  `update pool_snapshots set delegatable_sun = ?, observed_at = $now, observed_block = null, updated_at = $now
+   where address = ? and observed_at is not null and delegatable_sun > ?`,
 );
 
 /**
@@ -199,7 +200,11 @@ const lowerDelegatableStatement = prepared(
  * choice then sees the pool as the node does, whether or not that read
  * comes soon (a rate limit may hold it up), and does not reserve the same
  * room again. Only ever lowered: a figure read before our own delegations
- * landed may be the higher one.
+ * landed may be the higher one. The node's figure has no block: the
+ * snapshot is then marked read now at no known block, so that our own
+ * transactions journaled before are taken as maybe in it (ourStakeMove): a
+ * delegation is taken off all the same (room unused, never room counted
+ * twice), a reclaim not added back, and the pool read again.
  */
 export async function lowerDelegatable(db: DbHandle, address: string, sun: bigint): Promise<void> {
   await lowerDelegatableStatement.run(db, [sun, address, sun]);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
-import { chargeBandwidth, listPoolSnapshots, recordPoolFailure, savePoolSnapshot, type PoolFigures } from '../../src/db/pool-snapshots.js';
+import { chargeBandwidth, listPoolSnapshots, lowerDelegatable, recordPoolFailure, savePoolSnapshot, type PoolFigures } from '../../src/db/pool-snapshots.js';
+import type { ChainTransaction } from '../../src/db/chain-transactions.js';
+import { ourStakeMove } from '../../src/engine/pool-stake.js';
 import { describeEachDialect } from '../support/dialects.js';
 import type { TestApp } from '../support/app.js';
 
@@ -19,6 +21,27 @@ describeEachDialect('pool snapshots', (newApp) => {
     t = await newApp();
   });
   afterEach(() => t.close());
+
+  test("when a node says a pool can delegate less, then its snapshot is lowered and read at no known block: our transactions journaled before count as maybe in it, never twice", async () => {
+    await savePoolSnapshot(t.db, 'TPoolB', { ...figures(5_000_000_000_000n), observed_block: 100n });
+    const journaledBefore = BigInt(Date.now()) - 1000n;
+    await lowerDelegatable(t.db, 'TPoolB', 6_000_000_000_000n);
+    assert.equal((await listPoolSnapshots(t.db))[0]!.delegatable_sun, 4_999_999_000_000n, 'never raised');
+    await lowerDelegatable(t.db, 'TPoolB', 3_000_000_000_000n);
+    const [lowered] = await listPoolSnapshots(t.db);
+    assert.deepEqual([lowered!.delegatable_sun, lowered!.observed_block], [3_000_000_000_000n, null]);
+    // A delegation and a reclaim of ours that landed in block 105 (after the full read at 100), journaled before
+    // the node's figure was read, so already in it: the delegation is taken off again (room unused, never counted
+    // twice), the reclaim is not added back; both ask for the pool to be read again.
+    const landed = (kind: string) => ({
+      tx: { txid: kind, kind, pool_address: 'TPoolB', amount_sun: 1_000_000_000n, created_at: journaledBefore } as unknown as ChainTransaction,
+      block: { number: 105n, time: null },
+    });
+    const delegated = ourStakeMove(lowered, landed('delegate') as never, 'delegated');
+    assert.deepEqual([delegated.move?.sun, delegated.refresh], [1_000_000_000n, true]);
+    const reclaimed = ourStakeMove(lowered, landed('reclaim') as never, 'reclaimed');
+    assert.deepEqual([reclaimed.move, reclaimed.refresh], [undefined, true], 'a reclaim the figure may hold is not added back');
+  });
 
   test('when a pool is read, then its figures are kept with the database time; a failure keeps them and records the error; the next success clears it', async () => {
     await savePoolSnapshot(t.db, 'TPoolB', figures(5_000_000_000_000n));
