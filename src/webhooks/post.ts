@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpRequest, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { isPrivateAddress } from '../domain/webhook-url.js';
 
@@ -36,6 +36,21 @@ function publicOnlyLookup(): LookupFunction {
 }
 
 /**
+ * The webhooks' own connection pools, kept alive. Node's global agent pools
+ * the connections every other client of the process made (TronWeb's to the
+ * node, say) by host and port alone, and a request sent on one of them is
+ * never looked up: a URL naming the node's private host and port would reach
+ * it on the worker's own connection, past publicOnlyLookup. A connection in
+ * these pools was made for a webhook, to an address its lookup checked; one
+ * pair for the process's setting, so that no connection made unchecked is
+ * ever taken for a checked one.
+ */
+const AGENTS = {
+  checked: { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) },
+  unchecked: { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) },
+};
+
+/**
  * POSTs a webhook body: no redirects followed, the whole exchange within
  * `timeoutMs`, the answer's body read and dropped. Never throws: every
  * outcome is a result for the delivery log.
@@ -61,12 +76,13 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
     }
     const host = target.hostname.replace(/^\[|\]$/g, '');
     if (!opts.allowPrivate && isIP(host) !== 0 && isPrivateAddress(host)) return finish(null, `${host} is a private address`);
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') return finish(null, `${target.protocol} is not http: or https:`);
     const options: RequestOptions = {
       method: 'POST',
       headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      agent: AGENTS[opts.allowPrivate ? 'unchecked' : 'checked'][target.protocol],
       ...(opts.allowPrivate ? {} : { lookup: publicOnlyLookup() }),
     };
-    if (target.protocol !== 'http:' && target.protocol !== 'https:') return finish(null, `${target.protocol} is not http: or https:`);
     const req = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, options, (res) => {
       let read = 0;
       res.on('data', (chunk: Buffer) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, test } from 'node:test';
+import { request as httpRequest, globalAgent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebhooksConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -274,6 +275,23 @@ describeEachDialect('webhook delivery to a real receiver', (newApp) => {
     assert.equal(r.received.length, 0);
   });
 
+  test("when the process keeps a connection alive to a private host (the TRON node's, say), a webhook URL naming that host does not ride on it: nothing is sent", async () => {
+    const r = await receiver();
+    const a = await issue('on a kept connection', r.url);
+    const privateName = r.url.replace('127.0.0.1', 'localhost');
+    await t.db.kysely.updateTable('tenants').set({ webhook_url: privateName }).where('id', '=', a.tenant_id).execute();
+    // Another client of the process (as TronWeb's axios does, through Node's global agent) reads that host
+    // and keeps its connection open for the next request to the same host and port.
+    const answered = await fetchThroughGlobalAgent(`${privateName}/status`);
+    assert.equal(answered, 200);
+    const before = r.received.length;
+    await topUp(a.tenant_id, 'x');
+    deliveries({ allowPrivate: false });
+    const [event] = await until(() => eventsOf(a.tenant_id), (e) => e[0]?.last_error != null, 'the attempt is recorded');
+    assert.match(event!.last_error!, /resolves to a private address/);
+    assert.equal(r.received.length, before, 'nothing reached the private host');
+  });
+
   test('when a webhook URL names a private address itself (set while WEBHOOK_ALLOW_PRIVATE was true), nothing is sent and the attempt says why, as for a name that resolves to one', async () => {
     const r = await receiver();
     const a = await issue('literal', r.url);
@@ -289,3 +307,15 @@ describeEachDialect('webhook delivery to a real receiver', (newApp) => {
     assert.deepEqual(new Set(attempts.map((x) => x.error)), new Set(['127.0.0.1 is a private address']), 'each attempt says why');
   });
 });
+
+/** A request (an empty JSON body, as the receiver reads every body) through Node's global agent, its connection kept alive afterwards: its status. */
+function fetchThroughGlobalAgent(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent: globalAgent, headers: { connection: 'keep-alive', 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end('{}');
+  });
+}
