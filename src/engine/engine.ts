@@ -96,7 +96,10 @@ export function startEngine(opts: {
   // The only confirmation path: settles our transactions from the solidified blocks and wakes their orders.
   const watchers: BlockWatcher[] = [];
   if (opts.deposits) watchers.push(new DepositWatch(ctx.db, ctx.chain, opts.deposits.minimums, ctx.log) as BlockWatcher);
-  if (opts.flashRent) watchers.push(new FlashWatch(opts.flashRent, ctx.log, () => refunds?.wake()) as BlockWatcher);
+  if (opts.flashRent) {
+    const ownAccounts = new Set(ctx.pools.map((p) => p.address));
+    watchers.push(new FlashWatch(opts.flashRent, ctx.log, () => refunds?.wake(), ownAccounts) as BlockWatcher);
+  }
   const wakes = { wake: (orderId: string) => runner.wake(orderId, true), wakeIn: (orderId: string, ms: number) => runner.wakeIn(orderId, ms) };
   const follower = new BlockFollower(ctx, wakes, watchers, () => refunds?.wake());
   follower.start();

@@ -7,9 +7,9 @@ import type { BlockWatcher } from './block-follower.js';
 
 /**
  * Finds, in the solidified blocks the follower reads, the successful TRX
- * transfers to FLASH_RENT_ADDRESS, and serves each once in the follower's
- * transaction: an order for an amount in the table, a refund owed for any
- * other. The block says all of it (amount, sender, memo, result): no request.
+ * transfers to FLASH_RENT_ADDRESS from anyone but Joule's own pool
+ * accounts, and serves each once in the follower's transaction: an order for
+ * an amount in the table, a refund owed for any other. The block says all of it (amount, sender, memo, result): no request.
  */
 export class FlashWatch implements BlockWatcher<FlashTransfer[]> {
   constructor(
@@ -17,6 +17,8 @@ export class FlashWatch implements BlockWatcher<FlashTransfer[]> {
     private readonly log: Logger,
     /** Told after the commit that refunds are owed. */
     private readonly refundsOwed: () => void,
+    /** Joule's own pool accounts (the flash address among them): TRX one of them sends is the operator's, not a payment. */
+    private readonly ownAccounts: ReadonlySet<string>,
   ) {}
 
   private owed = false;
@@ -26,7 +28,9 @@ export class FlashWatch implements BlockWatcher<FlashTransfer[]> {
     for (const block of blocks) {
       for (const t of block.transactions) {
         const p = t.payment;
-        if (t.result !== 'SUCCESS' || p?.kind !== 'TRX' || p.to !== this.flash.address || p.from === this.flash.address) continue;
+        // The operator funding the address from another pool is not paying for energy: served as a payment,
+        // an amount not in the table would be sent straight back, less the refund fee.
+        if (t.result !== 'SUCCESS' || p?.kind !== 'TRX' || p.to !== this.flash.address || this.ownAccounts.has(p.from)) continue;
         found.push({ txid: t.txid, sender: p.from, memo: p.memo, amountSun: p.amount, blockNumber: block.number, blockTime: block.timestamp });
       }
     }

@@ -31,9 +31,9 @@ async function start(databaseUrl?: string): Promise<{ s: Stack; flash: string }>
 
 const balanceOf = (s: Stack, address: string) => new TronWeb({ fullHost: s.devnet.url }).trx.getBalance(address).then(BigInt);
 
-/** A customer pays `sun` to `to` from their own wallet, with an optional memo; returns the txid. */
-async function pay(s: Stack, from: number, to: string, sun: bigint, memo?: string): Promise<string> {
-  const c = s.devnet.accounts.customers[from]!;
+/** A customer (or another account: `from`) pays `sun` to `to` from their own wallet, with an optional memo; returns the txid. */
+async function pay(s: Stack, from: number | { address: string; privateKey: string }, to: string, sun: bigint, memo?: string): Promise<string> {
+  const c = typeof from === 'number' ? s.devnet.accounts.customers[from]! : from;
   const tronWeb = new TronWeb({ fullHost: s.devnet.url, privateKey: c.privateKey });
   let tx = await tronWeb.transactionBuilder.sendTrx(to, Number(sun), c.address);
   if (memo !== undefined) tx = await tronWeb.transactionBuilder.addUpdateData(tx, memo, 'utf8');
@@ -127,6 +127,23 @@ describeEachDatabase('flash rent', (freshDatabase) => {
     // The chain's memo fee (1 TRX, burnt by the payer for the transfer that carried a memo) is not ours to give back.
     assert.equal(await balanceOf(s, payer), before - 7n * TRX + 7n * TRX - 2n * FEE - MEMO_FEE, 'the payer is out only the two refund fees and the memo fee');
     assert.deepEqual(await delegatedEnergyTo(s, payer), []);
+  });
+
+  test("TRX another of Joule's pools sends to the flash address is the operator's funds: no order, no refund", async () => {
+    const { s, flash } = await start(await freshDatabase());
+    const other = s.devnet.accounts.pools[1]!;
+    const before = await balanceOf(s, flash);
+    // An amount in the table and one not in it: as a customer's, the first would place an order, the second come back.
+    const funding = [await pay(s, other, flash, 3n * TRX), await pay(s, other, flash, 50n * TRX)];
+    // A customer's payment after them: once it is served, the follower has read their blocks.
+    const after = await pay(s, 2, flash, 4n * TRX);
+    await until(() => paymentRow(s, after), (row) => row !== undefined, 'the later payment was never seen');
+    for (const txid of funding) {
+      assert.equal(await paymentRow(s, txid), undefined, 'not a payment');
+      assert.equal(await orderPaidBy(s, txid), undefined, 'no order');
+    }
+    assert.deepEqual(await refundsOnChain(s, flash, other.address), [], 'nothing sent back');
+    assert.ok((await balanceOf(s, flash)) >= before + 53n * TRX, 'the funds stay');
   });
 
   test('an order that cannot be delivered (a receiver never activated) fails and its payment goes back on chain', async () => {
