@@ -4,7 +4,7 @@ import { TronWeb } from 'tronweb';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 import { findOrder } from '../../src/db/orders.js';
 import { ADMIN_TOKEN, SEED_ADDRESS, walSyncs } from '../support/app.js';
-import { assertLedgerSound, stackPerTest, startStack, until } from '../support/stack.js';
+import { assertLedgerSound, stackPerTest, startStack, until, type Stack } from '../support/stack.js';
 
 const startTestStack = stackPerTest();
 let pg: PostgresServer | undefined;
@@ -103,6 +103,44 @@ test('when no pool can delegate that much, then the order waits with a visible r
   assert.equal((await s.chainTxs('DelegateResourceContract')).length, 0);
 });
 
+/**
+ * Two pools read once at start, then not again for an hour unless something
+ * asks; then the first (the one an order of a size both can serve goes to
+ * first) delegates most of its stake to someone else, by its owner's hand:
+ * its snapshot still says it can delegate all of it.
+ */
+async function firstPoolStakeGone(databaseUrl?: string) {
+  const s = await startTestStack({ poolCount: 2, env: { POOL_REFRESH_MS: '3600000', DELEGATE_LOCK: 'false' }, ...(databaseUrl ? { databaseUrl } : {}) });
+  await s.deposit(9, 100_000_000_000n);
+  const [first, second] = s.devnet.accounts.pools;
+  await until(
+    async () => (await s.request({ method: 'GET', url: '/api/pools', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).body.pools,
+    (pools: any[]) => pools.length === 2 && pools.every((p) => p.observed_at !== null),
+    'both pools read',
+  );
+  const tw = new TronWeb({ fullHost: s.devnet.url, privateKey: first!.privateKey });
+  const max = BigInt((await tw.trx.getCanDelegatedMaxSize(first!.address, 'ENERGY')).max_size ?? 0);
+  const away = await tw.trx.sendRawTransaction(await tw.trx.sign(await tw.transactionBuilder.delegateResource(Number((max * 9n) / 10n), s.customer(2), 'ENERGY', first!.address)));
+  assert.equal((away as any).result, true);
+  return { s, first: first!, second: second! };
+}
+
+/** The order becomes active on `second`, its delegation refused once on `first` and never signed there again. */
+async function servedByTheOtherPool(s: Stack, orderId: string, first: string, second: string): Promise<void> {
+  const active = await s.waitFor(orderId, (o) => o.status === 'active' || o.status === 'failed', 30_000);
+  assert.equal(active.status, 'active', `${active.error_code}: ${active.error_message}`);
+  assert.equal(active.pool_address, second, 'served by the pool that has the stake');
+  const journal = (await s.request({ method: 'GET', url: `/api/orders/${orderId}/transactions` })).body.transactions;
+  assert.deepEqual(
+    journal.map((t: any) => [t.pool_address, t.status]),
+    [
+      [first, 'failed'],
+      [second, 'confirmed'],
+    ],
+    'refused once on the first pool, never signed there again',
+  );
+}
+
 for (const dialect of ['sqlite', 'postgres'] as const) {
   test(`[${dialect}] when the pool an order reserved on has delegated its stake elsewhere, outside Joule, then its refused delegation is not signed there again: the order chooses again and is served by another pool`, async () => {
     let databaseUrl: string | undefined;
@@ -110,35 +148,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       pg ??= await startPostgres();
       databaseUrl = await createDatabase(pg.url);
     }
-    // Pools read once at start, then not again for an hour unless something asks.
-    const s = await startTestStack({ poolCount: 2, env: { POOL_REFRESH_MS: '3600000', DELEGATE_LOCK: 'false' }, ...(databaseUrl ? { databaseUrl } : {}) });
-    await s.deposit(9, 100_000_000_000n);
-    const [first, second] = s.devnet.accounts.pools;
-    await until(
-      async () => (await s.request({ method: 'GET', url: '/api/pools', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).body.pools,
-      (pools: any[]) => pools.length === 2 && pools.every((p) => p.observed_at !== null),
-      'both pools read',
-    );
-    // The first pool (the one an order of a size both can serve goes to first) delegates most of its stake
-    // to someone else, by its owner's hand: its snapshot still says it can delegate all of it.
-    const tw = new TronWeb({ fullHost: s.devnet.url, privateKey: first!.privateKey });
-    const max = BigInt((await tw.trx.getCanDelegatedMaxSize(first!.address, 'ENERGY')).max_size ?? 0);
-    const away = await tw.trx.sendRawTransaction(await tw.trx.sign(await tw.transactionBuilder.delegateResource(Number((max * 9n) / 10n), s.customer(2), 'ENERGY', first!.address)));
-    assert.equal((away as any).result, true);
+    const { s, first, second } = await firstPoolStakeGone(databaseUrl);
 
     const placed = await s.order({ user_id: 9, energy_amount: 30_000_000, duration: '1h', receive_address: s.customer() });
-    const active = await s.waitFor(placed.id, (o) => o.status === 'active' || o.status === 'failed', 30_000);
-    assert.equal(active.status, 'active', `${active.error_code}: ${active.error_message}`);
-    assert.equal(active.pool_address, second!.address, 'served by the pool that has the stake');
-    const journal = (await s.request({ method: 'GET', url: `/api/orders/${placed.id}/transactions` })).body.transactions;
-    assert.deepEqual(
-      journal.map((t: any) => [t.pool_address, t.status]),
-      [
-        [first!.address, 'failed'],
-        [second!.address, 'confirmed'],
-      ],
-      'refused once on the first pool, never signed there again',
-    );
+    await servedByTheOtherPool(s, placed.id, first.address, second.address);
     const events = (await s.request({ method: 'GET', url: `/api/orders/${placed.id}/events` })).body.events;
     assert.deepEqual(
       events.map((e: any) => [e.from_status, e.to_status, e.reason]),
@@ -154,35 +167,16 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 }
 
 test('when the pool an order reserved on has delegated its stake elsewhere and its read is held up (a rate limit), then the order is not refused there again and again: it is served by another pool', async () => {
-  const s = await startTestStack({ poolCount: 2, env: { POOL_REFRESH_MS: '3600000', DELEGATE_LOCK: 'false' } });
-  await s.deposit(9, 100_000_000_000n);
-  const [first, second] = s.devnet.accounts.pools;
-  await until(
-    async () => (await s.request({ method: 'GET', url: '/api/pools', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).body.pools,
-    (pools: any[]) => pools.length === 2 && pools.every((p) => p.observed_at !== null),
-    'both pools read',
-  );
-  const tw = new TronWeb({ fullHost: s.devnet.url, privateKey: first!.privateKey });
-  const max = BigInt((await tw.trx.getCanDelegatedMaxSize(first!.address, 'ENERGY')).max_size ?? 0);
-  const away = await tw.trx.sendRawTransaction(await tw.trx.sign(await tw.transactionBuilder.delegateResource(Number((max * 9n) / 10n), s.customer(2), 'ENERGY', first!.address)));
-  assert.equal((away as any).result, true);
+  const { s, first, second } = await firstPoolStakeGone();
   // Every read of a pool's resources from now on is held up, as a node's rate limit holds them.
   await s.devnetAdmin('POST', '/faults/hang', { pathPrefix: '/wallet/getaccountresource', ms: 10_000 });
 
   const placed = await s.order({ user_id: 9, energy_amount: 30_000_000, duration: '1h', receive_address: s.customer() });
-  const active = await s.waitFor(placed.id, (o) => o.status === 'active' || o.status === 'failed', 30_000);
-  await s.devnetAdmin('DELETE', '/faults');
-  assert.equal(active.status, 'active', `${active.error_code}: ${active.error_message}`);
-  assert.equal(active.pool_address, second!.address, 'served by the pool that has the stake');
-  const journal = (await s.request({ method: 'GET', url: `/api/orders/${placed.id}/transactions` })).body.transactions;
-  assert.deepEqual(
-    journal.map((t: any) => [t.pool_address, t.status]),
-    [
-      [first!.address, 'failed'],
-      [second!.address, 'confirmed'],
-    ],
-    'refused once on the first pool, never signed there again',
-  );
+  try {
+    await servedByTheOtherPool(s, placed.id, first.address, second.address);
+  } finally {
+    await s.devnetAdmin('DELETE', '/faults');
+  }
 });
 
 test('when two large orders each need most of a pool, then they are served by different pools', async () => {
