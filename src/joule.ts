@@ -193,7 +193,8 @@ export async function createJoule(config: Config, opts: JouleOptions = {}): Prom
         redis && producer
           ? { config: config.queue, producer, consume: (handle: JobHandler, concurrency: number) => new redis.QueueWorker(db, handle, config.queue, concurrency, workerLog) }
           : undefined;
-      const deposits = config.deposits.xpub === undefined ? undefined : { minimums: config.deposits.minimums };
+      // Watched by every worker, DEPOSIT_XPUB or not (DepositWatch): the API that hands out addresses may have it alone.
+      const deposits = { minimums: config.deposits.minimums };
       if (config.flashRent) flashAddressSignable(config.flashRent.address, pools);
       const started = startEngine({ db, chain, pools, config: config.engine, log: workerLog, workerId, queue, deposits, flashRent: config.flashRent });
       engine = started;

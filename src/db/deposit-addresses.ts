@@ -35,6 +35,11 @@ export async function insertDepositAddress(db: DbHandle, userId: bigint, index: 
   return row !== undefined;
 }
 
+/** Whether any deposit address was ever handed out (one row read at most). */
+export async function anyDepositAddress(db: DbHandle): Promise<boolean> {
+  return (await db.kysely.selectFrom('deposit_addresses').select('address').limit(1).executeTakeFirst()) !== undefined;
+}
+
 /** Which of `addresses` are deposit addresses, and whose (address -> user id). */
 export async function depositAddressOwners(db: DbHandle, addresses: readonly string[]): Promise<Map<string, bigint>> {
   const owners = new Map<string, bigint>();

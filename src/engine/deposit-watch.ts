@@ -1,5 +1,6 @@
 import type { ChainBlock, ChainGateway, TransferEvent } from '../chain/gateway.js';
 import type { DbHandle } from '../db/connect.js';
+import { anyDepositAddress } from '../db/deposit-addresses.js';
 import { USDT_CONTRACT } from '../domain/usdt.js';
 import type { Logger } from '../observability/logger.js';
 import { creditChainDeposit, depositOwners, type ChainDeposit } from '../use-cases/chain-deposit.js';
@@ -43,8 +44,17 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
     private readonly log: Logger,
   ) {}
 
+  /** Once true, stays so: an address handed out is never taken back. */
+  private addressesHandedOut = false;
+
   /** Payments in these blocks that may be deposits, and which of their receivers are deposit addresses. */
   private async candidates(blocks: readonly ChainBlock[]) {
+    // Every follower watches, whatever its own settings: the API that hands out addresses may be configured
+    // apart from the worker that follows, and a block read without this watch is never read again. Until an
+    // address exists, a row read a turn replaces the look-up of every payment's receiver. (An address is
+    // committed before anyone is told it, so before any block holding a payment to it is read.)
+    if (!this.addressesHandedOut) this.addressesHandedOut = await anyDepositAddress(this.db);
+    if (!this.addressesHandedOut) return { candidates: [], owners: new Map<string, bigint>() };
     const candidates = blocks.flatMap((block) =>
       block.transactions
         .filter((t) => t.result === 'SUCCESS' && t.payment !== undefined && t.payment.amount > 0n && (t.payment.kind === 'TRX' || t.payment.token === USDT_CONTRACT))

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { TronWeb } from 'tronweb';
 import { findCursor } from '../../src/db/chain-cursor.js';
-import { tableCounts } from '../support/app.js';
+import { createTestApp, tableCounts } from '../support/app.js';
 import { TEST_XPUB } from '../support/deposit-keys.js';
 import { describeEachDatabase } from '../support/dialects.js';
 import { readByTwoWorkersAtOnce, stackPerTest, startWorker, until, waitForFollower, type Stack } from '../support/stack.js';
@@ -192,7 +192,31 @@ async function seenTwiceAtOnceThenAfterRestart(databaseUrl: string | undefined) 
   }
 }
 
+/**
+ * The worker that follows the chain has no DEPOSIT_XPUB; an API process on
+ * the same database has it and hands out an address (a rolling deploy that
+ * turns deposits on, or the key given to the API alone): a transfer to that
+ * address is credited all the same.
+ */
+async function followedByAWorkerWithoutTheKey(databaseUrl: string | undefined) {
+  const s = await startTestStack({ ...(databaseUrl ? { databaseUrl } : {}) });
+  await waitForFollower(s);
+  const api = await createTestApp({ databaseUrl: s.config.databaseUrl, env: { DEPOSIT_XPUB: TEST_XPUB, TRON_FULL_HOST: s.devnet.url } });
+  try {
+    const res = await api.request({ method: 'GET', url: '/api/users/8/deposit-address' });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal((await s.request({ method: 'GET', url: '/api/users/8/deposit-address' })).status, 404, 'the stack itself has no key');
+    const sent = await wallet(s, 0).tronWeb.trx.sendTransaction(res.body.address, 3_000_000);
+    assert.equal(sent.result, true);
+    await until(() => balances(s, 8), (b) => b.trx === 3_000_000n, 'the deposit is credited by the worker without the key');
+  } finally {
+    await api.close();
+  }
+}
+
 describeEachDatabase('deposits to users\' deposit addresses, credited from the solidified chain', (freshDatabase) => {
+  test('a deposit to an address an API handed out is credited though the worker that follows has no DEPOSIT_XPUB', async () =>
+    followedByAWorkerWithoutTheKey(await freshDatabase()));
   test('TRX and USDT credited once each after solidification; below the minimum recorded only; a failed transfer never; a second reading changes nothing', async () =>
     depositsEndToEnd(await freshDatabase()));
   test('a deposit read by two workers at once, and again after a restart, is credited once', async () => seenTwiceAtOnceThenAfterRestart(await freshDatabase()));
