@@ -17,12 +17,45 @@ export function findCursor(db: DbHandle, name = SOLID_CURSOR): Promise<ChainCurs
 }
 
 const CURSOR_COLUMNS = columnsOf(
-  everyColumn<ChainCursorsTable>()(['name', 'block_number', 'block_time', 'started_at', 'lease_owner', 'lease_until', 'updated_at']),
+  everyColumn<ChainCursorsTable>()([
+    'name',
+    'block_number',
+    'block_time',
+    'started_at',
+    'lease_owner',
+    'lease_until',
+    'updated_at',
+    'lease_flash_address',
+    'flash_watched_until',
+  ]),
 );
 
-/** Run at every tick of the follower, so prepared once (as preparedClaim's polls are). Its `?`: the owner, the lease's length, the cursor, the owner. */
+/**
+ * How long, in leases, a worker that watches flash-rent payments is taken to
+ * be about after it last held the cursor: long enough for it to be restarted
+ * (a deploy), and the only wait once flash rent is turned off for good.
+ */
+export const FLASH_WATCHER_KEPT_LEASES = 4;
+
+/**
+ * Run at every tick of the follower, so prepared once (as preparedClaim's polls are). Its `?`: the owner, the
+ * lease's length, the cursor, the owner. Not while a worker that watches flash-rent payments is about.
+ */
 const holdStatement = prepared<ChainCursor>(
-  `update chain_cursors set lease_owner = ?, lease_until = $now + ? where name = ? and (lease_owner = ? or lease_until is null or lease_until < $now)
+  `update chain_cursors set lease_owner = ?, lease_until = $now + ?, lease_flash_address = null
+    where name = ? and (lease_owner = ? or lease_until is null or lease_until < $now)
+      and (flash_watched_until is null or flash_watched_until < $now)
+    returning ${CURSOR_COLUMNS}`,
+);
+
+/**
+ * The same for a worker that watches flash-rent payments: it takes the cursor from a holder that watches
+ * none, and says until when it is about. Its `?`: the owner, the lease's length, the address, how long it is
+ * about, the cursor, the owner.
+ */
+const holdWatchingFlashStatement = prepared<ChainCursor>(
+  `update chain_cursors set lease_owner = ?, lease_until = $now + ?, lease_flash_address = ?, flash_watched_until = $now + ?
+    where name = ? and (lease_owner = ? or lease_until is null or lease_until < $now or lease_flash_address is null)
     returning ${CURSOR_COLUMNS}`,
 );
 
@@ -31,9 +64,20 @@ const holdStatement = prepared<ChainCursor>(
  * it, when it ran out, or when we hold it already (then it is extended).
  * Returns the cursor when it is ours now; undefined when another worker
  * follows, or when there is no cursor yet.
+ *
+ * A block the follower reads is never read again, so the follower must
+ * watch everything the cluster watches. Deposit addresses are in the
+ * database and every follower watches them; FLASH_RENT_ADDRESS is a
+ * worker's setting. A worker with it (`flashAddress`) takes the cursor from
+ * a holder without; a worker without it does not follow while one with it
+ * has held the cursor within FLASH_WATCHER_KEPT_LEASES of its leases, so
+ * a restart of the worker that watches (or a deploy that turns flash rent
+ * on) does not let the others read past the customers' payments.
  */
-export function holdCursor(db: DbHandle, owner: string, leaseMs: number, name = SOLID_CURSOR): Promise<ChainCursor | undefined> {
-  return holdStatement.first(db, [owner, BigInt(leaseMs), name, owner]);
+export function holdCursor(db: DbHandle, owner: string, leaseMs: number, flashAddress?: string): Promise<ChainCursor | undefined> {
+  if (flashAddress === undefined) return holdStatement.first(db, [owner, BigInt(leaseMs), SOLID_CURSOR, owner]);
+  const about = BigInt(leaseMs * FLASH_WATCHER_KEPT_LEASES);
+  return holdWatchingFlashStatement.first(db, [owner, BigInt(leaseMs), flashAddress, about, SOLID_CURSOR, owner]);
 }
 
 /**

@@ -172,6 +172,10 @@ export interface ChainCursorsTable {
   lease_owner: string | null;
   lease_until: bigint | null;
   updated_at: bigint;
+  /** The FLASH_RENT_ADDRESS the lease's holder watches; null when it watches none (migration 022). */
+  lease_flash_address: string | null;
+  /** Until when a worker that watches flash-rent payments is taken to be about: none other follows before (database clock). */
+  flash_watched_until: bigint | null;
 }
 
 export interface PoolSnapshotsTable {

@@ -74,6 +74,8 @@ export class BlockFollower {
   private readonly loop: TurnLoop;
   private lastRead = -Infinity;
   private following = false;
+  /** Said once: standing back for a worker that watches flash-rent payments. */
+  private leftToFlashWatcher = false;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -81,6 +83,8 @@ export class BlockFollower {
     private readonly watchers: readonly BlockWatcher[] = [],
     /** Told when a refund of a flash payment settled: its payment is due again. */
     private readonly wakeRefunds: () => void = () => {},
+    /** FLASH_RENT_ADDRESS, when a watcher serves its payments: who may follow depends on it (holdCursor). */
+    private readonly flashAddress?: string,
   ) {
     this.loop = new TurnLoop(() => this.tick(), ctx.settings.confirmPollMs, (message) =>
       ctx.log.warn({ err: message }, 'block follower could not read the chain; trying again next interval'),
@@ -95,20 +99,23 @@ export class BlockFollower {
   async tick(): Promise<number> {
     const { db, chain, workerId, settings, log } = this.ctx;
     const interval = settings.confirmPollMs;
-    let cursor = await holdCursor(db, workerId, settings.leaseMs);
+    let cursor = await holdCursor(db, workerId, settings.leaseMs, this.flashAddress);
     if (cursor === undefined) {
-      if ((await findCursor(db)) !== undefined) {
+      const held = await findCursor(db);
+      if (held !== undefined) {
         if (this.following) log.info('another worker follows the chain now');
         this.following = false;
+        this.sayIfLeftToFlashWatcher(held);
         return interval;
       }
       const solid = await chain.solidBlock();
       await createCursor(db, workerId, settings.leaseMs, solid);
-      cursor = await holdCursor(db, workerId, settings.leaseMs);
+      cursor = await holdCursor(db, workerId, settings.leaseMs, this.flashAddress);
       if (cursor === undefined) return interval;
     }
-    if (!this.following) log.info({ block: cursor.block_number.toString() }, 'following the solidified chain');
+    if (!this.following) log.info({ block: cursor.block_number.toString(), flashRentAddress: this.flashAddress ?? null }, 'following the solidified chain');
     this.following = true;
+    this.leftToFlashWatcher = false;
     const now = performance.now();
     if (now - this.lastRead < interval * IDLE_POLLS && !(await anyOpenTransaction(db))) return interval;
     this.lastRead = now;
@@ -120,6 +127,23 @@ export class BlockFollower {
     await this.settle(cursor, contiguous.slice(0, take));
     // A full batch, or blocks left for the next turn: more are waiting (catching up after downtime).
     return contiguous.length >= BLOCKS_PER_REQUEST || take < contiguous.length ? 0 : interval;
+  }
+
+  /**
+   * Says once why this worker does not follow although nobody holds the
+   * cursor: a worker that watches flash-rent payments was about lately, and
+   * this one, without FLASH_RENT_ADDRESS, would read past them.
+   */
+  private sayIfLeftToFlashWatcher(held: ChainCursor): void {
+    const now = BigInt(Date.now());
+    const unheld = held.lease_owner === null || (held.lease_until ?? 0n) < now;
+    if (this.flashAddress !== undefined || !unheld || held.flash_watched_until === null || held.flash_watched_until < now) return;
+    if (this.leftToFlashWatcher) return;
+    this.leftToFlashWatcher = true;
+    this.ctx.log.warn(
+      { flashRentAddress: held.lease_flash_address, waitsUntil: new Date(Number(held.flash_watched_until)).toISOString() },
+      'not following the chain: a worker that serves flash-rent payments (FLASH_RENT_ADDRESS) followed lately, and this one would read past them; it follows if none is back by then',
+    );
   }
 
   /** The blocks that follow the cursor without a gap (a node that pruned history can skip some). */

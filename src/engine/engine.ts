@@ -101,7 +101,7 @@ export function startEngine(opts: {
     watchers.push(new FlashWatch(opts.flashRent, ctx.log, () => refunds?.wake(), ownAccounts) as BlockWatcher);
   }
   const wakes = { wake: (orderId: string) => runner.wake(orderId, true), wakeIn: (orderId: string, ms: number) => runner.wakeIn(orderId, ms) };
-  const follower = new BlockFollower(ctx, wakes, watchers, () => refunds?.wake());
+  const follower = new BlockFollower(ctx, wakes, watchers, () => refunds?.wake(), opts.flashRent?.address);
   follower.start();
   const sweeper = new Sweeper(ctx, runner, config.sweepIntervalMs, 200, opts.queue?.config.sweepGraceMs ?? 0);
   sweeper.start();

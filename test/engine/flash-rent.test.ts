@@ -166,6 +166,53 @@ describeEachDatabase('flash rent', (freshDatabase) => {
     assert.equal((await refundsOnChain(s, flash, s.customer(0))).filter((t) => t.status === 'included').length, 1);
   });
 
+  test('a worker without FLASH_RENT_ADDRESS never reads past a payment: it stands back while one that serves them is about, and gives the cursor up to one that comes', async () => {
+    const { s, flash } = await start(await freshDatabase());
+    await s.engine.close();
+    const stoppedAt = (await findCursor(s.db))!.block_number;
+    // A worker deployed without flash rent (a rolling deploy turning it on, or one role's settings apart).
+    const plain = startWorker(s, 'plain', { flashRent: undefined });
+    const workers = [plain];
+    try {
+      const first = await pay(s, 0, flash, 3n * TRX);
+      const paidAt = s.devnet.headNumber();
+      await until(async () => s.devnet.headNumber(), (head) => head >= paidAt + 3, 'the payment is solidified');
+      await sleep(500);
+      const cursor = (await findCursor(s.db))!;
+      assert.equal(cursor.lease_owner, null, 'the plain worker does not follow');
+      assert.equal(cursor.block_number, stoppedAt, 'nobody read past the payment');
+      assert.ok(
+        plain.logs.some((l) => l.level === 40 && /serves flash-rent payments/.test(l.msg)),
+        `the plain worker says why it does not follow: ${JSON.stringify(plain.logs.map((l) => l.msg))}`,
+      );
+
+      // The worker that serves them is back (restarted), with a short lease: it is taken to be about for 4 of them.
+      const back = startWorker(s, 'flash-back', { engine: { leaseMs: 500 } });
+      workers.push(back);
+      const placed = await until(() => orderPaidBy(s, first), (o) => o !== undefined, 'the payment made while no worker served them never became an order');
+      await s.waitFor(placed!.id, (o) => o.status === 'active');
+      assert.equal((await findCursor(s.db))!.lease_owner, back.id);
+
+      // Gone for good (flash rent turned off): once it has not been seen for 4 of its leases, the plain worker follows.
+      await back.close();
+      workers.pop();
+      await until(() => findCursor(s.db), (c) => c!.lease_owner === plain.id, 'the plain worker never followed after the flash worker left');
+
+      // One that serves them comes while the plain worker follows (and renews its lease every poll): it takes the cursor over.
+      const comes = startWorker(s, 'flash-comes');
+      workers.push(comes);
+      await until(() => findCursor(s.db), (c) => c!.lease_owner === comes.id, 'the flash worker never took the cursor from the plain one');
+      assert.equal((await findCursor(s.db))!.lease_flash_address, flash);
+      const second = await pay(s, 1, flash, 3n * TRX);
+      const placedAgain = await until(() => orderPaidBy(s, second), (o) => o !== undefined, 'the payment never became an order');
+      await s.waitFor(placedAgain!.id, (o) => o.status === 'active');
+      assert.equal((await findCursor(s.db))!.lease_owner, comes.id, 'the plain worker stands back');
+      assert.ok(plain.logs.some((l) => l.msg === 'another worker follows the chain now'));
+    } finally {
+      for (const w of workers.reverse()) await w.close();
+    }
+  });
+
   test('a transfer is served once when two workers read its block at once, and once more after a restart: one order, one refund on chain', async () => {
     const { s, flash } = await start(await freshDatabase());
     const txids: { exact?: string; odd?: string } = {};

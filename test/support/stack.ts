@@ -6,7 +6,7 @@ import { TronWebGateway } from '../../src/chain/tronweb-gateway.js';
 import { findCursor } from '../../src/db/chain-cursor.js';
 import { connect } from '../../src/db/connect.js';
 import { startDevnet, type Devnet, type DevnetOptions } from '../../src/devnet/index.js';
-import { loadConfig, type EngineConfig } from '../../src/config.js';
+import { loadConfig, type EngineConfig, type FlashRentConfig } from '../../src/config.js';
 import { startEngine, type Engine } from '../../src/engine/engine.js';
 import { createJoule, type Joule } from '../../src/joule.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -234,7 +234,11 @@ export interface StackWorker {
  * worker`, or the stack's worker after a restart. `engine` overrides engine
  * settings, `chainTimeoutMs` the node timeout.
  */
-export function startWorker(s: Stack, id: string, opts: { engine?: Partial<EngineConfig>; chainTimeoutMs?: number } = {}): StackWorker {
+export function startWorker(
+  s: Stack,
+  id: string,
+  opts: { engine?: Partial<EngineConfig>; chainTimeoutMs?: number; /** Overrides the stack's FLASH_RENT_* (undefined: none). */ flashRent?: FlashRentConfig | undefined } = {},
+): StackWorker {
   const db = connect(s.config.databaseUrl);
   const logs: any[] = [];
   const engine = startEngine({
@@ -244,8 +248,9 @@ export function startWorker(s: Stack, id: string, opts: { engine?: Partial<Engin
     config: { ...s.config.engine, ...opts.engine },
     log: createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line)) }),
     workerId: id,
-    deposits: s.config.deposits.xpub === undefined ? undefined : { minimums: s.config.deposits.minimums },
-    flashRent: s.config.flashRent,
+    // Watched by every worker, as in joule.ts.
+    deposits: { minimums: s.config.deposits.minimums },
+    flashRent: 'flashRent' in opts ? opts.flashRent : s.config.flashRent,
   });
   return {
     id,

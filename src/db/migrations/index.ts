@@ -21,6 +21,7 @@ import * as m018 from './018-open-orders-by-user.js';
 import * as m019 from './019-deposits-by-ledger-entry.js';
 import * as m020 from './020-tenant-users-by-user.js';
 import * as m021 from './021-rentals-under-way-by-pool.js';
+import * as m022 from './022-follower-watches-flash.js';
 
 export interface Migration {
   name: string;
@@ -50,4 +51,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '019-deposits-by-ledger-entry', up: m019.up },
   { name: '020-tenant-users-by-user', up: m020.up },
   { name: '021-rentals-under-way-by-pool', up: m021.up },
+  { name: '022-follower-watches-flash', up: m022.up },
 ];
