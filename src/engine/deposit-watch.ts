@@ -23,6 +23,12 @@ const WHOLE_BLOCK_FROM = 2;
 
 type Payment = NonNullable<ChainBlock['transactions'][number]['payment']>;
 
+/** Payments of some blocks that may be deposits, and the owners of those of their receivers that are deposit addresses. */
+interface Candidates {
+  candidates: { block: ChainBlock; txid: string; payment: Payment }[];
+  owners: Map<string, bigint>;
+}
+
 /**
  * Finds, in the solidified blocks the follower reads, the payments to our
  * users' deposit addresses, and credits each once. TRX transfers are read
@@ -47,8 +53,26 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
   /** Once true, stays so: an address handed out is never taken back. */
   private addressesHandedOut = false;
 
-  /** Payments in these blocks that may be deposits, and which of their receivers are deposit addresses. */
-  private async candidates(blocks: readonly ChainBlock[]) {
+  /**
+   * What `take` looked at, for `find` on the same turn: the follower takes
+   * blocks, then finds in the first of them, and the receivers' owners,
+   * read once, are the same for both (an address is committed before
+   * anyone is told it, so before a block paying it can be read).
+   */
+  private looked?: { blocks: readonly ChainBlock[]; found: Candidates };
+
+  /** Payments in these blocks that may be deposits, and which of their receivers are deposit addresses: read by `take`, reused by `find`. */
+  private async candidates(blocks: readonly ChainBlock[]): Promise<Candidates> {
+    const looked = this.looked;
+    this.looked = undefined;
+    if (looked !== undefined && blocks.length <= looked.blocks.length && blocks.every((b, i) => b === looked.blocks[i])) {
+      const within = new Set(blocks);
+      return { candidates: looked.found.candidates.filter((c) => within.has(c.block)), owners: looked.found.owners };
+    }
+    return this.lookAt(blocks);
+  }
+
+  private async lookAt(blocks: readonly ChainBlock[]): Promise<Candidates> {
     // Every follower watches, whatever its own settings: the API that hands out addresses may be configured
     // apart from the worker that follows, and a block read without this watch is never read again. Until an
     // address exists, a row read a turn replaces the look-up of every payment's receiver. (An address is
@@ -65,7 +89,7 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
   }
 
   /** The USDT transfers to deposit addresses whose receipts must be read, by block, in block order. */
-  private receiptsToRead(candidates: readonly { block: ChainBlock; txid: string; payment: Payment }[], owners: Map<string, bigint>) {
+  private receiptsToRead(candidates: Candidates['candidates'], owners: Map<string, bigint>) {
     const byBlock = new Map<ChainBlock, string[]>();
     for (const c of candidates) {
       if (c.payment.kind !== 'TRC20' || !owners.has(c.payment.to)) continue;
@@ -78,7 +102,9 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
 
   /** As many blocks as need no more than RECEIPT_REQUESTS_PER_TURN receipt requests (at least one). */
   async take(blocks: readonly ChainBlock[]): Promise<number> {
-    const { candidates, owners } = await this.candidates(blocks);
+    const found = await this.lookAt(blocks);
+    this.looked = { blocks, found };
+    const { candidates, owners } = found;
     // Block by block, in order: the first block that would pass the cap is left out.
     let requests = 0;
     for (const [block, txids] of this.receiptsToRead(candidates, owners)) {

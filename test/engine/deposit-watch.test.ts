@@ -9,6 +9,11 @@ import { startDevnet } from '../../src/devnet/index.js';
 import { TronWeb } from 'tronweb';
 import { createTestApp } from '../support/app.js';
 import { TEST_XPUB } from '../support/deposit-keys.js';
+import { sql } from 'kysely';
+import { createDatabase, startPostgres } from '../../scripts/services/postgres.js';
+import { connect } from '../../src/db/connect.js';
+import { migrate } from '../../src/db/migrate.js';
+import { statementRuns } from '../support/statement-runs.js';
 
 const PAYER = 'TS8yE1SMGroe8V2ZWqm1atZqpKAeLui1EX';
 
@@ -76,5 +81,38 @@ test('two USDT deposits in one block are read from one request for the block, a 
   } finally {
     await t.close();
     await devnet.close();
+  }
+});
+
+test("a follower's turn reads the owners of its blocks' receivers once: `take` looks them up, `find` on the same blocks (or the first of them) reuses them", async () => {
+  // pg_stat_statements: how many times the owners were read.
+  const pg = await startPostgres({ settings: ["shared_preload_libraries = 'pg_stat_statements'"] });
+  const db = connect(await createDatabase(pg.url));
+  try {
+    await migrate(db);
+    await sql`create extension if not exists pg_stat_statements`.execute(db.kysely);
+    const address = 'TJRabPrwbZy45sbavfcjinPJC18kjpRTv8';
+    await db.kysely.insertInto('users').values({ id: 5n, balance_sun: 0n, created_at: 0n, updated_at: 0n }).execute();
+    await db.kysely.insertInto('deposit_addresses').values({ user_id: 5n, derivation_index: 0n, address, created_at: 0n }).execute();
+    const ownerReads = async () => (await statementRuns(db, 'select "address", "user_id" from "deposit_addresses"%')).calls;
+    let n = 0;
+    const trx = (to: string, amount: bigint) => ({ txid: (n++).toString(16).padStart(64, '0'), result: 'SUCCESS', payment: { kind: 'TRX' as const, from: PAYER, to, amount } });
+    const block = (number: number, transactions: ChainBlock['transactions']): ChainBlock => ({ number: BigInt(number), timestamp: 0n, id: '', transactions });
+    const blocks = [block(1, [trx(address, 1n), trx(PAYER, 2n)]), block(2, [trx(address, 3n)]), block(3, [trx(PAYER, 4n)])];
+    const watch = new DepositWatch(db, undefined as unknown as ChainGateway, { TRX: 1n, USDT: 1n }, createLogger('silent'));
+    const before = await ownerReads();
+    assert.equal(await watch.take(blocks), 3);
+    assert.deepEqual((await watch.find(blocks.slice(0, 2))).map((d) => [d.address, d.amount]), [[address, 1n], [address, 3n]], 'found in the blocks taken, from the look-up of `take`');
+    assert.equal((await ownerReads()) - before, 1, 'one read of the owners for the turn');
+    // The next turn's blocks are other blocks: looked up again, and found.
+    const next = [block(4, [trx(address, 5n)])];
+    assert.equal(await watch.take(next), 1);
+    assert.deepEqual((await watch.find(next)).map((d) => d.amount), [5n]);
+    // `find` alone (no `take` before it) reads them itself.
+    assert.deepEqual((await watch.find([block(5, [trx(address, 6n)])])).map((d) => d.amount), [6n]);
+    assert.equal((await ownerReads()) - before, 3);
+  } finally {
+    await db.close();
+    await pg.stop();
   }
 });
