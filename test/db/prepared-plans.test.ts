@@ -35,7 +35,7 @@ async function registerEveryPreparedStatement(): Promise<void> {
   assert.ok(POSTGRES_STATEMENT_NAMES.size >= 10, `found ${POSTGRES_STATEMENT_NAMES.size} statements in ${modules.join(', ')}`);
 }
 
-test('every statement kept prepared on SQLite reads the growing tables by index; locked rentals to a receiver and a user\'s open orders only through the orders under way', async () => {
+test('every statement kept prepared on SQLite reads the growing tables by index; locked rentals to a receiver, a user\'s open orders and the pools\' rentals only through the orders under way', async () => {
   await registerEveryPreparedStatement();
   const dir = mkdtempSync(join(tmpdir(), 'joule-plans-'));
   const db = connect(`sqlite:${join(dir, 'joule.db')}`);
@@ -65,6 +65,14 @@ test('every statement kept prepared on SQLite reads the growing tables by index;
     const credits = [...plans].filter(([text]) => text.includes('sum(price_sun)'));
     assert.equal(credits.length, 2, 'a deposit statement per currency');
     for (const [, plan] of credits) assert.ok(plan.includes('SEARCH orders USING INDEX orders_user_open (user_id=? AND pay_currency=?)'), plan.join('\n'));
+    // The pools' reserved sums and owed transactions (RESERVED_BY_POOL, ROOM_ON_POOL): from the covering index of the rentals
+    // under way alone. Grouped over orders, SQLite would choose orders_status and read each order's row.
+    const underWay = [...plans].filter(([text]) => text.includes('left join orders o on o.pool_address = p.address'));
+    assert.ok(underWay.length >= 3, `${underWay.length} statements read the rentals under way by pool`);
+    for (const [text, plan] of underWay) {
+      const reads = plan.filter((line) => / o\b| orders\b/.test(line) && !line.includes('orders_locked_receiver'));
+      assert.deepEqual(reads, ['SEARCH o USING COVERING INDEX orders_under_way_by_pool (pool_address=? AND status=?) LEFT-JOIN'], `${text.slice(0, 120)}\n${plan.join('\n')}`);
+    }
   } finally {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
