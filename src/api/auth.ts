@@ -8,7 +8,7 @@ import { defaultTenant, type TenantContext } from '../domain/tenant.js';
 import { keyHash } from '../use-cases/tenants.js';
 import type { RateDecision, RateLimiter } from './rate-limiter.js';
 
-/** How long a database key's answer is kept by this process: a revoked key stops working within this (at once in the process that revoked it). */
+/** How long a database key's answer is kept by this process: a revoked key stops working within this (at once in the process that revoked it, even for a look-up under way then). */
 const KEY_CACHE_MS = 5_000;
 
 /** Who each request speaks for, set by the client guard; the default tenant where no guard ran. */
@@ -148,6 +148,11 @@ export function createGuards(
   const admin = [digest(adminToken)];
   const clients = [...admin, ...apiKeys.map(digest)];
   const cache = new Map<string, CachedKey>();
+  /**
+   * Moved on by every forget(): a look-up that began before it may have read
+   * the key as it was (live, or at its old limit), and is not cached.
+   */
+  let forgotten = 0;
   const lastTouched = new Map<string, number>();
 
   /** The live key whose hash (hex) this is, from the cache or the database. */
@@ -156,14 +161,15 @@ export function createGuards(
     const now = performance.now();
     const cached = cache.get(hash);
     if (cached !== undefined && cached.until > now) return cached.found;
+    const asOf = forgotten;
     const key = await findLiveKeyByHash(db, hash);
     const found =
       key === undefined ? null : { tenantId: key.tenant_id, keyId: key.id, rateLimit: key.rate_limit_per_min === null ? null : Number(key.rate_limit_per_min) };
     // Only live keys are kept: an unknown one costs its sender a query each time, never us memory.
-    if (found !== null) {
+    if (found !== null && asOf === forgotten) {
       if (cache.size > 10_000) cache.clear();
       cache.set(hash, { found, until: now + KEY_CACHE_MS });
-    } else cache.delete(hash);
+    } else if (found === null) cache.delete(hash);
     return found;
   }
 
@@ -219,6 +225,7 @@ export function createGuards(
       throw unauthorized('this endpoint needs an API key (Authorization: Bearer <key>)');
     },
     forget(keyId) {
+      forgotten++;
       for (const [hash, entry] of cache) if (entry.found?.keyId === keyId) cache.delete(hash);
     },
   };
