@@ -117,13 +117,7 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
     if (!isTronAddress(body.receive_address)) {
       throw invalid('invalid_address', 'receive_address is not a TRON address (base58check, 34 characters, starting with T)');
     }
-    const header = request.headers['idempotency-key'];
-    if (header !== undefined && (typeof header !== 'string' || !IDEMPOTENCY_KEY_RE.test(header))) {
-      throw invalid('invalid_idempotency_key', 'Idempotency-Key must be 1 to 128 printable ASCII characters');
-    }
-    if (header !== undefined && body.client_order_id !== undefined && header !== body.client_order_id) {
-      throw invalid('idempotency_key_mismatch', 'Idempotency-Key and client_order_id differ; send one, or the same in both');
-    }
+    const key = idempotencyKeyOf(request, body.client_order_id);
     const duration = config.durations.find((d) => d.text === body.duration)!;
     const tenantId = tenantIn(request);
     // A user the tenant has never had has nothing to pay with: no row is made for a refusal.
@@ -135,7 +129,7 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
       duration,
       receiveAddress: body.receive_address,
       payCurrency: body.pay_currency ?? 'TRX',
-      idempotencyKey: scopedKey(tenantId, header ?? body.client_order_id ?? null),
+      idempotencyKey: scopedKey(tenantId, key),
     });
     if (created) {
       request.log.info(
@@ -150,6 +144,23 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
   }
 
   /**
+   * The request's idempotency key: the Idempotency-Key header or
+   * client_order_id, the same when both are sent; null without either. A
+   * header that is no key, or two that differ, is a 400. (The body's
+   * client_order_id is checked by the schema, which a replay reads past.)
+   */
+  function idempotencyKeyOf<T>(request: FastifyRequest, inBody: T | undefined): string | T | null {
+    const header = request.headers['idempotency-key'];
+    if (header !== undefined && (typeof header !== 'string' || !IDEMPOTENCY_KEY_RE.test(header))) {
+      throw invalid('invalid_idempotency_key', 'Idempotency-Key must be 1 to 128 printable ASCII characters');
+    }
+    if (header !== undefined && inBody !== undefined && header !== inBody) {
+      throw invalid('idempotency_key_mismatch', 'Idempotency-Key and client_order_id differ; send one, or the same in both');
+    }
+    return header ?? inBody ?? null;
+  }
+
+  /**
    * For a keyed request refused before it placed anything: the order its key
    * placed, when the request is the one that placed it (earlierOrderFor).
    * Read from the body as sent, since the refusal may be the schema's.
@@ -157,10 +168,12 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
   async function earlierOrderOf(request: FastifyRequest): Promise<{ order: Order; userId: bigint } | undefined> {
     const body = request.body as Record<string, unknown> | null | undefined;
     if (typeof body !== 'object' || body === null) return undefined;
-    const header = request.headers['idempotency-key'];
-    const inBody = body.client_order_id;
-    if (header !== undefined && (typeof header !== 'string' || (inBody !== undefined && inBody !== header))) return undefined;
-    const key = header ?? inBody;
+    let key: unknown;
+    try {
+      key = idempotencyKeyOf(request, body.client_order_id);
+    } catch {
+      return undefined;
+    }
     const userId = parsePositiveInt64(body.user_id);
     const { energy_amount: energy, duration, receive_address: address, pay_currency: currency = 'TRX' } = body;
     if (typeof key !== 'string' || userId === null || !Number.isSafeInteger(energy) || typeof duration !== 'string') return undefined;
