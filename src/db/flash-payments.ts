@@ -19,6 +19,8 @@ export interface NewFlashPayment {
   reason: string | null;
   /** What is owed back from the start; null when nothing is (an order, or too little to refund). */
   refundSun: bigint | null;
+  /** FLASH_RENT_REFUND_FEE_SUN now: what is kept should it be sent back, then or later. */
+  refundFeeSun: bigint;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function insertFlashPayment(db: DbHandle, p: NewFlashPayment): Prom
       refund_status: p.refundSun === null ? null : 'due',
       refund_reason: p.reason,
       refund_sun: p.refundSun,
+      refund_fee_sun: p.refundFeeSun,
       next_attempt_at: p.refundSun === null ? null : now,
       created_at: now,
       updated_at: now,
@@ -48,6 +51,12 @@ export async function insertFlashPayment(db: DbHandle, p: NewFlashPayment): Prom
     .returning('txid')
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** The refund fee a payment was taken under; null when it was served before that was kept (or is unknown). */
+export async function refundFeeOf(db: DbHandle, txid: string): Promise<bigint | null> {
+  const row = await db.kysely.selectFrom('flash_payments').select('refund_fee_sun').where('txid', '=', txid).executeTakeFirst();
+  return row?.refund_fee_sun ?? null;
 }
 
 /**
@@ -81,6 +90,7 @@ const FLASH_PAYMENT_COLUMNS = columnsOf(
     'refund_status',
     'refund_reason',
     'refund_sun',
+    'refund_fee_sun',
     'refund_txid',
     'refund_tx_status',
     'lease_owner',
@@ -155,7 +165,7 @@ export function findFlashPayment(db: DbHandle, txid: string): Promise<FlashPayme
 }
 
 /** A payment as shown: the row without its lease, with the order it paid for. */
-export type FlashPaymentView = Omit<FlashPayment, 'lease_owner' | 'lease_until' | 'lease_version'> & { order_id: string | null };
+export type FlashPaymentView = Omit<FlashPayment, 'lease_owner' | 'lease_until' | 'lease_version' | 'refund_fee_sun'> & { order_id: string | null };
 
 /** The newest payments first, with the order each paid for (if any). */
 export function recentFlashPayments(db: DbHandle, limit: number): Promise<FlashPaymentView[]> {

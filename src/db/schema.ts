@@ -261,6 +261,8 @@ export interface FlashPaymentsTable {
   refund_reason: string | null;
   /** What goes back: the amount paid minus FLASH_RENT_REFUND_FEE_SUN. */
   refund_sun: bigint | null;
+  /** FLASH_RENT_REFUND_FEE_SUN when the payment was served: kept if it is sent back (migration 023; null before). */
+  refund_fee_sun: bigint | null;
   refund_txid: string | null;
   refund_tx_status: ChainTxStatus | null;
   lease_owner: string | null;

@@ -60,7 +60,7 @@ function failedFields(db: DbHandle, code: FailureCode, message: string, refunded
 async function failFlashOrder(ctx: FailContext, held: Order, paymentTxid: string, code: FailureCode, message: string): Promise<Order> {
   const fee = ctx.flashRent?.refundFeeSun ?? 0n;
   const { failed, refundSun } = await ctx.db.transaction(async (tx) => {
-    const refundSun = await oweFlashRefund(tx, { refundFeeSun: fee }, paymentTxid, held.price_sun, code);
+    const refundSun = await oweFlashRefund(tx, paymentTxid, held.price_sun, code, fee);
     const failed = await transition(tx, held, 'failed', { reason: code, actor: ctx.workerId, detail: { message, refund: 'on_chain' } }, failedFields(tx, code, message, refundSun));
     return { failed, refundSun };
   });

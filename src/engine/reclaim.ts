@@ -139,7 +139,7 @@ const cancelDetail = (r: EarlyCancelRefund) => ({
 async function refundCancelled(ctx: EngineContext, tx: DbHandle, held: Order, amount: bigint) {
   if (amount <= 0n) return { refundedSun: 0n, detail: { refund: '0' } };
   if (held.payment_txid !== null) {
-    const owed = await oweFlashRefund(tx, { refundFeeSun: ctx.flashRent?.refundFeeSun ?? 0n }, held.payment_txid, amount, 'cancelled');
+    const owed = await oweFlashRefund(tx, held.payment_txid, amount, 'cancelled', ctx.flashRent?.refundFeeSun ?? 0n);
     return { refundedSun: owed ?? 0n, detail: { refund: 'on_chain', refund_sun: (owed ?? 0n).toString() } };
   }
   await refundToBalance(tx, held, amount);

@@ -12,7 +12,7 @@ export interface CancelOrderInput {
   orderId: string;
   /** Who asked: written as the event's actor (`api` for a client key, `admin` for the admin token). */
   actor: 'api' | 'admin';
-  /** FLASH_RENT_REFUND_FEE_SUN: kept from a flash-rent payment sent back (0 when flash rent is off now). */
+  /** FLASH_RENT_REFUND_FEE_SUN here: kept from a flash-rent payment sent back when the payment does not say its own (served before it was kept). */
   flashRefundFeeSun: bigint;
 }
 
@@ -110,7 +110,7 @@ async function cancelPending(db: Db, order: Order, input: CancelOrderInput): Pro
       await refundToBalance(tx, order, order.price_sun);
       detail = { refund: order.price_sun.toString(), currency: order.pay_currency };
     } else {
-      const refundSun = await oweFlashRefund(tx, { refundFeeSun: input.flashRefundFeeSun }, flash, order.price_sun, 'cancelled');
+      const refundSun = await oweFlashRefund(tx, flash, order.price_sun, 'cancelled', input.flashRefundFeeSun);
       if (refundSun !== null) await setCancelRefund(tx, order.id, refundSun);
       cancelled.refunded_sun = refundSun;
       detail = { refund: 'on_chain', payment_txid: flash, refund_sun: refundSun?.toString() ?? null };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DbHandle } from '../db/connect.js';
-import { insertFlashPayment, markRefundDue } from '../db/flash-payments.js';
+import { insertFlashPayment, markRefundDue, refundFeeOf } from '../db/flash-payments.js';
 import { uuidv7 } from '../db/ids.js';
 import { insertOrder, insertOrderEvent } from '../db/orders.js';
 import { ensureUser } from '../db/users.js';
@@ -46,6 +46,7 @@ export async function serveFlashTransfer(tx: DbHandle, flash: FlashRentTerms, t:
     blockTime: t.blockTime,
     reason: decision.kind === 'order' ? null : decision.reason,
     refundSun: decision.kind === 'refund' ? decision.refundSun : null,
+    refundFeeSun: flash.refundFeeSun,
   });
   if (!recorded) return { kind: 'duplicate' };
   if (decision.kind !== 'order') return decision;
@@ -81,12 +82,16 @@ export async function serveFlashTransfer(tx: DbHandle, flash: FlashRentTerms, t:
 }
 
 /**
- * An order paid by a transfer could not be delivered: its payment is owed
- * back, minus the refund fee (in the transaction that fails the order).
- * Returns what will be sent back (null: the payment is at most the fee).
+ * An order paid by a transfer could not be delivered, or was cancelled:
+ * `amountSun` of its payment is owed back, minus the refund fee it was taken
+ * under (in the transaction that fails or cancels the order), whichever
+ * process owes it and whatever its own settings say now. `feeIfUnrecorded`
+ * (the caller's FLASH_RENT_REFUND_FEE_SUN) applies to payments served before
+ * the fee was kept with them. Returns what will be sent back (null: the
+ * amount is at most the fee).
  */
-export async function oweFlashRefund(tx: DbHandle, flash: Pick<FlashRentTerms, 'refundFeeSun'>, paymentTxid: string, amountSun: bigint, reason: string): Promise<bigint | null> {
-  const refundSun = amountSun - flash.refundFeeSun;
+export async function oweFlashRefund(tx: DbHandle, paymentTxid: string, amountSun: bigint, reason: string, feeIfUnrecorded: bigint): Promise<bigint | null> {
+  const refundSun = amountSun - ((await refundFeeOf(tx, paymentTxid)) ?? feeIfUnrecorded);
   if (refundSun <= 0n) return null;
   await markRefundDue(tx, paymentTxid, reason, refundSun);
   return refundSun;

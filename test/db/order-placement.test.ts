@@ -40,7 +40,7 @@ describeEachDatabase('the order a placement answers', (freshDatabase) => {
   test('an order inserted with its payment transaction (flash rent) is the row as it reads back', async () => {
     const o: NewOrder = { ...paid(), payment_txid: 'ab'.repeat(32) };
     const inserted = await db.transaction(async (tx) => {
-      const payment = { txid: o.payment_txid!, sender: 'TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7', memo: null, amountSun: 2_080_000n, blockNumber: 1n, blockTime: 0n, reason: null, refundSun: null };
+      const payment = { txid: o.payment_txid!, sender: 'TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7', memo: null, amountSun: 2_080_000n, blockNumber: 1n, blockTime: 0n, reason: null, refundSun: null, refundFeeSun: 0n };
       assert.equal(await insertFlashPayment(tx, payment), true);
       return insertOrder(tx, o);
     });

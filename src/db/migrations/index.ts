@@ -22,6 +22,7 @@ import * as m019 from './019-deposits-by-ledger-entry.js';
 import * as m020 from './020-tenant-users-by-user.js';
 import * as m021 from './021-rentals-under-way-by-pool.js';
 import * as m022 from './022-follower-watches-flash.js';
+import * as m023 from './023-flash-payment-refund-fee.js';
 
 export interface Migration {
   name: string;
@@ -52,4 +53,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { name: '020-tenant-users-by-user', up: m020.up },
   { name: '021-rentals-under-way-by-pool', up: m021.up },
   { name: '022-follower-watches-flash', up: m022.up },
+  { name: '023-flash-payment-refund-fee', up: m023.up },
 ];
