@@ -167,7 +167,12 @@ export interface ChainGateway {
    * the solidified chain ends sooner.
    */
   solidBlocks(from: bigint, limit: number): Promise<ChainBlock[]>;
-  delegation(pool: string, receiver: string): Promise<DelegationRecord>;
+  /**
+   * What `pool` has delegated to `receiver` for energy: by the head view, or
+   * by the solidified view (`solidified`), which a node shows only for
+   * blocks the network has confirmed.
+   */
+  delegation(pool: string, receiver: string, view?: 'head' | 'solidified'): Promise<DelegationRecord>;
   /** Throws AccountNotFoundError for an account the chain does not know. */
   poolResources(pool: string): Promise<PoolResources>;
   chainParameters(): Promise<ChainParameters>;

@@ -436,9 +436,10 @@ export class TronWebGateway implements ChainGateway, UsdtTransferSimulator {
     }));
   }
 
-  async delegation(pool: string, receiver: string): Promise<DelegationRecord> {
-    const r = (await this.call('/wallet/getdelegatedresourcev2', () =>
-      this.tronWeb.trx.getDelegatedResourceV2(pool, receiver, { confirmed: false }),
+  async delegation(pool: string, receiver: string, view: 'head' | 'solidified' = 'head'): Promise<DelegationRecord> {
+    const solidified = view === 'solidified';
+    const r = (await this.call(solidified ? '/walletsolidity/getdelegatedresourcev2' : '/wallet/getdelegatedresourcev2', () =>
+      this.tronWeb.trx.getDelegatedResourceV2(pool, receiver, { confirmed: solidified }),
     )) as { delegatedResource?: Array<Record<string, unknown>> };
     const out: DelegationRecord = { unlockedSun: 0n, lockedSun: 0n, lockExpiresAt: null };
     for (const d of r.delegatedResource ?? []) {

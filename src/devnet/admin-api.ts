@@ -154,6 +154,12 @@ export function handleAdmin(req: AdminRequest): unknown {
       };
       return faults.state;
     }
+    case 'POST /faults/empty-read': {
+      const pathPrefix = typeof params.pathPrefix === 'string' ? params.pathPrefix : '';
+      if (!pathPrefix.startsWith('/wallet')) throw new AdminError(400, 'pathPrefix must name the reads to answer empty (/wallet/… or /walletsolidity/…)');
+      faults.state.emptyRead = { remaining: count(params, 'count', 1), pathPrefix };
+      return faults.state;
+    }
     case 'POST /faults/drop':
       faults.state.drop = { remaining: count(params, 'count', null) };
       return faults.state;

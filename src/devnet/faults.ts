@@ -15,6 +15,16 @@ export interface HangFault {
   pathPrefix: string;
 }
 
+/**
+ * A node behind the others (a load balancer's, still syncing) that has not
+ * seen the transactions of what is asked: it answers `{}`, java-tron's
+ * answer for an account or delegation it does not hold.
+ */
+export interface EmptyReadFault {
+  remaining: number | null;
+  pathPrefix: string;
+}
+
 export interface DropFault {
   remaining: number | null;
 }
@@ -40,6 +50,7 @@ export interface AcceptThenFailFault {
 export interface FaultState {
   httpError?: HttpErrorFault;
   hang?: HangFault;
+  emptyRead?: EmptyReadFault;
   drop?: DropFault;
   delay?: DelayFault;
   failBroadcast?: FailBroadcastFault;
@@ -76,6 +87,15 @@ export class Faults {
     if (!use(fault)) return null;
     if (fault.remaining === 0) delete this.state.hang;
     return fault.ms;
+  }
+
+  /** Whether to answer this read `{}`, as a node behind would. */
+  takeEmptyRead(path: string): boolean {
+    const fault = this.state.emptyRead;
+    if (fault === undefined || !path.startsWith(fault.pathPrefix)) return false;
+    if (!use(fault)) return false;
+    if (fault.remaining === 0) delete this.state.emptyRead;
+    return true;
   }
 
   takeFailBroadcast(): FailBroadcastFault | null {

@@ -152,6 +152,10 @@ export function createDevnetServer(deps: ServerDeps): DevnetServer {
       send(res, 404, toWireJson({ Error: `no such endpoint ${path}` }));
       return;
     }
+    if (node.faults.takeEmptyRead(path)) {
+      send(res, 200, '{}');
+      return;
+    }
     const visible = params.visible === true || params.visible === 'true';
     const int64AsString = params.int64_as_string === true || params.int64_as_string === 'true';
     let payload: string;

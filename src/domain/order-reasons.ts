@@ -20,6 +20,12 @@ export const WAIT_REASONS = [
   'awaiting_confirmation',
   'awaiting_reclaim_confirmation',
   'lock_not_expired',
+  /**
+   * A node said the delegation to reclaim is no longer on chain: looked at
+   * again, on the solidified view too, before the order is completed without
+   * a reclaim (a node behind the others has not seen it yet).
+   */
+  'delegation_not_seen',
   'reclaim_pool_key_missing',
   /** The pool has neither bandwidth nor TRX left to pay for the transaction; retried with backoff. */
   'pool_cannot_pay_fee',

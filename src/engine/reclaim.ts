@@ -18,6 +18,12 @@ import { onlyWriteMovingEnergy, transition, transitionMovingEnergy } from './tra
 const MAX_LOCK_WAIT_MS = 60_000;
 /** How long a refused reclaim first waits, in poll intervals; repeated failures back off from there. */
 const REFUSED_RECLAIM_RETRY_POLLS = 5;
+/**
+ * How long, in polls, a reclaim waits before it looks again at a delegation
+ * a node said is gone (a minute at mainnet's pace: longer than the solidified
+ * view trails the head).
+ */
+const DELEGATION_GONE_RECHECK_POLLS = 20;
 /** How long a reclaim waits for its pool's key to be configured again. */
 const MISSING_KEY_RETRY_MS = 60_000;
 
@@ -158,7 +164,16 @@ export const stepReclaiming: StepFn = journaledStep({
     complete(ctx, held, 'reclaim_confirmed', landed.block.number === null ? { txid: landed.tx.txid } : { txid: landed.tx.txid, block: landed.block.number.toString() }, landed),
   async nextTransaction(ctx, held) {
     const r = await reclaimable(ctx, held);
-    if (r.total === 0n) return complete(ctx, held, 'already_reclaimed', { note: 'the delegation was no longer on chain' });
+    if (r.total === 0n) {
+      // One node's word is not enough: completed, the order is never looked at again, and a node behind the
+      // others (a load balancer's) that has not seen the delegation yet would leave the energy with the
+      // receiver for good. Gone means gone again a minute later, and on the solidified view too.
+      const recheck = wait(DELEGATION_GONE_RECHECK_POLLS * ctx.settings.confirmPollMs, 'delegation_not_seen');
+      if (held.wait_reason !== 'delegation_not_seen') return recheck;
+      const solid = await ctx.chain.delegation(held.pool_address!, held.receive_address, 'solidified');
+      if (solid.unlockedSun + solid.lockedSun > 0n) return recheck;
+      return complete(ctx, held, 'already_reclaimed', { note: 'the delegation was no longer on chain' });
+    }
     if (r.lockRemainingMs > 0 && r.available < held.delegated_sun!) return wait(Math.min(r.lockRemainingMs, MAX_LOCK_WAIT_MS), 'lock_not_expired');
     const pool = ctx.pools.find((p) => p.address === held.pool_address);
     if (!pool) return wait(MISSING_KEY_RETRY_MS, 'reclaim_pool_key_missing');

@@ -218,6 +218,21 @@ test('when overlapping locked rentals must share the one pool, then the earlier 
   assert.equal((await s.devnetAdmin('GET', '/delegations')).delegations.filter((d: any) => d.to === s.customer()).length, 0);
 });
 
+test('when a node behind the others answers that the delegation is gone, then the reclaim looks again and still undelegates it', async () => {
+  const s = await startTestStack();
+  await s.deposit(8, 100_000_000n);
+  const placed = await s.order({ user_id: 8, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
+  await s.waitFor(placed.id, (o) => o.status === 'active');
+  // The reclaim's first read of the delegation reaches a node that has not seen it (behind a load balancer).
+  await s.devnetAdmin('POST', '/faults/empty-read', { pathPrefix: '/wallet/getdelegatedresourcev2', count: 1 });
+  await until(() => s.request({ method: 'GET', url: `/api/orders/${placed.id}` }), (r) => r.body.wait_reason === 'delegation_not_seen', 'the reclaim never met the node behind');
+  const done = await s.waitFor(placed.id, (o) => o.status === 'completed', 20_000);
+  assert.ok(done.reclaim_txid, 'reclaimed by a transaction of ours');
+  assert.equal(done.reclaim_tx_status, 'confirmed');
+  assert.equal(landed(await s.chainTxs('UnDelegateResourceContract')).length, 1);
+  assert.deepEqual((await s.devnetAdmin('GET', '/delegations')).delegations.filter((d: any) => d.to === s.customer()), [], 'no energy left with the receiver');
+});
+
 test('when the delegation was reclaimed by hand, then the reclaim records it as already reclaimed instead of retrying forever', async () => {
   const s = await startTestStack({ env: { DELEGATE_LOCK: 'false' } });
   await s.deposit(8, 100_000_000n);
@@ -233,6 +248,7 @@ test('when the delegation was reclaimed by hand, then the reclaim records it as 
   assert.equal(done.reclaim_txid, null);
   const events = (await s.request({ method: 'GET', url: `/api/orders/${placed.id}/events` })).body.events;
   assert.equal(events.at(-1).reason, 'already_reclaimed');
+  assert.equal(landed(await s.chainTxs('UnDelegateResourceContract')).length, 1, 'the hand reclaim alone');
 });
 
 test('when a delegation is solidified a while after its block, then the rental runs from the block, not from when it was seen', async () => {
