@@ -74,6 +74,8 @@ export class BlockFollower {
   private readonly loop: TurnLoop;
   private lastRead = -Infinity;
   private following = false;
+  /** The last turn left blocks to read: the next one reads at once, idle or not. */
+  private catchingUp = false;
   /** Said once: standing back for a worker that watches flash-rent payments. */
   private leftToFlashWatcher = false;
 
@@ -117,7 +119,10 @@ export class BlockFollower {
     this.following = true;
     this.leftToFlashWatcher = false;
     const now = performance.now();
-    if (now - this.lastRead < interval * IDLE_POLLS && !(await anyOpenTransaction(db))) return interval;
+    // Catching up (the last turn left blocks to read) is never idle: the blocks wait, whatever is in flight.
+    const catchingUp = this.catchingUp;
+    this.catchingUp = false;
+    if (!catchingUp && now - this.lastRead < interval * IDLE_POLLS && !(await anyOpenTransaction(db))) return interval;
     this.lastRead = now;
     const blocks = await chain.solidBlocks(cursor.block_number + 1n, BLOCKS_PER_REQUEST);
     const contiguous = this.contiguous(cursor, blocks);
@@ -126,7 +131,8 @@ export class BlockFollower {
     for (const w of this.watchers) if (w.take) take = Math.min(take, Math.max(1, await w.take(contiguous)));
     await this.settle(cursor, contiguous.slice(0, take));
     // A full batch, or blocks left for the next turn: more are waiting (catching up after downtime).
-    return contiguous.length >= BLOCKS_PER_REQUEST || take < contiguous.length ? 0 : interval;
+    this.catchingUp = contiguous.length >= BLOCKS_PER_REQUEST || take < contiguous.length;
+    return this.catchingUp ? 0 : interval;
   }
 
   /**

@@ -84,6 +84,27 @@ test('when the worker was down while its delegation landed, then the next one ca
   }
 });
 
+test('when nothing of ours is in flight after a downtime, then the follower still catches up in back-to-back reads, not one batch a minute', async () => {
+  const s = await startTestStack({ devnet: { blockIntervalMs: 0, solidifyLag: 1 } });
+  await s.devnetAdmin('POST', '/mine', { blocks: 2 });
+  await until(() => findCursor(s.db), (c) => c !== undefined, 'the follower never started');
+  await s.engine.close();
+  const cursorBefore = (await findCursor(s.db))!;
+  // Downtime with nothing in flight: deposits and flash payments in these blocks wait for the follower.
+  await s.devnetAdmin('POST', '/mine', { blocks: 251 });
+  await s.devnetAdmin('DELETE', '/calls');
+  // Idle, it reads the chain 20 polls apart: 20 s here. Catching up, it must not wait them between batches.
+  const restarted = startWorker(s, 'after-restart', { engine: { confirmPollMs: 1000 }, chainTimeoutMs: 5000 });
+  try {
+    const solidHead = BigInt(s.devnet.headNumber() - 1);
+    await until(() => findCursor(s.db), (c) => c!.block_number === solidHead, 'the follower read one batch an idle interval', 10_000);
+    const reads = ((await s.devnetAdmin('GET', '/calls')) as Calls).by_path['/walletsolidity/getblockbylimitnext'] ?? 0;
+    assert.ok(reads >= 3 && reads <= 4, `${reads} block reads for ${solidHead - cursorBefore.block_number} blocks`);
+  } finally {
+    await restarted.close();
+  }
+});
+
 describeEachDatabase('the block follower\'s cursor', (freshDatabase) => {
   test('one follower at a time: the cursor is held by a lease; another worker takes it only when the lease runs out or is given back', async () => {
     const databaseUrl = await freshDatabase();
