@@ -210,6 +210,27 @@ export async function lowerDelegatable(db: DbHandle, address: string, sun: bigin
   await lowerDelegatableStatement.run(db, [sun, address, sun]);
 }
 
+const cannotPayStatement = prepared(
+  `update pool_snapshots set
+     free_net_used = free_net_limit,
+     net_used = net_limit,
+     balance_sun = case when balance_sun >= ? * transaction_fee_sun and transaction_fee_sun > 0 then ? * transaction_fee_sun - 1 else balance_sun end,
+     updated_at = $now
+   where address = ? and observed_at is not null`,
+);
+
+/**
+ * A node refused a transaction of the pool for its bandwidth (BANDWITH_ERROR):
+ * it has no bandwidth left, and less TRX than `bytes` would burn. Its
+ * snapshot says so too until its next full read (asked for by the caller),
+ * so that no rental is planned on it meanwhile: a snapshot read before the
+ * operator swept the pool's TRX, or before other transactions spent its
+ * bandwidth, would let every choice take it.
+ */
+export async function cannotPayFor(db: DbHandle, address: string, bytes: bigint): Promise<void> {
+  await cannotPayStatement.run(db, [bytes, bytes, address]);
+}
+
 /** A stake move's update of a pool's snapshot (its `?`: stakeMoveValues), for a statement that writes more (order-writes.ts). */
 export const STAKE_MOVE = `update pool_snapshots set
      delegatable_sun = case when delegatable_sun > ? then delegatable_sun - ? else 0 end,

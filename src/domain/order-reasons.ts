@@ -57,7 +57,10 @@ export const refusedWith = (prefix: RefusalPrefix, nodeCode: string): WaitReason
 export const TRANSITION_REASONS = [
   'created',
   'pool_selected',
-  /** delegating -> pending: the pool cannot delegate the reserved stake any more (moved outside Joule), nothing of ours on the way; the order chooses again. */
+  /**
+   * delegating -> pending: the pool cannot delegate the reserved stake any more (moved outside Joule), or
+   * cannot pay for the delegation (BANDWITH_ERROR), nothing of ours on the way; the order chooses again.
+   */
   'pool_short',
   'delegation_confirmed',
   'rental_expired',

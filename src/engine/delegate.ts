@@ -1,6 +1,7 @@
 import type { PoolAccount } from '../chain/gateway.js';
 import type { Order } from '../db/orders.js';
-import { lowerDelegatable } from '../db/pool-snapshots.js';
+import { cannotPayFor, lowerDelegatable } from '../db/pool-snapshots.js';
+import { TX_BYTES } from '../domain/pool-fees.js';
 import { backoffMs } from '../domain/backoff.js';
 import { refusedWith, type FailureCode, type WaitReason } from '../domain/order-reasons.js';
 import { metrics } from '../observability/metrics.js';
@@ -96,17 +97,22 @@ export const stepPending: StepFn = async (ctx, held, claimed) => {
  * attempts so far and counted as one more (a status change would clear
  * them), so the pool's read comes first.
  */
-async function chooseAgain(ctx: EngineContext, held: Order, delegatable: bigint): Promise<Step> {
+async function chooseAgain(ctx: EngineContext, held: Order, short: { delegatable: bigint } | 'fee'): Promise<Step> {
   // The snapshot first: had the pool's read been held up, the next choice would pick it again, and its
   // delegation be refused again, until the order timed out.
-  await lowerDelegatable(ctx.db, held.pool_address!, delegatable);
+  if (short === 'fee') await cannotPayFor(ctx.db, held.pool_address!, TX_BYTES);
+  else await lowerDelegatable(ctx.db, held.pool_address!, short.delegatable);
   ctx.hooks?.poolsNeedReading?.(held.pool_address!);
   const attempts = held.attempts + 1n;
   const retryInMs = backoffMs(Number(attempts), CAPACITY_RETRY_MS, MAX_BACKOFF_MS);
   const event = {
     reason: 'pool_short',
     actor: ctx.workerId,
-    detail: { pool: held.pool_address, delegated_sun: held.delegated_sun!.toString(), delegatable_sun: delegatable.toString() },
+    detail: {
+      pool: held.pool_address,
+      delegated_sun: held.delegated_sun!.toString(),
+      ...(short === 'fee' ? { cannot_pay_fee: true } : { delegatable_sun: short.delegatable.toString() }),
+    },
   };
   const pending = await transition(ctx.db, held, 'pending', event, {
     pool_address: null,
@@ -120,7 +126,10 @@ async function chooseAgain(ctx: EngineContext, held: Order, delegatable: bigint)
     lease_until: null,
     next_attempt_at: claimedAt(held, ctx.settings.leaseMs) + BigInt(retryInMs),
   });
-  ctx.log.warn({ orderId: held.id, pool: held.pool_address, delegatable_sun: delegatable.toString(), retryInMs }, 'the pool cannot delegate the reserved stake any more; choosing again');
+  ctx.log.warn(
+    { orderId: held.id, ...event.detail, retryInMs },
+    short === 'fee' ? 'the pool cannot pay for the delegation (BANDWITH_ERROR); choosing again' : 'the pool cannot delegate the reserved stake any more; choosing again',
+  );
   return released(pending, retryInMs);
 }
 
@@ -180,12 +189,14 @@ export const stepDelegating: StepFn = journaledStep({
     // version): the room may have gone meanwhile.
     if (afterDead) {
       const delegatable = await ctx.chain.delegatableSun(pool.address);
-      if (delegatable < sun) return chooseAgain(ctx, held, delegatable);
+      if (delegatable < sun) return chooseAgain(ctx, held, { delegatable });
     }
     return { build: await signDelegation(ctx, held, pool, sun, held.lock_blocks) };
   },
   refused: (ctx, held, refusal) => {
     metrics.broadcastRefusals.inc({ kind: 'delegate', code: refusal.code, pool: held.pool_address ?? '' });
+    // The pool cannot pay for it (its snapshot was read before its TRX or bandwidth went): another may.
+    if (refusal.code === 'BANDWITH_ERROR') return chooseAgain(ctx, held, 'fee');
     return Promise.resolve(
       waitOrGiveUp(
         ctx,

@@ -1,6 +1,7 @@
 import type { DbHandle } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
-import { findPoolSnapshot, snapshotCanPayFee } from '../db/pool-snapshots.js';
+import { cannotPayFor, findPoolSnapshot, snapshotCanPayFee } from '../db/pool-snapshots.js';
+import { TX_BYTES } from '../domain/pool-fees.js';
 import { refundToBalance } from '../db/users.js';
 import { earlyCancelRefund, type EarlyCancelRefund } from '../domain/cancel.js';
 import { refusedWith, type TransitionReason } from '../domain/order-reasons.js';
@@ -185,7 +186,13 @@ export const stepReclaiming: StepFn = journaledStep({
   },
   refused: async (ctx, held, refusal) => {
     metrics.broadcastRefusals.inc({ kind: 'reclaim', code: refusal.code, pool: held.pool_address ?? '' });
-    const reason = refusal.code === 'BANDWITH_ERROR' ? 'pool_cannot_pay_fee' : refusedWith('reclaim_refused', refusal.code);
+    const cannotPay = refusal.code === 'BANDWITH_ERROR';
+    if (cannotPay) {
+      // Its snapshot said it could pay: no new rental is planned on it until it is read again (asked for here).
+      await cannotPayFor(ctx.db, held.pool_address!, TX_BYTES);
+      ctx.hooks?.poolsNeedReading?.(held.pool_address!);
+    }
+    const reason = cannotPay ? 'pool_cannot_pay_fee' : refusedWith('reclaim_refused', refusal.code);
     return retryAfterFailure(REFUSED_RECLAIM_RETRY_POLLS * ctx.settings.confirmPollMs, reason);
   },
 });

@@ -4,7 +4,7 @@ import { TronWeb } from 'tronweb';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 import { findOrder } from '../../src/db/orders.js';
 import { ADMIN_TOKEN, SEED_ADDRESS, walSyncs } from '../support/app.js';
-import { assertLedgerSound, stackPerTest, startStack, until, type Stack } from '../support/stack.js';
+import { assertLedgerSound, drainPool, stackPerTest, startStack, until, type Stack } from '../support/stack.js';
 
 const startTestStack = stackPerTest();
 let pg: PostgresServer | undefined;
@@ -177,6 +177,31 @@ test('when the pool an order reserved on has delegated its stake elsewhere and i
   } finally {
     await s.devnetAdmin('DELETE', '/faults');
   }
+});
+
+test('when the pool an order reserved on cannot pay for the delegation (its TRX swept, its bandwidth spent, after its snapshot was read), then the order chooses again and is served by another pool', async () => {
+  const s = await startTestStack({ poolCount: 2, env: { POOL_REFRESH_MS: '3600000' } });
+  await s.deposit(9, 100_000_000_000n);
+  const [first, second] = s.devnet.accounts.pools;
+  await until(
+    async () => (await s.request({ method: 'GET', url: '/api/pools', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).body.pools,
+    (pools: any[]) => pools.length === 2 && pools.every((p) => p.observed_at !== null && p.transactions_payable > 2),
+    'both pools read, each able to pay',
+  );
+  await drainPool(s, first!.address);
+  const placed = await s.order({ user_id: 9, energy_amount: 30_000_000, duration: '1h', receive_address: s.customer() });
+  await servedByTheOtherPool(s, placed.id, first!.address, second!.address);
+  const events = (await s.request({ method: 'GET', url: `/api/orders/${placed.id}/events` })).body.events;
+  assert.deepEqual(
+    events.map((e: any) => [e.from_status, e.to_status, e.reason, e.detail?.cannot_pay_fee ?? null]),
+    [
+      [null, 'pending', 'created', null],
+      ['pending', 'delegating', 'pool_selected', null],
+      ['delegating', 'pending', 'pool_short', true],
+      ['pending', 'delegating', 'pool_selected', null],
+      ['delegating', 'active', 'delegation_confirmed', null],
+    ],
+  );
 });
 
 test('when two large orders each need most of a pool, then they are served by different pools', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { createDatabase, startPostgres, type PostgresServer } from '../../scripts/services/postgres.js';
 import { ADMIN_TOKEN } from '../support/app.js';
-import { stackPerTest, type Stack } from '../support/stack.js';
+import { drainPool, stackPerTest, type Stack } from '../support/stack.js';
 
 const startTestStack = stackPerTest();
 let pg: PostgresServer | undefined;
@@ -23,11 +23,6 @@ async function poolSeen(s: Stack, address: string, until: (p: any) => boolean): 
   throw new Error(`pool ${address} never reached the expected state: ${JSON.stringify(last)}`);
 }
 
-/** Leaves the pool no bandwidth and no TRX: the node refuses whatever it signs (BANDWITH_ERROR). */
-async function drain(s: Stack, address: string): Promise<void> {
-  await s.devnetAdmin('POST', '/accounts/set-balance', { address, balance_sun: '0' });
-  await s.devnetAdmin('POST', '/consume-bandwidth', { address, net: 'all', free_net: 'all' });
-}
 
 test('when a long rental holds a lock on the one pool, then a shorter rental to the same receiver is delegated unlocked and reclaimed at its own end', async () => {
   const s = await startTestStack({ poolCount: 1, env: { POOL_REFRESH_MS: '500' } });
@@ -79,6 +74,26 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
   });
 }
 
+test('when a reclaim is refused because its pool cannot pay (the snapshot read before its TRX went), then no rental is planned on that pool until a read says it can pay again', async () => {
+  const s = await startTestStack({ poolCount: 1, env: { POOL_REFRESH_MS: '3600000', DELEGATE_LOCK: 'false' } });
+  await s.deposit(1, 1_000_000_000n);
+  const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
+  const pool = (await s.waitFor(placed.id, (o) => o.status === 'active')).pool_address;
+  await drainPool(s, pool);
+  await s.waitFor(placed.id, (o) => o.wait_reason === 'pool_cannot_pay_fee', 20_000);
+
+  const next = await s.order({ user_id: 1, energy_amount: 32000, duration: '1h', receive_address: s.customer(1) });
+  const waiting = await s.waitFor(next.id, (o) => o.wait_reason === 'waiting_for_pool_capacity');
+  assert.equal(waiting.status, 'pending');
+  const journal = (await s.request({ method: 'GET', url: `/api/orders/${next.id}/transactions` })).body.transactions;
+  assert.deepEqual(journal, [], 'nothing signed on a pool the node said cannot pay');
+
+  // Funded, and read again (the waiting order asks for it): the reclaim and the rental go through.
+  await s.devnetAdmin('POST', '/accounts/set-balance', { address: pool, balance_sun: '100000000' });
+  assert.equal((await s.waitFor(placed.id, (o) => o.status === 'completed', 60_000)).reclaim_tx_status, 'confirmed');
+  assert.equal((await s.waitFor(next.id, (o) => o.status === 'active', 60_000)).pool_address, pool);
+});
+
 async function cannotPay(s: Stack): Promise<void> {
   await s.deposit(1, 1_000_000_000n);
   const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
@@ -86,7 +101,7 @@ async function cannotPay(s: Stack): Promise<void> {
   const pool = active.pool_address;
   const other = s.devnet.accounts.pools.map((p) => p.address).find((a) => a !== pool)!;
 
-  await drain(s, pool);
+  await drainPool(s, pool);
   const dry = await poolSeen(s, pool, (p) => p.running_dry);
   assert.equal(dry.transactions_payable, 0);
 
@@ -117,7 +132,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     await s.deposit(1, 1_000_000_000n);
     const pool = s.devnet.accounts.pools[0]!.address;
     // No bandwidth left, and TRX to burn for five transactions of 300 bytes at 1,000 sun a byte.
-    await drain(s, pool);
+    await drainPool(s, pool);
     await s.devnetAdmin('POST', '/accounts/set-balance', { address: pool, balance_sun: String(5 * 300 * 1000) });
     const read = await poolSeen(s, pool, (p) => p.balance_sun === '1500000');
     assert.equal(read.transactions_payable, 5);

@@ -302,3 +302,9 @@ export async function readByTwoWorkersAtOnce(s: Stack, pay: () => Promise<void>)
     throw err;
   }
 }
+
+/** Leaves the pool no bandwidth and no TRX on the devnet: the node refuses whatever it signs (BANDWITH_ERROR). */
+export async function drainPool(s: Stack, address: string): Promise<void> {
+  await s.devnetAdmin('POST', '/accounts/set-balance', { address, balance_sun: '0' });
+  await s.devnetAdmin('POST', '/consume-bandwidth', { address, net: 'all', free_net: 'all' });
+}

@@ -22,7 +22,7 @@ const enReasons: Record<ReasonCode, string> = {
   // Transition reasons.
   created: 'order placed',
   pool_selected: 'pool selected',
-  pool_short: 'pool short of stake, choosing again',
+  pool_short: 'pool short of stake or fees, choosing again',
   delegation_confirmed: 'delegation confirmed',
   rental_expired: 'rental expired',
   reclaim_confirmed: 'reclaim confirmed',
@@ -60,7 +60,7 @@ const enReasons: Record<ReasonCode, string> = {
 const zhReasons: Record<ReasonCode, string> = {
   created: '下单',
   pool_selected: '已选定能量池',
-  pool_short: '能量池质押不足，重新选择',
+  pool_short: '能量池质押或手续费不足，重新选择',
   delegation_confirmed: '代理已确认',
   rental_expired: '租期已到',
   reclaim_confirmed: '回收已确认',
