@@ -48,6 +48,11 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
     private readonly chain: ChainGateway,
     private readonly minimums: { TRX: bigint; USDT: bigint },
     private readonly log: Logger,
+    /**
+     * Joule's own pool accounts: what one of them sends to a deposit address is the operator's (TRX to
+     * activate it, or for the bandwidth of a sweep), not a user's deposit.
+     */
+    private readonly ownAccounts: ReadonlySet<string> = new Set(),
   ) {}
 
   /** Once true, stays so: an address handed out is never taken back. */
@@ -81,7 +86,14 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
     if (!this.addressesHandedOut) return { candidates: [], owners: new Map<string, bigint>() };
     const candidates = blocks.flatMap((block) =>
       block.transactions
-        .filter((t) => t.result === 'SUCCESS' && t.payment !== undefined && t.payment.amount > 0n && (t.payment.kind === 'TRX' || t.payment.token === USDT_CONTRACT))
+        .filter(
+          (t) =>
+            t.result === 'SUCCESS' &&
+            t.payment !== undefined &&
+            t.payment.amount > 0n &&
+            (t.payment.kind === 'TRX' || t.payment.token === USDT_CONTRACT) &&
+            !this.ownAccounts.has(t.payment.from),
+        )
         .map((t) => ({ block, txid: t.txid, payment: t.payment! })),
     );
     const owners = candidates.length === 0 ? new Map<string, bigint>() : await depositOwners(this.db, [...new Set(candidates.map((c) => c.payment.to))]);

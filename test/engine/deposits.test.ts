@@ -214,6 +214,22 @@ async function followedByAWorkerWithoutTheKey(databaseUrl: string | undefined) {
   }
 }
 
+test("TRX the operator sends a deposit address from one of Joule's pools (to activate it, or for a sweep's bandwidth) is not the user's deposit; a customer's in the same blocks is", async () => {
+  const s = await startTestStack({ env: { DEPOSIT_XPUB: TEST_XPUB } });
+  await waitForFollower(s);
+  const address = await depositAddress(s, 7);
+  const pool = s.devnet.accounts.pools[0]!;
+  const operator = new TronWeb({ fullHost: s.devnet.url, privateKey: pool.privateKey });
+  const funded = await operator.trx.sendTransaction(address, 2_000_000);
+  assert.equal(funded.result, true, JSON.stringify(funded));
+  const paid = await wallet(s, 0).tronWeb.trx.sendTransaction(address, 3_000_000);
+  assert.equal(paid.result, true);
+  await until(() => balances(s, 7), (b) => b.trx === 3_000_000n, "the customer's deposit is credited");
+  // The operator's transfer landed no later: solidified and read by now.
+  assert.deepEqual((await chainDeposits(s)).map((d) => [d.txid, d.amount]), [[paid.transaction.txID, 3_000_000n]], "the operator's transfer is not recorded");
+  assert.equal((await balances(s, 7)).trx, 3_000_000n);
+});
+
 describeEachDatabase('deposits to users\' deposit addresses, credited from the solidified chain', (freshDatabase) => {
   test('a deposit to an address an API handed out is credited though the worker that follows has no DEPOSIT_XPUB', async () =>
     followedByAWorkerWithoutTheKey(await freshDatabase()));
