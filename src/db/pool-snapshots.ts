@@ -81,6 +81,15 @@ export async function recordPoolFailure(db: DbHandle, address: string, error: st
     .execute();
 }
 
+/**
+ * Every pool account any worker of the cluster has read, configured here or
+ * not (a pool added by a deploy still rolling out, or retired from the
+ * settings): snapshots are never deleted.
+ */
+export async function everyPoolAddress(db: DbHandle): Promise<string[]> {
+  return (await db.kysely.selectFrom('pool_snapshots').select('address').execute()).map((r) => r.address);
+}
+
 const listStatement = prepared<PoolSnapshot>(`select ${POOL_SNAPSHOT_COLUMNS} from pool_snapshots order by address`);
 
 /** Every snapshot, by address. */

@@ -74,7 +74,7 @@ export class BlockFollower {
   private readonly loop: TurnLoop;
   private lastRead = -Infinity;
   private following = false;
-  /** The last turn left blocks to read: the next one reads at once, idle or not. */
+  /** The last turn left blocks to read (or failed while catching up): the next one reads at once, idle or not. */
   private catchingUp = false;
   /** Said once: standing back for a worker that watches flash-rent payments. */
   private leftToFlashWatcher = false;
@@ -119,14 +119,16 @@ export class BlockFollower {
     this.following = true;
     this.leftToFlashWatcher = false;
     const now = performance.now();
-    // Catching up (the last turn left blocks to read) is never idle: the blocks wait, whatever is in flight.
-    const catchingUp = this.catchingUp;
-    this.catchingUp = false;
-    if (!catchingUp && now - this.lastRead < interval * IDLE_POLLS && !(await anyOpenTransaction(db))) return interval;
+    // Catching up (the last turn left blocks to read, or failed while it did) is never idle: the blocks wait,
+    // whatever is in flight.
+    if (!this.catchingUp && now - this.lastRead < interval * IDLE_POLLS && !(await anyOpenTransaction(db))) return interval;
     this.lastRead = now;
     const blocks = await chain.solidBlocks(cursor.block_number + 1n, BLOCKS_PER_REQUEST);
     const contiguous = this.contiguous(cursor, blocks);
-    if (contiguous.length === 0) return interval;
+    if (contiguous.length === 0) {
+      this.catchingUp = false;
+      return interval;
+    }
     let take = contiguous.length;
     for (const w of this.watchers) if (w.take) take = Math.min(take, Math.max(1, await w.take(contiguous)));
     await this.settle(cursor, contiguous.slice(0, take));

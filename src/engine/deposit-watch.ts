@@ -1,6 +1,7 @@
 import type { ChainBlock, ChainGateway, TransferEvent } from '../chain/gateway.js';
 import type { DbHandle } from '../db/connect.js';
 import { anyDepositAddress } from '../db/deposit-addresses.js';
+import { everyPoolAddress } from '../db/pool-snapshots.js';
 import { USDT_CONTRACT } from '../domain/usdt.js';
 import type { Logger } from '../observability/logger.js';
 import { creditChainDeposit, depositOwners, type ChainDeposit } from '../use-cases/chain-deposit.js';
@@ -20,6 +21,9 @@ const RECEIPT_REQUESTS_PER_TURN = 20;
  * receipt by id is the smaller read.
  */
 const WHOLE_BLOCK_FROM = 2;
+
+/** How often the deposit watch reads the cluster's pool accounts again (a pool added elsewhere is known within this). */
+const POOLS_READ_EVERY_MS = 60_000;
 
 type Payment = NonNullable<ChainBlock['transactions'][number]['payment']>;
 
@@ -49,11 +53,23 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
     private readonly minimums: { TRX: bigint; USDT: bigint },
     private readonly log: Logger,
     /**
-     * Joule's own pool accounts: what one of them sends to a deposit address is the operator's (TRX to
-     * activate it, or for the bandwidth of a sweep), not a user's deposit.
+     * This worker's pool accounts. With every pool any worker has read (ownAccounts), what one of them sends
+     * to a deposit address is the operator's (TRX to activate it, or for the bandwidth of a sweep), not a
+     * user's deposit, whichever worker follows.
      */
-    private readonly ownAccounts: ReadonlySet<string> = new Set(),
+    private readonly configuredPools: readonly string[] = [],
   ) {}
+
+  private pools?: { accounts: ReadonlySet<string>; readAt: number };
+
+  /** Joule's pool accounts, this worker's and every other's (their snapshots), read again at most once a minute. */
+  private async ownAccounts(): Promise<ReadonlySet<string>> {
+    const now = performance.now();
+    if (this.pools === undefined || now - this.pools.readAt > POOLS_READ_EVERY_MS) {
+      this.pools = { accounts: new Set([...this.configuredPools, ...(await everyPoolAddress(this.db))]), readAt: now };
+    }
+    return this.pools.accounts;
+  }
 
   /** Once true, stays so: an address handed out is never taken back. */
   private addressesHandedOut = false;
@@ -84,6 +100,7 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
     // committed before anyone is told it, so before any block holding a payment to it is read.)
     if (!this.addressesHandedOut) this.addressesHandedOut = await anyDepositAddress(this.db);
     if (!this.addressesHandedOut) return { candidates: [], owners: new Map<string, bigint>() };
+    const own = await this.ownAccounts();
     const candidates = blocks.flatMap((block) =>
       block.transactions
         .filter(
@@ -92,7 +109,7 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
             t.payment !== undefined &&
             t.payment.amount > 0n &&
             (t.payment.kind === 'TRX' || t.payment.token === USDT_CONTRACT) &&
-            !this.ownAccounts.has(t.payment.from),
+            !own.has(t.payment.from),
         )
         .map((t) => ({ block, txid: t.txid, payment: t.payment! })),
     );

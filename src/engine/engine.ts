@@ -95,9 +95,9 @@ export function startEngine(opts: {
   refunds?.start();
   // The only confirmation path: settles our transactions from the solidified blocks and wakes their orders.
   const watchers: BlockWatcher[] = [];
-  // TRX one of Joule's own pools sends is the operator's: neither a deposit nor a flash payment.
+  // What one of Joule's own pools sends is the operator's: neither a deposit nor a flash payment.
   const ownAccounts = new Set(ctx.pools.map((p) => p.address));
-  if (opts.deposits) watchers.push(new DepositWatch(ctx.db, ctx.chain, opts.deposits.minimums, ctx.log, ownAccounts) as BlockWatcher);
+  if (opts.deposits) watchers.push(new DepositWatch(ctx.db, ctx.chain, opts.deposits.minimums, ctx.log, [...ownAccounts]) as BlockWatcher);
   if (opts.flashRent) {
     watchers.push(new FlashWatch(opts.flashRent, ctx.log, () => refunds?.wake(), ownAccounts) as BlockWatcher);
   }

@@ -179,7 +179,12 @@ export const stepReclaiming: StepFn = journaledStep({
     const pool = ctx.pools.find((p) => p.address === held.pool_address);
     if (!pool) return wait(MISSING_KEY_RETRY_MS, 'reclaim_pool_key_missing');
     // Nothing is signed for a transaction the pool cannot pay for: the node would refuse it.
-    if (!snapshotCanPayFee(await findPoolSnapshot(ctx.db, pool.address))) return retryAfterFailure(REFUSED_RECLAIM_RETRY_POLLS * ctx.settings.confirmPollMs, 'pool_cannot_pay_fee');
+    if (!snapshotCanPayFee(await findPoolSnapshot(ctx.db, pool.address))) {
+      // Read again before the next try (at its backoff's pace): funded meanwhile, the pool must not wait for
+      // its periodic read (POOL_REFRESH_MS) while the energy stays with the receiver.
+      ctx.hooks?.poolsNeedReading?.(pool.address);
+      return retryAfterFailure(REFUSED_RECLAIM_RETRY_POLLS * ctx.settings.confirmPollMs, 'pool_cannot_pay_fee');
+    }
     const amount = r.available < held.delegated_sun! ? r.available : held.delegated_sun!;
     const signed = await ctx.chain.buildUndelegate(pool, held.receive_address, amount);
     return { build: { signed, meta: { pool: pool.address, receiver: held.receive_address, amountSun: amount, lockBlocks: null } } };

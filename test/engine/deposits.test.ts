@@ -214,11 +214,19 @@ async function followedByAWorkerWithoutTheKey(databaseUrl: string | undefined) {
   }
 }
 
-test("TRX the operator sends a deposit address from one of Joule's pools (to activate it, or for a sweep's bandwidth) is not the user's deposit; a customer's in the same blocks is", async () => {
-  const s = await startTestStack({ env: { DEPOSIT_XPUB: TEST_XPUB } });
+test("TRX the operator sends a deposit address from one of Joule's pools (to activate it, or for a sweep's bandwidth) is not the user's deposit, though only another worker has that pool; a customer's in the same blocks is", async () => {
+  // The worker that follows has pool 0 alone; another worker of the cluster (a deploy adding a pool) has pool 1.
+  const s = await startTestStack({ poolCount: 1, env: { DEPOSIT_XPUB: TEST_XPUB } });
   await waitForFollower(s);
+  const pool = s.devnet.accounts.pools[1]!;
+  const other = startWorker(s, 'other-pools', { poolKeys: [pool.privateKey] });
+  try {
+    await until(() => s.db.kysely.selectFrom('pool_snapshots').select('address').where('address', '=', pool.address).executeTakeFirst(), (r) => r !== undefined, 'the other worker read its pool');
+  } finally {
+    await other.close();
+  }
+  assert.equal((await findCursor(s.db))!.lease_owner, 'test-worker', 'the stack\'s worker follows');
   const address = await depositAddress(s, 7);
-  const pool = s.devnet.accounts.pools[0]!;
   const operator = new TronWeb({ fullHost: s.devnet.url, privateKey: pool.privateKey });
   const funded = await operator.trx.sendTransaction(address, 2_000_000);
   assert.equal(funded.result, true, JSON.stringify(funded));

@@ -94,6 +94,20 @@ test('when a reclaim is refused because its pool cannot pay (the snapshot read b
   assert.equal((await s.waitFor(next.id, (o) => o.status === 'active', 60_000)).pool_address, pool);
 });
 
+test('when a reclaim is refused because its pool cannot pay, then once the pool is funded the reclaim goes through at its next try, not at the pool\'s next periodic read', async () => {
+  // No other order: nothing else asks for the pool to be read.
+  const s = await startTestStack({ poolCount: 1, env: { POOL_REFRESH_MS: '3600000', DELEGATE_LOCK: 'false' } });
+  await s.deposit(1, 1_000_000_000n);
+  const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() });
+  const pool = (await s.waitFor(placed.id, (o) => o.status === 'active')).pool_address;
+  await drainPool(s, pool);
+  await s.waitFor(placed.id, (o) => o.wait_reason === 'pool_cannot_pay_fee', 20_000);
+  // Read from the node after the refusal (the refusal alone leaves the balance just below a transaction's burn).
+  await poolSeen(s, pool, (p) => p.transactions_payable === 0 && p.balance_sun === '0');
+  await s.devnetAdmin('POST', '/accounts/set-balance', { address: pool, balance_sun: '100000000' });
+  assert.equal((await s.waitFor(placed.id, (o) => o.status === 'completed', 30_000)).reclaim_tx_status, 'confirmed');
+});
+
 async function cannotPay(s: Stack): Promise<void> {
   await s.deposit(1, 1_000_000_000n);
   const placed = await s.order({ user_id: 1, energy_amount: 32000, duration: '2s', receive_address: s.customer() });

@@ -237,14 +237,21 @@ export interface StackWorker {
 export function startWorker(
   s: Stack,
   id: string,
-  opts: { engine?: Partial<EngineConfig>; chainTimeoutMs?: number; /** Overrides the stack's FLASH_RENT_* (undefined: none). */ flashRent?: FlashRentConfig | undefined } = {},
+  opts: {
+    engine?: Partial<EngineConfig>;
+    chainTimeoutMs?: number;
+    /** Overrides the stack's FLASH_RENT_* (undefined: none). */
+    flashRent?: FlashRentConfig | undefined;
+    /** Overrides the stack's pool keys (another worker's settings). */
+    poolKeys?: string[];
+  } = {},
 ): StackWorker {
   const db = connect(s.config.databaseUrl);
   const logs: any[] = [];
   const engine = startEngine({
     db,
     chain: new TronWebGateway(s.devnet.url, { timeoutMs: opts.chainTimeoutMs ?? s.config.chain.timeoutMs }),
-    pools: poolAccounts(s.config.chain.poolKeys),
+    pools: poolAccounts(opts.poolKeys === undefined ? s.config.chain.poolKeys : opts.poolKeys.map((privateKey) => ({ privateKey, permissionId: undefined, ownerAddress: undefined }))),
     config: { ...s.config.engine, ...opts.engine },
     log: createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line)) }),
     workerId: id,
