@@ -157,14 +157,19 @@ const EXPENSIVE_READS = new Set([
  * takes every waiting socket would otherwise run them all back to back, and
  * nothing else — timers, the engine, cheap requests — would run until it
  * ended). Order creation and single-order reads are never shed here.
+ *
+ * The gate is the last of each such route's preHandlers, after its guard:
+ * only a request with a key that is let in (and within its rate) takes a
+ * place. Counted before, requests without a key, or with made-up ones,
+ * would fill the places and shed every tenant's reads.
  */
 export function registerReadGate(app: FastifyInstance, max: number): void {
   let inFlight = 0;
   let startedThisTurn = 0;
   // Callback form, as the edge's hooks (registerEdge).
-  app.addHook('onRequest', (request, reply, done) => {
+  const gate = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     // HEAD too: Fastify answers it with the GET route's handler, the same read.
-    if ((request.method !== 'GET' && request.method !== 'HEAD') || !EXPENSIVE_READS.has(request.routeOptions.url ?? '')) return done();
+    if (request.method !== 'GET' && request.method !== 'HEAD') return done();
     if (inFlight >= max || startedThisTurn >= max) {
       reply.header('retry-after', '1');
       void reply.code(503).send({ error: { code: 'overloaded', message: `more than ${max} list reads at once; retry after 1 s` } });
@@ -175,6 +180,11 @@ export function registerReadGate(app: FastifyInstance, max: number): void {
     // 'close' comes once whether the answer was sent or the client went away.
     reply.raw.once('close', () => inFlight--);
     done();
+  };
+  app.addHook('onRoute', (route) => {
+    if (!EXPENSIVE_READS.has(route.url ?? '')) return;
+    const before = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+    route.preHandler = [...before, gate] as typeof route.preHandler;
   });
 }
 

@@ -159,6 +159,22 @@ test('a body of arrays nested thousands deep, or a NUL deep inside one, is a 400
   assert.deepEqual(await tableCounts(t.db), before);
 });
 
+test('list reads without a key, or with a made-up one, take no place among HTTP_MAX_CONCURRENT_READS: a tenant\'s read beside a flood of them is served', async () => {
+  const KEY = 'tenant-key-0123456789abcdef';
+  const g = await createTestApp({ env: { API_KEYS: KEY, HTTP_MAX_CONCURRENT_READS: '2' } });
+  try {
+    const flood = Array.from({ length: 40 }, (_, i) =>
+      g.request({ method: 'GET', url: '/api/orders', headers: i % 2 === 0 ? {} : { authorization: `Bearer made-up-${i}` } }),
+    );
+    const mine = g.request({ method: 'GET', url: '/api/orders', headers: { authorization: `Bearer ${KEY}` } });
+    const answers = await Promise.all(flood);
+    assert.deepEqual([...new Set(answers.map((r) => r.status))], [401], 'refused for their key, not shed');
+    assert.equal((await mine).status, 200);
+  } finally {
+    await g.close();
+  }
+});
+
 test('a pile-up of list reads (GET or HEAD) past HTTP_MAX_CONCURRENT_READS is shed at once with 503 overloaded and Retry-After; creation is never shed', async () => {
   // On PostgreSQL reads overlap (its answers are asynchronous), so the in-flight bound is what sheds
   // here; on SQLite the bound per event-loop turn does (bench/order-list.bench.ts shows it).
