@@ -1,3 +1,4 @@
+import { ChainUnavailableError, RateLimitedError } from '../chain/gateway.js';
 import { claimDueReceivers, recordReceiverFailure, saveReceiverEnergy } from '../db/saved-addresses.js';
 import { TurnLoop } from '../turn-loop.js';
 import type { EngineContext } from './context.js';
@@ -42,7 +43,10 @@ export class ReceiverMonitor {
       try {
         await saveReceiverEnergy(db, address, await chain.receiverEnergy(address));
       } catch (err) {
-        await recordReceiverFailure(db, address, err instanceof Error ? err.message.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1[redacted]@') : String(err));
+        // The operator's log has the node's own words; the tenant who saved the address sees why in general
+        // terms: an error's text names the node (its host, address and port), which is the operator's.
+        this.ctx.log.warn({ address, err: err instanceof Error ? err.message.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1[redacted]@') : String(err) }, "a saved address's energy could not be read");
+        await recordReceiverFailure(db, address, readFailure(err));
       }
     }
     return due.length === READS_PER_TURN ? 0 : undefined;
@@ -51,4 +55,11 @@ export class ReceiverMonitor {
   close(): Promise<void> {
     return this.loop.close();
   }
+}
+
+/** Why a read failed, as a client may be told it (`energy_error`). */
+function readFailure(err: unknown): string {
+  if (err instanceof RateLimitedError) return 'the node refused the read for its request rate; it is read again later';
+  if (err instanceof ChainUnavailableError) return 'the node could not be reached; it is read again later';
+  return 'the node could not read this address; it is read again later';
 }

@@ -77,6 +77,18 @@ const databaseFor = databasesOnDemand();
 describe('saved addresses with a worker and the devnet', () => {
   const startTestStack = stackPerTest();
 
+  test("a read that fails shows the tenant why in general terms, never the node's host or port (the operator's log has them)", async () => {
+    const s = await startTestStack();
+    await s.devnetAdmin('POST', '/faults/http-error', { status: 503, pathPrefix: '/wallet/getaccountresource' });
+    assert.equal((await s.request({ method: 'POST', url: '/api/users/3/addresses', payload: { address: s.customer(0), label: 'me' } })).status, 201);
+    const list = () => s.request({ method: 'GET', url: '/api/users/3/addresses' }).then((r) => r.body.addresses as any[]);
+    const [shown] = await until(list, (xs) => xs[0]?.energy_error != null, 'the failed read was never shown');
+    const node = new URL(s.devnet.url);
+    assert.equal(shown.energy_error, 'the node could not be reached; it is read again later');
+    assert.ok(!shown.energy_error.includes(node.port) && !shown.energy_error.includes(node.hostname));
+    await s.devnetAdmin('DELETE', '/faults');
+  });
+
   for (const dialect of ['sqlite', 'postgres'] as const) test(`each address shows its energy from a worker's read; renting energy to it shows up without a request per list [${dialect}]`, async () => {
     const s = await startTestStack(await databaseFor(dialect));
     const customer = s.customer(0);
