@@ -57,7 +57,7 @@ export class DepositWatch implements BlockWatcher<ChainDeposit[]> {
      * to a deposit address is the operator's (TRX to activate it, or for the bandwidth of a sweep), not a
      * user's deposit, whichever worker follows.
      */
-    private readonly configuredPools: readonly string[] = [],
+    private readonly configuredPools: ReadonlySet<string> = new Set(),
   ) {}
 
   private pools?: { accounts: ReadonlySet<string>; readAt: number };

@@ -97,7 +97,7 @@ export function startEngine(opts: {
   const watchers: BlockWatcher[] = [];
   // What one of Joule's own pools sends is the operator's: neither a deposit nor a flash payment.
   const ownAccounts = new Set(ctx.pools.map((p) => p.address));
-  if (opts.deposits) watchers.push(new DepositWatch(ctx.db, ctx.chain, opts.deposits.minimums, ctx.log, [...ownAccounts]) as BlockWatcher);
+  if (opts.deposits) watchers.push(new DepositWatch(ctx.db, ctx.chain, opts.deposits.minimums, ctx.log, ownAccounts) as BlockWatcher);
   if (opts.flashRent) {
     watchers.push(new FlashWatch(opts.flashRent, ctx.log, () => refunds?.wake(), ownAccounts) as BlockWatcher);
   }

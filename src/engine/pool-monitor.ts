@@ -6,8 +6,8 @@ export const PROMPT_REFRESH_MS = 200;
 /** Reads of every pool asked for because none had room: at most one per this many block intervals. */
 const DEMAND_EVERY_POLLS = 10;
 
-/** An error as text fit to store and show: never credentials from a node URL. */
-function describe(err: unknown): string {
+/** An error as text fit to store and log: never credentials from a node URL. */
+export function describeError(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1[redacted]@');
 }
@@ -124,12 +124,12 @@ export class PoolMonitor {
         observed_block: r.observedBlock,
       });
     } catch (err) {
-      const error = describe(err);
+      const error = describeError(err);
       log.warn({ pool: address, err: error }, 'pool refresh failed; its last figures are kept');
       try {
         await recordPoolFailure(db, address, error);
       } catch (dbErr) {
-        log.error({ pool: address, err: describe(dbErr) }, 'pool refresh failure could not be recorded');
+        log.error({ pool: address, err: describeError(dbErr) }, 'pool refresh failure could not be recorded');
       }
     }
   }

@@ -2,6 +2,7 @@ import { ChainUnavailableError, RateLimitedError } from '../chain/gateway.js';
 import { claimDueReceivers, recordReceiverFailure, saveReceiverEnergy } from '../db/saved-addresses.js';
 import { TurnLoop } from '../turn-loop.js';
 import type { EngineContext } from './context.js';
+import { describeError } from './pool-monitor.js';
 
 /** Addresses read per turn at most: a burst of saves is spread over turns, never a burst of requests. */
 const READS_PER_TURN = 5;
@@ -45,7 +46,7 @@ export class ReceiverMonitor {
       } catch (err) {
         // The operator's log has the node's own words; the tenant who saved the address sees why in general
         // terms: an error's text names the node (its host, address and port), which is the operator's.
-        this.ctx.log.warn({ address, err: err instanceof Error ? err.message.replace(/(\w+:\/\/)[^/@\s]*@/g, '$1[redacted]@') : String(err) }, "a saved address's energy could not be read");
+        this.ctx.log.warn({ address, err: describeError(err) }, "a saved address's energy could not be read");
         await recordReceiverFailure(db, address, readFailure(err));
       }
     }
