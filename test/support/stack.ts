@@ -40,6 +40,9 @@ export interface Stack extends TestApp {
 export const STACK_ENV = {
   ALLOWED_DURATIONS: '2s,5s,10s,1h',
   CONFIRM_POLL_MS: '100',
+  // The default request budget (10 a second) scaled with the devnet's clock, as every time here is:
+  // at 10 a second of wall time a test's rentals would queue for node calls 30 times longer than mainnet's.
+  TRON_MAX_RPS: '300',
   SWEEP_INTERVAL_MS: '200',
   LEASE_MS: '5000',
   CHAIN_TIMEOUT_MS: '1500',

@@ -47,6 +47,8 @@ export function spawnWorker(setup: WorkerSetup, crashPoint?: CrashPoint): Worker
     SWEEP_INTERVAL_MS: '200',
     LEASE_MS: '1500',
     CHAIN_TIMEOUT_MS: '1500',
+    // The default budget (10 a second) scaled with the devnet's clock, as the times above are (stack.ts).
+    TRON_MAX_RPS: '300',
     ...(crashPoint === undefined ? {} : { JOULE_CRASH_POINT: crashPoint }),
     ...setup.env,
   });
