@@ -39,6 +39,8 @@ describeEachDialect('webhook outbox', (newApp) => {
       'http://[::1]/hook',
       'http://[fd00::1]/hook',
       'http://[::ffff:127.0.0.1]/hook',
+      'http://[64:ff9b::a9fe:a9fe]/latest/meta-data',
+      'http://[2002:7f00:1::]/hook',
       'http://2130706433/hook',
       'ftp://hooks.example.com/x',
       'https://user:pass@hooks.example.com/x',
