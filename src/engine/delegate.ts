@@ -1,7 +1,5 @@
 import type { PoolAccount } from '../chain/gateway.js';
 import type { Order } from '../db/orders.js';
-import { cannotPayFor, lowerDelegatable } from '../db/pool-snapshots.js';
-import { TX_BYTES } from '../domain/pool-fees.js';
 import { backoffMs } from '../domain/backoff.js';
 import { refusedWith, type FailureCode, type WaitReason } from '../domain/order-reasons.js';
 import { metrics } from '../observability/metrics.js';
@@ -10,6 +8,7 @@ import type { EngineContext } from './context.js';
 import { failAndRefund } from './fail-order.js';
 import { journaledStep, type Landed } from './journaled-step.js';
 import { networkTotals } from './network-totals.js';
+import { isCannotPay, poolFellShort } from './pool-fee-check.js';
 import { landedPoolSnapshot, ourStakeMove } from './pool-stake.js';
 import { claimedAt } from './lease.js';
 import { choosePool } from './plan-delegation.js';
@@ -90,19 +89,18 @@ export const stepPending: StepFn = async (ctx, held, claimed) => {
 /**
  * delegating -> pending, the reservation given back: the node says the pool
  * cannot delegate the reserved stake any more (it went elsewhere, outside
- * Joule, after the pool's snapshot was read) and nothing of ours can land.
- * Waiting on this pool would let the order fail though another has room;
- * the order chooses again, with the pool's snapshot lowered to what the
- * node said (lowerDelegatable), and the pool read again (asked for here). The same write gives it back, the wait backed off from its failed
- * attempts so far and counted as one more (a status change would clear
- * them), so the pool's read comes first.
+ * Joule, after the pool's snapshot was read), or cannot pay for the
+ * delegation (`fee`), and nothing of ours can land. Waiting on this pool
+ * would let the order fail though another has room; the order chooses
+ * again, with the pool's snapshot lowered to what the node said and the
+ * pool read again (poolFellShort). The same write gives it back, the wait
+ * backed off from its failed attempts so far and counted as one more (a
+ * status change would clear them), so the pool's read comes first.
  */
 async function chooseAgain(ctx: EngineContext, held: Order, short: { delegatable: bigint } | 'fee'): Promise<Step> {
   // The snapshot first: had the pool's read been held up, the next choice would pick it again, and its
   // delegation be refused again, until the order timed out.
-  if (short === 'fee') await cannotPayFor(ctx.db, held.pool_address!, TX_BYTES);
-  else await lowerDelegatable(ctx.db, held.pool_address!, short.delegatable);
-  ctx.hooks?.poolsNeedReading?.(held.pool_address!);
+  await poolFellShort(ctx, held.pool_address!, short);
   const attempts = held.attempts + 1n;
   const retryInMs = backoffMs(Number(attempts), CAPACITY_RETRY_MS, MAX_BACKOFF_MS);
   const event = {
@@ -196,7 +194,7 @@ export const stepDelegating: StepFn = journaledStep({
   refused: (ctx, held, refusal) => {
     metrics.broadcastRefusals.inc({ kind: 'delegate', code: refusal.code, pool: held.pool_address ?? '' });
     // The pool cannot pay for it (its snapshot was read before its TRX or bandwidth went): another may.
-    if (refusal.code === 'BANDWITH_ERROR') return chooseAgain(ctx, held, 'fee');
+    if (isCannotPay(refusal.code)) return chooseAgain(ctx, held, 'fee');
     return Promise.resolve(
       waitOrGiveUp(
         ctx,

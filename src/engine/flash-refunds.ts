@@ -2,13 +2,13 @@ import type { FlashRentConfig } from '../config.js';
 import { findChainTx } from '../db/chain-transactions.js';
 import { claimDueRefunds, releasePayment, updateHeldPayment, type FlashPayment } from '../db/flash-payments.js';
 import { findOrderByPaymentTxid } from '../db/orders.js';
-import { findPoolSnapshot, snapshotCanPayFee } from '../db/pool-snapshots.js';
 import { refusedWith, type WaitReason } from '../domain/order-reasons.js';
 import { backoffMs } from '../domain/backoff.js';
 import { metrics } from '../observability/metrics.js';
 import { TurnLoop } from '../turn-loop.js';
 import type { EngineContext } from './context.js';
 import { LeaseLostError } from './errors.js';
+import { isCannotPay, poolCanPayNow, poolFellShort } from './pool-fee-check.js';
 import { followInTransaction, journalAndBroadcast, settle, type JournalHolder } from './journaled-transaction.js';
 
 /** Refunds claimed per turn. */
@@ -113,12 +113,18 @@ export class FlashRefunds {
     const pool = ctx.pools.find((a) => a.address === flash.address);
     if (!pool) return { retryInMs: MISSING_KEY_RETRY_MS, reason: 'flash_key_missing', failed: false };
     // Nothing is signed for a transfer the address cannot pay the bandwidth of: the node would refuse it.
-    if (!snapshotCanPayFee(await findPoolSnapshot(ctx.db, pool.address))) return { retryInMs: 5 * poll, reason: 'pool_cannot_pay_fee', failed: true };
+    // (Read again before the next try: funded meanwhile, the payer must not wait for its periodic read.)
+    if (!(await poolCanPayNow(ctx, pool.address))) return { retryInMs: 5 * poll, reason: 'pool_cannot_pay_fee', failed: true };
     const signed = await ctx.chain.buildTransfer(pool, p.sender, p.refund_sun!);
     const sent = await journalAndBroadcast(ctx, holder, signed, { pool: pool.address, receiver: p.sender, amountSun: p.refund_sun!, lockBlocks: null });
     if ('refused' in sent) {
-      metrics.broadcastRefusals.inc({ kind: 'refund', code: sent.refused.code, pool: pool.address });
-      return { retryInMs: 5 * poll, reason: refusedWith('refund_refused', sent.refused.code), failed: true };
+      const { code } = sent.refused;
+      metrics.broadcastRefusals.inc({ kind: 'refund', code, pool: pool.address });
+      if (!isCannotPay(code)) return { retryInMs: 5 * poll, reason: refusedWith('refund_refused', code), failed: true };
+      // Its snapshot said it could pay (read before its TRX went): no further refund is signed, and no rental
+      // planned on it (it may be a pool too), until a read says it can pay again.
+      await poolFellShort(ctx, pool.address, 'fee');
+      return { retryInMs: 5 * poll, reason: 'pool_cannot_pay_fee', failed: true };
     }
     return { retryInMs: sent.lookAgainInMs, reason: 'awaiting_refund_confirmation', failed: false };
   }

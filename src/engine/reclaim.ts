@@ -1,7 +1,5 @@
 import type { DbHandle } from '../db/connect.js';
 import type { Order } from '../db/orders.js';
-import { cannotPayFor, findPoolSnapshot, snapshotCanPayFee } from '../db/pool-snapshots.js';
-import { TX_BYTES } from '../domain/pool-fees.js';
 import { refundToBalance } from '../db/users.js';
 import { earlyCancelRefund, type EarlyCancelRefund } from '../domain/cancel.js';
 import { refusedWith, type TransitionReason } from '../domain/order-reasons.js';
@@ -12,6 +10,7 @@ import { journaledStep, type Landed } from './journaled-step.js';
 import { claimedAt } from './lease.js';
 import { done, next, retryAfterFailure, wait, type Step, type StepFn } from './step.js';
 import { wakeCapacityWaiters } from '../db/order-leases.js';
+import { isCannotPay, poolCanPayNow, poolFellShort } from './pool-fee-check.js';
 import { landedPoolSnapshot, ourStakeMove } from './pool-stake.js';
 import { onlyWriteMovingEnergy, transition, transitionMovingEnergy } from './transition.js';
 
@@ -178,25 +177,18 @@ export const stepReclaiming: StepFn = journaledStep({
     if (r.lockRemainingMs > 0 && r.available < held.delegated_sun!) return wait(Math.min(r.lockRemainingMs, MAX_LOCK_WAIT_MS), 'lock_not_expired');
     const pool = ctx.pools.find((p) => p.address === held.pool_address);
     if (!pool) return wait(MISSING_KEY_RETRY_MS, 'reclaim_pool_key_missing');
-    // Nothing is signed for a transaction the pool cannot pay for: the node would refuse it.
-    if (!snapshotCanPayFee(await findPoolSnapshot(ctx.db, pool.address))) {
-      // Read again before the next try (at its backoff's pace): funded meanwhile, the pool must not wait for
-      // its periodic read (POOL_REFRESH_MS) while the energy stays with the receiver.
-      ctx.hooks?.poolsNeedReading?.(pool.address);
-      return retryAfterFailure(REFUSED_RECLAIM_RETRY_POLLS * ctx.settings.confirmPollMs, 'pool_cannot_pay_fee');
-    }
+    // Nothing is signed for a transaction the pool cannot pay for: the node would refuse it. (Read again before
+    // the next try, at its backoff's pace.)
+    if (!(await poolCanPayNow(ctx, pool.address))) return retryAfterFailure(REFUSED_RECLAIM_RETRY_POLLS * ctx.settings.confirmPollMs, 'pool_cannot_pay_fee');
     const amount = r.available < held.delegated_sun! ? r.available : held.delegated_sun!;
     const signed = await ctx.chain.buildUndelegate(pool, held.receive_address, amount);
     return { build: { signed, meta: { pool: pool.address, receiver: held.receive_address, amountSun: amount, lockBlocks: null } } };
   },
   refused: async (ctx, held, refusal) => {
     metrics.broadcastRefusals.inc({ kind: 'reclaim', code: refusal.code, pool: held.pool_address ?? '' });
-    const cannotPay = refusal.code === 'BANDWITH_ERROR';
-    if (cannotPay) {
-      // Its snapshot said it could pay: no new rental is planned on it until it is read again (asked for here).
-      await cannotPayFor(ctx.db, held.pool_address!, TX_BYTES);
-      ctx.hooks?.poolsNeedReading?.(held.pool_address!);
-    }
+    const cannotPay = isCannotPay(refusal.code);
+    // Its snapshot said it could pay: no new rental is planned on it until it is read again.
+    if (cannotPay) await poolFellShort(ctx, held.pool_address!, 'fee');
     const reason = cannotPay ? 'pool_cannot_pay_fee' : refusedWith('reclaim_refused', refusal.code);
     return retryAfterFailure(REFUSED_RECLAIM_RETRY_POLLS * ctx.settings.confirmPollMs, reason);
   },

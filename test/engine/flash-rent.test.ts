@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TronWeb } from 'tronweb';
 import { findCursor } from '../../src/db/chain-cursor.js';
 import { describeEachDatabase } from '../support/dialects.js';
-import { readByTwoWorkersAtOnce, stackPerTest, startWorker, until, waitForFollower, type Stack } from '../support/stack.js';
+import { drainPool, readByTwoWorkersAtOnce, stackPerTest, startWorker, until, waitForFollower, type Stack } from '../support/stack.js';
 
 /**
  * Flash rent end to end: customers pay the flash-rent address (pool 0) from
@@ -20,9 +20,10 @@ const FEE = 300_000n;
 const MEMO_FEE = 1_000_000n;
 
 /** A stack whose flash-rent address is pool 0 (its key signs the refunds). */
-async function start(databaseUrl?: string): Promise<{ s: Stack; flash: string }> {
+async function start(databaseUrl?: string, env: Record<string, string> = {}): Promise<{ s: Stack; flash: string }> {
   const s = await startTestStack({
     ...(databaseUrl ? { databaseUrl } : {}),
+    env,
     envFor: (devnet) => ({ FLASH_RENT_ADDRESS: devnet.accounts.pools[0]!.address, FLASH_RENT_TABLE: '3:65000:1h,6:131000:1h', FLASH_RENT_REFUND_FEE_SUN: FEE.toString() }),
   });
   await waitForFollower(s);
@@ -268,4 +269,36 @@ describeEachDatabase('flash rent', (freshDatabase) => {
       await restarted.close();
     }
   });
+});
+
+test('when the flash address cannot pay for a refund (its TRX swept after its last read), then the refund waits with pool_cannot_pay_fee, nothing more is signed or planned on it, and it goes out at its next try once funded, not at the next periodic read', async () => {
+  // No periodic read within the test: only what the refund asks for.
+  const { s, flash } = await start(undefined, { POOL_REFRESH_MS: '3600000' });
+  await s.deposit(1, 1_000_000_000n);
+  const odd = await pay(s, 2, flash, 4n * TRX);
+  // The refund's broadcast is held up a moment; meanwhile the operator sweeps the address (its bandwidth spent too),
+  // so the node refuses the transfer as java-tron would: BANDWITH_ERROR.
+  await s.devnetAdmin('POST', '/faults/hang', { ms: 700, count: 1, pathPrefix: '/wallet/broadcasttransaction' });
+  await until(() => s.devnetAdmin('GET', '/faults'), (f) => f.hang === undefined, 'the refund was never broadcast', 15_000);
+  await drainPool(s, flash);
+  const refusedRefunds = () => s.db.kysely.selectFrom('chain_transactions').select(['status', 'result_code']).where('payment_txid', '=', odd).execute();
+  const waiting = await until(() => paymentRow(s, odd), (row) => row?.wait_reason === 'pool_cannot_pay_fee', 'the refund never waited for the address to be funded');
+  assert.equal(waiting!.refund_status, 'due');
+  assert.deepEqual(await refusedRefunds(), [{ status: 'failed', result_code: 'BANDWITH_ERROR' }]);
+
+  // A rental meanwhile goes to the other pool, with nothing refused on the way.
+  const rental = await s.order({ user_id: 1, energy_amount: 32000, duration: '1h', receive_address: s.customer(1) });
+  const active = await s.waitFor(rental.id, (o) => o.status === 'active');
+  assert.equal(active.pool_address, s.devnet.accounts.pools[1]!.address);
+  const rentalTxs = (await s.request({ method: 'GET', url: `/api/orders/${rental.id}/transactions` })).body.transactions;
+  assert.deepEqual(rentalTxs.map((t: any) => t.status), ['confirmed']);
+  // Tries go on at their backoff's pace; none signs a transfer the address cannot pay.
+  await until(() => paymentRow(s, odd), (row) => row!.attempts >= 3n, 'the refund was not tried again');
+  assert.equal((await refusedRefunds()).length, 1, 'nothing signed that could not be paid');
+
+  await s.devnetAdmin('POST', '/accounts/set-balance', { address: flash, balance_sun: '100000000' });
+  const refunded = await until(() => paymentRow(s, odd), (row) => row?.refund_status === 'refunded', 'the refund never went out once the address was funded', 30_000);
+  assert.equal(refunded!.wait_reason, null);
+  const onChain = (await refundsOnChain(s, flash, s.customer(2))).filter((t) => t.status === 'included');
+  assert.deepEqual(onChain.map((t) => BigInt(t.amount)), [4n * TRX - FEE]);
 });
