@@ -46,8 +46,13 @@ export interface EngineHooks {
   orderActive?(order: Order): void;
   /** Our delegation or reclaim changed a saved address's energy: its read is due now (committed). */
   receiverEnergyMoved?(): void;
-  /** A pool's snapshot should be read from the node again soon (`undefined`: every pool, e.g. none had room). */
-  poolsNeedReading?(pool: string | undefined): void;
+  /** A pool's snapshot should be read from the node again soon: our own stake move it cannot follow, or a node's refusal. */
+  poolsNeedReading?(pool: string): void;
+  /**
+   * Work waits on what the snapshots say (`undefined`: no pool had room; a pool: it cannot pay for a
+   * transaction): read them again, at most once per few block intervals however many ask.
+   */
+  poolsWaitedOn?(pool: string | undefined): void;
   /** A flash-rent payment is owed back: the refunds worker may look now. */
   flashRefundOwed?(): void;
 }

@@ -75,7 +75,7 @@ export const stepPending: StepFn = async (ctx, held, claimed) => {
   const choice = await choosePool(ctx, held, claimedAt(held, ctx.settings.leaseMs), claimed?.order === held ? claimed.standings : undefined);
   if (!choice) {
     // The snapshots may be behind the chain (a reclaim by hand, stake added): ask the node, at its own pace.
-    ctx.hooks?.poolsNeedReading?.(undefined);
+    ctx.hooks?.poolsWaitedOn?.(undefined);
     return waitOrGiveUp(ctx, held, 'waiting_for_pool_capacity', noCapacity(ctx));
   }
   // Signed before the reservation, which journals it in its own write: the delegation exists exactly

@@ -85,7 +85,8 @@ export function startEngine(opts: {
   ctx.hooks = {
     orderActive: (order) => opts.queue?.producer.scheduleReclaim(order.id, Number(order.expires_at)),
     receiverEnergyMoved: () => receivers.wake(),
-    poolsNeedReading: (pool) => (pool === undefined ? poolMonitor.demandAll() : poolMonitor.refreshSoon(pool)),
+    poolsNeedReading: (pool) => poolMonitor.refreshSoon(pool),
+    poolsWaitedOn: (pool) => poolMonitor.demand(pool),
   };
   poolMonitor.start();
   receivers.start();

@@ -15,10 +15,14 @@ import type { EngineContext } from './context.js';
 /** The node's answer when a pool has no bandwidth left and less TRX than the transaction would burn. */
 export const isCannotPay = (refusalCode: string): boolean => refusalCode === 'BANDWITH_ERROR';
 
-/** Whether the pool's snapshot says it can pay for one more transaction; when not, its read is asked for. */
+/**
+ * Whether the pool's snapshot says it can pay for one more transaction; when
+ * not, its read is asked for (at most once per few block intervals: every
+ * try of every reclaim and refund waiting on a dry pool asks).
+ */
 export async function poolCanPayNow(ctx: EngineContext, pool: string): Promise<boolean> {
   if (snapshotCanPayFee(await findPoolSnapshot(ctx.db, pool))) return true;
-  ctx.hooks?.poolsNeedReading?.(pool);
+  ctx.hooks?.poolsWaitedOn?.(pool);
   return false;
 }
 

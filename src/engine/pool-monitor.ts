@@ -21,7 +21,7 @@ export function describeError(err: unknown): string {
  * (pool-stake.ts, and the follower's bandwidth charges); a pool is read
  * sooner only when that cannot be known (`refreshSoon(pool)`), or, at most
  * once per DEMAND_EVERY_POLLS block intervals, when no pool had room for an
- * order (`demandAll`). A pool that cannot be read keeps its last figures
+ * order or a pool cannot pay for a transaction waiting on it (`demand`). A pool that cannot be read keeps its last figures
  * with the error beside them, and the others go on.
  */
 export class PoolMonitor {
@@ -32,7 +32,8 @@ export class PoolMonitor {
   private closed = false;
   /** What the next round reads: every pool, or these. */
   private pending: 'all' | Set<string> = 'all';
-  private lastDemand = -Infinity;
+  /** When each pool's read (`''`: every pool's) was last asked for by work waiting on it. */
+  private readonly lastDemand = new Map<string, number>();
 
   constructor(
     private readonly ctx: EngineContext,
@@ -54,12 +55,18 @@ export class PoolMonitor {
     }, PROMPT_REFRESH_MS);
   }
 
-  /** No pool had room: read them all soon, unless that was done within the last DEMAND_EVERY_POLLS block intervals. */
-  demandAll(): void {
+  /**
+   * Work waits on the snapshots (no pool had room: `undefined`; this pool cannot pay): read them soon, unless
+   * that was asked within the last DEMAND_EVERY_POLLS block intervals. Every try of every waiting order or
+   * refund asks; at PROMPT_REFRESH_MS apart, a dry pool would be read several times a second, past the node
+   * budget's whole share.
+   */
+  demand(pool?: string): void {
+    const key = pool ?? '';
     const now = performance.now();
-    if (now - this.lastDemand < DEMAND_EVERY_POLLS * this.ctx.settings.confirmPollMs) return;
-    this.lastDemand = now;
-    this.refreshSoon();
+    if (now - (this.lastDemand.get(key) ?? -Infinity) < DEMAND_EVERY_POLLS * this.ctx.settings.confirmPollMs) return;
+    this.lastDemand.set(key, now);
+    this.refreshSoon(pool);
   }
 
   private want(pool: string | undefined): void {
