@@ -165,6 +165,11 @@ export function tokenKey(contract: string, holder: string): string {
   return `${contract}:${holder}`;
 }
 
+/** What `spender` may move of `owner`'s tokens (TRC20 allowance), kept beside the balances under keys no holder's can take. */
+export function allowanceKey(contract: string, owner: string, spender: string): string {
+  return `allowance:${contract}:${owner}:${spender}`;
+}
+
 export function delegationKey(from: string, to: string, lock: boolean): string {
   return `${from}:${to}:${lock ? 1 : 0}`;
 }
@@ -308,6 +313,12 @@ export class ChainState {
     else this.tokens.set(key, balance);
   }
 
+  putTokenAllowance(contract: string, owner: string, spender: string, value: bigint): void {
+    const key = allowanceKey(contract, owner, spender);
+    if (value === 0n) this.tokens.delete(key);
+    else this.tokens.set(key, value);
+  }
+
   putTotals(totals: NetworkTotals): void {
     this.totals.set(TOTALS_KEY, totals);
   }
@@ -408,6 +419,11 @@ export class ChainView {
   /** A TRC20 balance (0 for an address that holds none). */
   tokenBalance(contract: string, holder: string): bigint {
     return this.state.tokens.get(tokenKey(contract, holder), this.atBlock) ?? 0n;
+  }
+
+  /** What `spender` may move of `owner`'s tokens (0 when nothing was approved). */
+  tokenAllowance(contract: string, owner: string, spender: string): bigint {
+    return this.state.tokens.get(allowanceKey(contract, owner, spender), this.atBlock) ?? 0n;
   }
 
   /** Every TRC20 balance of one contract, by holder. */

@@ -1,7 +1,9 @@
 // The devnet's one smart contract: USDT (TetherToken) at mainnet's address,
 // executed natively instead of by a VM. It answers the TRC20 calls TronWeb's
 // contract().at() and trc20 helpers make — transfer, balanceOf, decimals,
-// name, symbol, totalSupply — with the energy a transfer costs on mainnet:
+// name, symbol, totalSupply, and approve, allowance and transferFrom (a
+// payment processor pulling what a payer approved) — with the energy a
+// transfer costs on mainnet:
 // 64,285 to an address that already holds USDT, 130,285 to one that holds
 // none (the receiver's balance takes a new storage slot), of which the
 // contract's dynamic-energy penalty is the part above the base cost.
@@ -35,11 +37,27 @@ export const TRANSFER_TO_NEW_HOLDER_ENERGY_PENALTY = 100_675n;
 /** What a transfer's storage write costs, of the above: the operation an out-of-energy call fails at. */
 const TRANSFER_STORE_ENERGY = 5_000n;
 const NEW_SLOT_STORE_ENERGY = TRANSFER_STORE_ENERGY + (TRANSFER_TO_NEW_HOLDER_ENERGY - TRANSFER_ENERGY);
+/**
+ * transferFrom: a transfer's cost and the allowance's storage write besides
+ * (5,000 at the base cost, times the same 4.4): the devnet's own figures,
+ * in line with mainnet's for a transfer.
+ */
+export const TRANSFER_FROM_ENERGY = 86_285n;
+export const TRANSFER_FROM_ENERGY_PENALTY = 66_675n;
+export const TRANSFER_FROM_TO_NEW_HOLDER_ENERGY = 152_285n;
+export const TRANSFER_FROM_TO_NEW_HOLDER_ENERGY_PENALTY = 117_675n;
+/** approve: a new allowance takes a storage slot (20,000 at the base cost), a changed one rewrites it (5,000); devnet's own figures at the same 4.4. */
+export const APPROVE_NEW_ENERGY = 96_800n;
+export const APPROVE_NEW_ENERGY_PENALTY = 74_800n;
+export const APPROVE_ENERGY = 30_800n;
+export const APPROVE_ENERGY_PENALTY = 23_800n;
 /** A call that reverts (too little balance, unknown function, TRX sent to a non-payable function): the devnet's own figure. */
 export const REVERT_ENERGY = 11_000n;
 
 /** keccak256("Transfer(address,address,uint256)"). */
 export const TRANSFER_TOPIC = 'ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef';
+/** keccak256("Approval(address,address,uint256)"). */
+export const APPROVAL_TOPIC = '8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925';
 
 export const SELECTORS = {
   transfer: 'a9059cbb',
@@ -48,6 +66,9 @@ export const SELECTORS = {
   name: '06fdde03',
   symbol: '95d89b41',
   totalSupply: '18160ddd',
+  approve: '095ea7b3',
+  allowance: 'dd62ed3e',
+  transferFrom: '23b872dd',
 } as const;
 
 /** Energy of the read-only functions (devnet's own figures, of the order mainnet reports). */
@@ -57,6 +78,7 @@ const READ_ENERGY: Record<string, bigint> = {
   [SELECTORS.name]: 1_500n,
   [SELECTORS.symbol]: 1_500n,
   [SELECTORS.totalSupply]: 600n,
+  [SELECTORS.allowance]: 1_200n,
 };
 
 /** The ABI as java-tron's getcontract prints it (enum names capitalised). */
@@ -109,11 +131,52 @@ export const USDT_ABI = [
   },
   {
     inputs: [
+      { name: '_spender', type: 'address' },
+      { name: '_value', type: 'uint256' },
+    ],
+    outputs: [{ type: 'bool' }],
+    name: 'approve',
+    stateMutability: 'Nonpayable',
+    type: 'Function',
+  },
+  {
+    constant: true,
+    inputs: [
+      { name: '_owner', type: 'address' },
+      { name: '_spender', type: 'address' },
+    ],
+    outputs: [{ name: 'remaining', type: 'uint256' }],
+    name: 'allowance',
+    stateMutability: 'View',
+    type: 'Function',
+  },
+  {
+    inputs: [
+      { name: '_from', type: 'address' },
+      { name: '_to', type: 'address' },
+      { name: '_value', type: 'uint256' },
+    ],
+    outputs: [{ type: 'bool' }],
+    name: 'transferFrom',
+    stateMutability: 'Nonpayable',
+    type: 'Function',
+  },
+  {
+    inputs: [
       { indexed: true, name: 'from', type: 'address' },
       { indexed: true, name: 'to', type: 'address' },
       { name: 'value', type: 'uint256' },
     ],
     name: 'Transfer',
+    type: 'Event',
+  },
+  {
+    inputs: [
+      { indexed: true, name: 'owner', type: 'address' },
+      { indexed: true, name: 'spender', type: 'address' },
+      { name: 'value', type: 'uint256' },
+    ],
+    name: 'Approval',
     type: 'Event',
   },
 ];
@@ -138,6 +201,8 @@ export interface TokenCall {
   logs: TokenLog[];
   /** New balances to write on success: [holder 41… hex, balance]. */
   writes: Array<[string, bigint]>;
+  /** New allowances to write on success: [owner, spender (41… hex), value]. */
+  allowanceWrites?: Array<[string, string, bigint]>;
 }
 
 const word = (value: bigint): string => value.toString(16).padStart(64, '0');
@@ -200,26 +265,84 @@ export function callUsdt(view: ChainView, caller: string, dataHex: string, callV
       const to = addressArg(args, 0);
       const amount = uintArg(args, 1);
       if (to === null || amount === null) return reverted();
-      const fromBalance = view.tokenBalance(USDT_HEX, caller);
-      if (amount > fromBalance) return reverted();
-      const toBalance = view.tokenBalance(USDT_HEX, to);
-      const newSlot = toBalance === 0n;
-      const writes: Array<[string, bigint]> =
-        to === caller ? [] : [
-          [caller, fromBalance - amount],
-          [to, toBalance + amount],
-        ];
+      const moved = move(view, caller, to, amount);
+      if (moved === null) return reverted();
+      const newSlot = moved.newSlot;
       return {
         energy: newSlot ? TRANSFER_TO_NEW_HOLDER_ENERGY : TRANSFER_ENERGY,
         penalty: newSlot ? TRANSFER_TO_NEW_HOLDER_ENERGY_PENALTY : TRANSFER_ENERGY_PENALTY,
         storeEnergy: newSlot ? NEW_SLOT_STORE_ENERGY : TRANSFER_STORE_ENERGY,
         revert: false,
         returnHex: word(1n),
-        logs: [{ address: USDT_HEX.slice(2), topics: [TRANSFER_TOPIC, addressWord(caller), addressWord(to)], data: word(amount) }],
-        writes,
+        logs: [transferLog(caller, to, amount)],
+        writes: moved.writes,
+      };
+    }
+    case SELECTORS.allowance: {
+      const owner = addressArg(args, 0);
+      const spender = addressArg(args, 1);
+      return owner === null || spender === null ? reverted() : read(selector, word(view.tokenAllowance(USDT_HEX, owner, spender)));
+    }
+    case SELECTORS.approve: {
+      const spender = addressArg(args, 0);
+      const value = uintArg(args, 1);
+      if (spender === null || value === null) return reverted();
+      const current = view.tokenAllowance(USDT_HEX, caller, spender);
+      // TetherToken's rule against a spender racing a change: a set allowance goes back to 0 before it takes another value.
+      if (value !== 0n && current !== 0n) return reverted();
+      const newSlot = current === 0n && value !== 0n;
+      return {
+        energy: newSlot ? APPROVE_NEW_ENERGY : APPROVE_ENERGY,
+        penalty: newSlot ? APPROVE_NEW_ENERGY_PENALTY : APPROVE_ENERGY_PENALTY,
+        storeEnergy: newSlot ? NEW_SLOT_STORE_ENERGY : TRANSFER_STORE_ENERGY,
+        revert: false,
+        returnHex: word(1n),
+        logs: [{ address: USDT_HEX.slice(2), topics: [APPROVAL_TOPIC, addressWord(caller), addressWord(spender)], data: word(value) }],
+        writes: [],
+        allowanceWrites: [[caller, spender, value]],
+      };
+    }
+    case SELECTORS.transferFrom: {
+      const from = addressArg(args, 0);
+      const to = addressArg(args, 1);
+      const amount = uintArg(args, 2);
+      if (from === null || to === null || amount === null) return reverted();
+      const allowed = view.tokenAllowance(USDT_HEX, from, caller);
+      if (amount > allowed) return reverted();
+      const moved = move(view, from, to, amount);
+      if (moved === null) return reverted();
+      const newSlot = moved.newSlot;
+      return {
+        energy: newSlot ? TRANSFER_FROM_TO_NEW_HOLDER_ENERGY : TRANSFER_FROM_ENERGY,
+        penalty: newSlot ? TRANSFER_FROM_TO_NEW_HOLDER_ENERGY_PENALTY : TRANSFER_FROM_ENERGY_PENALTY,
+        storeEnergy: newSlot ? NEW_SLOT_STORE_ENERGY : TRANSFER_STORE_ENERGY,
+        revert: false,
+        returnHex: word(1n),
+        logs: [transferLog(from, to, amount)],
+        writes: moved.writes,
+        allowanceWrites: [[from, caller, allowed - amount]],
       };
     }
     default:
       return reverted();
   }
 }
+
+/** `amount` of `from`'s USDT to `to`: the balances to write, or null when `from` holds too little. */
+function move(view: ChainView, from: string, to: string, amount: bigint): { writes: Array<[string, bigint]>; newSlot: boolean } | null {
+  const fromBalance = view.tokenBalance(USDT_HEX, from);
+  if (amount > fromBalance) return null;
+  const toBalance = view.tokenBalance(USDT_HEX, to);
+  const writes: Array<[string, bigint]> =
+    to === from ? [] : [
+      [from, fromBalance - amount],
+      [to, toBalance + amount],
+    ];
+  return { writes, newSlot: toBalance === 0n };
+}
+
+const transferLog = (from: string, to: string, amount: bigint): TokenLog => ({
+  address: USDT_HEX.slice(2),
+  topics: [TRANSFER_TOPIC, addressWord(from), addressWord(to)],
+  data: word(amount),
+});

@@ -93,6 +93,7 @@ export function executeTrigger(call: TriggerCall, feeLimit: bigint, ctx: ApplyCo
     used = run.energy;
     contractRet = 'SUCCESS';
     for (const [holder, balance] of run.writes) state.putTokenBalance(call.receiver, holder, balance);
+    for (const [owner, spender, value] of run.allowanceWrites ?? []) state.putTokenAllowance(call.receiver, owner, spender, value);
   }
 
   // ReceiptCapsule.payEnergyBill: energy left first, then TRX at getEnergyFee.

@@ -16,6 +16,7 @@ import { admin, broadcast, client, freshAddress } from './tronweb-client.js';
 const USDT = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
 const USDT_HEX = '41a614f803b6fd780986a42c78ec9c7f77e6ded13c';
 const TRANSFER_TOPIC = 'ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef';
+const APPROVAL_TOPIC = '8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925';
 const ENERGY_FEE = 100;
 const TRX = 1_000_000;
 
@@ -264,6 +265,47 @@ describe('devnet USDT', () => {
       ], alice.address),
       /No contract or not a valid smart contract/,
     );
+  });
+
+  test('approve, allowance and transferFrom: a spender moves what the holder approved, and no more; the Transfer log names the holder', async () => {
+    const holder = client(devnet, carol.privateKey);
+    const spender = client(devnet, bob.privateKey);
+    const to = freshAddress();
+    const token = await holder.contract().at(USDT);
+    const allowance = async () => BigInt(await token.allowance(carol.address, bob.address).call());
+    const pull = async (amount: number) => (await spender.contract().at(USDT)).transferFrom(carol.address, to, amount).send({ feeLimit: 200 * TRX });
+
+    // Nothing approved: the pull reverts, nothing moves.
+    const refused = await landed(spender, await pull(1));
+    assert.equal(refused.receipt.result, 'REVERT');
+    assert.equal(await usdtOf(spender, to), 0n);
+
+    const approved = await landed(holder, await token.approve(bob.address, 7_000_000).send({ feeLimit: 200 * TRX }));
+    assert.equal(approved.receipt.result, 'SUCCESS');
+    assert.equal(approved.receipt.energy_usage_total, 96_800, 'a new allowance takes a storage slot');
+    assert.deepEqual(approved.log, [
+      { address: USDT_HEX.slice(2), topics: [APPROVAL_TOPIC, topicOf(carol.address), topicOf(bob.address)], data: (7_000_000).toString(16).padStart(64, '0') },
+    ]);
+    assert.equal(await allowance(), 7_000_000n);
+    // TetherToken's rule: a set allowance goes back to 0 before it takes another value.
+    assert.equal((await landed(holder, await token.approve(bob.address, 9_000_000).send({ feeLimit: 200 * TRX }))).receipt.result, 'REVERT');
+    assert.equal(await allowance(), 7_000_000n);
+
+    const carolBefore = await usdtOf(holder, carol.address);
+    const moved = await landed(spender, await pull(5_000_000));
+    assert.equal(moved.receipt.result, 'SUCCESS');
+    assert.equal(moved.receipt.energy_usage_total, 152_285, 'to an address that holds no USDT');
+    assert.deepEqual(moved.log, [
+      { address: USDT_HEX.slice(2), topics: [TRANSFER_TOPIC, topicOf(carol.address), topicOf(to)], data: (5_000_000).toString(16).padStart(64, '0') },
+    ]);
+    assert.equal(await usdtOf(holder, carol.address), carolBefore - 5_000_000n);
+    assert.equal(await usdtOf(holder, to), 5_000_000n);
+    assert.equal(await allowance(), 2_000_000n, 'the allowance spent');
+    // More than is left of the allowance reverts, though the holder has it.
+    assert.equal((await landed(spender, await pull(3_000_000))).receipt.result, 'REVERT');
+    assert.equal(await usdtOf(holder, to), 5_000_000n);
+    assert.equal((await landed(spender, await pull(2_000_000))).receipt.energy_usage_total, 86_285, 'to an address that holds USDT');
+    assert.equal(await allowance(), 0n);
   });
 });
 
