@@ -45,6 +45,12 @@ const TRANSFER_TOPIC = 'ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4d
 
 /** transfer(address,uint256) */
 const TRC20_TRANSFER = 'a9059cbb';
+/** transferFrom(address,address,uint256): a spender moving what the holder approved. */
+const TRC20_TRANSFER_FROM = '23b872dd';
+
+/** The address in the ABI word at `index` of call data (selector first), as base58. */
+const addressWord = (data: string, index: number) => base58(`41${data.slice(8 + 64 * index + 24, 8 + 64 * (index + 1))}`);
+const uintWord = (data: string, index: number) => BigInt(`0x${data.slice(8 + 64 * index, 8 + 64 * (index + 1))}`);
 
 /** A hex address as java-tron writes it (41…, 21 bytes) in base58, or undefined if it is not one. */
 function base58(hex: unknown): string | undefined {
@@ -56,8 +62,10 @@ function base58(hex: unknown): string | undefined {
 /**
  * The payment a block's transaction makes, read from its contract: a TRX
  * TransferContract, or a TriggerSmartContract whose call data is a TRC20
- * transfer(to, amount) (selector, then two 32-byte words). Blocks carry no
- * events: a transfer made inside another contract is not seen here.
+ * transfer(to, amount) or transferFrom(from, to, amount) (selector, then
+ * 32-byte words; `from` is then the holder whose tokens move, not the
+ * caller). Blocks carry no events: a transfer made inside another contract
+ * is not seen here.
  */
 export function paymentOf(t: Record<string, any>): Payment | undefined {
   const contract = t.raw_data?.contract?.[0];
@@ -75,12 +83,13 @@ export function paymentOf(t: Record<string, any>): Payment | undefined {
   }
   if (contract?.type === 'TriggerSmartContract') {
     const data = typeof value.data === 'string' ? (value.data as string).toLowerCase() : '';
-    if (!data.startsWith(TRC20_TRANSFER) || data.length < 8 + 128) return undefined;
-    const from = base58(value.owner_address);
+    if (!/^[0-9a-f]*$/.test(data)) return undefined;
     const token = base58(value.contract_address);
-    const to = base58(`41${data.slice(8 + 24, 8 + 64)}`);
-    if (from === undefined || token === undefined || to === undefined) return undefined;
-    return { kind: 'TRC20', from, to, amount: BigInt(`0x${data.slice(8 + 64, 8 + 128)}`), token, memo };
+    let call: { from: string | undefined; to: string | undefined; amount: bigint } | undefined;
+    if (data.startsWith(TRC20_TRANSFER) && data.length >= 8 + 128) call = { from: base58(value.owner_address), to: addressWord(data, 0), amount: uintWord(data, 1) };
+    else if (data.startsWith(TRC20_TRANSFER_FROM) && data.length >= 8 + 192) call = { from: addressWord(data, 0), to: addressWord(data, 1), amount: uintWord(data, 2) };
+    if (call?.from === undefined || call.to === undefined || token === undefined) return undefined;
+    return { kind: 'TRC20', from: call.from, to: call.to, amount: call.amount, token, memo };
   }
   return undefined;
 }

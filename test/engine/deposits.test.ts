@@ -36,23 +36,21 @@ function wallet(s: Stack, i: number) {
   return { address: c.address, tronWeb: new TronWeb({ fullHost: s.devnet.url, privateKey: c.privateKey }) };
 }
 
-async function sendUsdt(s: Stack, from: number, to: string, amount: number): Promise<string> {
+/** A customer calls the USDT contract from their own wallet; returns the txid. */
+async function callUsdt(s: Stack, from: number, fn: string, params: Array<{ type: string; value: unknown }>): Promise<string> {
   const { address, tronWeb } = wallet(s, from);
-  const { transaction } = await tronWeb.transactionBuilder.triggerSmartContract(
-    USDT,
-    'transfer(address,uint256)',
-    { feeLimit: 100_000_000 },
-    [
-      { type: 'address', value: to },
-      { type: 'uint256', value: amount },
-    ],
-    address,
-  );
+  const { transaction } = await tronWeb.transactionBuilder.triggerSmartContract(USDT, fn, { feeLimit: 200_000_000 }, params, address);
   const signed = await tronWeb.trx.sign(transaction);
   const sent = await tronWeb.trx.sendRawTransaction(signed);
   assert.equal(sent.result, true, JSON.stringify(sent));
   return signed.txID;
 }
+
+const sendUsdt = (s: Stack, from: number, to: string, amount: number) =>
+  callUsdt(s, from, 'transfer(address,uint256)', [
+    { type: 'address', value: to },
+    { type: 'uint256', value: amount },
+  ]);
 
 async function depositsEndToEnd(databaseUrl: string | undefined) {
   // Blocks on request, solidified one behind: "in a block" and "solidified" can be told apart.
@@ -236,6 +234,30 @@ test("TRX the operator sends a deposit address from one of Joule's pools (to act
   // The operator's transfer landed no later: solidified and read by now.
   assert.deepEqual((await chainDeposits(s)).map((d) => [d.txid, d.amount]), [[paid.transaction.txID, 3_000_000n]], "the operator's transfer is not recorded");
   assert.equal((await balances(s, 7)).trx, 3_000_000n);
+});
+
+test("USDT a payment processor pulls to a deposit address with transferFrom, from the payer's approval, is credited once to the address's user", async () => {
+  const s = await startTestStack({ env: { DEPOSIT_XPUB: TEST_XPUB } });
+  await waitForFollower(s);
+  const address = await depositAddress(s, 8);
+  const payer = wallet(s, 0);
+  const processor = wallet(s, 1);
+  await callUsdt(s, 0, 'approve(address,uint256)', [
+    { type: 'address', value: processor.address },
+    { type: 'uint256', value: 10_000_000 },
+  ]);
+  await sleep(300);
+  const pulled = await callUsdt(s, 1, 'transferFrom(address,address,uint256)', [
+    { type: 'address', value: payer.address },
+    { type: 'address', value: address },
+    { type: 'uint256', value: 6_000_000 },
+  ]);
+  await until(() => balances(s, 8), (b) => b.usdt === 6_000_000n, 'the pulled USDT is credited');
+  // Read on by the follower: still once.
+  await sleep(FOLLOW_IDLE_MS + 500);
+  assert.deepEqual(await balances(s, 8), { trx: 0n, usdt: 6_000_000n });
+  const rows = await chainDeposits(s);
+  assert.deepEqual(rows.map((r) => [r.txid, Number(r.event_index), r.address, r.currency, r.amount, Number(r.credited)]), [[pulled, 0, address, 'USDT', 6_000_000n, 1]]);
 });
 
 describeEachDatabase('deposits to users\' deposit addresses, credited from the solidified chain', (freshDatabase) => {
