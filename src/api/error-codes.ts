@@ -35,6 +35,7 @@ export const ERROR_CODES: ReadonlyArray<{ code: string; status: number; when: st
   { code: 'deposits_not_configured', status: 404, when: 'a deposit address was asked for but DEPOSIT_XPUB is not set' },
   { code: 'too_many_addresses', status: 409, when: 'a user already keeps 20 saved addresses (delete one first)' },
   { code: 'idempotency_conflict', status: 409, when: 'an idempotency key or deposit reference was reused for a different request' },
+  { code: 'price_above_max', status: 409, when: "the order's price today is above the max_price sent (with currency, price, max_price and unit): nothing was debited" },
   {
     code: 'cancel_not_allowed',
     status: 409,

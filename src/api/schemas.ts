@@ -74,6 +74,12 @@ export const currencyField = (description: string) => Words(CURRENCIES, { descri
 export const durationField = (durations: readonly Duration[], options: { description?: string } = {}) =>
   Words(durations.map((d) => d.text), options);
 
+/** An amount in a currency's smallest unit, from 1: a decimal string (exact), or a JSON integer up to 2^53. */
+export const AmountInput = (description: string) =>
+  Type.Union([Type.String({ pattern: '^[1-9][0-9]{0,17}$' }), Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })], {
+    description: `${description}; a decimal string keeps it exact`,
+  });
+
 export const CurrencySchema = currencyField('TRX (amounts in sun, 10^-6 TRX) or USDT (amounts in micro-USDT, 10^-6 USDT)');
 
 /** An amount in the smallest unit of the currency beside it. */

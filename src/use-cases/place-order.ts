@@ -19,6 +19,8 @@ export interface PlaceOrderInput {
   receiveAddress: string;
   /** What the balance is debited in; TRX when not given. */
   payCurrency?: Currency;
+  /** The most the order may cost, in the smallest unit of payCurrency (the price its customer was shown). */
+  maxPrice?: bigint;
   /** From the Idempotency-Key header or client_order_id; null when the client sent neither. */
   idempotencyKey: string | null;
 }
@@ -82,6 +84,16 @@ export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput)
   const currency = input.payCurrency ?? 'TRX';
   // In the smallest unit of `currency`, as the order's price_sun and rate columns hold it.
   const { priceSun, rateSunPerEnergyDay } = quote(priceTableFor(prices, currency), input.energyAmount, input.duration);
+  // Priced above what its customer agreed to (the operator's prices changed since they were shown): nothing is
+  // written. A keyed retry of an order placed before the change still gets that order back (the route replays it).
+  if (input.maxPrice !== undefined && priceSun > input.maxPrice) {
+    throw conflict('price_above_max', `this order costs ${priceSun} in the smallest unit of ${currency}, above max_price ${input.maxPrice}`, {
+      currency,
+      price: priceSun.toString(),
+      max_price: input.maxPrice.toString(),
+      unit: SMALLEST_UNIT[currency],
+    });
+  }
   const id = uuidv7();
   try {
     const placed: Placement =

@@ -187,6 +187,35 @@ describeEachDialect('POST /api/orders', (newApp) => {
     assert.deepEqual(await tableCounts(t.db), before);
   });
 
+  test('when max_price is below the price, then 409 price_above_max with the price and nothing is written; at the price the order is placed, and a keyed retry gets it back whatever max_price it sends', async () => {
+    await t.deposit(999888, 100_000_000n);
+    const before = await tableCounts(t.db);
+    const above = await create({ ...ORDER, max_price: '2079999' }, { 'idempotency-key': 'shown-1' });
+    assert.equal(above.status, 409);
+    assert.deepEqual(above.body.error, {
+      code: 'price_above_max',
+      message: above.body.error.message,
+      currency: 'TRX',
+      price: '2080000',
+      max_price: '2079999',
+      unit: 'sun',
+    });
+    for (const bad of ['0', 'two', -5, 1.5]) {
+      const res = await create({ ...ORDER, max_price: bad });
+      assert.equal(res.status, 400, JSON.stringify(bad));
+    }
+    assert.deepEqual(await tableCounts(t.db), before, 'nothing written for a refusal');
+    assert.equal((await t.request({ method: 'GET', url: '/api/users/999888' })).body.balance_sun, '100000000');
+
+    const placed = await create({ ...ORDER, max_price: 2080000 }, { 'idempotency-key': 'shown-2' });
+    assert.equal(placed.status, 201, JSON.stringify(placed.body));
+    assert.equal(placed.body.price_sun, '2080000');
+    const retried = await create({ ...ORDER, max_price: '1' }, { 'idempotency-key': 'shown-2' });
+    assert.equal(retried.status, 200);
+    assert.equal(retried.body.id, placed.body.id, 'the order placed at the price agreed, charged once');
+    assert.equal((await t.request({ method: 'GET', url: '/api/users/999888' })).body.balance_sun, '97920000');
+  });
+
   test('durations follow ALLOWED_DURATIONS, and prices follow PRICE_TABLE', async () => {
     await reopen({ ALLOWED_DURATIONS: '30s,2d', PRICE_TABLE: '2d:40', PRICE_SUN_PER_ENERGY_DAY: '90' });
     await t.deposit(7, 100_000_000n);

@@ -14,6 +14,7 @@ import { tenantOf } from '../auth.js';
 import { maySee, ownersFor, tenantIn, userRowFor } from '../tenant-scope.js';
 import type { ApiContext } from '../context.js';
 import {
+  AmountInput,
   ClientOrderId,
   currencyField,
   durationField,
@@ -72,6 +73,11 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
       pay_currency: Type.Optional(
         currencyField('the balance to pay from: TRX (the default, priced by PRICE_TABLE) or USDT (priced by PRICE_TABLE_USDT, when set)'),
       ),
+      max_price: Type.Optional(
+        AmountInput(
+          'the most this order may cost, in the smallest unit of pay_currency (the price a customer was shown): priced above it, the order is refused with 409 price_above_max and nothing is debited',
+        ),
+      ),
     },
     { additionalProperties: false },
   );
@@ -129,6 +135,7 @@ export function orderRoutes(app: TypedApp, ctx: ApiContext): void {
       duration,
       receiveAddress: body.receive_address,
       payCurrency: body.pay_currency ?? 'TRX',
+      maxPrice: body.max_price === undefined ? undefined : parsePositiveInt64(body.max_price)!,
       idempotencyKey: scopedKey(tenantId, key),
     });
     if (created) {

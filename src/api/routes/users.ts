@@ -12,7 +12,7 @@ import { CHAIN_REFERENCE_PREFIX, chainDepositsBehind } from '../../use-cases/cha
 import { deposit } from '../../use-cases/deposit.js';
 import { depositAddressFor } from '../../use-cases/deposit-address.js';
 import type { ApiContext } from '../context.js';
-import { CurrencySchema, currencyField, DepositAddressBody, ErrorBody, Int64, LedgerEntryBody, LedgerPageBody, Limit, UserBody, UserIdParam, UserPageBody } from '../schemas.js';
+import { AmountInput, CurrencySchema, currencyField, DepositAddressBody, ErrorBody, Int64, LedgerEntryBody, LedgerPageBody, Limit, UserBody, UserIdParam, UserPageBody } from '../schemas.js';
 import { userIdOf } from '../user-id.js';
 import { ledgerEntryView, userView } from '../views.js';
 import type { TypedApp } from '../typed-app.js';
@@ -144,10 +144,6 @@ export function userRoutes(app: TypedApp, ctx: ApiContext): void {
     },
   );
 
-  const AmountInput = (description: string) =>
-    Type.Union([Type.String({ pattern: '^[1-9][0-9]{0,17}$' }), Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })], {
-      description: `${description}; a decimal string keeps it exact`,
-    });
   const DepositBody = Type.Object(
     {
       currency: Type.Optional(currencyField('what to credit: TRX (the default) or USDT')),
