@@ -13,10 +13,12 @@ import type { Logger } from '../observability/logger.js';
 import { statsText } from './admin.js';
 import { energyText, parseEnergyInput, shortAddress, shortId, trxOf } from './format.js';
 import { languageOf, MESSAGES, t, type Language, type MessageKey } from './i18n.js';
-import { JouleRefused, JouleUnreachable, type JouleClient, type PriceTable, type SavedAddress } from './joule-client.js';
+import { JouleRefused, JouleUnreachable, type JouleClient, type PriceTable, type Quote, type SavedAddress } from './joule-client.js';
 import {
   addressesScreen,
   balanceScreen,
+  confirmationShown,
+  confirmData,
   confirmScreen,
   ENERGY_PRESETS,
   orderScreen,
@@ -37,6 +39,12 @@ type Awaiting = 'energy' | 'address' | 'save-address';
 /** The price table is read once a minute at most, not on every tap. */
 const PRICE_TABLE_TTL_MS = 60_000;
 const MAX_SAVED = 20;
+/** Confirmations whose prices are kept; past it the oldest are forgotten (and shown again when confirmed). */
+const MAX_SHOWN_PRICES = 10_000;
+
+/** A confirmation as its prices are kept: the message, the showing and the order it confirms. */
+const confirmationKey = (chatId: number, messageId: number, order: { energy: number; duration: string; receiver?: string }, shown: string | undefined) =>
+  `${chatId}:${messageId}:${order.energy}:${order.duration}:${order.receiver ?? ''}:${shown ?? ''}`;
 
 export interface BotDeps {
   joule: JouleClient;
@@ -56,6 +64,8 @@ export class JouleBot {
   private prices: { table: PriceTable; at: number } | undefined;
   /** The last edit asked for of each message being edited, by `chatId:messageId`, settled either way. */
   private readonly editing = new Map<string, Promise<void>>();
+  /** The prices each confirmation showed (smallest units), by `confirmationKey`: what its Confirm may charge at most. */
+  private readonly shownPrices = new Map<string, { TRX: string; USDT?: string }>();
 
   constructor(
     readonly bot: Bot,
@@ -358,15 +368,31 @@ export class JouleBot {
       return;
     }
     const [quote, usdt] = await Promise.all([this.deps.joule.quote(draft.energy, draft.duration), this.usdtQuote(ctx.from!.id, draft)]);
-    await this.show(ctx, confirmScreen(lang, { ...draft, receiver: draft.receiver }, quote.price_decimal, undefined, usdt));
+    const receiver = draft.receiver;
+    const shown = confirmationShown();
+    // Kept under the showing its buttons carry (none when it would pass Telegram's 64 bytes), and before the
+    // confirmation is shown: a tap cannot come before it.
+    const carried = parseConfirmData(confirmData({ ...draft, receiver, shown }))?.shown;
+    const messageId = ctx.callbackQuery?.message?.message_id;
+    const prices = { TRX: quote.price, ...(usdt === undefined ? {} : { USDT: usdt.price }) };
+    if (messageId !== undefined) this.rememberPrices(confirmationKey(ctx.chat!.id, messageId, draft, carried), prices);
+    const at = await this.show(ctx, confirmScreen(lang, { ...draft, receiver }, quote.price_decimal, shown, usdt?.price_decimal));
+    if (at !== messageId) this.rememberPrices(confirmationKey(ctx.chat!.id, at, draft, carried), prices);
+  }
+
+  private rememberPrices(key: string, prices: { TRX: string; USDT?: string }): void {
+    this.shownPrices.delete(key);
+    this.shownPrices.set(key, prices);
+    // The oldest go first; a Confirm whose prices are gone is shown again at today's.
+    if (this.shownPrices.size > MAX_SHOWN_PRICES) this.shownPrices.delete(this.shownPrices.keys().next().value!);
   }
 
   /** The draft's cost in USDT, when the user has USDT to pay with and Joule prices orders in it; else undefined. */
-  private async usdtQuote(userId: number, draft: RentDraft): Promise<string | undefined> {
+  private async usdtQuote(userId: number, draft: RentDraft): Promise<Quote | undefined> {
     const balances = await this.deps.joule.balances(userId);
     if (BigInt(balances.balance_micro_usdt) <= 0n) return undefined;
     try {
-      return (await this.deps.joule.quote(draft.energy, draft.duration, 'USDT')).price_decimal;
+      return await this.deps.joule.quote(draft.energy, draft.duration, 'USDT');
     } catch (err) {
       // USDT not accepted (no PRICE_TABLE_USDT): TRX only, as before.
       if (err instanceof JouleRefused && err.status < 500) return undefined;
@@ -385,9 +411,20 @@ export class JouleBot {
     // Both currencies' buttons share the key: a tap on one after the other is the same confirmation,
     // which Joule refuses to place again in the other currency (idempotency_conflict).
     const key = `tg:${chatId}:${message.message_id}:${wanted.energy}:${wanted.duration}:${wanted.receiver}${wanted.shown === undefined ? '' : `:${wanted.shown}`}`;
+    // Never charged more than the confirmation said. Its prices are forgotten after a restart (or among the
+    // oldest): asked at the least price there is, Joule gives back an order this key placed before (a tap
+    // before the restart), and places none; the confirmation is then shown again at today's prices.
+    const shownPrice = this.shownPrices.get(confirmationKey(chatId, message.message_id, wanted, wanted.shown))?.[wanted.currency];
     try {
       const order = await this.deps.joule.placeOrder(
-        { userId: ctx.from!.id, energyAmount: wanted.energy, duration: wanted.duration, receiveAddress: wanted.receiver, payCurrency: wanted.currency },
+        {
+          userId: ctx.from!.id,
+          energyAmount: wanted.energy,
+          duration: wanted.duration,
+          receiveAddress: wanted.receiver,
+          payCurrency: wanted.currency,
+          maxPrice: shownPrice ?? '1',
+        },
         key,
       );
       this.deps.log.info({ order_id: order.id, user_id: ctx.from!.id, status: order.status }, 'bot: order placed');
@@ -398,6 +435,7 @@ export class JouleBot {
     } catch (err) {
       if (err instanceof JouleRefused && err.code === 'insufficient_balance') return this.showShortfall(ctx, err.details);
       if (err instanceof JouleRefused && err.code === 'idempotency_conflict') return this.say(ctx, t(lang, 'rent.already_confirmed'));
+      if (err instanceof JouleRefused && err.code === 'price_above_max') return this.confirmAgain(ctx, wanted, shownPrice === undefined ? 'rent.requoted' : 'rent.price_changed');
       // Joule failed inside: the key makes pressing Confirm again safe, whatever it did.
       if (err instanceof JouleRefused && err.status >= 500 && err.code !== 'overloaded') {
         this.deps.log.warn({ code: err.code, status: err.status }, 'bot: order request failed inside Joule');
@@ -410,6 +448,13 @@ export class JouleBot {
       }
       throw err;
     }
+  }
+
+  /** The confirmation's terms shown again at today's prices, with why: a new Confirm to tap. */
+  private async confirmAgain(ctx: Context, wanted: { energy: number; duration: string; receiver: string }, why: 'rent.requoted' | 'rent.price_changed'): Promise<void> {
+    this.drafts.set(ctx.chat!.id, { energy: wanted.energy, duration: wanted.duration, receiver: wanted.receiver });
+    await this.askConfirmation(ctx);
+    await this.say(ctx, t(this.langOf(ctx), why));
   }
 
   /**

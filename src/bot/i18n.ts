@@ -48,6 +48,8 @@ const en = {
   'rent.pay_in': '✅ Pay {cost} {currency}',
   'rent.confirm_back': '⬅ Change',
   'rent.expired': 'This card is out of date. /start to begin again.',
+  'rent.price_changed': 'The price changed since this was shown: nothing was charged. Above is today\'s; confirm it to rent.',
+  'rent.requoted': 'The bot no longer has the price this confirmation showed (it restarted since): nothing was charged. Above is today\'s; confirm it to rent.',
 
   'order.line': '⚡ {energy} energy · {duration} → {address}',
   'order.id': 'Order {id}',
@@ -171,6 +173,8 @@ const zh: Record<MessageKey, string> = {
   'rent.pay_in': '✅ 支付 {cost} {currency}',
   'rent.confirm_back': '⬅ 修改',
   'rent.expired': '此卡片已过期。发送 /start 重新开始。',
+  'rent.price_changed': '价格自显示后已变更：未扣款。上方为当前价格，确认后即可租用。',
+  'rent.requoted': '机器人已不再保有此确认显示的价格（之后曾重启）：未扣款。上方为当前价格，确认后即可租用。',
 
   'order.line': '⚡ {energy} 能量 · {duration} → {address}',
   'order.id': '订单 {id}',

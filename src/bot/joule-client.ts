@@ -128,7 +128,10 @@ export class JouleClient {
   }
 
   /** 201 a new order, 200 the one this key already placed: the same either way. */
-  placeOrder(order: { userId: number; energyAmount: number; duration: string; receiveAddress: string; payCurrency?: 'TRX' | 'USDT' }, idempotencyKey: string): Promise<OrderView> {
+  placeOrder(
+    order: { userId: number; energyAmount: number; duration: string; receiveAddress: string; payCurrency?: 'TRX' | 'USDT'; maxPrice?: string },
+    idempotencyKey: string,
+  ): Promise<OrderView> {
     return this.call('POST', '/api/orders', {
       body: {
         user_id: order.userId,
@@ -136,6 +139,7 @@ export class JouleClient {
         duration: order.duration,
         receive_address: order.receiveAddress,
         ...(order.payCurrency === undefined || order.payCurrency === 'TRX' ? {} : { pay_currency: order.payCurrency }),
+        ...(order.maxPrice === undefined ? {} : { max_price: order.maxPrice }),
       },
       headers: { 'idempotency-key': idempotencyKey },
     });

@@ -98,7 +98,11 @@ const newest = (user: TelegramUser): BotMessage => user.messages().at(-1)!;
  * (`seen`, awaited before it goes on: a test may hold it up) and passes it
  * on. Its url, and close().
  */
-async function jouleFront(seen: (method: string, url: string) => Promise<void> | void): Promise<{ url: string; close(): Promise<void> }> {
+async function jouleFront(
+  seen: (method: string, url: string) => Promise<void> | void,
+  /** Changes an answer's JSON body on its way back (undefined: as it came). */
+  rewrite?: (url: string, body: any) => any,
+): Promise<{ url: string; close(): Promise<void> }> {
   const front = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -109,7 +113,10 @@ async function jouleFront(seen: (method: string, url: string) => Promise<void> |
         headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => ['authorization', 'content-type', 'idempotency-key'].includes(k))) as Record<string, string>,
         ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
       });
-      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()));
+      let body = Buffer.from(await answer.arrayBuffer());
+      const changed = rewrite?.(req.url!, JSON.parse(body.toString() || 'null'));
+      if (changed !== undefined) body = Buffer.from(JSON.stringify(changed));
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(body);
     });
   });
   await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
@@ -265,11 +272,10 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     // The balance screen shown first is watched: the refund must not be told as a deposit.
     await hal.send('/balance');
     await hal.waitForText('Top up by sending TRX or USDT');
-    await hal.send('/rent');
-    const card = await hal.waitForText('Cost:');
     // The USDT token contract: a valid address that cannot use energy.
-    await hal.pressData(card.messageId, 'ok:65000:1h:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t');
-    const failed = await hal.waitFor((m) => m.messageId === card.messageId && m.text.includes('Status: ❌ failed'), 'the order failed', 30_000);
+    const { confirm, data } = await confirmationTo(hal, 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t');
+    await hal.pressData(confirm.messageId, data);
+    const failed = await hal.waitFor((m) => m.messageId === confirm.messageId && m.text.includes('Status: ❌ failed'), 'the order failed', 30_000);
     const [order] = await ordersOf(hal.id);
     assert.equal(order.error_code, 'receiver_is_contract');
     assert.match(failed.text, /Why: the receiver is a contract, which cannot use rented energy/);
@@ -459,32 +465,109 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
 
   test('an update Telegram delivers twice to the webhook places one order; one without the secret token is refused', async () => {
     const bot = await runBot({ TELEGRAM_WEBHOOK_URL: 'https://bot.example.com/telegram', TELEGRAM_WEBHOOK_SECRET: 'webhook-secret-0123456789' });
-    const dave = 1005;
-    await fund(dave, 50);
-    const update = {
-      update_id: 900_001,
-      callback_query: {
-        id: 'cb-1',
-        chat_instance: '1',
-        from: { id: dave, is_bot: false, first_name: 'Dave', language_code: 'en' },
-        message: { message_id: 777_001, date: 0, chat: { id: dave, type: 'private' }, text: 'confirm' },
-        data: `ok:65000:1h:${stack.customer(2)}`,
-      },
-    };
-    const post = (secret: string | undefined) =>
+    const dave = telegram.user({ id: 1005, firstName: 'Dave', languageCode: 'en' });
+    await fund(dave.id, 50);
+    const from = { id: dave.id, is_bot: false, first_name: 'Dave', language_code: 'en' };
+    const chat = { id: dave.id, type: 'private' };
+    let updateId = 900_000;
+    const deliver = async (update: Record<string, unknown>, secret: string | null = 'webhook-secret-0123456789') =>
       fetch(`${bot.listenerUrl}/telegram`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(secret === undefined ? {} : { 'x-telegram-bot-api-secret-token': secret }) },
+        headers: { 'content-type': 'application/json', ...(secret === null ? {} : { 'x-telegram-bot-api-secret-token': secret }) },
         body: JSON.stringify(update),
       });
-    assert.equal((await post(undefined)).status, 401);
+    const say = (text: string) =>
+      deliver({
+        update_id: ++updateId,
+        message: { message_id: updateId, date: Math.floor(Date.now() / 1000), chat, from, text, ...(text.startsWith('/') ? { entities: [{ type: 'bot_command', offset: 0, length: text.length }] } : {}) },
+      });
+    const tap = (message: BotMessage, label: string) => {
+      const data = message.buttons.find((b) => b.text.includes(label))!.data;
+      return deliver({ update_id: ++updateId, callback_query: { id: `cb-${updateId}`, chat_instance: '1', from, message: { message_id: message.messageId, date: 0, chat, text: message.text }, data } });
+    };
+    // Through the webhook, to a confirmation the bot showed.
+    await say('/rent');
+    await tap(await dave.waitForText('Cost:'), 'Another address');
+    await dave.waitForText('Send the TRON address');
+    await say(stack.customer(2));
+    await tap(await dave.waitFor((m) => m.text.includes(`Receiver: ${stack.customer(2)}`), 'the card'), 'BUY');
+    const confirm = await dave.waitForText('paid from your balance?');
+    const update = {
+      update_id: ++updateId,
+      callback_query: {
+        id: 'cb-confirm',
+        chat_instance: '1',
+        from,
+        message: { message_id: confirm.messageId, date: 0, chat, text: confirm.text },
+        data: confirm.buttons.find((b) => b.text.includes('Confirm'))!.data,
+      },
+    };
+    const post = (secret: string | null) => deliver(update, secret);
+    assert.equal((await post(null)).status, 401);
     assert.equal((await post('wrong-secret-0123456789xx')).status, 401);
-    assert.deepEqual(await ordersOf(dave), [], 'a refused update placed nothing');
+    assert.deepEqual(await ordersOf(dave.id), [], 'a refused update placed nothing');
     assert.equal((await post('webhook-secret-0123456789')).status, 200);
     assert.equal((await post('webhook-secret-0123456789')).status, 200);
-    const orders = await ordersOf(dave);
+    const orders = await until(() => ordersOf(dave.id), (o) => o.length > 0, 'the order was placed');
     assert.equal(orders.length, 1, 'one order for an update delivered twice');
     assert.equal(orders[0].receive_address, stack.customer(2));
+  });
+
+  test('a confirmation whose price rose before Confirm charges nothing and is shown again at the new price; one shown before a restart is shown again too, and a tap that placed its order before the restart gets that order back', async () => {
+    // In front of Joule: while `cheaper`, quotes read 0.1 TRX below the price Joule will charge (a price rise
+    // between the confirmation and the tap).
+    let cheaper = true;
+    const front = await jouleFront(
+      () => {},
+      (url, body) => {
+        if (!cheaper || !url.startsWith('/api/prices/quote') || typeof body?.price !== 'string') return undefined;
+        const price = BigInt(body.price) - 100_000n;
+        return { ...body, price: price.toString(), price_decimal: (Number(price) / 1e6).toString() };
+      },
+    );
+    const own = await startTelegram();
+    const env = { JOULE_ROLE: 'bot', TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: own.apiRoot, JOULE_API_URL: front.url, JOULE_API_KEY: botKey };
+    let bot = await startBot(loadConfig(env).bot!, botLog());
+    try {
+      const ivy = own.user({ id: 1501, firstName: 'Ivy', languageCode: 'en' });
+      await fund(ivy.id, 50);
+      const shown = await confirmationTo(ivy, stack.customer(1));
+      assert.match(shown.confirm.text, /for 4\.125 TRX/, 'the confirmation shows the lower price');
+      cheaper = false;
+      await ivy.pressData(shown.confirm.messageId, shown.data);
+      await ivy.waitForText('The price changed since this was shown: nothing was charged.');
+      const again = await ivy.waitFor((m) => m.messageId === shown.confirm.messageId && m.text.includes('for 4.225 TRX'), 'the confirmation at the new price');
+      assert.deepEqual(await ordersOf(ivy.id), [], 'nothing placed above the price shown');
+      await ivy.press(again, 'Confirm');
+      await ivy.waitFor((m) => m.messageId === shown.confirm.messageId && m.text.includes('Order '), 'the order, at the price shown');
+      const [placed] = await until(() => ordersOf(ivy.id), (o) => o.length === 1, 'the order');
+      assert.equal(placed.price_sun, '4225000');
+
+      // Shown by this bot, tapped on the next one: it no longer knows the price shown, and places nothing.
+      const before = await confirmationTo(ivy, stack.customer(2));
+      await bot.close();
+      bot = await startBot(loadConfig(env).bot!, botLog());
+      await ivy.pressData(before.confirm.messageId, before.data);
+      await ivy.waitForText('The bot no longer has the price this confirmation showed');
+      assert.equal((await ordersOf(ivy.id)).length, 1);
+      const shownAgain = await ivy.waitFor((m) => m.messageId === before.confirm.messageId && m.text.includes('paid from your balance?') && m.buttons.some((b) => b.data !== before.data && b.text.includes('Confirm')), 'the confirmation shown again');
+      const data = shownAgain.buttons.find((b) => b.text.includes('Confirm'))!.data;
+      await ivy.pressData(shownAgain.messageId, data);
+      await until(() => ordersOf(ivy.id), (o) => o.length === 2, 'the second order');
+      // The same tap delivered again after another restart: its order comes back, none is placed.
+      await bot.close();
+      bot = await startBot(loadConfig(env).bot!, botLog());
+      const told = ivy.messages().filter((m) => m.text.includes('no longer has the price')).length;
+      await ivy.pressData(shownAgain.messageId, data);
+      await ivy.waitFor((m) => m.messageId === shownAgain.messageId && m.text.includes('Order '), 'the order shown');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal((await ordersOf(ivy.id)).length, 2, 'one order for the tap, however often it comes');
+      assert.equal(ivy.messages().filter((m) => m.text.includes('no longer has the price')).length, told, 'its order, not a new confirmation');
+    } finally {
+      await bot.close();
+      await own.close();
+      await front.close();
+    }
   });
 
   test('when Joule cannot be reached, the user is told so in their language, and no order is placed', async () => {
@@ -530,11 +613,10 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     try {
       const gina = news.user({ id: 1009, firstName: 'Gina', languageCode: 'en' });
       await fund(gina.id, 50);
-      await gina.send('/rent');
-      const card = await gina.waitForText('Cost:');
-      await gina.pressData(card.messageId, `ok:65000:1h:${stack.customer(0)}`);
+      const first = await confirmationTo(gina, stack.customer(0));
+      await gina.pressData(first.confirm.messageId, first.data);
       const placed = await gina.waitForText('Order ');
-      assert.equal(placed.messageId, card.messageId, 'the order is shown in place of what was confirmed');
+      assert.equal(placed.messageId, first.confirm.messageId, 'the order is shown in place of what was confirmed');
       const active = await gina.waitFor((m) => m.messageId === placed.messageId && m.text.includes('Status: ✅ active'), 'the order active, from the webhook', 30_000);
       const [order] = await ordersOf(gina.id);
       assert.ok(active.text.includes(order.delegate_txid), active.text);
@@ -548,10 +630,10 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
       assert.ok(gina.messages().find((m) => m.messageId === placed.messageId)!.text.includes('Status: ✅ active'), 'a forged event changes nothing');
 
       // An order that fails: the webhook alone carries its reason and its refund to the message.
-      await gina.send('/rent');
-      const next = await gina.waitFor((m) => m.text.includes('Cost:') && m.messageId !== card.messageId, 'a new card');
-      await gina.pressData(next.messageId, 'ok:65000:1h:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t');
-      const failed = await gina.waitFor((m) => m.messageId === next.messageId && m.text.includes('Status: ❌ failed') && m.text.includes('Refunded:'), 'the failure and its refund, from the webhook', 30_000);
+      const next = await confirmationTo(gina, 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t');
+      assert.notEqual(next.confirm.messageId, first.confirm.messageId);
+      await gina.pressData(next.confirm.messageId, next.data);
+      const failed = await gina.waitFor((m) => m.messageId === next.confirm.messageId && m.text.includes('Status: ❌ failed') && m.text.includes('Refunded:'), 'the failure and its refund, from the webhook', 30_000);
       assert.match(failed.text, /Why: the receiver is a contract/);
     } finally {
       await admin('PUT', `/api/admin/tenants/${tenantId}/webhook`, { url: null });
