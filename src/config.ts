@@ -111,6 +111,8 @@ export interface BotConfig {
   poolLowEnergy: bigint;
   /** BOT_USER_RATE_PER_MIN: actions a minute one Telegram user may take. */
   userRatePerMin: number;
+  /** BOT_READS_PER_MIN: requests a minute the bot's own reads of watched orders and balances may make. */
+  readsPerMin: number;
   /** JOULE_TIMEOUT_MS: one request to Joule. */
   jouleTimeoutMs: number;
 }
@@ -736,6 +738,7 @@ function parseBot(env: Env): BotConfig {
     alertPollMs: ms(env, 'BOT_ALERT_POLL_MS', 30_000, 100, 3_600_000),
     poolLowEnergy: integer(env, 'BOT_POOL_LOW_ENERGY', 1_000_000n, 0n, 10n ** 15n),
     userRatePerMin: ms(env, 'BOT_USER_RATE_PER_MIN', 30, 1, 10_000),
+    readsPerMin: ms(env, 'BOT_READS_PER_MIN', 120, 1, 100_000),
     jouleTimeoutMs: ms(env, 'JOULE_TIMEOUT_MS', 10_000, 100, 120_000),
   };
 }

@@ -42,7 +42,7 @@ export async function startBot(config: BotConfig, log: Logger): Promise<RunningB
     send: async (chatId: number, text: string) => void (await bot.api.sendMessage(chatId, text)),
   };
   // With Joule's webhooks, reads are a slow safety net; without them, they are the news.
-  const watches = new Watches(joule, sink, log, config.jouleWebhookSecret === undefined ? config.statusPollMs : config.statusPollMs * 10);
+  const watches = new Watches(joule, sink, log, config.jouleWebhookSecret === undefined ? config.statusPollMs : config.statusPollMs * 10, config.readsPerMin);
   jouleBot = new JouleBot(bot, { joule, watches, log, adminIds: config.adminIds, userRatePerMin: config.userRatePerMin, token: config.token });
   const alerts = new AdminAlerts(joule, config.adminIds, sink.send, { pollMs: config.alertPollMs, poolLowEnergy: config.poolLowEnergy, lang: (id) => jouleBot.lang(id), log });
 

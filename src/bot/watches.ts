@@ -10,10 +10,11 @@
  *
  * The reads share the bot's key, and its requests a minute, with every
  * user's taps: an active rental, which nothing moves before its end but a
- * cancel (which the bot itself makes and shows), is read again only then,
- * and a round reads READS_PER_ROUND orders at most, those read longest ago
- * first. So a bot with many rentals under way does not spend its key's
- * limit on reads that find nothing new, and leaves its users "busy".
+ * cancel (which the bot itself makes and shows), is read again only then;
+ * and all the reads, orders' and balances', make at most `readsPerMin`
+ * requests a minute (BOT_READS_PER_MIN), those read longest ago first. So a
+ * bot with many rentals under way, or many users who opened their balance,
+ * does not spend its key's limit on reads and leave its users "busy".
  */
 import type { Logger } from '../observability/logger.js';
 import { trxOf } from './format.js';
@@ -57,8 +58,36 @@ const BALANCE_WATCH_MS = 30 * 60_000;
 /** An order a webhook told of before its message was watched is kept this long, and no more than this many. */
 const EARLY_NEWS_MS = 60_000;
 const EARLY_NEWS_MAX = 1000;
-/** Orders read in one round of polling at most. */
+/** Orders read in one round of polling at most (fewer when the minute's reads run short). */
 const READS_PER_ROUND = 20;
+
+/**
+ * Requests a minute, paced: a read may go when a share of the minute has come
+ * in for it, and no more than a round's worth of shares is saved up.
+ */
+class ReadBudget {
+  private tokens: number;
+  private at = Date.now();
+  private readonly cap: number;
+
+  constructor(
+    private readonly perMin: number,
+    roundMs: number,
+  ) {
+    this.cap = Math.max(1, (perMin * roundMs) / 60_000);
+    this.tokens = this.cap;
+  }
+
+  /** Whether a read may go now (taking its share), or has to wait for a later round. */
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.cap, this.tokens + ((now - this.at) * this.perMin) / 60_000);
+    this.at = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
 /** Ledger entries read to tell what came in since the balance was shown: more than enough between two reads. */
 const LEDGER_READ = 50;
 
@@ -80,13 +109,18 @@ export class Watches {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
+  private readonly budget: ReadBudget;
 
   constructor(
     private readonly joule: JouleClient,
     private readonly sink: MessageSink,
     private readonly log: Logger,
     private readonly pollMs: number,
-  ) {}
+    /** Reads a minute at most (BOT_READS_PER_MIN): an order's, or a balance's (with its ledger's when it changed). */
+    readsPerMin: number,
+  ) {
+    this.budget = new ReadBudget(readsPerMin, pollMs);
+  }
 
   start(): void {
     this.schedule();
@@ -219,6 +253,7 @@ export class Watches {
       if (this.closed) return;
       // Let go meanwhile (the user left its message, a read before this one ended it): not read again.
       if (this.orders.get(id) !== watch) continue;
+      if (!this.budget.take()) return;
       this.orders.delete(id);
       this.orders.set(id, watch);
       try {
@@ -237,6 +272,10 @@ export class Watches {
         this.unwatchBalance(watch.userId);
         continue;
       }
+      if (!this.budget.take()) return;
+      // Read longest ago first next time: last in the Map's order.
+      this.balances.delete(watch.userId);
+      this.balances.set(watch.userId, watch);
       try {
         await this.refreshBalance(watch);
       } catch (err) {

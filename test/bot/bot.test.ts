@@ -704,6 +704,39 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     }
   });
 
+  test("users who left their balance open do not spend the bot's key: its reads stay within BOT_READS_PER_MIN however many watch", async () => {
+    const reads: number[] = [];
+    const front = await jouleFront((method, url) => {
+      if (method === 'GET' && /^\/api\/users\/16[0-9]{2}(\?|$)/.test(url)) reads.push(Date.now());
+    });
+    const own = await startTelegram();
+    const key = (await admin('POST', '/api/admin/api-keys', { name: 'reads budget bot', tenant_id: tenantId })).key;
+    const bot = await startBot(
+      loadConfig({ JOULE_ROLE: 'bot', TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: own.apiRoot, JOULE_API_URL: front.url, JOULE_API_KEY: key, BOT_STATUS_POLL_MS: '200', BOT_READS_PER_MIN: '60' }).bot!,
+      botLog(),
+    );
+    try {
+      const users = [0, 1, 2, 3, 4, 5].map((i) => own.user({ id: 1600 + i, firstName: `U${i}`, languageCode: 'en' }));
+      for (const u of users) {
+        await fund(u.id, 1);
+        await u.send('/balance');
+      }
+      for (const u of users) await u.waitForText('Top up by sending TRX or USDT');
+      // Six balances watched, each read every 200 ms before: 30 reads a second. Now one a second in all.
+      const from = Date.now();
+      await new Promise((r) => setTimeout(r, 3000));
+      const read = reads.filter((t) => t >= from).length;
+      assert.ok(read >= 1 && read <= 5, `${read} balance reads in 3 s at 60 a minute`);
+      // Still followed: a deposit to the last one is told.
+      await fund(users[5]!.id, 2);
+      await users[5]!.waitForText('Deposit credited: +2 TRX.', 30_000);
+    } finally {
+      await bot.close();
+      await own.close();
+      await front.close();
+    }
+  });
+
   test('a user who floods the bot is told once to slow down, and the flood never reaches Joule', async () => {
     const flood = await startTelegram();
     const bot = await startBot(
