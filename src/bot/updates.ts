@@ -4,7 +4,9 @@
  * is delivered again (and its order, by its key, placed once). Updates of one
  * chat are handled in order, chats side by side: a chat whose answer is slow
  * in coming (Joule slow, Telegram slow for it) holds up no other chat, and
- * the bot goes on polling meanwhile. The offset stays below the oldest update
+ * the bot goes on polling meanwhile; a chat's updates past
+ * MAX_IN_FLIGHT_PER_CHAT waiting are dropped as they come, so that a flood
+ * from one chat cannot stop the polls. The offset stays below the oldest update
  * still being handled, so Telegram answers the polls with it again at once:
  * those are not handled twice, and with nothing new the next poll waits for
  * a handler to finish or 500 ms. A poll answers 100 updates at most: when
@@ -36,6 +38,14 @@ export type UpdateHandler = (update: Update) => Promise<void>;
 
 /** Updates being handled at once, at most: past this the bot polls for no more until some are done. */
 const MAX_IN_FLIGHT = 256;
+/**
+ * Updates of one chat waiting or being handled, at most: more are dropped as
+ * they come (a flood, which the per-user limit would drop anyway, only after
+ * each had waited its turn), so that one chat cannot fill MAX_IN_FLIGHT and
+ * stop the polls every other chat's updates come by. Above the default
+ * BOT_USER_RATE_PER_MIN: a burst within a user's limit is never dropped.
+ */
+export const MAX_IN_FLIGHT_PER_CHAT = 40;
 /** Updates a poll answers at most (Telegram's own limit). */
 const POLL_LIMIT = 100;
 /** With updates in flight and nothing new, the next poll waits this long at most (or for one to be done). */
@@ -47,6 +57,8 @@ const IN_FLIGHT_POLL_MS = 500;
  */
 export class UpdateLanes {
   private readonly lanes = new Map<number | string, Promise<void>>();
+  /** Updates of each chat in its lane (waiting or being handled). */
+  private readonly queued = new Map<number | string, number>();
   private readonly inFlight = new Set<number>();
   /** Updates handled above the offset (an older one is still in flight): Telegram sends them again until it moves. */
   private readonly handled = new Set<number>();
@@ -56,6 +68,9 @@ export class UpdateLanes {
   private wake: (() => void) | undefined;
 
   constructor(private readonly handle: UpdateHandler) {}
+
+  /** Updates dropped because their chat's lane was full. */
+  dropped = 0;
 
   get busy(): number {
     return this.inFlight.size;
@@ -80,14 +95,26 @@ export class UpdateLanes {
     for (const u of updates) {
       if (u.update_id < offset || this.inFlight.has(u.update_id) || this.handled.has(u.update_id)) continue;
       fresh++;
-      this.inFlight.add(u.update_id);
       this.next = Math.max(this.next, u.update_id + 1);
       const chat = u.message?.chat.id ?? u.callback_query?.message?.chat.id ?? u.callback_query?.from.id ?? `update ${u.update_id}`;
+      const queued = this.queued.get(chat) ?? 0;
+      if (queued >= MAX_IN_FLIGHT_PER_CHAT) {
+        this.dropped++;
+        this.done(u.update_id);
+        continue;
+      }
+      this.queued.set(chat, queued + 1);
+      this.inFlight.add(u.update_id);
       // The handler logs its own failures; one that throws anyway must not stop its chat's lane.
       const lane = (this.lanes.get(chat) ?? Promise.resolve())
         .then(() => this.handle(u))
         .catch(() => undefined)
-        .finally(() => this.done(u.update_id));
+        .finally(() => {
+          const left = (this.queued.get(chat) ?? 1) - 1;
+          if (left > 0) this.queued.set(chat, left);
+          else this.queued.delete(chat);
+          this.done(u.update_id);
+        });
       this.lanes.set(chat, lane);
       void lane.finally(() => {
         if (this.lanes.get(chat) === lane) this.lanes.delete(chat);
