@@ -85,8 +85,11 @@ export async function placeOrder(db: Db, prices: Prices, input: PlaceOrderInput)
   // In the smallest unit of `currency`, as the order's price_sun and rate columns hold it.
   const { priceSun, rateSunPerEnergyDay } = quote(priceTableFor(prices, currency), input.energyAmount, input.duration);
   // Priced above what its customer agreed to (the operator's prices changed since they were shown): nothing is
-  // written. A keyed retry of an order placed before the change still gets that order back (the route replays it).
+  // written. Its key is looked up first, as placing would: an order it placed comes back, and a key already
+  // used for another order is that conflict, not this one (a client told "not placed" would place again).
   if (input.maxPrice !== undefined && priceSun > input.maxPrice) {
+    const existing = input.idempotencyKey === null || input.userId === null ? undefined : await findOrderByIdempotencyKey(db, input.idempotencyKey);
+    if (existing) return replayOrConflict(existing, hash);
     throw conflict('price_above_max', `this order costs ${priceSun} in the smallest unit of ${currency}, above max_price ${input.maxPrice}`, {
       currency,
       price: priceSun.toString(),

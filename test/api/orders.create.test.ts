@@ -213,6 +213,11 @@ describeEachDialect('POST /api/orders', (newApp) => {
     const retried = await create({ ...ORDER, max_price: '1' }, { 'idempotency-key': 'shown-2' });
     assert.equal(retried.status, 200);
     assert.equal(retried.body.id, placed.body.id, 'the order placed at the price agreed, charged once');
+    // The key with another order (what a second currency's button of the same confirmation sends): the key's
+    // conflict, never "priced above", which reads as nothing placed.
+    const other = await create({ ...ORDER, energy_amount: 33000, max_price: '1' }, { 'idempotency-key': 'shown-2' });
+    assert.equal(other.status, 409);
+    assert.equal(other.body.error.code, 'idempotency_conflict');
     assert.equal((await t.request({ method: 'GET', url: '/api/users/999888' })).body.balance_sun, '97920000');
   });
 
