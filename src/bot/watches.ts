@@ -35,6 +35,8 @@ interface OrderWatch {
   shown: string;
   /** When to read it next (epoch ms): at once while it moves, at its end while it is active. */
   readAt: number;
+  /** When it was last read (epoch ms; when it was watched, before its first read): the longest unread go first. */
+  lastRead: number;
 }
 
 interface BalanceWatch {
@@ -51,6 +53,8 @@ interface BalanceWatch {
    */
   ledgerSeen: bigint | undefined;
   until: number;
+  /** When it was last read (epoch ms; when it was shown, before its first read). */
+  lastRead: number;
 }
 
 /** A balance screen is watched this long after it was shown. */
@@ -67,7 +71,8 @@ const READS_PER_ROUND = 20;
  */
 class ReadBudget {
   private tokens: number;
-  private at = Date.now();
+  /** performance.now(): a wall clock stepped back would stop the reads for as long. */
+  private at = performance.now();
   private readonly cap: number;
 
   constructor(
@@ -80,7 +85,7 @@ class ReadBudget {
 
   /** Whether a read may go now (taking its share), or has to wait for a later round. */
   take(): boolean {
-    const now = Date.now();
+    const now = performance.now();
     this.tokens = Math.min(this.cap, this.tokens + ((now - this.at) * this.perMin) / 60_000);
     this.at = now;
     if (this.tokens < 1) return false;
@@ -141,7 +146,7 @@ export class Watches {
     this.leave(at.chatId, at.messageId);
     this.unwatchOrder(order.id);
     if (isFinal(order.status)) return;
-    this.orders.set(order.id, { ...at, shown: orderScreen(at.lang, order).text, readAt: readAtOf(order) });
+    this.orders.set(order.id, { ...at, shown: orderScreen(at.lang, order).text, readAt: readAtOf(order), lastRead: Date.now() });
     this.shownOn.set(messageKey(at.chatId, at.messageId), { order: order.id });
     const news = this.early.get(order.id);
     if (news === undefined) return;
@@ -160,7 +165,7 @@ export class Watches {
   }): void {
     this.leave(at.chatId, at.messageId);
     this.unwatchBalance(at.userId);
-    this.balances.set(at.userId, { ...at, until: Date.now() + BALANCE_WATCH_MS });
+    this.balances.set(at.userId, { ...at, until: Date.now() + BALANCE_WATCH_MS, lastRead: Date.now() });
     this.shownOn.set(messageKey(at.chatId, at.messageId), { balanceOf: at.userId });
   }
 
@@ -247,35 +252,39 @@ export class Watches {
 
   private async poll(): Promise<void> {
     const now = Date.now();
-    const due = [...this.orders.entries()].filter(([, w]) => w.readAt <= now);
-    // The ones read longest ago first: a Map keeps the order of insertion, and each read puts its order last.
-    for (const [id, watch] of due.slice(0, READS_PER_ROUND)) {
+    for (const watch of [...this.balances.values()]) if (now > watch.until) this.unwatchBalance(watch.userId);
+    // Orders and balances alike, the ones read longest ago first, as many as the minute's reads allow: neither
+    // kind can keep the other from being read.
+    const due = [
+      ...[...this.orders.entries()]
+        .filter(([, w]) => w.readAt <= now)
+        .sort(([, a], [, b]) => a.lastRead - b.lastRead)
+        .slice(0, READS_PER_ROUND)
+        .map(([id, w]) => ({ lastRead: w.lastRead, order: { id, watch: w } })),
+      ...[...this.balances.values()].map((w) => ({ lastRead: w.lastRead, balance: w })),
+    ].sort((a, b) => a.lastRead - b.lastRead);
+    for (const read of due) {
       if (this.closed) return;
-      // Let go meanwhile (the user left its message, a read before this one ended it): not read again.
-      if (this.orders.get(id) !== watch) continue;
-      if (!this.budget.take()) return;
-      this.orders.delete(id);
-      this.orders.set(id, watch);
-      try {
-        await this.orderSeen(await this.joule.order(id));
-      } catch (err) {
-        // The order is gone for this key (a revoked or rotated key answers 401 for all): stop following it.
-        if (err instanceof JouleRefused && err.status === 404) this.unwatchOrder(id);
-        this.log.warn({ order_id: id, err: (err as Error).message }, 'bot: could not read a watched order');
-      }
-    }
-    for (const watch of [...this.balances.values()]) {
-      if (this.closed) return;
-      // Replaced meanwhile (a new balance screen): the new watch tells the news.
-      if (this.balances.get(watch.userId) !== watch) continue;
-      if (now > watch.until) {
-        this.unwatchBalance(watch.userId);
+      if ('order' in read) {
+        const { id, watch } = read.order!;
+        // Let go meanwhile (the user left its message, a read before this one ended it): not read again.
+        if (this.orders.get(id) !== watch) continue;
+        if (!this.budget.take()) return;
+        watch.lastRead = Date.now();
+        try {
+          await this.orderSeen(await this.joule.order(id));
+        } catch (err) {
+          // The order is gone for this key (a revoked or rotated key answers 401 for all): stop following it.
+          if (err instanceof JouleRefused && err.status === 404) this.unwatchOrder(id);
+          this.log.warn({ order_id: id, err: (err as Error).message }, 'bot: could not read a watched order');
+        }
         continue;
       }
+      const watch = read.balance!;
+      // Replaced meanwhile (a new balance screen): the new watch tells the news.
+      if (this.balances.get(watch.userId) !== watch) continue;
       if (!this.budget.take()) return;
-      // Read longest ago first next time: last in the Map's order.
-      this.balances.delete(watch.userId);
-      this.balances.set(watch.userId, watch);
+      watch.lastRead = Date.now();
       try {
         await this.refreshBalance(watch);
       } catch (err) {

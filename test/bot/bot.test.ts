@@ -704,11 +704,15 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     }
   });
 
-  test("users who left their balance open do not spend the bot's key: its reads stay within BOT_READS_PER_MIN however many watch", async () => {
+  test("users who left their balance open do not spend the bot's key: its reads stay within BOT_READS_PER_MIN however many watch, and an order read at every round does not keep the balances from theirs", async () => {
     const reads: number[] = [];
-    const front = await jouleFront((method, url) => {
-      if (method === 'GET' && /^\/api\/users\/16[0-9]{2}(\?|$)/.test(url)) reads.push(Date.now());
-    });
+    // In front of Joule: every order reads as still pending, so the bot reads it again at every round.
+    const front = await jouleFront(
+      (method, url) => {
+        if (method === 'GET' && /^\/api\/users\/16[0-9]{2}(\?|$)/.test(url)) reads.push(Date.now());
+      },
+      (url, body) => (/^\/api\/orders\/[^/?]+$/.test(url) && typeof body?.status === 'string' ? { ...body, status: 'pending' } : undefined),
+    );
     const own = await startTelegram();
     const key = (await admin('POST', '/api/admin/api-keys', { name: 'reads budget bot', tenant_id: tenantId })).key;
     const bot = await startBot(
@@ -717,6 +721,10 @@ describe('the Telegram bot, against a Bot API server and a real Joule', () => {
     );
     try {
       const users = [0, 1, 2, 3, 4, 5].map((i) => own.user({ id: 1600 + i, firstName: `U${i}`, languageCode: 'en' }));
+      await fund(users[0]!.id, 50);
+      const { confirm, data } = await confirmationTo(users[0]!, stack.customer(0));
+      await users[0]!.pressData(confirm.messageId, data);
+      await users[0]!.waitFor((m) => m.messageId === confirm.messageId && m.text.includes('Order '), 'the order, read as pending from then on');
       for (const u of users) {
         await fund(u.id, 1);
         await u.send('/balance');
