@@ -24,10 +24,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     // A solidified view 10 blocks (1 s) behind: every cancel is answered before any delegation is confirmed,
     // so none of them finds an active rental to end early. The worker takes WORKER_CONCURRENCY (8) orders at a
     // time as they are placed, and its sweeper (which leases every due order at once) first looks again after
-    // about 3 s: most cancels find their order still waiting, some find it taken.
+    // about 3 s: most cancels find their order still waiting, some find it taken. The node budget is mainnet's
+    // 10 requests a second, unscaled: at the stacks' 300, the worker can run every order before its cancel comes.
     const s = await startTestStack({
       ...(await databaseFor(dialect)),
-      env: { DELEGATE_LOCK: 'false', SWEEP_INTERVAL_MS: '3000' },
+      env: { DELEGATE_LOCK: 'false', SWEEP_INTERVAL_MS: '3000', TRON_MAX_RPS: '10' },
       devnet: { solidifyLag: 10 },
     });
     await s.deposit(1, 1_000_000_000n);
