@@ -42,9 +42,13 @@ const MAX_SAVED = 20;
 /** Confirmations whose prices are kept; past it the oldest are forgotten (and shown again when confirmed). */
 const MAX_SHOWN_PRICES = 10_000;
 
-/** A confirmation as its prices are kept: the message, the showing and the order it confirms. */
-const confirmationKey = (chatId: number, messageId: number, order: { energy: number; duration: string; receiver?: string }, shown: string | undefined) =>
-  `${chatId}:${messageId}:${order.energy}:${order.duration}:${order.receiver ?? ''}:${shown ?? ''}`;
+/**
+ * A confirmation: its message, its showing and the order it confirms. The
+ * idempotency key its Confirm places the order with, and what its prices are
+ * kept by.
+ */
+const confirmationKey = (chatId: number, messageId: number, order: { energy: number; duration: string; receiver: string }, shown: string | undefined) =>
+  `tg:${chatId}:${messageId}:${order.energy}:${order.duration}:${order.receiver}${shown === undefined ? '' : `:${shown}`}`;
 
 export interface BotDeps {
   joule: JouleClient;
@@ -375,9 +379,9 @@ export class JouleBot {
     const carried = parseConfirmData(confirmData({ ...draft, receiver, shown }))?.shown;
     const messageId = ctx.callbackQuery?.message?.message_id;
     const prices = { TRX: quote.price, ...(usdt === undefined ? {} : { USDT: usdt.price }) };
-    if (messageId !== undefined) this.rememberPrices(confirmationKey(ctx.chat!.id, messageId, draft, carried), prices);
+    if (messageId !== undefined) this.rememberPrices(confirmationKey(ctx.chat!.id, messageId, { ...draft, receiver }, carried), prices);
     const at = await this.show(ctx, confirmScreen(lang, { ...draft, receiver }, quote.price_decimal, shown, usdt?.price_decimal));
-    if (at !== messageId) this.rememberPrices(confirmationKey(ctx.chat!.id, at, draft, carried), prices);
+    if (at !== messageId) this.rememberPrices(confirmationKey(ctx.chat!.id, at, { ...draft, receiver }, carried), prices);
   }
 
   private rememberPrices(key: string, prices: { TRX: string; USDT?: string }): void {
@@ -410,11 +414,11 @@ export class JouleBot {
     // twice, is one order; a second order confirmed on the same message (after ⬅ Menu) is another.
     // Both currencies' buttons share the key: a tap on one after the other is the same confirmation,
     // which Joule refuses to place again in the other currency (idempotency_conflict).
-    const key = `tg:${chatId}:${message.message_id}:${wanted.energy}:${wanted.duration}:${wanted.receiver}${wanted.shown === undefined ? '' : `:${wanted.shown}`}`;
+    const key = confirmationKey(chatId, message.message_id, wanted, wanted.shown);
     // Never charged more than the confirmation said. Its prices are forgotten after a restart (or among the
     // oldest): asked at the least price there is, Joule gives back an order this key placed before (a tap
     // before the restart), and places none; the confirmation is then shown again at today's prices.
-    const shownPrice = this.shownPrices.get(confirmationKey(chatId, message.message_id, wanted, wanted.shown))?.[wanted.currency];
+    const shownPrice = this.shownPrices.get(key)?.[wanted.currency];
     try {
       const order = await this.deps.joule.placeOrder(
         {

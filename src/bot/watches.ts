@@ -255,41 +255,40 @@ export class Watches {
     for (const watch of [...this.balances.values()]) if (now > watch.until) this.unwatchBalance(watch.userId);
     // Orders and balances alike, the ones read longest ago first, as many as the minute's reads allow: neither
     // kind can keep the other from being read.
+    const orders = [...this.orders.entries()]
+      .filter(([, w]) => w.readAt <= now)
+      .sort(([, a], [, b]) => a.lastRead - b.lastRead)
+      .slice(0, READS_PER_ROUND);
     const due = [
-      ...[...this.orders.entries()]
-        .filter(([, w]) => w.readAt <= now)
-        .sort(([, a], [, b]) => a.lastRead - b.lastRead)
-        .slice(0, READS_PER_ROUND)
-        .map(([id, w]) => ({ lastRead: w.lastRead, order: { id, watch: w } })),
-      ...[...this.balances.values()].map((w) => ({ lastRead: w.lastRead, balance: w })),
-    ].sort((a, b) => a.lastRead - b.lastRead);
-    for (const read of due) {
+      ...orders.map(([id, watch]) => ({ watch, watched: () => this.orders.get(id) === watch, read: () => this.readOrder(id) })),
+      ...[...this.balances.values()].map((watch) => ({ watch, watched: () => this.balances.get(watch.userId) === watch, read: () => this.readBalance(watch) })),
+    ].sort((a, b) => a.watch.lastRead - b.watch.lastRead);
+    for (const { watch, watched, read } of due) {
       if (this.closed) return;
-      if ('order' in read) {
-        const { id, watch } = read.order!;
-        // Let go meanwhile (the user left its message, a read before this one ended it): not read again.
-        if (this.orders.get(id) !== watch) continue;
-        if (!this.budget.take()) return;
-        watch.lastRead = Date.now();
-        try {
-          await this.orderSeen(await this.joule.order(id));
-        } catch (err) {
-          // The order is gone for this key (a revoked or rotated key answers 401 for all): stop following it.
-          if (err instanceof JouleRefused && err.status === 404) this.unwatchOrder(id);
-          this.log.warn({ order_id: id, err: (err as Error).message }, 'bot: could not read a watched order');
-        }
-        continue;
-      }
-      const watch = read.balance!;
-      // Replaced meanwhile (a new balance screen): the new watch tells the news.
-      if (this.balances.get(watch.userId) !== watch) continue;
+      // Let go meanwhile (the user left its message, a read before this one ended it; a new balance screen,
+      // whose watch tells the news): not read.
+      if (!watched()) continue;
       if (!this.budget.take()) return;
       watch.lastRead = Date.now();
-      try {
-        await this.refreshBalance(watch);
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'bot: could not read a watched balance');
-      }
+      await read();
+    }
+  }
+
+  private async readOrder(id: string): Promise<void> {
+    try {
+      await this.orderSeen(await this.joule.order(id));
+    } catch (err) {
+      // The order is gone for this key (a revoked or rotated key answers 401 for all): stop following it.
+      if (err instanceof JouleRefused && err.status === 404) this.unwatchOrder(id);
+      this.log.warn({ order_id: id, err: (err as Error).message }, 'bot: could not read a watched order');
+    }
+  }
+
+  private async readBalance(watch: BalanceWatch): Promise<void> {
+    try {
+      await this.refreshBalance(watch);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'bot: could not read a watched balance');
     }
   }
 
