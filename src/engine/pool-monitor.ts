@@ -3,7 +3,7 @@ import type { EngineContext } from './context.js';
 
 /** How long after a read is asked for it is made (one read per burst). */
 export const PROMPT_REFRESH_MS = 200;
-/** Reads of every pool asked for because none had room: at most one per this many block intervals. */
+/** Reads asked for by work waiting on the snapshots (none had room; a pool cannot pay): at most one per this many block intervals, per pool. */
 const DEMAND_EVERY_POLLS = 10;
 
 /** An error as text fit to store and log: never credentials from a node URL. */
@@ -21,8 +21,9 @@ export function describeError(err: unknown): string {
  * (pool-stake.ts, and the follower's bandwidth charges); a pool is read
  * sooner only when that cannot be known (`refreshSoon(pool)`), or, at most
  * once per DEMAND_EVERY_POLLS block intervals, when no pool had room for an
- * order or a pool cannot pay for a transaction waiting on it (`demand`). A pool that cannot be read keeps its last figures
- * with the error beside them, and the others go on.
+ * order or a pool cannot pay for a transaction waiting on it (`demand`). A
+ * pool that cannot be read keeps its last figures with the error beside
+ * them, and the others go on.
  */
 export class PoolMonitor {
   private timer: NodeJS.Timeout | undefined;
